@@ -1,0 +1,161 @@
+package io.federa.agent;
+
+import io.federa.agent.command.AgentCommands;
+import io.federa.agent.config.AgentConfig;
+import io.federa.agent.core.HostIdentity;
+import io.federa.agent.core.HostSnapshot;
+import io.federa.agent.jmx.MBeanPublisher;
+import io.federa.agent.jolokia.JolokiaEndpoint;
+import io.federa.agent.libvirt.LibvirtHost;
+import io.federa.agent.libvirt.TestNodeFile;
+import io.federa.agent.metrics.AgentHttpServer;
+import io.federa.agent.metrics.AgentMetrics;
+import io.federa.agent.sampler.Sampler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One running MR agent: the hypervisor connection, the sampler, and the agent's faces (JMX over
+ * Jolokia, Prometheus metrics). {@link #start} brings them up in dependency order and
+ * {@link #close} takes them down in reverse; a failure half-way closes what was started.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+    public static final String DEFAULT_NETWORK = "default";
+
+    private final AgentConfig config;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private Sampler sampler;
+    private JolokiaEndpoint jolokia;
+    private AgentHttpServer http;
+    private LibvirtHost host;
+
+    private Agent(AgentConfig config) {
+        this.config = config;
+    }
+
+    public static Agent start(AgentConfig config) throws Exception {
+        Agent agent = new Agent(config);
+        try {
+            agent.bringUp();
+            return agent;
+        } catch (Exception | Error e) {
+            agent.close();
+            throw e;
+        }
+    }
+
+    public static String version() {
+        String v = Agent.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private void bringUp() throws Exception {
+        Path dataDir = config.dataDir();
+        Files.createDirectories(dataDir);
+        Path vmDir = dataDir.resolve("vms");
+        Files.createDirectories(vmDir);
+        String network = config.libvirt().network().orElse(DEFAULT_NETWORK);
+
+        Optional<Path> nodeFile = Optional.empty();
+        String uri;
+        if (config.libvirt().uri().isPresent()) {
+            uri = config.libvirt().uri().get();
+        } else {
+            Path node = dataDir.resolve("node.xml");
+            if (!Files.exists(node)) {
+                TestNodeFile.generate(node, config.libvirt().testNode().orElseThrow(), vmDir, network);
+                LOG.info("generated the test driver's node file " + node);
+            }
+            nodeFile = Optional.of(node);
+            uri = "test://" + node.toAbsolutePath();
+        }
+
+        AtomicReference<Sampler> samplerRef = new AtomicReference<>();
+        host = LibvirtHost.open(uri, uuid -> {
+            Sampler s = samplerRef.get();
+            if (s != null) {
+                s.requestSample();
+            }
+        });
+        started.push(host);
+
+        long startedAt = System.currentTimeMillis();
+        HostIdentity identity = new HostIdentity(config.host().id(), config.host().site(), config.host().offsite(),
+                config.host().securityLevel(), config.host().runtimes(), config.cost(),
+                configuredStorage(), config.capacity().networkBitsPerSecond(), version(),
+                startedAt);
+        sampler = new Sampler(host, identity, config.sampleInterval());
+        samplerRef.set(sampler);
+        started.push(sampler);
+
+        AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, nodeFile);
+        started.push(commands);
+
+        MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands);
+        sampler.addListener(publisher);
+        sampler.start();
+        publisher.registerStatic();
+        started.push(publisher);
+
+        jolokia = JolokiaEndpoint.start(config.jolokia(), dataDir);
+        started.push(jolokia);
+
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new AgentMetrics(sampler::latest, sampler::failures));
+        http = AgentHttpServer.start(config.metrics(), registry, sampler::latest);
+        started.push(http);
+    }
+
+    /**
+     * The storage capacity to report when configured. libvirt's test driver ignores the size of
+     * a pool in its node file (it always says 100 GiB), so the generated node's size stands in.
+     */
+    private long configuredStorage() {
+        if (config.capacity().storageBytes().isPresent()) {
+            return config.capacity().storageBytes().getAsLong();
+        }
+        return config.libvirt().testNode().map(n -> n.storageGiB() << 30).orElse(0L);
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public HostSnapshot snapshot() {
+        return sampler.latest();
+    }
+
+    public String jolokiaUrl() {
+        return jolokia.url();
+    }
+
+    public String metricsUrl() {
+        return http.baseUrl() + "/metrics";
+    }
+
+    public String hypervisorUri() {
+        return host.uri();
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable c = started.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "stopping " + c.getClass().getSimpleName() + " failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.federa.agent.command;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.federa.agent.core.InvalidSpecException;
+import io.federa.agent.core.VmSpec;
+
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Reads a VM spec from its JSON form, e.g.
+ * {@code {"name":"web-1","application":"web","service":"shop","vcpus":2,"memoryMiB":2048,"diskGiB":20}}.
+ * Strict: unknown fields, wrong types, duplicate keys and oversized documents are refused with
+ * the field named.
+ */
+public final class VmSpecParser {
+    public static final int MAX_CHARS = 16 * 1024;
+    private static final Set<String> FIELDS = Set.of("name", "application", "service", "vcpus", "memoryMiB",
+            "diskGiB", "uuid");
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+
+    static {
+        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(8).maxStringLength(MAX_CHARS).maxNumberLength(32).build());
+    }
+
+    private VmSpecParser() {
+    }
+
+    public static VmSpec parse(String json) {
+        if (json == null || json.isBlank()) {
+            throw new InvalidSpecException("spec", "is empty; expected a JSON object with name, application, "
+                    + "service, vcpus, memoryMiB and diskGiB");
+        }
+        if (json.length() > MAX_CHARS) {
+            throw new InvalidSpecException("spec", "is " + json.length() + " characters long; the limit is " + MAX_CHARS);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JacksonException e) {
+            throw new InvalidSpecException("spec", "is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidSpecException("spec", "must be a JSON object");
+        }
+        Iterator<String> names = root.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            if (!FIELDS.contains(n)) {
+                throw new InvalidSpecException(n.length() > 64 ? n.substring(0, 64) + "…" : n,
+                        "unknown field (known: application, diskGiB, memoryMiB, name, service, uuid, vcpus)");
+            }
+        }
+        Optional<UUID> uuid = Optional.empty();
+        if (root.has("uuid") && !root.get("uuid").isNull()) {
+            String u = text(root, "uuid");
+            try {
+                UUID parsed = UUID.fromString(u);
+                if (!parsed.toString().equals(u.toLowerCase(java.util.Locale.ROOT))) {
+                    throw new IllegalArgumentException();
+                }
+                uuid = Optional.of(parsed);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSpecException("uuid", "must be a UUID in its 8-4-4-4-12 hexadecimal form");
+            }
+        }
+        return new VmSpec(text(root, "name"), text(root, "application"), text(root, "service"),
+                (int) number(root, "vcpus", Integer.MAX_VALUE), number(root, "memoryMiB", Long.MAX_VALUE),
+                number(root, "diskGiB", Long.MAX_VALUE), uuid);
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            throw new InvalidSpecException(field, "is required");
+        }
+        if (!v.isTextual()) {
+            throw new InvalidSpecException(field, "must be a string");
+        }
+        return v.asText();
+    }
+
+    private static long number(JsonNode root, String field, long max) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            throw new InvalidSpecException(field, "is required");
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() > max) {
+            throw new InvalidSpecException(field, "must be a whole number");
+        }
+        return v.asLong();
+    }
+}

@@ -1,0 +1,76 @@
+package io.federa.agent.config;
+
+import io.federa.agent.core.CostRates;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The validated configuration of one MR agent, one per physical host. Built only by
+ * {@link AgentConfigLoader}, which checks every field and names the faulty one.
+ */
+public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRates cost,
+                          Jolokia jolokia, Endpoint metrics, Path dataDir, Duration sampleInterval) {
+
+    public AgentConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(libvirt, "libvirt");
+        Objects.requireNonNull(capacity, "capacity");
+        Objects.requireNonNull(cost, "cost");
+        Objects.requireNonNull(jolokia, "jolokia");
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(sampleInterval, "sampleInterval");
+    }
+
+    /** Who this host is, where it stands and what it offers. */
+    public record Host(String id, String site, boolean offsite, int securityLevel, List<String> runtimes) {
+        public Host {
+            runtimes = List.copyOf(runtimes);
+        }
+    }
+
+    /**
+     * The virtualization layer. With no {@code uri}, the agent runs libvirt's test driver on a
+     * node file of its own, generated from {@code testNode} on first start and kept in the data
+     * directory afterwards.
+     */
+    public record Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode) {
+    }
+
+    /** The node that libvirt's test driver simulates, and the VMs it holds at first start. */
+    public record TestNode(int cpus, int cpuMhz, long memoryMiB, long storageGiB, List<TestVm> vms) {
+        public TestNode {
+            vms = List.copyOf(vms);
+        }
+    }
+
+    public record TestVm(String name, String application, String service, int vcpus, long memoryMiB,
+                         long diskGiB, boolean running) {
+    }
+
+    /** Capacities the hypervisor cannot report itself. */
+    public record Capacity(OptionalLong storageBytes, long networkBitsPerSecond) {
+    }
+
+    public record Jolokia(String address, int port, List<User> users, Optional<Path> policyFile) {
+        public Jolokia {
+            users = List.copyOf(users);
+        }
+    }
+
+    /** A Jolokia user. {@code toString} never shows the password. */
+    public record User(String name, String password) {
+        @Override
+        public String toString() {
+            return "User[name=" + name + ", password=***]";
+        }
+    }
+
+    public record Endpoint(String address, int port) {
+    }
+}

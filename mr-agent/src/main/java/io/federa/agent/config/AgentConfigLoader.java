@@ -1,0 +1,213 @@
+package io.federa.agent.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.federa.agent.core.CostRates;
+import io.federa.agent.core.Names;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and checks an agent's YAML file. Every field is checked here, at start, so that a bad
+ * file stops the agent before it touches libvirt, with a message naming the field.
+ * Relative paths are resolved against the folder of the file.
+ */
+public final class AgentConfigLoader {
+    private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    private static final Pattern URI = Pattern.compile("[a-z][a-z0-9+.-]*:/.*");
+    private static final int MIN_PASSWORD = 8;
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private AgentConfigLoader() {
+    }
+
+    public static AgentConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("", "cannot read " + file + ": " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base);
+    }
+
+    public static AgentConfig parse(String yaml, Path baseDir) {
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(yaml);
+        } catch (JacksonException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new ConfigException("", "not valid YAML" + where + ": " + e.getOriginalMessage());
+        }
+        ConfigNode root = ConfigNode.root(tree);
+        root.rejectUnknown(Set.of("host", "libvirt", "capacity", "cost", "jolokia", "metrics", "dataDir",
+                "sampleInterval"));
+
+        AgentConfig.Host host = host(root.object("host"));
+        AgentConfig.Libvirt libvirt = libvirt(root.object("libvirt"));
+        AgentConfig.Capacity capacity = capacity(root.object("capacity"));
+        CostRates cost = cost(root.object("cost"));
+        AgentConfig.Jolokia jolokia = jolokia(root.object("jolokia"), baseDir);
+        AgentConfig.Endpoint metrics = endpoint(root.object("metrics"));
+        Path dataDir = baseDir.resolve(root.string("dataDir")).normalize();
+        Duration interval = root.duration("sampleInterval", Duration.ofMillis(100), Duration.ofMinutes(10),
+                Duration.ofSeconds(1));
+        if (libvirt.uri().isEmpty() && libvirt.testNode().isEmpty()) {
+            throw new ConfigException("libvirt", "give either uri (for example qemu:///system) or testNode "
+                    + "(to run libvirt's test driver on a generated node)");
+        }
+        if (jolokia.port() != 0 && jolokia.port() == metrics.port() && jolokia.address().equals(metrics.address())) {
+            throw new ConfigException("metrics.port", "must differ from jolokia.port (" + jolokia.port() + ")");
+        }
+        return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, dataDir, interval);
+    }
+
+    private static AgentConfig.Host host(ConfigNode n) {
+        n.rejectUnknown(Set.of("id", "site", "offsite", "securityLevel", "runtimes"));
+        String id = n.matching("id", Names.DNS_LABEL, Names.DNS_LABEL_RULE);
+        String site = n.matching("site", Names.DNS_LABEL, Names.DNS_LABEL_RULE);
+        boolean offsite = n.bool("offsite");
+        int level = (int) n.integer("securityLevel", 0, 100);
+        List<String> runtimes = n.strings("runtimes");
+        if (runtimes.isEmpty()) {
+            throw new ConfigException(n.pathOf("runtimes"), "must name at least one runtime, e.g. [kvm]");
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < runtimes.size(); i++) {
+            String r = runtimes.get(i);
+            String p = n.pathOf("runtimes") + "[" + i + "]";
+            if (!RUNTIME.matcher(r).matches()) {
+                throw new ConfigException(p, "must be a lower-case runtime name such as kvm or jvm, got \"" + r + "\"");
+            }
+            if (!seen.add(r)) {
+                throw new ConfigException(p, "\"" + r + "\" is listed twice");
+            }
+        }
+        return new AgentConfig.Host(id, site, offsite, level, runtimes);
+    }
+
+    private static AgentConfig.Libvirt libvirt(ConfigNode n) {
+        n.rejectUnknown(Set.of("uri", "network", "testNode"));
+        Optional<String> uri = n.has("uri")
+                ? Optional.of(n.matching("uri", URI, "a libvirt URI such as qemu:///system or test:///path/node.xml"))
+                : Optional.empty();
+        Optional<String> network = n.has("network") ? Optional.of(n.matching("network", Names.DNS_LABEL,
+                "a libvirt network name (" + Names.DNS_LABEL_RULE + ")")) : Optional.empty();
+        Optional<AgentConfig.TestNode> testNode = Optional.ofNullable(n.optionalObject("testNode"))
+                .map(AgentConfigLoader::testNode);
+        if (uri.isPresent() && testNode.isPresent()) {
+            throw new ConfigException(n.pathOf("testNode"), "cannot be combined with uri: the node file is "
+                    + "generated only when the agent chooses the URI itself");
+        }
+        return new AgentConfig.Libvirt(uri, network, testNode);
+    }
+
+    private static AgentConfig.TestNode testNode(ConfigNode n) {
+        n.rejectUnknown(Set.of("cpus", "cpuMhz", "memoryMiB", "storageGiB", "vms"));
+        int cpus = (int) n.integer("cpus", 1, 4096);
+        int mhz = (int) n.integer("cpuMhz", 100, 10_000, 2400);
+        long memory = n.integer("memoryMiB", 64, 64L * 1024 * 1024);
+        long storage = n.integer("storageGiB", 1, 1024L * 1024);
+        List<AgentConfig.TestVm> vms = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        if (n.has("vms")) {
+            for (ConfigNode v : n.objects("vms")) {
+                v.rejectUnknown(Set.of("name", "application", "service", "vcpus", "memoryMiB", "diskGiB", "running"));
+                String name = v.matching("name", Names.DNS_LABEL, Names.DNS_LABEL_RULE);
+                if (!names.add(name)) {
+                    throw new ConfigException(v.pathOf("name"), "\"" + name + "\" is used by another VM");
+                }
+                vms.add(new AgentConfig.TestVm(name,
+                        v.matching("application", Names.LABEL, Names.LABEL_RULE),
+                        v.matching("service", Names.LABEL, Names.LABEL_RULE),
+                        (int) v.integer("vcpus", 1, 256),
+                        v.integer("memoryMiB", 16, 4L * 1024 * 1024),
+                        v.integer("diskGiB", 1, 64L * 1024),
+                        v.bool("running", true)));
+            }
+        }
+        return new AgentConfig.TestNode(cpus, mhz, memory, storage, vms);
+    }
+
+    private static AgentConfig.Capacity capacity(ConfigNode n) {
+        n.rejectUnknown(Set.of("storageGiB", "networkMbps"));
+        OptionalLong storage = n.has("storageGiB")
+                ? OptionalLong.of(n.integer("storageGiB", 1, 1024L * 1024 * 1024) << 30)
+                : OptionalLong.empty();
+        long mbps = n.integer("networkMbps", 1, 10_000_000);
+        return new AgentConfig.Capacity(storage, mbps * 1_000_000L);
+    }
+
+    private static CostRates cost(ConfigNode n) {
+        n.rejectUnknown(Set.of("currency", "perCpuSecond", "perStorageGiBHour", "perNetworkGB", "perNetworkPacket"));
+        String currency = n.matching("currency", Pattern.compile("[A-Z]{3}"), "an ISO 4217 currency code such as EUR");
+        return new CostRates(currency,
+                n.decimal("perCpuSecond", 0, 1e6),
+                n.decimal("perStorageGiBHour", 0, 1e6),
+                n.decimal("perNetworkGB", 0, 1e6),
+                n.decimal("perNetworkPacket", 0, 1e6));
+    }
+
+    private static AgentConfig.Jolokia jolokia(ConfigNode n, Path baseDir) {
+        n.rejectUnknown(Set.of("address", "port", "users", "policyFile"));
+        String address = address(n);
+        int port = (int) n.integer("port", 0, 65535);
+        List<AgentConfig.User> users = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode u : n.objects("users")) {
+            u.rejectUnknown(Set.of("name", "password"));
+            String name = u.matching("name", USER_NAME, "1 to 64 letters, digits, '.', '_' or '-'");
+            if (!names.add(name)) {
+                throw new ConfigException(u.pathOf("name"), "user \"" + name + "\" is listed twice");
+            }
+            String password = u.string("password");
+            if (password.length() < MIN_PASSWORD) {
+                throw new ConfigException(u.pathOf("password"), "must be at least " + MIN_PASSWORD + " characters");
+            }
+            users.add(new AgentConfig.User(name, password));
+        }
+        if (users.isEmpty()) {
+            throw new ConfigException(n.pathOf("users"), "must list at least one user: Jolokia always requires a login");
+        }
+        Optional<Path> policy = n.has("policyFile")
+                ? Optional.of(baseDir.resolve(n.string("policyFile")).normalize())
+                : Optional.empty();
+        return new AgentConfig.Jolokia(address, port, users, policy);
+    }
+
+    private static AgentConfig.Endpoint endpoint(ConfigNode n) {
+        n.rejectUnknown(Set.of("address", "port"));
+        return new AgentConfig.Endpoint(address(n), (int) n.integer("port", 0, 65535));
+    }
+
+    /** An explicit IP literal: binding to whatever "localhost" resolves to is a classic surprise. */
+    private static String address(ConfigNode n) {
+        String a = n.string("address");
+        boolean literal = a.matches("[0-9.]+") || a.contains(":");
+        if (!literal) {
+            throw new ConfigException(n.pathOf("address"), "must be an IP address such as 127.0.0.1, got \"" + a + "\"");
+        }
+        try {
+            InetAddress.getByName(a);
+        } catch (UnknownHostException e) {
+            throw new ConfigException(n.pathOf("address"), "is not a valid IP address: \"" + a + "\"");
+        }
+        return a;
+    }
+}

@@ -1,0 +1,72 @@
+package io.federa.agent.core;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the agent knows about its host at one moment: who the host is, what it has,
+ * what is used, and every VM. Every face of the agent (JMX, SNMP, Prometheus) reads the latest
+ * snapshot and never calls the hypervisor itself, so they all agree and a reader never sees a
+ * half-updated host.
+ *
+ * @param sequence          increases by one with each sample
+ * @param takenAtMillis     when the hypervisor was read, epoch milliseconds
+ * @param sampleNanos       how long the read took
+ * @param storageBytes      storage capacity: the configured value, else the hypervisor's pools, else 0
+ * @param networkBitsPerSecond configured network bandwidth
+ */
+public record HostSnapshot(HostIdentity identity, String hypervisorUri, String hypervisorType,
+                           String hypervisorVersion, String libvirtVersion, String hostname,
+                           String cpuModel, int cpus, int cpuMhz, long memoryBytes, long storageBytes,
+                           long networkBitsPerSecond, int vcpusAllocated, long memoryAllocatedBytes,
+                           long storageAllocatedBytes, double networkUsedBitsPerSecond,
+                           List<VmSnapshot> vms, long sequence, long takenAtMillis, long sampleNanos) {
+
+    public HostSnapshot {
+        Objects.requireNonNull(identity, "identity");
+        vms = List.copyOf(vms);
+    }
+
+    public Map<String, VmSnapshot> vmsByName() {
+        Map<String, VmSnapshot> m = new LinkedHashMap<>();
+        for (VmSnapshot v : vms) {
+            m.put(v.name(), v);
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    public VmSnapshot vm(String name) {
+        for (VmSnapshot v : vms) {
+            if (v.name().equals(name)) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    public int runningVms() {
+        int n = 0;
+        for (VmSnapshot v : vms) {
+            if (v.state() == VmState.RUNNING) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public long memoryFreeBytes() {
+        return Math.max(0, memoryBytes - memoryAllocatedBytes);
+    }
+
+    public long storageFreeBytes() {
+        return Math.max(0, storageBytes - storageAllocatedBytes);
+    }
+
+    /** vCPUs not yet given to an active VM; negative when the host is overcommitted. */
+    public int vcpusFree() {
+        return cpus - vcpusAllocated;
+    }
+}

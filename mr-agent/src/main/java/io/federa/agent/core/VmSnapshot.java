@@ -1,0 +1,30 @@
+package io.federa.agent.core;
+
+import java.util.List;
+
+/**
+ * One VM as last sampled: identity, state, labels, resources, counters and the rates derived
+ * from two successive samples. Immutable.
+ *
+ * @param cpuLoadRatio       CPU load, 0 to 1 of the VM's vCPUs (simulated on the test driver when set)
+ * @param loadSimulated      whether cpuLoadRatio is a simulated value
+ * @param runningSinceMillis when the agent saw the VM start running (epoch ms), 0 when not running
+ * @param uptimeSeconds      seconds since then, 0 when not running
+ */
+public record VmSnapshot(String uuid, String name, int hypervisorId, VmState state, String osType,
+                         boolean persistent, boolean autostart, String application, String service,
+                         int vcpus, long memoryBytes, long maxMemoryBytes, long cpuTimeNanos,
+                         double cpuLoadRatio, boolean loadSimulated, long diskCapacityBytes,
+                         long diskReadBytes, long diskWriteBytes, long diskReadRequests, long diskWriteRequests,
+                         double diskReadBytesPerSecond, double diskWriteBytesPerSecond,
+                         long networkReceivedBytes, long networkTransmittedBytes,
+                         long networkReceivedPackets, long networkTransmittedPackets,
+                         double networkReceiveBytesPerSecond, double networkTransmitBytesPerSecond,
+                         double networkTransmitPacketsPerSecond,
+                         long runningSinceMillis, long uptimeSeconds,
+                         List<VmObservation.Disk> disks, List<VmObservation.Nic> nics) {
+    public VmSnapshot {
+        disks = List.copyOf(disks);
+        nics = List.copyOf(nics);
+    }
+}

@@ -1,0 +1,62 @@
+package io.federa.agent.core;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * What the manager asks the agent to define: a VM's name, the application and service it
+ * serves, and its resources. Validated in the constructor: a spec that exists is a spec the
+ * agent can carry out.
+ *
+ * @param uuid an identity to keep (a VM moved from another host); empty for a new VM
+ */
+public record VmSpec(String name, String application, String service, int vcpus, long memoryMiB,
+                     long diskGiB, Optional<UUID> uuid) {
+    public static final int MAX_VCPUS = 256;
+    public static final long MAX_MEMORY_MIB = 4L * 1024 * 1024;
+    public static final long MAX_DISK_GIB = 64L * 1024;
+
+    public VmSpec {
+        if (!Names.isDnsLabel(name)) {
+            throw new InvalidSpecException("name", "must be " + Names.DNS_LABEL_RULE + ", got " + quote(name));
+        }
+        if (!Names.isLabel(application)) {
+            throw new InvalidSpecException("application", "must be " + Names.LABEL_RULE + ", got " + quote(application));
+        }
+        if (!Names.isLabel(service)) {
+            throw new InvalidSpecException("service", "must be " + Names.LABEL_RULE + ", got " + quote(service));
+        }
+        if (vcpus < 1 || vcpus > MAX_VCPUS) {
+            throw new InvalidSpecException("vcpus", "must be between 1 and " + MAX_VCPUS + ", got " + vcpus);
+        }
+        if (memoryMiB < 16 || memoryMiB > MAX_MEMORY_MIB) {
+            throw new InvalidSpecException("memoryMiB", "must be between 16 and " + MAX_MEMORY_MIB + ", got " + memoryMiB);
+        }
+        if (diskGiB < 1 || diskGiB > MAX_DISK_GIB) {
+            throw new InvalidSpecException("diskGiB", "must be between 1 and " + MAX_DISK_GIB + ", got " + diskGiB);
+        }
+        uuid = uuid == null ? Optional.empty() : uuid;
+    }
+
+    /** Shows at most 40 characters of a refused value, escaped, so an error message stays one short line. */
+    static String quote(String s) {
+        if (s == null) {
+            return "nothing";
+        }
+        StringBuilder b = new StringBuilder("\"");
+        s.codePoints().limit(40).forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\u%04x", c));
+            } else if (c == '"' || c == '\\') {
+                b.append('\\').appendCodePoint(c);
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        b.append('"');
+        if (s.codePointCount(0, s.length()) > 40) {
+            b.append("… (").append(s.length()).append(" characters)");
+        }
+        return b.toString();
+    }
+}

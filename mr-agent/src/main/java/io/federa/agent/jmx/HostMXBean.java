@@ -1,0 +1,76 @@
+package io.federa.agent.jmx;
+
+/**
+ * {@code federa:type=Host}: the physical host, its capacity, what is used, and who it is.
+ * Sizes are in bytes, rates per second, times in seconds or epoch milliseconds, as the names say.
+ */
+public interface HostMXBean {
+    String getHostId();
+
+    String getSite();
+
+    boolean isOffsite();
+
+    int getSecurityLevel();
+
+    String[] getRuntimes();
+
+    String getHypervisorUri();
+
+    String getHypervisorType();
+
+    String getHypervisorVersion();
+
+    String getLibvirtVersion();
+
+    String getCpuModel();
+
+    int getCpus();
+
+    int getCpuMhz();
+
+    int getVcpusAllocated();
+
+    /** vCPUs not given to an active VM; negative when overcommitted. */
+    int getVcpusFree();
+
+    long getMemoryBytes();
+
+    long getMemoryAllocatedBytes();
+
+    long getMemoryFreeBytes();
+
+    long getStorageBytes();
+
+    long getStorageAllocatedBytes();
+
+    long getStorageFreeBytes();
+
+    long getNetworkBandwidthBitsPerSecond();
+
+    double getNetworkUsedBitsPerSecond();
+
+    String getCostCurrency();
+
+    double getCostPerCpuSecond();
+
+    double getCostPerStorageGiBHour();
+
+    double getCostPerNetworkGB();
+
+    double getCostPerNetworkPacket();
+
+    int getVmCount();
+
+    int getRunningVmCount();
+
+    String getAgentVersion();
+
+    long getAgentUptimeSeconds();
+
+    long getSampleSequence();
+
+    long getSampleTimestampMillis();
+
+    double getSampleDurationSeconds();
+}

@@ -1,0 +1,111 @@
+package io.federa.agent.jmx;
+
+import io.federa.agent.command.AgentCommands;
+import io.federa.agent.core.HostSnapshot;
+import io.federa.agent.core.VmSnapshot;
+
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.InstanceNotFoundException;
+import javax.management.MBeanRegistrationException;
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.NotCompliantMBeanException;
+import javax.management.ObjectName;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Keeps the {@code federa} JMX domain in step with the snapshots: one Host and one Agent MBean,
+ * and one VirtualMachine MBean per domain, registered when a VM appears and removed when it goes.
+ * Called on the sampler's thread only, so registrations never race.
+ */
+public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseable {
+    public static final String DOMAIN = "federa";
+    private static final Logger LOG = Logger.getLogger(MBeanPublisher.class.getName());
+
+    private final MBeanServer server;
+    private final Supplier<HostSnapshot> snapshot;
+    private final AgentCommands commands;
+    private final Set<String> registered = new HashSet<>();
+
+    public MBeanPublisher(MBeanServer server, Supplier<HostSnapshot> snapshot, AgentCommands commands) {
+        this.server = server;
+        this.snapshot = snapshot;
+        this.commands = commands;
+    }
+
+    public static ObjectName hostName() {
+        return name("type=Host");
+    }
+
+    public static ObjectName agentName() {
+        return name("type=Agent");
+    }
+
+    public static ObjectName vmName(String vm) {
+        return name("type=VirtualMachine,name=" + (needsQuoting(vm) ? ObjectName.quote(vm) : vm));
+    }
+
+    private static boolean needsQuoting(String s) {
+        return s.chars().anyMatch(c -> c == ',' || c == '=' || c == ':' || c == '"' || c == '*' || c == '?'
+                || c == '\\' || c == '\n');
+    }
+
+    private static ObjectName name(String props) {
+        try {
+            return new ObjectName(DOMAIN + ":" + props);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    public void registerStatic() throws InstanceAlreadyExistsException, MBeanRegistrationException,
+            NotCompliantMBeanException {
+        server.registerMBean(new HostBean(snapshot, System::currentTimeMillis), hostName());
+        server.registerMBean(new AgentBean(commands), agentName());
+    }
+
+    @Override
+    public synchronized void accept(HostSnapshot s) {
+        Set<String> now = new HashSet<>();
+        for (VmSnapshot vm : s.vms()) {
+            now.add(vm.name());
+            if (!registered.contains(vm.name())) {
+                try {
+                    server.registerMBean(new VirtualMachineBean(vm.name(), snapshot, commands), vmName(vm.name()));
+                    registered.add(vm.name());
+                } catch (InstanceAlreadyExistsException | MBeanRegistrationException | NotCompliantMBeanException e) {
+                    LOG.log(Level.WARNING, "cannot register the MBean of VM " + vm.name(), e);
+                }
+            }
+        }
+        for (String gone : Set.copyOf(registered)) {
+            if (!now.contains(gone)) {
+                unregister(vmName(gone));
+                registered.remove(gone);
+            }
+        }
+    }
+
+    private void unregister(ObjectName n) {
+        try {
+            server.unregisterMBean(n);
+        } catch (InstanceNotFoundException | MBeanRegistrationException e) {
+            LOG.log(Level.FINE, "MBean " + n + " was already gone", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (String vm : registered) {
+            unregister(vmName(vm));
+        }
+        registered.clear();
+        unregister(hostName());
+        unregister(agentName());
+    }
+}

@@ -1,0 +1,231 @@
+package io.federa.agent.libvirt;
+
+import io.federa.agent.core.VmObservation;
+import io.federa.agent.core.VmSpec;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.Transformer;
+import javax.xml.transform.TransformerException;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Builds and reads libvirt domain XML through the DOM, never by pasting strings: whatever a
+ * label holds, it stays character data and cannot add an element or attribute. Federa's labels
+ * live in the domain's {@code <metadata>} under {@link #NAMESPACE}, so they survive agent and
+ * hypervisor restarts.
+ */
+public final class DomainXml {
+    public static final String NAMESPACE = "https://federa.io/xmlns/vm/1";
+    public static final String PREFIX = "federa";
+
+    private DomainXml() {
+    }
+
+    /** The XML for defining {@code spec} with the given identity and disk image. */
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network) {
+        Document doc = newBuilder().newDocument();
+        Element domain = doc.createElement("domain");
+        domain.setAttribute("type", domainType);
+        doc.appendChild(domain);
+        text(doc, domain, "name", spec.name());
+        text(doc, domain, "uuid", uuid.toString());
+
+        Element metadata = child(doc, domain, "metadata");
+        Element vm = doc.createElementNS(NAMESPACE, PREFIX + ":vm");
+        metadata.appendChild(vm);
+        textNs(doc, vm, "application", spec.application());
+        textNs(doc, vm, "service", spec.service());
+        textNs(doc, vm, "diskBytes", Long.toString(spec.diskGiB() << 30));
+
+        long kib = spec.memoryMiB() * 1024;
+        text(doc, domain, "memory", Long.toString(kib)).setAttribute("unit", "KiB");
+        text(doc, domain, "currentMemory", Long.toString(kib)).setAttribute("unit", "KiB");
+        text(doc, domain, "vcpu", Integer.toString(spec.vcpus())).setAttribute("placement", "static");
+        Element os = child(doc, domain, "os");
+        text(doc, os, "type", "hvm").setAttribute("arch", "x86_64");
+        child(doc, os, "boot").setAttribute("dev", "hd");
+
+        Element devices = child(doc, domain, "devices");
+        Element disk = child(doc, devices, "disk");
+        disk.setAttribute("type", "file");
+        disk.setAttribute("device", "disk");
+        Element driver = child(doc, disk, "driver");
+        driver.setAttribute("name", "qemu");
+        driver.setAttribute("type", "raw");
+        child(doc, disk, "source").setAttribute("file", diskImage.toString());
+        Element target = child(doc, disk, "target");
+        target.setAttribute("dev", "vda");
+        target.setAttribute("bus", "virtio");
+        if (network != null) {
+            Element nic = child(doc, devices, "interface");
+            nic.setAttribute("type", "network");
+            child(doc, nic, "source").setAttribute("network", network);
+            child(doc, nic, "model").setAttribute("type", "virtio");
+        }
+        return serialize(doc);
+    }
+
+    /** What the agent needs from a domain's XML, read once per domain definition. */
+    public record Description(String application, String service, long diskBytes,
+                              List<VmObservation.Disk> disks, List<VmObservation.Nic> nics) {
+    }
+
+    public static Description describe(String xml) {
+        Document doc = parse(xml);
+        Element root = doc.getDocumentElement();
+        String application = "";
+        String service = "";
+        long diskBytes = -1;
+        NodeList mine = root.getElementsByTagNameNS(NAMESPACE, "vm");
+        if (mine.getLength() > 0) {
+            Element vm = (Element) mine.item(0);
+            application = firstTextNs(vm, "application");
+            service = firstTextNs(vm, "service");
+            String bytes = firstTextNs(vm, "diskBytes");
+            try {
+                diskBytes = bytes.isEmpty() ? -1 : Long.parseLong(bytes);
+            } catch (NumberFormatException e) {
+                diskBytes = -1;
+            }
+        }
+        List<VmObservation.Disk> disks = new ArrayList<>();
+        List<VmObservation.Nic> nics = new ArrayList<>();
+        Element devices = firstChild(root, "devices");
+        if (devices != null) {
+            for (Element disk : children(devices, "disk")) {
+                if (!"disk".equals(disk.getAttribute("device"))) {
+                    continue;
+                }
+                Element source = firstChild(disk, "source");
+                Element target = firstChild(disk, "target");
+                Element driver = firstChild(disk, "driver");
+                String src = "";
+                if (source != null) {
+                    for (String attr : List.of("file", "dev", "volume", "name")) {
+                        if (source.hasAttribute(attr)) {
+                            src = source.getAttribute(attr);
+                            break;
+                        }
+                    }
+                }
+                disks.add(new VmObservation.Disk(target == null ? "" : target.getAttribute("dev"), src,
+                        driver == null ? "" : driver.getAttribute("type"),
+                        target == null ? "" : target.getAttribute("bus"), -1));
+            }
+            for (Element nic : children(devices, "interface")) {
+                Element target = firstChild(nic, "target");
+                Element mac = firstChild(nic, "mac");
+                Element model = firstChild(nic, "model");
+                Element source = firstChild(nic, "source");
+                nics.add(new VmObservation.Nic(target == null ? "" : target.getAttribute("dev"),
+                        mac == null ? "" : mac.getAttribute("address"),
+                        model == null ? "" : model.getAttribute("type"),
+                        source == null ? "" : source.getAttribute("network")));
+            }
+        }
+        return new Description(application, service, diskBytes, disks, nics);
+    }
+
+    /** Parses with DOCTYPEs and external entities refused: domain XML never needs them. */
+    static Document parse(String xml) {
+        try {
+            return newBuilder().parse(new InputSource(new StringReader(xml)));
+        } catch (SAXException | IOException e) {
+            throw new IllegalStateException("libvirt returned domain XML that does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    static DocumentBuilder newBuilder() {
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setXIncludeAware(false);
+            f.setExpandEntityReferences(false);
+            return f.newDocumentBuilder();
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the JDK's XML parser cannot be configured securely", e);
+        }
+    }
+
+    static String serialize(Document doc) {
+        try {
+            TransformerFactory tf = TransformerFactory.newInstance();
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+            Transformer t = tf.newTransformer();
+            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
+            t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+            t.setOutputProperty(OutputKeys.INDENT, "yes");
+            StringWriter w = new StringWriter();
+            t.transform(new DOMSource(doc), new StreamResult(w));
+            return w.toString();
+        } catch (TransformerException e) {
+            throw new IllegalStateException("cannot serialize domain XML", e);
+        }
+    }
+
+    static Element child(Document doc, Element parent, String name) {
+        Element e = doc.createElement(name);
+        parent.appendChild(e);
+        return e;
+    }
+
+    static Element text(Document doc, Element parent, String name, String value) {
+        Element e = child(doc, parent, name);
+        e.setTextContent(value);
+        return e;
+    }
+
+    private static void textNs(Document doc, Element parent, String local, String value) {
+        Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + local);
+        e.setTextContent(value);
+        parent.appendChild(e);
+    }
+
+    private static String firstTextNs(Element parent, String local) {
+        NodeList l = parent.getElementsByTagNameNS(NAMESPACE, local);
+        return l.getLength() == 0 ? "" : l.item(0).getTextContent();
+    }
+
+    static Element firstChild(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && name.equals(e.getLocalName() == null ? e.getTagName() : e.getLocalName())
+                    && e.getNamespaceURI() == null) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    static List<Element> children(Element parent, String name) {
+        List<Element> out = new ArrayList<>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && name.equals(e.getLocalName() == null ? e.getTagName() : e.getLocalName())
+                    && e.getNamespaceURI() == null) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,377 @@
+package io.federa.agent.libvirt;
+
+import io.federa.agent.core.HostObservation;
+import io.federa.agent.core.VmObservation;
+import io.federa.agent.core.VmSpec;
+import io.federa.agent.core.VmState;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainBlockStats;
+import org.libvirt.DomainInfo;
+import org.libvirt.DomainInterfaceStats;
+import org.libvirt.ErrorCallback;
+import org.libvirt.Library;
+import org.libvirt.LibvirtException;
+import org.libvirt.NodeInfo;
+import org.libvirt.StoragePool;
+import org.libvirt.StoragePoolInfo;
+import org.libvirt.event.DomainEventType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The agent's only door to the hypervisor. Every method blocks on libvirt: callers run it on
+ * the agent's own libvirt threads (the sampler's and the command executor's), never on a
+ * thread that serves requests.
+ *
+ * <p>What a domain's XML says (labels, devices) is read once per definition and cached by UUID;
+ * the cache is dropped on the domain's DEFINED and UNDEFINED events and by our own commands.
+ */
+public final class LibvirtHost implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LibvirtHost.class.getName());
+    /** virDomainXMLFlags VIR_DOMAIN_XML_INACTIVE: the persistent definition. */
+    private static final int XML_INACTIVE = 2;
+    /** Kept in a field: JNA callbacks must stay reachable for as long as libvirt may call them. */
+    private static final ErrorCallback QUIET = new ErrorCallback();
+    private static volatile boolean eventLoopStarted;
+
+    private final String uri;
+    private final Connect conn;
+    private final String domainType;
+    private final Map<String, DomainXml.Description> descriptions = new ConcurrentHashMap<>();
+
+    private LibvirtHost(String uri, Connect conn, String domainType) {
+        this.uri = uri;
+        this.conn = conn;
+        this.domainType = domainType;
+    }
+
+    /**
+     * Opens a connection and subscribes to domain lifecycle events, which are handed to
+     * {@code onEvent} on libvirt's event thread (the callee must only hand them off).
+     */
+    public static LibvirtHost open(String uri, Consumer<String> onEvent) throws LibvirtException {
+        startEventLoop();
+        Connect conn = new Connect(uri);
+        String type = conn.getType();
+        LibvirtHost host = new LibvirtHost(uri, conn, domainTypeFor(type));
+        conn.addLifecycleListener((domain, event) -> {
+            try {
+                String uuid = domain.getUUIDString();
+                DomainEventType t = event.getType();
+                if (t == DomainEventType.DEFINED || t == DomainEventType.UNDEFINED) {
+                    host.descriptions.remove(uuid);
+                }
+                onEvent.accept(uuid);
+            } catch (LibvirtException | RuntimeException e) {
+                onEvent.accept("");
+            }
+            return 0;
+        });
+        return host;
+    }
+
+    private static synchronized void startEventLoop() throws LibvirtException {
+        if (eventLoopStarted) {
+            return;
+        }
+        Connect.setErrorCallback(QUIET);
+        Library.initEventLoop();
+        Thread t = new Thread(() -> {
+            try {
+                Library.runEventLoop();
+            } catch (LibvirtException e) {
+                LOG.log(Level.SEVERE, "libvirt's event loop stopped; state changes will show at the next sample only", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "libvirt-events");
+        t.setDaemon(true);
+        t.start();
+        eventLoopStarted = true;
+    }
+
+    private static String domainTypeFor(String connectionType) {
+        return switch (connectionType.toUpperCase(java.util.Locale.ROOT)) {
+            case "TEST" -> "test";
+            case "QEMU" -> Files.exists(Path.of("/dev/kvm")) ? "kvm" : "qemu";
+            default -> connectionType.toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    public String uri() {
+        return uri;
+    }
+
+    public boolean isTestDriver() {
+        return "test".equals(domainType);
+    }
+
+    public String domainType() {
+        return domainType;
+    }
+
+    /** Reads the node, its pools and every domain, active and defined. */
+    public HostObservation observe() throws LibvirtException {
+        long start = System.nanoTime();
+        long wall = System.currentTimeMillis();
+        NodeInfo node = conn.nodeInfo();
+        long poolCapacity = -1;
+        long poolAllocation = -1;
+        for (String name : conn.listStoragePools()) {
+            StoragePool pool = conn.storagePoolLookupByName(name);
+            try {
+                StoragePoolInfo info = pool.getInfo();
+                poolCapacity = Math.max(0, poolCapacity) + info.capacity;
+                poolAllocation = Math.max(0, poolAllocation) + info.allocation;
+            } finally {
+                pool.free();
+            }
+        }
+        List<VmObservation> vms = new ArrayList<>();
+        for (int id : conn.listDomains()) {
+            Domain d = lookup(() -> conn.domainLookupByID(id));
+            if (d != null) {
+                addObservation(vms, d);
+            }
+        }
+        for (String name : conn.listDefinedDomains()) {
+            Domain d = lookup(() -> conn.domainLookupByName(name));
+            if (d != null) {
+                addObservation(vms, d);
+            }
+        }
+        long mono = System.nanoTime();
+        return new HostObservation(conn.getType(), version(conn.getVersion()), version(conn.getLibVersion()),
+                conn.getHostName(), node.model, node.cpus, node.mhz, node.memory * 1024L, poolCapacity, poolAllocation,
+                vms, wall, mono, mono - start);
+    }
+
+    private interface Lookup {
+        Domain get() throws LibvirtException;
+    }
+
+    /** A domain listed a moment ago may be gone now: that is not an error, just a shorter list. */
+    private static Domain lookup(Lookup l) {
+        try {
+            return l.get();
+        } catch (LibvirtException e) {
+            return null;
+        }
+    }
+
+    private void addObservation(List<VmObservation> out, Domain d) {
+        try {
+            out.add(observe(d));
+        } catch (LibvirtException e) {
+            // The domain went away between the listing and this read; the next sample settles it.
+            LOG.log(Level.FINE, "domain vanished while being read", e);
+        } finally {
+            free(d);
+        }
+    }
+
+    private VmObservation observe(Domain d) throws LibvirtException {
+        String uuid = d.getUUIDString();
+        DomainInfo info = d.getInfo();
+        DomainXml.Description desc = descriptions.get(uuid);
+        if (desc == null) {
+            desc = DomainXml.describe(d.getXMLDesc(0));
+            descriptions.put(uuid, desc);
+        }
+        VmState state = state(info.state);
+        long rdBytes = -1;
+        long wrBytes = -1;
+        long rdReq = -1;
+        long wrReq = -1;
+        long rxBytes = -1;
+        long txBytes = -1;
+        long rxPk = -1;
+        long txPk = -1;
+        if (state.isActive()) {
+            for (VmObservation.Disk disk : desc.disks()) {
+                try {
+                    DomainBlockStats s = d.blockStats(disk.target());
+                    rdBytes = add(rdBytes, s.rd_bytes);
+                    wrBytes = add(wrBytes, s.wr_bytes);
+                    rdReq = add(rdReq, s.rd_req);
+                    wrReq = add(wrReq, s.wr_req);
+                } catch (LibvirtException e) {
+                    // Not every hypervisor reports every device; the counters stay unknown.
+                }
+            }
+            for (VmObservation.Nic nic : desc.nics()) {
+                if (nic.target().isEmpty()) {
+                    continue;
+                }
+                try {
+                    DomainInterfaceStats s = d.interfaceStats(nic.target());
+                    rxBytes = add(rxBytes, s.rx_bytes);
+                    txBytes = add(txBytes, s.tx_bytes);
+                    rxPk = add(rxPk, s.rx_packets);
+                    txPk = add(txPk, s.tx_packets);
+                } catch (LibvirtException e) {
+                    // As above.
+                }
+            }
+        }
+        boolean persistent = d.isPersistent() == 1;
+        boolean autostart = persistent && d.getAutostart();
+        return new VmObservation(uuid, d.getName(), d.getID(), state, d.getOSType(), persistent, autostart,
+                info.nrVirtCpu, info.memory * 1024L, info.maxMem * 1024L, info.cpuTime,
+                desc.application(), desc.service(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
+                rxBytes, txBytes, rxPk, txPk, desc.disks(), desc.nics());
+    }
+
+    private static long add(long acc, long v) {
+        if (v < 0) {
+            return acc;
+        }
+        return Math.max(0, acc) + v;
+    }
+
+    static VmState state(DomainInfo.DomainState s) {
+        if (s == null) {
+            return VmState.UNKNOWN;
+        }
+        return switch (s) {
+            case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> VmState.RUNNING;
+            case VIR_DOMAIN_PAUSED -> VmState.PAUSED;
+            case VIR_DOMAIN_SHUTDOWN -> VmState.SHUTTING_DOWN;
+            case VIR_DOMAIN_SHUTOFF -> VmState.SHUT_OFF;
+            case VIR_DOMAIN_CRASHED -> VmState.CRASHED;
+            default -> VmState.UNKNOWN;
+        };
+    }
+
+    private static String version(long v) {
+        return (v / 1_000_000) + "." + (v / 1000 % 1000) + "." + (v % 1000);
+    }
+
+    // ---- commands -------------------------------------------------------------------------
+
+    /** Whether a domain of this name exists. */
+    public boolean exists(String name) {
+        Domain d = lookup(() -> conn.domainLookupByName(name));
+        free(d);
+        return d != null;
+    }
+
+    public Optional<UUID> uuidOf(String name) throws LibvirtException {
+        Domain d = lookup(() -> conn.domainLookupByName(name));
+        if (d == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(UUID.fromString(d.getUUIDString()));
+        } finally {
+            free(d);
+        }
+    }
+
+    public boolean uuidExists(UUID uuid) {
+        Domain d = lookup(() -> conn.domainLookupByUUIDString(uuid.toString()));
+        free(d);
+        return d != null;
+    }
+
+    /** Defines a persistent domain from XML. */
+    public void define(String xml) throws LibvirtException {
+        Domain d = conn.domainDefineXML(xml);
+        descriptions.remove(d.getUUIDString());
+        free(d);
+    }
+
+
+    /** Runs an action on the named domain; {@code null} if there is no such domain. */
+    public <T> T withDomain(String name, DomainFunction<T> f) throws LibvirtException {
+        Domain d = lookup(() -> conn.domainLookupByName(name));
+        if (d == null) {
+            return null;
+        }
+        try {
+            return f.apply(d);
+        } finally {
+            free(d);
+        }
+    }
+
+    public interface DomainFunction<T> {
+        T apply(Domain d) throws LibvirtException;
+    }
+
+    public void forget(String uuid) {
+        descriptions.remove(uuid);
+    }
+
+    /** The persistent definitions of every domain, for writing the test driver's node file back. */
+    public List<TestNodeFile.Domain> persistentDomains() throws LibvirtException {
+        List<TestNodeFile.Domain> out = new ArrayList<>();
+        List<Domain> all = new ArrayList<>();
+        for (int id : conn.listDomains()) {
+            Domain d = lookup(() -> conn.domainLookupByID(id));
+            if (d != null) {
+                all.add(d);
+            }
+        }
+        for (String name : conn.listDefinedDomains()) {
+            Domain d = lookup(() -> conn.domainLookupByName(name));
+            if (d != null) {
+                all.add(d);
+            }
+        }
+        try {
+            for (Domain d : all) {
+                if (d.isPersistent() == 1) {
+                    out.add(new TestNodeFile.Domain(d.getXMLDesc(XML_INACTIVE), d.isActive() == 1));
+                }
+            }
+        } finally {
+            all.forEach(LibvirtHost::free);
+        }
+        return out;
+    }
+
+    private static void free(Domain d) {
+        if (d == null) {
+            return;
+        }
+        try {
+            d.free();
+        } catch (LibvirtException e) {
+            LOG.log(Level.FINE, "cannot free a domain handle", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            conn.close();
+        } catch (LibvirtException e) {
+            LOG.log(Level.WARNING, "closing the libvirt connection failed", e);
+        }
+    }
+
+    /** Writes the test driver's node file back from the live domains (no-op on other drivers). */
+    public void writeBack(Path nodeFile, Path poolPath) throws LibvirtException, IOException {
+        TestNodeFile.NodeShape shape = TestNodeFile.shape(nodeFile);
+        TestNodeFile.write(nodeFile, shape.cpus(), shape.mhz(), shape.memoryKiB(), shape.poolBytes(), poolPath,
+                persistentDomains());
+    }
+
+    /** Used by callers that build domain XML for this hypervisor. */
+    public String domainXml(VmSpec spec, UUID uuid, Path image, String network) {
+        return DomainXml.build(spec, uuid, domainType, image, network);
+    }
+}

@@ -1,0 +1,96 @@
+package io.federa.agent.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.federa.agent.config.AgentConfig;
+import io.federa.agent.core.HostSnapshot;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The agent's plain HTTP face: {@code GET /metrics} for Prometheus and {@code GET /health} for
+ * load balancers and probes. Neither needs credentials; neither reveals more than the metrics do.
+ */
+public final class AgentHttpServer implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private AgentHttpServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    public static AgentHttpServer start(AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
+                                        Supplier<HostSnapshot> snapshot) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(endpoint.address(), endpoint.port()), 16);
+        PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+        server.createContext("/metrics", exchange -> {
+            if (!method(exchange, "GET")) {
+                return;
+            }
+            ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
+            writer.write(body, registry.scrape());
+            send(exchange, 200, writer.getContentType(), body.toByteArray());
+        });
+        server.createContext("/health", exchange -> {
+            if (!method(exchange, "GET")) {
+                return;
+            }
+            HostSnapshot s = snapshot.get();
+            boolean ok = s != null;
+            String text = ok ? "ok host=" + s.identity().hostId() + " sample=" + s.sequence() + "\n" : "starting\n";
+            send(exchange, ok ? 200 : 503, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+        });
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "agent-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.start();
+        return new AgentHttpServer(server, executor);
+    }
+
+    private static boolean method(HttpExchange exchange, String allowed) throws IOException {
+        if (allowed.equals(exchange.getRequestMethod())) {
+            return true;
+        }
+        exchange.getResponseHeaders().add("Allow", allowed);
+        send(exchange, 405, "text/plain; charset=utf-8",
+                ("method " + exchange.getRequestMethod() + " not allowed; use " + allowed + "\n").getBytes(StandardCharsets.UTF_8));
+        return false;
+    }
+
+    private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", type);
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    public String baseUrl() {
+        InetSocketAddress a = server.getAddress();
+        String host = a.getAddress().getHostAddress();
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
