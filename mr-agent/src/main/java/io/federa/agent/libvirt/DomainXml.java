@@ -162,7 +162,20 @@ public final class DomainXml {
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             f.setXIncludeAware(false);
             f.setExpandEntityReferences(false);
-            return f.newDocumentBuilder();
+            DocumentBuilder b = f.newDocumentBuilder();
+            // The default handler prints "[Fatal Error]" to stderr before throwing; the caller reports instead.
+            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+                @Override
+                public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+                    throw e;
+                }
+
+                @Override
+                public void error(org.xml.sax.SAXParseException e) throws SAXException {
+                    throw e;
+                }
+            });
+            return b;
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("the JDK's XML parser cannot be configured securely", e);
         }

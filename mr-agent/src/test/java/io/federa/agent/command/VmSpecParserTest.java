@@ -1,0 +1,91 @@
+package io.federa.agent.command;
+
+import io.federa.agent.core.InvalidSpecException;
+import io.federa.agent.core.VmSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class VmSpecParserTest {
+
+    @Test
+    void a_complete_spec_is_read() {
+        VmSpec s = VmSpecParser.parse("""
+                {"name":"web-1","application":"web","service":"shop","vcpus":2,"memoryMiB":2048,"diskGiB":20}""");
+
+        assertThat(s.name()).isEqualTo("web-1");
+        assertThat(s.application()).isEqualTo("web");
+        assertThat(s.service()).isEqualTo("shop");
+        assertThat(s.vcpus()).isEqualTo(2);
+        assertThat(s.memoryMiB()).isEqualTo(2048);
+        assertThat(s.diskGiB()).isEqualTo(20);
+        assertThat(s.uuid()).isEmpty();
+    }
+
+    @Test
+    void a_uuid_is_kept_when_given() {
+        UUID u = UUID.randomUUID();
+        VmSpec s = VmSpecParser.parse("{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":512,\"diskGiB\":1,\"uuid\":\"" + u + "\"}");
+        assertThat(s.uuid()).contains(u);
+    }
+
+    @Test
+    void labels_in_any_script_are_accepted() {
+        VmSpec s = VmSpecParser.parse("""
+                {"name":"db-1","application":"база-данных","service":"商店","vcpus":1,"memoryMiB":512,"diskGiB":1}""");
+        assertThat(s.application()).isEqualTo("база-данных");
+        assertThat(s.service()).isEqualTo("商店");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
+            "empty document        | ''                                                     | spec",
+            "not JSON              | '{name:'                                               | spec",
+            "an array              | '[1,2]'                                                | spec",
+            "unknown field         | '{\"name\":\"a\",\"colour\":\"red\"}'                  | colour",
+            "missing name          | '{\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1}' | name",
+            "upper-case name       | '{\"name\":\"Web\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1}' | name",
+            "name with markup      | '{\"name\":\"<a>\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1}' | name",
+            "name as number        | '{\"name\":7,\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1}' | name",
+            "label with ampersand  | '{\"name\":\"a\",\"application\":\"w&x\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1}' | application",
+            "label with newline    | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\\nx\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1}' | service",
+            "zero vcpus            | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":0,\"memoryMiB\":64,\"diskGiB\":1}' | vcpus",
+            "fractional vcpus      | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1.5,\"memoryMiB\":64,\"diskGiB\":1}' | vcpus",
+            "vcpus as string       | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":\"2\",\"memoryMiB\":64,\"diskGiB\":1}' | vcpus",
+            "too little memory     | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":8,\"diskGiB\":1}' | memoryMiB",
+            "huge memory           | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":99999999999999,\"diskGiB\":1}' | memoryMiB",
+            "negative disk         | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":-1}' | diskGiB",
+            "bad uuid              | '{\"name\":\"a\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1,\"uuid\":\"1-2-3-4-5\"}' | uuid",
+            "duplicate key         | '{\"name\":\"a\",\"name\":\"b\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,\"memoryMiB\":64,\"diskGiB\":1}' | spec",
+    })
+    void a_bad_spec_is_refused_naming_the_field(String why, String json, String field) {
+        assertThatThrownBy(() -> VmSpecParser.parse(json))
+                .isInstanceOf(InvalidSpecException.class)
+                .satisfies(e -> assertThat(((InvalidSpecException) e).field()).isEqualTo(field))
+                .hasMessageStartingWith(field + ": ");
+    }
+
+    @Test
+    void an_oversized_spec_is_refused_before_it_is_parsed() {
+        String json = "{\"name\":\"" + "a".repeat(VmSpecParser.MAX_CHARS) + "\"}";
+        assertThatThrownBy(() -> VmSpecParser.parse(json))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("limit is " + VmSpecParser.MAX_CHARS);
+    }
+
+    @Test
+    void a_refused_value_is_shown_short_and_escaped() {
+        String json = "{\"name\":\"" + "x\\n".repeat(100) + "\",\"application\":\"w\",\"service\":\"s\",\"vcpus\":1,"
+                + "\"memoryMiB\":64,\"diskGiB\":1}";
+        assertThatThrownBy(() -> VmSpecParser.parse(json))
+                .hasMessageContaining("\\u000a")
+                .hasMessageContaining("(200 characters)")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+}

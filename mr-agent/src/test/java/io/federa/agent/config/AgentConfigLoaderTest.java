@@ -1,0 +1,142 @@
+package io.federa.agent.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AgentConfigLoaderTest {
+    private static final Path BASE = Path.of("/etc/federa");
+
+    static final String GOOD = """
+            host:
+              id: host-1
+              site: paris
+              offsite: false
+              securityLevel: 3
+              runtimes: [kvm, jvm]
+            libvirt:
+              testNode:
+                cpus: 16
+                memoryMiB: 65536
+                storageGiB: 2000
+                vms:
+                  - { name: web-1, application: web, service: shop, vcpus: 2, memoryMiB: 2048, diskGiB: 20 }
+            capacity:
+              networkMbps: 10000
+            cost:
+              currency: EUR
+              perCpuSecond: 0.000014
+              perStorageGiBHour: 0.00014
+              perNetworkGB: 0.02
+              perNetworkPacket: 0.0000001
+            jolokia:
+              address: 127.0.0.1
+              port: 8778
+              users:
+                - { name: federa, password: a-long-password }
+            metrics:
+              address: 127.0.0.1
+              port: 9779
+            dataDir: data/host-1
+            sampleInterval: 500ms
+            """;
+
+    @Test
+    void a_complete_file_is_read_with_every_value() {
+        AgentConfig c = AgentConfigLoader.parse(GOOD, BASE);
+
+        assertThat(c.host().id()).isEqualTo("host-1");
+        assertThat(c.host().site()).isEqualTo("paris");
+        assertThat(c.host().offsite()).isFalse();
+        assertThat(c.host().securityLevel()).isEqualTo(3);
+        assertThat(c.host().runtimes()).containsExactly("kvm", "jvm");
+        assertThat(c.libvirt().uri()).isEmpty();
+        assertThat(c.libvirt().testNode()).get().satisfies(n -> {
+            assertThat(n.cpus()).isEqualTo(16);
+            assertThat(n.cpuMhz()).as("default").isEqualTo(2400);
+            assertThat(n.vms()).singleElement().satisfies(v -> {
+                assertThat(v.name()).isEqualTo("web-1");
+                assertThat(v.running()).as("default").isTrue();
+            });
+        });
+        assertThat(c.capacity().networkBitsPerSecond()).isEqualTo(10_000_000_000L);
+        assertThat(c.capacity().storageBytes()).isEmpty();
+        assertThat(c.cost().perCpuSecond()).isEqualTo(0.000014);
+        assertThat(c.jolokia().port()).isEqualTo(8778);
+        assertThat(c.jolokia().users()).singleElement().satisfies(u -> assertThat(u.name()).isEqualTo("federa"));
+        assertThat(c.dataDir()).as("relative to the file's folder").isEqualTo(Path.of("/etc/federa/data/host-1"));
+        assertThat(c.sampleInterval()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void a_password_never_shows_in_a_printed_configuration() {
+        AgentConfig c = AgentConfigLoader.parse(GOOD, BASE);
+        assertThat(c.toString()).doesNotContain("a-long-password");
+    }
+
+    @Test
+    void a_real_hypervisor_needs_only_its_uri() {
+        AgentConfig c = AgentConfigLoader.parse(GOOD.replaceAll("(?s)  testNode:.*?diskGiB: 20 \\}\n",
+                "  uri: qemu:///system\n"), BASE);
+        assertThat(c.libvirt().uri()).contains("qemu:///system");
+        assertThat(c.libvirt().testNode()).isEmpty();
+    }
+
+    static Stream<Arguments> badFiles() {
+        return Stream.of(
+                bad("empty file", "", "", "the file is empty"),
+                bad("not YAML", "host: [unclosed", "", "not valid YAML"),
+                bad("a list at the top", "- a\n- b\n", "", "mapping"),
+                bad("unknown top-level field", GOOD + "colour: blue\n", "colour", "unknown field"),
+                bad("unknown nested field", GOOD.replace("  site: paris", "  site: paris\n  name: x"), "host.name", "unknown field"),
+                bad("host id with capitals", GOOD.replace("id: host-1", "id: Host_1"), "host.id", "DNS label"),
+                bad("missing site", GOOD.replace("  site: paris\n", ""), "host.site", "is required"),
+                bad("offsite as a word", GOOD.replace("offsite: false", "offsite: perhaps"), "host.offsite", "true or false"),
+                bad("security level too high", GOOD.replace("securityLevel: 3", "securityLevel: 101"), "host.securityLevel", "between 0 and 100"),
+                bad("security level fractional", GOOD.replace("securityLevel: 3", "securityLevel: 2.5"), "host.securityLevel", "whole number"),
+                bad("no runtime", GOOD.replace("[kvm, jvm]", "[]"), "host.runtimes", "at least one"),
+                bad("runtime listed twice", GOOD.replace("[kvm, jvm]", "[kvm, kvm]"), "host.runtimes[1]", "listed twice"),
+                bad("neither uri nor test node", GOOD.replaceAll("(?s)  testNode:.*?diskGiB: 20 \\}\n", "  network: default\n"), "libvirt", "either uri"),
+                bad("uri and test node", GOOD.replace("libvirt:\n", "libvirt:\n  uri: qemu:///system\n"), "libvirt.testNode", "cannot be combined"),
+                bad("uri without scheme", GOOD.replaceAll("(?s)  testNode:.*?diskGiB: 20 \\}\n", "  uri: system\n"), "libvirt.uri", "libvirt URI"),
+                bad("zero CPUs", GOOD.replace("cpus: 16", "cpus: 0"), "libvirt.testNode.cpus", "between 1 and 4096"),
+                bad("test VM name taken twice", GOOD.replace("diskGiB: 20 }", "diskGiB: 20 }\n      - { name: web-1, application: web, service: shop, vcpus: 2, memoryMiB: 2048, diskGiB: 20 }"),
+                        "libvirt.testNode.vms[1].name", "used by another VM"),
+                bad("test VM label with markup", GOOD.replace("application: web,", "application: \"<web>\","), "libvirt.testNode.vms[0].application", "letters, digits"),
+                bad("missing network bandwidth", GOOD.replace("  networkMbps: 10000\n", "  storageGiB: 10\n"), "capacity.networkMbps", "is required"),
+                bad("currency in words", GOOD.replace("currency: EUR", "currency: euro"), "cost.currency", "ISO 4217"),
+                bad("negative rate", GOOD.replace("perCpuSecond: 0.000014", "perCpuSecond: -1"), "cost.perCpuSecond", "between 0.0"),
+                bad("rate as text", GOOD.replace("perNetworkGB: 0.02", "perNetworkGB: cheap"), "cost.perNetworkGB", "must be a number"),
+                bad("host name instead of IP", GOOD.replace("  address: 127.0.0.1\n  port: 8778", "  address: localhost\n  port: 8778"), "jolokia.address", "IP address"),
+                bad("port out of range", GOOD.replace("port: 8778", "port: 70000"), "jolokia.port", "between 0 and 65535"),
+                bad("no user", GOOD.replace("    - { name: federa, password: a-long-password }\n", "    []\n").replace("users:\n    []", "users: []"), "jolokia.users", "at least one user"),
+                bad("short password", GOOD.replace("password: a-long-password", "password: short"), "jolokia.users[0].password", "at least 8"),
+                bad("user twice", GOOD.replace("    - { name: federa, password: a-long-password }\n",
+                        "    - { name: federa, password: a-long-password }\n    - { name: federa, password: another-password }\n"), "jolokia.users[1].name", "listed twice"),
+                bad("metrics on jolokia's port", GOOD.replace("port: 9779", "port: 8778"), "metrics.port", "must differ"),
+                bad("interval without unit", GOOD.replace("sampleInterval: 500ms", "sampleInterval: 5"), "sampleInterval", "with its unit"),
+                bad("interval too short", GOOD.replace("sampleInterval: 500ms", "sampleInterval: 10ms"), "sampleInterval", "between 100ms"),
+                bad("missing data directory", GOOD.replace("dataDir: data/host-1\n", ""), "dataDir", "is required"));
+    }
+
+    private static Arguments bad(String why, String yaml, String field, String problem) {
+        return Arguments.of(why, yaml, field, problem);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badFiles")
+    void a_bad_file_is_refused_naming_the_field_and_the_problem(String why, String yaml, String field, String problem) {
+        assertThatThrownBy(() -> AgentConfigLoader.parse(yaml, BASE))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).field()).isEqualTo(field))
+                .hasMessageContaining(problem);
+    }
+}

@@ -1,0 +1,54 @@
+package io.federa.agent.libvirt;
+
+import io.federa.agent.core.VmSpec;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DomainXmlTest {
+    private static final UUID ID = UUID.fromString("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+
+    @Test
+    void the_labels_and_devices_written_are_read_back() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 2, 2048, 20, Optional.empty());
+        String xml = DomainXml.build(spec, ID, "test", Path.of("/data/vms/x/disk0.raw"), "default");
+
+        DomainXml.Description d = DomainXml.describe(xml);
+        assertThat(d.application()).isEqualTo("web");
+        assertThat(d.service()).isEqualTo("shop");
+        assertThat(d.diskBytes()).isEqualTo(20L << 30);
+        assertThat(d.disks()).singleElement().satisfies(disk -> {
+            assertThat(disk.target()).isEqualTo("vda");
+            assertThat(disk.source()).isEqualTo("/data/vms/x/disk0.raw");
+            assertThat(disk.format()).isEqualTo("raw");
+        });
+        assertThat(d.nics()).singleElement().satisfies(n -> assertThat(n.network()).isEqualTo("default"));
+    }
+
+    @Test
+    void without_a_network_the_domain_has_no_interface() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 512, 1, Optional.empty());
+        String xml = DomainXml.build(spec, ID, "kvm", Path.of("/d"), null);
+        assertThat(xml).doesNotContain("<interface");
+        assertThat(xml).contains("type=\"kvm\"");
+    }
+
+    @Test
+    void a_domain_not_made_by_federa_has_empty_labels() {
+        DomainXml.Description d = DomainXml.describe("<domain type='test'><name>x</name></domain>");
+        assertThat(d.application()).isEmpty();
+        assertThat(d.service()).isEmpty();
+        assertThat(d.diskBytes()).isEqualTo(-1);
+    }
+
+    @Test
+    void xml_with_a_doctype_is_refused_rather_than_expanded() {
+        String evil = "<!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><domain><name>&x;</name></domain>";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DomainXml.describe(evil))
+                .isInstanceOf(IllegalStateException.class);
+    }
+}
