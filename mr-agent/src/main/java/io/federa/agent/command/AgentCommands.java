@@ -65,10 +65,10 @@ public final class AgentCommands implements AutoCloseable {
         VmSpec spec = VmSpecParser.parse(specJson);
         return run(() -> {
             if (host.exists(spec.name())) {
-                throw new IllegalStateException("a VM named " + spec.name() + " already exists on " + hostId);
+                throw new CommandRefusedException("a VM named " + spec.name() + " already exists on " + hostId);
             }
             if (spec.uuid().isPresent() && host.uuidExists(spec.uuid().get())) {
-                throw new IllegalStateException("a VM with UUID " + spec.uuid().get() + " already exists on " + hostId);
+                throw new CommandRefusedException("a VM with UUID " + spec.uuid().get() + " already exists on " + hostId);
             }
             HostSnapshot snap = sampler.latest();
             long wanted = spec.diskGiB() << 30;
@@ -98,7 +98,7 @@ public final class AgentCommands implements AutoCloseable {
                 HostSnapshot snap = sampler.latest();
                 long memory = d.getMaxMemory() * 1024L;
                 if (snap != null && memory > snap.memoryFreeBytes()) {
-                    throw new IllegalStateException("cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
+                    throw new CommandRefusedException("cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
                             + hostId + " has " + (snap.memoryFreeBytes() >> 20) + " MiB free");
                 }
                 d.create();
@@ -144,7 +144,7 @@ public final class AgentCommands implements AutoCloseable {
         return run(() -> {
             String result = requireDomain(name, d -> {
                 if (d.isActive() == 1) {
-                    throw new IllegalStateException("cannot undefine " + name + ": it is running; shut it down or destroy it first");
+                    throw new CommandRefusedException("cannot undefine " + name + ": it is running; shut it down or destroy it first");
                 }
                 String uuid = d.getUUIDString();
                 d.undefine();
@@ -159,7 +159,7 @@ public final class AgentCommands implements AutoCloseable {
 
     public void simulateLoad(String name, double ratio) {
         if (!host.isTestDriver()) {
-            throw new IllegalStateException("simulated load is only accepted on libvirt's test driver; " + hostId
+            throw new CommandRefusedException("simulated load is only accepted on libvirt's test driver; " + hostId
                     + " runs " + host.uri() + ", whose load comes from the hypervisor");
         }
         if (!Double.isFinite(ratio) || ratio < 0 || ratio > 1) {

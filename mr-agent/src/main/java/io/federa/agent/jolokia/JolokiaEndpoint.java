@@ -70,7 +70,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 return auth;
             }
         };
-        JolokiaServer server = new JolokiaServer(serverConfig, new JulLogHandler());
+        JolokiaServer server = new FederaJolokiaServer(serverConfig);
         server.start(false);
         return new JolokiaEndpoint(server);
     }
@@ -92,6 +92,14 @@ public final class JolokiaEndpoint implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+    }
+
+    /** Jolokia's server with one service added: the refusal of proxy requests. */
+    private static final class FederaJolokiaServer extends JolokiaServer {
+        FederaJolokiaServer(JolokiaServerConfig config) throws IOException {
+            super(config, new JulLogHandler());
+            addService(new ProxyRefusal());
+        }
     }
 
     /** Jolokia's own messages go to the agent's log, quietly. */

@@ -1,0 +1,120 @@
+package io.federa.agent.jolokia;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.federa.agent.AgentFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.http.HttpResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What an attacker on the network can and cannot do with the agent's Jolokia. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JolokiaSecurityTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String READ_HOST = "{\"type\":\"read\",\"mbean\":\"federa:type=Host\"}";
+    private AgentFixture f;
+
+    @BeforeAll
+    void start() throws Exception {
+        f = AgentFixture.start();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        f.close();
+    }
+
+    @Test
+    void no_credentials_get_401() throws Exception {
+        assertThat(f.send(READ_HOST, null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void a_wrong_password_gets_401() throws Exception {
+        assertThat(f.send(READ_HOST, AgentFixture.USER, "wrong-password").statusCode()).isEqualTo(401);
+        assertThat(f.send(READ_HOST, "nobody", AgentFixture.PASSWORD).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void every_configured_user_can_log_in() throws Exception {
+        assertThat(f.send(READ_HOST, "manager", "another-password").statusCode()).isEqualTo(200);
+        assertThat(f.send(READ_HOST, AgentFixture.USER, AgentFixture.PASSWORD).statusCode()).isEqualTo(200);
+    }
+
+    private JsonNode as(String body) throws Exception {
+        HttpResponse<String> r = f.send(body, AgentFixture.USER, AgentFixture.PASSWORD);
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void exec_on_a_jvm_mbean_is_forbidden() throws Exception {
+        JsonNode r = as("{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
+        assertThat(r.path("status").asInt()).isEqualTo(403);
+    }
+
+    @Test
+    void exec_of_a_diagnostic_command_is_forbidden() throws Exception {
+        JsonNode r = as("{\"type\":\"exec\",\"mbean\":\"com.sun.management:type=DiagnosticCommand\","
+                + "\"operation\":\"vmSystemProperties\"}");
+        assertThat(r.path("status").asInt()).isEqualTo(403);
+    }
+
+    @Test
+    void any_attribute_write_is_forbidden() throws Exception {
+        assertThat(as("{\"type\":\"write\",\"mbean\":\"java.lang:type=Memory\",\"attribute\":\"Verbose\",\"value\":true}")
+                .path("status").asInt()).isEqualTo(403);
+        assertThat(as("{\"type\":\"write\",\"mbean\":\"federa:type=Host\",\"attribute\":\"SecurityLevel\",\"value\":9}")
+                .path("status").asInt()).isEqualTo(403);
+        assertThat(f.host().path("SecurityLevel").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void reads_outside_federa_and_java_lang_are_forbidden() throws Exception {
+        assertThat(as("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"Uptime\"}")
+                .path("status").asInt()).isEqualTo(200);
+        assertThat(as("{\"type\":\"read\",\"mbean\":\"java.util.logging:type=Logging\"}")
+                .path("status").asInt()).isEqualTo(403);
+        assertThat(as("{\"type\":\"read\",\"mbean\":\"jdk.management.jfr:type=FlightRecorder\"}")
+                .path("status").asInt()).isEqualTo(403);
+    }
+
+    @Test
+    void a_proxy_request_is_refused() throws Exception {
+        JsonNode r = as("{\"type\":\"read\",\"mbean\":\"java.lang:type=Memory\",\"attribute\":\"HeapMemoryUsage\","
+                + "\"target\":{\"url\":\"service:jmx:rmi:///jndi/rmi://127.0.0.1:1099/jmxrmi\"}}");
+        assertThat(r.path("status").asInt()).isEqualTo(403);
+        assertThat(r.path("error").asText()).contains("proxy requests");
+        assertThat(r.has("value")).isFalse();
+    }
+
+    @Test
+    void the_proxy_service_is_not_even_on_the_class_path() {
+        assertThat(getClass().getClassLoader().getResource("org/jolokia/service/jsr160/Jsr160RequestHandler.class")).isNull();
+    }
+
+    @Test
+    void get_requests_are_refused() throws Exception {
+        HttpResponse<String> r = f.get(f.agent.jolokiaUrl() + "read/federa:type=Host", AgentFixture.USER, AgentFixture.PASSWORD);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.path("status").asInt()).isEqualTo(403);
+        assertThat(body.path("error").asText()).contains("HTTP method get is not allowed");
+        assertThat(body.has("value")).isFalse();
+    }
+
+    @Test
+    void errors_carry_no_stack_trace() throws Exception {
+        JsonNode r = f.command("startVm", "no-such-vm");
+        assertThat(r.has("stacktrace")).isFalse();
+        assertThat(r.toString()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void the_jolokia_port_is_bound_to_the_configured_address_only() {
+        assertThat(f.agent.jolokiaUrl()).startsWith("http://127.0.0.1:");
+    }
+}
