@@ -7,6 +7,7 @@ import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.jmx.MBeanPublisher;
 import io.federa.agent.jolokia.JolokiaEndpoint;
 import io.federa.agent.libvirt.LibvirtHost;
+import io.federa.agent.libvirt.TestDriverState;
 import io.federa.agent.libvirt.TestNodeFile;
 import io.federa.agent.metrics.AgentHttpServer;
 import io.federa.agent.metrics.AgentMetrics;
@@ -66,17 +67,21 @@ public final class Agent implements AutoCloseable {
         Files.createDirectories(vmDir);
         String network = config.libvirt().network().orElse(DEFAULT_NETWORK);
 
-        Optional<Path> nodeFile = Optional.empty();
+        Optional<TestDriverState> testState = Optional.empty();
         String uri;
         if (config.libvirt().uri().isPresent()) {
             uri = config.libvirt().uri().get();
         } else {
+            AgentConfig.TestNode shape = config.libvirt().testNode().orElseThrow();
             Path node = dataDir.resolve("node.xml");
-            if (!Files.exists(node)) {
-                TestNodeFile.generate(node, config.libvirt().testNode().orElseThrow(), vmDir, network);
-                LOG.info("generated the test driver's node file " + node);
+            TestDriverState state = new TestDriverState(dataDir.resolve("test-driver"));
+            if (!state.exists()) {
+                state.seed(shape, vmDir, network, node);
+                LOG.info("seeded the test driver's node with " + shape.vms().size() + " VMs in " + dataDir);
             }
-            nodeFile = Optional.of(node);
+            TestNodeFile.write(node, shape.cpus(), shape.cpuMhz(), shape.memoryMiB() * 1024, shape.storageGiB() << 30,
+                    vmDir, state.load());
+            testState = Optional.of(state);
             uri = "test://" + node.toAbsolutePath();
         }
 
@@ -98,7 +103,7 @@ public final class Agent implements AutoCloseable {
         samplerRef.set(sampler);
         started.push(sampler);
 
-        AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, nodeFile);
+        AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState);
         started.push(commands);
 
         MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.config.AgentConfigLoader;
+import io.federa.agent.libvirt.TestDriverState;
+import io.federa.agent.libvirt.TestNodeFile;
 
 import java.io.IOException;
 import java.net.URI;
@@ -88,12 +90,22 @@ public final class AgentFixture implements AutoCloseable {
         return start("");
     }
 
-    public Path nodeFile() {
-        return dir.resolve("data/node.xml");
+    /**
+     * A libvirt URI that shows the hypervisor as the agent left it: a node file composed from the
+     * state the agent saved after its last command, opened by a connection of the caller's own
+     * (the test driver gives each connection a private copy, so this is the only way another
+     * process can see the agent's domains).
+     */
+    public String libvirtView() throws IOException {
+        Path view = dir.resolve("view-" + System.nanoTime() + ".xml");
+        TestNodeFile.write(view, 8, 2100, 16L * 1024 * 1024, 500L << 30, dir.resolve("data/vms"),
+                new TestDriverState(dir.resolve("data/test-driver")).load());
+        return "test://" + view.toAbsolutePath();
     }
 
-    public String testDriverUri() {
-        return "test://" + nodeFile().toAbsolutePath();
+    /** The domain XML the agent saved for a VM, as libvirt produced it. */
+    public String savedXml(String uuid) throws IOException {
+        return Files.readString(dir.resolve("data/test-driver/domains/" + uuid + ".xml"));
     }
 
     /** POSTs a Jolokia request (object or array) with the fixture's credentials. */

@@ -6,6 +6,8 @@ import io.federa.agent.core.VmSnapshot;
 import io.federa.agent.core.VmSpec;
 import io.federa.agent.libvirt.DiskImages;
 import io.federa.agent.libvirt.LibvirtHost;
+import io.federa.agent.libvirt.TestDriverState;
+import io.federa.agent.libvirt.TestNodeFile;
 import io.federa.agent.sampler.Sampler;
 import org.libvirt.LibvirtException;
 
@@ -40,7 +42,7 @@ public final class AgentCommands implements AutoCloseable {
     private final String hostId;
     private final Path vmDir;
     private final String network;
-    private final Optional<Path> nodeFile;
+    private final Optional<TestDriverState> testState;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "libvirt-commands");
         t.setDaemon(true);
@@ -48,16 +50,16 @@ public final class AgentCommands implements AutoCloseable {
     });
 
     /**
-     * @param nodeFile the test driver's node file to keep in step with the live domains, if the agent owns one
+     * @param testState where the test driver's domains are kept between agent runs, on that driver only
      */
     public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
-                         Optional<Path> nodeFile) {
+                         Optional<TestDriverState> testState) {
         this.host = host;
         this.sampler = sampler;
         this.hostId = hostId;
         this.vmDir = vmDir;
         this.network = network;
-        this.nodeFile = nodeFile;
+        this.testState = testState;
     }
 
     /** Defines a VM from its JSON spec; returns its UUID. */
@@ -84,76 +86,60 @@ public final class AgentCommands implements AutoCloseable {
                 DiskImages.delete(vmDir, uuid);
                 throw e;
             }
-            persist();
+            persist(uuid.toString());
             return uuid.toString();
         });
     }
 
     public String startVm(String name) {
-        return run(() -> {
-            String result = requireDomain(name, d -> {
-                if (d.isActive() == 1) {
-                    return name + " was already running";
-                }
-                HostSnapshot snap = sampler.latest();
-                long memory = d.getMaxMemory() * 1024L;
-                if (snap != null && memory > snap.memoryFreeBytes()) {
-                    throw new CommandRefusedException("cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
-                            + hostId + " has " + (snap.memoryFreeBytes() >> 20) + " MiB free");
-                }
-                d.create();
-                return "started " + name;
-            });
-            persist();
-            return result;
+        return onDomain(name, d -> {
+            if (d.isActive() == 1) {
+                return name + " was already running";
+            }
+            HostSnapshot snap = sampler.latest();
+            long memory = d.getMaxMemory() * 1024L;
+            if (snap != null && memory > snap.memoryFreeBytes()) {
+                throw new CommandRefusedException("cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
+                        + hostId + " has " + (snap.memoryFreeBytes() >> 20) + " MiB free");
+            }
+            d.create();
+            return "started " + name;
         });
     }
 
     /** Asks the guest to shut down cleanly. */
     public String shutdownVm(String name) {
-        return run(() -> {
-            String result = requireDomain(name, d -> {
-                if (d.isActive() == 0) {
-                    return name + " was already shut off";
-                }
-                d.shutdown();
-                return "shutdown requested for " + name;
-            });
-            persist();
-            return result;
+        return onDomain(name, d -> {
+            if (d.isActive() == 0) {
+                return name + " was already shut off";
+            }
+            d.shutdown();
+            return "shutdown requested for " + name;
         });
     }
 
     /** Powers the VM off at once, as pulling the plug would. */
     public String destroyVm(String name) {
-        return run(() -> {
-            String result = requireDomain(name, d -> {
-                if (d.isActive() == 0) {
-                    return name + " was already shut off";
-                }
-                d.destroy();
-                return "destroyed " + name;
-            });
-            persist();
-            return result;
+        return onDomain(name, d -> {
+            if (d.isActive() == 0) {
+                return name + " was already shut off";
+            }
+            d.destroy();
+            return "destroyed " + name;
         });
     }
 
     /** Removes a shut-off VM's definition. Its data stays in the data directory. */
     public String undefineVm(String name) {
-        return run(() -> {
-            String result = requireDomain(name, d -> {
-                if (d.isActive() == 1) {
-                    throw new CommandRefusedException("cannot undefine " + name + ": it is running; shut it down or destroy it first");
-                }
-                String uuid = d.getUUIDString();
-                d.undefine();
-                host.forget(uuid);
-                sampler.clearSimulatedLoad(uuid);
-                return "undefined " + name;
-            });
-            persist();
-            return result;
+        return onDomain(name, d -> {
+            if (d.isActive() == 1) {
+                throw new CommandRefusedException("cannot undefine " + name + ": it is running; shut it down or destroy it first");
+            }
+            String uuid = d.getUUIDString();
+            d.undefine();
+            host.forget(uuid);
+            sampler.clearSimulatedLoad(uuid);
+            return "undefined " + name;
         });
     }
 
@@ -185,12 +171,20 @@ public final class AgentCommands implements AutoCloseable {
         return vm;
     }
 
-    private <T> T requireDomain(String name, LibvirtHost.DomainFunction<T> f) throws LibvirtException {
-        T result = host.withDomain(name, f);
-        if (result == null) {
-            throw new IllegalArgumentException("no VM named " + describe(name) + " on " + hostId);
-        }
-        return result;
+    /** Runs a lifecycle step on the named domain on the command thread, then records its new state. */
+    private String onDomain(String name, LibvirtHost.DomainFunction<String> step) {
+        return run(() -> {
+            String[] uuid = new String[1];
+            String result = host.withDomain(name, d -> {
+                uuid[0] = d.getUUIDString();
+                return step.apply(d);
+            });
+            if (result == null) {
+                throw new IllegalArgumentException("no VM named " + describe(name) + " on " + hostId);
+            }
+            persist(uuid[0]);
+            return result;
+        });
     }
 
     private static String describe(String name) {
@@ -200,15 +194,20 @@ public final class AgentCommands implements AutoCloseable {
         return name.length() > 64 ? name.substring(0, 64) + "…" : name;
     }
 
-    /** Keeps the test driver's node file in step, so a restarted agent finds what it left. */
-    private void persist() {
-        if (nodeFile.isEmpty()) {
+    /** Keeps the test driver's saved state in step with one domain, so a restarted agent finds what it left. */
+    private void persist(String uuid) {
+        if (testState.isEmpty()) {
             return;
         }
         try {
-            host.writeBack(nodeFile.get(), vmDir);
+            Optional<TestNodeFile.Domain> d = host.definition(uuid);
+            if (d.isPresent()) {
+                testState.get().save(uuid, d.get());
+            } else {
+                testState.get().delete(uuid);
+            }
         } catch (LibvirtException | IOException e) {
-            LOG.log(Level.WARNING, "cannot write the test driver's node file back; a restart would lose the last change", e);
+            LOG.log(Level.WARNING, "cannot save the test driver's state of " + uuid + "; a restart would lose the last change", e);
         }
     }
 

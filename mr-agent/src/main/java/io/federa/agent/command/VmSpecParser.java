@@ -22,7 +22,7 @@ import java.util.UUID;
  * the field named.
  */
 public final class VmSpecParser {
-    public static final int MAX_CHARS = 16 * 1024;
+    public static final int MAX_CHARS = 64 * 1024;
     private static final Set<String> FIELDS = Set.of("name", "application", "service", "vcpus", "memoryMiB",
             "diskGiB", "uuid");
     private static final ObjectMapper JSON = JsonMapper.builder()

@@ -154,7 +154,16 @@ public final class DomainXml {
         }
     }
 
-    static DocumentBuilder newBuilder() {
+    /*
+     * Looking up the JDK's XML factories scans the class path and costs tens of milliseconds,
+     * which the agent would pay on every command; they are made once. Factories are not
+     * thread-safe, so making a builder or transformer from them is synchronized (cheap), and
+     * each caller then uses its own.
+     */
+    private static final DocumentBuilderFactory BUILDERS = builders();
+    private static final TransformerFactory TRANSFORMERS = transformers();
+
+    private static DocumentBuilderFactory builders() {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setNamespaceAware(true);
@@ -162,31 +171,49 @@ public final class DomainXml {
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             f.setXIncludeAware(false);
             f.setExpandEntityReferences(false);
-            DocumentBuilder b = f.newDocumentBuilder();
-            // The default handler prints "[Fatal Error]" to stderr before throwing; the caller reports instead.
-            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
-                @Override
-                public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
-                    throw e;
-                }
-
-                @Override
-                public void error(org.xml.sax.SAXParseException e) throws SAXException {
-                    throw e;
-                }
-            });
-            return b;
+            return f;
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("the JDK's XML parser cannot be configured securely", e);
         }
     }
 
+    private static TransformerFactory transformers() {
+        TransformerFactory tf = TransformerFactory.newInstance();
+        tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+        tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+        return tf;
+    }
+
+    static DocumentBuilder newBuilder() {
+        DocumentBuilder b;
+        try {
+            synchronized (BUILDERS) {
+                b = BUILDERS.newDocumentBuilder();
+            }
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the JDK's XML parser cannot be configured securely", e);
+        }
+        // The default handler prints "[Fatal Error]" to stderr before throwing; the caller reports instead.
+        b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+            @Override
+            public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+                throw e;
+            }
+
+            @Override
+            public void error(org.xml.sax.SAXParseException e) throws SAXException {
+                throw e;
+            }
+        });
+        return b;
+    }
+
     static String serialize(Document doc) {
         try {
-            TransformerFactory tf = TransformerFactory.newInstance();
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
-            Transformer t = tf.newTransformer();
+            Transformer t;
+            synchronized (TRANSFORMERS) {
+                t = TRANSFORMERS.newTransformer();
+            }
             t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
             t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
             t.setOutputProperty(OutputKeys.INDENT, "yes");

@@ -17,7 +17,6 @@ import org.libvirt.StoragePool;
 import org.libvirt.StoragePoolInfo;
 import org.libvirt.event.DomainEventType;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -315,32 +314,20 @@ public final class LibvirtHost implements AutoCloseable {
         descriptions.remove(uuid);
     }
 
-    /** The persistent definitions of every domain, for writing the test driver's node file back. */
-    public List<TestNodeFile.Domain> persistentDomains() throws LibvirtException {
-        List<TestNodeFile.Domain> out = new ArrayList<>();
-        List<Domain> all = new ArrayList<>();
-        for (int id : conn.listDomains()) {
-            Domain d = lookup(() -> conn.domainLookupByID(id));
-            if (d != null) {
-                all.add(d);
-            }
-        }
-        for (String name : conn.listDefinedDomains()) {
-            Domain d = lookup(() -> conn.domainLookupByName(name));
-            if (d != null) {
-                all.add(d);
-            }
+    /** A domain's persistent definition and whether it runs; empty if there is no such domain. */
+    public Optional<TestNodeFile.Domain> definition(String uuid) throws LibvirtException {
+        Domain d = lookup(() -> conn.domainLookupByUUIDString(uuid));
+        if (d == null) {
+            return Optional.empty();
         }
         try {
-            for (Domain d : all) {
-                if (d.isPersistent() == 1) {
-                    out.add(new TestNodeFile.Domain(d.getXMLDesc(XML_INACTIVE), d.isActive() == 1));
-                }
+            if (d.isPersistent() != 1) {
+                return Optional.empty();
             }
+            return Optional.of(new TestNodeFile.Domain(d.getXMLDesc(XML_INACTIVE), d.isActive() == 1));
         } finally {
-            all.forEach(LibvirtHost::free);
+            free(d);
         }
-        return out;
     }
 
     private static void free(Domain d) {
@@ -361,13 +348,6 @@ public final class LibvirtHost implements AutoCloseable {
         } catch (LibvirtException e) {
             LOG.log(Level.WARNING, "closing the libvirt connection failed", e);
         }
-    }
-
-    /** Writes the test driver's node file back from the live domains (no-op on other drivers). */
-    public void writeBack(Path nodeFile, Path poolPath) throws LibvirtException, IOException {
-        TestNodeFile.NodeShape shape = TestNodeFile.shape(nodeFile);
-        TestNodeFile.write(nodeFile, shape.cpus(), shape.mhz(), shape.memoryKiB(), shape.poolBytes(), poolPath,
-                persistentDomains());
     }
 
     /** Used by callers that build domain XML for this hypervisor. */

@@ -1,25 +1,19 @@
 package io.federa.agent.libvirt;
 
-import io.federa.agent.config.AgentConfig;
-import io.federa.agent.core.VmSpec;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The node file of libvirt's test driver ({@code test:///<path>}): the simulated machine's CPUs
- * and memory, a storage pool, and its domains. The test driver keeps state in memory only, so
- * the agent writes the domains back into this file after every change it makes: a restarted
- * agent then finds its VMs as a real hypervisor would keep them.
+ * and memory, a storage pool, and its domains, read by the driver when a connection opens.
+ * The agent composes it at start from the configuration and {@link TestDriverState}.
  */
 public final class TestNodeFile {
     public static final String TEST_NS = "http://libvirt.org/schemas/domain/test/1.0";
@@ -32,19 +26,6 @@ public final class TestNodeFile {
 
     /** One domain to put into the file: its persistent XML, and whether it runs when the node opens. */
     public record Domain(String xml, boolean running) {
-    }
-
-    /** Writes a fresh node file from the configuration, creating each VM's disk image. */
-    public static void generate(Path file, AgentConfig.TestNode node, Path vmDir, String network) throws IOException {
-        List<Domain> domains = new java.util.ArrayList<>();
-        for (AgentConfig.TestVm vm : node.vms()) {
-            UUID uuid = UUID.nameUUIDFromBytes((file.toAbsolutePath() + "/" + vm.name()).getBytes(StandardCharsets.UTF_8));
-            VmSpec spec = new VmSpec(vm.name(), vm.application(), vm.service(), vm.vcpus(), vm.memoryMiB(),
-                    vm.diskGiB(), Optional.of(uuid));
-            Path image = DiskImages.create(vmDir, uuid, spec.diskGiB() << 30);
-            domains.add(new Domain(DomainXml.build(spec, uuid, "test", image, network), vm.running()));
-        }
-        write(file, node.cpus(), node.cpuMhz(), node.memoryMiB() * 1024, node.storageGiB() << 30, vmDir, domains);
     }
 
     /**
@@ -89,29 +70,4 @@ public final class TestNodeFile {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Reads the node description back from an existing file (CPUs, MHz, memory, pool size). */
-    public record NodeShape(int cpus, int mhz, long memoryKiB, long poolBytes) {
-    }
-
-    public static NodeShape shape(Path file) throws IOException {
-        Element root = DomainXml.parse(Files.readString(file)).getDocumentElement();
-        Element cpu = DomainXml.firstChild(root, "cpu");
-        Element pool = DomainXml.firstChild(root, "pool");
-        return new NodeShape(
-                (int) number(cpu == null ? null : DomainXml.firstChild(cpu, "active"), 1),
-                (int) number(cpu == null ? null : DomainXml.firstChild(cpu, "mhz"), 1000),
-                number(DomainXml.firstChild(root, "memory"), 1024 * 1024),
-                number(pool == null ? null : DomainXml.firstChild(pool, "capacity"), 0));
-    }
-
-    private static long number(Node n, long fallback) {
-        if (n == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(n.getTextContent().trim());
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
 }

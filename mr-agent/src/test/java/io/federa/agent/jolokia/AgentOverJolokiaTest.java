@@ -39,9 +39,9 @@ class AgentOverJolokiaTest {
         f.close();
     }
 
-    /** What libvirt itself lists, read through a connection of our own to the agent's node file. */
+    /** What libvirt itself lists, through a connection of our own to the domains the agent keeps. */
     private Map<String, Map<String, Object>> libvirtDomains() throws Exception {
-        Connect c = new Connect(f.testDriverUri(), true);
+        Connect c = new Connect(f.libvirtView(), true);
         try {
             List<Domain> all = new ArrayList<>();
             for (int id : c.listDomains()) {
@@ -122,7 +122,7 @@ class AgentOverJolokiaTest {
         String uuid = defined.path("value").asText();
         assertThat(f.vms().path("life-1").path("State").asText()).isEqualTo("SHUT_OFF");
         assertThat(f.vms().path("life-1").path("Uuid").asText()).isEqualTo(uuid);
-        assertThat(libvirtDomains()).as("written back to the node file").containsKey("life-1");
+        assertThat(libvirtDomains()).as("saved for the next start").containsKey("life-1");
 
         assertThat(f.command("startVm", "life-1").path("value").asText()).isEqualTo("started life-1");
         assertThat(f.vms().path("life-1").path("State").asText()).isEqualTo("RUNNING");
