@@ -33,6 +33,16 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Agent.class.getName());
     public static final String DEFAULT_NETWORK = "default";
 
+    static {
+        // The JDK's HTTP server (under Jolokia and /metrics) writes a response's headers and body
+        // separately; with Nagle's algorithm on, the body waits for the client's delayed ACK, which
+        // costs about 40 ms a request (measured: 49 ms against 10 ms for a Host read). The server
+        // reads this property once, when its first instance is made.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final AgentConfig config;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private Sampler sampler;
