@@ -34,6 +34,12 @@ public final class AgentFixture implements AutoCloseable {
     public final Agent agent;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** Stops this fixture's agent and starts a new one on the same configuration and data. */
+    public AgentFixture restart() throws Exception {
+        agent.close();
+        return new AgentFixture(dir, Agent.start(AgentConfigLoader.load(dir.resolve("agent.yaml"))));
+    }
+
     private AgentFixture(Path dir, Agent agent) {
         this.dir = dir;
         this.agent = agent;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Federa needs to build, run and test on a Debian machine: a JDK 17, Maven and
+# libvirt's client library (its test driver runs in-process, no daemon). Installs only what is
+# missing; uses sudo when not root.
+set -euo pipefail
+
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+ldconfig -p 2>/dev/null | grep -q 'libvirt\.so\.0' || need+=(libvirt0)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+# shellcheck disable=SC2207
+need=($(printf '%s\n' "${need[@]}" | sort -u))
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "install-deps: need root or sudo to install: ${need[*]}" >&2; exit 1
+  fi
+fi
+echo "install-deps: installing ${need[*]}"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
