@@ -1,0 +1,89 @@
+package io.federa.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A packaged MR agent run as its own process, as an operator runs it. */
+final class AgentProcess implements AutoCloseable {
+    private static final Pattern READY = Pattern.compile("jolokia (\\S+) .*\\| metrics (\\S+) ");
+
+    final Process process;
+    final List<String> output = new ArrayList<>();
+    private final CompletableFuture<Matcher> ready = new CompletableFuture<>();
+
+    private AgentProcess(Process process) {
+        this.process = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    synchronized (output) {
+                        output.add(line);
+                    }
+                    Matcher m = READY.matcher(line);
+                    if (line.contains(" ready ") && m.find()) {
+                        ready.complete(m);
+                    }
+                }
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+            ready.completeExceptionally(new IllegalStateException("the agent ended before it was ready: " + output()));
+        }, "agent-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static Path root() {
+        return Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize();
+    }
+
+    static AgentProcess start(Path config) throws IOException {
+        Path jar = root().resolve("mr-agent/target/mr-agent.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the tests through Maven (mvn verify) so it is packaged first");
+        }
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", jar.toString(), config.toString());
+        pb.redirectErrorStream(true);
+        return new AgentProcess(pb.start());
+    }
+
+    /** Waits for the "ready" line; returns the Jolokia URL. */
+    String awaitJolokiaUrl(Duration timeout) throws Exception {
+        return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS).group(1);
+    }
+
+    String awaitMetricsUrl(Duration timeout) throws Exception {
+        return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS).group(2);
+    }
+
+    String output() {
+        synchronized (output) {
+            return String.join("\n", output);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

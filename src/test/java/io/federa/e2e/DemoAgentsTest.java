@@ -1,0 +1,104 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The demo's three hosts as real processes from the packaged jar, reached the way the README says:
+ * one POST to each agent's Jolokia lists its VMs.
+ */
+class DemoAgentsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** The demo's own file, on ephemeral ports and a data folder of the test's. */
+    private static Path demoConfig(String host, Path dir) throws Exception {
+        String yaml = Files.readString(AgentProcess.root().resolve("demo/" + host + ".yaml"))
+                .replaceAll("(?m)^  port: \\d+$", "  port: 0")
+                .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
+        Path file = dir.resolve(host + ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private JsonNode post(String url, String password, String body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString(("federa:" + password).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void each_demo_agent_lists_its_vms_over_jolokia(@TempDir Path dir) throws Exception {
+        List<AgentProcess> agents = new ArrayList<>();
+        try {
+            for (String h : List.of("host-1", "host-2", "host-3")) {
+                agents.add(AgentProcess.start(demoConfig(h, dir)));
+            }
+            List<Set<String>> expected = List.of(
+                    Set.of("web-1", "catalog-db-1", "batch-1"),
+                    Set.of("web-2", "payment-1", "crm-1"),
+                    Set.of("web-3", "archive-1"));
+            for (int i = 0; i < 3; i++) {
+                String url = agents.get(i).awaitJolokiaUrl(Duration.ofSeconds(60));
+                JsonNode r = post(url, "demo-password-" + (i + 1),
+                        "[{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\"}]");
+                Set<String> names = new TreeSet<>();
+                r.get(0).path("value").forEach(v -> names.add(v.path("Name").asText()));
+                assertThat(names).as("host-" + (i + 1)).isEqualTo(expected.get(i));
+            }
+            JsonNode offsite = post(agents.get(2).awaitJolokiaUrl(Duration.ofSeconds(1)), "demo-password-3",
+                    "{\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"attribute\":[\"Offsite\",\"SecurityLevel\"]}");
+            assertThat(offsite.path("value").path("Offsite").asBoolean()).isTrue();
+            assertThat(offsite.path("value").path("SecurityLevel").asInt()).isEqualTo(1);
+
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(agents.get(0).awaitMetricsUrl(Duration.ofSeconds(1))))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("mr_vm_info{application=\"catalog-db\",host=\"host-1\"");
+        } finally {
+            for (AgentProcess a : agents) {
+                a.close();
+            }
+        }
+    }
+
+    @Test
+    void an_agent_stops_promptly_on_sigterm(@TempDir Path dir) throws Exception {
+        AgentProcess a = AgentProcess.start(demoConfig("host-1", dir));
+        a.awaitJolokiaUrl(Duration.ofSeconds(60));
+        a.process.destroy();
+        assertThat(a.process.waitFor(10, TimeUnit.SECONDS)).as("ended within 10 s of SIGTERM").isTrue();
+    }
+
+    @Test
+    void a_bad_configuration_stops_the_agent_naming_the_field(@TempDir Path dir) throws Exception {
+        Path file = demoConfig("host-2", dir);
+        Files.writeString(file, Files.readString(file).replaceFirst("(?m)^  port: 0$", "  port: 70000"));
+        AgentProcess a = AgentProcess.start(file);
+        assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(a.process.exitValue()).isEqualTo(2);
+        Thread.sleep(200);
+        assertThat(a.output()).contains("jolokia.port: must be between 0 and 65535, got 70000");
+    }
+}
