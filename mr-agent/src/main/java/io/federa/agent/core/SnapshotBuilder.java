@@ -53,7 +53,11 @@ public final class SnapshotBuilder {
         return new HostSnapshot(identity, uri, obs.hypervisorType(), obs.hypervisorVersion(), obs.libvirtVersion(),
                 obs.hostname(), obs.cpuModel(), obs.cpus(), obs.cpuMhz(), obs.memoryBytes(), storage,
                 identity.networkBitsPerSecond(), vcpusAllocated, memoryAllocated, diskAllocated,
-                networkBytesPerSecond * 8, vms, sequence, obs.takenAtMillis(), obs.readNanos());
+                round(networkBytesPerSecond * 8, 1), vms, sequence, obs.takenAtMillis(), obs.readNanos());
+    }
+
+    private static double round(double v, double scale) {
+        return Math.rint(v * scale) / scale;
     }
 
     private static VmSnapshot vm(VmObservation o, VmSnapshot p, long elapsed, long now, Double simulated) {
@@ -73,6 +77,14 @@ public final class SnapshotBuilder {
             netTx = Rates.perSecond(p.networkTransmittedBytes(), o.networkTransmittedBytes(), elapsed);
             netTxPackets = Rates.perSecond(p.networkTransmittedPackets(), o.networkTransmittedPackets(), elapsed);
         }
+        // Rates to 0.1 unit/s and load to 1e-4: finer digits are noise over a one-second interval,
+        // and every digit is paid for in every poll of every VM.
+        load = round(load, 1e4);
+        diskRead = round(diskRead, 10);
+        diskWrite = round(diskWrite, 10);
+        netRx = round(netRx, 10);
+        netTx = round(netTx, 10);
+        netTxPackets = round(netTxPackets, 10);
         boolean simulatedNow = simulated != null && running;
         if (simulatedNow) {
             load = simulated;

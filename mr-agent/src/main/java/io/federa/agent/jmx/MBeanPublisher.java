@@ -11,7 +11,9 @@ import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.NotCompliantMBeanException;
 import javax.management.ObjectName;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -30,7 +32,7 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
     private final MBeanServer server;
     private final Supplier<HostSnapshot> snapshot;
     private final AgentCommands commands;
-    private final Set<String> registered = new HashSet<>();
+    private final Map<String, VirtualMachineBean> registered = new HashMap<>();
 
     public MBeanPublisher(MBeanServer server, Supplier<HostSnapshot> snapshot, AgentCommands commands) {
         this.server = server;
@@ -74,16 +76,20 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
         Set<String> now = new HashSet<>();
         for (VmSnapshot vm : s.vms()) {
             now.add(vm.name());
-            if (!registered.contains(vm.name())) {
-                try {
-                    server.registerMBean(new VirtualMachineBean(vm.name(), snapshot, commands), vmName(vm.name()));
-                    registered.add(vm.name());
-                } catch (InstanceAlreadyExistsException | MBeanRegistrationException | NotCompliantMBeanException e) {
-                    LOG.log(Level.WARNING, "cannot register the MBean of VM " + vm.name(), e);
-                }
+            VirtualMachineBean bean = registered.get(vm.name());
+            if (bean != null) {
+                bean.update(vm);
+                continue;
+            }
+            try {
+                bean = new VirtualMachineBean(vm, commands);
+                server.registerMBean(bean, vmName(vm.name()));
+                registered.put(vm.name(), bean);
+            } catch (InstanceAlreadyExistsException | MBeanRegistrationException | NotCompliantMBeanException e) {
+                LOG.log(Level.WARNING, "cannot register the MBean of VM " + vm.name(), e);
             }
         }
-        for (String gone : Set.copyOf(registered)) {
+        for (String gone : Set.copyOf(registered.keySet())) {
             if (!now.contains(gone)) {
                 unregister(vmName(gone));
                 registered.remove(gone);
@@ -101,7 +107,7 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
 
     @Override
     public synchronized void close() {
-        for (String vm : registered) {
+        for (String vm : registered.keySet()) {
             unregister(vmName(vm));
         }
         registered.clear();

@@ -1,8 +1,13 @@
 package io.federa.agent.jmx;
 
 /**
- * {@code federa:type=VirtualMachine,name=<vm>}: one VM as last sampled. Counters are totals
- * since the VM started; rates are per second over the last sample interval.
+ * {@code federa:type=VirtualMachine,name=<vm>}: one VM as last sampled. Counters are totals since
+ * the VM started; rates are per second over the last sample interval.
+ *
+ * <p>Disk, network and hypervisor details come as one composite attribute each rather than
+ * twenty scalars: the manager reads every attribute of every VM each second, and Jolokia's cost
+ * grows with the number of attributes (measured with 1,000 VMs: 30 scalar attributes, p50 53 ms;
+ * 10, p50 20 ms).
  */
 public interface VirtualMachineMXBean {
     String getName();
@@ -16,54 +21,24 @@ public interface VirtualMachineMXBean {
 
     String getService();
 
-    int getHypervisorId();
-
-    String getOsType();
-
-    boolean isPersistent();
-
-    boolean isAutostart();
-
     int getVcpus();
 
     long getMemoryBytes();
 
-    long getMaxMemoryBytes();
-
     long getCpuTimeNanoseconds();
 
-    /** 0 to 1 of the VM's vCPUs. */
+    /** 0 to 1 of the VM's vCPUs; simulated when {@link #isLoadSimulated()}. */
     double getCpuLoadRatio();
 
     boolean isLoadSimulated();
 
-    long getDiskCapacityBytes();
-
-    long getDiskReadBytes();
-
-    long getDiskWriteBytes();
-
-    long getDiskReadRequests();
-
-    long getDiskWriteRequests();
-
-    double getDiskReadBytesPerSecond();
-
-    double getDiskWriteBytesPerSecond();
-
-    long getNetworkReceivedBytes();
-
-    long getNetworkTransmittedBytes();
-
-    long getNetworkReceivedPackets();
-
-    long getNetworkTransmittedPackets();
-
-    double getNetworkReceiveBytesPerSecond();
-
-    double getNetworkTransmitBytesPerSecond();
-
     long getUptimeSeconds();
+
+    VmDisk getDisk();
+
+    VmNetwork getNetwork();
+
+    VmHypervisor getHypervisor();
 
     /**
      * Sets the VM's CPU load to a fixed ratio (0 to 1), for demos and tests. Refused unless the
