@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what Federa needs to build, run and test on a Debian machine: a JDK 17, Maven and
-# libvirt's client library (its test driver runs in-process, no daemon). Installs only what is
-# missing; uses sudo when not root.
+# Installs what Federa needs to build, run and test on a Debian machine: a JDK 17, Maven,
+# libvirt's client library (its test driver runs in-process, no daemon), and the tools the tests
+# use as real peers: net-snmp's station tools and snmptrapd, smilint (smitools) and npm (which
+# fetches the SMIv2 base modules for smilint). Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,10 @@ command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 ldconfig -p 2>/dev/null | grep -q 'libvirt\.so\.0' || need+=(libvirt0)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
+[ -x /usr/sbin/snmptrapd ] || need+=(snmptrapd)
+command -v smilint >/dev/null 2>&1 || need+=(smitools)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

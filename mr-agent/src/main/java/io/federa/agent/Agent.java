@@ -12,6 +12,7 @@ import io.federa.agent.libvirt.TestNodeFile;
 import io.federa.agent.metrics.AgentHttpServer;
 import io.federa.agent.metrics.AgentMetrics;
 import io.federa.agent.sampler.Sampler;
+import io.federa.agent.snmp.SnmpEndpoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.lang.management.ManagementFactory;
@@ -49,6 +50,7 @@ public final class Agent implements AutoCloseable {
     private JolokiaEndpoint jolokia;
     private AgentHttpServer http;
     private LibvirtHost host;
+    private SnmpEndpoint snmp;
 
     private Agent(AgentConfig config) {
         this.config = config;
@@ -125,6 +127,12 @@ public final class Agent implements AutoCloseable {
         jolokia = JolokiaEndpoint.start(config.jolokia(), dataDir);
         started.push(jolokia);
 
+        if (config.snmp().isPresent()) {
+            snmp = SnmpEndpoint.start(config.snmp().get(), dataDir, sampler::latest);
+            started.push(snmp);
+            sampler.addListener(snmp);
+        }
+
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new AgentMetrics(sampler::latest, sampler::failures));
         http = AgentHttpServer.start(config.metrics(), registry, sampler::latest);
@@ -156,6 +164,15 @@ public final class Agent implements AutoCloseable {
 
     public String metricsUrl() {
         return http.baseUrl() + "/metrics";
+    }
+
+    /** The SNMP agent's UDP address, e.g. {@code udp:127.0.0.1/16161}, or empty when SNMP is off. */
+    public Optional<String> snmpAddress() {
+        return Optional.ofNullable(snmp).map(s -> "udp:" + s.address().getAddress().getHostAddress() + "/" + s.address().getPort());
+    }
+
+    public Optional<String> snmpEngineId() {
+        return Optional.ofNullable(snmp).map(SnmpEndpoint::engineId);
     }
 
     public String hypervisorUri() {

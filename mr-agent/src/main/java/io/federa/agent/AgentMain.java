@@ -74,6 +74,7 @@ public final class AgentMain {
                 + " | jolokia " + agent.jolokiaUrl()
                 + " (users: " + config.jolokia().users().stream().map(AgentConfig.User::name).collect(Collectors.joining(", ")) + ")"
                 + " | metrics " + agent.metricsUrl()
+                + agent.snmpAddress().map(a -> " | snmp " + a + " engine " + agent.snmpEngineId().orElse("")).orElse("")
                 + " | hypervisor " + agent.hypervisorUri()
                 + " | " + agent.snapshot().vms().size() + " VMs");
         out.flush();

@@ -14,7 +14,8 @@ import java.util.OptionalLong;
  * {@link AgentConfigLoader}, which checks every field and names the faulty one.
  */
 public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRates cost,
-                          Jolokia jolokia, Endpoint metrics, Path dataDir, Duration sampleInterval) {
+                          Jolokia jolokia, Endpoint metrics, Optional<Snmp> snmp, Path dataDir,
+                          Duration sampleInterval) {
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -23,6 +24,7 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(jolokia, "jolokia");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(snmp, "snmp");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(sampleInterval, "sampleInterval");
     }
@@ -72,5 +74,35 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
     }
 
     public record Endpoint(String address, int port) {
+    }
+
+    /**
+     * The SNMP face: SNMPv3 users (authPriv with SHA-2 and AES only), an optional read-only
+     * SNMPv1/v2c community (insecure, off unless given), and where notifications go.
+     */
+    public record Snmp(String address, int port, List<SnmpUser> users, Optional<String> community,
+                       List<NotifyTarget> notifyTargets) {
+        public Snmp {
+            users = List.copyOf(users);
+            notifyTargets = List.copyOf(notifyTargets);
+        }
+
+        @Override
+        public String toString() {
+            return "Snmp[address=" + address + ", port=" + port + ", users=" + users + ", community="
+                    + community.map(c -> "***").orElse("none") + ", notify=" + notifyTargets + "]";
+        }
+    }
+
+    /** An SNMPv3 user. {@code auth} is SHA-224/256/384/512, {@code priv} AES-128/192/256. */
+    public record SnmpUser(String name, String auth, String authPassword, String priv, String privPassword) {
+        @Override
+        public String toString() {
+            return "SnmpUser[name=" + name + ", auth=" + auth + ", priv=" + priv + ", passwords=***]";
+        }
+    }
+
+    /** A management station that receives notifications, as the named SNMPv3 user. */
+    public record NotifyTarget(String address, int port, String user, boolean inform) {
     }
 }

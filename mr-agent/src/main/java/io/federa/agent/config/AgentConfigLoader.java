@@ -56,7 +56,7 @@ public final class AgentConfigLoader {
             throw new ConfigException("", "not valid YAML" + where + ": " + e.getOriginalMessage());
         }
         ConfigNode root = ConfigNode.root(tree);
-        root.rejectUnknown(Set.of("host", "libvirt", "capacity", "cost", "jolokia", "metrics", "dataDir",
+        root.rejectUnknown(Set.of("host", "libvirt", "capacity", "cost", "jolokia", "metrics", "snmp", "dataDir",
                 "sampleInterval"));
 
         AgentConfig.Host host = host(root.object("host"));
@@ -65,6 +65,7 @@ public final class AgentConfigLoader {
         CostRates cost = cost(root.object("cost"));
         AgentConfig.Jolokia jolokia = jolokia(root.object("jolokia"), baseDir);
         AgentConfig.Endpoint metrics = endpoint(root.object("metrics"));
+        Optional<AgentConfig.Snmp> snmp = Optional.ofNullable(root.optionalObject("snmp")).map(AgentConfigLoader::snmp);
         Path dataDir = baseDir.resolve(root.string("dataDir")).normalize();
         Duration interval = root.duration("sampleInterval", Duration.ofMillis(100), Duration.ofMinutes(10),
                 Duration.ofSeconds(1));
@@ -75,7 +76,7 @@ public final class AgentConfigLoader {
         if (jolokia.port() != 0 && jolokia.port() == metrics.port() && jolokia.address().equals(metrics.address())) {
             throw new ConfigException("metrics.port", "must differ from jolokia.port (" + jolokia.port() + ")");
         }
-        return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, dataDir, interval);
+        return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, interval);
     }
 
     private static AgentConfig.Host host(ConfigNode n) {
@@ -189,6 +190,64 @@ public final class AgentConfigLoader {
                 ? Optional.of(baseDir.resolve(n.string("policyFile")).normalize())
                 : Optional.empty();
         return new AgentConfig.Jolokia(address, port, users, policy);
+    }
+
+    static final Set<String> AUTH = Set.of("SHA-224", "SHA-256", "SHA-384", "SHA-512");
+    static final Set<String> PRIV = Set.of("AES-128", "AES-192", "AES-256");
+
+    private static AgentConfig.Snmp snmp(ConfigNode n) {
+        n.rejectUnknown(Set.of("address", "port", "users", "community", "notify"));
+        String address = address(n);
+        int port = (int) n.integer("port", 0, 65535, 16161);
+        List<AgentConfig.SnmpUser> users = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode u : n.objects("users")) {
+            u.rejectUnknown(Set.of("name", "auth", "authPassword", "priv", "privPassword"));
+            String name = u.matching("name", USER_NAME, "1 to 64 letters, digits, '.', '_' or '-'");
+            if (!names.add(name)) {
+                throw new ConfigException(u.pathOf("name"), "user \"" + name + "\" is listed twice");
+            }
+            String auth = u.string("auth", "SHA-256");
+            if (!AUTH.contains(auth)) {
+                throw new ConfigException(u.pathOf("auth"), "must be one of SHA-224, SHA-256, SHA-384, SHA-512 "
+                        + "(MD5 and SHA-1 are refused), got \"" + auth + "\"");
+            }
+            String priv = u.string("priv", "AES-128");
+            if (!PRIV.contains(priv)) {
+                throw new ConfigException(u.pathOf("priv"), "must be one of AES-128, AES-192, AES-256 "
+                        + "(DES is refused), got \"" + priv + "\"");
+            }
+            String authPassword = u.string("authPassword");
+            String privPassword = u.string("privPassword");
+            if (authPassword.length() < MIN_PASSWORD) {
+                throw new ConfigException(u.pathOf("authPassword"), "must be at least " + MIN_PASSWORD + " characters");
+            }
+            if (privPassword.length() < MIN_PASSWORD) {
+                throw new ConfigException(u.pathOf("privPassword"), "must be at least " + MIN_PASSWORD + " characters");
+            }
+            users.add(new AgentConfig.SnmpUser(name, auth, authPassword, priv, privPassword));
+        }
+        if (users.isEmpty()) {
+            throw new ConfigException(n.pathOf("users"), "must list at least one SNMPv3 user");
+        }
+        Optional<String> community = n.has("community") ? Optional.of(n.string("community")) : Optional.empty();
+        List<AgentConfig.NotifyTarget> targets = new ArrayList<>();
+        if (n.has("notify")) {
+            for (ConfigNode t : n.objects("notify")) {
+                t.rejectUnknown(Set.of("address", "port", "user", "type"));
+                String user = t.string("user");
+                if (!names.contains(user)) {
+                    throw new ConfigException(t.pathOf("user"), "\"" + user + "\" is not one of snmp.users");
+                }
+                String type = t.string("type", "trap");
+                if (!type.equals("trap") && !type.equals("inform")) {
+                    throw new ConfigException(t.pathOf("type"), "must be trap or inform, got \"" + type + "\"");
+                }
+                targets.add(new AgentConfig.NotifyTarget(address(t), (int) t.integer("port", 1, 65535, 162), user,
+                        type.equals("inform")));
+            }
+        }
+        return new AgentConfig.Snmp(address, port, users, community, targets);
     }
 
     private static AgentConfig.Endpoint endpoint(ConfigNode n) {

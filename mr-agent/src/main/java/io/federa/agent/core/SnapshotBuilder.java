@@ -100,6 +100,6 @@ public final class SnapshotBuilder {
                 o.cpuTimeNanos(), load, simulatedNow, o.diskCapacityBytes(), o.diskReadBytes(), o.diskWriteBytes(),
                 o.diskReadRequests(), o.diskWriteRequests(), diskRead, diskWrite, o.networkReceivedBytes(),
                 o.networkTransmittedBytes(), o.networkReceivedPackets(), o.networkTransmittedPackets(),
-                netRx, netTx, netTxPackets, since, uptime, o.disks(), o.nics());
+                netRx, netTx, netTxPackets, since, uptime, o.vcpuTimesNanos(), o.disks(), o.nics());
     }
 }

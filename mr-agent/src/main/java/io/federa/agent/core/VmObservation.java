@@ -9,6 +9,7 @@ import java.util.Objects;
  *
  * @param cpuTimeNanos      CPU time used by all vCPUs since the VM started, in nanoseconds
  * @param diskCapacityBytes the VM's own disks' defined size in bytes
+ * @param vcpuTimesNanos    CPU time of each vCPU, in nanoseconds; empty when the VM is not running
  */
 public record VmObservation(String uuid, String name, int hypervisorId, VmState state, String osType,
                             boolean persistent, boolean autostart, int vcpus, long memoryBytes,
@@ -16,7 +17,8 @@ public record VmObservation(String uuid, String name, int hypervisorId, VmState 
                             long diskCapacityBytes, long diskReadBytes, long diskWriteBytes,
                             long diskReadRequests, long diskWriteRequests, long networkReceivedBytes,
                             long networkTransmittedBytes, long networkReceivedPackets,
-                            long networkTransmittedPackets, List<Disk> disks, List<Nic> nics) {
+                            long networkTransmittedPackets, List<Long> vcpuTimesNanos, List<Disk> disks,
+                            List<Nic> nics) {
     public VmObservation {
         Objects.requireNonNull(uuid, "uuid");
         Objects.requireNonNull(name, "name");
@@ -24,12 +26,20 @@ public record VmObservation(String uuid, String name, int hypervisorId, VmState 
         osType = osType == null ? "" : osType;
         application = application == null ? "" : application;
         service = service == null ? "" : service;
+        vcpuTimesNanos = List.copyOf(vcpuTimesNanos);
         disks = List.copyOf(disks);
         nics = List.copyOf(nics);
     }
 
-    /** One disk: its target device, its source (a path or volume), format and bus, and defined size. */
-    public record Disk(String target, String source, String format, String bus, long capacityBytes) {
+    /**
+     * One disk: its target device, its source (a path or volume), format and bus, defined size,
+     * and its own I/O totals (-1 when unknown).
+     */
+    public record Disk(String target, String source, String format, String bus, long capacityBytes,
+                       long readRequests, long readBytes, long writeRequests, long writeBytes) {
+        public Disk withStats(long rdReq, long rdBytes, long wrReq, long wrBytes) {
+            return new Disk(target, source, format, bus, capacityBytes, rdReq, rdBytes, wrReq, wrBytes);
+        }
     }
 
     /** One network interface: its host-side device, MAC address, model and network. */

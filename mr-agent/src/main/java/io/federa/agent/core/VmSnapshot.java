@@ -21,9 +21,10 @@ public record VmSnapshot(String uuid, String name, int hypervisorId, VmState sta
                          long networkReceivedPackets, long networkTransmittedPackets,
                          double networkReceiveBytesPerSecond, double networkTransmitBytesPerSecond,
                          double networkTransmitPacketsPerSecond,
-                         long runningSinceMillis, long uptimeSeconds,
+                         long runningSinceMillis, long uptimeSeconds, List<Long> vcpuTimesNanos,
                          List<VmObservation.Disk> disks, List<VmObservation.Nic> nics) {
     public VmSnapshot {
+        vcpuTimesNanos = List.copyOf(vcpuTimesNanos);
         disks = List.copyOf(disks);
         nics = List.copyOf(nics);
     }

@@ -129,7 +129,7 @@ public final class DomainXml {
                 }
                 disks.add(new VmObservation.Disk(target == null ? "" : target.getAttribute("dev"), src,
                         driver == null ? "" : driver.getAttribute("type"),
-                        target == null ? "" : target.getAttribute("bus"), -1));
+                        target == null ? "" : target.getAttribute("bus"), -1, -1, -1, -1, -1));
             }
             for (Element nic : children(devices, "interface")) {
                 Element target = firstChild(nic, "target");

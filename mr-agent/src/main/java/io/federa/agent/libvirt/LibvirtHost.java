@@ -15,6 +15,7 @@ import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
 import org.libvirt.StoragePool;
 import org.libvirt.StoragePoolInfo;
+import org.libvirt.VcpuInfo;
 import org.libvirt.event.DomainEventType;
 
 import java.nio.file.Files;
@@ -198,7 +199,10 @@ public final class LibvirtHost implements AutoCloseable {
         long txBytes = -1;
         long rxPk = -1;
         long txPk = -1;
+        List<VmObservation.Disk> disks = desc.disks();
+        List<Long> vcpuTimes = List.of();
         if (state.isActive()) {
+            disks = new ArrayList<>(desc.disks().size());
             for (VmObservation.Disk disk : desc.disks()) {
                 try {
                     DomainBlockStats s = d.blockStats(disk.target());
@@ -206,9 +210,21 @@ public final class LibvirtHost implements AutoCloseable {
                     wrBytes = add(wrBytes, s.wr_bytes);
                     rdReq = add(rdReq, s.rd_req);
                     wrReq = add(wrReq, s.wr_req);
+                    disks.add(disk.withStats(s.rd_req, s.rd_bytes, s.wr_req, s.wr_bytes));
                 } catch (LibvirtException e) {
                     // Not every hypervisor reports every device; the counters stay unknown.
+                    disks.add(disk);
                 }
+            }
+            try {
+                VcpuInfo[] vcpus = d.getVcpusInfo();
+                List<Long> times = new ArrayList<>(vcpus.length);
+                for (VcpuInfo v : vcpus) {
+                    times.add(v.cpuTime);
+                }
+                vcpuTimes = times;
+            } catch (LibvirtException e) {
+                // As above: per-vCPU times stay unknown.
             }
             for (VmObservation.Nic nic : desc.nics()) {
                 if (nic.target().isEmpty()) {
@@ -230,7 +246,7 @@ public final class LibvirtHost implements AutoCloseable {
         return new VmObservation(uuid, d.getName(), d.getID(), state, d.getOSType(), persistent, autostart,
                 info.nrVirtCpu, info.memory * 1024L, info.maxMem * 1024L, info.cpuTime,
                 desc.application(), desc.service(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
-                rxBytes, txBytes, rxPk, txPk, desc.disks(), desc.nics());
+                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics());
     }
 
     private static long add(long acc, long v) {

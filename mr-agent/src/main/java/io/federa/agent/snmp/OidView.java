@@ -1,0 +1,78 @@
+package io.federa.agent.snmp;
+
+import org.snmp4j.smi.OID;
+import org.snmp4j.smi.Variable;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An immutable, sorted set of object instances and their values: what one snapshot looks like
+ * through SNMP. GET is a binary search, GETNEXT the next entry, so a walk costs O(log n) per
+ * varbind whatever the number of VMs.
+ */
+public final class OidView {
+    private final OID[] oids;
+    private final Variable[] values;
+    private final long sequence;
+
+    private OidView(OID[] oids, Variable[] values, long sequence) {
+        this.oids = oids;
+        this.values = values;
+        this.sequence = sequence;
+    }
+
+    /** The snapshot sequence this view was built from. */
+    public long sequence() {
+        return sequence;
+    }
+
+    public int size() {
+        return oids.length;
+    }
+
+    /** The value of exactly this instance, or null. */
+    public Variable get(OID oid) {
+        int i = Arrays.binarySearch(oids, oid);
+        return i >= 0 ? values[i] : null;
+    }
+
+    /** The index of the first instance at or after {@code oid} (inclusive or not), or -1. */
+    public int ceiling(OID oid, boolean inclusive) {
+        int i = Arrays.binarySearch(oids, oid);
+        if (i >= 0) {
+            i = inclusive ? i : i + 1;
+        } else {
+            i = -i - 1;
+        }
+        return i < oids.length ? i : -1;
+    }
+
+    public OID oidAt(int i) {
+        return oids[i];
+    }
+
+    public Variable valueAt(int i) {
+        return values[i];
+    }
+
+    /** Collects entries in strictly increasing OID order; the order is checked, not assumed. */
+    public static final class Builder {
+        private final List<OID> oids = new ArrayList<>();
+        private final List<Variable> values = new ArrayList<>();
+
+        public Builder add(OID oid, Variable value) {
+            if (!oids.isEmpty() && oids.get(oids.size() - 1).compareTo(oid) >= 0) {
+                throw new IllegalStateException("OIDs out of order: " + oids.get(oids.size() - 1) + " then " + oid);
+            }
+            oids.add(oid);
+            values.add(value);
+            return this;
+        }
+
+        public OidView build(long sequence) {
+            return new OidView(oids.toArray(OID[]::new), values.toArray(Variable[]::new), sequence);
+        }
+    }
+}

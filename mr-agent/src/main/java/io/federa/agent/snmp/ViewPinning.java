@@ -1,0 +1,82 @@
+package io.federa.agent.snmp;
+
+import org.snmp4j.CommandResponderEvent;
+import org.snmp4j.agent.request.Request;
+import org.snmp4j.agent.request.SubRequest;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * One walk, one snapshot. A walk is a burst of GETNEXT/GETBULK requests from one station (same
+ * address and port, same user), each asking where the last one stopped; if the rows changed
+ * between two of them, the station would see a VM twice or not at all. So each station is pinned
+ * to the view it started with for as long as it keeps asking: a pin is renewed by every request
+ * and released after {@link #QUIET_NANOS} without one (the walk is over), or after
+ * {@link #MAX_AGE_NANOS} whatever happens (a station that never pauses still sees fresh data).
+ * Pins are bounded in number, so spoofed source addresses cannot grow the heap.
+ */
+final class ViewPinning {
+    static final long QUIET_NANOS = 1_000_000_000L;
+    static final long MAX_AGE_NANOS = 15_000_000_000L;
+    static final int MAX_PINS = 4096;
+
+    private record Pin(OidView view, long pinnedAt, long lastUse) {
+    }
+
+    private final Supplier<OidView> current;
+    private final LongSupplier clock;
+    private final Map<String, Pin> pins = new ConcurrentHashMap<>();
+
+    ViewPinning(Supplier<OidView> current, LongSupplier clock) {
+        this.current = current;
+        this.clock = clock;
+    }
+
+    OidView latest() {
+        return current.get();
+    }
+
+    OidView forRequest(SubRequest<?> sub) {
+        return forRequester(requester(sub));
+    }
+
+    OidView forRequester(String who) {
+        if (who == null) {
+            return current.get();
+        }
+        long now = clock.getAsLong();
+        Pin p = pins.get(who);
+        if (p == null || now - p.lastUse() > QUIET_NANOS || now - p.pinnedAt() > MAX_AGE_NANOS) {
+            if (pins.size() >= MAX_PINS) {
+                pins.values().removeIf(x -> now - x.lastUse() > QUIET_NANOS);
+                if (pins.size() >= MAX_PINS) {
+                    pins.clear();
+                }
+            }
+            p = new Pin(current.get(), now, now);
+        } else {
+            p = new Pin(p.view(), p.pinnedAt(), now);
+        }
+        pins.put(who, p);
+        return p.view();
+    }
+
+    int size() {
+        return pins.size();
+    }
+
+    private static String requester(SubRequest<?> sub) {
+        Request<?, ?, ?> r = sub.getRequest();
+        if (r == null) {
+            return null;
+        }
+        Object source = r.getSource();
+        if (source instanceof CommandResponderEvent<?> e) {
+            return e.getPeerAddress() + "/" + r.getSecurityName();
+        }
+        return null;
+    }
+}
