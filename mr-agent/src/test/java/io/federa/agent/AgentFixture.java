@@ -47,6 +47,31 @@ public final class AgentFixture implements AutoCloseable {
 
     /** A host with 8 CPUs at 2100 MHz, 16 GiB, 500 GiB of storage and three VMs (two running). */
     public static AgentFixture start(String extraVms) throws Exception {
+        return start(extraVms, "");
+    }
+
+    /** SNMPv3 users of {@link #withSnmp}: name, auth pass, priv pass (SHA-256 and AES-128). */
+    public static final String SNMP_USER = "noc";
+    public static final String SNMP_AUTH = "noc-auth-pass";
+    public static final String SNMP_PRIV = "noc-priv-pass";
+
+    /** The fixture's host with an SNMP face on an ephemeral port, sending traps to {@code trapPort} if positive. */
+    public static AgentFixture withSnmp(int trapPort) throws Exception {
+        String notify = trapPort <= 0 ? "" : """
+                  notify:
+                    - { address: 127.0.0.1, port: %d, user: noc, type: trap }
+                """.formatted(trapPort);
+        return start("", """
+                snmp:
+                  address: 127.0.0.1
+                  port: 0
+                  users:
+                    - { name: noc, auth: SHA-256, authPassword: noc-auth-pass, priv: AES-128, privPassword: noc-priv-pass }
+                    - { name: ops, auth: SHA-512, authPassword: ops-auth-pass, priv: AES-256, privPassword: ops-priv-pass }
+                """ + notify);
+    }
+
+    public static AgentFixture start(String extraVms, String extraSections) throws Exception {
         Path dir = Files.createTempDirectory("federa-agent-test");
         String yaml = """
                 host:
@@ -85,7 +110,8 @@ public final class AgentFixture implements AutoCloseable {
                   port: 0
                 dataDir: data
                 sampleInterval: 1s
-                """.formatted(extraVms);
+                %s
+                """.formatted(extraVms, extraSections);
         Path file = dir.resolve("agent.yaml");
         Files.writeString(file, yaml);
         AgentConfig config = AgentConfigLoader.load(file);
