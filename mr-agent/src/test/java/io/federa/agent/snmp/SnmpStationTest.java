@@ -9,6 +9,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,6 +136,27 @@ class SnmpStationTest {
         assertThat(r.output()).contains("STRING: \"catalog-db\"").contains("STRING: \"web\"").contains("STRING: \"reports\"");
         NetSnmp.Result host = NetSnmp.get(agent, noc, ".1.3.6.1.4.1.32473.1.1.1.1.0");
         assertThat(host.output()).contains("STRING: \"test-host\"");
+    }
+
+    @Test
+    void snmptable_renders_the_project_vm_table_with_its_column_names() throws Exception {
+        // mibs/lint.sh leaves the SMIv2 base modules our MIB imports in target/mib-base.
+        NetSnmp.Result lint = NetSnmp.run(List.of("bash", NetSnmp.root().resolve("mibs/lint.sh").toString()));
+        assertThat(lint.exit()).as(lint.output()).isZero();
+        Path base = NetSnmp.root().resolve("target/mib-base");
+        List<String> cmd = new java.util.ArrayList<>(List.of("snmptable", "-M",
+                base + ":" + base.resolve("stand-in") + ":" + NetSnmp.root().resolve("mibs"), "-m", "FEDERA-MR-MIB",
+                "-Cf", "|", "-t", "2"));
+        cmd.addAll(noc);
+        cmd.add(agent);
+        cmd.add("FEDERA-MR-MIB::federaVmTable");
+        NetSnmp.Result r = NetSnmp.run(cmd);
+
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("federaVmName").contains("federaVmApplication").contains("federaVmService")
+                .contains("federaVmState");
+        assertThat(r.lines()).anySatisfy(l -> assertThat(l).contains("|db-1|catalog-db|shop|running|"));
+        assertThat(r.lines()).anySatisfy(l -> assertThat(l).contains("|batch-1|reports|backoffice|shutOff|"));
     }
 
     @Test
