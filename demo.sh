@@ -49,11 +49,15 @@ for n in 1 2 3; do
   mport=$(sed -n 's/^  port: \(97[0-9][0-9]\)$/\1/p' "demo/$h.yaml")
   printf '  %s  jolokia http://127.0.0.1:%s/jolokia/  user federa  password demo-password-%s\n' "$h" "$port" "$n"
   printf '          metrics http://127.0.0.1:%s/metrics\n' "$mport"
+  printf '          snmp    udp:127.0.0.1:1616%s  SNMPv3 user noc, SHA-256 demo-auth-pass, AES demo-priv-pass\n' "$n"
 done
 cat <<'TXT'
 
 List host-1's VMs:
   curl -s -u federa:demo-password-1 -d '[{"type":"read","mbean":"federa:type=VirtualMachine,*"}]' http://127.0.0.1:8781/jolokia/
+
+Walk host-1's VMs in the standard VM-MIB with net-snmp:
+  snmpbulkwalk -v3 -l authPriv -u noc -a SHA-256 -A demo-auth-pass -x AES -X demo-priv-pass 127.0.0.1:16161 1.3.6.1.2.1.236.1.4
 
 Ctrl-C stops the demo.
 TXT
