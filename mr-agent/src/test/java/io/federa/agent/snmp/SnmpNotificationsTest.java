@@ -65,6 +65,17 @@ class SnmpNotificationsTest {
                 // The notification carries the VM's name and its previous operational state (shutdown(11), then running(4)).
                 assertThat(running.line()).contains("\"batch-1\"").containsPattern("236\\.1\\.4\\.1\\.6\\.\\d+ = INTEGER: 11");
                 assertThat(shutdown.line()).contains("\"batch-1\"").containsPattern("236\\.1\\.4\\.1\\.6\\.\\d+ = INTEGER: 4");
+
+                // vmPerVMNotificationsEnabled set to false(2): no more notifications.
+                List<String> set = new java.util.ArrayList<>(List.of("snmpset", "-On", "-t", "2", "-r", "1"));
+                set.addAll(NetSnmp.v3(AgentFixture.SNMP_USER, AgentFixture.SNMP_AUTH, AgentFixture.SNMP_PRIV));
+                set.add(f.agent.snmpAddress().orElseThrow().replaceFirst("/", ":"));
+                set.addAll(List.of(".1.3.6.1.2.1.236.1.9.0", "i", "2"));
+                assertThat(NetSnmp.run(set).output()).contains("INTEGER: 2");
+                int before = received.size();
+                f.command("startVm", "batch-1");
+                Thread.sleep(1_500);
+                assertThat(received.subList(before, received.size())).noneMatch(r -> r.line().contains("236.0."));
             } finally {
                 trapd.destroy();
                 trapd.waitFor(5, TimeUnit.SECONDS);
