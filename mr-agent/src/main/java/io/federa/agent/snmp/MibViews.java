@@ -91,12 +91,18 @@ public final class MibViews {
      * @param tableLastChangeTicks vmHvUpTime at the last time a VM appeared or went away
      */
     public static OidView build(HostSnapshot s, VmIndexes indexes, long hvUpTimeTicks, long tableLastChangeTicks) {
+        return build(s, indexes, hvUpTimeTicks, tableLastChangeTicks, null);
+    }
+
+    /** As above, reusing the OID objects of {@code previous} where the rows are the same. */
+    public static OidView build(HostSnapshot s, VmIndexes indexes, long hvUpTimeTicks, long tableLastChangeTicks,
+                                OidView previous) {
         List<Row> rows = new ArrayList<>(s.vms().size());
         for (VmSnapshot v : s.vms()) {
             rows.add(new Row(indexes.indexOf(v.uuid()), v));
         }
         rows.sort(Comparator.comparingInt(Row::index));
-        OidView.Builder b = new OidView.Builder();
+        OidView.Builder b = new OidView.Builder(previous);
         vmMib(b, s, rows, hvUpTimeTicks, tableLastChangeTicks);
         federaMrMib(b, s, rows);
         return b.build(s.sequence());
@@ -128,31 +134,34 @@ public final class MibViews {
         column(b, VM_TABLE_ENTRY, 17, rows, r -> new Counter64(Math.max(0, r.vm().cpuTimeNanos() / 1000)));
 
         // vmCpuTable: one row per vCPU of each running VM; its core time in microseconds.
+        int[] cpuEntry = VM_CPU_ENTRY.getValue();
         for (Row r : rows) {
             List<Long> times = r.vm().vcpuTimesNanos();
             for (int c = 0; c < times.size(); c++) {
-                b.add(new OID(VM_CPU_ENTRY).append(2).append(r.index()).append(c + 1),
+                b.add(cpuEntry, new int[]{2, r.index(), c + 1},
                         new Counter64(Math.max(0, times.get(c) / 1000)));
             }
         }
 
         // vmStorageTable: one row per disk.
+        int[] storageEntry = VM_STORAGE_ENTRY.getValue();
         for (int col = 3; col <= 18; col++) {
             for (Row r : rows) {
                 List<VmObservation.Disk> disks = r.vm().disks();
                 for (int d = 0; d < disks.size(); d++) {
-                    b.add(new OID(VM_STORAGE_ENTRY).append(col).append(r.index()).append(d + 1),
+                    b.add(storageEntry, new int[]{col, r.index(), d + 1},
                             storageColumn(col, disks.get(d), disks.size() == 1 ? r.vm().diskCapacityBytes() : -1));
                 }
             }
         }
 
         // vmNetworkTable: one row per interface.
+        int[] networkEntry = VM_NETWORK_ENTRY.getValue();
         for (int col = 2; col <= 5; col++) {
             for (Row r : rows) {
                 List<VmObservation.Nic> nics = r.vm().nics();
                 for (int n = 0; n < nics.size(); n++) {
-                    b.add(new OID(VM_NETWORK_ENTRY).append(col).append(r.index()).append(n + 1), networkColumn(col, nics.get(n)));
+                    b.add(networkEntry, new int[]{col, r.index(), n + 1}, networkColumn(col, nics.get(n)));
                 }
             }
         }
@@ -237,8 +246,9 @@ public final class MibViews {
     }
 
     private static void column(OidView.Builder b, OID entry, int col, List<Row> rows, Function<Row, Variable> value) {
+        int[] prefix = entry.getValue();
         for (Row r : rows) {
-            b.add(new OID(entry).append(col).append(r.index()), value.apply(r));
+            b.add(prefix, new int[]{col, r.index()}, value.apply(r));
         }
     }
 

@@ -57,15 +57,59 @@ public final class OidView {
         return values[i];
     }
 
-    /** Collects entries in strictly increasing OID order; the order is checked, not assumed. */
+    /**
+     * Collects entries in strictly increasing OID order; the order is checked, not assumed.
+     * Given the previous view as a template, it reuses that view's OID objects wherever the same
+     * instance comes at the same place: from one sample to the next the rows rarely change, and a
+     * view of 5,000 VMs holds about 240,000 OIDs that the garbage collector then need not copy.
+     */
     public static final class Builder {
         private final List<OID> oids = new ArrayList<>();
         private final List<Variable> values = new ArrayList<>();
+        private final OidView template;
+        private OID last;
+
+        public Builder() {
+            this(null);
+        }
+
+        public Builder(OidView template) {
+            this.template = template;
+        }
+
+        /** Adds prefix.suffix, reusing the template's OID when it is the same. */
+        public Builder add(int[] prefix, int[] suffix, Variable value) {
+            int at = oids.size();
+            if (template != null && at < template.oids.length && same(template.oids[at], prefix, suffix)) {
+                return add(template.oids[at], value);
+            }
+            int[] v = java.util.Arrays.copyOf(prefix, prefix.length + suffix.length);
+            System.arraycopy(suffix, 0, v, prefix.length, suffix.length);
+            return add(new OID(v), value);
+        }
+
+        private static boolean same(OID oid, int[] prefix, int[] suffix) {
+            if (oid.size() != prefix.length + suffix.length) {
+                return false;
+            }
+            for (int i = suffix.length - 1; i >= 0; i--) {
+                if (oid.get(prefix.length + i) != suffix[i]) {
+                    return false;
+                }
+            }
+            for (int i = prefix.length - 1; i >= 0; i--) {
+                if (oid.get(i) != prefix[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
 
         public Builder add(OID oid, Variable value) {
-            if (!oids.isEmpty() && oids.get(oids.size() - 1).compareTo(oid) >= 0) {
-                throw new IllegalStateException("OIDs out of order: " + oids.get(oids.size() - 1) + " then " + oid);
+            if (last != null && last.compareTo(oid) >= 0) {
+                throw new IllegalStateException("OIDs out of order: " + last + " then " + oid);
             }
+            last = oid;
             oids.add(oid);
             values.add(value);
             return this;

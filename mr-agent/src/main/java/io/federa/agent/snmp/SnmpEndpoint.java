@@ -107,11 +107,19 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
         TransportMapping<?> transport = TransportMappings.getInstance().createTransportMapping(
                 GenericAddress.parse("udp:" + config.address() + "/" + config.port()));
         dispatcher.addTransportMapping(transport);
+        java.util.concurrent.atomic.AtomicReference<SnmpEndpoint> self = new java.util.concurrent.atomic.AtomicReference<>();
+        ViewPinning pinning = new ViewPinning(() -> self.get().currentView(), System::nanoTime);
 
         Files.createDirectories(dataDir);
         EngineBootsCounterFile boots = new EngineBootsCounterFile(dataDir.resolve("snmp-engine.boots").toFile());
         OctetString engineId = boots.getEngineId(new OctetString(MPv3.createLocalEngineID()));
         VacmMIB vacm = new VacmMIB(servers);
+        // Registered before SNMP4J-agent's own command processor, so it sees reads first.
+        dispatcher.addCommandResponder(new FastReadResponder(List.of(
+                new FastReadResponder.Region(MibViews.VM_MIB, MibViews.VM_OBJECTS,
+                        new OID(MibViews.VM_PER_VM_NOTIFICATIONS_ENABLED).trim()),
+                new FastReadResponder.Region(MibViews.FEDERA, MibViews.FEDERA, MibViews.FEDERA.nextPeer())),
+                pinning, vacm));
         // The pool's threads are not daemons: close() stops them, or the JVM would outlive the agent.
         ThreadPool workers = ThreadPool.create("snmp-agent", 2);
         AgentConfigManager agent = new AgentConfigManager(engineId, dispatcher, vacm, servers, workers, null, null, boots);
@@ -183,7 +191,7 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
         bulk.setVolatile(true);
 
         SnmpEndpoint endpoint = new SnmpEndpoint(agent, workers, transport, snapshots, perVm);
-        ViewPinning pinning = new ViewPinning(endpoint::currentView, System::nanoTime);
+        self.set(endpoint);
         try {
             server.register(new ViewObject(MibViews.VM_OBJECTS, new OID(MibViews.VM_PER_VM_NOTIFICATIONS_ENABLED).trim(), pinning), null);
             server.register(perVm, null);
@@ -245,7 +253,7 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
         HostSnapshot s = snapshots.get();
         OidView v = view;
         if (v == null || v.sequence() != s.sequence()) {
-            v = MibViews.build(s, indexes, upTimeTicks(), tableLastChangeTicks);
+            v = MibViews.build(s, indexes, upTimeTicks(), tableLastChangeTicks, v);
             view = v;
         }
         return v;

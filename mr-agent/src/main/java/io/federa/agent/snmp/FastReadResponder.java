@@ -1,0 +1,220 @@
+package io.federa.agent.snmp;
+
+import org.snmp4j.CommandResponder;
+import org.snmp4j.CommandResponderEvent;
+import org.snmp4j.MessageException;
+import org.snmp4j.PDU;
+import org.snmp4j.ScopedPDU;
+import org.snmp4j.agent.security.VACM;
+import org.snmp4j.mp.StatusInformation;
+import org.snmp4j.security.SecurityLevel;
+import org.snmp4j.security.SecurityModel;
+import org.snmp4j.smi.Address;
+import org.snmp4j.smi.Null;
+import org.snmp4j.smi.OID;
+import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.Variable;
+import org.snmp4j.smi.VariableBinding;
+
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Answers authenticated SNMPv3 reads that fall entirely inside the agent's snapshot views
+ * straight from the pinned {@link OidView}, ahead of SNMP4J-agent's general request pipeline.
+ *
+ * <p>Why: walking 5,000 VMs through the general pipeline, most of the time went to an object
+ * lookup per varbind and to recomputing the whole response's BER length as each varbind of a
+ * GETBULK was added (quadratic in the varbinds of one response). Here a varbind is a binary
+ * search or the next array entry, and the response size is summed as it grows.
+ *
+ * <p>What it takes: GET, GETNEXT and GETBULK, SNMPv3 USM at authPriv (USM has already checked
+ * and decrypted the message when a responder sees it), default context, every requested OID in
+ * (or, for the next-kind, leading into) one of the views' regions. The VACM read view of the
+ * user is checked for every OID returned. Anything else — other versions, SETs, OIDs served by
+ * other objects, a walk leaving a region — is left to SNMP4J-agent untouched. A GETBULK that
+ * reaches the end of a region stops there; RFC 3416 lets a response carry fewer repetitions, and
+ * the station's next request, starting at the region's end, goes to the general pipeline.
+ */
+final class FastReadResponder implements CommandResponder {
+    private static final Logger LOG = Logger.getLogger(FastReadResponder.class.getName());
+    /** Room kept in the response for the message's own headers and security parameters. */
+    private static final int HEADROOM = 160;
+
+    /**
+     * A region [lower, upper) whose instances all come from the view; {@code root} is the prefix
+     * under which nothing but this region is served before {@code lower}, so a GETNEXT from
+     * anywhere under it leads into the region.
+     */
+    record Region(OID root, OID lower, OID upper) {
+        boolean covers(OID oid) {
+            return oid.compareTo(lower) >= 0 && oid.compareTo(upper) < 0;
+        }
+    }
+
+    private final List<Region> regions;
+    private final ViewPinning views;
+    private final VACM vacm;
+
+    FastReadResponder(List<Region> regions, ViewPinning views, VACM vacm) {
+        this.regions = List.copyOf(regions);
+        this.views = views;
+        this.vacm = vacm;
+    }
+
+    @Override
+    public <A extends Address> void processPdu(CommandResponderEvent<A> e) {
+        try {
+            PDU request = e.getPDU();
+            if (request == null || e.getSecurityModel() != SecurityModel.SECURITY_MODEL_USM
+                    || e.getSecurityLevel() != SecurityLevel.AUTH_PRIV || !(request instanceof ScopedPDU scoped)
+                    || scoped.getContextName().length() > 0) {
+                return;
+            }
+            int type = request.getType();
+            if (type != PDU.GET && type != PDU.GETNEXT && type != PDU.GETBULK) {
+                return;
+            }
+            OctetString securityName = new OctetString(e.getSecurityName());
+            OctetString view = vacm.getViewName(new OctetString(), securityName, e.getSecurityModel(),
+                    e.getSecurityLevel(), VACM.VIEW_READ);
+            if (view == null) {
+                return;
+            }
+            OidView snapshot = views.forRequester(e.getPeerAddress() + "/" + securityName);
+            PDU response = answer(request, snapshot, view, e.getMaxSizeResponsePDU());
+            if (response == null) {
+                return;
+            }
+            StatusInformation status = new StatusInformation();
+            int sent = e.getMessageDispatcher().returnResponsePdu(e.getMessageProcessingModel(), e.getSecurityModel(),
+                    e.getSecurityName(), e.getSecurityLevel(), response, e.getMaxSizeResponsePDU(),
+                    e.getStateReference(), status);
+            if (sent == org.snmp4j.mp.SnmpConstants.SNMP_ERROR_SUCCESS) {
+                e.setProcessed(true);
+            }
+        } catch (MessageException | RuntimeException ex) {
+            // Leave the request to the general pipeline, which answers or reports it.
+            LOG.log(Level.FINE, "fast read path declined a request", ex);
+        }
+    }
+
+    /** The response, or null when any part of the request is not for this path. */
+    private PDU answer(PDU request, OidView v, OctetString view, int maxSize) {
+        ScopedPDU response = (ScopedPDU) request.clone();
+        response.clear(); // also zeroes the request ID, which the station matches on
+        response.setRequestID(request.getRequestID());
+        response.setType(PDU.RESPONSE);
+        response.setErrorStatus(PDU.noError);
+        response.setErrorIndex(0);
+        int budget = maxSize - HEADROOM - request.getRequestID().getBERLength();
+        List<? extends VariableBinding> vbs = request.getVariableBindings();
+        int type = request.getType();
+        if (type == PDU.GET) {
+            for (VariableBinding vb : vbs) {
+                Region r = regionOf(vb.getOid());
+                if (r == null || !allowed(view, vb.getOid())) {
+                    return null;
+                }
+                Variable value = v.get(vb.getOid());
+                response.add(new VariableBinding(vb.getOid(), value == null ? Null.noSuchInstance : value));
+            }
+            return fits(response, budget) ? response : null;
+        }
+        int nonRepeaters = type == PDU.GETBULK ? Math.max(0, Math.min(request.getNonRepeaters(), vbs.size())) : vbs.size();
+        int repetitions = type == PDU.GETBULK ? Math.max(0, request.getMaxRepetitions()) : 0;
+        int size = 0;
+        for (int i = 0; i < nonRepeaters; i++) {
+            VariableBinding next = next(v, view, vbs.get(i).getOid());
+            if (next == null) {
+                return null;
+            }
+            response.add(next);
+            size += next.getBERLength();
+        }
+        if (size > budget) {
+            return null;
+        }
+        OID[] cursor = new OID[vbs.size() - nonRepeaters];
+        for (int i = 0; i < cursor.length; i++) {
+            cursor[i] = vbs.get(nonRepeaters + i).getOid();
+        }
+        if (cursor.length == 0 || repetitions == 0) {
+            return response;
+        }
+        for (int rep = 0; rep < repetitions; rep++) {
+            for (int i = 0; i < cursor.length; i++) {
+                VariableBinding next = next(v, view, cursor[i]);
+                if (next == null) {
+                    // The first repetition must be complete; later ones may stop at a region's end.
+                    return rep == 0 ? null : trimToWholeRepetitions(response, nonRepeaters, cursor.length);
+                }
+                int length = next.getBERLength();
+                if (size + length > budget) {
+                    return rep == 0 ? null : trimToWholeRepetitions(response, nonRepeaters, cursor.length);
+                }
+                size += length;
+                response.add(next);
+                cursor[i] = next.getOid();
+            }
+        }
+        return response;
+    }
+
+    private static ScopedPDU trimToWholeRepetitions(ScopedPDU response, int nonRepeaters, int repeaters) {
+        while ((response.size() - nonRepeaters) % repeaters != 0) {
+            response.trim();
+        }
+        return response;
+    }
+
+    private static boolean fits(PDU response, int budget) {
+        int size = 0;
+        for (VariableBinding vb : response.getVariableBindings()) {
+            size += vb.getBERLength();
+        }
+        return size <= budget;
+    }
+
+    /** The next instance after {@code oid} inside the same region as where the walk is, or null. */
+    private VariableBinding next(OidView v, OctetString view, OID oid) {
+        Region r = regionFor(oid);
+        if (r == null) {
+            return null;
+        }
+        OID from = oid.compareTo(r.lower()) < 0 ? r.lower() : oid;
+        int i = v.ceiling(from, oid.compareTo(r.lower()) < 0);
+        if (i < 0) {
+            return null;
+        }
+        OID found = v.oidAt(i);
+        if (!r.covers(found) || !allowed(view, found)) {
+            return null;
+        }
+        return new VariableBinding(found, v.valueAt(i));
+    }
+
+    private boolean allowed(OctetString view, OID oid) {
+        return vacm.isAccessAllowed(view, oid) == VACM.VACM_OK;
+    }
+
+    private Region regionOf(OID oid) {
+        for (Region r : regions) {
+            if (r.covers(oid)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The region a GETNEXT from {@code oid} continues in: the one covering it, or the one it leads into. */
+    private Region regionFor(OID oid) {
+        for (Region r : regions) {
+            if (r.covers(oid) || (oid.compareTo(r.lower()) < 0 && oid.startsWith(r.root()))) {
+                return r;
+            }
+        }
+        return null;
+    }
+}
