@@ -57,6 +57,11 @@ public final class AgentFixture implements AutoCloseable {
 
     /** The fixture's host with an SNMP face on an ephemeral port, sending traps to {@code trapPort} if positive. */
     public static AgentFixture withSnmp(int trapPort) throws Exception {
+        return withSnmp(trapPort, "");
+    }
+
+    /** As {@link #withSnmp(int)}, with extra lines in the snmp section (e.g. a community). */
+    public static AgentFixture withSnmp(int trapPort, String extraSnmp) throws Exception {
         String notify = trapPort <= 0 ? "" : """
                   notify:
                     - { address: 127.0.0.1, port: %d, user: noc, type: trap }
@@ -68,7 +73,7 @@ public final class AgentFixture implements AutoCloseable {
                   users:
                     - { name: noc, auth: SHA-256, authPassword: noc-auth-pass, priv: AES-128, privPassword: noc-priv-pass }
                     - { name: ops, auth: SHA-512, authPassword: ops-auth-pass, priv: AES-256, privPassword: ops-priv-pass }
-                """ + notify);
+                """ + extraSnmp + notify);
     }
 
     public static AgentFixture start(String extraVms, String extraSections) throws Exception {
