@@ -1,9 +1,6 @@
 package io.federa.agent.core;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -28,14 +25,6 @@ public record HostSnapshot(HostIdentity identity, String hypervisorUri, String h
     public HostSnapshot {
         Objects.requireNonNull(identity, "identity");
         vms = List.copyOf(vms);
-    }
-
-    public Map<String, VmSnapshot> vmsByName() {
-        Map<String, VmSnapshot> m = new LinkedHashMap<>();
-        for (VmSnapshot v : vms) {
-            m.put(v.name(), v);
-        }
-        return Collections.unmodifiableMap(m);
     }
 
     public VmSnapshot vm(String name) {

@@ -118,10 +118,6 @@ public final class LibvirtHost implements AutoCloseable {
         return "test".equals(domainType);
     }
 
-    public String domainType() {
-        return domainType;
-    }
-
     /** Reads the node, its pools and every domain, active and defined. */
     public HostObservation observe() throws LibvirtException {
         long start = System.nanoTime();
@@ -281,18 +277,6 @@ public final class LibvirtHost implements AutoCloseable {
         Domain d = lookup(() -> conn.domainLookupByName(name));
         free(d);
         return d != null;
-    }
-
-    public Optional<UUID> uuidOf(String name) throws LibvirtException {
-        Domain d = lookup(() -> conn.domainLookupByName(name));
-        if (d == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(UUID.fromString(d.getUUIDString()));
-        } finally {
-            free(d);
-        }
     }
 
     public boolean uuidExists(UUID uuid) {

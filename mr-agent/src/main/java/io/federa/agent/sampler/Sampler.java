@@ -102,10 +102,6 @@ public final class Sampler implements AutoCloseable {
         return failures.get();
     }
 
-    public String lastError() {
-        return lastError;
-    }
-
     private HostSnapshot pass() {
         try {
             HostObservation obs = host.observe();
