@@ -1,0 +1,424 @@
+package io.federa.manager.core.spec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a definition document — already parsed into plain maps, lists, strings, numbers and
+ * booleans — and either builds a {@link Catalog} or lists every error with the path of its field.
+ * Nothing is half-accepted: one error and no catalog. Pure: no I/O, no clock.
+ *
+ * <p>The document: {@code applications:} (each defined once) and {@code services:} (each a name
+ * and the applications it groups). See docs/services.md.
+ */
+public final class CatalogValidator {
+    static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    static final int MAX_REPLICAS = 1000;
+
+    /** The outcome: a catalog, or the errors (never both). */
+    public record Result(Optional<Catalog> catalog, List<SpecError> errors) {
+        public Result {
+            errors = List.copyOf(errors);
+        }
+
+        public boolean ok() {
+            return catalog.isPresent();
+        }
+    }
+
+    private final List<SpecError> errors = new ArrayList<>();
+
+    private CatalogValidator() {
+    }
+
+    public static Result validate(Object document) {
+        return new CatalogValidator().run(document);
+    }
+
+    private Result run(Object document) {
+        Map<String, Object> root = map(document, "");
+        if (root == null) {
+            return done(null);
+        }
+        known(root, "", Set.of("applications", "services"));
+        Map<String, ApplicationSpec> apps = new LinkedHashMap<>();
+        Map<String, String> appPaths = new LinkedHashMap<>();
+        List<Object> appList = list(root.get("applications"), "applications", true);
+        if (appList != null) {
+            for (int i = 0; i < appList.size(); i++) {
+                String p = "applications[" + i + "]";
+                ApplicationSpec a = application(appList.get(i), p);
+                if (a != null) {
+                    if (apps.containsKey(a.name())) {
+                        error(p + ".name", "application \"" + a.name() + "\" is defined twice (first at " + appPaths.get(a.name()) + ")");
+                    } else {
+                        apps.put(a.name(), a);
+                        appPaths.put(a.name(), p);
+                    }
+                }
+            }
+        }
+        for (ApplicationSpec a : apps.values()) {
+            String p = appPaths.get(a.name());
+            for (int j = 0; j < a.dependsOn().size(); j++) {
+                String dep = a.dependsOn().get(j);
+                if (!apps.containsKey(dep)) {
+                    error(p + ".dependsOn[" + j + "]", "unknown application \"" + dep + "\"" + known(apps.keySet()));
+                } else if (dep.equals(a.name())) {
+                    error(p + ".dependsOn[" + j + "]", "an application cannot depend on itself");
+                }
+            }
+            for (int j = 0; j < a.placement().avoid().size(); j++) {
+                String other = a.placement().avoid().get(j);
+                if (!apps.containsKey(other)) {
+                    error(p + ".placement.avoid[" + j + "]", "unknown application \"" + other + "\"" + known(apps.keySet()));
+                }
+            }
+        }
+        if (errors.isEmpty()) {
+            cycles(apps, appPaths);
+        }
+
+        Map<String, ServiceSpec> services = new LinkedHashMap<>();
+        List<Object> serviceList = list(root.get("services"), "services", true);
+        if (serviceList != null) {
+            for (int i = 0; i < serviceList.size(); i++) {
+                String p = "services[" + i + "]";
+                ServiceSpec s = service(serviceList.get(i), p, apps);
+                if (s != null) {
+                    if (services.containsKey(s.name())) {
+                        error(p + ".name", "service \"" + s.name() + "\" is defined twice");
+                    } else {
+                        services.put(s.name(), s);
+                    }
+                }
+            }
+        }
+        return done(errors.isEmpty() ? new Catalog(apps, services) : null);
+    }
+
+    private Result done(Catalog c) {
+        return new Result(Optional.ofNullable(c), errors);
+    }
+
+    private static String known(Set<String> names) {
+        return names.isEmpty() ? " (none is defined)" : " (defined: " + String.join(", ", names) + ")";
+    }
+
+    private ApplicationSpec application(Object node, String p) {
+        Map<String, Object> m = map(node, p);
+        if (m == null) {
+            return null;
+        }
+        known(m, p, Set.of("name", "runtime", "resources", "replicas", "minAvailable", "dependsOn", "placement", "scaling"));
+        int before = errors.size();
+        String name = name(m.get("name"), p + ".name");
+        String runtime = string(m.get("runtime"), p + ".runtime", RUNTIME, "a runtime name such as kvm or jvm");
+        Resources resources = resources(m.get("resources"), p + ".resources");
+        int replicas = (int) integer(m.get("replicas"), p + ".replicas", 1, MAX_REPLICAS, 1L);
+        int minAvailable = (int) integer(m.get("minAvailable"), p + ".minAvailable", 0, MAX_REPLICAS, (long) replicas);
+        if (minAvailable > replicas && errors.size() == before) {
+            error(p + ".minAvailable", "is " + minAvailable + " but the application has only " + replicas + " replicas");
+        }
+        List<String> dependsOn = names(m.get("dependsOn"), p + ".dependsOn");
+        PlacementRules placement = placement(m.get("placement"), p + ".placement");
+        Optional<ScalingPolicy> scaling = m.containsKey("scaling")
+                ? Optional.ofNullable(scaling(m.get("scaling"), p + ".scaling", replicas)) : Optional.empty();
+        if (errors.size() > before) {
+            return null;
+        }
+        return new ApplicationSpec(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling);
+    }
+
+    private Resources resources(Object node, String p) {
+        Map<String, Object> m = map(node, p);
+        if (m == null) {
+            return null;
+        }
+        known(m, p, Set.of("vcpus", "memoryMiB", "diskGiB", "networkMbps"));
+        return new Resources((int) integer(m.get("vcpus"), p + ".vcpus", 1, 256, null),
+                integer(m.get("memoryMiB"), p + ".memoryMiB", 16, 4L * 1024 * 1024, null),
+                integer(m.get("diskGiB"), p + ".diskGiB", 1, 64L * 1024, null),
+                integer(m.get("networkMbps"), p + ".networkMbps", 0, 10_000_000, 0L));
+    }
+
+    private PlacementRules placement(Object node, String p) {
+        if (node == null) {
+            return PlacementRules.defaults();
+        }
+        Map<String, Object> m = map(node, p);
+        if (m == null) {
+            return PlacementRules.defaults();
+        }
+        known(m, p, Set.of("spreadReplicas", "avoid", "offsiteForbidden", "minSecurityLevel", "cost"));
+        PlacementRules.Spread spread = choice(m.get("spreadReplicas"), p + ".spreadReplicas",
+                Map.of("host", PlacementRules.Spread.HOST, "site", PlacementRules.Spread.SITE, "none", PlacementRules.Spread.NONE),
+                PlacementRules.Spread.HOST);
+        PlacementRules.CostPreference cost = choice(m.get("cost"), p + ".cost",
+                Map.of("prefer-cheapest", PlacementRules.CostPreference.PREFER_CHEAPEST, "ignore", PlacementRules.CostPreference.IGNORE),
+                PlacementRules.CostPreference.PREFER_CHEAPEST);
+        return new PlacementRules(spread, names(m.get("avoid"), p + ".avoid"),
+                bool(m.get("offsiteForbidden"), p + ".offsiteForbidden", false),
+                (int) integer(m.get("minSecurityLevel"), p + ".minSecurityLevel", 0, 100, 0L), cost);
+    }
+
+    private ScalingPolicy scaling(Object node, String p, int replicas) {
+        Map<String, Object> m = map(node, p);
+        if (m == null) {
+            return null;
+        }
+        known(m, p, Set.of("metric", "scaleOutAbove", "scaleInBelow", "for", "min", "max", "cooldown", "scaleInWindow"));
+        int before = errors.size();
+        ScalingPolicy.Metric metric = choice(m.get("metric"), p + ".metric",
+                Map.of("cpu", ScalingPolicy.Metric.CPU_LOAD, "application", ScalingPolicy.Metric.APPLICATION_LOAD),
+                ScalingPolicy.Metric.CPU_LOAD);
+        double above = ratio(m.get("scaleOutAbove"), p + ".scaleOutAbove");
+        double below = ratio(m.get("scaleInBelow"), p + ".scaleInBelow");
+        int min = (int) integer(m.get("min"), p + ".min", 1, MAX_REPLICAS, (long) replicas);
+        int max = (int) integer(m.get("max"), p + ".max", 1, MAX_REPLICAS, null);
+        Duration holdFor = duration(m.get("for"), p + ".for", Duration.ofSeconds(30));
+        Duration cooldown = duration(m.get("cooldown"), p + ".cooldown", Duration.ofSeconds(60));
+        Duration window = duration(m.get("scaleInWindow"), p + ".scaleInWindow", Duration.ofMinutes(5));
+        if (errors.size() == before) {
+            if (below >= above) {
+                error(p + ".scaleInBelow", "is " + below + " but must be below scaleOutAbove (" + above + "), or the application would flap");
+            }
+            if (min > max) {
+                error(p + ".min", "is " + min + " but max is " + max);
+            }
+        }
+        return errors.size() > before ? null
+                : new ScalingPolicy(metric, above, below, holdFor, min, max, cooldown, window);
+    }
+
+    private ServiceSpec service(Object node, String p, Map<String, ApplicationSpec> apps) {
+        Map<String, Object> m = map(node, p);
+        if (m == null) {
+            return null;
+        }
+        known(m, p, Set.of("name", "description", "applications"));
+        int before = errors.size();
+        String name = name(m.get("name"), p + ".name");
+        String description = m.get("description") == null ? "" : text(m.get("description"), p + ".description");
+        List<String> members = names(m.get("applications"), p + ".applications");
+        if (m.get("applications") == null) {
+            error(p + ".applications", "is required: a service groups at least one application");
+        } else if (members.isEmpty() && errors.size() == before) {
+            error(p + ".applications", "must name at least one application");
+        }
+        Set<String> seen = new HashSet<>();
+        for (int j = 0; j < members.size(); j++) {
+            String a = members.get(j);
+            if (!apps.containsKey(a)) {
+                error(p + ".applications[" + j + "]", "unknown application \"" + a + "\"" + known(apps.keySet()));
+            } else if (!seen.add(a)) {
+                error(p + ".applications[" + j + "]", "\"" + a + "\" is listed twice");
+            }
+        }
+        return errors.size() > before ? null : new ServiceSpec(name, description, members);
+    }
+
+    /** Finds dependency cycles and names each, e.g. {@code web → payment → web}. */
+    private void cycles(Map<String, ApplicationSpec> apps, Map<String, String> paths) {
+        Map<String, Integer> state = new LinkedHashMap<>();
+        Set<String> reported = new HashSet<>();
+        for (String a : apps.keySet()) {
+            dfs(a, apps, state, new ArrayList<>(), paths, reported);
+        }
+    }
+
+    private void dfs(String a, Map<String, ApplicationSpec> apps, Map<String, Integer> state, List<String> stack,
+                     Map<String, String> paths, Set<String> reported) {
+        Integer s = state.get(a);
+        if (s != null && s == 2) {
+            return;
+        }
+        if (s != null && s == 1) {
+            List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(a), stack.size()));
+            cycle.add(a);
+            String key = String.join(",", new java.util.TreeSet<>(cycle));
+            if (reported.add(key)) {
+                String from = stack.get(stack.size() - 1);
+                error(paths.get(from) + ".dependsOn", "dependency cycle: " + String.join(" → ", cycle));
+            }
+            return;
+        }
+        state.put(a, 1);
+        stack.add(a);
+        for (String d : apps.get(a).dependsOn()) {
+            if (apps.containsKey(d)) {
+                dfs(d, apps, state, stack, paths, reported);
+            }
+        }
+        stack.remove(stack.size() - 1);
+        state.put(a, 2);
+    }
+
+    // ---- typed readers: each records an error with the path and returns a neutral value ----
+
+    private void error(String field, String message) {
+        errors.add(new SpecError(field, message));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> map(Object node, String p) {
+        if (node instanceof Map<?, ?> m) {
+            return (Map<String, Object>) m;
+        }
+        error(p.isEmpty() ? "(document)" : p, node == null ? "is required" : "must be a mapping of keys to values");
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> list(Object node, String p, boolean optional) {
+        if (node == null && optional) {
+            return List.of();
+        }
+        if (node instanceof List<?> l) {
+            return (List<Object>) l;
+        }
+        error(p, node == null ? "is required" : "must be a list");
+        return null;
+    }
+
+    private void known(Map<String, Object> m, String p, Set<String> fields) {
+        for (String k : m.keySet()) {
+            if (!fields.contains(k)) {
+                error(p.isEmpty() ? k : p + "." + k, "unknown field (known here: " + String.join(", ", new java.util.TreeSet<>(fields)) + ")");
+            }
+        }
+    }
+
+    private String text(Object node, String p) {
+        if (node instanceof String s) {
+            return s;
+        }
+        error(p, node == null ? "is required" : "must be a string");
+        return "";
+    }
+
+    private String string(Object node, String p, Pattern pattern, String what) {
+        if (node == null) {
+            error(p, "is required");
+            return "";
+        }
+        String s = text(node, p);
+        if (node instanceof String && !pattern.matcher(s).matches()) {
+            error(p, "must be " + what + ", got \"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"");
+        }
+        return s;
+    }
+
+    private String name(Object node, String p) {
+        return string(node, p, NAME, "1 to 63 lower-case letters, digits or inner hyphens");
+    }
+
+    private List<String> names(Object node, String p) {
+        List<Object> l = list(node, p, true);
+        List<String> out = new ArrayList<>();
+        if (l == null) {
+            return out;
+        }
+        for (int i = 0; i < l.size(); i++) {
+            out.add(name(l.get(i), p + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    private long integer(Object node, String p, long min, long max, Long fallback) {
+        if (node == null) {
+            if (fallback == null) {
+                error(p, "is required");
+                return min;
+            }
+            return fallback;
+        }
+        if (!(node instanceof Integer || node instanceof Long || node instanceof Short || node instanceof java.math.BigInteger)) {
+            error(p, "must be a whole number, got " + describe(node));
+            return min;
+        }
+        java.math.BigInteger v = new java.math.BigInteger(node.toString());
+        if (v.compareTo(java.math.BigInteger.valueOf(min)) < 0 || v.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+            error(p, "must be between " + min + " and " + max + ", got " + v);
+            return min;
+        }
+        return v.longValue();
+    }
+
+    private double ratio(Object node, String p) {
+        if (!(node instanceof Number n)) {
+            error(p, node == null ? "is required" : "must be a number between 0 and 1, got " + describe(node));
+            return 0;
+        }
+        double d = n.doubleValue();
+        if (!Double.isFinite(d) || d < 0 || d > 1) {
+            error(p, "must be a ratio between 0 and 1 (0.75 for 75%), got " + n);
+            return 0;
+        }
+        return d;
+    }
+
+    private boolean bool(Object node, String p, boolean fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        if (node instanceof Boolean b) {
+            return b;
+        }
+        error(p, "must be true or false, got " + describe(node));
+        return fallback;
+    }
+
+    private <T> T choice(Object node, String p, Map<String, T> options, T fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        T t = node instanceof String s ? options.get(s) : null;
+        if (t == null) {
+            error(p, "must be one of " + String.join(", ", new java.util.TreeSet<>(options.keySet())) + ", got " + describe(node));
+            return fallback;
+        }
+        return t;
+    }
+
+    private Duration duration(Object node, String p, Duration fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        Matcher m = node instanceof String s ? DURATION.matcher(s) : null;
+        if (m == null || !m.matches()) {
+            error(p, "must be a duration with its unit (500ms, 30s, 5m, 1h), got " + describe(node));
+            return fallback;
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+    }
+
+    private static String describe(Object node) {
+        if (node instanceof String s) {
+            return "\"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"";
+        }
+        if (node instanceof Map<?, ?>) {
+            return "a mapping";
+        }
+        if (node instanceof List<?>) {
+            return "a list";
+        }
+        return String.valueOf(node);
+    }
+}

@@ -1,0 +1,161 @@
+package io.federa.manager.spec;
+
+import io.federa.manager.core.spec.ApplicationSpec;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.core.spec.CatalogValidator;
+import io.federa.manager.core.spec.PlacementRules;
+import io.federa.manager.core.spec.SpecError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CatalogYamlTest {
+    private static final String MIN = """
+            applications:
+              - name: db
+                runtime: kvm
+                resources: { vcpus: 2, memoryMiB: 2048, diskGiB: 100 }
+              - name: web
+                runtime: kvm
+                resources: { vcpus: 1, memoryMiB: 1024, diskGiB: 10 }
+                replicas: 2
+                dependsOn: [db]
+            services:
+              - name: shop
+                applications: [web, db]
+            """;
+
+    private static String example() throws Exception {
+        Path root = Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize();
+        return Files.readString(root.resolve("examples/shop.yaml"));
+    }
+
+    @Test
+    void the_shop_example_is_accepted_with_every_rule_read() throws Exception {
+        CatalogValidator.Result r = CatalogYaml.parse(example());
+        assertThat(r.errors()).isEmpty();
+        Catalog c = r.catalog().orElseThrow();
+
+        ApplicationSpec web = c.applications().get("web");
+        assertThat(web.replicas()).isEqualTo(2);
+        assertThat(web.minAvailable()).isEqualTo(1);
+        assertThat(web.placement().spreadReplicas()).isEqualTo(PlacementRules.Spread.HOST);
+        assertThat(web.scaling()).get().satisfies(s -> {
+            assertThat(s.scaleOutAbove()).isEqualTo(0.75);
+            assertThat(s.maxInstances()).isEqualTo(6);
+            assertThat(s.scaleInWindow()).isEqualTo(Duration.ofMinutes(5));
+        });
+        ApplicationSpec db = c.applications().get("catalog-db");
+        assertThat(db.placement().offsiteForbidden()).isTrue();
+        assertThat(db.placement().minSecurityLevel()).isEqualTo(3);
+        assertThat(c.applications().get("payment").placement().avoid()).containsExactly("web");
+        assertThat(c.services().get("backoffice").applications()).containsExactly("reports", "catalog-db");
+    }
+
+    @Test
+    void a_shared_application_is_defined_once_and_used_by_several_services() throws Exception {
+        Catalog c = CatalogYaml.parse(example()).catalog().orElseThrow();
+        assertThat(c.services().values()).filteredOn(s -> s.applications().contains("catalog-db")).hasSize(2);
+    }
+
+    @Test
+    void a_service_starts_in_dependency_order() throws Exception {
+        Catalog c = CatalogYaml.parse(example()).catalog().orElseThrow();
+        assertThat(c.startOrder("shop")).extracting(ApplicationSpec::name).containsExactly("catalog-db", "payment", "web");
+    }
+
+    @Test
+    void defaults_fill_what_is_left_out() {
+        Catalog c = CatalogYaml.parse(MIN).catalog().orElseThrow();
+        ApplicationSpec db = c.applications().get("db");
+        assertThat(db.replicas()).isEqualTo(1);
+        assertThat(db.minAvailable()).as("all replicas by default").isEqualTo(1);
+        assertThat(db.placement()).isEqualTo(PlacementRules.defaults());
+        assertThat(db.scaling()).isEmpty();
+        assertThat(c.applications().get("web").minAvailable()).isEqualTo(2);
+    }
+
+    static Stream<Arguments> bad() {
+        return Stream.of(
+                bad("empty document", "", "(document)", "the document is empty"),
+                bad("not YAML", "applications: [", "(document)", "not valid YAML"),
+                bad("a list at the top", "- a\n", "(document)", "must be a mapping"),
+                bad("unknown top-level field", MIN + "colour: red\n", "colour", "unknown field"),
+                bad("unknown application field", MIN.replace("    runtime: kvm\n    resources: { vcpus: 2", "    runtime: kvm\n    image: x\n    resources: { vcpus: 2"),
+                        "applications[0].image", "unknown field"),
+                bad("application without a name", MIN.replace("  - name: db\n", "  - runtime: kvm\n").replace("    runtime: kvm\n    resources: { vcpus: 2", "    resources: { vcpus: 2"),
+                        "applications[0].name", "is required"),
+                bad("name with capitals", MIN.replace("name: web", "name: Web").replace("[web, db]", "[db]"), "applications[1].name", "lower-case"),
+                bad("application defined twice", MIN.replace("name: web", "name: db").replace("dependsOn: [db]", "").replace("[web, db]", "[db]"),
+                        "applications[1].name", "defined twice"),
+                bad("missing resources", MIN.replace("    resources: { vcpus: 1, memoryMiB: 1024, diskGiB: 10 }\n", ""), "applications[1].resources", "is required"),
+                bad("zero vcpus", MIN.replace("vcpus: 1,", "vcpus: 0,"), "applications[1].resources.vcpus", "between 1 and 256, got 0"),
+                bad("memory as text", MIN.replace("memoryMiB: 1024", "memoryMiB: lots"), "applications[1].resources.memoryMiB", "whole number"),
+                bad("fractional replicas", MIN.replace("replicas: 2", "replicas: 1.5"), "applications[1].replicas", "whole number"),
+                bad("minAvailable above replicas", MIN.replace("replicas: 2", "replicas: 2\n    minAvailable: 3"), "applications[1].minAvailable",
+                        "is 3 but the application has only 2 replicas"),
+                bad("unknown dependency", MIN.replace("dependsOn: [db]", "dependsOn: [cache]"), "applications[1].dependsOn[0]",
+                        "unknown application \"cache\" (defined: db, web)"),
+                bad("depends on itself", MIN.replace("dependsOn: [db]", "dependsOn: [web]"), "applications[1].dependsOn[0]", "cannot depend on itself"),
+                bad("dependency cycle", MIN.replace("    resources: { vcpus: 2, memoryMiB: 2048, diskGiB: 100 }",
+                        "    resources: { vcpus: 2, memoryMiB: 2048, diskGiB: 100 }\n    dependsOn: [web]"), "applications[1].dependsOn",
+                        "dependency cycle: db → web → db"),
+                bad("longer cycle", """
+                        applications:
+                          - { name: a, runtime: kvm, resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }, dependsOn: [b] }
+                          - { name: b, runtime: kvm, resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }, dependsOn: [c] }
+                          - { name: c, runtime: kvm, resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }, dependsOn: [a] }
+                        """, "applications[2].dependsOn", "dependency cycle: a → b → c → a"),
+                bad("unknown spread", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    placement: { spreadReplicas: rack }"),
+                        "applications[1].placement.spreadReplicas", "must be one of host, none, site"),
+                bad("security level out of range", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    placement: { minSecurityLevel: 200 }"),
+                        "applications[1].placement.minSecurityLevel", "between 0 and 100"),
+                bad("offsite flag as text", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    placement: { offsiteForbidden: \"yes please\" }"),
+                        "applications[1].placement.offsiteForbidden", "true or false"),
+                bad("avoid an unknown application", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    placement: { avoid: [cache] }"),
+                        "applications[1].placement.avoid[0]", "unknown application \"cache\""),
+                bad("threshold as a percentage", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 75, scaleInBelow: 0.2, max: 4 }"),
+                        "applications[1].scaling.scaleOutAbove", "ratio between 0 and 1"),
+                bad("thresholds that would flap", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.5, scaleInBelow: 0.6, max: 4 }"),
+                        "applications[1].scaling.scaleInBelow", "must be below scaleOutAbove"),
+                bad("min above max", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.8, scaleInBelow: 0.2, min: 5, max: 4 }"),
+                        "applications[1].scaling.min", "is 5 but max is 4"),
+                bad("duration without unit", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, cooldown: 60 }"),
+                        "applications[1].scaling.cooldown", "with its unit"),
+                bad("service of an unknown application", MIN.replace("[web, db]", "[web, db, cache]"), "services[0].applications[2]",
+                        "unknown application \"cache\""),
+                bad("service listing an application twice", MIN.replace("[web, db]", "[web, db, web]"), "services[0].applications[2]", "listed twice"),
+                bad("service without applications", MIN.replace("    applications: [web, db]\n", ""), "services[0].applications", "is required"),
+                bad("service defined twice", MIN + "  - name: shop\n    applications: [db]\n", "services[1].name", "defined twice"));
+    }
+
+    private static Arguments bad(String why, String yaml, String field, String message) {
+        return Arguments.of(why, yaml, field, message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bad")
+    void a_bad_definition_is_refused_with_the_field_path_and_nothing_is_accepted(String why, String yaml, String field,
+                                                                                 String message) {
+        CatalogValidator.Result r = CatalogYaml.parse(yaml);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.catalog()).isEmpty();
+        assertThat(r.errors()).extracting(SpecError::field).contains(field);
+        assertThat(r.errors()).filteredOn(e -> e.field().equals(field)).anySatisfy(e -> assertThat(e.message()).contains(message));
+    }
+
+    @Test
+    void every_error_of_a_document_is_reported_at_once() {
+        CatalogValidator.Result r = CatalogYaml.parse(MIN.replace("vcpus: 1,", "vcpus: 0,").replace("[web, db]", "[web, db, cache]"));
+        assertThat(r.errors()).extracting(SpecError::field)
+                .contains("applications[1].resources.vcpus", "services[0].applications[2]");
+    }
+}
