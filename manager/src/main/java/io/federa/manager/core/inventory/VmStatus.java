@@ -1,0 +1,19 @@
+package io.federa.manager.core.inventory;
+
+import java.util.Objects;
+
+/** One VM as last polled, on the host that reported it. */
+public record VmStatus(String name, String uuid, String host, String state, String application, String service,
+                       int vcpus, long memoryBytes, double cpuLoadRatio, long uptimeSeconds) {
+    public VmStatus {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(host, "host");
+        if (cpuLoadRatio < 0 || cpuLoadRatio > 1 || Double.isNaN(cpuLoadRatio)) {
+            throw new IllegalArgumentException("VM " + name + " on " + host + " reports a load of " + cpuLoadRatio);
+        }
+    }
+
+    public boolean running() {
+        return "RUNNING".equals(state);
+    }
+}

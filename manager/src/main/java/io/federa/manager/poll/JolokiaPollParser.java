@@ -1,0 +1,171 @@
+package io.federa.manager.poll;
+
+import io.federa.manager.core.inventory.HostStatus;
+import io.federa.manager.core.inventory.VmStatus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads an agent's answer to the poll — the bulk of {@code read federa:type=Host} and
+ * {@code read federa:type=VirtualMachine,*} — into a host and its VMs. Trusts nothing: every
+ * field is type-checked, and any surprise is a {@link BadPayloadException} that names it, so a
+ * broken or hostile agent marks itself as failing instead of breaking the poller.
+ */
+public final class JolokiaPollParser {
+    /** The request the manager sends each cycle. */
+    public static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
+            + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\"}]";
+    static final int MAX_VMS = 100_000;
+
+    public record Poll(HostStatus host, List<VmStatus> vms) {
+        public Poll {
+            vms = List.copyOf(vms);
+        }
+    }
+
+    private JolokiaPollParser() {
+    }
+
+    public static Poll parse(JsonArray answer) throws BadPayloadException {
+        if (answer == null || answer.size() != 2) {
+            throw new BadPayloadException("expected 2 answers to the bulk read, got " + (answer == null ? "none" : answer.size()));
+        }
+        JsonObject hostItem = item(answer, 0, "federa:type=Host");
+        JsonObject vmItem = item(answer, 1, "federa:type=VirtualMachine,*");
+        HostStatus host = host(object(hostItem, "value", "Host"));
+        JsonObject vms = object(vmItem, "value", "VirtualMachine");
+        if (vms.size() > MAX_VMS) {
+            throw new BadPayloadException("the agent lists " + vms.size() + " VMs; more than " + MAX_VMS + " is not believed");
+        }
+        List<VmStatus> out = new ArrayList<>(vms.size());
+        for (Map.Entry<String, Object> e : vms) {
+            if (!(e.getValue() instanceof JsonObject vm)) {
+                throw new BadPayloadException("VM entry " + clip(e.getKey()) + " is not an object");
+            }
+            out.add(vm(vm, host.hostId(), e.getKey()));
+        }
+        out.sort(Comparator.comparing(VmStatus::name));
+        return new Poll(host, out);
+    }
+
+    private static JsonObject item(JsonArray answer, int i, String what) throws BadPayloadException {
+        Object o = answer.getValue(i);
+        if (!(o instanceof JsonObject item)) {
+            throw new BadPayloadException("answer " + i + " (" + what + ") is not an object");
+        }
+        Object status = item.getValue("status");
+        if (!(status instanceof Number n) || n.intValue() != 200) {
+            throw new BadPayloadException("reading " + what + " answered status " + status
+                    + (item.getValue("error") instanceof String err ? ": " + clip(err) : ""));
+        }
+        return item;
+    }
+
+    private static HostStatus host(JsonObject h) throws BadPayloadException {
+        try {
+            return new HostStatus(str(h, "HostId"), str(h, "Site"), bool(h, "Offsite"), (int) num(h, "SecurityLevel"),
+                    strings(h, "Runtimes"), (int) num(h, "Cpus"), (int) num(h, "VcpusAllocated"), num(h, "MemoryBytes"),
+                    num(h, "MemoryAllocatedBytes"), num(h, "StorageBytes"), num(h, "StorageAllocatedBytes"),
+                    num(h, "NetworkBandwidthBitsPerSecond"), dbl(h, "NetworkUsedBitsPerSecond"), str(h, "CostCurrency"),
+                    dbl(h, "CostPerCpuSecond"), dbl(h, "CostPerStorageGiBHour"), dbl(h, "CostPerNetworkGB"),
+                    dbl(h, "CostPerNetworkPacket"), str(h, "AgentVersion"), num(h, "SampleTimestampMillis"));
+        } catch (IllegalArgumentException e) {
+            throw new BadPayloadException("Host: " + e.getMessage());
+        }
+    }
+
+    private static VmStatus vm(JsonObject v, String host, String key) throws BadPayloadException {
+        try {
+            return new VmStatus(str(v, "Name"), str(v, "Uuid"), host, str(v, "State"), str(v, "Application"),
+                    str(v, "Service"), (int) num(v, "Vcpus"), num(v, "MemoryBytes"), dbl(v, "CpuLoadRatio"),
+                    num(v, "UptimeSeconds"));
+        } catch (BadPayloadException e) {
+            throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
+        }
+    }
+
+    private static JsonObject object(JsonObject o, String field, String what) throws BadPayloadException {
+        Object v = o.getValue(field);
+        if (!(v instanceof JsonObject j)) {
+            throw new BadPayloadException(what + ": \"" + field + "\" is not an object");
+        }
+        return j;
+    }
+
+    private static String str(JsonObject o, String field) throws BadPayloadException {
+        Object v = o.getValue(field);
+        if (!(v instanceof String s)) {
+            throw new BadPayloadException(field + " is " + describe(v) + ", not a string");
+        }
+        if (s.length() > 1024) {
+            throw new BadPayloadException(field + " is " + s.length() + " characters long");
+        }
+        return s;
+    }
+
+    private static List<String> strings(JsonObject o, String field) throws BadPayloadException {
+        Object v = o.getValue(field);
+        if (!(v instanceof JsonArray a) || a.size() > 64) {
+            throw new BadPayloadException(field + " is " + describe(v) + ", not a short list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (Object x : a) {
+            if (!(x instanceof String s) || s.length() > 64) {
+                throw new BadPayloadException(field + " holds " + describe(x) + ", not a short string");
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static long num(JsonObject o, String field) throws BadPayloadException {
+        Object v = o.getValue(field);
+        if (!(v instanceof Integer || v instanceof Long)) {
+            throw new BadPayloadException(field + " is " + describe(v) + ", not a whole number");
+        }
+        return ((Number) v).longValue();
+    }
+
+    private static double dbl(JsonObject o, String field) throws BadPayloadException {
+        Object v = o.getValue(field);
+        if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            throw new BadPayloadException(field + " is " + describe(v) + ", not a number");
+        }
+        return n.doubleValue();
+    }
+
+    private static boolean bool(JsonObject o, String field) throws BadPayloadException {
+        Object v = o.getValue(field);
+        if (!(v instanceof Boolean b)) {
+            throw new BadPayloadException(field + " is " + describe(v) + ", not true or false");
+        }
+        return b;
+    }
+
+    private static String describe(Object v) {
+        if (v == null) {
+            return "missing";
+        }
+        if (v instanceof String s) {
+            return "\"" + clip(s) + "\"";
+        }
+        if (v instanceof JsonObject) {
+            return "an object";
+        }
+        if (v instanceof JsonArray) {
+            return "a list";
+        }
+        return clip(String.valueOf(v));
+    }
+
+    private static String clip(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    }
+}

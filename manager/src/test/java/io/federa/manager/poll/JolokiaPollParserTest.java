@@ -1,0 +1,88 @@
+package io.federa.manager.poll;
+
+import io.federa.manager.core.inventory.VmStatus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The poll answer as a real agent gives it (recorded from the demo's host-1), and broken variants of it. */
+class JolokiaPollParserTest {
+
+    private static JsonArray recorded() throws Exception {
+        try (InputStream in = JolokiaPollParserTest.class.getResourceAsStream("host-1-bulk.json")) {
+            return new JsonArray(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void a_real_agent_answer_gives_the_host_and_its_vms() throws Exception {
+        JolokiaPollParser.Poll p = JolokiaPollParser.parse(recorded());
+        assertThat(p.host().hostId()).isEqualTo("host-1");
+        assertThat(p.host().site()).isEqualTo("paris");
+        assertThat(p.host().offsite()).isFalse();
+        assertThat(p.host().securityLevel()).isEqualTo(3);
+        assertThat(p.host().runtimes()).containsExactly("kvm", "jvm");
+        assertThat(p.host().cpus()).isEqualTo(16);
+        assertThat(p.host().memoryBytes()).isEqualTo(64L << 30);
+        assertThat(p.host().currency()).isEqualTo("EUR");
+        assertThat(p.vms()).extracting(VmStatus::name).containsExactly("batch-1", "catalog-db-1", "web-1");
+        assertThat(p.vms()).allSatisfy(v -> assertThat(v.host()).isEqualTo("host-1"));
+        VmStatus db = p.vms().get(1);
+        assertThat(db.application()).isEqualTo("catalog-db");
+        assertThat(db.service()).isEqualTo("shop");
+        assertThat(db.state()).isEqualTo("RUNNING");
+        assertThat(db.vcpus()).isEqualTo(4);
+        assertThat(p.vms().get(0).running()).isFalse();
+    }
+
+    private static JsonObject host(JsonArray a) {
+        return a.getJsonObject(0).getJsonObject("value");
+    }
+
+    private static JsonObject firstVm(JsonArray a) {
+        JsonObject vms = a.getJsonObject(1).getJsonObject("value");
+        return vms.getJsonObject(vms.fieldNames().iterator().next());
+    }
+
+    static Stream<Arguments> broken() {
+        return Stream.of(
+                broken("one answer instead of two", a -> a.remove(1), "expected 2 answers"),
+                broken("the host read refused", a -> a.getJsonObject(0).put("status", 403).put("error", "forbidden"),
+                        "answered status 403: forbidden"),
+                broken("answer not an object", a -> a.set(1, "nonsense"), "answer 1"),
+                broken("host id missing", a -> host(a).remove("HostId"), "HostId is missing, not a string"),
+                broken("cpus as text", a -> host(a).put("Cpus", "sixteen"), "Cpus is \"sixteen\", not a whole number"),
+                broken("offsite as a number", a -> host(a).put("Offsite", 1), "Offsite is 1, not true or false"),
+                broken("negative memory", a -> host(a).put("MemoryBytes", -5), "negative capacity"),
+                broken("runtimes not a list", a -> host(a).put("Runtimes", "kvm"), "Runtimes is \"kvm\""),
+                broken("a huge name", a -> firstVm(a).put("Name", "x".repeat(5000)), "Name is 5000 characters long"),
+                broken("load above one", a -> firstVm(a).put("CpuLoadRatio", 1.5), "reports a load of 1.5"),
+                broken("VM entry not an object", a -> a.getJsonObject(1).getJsonObject("value").put("federa:name=x,type=VirtualMachine", 42),
+                        "is not an object"),
+                broken("VM state missing", a -> firstVm(a).remove("State"), "State is missing"));
+    }
+
+    private static Arguments broken(String why, Consumer<JsonArray> damage, String message) {
+        return Arguments.of(why, damage, message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("broken")
+    void a_broken_answer_is_refused_with_a_reason_that_names_the_field(String why, Consumer<JsonArray> damage,
+                                                                        String message) throws Exception {
+        JsonArray a = recorded();
+        damage.accept(a);
+        assertThatThrownBy(() -> JolokiaPollParser.parse(a)).isInstanceOf(BadPayloadException.class).hasMessageContaining(message);
+    }
+}
