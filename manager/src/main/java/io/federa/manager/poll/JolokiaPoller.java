@@ -1,0 +1,143 @@
+package io.federa.manager.poll;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Polls one agent's Jolokia with the manager's bulk read, without ever blocking: a connect
+ * timeout, a deadline for the whole answer (a slow-loris agent is cut off at it), and a cap on
+ * the body (a 100 MB answer is cut off at the cap). Every failure is a reason a NOC engineer can
+ * act on: "timeout after 2000 ms", "connection refused", "HTTP 401", "bad payload: …".
+ */
+public final class JolokiaPoller {
+    /** The address and credentials of one agent's Jolokia. */
+    public record Target(String host, int port, String path, String user, String password) {
+        @Override
+        public String toString() {
+            return "Target[" + host + ":" + port + path + " as " + user + "]";
+        }
+    }
+
+    /** Why a poll failed. */
+    public static final class PollFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public PollFailure(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    private final Vertx vertx;
+    private final HttpClient client;
+    private final long deadlineMillis;
+    private final int maxBodyBytes;
+
+    public JolokiaPoller(Vertx vertx, int connectTimeoutMillis, long deadlineMillis, int maxBodyBytes, int maxConnections) {
+        this.vertx = vertx;
+        this.deadlineMillis = deadlineMillis;
+        this.maxBodyBytes = maxBodyBytes;
+        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(connectTimeoutMillis)
+                .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(maxConnections));
+    }
+
+    public Future<JolokiaPollParser.Poll> poll(Target t) {
+        Promise<JolokiaPollParser.Poll> result = Promise.promise();
+        AtomicBoolean finished = new AtomicBoolean();
+        HttpClientRequest[] sent = new HttpClientRequest[1];
+        long timer = vertx.setTimer(deadlineMillis, id -> {
+            if (finished.compareAndSet(false, true)) {
+                if (sent[0] != null) {
+                    sent[0].reset();
+                }
+                result.fail(new PollFailure("timeout after " + deadlineMillis + " ms"));
+            }
+        });
+        String auth = "Basic " + Base64.getEncoder().encodeToString((t.user() + ":" + t.password()).getBytes(StandardCharsets.UTF_8));
+        client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(t.host()).setPort(t.port()).setURI(t.path()))
+                .compose(req -> {
+                    sent[0] = req;
+                    req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json");
+                    return req.send(JolokiaPollParser.POLL);
+                })
+                .onFailure(e -> {
+                    if (finished.compareAndSet(false, true)) {
+                        vertx.cancelTimer(timer);
+                        result.fail(new PollFailure(describe(e)));
+                    }
+                })
+                .onSuccess(resp -> {
+                    if (resp.statusCode() != 200) {
+                        if (finished.compareAndSet(false, true)) {
+                            vertx.cancelTimer(timer);
+                            resp.request().reset();
+                            result.fail(new PollFailure("HTTP " + resp.statusCode()));
+                        }
+                        return;
+                    }
+                    Buffer body = Buffer.buffer();
+                    resp.handler(chunk -> {
+                        if (finished.get()) {
+                            return;
+                        }
+                        if (body.length() + chunk.length() > maxBodyBytes) {
+                            if (finished.compareAndSet(false, true)) {
+                                vertx.cancelTimer(timer);
+                                resp.request().reset();
+                                result.fail(new PollFailure("bad payload: the answer exceeds " + maxBodyBytes + " bytes"));
+                            }
+                            return;
+                        }
+                        body.appendBuffer(chunk);
+                    });
+                    resp.exceptionHandler(e -> {
+                        if (finished.compareAndSet(false, true)) {
+                            vertx.cancelTimer(timer);
+                            result.fail(new PollFailure(describe(e)));
+                        }
+                    });
+                    resp.endHandler(v -> {
+                        if (!finished.compareAndSet(false, true)) {
+                            return;
+                        }
+                        vertx.cancelTimer(timer);
+                        try {
+                            result.complete(JolokiaPollParser.parse(new JsonArray(body)));
+                        } catch (DecodeException | ClassCastException e) {
+                            result.fail(new PollFailure("bad payload: not the JSON of a Jolokia bulk answer"));
+                        } catch (BadPayloadException e) {
+                            result.fail(new PollFailure("bad payload: " + e.getMessage()));
+                        }
+                    });
+                });
+        return result.future();
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (m.contains("Connection refused")) {
+            return "connection refused";
+        }
+        if (e instanceof io.vertx.core.http.StreamResetException || m.contains("closed")) {
+            return "connection closed by the agent";
+        }
+        return m.length() > 120 ? m.substring(0, 120) + "…" : m;
+    }
+
+    public Future<Void> close() {
+        return client.close();
+    }
+}

@@ -1,0 +1,119 @@
+package io.federa.manager.poll;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The poller against a deliberately hostile fake agent — wrong JSON, a 100 MB body, a slow
+ * loris, a refusal — each a failure with a reason, and a good agent still polled afterwards.
+ */
+class JolokiaPollerTest {
+    private static final int CAP = 4 * 1024 * 1024;
+    private Vertx vertx;
+    private HttpServer fake;
+    private JolokiaPoller poller;
+    private String good;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        try (InputStream in = getClass().getResourceAsStream("host-1-bulk.json")) {
+            good = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        fake = vertx.createHttpServer().requestHandler(req -> {
+            HttpServerResponse resp = req.response();
+            switch (req.path()) {
+                case "/good/" -> resp.putHeader("Content-Type", "application/json").end(good);
+                case "/bad-json/" -> resp.end("{\"not\": json");
+                case "/wrong-shape/" -> resp.end("[{\"status\":200,\"value\":{\"HostId\":7}},{\"status\":200,\"value\":{}}]");
+                case "/unauthorized/" -> resp.setStatusCode(401).end();
+                case "/huge/" -> {
+                    resp.setChunked(true);
+                    Buffer mb = Buffer.buffer(new byte[1024 * 1024]);
+                    long[] sentMb = {0};
+                    vertx.setPeriodic(5, id -> {
+                        if (sentMb[0]++ >= 100 || resp.closed()) {
+                            vertx.cancelTimer(id);
+                            if (!resp.closed()) {
+                                resp.end();
+                            }
+                            return;
+                        }
+                        resp.write(mb);
+                    });
+                }
+                case "/slow/" -> {
+                    resp.setChunked(true).write("[");
+                    vertx.setPeriodic(300, id -> {
+                        if (resp.closed()) {
+                            vertx.cancelTimer(id);
+                        } else {
+                            resp.write(" ");
+                        }
+                    });
+                }
+                default -> resp.setStatusCode(404).end();
+            }
+        });
+        fake.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        poller = new JolokiaPoller(vertx, 1_000, 1_500, CAP, 8);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        poller.close().await(10, TimeUnit.SECONDS);
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private JolokiaPoller.Target at(String path) {
+        return new JolokiaPoller.Target("127.0.0.1", fake.actualPort(), path, "federa", "secret-password");
+    }
+
+    private String failure(Future<?> f) throws Exception {
+        try {
+            f.await(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("the poll succeeded");
+    }
+
+    @Test
+    void a_good_agent_gives_its_host_and_vms() throws Exception {
+        JolokiaPollParser.Poll p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);
+        assertThat(p.host().hostId()).isEqualTo("host-1");
+        assertThat(p.vms()).hasSize(3);
+    }
+
+    @Test
+    void hostile_agents_fail_with_a_reason_and_the_poller_stays_healthy() throws Exception {
+        assertThat(failure(poller.poll(at("/bad-json/")))).isEqualTo("bad payload: not the JSON of a Jolokia bulk answer");
+        assertThat(failure(poller.poll(at("/wrong-shape/")))).startsWith("bad payload: HostId is 7, not a string");
+        assertThat(failure(poller.poll(at("/unauthorized/")))).isEqualTo("HTTP 401");
+        assertThat(failure(poller.poll(at("/huge/")))).isEqualTo("bad payload: the answer exceeds " + CAP + " bytes");
+        assertThat(failure(poller.poll(at("/slow/")))).isEqualTo("timeout after 1500 ms");
+
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        assertThat(failure(poller.poll(new JolokiaPoller.Target("127.0.0.1", closedPort, "/jolokia/", "u", "p"))))
+                .isEqualTo("connection refused");
+
+        JolokiaPollParser.Poll p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);
+        assertThat(p.host().hostId()).as("still polling good agents").isEqualTo("host-1");
+    }
+}
