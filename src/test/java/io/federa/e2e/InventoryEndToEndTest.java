@@ -1,0 +1,135 @@
+package io.federa.e2e;
+
+import io.federa.manager.core.availability.AvailabilityEvaluator;
+import io.federa.manager.core.availability.Instances;
+import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.inventory.AgentHealth;
+import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.poll.JolokiaPoller;
+import io.federa.manager.poll.PollingVerticle;
+import io.federa.manager.spec.CatalogYaml;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The manager's poller against the demo's agents as real processes: the inventory fills, the
+ * shop service's availability follows a VM stopped through its agent, a killed agent's host goes
+ * UNREACHABLE within 3 s and comes back when the agent returns.
+ */
+class InventoryEndToEndTest {
+    private static final long INTERVAL_MS = 500;
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The demo host's file on fixed free ports (so a restarted agent comes back at the same address). */
+    private static Path config(String host, Path dir, int jolokia) throws Exception {
+        String yaml = Files.readString(AgentProcess.root().resolve("demo/" + host + ".yaml"))
+                .replaceAll("(?m)^  port: (97|161)\\d+$", "  port: 0")
+                .replaceFirst("(?m)^  port: 87\\d\\d$", "  port: " + jolokia)
+                .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
+        Path file = dir.resolve(host + ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static Inventory await(AtomicReference<Inventory> inv, Predicate<Inventory> condition, long millis) throws Exception {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < end) {
+            Inventory i = inv.get();
+            if (i != null && condition.test(i)) {
+                return i;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("not within " + millis + " ms; last inventory: " + inv.get());
+    }
+
+    private static boolean reachable(Inventory i, String agent) {
+        return i.agents().get(agent).health().state() == AgentHealth.State.REACHABLE;
+    }
+
+    @Test
+    void the_inventory_follows_vms_and_agents(@TempDir Path dir) throws Exception {
+        Catalog shop = CatalogYaml.parse(Files.readString(AgentProcess.root().resolve("examples/shop.yaml"))).catalog().orElseThrow();
+        int p1 = freePort();
+        int p2 = freePort();
+        Path c1 = config("host-1", dir, p1);
+        Path c2 = config("host-2", dir, p2);
+        AgentProcess a1 = AgentProcess.start(c1);
+        AgentProcess a2 = AgentProcess.start(c2);
+        Vertx vertx = Vertx.vertx();
+        try {
+            a1.awaitJolokiaUrl(Duration.ofSeconds(60));
+            a2.awaitJolokiaUrl(Duration.ofSeconds(60));
+            AtomicReference<Inventory> inv = new AtomicReference<>();
+            PollingVerticle polling = new PollingVerticle(Map.of(
+                    "host-1", new JolokiaPoller.Target("127.0.0.1", p1, "/jolokia/", "federa", "demo-password-1"),
+                    "host-2", new JolokiaPoller.Target("127.0.0.1", p2, "/jolokia/", "federa", "demo-password-2")),
+                    INTERVAL_MS, 2, 16, inv::set);
+            vertx.deployVerticle(polling).await(10, TimeUnit.SECONDS);
+
+            Inventory full = await(inv, i -> reachable(i, "host-1") && reachable(i, "host-2"), 10_000);
+            assertThat(full.vms()).extracting(v -> v.name()).contains("web-1", "catalog-db-1", "web-2", "payment-1");
+            assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(full)).state())
+                    .isEqualTo(ServiceAvailability.State.UP);
+
+            // A component VM stopped through its agent: DEGRADED, with the reason, within two poll intervals.
+            long stopped = System.nanoTime();
+            post(p2, "demo-password-2", "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"web-2\"]}");
+            Inventory degraded = await(inv, i -> AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(i)).state()
+                    == ServiceAvailability.State.DEGRADED, 2 * INTERVAL_MS + 500);
+            assertThat((System.nanoTime() - stopped) / 1_000_000).isLessThan(2 * INTERVAL_MS + 500);
+            assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(degraded)).reasons())
+                    .containsExactly("web: 1 of 2 instances running (minAvailable 1); web-2 on host-2: VM SHUT_OFF");
+
+            // The agent killed: UNREACHABLE within 3 s; payment is on it, so the shop is DOWN.
+            long killed = System.nanoTime();
+            a2.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            Inventory gone = await(inv, i -> i.agents().get("host-2").health().state() == AgentHealth.State.UNREACHABLE, 3_000);
+            assertThat((System.nanoTime() - killed) / 1_000_000).isLessThan(3_000);
+            assertThat(gone.agents().get("host-2").health().reason()).isIn("connection refused", "connection closed by the agent");
+            ServiceAvailability down = AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(gone));
+            assertThat(down.state()).isEqualTo(ServiceAvailability.State.DOWN);
+            assertThat(down.reasons()).anySatisfy(r -> assertThat(r).contains("payment-1 on host-2: host unreachable"));
+
+            // It comes back at the same address: REACHABLE again.
+            a2 = AgentProcess.start(c2);
+            a2.awaitJolokiaUrl(Duration.ofSeconds(60));
+            await(inv, i -> reachable(i, "host-2"), 5_000);
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+            a1.close();
+            a2.close();
+        }
+    }
+
+    private static void post(int port, String password, String body) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jolokia/"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("federa:" + password).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).contains("\"status\":200");
+    }
+}
