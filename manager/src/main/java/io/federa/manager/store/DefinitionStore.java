@@ -1,0 +1,126 @@
+package io.federa.manager.store;
+
+import io.federa.manager.core.spec.CatalogValidator;
+import io.federa.manager.spec.CatalogYaml;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where service definitions live: an embedded H2 file by default, or any JDBC URL (PostgreSQL
+ * beyond one machine). Each accepted document is a new version; the previous ones are kept.
+ * A document is validated before anything is written, so a refused one stores nothing.
+ * Blocking (JDBC): callers on an event loop go through a worker.
+ */
+public final class DefinitionStore implements AutoCloseable {
+    /** One stored version: who applied what, when. */
+    public record Version(int version, Instant appliedAt, String appliedBy, String change) {
+    }
+
+    /** The outcome of an apply: the new version, or the validation errors (nothing stored). */
+    public record Applied(Optional<Version> version, CatalogValidator.Result validation) {
+    }
+
+    private final Connection connection;
+
+    private DefinitionStore(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** An embedded H2 database in {@code file} (without its .mv.db suffix), created if needed. */
+    public static DefinitionStore openFile(java.nio.file.Path file) throws SQLException {
+        return open("jdbc:h2:file:" + file.toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE", "", "");
+    }
+
+    public static DefinitionStore open(String jdbcUrl, String user, String password) throws SQLException {
+        Connection c = DriverManager.getConnection(jdbcUrl, user, password);
+        try {
+            Migrations.apply(c);
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return new DefinitionStore(c);
+    }
+
+    /** Validates and, if valid, stores the document as the next version. */
+    public synchronized Applied apply(String document, String appliedBy, String change, Instant now) throws SQLException {
+        CatalogValidator.Result r = CatalogYaml.parse(document);
+        if (!r.ok()) {
+            return new Applied(Optional.empty(), r);
+        }
+        connection.setAutoCommit(false);
+        try {
+            int next = latestVersion().map(Version::version).orElse(0) + 1;
+            try (PreparedStatement p = connection.prepareStatement(
+                    "INSERT INTO definition_version (version, applied_at, applied_by, change, document) VALUES (?, ?, ?, ?, ?)")) {
+                p.setInt(1, next);
+                p.setTimestamp(2, Timestamp.from(now));
+                p.setString(3, clip(appliedBy, 128));
+                p.setString(4, clip(change, 512));
+                p.setString(5, document);
+                p.executeUpdate();
+            }
+            connection.commit();
+            return new Applied(Optional.of(new Version(next, now, clip(appliedBy, 128), clip(change, 512))), r);
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** The current document, if any was ever applied. */
+    public synchronized Optional<String> current() throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement(
+                "SELECT document FROM definition_version ORDER BY version DESC LIMIT 1");
+             ResultSet r = p.executeQuery()) {
+            return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+        }
+    }
+
+    public synchronized Optional<String> document(int version) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("SELECT document FROM definition_version WHERE version = ?")) {
+            p.setInt(1, version);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    public synchronized List<Version> versions() throws SQLException {
+        List<Version> out = new ArrayList<>();
+        try (PreparedStatement p = connection.prepareStatement(
+                "SELECT version, applied_at, applied_by, change FROM definition_version ORDER BY version");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new Version(r.getInt(1), r.getTimestamp(2).toInstant(), r.getString(3), r.getString(4)));
+            }
+        }
+        return out;
+    }
+
+    private Optional<Version> latestVersion() throws SQLException {
+        List<Version> all = versions();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    private static String clip(String s, int max) {
+        String v = s == null ? "" : s;
+        return v.length() > max ? v.substring(0, max) : v;
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        connection.close();
+    }
+}

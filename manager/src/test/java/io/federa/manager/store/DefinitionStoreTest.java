@@ -1,0 +1,71 @@
+package io.federa.manager.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The embedded database file, for real: written, closed, opened again. */
+class DefinitionStoreTest {
+    private static String shop() throws Exception {
+        Path root = Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize();
+        return Files.readString(root.resolve("examples/shop.yaml"));
+    }
+
+    @Test
+    void an_accepted_document_survives_a_restart_and_earlier_versions_are_kept(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("federa");
+        String v1 = shop();
+        String v2 = v1.replace("replicas: 2\n    minAvailable: 1\n    dependsOn: [catalog-db, payment]",
+                "replicas: 3\n    minAvailable: 1\n    dependsOn: [catalog-db, payment]");
+        assertThat(v2).isNotEqualTo(v1);
+        try (DefinitionStore s = DefinitionStore.openFile(db)) {
+            assertThat(s.apply(v1, "alice", "first", Instant.parse("2026-11-28T10:00:00Z")).version()).get()
+                    .satisfies(v -> assertThat(v.version()).isEqualTo(1));
+            assertThat(s.apply(v2, "bob", "three web replicas", Instant.parse("2026-11-28T11:00:00Z")).version()).get()
+                    .satisfies(v -> assertThat(v.version()).isEqualTo(2));
+        }
+        try (DefinitionStore s = DefinitionStore.openFile(db)) {
+            assertThat(s.current()).contains(v2);
+            assertThat(s.document(1)).contains(v1);
+            assertThat(s.versions()).extracting(DefinitionStore.Version::appliedBy).containsExactly("alice", "bob");
+            assertThat(s.versions().get(1).change()).isEqualTo("three web replicas");
+            assertThat(s.versions().get(0).appliedAt()).isEqualTo(Instant.parse("2026-11-28T10:00:00Z"));
+        }
+    }
+
+    @Test
+    void a_refused_document_stores_nothing(@TempDir Path dir) throws Exception {
+        try (DefinitionStore s = DefinitionStore.openFile(dir.resolve("federa"))) {
+            s.apply(shop(), "alice", "first", Instant.now());
+            DefinitionStore.Applied bad = s.apply("applications: [{ name: x }]", "mallory", "broken", Instant.now());
+            assertThat(bad.version()).isEmpty();
+            assertThat(bad.validation().errors()).isNotEmpty();
+            assertThat(s.versions()).hasSize(1);
+            assertThat(s.current()).contains(shop());
+        }
+    }
+
+    @Test
+    void migrations_run_once_and_a_newer_schema_is_refused(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("federa");
+        DefinitionStore.openFile(db).close();
+        DefinitionStore.openFile(db).close();
+        String url = "jdbc:h2:file:" + db.toAbsolutePath();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            var r = st.executeQuery("SELECT COUNT(*) FROM schema_version");
+            r.next();
+            assertThat(r.getInt(1)).isEqualTo(Migrations.ALL.size());
+            st.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'from the future', CURRENT_TIMESTAMP)");
+        }
+        assertThatThrownBy(() -> DefinitionStore.openFile(db)).hasMessageContaining("written by a newer manager");
+    }
+}
