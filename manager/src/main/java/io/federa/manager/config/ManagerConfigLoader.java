@@ -1,0 +1,297 @@
+package io.federa.manager.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.federa.manager.core.spec.SpecError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and checks the manager's YAML file; every problem is reported with the path of its
+ * field, and one problem is enough to refuse the file. Relative paths are relative to the file.
+ */
+public final class ManagerConfigLoader {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern IP = Pattern.compile("[0-9.]+|[0-9a-fA-F:]*:[0-9a-fA-F:.]*");
+    private static final int MIN_SECRET = 16;
+
+    /** The file could not be used; {@link #errors()} names every faulty field. */
+    public static final class InvalidConfigException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient List<SpecError> errors;
+
+        InvalidConfigException(List<SpecError> errors) {
+            super(errors.stream().map(SpecError::toString).reduce((a, b) -> a + "; " + b).orElse("invalid"));
+            this.errors = List.copyOf(errors);
+        }
+
+        public List<SpecError> errors() {
+            return errors;
+        }
+    }
+
+    private final List<SpecError> errors = new ArrayList<>();
+    private final Path base;
+
+    private ManagerConfigLoader(Path base) {
+        this.base = base;
+    }
+
+    public static ManagerConfig load(Path file) throws InvalidConfigException {
+        try {
+            return parse(Files.readString(file), file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new SpecError("(file)", "cannot read " + file + ": " + e.getMessage())));
+        }
+    }
+
+    public static ManagerConfig parse(String yaml, Path baseDir) throws InvalidConfigException {
+        Object tree;
+        try {
+            tree = new ObjectMapper(new YAMLFactory()).readValue(yaml, Object.class);
+        } catch (JacksonException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new InvalidConfigException(List.of(new SpecError("(file)", "not valid YAML" + where + ": " + e.getOriginalMessage())));
+        }
+        ManagerConfigLoader l = new ManagerConfigLoader(baseDir);
+        ManagerConfig c = l.root(tree);
+        if (!l.errors.isEmpty()) {
+            throw new InvalidConfigException(l.errors);
+        }
+        return c;
+    }
+
+    private ManagerConfig root(Object tree) {
+        Map<String, Object> m = map(tree, "(file)");
+        if (m == null) {
+            return null;
+        }
+        known(m, "", Set.of("agents", "poll", "store", "api", "tokens"));
+        List<ManagerConfig.Agent> agents = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<Object> list = list(m.get("agents"), "agents");
+        for (int i = 0; list != null && i < list.size(); i++) {
+            String p = "agents[" + i + "]";
+            Map<String, Object> a = map(list.get(i), p);
+            if (a == null) {
+                continue;
+            }
+            known(a, p, Set.of("name", "address", "port", "transport", "user", "password"));
+            String name = name(a.get("name"), p + ".name");
+            if (!names.add(name)) {
+                error(p + ".name", "agent \"" + name + "\" is listed twice");
+            }
+            String transport = string(a.get("transport"), p + ".transport", "jolokia");
+            ManagerConfig.Transport t = switch (transport) {
+                case "jolokia" -> ManagerConfig.Transport.JOLOKIA;
+                case "snmp" -> ManagerConfig.Transport.SNMP;
+                default -> {
+                    error(p + ".transport", "must be jolokia or snmp, got \"" + transport + "\"");
+                    yield ManagerConfig.Transport.JOLOKIA;
+                }
+            };
+            agents.add(new ManagerConfig.Agent(name, ip(a.get("address"), p + ".address"),
+                    (int) integer(a.get("port"), p + ".port", 1, 65535, null), t,
+                    string(a.get("user"), p + ".user", null), secret(a.get("password"), p + ".password", 8)));
+        }
+        Map<String, Object> poll = m.get("poll") == null ? Map.of() : map(m.get("poll"), "poll");
+        Duration interval = Duration.ofSeconds(1);
+        int misses = 3;
+        int concurrent = 64;
+        if (poll != null) {
+            known(poll, "poll", Set.of("interval", "missedPollsAllowed", "maxConcurrent"));
+            interval = duration(poll.get("interval"), "poll.interval", Duration.ofSeconds(1));
+            misses = (int) integer(poll.get("missedPollsAllowed"), "poll.missedPollsAllowed", 1, 100, 3L);
+            concurrent = (int) integer(poll.get("maxConcurrent"), "poll.maxConcurrent", 1, 10_000, 64L);
+        }
+        ManagerConfig.Store store = store(m.get("store"));
+        Map<String, Object> api = map(m.get("api"), "api");
+        ManagerConfig.Api apiConfig = null;
+        if (api != null) {
+            known(api, "api", Set.of("address", "port", "maxBodyBytes"));
+            apiConfig = new ManagerConfig.Api(ip(api.get("address"), "api.address"),
+                    (int) integer(api.get("port"), "api.port", 0, 65535, null),
+                    (int) integer(api.get("maxBodyBytes"), "api.maxBodyBytes", 1024, 64L * 1024 * 1024, 1024L * 1024));
+        }
+        List<ManagerConfig.Token> tokens = new ArrayList<>();
+        Set<String> secrets = new HashSet<>();
+        List<Object> tl = list(m.get("tokens"), "tokens");
+        for (int i = 0; tl != null && i < tl.size(); i++) {
+            String p = "tokens[" + i + "]";
+            Map<String, Object> t = map(tl.get(i), p);
+            if (t == null) {
+                continue;
+            }
+            known(t, p, Set.of("name", "token", "role"));
+            String role = string(t.get("role"), p + ".role", null);
+            ManagerConfig.Role r = switch (role) {
+                case "viewer" -> ManagerConfig.Role.VIEWER;
+                case "operator" -> ManagerConfig.Role.OPERATOR;
+                case "admin" -> ManagerConfig.Role.ADMIN;
+                default -> {
+                    error(p + ".role", "must be viewer, operator or admin, got \"" + role + "\"");
+                    yield ManagerConfig.Role.VIEWER;
+                }
+            };
+            String secret = secret(t.get("token"), p + ".token", MIN_SECRET);
+            if (!secret.isEmpty() && !secrets.add(secret)) {
+                error(p + ".token", "is the same as another token's");
+            }
+            tokens.add(new ManagerConfig.Token(name(t.get("name"), p + ".name"), secret, r));
+        }
+        if (tl != null && tl.isEmpty()) {
+            error("tokens", "must list at least one token: every route but /health needs one");
+        }
+        return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens);
+    }
+
+    private ManagerConfig.Store store(Object node) {
+        if (node == null) {
+            return new ManagerConfig.Store(base.resolve("federa-data/federa").normalize(), "", "", "");
+        }
+        Map<String, Object> s = map(node, "store");
+        if (s == null) {
+            return null;
+        }
+        known(s, "store", Set.of("file", "jdbcUrl", "user", "password"));
+        if (s.containsKey("file") == s.containsKey("jdbcUrl")) {
+            error("store", "give either file (an embedded database) or jdbcUrl (for example jdbc:postgresql://db/federa)");
+            return null;
+        }
+        if (s.containsKey("file")) {
+            return new ManagerConfig.Store(base.resolve(string(s.get("file"), "store.file", null)).normalize(), "", "", "");
+        }
+        String url = string(s.get("jdbcUrl"), "store.jdbcUrl", null);
+        if (!url.startsWith("jdbc:")) {
+            error("store.jdbcUrl", "must start with jdbc:, got \"" + url + "\"");
+        }
+        return new ManagerConfig.Store(null, url, string(s.get("user"), "store.user", ""),
+                s.get("password") == null ? "" : string(s.get("password"), "store.password", ""));
+    }
+
+    // ---- typed readers ----
+
+    private void error(String field, String message) {
+        errors.add(new SpecError(field, message));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> map(Object node, String p) {
+        if (node instanceof Map<?, ?> m) {
+            return (Map<String, Object>) m;
+        }
+        error(p, node == null ? "is required" : "must be a mapping of keys to values");
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> list(Object node, String p) {
+        if (node instanceof List<?> l) {
+            return (List<Object>) l;
+        }
+        error(p, node == null ? "is required" : "must be a list");
+        return null;
+    }
+
+    private void known(Map<String, Object> m, String p, Set<String> fields) {
+        for (String k : m.keySet()) {
+            if (!fields.contains(k)) {
+                error(p.isEmpty() ? k : p + "." + k, "unknown field (known here: " + String.join(", ", new TreeSet<>(fields)) + ")");
+            }
+        }
+    }
+
+    private String string(Object node, String p, String fallback) {
+        if (node == null) {
+            if (fallback == null) {
+                error(p, "is required");
+                return "";
+            }
+            return fallback;
+        }
+        if (!(node instanceof String s) || s.isBlank()) {
+            error(p, "must be a non-empty string");
+            return "";
+        }
+        return s;
+    }
+
+    private String name(Object node, String p) {
+        String s = string(node, p, null);
+        if (!s.isEmpty() && !NAME.matcher(s).matches()) {
+            error(p, "must be 1 to 63 lower-case letters, digits or inner hyphens, got \"" + s + "\"");
+        }
+        return s;
+    }
+
+    private String secret(Object node, String p, int min) {
+        String s = string(node, p, null);
+        if (!s.isEmpty() && s.length() < min) {
+            error(p, "must be at least " + min + " characters");
+        }
+        return s;
+    }
+
+    private String ip(Object node, String p) {
+        String s = string(node, p, null);
+        if (!s.isEmpty() && !IP.matcher(s).matches()) {
+            error(p, "must be an IP address such as 127.0.0.1, got \"" + s + "\"");
+        }
+        return s;
+    }
+
+    private long integer(Object node, String p, long min, long max, Long fallback) {
+        if (node == null) {
+            if (fallback == null) {
+                error(p, "is required");
+                return min;
+            }
+            return fallback;
+        }
+        if (!(node instanceof Integer || node instanceof Long)) {
+            error(p, "must be a whole number, got " + node);
+            return min;
+        }
+        long v = ((Number) node).longValue();
+        if (v < min || v > max) {
+            error(p, "must be between " + min + " and " + max + ", got " + v);
+            return min;
+        }
+        return v;
+    }
+
+    private Duration duration(Object node, String p, Duration fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        Matcher m = node instanceof String s ? DURATION.matcher(s) : null;
+        if (m == null || !m.matches()) {
+            error(p, "must be a duration with its unit (500ms, 1s, 5m), got " + node);
+            return fallback;
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+        if (d.toMillis() < 100) {
+            error(p, "must be at least 100ms, got " + node);
+        }
+        return d;
+    }
+}
