@@ -1,0 +1,134 @@
+package io.federa.manager.http;
+
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.store.DefinitionStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The REST API's authorisation matrix and its errors, over real HTTP. */
+class ApiVerticleTest {
+    private static final String VIEWER = "viewer-token-0123456789";
+    private static final String OPERATOR = "operator-token-0123456789";
+    private static final String ADMIN = "admin-token-0123456789ab";
+    private Vertx vertx;
+    private WebClient client;
+    private ApiVerticle api;
+    private DefinitionStore store;
+    private String shop;
+
+    @BeforeEach
+    void start(@TempDir Path dir) throws Exception {
+        shop = Files.readString(Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize()
+                .resolve("examples/shop.yaml"));
+        vertx = Vertx.vertx();
+        client = WebClient.create(vertx);
+        store = DefinitionStore.openFile(dir.resolve("federa"));
+        AtomicReference<Catalog> catalog = new AtomicReference<>();
+        api = new ApiVerticle(new ManagerConfig.Api("127.0.0.1", 0, 64 * 1024), List.of(
+                new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER),
+                new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR),
+                new ManagerConfig.Token("root", ADMIN, ManagerConfig.Role.ADMIN)),
+                () -> Inventory.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
+        vertx.deployVerticle(api).await(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+        store.close();
+    }
+
+    private HttpResponse<Buffer> call(HttpMethod method, String path, String token, String body) throws Exception {
+        var req = client.request(method, api.actualPort(), "127.0.0.1", path);
+        if (token != null) {
+            req.putHeader("Authorization", "Bearer " + token);
+        }
+        return (body == null ? req.send() : req.sendBuffer(Buffer.buffer(body))).await(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void every_route_by_every_kind_of_caller() throws Exception {
+        call(HttpMethod.POST, "/api/v1/definitions", ADMIN, shop);
+        Map<String, String> callers = new LinkedHashMap<>();
+        callers.put("no token", null);
+        callers.put("bad token", "not-a-token-at-all-really");
+        callers.put("viewer", VIEWER);
+        callers.put("operator", OPERATOR);
+        callers.put("admin", ADMIN);
+        record Route(HttpMethod method, String path, String body, int viewer, int operator) {
+        }
+        List<Route> routes = List.of(
+                new Route(HttpMethod.GET, "/api/v1/hosts", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/vms", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/services", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/services/shop", null, 200, 200),
+                new Route(HttpMethod.POST, "/api/v1/definitions", shop, 403, 200));
+        for (Route r : routes) {
+            for (var c : callers.entrySet()) {
+                int expected = switch (c.getKey()) {
+                    case "no token", "bad token" -> 401;
+                    case "viewer" -> r.viewer();
+                    default -> r.operator();
+                };
+                HttpResponse<Buffer> resp = call(r.method(), r.path(), c.getValue(), r.body());
+                assertThat(resp.statusCode()).as(r.method() + " " + r.path() + " as " + c.getKey()).isEqualTo(expected);
+                if (expected >= 400) {
+                    assertThat(resp.bodyAsJsonObject().getString("error")).isNotBlank();
+                }
+            }
+        }
+        for (String token : callers.values()) {
+            assertThat(call(HttpMethod.GET, "/health", token, null).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void a_bad_definition_is_a_400_naming_the_field_and_stores_nothing() throws Exception {
+        HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/v1/definitions", OPERATOR,
+                shop.replace("vcpus: 4,", "vcpus: 0,"));
+        assertThat(r.statusCode()).isEqualTo(400);
+        JsonObject e = r.bodyAsJsonObject();
+        assertThat(e.getString("error")).isEqualTo("invalid definition");
+        assertThat(e.getString("field")).isEqualTo("applications[0].resources.vcpus");
+        assertThat(e.getString("detail")).contains("between 1 and 256, got 0");
+        assertThat(store.versions()).isEmpty();
+    }
+
+    @Test
+    void an_oversized_body_is_refused_and_unknown_things_are_404() throws Exception {
+        HttpResponse<Buffer> big = call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, "x".repeat(200 * 1024));
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(call(HttpMethod.GET, "/api/v1/nothing", VIEWER, null).statusCode()).isEqualTo(404);
+        HttpResponse<Buffer> none = call(HttpMethod.GET, "/api/v1/services/nope", VIEWER, null);
+        assertThat(none.statusCode()).isEqualTo(404);
+        assertThat(none.bodyAsJsonObject().getString("detail")).isEqualTo("no service named nope");
+    }
+
+    @Test
+    void an_applied_definition_shows_its_services_and_their_state() throws Exception {
+        assertThat(call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop).bodyAsJsonObject().getInteger("version")).isEqualTo(1);
+        JsonObject s = call(HttpMethod.GET, "/api/v1/services/shop", VIEWER, null).bodyAsJsonObject();
+        assertThat(s.getString("state")).isEqualTo("DOWN");
+        assertThat(s.getJsonArray("reasons").encode()).contains("catalog-db: 0 of 1 instances running").contains("not placed");
+    }
+}
