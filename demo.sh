@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Federa's demo: builds what it needs, then starts three MR agents on libvirt's test driver —
 # host-1 and host-2 in the main site, host-3 offsite (cheaper, lower security level) — each with
-# a few VMs. Prints where to reach them and runs until Ctrl-C. Every run starts from a fresh state.
+# a few VMs, and the manager polling them, with the shop example applied. Prints where to reach
+# everything and runs until Ctrl-C. Every run starts from a fresh state.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
@@ -26,6 +27,9 @@ for h in host-1 host-2 host-3; do
   pids+=($!)
 done
 
+java -jar manager/target/manager.jar demo/manager.yaml >"$run/manager.log" 2>&1 &
+pids+=($!)
+
 for i in 0 1 2; do
   h="host-$((i + 1))"
   for _ in $(seq 1 150); do
@@ -40,8 +44,22 @@ for i in 0 1 2; do
   fi
 done
 
+for _ in $(seq 1 150); do
+  grep -q ' ready ' "$run/manager.log" 2>/dev/null && break
+  kill -0 "${pids[3]}" 2>/dev/null || break
+  sleep 0.2
+done
+if ! grep -q ' ready ' "$run/manager.log"; then
+  echo "demo: the manager did not start; its log:" >&2
+  cat "$run/manager.log" >&2
+  exit 1
+fi
+curl -s -o /dev/null -H 'Authorization: Bearer demo-operator-token-0001' -H 'Content-Type: application/yaml' \
+  --data-binary @examples/shop.yaml \
+  http://127.0.0.1:8080/api/v1/definitions
+
 echo
-echo "Federa demo: three MR agents are up (logs in $run/)."
+echo "Federa demo: three MR agents and the manager are up (logs in $run/)."
 echo
 for n in 1 2 3; do
   h="host-$n"
@@ -58,6 +76,11 @@ List host-1's VMs:
 
 Walk host-1's VMs in the standard VM-MIB with net-snmp:
   snmpbulkwalk -v3 -l authPriv -u noc -a SHA-256 -A demo-auth-pass -x AES -X demo-priv-pass 127.0.0.1:16161 1.3.6.1.2.1.236.1.4
+
+The manager (API tokens: demo-viewer-token-0001, demo-operator-token-0001, demo-admin-token-000001),
+with examples/shop.yaml applied:
+  curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/services/shop
+  curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/hosts
 
 Ctrl-C stops the demo.
 TXT

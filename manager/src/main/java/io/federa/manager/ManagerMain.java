@@ -1,37 +1,118 @@
 package io.federa.manager;
 
-import io.federa.manager.http.HealthVerticle;
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.config.ManagerConfigLoader;
+import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.http.ApiVerticle;
+import io.federa.manager.poll.JolokiaPoller;
+import io.federa.manager.poll.PollingVerticle;
+import io.federa.manager.spec.CatalogYaml;
+import io.federa.manager.store.DefinitionStore;
 import io.vertx.core.Vertx;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
 /**
- * {@code federa-manager [--address IP] [--port N]}: starts the manager's HTTP endpoint.
+ * {@code federa-manager [--check] CONFIG.yaml}: polls the configured agents, keeps the inventory,
+ * holds the service definitions and serves the REST API until stopped (SIGINT or SIGTERM).
+ * Exit codes: 0 stopped, 2 bad configuration, 1 failed to start.
  */
 public final class ManagerMain {
     private ManagerMain() {
     }
 
-    public static void main(String[] args) {
-        String address = "127.0.0.1";
-        int port = 8080;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--address" -> address = args[++i];
-                case "--port" -> port = Integer.parseInt(args[++i]);
-                default -> {
-                    System.err.println("federa-manager: unexpected argument " + args[i]);
-                    System.exit(2);
-                }
+    public static void main(String[] args) throws Exception {
+        boolean check = false;
+        Path file = null;
+        for (String a : args) {
+            if (a.equals("--check")) {
+                check = true;
+            } else if (file == null && !a.startsWith("-")) {
+                file = Path.of(a);
+            } else {
+                System.err.println("federa-manager: unexpected argument " + a + " (usage: federa-manager [--check] CONFIG.yaml)");
+                System.exit(2);
             }
         }
+        if (file == null) {
+            System.err.println("federa-manager: missing the configuration file (usage: federa-manager [--check] CONFIG.yaml)");
+            System.exit(2);
+        }
+        ManagerConfig config;
+        try {
+            config = ManagerConfigLoader.load(file);
+        } catch (ManagerConfigLoader.InvalidConfigException e) {
+            for (var err : e.errors()) {
+                System.err.println("federa-manager: " + file + ": " + err);
+            }
+            System.exit(2);
+            return;
+        }
+        if (check) {
+            System.out.println(file + ": configuration is valid (" + config.agents().size() + " agents)");
+            return;
+        }
+        DefinitionStore store;
+        try {
+            if (config.store().embedded()) {
+                Files.createDirectories(config.store().file().getParent());
+                store = DefinitionStore.openFile(config.store().file());
+            } else {
+                store = DefinitionStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
+            }
+        } catch (Exception e) {
+            System.err.println("federa-manager: cannot open the store " + config.store() + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        AtomicReference<Catalog> catalog = new AtomicReference<>();
+        store.current().flatMap(doc -> CatalogYaml.parse(doc).catalog()).ifPresent(catalog::set);
+
+        Map<String, JolokiaPoller.Target> targets = new LinkedHashMap<>();
+        for (ManagerConfig.Agent a : config.agents()) {
+            if (a.transport() == ManagerConfig.Transport.SNMP) {
+                System.err.println("federa-manager: agent " + a.name() + ": SNMP polling is not available yet; use transport jolokia");
+                System.exit(2);
+            }
+            targets.put(a.name(), new JolokiaPoller.Target(a.address(), a.port(), "/jolokia/", a.user(), a.password()));
+        }
         Vertx vertx = Vertx.vertx();
-        HealthVerticle http = new HealthVerticle(address, port);
-        String where = address + ":" + port;
-        vertx.deployVerticle(http)
-                .onSuccess(id -> System.out.println("federa-manager ready | http://" + where + "/health"))
-                .onFailure(e -> {
-                    System.err.println("federa-manager: cannot start: " + e.getMessage());
-                    vertx.close();
-                    System.exit(1);
-                });
+        PollingVerticle polling = new PollingVerticle(targets, config.pollInterval().toMillis(),
+                config.missedPollsAllowed(), config.maxConcurrentPolls(), inv -> { });
+        ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), () -> {
+            Inventory i = polling.inventory();
+            return i == null ? Inventory.of(java.util.List.copyOf(targets.keySet()), System.currentTimeMillis()) : i;
+        }, catalog::get, catalog::set, store);
+        try {
+            vertx.deployVerticle(polling).await(30, TimeUnit.SECONDS);
+            vertx.deployVerticle(api).await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("federa-manager: cannot start: " + e.getMessage());
+            vertx.close();
+            store.close();
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                vertx.close().await(10, TimeUnit.SECONDS);
+                store.close();
+            } catch (Exception e) {
+                System.err.println("federa-manager: stopping: " + e.getMessage());
+            }
+            stopped.countDown();
+        }, "manager-shutdown"));
+        System.out.println("federa-manager ready | api http://" + config.api().address() + ":" + api.actualPort() + "/api/v1/"
+                + " | " + targets.size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store());
+        System.out.flush();
+        stopped.await();
     }
 }

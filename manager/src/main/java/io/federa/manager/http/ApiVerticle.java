@@ -55,7 +55,8 @@ public final class ApiVerticle extends VerticleBase {
         Router r = Router.router(vertx);
         r.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
         r.route("/api/v1/*").handler(this::authenticate);
-        r.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(api.maxBodyBytes()));
+        r.route("/api/v1/*").handler(this::documentsOnly);
+        r.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(api.maxBodyBytes()).setHandleFileUploads(false));
         r.get("/api/v1/hosts").handler(this::hosts);
         r.get("/api/v1/vms").handler(this::vms);
         r.get("/api/v1/services").handler(this::services);
@@ -63,6 +64,7 @@ public final class ApiVerticle extends VerticleBase {
         r.post("/api/v1/definitions").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::apply);
         r.route().last().handler(ctx -> error(ctx, 404, "not found", "no route " + ctx.request().method() + " " + ctx.request().path(), null));
         r.errorHandler(413, ctx -> error(ctx, 413, "payload too large", "the body is larger than " + api.maxBodyBytes() + " bytes", null));
+        r.errorHandler(500, ctx -> error(ctx, 500, "internal error", "the manager failed to answer this request", null));
         r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
         return vertx.createHttpServer().requestHandler(r).listen(api.port(), api.address()).onSuccess(s -> server = s);
     }
@@ -91,6 +93,17 @@ public final class ApiVerticle extends VerticleBase {
         }
         ctx.put("role", match.role());
         ctx.put("who", match.name());
+        ctx.next();
+    }
+
+    /** Bodies are documents (YAML or JSON), never forms: a form decoder would mangle them. */
+    private void documentsOnly(RoutingContext ctx) {
+        String type = ctx.request().getHeader("Content-Type");
+        if (type != null && (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/"))) {
+            error(ctx, 415, "unsupported media type", "send the document as application/yaml or application/json, not "
+                    + type.split(";")[0], null);
+            return;
+        }
         ctx.next();
     }
 

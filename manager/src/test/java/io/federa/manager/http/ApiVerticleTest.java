@@ -125,6 +125,17 @@ class ApiVerticleTest {
     }
 
     @Test
+    void a_form_is_refused_with_the_media_types_to_use() throws Exception {
+        HttpResponse<Buffer> r = client.post(api.actualPort(), "127.0.0.1", "/api/v1/definitions")
+                .putHeader("Authorization", "Bearer " + OPERATOR)
+                .putHeader("Content-Type", "application/x-www-form-urlencoded")
+                .sendBuffer(Buffer.buffer(shop)).await(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(415);
+        assertThat(r.bodyAsJsonObject().getString("detail")).contains("application/yaml");
+        assertThat(store.versions()).isEmpty();
+    }
+
+    @Test
     void an_applied_definition_shows_its_services_and_their_state() throws Exception {
         assertThat(call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop).bodyAsJsonObject().getInteger("version")).isEqualTo(1);
         JsonObject s = call(HttpMethod.GET, "/api/v1/services/shop", VIEWER, null).bodyAsJsonObject();
