@@ -1,0 +1,246 @@
+package io.federa.manager.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code federa}: the operator's command line, a client of the manager's REST API. Tables for
+ * people, {@code -o json} for scripts; on any error a one-line reason and a non-zero exit code
+ * (1 refused or failed, 2 bad usage).
+ */
+@Command(name = "federa", mixinStandardHelpOptions = true, version = "federa 0.1.0",
+        description = "Operate Federa: hosts, VMs, services and their definitions.",
+        subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
+                FederaCli.Apply.class})
+public final class FederaCli {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--server", description = "the manager's API (default: $FEDERA_SERVER or http://127.0.0.1:8080)",
+            scope = CommandLine.ScopeType.INHERIT)
+    String server = System.getenv().getOrDefault("FEDERA_SERVER", "http://127.0.0.1:8080");
+
+    @Option(names = "--token", description = "API token (default: $FEDERA_TOKEN)", scope = CommandLine.ScopeType.INHERIT)
+    String token = System.getenv().getOrDefault("FEDERA_TOKEN", "");
+
+    @Option(names = {"-o", "--output"}, description = "table (default) or json", scope = CommandLine.ScopeType.INHERIT)
+    String output = "table";
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new FederaCli()).setOut(out).setErr(err);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("federa: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    /** A failure with a one-line reason for the operator. */
+    static final class CliException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CliException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    JsonNode call(String method, String path, String body, String contentType) throws Exception {
+        if (token.isBlank()) {
+            throw new CliException("no API token: pass --token or set FEDERA_TOKEN");
+        }
+        if (!output.equals("table") && !output.equals("json")) {
+            throw new CliException("-o must be table or json, not " + output);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.replaceAll("/+$", "") + "/api/v1" + path))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+        if (body != null) {
+            b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
+        }
+        HttpResponse<String> r;
+        try {
+            r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new CliException("cannot reach the manager at " + server + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new CliException("the manager answered HTTP " + r.statusCode() + " with something that is not JSON");
+        }
+        if (r.statusCode() >= 400) {
+            String field = n.path("field").isTextual() ? " (" + n.path("field").asText() + ")" : "";
+            throw new CliException(n.path("error").asText("HTTP " + r.statusCode()) + ": " + n.path("detail").asText() + field);
+        }
+        return n;
+    }
+
+    void print(PrintWriter out, JsonNode whole, List<String> headers, List<List<String>> rows) throws IOException {
+        if (output.equals("json")) {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(whole));
+            return;
+        }
+        int[] w = new int[headers.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = headers.get(i).length();
+            for (List<String> row : rows) {
+                w[i] = Math.max(w[i], row.get(i).length());
+            }
+        }
+        out.println(line(headers, w));
+        rows.forEach(r -> out.println(line(r, w)));
+    }
+
+    private static String line(List<String> cells, int[] w) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            b.append(i + 1 < cells.size() ? String.format("%-" + (w[i] + 2) + "s", cells.get(i)) : cells.get(i));
+        }
+        return b.toString().stripTrailing();
+    }
+
+    static String gib(JsonNode bytes) {
+        return bytes.isNumber() ? (bytes.asLong() >> 30) + " GiB" : "-";
+    }
+
+    @Command(name = "hosts", description = "List the hosts and whether their agents answer.")
+    static final class Hosts implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FederaCli cli;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/hosts", null, null);
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode h : n.path("hosts")) {
+                rows.add(List.of(h.path("agent").asText(), h.path("reachability").asText(), h.path("site").asText("-"),
+                        h.path("offsite").isBoolean() ? (h.path("offsite").asBoolean() ? "yes" : "no") : "-",
+                        h.path("securityLevel").asText("-"), h.path("cpus").asText("-"), gib(h.path("memoryBytes")),
+                        h.path("reason").asText()));
+            }
+            cli.print(spec.commandLine().getOut(), n,
+                    List.of("AGENT", "REACHABILITY", "SITE", "OFFSITE", "SECURITY", "CPUS", "MEMORY", "REASON"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "vms", description = "List every VM, its host, state and labels.")
+    static final class Vms implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FederaCli cli;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/vms", null, null);
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode v : n.path("vms")) {
+                rows.add(List.of(v.path("name").asText(), v.path("host").asText(), v.path("state").asText(),
+                        v.path("application").asText(), v.path("service").asText(), v.path("vcpus").asText(),
+                        (v.path("memoryBytes").asLong() >> 20) + " MiB",
+                        String.format("%.0f%%", v.path("cpuLoadRatio").asDouble() * 100)));
+            }
+            cli.print(spec.commandLine().getOut(), n,
+                    List.of("VM", "HOST", "STATE", "APPLICATION", "SERVICE", "VCPUS", "MEMORY", "CPU LOAD"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "services", description = "List the services and their state.")
+    static final class Services implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FederaCli cli;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/services", null, null);
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode s : n.path("services")) {
+                List<String> apps = new ArrayList<>();
+                s.path("applications").forEach(a -> apps.add(a.asText()));
+                rows.add(List.of(s.path("name").asText(), s.path("state").asText(), String.join(",", apps)));
+            }
+            cli.print(spec.commandLine().getOut(), n, List.of("SERVICE", "STATE", "APPLICATIONS"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "A service's state and the reasons for it.")
+    static final class Status implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FederaCli cli;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "SERVICE")
+        String service;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/services/" + java.net.URLEncoder.encode(service, java.nio.charset.StandardCharsets.UTF_8), null, null);
+            PrintWriter out = spec.commandLine().getOut();
+            if (cli.output.equals("json")) {
+                cli.print(out, n, List.of(), List.of());
+                return 0;
+            }
+            out.println(n.path("name").asText() + ": " + n.path("state").asText());
+            n.path("reasons").forEach(r -> out.println("  - " + r.asText()));
+            return 0;
+        }
+    }
+
+    @Command(name = "apply", description = "Validate and store a definition document (applications and services).")
+    static final class Apply implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FederaCli cli;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "the YAML or JSON document")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            String doc;
+            try {
+                doc = Files.readString(file);
+            } catch (IOException e) {
+                throw new CliException("cannot read " + file + ": " + e.getMessage());
+            }
+            JsonNode n = cli.call("POST", "/definitions", doc, "application/yaml");
+            PrintWriter out = spec.commandLine().getOut();
+            if (cli.output.equals("json")) {
+                cli.print(out, n, List.of(), List.of());
+            } else {
+                List<String> services = new ArrayList<>();
+                n.path("services").forEach(s -> services.add(s.asText()));
+                out.println("applied " + file + " as version " + n.path("version").asInt() + " (services: "
+                        + String.join(", ", services) + ")");
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.federa.manager.cli;
+
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.http.ApiVerticle;
+import io.federa.manager.store.DefinitionStore;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The federa command line against a real API server. */
+class FederaCliTest {
+    private static final String VIEWER = "viewer-token-0123456789";
+    private static final String OPERATOR = "operator-token-0123456789";
+    private Vertx vertx;
+    private DefinitionStore store;
+    private String server;
+    private Path shop;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @BeforeEach
+    void start(@TempDir Path dir) throws Exception {
+        shop = Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize().resolve("examples/shop.yaml");
+        vertx = Vertx.vertx();
+        store = DefinitionStore.openFile(dir.resolve("federa"));
+        AtomicReference<Catalog> catalog = new AtomicReference<>();
+        ApiVerticle api = new ApiVerticle(new ManagerConfig.Api("127.0.0.1", 0, 1024 * 1024), List.of(
+                new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER),
+                new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR)),
+                () -> Inventory.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
+        vertx.deployVerticle(api).await(10, TimeUnit.SECONDS);
+        server = "http://127.0.0.1:" + api.actualPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+        store.close();
+    }
+
+    private Run federa(String token, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> all = new ArrayList<>(List.of("--server", server));
+        if (token != null) {
+            all.addAll(List.of("--token", token));
+        }
+        all.addAll(List.of(args));
+        int exit = FederaCli.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void apply_then_read_services_and_status() {
+        Run applied = federa(OPERATOR, "apply", "-f", shop.toString());
+        assertThat(applied.exit()).as(applied.err()).isZero();
+        assertThat(applied.out()).contains("as version 1 (services: shop, backoffice)");
+
+        Run services = federa(VIEWER, "services");
+        assertThat(services.exit()).isZero();
+        assertThat(services.out().lines().toList()).first().asString().startsWith("SERVICE").contains("STATE");
+        assertThat(services.out()).containsPattern("shop +DOWN +web,catalog-db,payment");
+
+        Run status = federa(VIEWER, "status", "shop");
+        assertThat(status.out()).startsWith("shop: DOWN").contains("  - catalog-db: 0 of 1 instances running");
+
+        Run json = federa(VIEWER, "-o", "json", "services");
+        assertThat(json.exit()).isZero();
+        assertThat(json.out().trim()).startsWith("{").contains("\"state\" : \"DOWN\"");
+
+        Run hosts = federa(VIEWER, "hosts");
+        assertThat(hosts.out()).containsPattern("host-1 +UNKNOWN");
+    }
+
+    @Test
+    void every_error_is_one_line_and_a_non_zero_exit() throws Exception {
+        Run noToken = federa(null, "services");
+        assertThat(noToken.exit()).isEqualTo(1);
+        assertThat(noToken.err().trim()).isEqualTo("federa: no API token: pass --token or set FEDERA_TOKEN");
+
+        Run viewerApply = federa(VIEWER, "apply", "-f", shop.toString());
+        assertThat(viewerApply.exit()).isEqualTo(1);
+        assertThat(viewerApply.err().trim()).isEqualTo("federa: forbidden: this needs the operator role; the token is viewer");
+
+        Path bad = Files.createTempFile("bad", ".yaml");
+        Files.writeString(bad, Files.readString(shop).replace("vcpus: 4,", "vcpus: 0,"));
+        Run invalid = federa(OPERATOR, "apply", "-f", bad.toString());
+        assertThat(invalid.exit()).isEqualTo(1);
+        assertThat(invalid.err().trim()).isEqualTo(
+                "federa: invalid definition: must be between 1 and 256, got 0 (applications[0].resources.vcpus)");
+
+        Run unknown = federa(VIEWER, "status", "nope");
+        assertThat(unknown.err().trim()).isEqualTo("federa: not found: no service named nope (name)");
+
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        server = "http://127.0.0.1:" + closed;
+        Run down = federa(VIEWER, "services");
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.err()).startsWith("federa: cannot reach the manager at http://127.0.0.1:" + closed);
+
+        Run usage = federa(VIEWER, "frobnicate");
+        assertThat(usage.exit()).isEqualTo(2);
+    }
+}
