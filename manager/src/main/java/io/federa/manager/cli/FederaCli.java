@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "federa", mixinStandardHelpOptions = true, version = "federa 0.1.0",
         description = "Operate Federa: hosts, VMs, services and their definitions.",
         subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
-                FederaCli.Apply.class})
+                FederaCli.Apply.class, FederaCli.Delete.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -209,6 +209,34 @@ public final class FederaCli {
             }
             out.println(n.path("name").asText() + ": " + n.path("state").asText());
             n.path("reasons").forEach(r -> out.println("  - " + r.asText()));
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a definition: federa delete service NAME.")
+    static final class Delete implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FederaCli cli;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "KIND", description = "service")
+        String kind;
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!kind.equals("service")) {
+                throw new CliException("only services can be deleted (federa delete service NAME), not " + kind);
+            }
+            JsonNode n = cli.call("DELETE", "/services/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8),
+                    "", "application/json");
+            PrintWriter out = spec.commandLine().getOut();
+            if (cli.output.equals("json")) {
+                cli.print(out, n, List.of(), List.of());
+            } else {
+                out.println("deleted service " + name + " (definitions now at version " + n.path("version").asInt() + ")");
+            }
             return 0;
         }
     }

@@ -62,6 +62,7 @@ public final class ApiVerticle extends VerticleBase {
         r.get("/api/v1/services").handler(this::services);
         r.get("/api/v1/services/:name").handler(this::service);
         r.post("/api/v1/definitions").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::apply);
+        r.delete("/api/v1/services/:name").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::delete);
         r.route().last().handler(ctx -> error(ctx, 404, "not found", "no route " + ctx.request().method() + " " + ctx.request().path(), null));
         r.errorHandler(413, ctx -> error(ctx, 413, "payload too large", "the body is larger than " + api.maxBodyBytes() + " bytes", null));
         r.errorHandler(500, ctx -> error(ctx, 500, "internal error", "the manager failed to answer this request", null));
@@ -191,6 +192,24 @@ public final class ApiVerticle extends VerticleBase {
                                     .map(c -> c.services().keySet()).orElse(java.util.Set.of())))));
                 })
                 .onFailure(e -> error(ctx, 500, "store failure", "the definitions could not be stored: " + e.getMessage(), null));
+    }
+
+    private void delete(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        String who = ctx.get("who");
+        vertx.executeBlocking(() -> {
+            Optional<DefinitionStore.Version> v = store.deleteService(name, who, Instant.now());
+            if (v.isPresent()) {
+                store.current().flatMap(doc -> io.federa.manager.spec.CatalogYaml.parse(doc).catalog()).ifPresent(catalogChanged);
+            }
+            return v;
+        }).onSuccess(v -> {
+            if (v.isEmpty()) {
+                error(ctx, 404, "not found", "no service named " + (name.length() > 64 ? name.substring(0, 64) + "…" : name), "name");
+            } else {
+                json(ctx, 200, new JsonObject().put("version", v.get().version()).put("deleted", name));
+            }
+        }).onFailure(e -> error(ctx, 500, "store failure", "the service could not be deleted: " + e.getMessage(), null));
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -79,6 +79,39 @@ public final class DefinitionStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes one service from the current document and stores the result as the next version.
+     * Its applications stay defined (another service may use them). Empty when there is no such
+     * service.
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized Optional<Version> deleteService(String name, String by, Instant now) throws SQLException {
+        Optional<String> current = current();
+        if (current.isEmpty()) {
+            return Optional.empty();
+        }
+        com.fasterxml.jackson.databind.ObjectMapper yaml =
+                new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        java.util.Map<String, Object> doc;
+        try {
+            doc = yaml.readValue(current.get(), java.util.Map.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new SQLException("the stored document no longer parses: " + e.getOriginalMessage(), e);
+        }
+        Object services = doc.get("services");
+        if (!(services instanceof List<?> list)
+                || !((List<Object>) list).removeIf(s -> s instanceof java.util.Map<?, ?> m && name.equals(m.get("name")))) {
+            return Optional.empty();
+        }
+        String next;
+        try {
+            next = yaml.writeValueAsString(doc);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new SQLException("cannot write the document without service " + name, e);
+        }
+        return apply(next, by, "deleted service " + name, now).version();
+    }
+
     /** The current document, if any was ever applied. */
     public synchronized Optional<String> current() throws SQLException {
         try (PreparedStatement p = connection.prepareStatement(

@@ -87,6 +87,14 @@ class FederaCliTest {
 
         Run hosts = federa(VIEWER, "hosts");
         assertThat(hosts.out()).containsPattern("host-1 +UNKNOWN");
+
+        assertThat(federa(VIEWER, "delete", "service", "backoffice").err().trim())
+                .isEqualTo("federa: forbidden: this needs the operator role; the token is viewer");
+        Run deleted = federa(OPERATOR, "delete", "service", "backoffice");
+        assertThat(deleted.out().trim()).isEqualTo("deleted service backoffice (definitions now at version 2)");
+        assertThat(federa(VIEWER, "services").out()).doesNotContain("backoffice").contains("shop");
+        assertThat(federa(OPERATOR, "delete", "service", "backoffice").err().trim())
+                .isEqualTo("federa: not found: no service named backoffice (name)");
     }
 
     @Test
