@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.federa.manager.core.spec.SpecError;
+import io.federa.manager.core.spec.TreeReader;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,9 +23,8 @@ import java.util.regex.Pattern;
  * Reads and checks the manager's YAML file; every problem is reported with the path of its
  * field, and one problem is enough to refuse the file. Relative paths are relative to the file.
  */
-public final class ManagerConfigLoader {
+public final class ManagerConfigLoader extends TreeReader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
     private static final Pattern IP = Pattern.compile("[0-9.]+|[0-9a-fA-F:]*:[0-9a-fA-F:.]*");
     private static final int MIN_SECRET = 16;
 
@@ -43,7 +43,6 @@ public final class ManagerConfigLoader {
         }
     }
 
-    private final List<SpecError> errors = new ArrayList<>();
     private final Path base;
 
     private ManagerConfigLoader(Path base) {
@@ -113,7 +112,7 @@ public final class ManagerConfigLoader {
         int concurrent = 64;
         if (poll != null) {
             known(poll, "poll", Set.of("interval", "missedPollsAllowed", "maxConcurrent"));
-            interval = duration(poll.get("interval"), "poll.interval", Duration.ofSeconds(1));
+            interval = interval(poll.get("interval"), "poll.interval", Duration.ofSeconds(1));
             misses = (int) integer(poll.get("missedPollsAllowed"), "poll.missedPollsAllowed", 1, 100, 3L);
             concurrent = (int) integer(poll.get("maxConcurrent"), "poll.maxConcurrent", 1, 10_000, 64L);
         }
@@ -184,51 +183,6 @@ public final class ManagerConfigLoader {
 
     // ---- typed readers ----
 
-    private void error(String field, String message) {
-        errors.add(new SpecError(field, message));
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> map(Object node, String p) {
-        if (node instanceof Map<?, ?> m) {
-            return (Map<String, Object>) m;
-        }
-        error(p, node == null ? "is required" : "must be a mapping of keys to values");
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Object> list(Object node, String p) {
-        if (node instanceof List<?> l) {
-            return (List<Object>) l;
-        }
-        error(p, node == null ? "is required" : "must be a list");
-        return null;
-    }
-
-    private void known(Map<String, Object> m, String p, Set<String> fields) {
-        for (String k : m.keySet()) {
-            if (!fields.contains(k)) {
-                error(p.isEmpty() ? k : p + "." + k, "unknown field (known here: " + String.join(", ", new TreeSet<>(fields)) + ")");
-            }
-        }
-    }
-
-    private String string(Object node, String p, String fallback) {
-        if (node == null) {
-            if (fallback == null) {
-                error(p, "is required");
-                return "";
-            }
-            return fallback;
-        }
-        if (!(node instanceof String s) || s.isBlank()) {
-            error(p, "must be a non-empty string");
-            return "";
-        }
-        return s;
-    }
-
     private String name(Object node, String p) {
         String s = string(node, p, null);
         if (!s.isEmpty() && !NAME.matcher(s).matches()) {
@@ -253,42 +207,9 @@ public final class ManagerConfigLoader {
         return s;
     }
 
-    private long integer(Object node, String p, long min, long max, Long fallback) {
-        if (node == null) {
-            if (fallback == null) {
-                error(p, "is required");
-                return min;
-            }
-            return fallback;
-        }
-        if (!(node instanceof Integer || node instanceof Long)) {
-            error(p, "must be a whole number, got " + node);
-            return min;
-        }
-        long v = ((Number) node).longValue();
-        if (v < min || v > max) {
-            error(p, "must be between " + min + " and " + max + ", got " + v);
-            return min;
-        }
-        return v;
-    }
-
-    private Duration duration(Object node, String p, Duration fallback) {
-        if (node == null) {
-            return fallback;
-        }
-        Matcher m = node instanceof String s ? DURATION.matcher(s) : null;
-        if (m == null || !m.matches()) {
-            error(p, "must be a duration with its unit (500ms, 1s, 5m), got " + node);
-            return fallback;
-        }
-        long n = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+    /** A duration of at least 100 ms: polling faster than that only loads the agents. */
+    private Duration interval(Object node, String p, Duration fallback) {
+        Duration d = duration(node, p, fallback);
         if (d.toMillis() < 100) {
             error(p, "must be at least 100ms, got " + node);
         }

@@ -19,10 +19,9 @@ import java.util.regex.Pattern;
  * <p>The document: {@code applications:} (each defined once) and {@code services:} (each a name
  * and the applications it groups). See docs/services.md.
  */
-public final class CatalogValidator {
+public final class CatalogValidator extends TreeReader {
     static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
     static final int MAX_REPLICAS = 1000;
 
     /** The outcome: a catalog, or the errors (never both). */
@@ -35,8 +34,6 @@ public final class CatalogValidator {
             return catalog.isPresent();
         }
     }
-
-    private final List<SpecError> errors = new ArrayList<>();
 
     private CatalogValidator() {
     }
@@ -264,61 +261,6 @@ public final class CatalogValidator {
         state.put(a, 2);
     }
 
-    // ---- typed readers: each records an error with the path and returns a neutral value ----
-
-    private void error(String field, String message) {
-        errors.add(new SpecError(field, message));
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> map(Object node, String p) {
-        if (node instanceof Map<?, ?> m) {
-            return (Map<String, Object>) m;
-        }
-        error(p.isEmpty() ? "(document)" : p, node == null ? "is required" : "must be a mapping of keys to values");
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Object> list(Object node, String p, boolean optional) {
-        if (node == null && optional) {
-            return List.of();
-        }
-        if (node instanceof List<?> l) {
-            return (List<Object>) l;
-        }
-        error(p, node == null ? "is required" : "must be a list");
-        return null;
-    }
-
-    private void known(Map<String, Object> m, String p, Set<String> fields) {
-        for (String k : m.keySet()) {
-            if (!fields.contains(k)) {
-                error(p.isEmpty() ? k : p + "." + k, "unknown field (known here: " + String.join(", ", new java.util.TreeSet<>(fields)) + ")");
-            }
-        }
-    }
-
-    private String text(Object node, String p) {
-        if (node instanceof String s) {
-            return s;
-        }
-        error(p, node == null ? "is required" : "must be a string");
-        return "";
-    }
-
-    private String string(Object node, String p, Pattern pattern, String what) {
-        if (node == null) {
-            error(p, "is required");
-            return "";
-        }
-        String s = text(node, p);
-        if (node instanceof String && !pattern.matcher(s).matches()) {
-            error(p, "must be " + what + ", got \"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"");
-        }
-        return s;
-    }
-
     private String name(Object node, String p) {
         return string(node, p, NAME, "1 to 63 lower-case letters, digits or inner hyphens");
     }
@@ -333,92 +275,5 @@ public final class CatalogValidator {
             out.add(name(l.get(i), p + "[" + i + "]"));
         }
         return out;
-    }
-
-    private long integer(Object node, String p, long min, long max, Long fallback) {
-        if (node == null) {
-            if (fallback == null) {
-                error(p, "is required");
-                return min;
-            }
-            return fallback;
-        }
-        if (!(node instanceof Integer || node instanceof Long || node instanceof Short || node instanceof java.math.BigInteger)) {
-            error(p, "must be a whole number, got " + describe(node));
-            return min;
-        }
-        java.math.BigInteger v = new java.math.BigInteger(node.toString());
-        if (v.compareTo(java.math.BigInteger.valueOf(min)) < 0 || v.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
-            error(p, "must be between " + min + " and " + max + ", got " + v);
-            return min;
-        }
-        return v.longValue();
-    }
-
-    private double ratio(Object node, String p) {
-        if (!(node instanceof Number n)) {
-            error(p, node == null ? "is required" : "must be a number between 0 and 1, got " + describe(node));
-            return 0;
-        }
-        double d = n.doubleValue();
-        if (!Double.isFinite(d) || d < 0 || d > 1) {
-            error(p, "must be a ratio between 0 and 1 (0.75 for 75%), got " + n);
-            return 0;
-        }
-        return d;
-    }
-
-    private boolean bool(Object node, String p, boolean fallback) {
-        if (node == null) {
-            return fallback;
-        }
-        if (node instanceof Boolean b) {
-            return b;
-        }
-        error(p, "must be true or false, got " + describe(node));
-        return fallback;
-    }
-
-    private <T> T choice(Object node, String p, Map<String, T> options, T fallback) {
-        if (node == null) {
-            return fallback;
-        }
-        T t = node instanceof String s ? options.get(s) : null;
-        if (t == null) {
-            error(p, "must be one of " + String.join(", ", new java.util.TreeSet<>(options.keySet())) + ", got " + describe(node));
-            return fallback;
-        }
-        return t;
-    }
-
-    private Duration duration(Object node, String p, Duration fallback) {
-        if (node == null) {
-            return fallback;
-        }
-        Matcher m = node instanceof String s ? DURATION.matcher(s) : null;
-        if (m == null || !m.matches()) {
-            error(p, "must be a duration with its unit (500ms, 30s, 5m, 1h), got " + describe(node));
-            return fallback;
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
-    }
-
-    private static String describe(Object node) {
-        if (node instanceof String s) {
-            return "\"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"";
-        }
-        if (node instanceof Map<?, ?>) {
-            return "a mapping";
-        }
-        if (node instanceof List<?>) {
-            return "a list";
-        }
-        return String.valueOf(node);
     }
 }
