@@ -48,6 +48,27 @@ final class AgentProcess implements AutoCloseable {
         return Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize();
     }
 
+    /** A free TCP port on this machine, for an agent that must come back at the same address. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * The demo's configuration of {@code host}, written into {@code dir}: its data there, every
+     * port ephemeral except Jolokia's when {@code jolokiaPort} is positive.
+     */
+    static Path demoConfig(String host, Path dir, int jolokiaPort) throws IOException {
+        String yaml = Files.readString(root().resolve("demo/" + host + ".yaml"))
+                .replaceAll("(?m)^  port: (97|161)\\d+$", "  port: 0")
+                .replaceFirst("(?m)^  port: 87\\d\\d$", "  port: " + Math.max(0, jolokiaPort))
+                .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
+        Path file = dir.resolve(host + ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
     static AgentProcess start(Path config) throws IOException {
         Path jar = root().resolve("mr-agent/target/mr-agent.jar");
         if (!Files.exists(jar)) {

@@ -30,16 +30,6 @@ class DemoAgentsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** The demo's own file, on ephemeral ports and a data folder of the test's. */
-    private static Path demoConfig(String host, Path dir) throws Exception {
-        String yaml = Files.readString(AgentProcess.root().resolve("demo/" + host + ".yaml"))
-                .replaceAll("(?m)^  port: \\d+$", "  port: 0")
-                .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
-        Path file = dir.resolve(host + ".yaml");
-        Files.writeString(file, yaml);
-        return file;
-    }
-
     private JsonNode post(String url, String password, String body) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
                 .header("Authorization", "Basic " + Base64.getEncoder()
@@ -54,7 +44,7 @@ class DemoAgentsTest {
         List<AgentProcess> agents = new ArrayList<>();
         try {
             for (String h : List.of("host-1", "host-2", "host-3")) {
-                agents.add(AgentProcess.start(demoConfig(h, dir)));
+                agents.add(AgentProcess.start(AgentProcess.demoConfig(h, dir, 0)));
             }
             List<Set<String>> expected = List.of(
                     Set.of("web-1", "catalog-db-1", "batch-1"),
@@ -85,7 +75,7 @@ class DemoAgentsTest {
 
     @Test
     void an_agent_stops_promptly_on_sigterm(@TempDir Path dir) throws Exception {
-        AgentProcess a = AgentProcess.start(demoConfig("host-1", dir));
+        AgentProcess a = AgentProcess.start(AgentProcess.demoConfig("host-1", dir, 0));
         a.awaitJolokiaUrl(Duration.ofSeconds(60));
         a.process.destroy();
         assertThat(a.process.waitFor(10, TimeUnit.SECONDS)).as("ended within 10 s of SIGTERM").isTrue();
@@ -93,7 +83,7 @@ class DemoAgentsTest {
 
     @Test
     void a_bad_configuration_stops_the_agent_naming_the_field(@TempDir Path dir) throws Exception {
-        Path file = demoConfig("host-2", dir);
+        Path file = AgentProcess.demoConfig("host-2", dir, 0);
         Files.writeString(file, Files.readString(file).replaceFirst("(?m)^  port: 0$", "  port: 70000"));
         AgentProcess a = AgentProcess.start(file);
         assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).isTrue();

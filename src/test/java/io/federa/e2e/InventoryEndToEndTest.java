@@ -13,7 +13,6 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,23 +37,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InventoryEndToEndTest {
     private static final long INTERVAL_MS = 500;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** The demo host's file on fixed free ports (so a restarted agent comes back at the same address). */
-    private static Path config(String host, Path dir, int jolokia) throws Exception {
-        String yaml = Files.readString(AgentProcess.root().resolve("demo/" + host + ".yaml"))
-                .replaceAll("(?m)^  port: (97|161)\\d+$", "  port: 0")
-                .replaceFirst("(?m)^  port: 87\\d\\d$", "  port: " + jolokia)
-                .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
-        Path file = dir.resolve(host + ".yaml");
-        Files.writeString(file, yaml);
-        return file;
-    }
-
     private static Inventory await(AtomicReference<Inventory> inv, Predicate<Inventory> condition, long millis) throws Exception {
         long end = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < end) {
@@ -74,10 +56,10 @@ class InventoryEndToEndTest {
     @Test
     void the_inventory_follows_vms_and_agents(@TempDir Path dir) throws Exception {
         Catalog shop = CatalogYaml.parse(Files.readString(AgentProcess.root().resolve("examples/shop.yaml"))).catalog().orElseThrow();
-        int p1 = freePort();
-        int p2 = freePort();
-        Path c1 = config("host-1", dir, p1);
-        Path c2 = config("host-2", dir, p2);
+        int p1 = AgentProcess.freePort();
+        int p2 = AgentProcess.freePort();
+        Path c1 = AgentProcess.demoConfig("host-1", dir, p1);
+        Path c2 = AgentProcess.demoConfig("host-2", dir, p2);
         AgentProcess a1 = AgentProcess.start(c1);
         AgentProcess a2 = AgentProcess.start(c2);
         Vertx vertx = Vertx.vertx();

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,22 +27,6 @@ class ManagerProcessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static Path agentConfig(String host, Path dir, int jolokia) throws Exception {
-        String yaml = Files.readString(AgentProcess.root().resolve("demo/" + host + ".yaml"))
-                .replaceAll("(?m)^  port: (97|161)\\d+$", "  port: 0")
-                .replaceFirst("(?m)^  port: 87\\d\\d$", "  port: " + jolokia)
-                .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
-        Path file = dir.resolve(host + ".yaml");
-        Files.writeString(file, yaml);
-        return file;
-    }
-
     private JsonNode call(String method, String url, String token, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token);
         b = body == null ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
@@ -55,8 +38,8 @@ class ManagerProcessTest {
 
     @Test
     void the_manager_polls_the_agents_and_shows_the_applied_service(@TempDir Path dir) throws Exception {
-        int p1 = freePort();
-        int p2 = freePort();
+        int p1 = AgentProcess.freePort();
+        int p2 = AgentProcess.freePort();
         String managerYaml = Files.readString(AgentProcess.root().resolve("demo/manager.yaml"))
                 .replace("port: 8781", "port: " + p1).replace("port: 8782", "port: " + p2)
                 .replaceAll("(?m)^  - \\{ name: host-3.*\\n", "")
@@ -64,8 +47,8 @@ class ManagerProcessTest {
                 .replaceAll("(?m)^  file: .*$", "  file: " + dir.resolve("manager/federa"));
         Path mconf = dir.resolve("manager.yaml");
         Files.writeString(mconf, managerYaml);
-        AgentProcess a1 = AgentProcess.start(agentConfig("host-1", dir, p1));
-        AgentProcess a2 = AgentProcess.start(agentConfig("host-2", dir, p2));
+        AgentProcess a1 = AgentProcess.start(AgentProcess.demoConfig("host-1", dir, p1));
+        AgentProcess a2 = AgentProcess.start(AgentProcess.demoConfig("host-2", dir, p2));
         Path jar = AgentProcess.root().resolve("manager/target/manager.jar");
         Process manager = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-jar", jar.toString(), mconf.toString()).redirectErrorStream(true).start();

@@ -123,12 +123,29 @@ public final class FederaCli {
         return bytes.isNumber() ? (bytes.asLong() >> 30) + " GiB" : "-";
     }
 
-    @Command(name = "hosts", description = "List the hosts and whether their agents answer.")
-    static final class Hosts implements Callable<Integer> {
+    /** What every subcommand has: the top command's options, and where to print. */
+    abstract static class Sub implements Callable<Integer> {
         @CommandLine.ParentCommand
         FederaCli cli;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        /** {@code -o json} prints the answer as it came; otherwise {@code human} prints for people. */
+        void show(JsonNode answer, Runnable human) throws IOException {
+            if (cli.output.equals("json")) {
+                cli.print(out(), answer, List.of(), List.of());
+            } else {
+                human.run();
+            }
+        }
+    }
+
+    @Command(name = "hosts", description = "List the hosts and whether their agents answer.")
+    static final class Hosts extends Sub {
 
         @Override
         public Integer call() throws Exception {
@@ -140,18 +157,14 @@ public final class FederaCli {
                         h.path("securityLevel").asText("-"), h.path("cpus").asText("-"), gib(h.path("memoryBytes")),
                         h.path("reason").asText()));
             }
-            cli.print(spec.commandLine().getOut(), n,
+            cli.print(out(), n,
                     List.of("AGENT", "REACHABILITY", "SITE", "OFFSITE", "SECURITY", "CPUS", "MEMORY", "REASON"), rows);
             return 0;
         }
     }
 
     @Command(name = "vms", description = "List every VM, its host, state and labels.")
-    static final class Vms implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        FederaCli cli;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+    static final class Vms extends Sub {
 
         @Override
         public Integer call() throws Exception {
@@ -163,18 +176,14 @@ public final class FederaCli {
                         (v.path("memoryBytes").asLong() >> 20) + " MiB",
                         String.format("%.0f%%", v.path("cpuLoadRatio").asDouble() * 100)));
             }
-            cli.print(spec.commandLine().getOut(), n,
+            cli.print(out(), n,
                     List.of("VM", "HOST", "STATE", "APPLICATION", "SERVICE", "VCPUS", "MEMORY", "CPU LOAD"), rows);
             return 0;
         }
     }
 
     @Command(name = "services", description = "List the services and their state.")
-    static final class Services implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        FederaCli cli;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+    static final class Services extends Sub {
 
         @Override
         public Integer call() throws Exception {
@@ -185,40 +194,29 @@ public final class FederaCli {
                 s.path("applications").forEach(a -> apps.add(a.asText()));
                 rows.add(List.of(s.path("name").asText(), s.path("state").asText(), String.join(",", apps)));
             }
-            cli.print(spec.commandLine().getOut(), n, List.of("SERVICE", "STATE", "APPLICATIONS"), rows);
+            cli.print(out(), n, List.of("SERVICE", "STATE", "APPLICATIONS"), rows);
             return 0;
         }
     }
 
     @Command(name = "status", description = "A service's state and the reasons for it.")
-    static final class Status implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        FederaCli cli;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+    static final class Status extends Sub {
         @Parameters(paramLabel = "SERVICE")
         String service;
 
         @Override
         public Integer call() throws Exception {
             JsonNode n = cli.call("GET", "/services/" + java.net.URLEncoder.encode(service, java.nio.charset.StandardCharsets.UTF_8), null, null);
-            PrintWriter out = spec.commandLine().getOut();
-            if (cli.output.equals("json")) {
-                cli.print(out, n, List.of(), List.of());
-                return 0;
-            }
-            out.println(n.path("name").asText() + ": " + n.path("state").asText());
-            n.path("reasons").forEach(r -> out.println("  - " + r.asText()));
+            show(n, () -> {
+                out().println(n.path("name").asText() + ": " + n.path("state").asText());
+                n.path("reasons").forEach(r -> out().println("  - " + r.asText()));
+            });
             return 0;
         }
     }
 
     @Command(name = "delete", description = "Delete a definition: federa delete service NAME.")
-    static final class Delete implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        FederaCli cli;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+    static final class Delete extends Sub {
         @Parameters(index = "0", paramLabel = "KIND", description = "service")
         String kind;
         @Parameters(index = "1", paramLabel = "NAME")
@@ -231,22 +229,14 @@ public final class FederaCli {
             }
             JsonNode n = cli.call("DELETE", "/services/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8),
                     "", "application/json");
-            PrintWriter out = spec.commandLine().getOut();
-            if (cli.output.equals("json")) {
-                cli.print(out, n, List.of(), List.of());
-            } else {
-                out.println("deleted service " + name + " (definitions now at version " + n.path("version").asInt() + ")");
-            }
+            show(n, () -> out().println("deleted service " + name + " (definitions now at version "
+                    + n.path("version").asInt() + ")"));
             return 0;
         }
     }
 
     @Command(name = "apply", description = "Validate and store a definition document (applications and services).")
-    static final class Apply implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        FederaCli cli;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+    static final class Apply extends Sub {
         @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "the YAML or JSON document")
         Path file;
 
@@ -259,15 +249,12 @@ public final class FederaCli {
                 throw new CliException("cannot read " + file + ": " + e.getMessage());
             }
             JsonNode n = cli.call("POST", "/definitions", doc, "application/yaml");
-            PrintWriter out = spec.commandLine().getOut();
-            if (cli.output.equals("json")) {
-                cli.print(out, n, List.of(), List.of());
-            } else {
+            show(n, () -> {
                 List<String> services = new ArrayList<>();
                 n.path("services").forEach(s -> services.add(s.asText()));
-                out.println("applied " + file + " as version " + n.path("version").asInt() + " (services: "
+                out().println("applied " + file + " as version " + n.path("version").asInt() + " (services: "
                         + String.join(", ", services) + ")");
-            }
+            });
             return 0;
         }
     }

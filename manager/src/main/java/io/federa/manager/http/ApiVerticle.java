@@ -217,8 +217,6 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     private static void error(RoutingContext ctx, int status, String error, String detail, String field) {
-        JsonObject o = new JsonObject().put("error", error).put("detail", detail);
-        o.put("field", Optional.ofNullable(field).orElse(null));
-        json(ctx, status, o);
+        json(ctx, status, new JsonObject().put("error", error).put("detail", detail).put("field", field));
     }
 }
