@@ -1,12 +1,12 @@
 package io.federa.e2e;
 
+import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.AvailabilityEvaluator;
 import io.federa.manager.core.availability.Instances;
 import io.federa.manager.core.availability.ServiceAvailability;
 import io.federa.manager.core.inventory.AgentHealth;
-import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
-import io.federa.manager.poll.JolokiaPoller;
 import io.federa.manager.poll.PollingVerticle;
 import io.federa.manager.spec.CatalogYaml;
 import io.vertx.core.Vertx;
@@ -22,7 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -37,10 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InventoryEndToEndTest {
     private static final long INTERVAL_MS = 500;
 
-    private static Inventory await(AtomicReference<Inventory> inv, Predicate<Inventory> condition, long millis) throws Exception {
+    private static InventorySnapshot await(AtomicReference<InventorySnapshot> inv, Predicate<InventorySnapshot> condition, long millis) throws Exception {
         long end = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < end) {
-            Inventory i = inv.get();
+            InventorySnapshot i = inv.get();
             if (i != null && condition.test(i)) {
                 return i;
             }
@@ -49,7 +49,7 @@ class InventoryEndToEndTest {
         throw new AssertionError("not within " + millis + " ms; last inventory: " + inv.get());
     }
 
-    private static boolean reachable(Inventory i, String agent) {
+    private static boolean reachable(InventorySnapshot i, String agent) {
         return i.agents().get(agent).health().state() == AgentHealth.State.REACHABLE;
     }
 
@@ -66,14 +66,14 @@ class InventoryEndToEndTest {
         try {
             a1.awaitJolokiaUrl(Duration.ofSeconds(60));
             a2.awaitJolokiaUrl(Duration.ofSeconds(60));
-            AtomicReference<Inventory> inv = new AtomicReference<>();
-            PollingVerticle polling = new PollingVerticle(Map.of(
-                    "host-1", new JolokiaPoller.Target("127.0.0.1", p1, "/jolokia/", "federa", "demo-password-1"),
-                    "host-2", new JolokiaPoller.Target("127.0.0.1", p2, "/jolokia/", "federa", "demo-password-2")),
-                    INTERVAL_MS, 2, 16, inv::set);
+            AtomicReference<InventorySnapshot> inv = new AtomicReference<>();
+            PollingVerticle polling = new PollingVerticle(List.of(
+                    new ManagerConfig.Agent("host-1", "127.0.0.1", p1, ManagerConfig.Transport.JOLOKIA, "federa", "demo-password-1"),
+                    new ManagerConfig.Agent("host-2", "127.0.0.1", p2, ManagerConfig.Transport.JOLOKIA, "federa", "demo-password-2")),
+                    INTERVAL_MS, 2, 16, (agent, nanos, failure, next) -> inv.set(next));
             vertx.deployVerticle(polling).await(10, TimeUnit.SECONDS);
 
-            Inventory full = await(inv, i -> reachable(i, "host-1") && reachable(i, "host-2"), 10_000);
+            InventorySnapshot full = await(inv, i -> reachable(i, "host-1") && reachable(i, "host-2"), 10_000);
             assertThat(full.vms()).extracting(v -> v.name()).contains("web-1", "catalog-db-1", "web-2", "payment-1");
             assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(full)).state())
                     .isEqualTo(ServiceAvailability.State.UP);
@@ -81,7 +81,7 @@ class InventoryEndToEndTest {
             // A component VM stopped through its agent: DEGRADED, with the reason, within two poll intervals.
             long stopped = System.nanoTime();
             post(p2, "demo-password-2", "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"web-2\"]}");
-            Inventory degraded = await(inv, i -> AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(i)).state()
+            InventorySnapshot degraded = await(inv, i -> AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(i)).state()
                     == ServiceAvailability.State.DEGRADED, 2 * INTERVAL_MS + 500);
             assertThat((System.nanoTime() - stopped) / 1_000_000).isLessThan(2 * INTERVAL_MS + 500);
             assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(degraded)).reasons())
@@ -90,7 +90,7 @@ class InventoryEndToEndTest {
             // The agent killed: UNREACHABLE within 3 s; payment is on it, so the shop is DOWN.
             long killed = System.nanoTime();
             a2.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            Inventory gone = await(inv, i -> i.agents().get("host-2").health().state() == AgentHealth.State.UNREACHABLE, 3_000);
+            InventorySnapshot gone = await(inv, i -> i.agents().get("host-2").health().state() == AgentHealth.State.UNREACHABLE, 3_000);
             assertThat((System.nanoTime() - killed) / 1_000_000).isLessThan(3_000);
             assertThat(gone.agents().get("host-2").health().reason()).isIn("connection refused", "connection closed by the agent");
             ServiceAvailability down = AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(gone));

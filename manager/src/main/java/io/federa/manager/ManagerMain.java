@@ -2,10 +2,8 @@ package io.federa.manager;
 
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
-import io.federa.manager.core.inventory.Inventory;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.http.ApiVerticle;
-import io.federa.manager.poll.JolokiaPoller;
 import io.federa.manager.poll.PollingVerticle;
 import io.federa.manager.spec.CatalogYaml;
 import io.federa.manager.store.DefinitionStore;
@@ -13,8 +11,6 @@ import io.vertx.core.Vertx;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,21 +71,16 @@ public final class ManagerMain {
         AtomicReference<Catalog> catalog = new AtomicReference<>();
         store.current().flatMap(doc -> CatalogYaml.parse(doc).catalog()).ifPresent(catalog::set);
 
-        Map<String, JolokiaPoller.Target> targets = new LinkedHashMap<>();
         for (ManagerConfig.Agent a : config.agents()) {
             if (a.transport() == ManagerConfig.Transport.SNMP) {
                 System.err.println("federa-manager: agent " + a.name() + ": SNMP polling is not available yet; use transport jolokia");
                 System.exit(2);
             }
-            targets.put(a.name(), new JolokiaPoller.Target(a.address(), a.port(), "/jolokia/", a.user(), a.password()));
         }
         Vertx vertx = Vertx.vertx();
-        PollingVerticle polling = new PollingVerticle(targets, config.pollInterval().toMillis(),
-                config.missedPollsAllowed(), config.maxConcurrentPolls(), inv -> { });
-        ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), () -> {
-            Inventory i = polling.inventory();
-            return i == null ? Inventory.of(java.util.List.copyOf(targets.keySet()), System.currentTimeMillis()) : i;
-        }, catalog::get, catalog::set, store);
+        PollingVerticle polling = new PollingVerticle(config.agents(), config.pollInterval().toMillis(),
+                config.missedPollsAllowed(), config.maxConcurrentPolls(), (agent, nanos, failure, next) -> { });
+        ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), polling::inventory, catalog::get, catalog::set, store);
         try {
             vertx.deployVerticle(polling).await(30, TimeUnit.SECONDS);
             vertx.deployVerticle(api).await(30, TimeUnit.SECONDS);
@@ -111,7 +102,7 @@ public final class ManagerMain {
             stopped.countDown();
         }, "manager-shutdown"));
         System.out.println("federa-manager ready | api http://" + config.api().address() + ":" + api.actualPort() + "/api/v1/"
-                + " | " + targets.size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store());
+                + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store());
         System.out.flush();
         stopped.await();
     }

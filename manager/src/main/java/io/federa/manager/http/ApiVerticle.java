@@ -4,7 +4,7 @@ import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.AvailabilityEvaluator;
 import io.federa.manager.core.availability.Instances;
 import io.federa.manager.core.availability.ServiceAvailability;
-import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.SpecError;
@@ -34,13 +34,13 @@ import java.util.function.Supplier;
 public final class ApiVerticle extends VerticleBase {
     private final ManagerConfig.Api api;
     private final List<ManagerConfig.Token> tokens;
-    private final Supplier<Inventory> inventory;
+    private final Supplier<InventorySnapshot> inventory;
     private final Supplier<Catalog> catalog;
     private final java.util.function.Consumer<Catalog> catalogChanged;
     private final DefinitionStore store;
     private HttpServer server;
 
-    public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Supplier<Inventory> inventory,
+    public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Supplier<InventorySnapshot> inventory,
                        Supplier<Catalog> catalog, java.util.function.Consumer<Catalog> catalogChanged, DefinitionStore store) {
         this.api = api;
         this.tokens = List.copyOf(tokens);
@@ -120,7 +120,7 @@ public final class ApiVerticle extends VerticleBase {
 
     private void hosts(RoutingContext ctx) {
         JsonArray out = new JsonArray();
-        for (Inventory.Entry e : inventory.get().agents().values()) {
+        for (InventorySnapshot.Entry e : inventory.get().agents().values()) {
             JsonObject o = new JsonObject().put("agent", e.agent()).put("reachability", e.health().state().name())
                     .put("since", Instant.ofEpochMilli(e.health().sinceMillis()).toString())
                     .put("reason", e.health().reason());

@@ -19,19 +19,15 @@ import java.util.Map;
 public final class JolokiaPollParser {
     /** The request the manager sends each cycle. */
     public static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
-            + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\"}]";
+            + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[" + String.join(",",
+            java.util.stream.Stream.of("Name", "Uuid", "State", "Application", "Service", "Vcpus", "MemoryBytes", "Disk",
+                    "Network", "CpuLoadRatio", "UptimeSeconds").map(a -> "\"" + a + "\"").toList()) + "]}]";
     static final int MAX_VMS = 100_000;
-
-    public record Poll(HostStatus host, List<VmStatus> vms) {
-        public Poll {
-            vms = List.copyOf(vms);
-        }
-    }
 
     private JolokiaPollParser() {
     }
 
-    public static Poll parse(JsonArray answer) throws BadPayloadException {
+    public static AgentReport parse(JsonArray answer) throws BadPayloadException {
         if (answer == null || answer.size() != 2) {
             throw new BadPayloadException("expected 2 answers to the bulk read, got " + (answer == null ? "none" : answer.size()));
         }
@@ -50,7 +46,7 @@ public final class JolokiaPollParser {
             out.add(vm(vm, host.hostId(), e.getKey()));
         }
         out.sort(Comparator.comparing(VmStatus::name));
-        return new Poll(host, out);
+        return new AgentReport(host, out);
     }
 
     private static JsonObject item(JsonArray answer, int i, String what) throws BadPayloadException {
@@ -82,7 +78,10 @@ public final class JolokiaPollParser {
     private static VmStatus vm(JsonObject v, String host, String key) throws BadPayloadException {
         try {
             return new VmStatus(str(v, "Name"), str(v, "Uuid"), host, str(v, "State"), str(v, "Application"),
-                    str(v, "Service"), (int) num(v, "Vcpus"), num(v, "MemoryBytes"), dbl(v, "CpuLoadRatio"),
+                    str(v, "Service"), (int) num(v, "Vcpus"), num(v, "MemoryBytes"),
+                    num(object(v, "Disk", "Disk"), "capacityBytes"),
+                    dbl(object(v, "Network", "Network"), "receiveBytesPerSecond") * 8,
+                    dbl(object(v, "Network", "Network"), "transmitBytesPerSecond") * 8, dbl(v, "CpuLoadRatio"),
                     num(v, "UptimeSeconds"));
         } catch (BadPayloadException e) {
             throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());

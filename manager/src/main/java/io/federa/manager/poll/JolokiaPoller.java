@@ -32,15 +32,6 @@ public final class JolokiaPoller {
         }
     }
 
-    /** Why a poll failed. */
-    public static final class PollFailure extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        public PollFailure(String reason) {
-            super(reason, null, false, false);
-        }
-    }
-
     private final Vertx vertx;
     private final HttpClient client;
     private final long deadlineMillis;
@@ -54,8 +45,8 @@ public final class JolokiaPoller {
                 .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(maxConnections));
     }
 
-    public Future<JolokiaPollParser.Poll> poll(Target t) {
-        Promise<JolokiaPollParser.Poll> result = Promise.promise();
+    public Future<AgentReport> poll(Target t) {
+        Promise<AgentReport> result = Promise.promise();
         AtomicBoolean finished = new AtomicBoolean();
         HttpClientRequest[] sent = new HttpClientRequest[1];
         long timer = vertx.setTimer(deadlineMillis, id -> {

@@ -1,74 +1,111 @@
 package io.federa.manager.poll;
 
-import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.inventory.InventorySnapshot;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
- * Polls every agent each interval and keeps the {@link Inventory} current. Polls run on the
- * event loop without blocking (the poller is asynchronous); an agent whose previous poll has not
- * finished is not polled again, so a slow agent costs one connection, not a growing queue; at
- * most {@code maxInFlight} polls run at once. Each result folds into a new immutable inventory,
- * handed to the listener.
+ * Polls every agent each interval and keeps the {@link InventorySnapshot} current. Polls run on
+ * the event loop without blocking (every transport is asynchronous); an agent whose previous poll
+ * has not finished is not polled again, so a slow agent costs one connection, not a growing
+ * queue; at most {@code maxConcurrentPolls} polls run at once. Each result folds into a new
+ * immutable snapshot, handed to the observer with the poll's duration and outcome.
  */
 public final class PollingVerticle extends VerticleBase {
-    private final Map<String, JolokiaPoller.Target> targets;
+    /** Told of every finished poll, on the event loop: keep it short. */
+    @FunctionalInterface
+    public interface PollObserver {
+        /** @param failure the reason of a failed poll, null when it succeeded */
+        void polled(String agent, long durationNanos, String failure, InventorySnapshot next);
+    }
+
+    private final List<ManagerConfig.Agent> agents;
     private final long intervalMillis;
     private final int missesAllowed;
     private final int maxInFlight;
-    private final Consumer<Inventory> listener;
-    private final AtomicReference<Inventory> current = new AtomicReference<>();
+    private final PollObserver observer;
+    private final AtomicReference<InventorySnapshot> current = new AtomicReference<>();
     private final Set<String> inFlight = new HashSet<>();
-    private JolokiaPoller poller;
+    private final Map<String, AgentClient> clients = new LinkedHashMap<>();
+    private JolokiaPoller jolokia;
+    private SnmpPoller snmp;
     private long timer;
 
-    public PollingVerticle(Map<String, JolokiaPoller.Target> targets, long intervalMillis, int missesAllowed,
-                           int maxInFlight, Consumer<Inventory> listener) {
-        this.targets = Map.copyOf(targets);
+    public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
+                           PollObserver observer) {
+        this.agents = agents.stream().sorted(java.util.Comparator.comparing(ManagerConfig.Agent::name)).toList();
         this.intervalMillis = intervalMillis;
         this.missesAllowed = missesAllowed;
-        this.maxInFlight = maxInFlight;
-        this.listener = listener;
+        this.maxInFlight = maxConcurrentPolls;
+        this.observer = observer;
+        this.current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
+    }
+
+    private List<String> names() {
+        return agents.stream().map(ManagerConfig.Agent::name).toList();
     }
 
     @Override
     public Future<?> start() {
         // The answer deadline is the interval: a poll slower than that is a miss, not a backlog.
-        poller = new JolokiaPoller(vertx, (int) Math.min(intervalMillis, 2_000), intervalMillis, 64 * 1024 * 1024, maxInFlight);
-        current.set(Inventory.of(new ArrayList<>(new java.util.TreeSet<>(targets.keySet())), System.currentTimeMillis()));
+        int connectTimeout = (int) Math.min(intervalMillis, 2_000);
+        for (ManagerConfig.Agent a : agents) {
+            AgentClient c = switch (a.transport()) {
+                case JOLOKIA -> {
+                    if (jolokia == null) {
+                        jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, 64 * 1024 * 1024, maxInFlight);
+                    }
+                    JolokiaPoller.Target t = new JolokiaPoller.Target(a.address(), a.port(), "/jolokia/", a.user(), a.password());
+                    JolokiaPoller p = jolokia;
+                    yield () -> p.poll(t);
+                }
+                case SNMP -> {
+                    if (snmp == null) {
+                        snmp = new SnmpPoller(vertx, intervalMillis);
+                    }
+                    yield snmp.client(a);
+                }
+            };
+            clients.put(a.name(), c);
+        }
+        current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
         timer = vertx.setPeriodic(0, intervalMillis, id -> round());
         return Future.succeededFuture();
     }
 
-    public Inventory inventory() {
+    public InventorySnapshot inventory() {
         return current.get();
     }
 
     private void round() {
-        List<String> names = new ArrayList<>(new java.util.TreeSet<>(targets.keySet()));
-        for (String agent : names) {
+        for (Map.Entry<String, AgentClient> e : clients.entrySet()) {
             if (inFlight.size() >= maxInFlight) {
                 break;
             }
+            String agent = e.getKey();
             if (!inFlight.add(agent)) {
                 continue;
             }
-            poller.poll(targets.get(agent)).onComplete(ar -> {
+            long started = System.nanoTime();
+            e.getValue().poll().onComplete(ar -> {
                 inFlight.remove(agent);
                 long now = System.currentTimeMillis();
-                Inventory next = ar.succeeded()
+                String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
+                        ? ar.cause().getMessage() : "poll failed: " + ar.cause();
+                InventorySnapshot next = failure == null
                         ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
-                        : current.get().failed(agent, ar.cause().getMessage(), missesAllowed, now);
+                        : current.get().failed(agent, failure, missesAllowed, now);
                 current.set(next);
-                listener.accept(next);
+                observer.polled(agent, System.nanoTime() - started, failure, next);
             });
         }
     }
@@ -76,6 +113,13 @@ public final class PollingVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(timer);
-        return poller.close();
+        List<Future<?>> closing = new ArrayList<>();
+        if (jolokia != null) {
+            closing.add(jolokia.close());
+        }
+        if (snmp != null) {
+            closing.add(snmp.close());
+        }
+        return Future.all(closing);
     }
 }

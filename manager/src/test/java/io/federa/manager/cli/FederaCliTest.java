@@ -1,7 +1,7 @@
 package io.federa.manager.cli;
 
 import io.federa.manager.config.ManagerConfig;
-import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.http.ApiVerticle;
 import io.federa.manager.store.DefinitionStore;
@@ -44,7 +44,7 @@ class FederaCliTest {
         ApiVerticle api = new ApiVerticle(new ManagerConfig.Api("127.0.0.1", 0, 1024 * 1024), List.of(
                 new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER),
                 new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR)),
-                () -> Inventory.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
+                () -> InventorySnapshot.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
         vertx.deployVerticle(api).await(10, TimeUnit.SECONDS);
         server = "http://127.0.0.1:" + api.actualPort();
     }

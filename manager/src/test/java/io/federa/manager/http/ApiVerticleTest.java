@@ -1,7 +1,7 @@
 package io.federa.manager.http;
 
 import io.federa.manager.config.ManagerConfig;
-import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.store.DefinitionStore;
 import io.vertx.core.Vertx;
@@ -48,7 +48,7 @@ class ApiVerticleTest {
                 new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER),
                 new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR),
                 new ManagerConfig.Token("root", ADMIN, ManagerConfig.Role.ADMIN)),
-                () -> Inventory.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
+                () -> InventorySnapshot.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
         vertx.deployVerticle(api).await(10, TimeUnit.SECONDS);
     }
 

@@ -27,7 +27,7 @@ class JolokiaPollParserTest {
 
     @Test
     void a_real_agent_answer_gives_the_host_and_its_vms() throws Exception {
-        JolokiaPollParser.Poll p = JolokiaPollParser.parse(recorded());
+        AgentReport p = JolokiaPollParser.parse(recorded());
         assertThat(p.host().hostId()).isEqualTo("host-1");
         assertThat(p.host().site()).isEqualTo("paris");
         assertThat(p.host().offsite()).isFalse();

@@ -93,7 +93,7 @@ class JolokiaPollerTest {
 
     @Test
     void a_good_agent_gives_its_host_and_vms() throws Exception {
-        JolokiaPollParser.Poll p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);
+        AgentReport p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);
         assertThat(p.host().hostId()).isEqualTo("host-1");
         assertThat(p.vms()).hasSize(3);
     }
@@ -113,7 +113,7 @@ class JolokiaPollerTest {
         assertThat(failure(poller.poll(new JolokiaPoller.Target("127.0.0.1", closedPort, "/jolokia/", "u", "p"))))
                 .isEqualTo("connection refused");
 
-        JolokiaPollParser.Poll p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);
+        AgentReport p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);
         assertThat(p.host().hostId()).as("still polling good agents").isEqualTo("host-1");
     }
 }

@@ -1,6 +1,6 @@
 package io.federa.manager.core.availability;
 
-import io.federa.manager.core.inventory.Inventory;
+import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
 
 import java.util.ArrayList;
@@ -12,9 +12,9 @@ public final class Instances {
     }
 
     /** Every labelled VM; a VM on a host whose agent does not answer does not count as running. */
-    public static List<InstanceStatus> of(Inventory inventory) {
+    public static List<InstanceStatus> of(InventorySnapshot inventory) {
         List<InstanceStatus> out = new ArrayList<>();
-        for (Inventory.Entry e : inventory.agents().values()) {
+        for (InventorySnapshot.Entry e : inventory.agents().values()) {
             for (VmStatus v : e.vms()) {
                 if (!v.application().isEmpty()) {
                     out.add(new InstanceStatus(v.application(), v.name(), v.host(), e.reachable() ? v.state() : "UNKNOWN",

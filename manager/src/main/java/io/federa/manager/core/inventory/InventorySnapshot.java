@@ -13,7 +13,7 @@ import java.util.Optional;
  * for every configured agent, its reachability and the last host and VMs it reported. Immutable;
  * each poll result gives a new inventory. Pure: times are passed in.
  */
-public record Inventory(Map<String, Entry> agents, long takenAtMillis) {
+public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
     /** One agent: its reachability, and what it last said (empty until its first good answer). */
     public record Entry(String agent, AgentHealth health, Optional<HostStatus> host, List<VmStatus> vms) {
         public Entry {
@@ -25,25 +25,25 @@ public record Inventory(Map<String, Entry> agents, long takenAtMillis) {
         }
     }
 
-    public Inventory {
+    public InventorySnapshot {
         agents = Collections.unmodifiableMap(new LinkedHashMap<>(agents));
     }
 
-    public static Inventory of(List<String> agentNames, long nowMillis) {
+    public static InventorySnapshot of(List<String> agentNames, long nowMillis) {
         Map<String, Entry> m = new LinkedHashMap<>();
         for (String a : agentNames) {
             m.put(a, new Entry(a, AgentHealth.initial(nowMillis), Optional.empty(), List.of()));
         }
-        return new Inventory(m, nowMillis);
+        return new InventorySnapshot(m, nowMillis);
     }
 
-    public Inventory polled(String agent, HostStatus host, List<VmStatus> vms, long nowMillis) {
+    public InventorySnapshot polled(String agent, HostStatus host, List<VmStatus> vms, long nowMillis) {
         Entry e = require(agent);
         return with(new Entry(agent, e.health().success(nowMillis), Optional.of(host), vms), nowMillis);
     }
 
     /** A failed poll keeps what the agent said last, and counts the miss. */
-    public Inventory failed(String agent, String reason, int missesAllowed, long nowMillis) {
+    public InventorySnapshot failed(String agent, String reason, int missesAllowed, long nowMillis) {
         Entry e = require(agent);
         return with(new Entry(agent, e.health().failure(nowMillis, reason, missesAllowed), e.host(), e.vms()), nowMillis);
     }
@@ -56,10 +56,10 @@ public record Inventory(Map<String, Entry> agents, long takenAtMillis) {
         return e;
     }
 
-    private Inventory with(Entry e, long nowMillis) {
+    private InventorySnapshot with(Entry e, long nowMillis) {
         Map<String, Entry> m = new LinkedHashMap<>(agents);
         m.put(e.agent(), e);
-        return new Inventory(m, nowMillis);
+        return new InventorySnapshot(m, nowMillis);
     }
 
     /** Every VM last reported, by name, with the reachability of the host it is on. */
