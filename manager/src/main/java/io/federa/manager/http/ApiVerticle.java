@@ -123,14 +123,17 @@ public final class ApiVerticle extends VerticleBase {
         for (InventorySnapshot.Entry e : inventory.get().agents().values()) {
             JsonObject o = new JsonObject().put("agent", e.agent()).put("reachability", e.health().state().name())
                     .put("since", Instant.ofEpochMilli(e.health().sinceMillis()).toString())
-                    .put("reason", e.health().reason());
+                    .put("reason", e.health().reason())
+                    .put("lastPollAt", e.health().lastSuccessMillis() == 0 ? null
+                            : Instant.ofEpochMilli(e.health().lastSuccessMillis()).toString());
             e.host().ifPresent(h -> o.put("host", h.hostId()).put("site", h.site()).put("offsite", h.offsite())
                     .put("securityLevel", h.securityLevel()).put("runtimes", new JsonArray(h.runtimes()))
                     .put("cpus", h.cpus()).put("vcpusAllocated", h.vcpusAllocated())
                     .put("memoryBytes", h.memoryBytes()).put("memoryAllocatedBytes", h.memoryAllocatedBytes())
                     .put("storageBytes", h.storageBytes()).put("storageAllocatedBytes", h.storageAllocatedBytes())
                     .put("networkBitsPerSecond", h.networkBitsPerSecond()).put("currency", h.currency())
-                    .put("costPerCpuSecond", h.costPerCpuSecond()));
+                    .put("costPerCpuSecond", h.costPerCpuSecond())
+                    .put("sampledAt", Instant.ofEpochMilli(h.sampleTimestampMillis()).toString()));
             out.add(o);
         }
         json(ctx, 200, new JsonObject().put("hosts", out));
