@@ -71,12 +71,6 @@ public final class ManagerMain {
         AtomicReference<Catalog> catalog = new AtomicReference<>();
         store.current().flatMap(doc -> CatalogYaml.parse(doc).catalog()).ifPresent(catalog::set);
 
-        for (ManagerConfig.Agent a : config.agents()) {
-            if (a.transport() == ManagerConfig.Transport.SNMP) {
-                System.err.println("federa-manager: agent " + a.name() + ": SNMP polling is not available yet; use transport jolokia");
-                System.exit(2);
-            }
-        }
         Vertx vertx = Vertx.vertx();
         PollingVerticle polling = new PollingVerticle(config.agents(), config.pollInterval().toMillis(),
                 config.missedPollsAllowed(), config.maxConcurrentPolls(), (agent, nanos, failure, next) -> { });

@@ -14,11 +14,72 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
 
     public enum Transport { JOLOKIA, SNMP }
 
-    /** One agent to poll. {@code toString} never shows the password. */
-    public record Agent(String name, String address, int port, Transport transport, String user, String password) {
+    /**
+     * One agent to poll. For {@code transport: snmp}, {@code user} is the USM user, {@code password}
+     * is empty and {@link #snmp} holds the rest; it is null for Jolokia. {@code toString} never shows
+     * a password.
+     */
+    public record Agent(String name, String address, int port, Transport transport, String user, String password,
+                        Snmp snmp) {
+        public Agent(String name, String address, int port, Transport transport, String user, String password) {
+            this(name, address, port, transport, user, password, null);
+        }
+
         @Override
         public String toString() {
-            return "Agent[" + name + " " + transport + " " + address + ":" + port + " as " + user + "]";
+            return "Agent[" + name + " " + transport + " " + address + ":" + port + " as " + user
+                    + (snmp == null ? "" : " " + snmp) + "]";
+        }
+    }
+
+    /** SNMPv3 USM authentication protocols the manager speaks (HMAC-SHA-2, RFC 7860). */
+    public enum AuthProtocol {
+        SHA_224("SHA-224"), SHA_256("SHA-256"), SHA_384("SHA-384"), SHA_512("SHA-512");
+
+        public final String label;
+
+        AuthProtocol(String label) {
+            this.label = label;
+        }
+    }
+
+    /** SNMPv3 USM privacy protocols the manager speaks (AES in CFB mode). */
+    public enum PrivProtocol {
+        AES_128("AES-128"), AES_192("AES-192"), AES_256("AES-256");
+
+        public final String label;
+
+        PrivProtocol(String label) {
+            this.label = label;
+        }
+    }
+
+    /**
+     * How the manager reads one agent over SNMPv3 (always authPriv), and what it assumes of a host
+     * that serves only the standard VM-MIB. {@code toString} never shows a password.
+     */
+    public record Snmp(AuthProtocol auth, String authPassword, PrivProtocol priv, String privPassword, HostFacts host) {
+        @Override
+        public String toString() {
+            return "Snmp[" + auth.label + "/" + priv.label + "]";
+        }
+    }
+
+    /**
+     * What a host that serves only the VM-MIB cannot tell about itself, from the agent's entry in
+     * the manager's configuration. A Federa agent tells all of this through FEDERA-MR-MIB, and then
+     * these values are not used.
+     */
+    public record HostFacts(String site, boolean offsite, int securityLevel, List<String> runtimes, String currency,
+                            double perCpuSecond, double perStorageGiBHour, double perNetworkGB, double perNetworkPacket) {
+        /**
+         * Nothing declared: no site, onsite, the lowest security level, no runtime, and no cost
+         * (in ISO 4217's "no currency" code, XXX).
+         */
+        public static final HostFacts UNDECLARED = new HostFacts("", false, 0, List.of(), "XXX", 0, 0, 0, 0);
+
+        public HostFacts {
+            runtimes = List.copyOf(runtimes);
         }
     }
 

@@ -88,7 +88,8 @@ public final class ManagerConfigLoader extends TreeReader {
             if (a == null) {
                 continue;
             }
-            known(a, p, Set.of("name", "address", "port", "transport", "user", "password"));
+            known(a, p, Set.of("name", "address", "port", "transport", "user", "password", "auth", "authPassword", "priv",
+                    "privPassword", "host", "cost"));
             String name = name(a.get("name"), p + ".name");
             if (!names.add(name)) {
                 error(p + ".name", "agent \"" + name + "\" is listed twice");
@@ -102,9 +103,22 @@ public final class ManagerConfigLoader extends TreeReader {
                     yield ManagerConfig.Transport.JOLOKIA;
                 }
             };
-            agents.add(new ManagerConfig.Agent(name, ip(a.get("address"), p + ".address"),
-                    (int) integer(a.get("port"), p + ".port", 1, 65535, null), t,
-                    string(a.get("user"), p + ".user", null), secret(a.get("password"), p + ".password", 8)));
+            String address = ip(a.get("address"), p + ".address");
+            int port = (int) integer(a.get("port"), p + ".port", 1, 65535, null);
+            String user = string(a.get("user"), p + ".user", null);
+            if (t == ManagerConfig.Transport.SNMP) {
+                if (a.containsKey("password")) {
+                    error(p + ".password", "is for jolokia; an snmp agent takes authPassword and privPassword");
+                }
+                agents.add(new ManagerConfig.Agent(name, address, port, t, user, "", snmp(a, p)));
+            } else {
+                for (String f : SNMP_ONLY) {
+                    if (a.containsKey(f)) {
+                        error(p + "." + f, "is for transport snmp only");
+                    }
+                }
+                agents.add(new ManagerConfig.Agent(name, address, port, t, user, secret(a.get("password"), p + ".password", 8)));
+            }
         }
         Map<String, Object> poll = m.get("poll") == null ? Map.of() : map(m.get("poll"), "poll");
         Duration interval = Duration.ofSeconds(1);
@@ -155,6 +169,73 @@ public final class ManagerConfigLoader extends TreeReader {
             error("tokens", "must list at least one token: every route but /health needs one");
         }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens);
+    }
+
+    private static final List<String> SNMP_ONLY = List.of("auth", "authPassword", "priv", "privPassword", "host", "cost");
+    private static final Map<String, ManagerConfig.AuthProtocol> AUTH = Map.of("SHA-224", ManagerConfig.AuthProtocol.SHA_224,
+            "SHA-256", ManagerConfig.AuthProtocol.SHA_256, "SHA-384", ManagerConfig.AuthProtocol.SHA_384,
+            "SHA-512", ManagerConfig.AuthProtocol.SHA_512);
+    private static final Map<String, ManagerConfig.PrivProtocol> PRIV = Map.of("AES-128", ManagerConfig.PrivProtocol.AES_128,
+            "AES-192", ManagerConfig.PrivProtocol.AES_192, "AES-256", ManagerConfig.PrivProtocol.AES_256);
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+
+    /**
+     * An SNMP agent's USM credentials (SNMPv3 authPriv only: MD5, SHA-1 and DES are not offered),
+     * and the facts of a host that serves only the VM-MIB, each with its default.
+     */
+    private ManagerConfig.Snmp snmp(Map<String, Object> a, String p) {
+        ManagerConfig.AuthProtocol auth = choice(a.get("auth"), p + ".auth", AUTH, ManagerConfig.AuthProtocol.SHA_256);
+        ManagerConfig.PrivProtocol priv = choice(a.get("priv"), p + ".priv", PRIV, ManagerConfig.PrivProtocol.AES_128);
+        // RFC 3414 11.2: a USM password shorter than 8 characters is refused by every engine.
+        String authPassword = secret(a.get("authPassword"), p + ".authPassword", 8);
+        String privPassword = secret(a.get("privPassword"), p + ".privPassword", 8);
+        ManagerConfig.HostFacts d = ManagerConfig.HostFacts.UNDECLARED;
+        String site = d.site();
+        boolean offsite = d.offsite();
+        int level = d.securityLevel();
+        List<String> runtimes = d.runtimes();
+        Map<String, Object> host = a.get("host") == null ? null : map(a.get("host"), p + ".host");
+        if (host != null) {
+            known(host, p + ".host", Set.of("site", "offsite", "securityLevel", "runtimes"));
+            site = host.get("site") == null ? site : name(host.get("site"), p + ".host.site");
+            offsite = bool(host.get("offsite"), p + ".host.offsite", offsite);
+            level = (int) integer(host.get("securityLevel"), p + ".host.securityLevel", 0, 100, (long) level);
+            List<Object> rl = list(host.get("runtimes"), p + ".host.runtimes", true);
+            if (rl != null && host.get("runtimes") != null) {
+                List<String> rs = new ArrayList<>();
+                for (int i = 0; i < rl.size(); i++) {
+                    rs.add(name(rl.get(i), p + ".host.runtimes[" + i + "]"));
+                }
+                runtimes = rs;
+            }
+        }
+        String currency = d.currency();
+        double[] rates = {d.perCpuSecond(), d.perStorageGiBHour(), d.perNetworkGB(), d.perNetworkPacket()};
+        Map<String, Object> cost = a.get("cost") == null ? null : map(a.get("cost"), p + ".cost");
+        if (cost != null) {
+            List<String> fields = List.of("perCpuSecond", "perStorageGiBHour", "perNetworkGB", "perNetworkPacket");
+            Set<String> allowed = new TreeSet<>(fields);
+            allowed.add("currency");
+            known(cost, p + ".cost", allowed);
+            currency = string(cost.get("currency"), p + ".cost.currency", CURRENCY, "an ISO 4217 currency code such as EUR");
+            for (int i = 0; i < fields.size(); i++) {
+                rates[i] = rate(cost.get(fields.get(i)), p + ".cost." + fields.get(i));
+            }
+        }
+        return new ManagerConfig.Snmp(auth, authPassword, priv, privPassword, new ManagerConfig.HostFacts(site, offsite, level,
+                runtimes, currency, rates[0], rates[1], rates[2], rates[3]));
+    }
+
+    /** A cost rate: a number from 0 to 1,000,000 (0 when absent: not charged). */
+    private double rate(Object node, String p) {
+        if (node == null) {
+            return 0;
+        }
+        if (!(node instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() < 0 || n.doubleValue() > 1e6) {
+            error(p, "must be a number from 0 to 1000000, got " + describe(node));
+            return 0;
+        }
+        return n.doubleValue();
     }
 
     private ManagerConfig.Store store(Object node) {

@@ -1,19 +1,460 @@
 package io.federa.manager.poll;
 
 import io.federa.manager.config.ManagerConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.snmp4j.MessageDispatcherImpl;
+import org.snmp4j.PDU;
+import org.snmp4j.ScopedPDU;
+import org.snmp4j.Snmp;
+import org.snmp4j.UserTarget;
+import org.snmp4j.event.ResponseEvent;
+import org.snmp4j.event.ResponseListener;
+import org.snmp4j.mp.CounterSupport;
+import org.snmp4j.mp.MPv3;
+import org.snmp4j.mp.SnmpConstants;
+import org.snmp4j.security.AuthHMAC128SHA224;
+import org.snmp4j.security.AuthHMAC192SHA256;
+import org.snmp4j.security.AuthHMAC256SHA384;
+import org.snmp4j.security.AuthHMAC384SHA512;
+import org.snmp4j.security.PrivAES128;
+import org.snmp4j.security.PrivAES192;
+import org.snmp4j.security.PrivAES256;
+import org.snmp4j.security.SecurityLevel;
+import org.snmp4j.security.SecurityModels;
+import org.snmp4j.security.SecurityProtocols;
+import org.snmp4j.security.USM;
+import org.snmp4j.security.UsmUser;
+import org.snmp4j.smi.Address;
+import org.snmp4j.smi.OID;
+import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.UdpAddress;
+import org.snmp4j.smi.VariableBinding;
+import org.snmp4j.transport.DefaultUdpTransportMapping;
 
-/** Polls agents over SNMPv3 (VM-MIB, and FEDERA-MR-MIB where served). */
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Polls agents over SNMPv3 (authPriv, HMAC-SHA-2 and AES): one GET of the host scalars, then
+ * GETBULK walks of the VM-MIB's vmTable and, where the agent serves FEDERA-MR-MIB, of
+ * federaVmTable — or, where it does not (a third-party host), of vmStorageTable for disk sizes.
+ * {@link SnmpPollParser} turns the answers into an {@link AgentReport}.
+ *
+ * <p>Never blocks: requests go out through SNMP4J's asynchronous send, and every answer is handed
+ * back to the Vert.x context that created the agent's client, where the poll's state lives and
+ * where its future completes (the {@link PollingVerticle} keeps non-thread-safe state in its
+ * completion handlers). One {@link Snmp} engine and one USM serve every agent; each agent's user
+ * is localized to the engine ID discovered for it, so two agents may have a user of the same name
+ * with different passwords.
+ *
+ * <p>Bounded: a deadline for the whole poll (the poll interval), no retry within a poll (the next
+ * poll is the retry), walks that must move forward inside the columns asked for, and at most
+ * {@link #MAX_VARBINDS} objects per poll, so a hostile agent can neither make the manager loop
+ * nor make it allocate without bound.
+ */
 final class SnmpPoller {
+    /** Rows asked for per column in one GETBULK. */
+    static final int MAX_REPETITIONS = 50;
+    /** Objects kept per poll: about 35,000 VMs' worth of the columns read. */
+    static final int MAX_VARBINDS = 500_000;
+
+    private static final OID USM_STATS = new OID("1.3.6.1.6.3.15.1.1");
+    private static final Map<Integer, String> USM_REPORTS = Map.of(
+            1, "usmStatsUnsupportedSecLevels",
+            2, "usmStatsNotInTimeWindows",
+            3, "usmStatsUnknownUserNames",
+            4, "usmStatsUnknownEngineIDs",
+            5, "usmStatsWrongDigests",
+            6, "usmStatsDecryptionErrors");
+
+    private final Vertx vertx;
+    private final long deadlineMillis;
+    private final Snmp snmp;
+    private final MPv3 mpv3;
+    private final USM usm;
+
     SnmpPoller(Vertx vertx, long deadlineMillis) {
+        this.vertx = vertx;
+        this.deadlineMillis = deadlineMillis;
+        // The protocols the configuration offers, and only those: SNMP4J's defaults would also
+        // accept DES, which the project refuses.
+        SecurityProtocols protocols = new SecurityProtocols(SecurityProtocols.SecurityProtocolSet.none);
+        protocols.addAuthenticationProtocol(new AuthHMAC128SHA224());
+        protocols.addAuthenticationProtocol(new AuthHMAC192SHA256());
+        protocols.addAuthenticationProtocol(new AuthHMAC256SHA384());
+        protocols.addAuthenticationProtocol(new AuthHMAC384SHA512());
+        protocols.addPrivacyProtocol(new PrivAES128());
+        protocols.addPrivacyProtocol(new PrivAES192());
+        protocols.addPrivacyProtocol(new PrivAES256());
+        byte[] localEngineId = MPv3.createLocalEngineID();
+        this.usm = new USM(protocols, new OctetString(localEngineId), 0);
+        SecurityModels models = new SecurityModels();
+        models.addSecurityModel(usm);
+        this.mpv3 = new MPv3(localEngineId, null, protocols, models, CounterSupport.getInstance());
+        MessageDispatcherImpl dispatcher = new MessageDispatcherImpl();
+        dispatcher.addMessageProcessingModel(mpv3);
+        try {
+            this.snmp = new Snmp(dispatcher, new DefaultUdpTransportMapping());
+            // Every request carries the engine ID discovered for its agent as context engine ID,
+            // so SNMP4J never has to discover it on its own (that discovery would block).
+            snmp.setContextEngineIdDiscoveryDisabled(true);
+            snmp.listen();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a UDP socket for SNMP: " + e.getMessage(), e);
+        }
     }
 
+    /** A client for one agent; call it on the context that will poll it (PollingVerticle.start). */
     AgentClient client(ManagerConfig.Agent agent) {
-        return () -> Future.failedFuture(new PollFailure("SNMP polling is not available yet"));
+        Link link = new Link(agent, vertx.getOrCreateContext());
+        return link::poll;
     }
 
     Future<Void> close() {
-        return Future.succeededFuture();
+        return vertx.<Void>executeBlocking(() -> {
+            snmp.close();
+            return null;
+        });
+    }
+
+    /** One agent: its address and user, and its engine ID once discovered (touched only on its context). */
+    private final class Link {
+        final ManagerConfig.Agent agent;
+        final Context context;
+        final UdpAddress address;
+        final OctetString user;
+        final UsmUser usmUser;
+        OctetString engineId;
+
+        Link(ManagerConfig.Agent agent, Context context) {
+            this.agent = agent;
+            this.context = context;
+            try {
+                // The configuration holds IP literals only, so this resolves nothing.
+                this.address = new UdpAddress(InetAddress.getByName(agent.address()), agent.port());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            this.user = new OctetString(agent.user());
+            ManagerConfig.Snmp s = agent.snmp();
+            OID auth = switch (s.auth()) {
+                case SHA_224 -> AuthHMAC128SHA224.ID;
+                case SHA_256 -> AuthHMAC192SHA256.ID;
+                case SHA_384 -> AuthHMAC256SHA384.ID;
+                case SHA_512 -> AuthHMAC384SHA512.ID;
+            };
+            OID priv = switch (s.priv()) {
+                case AES_128 -> PrivAES128.ID;
+                case AES_192 -> PrivAES192.ID;
+                case AES_256 -> PrivAES256.ID;
+            };
+            this.usmUser = new UsmUser(user, auth, new OctetString(s.authPassword()), priv, new OctetString(s.privPassword()));
+        }
+
+        Future<AgentReport> poll() {
+            Promise<AgentReport> result = Promise.promise();
+            new Poll(this, result).start();
+            return result.future();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void answered(PDU response) throws BadPayloadException, PollFailure;
+    }
+
+    /** One poll of one agent: a short chain of requests, each sent when the previous one is answered. */
+    private final class Poll {
+        private final Link link;
+        private final Promise<AgentReport> result;
+        private final long deadlineNanos;
+        private final List<VariableBinding> walked = new ArrayList<>();
+        private List<? extends VariableBinding> scalars = List.of();
+        private long timer;
+        private boolean finished;
+        private PDU pending;
+        private ResponseListener pendingListener;
+
+        Poll(Link link, Promise<AgentReport> result) {
+            this.link = link;
+            this.result = result;
+            this.deadlineNanos = System.nanoTime() + deadlineMillis * 1_000_000;
+        }
+
+        void start() {
+            timer = vertx.setTimer(deadlineMillis, id -> fail(timeout()));
+            if (link.engineId == null) {
+                discover();
+            } else {
+                readScalars();
+            }
+        }
+
+        private String timeout() {
+            return "timeout after " + deadlineMillis + " ms";
+        }
+
+        /**
+         * RFC 3414 discovery: an empty, unauthenticated request that the agent answers with a report
+         * carrying its engine ID. The user is then localized to that engine ID.
+         */
+        private void discover() {
+            ScopedPDU pdu = new ScopedPDU();
+            pdu.setType(PDU.GET);
+            UserTarget<UdpAddress> t = new UserTarget<>();
+            t.setAddress(link.address);
+            t.setVersion(SnmpConstants.version3);
+            t.setSecurityLevel(SecurityLevel.NOAUTH_NOPRIV);
+            t.setSecurityName(new OctetString());
+            send(pdu, t, true, response -> {
+                OctetString id = mpv3.getEngineID(link.address);
+                if (id == null || id.length() < 5 || id.length() > 32) {
+                    throw new PollFailure("SNMP: the agent did not tell its engine ID");
+                }
+                usm.addUser(link.usmUser, id);
+                link.engineId = id;
+                readScalars();
+            });
+        }
+
+        private UserTarget<UdpAddress> target() {
+            UserTarget<UdpAddress> t = new UserTarget<>(link.address, link.user, link.engineId.getValue(), SecurityLevel.AUTH_PRIV);
+            t.setVersion(SnmpConstants.version3);
+            return t;
+        }
+
+        private ScopedPDU pdu(int type) {
+            ScopedPDU pdu = new ScopedPDU();
+            pdu.setType(type);
+            pdu.setContextEngineID(link.engineId);
+            return pdu;
+        }
+
+        private void readScalars() {
+            ScopedPDU pdu = pdu(PDU.GET);
+            List<OID> oids = SnmpPollParser.scalarOids();
+            oids.forEach(o -> pdu.add(new VariableBinding(o)));
+            send(pdu, target(), false, response -> {
+                if (response.getErrorStatus() == PDU.noSuchName) {
+                    // An SNMPv1-minded agent: none of them is served, so neither is FEDERA-MR-MIB.
+                    scalars = List.of();
+                } else {
+                    requireNoError(response);
+                    if (response.size() != oids.size()) {
+                        throw new BadPayloadException("the agent answered " + response.size() + " of the " + oids.size()
+                                + " host objects asked for");
+                    }
+                    for (int i = 0; i < oids.size(); i++) {
+                        if (!oids.get(i).equals(response.get(i).getOid())) {
+                            throw new BadPayloadException("the agent answered " + response.get(i).getOid() + " for "
+                                    + oids.get(i));
+                        }
+                    }
+                    scalars = response.getVariableBindings();
+                }
+                boolean federa = SnmpPollParser.servesFederaMib(scalars);
+                walk(SnmpPollParser.VM_COLUMNS, () -> walk(federa ? SnmpPollParser.FEDERA_VM_COLUMNS : SnmpPollParser.STORAGE_COLUMNS,
+                        this::finish));
+            });
+        }
+
+        private void finish() throws BadPayloadException {
+            AgentReport report = SnmpPollParser.parse(scalars, walked, link.agent.name(), link.agent.snmp().host(),
+                    System.currentTimeMillis());
+            if (!finished) {
+                finished = true;
+                vertx.cancelTimer(timer);
+                result.complete(report);
+            }
+        }
+
+        @FunctionalInterface
+        private interface Then {
+            void run() throws BadPayloadException;
+        }
+
+        /** Walks the given columns side by side, GETBULK after GETBULK, each until it leaves its subtree. */
+        private void walk(List<SnmpPollParser.Column> columns, Then then) throws BadPayloadException {
+            OID[] next = new OID[columns.size()];
+            boolean[] done = new boolean[columns.size()];
+            for (int i = 0; i < next.length; i++) {
+                next[i] = columns.get(i).oid();
+            }
+            walkStep(columns, next, done, then);
+        }
+
+        private void walkStep(List<SnmpPollParser.Column> columns, OID[] next, boolean[] done, Then then)
+                throws BadPayloadException {
+            List<Integer> open = new ArrayList<>();
+            for (int i = 0; i < done.length; i++) {
+                if (!done[i]) {
+                    open.add(i);
+                }
+            }
+            if (open.isEmpty()) {
+                then.run();
+                return;
+            }
+            ScopedPDU pdu = pdu(PDU.GETBULK);
+            pdu.setNonRepeaters(0);
+            pdu.setMaxRepetitions(MAX_REPETITIONS);
+            open.forEach(i -> pdu.add(new VariableBinding(next[i])));
+            send(pdu, target(), false, response -> {
+                requireNoError(response);
+                int n = open.size();
+                int size = response.size();
+                if (size == 0) {
+                    throw new BadPayloadException("the agent answered a GETBULK with no objects");
+                }
+                if (size > n * MAX_REPETITIONS) {
+                    throw new BadPayloadException("the agent answered " + size + " objects to a GETBULK of at most "
+                            + n * MAX_REPETITIONS);
+                }
+                // GETBULK answers row after row: object k belongs to the k-th column asked for, modulo n.
+                for (int k = 0; k < size; k++) {
+                    int c = open.get(k % n);
+                    if (done[c]) {
+                        continue;
+                    }
+                    VariableBinding vb = response.get(k);
+                    OID col = columns.get(c).oid();
+                    OID oid = vb.getOid();
+                    if (oid == null || vb.getVariable() == null || vb.getVariable().isException() || oid.size() <= col.size()
+                            || !oid.startsWith(col)) {
+                        done[c] = true;
+                        continue;
+                    }
+                    if (oid.compareTo(next[c]) <= 0) {
+                        throw new BadPayloadException(columns.get(c).name() + ": the agent went back from "
+                                + next[c] + " to " + oid);
+                    }
+                    if (walked.size() >= MAX_VARBINDS) {
+                        throw new BadPayloadException("the agent answered more than " + MAX_VARBINDS + " objects");
+                    }
+                    next[c] = oid;
+                    walked.add(vb);
+                }
+                walkStep(columns, next, done, then);
+            });
+        }
+
+        private void requireNoError(PDU response) throws PollFailure {
+            if (response.getErrorStatus() != PDU.noError) {
+                throw new PollFailure("SNMP: the agent answered " + response.getErrorStatusText() + " (error-index "
+                        + response.getErrorIndex() + ")");
+            }
+        }
+
+        /** Sends one request; {@code step} runs on the agent's context with the answer. */
+        private void send(PDU pdu, UserTarget<UdpAddress> target, boolean reportAnswers, Step step) {
+            if (finished) {
+                return;
+            }
+            long remaining = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (remaining <= 0) {
+                fail(timeout());
+                return;
+            }
+            target.setTimeout(remaining);
+            target.setRetries(0);
+            ResponseListener listener = new ResponseListener() {
+                @Override
+                public <A extends Address> void onResponse(ResponseEvent<A> event) {
+                    // On SNMP4J's transport or timer thread: release the request, then go back to the context.
+                    snmp.cancel(event.getRequest(), this);
+                    link.context.runOnContext(v -> answered(event, reportAnswers, step));
+                }
+            };
+            pending = pdu;
+            pendingListener = listener;
+            try {
+                snmp.send(pdu, target, null, listener);
+            } catch (IOException | RuntimeException e) {
+                fail("SNMP: cannot send: " + e.getMessage());
+            }
+        }
+
+        private void answered(ResponseEvent<?> event, boolean reportAnswers, Step step) {
+            if (finished) {
+                return;
+            }
+            pending = null;
+            pendingListener = null;
+            PDU response = event.getResponse();
+            if (event.getError() != null) {
+                fail("SNMP: " + clip(String.valueOf(event.getError().getMessage())));
+                return;
+            }
+            if (response == null) {
+                fail(timeout());
+                return;
+            }
+            if (response.getType() == PDU.REPORT && !reportAnswers) {
+                fail(report(response));
+                return;
+            }
+            if (response.getType() != PDU.RESPONSE && response.getType() != PDU.REPORT) {
+                fail("bad payload: the agent answered a " + PDU.getTypeString(response.getType()) + " PDU");
+                return;
+            }
+            try {
+                step.answered(response);
+            } catch (BadPayloadException e) {
+                fail("bad payload: " + e.getMessage());
+            } catch (PollFailure e) {
+                fail(e.getMessage());
+            } catch (RuntimeException e) {
+                // A bug or a surprise of SNMP4J's: the poll fails with it, the poller goes on.
+                fail("poll failed: " + e);
+            }
+        }
+
+        /** What a report PDU says (RFC 3414 3.2), in words an operator can act on. */
+        private String report(PDU response) {
+            OID oid = response.size() == 0 ? null : response.get(0).getOid();
+            if (oid != null && oid.size() == USM_STATS.size() + 2 && oid.startsWith(USM_STATS)) {
+                int which = oid.get(USM_STATS.size());
+                String counter = USM_REPORTS.get(which);
+                if (counter != null) {
+                    return switch (which) {
+                        case 1 -> "SNMP: security level authPriv not accepted for user " + link.agent.user() + " (" + counter + ")";
+                        case 2 -> "SNMP: not in the agent's time window (" + counter + ")";
+                        case 3 -> "SNMP: unknown user " + link.agent.user() + " (" + counter + ")";
+                        case 4 -> {
+                            // The agent's engine changed (its boot file was reset): discover it again next time.
+                            link.engineId = null;
+                            yield "SNMP: unknown engine ID, the agent's engine changed (" + counter + ")";
+                        }
+                        case 5 -> "SNMP: wrong authentication (" + counter + ")";
+                        default -> "SNMP: decryption error, check priv and privPassword (" + counter + ")";
+                    };
+                }
+            }
+            return "SNMP: the agent reported " + (oid == null ? "nothing" : oid.toDottedString());
+        }
+
+        private void fail(String reason) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            vertx.cancelTimer(timer);
+            if (pending != null) {
+                snmp.cancel(pending, pendingListener);
+                pending = null;
+            }
+            result.fail(new PollFailure(reason));
+        }
+    }
+
+    private static String clip(String s) {
+        return s.length() > 120 ? s.substring(0, 120) + "…" : s;
     }
 }
