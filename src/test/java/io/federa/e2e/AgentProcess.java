@@ -17,10 +17,12 @@ import java.util.regex.Pattern;
 /** A packaged MR agent run as its own process, as an operator runs it. */
 final class AgentProcess implements AutoCloseable {
     private static final Pattern READY = Pattern.compile("jolokia (\\S+) .*\\| metrics (\\S+) ");
+    private static final Pattern SNMP = Pattern.compile("\\| snmp udp:[0-9.]+/(\\d+) ");
 
     final Process process;
     final List<String> output = new ArrayList<>();
     private final CompletableFuture<Matcher> ready = new CompletableFuture<>();
+    private final CompletableFuture<String> readyLine = new CompletableFuture<>();
 
     private AgentProcess(Process process) {
         this.process = process;
@@ -32,6 +34,7 @@ final class AgentProcess implements AutoCloseable {
                     }
                     Matcher m = READY.matcher(line);
                     if (line.contains(" ready ") && m.find()) {
+                        readyLine.complete(line);
                         ready.complete(m);
                     }
                 }
@@ -39,6 +42,7 @@ final class AgentProcess implements AutoCloseable {
                 ready.completeExceptionally(e);
             }
             ready.completeExceptionally(new IllegalStateException("the agent ended before it was ready: " + output()));
+            readyLine.completeExceptionally(new IllegalStateException("the agent ended before it was ready: " + output()));
         }, "agent-output");
         reader.setDaemon(true);
         reader.start();
@@ -87,6 +91,16 @@ final class AgentProcess implements AutoCloseable {
 
     String awaitMetricsUrl(Duration timeout) throws Exception {
         return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS).group(2);
+    }
+
+    /** Waits for the "ready" line; returns the UDP port of the agent's SNMP endpoint (its config must enable SNMP). */
+    int awaitSnmpPort(Duration timeout) throws Exception {
+        String line = readyLine.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Matcher m = SNMP.matcher(line);
+        if (!m.find()) {
+            throw new IllegalStateException("the agent serves no SNMP: " + line);
+        }
+        return Integer.parseInt(m.group(1));
     }
 
     String output() {

@@ -10,6 +10,10 @@ import org.snmp4j.PDU;
 import org.snmp4j.ScopedPDU;
 import org.snmp4j.Snmp;
 import org.snmp4j.UserTarget;
+import org.snmp4j.asn1.BER;
+import org.snmp4j.asn1.BERInputStream;
+import org.snmp4j.event.AuthenticationFailureEvent;
+import org.snmp4j.event.AuthenticationFailureListener;
 import org.snmp4j.event.ResponseEvent;
 import org.snmp4j.event.ResponseListener;
 import org.snmp4j.mp.CounterSupport;
@@ -37,9 +41,13 @@ import org.snmp4j.transport.DefaultUdpTransportMapping;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Polls agents over SNMPv3 (authPriv, HMAC-SHA-2 and AES): one GET of the host scalars, then
@@ -53,6 +61,11 @@ import java.util.Map;
  * completion handlers). One {@link Snmp} engine and one USM serve every agent; each agent's user
  * is localized to the engine ID discovered for it, so two agents may have a user of the same name
  * with different passwords.
+ *
+ * <p>An answer that fails the manager's own security checks (an agent that answers a wrong
+ * authentication password with an authenticated report, as SNMP4J-based agents do) never reaches
+ * a response listener: SNMP4J drops it and tells an {@link AuthenticationFailureListener}, which
+ * fails the poll of that address and user at once with the reason.
  *
  * <p>Bounded: a deadline for the whole poll (the poll interval), no retry within a poll (the next
  * poll is the retry), walks that must move forward inside the columns asked for, and at most
@@ -79,6 +92,8 @@ final class SnmpPoller {
     private final Snmp snmp;
     private final MPv3 mpv3;
     private final USM usm;
+    private final Map<Address, List<Link>> byAddress = new ConcurrentHashMap<>();
+    private final List<DefaultUdpTransportMapping> ports = new ArrayList<>();
 
     SnmpPoller(Vertx vertx, long deadlineMillis) {
         this.vertx = vertx;
@@ -100,8 +115,25 @@ final class SnmpPoller {
         this.mpv3 = new MPv3(localEngineId, null, protocols, models, CounterSupport.getInstance());
         MessageDispatcherImpl dispatcher = new MessageDispatcherImpl();
         dispatcher.addMessageProcessingModel(mpv3);
+        dispatcher.addAuthenticationFailureListener(new AuthenticationFailureListener() {
+            @Override
+            public <A extends Address> void authenticationFailure(AuthenticationFailureEvent<A> event) {
+                securityFailure(event);
+            }
+        });
         try {
-            this.snmp = new Snmp(dispatcher, new DefaultUdpTransportMapping());
+            this.snmp = new Snmp(dispatcher);
+            // A Federa agent serves a station one snapshot for as long as the station keeps asking
+            // from the same UDP port, until it has been quiet for a second (docs/snmp.md, "one
+            // walk, one snapshot"). Polls a second or less apart from one port would look like one
+            // endless walk and see a snapshot up to 15 s old; so each poll of an agent leaves from
+            // the next of a few ports, and a port is quiet for more than a second between polls.
+            int count = (int) (1000 / Math.max(1, deadlineMillis)) + 2;
+            for (int i = 0; i < count; i++) {
+                DefaultUdpTransportMapping port = new DefaultUdpTransportMapping();
+                ports.add(port);
+                snmp.addTransportMapping(port);
+            }
             // Every request carries the engine ID discovered for its agent as context engine ID,
             // so SNMP4J never has to discover it on its own (that discovery would block).
             snmp.setContextEngineIdDiscoveryDisabled(true);
@@ -114,7 +146,60 @@ final class SnmpPoller {
     /** A client for one agent; call it on the context that will poll it (PollingVerticle.start). */
     AgentClient client(ManagerConfig.Agent agent) {
         Link link = new Link(agent, vertx.getOrCreateContext());
+        byAddress.computeIfAbsent(link.address, a -> new CopyOnWriteArrayList<>()).add(link);
         return link::poll;
+    }
+
+    /** On SNMP4J's transport thread: an answer from this address failed the USM checks. */
+    private void securityFailure(AuthenticationFailureEvent<?> event) {
+        List<Link> links = byAddress.get(event.getAddress());
+        if (links == null) {
+            return;
+        }
+        String user = userName(event.getMessage());
+        String reason = switch (event.getError()) {
+            case SnmpConstants.SNMPv3_USM_AUTHENTICATION_FAILURE -> "SNMP: wrong authentication (usmStatsWrongDigests)";
+            case SnmpConstants.SNMPv3_USM_DECRYPTION_ERROR ->
+                    "SNMP: decryption error, check priv and privPassword (usmStatsDecryptionErrors)";
+            case SnmpConstants.SNMPv3_USM_NOT_IN_TIME_WINDOW -> "SNMP: not in the agent's time window (usmStatsNotInTimeWindows)";
+            case SnmpConstants.SNMPv3_USM_UNSUPPORTED_SECURITY_LEVEL ->
+                    "SNMP: the agent's answer is not authPriv (usmStatsUnsupportedSecLevels)";
+            default -> "SNMP: the agent's answer failed the USM checks (SNMP4J status " + event.getError() + ")";
+        };
+        for (Link link : links) {
+            // Several agents may share an address (a test, a proxy): the user in the answer says whose it is.
+            if (user == null ? links.size() == 1 : user.equals(link.agent.user())) {
+                link.context.runOnContext(v -> link.securityFailure(reason));
+            }
+        }
+    }
+
+    /**
+     * The msgUserName of an SNMPv3 message (RFC 3412 6, RFC 3414 2.4), or null when the message
+     * cannot be read that far.
+     */
+    static String userName(BERInputStream message) {
+        try {
+            ByteBuffer all = message.getBuffer().duplicate();
+            all.rewind();
+            BERInputStream in = new BERInputStream(all);
+            BER.MutableByte type = new BER.MutableByte();
+            BER.decodeHeader(in, type);          // SNMPv3Message
+            BER.decodeInteger(in, type);         // msgVersion
+            BER.decodeHeader(in, type);          // msgGlobalData
+            BER.decodeInteger(in, type);         // msgID
+            BER.decodeInteger(in, type);         // msgMaxSize
+            BER.decodeString(in, type);          // msgFlags
+            BER.decodeInteger(in, type);         // msgSecurityModel
+            BERInputStream usm = new BERInputStream(ByteBuffer.wrap(BER.decodeString(in, type)));
+            BER.decodeHeader(usm, type);         // UsmSecurityParameters
+            BER.decodeString(usm, type);         // msgAuthoritativeEngineID
+            BER.decodeInteger(usm, type);        // msgAuthoritativeEngineBoots
+            BER.decodeInteger(usm, type);        // msgAuthoritativeEngineTime
+            return new String(BER.decodeString(usm, type), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     Future<Void> close() {
@@ -131,7 +216,13 @@ final class SnmpPoller {
         final UdpAddress address;
         final OctetString user;
         final UsmUser usmUser;
+        /** The agent's engine ID, once discovered; null again when the agent's engine changes. */
         OctetString engineId;
+        /** Whether the agent has answered a request of this user since its engine ID was discovered. */
+        boolean answeredUser;
+        Poll current;
+        /** The port the last poll left from. */
+        int port;
 
         Link(ManagerConfig.Agent agent, Context context) {
             this.agent = agent;
@@ -160,8 +251,16 @@ final class SnmpPoller {
 
         Future<AgentReport> poll() {
             Promise<AgentReport> result = Promise.promise();
-            new Poll(this, result).start();
+            port = (port + 1) % ports.size();
+            current = new Poll(this, result, ports.get(port));
+            current.start();
             return result.future();
+        }
+
+        void securityFailure(String reason) {
+            if (current != null) {
+                current.fail(reason);
+            }
         }
     }
 
@@ -174,6 +273,7 @@ final class SnmpPoller {
     private final class Poll {
         private final Link link;
         private final Promise<AgentReport> result;
+        private final DefaultUdpTransportMapping port;
         private final long deadlineNanos;
         private final List<VariableBinding> walked = new ArrayList<>();
         private List<? extends VariableBinding> scalars = List.of();
@@ -182,9 +282,10 @@ final class SnmpPoller {
         private PDU pending;
         private ResponseListener pendingListener;
 
-        Poll(Link link, Promise<AgentReport> result) {
+        Poll(Link link, Promise<AgentReport> result, DefaultUdpTransportMapping port) {
             this.link = link;
             this.result = result;
+            this.port = port;
             this.deadlineNanos = System.nanoTime() + deadlineMillis * 1_000_000;
         }
 
@@ -198,6 +299,13 @@ final class SnmpPoller {
         }
 
         private String timeout() {
+            if (link.engineId != null && !link.answeredUser) {
+                // The agent answered discovery, unauthenticated, but not one request of this user.
+                // Most agents say nothing to a user they do not know or a request they cannot
+                // decrypt (a wrong privPassword gives garbage, not an error), so help the operator.
+                return "timeout after " + deadlineMillis + " ms (the agent answered engine discovery but no request of user "
+                        + link.agent.user() + ": check user, priv and privPassword)";
+            }
             return "timeout after " + deadlineMillis + " ms";
         }
 
@@ -220,6 +328,7 @@ final class SnmpPoller {
                 }
                 usm.addUser(link.usmUser, id);
                 link.engineId = id;
+                link.answeredUser = false;
                 readScalars();
             });
         }
@@ -271,6 +380,9 @@ final class SnmpPoller {
             if (!finished) {
                 finished = true;
                 vertx.cancelTimer(timer);
+                if (link.current == this) {
+                    link.current = null;
+                }
                 result.complete(report);
             }
         }
@@ -375,7 +487,7 @@ final class SnmpPoller {
             pending = pdu;
             pendingListener = listener;
             try {
-                snmp.send(pdu, target, null, listener);
+                snmp.send(pdu, target, port, null, listener);
             } catch (IOException | RuntimeException e) {
                 fail("SNMP: cannot send: " + e.getMessage());
             }
@@ -395,6 +507,9 @@ final class SnmpPoller {
             if (response == null) {
                 fail(timeout());
                 return;
+            }
+            if (response.getType() == PDU.RESPONSE && !reportAnswers) {
+                link.answeredUser = true;
             }
             if (response.getType() == PDU.REPORT && !reportAnswers) {
                 fail(report(response));
@@ -446,6 +561,9 @@ final class SnmpPoller {
             }
             finished = true;
             vertx.cancelTimer(timer);
+            if (link.current == this) {
+                link.current = null;
+            }
             if (pending != null) {
                 snmp.cancel(pending, pendingListener);
                 pending = null;
