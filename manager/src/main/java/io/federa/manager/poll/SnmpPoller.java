@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.snmp4j.CommandResponderEvent;
 import org.snmp4j.MessageDispatcherImpl;
 import org.snmp4j.PDU;
 import org.snmp4j.ScopedPDU;
@@ -18,6 +19,7 @@ import org.snmp4j.event.ResponseEvent;
 import org.snmp4j.event.ResponseListener;
 import org.snmp4j.mp.CounterSupport;
 import org.snmp4j.mp.MPv3;
+import org.snmp4j.mp.PduHandle;
 import org.snmp4j.mp.SnmpConstants;
 import org.snmp4j.security.AuthHMAC128SHA224;
 import org.snmp4j.security.AuthHMAC192SHA256;
@@ -65,7 +67,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>An answer that fails the manager's own security checks (an agent that answers a wrong
  * authentication password with an authenticated report, as SNMP4J-based agents do) never reaches
  * a response listener: SNMP4J drops it and tells an {@link AuthenticationFailureListener}, which
- * fails the poll of that address and user at once with the reason.
+ * fails the poll of that address and user at once with the reason. A report the agent sends
+ * unauthenticated in answer to an authenticated request (net-snmp's snmpd does so for a wrong
+ * authentication password) is dropped by SNMP4J as RFC 3412 7.2.11 asks, since anyone could forge
+ * it; the poller notes what it said and gives it as the reason if the poll then times out.
  *
  * <p>Bounded: a deadline for the whole poll (the poll interval), no retry within a poll (the next
  * poll is the retry), walks that must move forward inside the columns asked for, and at most
@@ -137,6 +142,14 @@ final class SnmpPoller {
             // Every request carries the engine ID discovered for its agent as context engine ID,
             // so SNMP4J never has to discover it on its own (that discovery would block).
             snmp.setContextEngineIdDiscoveryDisabled(true);
+            Snmp.ReportHandler standard = snmp.getReportHandler();
+            snmp.setReportHandler(new Snmp.ReportHandler() {
+                @Override
+                public <A extends Address> void processReport(PduHandle handle, CommandResponderEvent<A> event) {
+                    heardReport(event);
+                    standard.processReport(handle, event);
+                }
+            });
             snmp.listen();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a UDP socket for SNMP: " + e.getMessage(), e);
@@ -172,6 +185,53 @@ final class SnmpPoller {
                 link.context.runOnContext(v -> link.securityFailure(reason));
             }
         }
+    }
+
+    /** On SNMP4J's transport thread: a report, which SNMP4J may drop if it is unauthenticated. */
+    private void heardReport(CommandResponderEvent<?> event) {
+        List<Link> links = byAddress.get(event.getPeerAddress());
+        PDU pdu = event.getPDU();
+        if (links == null || pdu == null || pdu.size() == 0 || event.getSecurityLevel() != SecurityLevel.NOAUTH_NOPRIV) {
+            return;
+        }
+        String reason = usmReport(pdu.get(0).getOid(), null);
+        String user = event.getSecurityName() == null ? "" : new String(event.getSecurityName(), StandardCharsets.UTF_8);
+        if (reason == null) {
+            return;
+        }
+        for (Link link : links) {
+            if (user.equals(link.agent.user())) {
+                link.context.runOnContext(v -> {
+                    if (link.current != null) {
+                        link.current.heard = reason.replace("{user}", link.agent.user());
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * The reason a USM report gives (RFC 3414 3.2), or null if it is not one; {user} stands for the
+     * user's name.
+     */
+    static String usmReport(OID oid, String user) {
+        if (oid == null || oid.size() != USM_STATS.size() + 2 || !oid.startsWith(USM_STATS)) {
+            return null;
+        }
+        int which = oid.get(USM_STATS.size());
+        String counter = USM_REPORTS.get(which);
+        if (counter == null) {
+            return null;
+        }
+        String u = user == null ? "{user}" : user;
+        return switch (which) {
+            case 1 -> "SNMP: security level authPriv not accepted for user " + u + " (" + counter + ")";
+            case 2 -> "SNMP: not in the agent's time window (" + counter + ")";
+            case 3 -> "SNMP: unknown user " + u + " (" + counter + ")";
+            case 4 -> "SNMP: unknown engine ID, the agent's engine changed (" + counter + ")";
+            case 5 -> "SNMP: wrong authentication (" + counter + ")";
+            default -> "SNMP: decryption error, check priv and privPassword (" + counter + ")";
+        };
     }
 
     /**
@@ -279,6 +339,8 @@ final class SnmpPoller {
         private List<? extends VariableBinding> scalars = List.of();
         private long timer;
         private boolean finished;
+        /** What an unauthenticated report said during this poll, if one came. */
+        String heard;
         private PDU pending;
         private ResponseListener pendingListener;
 
@@ -299,6 +361,9 @@ final class SnmpPoller {
         }
 
         private String timeout() {
+            if (heard != null) {
+                return heard;
+            }
             if (link.engineId != null && !link.answeredUser) {
                 // The agent answered discovery, unauthenticated, but not one request of this user.
                 // Most agents say nothing to a user they do not know or a request they cannot
@@ -531,28 +596,15 @@ final class SnmpPoller {
             }
         }
 
-        /** What a report PDU says (RFC 3414 3.2), in words an operator can act on. */
+        /** What a report PDU says, in words an operator can act on. */
         private String report(PDU response) {
             OID oid = response.size() == 0 ? null : response.get(0).getOid();
-            if (oid != null && oid.size() == USM_STATS.size() + 2 && oid.startsWith(USM_STATS)) {
-                int which = oid.get(USM_STATS.size());
-                String counter = USM_REPORTS.get(which);
-                if (counter != null) {
-                    return switch (which) {
-                        case 1 -> "SNMP: security level authPriv not accepted for user " + link.agent.user() + " (" + counter + ")";
-                        case 2 -> "SNMP: not in the agent's time window (" + counter + ")";
-                        case 3 -> "SNMP: unknown user " + link.agent.user() + " (" + counter + ")";
-                        case 4 -> {
-                            // The agent's engine changed (its boot file was reset): discover it again next time.
-                            link.engineId = null;
-                            yield "SNMP: unknown engine ID, the agent's engine changed (" + counter + ")";
-                        }
-                        case 5 -> "SNMP: wrong authentication (" + counter + ")";
-                        default -> "SNMP: decryption error, check priv and privPassword (" + counter + ")";
-                    };
-                }
+            String reason = usmReport(oid, link.agent.user());
+            if (oid != null && oid.equals(new OID(USM_STATS).append("4.0"))) {
+                // The agent's engine changed (its boot file was reset): discover it again next time.
+                link.engineId = null;
             }
-            return "SNMP: the agent reported " + (oid == null ? "nothing" : oid.toDottedString());
+            return reason != null ? reason : "SNMP: the agent reported " + (oid == null ? "nothing" : oid.toDottedString());
         }
 
         private void fail(String reason) {
