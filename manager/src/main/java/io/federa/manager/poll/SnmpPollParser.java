@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  * agent also serves FEDERA-MR-MIB: the host's identity, capacity and cost, and each VM's
  * application, service, load, disk and network rates. A host that serves only the VM-MIB (a
  * third-party host) gets its facts from the manager's configuration, no capacity (0), its disks
- * from vmStorageTable where it serves it, and no application, service, load or rates.
+ * from vmStorageTable where it serves it (-1 for a VM with a disk of unknown size or none
+ * listed), and no application, service, load (0) or network rates (-1).
  *
  * <p>Trusts nothing: every value's type and range is checked, and any surprise is a
  * {@link BadPayloadException} naming the object and row, so a broken or hostile agent marks
@@ -162,7 +163,6 @@ public final class SnmpPollParser {
         int vcpusActive = 0;
         long memoryActive = 0;
         long storage = 0;
-        boolean storageKnown = true;
         for (OID index : names.keySet()) {
             int row = rowIndex(VM_NAME, index);
             String name = text(VM_NAME, row, cell(columns, VM_NAME, index));
@@ -212,9 +212,7 @@ public final class SnmpPollParser {
                 vcpusActive += vcpus;
                 memoryActive += memoryBytes;
             }
-            if (disk < 0) {
-                storageKnown = false;
-            } else {
+            if (disk > 0) {
                 storage += disk;
             }
             try {
@@ -233,7 +231,7 @@ public final class SnmpPollParser {
         }
         vms.sort(Comparator.comparing(VmStatus::name));
         HostStatus host = federa ? federaHost : thirdPartyHost(agentName, facts, s, vcpusActive, memoryActive,
-                storageKnown ? storage : 0, nowMillis);
+                storage, nowMillis);
         return new AgentReport(host, vms);
     }
 
@@ -329,13 +327,13 @@ public final class SnmpPollParser {
             }
             String row = index.toDottedString();
             if (!(e.getValue() instanceof Integer32 u) || u.getValue() <= 0) {
-                throw new BadPayloadException("vmStorageSizeUnit of row " + row + " is " + describe(e.getValue())
-                        + ", not a positive integer");
+                throw new BadPayloadException("vmStorageSizeUnit of row " + row + " is "
+                        + (e.getValue() instanceof Integer32 i ? i.getValue() : describe(e.getValue())) + ", not a positive integer");
             }
             Variable sv = sizes.get(index);
             if (!(sv instanceof Integer32 size) || size.getValue() < -1) {
-                throw new BadPayloadException("vmStorageDefinedSize of row " + row + " is " + describe(sv)
-                        + ", not an integer of at least -1");
+                throw new BadPayloadException("vmStorageDefinedSize of row " + row + " is "
+                        + (sv instanceof Integer32 i ? i.getValue() : describe(sv)) + ", not an integer of at least -1");
             }
             int vm = index.get(0);
             if (vm == 0) {

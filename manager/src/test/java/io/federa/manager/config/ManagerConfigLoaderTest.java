@@ -74,6 +74,103 @@ class ManagerConfigLoaderTest {
                         .anySatisfy(m -> assertThat(m).contains(message)));
     }
 
+    static final String SNMP = """
+            agents:
+              - name: host-1
+                address: 127.0.0.1
+                port: 16161
+                transport: snmp
+                user: noc
+                authPassword: demo-auth-pass
+                privPassword: demo-priv-pass
+              - name: legacy-1
+                address: 10.0.0.9
+                port: 161
+                transport: snmp
+                user: noc
+                auth: SHA-512
+                authPassword: legacy-auth-pass
+                priv: AES-256
+                privPassword: legacy-priv-pass
+                host: { site: lyon, offsite: true, securityLevel: 2, runtimes: [kvm, jvm] }
+                cost: { currency: CHF, perCpuSecond: 0.00002, perStorageGiBHour: 0.0001, perNetworkGB: 0.01 }
+            api: { address: 127.0.0.1, port: 8080 }
+            tokens:
+              - { name: noc, token: viewer-token-0123456789, role: viewer }
+            """;
+
+    @Test
+    void an_snmp_agent_takes_usm_credentials_and_the_facts_a_vm_mib_host_cannot_tell() throws Exception {
+        ManagerConfig c = ManagerConfigLoader.parse(SNMP, BASE);
+        ManagerConfig.Agent federa = c.agents().get(0);
+        assertThat(federa.transport()).isEqualTo(ManagerConfig.Transport.SNMP);
+        assertThat(federa.user()).isEqualTo("noc");
+        assertThat(federa.password()).isEmpty();
+        assertThat(federa.snmp().auth()).isEqualTo(ManagerConfig.AuthProtocol.SHA_256);
+        assertThat(federa.snmp().priv()).isEqualTo(ManagerConfig.PrivProtocol.AES_128);
+        assertThat(federa.snmp().authPassword()).isEqualTo("demo-auth-pass");
+        assertThat(federa.snmp().privPassword()).isEqualTo("demo-priv-pass");
+        assertThat(federa.snmp().host()).isEqualTo(ManagerConfig.HostFacts.UNDECLARED);
+
+        ManagerConfig.Agent legacy = c.agents().get(1);
+        assertThat(legacy.snmp().auth()).isEqualTo(ManagerConfig.AuthProtocol.SHA_512);
+        assertThat(legacy.snmp().priv()).isEqualTo(ManagerConfig.PrivProtocol.AES_256);
+        assertThat(legacy.snmp().host()).isEqualTo(new ManagerConfig.HostFacts("lyon", true, 2, java.util.List.of("kvm", "jvm"), "CHF",
+                0.00002, 0.0001, 0.01, 0));
+        assertThat(c.agents().toString()).doesNotContain("demo-auth-pass", "demo-priv-pass", "legacy-auth-pass", "legacy-priv-pass")
+                .contains("SHA-512/AES-256");
+        assertThat(c.agents().get(0).snmp().toString()).doesNotContain("demo-auth-pass", "demo-priv-pass");
+    }
+
+    @Test
+    void undeclared_host_facts_are_documented_defaults() {
+        ManagerConfig.HostFacts d = ManagerConfig.HostFacts.UNDECLARED;
+        assertThat(d.site()).isEmpty();
+        assertThat(d.offsite()).isFalse();
+        assertThat(d.securityLevel()).isZero();
+        assertThat(d.runtimes()).isEmpty();
+        assertThat(d.currency()).isEqualTo("XXX");
+        assertThat(new double[]{d.perCpuSecond(), d.perStorageGiBHour(), d.perNetworkGB(), d.perNetworkPacket()}).containsOnly(0);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
+            "SHA-1 refused          | '@auth: SHA-512@auth: SHA'                          | agents[1].auth                 | one of SHA-224, SHA-256, SHA-384, SHA-512",
+            "MD5 refused            | '@auth: SHA-512@auth: MD5'                          | agents[1].auth                 | got \"MD5\"",
+            "DES refused            | '@priv: AES-256@priv: DES'                          | agents[1].priv                 | one of AES-128, AES-192, AES-256",
+            "short auth password    | '@legacy-auth-pass@short'                           | agents[1].authPassword         | at least 8",
+            "no priv password       | '@    privPassword: demo-priv-pass\n@'              | agents[0].privPassword         | is required",
+            "jolokia password       | '@    user: noc\n    authPassword: demo@    user: noc\n    password: x\n    authPassword: demo' | agents[0].password | authPassword and privPassword",
+            "site not a name        | '@site: lyon@site: Lyon Sud'                        | agents[1].host.site            | lower-case letters",
+            "offsite not a boolean  | '@offsite: true@offsite: maybe'                     | agents[1].host.offsite         | true or false",
+            "security level 101     | '@securityLevel: 2@securityLevel: 101'              | agents[1].host.securityLevel   | between 0 and 100",
+            "runtime not a name     | '@runtimes: [kvm, jvm]@runtimes: [kvm, J V M]'      | agents[1].host.runtimes[1]     | lower-case letters",
+            "runtimes not a list    | '@runtimes: [kvm, jvm]@runtimes: kvm'               | agents[1].host.runtimes        | must be a list",
+            "unknown host fact      | '@securityLevel: 2@securityLevel: 2, rack: r1'      | agents[1].host.rack            | unknown field",
+            "currency not ISO       | '@currency: CHF@currency: francs'                   | agents[1].cost.currency        | ISO 4217",
+            "negative rate          | '@perNetworkGB: 0.01@perNetworkGB: -0.01'           | agents[1].cost.perNetworkGB    | from 0 to 1000000",
+            "rate as text           | '@perCpuSecond: 0.00002@perCpuSecond: cheap'        | agents[1].cost.perCpuSecond    | from 0 to 1000000",
+            "cost without currency  | '@currency: CHF, @'                                 | agents[1].cost.currency        | is required",
+    })
+    void a_bad_snmp_agent_names_the_field(String why, String change, String field, String message) {
+        String[] parts = change.split("@", -1);
+        String yaml = SNMP.replace(parts[1].replace("\\n", "\n"), parts[2].replace("\\n", "\n"));
+        assertThat(yaml).as("the change applies").isNotEqualTo(SNMP);
+        assertThatThrownBy(() -> ManagerConfigLoader.parse(yaml, BASE))
+                .isInstanceOf(ManagerConfigLoader.InvalidConfigException.class)
+                .satisfies(e -> assertThat(((ManagerConfigLoader.InvalidConfigException) e).errors())
+                        .filteredOn(err -> err.field().equals(field))
+                        .extracting(SpecError::message)
+                        .anySatisfy(m -> assertThat(m).contains(message)));
+    }
+
+    @Test
+    void snmp_settings_on_a_jolokia_agent_are_refused() {
+        String yaml = GOOD.replace("password: demo-password-2 }", "password: demo-password-2, authPassword: demo-auth-pass }");
+        assertThatThrownBy(() -> ManagerConfigLoader.parse(yaml, BASE))
+                .hasMessageContaining("agents[1].authPassword: is for transport snmp only");
+    }
+
     @Test
     void missing_sections_are_named() {
         assertThatThrownBy(() -> ManagerConfigLoader.parse("poll: { interval: 1s }\n", BASE))
