@@ -94,6 +94,7 @@ final class SnmpPoller {
 
     private final Vertx vertx;
     private final long deadlineMillis;
+    private final int maxVarbinds;
     private final Snmp snmp;
     private final MPv3 mpv3;
     private final USM usm;
@@ -101,8 +102,14 @@ final class SnmpPoller {
     private final List<DefaultUdpTransportMapping> ports = new ArrayList<>();
 
     SnmpPoller(Vertx vertx, long deadlineMillis) {
+        this(vertx, deadlineMillis, MAX_VARBINDS);
+    }
+
+    /** @param maxVarbinds objects kept per poll before the agent is called hostile */
+    SnmpPoller(Vertx vertx, long deadlineMillis, int maxVarbinds) {
         this.vertx = vertx;
         this.deadlineMillis = deadlineMillis;
+        this.maxVarbinds = maxVarbinds;
         // The protocols the configuration offers, and only those: SNMP4J's defaults would also
         // accept DES, which the project refuses.
         SecurityProtocols protocols = new SecurityProtocols(SecurityProtocols.SecurityProtocolSet.none);
@@ -512,8 +519,8 @@ final class SnmpPoller {
                         throw new BadPayloadException(columns.get(c).name() + ": the agent went back from "
                                 + next[c] + " to " + oid);
                     }
-                    if (walked.size() >= MAX_VARBINDS) {
-                        throw new BadPayloadException("the agent answered more than " + MAX_VARBINDS + " objects");
+                    if (walked.size() >= maxVarbinds) {
+                        throw new BadPayloadException("the agent answered more than " + maxVarbinds + " objects");
                     }
                     next[c] = oid;
                     walked.add(vb);
