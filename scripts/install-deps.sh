@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Federa needs to build, run and test on a Debian machine: a JDK 17, Maven,
 # libvirt's client library (its test driver runs in-process, no daemon), and the tools the tests
-# use as real peers: net-snmp's station tools and snmptrapd, smilint (smitools) and npm (which
-# fetches the SMIv2 base modules for smilint). Installs only what is missing; uses sudo when not root.
+# use as real peers: net-snmp's station tools, snmptrapd, snmpd (which plays a third-party host
+# serving only the VM-MIB), smilint (smitools) and npm (which fetches the SMIv2 base modules for
+# smilint). Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,7 @@ ldconfig -p 2>/dev/null | grep -q 'libvirt\.so\.0' || need+=(libvirt0)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
 [ -x /usr/sbin/snmptrapd ] || need+=(snmptrapd)
+[ -x /usr/sbin/snmpd ] || need+=(snmpd)
 command -v smilint >/dev/null 2>&1 || need+=(smitools)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 
