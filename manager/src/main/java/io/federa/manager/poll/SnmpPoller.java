@@ -201,26 +201,21 @@ final class SnmpPoller {
         if (links == null || pdu == null || pdu.size() == 0 || event.getSecurityLevel() != SecurityLevel.NOAUTH_NOPRIV) {
             return;
         }
-        String reason = usmReport(pdu.get(0).getOid(), null);
+        OID oid = pdu.get(0).getOid();
         String user = event.getSecurityName() == null ? "" : new String(event.getSecurityName(), StandardCharsets.UTF_8);
-        if (reason == null) {
-            return;
-        }
         for (Link link : links) {
-            if (user.equals(link.agent.user())) {
+            String reason = usmReport(oid, link.agent.user());
+            if (reason != null && user.equals(link.agent.user())) {
                 link.context.runOnContext(v -> {
                     if (link.current != null) {
-                        link.current.heard = reason.replace("{user}", link.agent.user());
+                        link.current.heard = reason;
                     }
                 });
             }
         }
     }
 
-    /**
-     * The reason a USM report gives (RFC 3414 3.2), or null if it is not one; {user} stands for the
-     * user's name.
-     */
+    /** The reason a USM report (RFC 3414 3.2) gives, for this user; null if it is no USM report. */
     static String usmReport(OID oid, String user) {
         if (oid == null || oid.size() != USM_STATS.size() + 2 || !oid.startsWith(USM_STATS)) {
             return null;
@@ -230,11 +225,10 @@ final class SnmpPoller {
         if (counter == null) {
             return null;
         }
-        String u = user == null ? "{user}" : user;
         return switch (which) {
-            case 1 -> "SNMP: security level authPriv not accepted for user " + u + " (" + counter + ")";
+            case 1 -> "SNMP: security level authPriv not accepted for user " + user + " (" + counter + ")";
             case 2 -> "SNMP: not in the agent's time window (" + counter + ")";
-            case 3 -> "SNMP: unknown user " + u + " (" + counter + ")";
+            case 3 -> "SNMP: unknown user " + user + " (" + counter + ")";
             case 4 -> "SNMP: unknown engine ID, the agent's engine changed (" + counter + ")";
             case 5 -> "SNMP: wrong authentication (" + counter + ")";
             default -> "SNMP: decryption error, check priv and privPassword (" + counter + ")";
