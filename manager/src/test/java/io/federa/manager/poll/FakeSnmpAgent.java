@@ -31,7 +31,7 @@ import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 /**
- * An SNMPv3 agent made of SNMP4J's own engine (USM, authPriv with SHA-256 and AES-128, user noc)
+ * An SNMPv3 agent made of SNMP4J's own engine (USM, authPriv with SHA-256 and AES-128, users noc and ops)
  * on 127.0.0.1, answering GET and GETBULK from a table of objects, or however a test tells it to
  * misbehave: a real protocol peer for the poller, with none of the MR agent's care.
  */
@@ -39,6 +39,8 @@ final class FakeSnmpAgent implements AutoCloseable {
     static final String USER = "noc";
     static final String AUTH = "fake-auth-pass";
     static final String PRIV = "fake-priv-pass";
+    static final String OTHER_USER = "ops";
+    static final String OTHER_AUTH = "other-auth-pass";
 
     private final Snmp snmp;
     private final DefaultUdpTransportMapping transport;
@@ -53,6 +55,8 @@ final class FakeSnmpAgent implements AutoCloseable {
         byte[] engineId = MPv3.createLocalEngineID(new OctetString("fake-agent"));
         USM usm = new USM(protocols, new OctetString(engineId), 1);
         usm.addUser(new UsmUser(new OctetString(USER), AuthHMAC192SHA256.ID, new OctetString(AUTH), PrivAES128.ID,
+                new OctetString(PRIV)), new OctetString(engineId));
+        usm.addUser(new UsmUser(new OctetString(OTHER_USER), AuthHMAC192SHA256.ID, new OctetString(OTHER_AUTH), PrivAES128.ID,
                 new OctetString(PRIV)), new OctetString(engineId));
         SecurityModels models = new SecurityModels();
         models.addSecurityModel(usm);

@@ -2,6 +2,7 @@ package io.federa.manager.poll;
 
 import io.federa.manager.config.ManagerConfig;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -75,10 +76,7 @@ class SnmpPollerTest {
         Promise<Outcome> done = Promise.promise();
         context.runOnContext(v -> {
             poller.set(new SnmpPoller(vertx, deadlineMillis, maxVarbinds));
-            ManagerConfig.Agent a = new ManagerConfig.Agent("fake", "127.0.0.1", agent.port(), ManagerConfig.Transport.SNMP,
-                    FakeSnmpAgent.USER, "", new ManagerConfig.Snmp(ManagerConfig.AuthProtocol.SHA_256, FakeSnmpAgent.AUTH,
-                    ManagerConfig.PrivProtocol.AES_128, FakeSnmpAgent.PRIV, ManagerConfig.HostFacts.UNDECLARED));
-            AgentClient client = poller.get().client(a);
+            AgentClient client = poller.get().client(agent("fake", FakeSnmpAgent.USER, FakeSnmpAgent.AUTH));
             client.poll().transform(first -> client.poll()).onComplete(ar -> done.complete(new Outcome(
                     ar.succeeded() ? ar.result() : null,
                     ar.failed() ? ar.cause().getMessage() : null,
@@ -195,6 +193,35 @@ class SnmpPollerTest {
         Outcome o = poll(SnmpPoller.MAX_VARBINDS);
         assertThat(o.failure()).isNull();
         assertThat(o.report().vms()).hasSize(ROWS).allSatisfy(v -> assertThat(v.application()).isEmpty());
+    }
+
+    @Test
+    void a_wrong_authentication_password_is_named_for_its_user_only() throws Exception {
+        // The agent answers with a report authenticated with the key it knows, which the manager
+        // cannot verify; the answer's user name says which of the two agents at this address it is for.
+        Context context = vertx.getOrCreateContext();
+        AtomicReference<SnmpPoller> poller = new AtomicReference<>();
+        Promise<List<String>> done = Promise.promise();
+        context.runOnContext(v -> {
+            poller.set(new SnmpPoller(vertx, DEADLINE_MS));
+            AgentClient good = poller.get().client(agent("good", FakeSnmpAgent.USER, FakeSnmpAgent.AUTH));
+            AgentClient wrong = poller.get().client(agent("wrong", FakeSnmpAgent.OTHER_USER, "not-the-auth-pass"));
+            Future.all(good.poll().map(r -> "ok").otherwise(Throwable::getMessage),
+                    wrong.poll().map(r -> "ok").otherwise(Throwable::getMessage))
+                    .onComplete(ar -> done.complete(List.of(ar.result().resultAt(0), ar.result().resultAt(1))));
+        });
+        try {
+            assertThat(done.future().await(30, TimeUnit.SECONDS))
+                    .containsExactly("ok", "SNMP: wrong authentication (usmStatsWrongDigests)");
+        } finally {
+            poller.get().close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private ManagerConfig.Agent agent(String name, String user, String authPassword) {
+        return new ManagerConfig.Agent(name, "127.0.0.1", agent.port(), ManagerConfig.Transport.SNMP, user, "",
+                new ManagerConfig.Snmp(ManagerConfig.AuthProtocol.SHA_256, authPassword, ManagerConfig.PrivProtocol.AES_128,
+                        FakeSnmpAgent.PRIV, ManagerConfig.HostFacts.UNDECLARED));
     }
 
     @Test
