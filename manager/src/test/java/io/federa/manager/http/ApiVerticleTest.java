@@ -1,5 +1,6 @@
 package io.federa.manager.http;
 
+import io.federa.manager.TestManager;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
@@ -30,9 +31,8 @@ class ApiVerticleTest {
     private static final String VIEWER = "viewer-token-0123456789";
     private static final String OPERATOR = "operator-token-0123456789";
     private static final String ADMIN = "admin-token-0123456789ab";
-    private Vertx vertx;
+    private TestManager manager;
     private WebClient client;
-    private ApiVerticle api;
     private DefinitionStore store;
     private String shop;
 
@@ -40,26 +40,23 @@ class ApiVerticleTest {
     void start(@TempDir Path dir) throws Exception {
         shop = Files.readString(Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize()
                 .resolve("examples/shop.yaml"));
-        vertx = Vertx.vertx();
-        client = WebClient.create(vertx);
-        store = DefinitionStore.openFile(dir.resolve("federa"));
-        AtomicReference<Catalog> catalog = new AtomicReference<>();
-        api = new ApiVerticle(new ManagerConfig.Api("127.0.0.1", 0, 64 * 1024), List.of(
+        // One agent that never answers: the inventory knows it, unreachable.
+        manager = new TestManager(dir, List.of(new ManagerConfig.Agent("host-1", "127.0.0.1", 9, ManagerConfig.Transport.JOLOKIA,
+                "federa", "secret-password")), 64 * 1024, List.of(
                 new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER),
                 new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR),
-                new ManagerConfig.Token("root", ADMIN, ManagerConfig.Role.ADMIN)),
-                () -> InventorySnapshot.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
-        vertx.deployVerticle(api).await(10, TimeUnit.SECONDS);
+                new ManagerConfig.Token("root", ADMIN, ManagerConfig.Role.ADMIN)));
+        client = WebClient.create(manager.vertx);
+        store = manager.definitions;
     }
 
     @AfterEach
     void stop() throws Exception {
-        vertx.close().await(10, TimeUnit.SECONDS);
-        store.close();
+        manager.close();
     }
 
     private HttpResponse<Buffer> call(HttpMethod method, String path, String token, String body) throws Exception {
-        var req = client.request(method, api.actualPort(), "127.0.0.1", path);
+        var req = client.request(method, manager.port(), "127.0.0.1", path);
         if (token != null) {
             req.putHeader("Authorization", "Bearer " + token);
         }
@@ -126,7 +123,7 @@ class ApiVerticleTest {
 
     @Test
     void a_form_is_refused_with_the_media_types_to_use() throws Exception {
-        HttpResponse<Buffer> r = client.post(api.actualPort(), "127.0.0.1", "/api/v1/definitions")
+        HttpResponse<Buffer> r = client.post(manager.port(), "127.0.0.1", "/api/v1/definitions")
                 .putHeader("Authorization", "Bearer " + OPERATOR)
                 .putHeader("Content-Type", "application/x-www-form-urlencoded")
                 .sendBuffer(Buffer.buffer(shop)).await(10, TimeUnit.SECONDS);
