@@ -86,6 +86,11 @@ public final class Manager {
         return api.actualPort();
     }
 
+    /** Every route the API serves, as "METHOD /path/{param}". */
+    public java.util.SortedSet<String> routes() {
+        return api.routes();
+    }
+
     public PollingVerticle polling() {
         return polling;
     }

@@ -56,6 +56,7 @@ public final class ApiVerticle extends VerticleBase {
     private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
     private HttpServer server;
     private Buffer openApi;
+    private Router router;
 
     /** What the API reads and changes. */
     public record Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
@@ -101,7 +102,21 @@ public final class ApiVerticle extends VerticleBase {
         r.errorHandler(413, ctx -> error(ctx, 413, "payload too large", "the body is larger than " + api.maxBodyBytes() + " bytes", null));
         r.errorHandler(500, ctx -> error(ctx, 500, "internal error", "the manager failed to answer this request", null));
         r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
+        this.router = r;
         return vertx.createHttpServer().requestHandler(r).listen(api.port(), api.address()).onSuccess(s -> server = s);
+    }
+
+    /** Every route served, as "METHOD /path/{param}", in the OpenAPI document's spelling. */
+    public java.util.SortedSet<String> routes() {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        for (io.vertx.ext.web.Route route : router.getRoutes()) {
+            if (route.getPath() == null || route.methods() == null || route.getPath().endsWith("/")) {
+                continue;
+            }
+            String path = route.getPath().replaceAll(":([a-zA-Z]+)", "{$1}");
+            route.methods().forEach(m -> out.add(m.name() + " " + path));
+        }
+        return out;
     }
 
     public int actualPort() {

@@ -73,10 +73,11 @@ class FederaCliTest {
         Run services = federa(VIEWER, "services");
         assertThat(services.exit()).isZero();
         assertThat(services.out().lines().toList()).first().asString().startsWith("SERVICE").contains("STATE");
-        assertThat(services.out()).containsPattern("shop +DOWN +web,catalog-db,payment");
+        assertThat(services.out()).containsPattern("shop +DOWN +\\S+ +\\S+ +web,catalog-db,payment");
 
         Run status = federa(VIEWER, "status", "shop");
-        assertThat(status.out()).startsWith("shop: DOWN").contains("  - catalog-db: 0 of 1 instances running");
+        assertThat(status.out()).startsWith("shop: DOWN").contains("  - catalog-db: 0 of 1 instances running")
+                .containsPattern("availability: [0-9.]+% last hour, [0-9.]+% last day, [0-9.]+% last 30 days");
 
         Run json = federa(VIEWER, "-o", "json", "services");
         assertThat(json.exit()).isZero();
@@ -95,6 +96,18 @@ class FederaCliTest {
         Run deleted = federa(OPERATOR, "delete", "service", "backoffice");
         assertThat(deleted.out().trim()).isEqualTo("deleted service backoffice (definitions now at version 2)");
         assertThat(federa(VIEWER, "services").out()).doesNotContain("backoffice").contains("shop");
+
+        // Both changes are events, newest first; -o json gives them whole.
+        Run events = federa(VIEWER, "events", "--kind", "definitions.", "--since", "1h");
+        for (int i = 0; i < 50 && events.out().lines().count() < 3; i++) {
+            Thread.sleep(100);
+            events = federa(VIEWER, "events", "--kind", "definitions.", "--since", "1h");
+        }
+        assertThat(events.out().lines().toList()).first().asString().startsWith("TIME").contains("SEVERITY");
+        assertThat(events.out()).containsPattern("INFO +definitions.applied +ops +definitions version 1 applied by ops");
+        Run all = federa(VIEWER, "-o", "json", "events", "--limit", "5");
+        assertThat(all.out()).contains("\"kind\" : \"service.deleted\"").contains("service backoffice deleted by ops");
+        assertThat(federa(VIEWER, "events", "--since", "last week").err().trim()).startsWith("federa: bad request: since must be");
         assertThat(federa(OPERATOR, "delete", "service", "backoffice").err().trim())
                 .isEqualTo("federa: not found: no service named backoffice (name)");
     }
