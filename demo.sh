@@ -81,6 +81,20 @@ The manager (API tokens: demo-viewer-token-0001, demo-operator-token-0001, demo-
 with examples/shop.yaml applied:
   curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/services/shop
   curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/hosts
+  curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/metrics
+  (the API described: http://127.0.0.1:8080/api/v1/openapi.yaml, same token)
+
+The same with the federa command line:
+  export FEDERA_TOKEN=demo-viewer-token-0001
+  bin/federa hosts
+  bin/federa vms
+  bin/federa services
+  bin/federa status shop
+
+Stop a component VM and watch the shop go DOWN, with the reason, within two seconds:
+  curl -s -u federa:demo-password-2 -d '{"type":"exec","mbean":"federa:type=Agent","operation":"destroyVm","arguments":["payment-1"]}' http://127.0.0.1:8782/jolokia/
+  bin/federa status shop
+  bin/federa events --since 5m
 
 Ctrl-C stops the demo.
 TXT

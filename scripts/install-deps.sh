@@ -3,7 +3,8 @@
 # libvirt's client library (its test driver runs in-process, no daemon), and the tools the tests
 # use as real peers: net-snmp's station tools, snmptrapd, snmpd (which plays a third-party host
 # serving only the VM-MIB), smilint (smitools) and npm (which fetches the SMIv2 base modules for
-# smilint). Installs only what is missing; uses sudo when not root.
+# smilint), promtool (prometheus) and a PostgreSQL server that the tests start in a folder of their
+# own. Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
 need=()
@@ -17,6 +18,8 @@ command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
 [ -x /usr/sbin/snmpd ] || need+=(snmpd)
 command -v smilint >/dev/null 2>&1 || need+=(smitools)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

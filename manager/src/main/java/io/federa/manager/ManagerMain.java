@@ -2,18 +2,14 @@ package io.federa.manager;
 
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
-import io.federa.manager.core.spec.Catalog;
-import io.federa.manager.http.ApiVerticle;
-import io.federa.manager.poll.PollingVerticle;
-import io.federa.manager.spec.CatalogYaml;
 import io.federa.manager.store.DefinitionStore;
+import io.federa.manager.store.HistoryStore;
 import io.vertx.core.Vertx;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code federa-manager [--check] CONFIG.yaml}: polls the configured agents, keeps the inventory,
@@ -56,32 +52,30 @@ public final class ManagerMain {
             return;
         }
         DefinitionStore store;
+        HistoryStore history;
         try {
             if (config.store().embedded()) {
                 Files.createDirectories(config.store().file().getParent());
                 store = DefinitionStore.openFile(config.store().file());
+                history = HistoryStore.openFile(config.store().file());
             } else {
                 store = DefinitionStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
+                history = HistoryStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
             }
         } catch (Exception e) {
             System.err.println("federa-manager: cannot open the store " + config.store() + ": " + e.getMessage());
             System.exit(1);
             return;
         }
-        AtomicReference<Catalog> catalog = new AtomicReference<>();
-        store.current().flatMap(doc -> CatalogYaml.parse(doc).catalog()).ifPresent(catalog::set);
-
         Vertx vertx = Vertx.vertx();
-        PollingVerticle polling = new PollingVerticle(config.agents(), config.pollInterval().toMillis(),
-                config.missedPollsAllowed(), config.maxConcurrentPolls(), (agent, nanos, failure, next) -> { });
-        ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), polling::inventory, catalog::get, catalog::set, store);
+        Manager manager;
         try {
-            vertx.deployVerticle(polling).await(30, TimeUnit.SECONDS);
-            vertx.deployVerticle(api).await(30, TimeUnit.SECONDS);
+            manager = Manager.start(vertx, config, store, history).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("federa-manager: cannot start: " + e.getMessage());
             vertx.close();
             store.close();
+            history.close();
             System.exit(1);
             return;
         }
@@ -90,12 +84,13 @@ public final class ManagerMain {
             try {
                 vertx.close().await(10, TimeUnit.SECONDS);
                 store.close();
+                history.close();
             } catch (Exception e) {
                 System.err.println("federa-manager: stopping: " + e.getMessage());
             }
             stopped.countDown();
         }, "manager-shutdown"));
-        System.out.println("federa-manager ready | api http://" + config.api().address() + ":" + api.actualPort() + "/api/v1/"
+        System.out.println("federa-manager ready | api http://" + config.api().address() + ":" + manager.apiPort() + "/api/v1/"
                 + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store());
         System.out.flush();
         stopped.await();

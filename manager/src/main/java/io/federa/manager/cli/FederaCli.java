@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "federa", mixinStandardHelpOptions = true, version = "federa 0.1.0",
         description = "Operate Federa: hosts, VMs, services and their definitions.",
         subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
-                FederaCli.Apply.class, FederaCli.Delete.class})
+                FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -123,6 +123,15 @@ public final class FederaCli {
         return bytes.isNumber() ? (bytes.asLong() >> 30) + " GiB" : "-";
     }
 
+    /** A ratio 0–1 as a percentage with three decimals (99.999%), or - when unknown. */
+    static String percent(JsonNode ratio) {
+        return ratio.isNumber() ? String.format(java.util.Locale.ROOT, "%.3f%%", ratio.asDouble() * 100) : "-";
+    }
+
+    static String encode(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** What every subcommand has: the top command's options, and where to print. */
     abstract static class Sub implements Callable<Integer> {
         @CommandLine.ParentCommand
@@ -192,25 +201,62 @@ public final class FederaCli {
             for (JsonNode s : n.path("services")) {
                 List<String> apps = new ArrayList<>();
                 s.path("applications").forEach(a -> apps.add(a.asText()));
-                rows.add(List.of(s.path("name").asText(), s.path("state").asText(), String.join(",", apps)));
+                    rows.add(List.of(s.path("name").asText(), s.path("state").asText(), percent(s.path("availability").path("1d")),
+                        percent(s.path("availability").path("30d")), String.join(",", apps)));
             }
-            cli.print(out(), n, List.of("SERVICE", "STATE", "APPLICATIONS"), rows);
+            cli.print(out(), n, List.of("SERVICE", "STATE", "AVAIL 1D", "AVAIL 30D", "APPLICATIONS"), rows);
             return 0;
         }
     }
 
-    @Command(name = "status", description = "A service's state and the reasons for it.")
+    @Command(name = "status", description = "A service's state and the reasons for it, its availability and its last transitions.")
     static final class Status extends Sub {
         @Parameters(paramLabel = "SERVICE")
         String service;
 
+        @Option(names = "--since", paramLabel = "WHEN", description = "transitions since an instant or a duration back (default 1d)")
+        String since = "1d";
+
         @Override
         public Integer call() throws Exception {
-            JsonNode n = cli.call("GET", "/services/" + java.net.URLEncoder.encode(service, java.nio.charset.StandardCharsets.UTF_8), null, null);
+            JsonNode n = cli.call("GET", "/services/" + encode(service), null, null);
+            JsonNode h = cli.call("GET", "/services/" + encode(service) + "/history?since=" + encode(since), null, null);
             show(n, () -> {
                 out().println(n.path("name").asText() + ": " + n.path("state").asText());
                 n.path("reasons").forEach(r -> out().println("  - " + r.asText()));
+                JsonNode a = n.path("availability");
+                out().println("availability: " + percent(a.path("1h")) + " last hour, " + percent(a.path("1d")) + " last day, "
+                        + percent(a.path("30d")) + " last 30 days");
+                if (h.path("transitions").size() > 0) {
+                    out().println("transitions since " + since + ":");
+                    h.path("transitions").forEach(t -> out().println("  " + t.path("at").asText() + "  "
+                            + t.path("state").asText()));
+                }
             });
+            return 0;
+        }
+    }
+
+    @Command(name = "events", description = "What happened: agents lost and found, VMs and services changing state, definitions applied.")
+    static final class Events extends Sub {
+        @Option(names = "--since", paramLabel = "WHEN", description = "an instant (2026-11-28T04:00:00Z) or a duration back: 90s, 15m, 2h, 7d (default 1d)")
+        String since = "1d";
+
+        @Option(names = "--limit", paramLabel = "N", description = "at most N events, newest first (default 100)")
+        int limit = 100;
+
+        @Option(names = "--kind", paramLabel = "KIND", description = "only kinds starting with this: agent., vm., service.state …")
+        String kind = "";
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/events?since=" + encode(since) + "&limit=" + limit + "&kind=" + encode(kind), null, null);
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode e : n.path("events")) {
+                rows.add(List.of(e.path("at").asText(), e.path("severity").asText(), e.path("kind").asText(),
+                        e.path("subject").asText(), e.path("message").asText()));
+            }
+            cli.print(out(), n, List.of("TIME", "SEVERITY", "KIND", "SUBJECT", "MESSAGE"), rows);
             return 0;
         }
     }
@@ -227,7 +273,7 @@ public final class FederaCli {
             if (!kind.equals("service")) {
                 throw new CliException("only services can be deleted (federa delete service NAME), not " + kind);
             }
-            JsonNode n = cli.call("DELETE", "/services/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8),
+            JsonNode n = cli.call("DELETE", "/services/" + encode(name),
                     "", "application/json");
             show(n, () -> out().println("deleted service " + name + " (definitions now at version "
                     + n.path("version").asInt() + ")"));

@@ -9,7 +9,14 @@ import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.SpecError;
 import io.federa.manager.store.DefinitionStore;
+import io.federa.manager.core.events.Event;
+import io.federa.manager.history.HistoryVerticle;
+import io.federa.manager.metrics.ManagerMetrics;
+import io.federa.manager.store.HistoryStore;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -18,11 +25,16 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -36,24 +48,44 @@ public final class ApiVerticle extends VerticleBase {
     private final List<ManagerConfig.Token> tokens;
     private final Supplier<InventorySnapshot> inventory;
     private final Supplier<Catalog> catalog;
-    private final java.util.function.Consumer<Catalog> catalogChanged;
+    private final Consumer<Catalog> catalogChanged;
     private final DefinitionStore store;
+    private final HistoryStore historyStore;
+    private final HistoryVerticle history;
+    private final PrometheusRegistry registry;
+    private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
     private HttpServer server;
+    private Buffer openApi;
+    private Router router;
 
-    public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Supplier<InventorySnapshot> inventory,
-                       Supplier<Catalog> catalog, java.util.function.Consumer<Catalog> catalogChanged, DefinitionStore store) {
+    /** What the API reads and changes. */
+    public record Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
+                          DefinitionStore definitions, HistoryStore historyStore, HistoryVerticle history,
+                          PrometheusRegistry registry) {
+    }
+
+    public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Sources sources) {
         this.api = api;
         this.tokens = List.copyOf(tokens);
-        this.inventory = inventory;
-        this.catalog = catalog;
-        this.catalogChanged = catalogChanged;
-        this.store = store;
+        this.inventory = sources.inventory();
+        this.catalog = sources.catalog();
+        this.catalogChanged = sources.catalogChanged();
+        this.store = sources.definitions();
+        this.historyStore = sources.historyStore();
+        this.history = sources.history();
+        this.registry = sources.registry();
     }
 
     @Override
     public Future<?> start() {
+        try (InputStream in = ApiVerticle.class.getResourceAsStream("openapi.yaml")) {
+            openApi = Buffer.buffer(in.readAllBytes());
+        } catch (IOException | NullPointerException e) {
+            return Future.failedFuture("the OpenAPI document is missing from the program: " + e);
+        }
         Router r = Router.router(vertx);
         r.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+        r.get("/metrics").handler(this::authenticate).handler(this::metrics);
         r.route("/api/v1/*").handler(this::authenticate);
         r.route("/api/v1/*").handler(this::documentsOnly);
         r.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(api.maxBodyBytes()).setHandleFileUploads(false));
@@ -61,13 +93,30 @@ public final class ApiVerticle extends VerticleBase {
         r.get("/api/v1/vms").handler(this::vms);
         r.get("/api/v1/services").handler(this::services);
         r.get("/api/v1/services/:name").handler(this::service);
+        r.get("/api/v1/services/:name/history").handler(this::serviceHistory);
+        r.get("/api/v1/events").handler(this::events);
+        r.get("/api/v1/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
         r.post("/api/v1/definitions").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::apply);
         r.delete("/api/v1/services/:name").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::delete);
         r.route().last().handler(ctx -> error(ctx, 404, "not found", "no route " + ctx.request().method() + " " + ctx.request().path(), null));
         r.errorHandler(413, ctx -> error(ctx, 413, "payload too large", "the body is larger than " + api.maxBodyBytes() + " bytes", null));
         r.errorHandler(500, ctx -> error(ctx, 500, "internal error", "the manager failed to answer this request", null));
         r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
+        this.router = r;
         return vertx.createHttpServer().requestHandler(r).listen(api.port(), api.address()).onSuccess(s -> server = s);
+    }
+
+    /** Every route served, as "METHOD /path/{param}", in the OpenAPI document's spelling. */
+    public java.util.SortedSet<String> routes() {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        for (io.vertx.ext.web.Route route : router.getRoutes()) {
+            if (route.getPath() == null || route.methods() == null || route.getPath().endsWith("/")) {
+                continue;
+            }
+            String path = route.getPath().replaceAll(":([a-zA-Z]+)", "{$1}");
+            route.methods().forEach(m -> out.add(m.name() + " " + path));
+        }
+        return out;
     }
 
     public int actualPort() {
@@ -144,7 +193,9 @@ public final class ApiVerticle extends VerticleBase {
         for (VmStatus v : inventory.get().vms()) {
             out.add(new JsonObject().put("name", v.name()).put("uuid", v.uuid()).put("host", v.host()).put("state", v.state())
                     .put("application", v.application()).put("service", v.service()).put("vcpus", v.vcpus())
-                    .put("memoryBytes", v.memoryBytes()).put("cpuLoadRatio", v.cpuLoadRatio()).put("uptimeSeconds", v.uptimeSeconds()));
+                    .put("memoryBytes", v.memoryBytes()).put("diskBytes", v.diskBytes())
+                    .put("networkReceiveBitsPerSecond", v.networkReceiveBitsPerSecond())
+                    .put("networkTransmitBitsPerSecond", v.networkTransmitBitsPerSecond()).put("cpuLoadRatio", v.cpuLoadRatio()).put("uptimeSeconds", v.uptimeSeconds()));
         }
         json(ctx, 200, new JsonObject().put("vms", out));
     }
@@ -152,7 +203,113 @@ public final class ApiVerticle extends VerticleBase {
     private JsonObject status(Catalog c, String name) {
         ServiceAvailability a = AvailabilityEvaluator.evaluate(c, name, Instances.of(inventory.get()));
         return new JsonObject().put("name", name).put("state", a.state().name()).put("reasons", new JsonArray(a.reasons()))
-                .put("applications", new JsonArray(c.services().get(name).applications()));
+                .put("applications", new JsonArray(c.services().get(name).applications()))
+                .put("availability", ratios(name, System.currentTimeMillis()));
+    }
+
+    private JsonObject ratios(String service, long now) {
+        JsonObject o = new JsonObject();
+        new TreeMap<>(ManagerMetrics.WINDOWS).forEach((label, window) -> o.put(label, history.ratio(service, now, window)));
+        return o;
+    }
+
+    private void serviceHistory(RoutingContext ctx) {
+        Catalog c = catalog.get();
+        String name = ctx.pathParam("name");
+        long now = System.currentTimeMillis();
+        Long since = since(ctx, now - HistoryVerticle.DAY);
+        if (since == null) {
+            return;
+        }
+        vertx.executeBlocking(() -> historyStore.transitions(name, since)).onSuccess(ts -> {
+            if ((c == null || !c.services().containsKey(name)) && ts.isEmpty()) {
+                error(ctx, 404, "not found", "no service named " + clip(name) + ", now or in its history", "name");
+                return;
+            }
+            JsonArray out = new JsonArray();
+            for (int i = ts.size() - 1; i >= 0; i--) {
+                var t = ts.get(i);
+                out.add(new JsonObject().put("at", Instant.ofEpochMilli(t.atMillis()).toString())
+                        .put("state", t.availability().state().name()).put("reasons", new JsonArray(t.availability().reasons())));
+            }
+            JsonObject body = new JsonObject().put("name", name).put("availability", ratios(name, now)).put("transitions", out);
+            if (c != null && c.services().containsKey(name)) {
+                body.put("state", status(c, name).getString("state"));
+            }
+            json(ctx, 200, body);
+        }).onFailure(e -> error(ctx, 500, "store failure", "the history could not be read: " + e.getMessage(), null));
+    }
+
+    private void events(RoutingContext ctx) {
+        long now = System.currentTimeMillis();
+        Long since = since(ctx, now - HistoryVerticle.DAY);
+        if (since == null) {
+            return;
+        }
+        String limitParam = ctx.queryParams().get("limit");
+        int limit = 100;
+        if (limitParam != null) {
+            try {
+                limit = Integer.parseInt(limitParam);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 10_000) {
+                error(ctx, 400, "bad request", "limit must be a whole number from 1 to 10000, got " + clip(limitParam), "limit");
+                return;
+            }
+        }
+        String kind = ctx.queryParams().get("kind") == null ? "" : ctx.queryParams().get("kind");
+        if (!kind.matches("[a-z.]{0,64}")) {
+            error(ctx, 400, "bad request", "kind must be an event kind or its start, such as agent. or service.state", "kind");
+            return;
+        }
+        int max = limit;
+        vertx.executeBlocking(() -> historyStore.events(since, kind, max)).onSuccess(list -> {
+            JsonArray out = new JsonArray();
+            list.forEach(e -> out.add(new JsonObject().put("at", Instant.ofEpochMilli(e.atMillis()).toString())
+                    .put("severity", e.severity().name()).put("kind", e.kind()).put("subject", e.subject())
+                    .put("message", e.message())));
+            json(ctx, 200, new JsonObject().put("events", out));
+        }).onFailure(e -> error(ctx, 500, "store failure", "the events could not be read: " + e.getMessage(), null));
+    }
+
+    /** The {@code since} parameter: an ISO instant or a duration back from now (90s, 15m, 2h, 7d); null after an error. */
+    private static Long since(RoutingContext ctx, long otherwise) {
+        String p = ctx.queryParams().get("since");
+        if (p == null) {
+            return otherwise;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})([smhd])").matcher(p);
+        if (m.matches()) {
+            long unit = switch (m.group(2)) {
+                case "s" -> 1_000L;
+                case "m" -> 60_000L;
+                case "h" -> 3_600_000L;
+                default -> 86_400_000L;
+            };
+            return System.currentTimeMillis() - Long.parseLong(m.group(1)) * unit;
+        }
+        try {
+            return Instant.parse(p).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            error(ctx, 400, "bad request", "since must be an instant such as 2026-11-28T04:00:00Z or a duration such as 90s, 15m, 2h, 7d; got "
+                    + clip(p), "since");
+            return null;
+        }
+    }
+
+    private void metrics(RoutingContext ctx) {
+        vertx.executeBlocking(() -> {
+            ByteArrayOutputStream body = new ByteArrayOutputStream(256 * 1024);
+            metricsWriter.write(body, registry.scrape());
+            return Buffer.buffer(body.toByteArray());
+        }).onSuccess(b -> ctx.response().putHeader("Content-Type", metricsWriter.getContentType()).end(b))
+                .onFailure(e -> error(ctx, 500, "internal error", "the metrics could not be written: " + e.getMessage(), null));
+    }
+
+    private static String clip(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "…" : s;
     }
 
     private void services(RoutingContext ctx) {
@@ -168,7 +325,7 @@ public final class ApiVerticle extends VerticleBase {
         Catalog c = catalog.get();
         String name = ctx.pathParam("name");
         if (c == null || !c.services().containsKey(name)) {
-            error(ctx, 404, "not found", "no service named " + (name.length() > 64 ? name.substring(0, 64) + "…" : name), "name");
+            error(ctx, 404, "not found", "no service named " + clip(name), "name");
             return;
         }
         json(ctx, 200, status(c, name));
@@ -190,6 +347,10 @@ public final class ApiVerticle extends VerticleBase {
                         return;
                     }
                     applied.validation().catalog().ifPresent(catalogChanged);
+                    history.record(new Event(System.currentTimeMillis(), Event.Severity.INFO, Event.DEFINITIONS_APPLIED, who,
+                            "definitions version " + applied.version().get().version() + " applied by " + who + " ("
+                                    + applied.validation().catalog().map(c -> c.services().size()).orElse(0) + " services, "
+                                    + applied.validation().catalog().map(c -> c.applications().size()).orElse(0) + " applications)"));
                     json(ctx, 200, new JsonObject().put("version", applied.version().get().version())
                             .put("services", new JsonArray(List.copyOf(applied.validation().catalog()
                                     .map(c -> c.services().keySet()).orElse(java.util.Set.of())))));
@@ -208,8 +369,10 @@ public final class ApiVerticle extends VerticleBase {
             return v;
         }).onSuccess(v -> {
             if (v.isEmpty()) {
-                error(ctx, 404, "not found", "no service named " + (name.length() > 64 ? name.substring(0, 64) + "…" : name), "name");
+                error(ctx, 404, "not found", "no service named " + clip(name), "name");
             } else {
+                history.record(new Event(System.currentTimeMillis(), Event.Severity.WARNING, Event.SERVICE_DELETED, name,
+                        "service " + name + " deleted by " + who + " (definitions version " + v.get().version() + ")"));
                 json(ctx, 200, new JsonObject().put("version", v.get().version()).put("deleted", name));
             }
         }).onFailure(e -> error(ctx, 500, "store failure", "the service could not be deleted: " + e.getMessage(), null));

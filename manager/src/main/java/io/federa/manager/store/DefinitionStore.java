@@ -4,7 +4,6 @@ import io.federa.manager.core.spec.CatalogValidator;
 import io.federa.manager.spec.CatalogYaml;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -37,18 +36,11 @@ public final class DefinitionStore implements AutoCloseable {
 
     /** An embedded H2 database in {@code file} (without its .mv.db suffix), created if needed. */
     public static DefinitionStore openFile(java.nio.file.Path file) throws SQLException {
-        return open("jdbc:h2:file:" + file.toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE", "", "");
+        return open(Jdbc.fileUrl(file), "", "");
     }
 
     public static DefinitionStore open(String jdbcUrl, String user, String password) throws SQLException {
-        Connection c = DriverManager.getConnection(jdbcUrl, user, password);
-        try {
-            Migrations.apply(c);
-        } catch (SQLException e) {
-            c.close();
-            throw e;
-        }
-        return new DefinitionStore(c);
+        return new DefinitionStore(Jdbc.connect(jdbcUrl, user, password));
     }
 
     /** Validates and, if valid, stores the document as the next version. */
@@ -64,13 +56,13 @@ public final class DefinitionStore implements AutoCloseable {
                     "INSERT INTO definition_version (version, applied_at, applied_by, change, document) VALUES (?, ?, ?, ?, ?)")) {
                 p.setInt(1, next);
                 p.setTimestamp(2, Timestamp.from(now));
-                p.setString(3, clip(appliedBy, 128));
-                p.setString(4, clip(change, 512));
+                p.setString(3, Jdbc.clip(appliedBy, 128));
+                p.setString(4, Jdbc.clip(change, 512));
                 p.setString(5, document);
                 p.executeUpdate();
             }
             connection.commit();
-            return new Applied(Optional.of(new Version(next, now, clip(appliedBy, 128), clip(change, 512))), r);
+            return new Applied(Optional.of(new Version(next, now, Jdbc.clip(appliedBy, 128), Jdbc.clip(change, 512))), r);
         } catch (SQLException e) {
             connection.rollback();
             throw e;
@@ -145,11 +137,6 @@ public final class DefinitionStore implements AutoCloseable {
     private Optional<Version> latestVersion() throws SQLException {
         List<Version> all = versions();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
-    }
-
-    private static String clip(String s, int max) {
-        String v = s == null ? "" : s;
-        return v.length() > max ? v.substring(0, max) : v;
     }
 
     @Override

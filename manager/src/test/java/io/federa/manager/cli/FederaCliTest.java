@@ -1,5 +1,6 @@
 package io.federa.manager.cli;
 
+import io.federa.manager.TestManager;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
@@ -27,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FederaCliTest {
     private static final String VIEWER = "viewer-token-0123456789";
     private static final String OPERATOR = "operator-token-0123456789";
-    private Vertx vertx;
+    private TestManager manager;
     private DefinitionStore store;
     private String server;
     private Path shop;
@@ -38,21 +39,17 @@ class FederaCliTest {
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
         shop = Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize().resolve("examples/shop.yaml");
-        vertx = Vertx.vertx();
-        store = DefinitionStore.openFile(dir.resolve("federa"));
-        AtomicReference<Catalog> catalog = new AtomicReference<>();
-        ApiVerticle api = new ApiVerticle(new ManagerConfig.Api("127.0.0.1", 0, 1024 * 1024), List.of(
+        manager = new TestManager(dir, List.of(new ManagerConfig.Agent("host-1", "127.0.0.1", 9, ManagerConfig.Transport.JOLOKIA,
+                "federa", "secret-password")), 1024 * 1024, List.of(
                 new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER),
-                new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR)),
-                () -> InventorySnapshot.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
-        vertx.deployVerticle(api).await(10, TimeUnit.SECONDS);
-        server = "http://127.0.0.1:" + api.actualPort();
+                new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR)));
+        store = manager.definitions;
+        server = "http://127.0.0.1:" + manager.port();
     }
 
     @AfterEach
     void stop() throws Exception {
-        vertx.close().await(10, TimeUnit.SECONDS);
-        store.close();
+        manager.close();
     }
 
     private Run federa(String token, String... args) {
@@ -68,7 +65,7 @@ class FederaCliTest {
     }
 
     @Test
-    void apply_then_read_services_and_status() {
+    void apply_then_read_services_and_status() throws Exception {
         Run applied = federa(OPERATOR, "apply", "-f", shop.toString());
         assertThat(applied.exit()).as(applied.err()).isZero();
         assertThat(applied.out()).contains("as version 1 (services: shop, backoffice)");
@@ -76,23 +73,41 @@ class FederaCliTest {
         Run services = federa(VIEWER, "services");
         assertThat(services.exit()).isZero();
         assertThat(services.out().lines().toList()).first().asString().startsWith("SERVICE").contains("STATE");
-        assertThat(services.out()).containsPattern("shop +DOWN +web,catalog-db,payment");
+        assertThat(services.out()).containsPattern("shop +DOWN +\\S+ +\\S+ +web,catalog-db,payment");
 
         Run status = federa(VIEWER, "status", "shop");
-        assertThat(status.out()).startsWith("shop: DOWN").contains("  - catalog-db: 0 of 1 instances running");
+        assertThat(status.out()).startsWith("shop: DOWN").contains("  - catalog-db: 0 of 1 instances running")
+                .containsPattern("availability: [0-9.]+% last hour, [0-9.]+% last day, [0-9.]+% last 30 days");
 
         Run json = federa(VIEWER, "-o", "json", "services");
         assertThat(json.exit()).isZero();
         assertThat(json.out().trim()).startsWith("{").contains("\"state\" : \"DOWN\"");
 
+        // The configured agent has nothing listening: after two missed polls it is UNREACHABLE, with why.
         Run hosts = federa(VIEWER, "hosts");
-        assertThat(hosts.out()).containsPattern("host-1 +UNKNOWN");
+        for (int i = 0; i < 50 && !hosts.out().contains("UNREACHABLE"); i++) {
+            Thread.sleep(100);
+            hosts = federa(VIEWER, "hosts");
+        }
+        assertThat(hosts.out()).containsPattern("host-1 +UNREACHABLE .* connection refused");
 
         assertThat(federa(VIEWER, "delete", "service", "backoffice").err().trim())
                 .isEqualTo("federa: forbidden: this needs the operator role; the token is viewer");
         Run deleted = federa(OPERATOR, "delete", "service", "backoffice");
         assertThat(deleted.out().trim()).isEqualTo("deleted service backoffice (definitions now at version 2)");
         assertThat(federa(VIEWER, "services").out()).doesNotContain("backoffice").contains("shop");
+
+        // Both changes are events, newest first; -o json gives them whole.
+        Run events = federa(VIEWER, "events", "--kind", "definitions.", "--since", "1h");
+        for (int i = 0; i < 50 && events.out().lines().count() < 3; i++) {
+            Thread.sleep(100);
+            events = federa(VIEWER, "events", "--kind", "definitions.", "--since", "1h");
+        }
+        assertThat(events.out().lines().toList()).first().asString().startsWith("TIME").contains("SEVERITY");
+        assertThat(events.out()).containsPattern("INFO +definitions.applied +ops +definitions version 1 applied by ops");
+        Run all = federa(VIEWER, "-o", "json", "events", "--limit", "5");
+        assertThat(all.out()).contains("\"kind\" : \"service.deleted\"").contains("service backoffice deleted by ops");
+        assertThat(federa(VIEWER, "events", "--since", "last week").err().trim()).startsWith("federa: bad request: since must be");
         assertThat(federa(OPERATOR, "delete", "service", "backoffice").err().trim())
                 .isEqualTo("federa: not found: no service named backoffice (name)");
     }

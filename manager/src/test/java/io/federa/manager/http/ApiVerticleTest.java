@@ -1,5 +1,6 @@
 package io.federa.manager.http;
 
+import io.federa.manager.TestManager;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
@@ -30,9 +31,8 @@ class ApiVerticleTest {
     private static final String VIEWER = "viewer-token-0123456789";
     private static final String OPERATOR = "operator-token-0123456789";
     private static final String ADMIN = "admin-token-0123456789ab";
-    private Vertx vertx;
+    private TestManager manager;
     private WebClient client;
-    private ApiVerticle api;
     private DefinitionStore store;
     private String shop;
 
@@ -40,26 +40,23 @@ class ApiVerticleTest {
     void start(@TempDir Path dir) throws Exception {
         shop = Files.readString(Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize()
                 .resolve("examples/shop.yaml"));
-        vertx = Vertx.vertx();
-        client = WebClient.create(vertx);
-        store = DefinitionStore.openFile(dir.resolve("federa"));
-        AtomicReference<Catalog> catalog = new AtomicReference<>();
-        api = new ApiVerticle(new ManagerConfig.Api("127.0.0.1", 0, 64 * 1024), List.of(
+        // One agent that never answers: the inventory knows it, unreachable.
+        manager = new TestManager(dir, List.of(new ManagerConfig.Agent("host-1", "127.0.0.1", 9, ManagerConfig.Transport.JOLOKIA,
+                "federa", "secret-password")), 64 * 1024, List.of(
                 new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER),
                 new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR),
-                new ManagerConfig.Token("root", ADMIN, ManagerConfig.Role.ADMIN)),
-                () -> InventorySnapshot.of(List.of("host-1"), 0), catalog::get, catalog::set, store);
-        vertx.deployVerticle(api).await(10, TimeUnit.SECONDS);
+                new ManagerConfig.Token("root", ADMIN, ManagerConfig.Role.ADMIN)));
+        client = WebClient.create(manager.vertx);
+        store = manager.definitions;
     }
 
     @AfterEach
     void stop() throws Exception {
-        vertx.close().await(10, TimeUnit.SECONDS);
-        store.close();
+        manager.close();
     }
 
     private HttpResponse<Buffer> call(HttpMethod method, String path, String token, String body) throws Exception {
-        var req = client.request(method, api.actualPort(), "127.0.0.1", path);
+        var req = client.request(method, manager.port(), "127.0.0.1", path);
         if (token != null) {
             req.putHeader("Authorization", "Bearer " + token);
         }
@@ -76,13 +73,24 @@ class ApiVerticleTest {
         callers.put("operator", OPERATOR);
         callers.put("admin", ADMIN);
         record Route(HttpMethod method, String path, String body, int viewer, int operator) {
+            String concrete() {
+                return path.replace("{name}", method == HttpMethod.DELETE ? "backoffice" : "shop");
+            }
         }
         List<Route> routes = List.of(
+                new Route(HttpMethod.GET, "/metrics", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/openapi.yaml", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/hosts", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/vms", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/services", null, 200, 200),
-                new Route(HttpMethod.GET, "/api/v1/services/shop", null, 200, 200),
-                new Route(HttpMethod.POST, "/api/v1/definitions", shop, 403, 200));
+                new Route(HttpMethod.GET, "/api/v1/services/{name}", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/services/{name}/history", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/events", null, 200, 200),
+                new Route(HttpMethod.POST, "/api/v1/definitions", shop, 403, 200),
+                new Route(HttpMethod.DELETE, "/api/v1/services/{name}", null, 403, 200));
+        // The matrix covers every route the API serves but /health, which is open to all.
+        assertThat(routes.stream().map(r -> r.method().name() + " " + r.path()).collect(java.util.stream.Collectors.toSet()))
+                .isEqualTo(new java.util.HashSet<>(manager.manager.routes()) {{ remove("GET /health"); }});
         for (Route r : routes) {
             for (var c : callers.entrySet()) {
                 int expected = switch (c.getKey()) {
@@ -90,7 +98,10 @@ class ApiVerticleTest {
                     case "viewer" -> r.viewer();
                     default -> r.operator();
                 };
-                HttpResponse<Buffer> resp = call(r.method(), r.path(), c.getValue(), r.body());
+                if (r.method() == HttpMethod.DELETE) {
+                    call(HttpMethod.POST, "/api/v1/definitions", ADMIN, shop);
+                }
+                HttpResponse<Buffer> resp = call(r.method(), r.concrete(), c.getValue(), r.body());
                 assertThat(resp.statusCode()).as(r.method() + " " + r.path() + " as " + c.getKey()).isEqualTo(expected);
                 if (expected >= 400) {
                     assertThat(resp.bodyAsJsonObject().getString("error")).isNotBlank();
@@ -126,7 +137,7 @@ class ApiVerticleTest {
 
     @Test
     void a_form_is_refused_with_the_media_types_to_use() throws Exception {
-        HttpResponse<Buffer> r = client.post(api.actualPort(), "127.0.0.1", "/api/v1/definitions")
+        HttpResponse<Buffer> r = client.post(manager.port(), "127.0.0.1", "/api/v1/definitions")
                 .putHeader("Authorization", "Bearer " + OPERATOR)
                 .putHeader("Content-Type", "application/x-www-form-urlencoded")
                 .sendBuffer(Buffer.buffer(shop)).await(10, TimeUnit.SECONDS);
@@ -141,5 +152,57 @@ class ApiVerticleTest {
         JsonObject s = call(HttpMethod.GET, "/api/v1/services/shop", VIEWER, null).bodyAsJsonObject();
         assertThat(s.getString("state")).isEqualTo("DOWN");
         assertThat(s.getJsonArray("reasons").encode()).contains("catalog-db: 0 of 1 instances running").contains("not placed");
+    }
+
+    @Test
+    void the_openapi_document_describes_exactly_the_routes_served() throws Exception {
+        HttpResponse<Buffer> r = call(HttpMethod.GET, "/api/v1/openapi.yaml", VIEWER, null);
+        assertThat(r.getHeader("Content-Type")).isEqualTo("application/yaml");
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(r.bodyAsString());
+        assertThat(doc.path("openapi").asText()).startsWith("3.");
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        doc.path("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> {
+            if (!m.equals("parameters")) {
+                documented.add(m.toUpperCase(java.util.Locale.ROOT) + " " + p.getKey());
+            }
+        }));
+        assertThat(documented).isEqualTo(manager.manager.routes());
+        // Every reference points at something the document defines.
+        java.util.regex.Matcher refs = java.util.regex.Pattern.compile("\\$ref: \"#/components/([a-zA-Z]+)/([a-zA-Z]+)\"")
+                .matcher(r.bodyAsString());
+        int n = 0;
+        while (refs.find()) {
+            n++;
+            assertThat(doc.path("components").path(refs.group(1)).has(refs.group(2))).as(refs.group()).isTrue();
+        }
+        assertThat(n).isGreaterThan(20);
+    }
+
+    @Test
+    void events_and_history_parameters_are_checked_and_named() throws Exception {
+        HttpResponse<Buffer> since = call(HttpMethod.GET, "/api/v1/events?since=yesterday", VIEWER, null);
+        assertThat(since.statusCode()).isEqualTo(400);
+        assertThat(since.bodyAsJsonObject().getString("field")).isEqualTo("since");
+        assertThat(since.bodyAsJsonObject().getString("detail")).contains("90s, 15m, 2h, 7d").endsWith("got yesterday");
+        HttpResponse<Buffer> limit = call(HttpMethod.GET, "/api/v1/events?limit=0", VIEWER, null);
+        assertThat(limit.statusCode()).isEqualTo(400);
+        assertThat(limit.bodyAsJsonObject().getString("field")).isEqualTo("limit");
+        assertThat(call(HttpMethod.GET, "/api/v1/events?kind=a%27%3B", VIEWER, null).bodyAsJsonObject().getString("field"))
+                .isEqualTo("kind");
+        assertThat(call(HttpMethod.GET, "/api/v1/services/nope/history", VIEWER, null).statusCode()).isEqualTo(404);
+
+        // An applied definition is an event, with who applied it.
+        call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop);
+        JsonObject events = null;
+        for (int i = 0; i < 50; i++) {
+            events = call(HttpMethod.GET, "/api/v1/events?kind=definitions.&since=1h", VIEWER, null).bodyAsJsonObject();
+            if (!events.getJsonArray("events").isEmpty()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(events.getJsonArray("events").getJsonObject(0).getString("message"))
+                .isEqualTo("definitions version 1 applied by ops (2 services, 4 applications)");
     }
 }

@@ -68,4 +68,21 @@ class DefinitionStoreTest {
         }
         assertThatThrownBy(() -> DefinitionStore.openFile(db)).hasMessageContaining("written by a newer manager");
     }
+
+    @Test
+    void postgresql_keeps_versions_across_connections_and_deletes_a_service_as_a_new_version() throws Exception {
+        String url = PostgresServer.get().newDatabase();
+        try (DefinitionStore s = DefinitionStore.open(url, "federa", "")) {
+            assertThat(s.apply(shop(), "alice", "first", Instant.parse("2026-11-28T10:00:00Z")).version()).isPresent();
+            assertThat(s.apply("applications: []\nservices: [{name: x}]\n", "alice", "bad", Instant.now()).version()).isEmpty();
+            assertThat(s.deleteService("backoffice", "bob", Instant.parse("2026-11-28T11:00:00Z")))
+                    .get().satisfies(v -> assertThat(v.change()).isEqualTo("deleted service backoffice"));
+        }
+        try (DefinitionStore s = DefinitionStore.open(url, "federa", "")) {
+            assertThat(s.versions()).extracting(DefinitionStore.Version::version).containsExactly(1, 2);
+            assertThat(s.versions().get(0).appliedAt()).isEqualTo(Instant.parse("2026-11-28T10:00:00Z"));
+            assertThat(s.current()).get().asString().doesNotContain("backoffice").contains("name: \"shop\"");
+            assertThat(s.document(1)).contains(shop());
+        }
+    }
 }

@@ -5,5 +5,5 @@ CREATE TABLE definition_version (
     applied_at  TIMESTAMP    NOT NULL,
     applied_by  VARCHAR(128) NOT NULL,
     change      VARCHAR(512) NOT NULL,
-    document    CLOB         NOT NULL
+    document    TEXT         NOT NULL
 );

@@ -1,0 +1,101 @@
+package io.federa.manager;
+
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.history.HistoryVerticle;
+import io.federa.manager.http.ApiVerticle;
+import io.federa.manager.metrics.ManagerMetrics;
+import io.federa.manager.metrics.PollMetrics;
+import io.federa.manager.poll.PollingVerticle;
+import io.federa.manager.spec.CatalogYaml;
+import io.federa.manager.store.DefinitionStore;
+import io.federa.manager.store.HistoryStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+/**
+ * The manager's parts wired together: polling, the history of what changed, the metrics and the
+ * REST API, over the stores. {@link ManagerMain} runs one; tests start one on a Vert.x of theirs.
+ */
+public final class Manager {
+    private final PollingVerticle polling;
+    private final HistoryVerticle history;
+    private final ApiVerticle api;
+
+    private Manager(PollingVerticle polling, HistoryVerticle history, ApiVerticle api) {
+        this.polling = polling;
+        this.history = history;
+        this.api = api;
+    }
+
+    /** Deploys the manager's verticles; the stores stay the caller's to close. */
+    public static Future<Manager> start(Vertx vertx, ManagerConfig config, DefinitionStore definitions, HistoryStore historyStore)
+            throws SQLException {
+        AtomicReference<Catalog> catalog = new AtomicReference<>();
+        definitions.current().flatMap(doc -> CatalogYaml.parse(doc).catalog()).ifPresent(catalog::set);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        PollMetrics pollMetrics = new PollMetrics(registry);
+        Map<String, String> transports = config.agents().stream().collect(Collectors.toMap(ManagerConfig.Agent::name,
+                a -> a.transport().name().toLowerCase(java.util.Locale.ROOT)));
+        long interval = config.pollInterval().toMillis();
+        PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
+                config.maxConcurrentPolls(), (agent, nanos, failure, next) ->
+                pollMetrics.observe(agent, transports.get(agent), nanos, failure));
+        HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval);
+        registry.register(new ManagerMetrics(new ManagerMetrics.Sources() {
+            @Override
+            public io.federa.manager.core.inventory.InventorySnapshot inventory() {
+                return polling.inventory();
+            }
+
+            @Override
+            public Map<String, io.federa.manager.core.availability.ServiceAvailability> services() {
+                return history.states();
+            }
+
+            @Override
+            public double availabilityRatio(String service, long nowMillis, long windowMillis) {
+                return history.ratio(service, nowMillis, windowMillis);
+            }
+
+            @Override
+            public long historyRecordsDropped() {
+                return history.droppedRecords();
+            }
+
+            @Override
+            public long historyWriteFailures() {
+                return history.writeFailures();
+            }
+        }, System::currentTimeMillis));
+        ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
+                catalog::get, catalog::set, definitions, historyStore, history, registry));
+        return vertx.deployVerticle(polling)
+                .compose(id -> vertx.deployVerticle(history))
+                .compose(id -> vertx.deployVerticle(api))
+                .map(id -> new Manager(polling, history, api));
+    }
+
+    public int apiPort() {
+        return api.actualPort();
+    }
+
+    /** Every route the API serves, as "METHOD /path/{param}". */
+    public java.util.SortedSet<String> routes() {
+        return api.routes();
+    }
+
+    public PollingVerticle polling() {
+        return polling;
+    }
+
+    public HistoryVerticle history() {
+        return history;
+    }
+}

@@ -1,0 +1,188 @@
+package io.federa.manager.history;
+
+import io.federa.manager.core.availability.AvailabilityHistory;
+import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.availability.ServiceStates;
+import io.federa.manager.core.events.Event;
+import io.federa.manager.core.events.InventoryChanges;
+import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.store.HistoryStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Watches the inventory each poll interval, works out what changed (agents, VMs, services' states)
+ * and records it in the store, in order, on a worker. A store that fails keeps the records queued
+ * and retried, up to a bound past which the oldest are dropped and counted. Keeps the last 30 days
+ * of each service's transitions in memory for the API and the metrics.
+ */
+public final class HistoryVerticle extends VerticleBase {
+    public static final long HOUR = 3_600_000L;
+    public static final long DAY = 24 * HOUR;
+    public static final long RETENTION = 30 * DAY;
+    private static final Logger LOG = Logger.getLogger(HistoryVerticle.class.getName());
+    private static final int MAX_PENDING = 100_000;
+
+    private final Supplier<InventorySnapshot> inventory;
+    private final Supplier<Catalog> catalog;
+    private final HistoryStore store;
+    private final long intervalMillis;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong writeFailures = new AtomicLong();
+    private final Deque<Event> pendingEvents = new ArrayDeque<>();
+    private final Deque<ServiceStates.Change> pendingChanges = new ArrayDeque<>();
+    private volatile ServiceStates states = ServiceStates.of(Map.of());
+    private volatile Map<String, List<AvailabilityHistory.Transition>> transitions = Map.of();
+    private InventorySnapshot previous;
+    private boolean writing;
+    private long timer;
+    private long lastPrune;
+
+    public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, HistoryStore store,
+                           long intervalMillis) {
+        this.inventory = inventory;
+        this.catalog = catalog;
+        this.store = store;
+        this.intervalMillis = intervalMillis;
+    }
+
+    @Override
+    public Future<?> start() {
+        return vertx.executeBlocking(() -> {
+            long now = System.currentTimeMillis();
+            Map<String, ServiceAvailability> last = store.lastStates();
+            Map<String, List<AvailabilityHistory.Transition>> loaded = new HashMap<>();
+            for (String service : last.keySet()) {
+                loaded.put(service, store.transitions(service, now - RETENTION).stream()
+                        .map(c -> new AvailabilityHistory.Transition(c.atMillis(), c.availability().state())).toList());
+            }
+            transitions = Map.copyOf(loaded);
+            return ServiceStates.of(last);
+        }).onSuccess(s -> {
+            states = s;
+            previous = inventory.get();
+            timer = vertx.setPeriodic(intervalMillis, intervalMillis, id -> step());
+        });
+    }
+
+    private void step() {
+        long now = System.currentTimeMillis();
+        InventorySnapshot current = inventory.get();
+        List<Event> events = new ArrayList<>(InventoryChanges.between(previous, current, now));
+        previous = current;
+        ServiceStates.Step step = states.step(catalog.get(), current, now);
+        states = step.states();
+        if (!step.changes().isEmpty()) {
+            Map<String, List<AvailabilityHistory.Transition>> next = new HashMap<>(transitions);
+            for (ServiceStates.Change c : step.changes()) {
+                List<AvailabilityHistory.Transition> l = new ArrayList<>(next.getOrDefault(c.service(), List.of()));
+                l.add(new AvailabilityHistory.Transition(c.atMillis(), c.availability().state()));
+                // Keep the window, and the last transition before it: the state the window opens in.
+                while (l.size() > 1 && l.get(1).atMillis() < now - RETENTION) {
+                    l.remove(0);
+                }
+                next.put(c.service(), List.copyOf(l));
+                events.add(c.event());
+            }
+            transitions = Map.copyOf(next);
+        }
+        events.forEach(e -> log(e));
+        queue(events, step.changes());
+        flush(now);
+    }
+
+    private static void log(Event e) {
+        Level level = e.severity() == Event.Severity.INFO ? Level.INFO : Level.WARNING;
+        LOG.log(level, () -> e.kind() + " " + e.subject() + ": " + e.message());
+    }
+
+    /** Records an event from elsewhere in the manager (an applied definition, say). Any thread. */
+    public void record(Event e) {
+        vertx.runOnContext(v -> {
+            log(e);
+            queue(List.of(e), List.of());
+            flush(System.currentTimeMillis());
+        });
+    }
+
+    private void queue(List<Event> events, List<ServiceStates.Change> changes) {
+        pendingEvents.addAll(events);
+        pendingChanges.addAll(changes);
+        while (pendingEvents.size() + pendingChanges.size() > MAX_PENDING) {
+            if (!pendingEvents.isEmpty()) {
+                pendingEvents.removeFirst();
+            } else {
+                pendingChanges.removeFirst();
+            }
+            dropped.incrementAndGet();
+        }
+    }
+
+    private void flush(long now) {
+        if (writing || (pendingEvents.isEmpty() && pendingChanges.isEmpty() && now - lastPrune < HOUR)) {
+            return;
+        }
+        writing = true;
+        List<Event> events = List.copyOf(pendingEvents);
+        List<ServiceStates.Change> changes = List.copyOf(pendingChanges);
+        boolean prune = now - lastPrune >= HOUR;
+        vertx.executeBlocking(() -> {
+            store.write(events, changes);
+            if (prune) {
+                store.prune(now - RETENTION);
+            }
+            return null;
+        }).onComplete(ar -> {
+            writing = false;
+            if (ar.succeeded()) {
+                // What was written leaves the queue (the oldest may have been dropped meanwhile).
+                events.forEach(e -> pendingEvents.removeFirstOccurrence(e));
+                changes.forEach(c -> pendingChanges.removeFirstOccurrence(c));
+                if (prune) {
+                    lastPrune = now;
+                }
+            } else {
+                writeFailures.incrementAndGet();
+                LOG.warning("cannot record " + events.size() + " events and " + changes.size()
+                        + " transitions yet (kept, retried next interval): " + ar.cause().getMessage());
+            }
+        });
+    }
+
+    /** Each service's current state, once it could be judged. */
+    public Map<String, ServiceAvailability> states() {
+        return states.current();
+    }
+
+    /** The share (0–1) of the last {@code windowMillis} the service was not DOWN. */
+    public double ratio(String service, long nowMillis, long windowMillis) {
+        return new AvailabilityHistory(transitions.getOrDefault(service, List.of())).ratio(nowMillis, windowMillis);
+    }
+
+    /** Records that could not be stored and were given up; writes that failed (and were retried). */
+    public long droppedRecords() {
+        return dropped.get();
+    }
+
+    public long writeFailures() {
+        return writeFailures.get();
+    }
+
+    @Override
+    public Future<?> stop() {
+        vertx.cancelTimer(timer);
+        return Future.succeededFuture();
+    }
+}

@@ -1,0 +1,160 @@
+package io.federa.manager.metrics;
+
+import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.inventory.HostStatus;
+import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.VmStatus;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The manager's view for Prometheus, mirrored from the current inventory and service states at
+ * scrape time: per-agent reachability, per-host capacity and usage, per-VM resources and load,
+ * each service's state and availability ratios. Names use the {@code federa_} prefix and base
+ * units (bytes, seconds, ratios 0–1). Hot per-VM series carry only {@code host} and {@code vm};
+ * {@code federa_vm_info} carries the rest for joins.
+ */
+public final class ManagerMetrics implements MultiCollector {
+    /** The availability windows exported, by label value. */
+    public static final Map<String, Long> WINDOWS = Map.of("1h", 3_600_000L, "1d", 86_400_000L, "30d", 30 * 86_400_000L);
+
+    /** What the metrics read; each call gives the current value. */
+    public interface Sources {
+        InventorySnapshot inventory();
+
+        Map<String, ServiceAvailability> services();
+
+        double availabilityRatio(String service, long nowMillis, long windowMillis);
+
+        long historyRecordsDropped();
+
+        long historyWriteFailures();
+    }
+
+    private final Sources sources;
+    private final LongSupplier clock;
+
+    public ManagerMetrics(Sources sources, LongSupplier clock) {
+        this.sources = sources;
+        this.clock = clock;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        InventorySnapshot inv = sources.inventory();
+        List<MetricSnapshot> out = new ArrayList<>();
+        List<Point> up = new ArrayList<>();
+        List<Point> lastPoll = new ArrayList<>();
+        List<Point> info = new ArrayList<>();
+        List<HostStatus> hosts = new ArrayList<>();
+        for (InventorySnapshot.Entry e : inv.agents().values()) {
+            up.add(new Point(Labels.of("agent", e.agent()), e.reachable() ? 1 : 0));
+            if (e.health().lastSuccessMillis() > 0) {
+                lastPoll.add(new Point(Labels.of("agent", e.agent()), e.health().lastSuccessMillis() / 1000.0));
+            }
+            e.host().ifPresent(h -> {
+                hosts.add(h);
+                info.add(new Point(Labels.of("agent", e.agent(), "host", h.hostId(), "site", h.site(),
+                        "offsite", Boolean.toString(h.offsite()), "security_level", Integer.toString(h.securityLevel()),
+                        "runtimes", String.join(",", h.runtimes())), 1));
+            });
+        }
+        out.add(gauge("federa_agent_up", "1 when the agent answers its polls, 0 when it is unreachable or not polled yet.", up));
+        out.add(gauge("federa_agent_last_poll_timestamp_seconds", "When the agent last answered a poll.", lastPoll));
+        out.add(gauge("federa_host_info", "A host's identity and placement facts; always 1.", info));
+        out.add(hostGauge("federa_host_cpus", "Physical CPUs of the host.", hosts, HostStatus::cpus));
+        out.add(hostGauge("federa_host_vcpus_allocated", "vCPUs given to the host's active VMs.", hosts, HostStatus::vcpusAllocated));
+        out.add(hostGauge("federa_host_memory_bytes", "Memory of the host.", hosts, HostStatus::memoryBytes));
+        out.add(hostGauge("federa_host_memory_allocated_bytes", "Memory given to the host's active VMs.", hosts,
+                HostStatus::memoryAllocatedBytes));
+        out.add(hostGauge("federa_host_storage_bytes", "Storage capacity of the host.", hosts, HostStatus::storageBytes));
+        out.add(hostGauge("federa_host_storage_allocated_bytes", "Storage given to the VMs' disks.", hosts,
+                HostStatus::storageAllocatedBytes));
+        out.add(hostGauge("federa_host_network_capacity_bytes_per_second", "Network bandwidth of the host.", hosts,
+                h -> h.networkBitsPerSecond() / 8.0));
+        out.add(hostGauge("federa_host_network_used_bytes_per_second", "Network traffic of the host's VMs, both directions.",
+                hosts, h -> h.networkUsedBitsPerSecond() / 8.0));
+
+        List<VmStatus> vms = inv.vms();
+        List<Point> vmInfo = new ArrayList<>(vms.size());
+        for (VmStatus v : vms) {
+            vmInfo.add(new Point(Labels.of("host", v.host(), "vm", v.name(), "uuid", v.uuid(), "application", v.application(),
+                    "service", v.service(), "state", v.state()), 1));
+        }
+        out.add(gauge("federa_vm_info", "A VM's identity, labels and state as last polled; always 1.", vmInfo));
+        out.add(vmGauge("federa_vm_running", "1 when the VM runs on a host that answers, 0 otherwise.", vms,
+                v -> v.running() && inv.agentOfHost(v.host()).map(InventorySnapshot.Entry::reachable).orElse(false) ? 1 : 0));
+        out.add(vmGauge("federa_vm_vcpus", "vCPUs of the VM.", vms, VmStatus::vcpus));
+        out.add(vmGauge("federa_vm_memory_bytes", "Memory of the VM.", vms, VmStatus::memoryBytes));
+        out.add(vmGauge("federa_vm_disk_bytes", "Defined size of the VM's disks.", vms,
+                v -> v.diskBytes() < 0 ? Double.NaN : v.diskBytes()));
+        out.add(vmGauge("federa_vm_cpu_load_ratio", "CPU load of the VM, 0 to 1 of its vCPUs.", vms, VmStatus::cpuLoadRatio));
+        out.add(vmGauge("federa_vm_network_receive_bytes_per_second", "Network traffic received by the VM.", vms,
+                v -> v.networkReceiveBitsPerSecond() < 0 ? Double.NaN : v.networkReceiveBitsPerSecond() / 8));
+        out.add(vmGauge("federa_vm_network_transmit_bytes_per_second", "Network traffic sent by the VM.", vms,
+                v -> v.networkTransmitBitsPerSecond() < 0 ? Double.NaN : v.networkTransmitBitsPerSecond() / 8));
+
+        long now = clock.getAsLong();
+        List<Point> state = new ArrayList<>();
+        List<Point> ratio = new ArrayList<>();
+        for (Map.Entry<String, ServiceAvailability> s : sources.services().entrySet()) {
+            for (ServiceAvailability.State st : ServiceAvailability.State.values()) {
+                state.add(new Point(Labels.of("service", s.getKey(), "state", st.name()), s.getValue().state() == st ? 1 : 0));
+            }
+            for (Map.Entry<String, Long> w : new java.util.TreeMap<>(WINDOWS).entrySet()) {
+                ratio.add(new Point(Labels.of("service", s.getKey(), "window", w.getKey()),
+                        sources.availabilityRatio(s.getKey(), now, w.getValue())));
+            }
+        }
+        out.add(gauge("federa_service_state", "1 for the service's current state (UP, DEGRADED, DOWN), 0 for the others.", state));
+        out.add(gauge("federa_service_availability_ratio",
+                "Share of the window (1h, 1d, 30d) during which the service was not DOWN, 0 to 1.", ratio));
+        out.add(counter("federa_history_records_dropped", "Events and transitions given up after the store refused them too long.",
+                sources.historyRecordsDropped()));
+        out.add(counter("federa_history_write_failures", "Writes of events and transitions that failed and were retried.",
+                sources.historyWriteFailures()));
+        return new MetricSnapshots(out);
+    }
+
+    private record Point(Labels labels, double value) {
+    }
+
+    private static GaugeSnapshot hostGauge(String name, String help, List<HostStatus> hosts, ToDoubleFunction<HostStatus> f) {
+        List<Point> points = new ArrayList<>(hosts.size());
+        hosts.forEach(h -> points.add(new Point(Labels.of("host", h.hostId()), f.applyAsDouble(h))));
+        return gauge(name, help, points);
+    }
+
+    private static GaugeSnapshot vmGauge(String name, String help, List<VmStatus> vms, ToDoubleFunction<VmStatus> f) {
+        List<Point> points = new ArrayList<>(vms.size());
+        for (VmStatus v : vms) {
+            double d = f.applyAsDouble(v);
+            if (!Double.isNaN(d)) {
+                points.add(new Point(Labels.of("host", v.host(), "vm", v.name()), d));
+            }
+        }
+        return gauge(name, help, points);
+    }
+
+    private static GaugeSnapshot gauge(String name, String help, List<Point> points) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        points.forEach(p -> b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(p.labels()).value(p.value()).build()));
+        return b.build();
+    }
+
+    private static CounterSnapshot counter(String name, String help, double value) {
+        return CounterSnapshot.builder().name(name).help(help)
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(value).build()).build();
+    }
+}

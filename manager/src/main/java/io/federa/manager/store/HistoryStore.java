@@ -1,0 +1,174 @@
+package io.federa.manager.store;
+
+import io.federa.manager.core.availability.AvailabilityHistory;
+import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.availability.ServiceStates;
+import io.federa.manager.core.events.Event;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The record of what happened: events, and each service's state transitions from which its
+ * availability ratios are computed. Same database as the definitions (embedded H2 file or
+ * PostgreSQL). Blocking (JDBC): callers on an event loop go through a worker.
+ */
+public final class HistoryStore implements AutoCloseable {
+    private static final String REASON_SEPARATOR = "\n";
+    private final Connection connection;
+
+    private HistoryStore(Connection connection) {
+        this.connection = connection;
+    }
+
+    public static HistoryStore openFile(java.nio.file.Path file) throws SQLException {
+        return open(Jdbc.fileUrl(file), "", "");
+    }
+
+    public static HistoryStore open(String jdbcUrl, String user, String password) throws SQLException {
+        return new HistoryStore(Jdbc.connect(jdbcUrl, user, password));
+    }
+
+    /** Writes events and service transitions together: both or neither. */
+    public synchronized void write(List<Event> events, List<ServiceStates.Change> changes) throws SQLException {
+        if (events.isEmpty() && changes.isEmpty()) {
+            return;
+        }
+        connection.setAutoCommit(false);
+        try {
+            try (PreparedStatement p = connection.prepareStatement(
+                    "INSERT INTO event (at_millis, severity, kind, subject, message) VALUES (?, ?, ?, ?, ?)")) {
+                for (Event e : events) {
+                    p.setLong(1, e.atMillis());
+                    p.setString(2, e.severity().name());
+                    p.setString(3, Jdbc.clip(e.kind(), 64));
+                    p.setString(4, Jdbc.clip(e.subject(), 256));
+                    p.setString(5, Jdbc.clip(e.message(), 4000));
+                    p.addBatch();
+                }
+                p.executeBatch();
+            }
+            try (PreparedStatement p = connection.prepareStatement(
+                    "INSERT INTO service_transition (service, at_millis, state, reasons) VALUES (?, ?, ?, ?)")) {
+                for (ServiceStates.Change c : changes) {
+                    p.setString(1, Jdbc.clip(c.service(), 64));
+                    p.setLong(2, c.atMillis());
+                    p.setString(3, c.availability().state().name());
+                    p.setString(4, Jdbc.clip(String.join(REASON_SEPARATOR, c.availability().reasons()), 4000));
+                    p.addBatch();
+                }
+                p.executeBatch();
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** Events at or after {@code sinceMillis}, newest first; {@code kindPrefix} empty for all kinds. */
+    public synchronized List<Event> events(long sinceMillis, String kindPrefix, int limit) throws SQLException {
+        List<Event> out = new ArrayList<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, severity, kind, subject, message FROM event "
+                + "WHERE at_millis >= ? AND kind LIKE ? ORDER BY at_millis DESC, id DESC LIMIT ?")) {
+            p.setLong(1, sinceMillis);
+            p.setString(2, kindPrefix.replace("%", "").replace("_", "\\_") + "%");
+            p.setInt(3, limit);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Event(r.getLong(1), Event.Severity.valueOf(r.getString(2)), r.getString(3), r.getString(4),
+                            r.getString(5)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A service's transitions since {@code sinceMillis}, oldest first, preceded by the last one
+     * before it (the state the window opened in).
+     */
+    public synchronized List<ServiceStates.Change> transitions(String service, long sinceMillis) throws SQLException {
+        List<ServiceStates.Change> out = new ArrayList<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, state, reasons FROM service_transition "
+                + "WHERE service = ? AND at_millis < ? ORDER BY at_millis DESC, id DESC LIMIT 1")) {
+            p.setString(1, service);
+            p.setLong(2, sinceMillis);
+            readChanges(service, p, out);
+        }
+        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, state, reasons FROM service_transition "
+                + "WHERE service = ? AND at_millis >= ? ORDER BY at_millis, id")) {
+            p.setString(1, service);
+            p.setLong(2, sinceMillis);
+            readChanges(service, p, out);
+        }
+        return out;
+    }
+
+    /** Every service's last recorded state, for a manager that starts again. */
+    public synchronized Map<String, ServiceAvailability> lastStates() throws SQLException {
+        Map<String, ServiceAvailability> out = new LinkedHashMap<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT t.service, t.at_millis, t.state, t.reasons "
+                + "FROM service_transition t WHERE t.id = (SELECT MAX(u.id) FROM service_transition u WHERE u.service = t.service) "
+                + "ORDER BY t.service");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.put(r.getString(1), availability(r.getString(1), r.getString(3), r.getString(4)));
+            }
+        }
+        return out;
+    }
+
+    /** The availability record of a service over {@code windowMillis} before {@code nowMillis}. */
+    public AvailabilityHistory history(String service, long nowMillis, long windowMillis) throws SQLException {
+        return new AvailabilityHistory(transitions(service, nowMillis - windowMillis).stream()
+                .map(c -> new AvailabilityHistory.Transition(c.atMillis(), c.availability().state())).toList());
+    }
+
+    /**
+     * Forgets events older than {@code beforeMillis}, and transitions older than it except each
+     * service's last one before it (still needed to know the state the window opens in).
+     * @return rows deleted
+     */
+    public synchronized int prune(long beforeMillis) throws SQLException {
+        int n;
+        try (PreparedStatement p = connection.prepareStatement("DELETE FROM event WHERE at_millis < ?")) {
+            p.setLong(1, beforeMillis);
+            n = p.executeUpdate();
+        }
+        try (PreparedStatement p = connection.prepareStatement("DELETE FROM service_transition WHERE at_millis < ? AND id < "
+                + "(SELECT MAX(u.id) FROM service_transition u WHERE u.service = service_transition.service AND u.at_millis < ?)")) {
+            p.setLong(1, beforeMillis);
+            p.setLong(2, beforeMillis);
+            n += p.executeUpdate();
+        }
+        return n;
+    }
+
+    private static void readChanges(String service, PreparedStatement p, List<ServiceStates.Change> out) throws SQLException {
+        try (ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new ServiceStates.Change(service, r.getLong(1), availability(service, r.getString(2), r.getString(3))));
+            }
+        }
+    }
+
+    private static ServiceAvailability availability(String service, String state, String reasons) {
+        return new ServiceAvailability(service, ServiceAvailability.State.valueOf(state),
+                reasons.isEmpty() ? List.of() : Arrays.asList(reasons.split(REASON_SEPARATOR)));
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        connection.close();
+    }
+}

@@ -1,0 +1,32 @@
+package io.federa.manager.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+/** Opens the store's database and brings its schema up to date. */
+final class Jdbc {
+    private Jdbc() {
+    }
+
+    static String fileUrl(Path file) {
+        return "jdbc:h2:file:" + file.toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    static Connection connect(String jdbcUrl, String user, String password) throws SQLException {
+        Connection c = DriverManager.getConnection(jdbcUrl, user, password);
+        try {
+            Migrations.apply(c);
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    static String clip(String s, int max) {
+        String v = s == null ? "" : s;
+        return v.length() > max ? v.substring(0, max - 1) + "…" : v;
+    }
+}

@@ -1,0 +1,73 @@
+package io.federa.manager.core.events;
+
+import io.federa.manager.core.inventory.InventorySnapshot;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.federa.manager.core.Fleet.host;
+import static io.federa.manager.core.Fleet.vm;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InventoryChangesTest {
+    private static final InventorySnapshot EMPTY = InventorySnapshot.of(List.of("host-1", "host-2"), 0);
+    private static final InventorySnapshot BOTH = EMPTY
+            .polled("host-1", host("host-1"), List.of(vm("web-1", "host-1", "RUNNING", "web")), 1_000)
+            .polled("host-2", host("host-2"), List.of(vm("web-2", "host-2", "RUNNING", "web"),
+                    vm("payment-1", "host-2", "RUNNING", "payment")), 1_000);
+
+    @Test
+    void first_answers_say_each_agent_answers_with_its_vm_count_and_nothing_about_vms() {
+        List<Event> e = InventoryChanges.between(EMPTY, BOTH, 1_000);
+        assertThat(e).extracting(Event::kind, Event::subject, Event::message).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Event.AGENT_REACHABLE, "host-1", "agent host-1 answers (1 VMs)"),
+                org.assertj.core.groups.Tuple.tuple(Event.AGENT_REACHABLE, "host-2", "agent host-2 answers (2 VMs)"));
+    }
+
+    @Test
+    void nothing_changed_is_no_event() {
+        assertThat(InventoryChanges.between(BOTH, BOTH.polled("host-1", host("host-1"),
+                List.of(vm("web-1", "host-1", "RUNNING", "web")), 2_000), 2_000)).isEmpty();
+    }
+
+    @Test
+    void a_vm_stopping_is_a_warning_and_starting_again_is_info() {
+        InventorySnapshot stopped = BOTH.polled("host-2", host("host-2"), List.of(vm("web-2", "host-2", "SHUT_OFF", "web"),
+                vm("payment-1", "host-2", "RUNNING", "payment")), 2_000);
+        List<Event> down = InventoryChanges.between(BOTH, stopped, 2_000);
+        assertThat(down).singleElement().satisfies(e -> {
+            assertThat(e.severity()).isEqualTo(Event.Severity.WARNING);
+            assertThat(e.kind()).isEqualTo(Event.VM_STATE);
+            assertThat(e.subject()).isEqualTo("host-2/web-2");
+            assertThat(e.message()).isEqualTo("VM web-2 on host-2: RUNNING → SHUT_OFF");
+        });
+        assertThat(InventoryChanges.between(stopped, BOTH, 3_000)).singleElement()
+                .satisfies(e -> assertThat(e.severity()).isEqualTo(Event.Severity.INFO));
+    }
+
+    @Test
+    void vms_appearing_and_going_away_are_named() {
+        InventorySnapshot moved = BOTH.polled("host-2", host("host-2"), List.of(vm("payment-1", "host-2", "RUNNING", "payment"),
+                vm("web-3", "host-2", "RUNNING", "web")), 2_000);
+        assertThat(InventoryChanges.between(BOTH, moved, 2_000)).extracting(Event::kind, Event::subject).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Event.VM_APPEARED, "host-2/web-3"),
+                org.assertj.core.groups.Tuple.tuple(Event.VM_GONE, "host-2/web-2"));
+    }
+
+    @Test
+    void an_agent_lost_is_critical_with_its_reason_and_its_vms_raise_nothing_until_it_answers() {
+        InventorySnapshot lost = BOTH.failed("host-2", "connection refused", 2, 2_000).failed("host-2", "connection refused", 2, 3_000);
+        List<Event> e = InventoryChanges.between(BOTH, lost, 3_000);
+        assertThat(e).singleElement().satisfies(x -> {
+            assertThat(x.severity()).isEqualTo(Event.Severity.CRITICAL);
+            assertThat(x.kind()).isEqualTo(Event.AGENT_UNREACHABLE);
+            assertThat(x.message()).isEqualTo("agent host-2 is unreachable since 1970-01-01T00:00:02Z after 2 missed polls: "
+                    + "connection refused");
+        });
+        InventorySnapshot back = lost.polled("host-2", host("host-2"), List.of(vm("web-2", "host-2", "SHUT_OFF", "web"),
+                vm("payment-1", "host-2", "RUNNING", "payment")), 4_000);
+        assertThat(InventoryChanges.between(lost, back, 4_000)).extracting(Event::kind, Event::message).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Event.AGENT_REACHABLE, "agent host-2 answers again"),
+                org.assertj.core.groups.Tuple.tuple(Event.VM_STATE, "VM web-2 on host-2: RUNNING → SHUT_OFF"));
+    }
+}
