@@ -135,12 +135,9 @@ final class SnmpPoller {
         });
         try {
             this.snmp = new Snmp(dispatcher);
-            // A Federa agent serves a station one snapshot for as long as the station keeps asking
-            // from the same UDP port, until it has been quiet for a second (docs/snmp.md, "one
-            // walk, one snapshot"). Polls a second or less apart from one port would look like one
-            // endless walk and see a snapshot up to 15 s old; so each poll of an agent leaves from
-            // the next of a few ports, and a port is quiet for more than a second between polls.
-            int count = (int) (1000 / Math.max(1, deadlineMillis)) + 2;
+            // One port is enough: a Federa agent keeps a station on one snapshot only while it walks
+            // forward, and each poll starts over (docs/snmp.md, "one walk, one snapshot").
+            int count = 1;
             for (int i = 0; i < count; i++) {
                 DefaultUdpTransportMapping port = new DefaultUdpTransportMapping();
                 ports.add(port);

@@ -82,7 +82,8 @@ final class FastReadResponder implements CommandResponder {
             if (view == null) {
                 return;
             }
-            OidView snapshot = views.forRequester(e.getPeerAddress() + "/" + securityName);
+            OidView snapshot = views.forRequester(e.getPeerAddress() + "/" + securityName,
+                    request.size() == 0 ? new OID() : request.get(0).getOid());
             PDU response = answer(request, snapshot, view, e.getMaxSizeResponsePDU());
             if (response == null) {
                 return;
