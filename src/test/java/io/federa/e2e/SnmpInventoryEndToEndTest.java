@@ -112,12 +112,10 @@ class SnmpInventoryEndToEndTest {
             assertThat(web1.diskBytes()).isEqualTo(20L << 30);
             assertThat(web1.networkReceiveBitsPerSecond()).isGreaterThanOrEqualTo(0);
 
-            // A user the agent does not know: the MR agent (like most SNMP4J agents) stays silent,
-            // and the reason says what the silence most likely means.
+            // A user the agent does not know: the agent answers with the RFC 3414 report, named.
             InventorySnapshot refused = await(inv, i -> i.agents().get("stranger").health().state() == AgentHealth.State.UNREACHABLE,
                     5_000);
-            assertThat(refused.agents().get("stranger").health().reason()).isEqualTo("timeout after " + INTERVAL_MS
-                    + " ms (the agent answered engine discovery but no request of user nobody: check user, priv and privPassword)");
+            assertThat(refused.agents().get("stranger").health().reason()).isEqualTo("SNMP: unknown user nobody (usmStatsUnknownUserNames)");
 
             // web-1 stopped through the agent's Jolokia: not running on the next polls.
             post(jolokiaPort, "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"web-1\"]}");

@@ -101,6 +101,11 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
 
     public static SnmpEndpoint start(AgentConfig.Snmp config, Path dataDir, Supplier<HostSnapshot> snapshots)
             throws IOException {
+        // RFC 3414 §3.2: an unknown user, a wrong digest or a request that cannot be decrypted is
+        // answered with a report at noAuthNoPriv, so the station learns why (usmStatsUnknownUserNames,
+        // usmStatsDecryptionErrors …) instead of timing out. SNMP4J's default sends none.
+        org.snmp4j.SNMP4JSettings.setReportSecurityLevelStrategy(
+                org.snmp4j.SNMP4JSettings.ReportSecurityLevelStrategy.noAuthNoPrivIfNeeded);
         DefaultMOServer server = new DefaultMOServer();
         MOServer[] servers = {server};
         MessageDispatcherImpl dispatcher = new MessageDispatcherImpl();
