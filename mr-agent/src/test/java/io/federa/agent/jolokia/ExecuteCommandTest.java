@@ -137,6 +137,18 @@ class ExecuteCommandTest {
     }
 
     @Test
+    void a_newer_epoch_is_recorded_on_a_running_vm_too() throws Exception {
+        f.command("renewLease", "manager-1", 30_000);
+        execute(define("d-1", "web-6", 1));
+        execute(command("s-1", "start", "web-6", 1));
+        assertThat(execute(command("s-2", "start", "web-6", 4)).path("outcome").asText()).isEqualTo("already");
+        assertThat(f.vms().path("web-6").path("Epoch").asLong()).isEqualTo(4);
+        assertThat(state("web-6")).isEqualTo("RUNNING");
+        assertThat(f.savedXml(f.vms().path("web-6").path("Uuid").asText())).contains("<federa:epoch>4</federa:epoch>");
+        assertThat(refusal(command("x-1", "destroy", "web-6", 3))).contains("stale epoch 3 for web-6: this host holds epoch 4");
+    }
+
+    @Test
     void concurrent_duplicates_start_the_vm_once() throws Exception {
         f.command("renewLease", "manager-1", 30_000);
         execute(define("d-1", "web-5", 1));
