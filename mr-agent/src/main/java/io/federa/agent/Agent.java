@@ -1,6 +1,9 @@
 package io.federa.agent;
 
 import io.federa.agent.command.AgentCommands;
+import io.federa.agent.command.LeaseKeeper;
+import io.federa.agent.command.LeaseWatchdog;
+import io.federa.agent.command.OperationLog;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostIdentity;
 import io.federa.agent.core.HostSnapshot;
@@ -20,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -91,6 +95,11 @@ public final class Agent implements AutoCloseable {
                 state.seed(shape, vmDir, network, node);
                 LOG.info("seeded the test driver's node with " + shape.vms().size() + " VMs in " + dataDir);
             }
+            List<String> stopped = state.stopManaged();
+            if (!stopped.isEmpty()) {
+                LOG.warning("started without a lease: managed VMs " + String.join(", ", stopped)
+                        + " were running when the agent stopped and stay shut off (they may run elsewhere now)");
+            }
             TestNodeFile.write(node, shape.cpus(), shape.cpuMhz(), shape.memoryMiB() * 1024, shape.storageGiB() << 30,
                     vmDir, state.load());
             testState = Optional.of(state);
@@ -115,14 +124,27 @@ public final class Agent implements AutoCloseable {
         samplerRef.set(sampler);
         started.push(sampler);
 
-        AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState);
+        LeaseKeeper lease = new LeaseKeeper(System::nanoTime);
+        OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
+        started.push(operations);
+        AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
+                lease, operations);
         started.push(commands);
+        // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
+        // Before anything can see or command this host, none of them may run here.
+        int fenced = commands.fence("the agent started without a lease");
+        if (fenced > 0) {
+            LOG.warning("powered off " + fenced + " managed VMs found running at start");
+        }
+        LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence);
 
         MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands);
         sampler.addListener(publisher);
         sampler.start();
         publisher.registerStatic();
         started.push(publisher);
+        watchdog.start();
+        started.push(watchdog);
 
         jolokia = JolokiaEndpoint.start(config.jolokia(), dataDir);
         started.push(jolokia);
@@ -134,7 +156,8 @@ public final class Agent implements AutoCloseable {
         }
 
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new AgentMetrics(sampler::latest, sampler::failures));
+        registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVms,
+                commands::leaseRemainingMillis));
         http = AgentHttpServer.start(config.metrics(), registry, sampler::latest);
         started.push(http);
     }

@@ -9,19 +9,26 @@ import io.federa.agent.libvirt.LibvirtHost;
 import io.federa.agent.libvirt.TestDriverState;
 import io.federa.agent.libvirt.TestNodeFile;
 import io.federa.agent.sampler.Sampler;
+import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -32,6 +39,13 @@ import java.util.logging.Logger;
  *
  * <p>Start, shut down and destroy are idempotent: asking for the state a VM is already in
  * succeeds and says so. That is what a level-triggered manager needs when it retries.
+ *
+ * <p>{@link #execute} is the manager's way in: every command carries an operation id (a retry
+ * is answered from the {@link OperationLog}, never carried out twice) and the VM's epoch (an
+ * older one than the host knows is refused). Managed VMs (epoch 1 or more) run only while the
+ * host holds a lease ({@link LeaseKeeper}); {@link #fence} powers them off when it has none.
+ * Command steps and fencing hold one lock while they touch the hypervisor, so a start that
+ * checked the lease and the fencing that follows its expiry cannot interleave.
  */
 public final class AgentCommands implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AgentCommands.class.getName());
@@ -43,6 +57,10 @@ public final class AgentCommands implements AutoCloseable {
     private final Path vmDir;
     private final String network;
     private final Optional<TestDriverState> testState;
+    private final LeaseKeeper lease;
+    private final OperationLog operations;
+    private final ReentrantLock hypervisor = new ReentrantLock();
+    private final AtomicLong fenced = new AtomicLong();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "libvirt-commands");
         t.setDaemon(true);
@@ -53,7 +71,9 @@ public final class AgentCommands implements AutoCloseable {
      * @param testState where the test driver's domains are kept between agent runs, on that driver only
      */
     public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
-                         Optional<TestDriverState> testState) {
+                         Optional<TestDriverState> testState, LeaseKeeper lease, OperationLog operations) {
+        this.lease = lease;
+        this.operations = operations;
         this.host = host;
         this.sampler = sampler;
         this.hostId = hostId;
@@ -69,25 +89,46 @@ public final class AgentCommands implements AutoCloseable {
             if (host.exists(spec.name())) {
                 throw new CommandRefusedException("a VM named " + spec.name() + " already exists on " + hostId);
             }
-            if (spec.uuid().isPresent() && host.uuidExists(spec.uuid().get())) {
-                throw new CommandRefusedException("a VM with UUID " + spec.uuid().get() + " already exists on " + hostId);
+            return defineNew(spec, 0);
+        });
+    }
+
+    /** Defines a VM whose name is free, with its disk image; the image goes again if libvirt refuses. */
+    private String defineNew(VmSpec spec, long epoch) throws Exception {
+        if (spec.uuid().isPresent() && host.uuidExists(spec.uuid().get())) {
+            throw new CommandRefusedException("a VM with UUID " + spec.uuid().get() + " already exists on " + hostId);
+        }
+        HostSnapshot snap = sampler.latest();
+        long wanted = spec.diskGiB() << 30;
+        if (snap != null && snap.storageBytes() > 0 && wanted > snap.storageFreeBytes()) {
+            throw new InvalidSpecException("diskGiB", "needs " + spec.diskGiB() + " GiB but " + hostId + " has "
+                    + (snap.storageFreeBytes() >> 30) + " GiB of storage free");
+        }
+        UUID uuid = spec.uuid().orElseGet(UUID::randomUUID);
+        Path image = DiskImages.create(vmDir, uuid, wanted);
+        try {
+            host.define(host.domainXml(spec, uuid, image, network, epoch));
+            if (epoch > 0) {
+                noAutostart(spec.name());
             }
-            HostSnapshot snap = sampler.latest();
-            long wanted = spec.diskGiB() << 30;
-            if (snap != null && snap.storageBytes() > 0 && wanted > snap.storageFreeBytes()) {
-                throw new InvalidSpecException("diskGiB", "needs " + spec.diskGiB() + " GiB but " + hostId + " has "
-                        + (snap.storageFreeBytes() >> 30) + " GiB of storage free");
+        } catch (LibvirtException | RuntimeException e) {
+            DiskImages.delete(vmDir, uuid);
+            throw e;
+        }
+        persist(uuid.toString());
+        return uuid.toString();
+    }
+
+    /**
+     * A managed VM never starts by itself when its host boots: the host may have been declared
+     * dead and the VM restarted elsewhere meanwhile.
+     */
+    private void noAutostart(String name) throws LibvirtException {
+        host.withDomain(name, d -> {
+            if (d.getAutostart()) {
+                d.setAutostart(false);
             }
-            UUID uuid = spec.uuid().orElseGet(UUID::randomUUID);
-            Path image = DiskImages.create(vmDir, uuid, wanted);
-            try {
-                host.define(host.domainXml(spec, uuid, image, network));
-            } catch (LibvirtException | RuntimeException e) {
-                DiskImages.delete(vmDir, uuid);
-                throw e;
-            }
-            persist(uuid.toString());
-            return uuid.toString();
+            return null;
         });
     }
 
@@ -96,15 +137,22 @@ public final class AgentCommands implements AutoCloseable {
             if (d.isActive() == 1) {
                 return name + " was already running";
             }
-            HostSnapshot snap = sampler.latest();
-            long memory = d.getMaxMemory() * 1024L;
-            if (snap != null && memory > snap.memoryFreeBytes()) {
-                throw new CommandRefusedException("cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
-                        + hostId + " has " + (snap.memoryFreeBytes() >> 20) + " MiB free");
+            if (host.epoch(d) > 0 && !lease.isValid()) {
+                throw new CommandRefusedException(Refusals.NO_LEASE + " (" + name + " is managed, epoch " + host.epoch(d) + ")");
             }
+            requireMemory(d, name);
             d.create();
             return "started " + name;
         });
+    }
+
+    private void requireMemory(Domain d, String name) throws LibvirtException {
+        HostSnapshot snap = sampler.latest();
+        long memory = d.getMaxMemory() * 1024L;
+        if (snap != null && memory > snap.memoryFreeBytes()) {
+            throw new CommandRefusedException("cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
+                    + hostId + " has " + (snap.memoryFreeBytes() >> 20) + " MiB free");
+        }
     }
 
     /** Asks the guest to shut down cleanly. */
@@ -141,6 +189,227 @@ public final class AgentCommands implements AutoCloseable {
             sampler.clearSimulatedLoad(uuid);
             return "undefined " + name;
         });
+    }
+
+    // ---- execute: operation ids, epochs, the lease --------------------------------------------
+
+    /**
+     * Carries out one command of the manager's (see {@link Operation}) and answers its result as
+     * JSON. The same operation id again is answered with the first result, {@code "replayed":true},
+     * and nothing is done, even while the first attempt is still running; a refusal is
+     * remembered and repeated the same way.
+     */
+    public String execute(String commandJson) {
+        Operation op = Operation.parse(commandJson);
+        OperationLog.Claim claim = operations.claim(op);
+        if (claim.first()) {
+            OperationLog.Entry entry = claim.entry();
+            // The result is recorded by the command thread itself, so it is recorded (and a retry
+            // answered from it) even if this caller has stopped waiting.
+            Runnable work = () -> {
+                OperationResult result;
+                try {
+                    result = locked(() -> perform(op));
+                } catch (IllegalArgumentException refused) {
+                    result = OperationResult.refused(op, refused.getMessage());
+                } catch (Exception | Error e) {
+                    operations.fail(op.operationId(), entry, e);
+                    return;
+                }
+                try {
+                    sampler.sampleNow().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    LOG.log(Level.FINE, "no fresh sample after operation " + op.operationId(), e);
+                }
+                operations.complete(entry, result);
+            };
+            try {
+                thread.execute(work);
+            } catch (RejectedExecutionException e) {
+                operations.fail(op.operationId(), entry, e);
+                throw new IllegalStateException("the agent is stopping; operation " + op.operationId() + " was not carried out");
+            }
+        }
+        OperationResult result = await(claim.entry().result(), op.operationId());
+        if (!result.accepted()) {
+            throw new CommandRefusedException(result.refusal().orElseThrow());
+        }
+        return result.toAnswer(!claim.first());
+    }
+
+    private OperationResult await(CompletableFuture<OperationResult> f, String operationId) {
+        try {
+            return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("operation " + operationId + " is still running after " + TIMEOUT_SECONDS
+                    + " s; ask again with the same operationId for its result");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for operation " + operationId);
+        } catch (ExecutionException e) {
+            return rethrow(e);
+        }
+    }
+
+    /** Does what {@code op} asks, under the hypervisor lock, on the command thread. */
+    private OperationResult perform(Operation op) throws Exception {
+        String vm = op.vm();
+        Existing existing = host.withDomain(vm, d -> new Existing(d.getUUIDString(), host.epoch(d), d.isActive() == 1));
+        long known = Math.max(existing == null ? 0 : existing.epoch(), operations.highestEpoch(vm));
+        if (op.epoch() < known) {
+            throw new CommandRefusedException(Refusals.staleEpoch(op.epoch(), vm, known));
+        }
+        if (op.action() == Operation.Action.DEFINE) {
+            return define(op, existing);
+        }
+        if (op.action() == Operation.Action.START && !lease.isValid()) {
+            throw new CommandRefusedException(Refusals.NO_LEASE);
+        }
+        if (existing == null) {
+            if (op.action() == Operation.Action.START) {
+                throw new CommandRefusedException(Refusals.noSuchVm(vm, hostId));
+            }
+            // Shut down, destroyed or undefined: a VM that is not here is all of these.
+            return OperationResult.of(op, OperationResult.Outcome.ALREADY, Optional.empty());
+        }
+        if (op.action() != Operation.Action.UNDEFINE && existing.epoch() < op.epoch()) {
+            host.withDomain(vm, d -> {
+                host.setEpoch(d, op.epoch());
+                return null;
+            });
+        }
+        OperationResult.Outcome outcome = host.withDomain(vm, d -> switch (op.action()) {
+            case START -> {
+                if (d.isActive() == 1) {
+                    yield OperationResult.Outcome.ALREADY;
+                }
+                requireMemory(d, vm);
+                d.create();
+                yield OperationResult.Outcome.DONE;
+            }
+            case SHUTDOWN -> {
+                if (d.isActive() == 0) {
+                    yield OperationResult.Outcome.ALREADY;
+                }
+                d.shutdown();
+                yield OperationResult.Outcome.DONE;
+            }
+            case DESTROY -> {
+                if (d.isActive() == 0) {
+                    yield OperationResult.Outcome.ALREADY;
+                }
+                d.destroy();
+                yield OperationResult.Outcome.DONE;
+            }
+            case UNDEFINE -> {
+                if (d.isActive() == 1) {
+                    throw new CommandRefusedException("cannot undefine " + vm
+                            + ": it is running; shut it down or destroy it first");
+                }
+                d.undefine();
+                yield OperationResult.Outcome.DONE;
+            }
+            case DEFINE -> throw new IllegalStateException("define is handled above");
+        });
+        if (outcome == null) {
+            // Undefined by someone else between the two lookups.
+            throw new IllegalStateException(vm + " went away while " + op.action().word() + " was carried out");
+        }
+        if (op.action() == Operation.Action.UNDEFINE) {
+            host.forget(existing.uuid());
+            sampler.clearSimulatedLoad(existing.uuid());
+        }
+        persist(existing.uuid());
+        return OperationResult.of(op, outcome, Optional.empty());
+    }
+
+    /** What {@link #perform} needs to know of a VM before it acts. */
+    private record Existing(String uuid, long epoch, boolean active) {
+    }
+
+    /**
+     * Makes the VM defined here under {@code op}'s epoch. The same epoch already here is the same
+     * decision carried out before: nothing to do. A lower one is a copy from an older placement:
+     * it is replaced by the new definition (atomically, under the same UUID), unless it runs.
+     */
+    private OperationResult define(Operation op, Existing existing) throws Exception {
+        VmSpec spec = op.spec().orElseThrow();
+        if (existing == null) {
+            String uuid = defineNew(spec, op.epoch());
+            return OperationResult.of(op, OperationResult.Outcome.DONE, Optional.of(uuid));
+        }
+        if (existing.epoch() == op.epoch()) {
+            return OperationResult.of(op, OperationResult.Outcome.ALREADY, Optional.of(existing.uuid()));
+        }
+        if (existing.active()) {
+            throw new CommandRefusedException(Refusals.runningRedefine(op.vm(), existing.epoch()));
+        }
+        UUID uuid = UUID.fromString(existing.uuid());
+        if (spec.uuid().isPresent() && !spec.uuid().get().equals(uuid)) {
+            throw new CommandRefusedException(Refusals.otherIdentity(op.vm(), hostId, existing.uuid()));
+        }
+        Path image = DiskImages.create(vmDir, uuid, spec.diskGiB() << 30);
+        host.define(host.domainXml(spec, uuid, image, network, op.epoch()));
+        noAutostart(op.vm());
+        persist(existing.uuid());
+        return OperationResult.of(op, OperationResult.Outcome.DONE, Optional.of(existing.uuid()));
+    }
+
+    /** Grants or extends the host's lease; returns the remaining millis. */
+    public long renewLease(String holder, long durationMillis) {
+        return lease.renew(holder, durationMillis);
+    }
+
+    public long leaseRemainingMillis() {
+        return lease.remainingMillis();
+    }
+
+    public String leaseHolder() {
+        return lease.holder();
+    }
+
+    /** Managed VMs powered off because the host held no lease, since the agent started. */
+    public long fencedVms() {
+        return fenced.get();
+    }
+
+    /**
+     * Powers off every active managed VM (epoch 1 or more) unless the host holds a valid lease,
+     * reading libvirt itself rather than a snapshot. Takes the commands' lock: a start that found
+     * the lease valid completes before this looks, and any start after this sees no lease.
+     * Returns how many VMs it powered off.
+     */
+    public int fence(String why) {
+        List<String> off = new ArrayList<>();
+        hypervisor.lock();
+        try {
+            if (lease.isValid()) {
+                return 0;
+            }
+            for (LibvirtHost.ActiveManaged vm : host.activeManaged()) {
+                Boolean destroyed = host.withDomain(vm.name(), d -> {
+                    if (d.isActive() == 1) {
+                        d.destroy();
+                        return true;
+                    }
+                    return false;
+                });
+                if (Boolean.TRUE.equals(destroyed)) {
+                    off.add(vm.name() + " (epoch " + vm.epoch() + ")");
+                    persist(vm.uuid());
+                }
+            }
+        } catch (LibvirtException e) {
+            throw new IllegalStateException("fencing failed: " + e.getMessage(), e);
+        } finally {
+            hypervisor.unlock();
+        }
+        if (!off.isEmpty()) {
+            fenced.addAndGet(off.size());
+            LOG.warning("no valid lease (" + why + "): powered off managed VMs " + String.join(", ", off));
+            sampler.requestSample();
+        }
+        return off.size();
     }
 
     public void simulateLoad(String name, double ratio) {
@@ -217,12 +486,22 @@ public final class AgentCommands implements AutoCloseable {
 
     private <T> T run(Step<T> step) {
         Callable<T> c = () -> {
-            T result = step.call();
+            T result = locked(step);
             sampler.sampleNow().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             return result;
         };
         Future<T> f = thread.submit(c);
         return await(f);
+    }
+
+    /** Runs a step that touches the hypervisor under the lock that fencing takes too. */
+    private <T> T locked(Step<T> step) throws Exception {
+        hypervisor.lock();
+        try {
+            return step.call();
+        } finally {
+            hypervisor.unlock();
+        }
     }
 
     private static <T> T await(Future<T> f) {
@@ -234,15 +513,19 @@ public final class AgentCommands implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new IllegalStateException("the hypervisor did not answer within " + TIMEOUT_SECONDS + " s");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof LibvirtException le) {
-                throw new IllegalStateException("libvirt refused: " + le.getMessage());
-            }
-            throw new IllegalStateException(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            return rethrow(e);
         }
+    }
+
+    private static <T> T rethrow(ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+            throw re;
+        }
+        if (cause instanceof LibvirtException le) {
+            throw new IllegalStateException("libvirt refused: " + le.getMessage());
+        }
+        throw new IllegalStateException(cause.getMessage() == null ? cause.toString() : cause.getMessage());
     }
 
     @Override

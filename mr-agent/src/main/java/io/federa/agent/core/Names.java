@@ -15,6 +15,11 @@ public final class Names {
     /** An application or service label: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
     public static final Pattern LABEL = Pattern.compile("[\\p{L}\\p{Nd}][\\p{L}\\p{Nd}._-]{0,63}");
 
+    /** An operation id or a lease holder: 1 to 64 ASCII letters, digits, '.', '_', ':' or '-'. */
+    public static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    public static final String TOKEN_RULE = "1 to 64 characters among A-Z a-z 0-9 . _ : -";
+
     public static final String DNS_LABEL_RULE =
             "1 to 63 lower-case letters, digits or inner hyphens (a DNS label, e.g. web-1)";
     public static final String LABEL_RULE =
@@ -25,6 +30,10 @@ public final class Names {
 
     public static boolean isDnsLabel(String s) {
         return s != null && DNS_LABEL.matcher(s).matches();
+    }
+
+    public static boolean isToken(String s) {
+        return s != null && TOKEN.matcher(s).matches();
     }
 
     public static boolean isLabel(String s) {

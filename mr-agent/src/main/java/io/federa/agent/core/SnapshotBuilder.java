@@ -96,7 +96,7 @@ public final class SnapshotBuilder {
         }
         long uptime = running ? Math.max(0, (now - since) / 1000) : 0;
         return new VmSnapshot(o.uuid(), o.name(), o.hypervisorId(), o.state(), o.osType(), o.persistent(),
-                o.autostart(), o.application(), o.service(), o.vcpus(), o.memoryBytes(), o.maxMemoryBytes(),
+                o.autostart(), o.application(), o.service(), o.epoch(), o.vcpus(), o.memoryBytes(), o.maxMemoryBytes(),
                 o.cpuTimeNanos(), load, simulatedNow, o.diskCapacityBytes(), o.diskReadBytes(), o.diskWriteBytes(),
                 o.diskReadRequests(), o.diskWriteRequests(), diskRead, diskWrite, o.networkReceivedBytes(),
                 o.networkTransmittedBytes(), o.networkReceivedPackets(), o.networkTransmittedPackets(),

@@ -9,11 +9,12 @@ import java.util.Objects;
  *
  * @param cpuTimeNanos      CPU time used by all vCPUs since the VM started, in nanoseconds
  * @param diskCapacityBytes the VM's own disks' defined size in bytes
+ * @param epoch             the epoch the manager gave the VM (federa metadata), 0 for a VM not managed that way
  * @param vcpuTimesNanos    CPU time of each vCPU, in nanoseconds; empty when the VM is not running
  */
 public record VmObservation(String uuid, String name, int hypervisorId, VmState state, String osType,
                             boolean persistent, boolean autostart, int vcpus, long memoryBytes,
-                            long maxMemoryBytes, long cpuTimeNanos, String application, String service,
+                            long maxMemoryBytes, long cpuTimeNanos, String application, String service, long epoch,
                             long diskCapacityBytes, long diskReadBytes, long diskWriteBytes,
                             long diskReadRequests, long diskWriteRequests, long networkReceivedBytes,
                             long networkTransmittedBytes, long networkReceivedPackets,

@@ -33,4 +33,29 @@ final class AgentBean implements AgentMXBean {
     public String undefineVm(String name) {
         return JmxErrors.translate(() -> commands.undefineVm(name));
     }
+
+    @Override
+    public String execute(String commandJson) {
+        return JmxErrors.translate(() -> commands.execute(commandJson));
+    }
+
+    @Override
+    public long renewLease(String holder, long durationMillis) {
+        return JmxErrors.translate(() -> commands.renewLease(holder, durationMillis));
+    }
+
+    @Override
+    public long getLeaseRemainingMillis() {
+        return commands.leaseRemainingMillis();
+    }
+
+    @Override
+    public String getLeaseHolder() {
+        return commands.leaseHolder();
+    }
+
+    @Override
+    public long getFencedVms() {
+        return commands.fencedVms();
+    }
 }

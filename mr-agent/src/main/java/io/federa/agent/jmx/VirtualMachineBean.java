@@ -33,6 +33,7 @@ final class VirtualMachineBean implements VirtualMachineMXBean {
     @Override public String getState() { return v().state().name(); }
     @Override public String getApplication() { return v().application(); }
     @Override public String getService() { return v().service(); }
+    @Override public long getEpoch() { return v().epoch(); }
     @Override public int getVcpus() { return v().vcpus(); }
     @Override public long getMemoryBytes() { return v().memoryBytes(); }
     @Override public long getCpuTimeNanoseconds() { return v().cpuTimeNanos(); }

@@ -21,6 +21,9 @@ public interface VirtualMachineMXBean {
 
     String getService();
 
+    /** The epoch the manager gave this VM through {@code execute}; 0 for a VM not managed that way. */
+    long getEpoch();
+
     int getVcpus();
 
     long getMemoryBytes();

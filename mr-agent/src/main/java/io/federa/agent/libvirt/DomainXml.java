@@ -36,12 +36,21 @@ import java.util.UUID;
 public final class DomainXml {
     public static final String NAMESPACE = "https://federa.io/xmlns/vm/1";
     public static final String PREFIX = "federa";
+    private static final String EPOCH = "epoch";
 
     private DomainXml() {
     }
 
-    /** The XML for defining {@code spec} with the given identity and disk image. */
+    /** The XML for defining {@code spec} with the given identity and disk image, not managed by epoch. */
     public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network) {
+        return build(spec, uuid, domainType, diskImage, network, 0);
+    }
+
+    /**
+     * The XML for defining {@code spec} with the given identity and disk image; an epoch of 1 or
+     * more is kept in the metadata ({@code <federa:epoch>}) and makes the VM a managed one.
+     */
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch) {
         Document doc = newBuilder().newDocument();
         Element domain = doc.createElement("domain");
         domain.setAttribute("type", domainType);
@@ -55,6 +64,9 @@ public final class DomainXml {
         textNs(doc, vm, "application", spec.application());
         textNs(doc, vm, "service", spec.service());
         textNs(doc, vm, "diskBytes", Long.toString(spec.diskGiB() << 30));
+        if (epoch > 0) {
+            textNs(doc, vm, EPOCH, Long.toString(epoch));
+        }
 
         long kib = spec.memoryMiB() * 1024;
         text(doc, domain, "memory", Long.toString(kib)).setAttribute("unit", "KiB");
@@ -85,8 +97,62 @@ public final class DomainXml {
     }
 
     /** What the agent needs from a domain's XML, read once per domain definition. */
-    public record Description(String application, String service, long diskBytes,
+    public record Description(String application, String service, long epoch, long diskBytes,
                               List<VmObservation.Disk> disks, List<VmObservation.Nic> nics) {
+        /** The same description with the epoch of the domain's persistent definition. */
+        public Description withEpoch(long e) {
+            return new Description(application, service, e, diskBytes, disks, nics);
+        }
+    }
+
+    /** A domain's name. */
+    public static String nameOf(String xml) {
+        Element name = firstChild(parse(xml).getDocumentElement(), "name");
+        return name == null ? "" : name.getTextContent();
+    }
+
+    /** The epoch in a domain's federa metadata; 0 when there is none (a VM not managed by epoch). */
+    public static long epochOf(String xml) {
+        NodeList mine = parse(xml).getDocumentElement().getElementsByTagNameNS(NAMESPACE, "vm");
+        return mine.getLength() == 0 ? 0 : epoch((Element) mine.item(0));
+    }
+
+    private static long epoch(Element vm) {
+        String text = firstTextNs(vm, EPOCH).trim();
+        try {
+            return text.isEmpty() ? 0 : Math.max(0, Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The same domain XML with {@code epoch} in its federa metadata (added, or replacing the one
+     * there), everything else untouched.
+     */
+    public static String withEpoch(String xml, long epoch) {
+        Document doc = parse(xml);
+        Element root = doc.getDocumentElement();
+        NodeList mine = root.getElementsByTagNameNS(NAMESPACE, "vm");
+        Element vm;
+        if (mine.getLength() > 0) {
+            vm = (Element) mine.item(0);
+        } else {
+            Element metadata = firstChild(root, "metadata");
+            if (metadata == null) {
+                metadata = doc.createElement("metadata");
+                Node after = firstChild(root, "uuid");
+                root.insertBefore(metadata, after == null ? root.getFirstChild() : after.getNextSibling());
+            }
+            vm = doc.createElementNS(NAMESPACE, PREFIX + ":vm");
+            metadata.appendChild(vm);
+        }
+        NodeList old = vm.getElementsByTagNameNS(NAMESPACE, EPOCH);
+        for (int i = old.getLength() - 1; i >= 0; i--) {
+            vm.removeChild(old.item(i));
+        }
+        textNs(doc, vm, EPOCH, Long.toString(epoch));
+        return serialize(doc);
     }
 
     public static Description describe(String xml) {
@@ -94,12 +160,14 @@ public final class DomainXml {
         Element root = doc.getDocumentElement();
         String application = "";
         String service = "";
+        long epoch = 0;
         long diskBytes = -1;
         NodeList mine = root.getElementsByTagNameNS(NAMESPACE, "vm");
         if (mine.getLength() > 0) {
             Element vm = (Element) mine.item(0);
             application = firstTextNs(vm, "application");
             service = firstTextNs(vm, "service");
+            epoch = epoch(vm);
             String bytes = firstTextNs(vm, "diskBytes");
             try {
                 diskBytes = bytes.isEmpty() ? -1 : Long.parseLong(bytes);
@@ -142,7 +210,7 @@ public final class DomainXml {
                         source == null ? "" : source.getAttribute("network")));
             }
         }
-        return new Description(application, service, diskBytes, disks, nics);
+        return new Description(application, service, epoch, diskBytes, disks, nics);
     }
 
     /** Parses with DOCTYPEs and external entities refused: domain XML never needs them. */

@@ -181,11 +181,7 @@ public final class LibvirtHost implements AutoCloseable {
     private VmObservation observe(Domain d) throws LibvirtException {
         String uuid = d.getUUIDString();
         DomainInfo info = d.getInfo();
-        DomainXml.Description desc = descriptions.get(uuid);
-        if (desc == null) {
-            desc = DomainXml.describe(d.getXMLDesc(0));
-            descriptions.put(uuid, desc);
-        }
+        DomainXml.Description desc = description(d, uuid);
         VmState state = state(info.state);
         long rdBytes = -1;
         long wrBytes = -1;
@@ -241,8 +237,67 @@ public final class LibvirtHost implements AutoCloseable {
         boolean autostart = persistent && d.getAutostart();
         return new VmObservation(uuid, d.getName(), d.getID(), state, d.getOSType(), persistent, autostart,
                 info.nrVirtCpu, info.memory * 1024L, info.maxMem * 1024L, info.cpuTime,
-                desc.application(), desc.service(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
+                desc.application(), desc.service(), desc.epoch(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
                 rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics());
+    }
+
+    /**
+     * A domain's description, cached by UUID. The epoch comes from the persistent definition:
+     * the agent records a new epoch there, and a running domain's live XML keeps the one it was
+     * started with.
+     */
+    private DomainXml.Description description(Domain d, String uuid) throws LibvirtException {
+        DomainXml.Description desc = descriptions.get(uuid);
+        if (desc == null) {
+            desc = DomainXml.describe(d.getXMLDesc(0));
+            if (d.isPersistent() == 1) {
+                desc = desc.withEpoch(DomainXml.epochOf(d.getXMLDesc(XML_INACTIVE)));
+            }
+            descriptions.put(uuid, desc);
+        }
+        return desc;
+    }
+
+    /** The epoch in a domain's federa metadata, 0 for a VM not managed by epoch. */
+    public long epoch(Domain d) throws LibvirtException {
+        return description(d, d.getUUIDString()).epoch();
+    }
+
+    /** Records a new epoch in a domain's persistent definition, everything else kept. */
+    public void setEpoch(Domain d, long epoch) throws LibvirtException {
+        String uuid = d.getUUIDString();
+        Domain redefined = conn.domainDefineXML(DomainXml.withEpoch(d.getXMLDesc(XML_INACTIVE), epoch));
+        free(redefined);
+        descriptions.remove(uuid);
+    }
+
+    /** A managed VM (epoch 1 or more) that is active on the hypervisor now. */
+    public record ActiveManaged(String name, String uuid, long epoch) {
+    }
+
+    /**
+     * Every managed VM that is active now, read from libvirt itself rather than from a snapshot:
+     * fencing must not miss a VM started since the last sample.
+     */
+    public List<ActiveManaged> activeManaged() throws LibvirtException {
+        List<ActiveManaged> out = new ArrayList<>();
+        for (int id : conn.listDomains()) {
+            Domain d = lookup(() -> conn.domainLookupByID(id));
+            if (d == null) {
+                continue;
+            }
+            try {
+                long epoch = epoch(d);
+                if (epoch > 0) {
+                    out.add(new ActiveManaged(d.getName(), d.getUUIDString(), epoch));
+                }
+            } catch (LibvirtException e) {
+                LOG.log(Level.FINE, "domain vanished while being read", e);
+            } finally {
+                free(d);
+            }
+        }
+        return out;
     }
 
     private static long add(long acc, long v) {
@@ -351,7 +406,7 @@ public final class LibvirtHost implements AutoCloseable {
     }
 
     /** Used by callers that build domain XML for this hypervisor. */
-    public String domainXml(VmSpec spec, UUID uuid, Path image, String network) {
-        return DomainXml.build(spec, uuid, domainType, image, network);
+    public String domainXml(VmSpec spec, UUID uuid, Path image, String network, long epoch) {
+        return DomainXml.build(spec, uuid, domainType, image, network, epoch);
     }
 }

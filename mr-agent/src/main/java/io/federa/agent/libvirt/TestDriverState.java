@@ -68,6 +68,33 @@ public final class TestDriverState {
         Files.deleteIfExists(domains.resolve(uuid + ".xml"));
     }
 
+    /**
+     * Marks every managed VM (epoch 1 or more) saved as running as shut off instead, and returns
+     * their names. Called before the node file is composed: a host that comes back holds no lease,
+     * and its managed VMs may run elsewhere by now, so they must not start here even for a moment.
+     */
+    public List<String> stopManaged() throws IOException {
+        List<String> stopped = new ArrayList<>();
+        if (!exists()) {
+            return stopped;
+        }
+        try (Stream<Path> files = Files.list(domains)) {
+            for (Path running : files.filter(f -> f.getFileName().toString().endsWith(".running")).sorted().toList()) {
+                String uuid = running.getFileName().toString().replaceFirst("\\.running$", "");
+                Path xml = domains.resolve(uuid + ".xml");
+                if (!Files.exists(xml)) {
+                    continue;
+                }
+                String text = Files.readString(xml);
+                if (DomainXml.epochOf(text) > 0) {
+                    Files.delete(running);
+                    stopped.add(DomainXml.nameOf(text));
+                }
+            }
+        }
+        return stopped;
+    }
+
     public List<TestNodeFile.Domain> load() throws IOException {
         List<TestNodeFile.Domain> out = new ArrayList<>();
         if (!exists()) {

@@ -31,10 +31,15 @@ public final class AgentMetrics implements MultiCollector {
 
     private final Supplier<HostSnapshot> snapshot;
     private final LongSupplier sampleFailures;
+    private final LongSupplier fencedVms;
+    private final LongSupplier leaseRemainingMillis;
 
-    public AgentMetrics(Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures) {
+    public AgentMetrics(Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures, LongSupplier fencedVms,
+                        LongSupplier leaseRemainingMillis) {
         this.snapshot = snapshot;
         this.sampleFailures = sampleFailures;
+        this.fencedVms = fencedVms;
+        this.leaseRemainingMillis = leaseRemainingMillis;
     }
 
     @Override
@@ -43,6 +48,10 @@ public final class AgentMetrics implements MultiCollector {
         List<MetricSnapshot> out = new ArrayList<>();
         out.add(counter("mr_agent_sample_failures", "Reads of the hypervisor that failed.",
                 List.of(point(Labels.EMPTY, sampleFailures.getAsLong()))));
+        out.add(counter("mr_agent_fenced_vms", "Managed VMs powered off because the host held no valid lease.",
+                List.of(point(Labels.EMPTY, fencedVms.getAsLong()))));
+        out.add(gauge("mr_agent_lease_remaining_seconds", "Time left on the host's lease; 0 when it holds none.",
+                List.of(gpoint(Labels.EMPTY, leaseRemainingMillis.getAsLong() / 1000.0))));
         if (s == null) {
             return new MetricSnapshots(out);
         }
@@ -101,6 +110,8 @@ public final class AgentMetrics implements MultiCollector {
         }
         out.add(gauge("mr_vm_info", "A VM's identity and labels; always 1.", info));
         out.add(gauge("mr_vm_state", "1 for the VM's current state, 0 for the others.", state));
+        out.add(vmGauge("mr_vm_epoch", "The epoch the manager gave the VM; 0 for a VM not managed by epoch.", host, vms,
+                VmSnapshot::epoch));
         out.add(vmGauge("mr_vm_vcpus", "vCPUs of the VM.", host, vms, VmSnapshot::vcpus));
         out.add(vmGauge("mr_vm_memory_bytes", "Memory of the VM.", host, vms, VmSnapshot::memoryBytes));
         out.add(vmGauge("mr_vm_disk_capacity_bytes", "Defined size of the VM's disks.", host, vms,

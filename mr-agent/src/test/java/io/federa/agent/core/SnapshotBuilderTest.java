@@ -16,7 +16,7 @@ class SnapshotBuilderTest {
     private static VmObservation vm(String uuid, String name, VmState state, int vcpus, long memory, long cpuNanos,
                                     long diskRead, long netTx) {
         return new VmObservation(uuid, name, 1, state, "hvm", true, false, vcpus, memory, memory, cpuNanos,
-                "web", "shop", 20L << 30, diskRead, 0, 0, 0, 0, netTx, 0, 0, List.of(), List.of(), List.of());
+                "web", "shop", 0, 20L << 30, diskRead, 0, 0, 0, 0, netTx, 0, 0, List.of(), List.of(), List.of());
     }
 
     private static HostObservation host(long takenAtMillis, long mono, long poolBytes, VmObservation... vms) {

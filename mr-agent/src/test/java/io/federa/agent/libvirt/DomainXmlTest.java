@@ -13,6 +13,27 @@ class DomainXmlTest {
     private static final UUID ID = UUID.fromString("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 
     @Test
+    void an_epoch_is_written_read_back_and_replaced_and_absent_means_zero() {
+        VmSpec spec = new VmSpec("web-2", "web", "shop", 1, 512, 1, Optional.empty());
+        String unmanaged = DomainXml.build(spec, ID, "test", Path.of("/d/disk0.raw"), "default");
+        assertThat(DomainXml.epochOf(unmanaged)).isZero();
+        assertThat(DomainXml.describe(unmanaged).epoch()).isZero();
+
+        String managed = DomainXml.build(spec, ID, "test", Path.of("/d/disk0.raw"), "default", 5);
+        assertThat(DomainXml.epochOf(managed)).isEqualTo(5);
+        assertThat(DomainXml.describe(managed).epoch()).isEqualTo(5);
+        assertThat(DomainXml.nameOf(managed)).isEqualTo("web-2");
+
+        String bumped = DomainXml.withEpoch(managed, 7);
+        assertThat(DomainXml.epochOf(bumped)).isEqualTo(7);
+        assertThat(bumped).containsOnlyOnce("<federa:epoch>");
+        assertThat(DomainXml.describe(bumped).application()).isEqualTo("web");
+
+        String bare = "<domain type='test'><name>x</name><uuid>" + ID + "</uuid><memory>1024</memory></domain>";
+        assertThat(DomainXml.epochOf(DomainXml.withEpoch(bare, 3))).isEqualTo(3);
+    }
+
+    @Test
     void the_labels_and_devices_written_are_read_back() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 2, 2048, 20, Optional.empty());
         String xml = DomainXml.build(spec, ID, "test", Path.of("/data/vms/x/disk0.raw"), "default");

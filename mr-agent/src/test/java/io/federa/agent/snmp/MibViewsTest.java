@@ -22,7 +22,7 @@ class MibViewsTest {
 
     private static VmObservation vm(String uuid, String name, VmState state) {
         return new VmObservation(uuid, name, 1, state, "hvm", true, false, 2, 2L << 30, 4L << 30, 5_000_000_000L,
-                "web", "shop", 20L << 30, 100, 200, 3, 4, 5, 6, 7, 8, List.of(1_000_000L, 2_000_000L),
+                "web", "shop", 0, 20L << 30, 100, 200, 3, 4, 5, 6, 7, 8, List.of(1_000_000L, 2_000_000L),
                 List.of(new VmObservation.Disk("vda", "/d/disk0.raw", "raw", "virtio", -1, 3, 100, 4, 200)),
                 List.of(new VmObservation.Nic("vnet0", "52:54:00:aa:bb:cc", "virtio", "default")));
     }

@@ -1,0 +1,135 @@
+package io.federa.agent.command;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.federa.agent.core.InvalidSpecException;
+import io.federa.agent.core.Names;
+import io.federa.agent.core.VmSpec;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One command of {@code execute}: what to do to which VM, under which epoch, named by an
+ * operation id that makes a retry safe.
+ * {@code {"operationId":"op-17","action":"start","vm":"web-2","epoch":5}}; a define also carries
+ * {@code "spec"}, the same object as {@code defineVm}'s, whose name must be {@code vm}.
+ */
+public record Operation(String operationId, Action action, String vm, long epoch, Optional<VmSpec> spec) {
+    public static final int MAX_CHARS = VmSpecParser.MAX_CHARS + 1024;
+    private static final Set<String> FIELDS = Set.of("operationId", "action", "vm", "epoch", "spec");
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+
+    static {
+        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(8).maxStringLength(MAX_CHARS).maxNumberLength(32).build());
+    }
+
+    /** The lifecycle steps {@code execute} carries out, by their word in the JSON. */
+    public enum Action {
+        DEFINE, START, SHUTDOWN, DESTROY, UNDEFINE;
+
+        public String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static Optional<Action> of(String word) {
+            return Arrays.stream(values()).filter(a -> a.word().equals(word)).findFirst();
+        }
+
+        static String words() {
+            return Arrays.stream(values()).map(Action::word).collect(Collectors.joining("|"));
+        }
+    }
+
+    public Operation {
+        if (!Names.isToken(operationId)) {
+            throw new InvalidSpecException("operationId", "must be " + Names.TOKEN_RULE);
+        }
+        if (!Names.isDnsLabel(vm)) {
+            throw new InvalidSpecException("vm", "must be " + Names.DNS_LABEL_RULE);
+        }
+        if (epoch < 1) {
+            throw new InvalidSpecException("epoch", "must be 1 or more, got " + epoch);
+        }
+        spec = spec == null ? Optional.empty() : spec;
+        if (action == Action.DEFINE && spec.isEmpty()) {
+            throw new InvalidSpecException("spec", "is required to define a VM");
+        }
+        if (action != Action.DEFINE && spec.isPresent()) {
+            throw new InvalidSpecException("spec", "is only accepted with action define");
+        }
+        if (spec.isPresent() && !spec.get().name().equals(vm)) {
+            throw new InvalidSpecException("spec.name", "must be the command's vm (" + vm + ")");
+        }
+    }
+
+    /** Reads a command; strict like {@link VmSpecParser}: unknown fields, wrong types and duplicate keys are refused. */
+    public static Operation parse(String json) {
+        if (json == null || json.isBlank()) {
+            throw new InvalidSpecException("command", "is empty; expected a JSON object with operationId, action, vm and epoch");
+        }
+        if (json.length() > MAX_CHARS) {
+            throw new InvalidSpecException("command", "is " + json.length() + " characters long; the limit is " + MAX_CHARS);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JacksonException e) {
+            throw new InvalidSpecException("command", "is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidSpecException("command", "must be a JSON object");
+        }
+        Iterator<String> names = root.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            if (!FIELDS.contains(n)) {
+                throw new InvalidSpecException(n.length() > 64 ? n.substring(0, 64) + "…" : n,
+                        "unknown field (known: action, epoch, operationId, spec, vm)");
+            }
+        }
+        String word = text(root, "action");
+        Action action = Action.of(word).orElseThrow(() ->
+                new InvalidSpecException("action", "must be one of " + Action.words()));
+        JsonNode e = root.get("epoch");
+        if (e == null || e.isNull()) {
+            throw new InvalidSpecException("epoch", "is required");
+        }
+        if (!e.isIntegralNumber() || !e.canConvertToLong()) {
+            throw new InvalidSpecException("epoch", "must be a whole number");
+        }
+        Optional<VmSpec> spec = Optional.empty();
+        JsonNode s = root.get("spec");
+        if (s != null && !s.isNull()) {
+            if (!s.isObject()) {
+                throw new InvalidSpecException("spec", "must be a JSON object");
+            }
+            spec = Optional.of(VmSpecParser.parse(s.toString()));
+        }
+        return new Operation(text(root, "operationId"), action, text(root, "vm"), e.asLong(), spec);
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            throw new InvalidSpecException(field, "is required");
+        }
+        if (!v.isTextual()) {
+            throw new InvalidSpecException(field, "must be a string");
+        }
+        return v.asText();
+    }
+}

@@ -1,0 +1,35 @@
+package io.federa.agent.command;
+
+/**
+ * Why the agent refuses a command sent through {@code execute}, in one place: the manager
+ * matches on these words, and operators read them in its logs.
+ */
+public final class Refusals {
+    /** Managed VMs run only while the host holds a lease from the manager's polls. */
+    public static final String NO_LEASE = "no valid lease: this host may not start managed VMs";
+
+    private Refusals() {
+    }
+
+    /** "stale epoch 3 for web-2: this host holds epoch 5" */
+    public static String staleEpoch(long asked, String vm, long known) {
+        return "stale epoch " + asked + " for " + vm + ": this host holds epoch " + known;
+    }
+
+    public static String noSuchVm(String vm, String hostId) {
+        return "no VM named " + vm + " on " + hostId;
+    }
+
+    public static String operationReused(String operationId, Operation.Action action, String vm, long epoch) {
+        return "operation " + operationId + " was already used for " + action.word() + " " + vm + " at epoch " + epoch
+                + "; a new command needs a new operationId";
+    }
+
+    public static String runningRedefine(String vm, long epoch) {
+        return "cannot redefine " + vm + ": it runs here with epoch " + epoch + "; destroy it first";
+    }
+
+    public static String otherIdentity(String vm, String hostId, String uuid) {
+        return "a VM named " + vm + " already exists on " + hostId + " with UUID " + uuid + "; undefine it first";
+    }
+}

@@ -1,0 +1,175 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A packaged agent as a real process, driven the way the manager drives it: commands through
+ * execute, a lease renewed every 200 ms. Managed VMs stop when the renewals stop, an unmanaged
+ * one does not; retries and stale epochs change nothing; a killed agent comes back with its
+ * managed VMs shut off, and starts them only under a new lease.
+ */
+class LeaseFencingEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PASSWORD = "demo-password-1";
+    private static final long LEASE_MS = 2_000;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private JsonNode post(String url, JsonNode body) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private JsonNode exec(String url, String operation, Object... args) throws Exception {
+        ObjectNode n = JSON.createObjectNode().put("type", "exec").put("mbean", "federa:type=Agent").put("operation", operation);
+        ArrayNode a = n.putArray("arguments");
+        for (Object o : args) {
+            a.addPOJO(o);
+        }
+        return post(url, n);
+    }
+
+    private JsonNode execute(String url, String command) throws Exception {
+        JsonNode r = exec(url, "execute", command);
+        assertThat(r.path("status").asInt()).as(r.toString()).isEqualTo(200);
+        return JSON.readTree(r.path("value").asText());
+    }
+
+    private String refusal(String url, String command) throws Exception {
+        JsonNode r = exec(url, "execute", command);
+        assertThat(r.path("status").asInt()).as(r.toString()).isEqualTo(400);
+        return r.path("error").asText();
+    }
+
+    /** Each VM's state by name, from one pattern read. */
+    private Map<String, String> states(String url) throws Exception {
+        JsonNode r = post(url, JSON.createObjectNode().put("type", "read").put("mbean", "federa:type=VirtualMachine,*"));
+        Map<String, String> out = new HashMap<>();
+        r.path("value").forEach(v -> out.put(v.path("Name").asText(), v.path("State").asText()));
+        return out;
+    }
+
+    private static String define(String id, String vm, long epoch) {
+        return "{\"operationId\":\"" + id + "\",\"action\":\"define\",\"vm\":\"" + vm + "\",\"epoch\":" + epoch
+                + ",\"spec\":{\"name\":\"" + vm + "\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":512,\"diskGiB\":1}}";
+    }
+
+    private static String command(String id, String action, String vm, long epoch) {
+        return "{\"operationId\":\"" + id + "\",\"action\":\"" + action + "\",\"vm\":\"" + vm + "\",\"epoch\":" + epoch + "}";
+    }
+
+    /** Renews the lease every 200 ms, as the manager's polls would; remembers when the last renewal was answered. */
+    private ScheduledFuture<?> renewEvery200ms(ScheduledExecutorService timer, String url, AtomicLong lastAnswerNanos) {
+        return timer.scheduleAtFixedRate(() -> {
+            try {
+                JsonNode r = exec(url, "renewLease", "manager-1", LEASE_MS);
+                if (r.path("status").asInt() == 200) {
+                    lastAnswerNanos.set(System.nanoTime());
+                }
+            } catch (Exception e) {
+                // The agent is being killed or restarted: the lease simply is not renewed.
+            }
+        }, 0, 200, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void managed_vms_run_only_under_a_lease_and_a_killed_agent_does_not_bring_them_back(@TempDir Path dir) throws Exception {
+        int port = AgentProcess.freePort();
+        Path config = AgentProcess.demoConfig("host-1", dir, port);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        AgentProcess agent = AgentProcess.start(config);
+        try {
+            String url = agent.awaitJolokiaUrl(Duration.ofSeconds(60));
+            AtomicLong lastRenewal = new AtomicLong();
+            ScheduledFuture<?> renewing = renewEvery200ms(timer, url, lastRenewal);
+
+            execute(url, define("d-m1", "m-1", 1));
+            execute(url, define("d-m2", "m-2", 1));
+            assertThat(execute(url, command("s-m1", "start", "m-1", 1)).path("outcome").asText()).isEqualTo("done");
+            assertThat(execute(url, command("s-m2", "start", "m-2", 1)).path("outcome").asText()).isEqualTo("done");
+            assertThat(states(url)).containsEntry("m-1", "RUNNING").containsEntry("m-2", "RUNNING")
+                    .containsEntry("web-1", "RUNNING");
+
+            // A retried start after the VM was destroyed: answered from the first attempt, nothing started.
+            execute(url, command("x-m2", "destroy", "m-2", 1));
+            JsonNode replay = execute(url, command("s-m2", "start", "m-2", 1));
+            assertThat(replay.path("replayed").asBoolean()).isTrue();
+            assertThat(replay.path("outcome").asText()).isEqualTo("done");
+            assertThat(states(url)).containsEntry("m-2", "SHUT_OFF");
+
+            // A newer placement bumps the epoch; a command of the older one is refused.
+            execute(url, command("s-m2b", "start", "m-2", 2));
+            assertThat(refusal(url, command("x-m2-old", "destroy", "m-2", 1)))
+                    .contains("stale epoch 1 for m-2: this host holds epoch 2");
+            assertThat(states(url)).containsEntry("m-2", "RUNNING");
+
+            // The renewals stop: within the lease plus 1 s the managed VMs are off, the unmanaged one runs on.
+            renewing.cancel(false);
+            Thread.sleep(250);
+            long deadline = lastRenewal.get() + TimeUnit.MILLISECONDS.toNanos(LEASE_MS + 1_000);
+            Map<String, String> s = states(url);
+            while (System.nanoTime() < deadline && !(s.get("m-1").equals("SHUT_OFF") && s.get("m-2").equals("SHUT_OFF"))) {
+                Thread.sleep(50);
+                s = states(url);
+            }
+            assertThat(System.nanoTime()).as("fenced within the lease + 1 s").isLessThanOrEqualTo(deadline);
+            assertThat(s).containsEntry("m-1", "SHUT_OFF").containsEntry("m-2", "SHUT_OFF").containsEntry("web-1", "RUNNING");
+            assertThat(refusal(url, command("s-m1-late", "start", "m-1", 1)))
+                    .contains("no valid lease: this host may not start managed VMs");
+
+            // Under a lease again; then the agent is killed while its managed VMs run.
+            renewing = renewEvery200ms(timer, url, lastRenewal);
+            execute(url, command("s-m1-2", "start", "m-1", 1));
+            execute(url, command("s-m2-2", "start", "m-2", 2));
+            assertThat(states(url)).containsEntry("m-1", "RUNNING").containsEntry("m-2", "RUNNING");
+            renewing.cancel(false);
+            agent.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+            agent = AgentProcess.start(config);
+            url = agent.awaitJolokiaUrl(Duration.ofSeconds(60));
+            assertThat(states(url)).containsEntry("m-1", "SHUT_OFF").containsEntry("m-2", "SHUT_OFF")
+                    .containsEntry("web-1", "RUNNING");
+            assertThat(agent.output()).contains("stay shut off");
+            JsonNode again = execute(url, command("s-m1-2", "start", "m-1", 1));
+            assertThat(again.path("replayed").asBoolean()).isTrue();
+            assertThat(refusal(url, command("s-m1-3", "start", "m-1", 1))).contains("no valid lease");
+            assertThat(states(url)).containsEntry("m-1", "SHUT_OFF");
+
+            assertThat(exec(url, "renewLease", "manager-1", LEASE_MS).path("value").asLong()).isPositive();
+            assertThat(execute(url, command("s-m1-4", "start", "m-1", 1)).path("outcome").asText()).isEqualTo("done");
+            assertThat(states(url)).containsEntry("m-1", "RUNNING");
+        } finally {
+            timer.shutdownNow();
+            agent.close();
+        }
+    }
+}
