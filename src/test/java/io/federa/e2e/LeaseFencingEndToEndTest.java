@@ -87,8 +87,14 @@ class LeaseFencingEndToEndTest {
         return "{\"operationId\":\"" + id + "\",\"action\":\"" + action + "\",\"vm\":\"" + vm + "\",\"epoch\":" + epoch + "}";
     }
 
-    /** Renews the lease every 200 ms, as the manager's polls would; remembers when the last renewal was answered. */
-    private ScheduledFuture<?> renewEvery200ms(ScheduledExecutorService timer, String url, AtomicLong lastAnswerNanos) {
+    /**
+     * Renews the lease now (so it is held when this returns), then every 200 ms, as the manager's
+     * polls would; remembers when the last renewal was answered.
+     */
+    private ScheduledFuture<?> renewEvery200ms(ScheduledExecutorService timer, String url, AtomicLong lastAnswerNanos)
+            throws Exception {
+        assertThat(exec(url, "renewLease", "manager-1", LEASE_MS).path("status").asInt()).isEqualTo(200);
+        lastAnswerNanos.set(System.nanoTime());
         return timer.scheduleAtFixedRate(() -> {
             try {
                 JsonNode r = exec(url, "renewLease", "manager-1", LEASE_MS);
@@ -98,7 +104,7 @@ class LeaseFencingEndToEndTest {
             } catch (Exception e) {
                 // The agent is being killed or restarted: the lease simply is not renewed.
             }
-        }, 0, 200, TimeUnit.MILLISECONDS);
+        }, 200, 200, TimeUnit.MILLISECONDS);
     }
 
     @Test
