@@ -5,6 +5,10 @@ import io.federa.manager.core.inventory.InventorySnapshot;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,7 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * the event loop without blocking (every transport is asynchronous); an agent whose previous poll
  * has not finished is not polled again, so a slow agent costs one connection, not a growing
  * queue; at most {@code maxConcurrentPolls} polls run at once. Each result folds into a new
- * immutable snapshot, handed to the observer with the poll's duration and outcome.
+ * immutable snapshot, handed to the observer with the poll's duration and outcome. The loop's
+ * totals (good, failed and skipped polls) are published as the MXBean
+ * {@value PollCountersMXBean#OBJECT_NAME}.
  */
 public final class PollingVerticle extends VerticleBase {
     /** Told of every finished poll, on the event loop: keep it short. */
@@ -39,6 +45,12 @@ public final class PollingVerticle extends VerticleBase {
     private JolokiaPoller jolokia;
     private SnmpPoller snmp;
     private long timer;
+    // Written on the event loop only; volatile so that a JMX reader sees recent values.
+    private volatile long goodPolls;
+    private volatile long failedPolls;
+    private volatile long skippedPolls;
+    private volatile int pollsInFlight;
+    private ObjectName registered;
 
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
                            PollObserver observer) {
@@ -79,6 +91,7 @@ public final class PollingVerticle extends VerticleBase {
         }
         current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
         timer = vertx.setPeriodic(0, intervalMillis, id -> round());
+        register();
         return Future.succeededFuture();
     }
 
@@ -93,11 +106,14 @@ public final class PollingVerticle extends VerticleBase {
             }
             String agent = e.getKey();
             if (!inFlight.add(agent)) {
+                skippedPolls++;
                 continue;
             }
+            pollsInFlight = inFlight.size();
             long started = System.nanoTime();
             e.getValue().poll().onComplete(ar -> {
                 inFlight.remove(agent);
+                pollsInFlight = inFlight.size();
                 long now = System.currentTimeMillis();
                 String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
                         ? ar.cause().getMessage() : "poll failed: " + ar.cause();
@@ -105,14 +121,67 @@ public final class PollingVerticle extends VerticleBase {
                         ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
                         : current.get().failed(agent, failure, missesAllowed, now);
                 current.set(next);
+                if (failure == null) {
+                    goodPolls++;
+                } else {
+                    failedPolls++;
+                }
                 observer.polled(agent, System.nanoTime() - started, failure, next);
             });
+        }
+    }
+
+    /** One loop per JVM is published; a second one (tests deploy several) keeps its counters to itself. */
+    private void register() {
+        PollingVerticle self = this;
+        PollCountersMXBean counters = new PollCountersMXBean() {
+            @Override
+            public long getGoodPolls() {
+                return self.goodPolls;
+            }
+
+            @Override
+            public long getFailedPolls() {
+                return self.failedPolls;
+            }
+
+            @Override
+            public long getSkippedPolls() {
+                return self.skippedPolls;
+            }
+
+            @Override
+            public int getAgents() {
+                return self.agents.size();
+            }
+
+            @Override
+            public int getPollsInFlight() {
+                return self.pollsInFlight;
+            }
+        };
+        try {
+            ObjectName name = new ObjectName(PollCountersMXBean.OBJECT_NAME);
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            if (!server.isRegistered(name)) {
+                server.registerMBean(counters, name);
+                registered = name;
+            }
+        } catch (JMException e) {
+            registered = null;
         }
     }
 
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(timer);
+        if (registered != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(registered);
+            } catch (JMException e) {
+                // already gone: nothing to undo
+            }
+        }
         List<Future<?>> closing = new ArrayList<>();
         if (jolokia != null) {
             closing.add(jolokia.close());
