@@ -14,7 +14,7 @@
 #
 #   bench/manager-fleet-poll.sh [AGENTS] [VMS] [WINDOW] [WARMUP]
 # Environment: MANAGER_JAVA_OPTS (default -Xmx512m -XX:+UseG1GC), SIM_JAVA_OPTS,
-#   SIM_EVENT_LOOPS (default 1), STATE_CHANGES (VM state changes a second over the fleet, 100),
+#   SIM_EVENT_LOOPS (default 1), MAX_CONCURRENT (poll.maxConcurrent, default AGENTS), STATE_CHANGES (VM state changes a second over the fleet, 100),
 #   JFR=1 to record the manager with Java Flight Recorder during the window (kept in bench/target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,7 +77,7 @@ write_config() { # NAME, then agents as "NAME PORT" lines on stdin
 poll:
   interval: 1s
   missedPollsAllowed: 3
-  maxConcurrent: $((agents > 64 ? agents : 64))
+  maxConcurrent: ${MAX_CONCURRENT:-$((agents > 64 ? agents : 64))}
 store:
   file: $run/store-$1/federa
 api:

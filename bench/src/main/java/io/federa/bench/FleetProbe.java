@@ -85,6 +85,7 @@ public final class FleetProbe {
             long[] pollAge = new long[16];
             int m = 0;
             int samples = 0;
+            java.util.Map<String, Integer> reasons = new java.util.TreeMap<>();
             int missing = 0;
             long sampleNanos = 0;
             long maxSampleNanos = 0;
@@ -92,6 +93,7 @@ public final class FleetProbe {
             long good0 = (Long) mbeans.getAttribute(polling, "GoodPolls");
             long failed0 = (Long) mbeans.getAttribute(polling, "FailedPolls");
             long skipped0 = (Long) mbeans.getAttribute(polling, "SkippedPolls");
+            java.util.Map<String, Long> threads0 = cpuTicksByThreadKind(managerPid);
             long mgrCpu0 = cpuTicks(managerPid);
             long simCpu0 = cpuTicks(simulatorPid);
             long wall0 = System.nanoTime();
@@ -117,6 +119,10 @@ public final class FleetProbe {
                     if (sampled == null || !"REACHABLE".equals(h.getString("reachability"))) {
                         missing++;
                     }
+                    String reason = h.getString("reason");
+                    if (reason != null && !reason.isEmpty()) {
+                        reasons.merge(reason.replaceAll("[0-9]+", "N"), 1, Integer::sum);
+                    }
                     if (sampled != null) {
                         if (n == staleness.length) {
                             staleness = Arrays.copyOf(staleness, n * 2);
@@ -134,6 +140,7 @@ public final class FleetProbe {
             sleepUntil(end);
             long wall1 = System.nanoTime();
             long mgrCpu1 = cpuTicks(managerPid);
+            java.util.Map<String, Long> threads1 = cpuTicksByThreadKind(managerPid);
             long simCpu1 = cpuTicks(simulatorPid);
             long good1 = (Long) mbeans.getAttribute(polling, "GoodPolls");
             long failed1 = (Long) mbeans.getAttribute(polling, "FailedPolls");
@@ -172,10 +179,19 @@ public final class FleetProbe {
             System.out.printf(Locale.ROOT, "VMs refreshed           %.0f /s (%d agents x %d VMs; VMs shown by the API: %d)%n",
                     goodPerSecond * vmsPerAgent, agents, vmsPerAgent, vmsShown);
             System.out.printf(Locale.ROOT, "manager CPU             %.3f cores%n", mgrCores);
+            StringBuilder kinds = new StringBuilder();
+            for (String k : threads1.keySet()) {
+                kinds.append(String.format(Locale.ROOT, "%s %.3f, ", k,
+                        (threads1.get(k) - threads0.getOrDefault(k, 0L)) / (double) clkTck / seconds));
+            }
+            System.out.printf(Locale.ROOT, "  by thread             %s(cores; threads that ended during the window are left out)%n", kinds);
             System.out.printf(Locale.ROOT, "simulator CPU           %.3f cores%n", simCores);
             System.out.printf(Locale.ROOT, "staleness (now - sampledAt), %d host samples: p50 %d ms, p90 %d ms, p99 %d ms, "
                     + "max %d ms; hosts not reachable or not yet shown: %d%n", n, pct(staleness, n, 50), pct(staleness, n, 90),
                     pct(staleness, n, 99), n == 0 ? -1 : staleness[n - 1], missing);
+            if (!reasons.isEmpty()) {
+                System.out.println("  last-failure reasons shown (host samples): " + reasons);
+            }
             System.out.printf(Locale.ROOT, "poll age (now - lastPollAt): p50 %d ms, p99 %d ms, max %d ms%n",
                     pct(pollAge, m, 50), pct(pollAge, m, 99), m == 0 ? -1 : pollAge[m - 1]);
             System.out.printf(Locale.ROOT, "API sample              GET /api/v1/hosts: %.1f ms mean, %.1f ms max; manager CPU "
@@ -219,6 +235,28 @@ public final class FleetProbe {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** CPU ticks of a process's live threads, by kind: event loops, GC, JIT compilers, the rest. */
+    private static java.util.Map<String, Long> cpuTicksByThreadKind(long pid) throws IOException {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                String kind = comm.startsWith("vert.x-eventloo") ? "event loops"
+                        : comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.startsWith("VM Thread") ? "GC and VM"
+                        : comm.contains("CompilerThre") ? "JIT" : "other";
+                out.merge(kind, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+            }
+        }
+        return out;
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {

@@ -9,6 +9,7 @@ import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,7 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Polls every agent each interval and keeps the {@link InventorySnapshot} current. Polls run on
  * the event loop without blocking (every transport is asynchronous); an agent whose previous poll
  * has not finished is not polled again, so a slow agent costs one connection, not a growing
- * queue; at most {@code maxConcurrentPolls} polls run at once. Each result folds into a new
+ * queue; at most {@code maxConcurrentPolls} polls run at once, and the agents due beyond that
+ * wait their turn, each at most once, and start as earlier polls finish (so a fleet larger than
+ * the cap is still polled every interval when its agents answer quickly, and no agent starves). Each result folds into a new
  * immutable snapshot, handed to the observer with the poll's duration and outcome. The loop's
  * totals (good, failed and skipped polls) are published as the MXBean
  * {@value PollCountersMXBean#OBJECT_NAME}.
@@ -40,7 +43,10 @@ public final class PollingVerticle extends VerticleBase {
     private final int maxInFlight;
     private final PollObserver observer;
     private final AtomicReference<InventorySnapshot> current = new AtomicReference<>();
-    private final Set<String> inFlight = new HashSet<>();
+    // Event loop only: agents due or being polled, those due but not started, and how many run.
+    private final Set<String> pending = new HashSet<>();
+    private final ArrayDeque<String> due = new ArrayDeque<>();
+    private int running;
     private final Map<String, AgentClient> clients = new LinkedHashMap<>();
     private JolokiaPoller jolokia;
     private SnmpPoller snmp;
@@ -99,36 +105,50 @@ public final class PollingVerticle extends VerticleBase {
         return current.get();
     }
 
+    /**
+     * Makes every agent due, except those whose previous poll is still due or running (skipped),
+     * then starts as many as the cap allows; the rest start as earlier polls finish, in order.
+     */
     private void round() {
-        for (Map.Entry<String, AgentClient> e : clients.entrySet()) {
-            if (inFlight.size() >= maxInFlight) {
-                break;
-            }
-            String agent = e.getKey();
-            if (!inFlight.add(agent)) {
+        for (String agent : clients.keySet()) {
+            if (!pending.add(agent)) {
                 skippedPolls++;
                 continue;
             }
-            pollsInFlight = inFlight.size();
-            long started = System.nanoTime();
-            e.getValue().poll().onComplete(ar -> {
-                inFlight.remove(agent);
-                pollsInFlight = inFlight.size();
-                long now = System.currentTimeMillis();
-                String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
-                        ? ar.cause().getMessage() : "poll failed: " + ar.cause();
-                InventorySnapshot next = failure == null
-                        ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
-                        : current.get().failed(agent, failure, missesAllowed, now);
-                current.set(next);
-                if (failure == null) {
-                    goodPolls++;
-                } else {
-                    failedPolls++;
-                }
-                observer.polled(agent, System.nanoTime() - started, failure, next);
-            });
+            due.add(agent);
         }
+        startDue();
+    }
+
+    private void startDue() {
+        while (running < maxInFlight && !due.isEmpty()) {
+            poll(due.poll());
+        }
+    }
+
+    private void poll(String agent) {
+        running++;
+        pollsInFlight = running;
+        long started = System.nanoTime();
+        clients.get(agent).poll().onComplete(ar -> {
+            running--;
+            pollsInFlight = running;
+            pending.remove(agent);
+            long now = System.currentTimeMillis();
+            String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
+                    ? ar.cause().getMessage() : "poll failed: " + ar.cause();
+            InventorySnapshot next = failure == null
+                    ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
+                    : current.get().failed(agent, failure, missesAllowed, now);
+            current.set(next);
+            if (failure == null) {
+                goodPolls++;
+            } else {
+                failedPolls++;
+            }
+            observer.polled(agent, System.nanoTime() - started, failure, next);
+            startDue();
+        });
     }
 
     /** One loop per JVM is published; a second one (tests deploy several) keeps its counters to itself. */
