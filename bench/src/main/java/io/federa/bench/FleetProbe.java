@@ -28,7 +28,8 @@ import java.util.Locale;
  *   <li>good polls per second, from the manager's own totals (the MXBean
  *       {@code federa.manager:type=Polling}, read over a local JMX connection at the start and end
  *       of the window), times VMs per agent: VMs refreshed per second;</li>
- *   <li>staleness: every {@code --every} seconds, {@code GET /api/v1/hosts}; for each host, the time
+ *   <li>staleness: every {@code --every} seconds on average (at random instants, so as not to
+ *       lock onto the poll cycle), {@code GET /api/v1/hosts}; for each host, the time
  *       the answer arrived minus the host's {@code sampledAt} (the agent's sample time of the data the
  *       manager shows), over every host and every sample;</li>
  *   <li>then what that sampling costs the manager: its CPU over a quiet stretch against a stretch
@@ -99,8 +100,11 @@ public final class FleetProbe {
             long wall0 = System.nanoTime();
             long end = wall0 + window * 1_000_000_000L;
             long next = wall0;
+            java.util.Random jitter = new java.util.Random(7666);
             while (true) {
-                next += (long) (every * 1e9);
+                // Sample instants spread at random (every ± half of it) so that they fall at every
+                // phase of the manager's poll cycle, not always at the same point of it.
+                next += (long) (every * (0.5 + jitter.nextDouble()) * 1e9);
                 if (next > end) {
                     break;
                 }

@@ -47,6 +47,10 @@ public final class PollingVerticle extends VerticleBase {
     private final Set<String> pending = new HashSet<>();
     private final ArrayDeque<String> due = new ArrayDeque<>();
     private int running;
+    private String[] agentNames;
+    private long originNanos;
+    private long cycle;
+    private int nextAgent;
     private final Map<String, AgentClient> clients = new LinkedHashMap<>();
     private JolokiaPoller jolokia;
     private SnmpPoller snmp;
@@ -96,7 +100,12 @@ public final class PollingVerticle extends VerticleBase {
             clients.put(a.name(), c);
         }
         current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
-        timer = vertx.setPeriodic(0, intervalMillis, id -> round());
+        agentNames = names().toArray(String[]::new);
+        originNanos = System.nanoTime();
+        // A tick releases the agents whose turn has come: every 10 ms for a large fleet, once per
+        // agent's share of the interval for a small one.
+        long tick = Math.max(10, Math.min(intervalMillis, intervalMillis / Math.max(1, agents.size())));
+        timer = vertx.setPeriodic(0, tick, id -> release());
         register();
         return Future.succeededFuture();
     }
@@ -106,16 +115,36 @@ public final class PollingVerticle extends VerticleBase {
     }
 
     /**
-     * Makes every agent due, except those whose previous poll is still due or running (skipped),
-     * then starts as many as the cap allows; the rest start as earlier polls finish, in order.
+     * Makes due every agent whose turn has come since the last tick: agent {@code i} of {@code n}
+     * is due {@code i × interval / n} into each interval, so polls (and the answers to parse) are
+     * spread evenly over the interval instead of a thousand starting at once and sharing one
+     * deadline. An agent whose previous poll is still due or running is skipped. After a stall of
+     * more than an interval (a long GC pause, a suspended machine) the missed turns are skipped,
+     * not made up for.
      */
-    private void round() {
-        for (String agent : clients.keySet()) {
-            if (!pending.add(agent)) {
+    private void release() {
+        int n = agentNames.length;
+        if (n == 0) {
+            return;
+        }
+        long now = (System.nanoTime() - originNanos) / 1_000_000;
+        if (now - cycle * intervalMillis > 2 * intervalMillis) {
+            long resume = now / intervalMillis;
+            skippedPolls += (resume - cycle) * n - nextAgent;
+            cycle = resume;
+            nextAgent = 0;
+        }
+        while (cycle * intervalMillis + nextAgent * intervalMillis / n <= now) {
+            String agent = agentNames[nextAgent];
+            if (pending.add(agent)) {
+                due.add(agent);
+            } else {
                 skippedPolls++;
-                continue;
             }
-            due.add(agent);
+            if (++nextAgent == n) {
+                nextAgent = 0;
+                cycle++;
+            }
         }
         startDue();
     }
