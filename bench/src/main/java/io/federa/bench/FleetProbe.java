@@ -39,7 +39,8 @@ import java.util.Locale;
  * machine's clock.
  */
 public final class FleetProbe {
-    private final HttpClient http = HttpClient.newHttpClient();
+    // HTTP/1.1, as curl and the federa CLI speak it (no h2c upgrade attempt).
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private String api;
     private String token;
     private long clkTck = 100;

@@ -11,23 +11,22 @@ import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Polls every agent each interval and keeps the {@link InventorySnapshot} current. Polls run on
- * the event loop without blocking (every transport is asynchronous); an agent whose previous poll
- * has not finished is not polled again, so a slow agent costs one connection, not a growing
- * queue; at most {@code maxConcurrentPolls} polls run at once, and the agents due beyond that
- * wait their turn, each at most once, and start as earlier polls finish (so a fleet larger than
- * the cap is still polled every interval when its agents answer quickly, and no agent starves). Each result folds into a new
- * immutable snapshot, handed to the observer with the poll's duration and outcome. The loop's
- * totals (good, failed and skipped polls) are published as the MXBean
- * {@value PollCountersMXBean#OBJECT_NAME}.
+ * the event loop without blocking (every transport is asynchronous). Each agent has its own turn
+ * in the interval ({@link PollSchedule}): spread evenly at first, then just after the agent takes
+ * a new sample, so that polls do not all start at once and what the manager shows is as fresh as
+ * the agent makes it. An agent whose previous poll has not finished when its turn comes misses
+ * that turn, so a slow agent costs one connection, not a growing queue. At most
+ * {@code maxConcurrentPolls} polls run at once; agents whose turn comes beyond that wait, in
+ * order, and start as earlier polls finish. Each result folds into a new immutable snapshot,
+ * handed to the observer with the poll's duration and outcome. The loop's totals (good, failed
+ * and skipped polls) are published as the MXBean {@value PollCountersMXBean#OBJECT_NAME}.
  */
 public final class PollingVerticle extends VerticleBase {
     /** Told of every finished poll, on the event loop: keep it short. */
@@ -43,18 +42,19 @@ public final class PollingVerticle extends VerticleBase {
     private final int maxInFlight;
     private final PollObserver observer;
     private final AtomicReference<InventorySnapshot> current = new AtomicReference<>();
-    // Event loop only: agents due or being polled, those due but not started, and how many run.
-    private final Set<String> pending = new HashSet<>();
-    private final ArrayDeque<String> due = new ArrayDeque<>();
-    private int running;
-    private String[] agentNames;
-    private long originNanos;
-    private long cycle;
-    private int nextAgent;
     private final Map<String, AgentClient> clients = new LinkedHashMap<>();
+    // Event loop only. Agent i is always in exactly one place: waiting for its turn (timers[i]),
+    // due and waiting for a free slot (in `due`), or being polled.
+    private String[] agentNames;
+    private AgentClient[] agentClients;
+    private long[] dueAt;
+    private long[] sampleDelay;
+    private long[] timers;
+    private final ArrayDeque<Integer> due = new ArrayDeque<>();
+    private int running;
+    private boolean stopped;
     private JolokiaPoller jolokia;
     private SnmpPoller snmp;
-    private long timer;
     // Written on the event loop only; volatile so that a JMX reader sees recent values.
     private volatile long goodPolls;
     private volatile long failedPolls;
@@ -100,12 +100,18 @@ public final class PollingVerticle extends VerticleBase {
             clients.put(a.name(), c);
         }
         current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
+        int n = agents.size();
         agentNames = names().toArray(String[]::new);
-        originNanos = System.nanoTime();
-        // A tick releases the agents whose turn has come: every 10 ms for a large fleet, once per
-        // agent's share of the interval for a small one.
-        long tick = Math.max(10, Math.min(intervalMillis, intervalMillis / Math.max(1, agents.size())));
-        timer = vertx.setPeriodic(0, tick, id -> release());
+        agentClients = new AgentClient[n];
+        dueAt = new long[n];
+        sampleDelay = new long[n];
+        timers = new long[n];
+        long start = System.currentTimeMillis();
+        for (int i = 0; i < n; i++) {
+            agentClients[i] = clients.get(agentNames[i]);
+            dueAt[i] = PollSchedule.first(start, intervalMillis, i, n);
+            arm(i);
+        }
         register();
         return Future.succeededFuture();
     }
@@ -114,55 +120,31 @@ public final class PollingVerticle extends VerticleBase {
         return current.get();
     }
 
-    /**
-     * Makes due every agent whose turn has come since the last tick: agent {@code i} of {@code n}
-     * is due {@code i × interval / n} into each interval, so polls (and the answers to parse) are
-     * spread evenly over the interval instead of a thousand starting at once and sharing one
-     * deadline. An agent whose previous poll is still due or running is skipped. After a stall of
-     * more than an interval (a long GC pause, a suspended machine) the missed turns are skipped,
-     * not made up for.
-     */
-    private void release() {
-        int n = agentNames.length;
-        if (n == 0) {
-            return;
-        }
-        long now = (System.nanoTime() - originNanos) / 1_000_000;
-        if (now - cycle * intervalMillis > 2 * intervalMillis) {
-            long resume = now / intervalMillis;
-            skippedPolls += (resume - cycle) * n - nextAgent;
-            cycle = resume;
-            nextAgent = 0;
-        }
-        while (cycle * intervalMillis + nextAgent * intervalMillis / n <= now) {
-            String agent = agentNames[nextAgent];
-            if (pending.add(agent)) {
-                due.add(agent);
-            } else {
-                skippedPolls++;
-            }
-            if (++nextAgent == n) {
-                nextAgent = 0;
-                cycle++;
-            }
-        }
-        startDue();
+    /** Waits for agent i's turn; timers are wall-clock, clamped so that a clock step cannot stall a poll. */
+    private void arm(int i) {
+        long delay = Math.max(1, Math.min(2 * intervalMillis, dueAt[i] - System.currentTimeMillis()));
+        timers[i] = vertx.setTimer(delay, id -> {
+            timers[i] = -1;
+            due.add(i);
+            startDue();
+        });
     }
 
     private void startDue() {
-        while (running < maxInFlight && !due.isEmpty()) {
+        while (!stopped && running < maxInFlight && !due.isEmpty()) {
             poll(due.poll());
         }
     }
 
-    private void poll(String agent) {
+    private void poll(int i) {
         running++;
         pollsInFlight = running;
+        String agent = agentNames[i];
         long started = System.nanoTime();
-        clients.get(agent).poll().onComplete(ar -> {
+        long polledAt = System.currentTimeMillis();
+        agentClients[i].poll().onComplete(ar -> {
             running--;
             pollsInFlight = running;
-            pending.remove(agent);
             long now = System.currentTimeMillis();
             String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
                     ? ar.cause().getMessage() : "poll failed: " + ar.cause();
@@ -176,6 +158,14 @@ public final class PollingVerticle extends VerticleBase {
                 failedPolls++;
             }
             observer.polled(agent, System.nanoTime() - started, failure, next);
+            PollSchedule.Turn turn = PollSchedule.next(dueAt[i], intervalMillis, polledAt, now,
+                    failure == null ? ar.result().host().sampleTimestampMillis() : 0, sampleDelay[i]);
+            dueAt[i] = turn.dueMillis();
+            sampleDelay[i] = turn.delayMillis();
+            skippedPolls += turn.skipped();
+            if (!stopped) {
+                arm(i);
+            }
             startDue();
         });
     }
@@ -223,7 +213,12 @@ public final class PollingVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        vertx.cancelTimer(timer);
+        stopped = true;
+        for (int i = 0; timers != null && i < timers.length; i++) {
+            if (timers[i] >= 0) {
+                vertx.cancelTimer(timers[i]);
+            }
+        }
         if (registered != null) {
             try {
                 ManagementFactory.getPlatformMBeanServer().unregisterMBean(registered);
