@@ -97,6 +97,7 @@ public final class FleetProbe {
             long skipped0 = (Long) mbeans.getAttribute(polling, "SkippedPolls");
             java.util.Map<String, Long> threads0 = cpuTicksByThreadKind(managerPid);
             long mgrCpu0 = cpuTicks(managerPid);
+            long mgrSys0 = sysTicks(managerPid);
             long simCpu0 = cpuTicks(simulatorPid);
             long wall0 = System.nanoTime();
             long end = wall0 + window * 1_000_000_000L;
@@ -183,7 +184,8 @@ public final class FleetProbe {
                     (simAnswers1 - simAnswers0) / seconds);
             System.out.printf(Locale.ROOT, "VMs refreshed           %.0f /s (%d agents x %d VMs; VMs shown by the API: %d)%n",
                     goodPerSecond * vmsPerAgent, agents, vmsPerAgent, vmsShown);
-            System.out.printf(Locale.ROOT, "manager CPU             %.3f cores%n", mgrCores);
+            System.out.printf(Locale.ROOT, "manager CPU             %.3f cores (system time %.3f)%n", mgrCores,
+                    (sysTicks(managerPid) - mgrSys0) / (double) clkTck / seconds);
             StringBuilder kinds = new StringBuilder();
             for (String k : threads1.keySet()) {
                 kinds.append(String.format(Locale.ROOT, "%s %.3f, ", k,
@@ -230,6 +232,12 @@ public final class FleetProbe {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(stats)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return new JsonObject(r.body()).getLong("answers");
+    }
+
+    /** stime of a process, in clock ticks. */
+    private static long sysTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]);
     }
 
     /** utime + stime of a process, in clock ticks ({@code /proc/PID/stat} fields 14 and 15). */

@@ -36,6 +36,7 @@ public final class PollingVerticle extends VerticleBase {
         void polled(String agent, long durationNanos, String failure, InventorySnapshot next);
     }
 
+    private static final long SLOT_MILLIS = 10;
     private final List<ManagerConfig.Agent> agents;
     private final long intervalMillis;
     private final int missesAllowed;
@@ -120,9 +121,15 @@ public final class PollingVerticle extends VerticleBase {
         return current.get();
     }
 
-    /** Waits for agent i's turn; timers are wall-clock, clamped so that a clock step cannot stall a poll. */
+    /**
+     * Waits for agent i's turn. Turns are rounded up to the next {@value #SLOT_MILLIS} ms so that
+     * the agents due within one slot start together, in one wake-up of the event loop: with every
+     * agent at its own phase, a thousand agents otherwise wake it a thousand times a second for the
+     * timers alone. Timers are wall-clock, clamped so that a clock step cannot stall a poll.
+     */
     private void arm(int i) {
-        long delay = Math.max(1, Math.min(2 * intervalMillis, dueAt[i] - System.currentTimeMillis()));
+        long slot = Math.floorDiv(dueAt[i] + SLOT_MILLIS - 1, SLOT_MILLIS) * SLOT_MILLIS;
+        long delay = Math.max(1, Math.min(2 * intervalMillis, slot - System.currentTimeMillis()));
         timers[i] = vertx.setTimer(delay, id -> {
             timers[i] = -1;
             due.add(i);
