@@ -9,13 +9,15 @@
 #   manager CPU, simulator CPU  utime+stime from /proc/PID/stat over the window, in cores
 #   staleness                 at each sample of GET /api/v1/hosts (every 2 s): now - sampledAt of
 #                             every host shown; p50/p90/p99/max over all hosts and samples
-#   heap per 10,000 VMs       used heap after a full GC (jcmd GC.run, GC.heap_info) with the fleet,
-#                             minus the same with no agents, scaled to 10,000 VMs
+#   heap per 10,000 VMs       used heap just after a full GC (System.gc() over JMX; the heap pools'
+#                             usage after it, as the collector reports it) with the fleet, minus
+#                             the same with no agents, scaled to 10,000 VMs
 #
 #   bench/manager-fleet-poll.sh [AGENTS] [VMS] [WINDOW] [WARMUP]
 # Environment: MANAGER_JAVA_OPTS (default -Xmx512m -XX:+UseG1GC), SIM_JAVA_OPTS,
 #   SIM_EVENT_LOOPS (default 1), MAX_CONCURRENT (poll.maxConcurrent, default AGENTS), STATE_CHANGES (VM state changes a second over the fleet, 100),
-#   JFR=1 to record the manager with Java Flight Recorder during the window (kept in bench/target).
+#   MANAGER_JAR (another build of the manager to compare with), JFR=1 to record the manager
+#   with Java Flight Recorder during the window (kept in bench/target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 agents=${1:-1000}
@@ -47,7 +49,7 @@ start_manager() {
     jfr="-XX:StartFlightRecording=filename=bench/target/manager-fleet.jfr,settings=profile,delay=${warmup}s,duration=${window}s"
   fi
   # shellcheck disable=SC2086
-  java $manager_opts $jfr -jar manager/target/manager.jar "$run/$1.yaml" >"$run/$1.log" 2>&1 &
+  java $manager_opts $jfr -jar "${MANAGER_JAR:-manager/target/manager.jar}" "$run/$1.yaml" >"$run/$1.log" 2>&1 &
   manager=$!
   for _ in $(seq 1 300); do grep -q ' ready ' "$run/$1.log" && break; sleep 0.2; done
   api=$(sed -n 's/.* api \(http[^ ]*\) .*/\1/p' "$run/$1.log")
@@ -55,16 +57,10 @@ start_manager() {
   api=${api%/}
 }
 
-# Used heap after a full GC, in KiB; the lowest of three.
+# Used heap just after a full GC, in KiB; the lowest of three (FleetProbe --heap-only: System.gc()
+# over JMX, then the heap pools' usage after that collection, as the collector reports it).
 heap_after_gc() {
-  local best="" used
-  for _ in 1 2 3; do
-    jcmd "$manager" GC.run >/dev/null
-    used=$(jcmd "$manager" GC.heap_info | sed -n 's/.* used \([0-9]*\)K.*/\1/p' | head -1)
-    if [ -z "$best" ] || [ "$used" -lt "$best" ]; then best=$used; fi
-    sleep 1
-  done
-  echo "$best"
+  java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --heap-only true
 }
 
 write_config() { # NAME, then agents as "NAME PORT" lines on stdin

@@ -58,6 +58,7 @@ public final class FleetProbe {
         int vmsPerAgent = 10;
         int agents = 0;
         int costStretch = 10;
+        boolean heapOnly = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -72,6 +73,7 @@ public final class FleetProbe {
                 case "--vms" -> vmsPerAgent = Integer.parseInt(v);
                 case "--clk-tck" -> clkTck = Long.parseLong(v);
                 case "--cost-stretch" -> costStretch = Integer.parseInt(v);
+                case "--heap-only" -> heapOnly = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -80,6 +82,15 @@ public final class FleetProbe {
         vm.detach();
         try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(jmxUrl))) {
             MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
+            if (heapOnly) {
+                long best = Long.MAX_VALUE;
+                for (int i = 0; i < 3; i++) {
+                    best = Math.min(best, heapAfterFullGc(mbeans));
+                    Thread.sleep(500);
+                }
+                System.out.println(best / 1024);
+                return;
+            }
             ObjectName polling = new ObjectName("federa.manager:type=Polling");
 
             long[] staleness = new long[16];
@@ -206,6 +217,35 @@ public final class FleetProbe {
                     sampleNanos / 1e6 / Math.max(1, samples), maxSampleNanos / 1e6, cpuPerRequest * 1000, quiet, busy,
                     cpuPerRequest / every, every);
         }
+    }
+
+    /**
+     * The heap in use just after a full GC, in bytes: the JVM's own figure for the collection
+     * that {@code System.gc()} ran (the collector's last GC info, memory after GC, summed over the
+     * heap pools), so that what is allocated after it, while this is read, does not count.
+     */
+    private static long heapAfterFullGc(MBeanServerConnection mbeans) throws Exception {
+        mbeans.invoke(new ObjectName("java.lang:type=Memory"), "gc", null, null);
+        javax.management.openmbean.CompositeData latest = null;
+        for (ObjectName gc : mbeans.queryNames(new ObjectName("java.lang:type=GarbageCollector,*"), null)) {
+            Object info = mbeans.getAttribute(gc, "LastGcInfo");
+            if (info instanceof javax.management.openmbean.CompositeData c
+                    && (latest == null || (Long) c.get("endTime") > (Long) latest.get("endTime"))) {
+                latest = c;
+            }
+        }
+        if (latest == null) {
+            throw new IllegalStateException("no garbage collection reported");
+        }
+        long used = 0;
+        for (Object row : ((javax.management.openmbean.TabularData) latest.get("memoryUsageAfterGc")).values()) {
+            javax.management.openmbean.CompositeData r = (javax.management.openmbean.CompositeData) row;
+            String pool = (String) r.get("key");
+            if (pool.contains("Eden") || pool.contains("Survivor") || pool.contains("Old") || pool.contains("Tenured")) {
+                used += (Long) ((javax.management.openmbean.CompositeData) r.get("value")).get("used");
+            }
+        }
+        return used;
     }
 
     private static long pct(long[] sorted, int n, int p) {
