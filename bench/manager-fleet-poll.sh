@@ -51,7 +51,7 @@ start_manager() {
   # shellcheck disable=SC2086
   java $manager_opts $jfr -jar "${MANAGER_JAR:-manager/target/manager.jar}" "$run/$1.yaml" >"$run/$1.log" 2>&1 &
   manager=$!
-  for _ in $(seq 1 300); do grep -q ' ready ' "$run/$1.log" && break; sleep 0.2; done
+  for _ in $(seq 1 300); do grep -qs ' ready ' "$run/$1.log" && break; sleep 0.2; done
   api=$(sed -n 's/.* api \(http[^ ]*\) .*/\1/p' "$run/$1.log")
   [ -n "$api" ] || { cat "$run/$1.log"; exit 1; }
   api=${api%/}
@@ -102,7 +102,7 @@ java $sim_opts -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.A
   --event-loops "${SIM_EVENT_LOOPS:-1}" --state-changes-per-second "${STATE_CHANGES:-100}" --ports-file "$run/ports" \
   >"$run/sim.log" 2>&1 &
 sim=$!
-for _ in $(seq 1 600); do grep -q ' ready ' "$run/sim.log" && break; sleep 0.2; done
+for _ in $(seq 1 600); do grep -qs ' ready ' "$run/sim.log" && break; sleep 0.2; done
 stats=$(sed -n 's/.* stats \(http[^ ]*\).*/\1/p' "$run/sim.log")
 [ -n "$stats" ] || { cat "$run/sim.log"; exit 1; }
 write_config fleet <"$run/ports"
