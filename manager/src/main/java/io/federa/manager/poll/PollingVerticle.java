@@ -155,16 +155,7 @@ public final class PollingVerticle extends VerticleBase {
             long now = System.currentTimeMillis();
             String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
                     ? ar.cause().getMessage() : "poll failed: " + ar.cause();
-            InventorySnapshot next = failure == null
-                    ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
-                    : current.get().failed(agent, failure, missesAllowed, now);
-            current.set(next);
-            if (failure == null) {
-                goodPolls++;
-            } else {
-                failedPolls++;
-            }
-            observer.polled(agent, System.nanoTime() - started, failure, next);
+            // The next turn is set first: whatever happens below, the agent stays on the schedule.
             PollSchedule.Turn turn = PollSchedule.next(dueAt[i], intervalMillis, polledAt, now,
                     failure == null ? ar.result().host().sampleTimestampMillis() : 0, sampleDelay[i]);
             dueAt[i] = turn.dueMillis();
@@ -173,7 +164,20 @@ public final class PollingVerticle extends VerticleBase {
             if (!stopped) {
                 arm(i);
             }
-            startDue();
+            try {
+                InventorySnapshot next = failure == null
+                        ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
+                        : current.get().failed(agent, failure, missesAllowed, now);
+                current.set(next);
+                if (failure == null) {
+                    goodPolls++;
+                } else {
+                    failedPolls++;
+                }
+                observer.polled(agent, System.nanoTime() - started, failure, next);
+            } finally {
+                startDue();
+            }
         });
     }
 
