@@ -5,20 +5,28 @@ import io.federa.manager.core.inventory.InventorySnapshot;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Polls every agent each interval and keeps the {@link InventorySnapshot} current. Polls run on
- * the event loop without blocking (every transport is asynchronous); an agent whose previous poll
- * has not finished is not polled again, so a slow agent costs one connection, not a growing
- * queue; at most {@code maxConcurrentPolls} polls run at once. Each result folds into a new
- * immutable snapshot, handed to the observer with the poll's duration and outcome.
+ * the event loop without blocking (every transport is asynchronous). Each agent has its own turn
+ * in the interval ({@link PollSchedule}): spread evenly at first, then just after the agent takes
+ * a new sample, so that polls do not all start at once and what the manager shows is as fresh as
+ * the agent makes it. An agent whose previous poll has not finished when its turn comes misses
+ * that turn, so a slow agent costs one connection, not a growing queue. At most
+ * {@code maxConcurrentPolls} polls run at once; agents whose turn comes beyond that wait, in
+ * order, and start as earlier polls finish. Each result folds into a new immutable snapshot,
+ * handed to the observer with the poll's duration and outcome. The loop's totals (good, failed
+ * and skipped polls) are published as the MXBean {@value PollCountersMXBean#OBJECT_NAME}.
  */
 public final class PollingVerticle extends VerticleBase {
     /** Told of every finished poll, on the event loop: keep it short. */
@@ -28,17 +36,32 @@ public final class PollingVerticle extends VerticleBase {
         void polled(String agent, long durationNanos, String failure, InventorySnapshot next);
     }
 
+    private static final long SLOT_MILLIS = 10;
     private final List<ManagerConfig.Agent> agents;
     private final long intervalMillis;
     private final int missesAllowed;
     private final int maxInFlight;
     private final PollObserver observer;
     private final AtomicReference<InventorySnapshot> current = new AtomicReference<>();
-    private final Set<String> inFlight = new HashSet<>();
     private final Map<String, AgentClient> clients = new LinkedHashMap<>();
+    // Event loop only. Agent i is always in exactly one place: waiting for its turn (timers[i]),
+    // due and waiting for a free slot (in `due`), or being polled.
+    private String[] agentNames;
+    private AgentClient[] agentClients;
+    private long[] dueAt;
+    private long[] sampleDelay;
+    private long[] timers;
+    private final ArrayDeque<Integer> due = new ArrayDeque<>();
+    private int running;
+    private boolean stopped;
     private JolokiaPoller jolokia;
     private SnmpPoller snmp;
-    private long timer;
+    // Written on the event loop only; volatile so that a JMX reader sees recent values.
+    private volatile long goodPolls;
+    private volatile long failedPolls;
+    private volatile long skippedPolls;
+    private volatile int pollsInFlight;
+    private ObjectName registered;
 
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
                            PollObserver observer) {
@@ -78,7 +101,19 @@ public final class PollingVerticle extends VerticleBase {
             clients.put(a.name(), c);
         }
         current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
-        timer = vertx.setPeriodic(0, intervalMillis, id -> round());
+        int n = agents.size();
+        agentNames = names().toArray(String[]::new);
+        agentClients = new AgentClient[n];
+        dueAt = new long[n];
+        sampleDelay = new long[n];
+        timers = new long[n];
+        long start = System.currentTimeMillis();
+        for (int i = 0; i < n; i++) {
+            agentClients[i] = clients.get(agentNames[i]);
+            dueAt[i] = PollSchedule.first(start, intervalMillis, i, n);
+            arm(i);
+        }
+        register();
         return Future.succeededFuture();
     }
 
@@ -86,33 +121,122 @@ public final class PollingVerticle extends VerticleBase {
         return current.get();
     }
 
-    private void round() {
-        for (Map.Entry<String, AgentClient> e : clients.entrySet()) {
-            if (inFlight.size() >= maxInFlight) {
-                break;
+    /**
+     * Waits for agent i's turn. Turns are rounded up to the next {@value #SLOT_MILLIS} ms so that
+     * the agents due within one slot start together, in one wake-up of the event loop: with every
+     * agent at its own phase, a thousand agents otherwise wake it a thousand times a second for the
+     * timers alone. Timers are wall-clock, clamped so that a clock step cannot stall a poll.
+     */
+    private void arm(int i) {
+        long slot = Math.floorDiv(dueAt[i] + SLOT_MILLIS - 1, SLOT_MILLIS) * SLOT_MILLIS;
+        long delay = Math.max(1, Math.min(2 * intervalMillis, slot - System.currentTimeMillis()));
+        timers[i] = vertx.setTimer(delay, id -> {
+            timers[i] = -1;
+            due.add(i);
+            startDue();
+        });
+    }
+
+    private void startDue() {
+        while (!stopped && running < maxInFlight && !due.isEmpty()) {
+            poll(due.poll());
+        }
+    }
+
+    private void poll(int i) {
+        running++;
+        pollsInFlight = running;
+        String agent = agentNames[i];
+        long started = System.nanoTime();
+        long polledAt = System.currentTimeMillis();
+        agentClients[i].poll().onComplete(ar -> {
+            running--;
+            pollsInFlight = running;
+            long now = System.currentTimeMillis();
+            String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
+                    ? ar.cause().getMessage() : "poll failed: " + ar.cause();
+            // The next turn is set first: whatever happens below, the agent stays on the schedule.
+            PollSchedule.Turn turn = PollSchedule.next(dueAt[i], intervalMillis, polledAt, now,
+                    failure == null ? ar.result().host().sampleTimestampMillis() : 0, sampleDelay[i]);
+            dueAt[i] = turn.dueMillis();
+            sampleDelay[i] = turn.delayMillis();
+            skippedPolls += turn.skipped();
+            if (!stopped) {
+                arm(i);
             }
-            String agent = e.getKey();
-            if (!inFlight.add(agent)) {
-                continue;
-            }
-            long started = System.nanoTime();
-            e.getValue().poll().onComplete(ar -> {
-                inFlight.remove(agent);
-                long now = System.currentTimeMillis();
-                String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
-                        ? ar.cause().getMessage() : "poll failed: " + ar.cause();
+            try {
                 InventorySnapshot next = failure == null
                         ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
                         : current.get().failed(agent, failure, missesAllowed, now);
                 current.set(next);
+                if (failure == null) {
+                    goodPolls++;
+                } else {
+                    failedPolls++;
+                }
                 observer.polled(agent, System.nanoTime() - started, failure, next);
-            });
+            } finally {
+                startDue();
+            }
+        });
+    }
+
+    /** One loop per JVM is published; a second one (tests deploy several) keeps its counters to itself. */
+    private void register() {
+        PollingVerticle self = this;
+        PollCountersMXBean counters = new PollCountersMXBean() {
+            @Override
+            public long getGoodPolls() {
+                return self.goodPolls;
+            }
+
+            @Override
+            public long getFailedPolls() {
+                return self.failedPolls;
+            }
+
+            @Override
+            public long getSkippedPolls() {
+                return self.skippedPolls;
+            }
+
+            @Override
+            public int getAgents() {
+                return self.agents.size();
+            }
+
+            @Override
+            public int getPollsInFlight() {
+                return self.pollsInFlight;
+            }
+        };
+        try {
+            ObjectName name = new ObjectName(PollCountersMXBean.OBJECT_NAME);
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            if (!server.isRegistered(name)) {
+                server.registerMBean(counters, name);
+                registered = name;
+            }
+        } catch (JMException e) {
+            registered = null;
         }
     }
 
     @Override
     public Future<?> stop() {
-        vertx.cancelTimer(timer);
+        stopped = true;
+        for (int i = 0; timers != null && i < timers.length; i++) {
+            if (timers[i] >= 0) {
+                vertx.cancelTimer(timers[i]);
+            }
+        }
+        if (registered != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(registered);
+            } catch (JMException e) {
+                // already gone: nothing to undo
+            }
+        }
         List<Future<?>> closing = new ArrayList<>();
         if (jolokia != null) {
             closing.add(jolokia.close());

@@ -1,17 +1,29 @@
 package io.federa.manager.core.inventory;
 
+import java.util.AbstractCollection;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything the manager knows of the hosts and their VMs, rebuilt from each round of polls:
  * for every configured agent, its reachability and the last host and VMs it reported. Immutable;
  * each poll result gives a new inventory. Pure: times are passed in.
+ *
+ * <p>The manager makes one new inventory per finished poll: a thousand agents polled every second
+ * make a thousand inventories a second. So {@link #agents()} is an {@link AgentMap}: the agents'
+ * names and positions are shared by every inventory of one fleet, and a new inventory copies only
+ * the array of entries and replaces one. Copying a 1,000-entry {@code LinkedHashMap} instead took
+ * 43% of the manager's poll-loop CPU at that rate (docs/benchmarks.md).
  */
 public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
     /** One agent: its reachability, and what it last said (empty until its first good answer). */
@@ -25,16 +37,18 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
         }
     }
 
+    /** Keeps the order of {@code agents}; an {@link AgentMap} is immutable already and is kept as it is. */
     public InventorySnapshot {
-        agents = Collections.unmodifiableMap(new LinkedHashMap<>(agents));
+        agents = agents instanceof AgentMap m ? m : AgentMap.copyOf(agents);
     }
 
     public static InventorySnapshot of(List<String> agentNames, long nowMillis) {
-        Map<String, Entry> m = new LinkedHashMap<>();
-        for (String a : agentNames) {
-            m.put(a, new Entry(a, AgentHealth.initial(nowMillis), Optional.empty(), List.of()));
+        Entry[] entries = new Entry[agentNames.size()];
+        for (int i = 0; i < entries.length; i++) {
+            String a = agentNames.get(i);
+            entries[i] = new Entry(a, AgentHealth.initial(nowMillis), Optional.empty(), List.of());
         }
-        return new InventorySnapshot(m, nowMillis);
+        return new InventorySnapshot(AgentMap.of(entries), nowMillis);
     }
 
     public InventorySnapshot polled(String agent, HostStatus host, List<VmStatus> vms, long nowMillis) {
@@ -57,9 +71,7 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
     }
 
     private InventorySnapshot with(Entry e, long nowMillis) {
-        Map<String, Entry> m = new LinkedHashMap<>(agents);
-        m.put(e.agent(), e);
-        return new InventorySnapshot(m, nowMillis);
+        return new InventorySnapshot(((AgentMap) agents).with(e), nowMillis);
     }
 
     /** Every VM last reported, by name, with the reachability of the host it is on. */
@@ -72,5 +84,133 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
 
     public Optional<Entry> agentOfHost(String hostId) {
         return agents.values().stream().filter(e -> e.host().map(h -> h.hostId().equals(hostId)).orElse(false)).findFirst();
+    }
+
+    /**
+     * The agents of one inventory, in the order they were given: an immutable map whose keys and
+     * positions are shared by every inventory derived from the same fleet, with one array of entries
+     * of its own. Lookups are a hash lookup of the position; iteration is in position order.
+     */
+    static final class AgentMap extends AbstractMap<String, InventorySnapshot.Entry> {
+        private final Map<String, Integer> positions;
+        private final String[] names;
+        private final InventorySnapshot.Entry[] entries;
+
+        private AgentMap(Map<String, Integer> positions, String[] names, InventorySnapshot.Entry[] entries) {
+            this.positions = positions;
+            this.names = names;
+            this.entries = entries;
+        }
+
+        static AgentMap of(InventorySnapshot.Entry[] entries) {
+            String[] names = new String[entries.length];
+            Map<String, Integer> positions = new HashMap<>(entries.length * 2);
+            for (int i = 0; i < entries.length; i++) {
+                names[i] = entries[i].agent();
+                if (positions.put(names[i], i) != null) {
+                    throw new IllegalArgumentException("agent " + names[i] + " is listed twice");
+                }
+            }
+            return new AgentMap(positions, names, entries);
+        }
+
+        static AgentMap copyOf(Map<String, InventorySnapshot.Entry> agents) {
+            InventorySnapshot.Entry[] entries = new InventorySnapshot.Entry[agents.size()];
+            int i = 0;
+            for (Map.Entry<String, InventorySnapshot.Entry> e : agents.entrySet()) {
+                if (!e.getKey().equals(e.getValue().agent())) {
+                    throw new IllegalArgumentException("agent " + e.getKey() + " holds the entry of " + e.getValue().agent());
+                }
+                entries[i++] = e.getValue();
+            }
+            return of(entries);
+        }
+
+        /** This map with the entry of {@code e.agent()} replaced: one array copy, the keys shared. */
+        AgentMap with(InventorySnapshot.Entry e) {
+            Integer i = positions.get(e.agent());
+            if (i == null) {
+                throw new IllegalArgumentException("no agent named " + e.agent() + " in the inventory");
+            }
+            InventorySnapshot.Entry[] copy = entries.clone();
+            copy[i] = e;
+            return new AgentMap(positions, names, copy);
+        }
+
+        @Override
+        public InventorySnapshot.Entry get(Object key) {
+            Integer i = positions.get(key);
+            return i == null ? null : entries[i];
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return positions.containsKey(key);
+        }
+
+        @Override
+        public int size() {
+            return entries.length;
+        }
+
+        @Override
+        public Collection<InventorySnapshot.Entry> values() {
+            return new AbstractCollection<>() {
+                @Override
+                public Iterator<InventorySnapshot.Entry> iterator() {
+                    return new Positions<>() {
+                        @Override
+                        InventorySnapshot.Entry at(int i) {
+                            return entries[i];
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return entries.length;
+                }
+            };
+        }
+
+        @Override
+        public Set<Map.Entry<String, InventorySnapshot.Entry>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Map.Entry<String, InventorySnapshot.Entry>> iterator() {
+                    return new Positions<>() {
+                        @Override
+                        Map.Entry<String, InventorySnapshot.Entry> at(int i) {
+                            return Map.entry(names[i], entries[i]);
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return entries.length;
+                }
+            };
+        }
+
+        /** Walks the positions in order; read-only. */
+        private abstract class Positions<T> implements Iterator<T> {
+            private int next;
+
+            abstract T at(int i);
+
+            @Override
+            public boolean hasNext() {
+                return next < entries.length;
+            }
+
+            @Override
+            public T next() {
+                if (next >= entries.length) {
+                    throw new NoSuchElementException();
+                }
+                return at(next++);
+            }
+        }
     }
 }
