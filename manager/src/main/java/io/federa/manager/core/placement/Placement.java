@@ -311,8 +311,10 @@ public final class Placement {
             long vc = t.vcpusCommitted[i] + dv + d.vcpus;
             long mc = t.memoryCommitted[i] + dm + d.memory;
             long dc = t.diskCommitted[i] + dd + d.disk;
-            if (vc > vcpuCapacity[i] || mc > t.memory[i] || dc > t.disk[i]
-                    || t.networkCommitted[i] + dn + d.network > t.network[i]) {
+            // A resource the instance does not need cannot refuse it, even on a host already past it.
+            if ((d.vcpus > 0 && vc > vcpuCapacity[i]) || (d.memory > 0 && mc > t.memory[i])
+                    || (d.disk > 0 && dc > t.disk[i])
+                    || (d.network > 0 && t.networkCommitted[i] + dn + d.network > t.network[i])) {
                 continue;
             }
             if (spread == PlacementRules.Spread.HOST) {
@@ -435,24 +437,24 @@ public final class Placement {
         }
         long[] x = ov.deltaOf(i);
         long vcUsed = t.vcpusCommitted[i] + x[0];
-        if (vcUsed + d.vcpus > vcpuCapacity[i]) {
+        if (d.vcpus > 0 && vcUsed + d.vcpus > vcpuCapacity[i]) {
             String of = config.cpuOvercommit() == 1.0 ? "" : " (" + t.cpus[i] + " CPUs × overcommit "
                     + plain(config.cpuOvercommit()) + ")";
             out.add(new Refusal(Reason.INSUFFICIENT_CPU, "needs " + d.vcpus + " vCPUs, "
                     + Math.max(0, vcpuCapacity[i] - vcUsed) + " free of " + vcpuCapacity[i] + of));
         }
         long memUsed = t.memoryCommitted[i] + x[1];
-        if (memUsed + d.memory > t.memory[i]) {
+        if (d.memory > 0 && memUsed + d.memory > t.memory[i]) {
             out.add(new Refusal(Reason.INSUFFICIENT_MEMORY, "needs " + d.app.resources().memoryMiB() + " MiB, "
                     + Math.max(0, t.memory[i] - memUsed) / MIB + " MiB free of " + t.memory[i] / MIB + " MiB"));
         }
         long diskUsed = t.diskCommitted[i] + x[2];
-        if (diskUsed + d.disk > t.disk[i]) {
+        if (d.disk > 0 && diskUsed + d.disk > t.disk[i]) {
             out.add(new Refusal(Reason.INSUFFICIENT_DISK, "needs " + d.app.resources().diskGiB() + " GiB, "
                     + Math.max(0, t.disk[i] - diskUsed) / GIB + " GiB free of " + t.disk[i] / GIB + " GiB"));
         }
         long netUsed = t.networkCommitted[i] + x[3];
-        if (netUsed + d.network > t.network[i]) {
+        if (d.network > 0 && netUsed + d.network > t.network[i]) {
             out.add(new Refusal(Reason.INSUFFICIENT_NETWORK, "needs " + d.app.resources().networkMbps() + " Mbps, "
                     + Math.max(0, t.network[i] - netUsed) / BITS_PER_MEGABIT + " Mbps free of "
                     + t.network[i] / BITS_PER_MEGABIT + " Mbps"));
