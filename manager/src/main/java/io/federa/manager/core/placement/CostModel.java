@@ -34,11 +34,19 @@ public final class CostModel {
 
     public static double costPerHour(double perCpuSecond, double perStorageGiBHour, double perNetworkGB,
                                      double perNetworkPacket, Resources need, double networkLoadRatio) {
+        return costPerHour(factors(need, networkLoadRatio), perCpuSecond, perStorageGiBHour, perNetworkGB, perNetworkPacket);
+    }
+
+    /** What multiplies each rate: CPU-seconds, GiB, GB and packets per hour. */
+    static double[] factors(Resources need, double networkLoadRatio) {
         double bytesPerHour = bytesPerHour(need, networkLoadRatio);
-        return need.vcpus() * 3600.0 * perCpuSecond
-                + need.diskGiB() * perStorageGiBHour
-                + bytesPerHour / 1e9 * perNetworkGB
-                + bytesPerHour / BYTES_PER_PACKET * perNetworkPacket;
+        return new double[] {need.vcpus() * 3600.0, need.diskGiB(), bytesPerHour / 1e9, bytesPerHour / BYTES_PER_PACKET};
+    }
+
+    static double costPerHour(double[] factors, double perCpuSecond, double perStorageGiBHour, double perNetworkGB,
+                              double perNetworkPacket) {
+        return factors[0] * perCpuSecond + factors[1] * perStorageGiBHour + factors[2] * perNetworkGB
+                + factors[3] * perNetworkPacket;
     }
 
     static double bytesPerHour(Resources need, double networkLoadRatio) {

@@ -48,7 +48,9 @@ import java.util.TreeSet;
  * plan give the same answer, every time, on any machine.
  *
  * <h2>Cost of a placement</h2>
- * One pass over the hosts' arrays ({@link HostTable}, built once per snapshot), checks
+ * The checks that depend on the snapshot alone are run once per application and snapshot, into
+ * a bit set of eligible hosts; each placement then makes one pass over those hosts' arrays
+ * ({@link HostTable}, built once per snapshot) for capacity and what the plan added, checks
  * short-circuiting, no allocation per host. Every host's reasons are only put into words when
  * no host fits, or when {@link #explain} is asked.
  *
@@ -68,15 +70,30 @@ public final class Placement {
     private final long[] vcpuCapacity;
     /** For each application, the applications that name it in their {@code avoid}, sorted. */
     private final Map<String, List<String>> avoidedBy;
+    /** 1 / capacity of each host (0 where there is none), for the fit without a division per host. */
+    private final double[] perVcpu;
+    private final double[] perByteOfMemory;
+    private final double[] perByteOfDisk;
+    private final int[] sizedResources;
+    /** Per application, the hosts that pass the checks that depend on the snapshot alone. */
+    private final java.util.concurrent.ConcurrentHashMap<String, BitSet> eligible = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Placement(HostTable table, Catalog catalog, PlacementConfig config) {
         this.t = table;
         this.catalog = catalog;
         this.config = config;
         this.vcpuCapacity = new long[table.size];
+        this.perVcpu = new double[table.size];
+        this.perByteOfMemory = new double[table.size];
+        this.perByteOfDisk = new double[table.size];
+        this.sizedResources = new int[table.size];
         for (int i = 0; i < table.size; i++) {
             // Tiny epsilon: 3 CPUs × 1.1 must give 3 (3.3), 10 × 1.1 must give 11, not 10.999….
             vcpuCapacity[i] = (long) Math.floor(table.cpus[i] * config.cpuOvercommit() + 1e-9);
+            perVcpu[i] = vcpuCapacity[i] > 0 ? 1.0 / vcpuCapacity[i] : 0;
+            perByteOfMemory[i] = table.memory[i] > 0 ? 1.0 / table.memory[i] : 0;
+            perByteOfDisk[i] = table.disk[i] > 0 ? 1.0 / table.disk[i] : 0;
+            sizedResources[i] = (vcpuCapacity[i] > 0 ? 1 : 0) + (table.memory[i] > 0 ? 1 : 0) + (table.disk[i] > 0 ? 1 : 0);
         }
         Map<String, TreeSet<String>> by = new HashMap<>();
         for (ApplicationSpec a : catalog.applications().values()) {
@@ -262,24 +279,18 @@ public final class Placement {
         final int n = t.size;
         final boolean[] reachable = t.reachable;
         final boolean[] cordoned = t.cordoned;
-        final BitSet runtime = d.runtime;
-        if (runtime == null) {
-            return new Ranked(-1, -1);
-        }
-        final boolean noOffsite = d.offsiteForbidden;
-        final boolean[] offsite = t.offsite;
-        final int[] security = t.security;
-        final int minSecurity = d.minSecurity;
+        final BitSet eligible = eligible(d);
         final long[] touched = ov.touched;
-        final BitSet ownHosts = d.ownHosts;
-        final BitSet ownSites = d.ownSites;
         final BitSet plannedOwnHosts = ov.appHosts.get(d.app.name());
         final BitSet plannedOwnSites = ov.appSites.get(d.app.name());
         final PlacementRules.Spread spread = d.app.placement().spreadReplicas();
-        final BitSet[] conflictHosts = d.conflictHosts;
         final BitSet[] plannedConflictHosts = new BitSet[d.conflicts.length];
+        int conflictsPlanned = 0;
         for (int k = 0; k < d.conflicts.length; k++) {
-            plannedConflictHosts[k] = ov.appHosts.get(d.conflicts[k]);
+            BitSet b = ov.appHosts.get(d.conflicts[k]);
+            if (b != null) {
+                plannedConflictHosts[conflictsPlanned++] = b;
+            }
         }
         int best = -1;
         double bestCost = 0;
@@ -290,13 +301,7 @@ public final class Placement {
         double secondFit = 0;
         long secondKey = 0;
         hosts:
-        for (int i = 0; i < n; i++) {
-            if (!reachable[i] || cordoned[i] || !runtime.get(i)) {
-                continue;
-            }
-            if ((noOffsite && offsite[i]) || security[i] < minSecurity) {
-                continue;
-            }
+        for (int i = eligible.nextSetBit(0); i >= 0; i = eligible.nextSetBit(i + 1)) {
             long dv = 0;
             long dm = 0;
             long dd = 0;
@@ -317,19 +322,18 @@ public final class Placement {
                     || (d.network > 0 && t.networkCommitted[i] + dn + d.network > t.network[i])) {
                 continue;
             }
+            // What the snapshot holds was folded into the eligible set; only the plan is left to check.
             if (spread == PlacementRules.Spread.HOST) {
-                if ((ownHosts != null && ownHosts.get(i)) || (plannedOwnHosts != null && plannedOwnHosts.get(i))) {
+                if (plannedOwnHosts != null && plannedOwnHosts.get(i)) {
                     continue;
                 }
             } else if (spread == PlacementRules.Spread.SITE) {
-                int s = t.site[i];
-                if ((ownSites != null && ownSites.get(s)) || (plannedOwnSites != null && plannedOwnSites.get(s))) {
+                if (plannedOwnSites != null && plannedOwnSites.get(t.site[i])) {
                     continue;
                 }
             }
-            for (int k = 0; k < conflictHosts.length; k++) {
-                if ((conflictHosts[k] != null && conflictHosts[k].get(i))
-                        || (plannedConflictHosts[k] != null && plannedConflictHosts[k].get(i))) {
+            for (int k = 0; k < conflictsPlanned; k++) {
+                if (plannedConflictHosts[k].get(i)) {
                     continue hosts;
                 }
             }
@@ -356,6 +360,42 @@ public final class Placement {
     }
 
     /**
+     * The hosts that pass every check that depends on the snapshot alone — reachable, not
+     * cordoned, runtime, offsite, security level, no replica there (or on its site) and nothing
+     * avoided there — for one application. Computed once per application and snapshot, then
+     * shared by every placement of it: the hot loop only visits these hosts, and only checks
+     * capacity and what the plan added. (Nomad caches feasibility per node class the same way.)
+     */
+    private BitSet eligible(Demand d) {
+        return eligible.computeIfAbsent(d.app.name(), k -> {
+            BitSet out = new BitSet(t.size);
+            if (d.runtime == null) {
+                return out;
+            }
+            PlacementRules.Spread spread = d.app.placement().spreadReplicas();
+            hosts:
+            for (int i = d.runtime.nextSetBit(0); i >= 0; i = d.runtime.nextSetBit(i + 1)) {
+                if (!t.reachable[i] || t.cordoned[i] || (d.offsiteForbidden && t.offsite[i]) || t.security[i] < d.minSecurity) {
+                    continue;
+                }
+                if (spread == PlacementRules.Spread.HOST && d.ownHosts != null && d.ownHosts.get(i)) {
+                    continue;
+                }
+                if (spread == PlacementRules.Spread.SITE && d.ownSites != null && d.ownSites.get(t.site[i])) {
+                    continue;
+                }
+                for (BitSet c : d.conflictHosts) {
+                    if (c != null && c.get(i)) {
+                        continue hosts;
+                    }
+                }
+                out.set(i);
+            }
+            return out;
+        });
+    }
+
+    /**
      * Whether a candidate beats the incumbent: cheaper (when cost counts), else better fit, else
      * the lower tie-break key. Two hosts with the same key (a 2⁻⁶⁴ chance) keep the one first by
      * id, the one met first.
@@ -376,27 +416,13 @@ public final class Placement {
     }
 
     private double cost(int i, Demand d) {
-        return CostModel.costPerHour(t.cpuRate[i], t.storageRate[i], t.networkGBRate[i], t.packetRate[i],
-                d.app.resources(), config.networkLoadRatio());
+        return CostModel.costPerHour(d.cost, t.cpuRate[i], t.storageRate[i], t.networkGBRate[i], t.packetRate[i]);
     }
 
-    /** The strategy's fit, from the host's use of CPU, memory and disk with the instance on it. */
+    /** The strategy's fit, from the host's mean use of CPU, memory and disk with the instance on it. */
     private double fit(int i, long vcpus, long memory, long disk) {
-        double use = 0;
-        int k = 0;
-        if (vcpuCapacity[i] > 0) {
-            use += (double) vcpus / vcpuCapacity[i];
-            k++;
-        }
-        if (t.memory[i] > 0) {
-            use += (double) memory / t.memory[i];
-            k++;
-        }
-        if (t.disk[i] > 0) {
-            use += (double) disk / t.disk[i];
-            k++;
-        }
-        double mean = k == 0 ? 1 : use / k;
+        int k = sizedResources[i];
+        double mean = k == 0 ? 1 : (vcpus * perVcpu[i] + memory * perByteOfMemory[i] + disk * perByteOfDisk[i]) / k;
         return config.strategy() == Strategy.SPREAD ? 1 - mean : mean;
     }
 
@@ -531,6 +557,8 @@ public final class Placement {
         final BitSet[] conflictHosts;
         final boolean cheapest;
         final long seedKey;
+        /** The cost model's factors for this application, applied to each host's rates. */
+        final double[] cost;
 
         Demand(ApplicationSpec app, String instance, Overlay ov) {
             this.app = app;
@@ -561,6 +589,7 @@ public final class Placement {
             }
             cheapest = app.placement().cost() == PlacementRules.CostPreference.PREFER_CHEAPEST;
             seedKey = HostTable.mix(config.seed() ^ HostTable.hash(instance));
+            cost = CostModel.factors(r, config.networkLoadRatio());
         }
     }
 

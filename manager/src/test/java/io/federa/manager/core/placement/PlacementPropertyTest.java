@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * VMs already on them, up to five applications with every rule drawn at random): 4 properties ×
  * 2,500 tries.
  */
-class PlacementProperties {
+class PlacementPropertyTest {
     private static final int TRIES = 2_500;
     private static final List<String> SITES = List.of("paris", "lyon", "lille", "colo");
 
@@ -116,7 +116,7 @@ class PlacementProperties {
                 before.add(f.placed());
             } else if (o instanceof Outcome.Unschedulable u) {
                 ApplicationSpec app = w.catalog().applications().get(u.application());
-                assertThat(u.hosts()).hasSize(w.entries().stream().map(PlacementProperties::hostId).distinct().toList().size());
+                assertThat(u.hosts()).hasSize(w.entries().stream().map(PlacementPropertyTest::hostId).distinct().toList().size());
                 for (HostRefusals h : u.hosts()) {
                     h.reasons().stream().distinct().forEach(r -> Statistics.label("reasons").collect(r));
                     // One AVOIDED_APPLICATION per application avoided: compare which reasons, not how many.
@@ -337,7 +337,7 @@ class PlacementProperties {
         Arbitrary<List<AppGen>> apps = app.list().ofMinSize(1).ofMaxSize(5);
         Arbitrary<PlacementConfig> config = Combinators.combine(Arbitraries.of(1.0, 1.5, 2.0, 4.0),
                 Arbitraries.of(Strategy.class), Arbitraries.longs(), Arbitraries.of(1.0, 0.1)).as(PlacementConfig::new);
-        return Combinators.combine(hostFacts, hostStates, apps, config, Arbitraries.longs()).as(PlacementProperties::world);
+        return Combinators.combine(hostFacts, hostStates, apps, config, Arbitraries.longs()).as(PlacementPropertyTest::world);
     }
 
     private static World world(List<Facts> facts, List<State> states, List<AppGen> gens, PlacementConfig config, long reorder) {
