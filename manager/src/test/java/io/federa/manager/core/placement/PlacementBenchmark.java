@@ -99,7 +99,7 @@ public class PlacementBenchmark {
     /** The first placement of an application on a snapshot: its eligible hosts are found first. */
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
-    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Outcome placeFirst() {
         next = (next + 1) & (requests.length - 1);
         return placement.with(placement.config()).place(requests[next]);
@@ -107,7 +107,7 @@ public class PlacementBenchmark {
 
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
-    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Placement buildTables() {
         return Placement.of(snapshot, cordoned(hosts), catalog, new PlacementConfig(2.0, Strategy.SPREAD, 7, 1.0));
     }
