@@ -11,16 +11,18 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The placement engine: over one inventory snapshot (plus the cordoned hosts and the catalog),
- * decides on which host each instance goes, and says why. Pure and immutable: build one per
- * snapshot with {@link #of}, then ask it as often as needed, from any thread.
+ * decides on which host each instance goes, and says why. Pure: build one per snapshot with
+ * {@link #of}, then ask it as often as needed, from any thread (the only state it keeps is a
+ * memo of each application's eligible hosts, which changes no answer).
  *
  * <h2>The chain</h2>
  * For each host, in the order of {@link Reason}, cheap and decisive checks first:
@@ -54,9 +56,9 @@ import java.util.TreeSet;
  * short-circuiting, no allocation per host. Every host's reasons are only put into words when
  * no host fits, or when {@link #explain} is asked.
  *
- * <p>The checks run as straight-line code in {@link #scan} rather than as a list of check
- * objects: at 10,000 hosts a virtual call per check and host cost more than the checks
- * themselves. {@link #refusals} is the same chain, spelled out for the explanation; the property
+ * <p>The checks run as straight-line code ({@code eligible} and {@code scan}) rather than as a
+ * list of check objects: at 10,000 hosts a virtual call per check and host cost more than the
+ * checks themselves. {@code refusals} is the same chain, spelled out for the explanation; the property
  * tests hold the two to the same answers.
  */
 public final class Placement {
@@ -76,7 +78,7 @@ public final class Placement {
     private final double[] perByteOfDisk;
     private final int[] sizedResources;
     /** Per application, the hosts that pass the checks that depend on the snapshot alone. */
-    private final java.util.concurrent.ConcurrentHashMap<String, BitSet> eligible = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, BitSet> eligible = new ConcurrentHashMap<>();
 
     private Placement(HostTable table, Catalog catalog, PlacementConfig config) {
         this.t = table;
@@ -274,11 +276,11 @@ public final class Placement {
     private record Ranked(int first, int second) {
     }
 
-    /** The hot loop: every check of the chain, short-circuiting, then the scorers. */
+    /**
+     * The hot loop: over the hosts that passed the snapshot-only checks, capacity and what the
+     * plan added, short-circuiting, then the scorers, keeping the best two.
+     */
     private Ranked scan(Demand d, Overlay ov) {
-        final int n = t.size;
-        final boolean[] reachable = t.reachable;
-        final boolean[] cordoned = t.cordoned;
         final BitSet eligible = eligible(d);
         final long[] touched = ov.touched;
         final BitSet plannedOwnHosts = ov.appHosts.get(d.app.name());
@@ -534,7 +536,7 @@ public final class Placement {
     }
 
     static String plain(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -573,7 +575,7 @@ public final class Placement {
             HostTable.AppInstances own = t.apps.get(app.name());
             ownHosts = own == null ? null : own.hosts();
             ownSites = own == null ? null : own.sites();
-            Map<String, String> c = new java.util.TreeMap<>();
+            Map<String, String> c = new TreeMap<>();
             for (String a : app.placement().avoid()) {
                 c.put(a, app.name());
             }
