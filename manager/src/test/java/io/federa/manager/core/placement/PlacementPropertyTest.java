@@ -11,6 +11,7 @@ import io.federa.manager.core.spec.Resources;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -37,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Placement against an independent, naive reading of the rules, over generated inventories and
  * catalogs (up to 12 hosts in up to four sites, some unreachable, cordoned or never reported,
  * VMs already on them, up to five applications with every rule drawn at random): 4 properties ×
- * 2,500 tries.
+ * 2,500 tries. Numbers are drawn uniformly and jqwik's edge cases are off: both lean toward the
+ * smallest values, which made a third of the worlds a single unusable host.
  */
 class PlacementPropertyTest {
     private static final int TRIES = 2_500;
@@ -68,7 +70,7 @@ class PlacementPropertyTest {
     // ------------------------------------------------------------------------------------------
     // Properties
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void no_placement_breaks_a_hard_rule_or_exceeds_a_capacity(@ForAll("worlds") World w) {
         PlacementPlan plan = w.placement().placeAll();
         List<Placed> before = new ArrayList<>();
@@ -107,7 +109,7 @@ class PlacementPropertyTest {
         }
     }
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void an_instance_not_placed_fits_nowhere_and_every_reason_given_holds(@ForAll("worlds") World w) {
         PlacementPlan plan = w.placement().placeAll();
         List<Placed> before = new ArrayList<>();
@@ -129,7 +131,7 @@ class PlacementPropertyTest {
         }
     }
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void the_same_seed_with_the_hosts_in_another_order_gives_the_same_plan(@ForAll("worlds") World w) {
         PlacementPlan plan = w.placement().placeAll();
         List<InventorySnapshot.Entry> shuffled = new ArrayList<>(w.entries());
@@ -139,7 +141,7 @@ class PlacementPropertyTest {
         assertThat(again.explain()).isEqualTo(plan.explain());
     }
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void the_winner_is_the_best_host_the_explanation_scores_and_the_runner_up_the_next(@ForAll("worlds") World w) {
         Placement placement = w.placement();
         PlacementPlan plan = placement.placeAll();
@@ -310,29 +312,33 @@ class PlacementPropertyTest {
                   int dependsMask) {
     }
 
+    /** Uniform: jqwik's default leans toward small numbers, which would make most hosts unusable. */
+    private static Arbitrary<Integer> ints(int min, int max) {
+        return Arbitraries.integers().between(min, max).withDistribution(RandomDistribution.uniform());
+    }
+
     @Provide
     Arbitrary<World> worlds() {
         Arbitrary<Facts> facts = Combinators.combine(
-                Arbitraries.integers().between(0, SITES.size() - 1), Arbitraries.integers().between(0, 4).map(x -> x == 0),
-                Arbitraries.integers().between(0, 5), Arbitraries.<Set<String>>of(Set.of("kvm"), Set.of("kvm", "jvm"), Set.of("kvm", "lxc"), Set.of("kvm", "jvm", "lxc"), Set.of("jvm"), Set.of()),
-                Arbitraries.integers().between(1, 32), Arbitraries.integers().between(4, 128),
-                Arbitraries.integers().between(100, 4000), Arbitraries.of(0, 100, 1000, 10_000, 10_000)).as(Facts::new);
-        Arbitrary<int[]> vm = Combinators.combine(Arbitraries.integers().between(-1, 4), Arbitraries.integers().between(1, 8),
-                Arbitraries.integers().between(256, 2048), Arbitraries.integers().between(1, 50),
-                Arbitraries.integers().between(0, 3)).as((a, c, m, d, s) -> new int[] {a, c, m, d, s});
-        Arbitrary<State> state = Combinators.combine(Arbitraries.integers().between(0, 19),
+                ints(0, SITES.size() - 1), ints(0, 4).map(x -> x == 0),
+                ints(0, 5), Arbitraries.<Set<String>>of(Set.of("kvm"), Set.of("kvm", "jvm"), Set.of("kvm", "lxc"),
+                        Set.of("kvm", "jvm", "lxc"), Set.of("jvm"), Set.of()),
+                ints(1, 32), ints(4, 128), ints(100, 4000), Arbitraries.of(0, 100, 1000, 10_000, 10_000)).as(Facts::new);
+        Arbitrary<int[]> vm = Combinators.combine(ints(-1, 4), ints(1, 8), ints(256, 2048), ints(1, 50), ints(0, 3))
+                .as((a, c, m, d, s) -> new int[] {a, c, m, d, s});
+        Arbitrary<State> state = Combinators.combine(ints(0, 19),
                 Arbitraries.of(0.0, 0.0, 0.1, 0.3, 0.5, 0.8, 1.1), Arbitraries.of(0.0, 0.1, 0.5, 0.9),
                 Arbitraries.of(0.0, 0.000006, 0.000010, 0.000014), Arbitraries.of(0.0, 0.00004, 0.00014),
                 Arbitraries.of(0.0, 0.02, 0.05), vm.list().ofMaxSize(3)).as(State::new);
         Arbitrary<List<Facts>> hostFacts = facts.list().ofMinSize(1).ofMaxSize(12).withSizeDistribution(RandomDistribution.uniform());
         Arbitrary<List<State>> hostStates = state.list().ofSize(12);
         Arbitrary<AppGen> app = Combinators.combine(
-                Arbitraries.of("kvm", "kvm", "kvm", "kvm", "kvm", "jvm", "lxc"), Arbitraries.integers().between(1, 6),
-                Arbitraries.integers().between(256, 8192), Arbitraries.integers().between(1, 200), Arbitraries.of(0, 0, 0, 100, 1000), Arbitraries.integers().between(1, 4),
+                Arbitraries.of("kvm", "kvm", "kvm", "kvm", "kvm", "jvm", "lxc"), ints(1, 6),
+                ints(256, 8192), ints(1, 200), Arbitraries.of(0, 0, 0, 100, 1000), ints(1, 4),
                 Arbitraries.of(PlacementRules.Spread.class), Arbitraries.of(0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 3))
                 .flatAs((rt, c, m, d, n, rep, spread, avoid) -> Combinators.combine(
-                        Arbitraries.integers().between(0, 3).map(x -> x == 0), Arbitraries.of(0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5),
-                        Arbitraries.of(true, false), Arbitraries.integers().between(0, 31))
+                        ints(0, 3).map(x -> x == 0), Arbitraries.of(0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5),
+                        Arbitraries.of(true, false), ints(0, 31))
                         .as((off, sec, cheap, deps) -> new AppGen(rt, c, m, d, n, rep, spread, avoid, off, sec, cheap, deps)));
         Arbitrary<List<AppGen>> apps = app.list().ofMinSize(1).ofMaxSize(5);
         Arbitrary<PlacementConfig> config = Combinators.combine(Arbitraries.of(1.0, 1.5, 2.0, 4.0),
