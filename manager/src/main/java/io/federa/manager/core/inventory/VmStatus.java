@@ -6,15 +6,28 @@ import java.util.Objects;
  * One VM as last polled, on the host that reported it. Sizes in bytes, rates in bits per second;
  * -1 where the host's agent cannot tell (a third-party host polled over the standard VM-MIB has
  * no network rates, application or service).
+ *
+ * @param epoch the placement epoch the manager gave the VM (0: not placed by the manager)
  */
 public record VmStatus(String name, String uuid, String host, String state, String application, String service,
                        int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
-                       double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds) {
+                       double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds, long epoch) {
+    /** A VM the manager did not place (epoch 0), or whose host cannot tell. */
+    public VmStatus(String name, String uuid, String host, String state, String application, String service,
+                    int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
+                    double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds) {
+        this(name, uuid, host, state, application, service, vcpus, memoryBytes, diskBytes, networkReceiveBitsPerSecond,
+                networkTransmitBitsPerSecond, cpuLoadRatio, uptimeSeconds, 0);
+    }
+
     public VmStatus {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(host, "host");
         if (cpuLoadRatio < 0 || cpuLoadRatio > 1 || Double.isNaN(cpuLoadRatio)) {
             throw new IllegalArgumentException("VM " + name + " on " + host + " reports a load of " + cpuLoadRatio);
+        }
+        if (epoch < 0) {
+            throw new IllegalArgumentException("VM " + name + " on " + host + " reports epoch " + epoch);
         }
     }
 

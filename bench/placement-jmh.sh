@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Benchmark: the manager's placement engine, every rule on, over 1,000 / 5,000 / 10,000 hosts
+# (JMH, io.federa.manager.core.placement.PlacementBenchmark in the manager's test sources).
+# Prints placements per second for one instance into an empty plan ("place") and for 100
+# replicas in one plan ("planHundred", per placement), with JMH's 99.9% error, and the time to
+# build a snapshot's host tables.
+#   bench/placement-jmh.sh [FORKS] [ITERATIONS] [SECONDS_PER_ITERATION] [HOSTS,…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+forks=${1:-2}
+iterations=${2:-5}
+seconds=${3:-2}
+hosts=${4:-1000,5000,10000}
+
+mvn -B -q -ntp -Dstyle.color=never -DskipTests install -pl manager -am
+run=$(mktemp -d)
+trap 'rm -rf "$run"' EXIT
+mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -pl manager -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$run/cp.txt" >/dev/null
+cp="manager/target/test-classes:manager/target/classes:$(cat "$run/cp.txt")"
+
+echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), load: $(uptime | sed 's/.*load average: //')"
+java -cp "$cp" org.openjdk.jmh.Main 'io.federa.manager.core.placement.PlacementBenchmark' \
+    -f "$forks" -wi 3 -w "${seconds}s" -i "$iterations" -r "${seconds}s" -p hosts="$hosts" \
+    -jvmArgs '-Xms1g -Xmx1g' -rf csv -rff "$run/result.csv" >"$run/jmh.log" 2>&1 || { cat "$run/jmh.log"; exit 1; }
+echo "load after: $(uptime | sed 's/.*load average: //')"
+# CSV: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: hosts"
+awk -F, 'NR > 1 {
+    gsub(/"/, ""); sub(/.*\./, "", $1);
+    printf "%-12s hosts=%-6s %14.1f ± %-10.1f %s  (%s samples)\n", $1, $8, $5, $6, $7, $4
+}' "$run/result.csv"
