@@ -82,6 +82,16 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
         return out;
     }
 
+    /** This inventory with the VMs of the given agents forgotten (their hosts kept): for placing their replacements. */
+    public InventorySnapshot withoutVmsOf(java.util.Collection<String> agentNames) {
+        InventorySnapshot out = this;
+        for (String a : agentNames) {
+            Entry e = require(a);
+            out = out.with(new Entry(a, e.health(), e.host(), List.of()), takenAtMillis);
+        }
+        return out;
+    }
+
     public Optional<Entry> agentOfHost(String hostId) {
         return agents.values().stream().filter(e -> e.host().map(h -> h.hostId().equals(hostId)).orElse(false)).findFirst();
     }

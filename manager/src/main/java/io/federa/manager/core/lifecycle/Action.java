@@ -1,0 +1,57 @@
+package io.federa.manager.core.lifecycle;
+
+import io.federa.manager.core.spec.Resources;
+
+/**
+ * One command for one agent, in the vocabulary of its {@code execute} operation. Each carries the
+ * instance's epoch, so an agent that knows a newer placement refuses it.
+ */
+public sealed interface Action {
+    String vm();
+
+    String host();
+
+    long epoch();
+
+    /** The agent's name for it: define, start, shutdown, destroy, undefine. */
+    String verb();
+
+    /** Define the VM on the host (autostart off), labelled with its application and service. */
+    record Define(String vm, String host, long epoch, String application, String service, Resources resources)
+            implements Action {
+        @Override
+        public String verb() {
+            return "define";
+        }
+    }
+
+    record Start(String vm, String host, long epoch) implements Action {
+        @Override
+        public String verb() {
+            return "start";
+        }
+    }
+
+    /** A clean shutdown, for a service being stopped. */
+    record Shutdown(String vm, String host, long epoch) implements Action {
+        @Override
+        public String verb() {
+            return "shutdown";
+        }
+    }
+
+    /** Power off at once, for a stale copy. */
+    record Destroy(String vm, String host, long epoch) implements Action {
+        @Override
+        public String verb() {
+            return "destroy";
+        }
+    }
+
+    record Undefine(String vm, String host, long epoch) implements Action {
+        @Override
+        public String verb() {
+            return "undefine";
+        }
+    }
+}

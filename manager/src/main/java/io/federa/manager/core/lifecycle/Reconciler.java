@@ -1,0 +1,290 @@
+package io.federa.manager.core.lifecycle;
+
+import io.federa.manager.core.inventory.AgentHealth;
+import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.VmStatus;
+import io.federa.manager.core.placement.Outcome;
+import io.federa.manager.core.placement.Placed;
+import io.federa.manager.core.placement.Placement;
+import io.federa.manager.core.placement.PlacementConfig;
+import io.federa.manager.core.placement.PlacementRequest;
+import io.federa.manager.core.spec.ApplicationSpec;
+import io.federa.manager.core.spec.Catalog;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The level-triggered heart of the lifecycle: compares what operators asked (services STARTED or
+ * STOPPED, the instances the manager placed) with what the inventory shows, and says what to do
+ * now. Pure: the same world gives the same plan, and a world in which the last plan's effects are
+ * visible gives an empty one.
+ *
+ * <p>For a started service, applications are taken in start order; one whose dependencies do not
+ * each have {@code minAvailable} instances running waits, so a service comes up dependency by
+ * dependency over successive passes. An instance whose VM is shut off is started; a missing one
+ * is placed by the {@link Placement} chain, defined and started (epoch 1). An instance whose host
+ * is lost — unreachable longer than the grace period and past the time its lease may still hold
+ * VMs there — is placed again elsewhere under the same name with the next epoch; until then it
+ * waits. A copy of an instance found on a host that is not the instance's (a host that came back)
+ * is destroyed and undefined, with the instance's newer epoch. For a stopped service, applications
+ * stop in reverse start order, each once no application of the service that depends on it runs;
+ * applications another started service uses keep running.
+ *
+ * <p>A VM with an action in flight, or whose last action's effect the inventory cannot yet show
+ * (its agent has not been polled since), is left alone: that is what makes a second pass over the
+ * same snapshot empty, and retries rare. Retried actions are harmless anyway: agents do the work
+ * of one operation id once.
+ */
+public final class Reconciler {
+    /**
+     * Everything a pass looks at.
+     *
+     * @param leaseEndsAt    per agent: the latest time a lease the manager granted may still hold there
+     * @param settledAfter   per VM: the time after which the inventory shows its last action's effect
+     * @param busy           VMs with an action in flight
+     */
+    public record World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
+                        Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> leaseEndsAt,
+                        Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
+                        long graceMillis, long leaseMarginMillis, long nowMillis) {
+        public World {
+            desired = Map.copyOf(desired);
+            instances = Map.copyOf(instances);
+            cordoned = Set.copyOf(cordoned);
+            leaseEndsAt = Map.copyOf(leaseEndsAt);
+            settledAfter = Map.copyOf(settledAfter);
+            busy = Set.copyOf(busy);
+        }
+    }
+
+    private enum HostState { UP, WAIT, LOST }
+
+    private final World w;
+    private final List<Plan.Step> steps = new ArrayList<>();
+    private final List<String> waiting = new ArrayList<>();
+    private final List<Outcome.Unschedulable> unschedulable = new ArrayList<>();
+    private final List<ManagedInstance> placed = new ArrayList<>();
+    private final List<Placed> planned = new ArrayList<>();
+    private final Map<String, List<VmStatus>> vmsByApp = new HashMap<>();
+    private final Map<String, VmStatus> vmOnHost = new HashMap<>();
+    private final Set<String> lostAgents = new HashSet<>();
+    private Placement engine;
+
+    private Reconciler(World w) {
+        this.w = w;
+    }
+
+    public static Plan plan(World world) {
+        return new Reconciler(world).run();
+    }
+
+    private Plan run() {
+        if (w.catalog() == null) {
+            return new Plan(List.of(), List.of(), List.of(), List.of());
+        }
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            if (hostState(e) == HostState.LOST) {
+                lostAgents.add(e.agent());
+            }
+            if (!e.reachable()) {
+                continue;
+            }
+            for (VmStatus v : e.vms()) {
+                vmOnHost.put(v.host() + "/" + v.name(), v);
+                if (v.running()) {
+                    vmsByApp.computeIfAbsent(v.application(), k -> new ArrayList<>()).add(v);
+                }
+            }
+        }
+        // The lost hosts' VMs are forgotten for placement: their names can be given again, and
+        // their resources do not count against the hosts that take them over.
+        engine = Placement.of(w.inventory().withoutVmsOf(lostAgents), w.cordoned(), w.catalog(), w.placement());
+
+        Set<String> keep = new HashSet<>();
+        Set<String> done = new HashSet<>();
+        for (String service : w.catalog().services().keySet()) {
+            if (w.desired().get(service) == DesiredState.STARTED) {
+                for (ApplicationSpec app : w.catalog().startOrder(service)) {
+                    keep.add(app.name());
+                    if (done.add(app.name())) {
+                        keepRunning(service, app);
+                    }
+                }
+            }
+        }
+        dropStaleCopies();
+        for (String service : w.catalog().services().keySet()) {
+            if (w.desired().get(service) == DesiredState.STOPPED) {
+                stop(service, keep);
+            }
+        }
+        return new Plan(steps, waiting, unschedulable, placed);
+    }
+
+    private HostState hostState(InventorySnapshot.Entry e) {
+        if (e.reachable()) {
+            return HostState.UP;
+        }
+        AgentHealth h = e.health();
+        if (h.state() != AgentHealth.State.UNREACHABLE) {
+            return HostState.WAIT;
+        }
+        long leaseEnd = w.leaseEndsAt().getOrDefault(e.agent(), 0L) + w.leaseMarginMillis();
+        return w.nowMillis() - h.sinceMillis() >= w.graceMillis() && w.nowMillis() >= leaseEnd ? HostState.LOST : HostState.WAIT;
+    }
+
+    private Optional<InventorySnapshot.Entry> entryOf(String host) {
+        return w.inventory().agentOfHost(host);
+    }
+
+    private int running(String app) {
+        return vmsByApp.getOrDefault(app, List.of()).size();
+    }
+
+    /** The VM's last action is visible in the inventory, and none is in flight. */
+    private boolean settled(String vm, Optional<InventorySnapshot.Entry> entry) {
+        if (w.busy().contains(vm)) {
+            return false;
+        }
+        Long after = w.settledAfter().get(vm);
+        return after == null || entry.map(e -> e.health().lastSuccessMillis() > after).orElse(true);
+    }
+
+    private void keepRunning(String service, ApplicationSpec app) {
+        for (String dep : app.dependsOn()) {
+            ApplicationSpec d = w.catalog().applications().get(dep);
+            if (running(dep) < d.minAvailable()) {
+                waiting.add(app.name() + " waits for " + dep + ": " + running(dep) + " of " + d.minAvailable()
+                        + " needed instances running");
+                return;
+            }
+        }
+        List<ManagedInstance> mine = w.instances().values().stream().filter(i -> i.application().equals(app.name()))
+                .sorted(Comparator.comparing(ManagedInstance::name)).toList();
+        Set<String> names = new HashSet<>();
+        for (ManagedInstance i : mine) {
+            names.add(i.name());
+            Optional<InventorySnapshot.Entry> entry = entryOf(i.host());
+            if (!settled(i.name(), entry)) {
+                continue;
+            }
+            HostState hs = entry.map(this::hostState).orElse(HostState.LOST);
+            if (hs == HostState.WAIT) {
+                waiting.add(i.name() + " on " + i.host() + ": host unreachable since "
+                        + Instant.ofEpochMilli(entry.get().health().sinceMillis()) + "; placed again once the grace period and its lease have run out");
+                continue;
+            }
+            VmStatus vm = hs == HostState.UP ? vmOnHost.get(i.host() + "/" + i.name()) : null;
+            if (vm == null) {
+                // Lost with its host, or gone from a host that answers: placed again, next epoch.
+                String why = hs == HostState.LOST ? "host " + i.host() + " lost" : i.name() + " is gone from " + i.host();
+                place(service, app, i.name(), i.epoch() + 1, why);
+            } else if (!vm.running()) {
+                steps.add(new Plan.Step(i.name(), service, app.name(), "start " + app.name() + " (" + vm.state() + ")",
+                        List.of(new Action.Start(i.name(), i.host(), i.epoch()))));
+            }
+        }
+        int n = 1;
+        for (int k = mine.size(); k < app.replicas(); k++) {
+            while (names.contains(app.name() + "-" + n) || taken(app.name() + "-" + n)) {
+                n++;
+            }
+            String name = app.name() + "-" + n;
+            names.add(name);
+            place(service, app, name, 1, "new instance " + (k + 1) + " of " + app.replicas());
+        }
+    }
+
+    /** A name some VM already has, on any host: never reused for a new instance. */
+    private boolean taken(String name) {
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            for (VmStatus v : e.vms()) {
+                if (v.name().equals(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void place(String service, ApplicationSpec app, String name, long epoch, String why) {
+        Outcome o = engine.place(new PlacementRequest(app.name(), name), planned);
+        if (o instanceof Outcome.Fits f) {
+            planned.add(f.placed());
+            ManagedInstance moved = new ManagedInstance(name, app.name(), service, f.host(), epoch);
+            placed.add(moved);
+            steps.add(new Plan.Step(name, service, app.name(), why + ": placed on " + f.host(), List.of(
+                    new Action.Define(name, f.host(), epoch, app.name(), service, app.resources()),
+                    new Action.Start(name, f.host(), epoch))));
+        } else if (o instanceof Outcome.Unschedulable u) {
+            unschedulable.add(u);
+            waiting.add(name + " (" + app.name() + ") fits on no host");
+        } else if (o instanceof Outcome.Unresolvable r) {
+            waiting.add(name + " (" + app.name() + ") cannot be placed: " + r.why());
+        }
+    }
+
+    /** Copies of an instance on a host that is not the instance's: a host that came back after the instance moved. */
+    private void dropStaleCopies() {
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            if (!e.reachable()) {
+                continue;
+            }
+            for (VmStatus v : e.vms()) {
+                ManagedInstance i = w.instances().get(v.name());
+                if (v.epoch() < 1 || i == null || i.host().equals(v.host()) || v.epoch() > i.epoch()
+                        || !settled(v.host() + "/" + v.name(), Optional.of(e))) {
+                    continue;
+                }
+                List<Action> actions = new ArrayList<>();
+                if (!"SHUT_OFF".equals(v.state())) {
+                    actions.add(new Action.Destroy(v.name(), v.host(), i.epoch()));
+                }
+                actions.add(new Action.Undefine(v.name(), v.host(), i.epoch()));
+                steps.add(new Plan.Step(v.host() + "/" + v.name(), i.service(), i.application(),
+                        "stale copy of " + v.name() + " (epoch " + v.epoch() + ") on " + v.host() + "; the instance is on "
+                                + i.host() + " (epoch " + i.epoch() + ")", actions));
+            }
+        }
+    }
+
+    private void stop(String service, Set<String> keep) {
+        List<ApplicationSpec> order = new ArrayList<>(w.catalog().startOrder(service));
+        java.util.Collections.reverse(order);
+        Set<String> inService = new HashSet<>();
+        order.forEach(a -> inService.add(a.name()));
+        for (ApplicationSpec app : order) {
+            if (keep.contains(app.name())) {
+                continue;
+            }
+            List<String> dependents = new ArrayList<>();
+            for (String other : inService) {
+                ApplicationSpec o = w.catalog().applications().get(other);
+                if (o.dependsOn().contains(app.name()) && !keep.contains(other) && running(other) > 0) {
+                    dependents.add(other);
+                }
+            }
+            if (!dependents.isEmpty()) {
+                java.util.Collections.sort(dependents);
+                waiting.add(app.name() + " stops after " + String.join(", ", dependents));
+                continue;
+            }
+            for (VmStatus v : vmsByApp.getOrDefault(app.name(), List.of())) {
+                ManagedInstance i = w.instances().get(v.name());
+                if (i == null || !i.host().equals(v.host()) || !settled(v.name(), entryOf(v.host()))) {
+                    continue;
+                }
+                steps.add(new Plan.Step(v.name(), service, app.name(), "stop " + app.name(),
+                        List.of(new Action.Shutdown(v.name(), v.host(), i.epoch()))));
+            }
+        }
+    }
+}
