@@ -10,6 +10,9 @@ import io.federa.manager.poll.PollingVerticle;
 import io.federa.manager.spec.CatalogYaml;
 import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.store.HistoryStore;
+import io.federa.manager.store.LifecycleStore;
+import io.federa.manager.lifecycle.LifecycleVerticle;
+import io.federa.manager.core.placement.PlacementConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,6 +27,9 @@ import java.util.stream.Collectors;
  * REST API, over the stores. {@link ManagerMain} runs one; tests start one on a Vert.x of theirs.
  */
 public final class Manager {
+    /** How this manager signs the leases it renews on agents. */
+    public static final String LEASE_HOLDER = "federa-manager";
+
     private final PollingVerticle polling;
     private final HistoryVerticle history;
     private final ApiVerticle api;
@@ -35,8 +41,8 @@ public final class Manager {
     }
 
     /** Deploys the manager's verticles; the stores stay the caller's to close. */
-    public static Future<Manager> start(Vertx vertx, ManagerConfig config, DefinitionStore definitions, HistoryStore historyStore)
-            throws SQLException {
+    public static Future<Manager> start(Vertx vertx, ManagerConfig config, DefinitionStore definitions, HistoryStore historyStore,
+                                        LifecycleStore lifecycleStore) throws SQLException {
         AtomicReference<Catalog> catalog = new AtomicReference<>();
         definitions.current().flatMap(doc -> CatalogYaml.parse(doc).catalog()).ifPresent(catalog::set);
         PrometheusRegistry registry = new PrometheusRegistry();
@@ -44,10 +50,15 @@ public final class Manager {
         Map<String, String> transports = config.agents().stream().collect(Collectors.toMap(ManagerConfig.Agent::name,
                 a -> a.transport().name().toLowerCase(java.util.Locale.ROOT)));
         long interval = config.pollInterval().toMillis();
+        ManagerConfig.Lifecycle lc = config.lifecycle();
         PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
-                config.maxConcurrentPolls(), (agent, nanos, failure, next) ->
+                config.maxConcurrentPolls(), lc.lease().toMillis(), LEASE_HOLDER, (agent, nanos, failure, next) ->
                 pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval);
+        LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leaseEndsAt, catalog::get,
+                lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
+                lc.grace().toMillis(), lc.leaseMargin().toMillis(),
+                new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)));
         registry.register(new ManagerMetrics(new ManagerMetrics.Sources() {
             @Override
             public io.federa.manager.core.inventory.InventorySnapshot inventory() {
@@ -75,9 +86,10 @@ public final class Manager {
             }
         }, System::currentTimeMillis));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
-                catalog::get, catalog::set, definitions, historyStore, history, registry));
+                catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle));
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
+                .compose(id -> vertx.deployVerticle(lifecycle))
                 .compose(id -> vertx.deployVerticle(api))
                 .map(id -> new Manager(polling, history, api));
     }

@@ -4,6 +4,7 @@ import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
 import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.store.HistoryStore;
+import io.federa.manager.store.LifecycleStore;
 import io.vertx.core.Vertx;
 
 import java.nio.file.Files;
@@ -53,14 +54,17 @@ public final class ManagerMain {
         }
         DefinitionStore store;
         HistoryStore history;
+        LifecycleStore lifecycle;
         try {
             if (config.store().embedded()) {
                 Files.createDirectories(config.store().file().getParent());
                 store = DefinitionStore.openFile(config.store().file());
                 history = HistoryStore.openFile(config.store().file());
+                lifecycle = LifecycleStore.openFile(config.store().file());
             } else {
                 store = DefinitionStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
                 history = HistoryStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
+                lifecycle = LifecycleStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
             }
         } catch (Exception e) {
             System.err.println("federa-manager: cannot open the store " + config.store() + ": " + e.getMessage());
@@ -70,12 +74,13 @@ public final class ManagerMain {
         Vertx vertx = Vertx.vertx();
         Manager manager;
         try {
-            manager = Manager.start(vertx, config, store, history).await(30, TimeUnit.SECONDS);
+            manager = Manager.start(vertx, config, store, history, lifecycle).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("federa-manager: cannot start: " + e.getMessage());
             vertx.close();
             store.close();
             history.close();
+            lifecycle.close();
             System.exit(1);
             return;
         }
@@ -85,6 +90,7 @@ public final class ManagerMain {
                 vertx.close().await(10, TimeUnit.SECONDS);
                 store.close();
                 history.close();
+                lifecycle.close();
             } catch (Exception e) {
                 System.err.println("federa-manager: stopping: " + e.getMessage());
             }

@@ -6,10 +6,29 @@ import java.util.List;
 
 /** The manager's validated configuration. Built only by {@link ManagerConfigLoader}. */
 public record ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
-                            Store store, Api api, List<Token> tokens) {
+                            Store store, Api api, List<Token> tokens, Lifecycle lifecycle) {
     public ManagerConfig {
         agents = List.copyOf(agents);
         tokens = List.copyOf(tokens);
+    }
+
+    /** With the lifecycle's defaults. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, Lifecycle.defaults());
+    }
+
+    /**
+     * How services are kept running: the lease each poll renews on the agents, how long a host may
+     * stay unreachable before its VMs are placed elsewhere (and the margin past its lease), and the
+     * placement settings.
+     */
+    public record Lifecycle(Duration lease, Duration grace, Duration leaseMargin, double cpuOvercommit,
+                            io.federa.manager.core.placement.Strategy strategy, long seed) {
+        public static Lifecycle defaults() {
+            return new Lifecycle(Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(1), 1.0,
+                    io.federa.manager.core.placement.Strategy.SPREAD, 0);
+        }
     }
 
     public enum Transport { JOLOKIA, SNMP }

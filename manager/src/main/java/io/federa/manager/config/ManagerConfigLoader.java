@@ -73,12 +73,43 @@ public final class ManagerConfigLoader extends TreeReader {
         return c;
     }
 
+    private ManagerConfig.Lifecycle lifecycle(Object node) {
+        ManagerConfig.Lifecycle d = ManagerConfig.Lifecycle.defaults();
+        if (node == null) {
+            return d;
+        }
+        Map<String, Object> l = map(node, "lifecycle");
+        if (l == null) {
+            return d;
+        }
+        known(l, "lifecycle", Set.of("lease", "grace", "leaseMargin", "cpuOvercommit", "strategy", "seed"));
+        Duration lease = interval(l.get("lease"), "lifecycle.lease", d.lease());
+        if (lease.toMillis() < 1_000 || lease.toMillis() > 600_000) {
+            error("lifecycle.lease", "must be between 1s and 10m, got " + lease.toMillis() + " ms");
+        }
+        Duration grace = interval(l.get("grace"), "lifecycle.grace", d.grace());
+        Duration margin = interval(l.get("leaseMargin"), "lifecycle.leaseMargin", d.leaseMargin());
+        double overcommit = d.cpuOvercommit();
+        if (l.get("cpuOvercommit") != null) {
+            if (l.get("cpuOvercommit") instanceof Number n && n.doubleValue() >= 1.0 && n.doubleValue() <= 64) {
+                overcommit = n.doubleValue();
+            } else {
+                error("lifecycle.cpuOvercommit", "must be a number from 1.0 to 64, got " + describe(l.get("cpuOvercommit")));
+            }
+        }
+        io.federa.manager.core.placement.Strategy strategy = choice(l.get("strategy"), "lifecycle.strategy", Map.of(
+                "spread", io.federa.manager.core.placement.Strategy.SPREAD,
+                "binpack", io.federa.manager.core.placement.Strategy.BINPACK), d.strategy());
+        long seed = integer(l.get("seed"), "lifecycle.seed", Long.MIN_VALUE, Long.MAX_VALUE, 0L);
+        return new ManagerConfig.Lifecycle(lease, grace, margin, overcommit, strategy, seed);
+    }
+
     private ManagerConfig root(Object tree) {
         Map<String, Object> m = map(tree, "(file)");
         if (m == null) {
             return null;
         }
-        known(m, "", Set.of("agents", "poll", "store", "api", "tokens"));
+        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle"));
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
         List<Object> list = list(m.get("agents"), "agents");
@@ -168,7 +199,8 @@ public final class ManagerConfigLoader extends TreeReader {
         if (tl != null && tl.isEmpty()) {
             error("tokens", "must list at least one token: every route but /health needs one");
         }
-        return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens);
+        ManagerConfig.Lifecycle lifecycle = lifecycle(m.get("lifecycle"));
+        return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle);
     }
 
     private static final List<String> SNMP_ONLY = List.of("auth", "authPassword", "priv", "privPassword", "host", "cost");

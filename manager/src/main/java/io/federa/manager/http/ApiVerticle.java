@@ -10,6 +10,14 @@ import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.SpecError;
 import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.core.events.Event;
+import io.federa.manager.core.lifecycle.DesiredState;
+import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.placement.Explanation;
+import io.federa.manager.core.placement.HostVerdict;
+import io.federa.manager.core.placement.Outcome;
+import io.federa.manager.core.placement.Placement;
+import io.federa.manager.core.placement.PlacementRequest;
+import io.federa.manager.lifecycle.LifecycleVerticle;
 import io.federa.manager.history.HistoryVerticle;
 import io.federa.manager.metrics.ManagerMetrics;
 import io.federa.manager.store.HistoryStore;
@@ -53,6 +61,7 @@ public final class ApiVerticle extends VerticleBase {
     private final HistoryStore historyStore;
     private final HistoryVerticle history;
     private final PrometheusRegistry registry;
+    private final LifecycleVerticle lifecycle;
     private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
     private HttpServer server;
     private Buffer openApi;
@@ -61,7 +70,7 @@ public final class ApiVerticle extends VerticleBase {
     /** What the API reads and changes. */
     public record Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
                           DefinitionStore definitions, HistoryStore historyStore, HistoryVerticle history,
-                          PrometheusRegistry registry) {
+                          PrometheusRegistry registry, LifecycleVerticle lifecycle) {
     }
 
     public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Sources sources) {
@@ -74,6 +83,7 @@ public final class ApiVerticle extends VerticleBase {
         this.historyStore = sources.historyStore();
         this.history = sources.history();
         this.registry = sources.registry();
+        this.lifecycle = sources.lifecycle();
     }
 
     @Override
@@ -95,6 +105,15 @@ public final class ApiVerticle extends VerticleBase {
         r.get("/api/v1/services/:name").handler(this::service);
         r.get("/api/v1/services/:name/history").handler(this::serviceHistory);
         r.get("/api/v1/events").handler(this::events);
+        r.get("/api/v1/services/:name/explain").handler(this::explain);
+        r.post("/api/v1/services/:name/start").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> desire(ctx, DesiredState.STARTED));
+        r.post("/api/v1/services/:name/stop").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> desire(ctx, DesiredState.STOPPED));
+        r.post("/api/v1/hosts/:host/cordon").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> cordon(ctx, true));
+        r.post("/api/v1/hosts/:host/uncordon").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> cordon(ctx, false));
         r.get("/api/v1/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
         r.post("/api/v1/definitions").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::apply);
         r.delete("/api/v1/services/:name").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::delete);
@@ -204,7 +223,127 @@ public final class ApiVerticle extends VerticleBase {
         ServiceAvailability a = AvailabilityEvaluator.evaluate(c, name, Instances.of(inventory.get()));
         return new JsonObject().put("name", name).put("state", a.state().name()).put("reasons", new JsonArray(a.reasons()))
                 .put("applications", new JsonArray(c.services().get(name).applications()))
-                .put("availability", ratios(name, System.currentTimeMillis()));
+                .put("availability", ratios(name, System.currentTimeMillis()))
+                .put("desired", lifecycle.desired().containsKey(name) ? lifecycle.desired().get(name).name() : null)
+                .put("instances", instances(c, name))
+                .put("waiting", waiting(c, name));
+    }
+
+    private JsonArray instances(Catalog c, String service) {
+        java.util.Set<String> apps = new java.util.HashSet<>(c.services().get(service).applications());
+        JsonArray out = new JsonArray();
+        lifecycle.instances().values().stream().filter(i -> apps.contains(i.application()))
+                .sorted(java.util.Comparator.comparing(ManagedInstance::name))
+                .forEach(i -> out.add(new JsonObject().put("name", i.name()).put("application", i.application())
+                        .put("host", i.host()).put("epoch", i.epoch())));
+        return out;
+    }
+
+    /** What the last reconcile pass held back for this service's applications, and why. */
+    private JsonArray waiting(Catalog c, String service) {
+        java.util.List<String> apps = c.services().get(service).applications();
+        JsonArray out = new JsonArray();
+        for (String w : lifecycle.lastPlan().waiting()) {
+            if (apps.stream().anyMatch(a -> w.startsWith(a + " ") || w.startsWith(a + "-"))) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    private void desire(RoutingContext ctx, DesiredState state) {
+        Catalog c = catalog.get();
+        String name = ctx.pathParam("name");
+        if (c == null || !c.services().containsKey(name)) {
+            error(ctx, 404, "not found", "no service named " + clip(name), "name");
+            return;
+        }
+        String who = ctx.get("who");
+        lifecycle.setDesired(name, state, who)
+                .onSuccess(v -> json(ctx, 202, new JsonObject().put("name", name).put("desired", state.name())
+                        .put("since", Instant.now().toString())))
+                .onFailure(e -> error(ctx, 500, "store failure", "the desired state could not be stored: " + e.getMessage(), null));
+    }
+
+    private void cordon(RoutingContext ctx, boolean on) {
+        String host = ctx.pathParam("host");
+        boolean known = inventory.get().agents().values().stream()
+                .anyMatch(e -> e.host().map(h -> h.hostId().equals(host)).orElse(false));
+        if (!known) {
+            error(ctx, 404, "not found", "no host named " + clip(host) + " in the inventory", "host");
+            return;
+        }
+        lifecycle.cordon(host, on, ctx.get("who"))
+                .onSuccess(changed -> json(ctx, 200, new JsonObject().put("host", host).put("cordoned", on).put("changed", changed)))
+                .onFailure(e -> error(ctx, 500, "store failure", "the cordon could not be stored: " + e.getMessage(), null));
+    }
+
+    /**
+     * Why each instance of the service is where it is, or nowhere: for a placed instance, how the
+     * chain scores its host now and the runner-up (the instance itself set aside); for a missing
+     * or unplaceable one, every host's verdict.
+     */
+    private void explain(RoutingContext ctx) {
+        Catalog c = catalog.get();
+        String name = ctx.pathParam("name");
+        if (c == null || !c.services().containsKey(name)) {
+            error(ctx, 404, "not found", "no service named " + clip(name), "name");
+            return;
+        }
+        String only = ctx.queryParams().get("application");
+        java.util.List<String> apps = c.services().get(name).applications();
+        if (only != null && !apps.contains(only)) {
+            error(ctx, 404, "not found", "service " + name + " has no application named " + clip(only), "application");
+            return;
+        }
+        InventorySnapshot inv = inventory.get();
+        java.util.Set<String> cordoned = lifecycle.cordoned();
+        JsonArray out = new JsonArray();
+        StringBuilder text = new StringBuilder();
+        for (var app : c.startOrder(name)) {
+            if (only != null && !only.equals(app.name())) {
+                continue;
+            }
+            java.util.List<String> names = new java.util.ArrayList<>();
+            lifecycle.instances().values().stream().filter(i -> i.application().equals(app.name()))
+                    .map(ManagedInstance::name).sorted().forEach(names::add);
+            for (int n = 1; names.size() < app.replicas(); n++) {
+                String candidate = app.name() + "-" + n;
+                if (!names.contains(candidate)) {
+                    names.add(candidate);
+                }
+            }
+            for (String instance : names) {
+                ManagedInstance mi = lifecycle.instances().get(instance);
+                Placement engine = Placement.of(inv.withoutVm(instance), cordoned, c, lifecycle.placement());
+                Outcome o = engine.place(new PlacementRequest(app.name(), instance));
+                JsonObject one = new JsonObject().put("instance", instance).put("application", app.name())
+                        .put("host", mi == null ? null : mi.host()).put("epoch", mi == null ? null : mi.epoch());
+                if (o instanceof Outcome.Fits f) {
+                    one.put("placedBy", new JsonObject().put("host", f.host()).put("costPerHour", f.score().costPerHour())
+                            .put("currency", f.score().currency()).put("fit", f.score().fit()));
+                    f.runnerUp().ifPresent(ru -> one.put("runnerUp", new JsonObject().put("host", ru.host())
+                            .put("costPerHour", ru.score().costPerHour()).put("fit", ru.score().fit()).put("lostOn", ru.lostOn())));
+                }
+                JsonArray hosts = new JsonArray();
+                for (HostVerdict v : engine.explain(new PlacementRequest(app.name(), instance), java.util.List.of())) {
+                    JsonArray reasons = new JsonArray();
+                    v.refusals().forEach(rf -> reasons.add(rf.toString()));
+                    hosts.add(new JsonObject().put("host", v.host()).put("fits", v.fits()).put("refusals", reasons));
+                }
+                one.put("hosts", hosts);
+                String said = Explanation.of(o);
+                if (mi != null) {
+                    said = instance + " is on " + mi.host() + " (epoch " + mi.epoch() + "); placed now: " + said;
+                } else if (o instanceof Outcome.Fits) {
+                    said = "not placed yet; " + said;
+                }
+                one.put("explanation", said.trim());
+                text.append(said.endsWith("\n") ? said : said + "\n");
+                out.add(one);
+            }
+        }
+        json(ctx, 200, new JsonObject().put("service", name).put("instances", out).put("text", text.toString()));
     }
 
     private JsonObject ratios(String service, long now) {

@@ -17,19 +17,28 @@ import java.util.Map;
  * broken or hostile agent marks itself as failing instead of breaking the poller.
  */
 public final class JolokiaPollParser {
-    /** The request the manager sends each cycle. */
+    /** The request the manager sends each cycle: the host, and the VM attributes it keeps. */
     public static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
             + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[" + String.join(",",
             java.util.stream.Stream.of("Name", "Uuid", "State", "Application", "Service", "Vcpus", "MemoryBytes", "Disk",
-                    "Network", "CpuLoadRatio", "UptimeSeconds").map(a -> "\"" + a + "\"").toList()) + "]}]";
+                    "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch").map(a -> "\"" + a + "\"").toList()) + "]}]";
+
+    /**
+     * The same poll that also renews the manager's lease on the agent for {@code leaseMillis}
+     * (the agent powers off the VMs the manager placed when it runs out).
+     */
+    public static String renewing(String holder, long leaseMillis) {
+        return POLL.substring(0, POLL.length() - 1) + ",{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\","
+                + "\"operation\":\"renewLease\",\"arguments\":[" + io.vertx.core.json.Json.encode(holder) + "," + leaseMillis + "]}]";
+    }
     static final int MAX_VMS = 100_000;
 
     private JolokiaPollParser() {
     }
 
     public static AgentReport parse(JsonArray answer) throws BadPayloadException {
-        if (answer == null || answer.size() != 2) {
-            throw new BadPayloadException("expected 2 answers to the bulk read, got " + (answer == null ? "none" : answer.size()));
+        if (answer == null || answer.size() < 2 || answer.size() > 3) {
+            throw new BadPayloadException("expected 2 or 3 answers to the bulk read, got " + (answer == null ? "none" : answer.size()));
         }
         JsonObject hostItem = item(answer, 0, "federa:type=Host");
         JsonObject vmItem = item(answer, 1, "federa:type=VirtualMachine,*");
@@ -46,7 +55,9 @@ public final class JolokiaPollParser {
             out.add(vm(vm, host.hostId(), e.getKey()));
         }
         out.sort(Comparator.comparing(VmStatus::name));
-        return new AgentReport(host, out);
+        boolean renewed = answer.size() == 3 && answer.getValue(2) instanceof JsonObject lease
+                && lease.getValue("status") instanceof Number st && st.intValue() == 200;
+        return new AgentReport(host, out, renewed);
     }
 
     private static JsonObject item(JsonArray answer, int i, String what) throws BadPayloadException {
@@ -82,7 +93,7 @@ public final class JolokiaPollParser {
                     num(object(v, "Disk", "Disk"), "capacityBytes"),
                     dbl(object(v, "Network", "Network"), "receiveBytesPerSecond") * 8,
                     dbl(object(v, "Network", "Network"), "transmitBytesPerSecond") * 8, dbl(v, "CpuLoadRatio"),
-                    num(v, "UptimeSeconds"));
+                    num(v, "UptimeSeconds"), v.getValue("Epoch") == null ? 0 : num(v, "Epoch"));
         } catch (BadPayloadException e) {
             throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -46,6 +46,11 @@ public final class JolokiaPoller {
     }
 
     public Future<AgentReport> poll(Target t) {
+        return poll(t, JolokiaPollParser.POLL);
+    }
+
+    /** Polls with the given bulk request (the plain poll, or one that also renews the lease). */
+    public Future<AgentReport> poll(Target t, String request) {
         Promise<AgentReport> result = Promise.promise();
         AtomicBoolean finished = new AtomicBoolean();
         HttpClientRequest[] sent = new HttpClientRequest[1];
@@ -62,7 +67,7 @@ public final class JolokiaPoller {
                 .compose(req -> {
                     sent[0] = req;
                     req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json");
-                    return req.send(JolokiaPollParser.POLL);
+                    return req.send(request);
                 })
                 .onFailure(e -> {
                     if (finished.compareAndSet(false, true)) {

@@ -1,6 +1,7 @@
 package io.federa.manager.poll;
 
 import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -37,6 +38,10 @@ public final class PollingVerticle extends VerticleBase {
     }
 
     private static final long SLOT_MILLIS = 10;
+    private final long leaseMillis;
+    private final String renewBody;
+    private boolean[] renewing;
+    private final Map<String, Long> leaseEnds = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<ManagerConfig.Agent> agents;
     private final long intervalMillis;
     private final int missesAllowed;
@@ -65,6 +70,18 @@ public final class PollingVerticle extends VerticleBase {
 
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
                            PollObserver observer) {
+        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, 0, "", observer);
+    }
+
+    /**
+     * @param leaseMillis the lease each Jolokia poll renews on an agent that answers (0: none);
+     *                    an agent found unreachable gets read-only polls, so its lease runs out
+     * @param leaseHolder the manager's name, as agents show it
+     */
+    public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
+                           long leaseMillis, String leaseHolder, PollObserver observer) {
+        this.leaseMillis = leaseMillis;
+        this.renewBody = leaseMillis > 0 ? JolokiaPollParser.renewing(leaseHolder, leaseMillis) : JolokiaPollParser.POLL;
         this.agents = agents.stream().sorted(java.util.Comparator.comparing(ManagerConfig.Agent::name)).toList();
         this.intervalMillis = intervalMillis;
         this.missesAllowed = missesAllowed;
@@ -89,7 +106,8 @@ public final class PollingVerticle extends VerticleBase {
                     }
                     JolokiaPoller.Target t = new JolokiaPoller.Target(a.address(), a.port(), "/jolokia/", a.user(), a.password());
                     JolokiaPoller p = jolokia;
-                    yield () -> p.poll(t);
+                    int index = names().indexOf(a.name());
+                    yield () -> p.poll(t, renewing[index] ? renewBody : JolokiaPollParser.POLL);
                 }
                 case SNMP -> {
                     if (snmp == null) {
@@ -104,6 +122,7 @@ public final class PollingVerticle extends VerticleBase {
         int n = agents.size();
         agentNames = names().toArray(String[]::new);
         agentClients = new AgentClient[n];
+        renewing = new boolean[n];
         dueAt = new long[n];
         sampleDelay = new long[n];
         timers = new long[n];
@@ -119,6 +138,11 @@ public final class PollingVerticle extends VerticleBase {
 
     public InventorySnapshot inventory() {
         return current.get();
+    }
+
+    /** Per agent, the latest time a lease this manager granted there may still hold. */
+    public Map<String, Long> leaseEndsAt() {
+        return Map.copyOf(leaseEnds);
     }
 
     /**
@@ -149,12 +173,22 @@ public final class PollingVerticle extends VerticleBase {
         String agent = agentNames[i];
         long started = System.nanoTime();
         long polledAt = System.currentTimeMillis();
+        // Renew the lease only while the agent answers: once it is unreachable, its lease runs out,
+        // and only then may its VMs be started elsewhere.
+        renewing[i] = leaseMillis > 0 && current.get().agents().get(agent).health().state() != AgentHealth.State.UNREACHABLE;
+        boolean renewed = renewing[i];
         agentClients[i].poll().onComplete(ar -> {
             running--;
             pollsInFlight = running;
             long now = System.currentTimeMillis();
             String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
                     ? ar.cause().getMessage() : "poll failed: " + ar.cause();
+            // A renewal may have reached the agent unless the connection was refused: the lease may
+            // then hold until the answer's deadline plus its length, and no VM of that agent's may be
+            // started elsewhere before.
+            if (renewed && (failure == null || !failure.contains("refused"))) {
+                leaseEnds.merge(agent, polledAt + intervalMillis + leaseMillis, Math::max);
+            }
             // The next turn is set first: whatever happens below, the agent stays on the schedule.
             PollSchedule.Turn turn = PollSchedule.next(dueAt[i], intervalMillis, polledAt, now,
                     failure == null ? ar.result().host().sampleTimestampMillis() : 0, sampleDelay[i]);

@@ -17,7 +17,7 @@ import java.util.List;
  */
 final class Migrations {
     /** The migrations, in order: resource names under migrations/. */
-    static final List<String> ALL = List.of("V1__definitions.sql", "V2__history.sql");
+    static final List<String> ALL = List.of("V1__definitions.sql", "V2__history.sql", "V3__lifecycle.sql");
 
     private Migrations() {
     }

@@ -74,7 +74,7 @@ class ApiVerticleTest {
         callers.put("admin", ADMIN);
         record Route(HttpMethod method, String path, String body, int viewer, int operator) {
             String concrete() {
-                return path.replace("{name}", method == HttpMethod.DELETE ? "backoffice" : "shop");
+                return path.replace("{name}", method == HttpMethod.DELETE ? "backoffice" : "shop").replace("{host}", "nowhere");
             }
         }
         List<Route> routes = List.of(
@@ -87,6 +87,12 @@ class ApiVerticleTest {
                 new Route(HttpMethod.GET, "/api/v1/services/{name}/history", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/events", null, 200, 200),
                 new Route(HttpMethod.POST, "/api/v1/definitions", shop, 403, 200),
+                new Route(HttpMethod.GET, "/api/v1/services/{name}/explain", null, 200, 200),
+                new Route(HttpMethod.POST, "/api/v1/services/{name}/start", "", 403, 202),
+                new Route(HttpMethod.POST, "/api/v1/services/{name}/stop", "", 403, 202),
+                // The test's only agent never answers: no host is known, so an operator gets 404.
+                new Route(HttpMethod.POST, "/api/v1/hosts/{host}/cordon", "", 403, 404),
+                new Route(HttpMethod.POST, "/api/v1/hosts/{host}/uncordon", "", 403, 404),
                 new Route(HttpMethod.DELETE, "/api/v1/services/{name}", null, 403, 200));
         // The matrix covers every route the API serves but /health, which is open to all.
         assertThat(routes.stream().map(r -> r.method().name() + " " + r.path()).collect(java.util.stream.Collectors.toSet()))

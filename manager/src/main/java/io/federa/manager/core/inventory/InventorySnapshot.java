@@ -92,6 +92,18 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
         return out;
     }
 
+    /** This inventory without the VM of that name, wherever it is: for asking where it would go now. */
+    public InventorySnapshot withoutVm(String vmName) {
+        InventorySnapshot out = this;
+        for (Entry e : agents.values()) {
+            if (e.vms().stream().anyMatch(v -> v.name().equals(vmName))) {
+                out = out.with(new Entry(e.agent(), e.health(), e.host(),
+                        e.vms().stream().filter(v -> !v.name().equals(vmName)).toList()), takenAtMillis);
+            }
+        }
+        return out;
+    }
+
     public Optional<Entry> agentOfHost(String hostId) {
         return agents.values().stream().filter(e -> e.host().map(h -> h.hostId().equals(hostId)).orElse(false)).findFirst();
     }

@@ -1,0 +1,95 @@
+package io.federa.manager.lifecycle;
+
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.lifecycle.Action;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Sends one {@link Action} to its host's agent through the agent's {@code execute} operation, with
+ * an operation id, without blocking. An agent's refusal (a stale epoch, no lease, a name taken)
+ * fails the future with {@link Refused}; anything else (timeout, refused connection, HTTP error)
+ * with a plain failure, after which the same operation id may be sent again.
+ */
+public final class AgentCommander {
+    /** The agent said no, and why; sending the same command again would not help. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public Refused(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    private final HttpClient client;
+    private final long timeoutMillis;
+
+    public AgentCommander(Vertx vertx, long timeoutMillis) {
+        this.timeoutMillis = timeoutMillis;
+        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true)
+                .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(8));
+    }
+
+    /** The command as the agent's {@code execute} reads it. */
+    static JsonObject command(Action a, String operationId) {
+        JsonObject c = new JsonObject().put("operationId", operationId).put("action", a.verb()).put("vm", a.vm())
+                .put("epoch", a.epoch());
+        if (a instanceof Action.Define d) {
+            c.put("spec", new JsonObject().put("name", d.vm()).put("application", d.application()).put("service", d.service())
+                    .put("vcpus", d.resources().vcpus()).put("memoryMiB", d.resources().memoryMiB())
+                    .put("diskGiB", d.resources().diskGiB()));
+        }
+        return c;
+    }
+
+    /** Sends the action; the agent's result ({@code outcome}, {@code replayed} …) on success. */
+    public Future<JsonObject> send(ManagerConfig.Agent agent, Action a, String operationId) {
+        JsonArray args = new JsonArray().add(command(a, operationId).encode());
+        JsonObject body = new JsonObject().put("type", "exec").put("mbean", "federa:type=Agent").put("operation", "execute")
+                .put("arguments", args);
+        String auth = "Basic " + Base64.getEncoder().encodeToString((agent.user() + ":" + agent.password())
+                .getBytes(StandardCharsets.UTF_8));
+        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(agent.address()).setPort(agent.port())
+                        .setURI("/jolokia/").setIdleTimeout(timeoutMillis))
+                .compose(req -> req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json")
+                        .send(Buffer.buffer(body.encode())))
+                .compose(resp -> resp.statusCode() == 200 ? resp.body()
+                        : Future.failedFuture("HTTP " + resp.statusCode() + " from " + agent.name()))
+                .compose(b -> {
+                    JsonObject answer;
+                    try {
+                        answer = b.toJsonObject();
+                    } catch (RuntimeException e) {
+                        return Future.failedFuture("bad answer from " + agent.name() + ": not JSON");
+                    }
+                    int status = answer.getInteger("status", 0);
+                    if (status == 200 && answer.getValue("value") instanceof String v) {
+                        try {
+                            return Future.succeededFuture(new JsonObject(v));
+                        } catch (RuntimeException e) {
+                            return Future.failedFuture("bad answer from " + agent.name() + ": the result is not JSON");
+                        }
+                    }
+                    String error = answer.getString("error", "status " + status);
+                    int colon = error.indexOf(" : ");
+                    String why = colon >= 0 ? error.substring(colon + 3) : error;
+                    return status == 400 ? Future.failedFuture(new Refused(why))
+                            : Future.failedFuture(agent.name() + " failed: " + why);
+                });
+    }
+
+    public Future<Void> close() {
+        return client.close();
+    }
+}

@@ -1,0 +1,285 @@
+package io.federa.manager.lifecycle;
+
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.events.Event;
+import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.lifecycle.Action;
+import io.federa.manager.core.lifecycle.DesiredState;
+import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.lifecycle.Plan;
+import io.federa.manager.core.lifecycle.Reconciler;
+import io.federa.manager.core.placement.Explanation;
+import io.federa.manager.core.placement.Outcome;
+import io.federa.manager.core.placement.PlacementConfig;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.store.LifecycleStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Runs the reconcile pass every poll interval and carries out its plan through the agents: the
+ * steps of one plan run side by side, the actions of one step in order, each with an operation id
+ * that a retry repeats. Holds, on its event loop, what the lifecycle remembers (desired states,
+ * instances, cordons: written through to the store), what is in flight and what is settled. Every
+ * step done or refused is an event; so is an instance that fits nowhere, once per new reason.
+ */
+public final class LifecycleVerticle extends VerticleBase {
+    private static final Logger LOG = Logger.getLogger(LifecycleVerticle.class.getName());
+
+    /** The lifecycle's settings. */
+    public record Settings(long intervalMillis, long graceMillis, long leaseMarginMillis, PlacementConfig placement) {
+    }
+
+    private final Supplier<InventorySnapshot> inventory;
+    private final Supplier<Map<String, Long>> leaseEnds;
+    private final Supplier<Catalog> catalog;
+    private final LifecycleStore store;
+    private final Consumer<Event> events;
+    private final Map<String, ManagerConfig.Agent> agents = new HashMap<>();
+    private final Settings settings;
+    private final String bootId = Long.toString(System.currentTimeMillis(), 36);
+    private final AtomicLong sequence = new AtomicLong();
+    private AgentCommander commander;
+    private long timer;
+    // Event loop only, published through volatile copies for the API.
+    private final Map<String, DesiredState> desired = new HashMap<>();
+    private final Map<String, ManagedInstance> instances = new HashMap<>();
+    private final Set<String> cordoned = new TreeSet<>();
+    private final Set<String> busy = new HashSet<>();
+    private final Map<String, Long> settledAfter = new HashMap<>();
+    private final Map<String, String> unschedulableSaid = new HashMap<>();
+    private volatile Plan lastPlan = new Plan(List.of(), List.of(), List.of(), List.of());
+    private volatile Map<String, ManagedInstance> publishedInstances = Map.of();
+    private volatile Map<String, DesiredState> publishedDesired = Map.of();
+    private volatile Set<String> publishedCordoned = Set.of();
+
+    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, Supplier<Map<String, Long>> leaseEnds,
+                             Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
+                             Consumer<Event> events, Settings settings) {
+        this.inventory = inventory;
+        this.leaseEnds = leaseEnds;
+        this.catalog = catalog;
+        this.store = store;
+        this.events = events;
+        this.settings = settings;
+        agents.forEach(a -> this.agents.put(a.name(), a));
+    }
+
+    @Override
+    public Future<?> start() {
+        commander = new AgentCommander(vertx, 60_000);
+        return vertx.executeBlocking(() -> {
+            desired.putAll(store.desired());
+            instances.putAll(store.instances());
+            cordoned.addAll(store.cordoned());
+            return null;
+        }).onSuccess(v -> {
+            publish();
+            timer = vertx.setPeriodic(settings.intervalMillis(), settings.intervalMillis(), id -> tick());
+        });
+    }
+
+    private void publish() {
+        publishedInstances = Map.copyOf(instances);
+        publishedDesired = Map.copyOf(desired);
+        publishedCordoned = Set.copyOf(cordoned);
+    }
+
+    private void tick() {
+        long now = System.currentTimeMillis();
+        InventorySnapshot inv = inventory.get();
+        // Hosts whose agents this manager cannot command (polled over SNMP) take no new VMs.
+        Set<String> closed = new HashSet<>(cordoned);
+        for (InventorySnapshot.Entry e : inv.agents().values()) {
+            ManagerConfig.Agent a = agents.get(e.agent());
+            if (a != null && a.transport() != ManagerConfig.Transport.JOLOKIA) {
+                e.host().ifPresent(h -> closed.add(h.hostId()));
+            }
+        }
+        Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
+                leaseEnds.get(), settledAfter, busy, settings.placement(), settings.graceMillis(),
+                settings.leaseMarginMillis(), now);
+        Plan plan = Reconciler.plan(world);
+        lastPlan = plan;
+        sayUnschedulable(plan, now);
+        if (plan.isEmpty()) {
+            return;
+        }
+        // Where instances go is remembered before anything is sent: a step that fails leaves the
+        // instance recorded on a host without its VM, which the next pass places again.
+        for (ManagedInstance i : plan.placed()) {
+            instances.put(i.name(), i);
+        }
+        publish();
+        List<ManagedInstance> placed = plan.placed();
+        Future<Void> saved = placed.isEmpty() ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+            for (ManagedInstance i : placed) {
+                store.putInstance(i);
+            }
+            return null;
+        });
+        for (Plan.Step s : plan.steps()) {
+            busy.add(s.vm());
+        }
+        saved.onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warning("cannot record where instances go, nothing sent this pass: " + ar.cause().getMessage());
+                plan.steps().forEach(s -> busy.remove(s.vm()));
+                return;
+            }
+            for (Plan.Step s : plan.steps()) {
+                run(s, 0, System.nanoTime());
+            }
+        });
+    }
+
+    private void sayUnschedulable(Plan plan, long now) {
+        Set<String> current = new HashSet<>();
+        for (Outcome.Unschedulable u : plan.unschedulable()) {
+            current.add(u.instance());
+            String text = Explanation.of(u).trim();
+            if (!text.equals(unschedulableSaid.get(u.instance()))) {
+                unschedulableSaid.put(u.instance(), text);
+                events.accept(new Event(now, Event.Severity.WARNING, "placement.unschedulable", u.instance(), text));
+            }
+        }
+        unschedulableSaid.keySet().retainAll(current);
+    }
+
+    private void run(Plan.Step step, int index, long startedNanos) {
+        if (index >= step.actions().size()) {
+            busy.remove(step.vm());
+            settledAfter.put(step.vm(), System.currentTimeMillis());
+            return;
+        }
+        Action a = step.actions().get(index);
+        ManagerConfig.Agent agent = inventory.get().agentOfHost(a.host()).map(e -> agents.get(e.agent())).orElse(null);
+        if (agent == null) {
+            busy.remove(step.vm());
+            events.accept(new Event(System.currentTimeMillis(), Event.Severity.WARNING, "lifecycle.failed", step.service(),
+                    step.service() + ": " + a.verb() + " " + a.vm() + " on " + a.host() + ": no agent of this manager serves that host"));
+            return;
+        }
+        String operationId = "op-" + bootId + "-" + sequence.incrementAndGet();
+        send(agent, a, operationId, 3).onComplete(ar -> {
+            long now = System.currentTimeMillis();
+            String elapsed = String.format(java.util.Locale.ROOT, "%.2f s", (System.nanoTime() - startedNanos) / 1e9);
+            if (ar.succeeded()) {
+                String outcome = ar.result().getString("outcome", "done");
+                events.accept(new Event(now, Event.Severity.INFO, "lifecycle.step", step.service(),
+                        step.service() + ": " + step.application() + " " + a.vm() + " on " + a.host() + ": " + past(a.verb())
+                                + ("already".equals(outcome) ? " (already so)" : "") + ", epoch " + a.epoch() + ", " + elapsed
+                                + " — " + step.why()));
+                run(step, index + 1, startedNanos);
+            } else {
+                boolean refused = ar.cause() instanceof AgentCommander.Refused;
+                events.accept(new Event(now, Event.Severity.WARNING, refused ? "lifecycle.refused" : "lifecycle.failed",
+                        step.service(), step.service() + ": " + a.verb() + " " + a.vm() + " on " + a.host() + " "
+                        + (refused ? "refused" : "failed") + ": " + ar.cause().getMessage()));
+                busy.remove(step.vm());
+                settledAfter.put(step.vm(), now);
+            }
+        });
+    }
+
+    /** Sends once, and again with the same operation id after a failure that was not a refusal. */
+    private Future<io.vertx.core.json.JsonObject> send(ManagerConfig.Agent agent, Action a, String operationId, int tries) {
+        Promise<io.vertx.core.json.JsonObject> p = Promise.promise();
+        commander.send(agent, a, operationId).onComplete(ar -> {
+            if (ar.succeeded() || ar.cause() instanceof AgentCommander.Refused || tries <= 1) {
+                p.handle(ar);
+            } else {
+                vertx.setTimer(200, id -> send(agent, a, operationId, tries - 1).onComplete(p));
+            }
+        });
+        return p.future();
+    }
+
+    private static String past(String verb) {
+        return switch (verb) {
+            case "define" -> "defined";
+            case "start" -> "started";
+            case "shutdown" -> "shut down";
+            case "destroy" -> "powered off";
+            case "undefine" -> "undefined";
+            default -> verb;
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // What operators change (any thread: hopped onto the event loop)
+
+    /** Records the desired state; the next pass acts on it. */
+    public Future<Void> setDesired(String service, DesiredState state, String by) {
+        Promise<Void> p = Promise.promise();
+        context.runOnContext(v -> vertx.executeBlocking(() -> {
+            store.setDesired(service, state, by, System.currentTimeMillis());
+            return null;
+        }).onSuccess(x -> {
+            desired.put(service, state);
+            publish();
+            events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO, "lifecycle.desired", service,
+                    "service " + service + " set to " + state + " by " + by));
+        }).<Void>mapEmpty().onComplete(p));
+        return p.future();
+    }
+
+    /** @return whether anything changed */
+    public Future<Boolean> cordon(String host, boolean on, String by) {
+        Promise<Boolean> p = Promise.promise();
+        context.runOnContext(v -> vertx.executeBlocking(() -> store.cordon(host, on, by, System.currentTimeMillis()))
+                .onSuccess(changed -> {
+                    if (on) {
+                        cordoned.add(host);
+                    } else {
+                        cordoned.remove(host);
+                    }
+                    publish();
+                    if (changed) {
+                        events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO,
+                                on ? "host.cordoned" : "host.uncordoned", host,
+                                "host " + host + (on ? " cordoned" : " uncordoned") + " by " + by));
+                    }
+                }).onComplete(p));
+        return p.future();
+    }
+
+    public Map<String, DesiredState> desired() {
+        return publishedDesired;
+    }
+
+    public Map<String, ManagedInstance> instances() {
+        return publishedInstances;
+    }
+
+    public Set<String> cordoned() {
+        return publishedCordoned;
+    }
+
+    /** The last pass's plan: what waits and why, what fits nowhere. */
+    public Plan lastPlan() {
+        return lastPlan;
+    }
+
+    public PlacementConfig placement() {
+        return settings.placement();
+    }
+
+    @Override
+    public Future<?> stop() {
+        vertx.cancelTimer(timer);
+        return commander.close();
+    }
+}

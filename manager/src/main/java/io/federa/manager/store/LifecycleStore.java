@@ -1,0 +1,139 @@
+package io.federa.manager.store;
+
+import io.federa.manager.core.lifecycle.DesiredState;
+import io.federa.manager.core.lifecycle.ManagedInstance;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What the lifecycle must remember across restarts: each service's desired state, the instances
+ * the manager placed (host and epoch), and the cordoned hosts. Same database as the definitions.
+ * Blocking (JDBC): callers on an event loop go through a worker.
+ */
+public final class LifecycleStore implements AutoCloseable {
+    private final Connection connection;
+
+    private LifecycleStore(Connection connection) {
+        this.connection = connection;
+    }
+
+    public static LifecycleStore openFile(java.nio.file.Path file) throws SQLException {
+        return open(Jdbc.fileUrl(file), "", "");
+    }
+
+    public static LifecycleStore open(String jdbcUrl, String user, String password) throws SQLException {
+        return new LifecycleStore(Jdbc.connect(jdbcUrl, user, password));
+    }
+
+    public synchronized void setDesired(String service, DesiredState state, String by, long atMillis) throws SQLException {
+        try (PreparedStatement d = connection.prepareStatement("DELETE FROM service_desired WHERE service = ?");
+             PreparedStatement i = connection.prepareStatement(
+                     "INSERT INTO service_desired (service, state, changed_at, changed_by) VALUES (?, ?, ?, ?)")) {
+            connection.setAutoCommit(false);
+            d.setString(1, service);
+            d.executeUpdate();
+            i.setString(1, service);
+            i.setString(2, state.name());
+            i.setLong(3, atMillis);
+            i.setString(4, Jdbc.clip(by, 128));
+            i.executeUpdate();
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    public synchronized Map<String, DesiredState> desired() throws SQLException {
+        Map<String, DesiredState> out = new LinkedHashMap<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT service, state FROM service_desired ORDER BY service");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.put(r.getString(1), DesiredState.valueOf(r.getString(2)));
+            }
+        }
+        return out;
+    }
+
+    /** Records where an instance now is (a new instance, or one placed again with a new epoch). */
+    public synchronized void putInstance(ManagedInstance i) throws SQLException {
+        try (PreparedStatement d = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?");
+             PreparedStatement p = connection.prepareStatement(
+                     "INSERT INTO managed_instance (name, application, service, host, epoch) VALUES (?, ?, ?, ?, ?)")) {
+            connection.setAutoCommit(false);
+            d.setString(1, i.name());
+            d.executeUpdate();
+            p.setString(1, i.name());
+            p.setString(2, i.application());
+            p.setString(3, i.service());
+            p.setString(4, i.host());
+            p.setLong(5, i.epoch());
+            p.executeUpdate();
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    public synchronized Map<String, ManagedInstance> instances() throws SQLException {
+        Map<String, ManagedInstance> out = new LinkedHashMap<>();
+        try (PreparedStatement p = connection.prepareStatement(
+                "SELECT name, application, service, host, epoch FROM managed_instance ORDER BY name");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.put(r.getString(1), new ManagedInstance(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                        r.getLong(5)));
+            }
+        }
+        return out;
+    }
+
+    /** @return false when the host was already in that state */
+    public synchronized boolean cordon(String host, boolean cordoned, String by, long atMillis) throws SQLException {
+        if (cordoned) {
+            if (cordoned().contains(host)) {
+                return false;
+            }
+            try (PreparedStatement p = connection.prepareStatement(
+                    "INSERT INTO host_cordon (host, cordoned_at, cordoned_by) VALUES (?, ?, ?)")) {
+                p.setString(1, host);
+                p.setLong(2, atMillis);
+                p.setString(3, Jdbc.clip(by, 128));
+                p.executeUpdate();
+            }
+            return true;
+        }
+        try (PreparedStatement p = connection.prepareStatement("DELETE FROM host_cordon WHERE host = ?")) {
+            p.setString(1, host);
+            return p.executeUpdate() > 0;
+        }
+    }
+
+    public synchronized Set<String> cordoned() throws SQLException {
+        Set<String> out = new TreeSet<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT host FROM host_cordon");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(r.getString(1));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        connection.close();
+    }
+}
