@@ -64,11 +64,28 @@ final class AgentProcess implements AutoCloseable {
      * port ephemeral except Jolokia's when {@code jolokiaPort} is positive.
      */
     static Path demoConfig(String host, Path dir, int jolokiaPort) throws IOException {
-        String yaml = Files.readString(root().resolve("demo/" + host + ".yaml"))
+        Path file = dir.resolve(host + ".yaml");
+        Files.writeString(file, demoYaml(host, dir, jolokiaPort));
+        return file;
+    }
+
+    private static String demoYaml(String host, Path dir, int jolokiaPort) throws IOException {
+        return Files.readString(root().resolve("demo/" + host + ".yaml"))
                 .replaceAll("(?m)^  port: (97|161)\\d+$", "  port: 0")
                 .replaceFirst("(?m)^  port: 87\\d\\d$", "  port: " + Math.max(0, jolokiaPort))
                 .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
-        Path file = dir.resolve(host + ".yaml");
+    }
+
+    /**
+     * A host with no VMs, for the manager to fill: the demo's host-2 (or host-3 when offsite)
+     * under another id, written into {@code dir}.
+     */
+    static Path emptyHost(String id, boolean offsite, Path dir, int jolokiaPort) throws IOException {
+        String yaml = demoYaml(offsite ? "host-3" : "host-2", dir, jolokiaPort)
+                .replaceAll("(?m)^    vms:\\n(      - .*\\n)*", "")
+                .replaceFirst("(?m)^  id: .*$", "  id: " + id)
+                .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(id + "-data"));
+        Path file = dir.resolve(id + ".yaml");
         Files.writeString(file, yaml);
         return file;
     }

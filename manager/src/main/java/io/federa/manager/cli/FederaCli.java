@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
 @Command(name = "federa", mixinStandardHelpOptions = true, version = "federa 0.1.0",
         description = "Operate Federa: hosts, VMs, services and their definitions.",
         subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
-                FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class})
+                FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Start.class,
+                FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -302,6 +303,153 @@ public final class FederaCli {
                         + String.join(", ", services) + ")");
             });
             return 0;
+        }
+    }
+
+    /** Shared by start and stop: ask, then print each step as it happens until done or out of time. */
+    abstract static class Lifecycle extends Sub {
+        @Parameters(paramLabel = "SERVICE")
+        String service;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "give up waiting after this long (default 300)")
+        int timeoutSeconds = 300;
+
+        @Option(names = "--no-wait", description = "ask, and return without following the steps")
+        boolean noWait;
+
+        abstract String verb();
+
+        abstract boolean done(JsonNode status, JsonNode vms);
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            java.time.Instant since = java.time.Instant.now().minusMillis(500);
+            JsonNode asked = cli.call("POST", "/services/" + encode(service) + "/" + verb(), "", "application/json");
+            if (cli.output.equals("json") || noWait) {
+                cli.print(out(), asked, List.of(), List.of());
+                return 0;
+            }
+            out().println(service + ": " + asked.path("desired").asText() + " (asked at " + asked.path("since").asText() + ")");
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            long deadline = t0 + timeoutSeconds * 1_000_000_000L;
+            while (true) {
+                JsonNode ev = cli.call("GET", "/events?kind=lifecycle.&limit=1000&since=" + encode(since.toString()), null, null);
+                List<JsonNode> fresh = new ArrayList<>();
+                ev.path("events").forEach(fresh::add);
+                java.util.Collections.reverse(fresh);
+                for (JsonNode e : fresh) {
+                    String key = e.path("at").asText() + e.path("message").asText();
+                    if (e.path("subject").asText().equals(service) && seen.add(key) && !e.path("kind").asText().equals("lifecycle.desired")) {
+                        double at = (java.time.Instant.parse(e.path("at").asText()).toEpochMilli() - since.toEpochMilli() - 500) / 1000.0;
+                        String msg = e.path("message").asText();
+                        out().println(String.format(java.util.Locale.ROOT, "  %+7.2f s  %s", Math.max(0, at),
+                                msg.startsWith(service + ": ") ? msg.substring(service.length() + 2) : msg));
+                    }
+                }
+                JsonNode status = cli.call("GET", "/services/" + encode(service), null, null);
+                JsonNode vms = cli.call("GET", "/vms", null, null);
+                if (done(status, vms)) {
+                    out().println(String.format(java.util.Locale.ROOT, "%s: %s after %.1f s", service,
+                            status.path("state").asText(), (System.nanoTime() - t0) / 1e9));
+                    return 0;
+                }
+                if (System.nanoTime() > deadline) {
+                    JsonNode explained = cli.call("GET", "/services/" + encode(service) + "/explain", null, null);
+                    out().println(explained.path("text").asText().stripTrailing());
+                    List<String> why = new ArrayList<>();
+                    status.path("waiting").forEach(w -> why.add(w.asText()));
+                    throw new CliException(service + " is " + status.path("state").asText() + " after " + timeoutSeconds + " s"
+                            + (why.isEmpty() ? "" : ": " + String.join("; ", why)));
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    @Command(name = "start", description = "Start a service: place and start what it lacks, dependencies first, printing each step.")
+    static final class Start extends Lifecycle {
+        @Override
+        String verb() {
+            return "start";
+        }
+
+        @Override
+        boolean done(JsonNode status, JsonNode vms) {
+            return status.path("state").asText().equals("UP") && status.path("waiting").size() == 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop a service in reverse dependency order, printing each step.")
+    static final class Stop extends Lifecycle {
+        @Override
+        String verb() {
+            return "stop";
+        }
+
+        @Override
+        boolean done(JsonNode status, JsonNode vms) {
+            java.util.Set<String> running = new java.util.HashSet<>();
+            vms.path("vms").forEach(v -> {
+                if (v.path("state").asText().equals("RUNNING")) {
+                    running.add(v.path("host").asText() + "/" + v.path("name").asText());
+                }
+            });
+            for (JsonNode i : status.path("instances")) {
+                if (running.contains(i.path("host").asText() + "/" + i.path("name").asText())) {
+                    return false;
+                }
+            }
+            return status.path("waiting").size() == 0;
+        }
+    }
+
+    @Command(name = "explain", description = "Why each instance of a service is where it is, or nowhere.")
+    static final class Explain extends Sub {
+        @Parameters(index = "0", paramLabel = "SERVICE")
+        String service;
+
+        @Parameters(index = "1", paramLabel = "APPLICATION", arity = "0..1")
+        String application;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/services/" + encode(service) + "/explain"
+                    + (application == null ? "" : "?application=" + encode(application)), null, null);
+            show(n, () -> out().println(n.path("text").asText().stripTrailing()));
+            return 0;
+        }
+    }
+
+    /** cordon and uncordon. */
+    abstract static class CordonCommand extends Sub {
+        @Parameters(paramLabel = "HOST")
+        String host;
+
+        abstract boolean on();
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("POST", "/hosts/" + encode(host) + (on() ? "/cordon" : "/uncordon"), "", "application/json");
+            show(n, () -> out().println(host + (on() ? " cordoned: no new VMs go there" : " uncordoned: back in placement")
+                    + (n.path("changed").asBoolean() ? "" : " (it already was)")));
+            return 0;
+        }
+    }
+
+    @Command(name = "cordon", description = "Take a host out of placement (its VMs stay).")
+    static final class Cordon extends CordonCommand {
+        @Override
+        boolean on() {
+            return true;
+        }
+    }
+
+    @Command(name = "uncordon", description = "Put a host back into placement.")
+    static final class Uncordon extends CordonCommand {
+        @Override
+        boolean on() {
+            return false;
         }
     }
 }

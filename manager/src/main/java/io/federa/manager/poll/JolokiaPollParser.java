@@ -41,9 +41,10 @@ public final class JolokiaPollParser {
             throw new BadPayloadException("expected 2 or 3 answers to the bulk read, got " + (answer == null ? "none" : answer.size()));
         }
         JsonObject hostItem = item(answer, 0, "federa:type=Host");
-        JsonObject vmItem = item(answer, 1, "federa:type=VirtualMachine,*");
         HostStatus host = host(object(hostItem, "value", "Host"));
-        JsonObject vms = object(vmItem, "value", "VirtualMachine");
+        // A host without VMs has no VM MBean for the pattern to match: Jolokia answers 404.
+        JsonObject vms = noVms(answer.getValue(1)) ? new JsonObject()
+                : object(item(answer, 1, "federa:type=VirtualMachine,*"), "value", "VirtualMachine");
         if (vms.size() > MAX_VMS) {
             throw new BadPayloadException("the agent lists " + vms.size() + " VMs; more than " + MAX_VMS + " is not believed");
         }
@@ -58,6 +59,11 @@ public final class JolokiaPollParser {
         boolean renewed = answer.size() == 3 && answer.getValue(2) instanceof JsonObject lease
                 && lease.getValue("status") instanceof Number st && st.intValue() == 200;
         return new AgentReport(host, out, renewed);
+    }
+
+    private static boolean noVms(Object o) {
+        return o instanceof JsonObject item && item.getValue("status") instanceof Number n && n.intValue() == 404
+                && item.getValue("error_type") instanceof String t && t.equals("javax.management.InstanceNotFoundException");
     }
 
     private static JsonObject item(JsonArray answer, int i, String what) throws BadPayloadException {

@@ -46,6 +46,21 @@ class JolokiaPollParserTest {
         assertThat(p.vms().get(0).running()).isFalse();
     }
 
+    @Test
+    void a_host_without_vms_is_a_host_with_no_vms_and_a_renewed_lease_is_seen() throws Exception {
+        JsonArray a = recorded();
+        // What Jolokia answers when the pattern matches no MBean.
+        a.set(1, new JsonObject().put("status", 404).put("error_type", "javax.management.InstanceNotFoundException")
+                .put("error", "javax.management.InstanceNotFoundException : No MBean with pattern federa:type=VirtualMachine,*"));
+        a.add(new JsonObject().put("status", 200).put("value", 5000));
+        AgentReport p = JolokiaPollParser.parse(a);
+        assertThat(p.vms()).isEmpty();
+        assertThat(p.leaseRenewed()).isTrue();
+        // Any other failure of the VM read is still a bad payload.
+        a.set(1, new JsonObject().put("status", 500).put("error", "boom"));
+        assertThatThrownBy(() -> JolokiaPollParser.parse(a)).hasMessageContaining("answered status 500");
+    }
+
     private static JsonObject host(JsonArray a) {
         return a.getJsonObject(0).getJsonObject("value");
     }
