@@ -324,12 +324,13 @@ public final class FederaCli {
         @Override
         public Integer call() throws Exception {
             long t0 = System.nanoTime();
-            java.time.Instant since = java.time.Instant.now().minusMillis(500);
             JsonNode asked = cli.call("POST", "/services/" + encode(service) + "/" + verb(), "", "application/json");
             if (cli.output.equals("json") || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
             }
+            // The manager's own time of the request: the steps it takes from then on are this command's.
+            java.time.Instant since = java.time.Instant.parse(asked.path("since").asText());
             out().println(service + ": " + asked.path("desired").asText() + " (asked at " + asked.path("since").asText() + ")");
             java.util.Set<String> seen = new java.util.HashSet<>();
             long deadline = t0 + timeoutSeconds * 1_000_000_000L;
@@ -341,7 +342,7 @@ public final class FederaCli {
                 for (JsonNode e : fresh) {
                     String key = e.path("at").asText() + e.path("message").asText();
                     if (e.path("subject").asText().equals(service) && seen.add(key) && !e.path("kind").asText().equals("lifecycle.desired")) {
-                        double at = (java.time.Instant.parse(e.path("at").asText()).toEpochMilli() - since.toEpochMilli() - 500) / 1000.0;
+                        double at = (java.time.Instant.parse(e.path("at").asText()).toEpochMilli() - since.toEpochMilli()) / 1000.0;
                         String msg = e.path("message").asText();
                         out().println(String.format(java.util.Locale.ROOT, "  %+7.2f s  %s", Math.max(0, at),
                                 msg.startsWith(service + ": ") ? msg.substring(service.length() + 2) : msg));

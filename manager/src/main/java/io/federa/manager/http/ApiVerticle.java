@@ -259,9 +259,10 @@ public final class ApiVerticle extends VerticleBase {
             return;
         }
         String who = ctx.get("who");
+        Instant asked = Instant.now();
         lifecycle.setDesired(name, state, who)
                 .onSuccess(v -> json(ctx, 202, new JsonObject().put("name", name).put("desired", state.name())
-                        .put("since", Instant.now().toString())))
+                        .put("since", asked.toString())))
                 .onFailure(e -> error(ctx, 500, "store failure", "the desired state could not be stored: " + e.getMessage(), null));
     }
 
