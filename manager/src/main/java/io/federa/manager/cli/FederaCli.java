@@ -223,8 +223,16 @@ public final class FederaCli {
             JsonNode n = cli.call("GET", "/services/" + encode(service), null, null);
             JsonNode h = cli.call("GET", "/services/" + encode(service) + "/history?since=" + encode(since), null, null);
             show(n, () -> {
-                out().println(n.path("name").asText() + ": " + n.path("state").asText());
+                out().println(n.path("name").asText() + ": " + n.path("state").asText()
+                        + (n.path("desired").isTextual() ? " (desired " + n.path("desired").asText() + ")" : ""));
                 n.path("reasons").forEach(r -> out().println("  - " + r.asText()));
+                if (n.path("instances").size() > 0) {
+                    List<String> where = new ArrayList<>();
+                    n.path("instances").forEach(i -> where.add(i.path("name").asText() + "@" + i.path("host").asText()
+                            + " (epoch " + i.path("epoch").asText() + ")"));
+                    out().println("instances: " + String.join(", ", where));
+                }
+                n.path("waiting").forEach(w -> out().println("waiting: " + w.asText()));
                 JsonNode a = n.path("availability");
                 out().println("availability: " + percent(a.path("1h")) + " last hour, " + percent(a.path("1d")) + " last day, "
                         + percent(a.path("30d")) + " last 30 days");
@@ -377,7 +385,8 @@ public final class FederaCli {
 
         @Override
         boolean done(JsonNode status, JsonNode vms) {
-            return status.path("state").asText().equals("UP") && status.path("waiting").size() == 0;
+            return status.path("converged").asBoolean() && status.path("state").asText().equals("UP")
+                    && status.path("waiting").size() == 0;
         }
     }
 
@@ -401,7 +410,7 @@ public final class FederaCli {
                     return false;
                 }
             }
-            return status.path("waiting").size() == 0;
+            return status.path("converged").asBoolean() && status.path("waiting").size() == 0;
         }
     }
 

@@ -225,6 +225,7 @@ public final class ApiVerticle extends VerticleBase {
                 .put("applications", new JsonArray(c.services().get(name).applications()))
                 .put("availability", ratios(name, System.currentTimeMillis()))
                 .put("desired", lifecycle.desired().containsKey(name) ? lifecycle.desired().get(name).name() : null)
+                .put("converged", lifecycle.converged(name))
                 .put("instances", instances(c, name))
                 .put("waiting", waiting(c, name));
     }

@@ -61,6 +61,10 @@ public final class LifecycleVerticle extends VerticleBase {
     private final Map<String, Long> settledAfter = new HashMap<>();
     private final Map<String, String> unschedulableSaid = new HashMap<>();
     private volatile Plan lastPlan = new Plan(List.of(), List.of(), List.of(), List.of());
+    private final Map<String, String> busyService = new HashMap<>();
+    private final Map<String, Long> desiredAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long lastPlanAt;
+    private volatile Set<String> unsettled = Set.of();
     private volatile Map<String, ManagedInstance> publishedInstances = Map.of();
     private volatile Map<String, DesiredState> publishedDesired = Map.of();
     private volatile Set<String> publishedCordoned = Set.of();
@@ -113,6 +117,10 @@ public final class LifecycleVerticle extends VerticleBase {
                 settings.leaseMarginMillis(), now);
         Plan plan = Reconciler.plan(world);
         lastPlan = plan;
+        Set<String> open = new HashSet<>(busyService.values());
+        plan.steps().forEach(st -> open.add(st.service()));
+        unsettled = Set.copyOf(open);
+        lastPlanAt = now;
         sayUnschedulable(plan, now);
         if (plan.isEmpty()) {
             return;
@@ -132,11 +140,15 @@ public final class LifecycleVerticle extends VerticleBase {
         });
         for (Plan.Step s : plan.steps()) {
             busy.add(s.vm());
+            busyService.put(s.vm(), s.service());
         }
         saved.onComplete(ar -> {
             if (ar.failed()) {
                 LOG.warning("cannot record where instances go, nothing sent this pass: " + ar.cause().getMessage());
-                plan.steps().forEach(s -> busy.remove(s.vm()));
+                plan.steps().forEach(s -> {
+                    busy.remove(s.vm());
+                    busyService.remove(s.vm());
+                });
                 return;
             }
             for (Plan.Step s : plan.steps()) {
@@ -161,6 +173,7 @@ public final class LifecycleVerticle extends VerticleBase {
     private void run(Plan.Step step, int index, long startedNanos) {
         if (index >= step.actions().size()) {
             busy.remove(step.vm());
+            busyService.remove(step.vm());
             settledAfter.put(step.vm(), System.currentTimeMillis());
             return;
         }
@@ -168,6 +181,7 @@ public final class LifecycleVerticle extends VerticleBase {
         ManagerConfig.Agent agent = inventory.get().agentOfHost(a.host()).map(e -> agents.get(e.agent())).orElse(null);
         if (agent == null) {
             busy.remove(step.vm());
+            busyService.remove(step.vm());
             events.accept(new Event(System.currentTimeMillis(), Event.Severity.WARNING, "lifecycle.failed", step.service(),
                     step.service() + ": " + a.verb() + " " + a.vm() + " on " + a.host() + ": no agent of this manager serves that host"));
             return;
@@ -189,6 +203,7 @@ public final class LifecycleVerticle extends VerticleBase {
                         step.service(), step.service() + ": " + a.verb() + " " + a.vm() + " on " + a.host() + " "
                         + (refused ? "refused" : "failed") + ": " + ar.cause().getMessage()));
                 busy.remove(step.vm());
+                busyService.remove(step.vm());
                 settledAfter.put(step.vm(), now);
             }
         });
@@ -229,6 +244,7 @@ public final class LifecycleVerticle extends VerticleBase {
             return null;
         }).onSuccess(x -> {
             desired.put(service, state);
+            desiredAt.put(service, System.currentTimeMillis());
             publish();
             events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO, "lifecycle.desired", service,
                     "service " + service + " set to " + state + " by " + by));
@@ -266,6 +282,15 @@ public final class LifecycleVerticle extends VerticleBase {
 
     public Set<String> cordoned() {
         return publishedCordoned;
+    }
+
+    /**
+     * Whether a pass has run since the service's desired state last changed and left nothing to do
+     * for it: no step planned, none in flight.
+     */
+    public boolean converged(String service) {
+        return publishedDesired.containsKey(service) && lastPlanAt > desiredAt.getOrDefault(service, 0L)
+                && !unsettled.contains(service);
     }
 
     /** The last pass's plan: what waits and why, what fits nowhere. */

@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * The level-triggered heart of the lifecycle: compares what operators asked (services STARTED or
  * STOPPED, the instances the manager placed) with what the inventory shows, and says what to do
- * now. Pure: the same world gives the same plan, and a world in which the last plan's effects are
+ * now. VMs already labelled with a started service's application, which the manager did not place,
+ * are taken over (up to the replicas wanted) rather than duplicated. Pure: the same world gives the same plan, and a world in which the last plan's effects are
  * visible gives an empty one.
  *
  * <p>For a started service, applications are taken in start order; one whose dependencies do not
@@ -192,8 +193,34 @@ public final class Reconciler {
                         List.of(new Action.Start(i.name(), i.host(), i.epoch()))));
             }
         }
+        // VMs already labelled for this application and service but not placed by the manager
+        // (epoch 0) are taken over, up to the replicas wanted: started with epoch 1, which puts
+        // them under the lease like any other.
+        int count = mine.size();
+        List<VmStatus> unmanaged = new ArrayList<>();
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            if (e.reachable()) {
+                e.vms().stream().filter(v -> v.epoch() == 0 && v.application().equals(app.name()) && v.service().equals(service)
+                        && !w.instances().containsKey(v.name()) && !names.contains(v.name())).forEach(unmanaged::add);
+            }
+        }
+        unmanaged.sort(Comparator.comparing(VmStatus::name).thenComparing(VmStatus::host));
+        for (VmStatus v : unmanaged) {
+            if (count >= app.replicas() || names.contains(v.name())) {
+                continue;
+            }
+            names.add(v.name());
+            count++;
+            if (!settled(v.name(), entryOf(v.host()))) {
+                continue;
+            }
+            placed.add(new ManagedInstance(v.name(), app.name(), service, v.host(), 1));
+            planned.add(new Placed(v.name(), app.name(), v.host()));
+            steps.add(new Plan.Step(v.name(), service, app.name(), "taken over on " + v.host() + " (" + v.state() + ")",
+                    List.of(new Action.Start(v.name(), v.host(), 1))));
+        }
         int n = 1;
-        for (int k = mine.size(); k < app.replicas(); k++) {
+        for (int k = count; k < app.replicas(); k++) {
             while (names.contains(app.name() + "-" + n) || taken(app.name() + "-" + n)) {
                 n++;
             }

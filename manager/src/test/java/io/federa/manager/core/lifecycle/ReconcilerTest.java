@@ -180,4 +180,23 @@ class ReconcilerTest {
                     .contains("OFFSITE_FORBIDDEN", "SECURITY_LEVEL_TOO_LOW");
         });
     }
+
+    @Test
+    void vms_already_labelled_for_the_service_are_taken_over_up_to_the_replicas_not_duplicated() {
+        InventorySnapshot inv = world(Map.of(
+                "host-1", List.of(vm("catalog-db-1", "host-1", "RUNNING", "catalog-db", 0), vm("web-1", "host-1", "RUNNING", "web", 0)),
+                "host-2", List.of(vm("payment-1", "host-2", "SHUT_OFF", "payment", 0), vm("web-2", "host-2", "RUNNING", "web", 0)),
+                "host-3", List.of(vm("web-3", "host-3", "RUNNING", "web", 0))));
+        Plan p = Reconciler.plan(started(inv, Map.of(), T0));
+        // catalog-db runs, so payment's dependency is met: both are taken over, payment (shut off) started.
+        assertThat(actions(p)).containsExactlyInAnyOrder("start catalog-db-1@host-1 e1", "start payment-1@host-2 e1");
+        assertThat(p.placed()).extracting(ManagedInstance::name).containsExactly("catalog-db-1", "payment-1");
+        // web waits for payment to run; once it does, two of the three web VMs are taken over, none defined.
+        InventorySnapshot running = world(Map.of(
+                "host-1", List.of(vm("catalog-db-1", "host-1", "RUNNING", "catalog-db", 1), vm("web-1", "host-1", "RUNNING", "web", 0)),
+                "host-2", List.of(vm("payment-1", "host-2", "RUNNING", "payment", 1), vm("web-2", "host-2", "RUNNING", "web", 0)),
+                "host-3", List.of(vm("web-3", "host-3", "RUNNING", "web", 0))));
+        Plan web = Reconciler.plan(started(running, record(Map.of(), p), T0 + 1_000));
+        assertThat(actions(web)).containsExactly("start web-1@host-1 e1", "start web-2@host-2 e1");
+    }
 }
