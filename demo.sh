@@ -91,6 +91,11 @@ The same with the federa command line:
   bin/federa services
   bin/federa status shop
 
+Put the shop in the manager's hands, and see why each VM is where it is:
+  FEDERA_TOKEN=demo-operator-token-0001 bin/federa start shop
+  bin/federa explain shop
+Then kill host-1's agent (pkill -9 -f demo/host-1.yaml): about 7 s later catalog-db-1 runs on host-2.
+
 Stop a component VM and watch the shop go DOWN, with the reason, within two seconds:
   curl -s -u federa:demo-password-2 -d '{"type":"exec","mbean":"federa:type=Agent","operation":"destroyVm","arguments":["payment-1"]}' http://127.0.0.1:8782/jolokia/
   bin/federa status shop
