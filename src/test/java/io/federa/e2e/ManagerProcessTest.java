@@ -1,12 +1,9 @@
 package io.federa.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,14 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,30 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the metrics clean for promtool, and the {@code federa} launcher showing it all.
  */
 class ManagerProcessTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String VIEWER = "demo-viewer-token-0001";
-    private static final String OPERATOR = "demo-operator-token-0001";
+    private static final String VIEWER = ManagerProcess.VIEWER;
+    private static final String OPERATOR = ManagerProcess.OPERATOR;
     private static final long INTERVAL_MS = 1_000;
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    private JsonNode call(String method, String url, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token);
-        b = body == null ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode n = JSON.readTree(r.body());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("httpStatus", r.statusCode());
-        return n;
-    }
-
-    private JsonNode await(String url, Predicate<JsonNode> condition, long millis) throws Exception {
-        long end = System.nanoTime() + millis * 1_000_000;
-        JsonNode n = call("GET", url, VIEWER, null);
-        while (!condition.test(n) && System.nanoTime() < end) {
-            Thread.sleep(50);
-            n = call("GET", url, VIEWER, null);
-        }
-        return n;
-    }
 
     private static void jolokia(int port, String password, String body) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jolokia/"))
@@ -83,18 +54,6 @@ class ManagerProcessTest {
         return "";
     }
 
-    /** Runs bin/federa against the manager; returns its output, or fails with it. */
-    private static String federa(String api, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(AgentProcess.root().resolve("bin/federa").toString(),
-                "--server", api.replace("/api/v1/", ""), "--token", VIEWER));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        return out;
-    }
-
     private static String promtoolCheck(String metrics) throws Exception {
         Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
         p.getOutputStream().write(metrics.getBytes(StandardCharsets.UTF_8));
@@ -119,59 +78,39 @@ class ManagerProcessTest {
         AgentProcess a2 = AgentProcess.start(AgentProcess.demoConfig("host-2", dir, p2));
         AgentProcess a3 = AgentProcess.start(AgentProcess.demoConfig("host-3", dir, p3));
         AgentProcess a2again = null;
-        Path jar = AgentProcess.root().resolve("manager/target/manager.jar");
-        Process manager = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-jar", jar.toString(), mconf.toString()).redirectErrorStream(true).start();
-        StringBuilder managerLog = new StringBuilder();
+        ManagerProcess m = null;
         try {
             a1.awaitJolokiaUrl(Duration.ofSeconds(60));
             a2.awaitJolokiaUrl(Duration.ofSeconds(60));
             a3.awaitJolokiaUrl(Duration.ofSeconds(60));
-            CompletableFuture<String> ready = new CompletableFuture<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(manager.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String l; (l = r.readLine()) != null; ) {
-                        synchronized (managerLog) {
-                            managerLog.append(l).append('\n');
-                        }
-                        Matcher m = Pattern.compile("api (http://\\S+)").matcher(l);
-                        if (l.contains(" ready ") && m.find()) {
-                            ready.complete(m.group(1));
-                        }
-                    }
-                    ready.completeExceptionally(new IllegalStateException("manager ended: " + managerLog));
-                } catch (java.io.IOException e) {
-                    ready.completeExceptionally(e);
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-            String api = ready.get(60, TimeUnit.SECONDS);
+            m = ManagerProcess.start(mconf);
 
             String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
-            assertThat(call("POST", api + "definitions", VIEWER, shop).path("httpStatus").asInt()).isEqualTo(403);
-            JsonNode applied = call("POST", api + "definitions", OPERATOR, shop);
+            assertThat(m.call("POST", "definitions", VIEWER, shop).path("httpStatus").asInt()).isEqualTo(403);
+            JsonNode applied = m.call("POST", "definitions", OPERATOR, shop);
             assertThat(applied.path("httpStatus").asInt()).as(applied.toString()).isEqualTo(200);
 
-            JsonNode status = await(api + "services/shop", n -> "UP".equals(n.path("state").asText()), 15_000);
+            JsonNode status = m.await("services/shop", n -> "UP".equals(n.path("state").asText()), 15_000);
             assertThat(status.path("state").asText()).as(String.valueOf(status)).isEqualTo("UP");
-            assertThat(call("GET", api + "hosts", VIEWER, null).path("hosts").findValuesAsText("reachability"))
+            // Agents' first polls are spread over the first interval: wait for all three.
+            assertThat(m.await("hosts", n -> n.path("hosts").findValuesAsText("reachability").stream()
+                    .allMatch("REACHABLE"::equals), 5_000).path("hosts").findValuesAsText("reachability"))
                     .containsExactly("REACHABLE", "REACHABLE", "REACHABLE");
-            assertThat(call("GET", api + "vms", VIEWER, null).path("vms").findValuesAsText("name"))
+            assertThat(m.get("vms").path("vms").findValuesAsText("name"))
                     .contains("web-1", "web-2", "catalog-db-1", "payment-1");
             // The recorded UP comes once every agent has answered.
-            await(api + "services/shop/history", n -> n.path("transitions").size() > 0, 5_000);
+            m.await("services/shop/history", n -> n.path("transitions").size() > 0, 5_000);
 
             // The demo runs one web replica more than the two asked for: one stopped, the shop stays UP.
             jolokia(p3, "demo-password-3", "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"web-3\"]}");
-            JsonNode web3 = await(api + "vms", n -> vmState(n, "web-3").equals("SHUT_OFF"), 3_000);
+            JsonNode web3 = m.await("vms", n -> vmState(n, "web-3").equals("SHUT_OFF"), 3_000);
             assertThat(vmState(web3, "web-3")).isEqualTo("SHUT_OFF");
-            assertThat(call("GET", api + "services/shop", VIEWER, null).path("state").asText()).isEqualTo("UP");
+            assertThat(m.get("services/shop").path("state").asText()).isEqualTo("UP");
 
             // A second one stopped: DEGRADED, with the reason, within two poll intervals.
             long stopped = System.nanoTime();
             jolokia(p2, "demo-password-2", "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"web-2\"]}");
-            JsonNode degraded = await(api + "services/shop", n -> "DEGRADED".equals(n.path("state").asText()), 2 * INTERVAL_MS + 1_000);
+            JsonNode degraded = m.await("services/shop", n -> "DEGRADED".equals(n.path("state").asText()), 2 * INTERVAL_MS + 1_000);
             long degradedAfter = (System.nanoTime() - stopped) / 1_000_000;
             assertThat(degraded.path("state").asText()).as(degraded.toString()).isEqualTo("DEGRADED");
             assertThat(degradedAfter).isLessThan(2 * INTERVAL_MS + 500);
@@ -179,39 +118,35 @@ class ManagerProcessTest {
                     .isEqualTo("web: 1 of 2 instances running (minAvailable 1); web-2 on host-2: VM SHUT_OFF; web-3 on host-3: VM SHUT_OFF");
 
             // The metrics say so too, and promtool finds nothing to complain about.
-            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(api.replace("/api/v1/", "/metrics")))
-                    .header("Authorization", "Bearer " + VIEWER).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.body())
+            assertThat(m.metrics())
                     .contains("federa_agent_up{agent=\"host-2\"} 1")
                     .contains("federa_vm_running{host=\"host-2\",vm=\"web-2\"} 0")
                     .contains("federa_poll_duration_seconds_bucket{transport=\"jolokia\",le=\"0.1\"}")
                     .contains("federa_service_availability_ratio{service=\"shop\",window=\"1h\"}");
-            await(api + "services/shop/history",
+            m.await("services/shop/history",
                     n -> n.path("state").asText().equals("DEGRADED") && n.path("transitions").size() >= 2, 3_000);
-            String scraped = http.send(HttpRequest.newBuilder(URI.create(api.replace("/api/v1/", "/metrics")))
-                    .header("Authorization", "Bearer " + VIEWER).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String scraped = m.metrics();
             assertThat(scraped).contains("federa_service_state{service=\"shop\",state=\"DEGRADED\"} 1");
             assertThat(promtoolCheck(scraped)).isEqualTo("0");
 
             // The agent killed: UNREACHABLE within 3 s, with the reason; the shop is DOWN (payment is there).
             long killed = System.nanoTime();
             a2.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            JsonNode gone = await(api + "hosts", n -> host(n, "host-2", "reachability").equals("UNREACHABLE"), 3_000);
+            JsonNode gone = m.await("hosts", n -> host(n, "host-2", "reachability").equals("UNREACHABLE"), 3_000);
             assertThat((System.nanoTime() - killed) / 1_000_000).isLessThan(3_000);
             assertThat(host(gone, "host-2", "reason")).isIn("connection refused", "connection closed by the agent");
-            JsonNode down = await(api + "services/shop", n -> "DOWN".equals(n.path("state").asText()), 2 * INTERVAL_MS + 1_000);
+            JsonNode down = m.await("services/shop", n -> "DOWN".equals(n.path("state").asText()), 2 * INTERVAL_MS + 1_000);
             assertThat(down.path("reasons").toString()).contains("payment-1 on host-2: host unreachable");
 
             // It comes back at the same address: REACHABLE again, its data kept (web-2 still stopped).
             a2again = AgentProcess.start(dir.resolve("host-2.yaml"));
             a2again.awaitJolokiaUrl(Duration.ofSeconds(60));
-            JsonNode back = await(api + "hosts", n -> host(n, "host-2", "reachability").equals("REACHABLE"), 5_000);
+            JsonNode back = m.await("hosts", n -> host(n, "host-2", "reachability").equals("REACHABLE"), 5_000);
             assertThat(host(back, "host-2", "reachability")).isEqualTo("REACHABLE");
-            await(api + "services/shop", n -> "DEGRADED".equals(n.path("state").asText()), 5_000);
+            m.await("services/shop", n -> "DEGRADED".equals(n.path("state").asText()), 5_000);
 
             // Every step is in the events, newest first, and in the shop's history.
-            JsonNode events = await(api + "events?since=1h&limit=500", n -> n.path("events").toString().contains("answers again"), 5_000);
+            JsonNode events = m.await("events?since=1h&limit=500", n -> n.path("events").toString().contains("answers again"), 5_000);
             List<String> kinds = events.path("events").findValuesAsText("kind");
             assertThat(kinds).contains("definitions.applied", "vm.state", "service.state", "agent.unreachable", "agent.reachable");
             assertThat(events.path("events").toString())
@@ -219,19 +154,20 @@ class ManagerProcessTest {
                     .contains("service shop is DEGRADED: web: 1 of 2 instances running")
                     .contains("agent host-2 is unreachable since")
                     .contains("agent host-2 answers again");
-            JsonNode history = call("GET", api + "services/shop/history?since=1h", VIEWER, null);
+            JsonNode history = m.get("services/shop/history?since=1h");
             assertThat(history.path("transitions").findValuesAsText("state")).containsExactly("DEGRADED", "DOWN", "DEGRADED", "UP");
             assertThat(history.path("availability").path("1h").asDouble()).isGreaterThan(0.0).isLessThan(1.0);
 
             // And the operator sees the same through the federa launcher.
-            assertThat(federa(api, "hosts")).containsPattern("host-2 +REACHABLE +paris");
-            assertThat(federa(api, "vms")).containsPattern("web-2 +host-2 +SHUT_OFF +web +shop");
-            assertThat(federa(api, "status", "shop")).startsWith("shop: DEGRADED")
+            assertThat(m.federa(VIEWER, "hosts")).containsPattern("host-2 +REACHABLE +paris");
+            assertThat(m.federa(VIEWER, "vms")).containsPattern("web-2 +host-2 +SHUT_OFF +web +shop");
+            assertThat(m.federa(VIEWER, "status", "shop")).startsWith("shop: DEGRADED")
                     .contains("  - web: 1 of 2 instances running").contains("transitions since 1d:");
-            assertThat(federa(api, "events", "--kind", "agent.")).contains("agent.unreachable").contains("agent host-2 answers again");
+            assertThat(m.federa(VIEWER, "events", "--kind", "agent.")).contains("agent.unreachable").contains("agent host-2 answers again");
         } finally {
-            manager.destroy();
-            manager.waitFor(10, TimeUnit.SECONDS);
+            if (m != null) {
+                m.close();
+            }
             a1.close();
             a2.close();
             a3.close();

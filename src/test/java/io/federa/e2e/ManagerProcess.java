@@ -1,0 +1,125 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The packaged manager run as its own process, and the ways a test talks to it: its API and bin/federa. */
+final class ManagerProcess implements AutoCloseable {
+    static final String VIEWER = "demo-viewer-token-0001";
+    static final String OPERATOR = "demo-operator-token-0001";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern READY = Pattern.compile("api (http://\\S+)");
+
+    private final Process process;
+    private final HttpClient http = HttpClient.newHttpClient();
+    /** The API's base, e.g. {@code http://127.0.0.1:40123/api/v1/}. */
+    final String api;
+
+    private ManagerProcess(Process process, String api) {
+        this.process = process;
+        this.api = api;
+    }
+
+    /** Starts the manager on {@code config} and waits for its "ready" line. */
+    static ManagerProcess start(Path config) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-jar", AgentProcess.root().resolve("manager/target/manager.jar").toString(), config.toString())
+                .redirectErrorStream(true).start();
+        StringBuilder log = new StringBuilder();
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    synchronized (log) {
+                        log.append(l).append('\n');
+                    }
+                    Matcher m = READY.matcher(l);
+                    if (l.contains(" ready ") && m.find()) {
+                        ready.complete(m.group(1));
+                    }
+                }
+                ready.completeExceptionally(new IllegalStateException("manager ended: " + log));
+            } catch (java.io.IOException e) {
+                ready.completeExceptionally(e);
+            }
+        }, "manager-output");
+        reader.setDaemon(true);
+        reader.start();
+        return new ManagerProcess(p, ready.get(60, TimeUnit.SECONDS));
+    }
+
+    /** An API call; the answer's JSON with its status as {@code httpStatus}. {@code path} is under /api/v1/. */
+    JsonNode call(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token);
+        b = body == null ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode n = JSON.readTree(r.body());
+        ((ObjectNode) n).put("httpStatus", r.statusCode());
+        return n;
+    }
+
+    JsonNode get(String path) throws Exception {
+        return call("GET", path, VIEWER, null);
+    }
+
+    /** GETs {@code path} until {@code condition} holds or {@code millis} have passed; the last answer. */
+    JsonNode await(String path, Predicate<JsonNode> condition, long millis) throws Exception {
+        long end = System.nanoTime() + millis * 1_000_000;
+        JsonNode n = get(path);
+        while (!condition.test(n) && System.nanoTime() < end) {
+            Thread.sleep(50);
+            n = get(path);
+        }
+        return n;
+    }
+
+    /** The metrics, as Prometheus scrapes them. */
+    String metrics() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(api.replace("/api/v1/", "/metrics")))
+                .header("Authorization", "Bearer " + VIEWER).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Runs bin/federa against this manager; its output, or a failed assertion with it. */
+    String federa(String token, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(AgentProcess.root().resolve("bin/federa").toString(),
+                "--server", api.replace("/api/v1/", ""), "--token", token));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
