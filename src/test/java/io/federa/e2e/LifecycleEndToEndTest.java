@@ -132,6 +132,10 @@ class LifecycleEndToEndTest {
             assertThat(m.call("POST", "definitions", OPERATOR, shop).path("httpStatus").asInt()).isEqualTo(200);
             m.await("hosts", n -> n.path("hosts").findValuesAsText("reachability").stream().allMatch("REACHABLE"::equals), 10_000);
 
+            // host-4 cordoned: nothing goes there.
+            assertThat(m.federa(OPERATOR, "cordon", "host-4")).contains("host-4 cordoned");
+            assertThat(m.get("services/shop/explain").toString()).contains("HOST_CORDONED: host-4 is cordoned");
+
             // Started from nothing, dependencies first.
             String started = m.federa(OPERATOR, "start", "shop", "--timeout", "90");
             assertThat(started).contains("shop: UP after");
@@ -150,6 +154,8 @@ class LifecycleEndToEndTest {
             assertThat(where.get("payment-1")).isNotEqualTo("host-3");
             assertThat(where.get("web-1")).isNotEqualTo(where.get("web-2"));
             assertThat(List.of(where.get("web-1"), where.get("web-2"))).doesNotContain(where.get("payment-1"));
+            assertThat(where.values()).doesNotContain("host-4");
+            assertThat(m.federa(OPERATOR, "uncordon", "host-4")).contains("host-4 uncordoned");
             String explained = m.federa(VIEWER, "explain", "shop");
             assertThat(explained).contains("payment-1 is on " + where.get("payment-1")).contains("runner-up");
 
