@@ -40,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -66,6 +67,16 @@ public final class ApiVerticle extends VerticleBase {
     private HttpServer server;
     private Buffer openApi;
     private Router router;
+    /** Alert occurrences already acted on (fingerprint and start), the newest 10,000. */
+    private final Map<String, Boolean> seenAlerts = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 10_000;
+                }
+            });
 
     /** What the API reads and changes. */
     public record Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
@@ -110,6 +121,7 @@ public final class ApiVerticle extends VerticleBase {
                 .handler(ctx -> desire(ctx, DesiredState.STARTED));
         r.post("/api/v1/services/:name/stop").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
                 .handler(ctx -> desire(ctx, DesiredState.STOPPED));
+        r.post("/api/v1/alerts").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::alerts);
         r.post("/api/v1/hosts/:host/cordon").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
                 .handler(ctx -> cordon(ctx, true));
         r.post("/api/v1/hosts/:host/uncordon").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
@@ -226,8 +238,20 @@ public final class ApiVerticle extends VerticleBase {
                 .put("availability", ratios(name, System.currentTimeMillis()))
                 .put("desired", lifecycle.desired().containsKey(name) ? lifecycle.desired().get(name).name() : null)
                 .put("converged", lifecycle.converged(name))
+                .put("scaling", scalingOf(c, name))
                 .put("instances", instances(c, name))
                 .put("waiting", waiting(c, name));
+    }
+
+    private JsonObject scalingOf(Catalog c, String service) {
+        JsonObject o = new JsonObject();
+        for (String app : c.services().get(service).applications()) {
+            Integer t = lifecycle.scalingTargets().get(app);
+            if (t != null) {
+                o.put(app, t);
+            }
+        }
+        return o;
     }
 
     private JsonArray instances(Catalog c, String service) {
@@ -250,6 +274,37 @@ public final class ApiVerticle extends VerticleBase {
             }
         }
         return out;
+    }
+
+    /** Alertmanager's webhook: answered at once; the scaling itself happens on the lifecycle's loop. */
+    private void alerts(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            error(ctx, 400, "bad request", "the body is not JSON", "(body)");
+            return;
+        }
+        AlertmanagerWebhook.Parsed parsed;
+        try {
+            parsed = AlertmanagerWebhook.parse(body);
+        } catch (AlertmanagerWebhook.Malformed e) {
+            error(ctx, 400, "bad request", e.getMessage(), e.field);
+            return;
+        }
+        int accepted = 0;
+        int duplicates = 0;
+        for (AlertmanagerWebhook.Intent i : parsed.intents()) {
+            // Alertmanager re-sends a firing alert on every group interval and retries failed posts.
+            if (seenAlerts.put(i.key(), Boolean.TRUE) != null) {
+                duplicates++;
+                continue;
+            }
+            accepted++;
+            lifecycle.alert(i.service(), i.application(), i.out(), i.alertName());
+        }
+        json(ctx, 200, new JsonObject().put("accepted", accepted).put("duplicates", duplicates)
+                .put("resolved", parsed.resolved()).put("ignored", parsed.ignored()));
     }
 
     private void desire(RoutingContext ctx, DesiredState state) {

@@ -11,6 +11,11 @@ import io.federa.manager.core.lifecycle.Reconciler;
 import io.federa.manager.core.placement.Explanation;
 import io.federa.manager.core.placement.Outcome;
 import io.federa.manager.core.placement.PlacementConfig;
+import io.federa.manager.core.inventory.VmStatus;
+import io.federa.manager.core.scaling.ScalingDecision;
+import io.federa.manager.core.scaling.ScalingEvaluator;
+import io.federa.manager.core.scaling.ScalingState;
+import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.store.LifecycleStore;
 import io.vertx.core.Future;
@@ -21,6 +26,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,11 +66,13 @@ public final class LifecycleVerticle extends VerticleBase {
     private final Set<String> busy = new HashSet<>();
     private final Map<String, Long> settledAfter = new HashMap<>();
     private final Map<String, String> unschedulableSaid = new HashMap<>();
-    private volatile Plan lastPlan = new Plan(List.of(), List.of(), List.of(), List.of());
+    private volatile Plan lastPlan = new Plan(List.of(), List.of(), List.of(), List.of(), List.of());
     private final Map<String, String> busyService = new HashMap<>();
     private final Map<String, Long> desiredAt = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastPlanAt;
     private volatile Set<String> unsettled = Set.of();
+    private final Map<String, ScalingState> scaling = new HashMap<>();
+    private volatile Map<String, Integer> publishedTargets = Map.of();
     private volatile Map<String, ManagedInstance> publishedInstances = Map.of();
     private volatile Map<String, DesiredState> publishedDesired = Map.of();
     private volatile Set<String> publishedCordoned = Set.of();
@@ -112,9 +120,10 @@ public final class LifecycleVerticle extends VerticleBase {
                 e.host().ifPresent(h -> closed.add(h.hostId()));
             }
         }
+        scale(catalog.get(), inv, now);
         Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
                 leaseEnds.get(), settledAfter, busy, settings.placement(), settings.graceMillis(),
-                settings.leaseMarginMillis(), now);
+                settings.leaseMarginMillis(), now, targets());
         Plan plan = Reconciler.plan(world);
         lastPlan = plan;
         Set<String> open = new HashSet<>(busyService.values());
@@ -130,11 +139,16 @@ public final class LifecycleVerticle extends VerticleBase {
         for (ManagedInstance i : plan.placed()) {
             instances.put(i.name(), i);
         }
+        plan.removed().forEach(instances::remove);
         publish();
         List<ManagedInstance> placed = plan.placed();
-        Future<Void> saved = placed.isEmpty() ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+        List<String> removed = plan.removed();
+        Future<Void> saved = placed.isEmpty() && removed.isEmpty() ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             for (ManagedInstance i : placed) {
                 store.putInstance(i);
+            }
+            for (String r : removed) {
+                store.removeInstance(r);
             }
             return null;
         });
@@ -155,6 +169,96 @@ public final class LifecycleVerticle extends VerticleBase {
                 run(s, 0, System.nanoTime());
             }
         });
+    }
+
+    private Map<String, Integer> targets() {
+        Map<String, Integer> t = new HashMap<>();
+        scaling.forEach((app, st) -> t.put(app, st.target()));
+        return t;
+    }
+
+    /**
+     * Each started service's applications with a scaling policy: their load (the mean CPU load of
+     * their running VMs on hosts that answer) against the policy; a decision is an event.
+     */
+    private void scale(Catalog c, InventorySnapshot inv, long now) {
+        if (c == null) {
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (Map.Entry<String, DesiredState> d : desired.entrySet()) {
+            if (d.getValue() != DesiredState.STARTED || !c.services().containsKey(d.getKey())) {
+                continue;
+            }
+            for (ApplicationSpec app : c.startOrder(d.getKey())) {
+                if (app.scaling().isEmpty() || !seen.add(app.name())) {
+                    continue;
+                }
+                double sum = 0;
+                int n = 0;
+                for (InventorySnapshot.Entry e : inv.agents().values()) {
+                    if (!e.reachable()) {
+                        continue;
+                    }
+                    for (VmStatus v : e.vms()) {
+                        if (v.running() && v.application().equals(app.name())) {
+                            sum += v.cpuLoadRatio();
+                            n++;
+                        }
+                    }
+                }
+                ScalingState st = scaling.computeIfAbsent(app.name(), k -> ScalingState.initial(clampTarget(app)));
+                ScalingEvaluator.Result r = ScalingEvaluator.evaluate(d.getKey(), app, st,
+                        n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n), now);
+                scaling.put(app.name(), r.state());
+                r.decision().ifPresent(this::decided);
+            }
+        }
+        publishedTargets = targets();
+    }
+
+    private static int clampTarget(ApplicationSpec app) {
+        var p = app.scaling().orElseThrow();
+        return Math.max(p.minInstances(), Math.min(p.maxInstances(), app.replicas()));
+    }
+
+    private void decided(ScalingDecision d) {
+        events.accept(new Event(d.atMillis(), Event.Severity.INFO, "scaling.decision", d.service(), d.service() + ": "
+                + d.application() + " " + d.from() + " → " + d.to() + " instances: " + d.why()));
+    }
+
+    /**
+     * An alert asking to scale an application out or in (any thread). Refused quietly by the
+     * policy's bounds and cooldown; the outcome is an event either way.
+     */
+    public void alert(String service, String application, boolean out, String alertName) {
+        context.runOnContext(v -> {
+            Catalog c = catalog.get();
+            ApplicationSpec app = c == null ? null : c.applications().get(application);
+            long now = System.currentTimeMillis();
+            if (app == null || app.scaling().isEmpty() || !c.services().containsKey(service)
+                    || !c.services().get(service).applications().contains(application)) {
+                events.accept(new Event(now, Event.Severity.WARNING, "scaling.ignored", service, "alert " + alertName
+                        + " names " + service + "/" + application + ", which has no scaling policy"));
+                return;
+            }
+            ScalingState st = scaling.computeIfAbsent(application, k -> ScalingState.initial(clampTarget(app)));
+            ScalingEvaluator.Result r = ScalingEvaluator.alert(service, app, st, out, alertName, now);
+            scaling.put(application, r.state());
+            publishedTargets = targets();
+            if (r.decision().isPresent()) {
+                decided(r.decision().get());
+            } else {
+                events.accept(new Event(now, Event.Severity.INFO, "scaling.held", service, "alert " + alertName
+                        + " asks to scale " + application + (out ? " out" : " in") + "; held at " + st.target()
+                        + " instances (bounds or cooldown)"));
+            }
+        });
+    }
+
+    /** The instances each scaled application wants now. */
+    public Map<String, Integer> scalingTargets() {
+        return publishedTargets;
     }
 
     private void sayUnschedulable(Plan plan, long now) {

@@ -87,6 +87,14 @@ public final class LifecycleStore implements AutoCloseable {
         }
     }
 
+    /** Forgets an instance the manager removed (scaled in). */
+    public synchronized void removeInstance(String name) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?")) {
+            p.setString(1, name);
+            p.executeUpdate();
+        }
+    }
+
     public synchronized Map<String, ManagedInstance> instances() throws SQLException {
         Map<String, ManagedInstance> out = new LinkedHashMap<>();
         try (PreparedStatement p = connection.prepareStatement(

@@ -91,6 +91,7 @@ class ApiVerticleTest {
                 new Route(HttpMethod.POST, "/api/v1/services/{name}/start", "", 403, 202),
                 new Route(HttpMethod.POST, "/api/v1/services/{name}/stop", "", 403, 202),
                 // The test's only agent never answers: no host is known, so an operator gets 404.
+                new Route(HttpMethod.POST, "/api/v1/alerts", "{\"version\":\"4\",\"alerts\":[]}", 403, 200),
                 new Route(HttpMethod.POST, "/api/v1/hosts/{host}/cordon", "", 403, 404),
                 new Route(HttpMethod.POST, "/api/v1/hosts/{host}/uncordon", "", 403, 404),
                 new Route(HttpMethod.DELETE, "/api/v1/services/{name}", null, 403, 200));
@@ -210,5 +211,41 @@ class ApiVerticleTest {
         }
         assertThat(events.getJsonArray("events").getJsonObject(0).getString("message"))
                 .isEqualTo("definitions version 1 applied by ops (2 services, 4 applications)");
+    }
+
+    @Test
+    void alertmanager_webhooks_are_checked_and_each_alert_occurrence_counts_once() throws Exception {
+        call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop);
+        String firing = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+                + "\"labels\":{\"alertname\":\"FederaApplicationLoadHigh\",\"service\":\"shop\",\"application\":\"web\","
+                + "\"action\":\"scale_out\"},\"startsAt\":\"2026-11-28T06:00:00Z\",\"fingerprint\":\"abc123\"},"
+                + "{\"status\":\"firing\",\"labels\":{\"alertname\":\"FederaHostUnreachable\",\"agent\":\"host-1\"}}]}";
+        JsonObject first = call(HttpMethod.POST, "/api/v1/alerts", OPERATOR, firing).bodyAsJsonObject();
+        assertThat(first.getInteger("accepted")).isEqualTo(1);
+        assertThat(first.getInteger("ignored")).isEqualTo(1);
+        JsonObject again = call(HttpMethod.POST, "/api/v1/alerts", OPERATOR, firing).bodyAsJsonObject();
+        assertThat(again.getInteger("accepted")).isZero();
+        assertThat(again.getInteger("duplicates")).isEqualTo(1);
+        // The shop is not started here: the request is recorded and the target moves within the policy.
+        JsonObject events = null;
+        for (int i = 0; i < 50; i++) {
+            events = call(HttpMethod.GET, "/api/v1/events?kind=scaling.&since=1h", VIEWER, null).bodyAsJsonObject();
+            if (!events.getJsonArray("events").isEmpty()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(events.getJsonArray("events").getJsonObject(0).getString("message"))
+                .isEqualTo("shop: web 2 → 3 instances: alert FederaApplicationLoadHigh asks to scale out");
+
+        HttpResponse<Buffer> bad = call(HttpMethod.POST, "/api/v1/alerts", OPERATOR, "{\"version\":\"3\",\"alerts\":[]}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.bodyAsJsonObject().getString("field")).isEqualTo("version");
+        HttpResponse<Buffer> notJson = call(HttpMethod.POST, "/api/v1/alerts", OPERATOR, "alerts!");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        HttpResponse<Buffer> badAlert = call(HttpMethod.POST, "/api/v1/alerts", OPERATOR,
+                "{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":7}]}");
+        assertThat(badAlert.bodyAsJsonObject().getString("field")).isEqualTo("alerts[0].labels");
+        assertThat(call(HttpMethod.POST, "/api/v1/alerts", null, firing).statusCode()).isEqualTo(401);
     }
 }

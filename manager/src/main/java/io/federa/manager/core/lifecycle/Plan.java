@@ -12,14 +12,16 @@ import java.util.List;
  * @param waiting       one sentence per thing held back (a dependency not yet up, a host in its grace period)
  * @param unschedulable instances that fit nowhere, for {@code federa explain} and the events
  * @param placed        instances given a (new) host by this plan, with their new epoch
+ * @param removed       instances this plan removes (scaled in)
  */
 public record Plan(List<Step> steps, List<String> waiting, List<Outcome.Unschedulable> unschedulable,
-                   List<ManagedInstance> placed) {
+                   List<ManagedInstance> placed, List<String> removed) {
     public Plan {
         steps = List.copyOf(steps);
         waiting = List.copyOf(waiting);
         unschedulable = List.copyOf(unschedulable);
         placed = List.copyOf(placed);
+        removed = List.copyOf(removed);
     }
 
     /** The actions of one VM, in order, and why. */

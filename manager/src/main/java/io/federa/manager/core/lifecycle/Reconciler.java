@@ -55,7 +55,7 @@ public final class Reconciler {
     public record World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
                         Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> leaseEndsAt,
                         Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
-                        long graceMillis, long leaseMarginMillis, long nowMillis) {
+                        long graceMillis, long leaseMarginMillis, long nowMillis, Map<String, Integer> targets) {
         public World {
             desired = Map.copyOf(desired);
             instances = Map.copyOf(instances);
@@ -63,6 +63,16 @@ public final class Reconciler {
             leaseEndsAt = Map.copyOf(leaseEndsAt);
             settledAfter = Map.copyOf(settledAfter);
             busy = Set.copyOf(busy);
+            targets = Map.copyOf(targets);
+        }
+
+        /** Every application wants its replicas (no scaling decision in force). */
+        public World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
+                     Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> leaseEndsAt,
+                     Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
+                     long graceMillis, long leaseMarginMillis, long nowMillis) {
+            this(catalog, inventory, desired, instances, cordoned, leaseEndsAt, settledAfter, busy, placement, graceMillis,
+                    leaseMarginMillis, nowMillis, Map.of());
         }
     }
 
@@ -73,6 +83,7 @@ public final class Reconciler {
     private final List<String> waiting = new ArrayList<>();
     private final List<Outcome.Unschedulable> unschedulable = new ArrayList<>();
     private final List<ManagedInstance> placed = new ArrayList<>();
+    private final List<String> removed = new ArrayList<>();
     private final List<Placed> planned = new ArrayList<>();
     private final Map<String, List<VmStatus>> vmsByApp = new HashMap<>();
     private final Map<String, VmStatus> vmOnHost = new HashMap<>();
@@ -89,7 +100,7 @@ public final class Reconciler {
 
     private Plan run() {
         if (w.catalog() == null) {
-            return new Plan(List.of(), List.of(), List.of(), List.of());
+            return new Plan(List.of(), List.of(), List.of(), List.of(), List.of());
         }
         for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
             if (hostState(e) == HostState.LOST) {
@@ -127,7 +138,17 @@ public final class Reconciler {
                 stop(service, keep);
             }
         }
-        return new Plan(steps, waiting, unschedulable, placed);
+        return new Plan(steps, waiting, unschedulable, placed, removed);
+    }
+
+    /** The number at the end of an instance's name ({@code web-12} → 12), 0 without one. */
+    private static int number(String name) {
+        int dash = name.lastIndexOf('-');
+        try {
+            return dash < 0 ? 0 : Integer.parseInt(name.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private HostState hostState(InventorySnapshot.Entry e) {
@@ -168,8 +189,29 @@ public final class Reconciler {
                 return;
             }
         }
+        int want = w.targets().getOrDefault(app.name(), app.replicas());
         List<ManagedInstance> mine = w.instances().values().stream().filter(i -> i.application().equals(app.name()))
                 .sorted(Comparator.comparing(ManagedInstance::name)).toList();
+        if (mine.size() > want && app.scaling().isPresent()) {
+            // Scaled in: the newest instances (highest numbers) go; the rest are kept as below.
+            List<ManagedInstance> byNumber = new ArrayList<>(mine);
+            byNumber.sort(Comparator.comparingInt((ManagedInstance i) -> number(i.name())).thenComparing(ManagedInstance::name));
+            for (ManagedInstance extra : byNumber.subList(want, byNumber.size())) {
+                Optional<InventorySnapshot.Entry> entry = entryOf(extra.host());
+                if (!settled(extra.name(), entry) || entry.map(this::hostState).orElse(HostState.LOST) != HostState.UP) {
+                    continue;
+                }
+                VmStatus vm = vmOnHost.get(extra.host() + "/" + extra.name());
+                List<Action> actions = new ArrayList<>();
+                if (vm != null && vm.running()) {
+                    actions.add(new Action.Shutdown(extra.name(), extra.host(), extra.epoch()));
+                }
+                actions.add(new Action.Undefine(extra.name(), extra.host(), extra.epoch()));
+                removed.add(extra.name());
+                steps.add(new Plan.Step(extra.name(), service, app.name(), "scaled in to " + want + " instances", actions));
+            }
+            mine = byNumber.subList(0, want).stream().sorted(Comparator.comparing(ManagedInstance::name)).toList();
+        }
         Set<String> names = new HashSet<>();
         for (ManagedInstance i : mine) {
             names.add(i.name());
@@ -206,7 +248,7 @@ public final class Reconciler {
         }
         unmanaged.sort(Comparator.comparing(VmStatus::name).thenComparing(VmStatus::host));
         for (VmStatus v : unmanaged) {
-            if (count >= app.replicas() || names.contains(v.name())) {
+            if (count >= want || names.contains(v.name())) {
                 continue;
             }
             names.add(v.name());
@@ -220,13 +262,13 @@ public final class Reconciler {
                     List.of(new Action.Start(v.name(), v.host(), 1))));
         }
         int n = 1;
-        for (int k = count; k < app.replicas(); k++) {
+        for (int k = count; k < want; k++) {
             while (names.contains(app.name() + "-" + n) || taken(app.name() + "-" + n)) {
                 n++;
             }
             String name = app.name() + "-" + n;
             names.add(name);
-            place(service, app, name, 1, "new instance " + (k + 1) + " of " + app.replicas());
+            place(service, app, name, 1, "new instance " + (k + 1) + " of " + want);
         }
     }
 

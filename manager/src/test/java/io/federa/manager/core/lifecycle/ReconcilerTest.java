@@ -199,4 +199,33 @@ class ReconcilerTest {
         Plan web = Reconciler.plan(started(running, record(Map.of(), p), T0 + 1_000));
         assertThat(actions(web)).containsExactly("start web-1@host-1 e1", "start web-2@host-2 e1");
     }
+
+    @Test
+    void a_scaling_target_adds_instances_by_the_rules_and_scaling_in_removes_the_newest() {
+        Map<String, ManagedInstance> instances = new HashMap<>(Map.of(
+                "catalog-db-1", new ManagedInstance("catalog-db-1", "catalog-db", "shop", "host-1", 1),
+                "payment-1", new ManagedInstance("payment-1", "payment", "shop", "host-2", 1),
+                "web-1", new ManagedInstance("web-1", "web", "shop", "host-1", 1),
+                "web-2", new ManagedInstance("web-2", "web", "shop", "host-3", 1)));
+        InventorySnapshot inv = world(Map.of(
+                "host-1", List.of(vm("catalog-db-1", "host-1", "RUNNING", "catalog-db", 1), vm("web-1", "host-1", "RUNNING", "web", 1)),
+                "host-2", List.of(vm("payment-1", "host-2", "RUNNING", "payment", 1)),
+                "host-3", List.of(vm("web-2", "host-3", "RUNNING", "web", 1))));
+        Reconciler.World out = new Reconciler.World(SHOP, inv, Map.of("shop", DesiredState.STARTED), instances, Set.of(), Map.of(),
+                Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0, Map.of("web", 3));
+        // Three web replicas on three hosts, never beside payment: no host is left for the third.
+        Plan p = Reconciler.plan(out);
+        assertThat(p.unschedulable()).extracting(u -> u.instance()).containsExactly("web-3");
+
+        instances.put("web-3", new ManagedInstance("web-3", "web", "shop", "host-2", 1));
+        InventorySnapshot three = world(Map.of(
+                "host-1", List.of(vm("catalog-db-1", "host-1", "RUNNING", "catalog-db", 1), vm("web-1", "host-1", "RUNNING", "web", 1)),
+                "host-2", List.of(vm("payment-1", "host-2", "RUNNING", "payment", 1), vm("web-3", "host-2", "RUNNING", "web", 1)),
+                "host-3", List.of(vm("web-2", "host-3", "RUNNING", "web", 1))));
+        Reconciler.World in = new Reconciler.World(SHOP, three, Map.of("shop", DesiredState.STARTED), instances, Set.of(), Map.of(),
+                Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0, Map.of("web", 2));
+        Plan down = Reconciler.plan(in);
+        assertThat(actions(down)).containsExactly("shutdown web-3@host-2 e1", "undefine web-3@host-2 e1");
+        assertThat(down.removed()).containsExactly("web-3");
+    }
 }
