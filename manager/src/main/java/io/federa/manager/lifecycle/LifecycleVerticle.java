@@ -72,6 +72,7 @@ public final class LifecycleVerticle extends VerticleBase {
     private volatile long lastPlanAt;
     private volatile Set<String> unsettled = Set.of();
     private final Map<String, ScalingState> scaling = new HashMap<>();
+    private final Set<String> applicationLoadSaid = new HashSet<>();
     private volatile Map<String, Integer> publishedTargets = Map.of();
     private volatile Map<String, ManagedInstance> publishedInstances = Map.of();
     private volatile Map<String, DesiredState> publishedDesired = Map.of();
@@ -192,6 +193,14 @@ public final class LifecycleVerticle extends VerticleBase {
             }
             for (ApplicationSpec app : c.startOrder(d.getKey())) {
                 if (app.scaling().isEmpty() || !seen.add(app.name())) {
+                    continue;
+                }
+                if (app.scaling().get().metric() != io.federa.manager.core.spec.ScalingPolicy.Metric.CPU_LOAD) {
+                    // No agent reports an application's own load yet: such a policy scales on alerts only.
+                    if (applicationLoadSaid.add(app.name())) {
+                        events.accept(new Event(now, Event.Severity.WARNING, "scaling.ignored", d.getKey(), app.name()
+                                + " scales on the application's own load, which its agents do not report: only alerts scale it"));
+                    }
                     continue;
                 }
                 double sum = 0;
