@@ -84,6 +84,16 @@ public final class Manager {
             public long historyWriteFailures() {
                 return history.writeFailures();
             }
+
+            @Override
+            public Catalog catalog() {
+                return catalog.get();
+            }
+
+            @Override
+            public Map<String, Integer> scalingTargets() {
+                return lifecycle.scalingTargets();
+            }
         }, System::currentTimeMillis));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
                 catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle));

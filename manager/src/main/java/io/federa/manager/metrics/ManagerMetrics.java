@@ -40,6 +40,12 @@ public final class ManagerMetrics implements MultiCollector {
         long historyRecordsDropped();
 
         long historyWriteFailures();
+
+        /** The current definitions; null before any. */
+        io.federa.manager.core.spec.Catalog catalog();
+
+        /** The instances each scaled application wants now. */
+        Map<String, Integer> scalingTargets();
     }
 
     private final Sources sources;
@@ -120,6 +126,30 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(gauge("federa_service_state", "1 for the service's current state (UP, DEGRADED, DOWN), 0 for the others.", state));
         out.add(gauge("federa_service_availability_ratio",
                 "Share of the window (1h, 1d, 30d) during which the service was not DOWN, 0 to 1.", ratio));
+        // Each scaled application's policy, so alerting rules compare load with the policy's own thresholds.
+        List<Point> outAbove = new ArrayList<>();
+        List<Point> inBelow = new ArrayList<>();
+        List<Point> wanted = new ArrayList<>();
+        io.federa.manager.core.spec.Catalog catalog = sources.catalog();
+        if (catalog != null) {
+            Map<String, Integer> targets = sources.scalingTargets();
+            for (var svc : catalog.services().values()) {
+                for (String appName : svc.applications()) {
+                    var app = catalog.applications().get(appName);
+                    if (app == null || app.scaling().isEmpty()) {
+                        continue;
+                    }
+                    Labels l = Labels.of("service", svc.name(), "application", appName);
+                    outAbove.add(new Point(l, app.scaling().get().scaleOutAbove()));
+                    inBelow.add(new Point(l, app.scaling().get().scaleInBelow()));
+                    wanted.add(new Point(l, targets.getOrDefault(appName, app.replicas())));
+                }
+            }
+        }
+        out.add(gauge("federa_application_scale_out_above_ratio", "The load (0 to 1) above which the application scales out.", outAbove));
+        out.add(gauge("federa_application_scale_in_below_ratio", "The load (0 to 1) below which the application scales in.", inBelow));
+        out.add(gauge("federa_application_instances_wanted", "Instances the application wants now (its replicas, or its scaling target).",
+                wanted));
         out.add(counter("federa_history_records_dropped", "Events and transitions given up after the store refused them too long.",
                 sources.historyRecordsDropped()));
         out.add(counter("federa_history_write_failures", "Writes of events and transitions that failed and were retried.",
