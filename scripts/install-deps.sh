@@ -3,7 +3,7 @@
 # libvirt's client library (its test driver runs in-process, no daemon), and the tools the tests
 # use as real peers: net-snmp's station tools, snmptrapd, snmpd (which plays a third-party host
 # serving only the VM-MIB), smilint (smitools) and npm (which fetches the SMIv2 base modules for
-# smilint), promtool (prometheus) and a PostgreSQL server that the tests start in a folder of their
+# smilint), Prometheus with promtool, Alertmanager, and a PostgreSQL server that the tests start in a folder of their
 # own. Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
