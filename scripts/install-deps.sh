@@ -3,7 +3,7 @@
 # libvirt's client library (its test driver runs in-process, no daemon), and the tools the tests
 # use as real peers: net-snmp's station tools, snmptrapd, snmpd (which plays a third-party host
 # serving only the VM-MIB), smilint (smitools) and npm (which fetches the SMIv2 base modules for
-# smilint), promtool (prometheus) and a PostgreSQL server that the tests start in a folder of their
+# smilint), promtool and prometheus (prometheus), amtool (prometheus-alertmanager) and a PostgreSQL server that the tests start in a folder of their
 # own. Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
@@ -19,6 +19,7 @@ command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
 command -v smilint >/dev/null 2>&1 || need+=(smitools)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
