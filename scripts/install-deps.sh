@@ -19,7 +19,7 @@ command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
 command -v smilint >/dev/null 2>&1 || need+=(smitools)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
-[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+{ [ -x /usr/bin/prometheus-alertmanager ] && command -v amtool >/dev/null 2>&1; } || need+=(prometheus-alertmanager)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
