@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Federa's demo: builds what it needs, then starts three MR agents on libvirt's test driver —
-# host-1 and host-2 in the main site, host-3 offsite (cheaper, lower security level) — each with
-# a few VMs, and the manager polling them, with the shop example applied. Prints where to reach
-# everything and runs until Ctrl-C. Every run starts from a fresh state.
+# Federa's demo: builds what it needs, then starts four MR agents on libvirt's test driver —
+# host-1, host-2 and host-4 in the main site, host-3 offsite (cheaper, lower security level),
+# with a few VMs of other services — and the manager polling them, with the shop example applied
+# (not started: `bin/federa start shop` places it). Prints where to reach everything and runs
+# until Ctrl-C. Every run starts from a fresh state.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
@@ -22,7 +23,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-for h in host-1 host-2 host-3; do
+for h in host-1 host-2 host-3 host-4; do
   java -jar mr-agent/target/mr-agent.jar "demo/$h.yaml" >"$run/$h.log" 2>&1 &
   pids+=($!)
 done
@@ -30,7 +31,7 @@ done
 java -jar manager/target/manager.jar demo/manager.yaml >"$run/manager.log" 2>&1 &
 pids+=($!)
 
-for i in 0 1 2; do
+for i in 0 1 2 3; do
   h="host-$((i + 1))"
   for _ in $(seq 1 150); do
     grep -q ' ready ' "$run/$h.log" 2>/dev/null && break
@@ -46,7 +47,7 @@ done
 
 for _ in $(seq 1 150); do
   grep -q ' ready ' "$run/manager.log" 2>/dev/null && break
-  kill -0 "${pids[3]}" 2>/dev/null || break
+  kill -0 "${pids[4]}" 2>/dev/null || break
   sleep 0.2
 done
 if ! grep -q ' ready ' "$run/manager.log"; then
@@ -59,9 +60,9 @@ curl -s -o /dev/null -H 'Authorization: Bearer demo-operator-token-0001' -H 'Con
   http://127.0.0.1:8080/api/v1/definitions
 
 echo
-echo "Federa demo: three MR agents and the manager are up (logs in $run/)."
+echo "Federa demo: four MR agents and the manager are up (logs in $run/)."
 echo
-for n in 1 2 3; do
+for n in 1 2 3 4; do
   h="host-$n"
   port=$(sed -n 's/^  port: \(87[0-9][0-9]\)$/\1/p' "demo/$h.yaml")
   mport=$(sed -n 's/^  port: \(97[0-9][0-9]\)$/\1/p' "demo/$h.yaml")
@@ -78,7 +79,7 @@ Walk host-1's VMs in the standard VM-MIB with net-snmp:
   snmpbulkwalk -v3 -l authPriv -u noc -a SHA-256 -A demo-auth-pass -x AES -X demo-priv-pass 127.0.0.1:16161 1.3.6.1.2.1.236.1.4
 
 The manager (API tokens: demo-viewer-token-0001, demo-operator-token-0001, demo-admin-token-000001),
-with examples/shop.yaml applied:
+with examples/shop.yaml applied, not started yet:
   curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/services/shop
   curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/hosts
   curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/metrics
@@ -91,15 +92,18 @@ The same with the federa command line:
   bin/federa services
   bin/federa status shop
 
-Put the shop in the manager's hands, and see why each VM is where it is:
+Start the shop: the manager places it by its rules and starts it, dependencies first, step by step;
+then ask why each VM is where it is:
   FEDERA_TOKEN=demo-operator-token-0001 bin/federa start shop
   bin/federa explain shop
-Then kill host-1's agent (pkill -9 -f demo/host-1.yaml): about 7 s later catalog-db-1 runs on host-2.
+  bin/federa status shop          # instances: catalog-db-1@host-4, payment-1@host-1, web-1@host-2, web-2@host-4
 
-Stop a component VM and watch the shop go DOWN, with the reason, within two seconds:
-  curl -s -u federa:demo-password-2 -d '{"type":"exec","mbean":"federa:type=Agent","operation":"destroyVm","arguments":["payment-1"]}' http://127.0.0.1:8782/jolokia/
+Kill host-4's agent: the shop goes DOWN, and some 8-10 s later catalog-db-1 and web-2 run elsewhere
+(epoch 2), in dependency order; start the agent again and it drops its stale copies:
+  pkill -9 -f demo/host-4.yaml
   bin/federa status shop
-  bin/federa events --since 5m
+  java -jar mr-agent/target/mr-agent.jar demo/host-4.yaml > target/demo/host-4.again.log 2>&1 &
+  bin/federa events --since 5m --kind lifecycle.
 
 Ctrl-C stops the demo.
 TXT

@@ -60,8 +60,9 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /**
-     * The demo's configuration of {@code host}, written into {@code dir}: its data there, every
-     * port ephemeral except Jolokia's when {@code jolokiaPort} is positive.
+     * The test fleet's configuration of {@code host} (src/test/hosts/: three hosts as the demo's,
+     * with VMs of the shop example), written into {@code dir}: its data there, every port
+     * ephemeral except Jolokia's when {@code jolokiaPort} is positive.
      */
     static Path demoConfig(String host, Path dir, int jolokiaPort) throws IOException {
         Path file = dir.resolve(host + ".yaml");
@@ -69,8 +70,19 @@ final class AgentProcess implements AutoCloseable {
         return file;
     }
 
+    /** The demo's own configuration of {@code host} (demo/), ports and data as {@link #demoConfig}. */
+    static Path realDemoConfig(String host, Path dir, int jolokiaPort) throws IOException {
+        Path file = dir.resolve(host + ".yaml");
+        Files.writeString(file, portsAndData(Files.readString(root().resolve("demo/" + host + ".yaml")), host, dir, jolokiaPort));
+        return file;
+    }
+
     private static String demoYaml(String host, Path dir, int jolokiaPort) throws IOException {
-        return Files.readString(root().resolve("demo/" + host + ".yaml"))
+        return portsAndData(Files.readString(root().resolve("src/test/hosts/" + host + ".yaml")), host, dir, jolokiaPort);
+    }
+
+    private static String portsAndData(String yaml, String host, Path dir, int jolokiaPort) {
+        return yaml
                 .replaceAll("(?m)^  port: (97|161)\\d+$", "  port: 0")
                 .replaceFirst("(?m)^  port: 87\\d\\d$", "  port: " + Math.max(0, jolokiaPort))
                 .replaceAll("(?m)^dataDir: .*$", "dataDir: " + dir.resolve(host + "-data"));
