@@ -10,7 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** A command-line tool (promtool, amtool) run once in the repository's root, to its end. */
+/** A command-line tool (promtool, amtool, mibs/lint.sh) run once in the repository's root, to its end. */
 final class ExternalTool {
     private static final long TIMEOUT_SECONDS = 120;
 
@@ -22,6 +22,11 @@ final class ExternalTool {
     }
 
     static Result run(List<String> command) throws IOException, InterruptedException {
+        return run(command, TIMEOUT_SECONDS);
+    }
+
+    /** The same, given {@code timeoutSeconds}; a tool that overruns is killed with what it started. */
+    static Result run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
         Process p;
         try {
             p = new ProcessBuilder(command).directory(AgentProcess.root().toFile()).redirectErrorStream(true).start();
@@ -30,9 +35,10 @@ final class ExternalTool {
         }
         p.getOutputStream().close();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly().waitFor();
-            return new Result(-1, String.join(" ", command) + " did not end within " + TIMEOUT_SECONDS + " s: " + outputOf(output));
+            return new Result(-1, String.join(" ", command) + " did not end within " + timeoutSeconds + " s: " + outputOf(output));
         }
         return new Result(p.exitValue(), outputOf(output));
     }

@@ -3,17 +3,11 @@ package io.federa.e2e;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -46,23 +40,11 @@ class MibLintTest {
 
     @Test
     void every_mib_module_is_clean_under_smilint() throws Exception {
-        Process lint = new ProcessBuilder("bash", "mibs/lint.sh")
-                .directory(root().toFile())
-                .redirectErrorStream(true)
-                .start();
-        lint.getOutputStream().close();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(lint.getInputStream()));
-
-        boolean ended = lint.waitFor(LINT_TIMEOUT_MINUTES, TimeUnit.MINUTES);
-        if (!ended) {
-            lint.descendants().forEach(ProcessHandle::destroyForcibly);
-            lint.destroyForcibly().waitFor();
-        }
-        String out = outputOf(output);
-
-        assertThat(ended).as("mibs/lint.sh ended within %d minutes; its output so far:%n%s", LINT_TIMEOUT_MINUTES, out)
-                .isTrue();
-        assertThat(lint.exitValue()).as("exit status of mibs/lint.sh (2: smilint or npm missing); its output:%n%s", out)
+        ExternalTool.Result lint = ExternalTool.run(List.of("bash", "mibs/lint.sh"), LINT_TIMEOUT_MINUTES * 60);
+        String out = lint.output();
+        assertThat(lint.exitStatus()).as("mibs/lint.sh ended within %d minutes; its output so far:%n%s", LINT_TIMEOUT_MINUTES, out)
+                .isNotEqualTo(-1);
+        assertThat(lint.exitStatus()).as("exit status of mibs/lint.sh (2: smilint or npm missing); its output:%n%s", out)
                 .isZero();
         assertThat(out.lines()).as("output of mibs/lint.sh")
                 .noneMatch(line -> line.toLowerCase(Locale.ROOT).contains("error"))
@@ -83,25 +65,6 @@ class MibLintTest {
                     .as("%s starts, after comments, with \"<NAME> DEFINITIONS ::= BEGIN\"", fileName)
                     .isTrue();
             assertThat(start.group(1)).as("module name in %s", fileName).isEqualTo(expected);
-        }
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** What the script printed, or why it cannot be had (a process it left behind may still hold the pipe). */
-    private static String outputOf(CompletableFuture<String> output) throws InterruptedException {
-        try {
-            return output.get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return "(its output could not be read: " + e.getCause() + ")";
-        } catch (TimeoutException e) {
-            return "(its output did not end: a process it started still holds it open)";
         }
     }
 }
