@@ -94,6 +94,11 @@ public final class Manager {
             public Map<String, Integer> scalingTargets() {
                 return lifecycle.scalingTargets();
             }
+
+            @Override
+            public Map<String, Long> scalingDecisions() {
+                return lifecycle.scalingDecisions();
+            }
         }, System::currentTimeMillis));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
                 catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle));

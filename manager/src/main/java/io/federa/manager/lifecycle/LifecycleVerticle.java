@@ -231,7 +231,16 @@ public final class LifecycleVerticle extends VerticleBase {
         return Math.max(p.minInstances(), Math.min(p.maxInstances(), app.replicas()));
     }
 
+    /** Scaling decisions taken, by "service/application/direction/source" (direction out or in; source rule or alert). */
+    private final Map<String, Long> decisions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public Map<String, Long> scalingDecisions() {
+        return Map.copyOf(decisions);
+    }
+
     private void decided(ScalingDecision d) {
+        decisions.merge(d.service() + "/" + d.application() + "/" + (d.scaleOut() ? "out" : "in") + "/"
+                + (d.why().startsWith("alert ") ? "alert" : "rule"), 1L, Long::sum);
         events.accept(new Event(d.atMillis(), Event.Severity.INFO, "scaling.decision", d.service(), d.service() + ": "
                 + d.application() + " " + d.from() + " → " + d.to() + " instances: " + d.why()));
     }

@@ -46,6 +46,9 @@ public final class ManagerMetrics implements MultiCollector {
 
         /** The instances each scaled application wants now. */
         Map<String, Integer> scalingTargets();
+
+        /** Scaling decisions taken, by "service/application/direction/source". */
+        Map<String, Long> scalingDecisions();
     }
 
     private final Sources sources;
@@ -130,6 +133,9 @@ public final class ManagerMetrics implements MultiCollector {
         List<Point> outAbove = new ArrayList<>();
         List<Point> inBelow = new ArrayList<>();
         List<Point> wanted = new ArrayList<>();
+        // Every scaled application's four counters exist from the start (at 0), so that a rate or an
+        // increase over them is 0, not absent, before its first decision.
+        Map<String, Long> decided = new java.util.TreeMap<>(sources.scalingDecisions());
         io.federa.manager.core.spec.Catalog catalog = sources.catalog();
         if (catalog != null) {
             Map<String, Integer> targets = sources.scalingTargets();
@@ -143,6 +149,11 @@ public final class ManagerMetrics implements MultiCollector {
                     outAbove.add(new Point(l, app.scaling().get().scaleOutAbove()));
                     inBelow.add(new Point(l, app.scaling().get().scaleInBelow()));
                     wanted.add(new Point(l, targets.getOrDefault(appName, app.replicas())));
+                    for (String direction : List.of("out", "in")) {
+                        for (String source : List.of("rule", "alert")) {
+                            decided.putIfAbsent(svc.name() + "/" + appName + "/" + direction + "/" + source, 0L);
+                        }
+                    }
                 }
             }
         }
@@ -150,6 +161,14 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(gauge("federa_application_scale_in_below_ratio", "The load (0 to 1) below which the application scales in.", inBelow));
         out.add(gauge("federa_application_instances_wanted", "Instances the application wants now (its replicas, or its scaling target).",
                 wanted));
+        CounterSnapshot.Builder decisions = CounterSnapshot.builder().name("federa_scaling_decisions")
+                .help("Scaling decisions taken, by service, application, direction (out, in) and source (rule, alert).");
+        decided.forEach((key, n) -> {
+            String[] k = key.split("/", 4);
+            decisions.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("service", k[0], "application", k[1], "direction", k[2], "source", k[3])).value(n).build());
+        });
+        out.add(decisions.build());
         out.add(counter("federa_history_records_dropped", "Events and transitions given up after the store refused them too long.",
                 sources.historyRecordsDropped()));
         out.add(counter("federa_history_write_failures", "Writes of events and transitions that failed and were retried.",
