@@ -97,6 +97,7 @@ public final class LifecycleVerticle extends VerticleBase {
             desired.putAll(store.desired());
             instances.putAll(store.instances());
             cordoned.addAll(store.cordoned());
+            store.scalingTargets().forEach((app, t) -> scaling.put(app, ScalingState.changed((int) t[0], t[1])));
             return null;
         }).onSuccess(v -> {
             publish();
@@ -217,6 +218,12 @@ public final class LifecycleVerticle extends VerticleBase {
                     }
                 }
                 ScalingState st = scaling.computeIfAbsent(app.name(), k -> ScalingState.initial(clampTarget(app)));
+                var policy = app.scaling().get();
+                if (st.target() < policy.minInstances() || st.target() > policy.maxInstances()) {
+                    // The definitions changed the bounds since the target was set.
+                    st = ScalingState.changed(Math.max(policy.minInstances(), Math.min(policy.maxInstances(), st.target())),
+                            st.lastChangeMillis());
+                }
                 ScalingEvaluator.Result r = ScalingEvaluator.evaluate(d.getKey(), app, st,
                         n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n), now);
                 scaling.put(app.name(), r.state());
@@ -239,6 +246,11 @@ public final class LifecycleVerticle extends VerticleBase {
     }
 
     private void decided(ScalingDecision d) {
+        vertx.executeBlocking(() -> {
+            store.setScalingTarget(d.application(), d.to(), d.atMillis());
+            return null;
+        }).onFailure(e -> LOG.warning("cannot record " + d.application() + "'s scaling target " + d.to()
+                + " (kept in memory): " + e.getMessage()));
         decisions.merge(d.service() + "/" + d.application() + "/" + (d.scaleOut() ? "out" : "in") + "/"
                 + (d.why().startsWith("alert ") ? "alert" : "rule"), 1L, Long::sum);
         events.accept(new Event(d.atMillis(), Event.Severity.INFO, "scaling.decision", d.service(), d.service() + ": "

@@ -108,6 +108,39 @@ public final class LifecycleStore implements AutoCloseable {
         return out;
     }
 
+    /** Records an application's wanted instances after a scaling decision. */
+    public synchronized void setScalingTarget(String application, int target, long atMillis) throws SQLException {
+        try (PreparedStatement d = connection.prepareStatement("DELETE FROM scaling_target WHERE application = ?");
+             PreparedStatement i = connection.prepareStatement(
+                     "INSERT INTO scaling_target (application, target, changed_at) VALUES (?, ?, ?)")) {
+            connection.setAutoCommit(false);
+            d.setString(1, application);
+            d.executeUpdate();
+            i.setString(1, application);
+            i.setInt(2, target);
+            i.setLong(3, atMillis);
+            i.executeUpdate();
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** Each scaled application's wanted instances and when they last changed: {target, changedAtMillis}. */
+    public synchronized Map<String, long[]> scalingTargets() throws SQLException {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT application, target, changed_at FROM scaling_target");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.put(r.getString(1), new long[]{r.getInt(2), r.getLong(3)});
+            }
+        }
+        return out;
+    }
+
     /** @return false when the host was already in that state */
     public synchronized boolean cordon(String host, boolean cordoned, String by, long atMillis) throws SQLException {
         if (cordoned) {

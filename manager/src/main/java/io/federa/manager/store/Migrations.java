@@ -17,7 +17,8 @@ import java.util.List;
  */
 final class Migrations {
     /** The migrations, in order: resource names under migrations/. */
-    static final List<String> ALL = List.of("V1__definitions.sql", "V2__history.sql", "V3__lifecycle.sql");
+    static final List<String> ALL = List.of("V1__definitions.sql", "V2__history.sql", "V3__lifecycle.sql",
+            "V4__scaling.sql");
 
     private Migrations() {
     }
