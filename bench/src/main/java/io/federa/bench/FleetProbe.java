@@ -1,5 +1,7 @@
 package io.federa.bench;
 
+import static io.federa.bench.Probes.sleepUntil;
+
 import com.sun.tools.attach.VirtualMachine;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -312,10 +314,4 @@ public final class FleetProbe {
         return out;
     }
 
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
-        long d = nanoTime - System.nanoTime();
-        if (d > 0) {
-            Thread.sleep(d / 1_000_000, (int) (d % 1_000_000));
-        }
-    }
 }

@@ -1,5 +1,12 @@
 package io.federa.bench;
 
+import static io.federa.bench.Probes.awaitTrue;
+import static io.federa.bench.Probes.load;
+import static io.federa.bench.Probes.sec;
+import static io.federa.bench.Probes.secondsSince;
+import static io.federa.bench.Probes.sleepUntil;
+import static io.federa.bench.Probes.stats;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -15,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -282,27 +288,6 @@ public final class ScaleOutProbe {
         return r.failure() == null ? s : s + "\n        FAILED: " + r.failure();
     }
 
-    private static String sec(double v) {
-        return v < 0 ? "-" : String.format(Locale.ROOT, "%.2f s", v);
-    }
-
-    /** Nearest rank: the smallest value with at least p% of the values at or below it. */
-    static double nearestRank(double[] sorted, double p) {
-        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-    }
-
-    private static String stats(String what, double[] values) {
-        if (values.length == 0) {
-            return what + ": no value\n";
-        }
-        double[] v = values.clone();
-        Arrays.sort(v);
-        double mean = Arrays.stream(v).average().orElse(0);
-        return String.format(Locale.ROOT, "%s (%d runs): min %.2f s, mean %.2f s, p50 %.2f s, p90 %.2f s, p99 %.2f s, max %.2f s%n",
-                what, v.length, v[0], mean, nearestRank(v, 50), nearestRank(v, 90), nearestRank(v, 99), v[v.length - 1]);
-    }
-
     /** UP, converged, nothing waiting, and (when asked) the application's target at {@code count}. */
     private boolean settled(int count) throws Exception {
         JsonObject s = get("services/" + service);
@@ -379,44 +364,4 @@ public final class ScaleOutProbe {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static boolean awaitTrue(Check c, long millis, long everyMillis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000;
-        while (true) {
-            try {
-                if (c.ok()) {
-                    return true;
-                }
-            } catch (Exception e) {
-                // not yet: the manager may not answer for a moment
-            }
-            if (System.nanoTime() > end) {
-                return false;
-            }
-            Thread.sleep(everyMillis);
-        }
-    }
-
-    private static double secondsSince(long nanoTime) {
-        return (System.nanoTime() - nanoTime) / 1e9;
-    }
-
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
-        long ms = (nanoTime - System.nanoTime()) / 1_000_000;
-        if (ms > 0) {
-            Thread.sleep(ms);
-        }
-    }
-
-    private static String load() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "?";
-        }
-    }
 }
