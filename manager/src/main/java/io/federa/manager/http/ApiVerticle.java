@@ -353,8 +353,18 @@ public final class ApiVerticle extends VerticleBase {
             error(ctx, 404, "not found", "service " + name + " has no application named " + clip(only), "application");
             return;
         }
+        // A placement pass per instance over the whole inventory: CPU work that grows with the fleet,
+        // kept off the event loop.
         InventorySnapshot inv = inventory.get();
         java.util.Set<String> cordoned = lifecycle.cordoned();
+        java.util.Map<String, ManagedInstance> placedNow = lifecycle.instances();
+        vertx.executeBlocking(() -> explanation(c, name, only, inv, cordoned, placedNow))
+                .onSuccess(answer -> json(ctx, 200, answer))
+                .onFailure(e -> error(ctx, 500, "internal error", "the explanation failed: " + e.getMessage(), null));
+    }
+
+    private JsonObject explanation(Catalog c, String name, String only, InventorySnapshot inv, java.util.Set<String> cordoned,
+                                   java.util.Map<String, ManagedInstance> placedNow) {
         JsonArray out = new JsonArray();
         StringBuilder text = new StringBuilder();
         for (var app : c.startOrder(name)) {
@@ -362,7 +372,7 @@ public final class ApiVerticle extends VerticleBase {
                 continue;
             }
             java.util.List<String> names = new java.util.ArrayList<>();
-            lifecycle.instances().values().stream().filter(i -> i.application().equals(app.name()))
+            placedNow.values().stream().filter(i -> i.application().equals(app.name()))
                     .map(ManagedInstance::name).sorted().forEach(names::add);
             for (int n = 1; names.size() < app.replicas(); n++) {
                 String candidate = app.name() + "-" + n;
@@ -371,7 +381,7 @@ public final class ApiVerticle extends VerticleBase {
                 }
             }
             for (String instance : names) {
-                ManagedInstance mi = lifecycle.instances().get(instance);
+                ManagedInstance mi = placedNow.get(instance);
                 Placement engine = Placement.of(inv.withoutVm(instance), cordoned, c, lifecycle.placement());
                 Outcome o = engine.place(new PlacementRequest(app.name(), instance));
                 JsonObject one = new JsonObject().put("instance", instance).put("application", app.name())
@@ -400,7 +410,7 @@ public final class ApiVerticle extends VerticleBase {
                 out.add(one);
             }
         }
-        json(ctx, 200, new JsonObject().put("service", name).put("instances", out).put("text", text.toString()));
+        return new JsonObject().put("service", name).put("instances", out).put("text", text.toString());
     }
 
     private JsonObject ratios(String service, long now) {
