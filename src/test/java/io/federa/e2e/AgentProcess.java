@@ -102,6 +102,20 @@ final class AgentProcess implements AutoCloseable {
         return file;
     }
 
+    /** Sets a VM's simulated CPU load (0–1) through its agent's Jolokia (test driver only). */
+    static void simulateLoad(int jolokiaPort, String password, String vm, double ratio) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + jolokiaPort + "/jolokia/"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("federa:" + password)
+                        .getBytes(StandardCharsets.UTF_8)))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"type\":\"exec\",\"mbean\":\"federa:type=VirtualMachine,name="
+                        + vm + "\",\"operation\":\"simulateLoad\",\"arguments\":[" + ratio + "]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (!r.body().contains("\"status\":200")) {
+            throw new IllegalStateException("simulateLoad " + ratio + " on " + vm + " refused: " + r.body());
+        }
+    }
+
     static AgentProcess start(Path config) throws IOException {
         Path jar = root().resolve("mr-agent/target/mr-agent.jar");
         if (!Files.exists(jar)) {

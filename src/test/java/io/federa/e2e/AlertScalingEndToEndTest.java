@@ -6,15 +6,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +34,6 @@ class AlertScalingEndToEndTest {
     private static String hostPort(String url) {
         URI u = URI.create(url);
         return u.getHost() + ":" + u.getPort();
-    }
-
-    private static void simulateLoad(int port, String password, String vm, double ratio) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jolokia/"))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("federa:" + password).getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"exec\",\"mbean\":\"federa:type=VirtualMachine,name=" + vm
-                        + "\",\"operation\":\"simulateLoad\",\"arguments\":[" + ratio + "]}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.body()).contains("\"status\":200");
     }
 
     private static String webHost(JsonNode status, String vm) {
@@ -128,7 +115,7 @@ class AlertScalingEndToEndTest {
             JsonNode status = m.get("services/shop");
             for (String vm : List.of("web-1", "web-2")) {
                 String host = webHost(status, vm);
-                simulateLoad(ports.get(host), password(host), vm, 0.9);
+                AgentProcess.simulateLoad(ports.get(host), password(host), vm, 0.9);
             }
             JsonNode grown = m.await("services/shop", n -> !webHost(n, "web-3").isEmpty() && n.path("converged").asBoolean()
                     && "UP".equals(n.path("state").asText()), 60_000);
@@ -140,7 +127,7 @@ class AlertScalingEndToEndTest {
             // The load falls: the low-load alert takes the newest instance away, and no further.
             for (String vm : List.of("web-1", "web-2", "web-3")) {
                 String host = webHost(grown, vm);
-                simulateLoad(ports.get(host), password(host), vm, 0.05);
+                AgentProcess.simulateLoad(ports.get(host), password(host), vm, 0.05);
             }
             JsonNode shrunk = m.await("services/shop", n -> webHost(n, "web-3").isEmpty() && n.path("converged").asBoolean(), 60_000);
             assertThat(webHost(shrunk, "web-3")).as("%s", m.get("events?since=1h")).isEmpty();

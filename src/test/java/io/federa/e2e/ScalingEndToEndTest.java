@@ -4,15 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,14 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * window, never going below the minimum.
  */
 class ScalingEndToEndTest {
-    private static void simulateLoad(int port, String password, String vm, double ratio) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jolokia/"))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("federa:" + password).getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"exec\",\"mbean\":\"federa:type=VirtualMachine,name=" + vm
-                        + "\",\"operation\":\"simulateLoad\",\"arguments\":[" + ratio + "]}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.body()).contains("\"status\":200");
-    }
-
     private static String vmState(JsonNode vms, String name) {
         for (JsonNode v : vms.path("vms")) {
             if (v.path("name").asText().equals(name)) {
@@ -84,7 +70,7 @@ class ScalingEndToEndTest {
             // Hot web front end: every web VM at 90 %.
             for (String[] vm : new String[][]{{"host-1", "demo-password-1", "web-1"}, {"host-2", "demo-password-2", "web-2"},
                     {"host-3", "demo-password-3", "web-3"}}) {
-                simulateLoad(ports.get(vm[0]), vm[1], vm[2], 0.9);
+                AgentProcess.simulateLoad(ports.get(vm[0]), vm[1], vm[2], 0.9);
             }
             JsonNode grown = m.await("vms", n -> vmState(n, "web-4").startsWith("RUNNING"), 20_000);
             // host-4 is the only host without a web instance and without payment, which avoids web.
@@ -97,7 +83,7 @@ class ScalingEndToEndTest {
             // The load falls: after the 6 s window the newest instance goes, and no further than the minimum.
             for (String[] vm : new String[][]{{"host-1", "demo-password-1", "web-1"}, {"host-2", "demo-password-2", "web-2"},
                     {"host-3", "demo-password-3", "web-3"}}) {
-                simulateLoad(ports.get(vm[0]), vm[1], vm[2], 0.05);
+                AgentProcess.simulateLoad(ports.get(vm[0]), vm[1], vm[2], 0.05);
             }
             JsonNode shrunk = m.await("vms", n -> vmState(n, "web-4").isEmpty(), 30_000);
             assertThat(vmState(shrunk, "web-4")).isEmpty();

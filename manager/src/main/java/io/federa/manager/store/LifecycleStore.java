@@ -33,24 +33,13 @@ public final class LifecycleStore implements AutoCloseable {
     }
 
     public synchronized void setDesired(String service, DesiredState state, String by, long atMillis) throws SQLException {
-        try (PreparedStatement d = connection.prepareStatement("DELETE FROM service_desired WHERE service = ?");
-             PreparedStatement i = connection.prepareStatement(
-                     "INSERT INTO service_desired (service, state, changed_at, changed_by) VALUES (?, ?, ?, ?)")) {
-            connection.setAutoCommit(false);
-            d.setString(1, service);
-            d.executeUpdate();
-            i.setString(1, service);
-            i.setString(2, state.name());
-            i.setLong(3, atMillis);
-            i.setString(4, Jdbc.clip(by, 128));
-            i.executeUpdate();
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        replace("service_desired", "service", service,
+                "INSERT INTO service_desired (service, state, changed_at, changed_by) VALUES (?, ?, ?, ?)", i -> {
+                    i.setString(1, service);
+                    i.setString(2, state.name());
+                    i.setLong(3, atMillis);
+                    i.setString(4, Jdbc.clip(by, 128));
+                });
     }
 
     public synchronized Map<String, DesiredState> desired() throws SQLException {
@@ -66,25 +55,14 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** Records where an instance now is (a new instance, or one placed again with a new epoch). */
     public synchronized void putInstance(ManagedInstance i) throws SQLException {
-        try (PreparedStatement d = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?");
-             PreparedStatement p = connection.prepareStatement(
-                     "INSERT INTO managed_instance (name, application, service, host, epoch) VALUES (?, ?, ?, ?, ?)")) {
-            connection.setAutoCommit(false);
-            d.setString(1, i.name());
-            d.executeUpdate();
-            p.setString(1, i.name());
-            p.setString(2, i.application());
-            p.setString(3, i.service());
-            p.setString(4, i.host());
-            p.setLong(5, i.epoch());
-            p.executeUpdate();
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        replace("managed_instance", "name", i.name(),
+                "INSERT INTO managed_instance (name, application, service, host, epoch) VALUES (?, ?, ?, ?, ?)", p -> {
+                    p.setString(1, i.name());
+                    p.setString(2, i.application());
+                    p.setString(3, i.service());
+                    p.setString(4, i.host());
+                    p.setLong(5, i.epoch());
+                });
     }
 
     /** Forgets an instance the manager removed (scaled in). */
@@ -110,23 +88,12 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** Records an application's wanted instances after a scaling decision. */
     public synchronized void setScalingTarget(String application, int target, long atMillis) throws SQLException {
-        try (PreparedStatement d = connection.prepareStatement("DELETE FROM scaling_target WHERE application = ?");
-             PreparedStatement i = connection.prepareStatement(
-                     "INSERT INTO scaling_target (application, target, changed_at) VALUES (?, ?, ?)")) {
-            connection.setAutoCommit(false);
-            d.setString(1, application);
-            d.executeUpdate();
-            i.setString(1, application);
-            i.setInt(2, target);
-            i.setLong(3, atMillis);
-            i.executeUpdate();
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        replace("scaling_target", "application", application,
+                "INSERT INTO scaling_target (application, target, changed_at) VALUES (?, ?, ?)", i -> {
+                    i.setString(1, application);
+                    i.setInt(2, target);
+                    i.setLong(3, atMillis);
+                });
     }
 
     /** Each scaled application's wanted instances and when they last changed: {target, changedAtMillis}. */
@@ -171,6 +138,30 @@ public final class LifecycleStore implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Fills in an INSERT's parameters. */
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement insert) throws SQLException;
+    }
+
+    /** Replaces the row of {@code table} whose {@code keyColumn} is {@code key}: delete and insert, both or neither. */
+    private void replace(String table, String keyColumn, String key, String insertSql, Binder values) throws SQLException {
+        try (PreparedStatement d = connection.prepareStatement("DELETE FROM " + table + " WHERE " + keyColumn + " = ?");
+             PreparedStatement i = connection.prepareStatement(insertSql)) {
+            connection.setAutoCommit(false);
+            d.setString(1, key);
+            d.executeUpdate();
+            values.bind(i);
+            i.executeUpdate();
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
     }
 
     @Override
