@@ -1,0 +1,92 @@
+package io.federa.manager.core.migration;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One VM's move from its host to another, with its data, as journaled: every change of phase is
+ * written to the store before it is acted on, so a manager that restarts resumes it where it was.
+ * Immutable; {@link MigrationMachine} makes the next one.
+ *
+ * @param epoch        the instance's epoch at the source; the destination defines and runs it under {@code epoch + 1}
+ * @param wasRunning   whether the VM ran when the migration began: only then is it started at the destination
+ *                     (or again at the source after a rollback)
+ * @param destination  chosen when the migration leaves REQUESTED (or the operator's, checked then)
+ * @param requestedTo  the destination the operator asked for, if any
+ * @param drain        the host whose drain asked for this move, if any
+ * @param attempt      the copy attempt (1 on the first; each has its own one-time token)
+ * @param starts       how often the destination was asked to start it (a VM that stops while verifying is started again)
+ * @param failures     failures in a row in the current phase
+ * @param sourceRestarted     rolling back: the source runs the VM again (or it did not run before)
+ * @param destinationCleared  rolling back: the destination holds no definition and no data of it
+ * @param note         the last thing worth saying: why it waits, why it failed, how it ended
+ * @param progressAtMillis    the last time it moved forward (a phase, or bytes copied)
+ * @param bytesDone    bytes of the current copy attempt received by the destination
+ * @param bytesTotal   bytes the source announced for the copy
+ * @param sha256       the verified digest of the copy
+ */
+public record Migration(String id, String vm, String uuid, String application, String service, String source,
+                        long epoch, boolean wasRunning, Optional<String> destination, Optional<String> requestedTo,
+                        Optional<String> drain, String requestedBy, Phase phase, int attempt, int starts, int failures,
+                        boolean sourceRestarted, boolean destinationCleared, String note, long requestedAtMillis,
+                        long phaseSinceMillis, long progressAtMillis, long bytesDone, long bytesTotal,
+                        double rateBytesPerSecond, Optional<String> sha256) {
+    public Migration {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(vm, "vm");
+        Objects.requireNonNull(uuid, "uuid");
+        Objects.requireNonNull(application, "application");
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(phase, "phase");
+        destination = destination == null ? Optional.empty() : destination;
+        requestedTo = requestedTo == null ? Optional.empty() : requestedTo;
+        drain = drain == null ? Optional.empty() : drain;
+        sha256 = sha256 == null ? Optional.empty() : sha256;
+        note = note == null ? "" : note;
+        requestedBy = requestedBy == null ? "" : requestedBy;
+        if (epoch < 1) {
+            throw new IllegalArgumentException("only VMs the manager placed (epoch 1 or more) migrate; " + vm + " has epoch " + epoch);
+        }
+        if (phase.ordinal() > Phase.REQUESTED.ordinal() && phase != Phase.ROLLED_BACK && destination.isEmpty()) {
+            throw new IllegalArgumentException("migration " + id + " is " + phase + " without a destination");
+        }
+    }
+
+    /** A new migration, waiting for its turn. */
+    public static Migration requested(String id, String vm, String uuid, String application, String service, String source,
+                                      long epoch, boolean wasRunning, Optional<String> to, Optional<String> drain,
+                                      String by, long nowMillis) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, Optional.empty(), to, drain, by,
+                Phase.REQUESTED, 0, 0, 0, false, false, "waiting for its turn", nowMillis, nowMillis, nowMillis, 0, 0, 0,
+                Optional.empty());
+    }
+
+    /** The epoch the VM has at the destination. */
+    public long destinationEpoch() {
+        return epoch + 1;
+    }
+
+    public String destinationOrNone() {
+        return destination.orElse("-");
+    }
+
+    Migration with(Phase phase, int attempt, int starts, int failures, boolean sourceRestarted, boolean destinationCleared,
+                   String note, long phaseSince, long progressAt) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
+                requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
+                phaseSince, progressAt, bytesDone, bytesTotal, rateBytesPerSecond, sha256);
+    }
+
+    Migration withDestination(String host) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, Optional.of(host), requestedTo,
+                drain, requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note,
+                requestedAtMillis, phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256);
+    }
+
+    Migration withCopy(long done, long total, double rate, Optional<String> digest, long progressAt) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
+                requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
+                phaseSinceMillis, progressAt, done, total, rate, digest);
+    }
+}
