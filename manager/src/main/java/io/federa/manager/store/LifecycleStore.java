@@ -2,13 +2,17 @@ package io.federa.manager.store;
 
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.migration.Migration;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -55,14 +59,32 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** Records where an instance now is (a new instance, or one placed again with a new epoch). */
     public synchronized void putInstance(ManagedInstance i) throws SQLException {
-        replace("managed_instance", "name", i.name(),
-                "INSERT INTO managed_instance (name, application, service, host, epoch) VALUES (?, ?, ?, ?, ?)", p -> {
-                    p.setString(1, i.name());
-                    p.setString(2, i.application());
-                    p.setString(3, i.service());
-                    p.setString(4, i.host());
-                    p.setLong(5, i.epoch());
-                });
+        try {
+            connection.setAutoCommit(false);
+            putInstanceRow(i);
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** Deletes and inserts the instance's row, inside the caller's transaction. */
+    private void putInstanceRow(ManagedInstance i) throws SQLException {
+        try (PreparedStatement d = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?");
+             PreparedStatement p = connection.prepareStatement(
+                     "INSERT INTO managed_instance (name, application, service, host, epoch) VALUES (?, ?, ?, ?, ?)")) {
+            d.setString(1, i.name());
+            d.executeUpdate();
+            p.setString(1, i.name());
+            p.setString(2, i.application());
+            p.setString(3, i.service());
+            p.setString(4, i.host());
+            p.setLong(5, i.epoch());
+            p.executeUpdate();
+        }
     }
 
     /** Forgets an instance the manager removed (scaled in). */
@@ -138,6 +160,72 @@ public final class LifecycleStore implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Journals a migration (inserted or replaced whole) and, in the same transaction, where its
+     * instance now is when it has passed the point of no return.
+     */
+    public synchronized void putMigration(Migration m, Optional<ManagedInstance> instance) throws SQLException {
+        try (PreparedStatement d = connection.prepareStatement("DELETE FROM vm_migration WHERE id = ?");
+             PreparedStatement i = connection.prepareStatement("INSERT INTO vm_migration (id, seq, vm, phase, finished, "
+                     + "requested_at, updated_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            connection.setAutoCommit(false);
+            d.setString(1, m.id());
+            d.executeUpdate();
+            i.setString(1, m.id());
+            i.setLong(2, MigrationJson.sequence(m.id()));
+            i.setString(3, m.vm());
+            i.setString(4, m.phase().name());
+            i.setBoolean(5, m.phase().finished());
+            i.setLong(6, m.requestedAtMillis());
+            i.setLong(7, m.progressAtMillis());
+            i.setString(8, MigrationJson.encode(m));
+            i.executeUpdate();
+            if (instance.isPresent()) {
+                putInstanceRow(instance.get());
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** Unfinished migrations, oldest first, and the latest {@code finished} finished ones. */
+    public synchronized List<Migration> migrations(int finished) throws SQLException {
+        List<Migration> out = new ArrayList<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT state FROM vm_migration WHERE finished = FALSE ORDER BY seq");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(MigrationJson.decode(r.getString(1)));
+            }
+        }
+        if (finished <= 0) {
+            return out;
+        }
+        try (PreparedStatement p = connection.prepareStatement("SELECT state FROM vm_migration WHERE finished = TRUE ORDER BY seq DESC")) {
+            p.setMaxRows(finished);
+            try (ResultSet r = p.executeQuery()) {
+                List<Migration> done = new ArrayList<>();
+                while (r.next()) {
+                    done.add(MigrationJson.decode(r.getString(1)));
+                }
+                java.util.Collections.reverse(done);
+                out.addAll(0, done);
+            }
+        }
+        return out;
+    }
+
+    /** The highest migration number given so far (0 when none). */
+    public synchronized long lastMigrationNumber() throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("SELECT MAX(seq) FROM vm_migration");
+             ResultSet r = p.executeQuery()) {
+            return r.next() ? r.getLong(1) : 0;
+        }
     }
 
     /** Fills in an INSERT's parameters. */
