@@ -58,7 +58,7 @@ public final class Manager {
         LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leaseEndsAt, catalog::get,
                 lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
-                new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)));
+                new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
         registry.register(new ManagerMetrics(new ManagerMetrics.Sources() {
             @Override
             public io.federa.manager.core.inventory.InventorySnapshot inventory() {

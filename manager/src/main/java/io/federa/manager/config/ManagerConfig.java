@@ -6,16 +6,34 @@ import java.util.List;
 
 /** The manager's validated configuration. Built only by {@link ManagerConfigLoader}. */
 public record ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
-                            Store store, Api api, List<Token> tokens, Lifecycle lifecycle) {
+                            Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration) {
     public ManagerConfig {
         agents = List.copyOf(agents);
         tokens = List.copyOf(tokens);
     }
 
+    /** With the migrations' defaults. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, Migration.defaults());
+    }
+
+    /**
+     * How VMs move: how long a moved VM must run at its destination before the source's copy is
+     * deleted, copy attempts before rolling back, how long a VM may take to shut down before it is
+     * powered off, and how many migrations run at once.
+     */
+    public record Migration(Duration settle, int copyAttempts, Duration stopTimeout, int concurrent) {
+        public static Migration defaults() {
+            return new Migration(Duration.ofSeconds(5), 5, Duration.ofSeconds(60), 2);
+        }
+    }
+
     /** With the lifecycle's defaults. */
     public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
                          Store store, Api api, List<Token> tokens) {
-        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, Lifecycle.defaults());
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, Lifecycle.defaults(),
+                Migration.defaults());
     }
 
     /**
@@ -39,9 +57,29 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * a password.
      */
     public record Agent(String name, String address, int port, Transport transport, String user, String password,
-                        Snmp snmp) {
+                        Snmp snmp, String dataUrl) {
         public Agent(String name, String address, int port, Transport transport, String user, String password) {
-            this(name, address, port, transport, user, password, null);
+            this(name, address, port, transport, user, password, null, "");
+        }
+
+        public Agent(String name, String address, int port, Transport transport, String user, String password, Snmp snmp) {
+            this(name, address, port, transport, user, password, snmp, "");
+        }
+
+        public Agent {
+            dataUrl = dataUrl == null ? "" : dataUrl;
+        }
+
+        /**
+         * Where the destination fetches this agent's VM data: the URL the agent gives, or, when
+         * {@code dataUrl} is set (a proxy, a NAT), the same path under that base.
+         */
+        public String dataUrlFor(String offered) {
+            if (dataUrl.isEmpty()) {
+                return offered;
+            }
+            int path = offered.indexOf("/data/");
+            return dataUrl.replaceAll("/+$", "") + (path < 0 ? "" : offered.substring(path));
         }
 
         @Override

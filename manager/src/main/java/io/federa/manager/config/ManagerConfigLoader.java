@@ -104,12 +104,32 @@ public final class ManagerConfigLoader extends TreeReader {
         return new ManagerConfig.Lifecycle(lease, grace, margin, overcommit, strategy, seed);
     }
 
+    private ManagerConfig.Migration migration(Object node) {
+        ManagerConfig.Migration d = ManagerConfig.Migration.defaults();
+        Map<String, Object> m = node == null ? null : map(node, "migration");
+        if (m == null) {
+            return d;
+        }
+        known(m, "migration", Set.of("settle", "copyAttempts", "stopTimeout", "concurrent"));
+        Duration settle = interval(m.get("settle"), "migration.settle", d.settle());
+        if (settle.toMillis() > 3_600_000) {
+            error("migration.settle", "must be between 100ms and 1h, got " + settle.toMillis() + " ms");
+        }
+        Duration stop = interval(m.get("stopTimeout"), "migration.stopTimeout", d.stopTimeout());
+        if (stop.toMillis() < 1_000 || stop.toMillis() > 3_600_000) {
+            error("migration.stopTimeout", "must be between 1s and 1h, got " + stop.toMillis() + " ms");
+        }
+        int attempts = (int) integer(m.get("copyAttempts"), "migration.copyAttempts", 1, 100, (long) d.copyAttempts());
+        int concurrent = (int) integer(m.get("concurrent"), "migration.concurrent", 1, 64, (long) d.concurrent());
+        return new ManagerConfig.Migration(settle, attempts, stop, concurrent);
+    }
+
     private ManagerConfig root(Object tree) {
         Map<String, Object> m = map(tree, "(file)");
         if (m == null) {
             return null;
         }
-        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle"));
+        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "migration"));
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
         List<Object> list = list(m.get("agents"), "agents");
@@ -120,7 +140,7 @@ public final class ManagerConfigLoader extends TreeReader {
                 continue;
             }
             known(a, p, Set.of("name", "address", "port", "transport", "user", "password", "auth", "authPassword", "priv",
-                    "privPassword", "host", "cost"));
+                    "privPassword", "host", "cost", "dataUrl"));
             String name = name(a.get("name"), p + ".name");
             if (!names.add(name)) {
                 error(p + ".name", "agent \"" + name + "\" is listed twice");
@@ -148,7 +168,12 @@ public final class ManagerConfigLoader extends TreeReader {
                         error(p + "." + f, "is for transport snmp only");
                     }
                 }
-                agents.add(new ManagerConfig.Agent(name, address, port, t, user, secret(a.get("password"), p + ".password", 8)));
+                String dataUrl = string(a.get("dataUrl"), p + ".dataUrl", "");
+                if (!dataUrl.isEmpty() && !dataUrl.matches("https?://[A-Za-z0-9.:\\[\\]-]+(:[0-9]{1,5})?/?")) {
+                    error(p + ".dataUrl", "must be a base URL such as http://10.0.0.7:9101, got \"" + dataUrl + "\"");
+                }
+                agents.add(new ManagerConfig.Agent(name, address, port, t, user, secret(a.get("password"), p + ".password", 8),
+                        null, dataUrl));
             }
         }
         Map<String, Object> poll = m.get("poll") == null ? Map.of() : map(m.get("poll"), "poll");
@@ -200,7 +225,8 @@ public final class ManagerConfigLoader extends TreeReader {
             error("tokens", "must list at least one token: every route but /health needs one");
         }
         ManagerConfig.Lifecycle lifecycle = lifecycle(m.get("lifecycle"));
-        return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle);
+        return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
+                migration(m.get("migration")));
     }
 
     private static final List<String> SNMP_ONLY = List.of("auth", "authPassword", "priv", "privPassword", "host", "cost");

@@ -126,6 +126,10 @@ public final class ApiVerticle extends VerticleBase {
                 .handler(ctx -> cordon(ctx, true));
         r.post("/api/v1/hosts/:host/uncordon").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
                 .handler(ctx -> cordon(ctx, false));
+        r.get("/api/v1/migrations").handler(this::migrations);
+        r.get("/api/v1/migrations/:id").handler(this::migration);
+        r.post("/api/v1/migrations").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::migrate);
+        r.post("/api/v1/hosts/:host/drain").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::drain);
         r.get("/api/v1/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
         r.post("/api/v1/definitions").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::apply);
         r.delete("/api/v1/services/:name").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::delete);
@@ -562,6 +566,80 @@ public final class ApiVerticle extends VerticleBase {
                                     .map(c -> c.services().keySet()).orElse(java.util.Set.of())))));
                 })
                 .onFailure(e -> error(ctx, 500, "store failure", "the definitions could not be stored: " + e.getMessage(), null));
+    }
+
+    /** A migration as the API shows it: the journaled fields, and the time left while it copies. */
+    static JsonObject migrationJson(io.federa.manager.core.migration.Migration m) {
+        JsonObject j = io.federa.manager.store.MigrationJson.toJson(m);
+        if (m.phase() == io.federa.manager.core.migration.Phase.COPYING && m.rateBytesPerSecond() > 0
+                && m.bytesTotal() >= m.bytesDone()) {
+            j.put("etaSeconds", Math.round((m.bytesTotal() - m.bytesDone()) / m.rateBytesPerSecond() * 10) / 10.0);
+        }
+        return j;
+    }
+
+    private void migrations(RoutingContext ctx) {
+        JsonArray all = new JsonArray();
+        lifecycle.migrations().forEach(m -> all.add(migrationJson(m)));
+        json(ctx, 200, new JsonObject().put("migrations", all));
+    }
+
+    private void migration(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        lifecycle.migrations().stream().filter(m -> m.id().equals(id)).findFirst().ifPresentOrElse(
+                m -> json(ctx, 200, migrationJson(m)),
+                () -> error(ctx, 404, "not found", "no migration " + clip(id) + " (the manager keeps the latest 200 finished ones)", "id"));
+    }
+
+    private void migrate(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            error(ctx, 400, "bad request", "the body must be a JSON object such as {\"vm\":\"web-1\",\"to\":\"host-2\"}", null);
+            return;
+        }
+        if (body == null) {
+            error(ctx, 400, "bad request", "the body must be a JSON object such as {\"vm\":\"web-1\",\"to\":\"host-2\"}", null);
+            return;
+        }
+        for (String f : body.fieldNames()) {
+            if (!f.equals("vm") && !f.equals("to")) {
+                error(ctx, 400, "bad request", "unknown field (known: vm, to)", clip(f));
+                return;
+            }
+        }
+        if (!(body.getValue("vm") instanceof String vm) || vm.isBlank()) {
+            error(ctx, 400, "bad request", "vm is required: the name of the VM to move", "vm");
+            return;
+        }
+        Object to = body.getValue("to");
+        if (to != null && (!(to instanceof String t) || t.isBlank())) {
+            error(ctx, 400, "bad request", "to must be a host's name, or left out to let placement choose", "to");
+            return;
+        }
+        lifecycle.migrate(vm, java.util.Optional.ofNullable((String) to), ctx.get("who"))
+                .onSuccess(m -> json(ctx, 202, migrationJson(m)))
+                .onFailure(e -> migrationError(ctx, e));
+    }
+
+    private void drain(RoutingContext ctx) {
+        lifecycle.drain(ctx.pathParam("host"), ctx.get("who"))
+                .onSuccess(d -> {
+                    JsonArray queued = new JsonArray();
+                    d.queued().forEach(m -> queued.add(migrationJson(m)));
+                    json(ctx, 202, new JsonObject().put("host", d.host()).put("cordoned", true).put("queued", queued)
+                            .put("left", new JsonArray(d.left())));
+                })
+                .onFailure(e -> migrationError(ctx, e));
+    }
+
+    private static void migrationError(RoutingContext ctx, Throwable e) {
+        if (e instanceof io.federa.manager.lifecycle.MigrationRefused r) {
+            error(ctx, r.notFound() ? 404 : 409, r.notFound() ? "not found" : "refused", r.getMessage(), r.field());
+        } else {
+            error(ctx, 500, "store failure", "the migration could not be journaled: " + e.getMessage(), null);
+        }
     }
 
     private void delete(RoutingContext ctx) {

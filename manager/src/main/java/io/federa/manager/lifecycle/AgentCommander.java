@@ -49,14 +49,28 @@ public final class AgentCommander {
             c.put("spec", new JsonObject().put("name", d.vm()).put("application", d.application()).put("service", d.service())
                     .put("vcpus", d.resources().vcpus()).put("memoryMiB", d.resources().memoryMiB())
                     .put("diskGiB", d.resources().diskGiB()));
+            d.uuid().ifPresent(u -> c.getJsonObject("spec").put("uuid", u));
         }
         return c;
     }
 
     /** Sends the action; the agent's result ({@code outcome}, {@code replayed} …) on success. */
     public Future<JsonObject> send(ManagerConfig.Agent agent, Action a, String operationId) {
-        JsonArray args = new JsonArray().add(command(a, operationId).encode());
-        JsonObject body = new JsonObject().put("type", "exec").put("mbean", "federa:type=Agent").put("operation", "execute")
+        return call(agent, "execute", command(a, operationId));
+    }
+
+    /**
+     * Calls one of the agent's {@code federa:type=Agent} operations that take a JSON string and
+     * answer one; a refusal (Jolokia status 400) fails with {@link Refused}.
+     */
+    public Future<JsonObject> call(ManagerConfig.Agent agent, String operation, JsonObject argument) {
+        return call(agent, operation, argument.encode());
+    }
+
+    /** As {@link #call(ManagerConfig.Agent, String, JsonObject)}, with a plain string argument. */
+    public Future<JsonObject> call(ManagerConfig.Agent agent, String operation, String argument) {
+        JsonArray args = new JsonArray().add(argument);
+        JsonObject body = new JsonObject().put("type", "exec").put("mbean", "federa:type=Agent").put("operation", operation)
                 .put("arguments", args);
         String auth = "Basic " + Base64.getEncoder().encodeToString((agent.user() + ":" + agent.password())
                 .getBytes(StandardCharsets.UTF_8));

@@ -58,7 +58,10 @@ public final class LifecycleVerticle extends VerticleBase {
     private final String bootId = Long.toString(System.currentTimeMillis(), 36);
     private final AtomicLong sequence = new AtomicLong();
     private AgentCommander commander;
+    private MigrationRunner migrations;
+    private final ManagerConfig.Migration migrationSettings;
     private long timer;
+    private long migrationTimer;
     // Event loop only, published through volatile copies for the API.
     private final Map<String, DesiredState> desired = new HashMap<>();
     private final Map<String, ManagedInstance> instances = new HashMap<>();
@@ -81,6 +84,13 @@ public final class LifecycleVerticle extends VerticleBase {
     public LifecycleVerticle(Supplier<InventorySnapshot> inventory, Supplier<Map<String, Long>> leaseEnds,
                              Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
                              Consumer<Event> events, Settings settings) {
+        this(inventory, leaseEnds, catalog, store, agents, events, settings, ManagerConfig.Migration.defaults());
+    }
+
+    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, Supplier<Map<String, Long>> leaseEnds,
+                             Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
+                             Consumer<Event> events, Settings settings, ManagerConfig.Migration migration) {
+        this.migrationSettings = migration;
         this.inventory = inventory;
         this.leaseEnds = leaseEnds;
         this.catalog = catalog;
@@ -93,15 +103,19 @@ public final class LifecycleVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         commander = new AgentCommander(vertx, 60_000);
+        migrations = new MigrationRunner(vertx, new RunnerHost(), store, commander, events, migrationSettings);
         return vertx.executeBlocking(() -> {
             desired.putAll(store.desired());
             instances.putAll(store.instances());
             cordoned.addAll(store.cordoned());
             store.scalingTargets().forEach((app, t) -> scaling.put(app, ScalingState.changed((int) t[0], t[1])));
+            migrations.load();
             return null;
         }).onSuccess(v -> {
+            migrations.resume();
             publish();
             timer = vertx.setPeriodic(settings.intervalMillis(), settings.intervalMillis(), id -> tick());
+            migrationTimer = vertx.setPeriodic(250, id -> migrations.kick());
         });
     }
 
@@ -111,10 +125,8 @@ public final class LifecycleVerticle extends VerticleBase {
         publishedCordoned = Set.copyOf(cordoned);
     }
 
-    private void tick() {
-        long now = System.currentTimeMillis();
-        InventorySnapshot inv = inventory.get();
-        // Hosts whose agents this manager cannot command (polled over SNMP) take no new VMs.
+    /** Hosts that take no new VMs: cordoned, or polled over SNMP (this manager cannot command their agents). */
+    private Set<String> closedHosts(InventorySnapshot inv) {
         Set<String> closed = new HashSet<>(cordoned);
         for (InventorySnapshot.Entry e : inv.agents().values()) {
             ManagerConfig.Agent a = agents.get(e.agent());
@@ -122,9 +134,19 @@ public final class LifecycleVerticle extends VerticleBase {
                 e.host().ifPresent(h -> closed.add(h.hostId()));
             }
         }
+        return closed;
+    }
+
+    private void tick() {
+        long now = System.currentTimeMillis();
+        InventorySnapshot inv = inventory.get();
+        Set<String> closed = closedHosts(inv);
         scale(catalog.get(), inv, now);
+        // A migrating VM is the migration's: no pass starts, stops or replaces it meanwhile.
+        Set<String> held = new HashSet<>(busy);
+        held.addAll(migrations.holding());
         Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
-                leaseEnds.get(), settledAfter, busy, settings.placement(), settings.graceMillis(),
+                leaseEnds.get(), settledAfter, held, settings.placement(), settings.graceMillis(),
                 settings.leaseMarginMillis(), now, targets());
         Plan plan = Reconciler.plan(world);
         lastPlan = plan;
@@ -363,6 +385,7 @@ public final class LifecycleVerticle extends VerticleBase {
             case "shutdown" -> "shut down";
             case "destroy" -> "powered off";
             case "undefine" -> "undefined";
+            case "remove" -> "removed with its data";
             default -> verb;
         };
     }
@@ -436,9 +459,87 @@ public final class LifecycleVerticle extends VerticleBase {
         return settings.placement();
     }
 
+    // ------------------------------------------------------------------------------------------
+    // Migrations
+
+    /** Asks to move a managed VM with its data (any thread); fails with the reason it cannot. */
+    public Future<io.federa.manager.core.migration.Migration> migrate(String vm, java.util.Optional<String> to, String by) {
+        Promise<io.federa.manager.core.migration.Migration> p = Promise.promise();
+        context.runOnContext(v -> migrations.request(vm, to, by).onComplete(p));
+        return p.future();
+    }
+
+    /** Cordons a host and moves every VM the manager placed there (any thread). */
+    public Future<Drain> drain(String host, String by) {
+        Promise<Drain> p = Promise.promise();
+        context.runOnContext(v -> migrations.drain(host, by).onComplete(p));
+        return p.future();
+    }
+
+    /** The latest finished migrations, then the unfinished ones. */
+    public List<io.federa.manager.core.migration.Migration> migrations() {
+        return migrations == null ? List.of() : migrations.migrations();
+    }
+
+    /** Migrations ended since start, by outcome ("done", "rolled-back"). */
+    public Map<String, Long> migrationOutcomes() {
+        return migrations == null ? Map.of() : migrations.outcomes();
+    }
+
+    /** The lifecycle as its migration runner sees it. */
+    private final class RunnerHost implements MigrationRunner.Host {
+        @Override
+        public InventorySnapshot inventory() {
+            return inventory.get();
+        }
+
+        @Override
+        public Catalog catalog() {
+            return catalog.get();
+        }
+
+        @Override
+        public Map<String, ManagedInstance> instances() {
+            return instances;
+        }
+
+        @Override
+        public void instanceMoved(ManagedInstance now) {
+            instances.put(now.name(), now);
+            settledAfter.put(now.name(), System.currentTimeMillis());
+            publish();
+        }
+
+        @Override
+        public Set<String> closedHosts(InventorySnapshot inv) {
+            return LifecycleVerticle.this.closedHosts(inv);
+        }
+
+        @Override
+        public Set<String> lifecycleBusy() {
+            return busy;
+        }
+
+        @Override
+        public java.util.Optional<ManagerConfig.Agent> agentOfHost(String host) {
+            return inventory.get().agentOfHost(host).map(e -> agents.get(e.agent()));
+        }
+
+        @Override
+        public io.federa.manager.core.placement.Placement placement(InventorySnapshot inv, Set<String> closed, Catalog c) {
+            return io.federa.manager.core.placement.Placement.of(inv, closed, c, settings.placement());
+        }
+
+        @Override
+        public Future<Boolean> cordon(String host, String by) {
+            return LifecycleVerticle.this.cordon(host, true, by);
+        }
+    }
+
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(timer);
+        vertx.cancelTimer(migrationTimer);
         return commander.close();
     }
 }

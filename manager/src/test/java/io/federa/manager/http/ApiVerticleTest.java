@@ -74,7 +74,8 @@ class ApiVerticleTest {
         callers.put("admin", ADMIN);
         record Route(HttpMethod method, String path, String body, int viewer, int operator) {
             String concrete() {
-                return path.replace("{name}", method == HttpMethod.DELETE ? "backoffice" : "shop").replace("{host}", "nowhere");
+                return path.replace("{name}", method == HttpMethod.DELETE ? "backoffice" : "shop").replace("{host}", "nowhere")
+                        .replace("{id}", "m-404");
             }
         }
         List<Route> routes = List.of(
@@ -94,6 +95,11 @@ class ApiVerticleTest {
                 new Route(HttpMethod.POST, "/api/v1/alerts", "{\"version\":\"4\",\"alerts\":[]}", 403, 200),
                 new Route(HttpMethod.POST, "/api/v1/hosts/{host}/cordon", "", 403, 404),
                 new Route(HttpMethod.POST, "/api/v1/hosts/{host}/uncordon", "", 403, 404),
+                new Route(HttpMethod.POST, "/api/v1/hosts/{host}/drain", "", 403, 404),
+                new Route(HttpMethod.GET, "/api/v1/migrations", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/migrations/{id}", null, 404, 404),
+                // No VM of that name was placed by the manager: 404 naming the VM.
+                new Route(HttpMethod.POST, "/api/v1/migrations", "{\"vm\":\"web-9\"}", 403, 404),
                 new Route(HttpMethod.DELETE, "/api/v1/services/{name}", null, 403, 200));
         // The matrix covers every route the API serves but /health, which is open to all.
         assertThat(routes.stream().map(r -> r.method().name() + " " + r.path()).collect(java.util.stream.Collectors.toSet()))
@@ -130,6 +136,29 @@ class ApiVerticleTest {
         assertThat(e.getString("field")).isEqualTo("applications[0].resources.vcpus");
         assertThat(e.getString("detail")).contains("between 1 and 256, got 0");
         assertThat(store.versions()).isEmpty();
+    }
+
+    @Test
+    void a_malformed_migration_request_is_a_400_naming_the_field() throws Exception {
+        record Case(String body, String field, String detail) {
+        }
+        for (Case c : List.of(
+                new Case("not json", null, "must be a JSON object"),
+                new Case("", null, "must be a JSON object"),
+                new Case("{}", "vm", "vm is required"),
+                new Case("{\"vm\":7}", "vm", "vm is required"),
+                new Case("{\"vm\":\"web-1\",\"to\":\"\"}", "to", "to must be a host's name"),
+                new Case("{\"vm\":\"web-1\",\"host\":\"host-2\"}", "host", "unknown field (known: vm, to)"))) {
+            HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/v1/migrations", OPERATOR, c.body());
+            assertThat(r.statusCode()).as(c.body()).isEqualTo(400);
+            assertThat(r.bodyAsJsonObject().getString("field")).as(c.body()).isEqualTo(c.field());
+            assertThat(r.bodyAsJsonObject().getString("detail")).as(c.body()).contains(c.detail());
+        }
+        HttpResponse<Buffer> unknown = call(HttpMethod.POST, "/api/v1/migrations", OPERATOR, "{\"vm\":\"web-1\"}");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.bodyAsJsonObject().getString("detail"))
+                .isEqualTo("web-1 is not a VM Federa placed (only instances of started services migrate)");
+        assertThat(call(HttpMethod.GET, "/api/v1/migrations", VIEWER, null).bodyAsJsonObject().getJsonArray("migrations")).isEmpty();
     }
 
     @Test

@@ -16,9 +16,16 @@ public sealed interface Action {
     /** The agent's name for it: define, start, shutdown, destroy, undefine. */
     String verb();
 
-    /** Define the VM on the host (autostart off), labelled with its application and service. */
-    record Define(String vm, String host, long epoch, String application, String service, Resources resources)
-            implements Action {
+    /**
+     * Define the VM on the host (autostart off), labelled with its application and service; with
+     * a UUID when it keeps an identity (a VM moved with its data), else the agent gives it one.
+     */
+    record Define(String vm, String host, long epoch, String application, String service, Resources resources,
+                  java.util.Optional<String> uuid) implements Action {
+        public Define(String vm, String host, long epoch, String application, String service, Resources resources) {
+            this(vm, host, epoch, application, service, resources, java.util.Optional.empty());
+        }
+
         @Override
         public String verb() {
             return "define";
@@ -52,6 +59,14 @@ public sealed interface Action {
         @Override
         public String verb() {
             return "undefine";
+        }
+    }
+
+    /** Delete the VM's data, then undefine it: the source's copy once a migration has succeeded. */
+    record Remove(String vm, String host, long epoch) implements Action {
+        @Override
+        public String verb() {
+            return "remove";
         }
     }
 }

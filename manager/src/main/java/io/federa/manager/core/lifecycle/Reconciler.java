@@ -309,8 +309,10 @@ public final class Reconciler {
             }
             for (VmStatus v : e.vms()) {
                 ManagedInstance i = w.instances().get(v.name());
+                // A VM that is migrating has a copy on each of two hosts until the move ends: the
+                // migration, not this pass, decides which one goes.
                 if (v.epoch() < 1 || i == null || i.host().equals(v.host()) || v.epoch() > i.epoch()
-                        || !settled(v.host() + "/" + v.name(), Optional.of(e))) {
+                        || w.busy().contains(v.name()) || !settled(v.host() + "/" + v.name(), Optional.of(e))) {
                     continue;
                 }
                 List<Action> actions = new ArrayList<>();
