@@ -99,6 +99,16 @@ public final class Manager {
             public Map<String, Long> scalingDecisions() {
                 return lifecycle.scalingDecisions();
             }
+
+            @Override
+            public java.util.List<io.federa.manager.core.migration.Migration> migrations() {
+                return lifecycle.migrations();
+            }
+
+            @Override
+            public Map<String, Long> migrationOutcomes() {
+                return lifecycle.migrationOutcomes();
+            }
         }, System::currentTimeMillis));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
                 catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle));

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
         description = "Operate Federa: hosts, VMs, services and their definitions.",
         subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
                 FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Start.class,
-                FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class})
+                FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
+                MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 

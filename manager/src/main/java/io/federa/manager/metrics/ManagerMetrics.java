@@ -49,6 +49,16 @@ public final class ManagerMetrics implements MultiCollector {
 
         /** Scaling decisions taken, by "service/application/direction/source". */
         Map<String, Long> scalingDecisions();
+
+        /** The migrations the manager knows: the latest finished, then those in flight. */
+        default List<io.federa.manager.core.migration.Migration> migrations() {
+            return List.of();
+        }
+
+        /** Migrations ended since the manager started, by outcome ("done", "rolled-back"). */
+        default Map<String, Long> migrationOutcomes() {
+            return Map.of();
+        }
     }
 
     private final Sources sources;
@@ -169,6 +179,7 @@ public final class ManagerMetrics implements MultiCollector {
                     .labels(Labels.of("service", k[0], "application", k[1], "direction", k[2], "source", k[3])).value(n).build());
         });
         out.add(decisions.build());
+        migrations(out, now);
         out.add(counter("federa_history_records_dropped", "Events and transitions given up after the store refused them too long.",
                 sources.historyRecordsDropped()));
         out.add(counter("federa_history_write_failures", "Writes of events and transitions that failed and were retried.",
@@ -194,6 +205,42 @@ public final class ManagerMetrics implements MultiCollector {
             }
         }
         return gauge(name, help, points);
+    }
+
+    /**
+     * Migrations in flight by phase (every phase, 0 included), how long each has gone without
+     * progress (a phase, or bytes copied), and how the finished ones ended.
+     */
+    private void migrations(List<MetricSnapshot> out, long now) {
+        Map<String, Integer> byPhase = new java.util.LinkedHashMap<>();
+        for (io.federa.manager.core.migration.Phase p : io.federa.manager.core.migration.Phase.values()) {
+            if (!p.finished()) {
+                byPhase.put(p.name(), 0);
+            }
+        }
+        List<Point> stalled = new ArrayList<>();
+        for (io.federa.manager.core.migration.Migration m : sources.migrations()) {
+            if (m.phase().finished()) {
+                continue;
+            }
+            byPhase.merge(m.phase().name(), 1, Integer::sum);
+            stalled.add(new Point(Labels.of("migration", m.id(), "vm", m.vm(), "service", m.service(), "phase", m.phase().name(),
+                    "source", m.source(), "destination", m.destinationOrNone()),
+                    Math.max(0, now - m.progressAtMillis()) / 1000.0));
+        }
+        List<Point> active = new ArrayList<>();
+        byPhase.forEach((phase, n) -> active.add(new Point(Labels.of("phase", phase), n)));
+        out.add(gauge("federa_migrations_active", "Migrations in flight, by phase.", active));
+        out.add(gauge("federa_migration_stalled_seconds", "Seconds since each migration in flight last moved forward "
+                + "(a new phase, or bytes copied).", stalled));
+        CounterSnapshot.Builder ended = CounterSnapshot.builder().name("federa_migrations_finished")
+                .help("Migrations ended since the manager started, by outcome (done, rolled_back).");
+        for (String outcome : List.of("done", "rolled-back")) {
+            ended.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("outcome", outcome.replace('-', '_')))
+                    .value(sources.migrationOutcomes().getOrDefault(outcome, 0L)).build());
+        }
+        out.add(ended.build());
     }
 
     private static GaugeSnapshot gauge(String name, String help, List<Point> points) {

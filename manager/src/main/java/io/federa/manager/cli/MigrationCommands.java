@@ -1,0 +1,213 @@
+package io.federa.manager.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code federa migrate}, {@code federa drain} and {@code federa migrations}. */
+final class MigrationCommands {
+    private MigrationCommands() {
+    }
+
+    /** 1536 → "1.5 KiB"; every size the CLI shows has its unit. */
+    static String bytes(long n) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? n + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    static boolean finished(JsonNode m) {
+        String p = m.path("phase").asText();
+        return p.equals("DONE") || p.equals("ROLLED_BACK");
+    }
+
+    /** One line for a migration: who, where, phase, and while copying the bytes, rate and time left. */
+    static String progress(JsonNode m) {
+        StringBuilder b = new StringBuilder();
+        b.append(m.path("id").asText()).append(' ').append(m.path("vm").asText()).append(' ')
+                .append(m.path("source").asText()).append(" → ").append(m.path("destination").asText("?")).append("  ")
+                .append(m.path("phase").asText());
+        if (m.path("phase").asText().equals("COPYING")) {
+            long done = m.path("bytesDone").asLong();
+            long total = m.path("bytesTotal").asLong();
+            b.append("  attempt ").append(m.path("attempt").asInt()).append("  ").append(bytes(done)).append(" / ").append(bytes(total));
+            if (total > 0) {
+                b.append(String.format(Locale.ROOT, "  %d%%", Math.min(100, done * 100 / total)));
+            }
+            b.append("  ").append(bytes((long) m.path("rateBytesPerSecond").asDouble())).append("/s");
+            if (m.has("etaSeconds")) {
+                b.append(String.format(Locale.ROOT, "  ETA %.0f s", m.path("etaSeconds").asDouble()));
+            }
+        } else if (!m.path("note").asText().isEmpty()) {
+            b.append("  ").append(m.path("note").asText().replace('\n', ' '));
+        }
+        return b.toString();
+    }
+
+    /** Follows migrations until each has ended, printing a line whenever one changes (copy progress at most once a second). */
+    static Map<String, JsonNode> follow(FederaCli cli, PrintWriter out, List<String> ids, int timeoutSeconds, long t0)
+            throws Exception {
+        Map<String, String> shown = new HashMap<>();
+        Map<String, Long> shownAt = new HashMap<>();
+        Map<String, JsonNode> last = new LinkedHashMap<>();
+        long deadline = t0 + timeoutSeconds * 1_000_000_000L;
+        while (true) {
+            boolean all = true;
+            for (String id : ids) {
+                JsonNode m = last.get(id);
+                if (m != null && finished(m)) {
+                    continue;
+                }
+                m = cli.call("GET", "/migrations/" + FederaCli.encode(id), null, null);
+                last.put(id, m);
+                String line = progress(m);
+                String phase = m.path("phase").asText();
+                boolean phaseChanged = !shown.containsKey(id) || !shown.get(id).startsWith(phaseKey(m));
+                long now = System.nanoTime();
+                if (!line.equals(shown.get(id)) && (phaseChanged || now - shownAt.getOrDefault(id, 0L) >= 1_000_000_000L)) {
+                    out.println(String.format(Locale.ROOT, "  %+7.2f s  %s", (now - t0) / 1e9, line));
+                    out.flush();
+                    shown.put(id, line);
+                    shownAt.put(id, now);
+                }
+                if (!phase.equals("DONE") && !phase.equals("ROLLED_BACK")) {
+                    all = false;
+                }
+            }
+            if (all) {
+                return last;
+            }
+            if (System.nanoTime() > deadline) {
+                List<String> open = new ArrayList<>();
+                last.values().stream().filter(m -> !finished(m)).forEach(m -> open.add(progress(m)));
+                throw new FederaCli.CliException("still migrating after " + timeoutSeconds + " s (the migrations go on; "
+                        + "follow them with federa migrations): " + String.join("; ", open));
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private static String phaseKey(JsonNode m) {
+        return m.path("id").asText() + ' ' + m.path("vm").asText() + ' ' + m.path("source").asText() + " → "
+                + m.path("destination").asText("?") + "  " + m.path("phase").asText();
+    }
+
+    @Command(name = "migrate", description = "Move a VM with its data to another host (placement chooses, or --to), following its progress.")
+    static final class Migrate extends FederaCli.Sub {
+        @Parameters(paramLabel = "VM")
+        String vm;
+
+        @Option(names = "--to", paramLabel = "HOST", description = "the destination; checked by the placement rules")
+        String to;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "stop following after this long (default 3600)")
+        int timeoutSeconds = 3600;
+
+        @Option(names = "--no-wait", description = "ask, and return without following it")
+        boolean noWait;
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            ObjectNode body = FederaCli.JSON.createObjectNode().put("vm", vm);
+            if (to != null) {
+                body.put("to", to);
+            }
+            JsonNode asked = cli.call("POST", "/migrations", body.toString(), "application/json");
+            if (cli.output.equals("json") || noWait) {
+                cli.print(out(), asked, List.of(), List.of());
+                return 0;
+            }
+            String id = asked.path("id").asText();
+            out().println(id + ": moving " + vm + " from " + asked.path("source").asText()
+                    + (to == null ? " (placement chooses the destination)" : " to " + to));
+            JsonNode end = follow(cli, out(), List.of(id), timeoutSeconds, t0).get(id);
+            String summary = String.format(Locale.ROOT, "%s: %s after %.1f s: %s", id, end.path("phase").asText(),
+                    (System.nanoTime() - t0) / 1e9, end.path("note").asText());
+            if (end.path("phase").asText().equals("DONE")) {
+                out().println(summary + (end.has("sha256") ? " (" + bytes(end.path("bytesDone").asLong()) + " copied, sha256 "
+                        + end.path("sha256").asText() + ")" : ""));
+                return 0;
+            }
+            throw new FederaCli.CliException(summary);
+        }
+    }
+
+    @Command(name = "drain", description = "Cordon a host and move every VM Federa placed there, keeping services up where replicas allow.")
+    static final class Drain extends FederaCli.Sub {
+        @Parameters(paramLabel = "HOST")
+        String host;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "stop following after this long (default 3600)")
+        int timeoutSeconds = 3600;
+
+        @Option(names = "--no-wait", description = "ask, and return without following the moves")
+        boolean noWait;
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            JsonNode asked = cli.call("POST", "/hosts/" + FederaCli.encode(host) + "/drain", "", "application/json");
+            if (cli.output.equals("json") || noWait) {
+                cli.print(out(), asked, List.of(), List.of());
+                return 0;
+            }
+            List<String> ids = new ArrayList<>();
+            out().println(host + " cordoned; " + asked.path("queued").size() + " moves queued, in this order:");
+            for (JsonNode m : asked.path("queued")) {
+                ids.add(m.path("id").asText());
+                out().println("  " + m.path("id").asText() + "  " + m.path("vm").asText() + " (" + m.path("service").asText()
+                        + "/" + m.path("application").asText() + ")");
+            }
+            for (JsonNode l : asked.path("left")) {
+                out().println("  left: " + l.asText());
+            }
+            Map<String, JsonNode> end = follow(cli, out(), ids, timeoutSeconds, t0);
+            long moved = end.values().stream().filter(m -> m.path("phase").asText().equals("DONE")).count();
+            List<String> back = new ArrayList<>();
+            end.values().stream().filter(m -> !m.path("phase").asText().equals("DONE"))
+                    .forEach(m -> back.add(m.path("vm").asText() + ": " + m.path("note").asText()));
+            String summary = String.format(Locale.ROOT, "%s drained after %.1f s: %d moved, %d not moved, %d left", host,
+                    (System.nanoTime() - t0) / 1e9, moved, back.size(), asked.path("left").size());
+            if (back.isEmpty()) {
+                out().println(summary);
+                return 0;
+            }
+            throw new FederaCli.CliException(summary + " (" + String.join("; ", back) + ")");
+        }
+    }
+
+    @Command(name = "migrations", description = "List the migrations in flight and the latest finished ones, with phase and reason.")
+    static final class Migrations extends FederaCli.Sub {
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/migrations", null, null);
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode m : n.path("migrations")) {
+                String bytes = m.path("bytesTotal").asLong() > 0 || m.path("bytesDone").asLong() > 0
+                        ? bytes(m.path("bytesDone").asLong()) + " / " + bytes(m.path("bytesTotal").asLong()) : "-";
+                rows.add(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("source").asText(),
+                        m.path("destination").asText("-"), m.path("phase").asText(), bytes,
+                        java.time.Instant.ofEpochMilli(m.path("requestedAtMillis").asLong()).toString(),
+                        m.path("note").asText().replace('\n', ' ')));
+            }
+            cli.print(out(), n, List.of("ID", "VM", "FROM", "TO", "PHASE", "COPIED", "REQUESTED", "NOTE"), rows);
+            return 0;
+        }
+    }
+}
