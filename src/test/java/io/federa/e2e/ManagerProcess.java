@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -108,6 +109,22 @@ final class ManagerProcess implements AutoCloseable {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         return out;
+    }
+
+    /** Runs bin/federa and returns its exit code and output, whatever they are. */
+    Map.Entry<Integer, String> federaExit(String token, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(AgentProcess.root().resolve("bin/federa").toString(),
+                "--server", api.replace("/api/v1/", ""), "--token", token));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(600, TimeUnit.SECONDS)).isTrue();
+        return Map.entry(p.exitValue(), out);
+    }
+
+    /** Kills the manager with SIGKILL: no shutdown hook, nothing flushed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
     }
 
     @Override

@@ -1,0 +1,360 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Migrations under fire: at least 200 (system property {@code federa.migration.faults}), each with
+ * one fault at a random moment: the source's or the destination's agent killed with SIGKILL (and
+ * started again), the manager killed with SIGKILL (and started again), the copy's connection cut,
+ * one byte of it flipped, or the destination's disk full (a real tmpfs filled up). An observer
+ * lists every agent every 200 ms. Once the faults have cleared: every migration ended DONE or
+ * ROLLED_BACK, no VM ran on two hosts at once, no source copy went before the destination ran the
+ * VM, and every VM's data is intact on the host that holds it (checked by digest).
+ */
+class MigrationFaultsTest {
+    private static final String OPERATOR = ManagerProcess.OPERATOR;
+    private static final int VMS = 6;
+
+    enum Fault { SOURCE_KILLED, DESTINATION_KILLED, MANAGER_KILLED, CONNECTION_DROPPED, BYTE_CORRUPTED, DISK_FULL }
+
+    private static final String LAB = """
+            applications:
+              - name: box
+                runtime: kvm
+                resources: { vcpus: 1, memoryMiB: 256, diskGiB: 1 }
+                replicas: %d
+                minAvailable: 0
+                placement: { spreadReplicas: none }
+            services:
+              - name: lab
+                applications: [box]
+            """.formatted(VMS);
+
+    @Test
+    void migrations_with_one_fault_each_lose_nothing_and_all_end(@TempDir Path dir) throws Exception {
+        int runs = Integer.getInteger("federa.migration.faults", 200);
+        List<String> hosts = List.of("host-1", "host-2", "host-3");
+        Map<String, Path> tmpfs = new LinkedHashMap<>();
+        for (String h : hosts) {
+            Path mount = dir.resolve("tmpfs-" + h);
+            Files.createDirectories(mount);
+            mount(mount);
+            tmpfs.put(h, mount);
+        }
+        Map<String, FaultProxy> proxies = new HashMap<>();
+        Fleet fleet = null;
+        try {
+            fleet = new Fleet(dir, hosts, Set.of(), ports -> {
+                Map<String, Integer> urls = new HashMap<>();
+                ports.forEach((h, port) -> {
+                    try {
+                        FaultProxy p = new FaultProxy(port);
+                        proxies.put(h, p);
+                        urls.put(h, p.port());
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                return urls;
+            }, "poll: 500ms\nlifecycle:\n  lease: 15s\n  grace: 60s\n  leaseMargin: 1s\n"
+                    + "migration:\n  settle: 500ms\n  copyAttempts: 3\n  concurrent: 1\n", tmpfs);
+            run(fleet, proxies, tmpfs, runs);
+        } finally {
+            if (fleet != null) {
+                fleet.close();
+            }
+            for (FaultProxy p : proxies.values()) {
+                p.close();
+            }
+            for (Path m : tmpfs.values()) {
+                new ProcessBuilder("umount", "-l", m.toString()).inheritIO().start().waitFor();
+            }
+        }
+    }
+
+    private static void mount(Path at) throws Exception {
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", at.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("mounting a tmpfs for the disk-full faults (the tests run as root): " + out).isZero();
+    }
+
+    /** name → {host, uuid, state} as the manager lists them. */
+    private static Map<String, String[]> vms(ManagerProcess m) throws Exception {
+        Map<String, String[]> out = new TreeMap<>();
+        m.get("vms").path("vms").forEach(v -> out.put(v.path("name").asText(),
+                new String[]{v.path("host").asText(), v.path("uuid").asText(), v.path("state").asText()}));
+        return out;
+    }
+
+    private void run(Fleet fleet, Map<String, FaultProxy> proxies, Map<String, Path> tmpfs, int runs) throws Exception {
+        ManagerProcess m = fleet.manager;
+        assertThat(m.call("POST", "definitions", OPERATOR, LAB).path("httpStatus").asInt()).isEqualTo(200);
+        m.federa(OPERATOR, "start", "lab", "--timeout", "90");
+        Map<String, String[]> start = vms(m);
+        assertThat(start).hasSize(VMS);
+        Map<String, String> uuids = new HashMap<>();
+        Map<String, String> digests = new HashMap<>();
+        int seed = 7;
+        for (var e : start.entrySet()) {
+            Path data = fleet.vmData(e.getValue()[0], e.getValue()[1]);
+            Fleet.scribble(data.resolve("disk0.raw"), (seed % 5) * (64L << 20), 8 << 20, seed++);
+            uuids.put(e.getKey(), e.getValue()[1]);
+            digests.put(e.getKey(), Fleet.digest(data).orElseThrow());
+        }
+
+        // The observer: VMs running on two hosts, VMs with no copy of their data anywhere, and
+        // for the migration under way, when the VM first ran at its destination and when its
+        // source's copy went.
+        AtomicBoolean observing = new AtomicBoolean(true);
+        List<String> twice = new CopyOnWriteArrayList<>();
+        List<String> noCopy = new CopyOnWriteArrayList<>();
+        Map<String, String> watch = new ConcurrentHashMap<>();
+        AtomicLong ranAtDestination = new AtomicLong();
+        AtomicLong sourceGone = new AtomicLong();
+        AtomicLong rounds = new AtomicLong();
+        Fleet f = fleet;
+        Thread observer = new Thread(() -> {
+            while (observing.get()) {
+                long now = System.nanoTime();
+                Map<String, String> runningOn = new HashMap<>();
+                for (String h : f.hosts) {
+                    f.states(h).forEach((vm, state) -> {
+                        if (state.equals("RUNNING")) {
+                            String other = runningOn.put(vm, h);
+                            if (other != null) {
+                                twice.add(vm + " on " + other + " and " + h);
+                            }
+                        }
+                    });
+                }
+                for (var u : uuids.entrySet()) {
+                    boolean any = false;
+                    for (String h : f.hosts) {
+                        try {
+                            any |= Files.isDirectory(f.vmData(h, u.getValue()));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    if (!any) {
+                        noCopy.add(u.getKey());
+                    }
+                }
+                String vm = watch.get("vm");
+                if (vm != null) {
+                    if (watch.get("destination").equals(runningOn.get(vm))) {
+                        ranAtDestination.compareAndSet(0, now);
+                    }
+                    try {
+                        if (!Files.isDirectory(f.vmData(watch.get("source"), uuids.get(vm)))) {
+                            sourceGone.compareAndSet(0, now);
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+                rounds.incrementAndGet();
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "observer");
+        observer.setDaemon(true);
+        observer.start();
+
+        Random random = new Random(20261128);
+        Map<Fault, Map<String, Integer>> tally = new EnumMap<>(Fault.class);
+        Map<String, Integer> phasesHit = new TreeMap<>();
+        List<String> unfinished = new ArrayList<>();
+        List<String> early = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
+            Fault fault = Fault.values()[i % Fault.values().length];
+            m = fleet.manager;
+            Map<String, String[]> now = vms(m);
+            List<String> names = new ArrayList<>(now.keySet());
+            String vm = names.get(random.nextInt(names.size()));
+            String source = now.get(vm)[0];
+            List<String> others = new ArrayList<>(hosts(fleet));
+            others.remove(source);
+            String destination = others.get(random.nextInt(others.size()));
+            Path ballast = tmpfs.get(destination).resolve("ballast");
+            switch (fault) {
+                case CONNECTION_DROPPED -> proxies.get(source).arm(FaultProxy.Kind.DROP, 64 + random.nextInt(8 << 20));
+                case BYTE_CORRUPTED -> proxies.get(source).arm(FaultProxy.Kind.CORRUPT, 64 + random.nextInt(8 << 20));
+                case DISK_FULL -> fill(ballast);
+                default -> {
+                }
+            }
+            watch.clear();
+            ranAtDestination.set(0);
+            sourceGone.set(0);
+            watch.put("source", source);
+            watch.put("destination", destination);
+            watch.put("vm", vm);
+            JsonNode asked = m.call("POST", "migrations", OPERATOR, "{\"vm\":\"" + vm + "\",\"to\":\"" + destination + "\"}");
+            assertThat(asked.path("httpStatus").asInt()).as(asked.toString()).isEqualTo(202);
+            String id = asked.path("id").asText();
+            String hitAt = fault.name().startsWith("C") || fault == Fault.BYTE_CORRUPTED ? "COPYING" : "";
+            if (fault == Fault.SOURCE_KILLED || fault == Fault.DESTINATION_KILLED || fault == Fault.MANAGER_KILLED) {
+                Thread.sleep(random.nextInt(1_500));
+                hitAt = phase(m, id);
+                switch (fault) {
+                    case SOURCE_KILLED -> {
+                        fleet.killAgent(source);
+                        Thread.sleep(300);
+                        fleet.startAgent(source);
+                    }
+                    case DESTINATION_KILLED -> {
+                        fleet.killAgent(destination);
+                        Thread.sleep(300);
+                        fleet.startAgent(destination);
+                    }
+                    default -> {
+                        fleet.killManager();
+                        fleet.startManager();
+                        m = fleet.manager;
+                    }
+                }
+            }
+            JsonNode end = awaitEnd(fleet, id, fault == Fault.DISK_FULL ? ballast : null, 120_000);
+            String outcome = end.path("phase").asText();
+            if (fault == Fault.DISK_FULL) {
+                hitAt = end.path("phase").asText().equals("ROLLED_BACK") ? "COPYING (every attempt)" : "COPYING";
+                Files.deleteIfExists(ballast);
+            }
+            proxies.get(source).disarm();
+            phasesHit.merge(fault + " at " + (hitAt.isEmpty() ? "?" : hitAt), 1, Integer::sum);
+            tally.computeIfAbsent(fault, k -> new TreeMap<>()).merge(outcome, 1, Integer::sum);
+            if (!outcome.equals("DONE") && !outcome.equals("ROLLED_BACK")) {
+                unfinished.add(id + " (" + fault + "): " + end);
+            }
+            if (outcome.equals("DONE")) {
+                Thread.sleep(250);
+                if (sourceGone.get() != 0 && (ranAtDestination.get() == 0 || sourceGone.get() < ranAtDestination.get())) {
+                    early.add(id + " " + vm + " " + source + " → " + destination);
+                }
+            }
+            watch.clear();
+        }
+        // The faults have cleared: the lab comes back whole.
+        m = fleet.manager;
+        JsonNode lab = m.await("services/lab", n -> n.path("state").asText().equals("UP")
+                && n.path("converged").asBoolean(), 120_000);
+        Thread.sleep(2_000);
+        observing.set(false);
+        observer.join();
+        Map<String, String[]> end = vms(m);
+        List<String> lost = new ArrayList<>();
+        for (var d : digests.entrySet()) {
+            String[] where = end.get(d.getKey());
+            if (where == null || !d.getValue().equals(Fleet.digest(fleet.vmData(where[0], uuids.get(d.getKey()))).orElse(""))) {
+                // Not on the host the manager says: any intact copy anywhere still counts as kept.
+                boolean intact = false;
+                for (String h : hosts(fleet)) {
+                    intact |= d.getValue().equals(Fleet.digest(fleet.vmData(h, uuids.get(d.getKey()))).orElse(""));
+                }
+                lost.add(d.getKey() + (intact ? " (an intact copy exists on another host than its instance's)" : " (no intact copy)"));
+            }
+        }
+        long running = end.values().stream().filter(v -> v[2].equals("RUNNING")).count();
+        int done = tally.values().stream().mapToInt(t -> t.getOrDefault("DONE", 0)).sum();
+        int back = tally.values().stream().mapToInt(t -> t.getOrDefault("ROLLED_BACK", 0)).sum();
+        StringBuilder report = new StringBuilder(String.format(java.util.Locale.ROOT,
+                "%n%d migrations with one fault each in %.0f s: %d DONE, %d ROLLED_BACK, %d unfinished%n",
+                runs, (System.nanoTime() - t0) / 1e9, done, back, unfinished.size()));
+        tally.forEach((k, v) -> report.append(String.format("  %-20s %s%n", k, v)));
+        report.append("  faults by phase hit: ").append(phasesHit).append('\n');
+        long proxyFaults = proxies.values().stream().mapToLong(FaultProxy::struck).sum();
+        report.append(String.format("  connection faults that struck: %d; VMs lost: %d; running on two hosts: %d; "
+                        + "source copies deleted before the destination ran: %d; moments with no copy: %d; observer rounds: %d%n",
+                proxyFaults, lost.size(), twice.size(), early.size(), noCopy.size(), rounds.get()));
+        System.out.print(report);
+        Files.createDirectories(AgentProcess.root().resolve("target"));
+        Files.writeString(AgentProcess.root().resolve("target/migration-faults.txt"), report.toString());
+
+        assertThat(unfinished).as(report.toString()).isEmpty();
+        assertThat(done + back).isEqualTo(runs);
+        assertThat(lost).as(report.toString()).isEmpty();
+        assertThat(twice).as(report.toString()).isEmpty();
+        assertThat(early).as(report.toString()).isEmpty();
+        assertThat(noCopy).as(report.toString()).isEmpty();
+        assertThat(running).as(lab.toString()).isEqualTo(VMS);
+        assertThat(tally.keySet()).containsExactlyInAnyOrder(Fault.values());
+    }
+
+    private static List<String> hosts(Fleet fleet) {
+        return fleet.hosts;
+    }
+
+    private static String phase(ManagerProcess m, String id) {
+        try {
+            return m.get("migrations/" + id).path("phase").asText("?");
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    /** Fills a tmpfs to its last 64 KiB. */
+    private static void fill(Path ballast) throws Exception {
+        long free = Files.getFileStore(ballast.getParent()).getUsableSpace();
+        Process p = new ProcessBuilder("fallocate", "-l", Long.toString(Math.max(0, free - (64 << 10))), ballast.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    /** Waits for the migration to end, through manager restarts; a disk-full ballast goes after the first failure it causes. */
+    private static JsonNode awaitEnd(Fleet fleet, String id, Path ballast, long millis) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        JsonNode last = null;
+        boolean failedOnce = false;
+        while (System.nanoTime() < deadline) {
+            ManagerProcess m = fleet.manager;
+            try {
+                last = m.get("migrations/" + id);
+            } catch (Exception e) {
+                Thread.sleep(100);
+                continue;
+            }
+            String phase = last.path("phase").asText();
+            if (phase.equals("DONE") || phase.equals("ROLLED_BACK")) {
+                return last;
+            }
+            if (ballast != null && !failedOnce && last.path("note").asText().contains("disk full")) {
+                failedOnce = true;
+                // Half the time the disk is freed at once (the next attempt succeeds), half the time not.
+                if (id.hashCode() % 2 == 0) {
+                    Files.deleteIfExists(ballast);
+                }
+            }
+            Thread.sleep(100);
+        }
+        return last == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : last;
+    }
+}
