@@ -138,58 +138,115 @@ public final class VmDataStream {
         }
     }
 
-    /** Writes the stream of {@code m} to {@code out}; reports the bytes sent as they go; returns the SHA-256 (hex). */
+    /**
+     * Writes the stream of {@code m} to {@code out}; reports the bytes sent as they go; returns
+     * the SHA-256 (hex). Files are read and hashed on the caller's thread and sent on another.
+     */
     static String write(Manifest m, OutputStream out, LongConsumer sent) throws IOException {
-        MessageDigest md = sha256();
-        byte[] buf = new byte[BUFFER_BYTES];
-        ByteBuffer head = ByteBuffer.allocate(64 + MAX_NAME_BYTES);
-        head.put(MAGIC).put((byte) VERSION)
-                .putLong(m.uuid().getMostSignificantBits()).putLong(m.uuid().getLeastSignificantBits());
-        emit(head, md, out, sent);
-        for (FileEntry f : m.files()) {
-            byte[] name = f.name().getBytes(StandardCharsets.UTF_8);
-            head.put(FILE).putShort((short) name.length).put(name).putLong(f.size());
-            emit(head, md, out, sent);
-            try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.READ)) {
-                for (Extents.Extent x : f.extents()) {
-                    head.put(EXTENT).putLong(x.offset()).putLong(x.length());
-                    emit(head, md, out, sent);
-                    long pos = x.offset();
-                    long end = x.offset() + x.length();
-                    while (pos < end) {
-                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, end - pos));
-                        while (bb.hasRemaining()) {
-                            if (ch.read(bb, pos + bb.position()) < 0) {
+        try (WriteBehind behind = new WriteBehind(PIPELINE_BUFFERS, BUFFER_BYTES, "vm-data-send")) {
+            Output o = new Output(behind, (b, n) -> {
+                out.write(b, 0, n);
+                sent.accept(n);
+            });
+            ByteBuffer head = ByteBuffer.allocate(64 + MAX_NAME_BYTES);
+            head.put(MAGIC).put((byte) VERSION)
+                    .putLong(m.uuid().getMostSignificantBits()).putLong(m.uuid().getLeastSignificantBits());
+            o.put(head);
+            for (FileEntry f : m.files()) {
+                byte[] name = f.name().getBytes(StandardCharsets.UTF_8);
+                head.put(FILE).putShort((short) name.length).put(name).putLong(f.size());
+                o.put(head);
+                try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.READ)) {
+                    for (Extents.Extent x : f.extents()) {
+                        head.put(EXTENT).putLong(x.offset()).putLong(x.length());
+                        o.put(head);
+                        long pos = x.offset();
+                        long end = x.offset() + x.length();
+                        while (pos < end) {
+                            int n = o.readFrom(ch, pos, end - pos);
+                            if (n < 0) {
                                 // Shrunk since the scan: the VM's data changed under the export.
-                                throw new IOException(f.name() + " ended at " + (pos + bb.position())
-                                        + " bytes while being sent; it was " + f.size() + " bytes long");
+                                throw new IOException(f.name() + " ended at " + pos + " bytes while being sent; it was "
+                                        + f.size() + " bytes long");
                             }
+                            pos += n;
                         }
-                        int n = bb.position();
-                        md.update(buf, 0, n);
-                        out.write(buf, 0, n);
-                        pos += n;
-                        sent.accept(n);
                     }
                 }
+                head.put(END_OF_FILE);
+                o.put(head);
             }
-            head.put(END_OF_FILE);
-            emit(head, md, out, sent);
+            byte[] digest = o.md.digest();
+            o.hashing = false;
+            head.put(TRAILER).put(digest);
+            o.put(head);
+            o.flush();
+            behind.drain();
+            out.flush();
+            return HexFormat.of().formatHex(digest);
         }
-        byte[] digest = md.digest();
-        out.write(TRAILER);
-        out.write(digest);
-        out.flush();
-        sent.accept(TRAILER_BYTES);
-        return HexFormat.of().formatHex(digest);
     }
 
-    private static void emit(ByteBuffer head, MessageDigest md, OutputStream out, LongConsumer sent) throws IOException {
-        int n = head.position();
-        md.update(head.array(), 0, n);
-        out.write(head.array(), 0, n);
-        head.clear();
-        sent.accept(n);
+    /** Buffers kept in flight between the hashing thread and the writing one. */
+    private static final int PIPELINE_BUFFERS = 4;
+
+    /** Fills buffers of a {@link WriteBehind}, hashing what goes in, and hands each on once full. */
+    private static final class Output {
+        final WriteBehind behind;
+        final WriteBehind.Sink sink;
+        final MessageDigest md = sha256();
+        boolean hashing = true;
+        byte[] cur;
+        int pos;
+
+        Output(WriteBehind behind, WriteBehind.Sink sink) {
+            this.behind = behind;
+            this.sink = sink;
+        }
+
+        private void room() throws IOException {
+            if (cur != null && pos == cur.length) {
+                behind.write(cur, pos, sink);
+                cur = null;
+            }
+            if (cur == null) {
+                cur = behind.take();
+                pos = 0;
+            }
+        }
+
+        /** Appends what {@code head} holds, then clears it. */
+        void put(ByteBuffer head) throws IOException {
+            head.flip();
+            while (head.hasRemaining()) {
+                room();
+                int k = Math.min(head.remaining(), cur.length - pos);
+                head.get(cur, pos, k);
+                if (hashing) {
+                    md.update(cur, pos, k);
+                }
+                pos += k;
+            }
+            head.clear();
+        }
+
+        /** Reads up to {@code max} bytes of {@code ch} at {@code at} straight into the buffer; -1 at its end. */
+        int readFrom(FileChannel ch, long at, long max) throws IOException {
+            room();
+            int n = ch.read(ByteBuffer.wrap(cur, pos, (int) Math.min(max, cur.length - pos)), at);
+            if (n > 0) {
+                md.update(cur, pos, n);
+                pos += n;
+            }
+            return n;
+        }
+
+        void flush() throws IOException {
+            if (cur != null && pos > 0) {
+                behind.write(cur, pos, sink);
+                cur = null;
+            }
+        }
     }
 
     /** The stream was read whole and its digest matched. */
@@ -277,11 +334,16 @@ public final class VmDataStream {
         return new Received(names.size(), data, r.count, have);
     }
 
+    /** Forced to the disk every so often while it arrives, so that the final force has little left to do. */
+    private static final long FORCE_EVERY_BYTES = 128L << 20;
+
     private static long receiveFile(Input r, Path target, String name, long size, BooleanSupplier cancelled)
             throws IOException {
         long data = 0;
-        try (RandomAccessFile raf = new RandomAccessFile(target.toFile(), "rw")) {
+        try (RandomAccessFile raf = new RandomAccessFile(target.toFile(), "rw");
+             WriteBehind behind = new WriteBehind(PIPELINE_BUFFERS, BUFFER_BYTES, "vm-data-write")) {
             FileChannel ch = raf.getChannel();
+            long[] unforced = {0};
             long next = 0;
             while (true) {
                 int tag = r.tag();
@@ -304,16 +366,27 @@ public final class VmDataStream {
                     if (cancelled.getAsBoolean()) {
                         throw new CancelledException();
                     }
-                    int n = (int) Math.min(r.buf.length, end - pos);
-                    r.fill(n);
-                    ByteBuffer bb = ByteBuffer.wrap(r.buf, 0, n);
-                    while (bb.hasRemaining()) {
-                        pos += ch.write(bb, pos);
-                    }
+                    int n = (int) Math.min(BUFFER_BYTES, end - pos);
+                    byte[] b = behind.take();
+                    r.fill(b, n);
+                    long at = pos;
+                    behind.write(b, n, (buf, len) -> {
+                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
+                        while (bb.hasRemaining()) {
+                            ch.write(bb, at + bb.position());
+                        }
+                        unforced[0] += len;
+                        if (unforced[0] >= FORCE_EVERY_BYTES) {
+                            ch.force(false);
+                            unforced[0] = 0;
+                        }
+                    });
+                    pos += n;
                 }
                 data += length;
                 next = end;
             }
+            behind.drain();
             // Holes after the last extent: the length makes them, without writing a byte.
             raf.setLength(size);
             ch.force(true);
@@ -332,7 +405,6 @@ public final class VmDataStream {
         final InputStream in;
         final LongConsumer received;
         final MessageDigest md = sha256();
-        final byte[] buf = new byte[BUFFER_BYTES];
         long count;
 
         Input(InputStream in, LongConsumer received) {
@@ -366,10 +438,10 @@ public final class VmDataStream {
             return b;
         }
 
-        /** Reads {@code n} bytes into {@link #buf} and hashes them. */
-        void fill(int n) throws IOException {
-            readFully(buf, n);
-            md.update(buf, 0, n);
+        /** Reads {@code n} bytes into {@code b} and hashes them. */
+        void fill(byte[] b, int n) throws IOException {
+            readFully(b, n);
+            md.update(b, 0, n);
         }
 
         private void readFully(byte[] b, int n) throws IOException {
