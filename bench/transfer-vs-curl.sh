@@ -46,7 +46,7 @@ agent_yaml() { # ID
 }
 
 start_agent() { # ID -> jolokia url
-  java -Xmx256m -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
+  java ${AGENT_JAVA_OPTS:--Xmx256m} -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
   echo "$!" >>"$run/pids"
   for _ in $(seq 1 600); do grep -qs ' ready ' "$run/$1.log" && break; sleep 0.1; done
   local url
