@@ -7,6 +7,7 @@ import io.federa.agent.command.OperationLog;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostIdentity;
 import io.federa.agent.core.HostSnapshot;
+import io.federa.agent.data.VmDataTransfers;
 import io.federa.agent.jmx.MBeanPublisher;
 import io.federa.agent.jolokia.JolokiaEndpoint;
 import io.federa.agent.libvirt.LibvirtHost;
@@ -14,6 +15,7 @@ import io.federa.agent.libvirt.TestDriverState;
 import io.federa.agent.libvirt.TestNodeFile;
 import io.federa.agent.metrics.AgentHttpServer;
 import io.federa.agent.metrics.AgentMetrics;
+import io.federa.agent.metrics.TransferMetrics;
 import io.federa.agent.sampler.Sampler;
 import io.federa.agent.snmp.SnmpEndpoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -138,7 +140,10 @@ public final class Agent implements AutoCloseable {
         }
         LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence);
 
-        MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands);
+        VmDataTransfers data = new VmDataTransfers(config.host().id(), vmDir, commands::presence);
+        started.push(data);
+        MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands,
+                data);
         sampler.addListener(publisher);
         sampler.start();
         publisher.registerStatic();
@@ -158,8 +163,10 @@ public final class Agent implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVms,
                 commands::leaseRemainingMillis));
-        http = AgentHttpServer.start(config.metrics(), registry, sampler::latest);
+        registry.register(new TransferMetrics(data));
+        http = AgentHttpServer.start(config.metrics(), registry, sampler::latest, Optional.of(data.handler()));
         started.push(http);
+        data.baseUrl(http.baseUrl());
     }
 
     /**

@@ -269,10 +269,11 @@ public final class AgentCommands implements AutoCloseable {
             if (op.action() == Operation.Action.START) {
                 throw new CommandRefusedException(Refusals.noSuchVm(vm, hostId));
             }
-            // Shut down, destroyed or undefined: a VM that is not here is all of these.
+            // Shut down, destroyed, undefined or removed: a VM that is not here is all of these.
             return OperationResult.of(op, OperationResult.Outcome.ALREADY, Optional.empty());
         }
-        if (op.action() != Operation.Action.UNDEFINE && existing.epoch() < op.epoch()) {
+        boolean removes = op.action() == Operation.Action.UNDEFINE || op.action() == Operation.Action.REMOVE;
+        if (!removes && existing.epoch() < op.epoch()) {
             host.withDomain(vm, d -> {
                 host.setEpoch(d, op.epoch());
                 return null;
@@ -309,13 +310,28 @@ public final class AgentCommands implements AutoCloseable {
                 d.undefine();
                 yield OperationResult.Outcome.DONE;
             }
+            case REMOVE -> {
+                if (d.isActive() == 1) {
+                    throw new CommandRefusedException("cannot remove " + vm
+                            + ": it is running; shut it down or destroy it first");
+                }
+                // The data goes first: a crash in between leaves a definition without data,
+                // which the retry removes; the other order would leave data nothing points to.
+                try {
+                    DiskImages.delete(vmDir, UUID.fromString(existing.uuid()));
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot delete the data of " + vm + ": " + e.getMessage(), e);
+                }
+                d.undefine();
+                yield OperationResult.Outcome.DONE;
+            }
             case DEFINE -> throw new IllegalStateException("define is handled above");
         });
         if (outcome == null) {
             // Undefined by someone else between the two lookups.
             throw new IllegalStateException(vm + " went away while " + op.action().word() + " was carried out");
         }
-        if (op.action() == Operation.Action.UNDEFINE) {
+        if (removes) {
             host.forget(existing.uuid());
             sampler.clearSimulatedLoad(existing.uuid());
         }
@@ -353,6 +369,14 @@ public final class AgentCommands implements AutoCloseable {
         noAutostart(op.vm());
         persist(existing.uuid());
         return OperationResult.of(op, OperationResult.Outcome.DONE, Optional.of(existing.uuid()));
+    }
+
+    /**
+     * Whether a domain with this UUID is defined or running here, read from libvirt on the
+     * command thread under the hypervisor lock (no fresh sample is awaited: nothing changes).
+     */
+    public LibvirtHost.Presence presence(UUID uuid) {
+        return await(thread.submit(() -> locked(() -> host.presence(uuid))));
     }
 
     /** Grants or extends the host's lease; returns the remaining millis. */

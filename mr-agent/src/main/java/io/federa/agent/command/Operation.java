@@ -39,7 +39,7 @@ public record Operation(String operationId, Action action, String vm, long epoch
 
     /** The lifecycle steps {@code execute} carries out, by their word in the JSON. */
     public enum Action {
-        DEFINE, START, SHUTDOWN, DESTROY, UNDEFINE;
+        DEFINE, START, SHUTDOWN, DESTROY, UNDEFINE, REMOVE;
 
         public String word() {
             return name().toLowerCase(Locale.ROOT);

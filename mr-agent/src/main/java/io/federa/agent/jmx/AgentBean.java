@@ -1,12 +1,42 @@
 package io.federa.agent.jmx;
 
 import io.federa.agent.command.AgentCommands;
+import io.federa.agent.data.VmDataTransfers;
+
+import java.util.List;
 
 final class AgentBean implements AgentMXBean {
     private final AgentCommands commands;
+    private final VmDataTransfers data;
 
-    AgentBean(AgentCommands commands) {
+    AgentBean(AgentCommands commands, VmDataTransfers data) {
         this.commands = commands;
+        this.data = data;
+    }
+
+    @Override
+    public String offerData(String json) {
+        return JmxErrors.translate(() -> data.offer(json));
+    }
+
+    @Override
+    public String importData(String json) {
+        return JmxErrors.translate(() -> data.importData(json));
+    }
+
+    @Override
+    public String transferStatus(String migrationId) {
+        return JmxErrors.translate(() -> data.status(migrationId));
+    }
+
+    @Override
+    public String discardData(String json) {
+        return JmxErrors.translate(() -> data.discard(json));
+    }
+
+    @Override
+    public List<TransferInfo> getTransfers() {
+        return data.transfers().stream().map(TransferInfo::of).toList();
     }
 
     @Override

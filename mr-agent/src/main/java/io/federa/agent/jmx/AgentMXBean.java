@@ -1,5 +1,7 @@
 package io.federa.agent.jmx;
 
+import java.util.List;
+
 /**
  * {@code federa:type=Agent}: the commands the manager gives this host. Each answers once a fresh
  * sample shows its effect; a refused command says why and changes nothing.
@@ -24,11 +26,48 @@ public interface AgentMXBean {
 
     /**
      * The manager's way in: {@code {"operationId","action","vm","epoch","spec"?}} → the result as
-     * JSON {@code {"operationId","action","vm","epoch","outcome","uuid"?,"replayed"}}. A retry
+     * JSON {@code {"operationId","action","vm","epoch","outcome","uuid"?,"replayed"}}. Actions:
+     * define, start, shutdown, destroy, undefine and remove (deletes a shut-off VM's data under
+     * {@code vms/<uuid>}, then undefines it; "already" when no VM has that name). A retry
      * with the same operationId is answered from the first attempt and does nothing; an epoch
      * older than the VM's is refused; a start needs a valid lease. See docs/agent.md.
      */
     String execute(String commandJson);
+
+    /**
+     * Offers a shut-off VM's data to one destination agent:
+     * {@code {"migrationId","attempt","uuid","vm","token"}} → {@code {"migrationId","attempt","uuid",
+     * "files","bytes","dataBytes","url"}}. The token (16–128 of {@code [A-Za-z0-9_-]}) is good for
+     * one GET of the url, of this uuid, within 10 minutes; a newer attempt's token replaces an
+     * older one's. Refused when there is no data for the uuid here or a domain with it runs.
+     */
+    String offerData(String json);
+
+    /**
+     * Starts pulling a VM's data from a source agent in the background:
+     * {@code {"migrationId","attempt","uuid","vm","url","token","dataBytes"}} → the status as
+     * {@link #transferStatus} answers it. The same attempt again answers its status; a newer
+     * attempt cancels the older. Refused when a domain with the uuid is defined here or the disk
+     * has less room than dataBytes.
+     */
+    String importData(String json);
+
+    /**
+     * The import of a migration here: {@code {"migrationId","attempt","uuid","phase","bytesDone",
+     * "bytesTotal","rateBytesPerSecond","elapsedMillis","sha256"?,"error"?}}, phase RUNNING,
+     * VERIFIED (kept across restarts), FAILED or UNKNOWN.
+     */
+    String transferStatus(String migrationId);
+
+    /**
+     * Cancels a migration's import, deletes its partial copy, its completion record and
+     * {@code vms/<uuid>}: {@code {"migrationId","uuid"}} → {@code {"migrationId","uuid","deleted"}}.
+     * Refused while a domain with the uuid is defined here.
+     */
+    String discardData(String json);
+
+    /** Transfers of VMs' data in progress, then the last 20 finished. */
+    List<TransferInfo> getTransfers();
 
     /** Grants or extends the host's lease for 1,000 to 600,000 ms from now; returns the remaining millis. */
     long renewLease(String holder, long durationMillis);

@@ -3,6 +3,7 @@ package io.federa.agent.jmx;
 import io.federa.agent.command.AgentCommands;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.VmSnapshot;
+import io.federa.agent.data.VmDataTransfers;
 
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
@@ -32,9 +33,12 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
     private final MBeanServer server;
     private final Supplier<HostSnapshot> snapshot;
     private final AgentCommands commands;
+    private final VmDataTransfers data;
     private final Map<String, VirtualMachineBean> registered = new HashMap<>();
 
-    public MBeanPublisher(MBeanServer server, Supplier<HostSnapshot> snapshot, AgentCommands commands) {
+    public MBeanPublisher(MBeanServer server, Supplier<HostSnapshot> snapshot, AgentCommands commands,
+                          VmDataTransfers data) {
+        this.data = data;
         this.server = server;
         this.snapshot = snapshot;
         this.commands = commands;
@@ -68,7 +72,7 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
     public void registerStatic() throws InstanceAlreadyExistsException, MBeanRegistrationException,
             NotCompliantMBeanException {
         server.registerMBean(new HostBean(snapshot, System::currentTimeMillis), hostName());
-        server.registerMBean(new AgentBean(commands), agentName());
+        server.registerMBean(new AgentBean(commands, data), agentName());
     }
 
     @Override

@@ -334,6 +334,21 @@ public final class LibvirtHost implements AutoCloseable {
         return d != null;
     }
 
+    /** Whether a domain with some UUID is here, and whether it runs (paused counts as running: it is not shut off). */
+    public enum Presence { ABSENT, DEFINED, RUNNING }
+
+    public Presence presence(UUID uuid) throws LibvirtException {
+        Domain d = lookup(() -> conn.domainLookupByUUIDString(uuid.toString()));
+        if (d == null) {
+            return Presence.ABSENT;
+        }
+        try {
+            return d.isActive() == 1 ? Presence.RUNNING : Presence.DEFINED;
+        } finally {
+            free(d);
+        }
+    }
+
     public boolean uuidExists(UUID uuid) {
         Domain d = lookup(() -> conn.domainLookupByUUIDString(uuid.toString()));
         free(d);

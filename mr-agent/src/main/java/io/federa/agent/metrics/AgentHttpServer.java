@@ -1,6 +1,7 @@
 package io.federa.agent.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostSnapshot;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -19,6 +21,8 @@ import java.util.function.Supplier;
 /**
  * The agent's plain HTTP face: {@code GET /metrics} for Prometheus and {@code GET /health} for
  * load balancers and probes. Neither needs credentials; neither reveals more than the metrics do.
+ * Under {@code /data/} it serves VMs' data to other agents, each request under a one-time token
+ * (see {@link io.federa.agent.data.VmDataTransfers}).
  */
 public final class AgentHttpServer implements AutoCloseable {
     private final HttpServer server;
@@ -29,8 +33,17 @@ public final class AgentHttpServer implements AutoCloseable {
         this.executor = executor;
     }
 
+    /** Threads serving requests: a transfer holds one for its whole length, /metrics must still answer. */
+    static final int THREADS = 8;
+
     public static AgentHttpServer start(AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
                                         Supplier<HostSnapshot> snapshot) throws IOException {
+        return start(endpoint, registry, snapshot, Optional.empty());
+    }
+
+    /** As above, serving {@code data} under {@code /data/} when given. */
+    public static AgentHttpServer start(AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
+                                        Supplier<HostSnapshot> snapshot, Optional<HttpHandler> data) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(endpoint.address(), endpoint.port()), 16);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         server.createContext("/metrics", exchange -> {
@@ -50,7 +63,8 @@ public final class AgentHttpServer implements AutoCloseable {
             String text = ok ? "ok host=" + s.identity().hostId() + " sample=" + s.sequence() + "\n" : "starting\n";
             send(exchange, ok ? 200 : 503, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
         });
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+        data.ifPresent(h -> server.createContext("/data/", h));
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "agent-http");
             t.setDaemon(true);
             return t;

@@ -28,7 +28,7 @@ class OperationTest {
         assertThatThrownBy(() -> Operation.parse("{\"operationId\":\"" + "x".repeat(65) + "\"," + base + "}"))
                 .hasMessageStartingWith("operationId: must be");
         assertThatThrownBy(() -> Operation.parse("{\"operationId\":\"o\",\"action\":\"reboot\",\"vm\":\"web-2\",\"epoch\":1}"))
-                .hasMessage("action: must be one of define|start|shutdown|destroy|undefine");
+                .hasMessage("action: must be one of define|start|shutdown|destroy|undefine|remove");
         assertThatThrownBy(() -> Operation.parse("{\"operationId\":\"o\",\"action\":\"start\",\"vm\":\"web-2\",\"epoch\":0}"))
                 .hasMessage("epoch: must be 1 or more, got 0");
         assertThatThrownBy(() -> Operation.parse("{\"operationId\":\"o\",\"action\":\"start\",\"vm\":\"web-2\",\"epoch\":\"3\"}"))
