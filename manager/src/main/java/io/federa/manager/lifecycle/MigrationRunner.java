@@ -469,6 +469,14 @@ final class MigrationRunner {
             return MigrationMachine.waiting(m, "waiting: a lifecycle step on " + m.vm() + " is in flight", now);
         }
         InventorySnapshot inv = lifecycle.inventory();
+        // A manager that just started has not heard from every agent: placement would take the
+        // silent ones for unreachable hosts.
+        Optional<String> unheard = inv.agents().values().stream()
+                .filter(e -> e.health().state() == io.federa.manager.core.inventory.AgentHealth.State.UNKNOWN)
+                .map(InventorySnapshot.Entry::agent).findFirst();
+        if (unheard.isPresent()) {
+            return MigrationMachine.waiting(m, "waiting: no answer yet from agent " + unheard.get() + " since the manager started", now);
+        }
         Optional<InventorySnapshot.Entry> source = inv.agentOfHost(m.source());
         if (source.isEmpty() || !source.get().reachable()) {
             return MigrationMachine.waiting(m, "waiting: " + m.source() + " does not answer", now);
