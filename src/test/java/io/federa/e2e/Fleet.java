@@ -42,7 +42,7 @@ final class Fleet implements AutoCloseable {
     final Map<String, AgentProcess> agents = new ConcurrentHashMap<>();
     private final Map<String, Path> configs = new HashMap<>();
     private final Path managerConfig;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
     volatile ManagerProcess manager;
 
     /**
@@ -167,7 +167,7 @@ final class Fleet implements AutoCloseable {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + jolokiaPorts.get(host) + "/jolokia/"))
                 .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("federa:" + PASSWORD)
                         .getBytes(StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(3)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .timeout(Duration.ofSeconds(1)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body());
     }

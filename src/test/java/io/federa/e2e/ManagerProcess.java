@@ -35,9 +35,20 @@ final class ManagerProcess implements AutoCloseable {
     /** The API's base, e.g. {@code http://127.0.0.1:40123/api/v1/}. */
     final String api;
 
-    private ManagerProcess(Process process, String api) {
+    private final StringBuilder log;
+
+    private ManagerProcess(Process process, String api, StringBuilder log) {
         this.process = process;
         this.api = api;
+        this.log = log;
+    }
+
+    /** The last {@code lines} lines the manager printed. */
+    String logTail(int lines) {
+        synchronized (log) {
+            String[] all = log.toString().split("\n");
+            return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+        }
     }
 
     /** Starts the manager on {@code config} and waits for its "ready" line. */
@@ -65,7 +76,7 @@ final class ManagerProcess implements AutoCloseable {
         }, "manager-output");
         reader.setDaemon(true);
         reader.start();
-        return new ManagerProcess(p, ready.get(60, TimeUnit.SECONDS));
+        return new ManagerProcess(p, ready.get(60, TimeUnit.SECONDS), log);
     }
 
     /** An API call; the answer's JSON with its status as {@code httpStatus}. {@code path} is under /api/v1/. */

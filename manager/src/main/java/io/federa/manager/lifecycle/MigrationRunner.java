@@ -430,11 +430,11 @@ final class MigrationRunner {
             case STOPPING -> stop(m);
             case COPYING -> copy(m);
             case DEFINING -> define(m);
-            case STARTING -> command(m, new Action.Start(m.vm(), dest(m), m.destinationEpoch()), m.id() + "-start-" + m.starts())
+            case STARTING -> command(m, new Action.Start(m.vm(), dest(m), m.destinationEpoch()), op(m, "start-" + m.starts()))
                     .map(r -> MigrationMachine.started(m, System.currentTimeMillis()))
                     .recover(e -> failed(m, e));
             case VERIFYING -> Future.succeededFuture(verify(m));
-            case CLEANUP -> command(m, new Action.Remove(m.vm(), m.source(), m.destinationEpoch()), m.id() + "-remove")
+            case CLEANUP -> command(m, new Action.Remove(m.vm(), m.source(), m.destinationEpoch()), op(m, "remove"))
                     .map(r -> MigrationMachine.cleaned(m, System.currentTimeMillis()))
                     .recover(e -> failed(m, e));
             case ROLLING_BACK -> rollBack(m);
@@ -531,7 +531,7 @@ final class MigrationRunner {
         if (!m.wasRunning()) {
             return Future.succeededFuture(MigrationMachine.stopped(m, System.currentTimeMillis()));
         }
-        return command(m, new Action.Shutdown(m.vm(), m.source(), m.epoch()), m.id() + "-shutdown")
+        return command(m, new Action.Shutdown(m.vm(), m.source(), m.epoch()), op(m, "shutdown"))
                 .map(r -> MigrationMachine.stopped(m, System.currentTimeMillis()))
                 .recover(e -> failed(m, e));
     }
@@ -635,7 +635,7 @@ final class MigrationRunner {
             if (e instanceof AgentCommander.Refused && e.getMessage().contains("running")) {
                 // Still shutting down: power it off once it has had its time.
                 if (now - m.phaseSinceMillis() > settings.stopTimeout().toMillis() && destroySent.add(m.id())) {
-                    return command(m, new Action.Destroy(m.vm(), m.source(), m.epoch()), m.id() + "-destroy").map(r -> m)
+                    return command(m, new Action.Destroy(m.vm(), m.source(), m.epoch()), op(m, "destroy")).map(r -> m)
                             .recover(x -> Future.succeededFuture(m));
                 }
                 backOff(m, 500);
@@ -662,7 +662,7 @@ final class MigrationRunner {
                     true, limits, System.currentTimeMillis()));
         }
         return command(m, new Action.Define(m.vm(), dest(m), m.destinationEpoch(), m.application(), m.service(),
-                app.resources(), Optional.of(m.uuid())), m.id() + "-define")
+                app.resources(), Optional.of(m.uuid())), op(m, "define"))
                 .map(r -> MigrationMachine.defined(m, System.currentTimeMillis()))
                 .recover(e -> failed(m, e));
     }
@@ -697,7 +697,7 @@ final class MigrationRunner {
 
     private Future<Migration> rollBack(Migration m) {
         if (!m.sourceRestarted()) {
-            return command(m, new Action.Start(m.vm(), m.source(), m.epoch()), m.id() + "-restart")
+            return command(m, new Action.Start(m.vm(), m.source(), m.epoch()), op(m, "restart"))
                     .map(r -> MigrationMachine.sourceRestarted(m, System.currentTimeMillis()))
                     .recover(e -> failed(m, e));
         }
@@ -706,7 +706,7 @@ final class MigrationRunner {
             backOff(m, 1_000);
             return Future.succeededFuture(m);
         }
-        return command(m, new Action.Undefine(m.vm(), dest(m), m.destinationEpoch()), m.id() + "-undefine")
+        return command(m, new Action.Undefine(m.vm(), dest(m), m.destinationEpoch()), op(m, "undefine"))
                 .compose(r -> commander.call(dst.get(), "discardData", new JsonObject().put("migrationId", m.id())
                         .put("uuid", m.uuid())))
                 .map(r -> MigrationMachine.destinationCleared(m, System.currentTimeMillis()))
@@ -720,6 +720,17 @@ final class MigrationRunner {
             backOff(n, backOffMillis(n.failures()));
         }
         return Future.succeededFuture(n);
+    }
+
+    /**
+     * The operation id of a step: the same for every send of it until it fails, so a manager that
+     * restarts sends the same id again and an agent that did it answers from its operation log; a
+     * new one after each failure, since an agent repeats its first answer (a refusal too) to an id
+     * it has seen. Every step is idempotent at the agent, so a step done under an older id is
+     * answered "already" under the new one.
+     */
+    private static String op(Migration m, String step) {
+        return m.id() + "-" + step + "-" + m.failures();
     }
 
     /** Sends one lifecycle action to its host's agent (refusals and failures as failed futures). */
