@@ -42,6 +42,20 @@ class ManagerConfigLoaderTest {
     }
 
     @Test
+    void migrations_have_defaults_and_an_agent_may_name_where_its_data_is_fetched() throws Exception {
+        ManagerConfig d = ManagerConfigLoader.parse(GOOD, BASE);
+        assertThat(d.migration()).isEqualTo(ManagerConfig.Migration.defaults());
+        ManagerConfig c = ManagerConfigLoader.parse(GOOD.replace("password: demo-password-2 }",
+                "password: demo-password-2, dataUrl: \"http://10.0.0.7:9101\" }")
+                + "migration: { settle: 2s, copyAttempts: 3, stopTimeout: 30s, concurrent: 4 }\n", BASE);
+        assertThat(c.migration()).isEqualTo(new ManagerConfig.Migration(Duration.ofSeconds(2), 3, Duration.ofSeconds(30), 4));
+        assertThat(c.agents().get(1).dataUrlFor("http://127.0.0.1:9782/data/v1/vms/abc"))
+                .isEqualTo("http://10.0.0.7:9101/data/v1/vms/abc");
+        assertThat(c.agents().get(0).dataUrlFor("http://127.0.0.1:9781/data/v1/vms/abc"))
+                .isEqualTo("http://127.0.0.1:9781/data/v1/vms/abc");
+    }
+
+    @Test
     void postgresql_is_a_jdbc_url_away() throws Exception {
         ManagerConfig c = ManagerConfigLoader.parse(GOOD + "store: { jdbcUrl: 'jdbc:postgresql://127.0.0.1/federa', user: federa, password: pw }\n", BASE);
         assertThat(c.store().embedded()).isFalse();
@@ -51,6 +65,10 @@ class ManagerConfigLoaderTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
             "unknown field          | colour: red                                                | colour                | unknown field",
+            "settle too long        | 'migration: { settle: 2h }'                                | migration.settle      | between 100ms and 1h",
+            "no copy attempt        | 'migration: { copyAttempts: 0 }'                           | migration.copyAttempts | between 1 and 100",
+            "unknown migration key  | 'migration: { parallel: 3 }'                               | migration.parallel    | unknown field",
+            "data URL not a URL     | '@password: demo-password-2 }@password: demo-password-2, dataUrl: ftp://x }' | agents[1].dataUrl | must be a base URL",
             "bad transport          | '@transport: jolokia@transport: ftp'                       | agents[1].transport   | must be jolokia or snmp",
             "port out of range      | '@port: 8782@port: 99999'                                  | agents[1].port        | between 1 and 65535",
             "host name not IP       | '@address: 127.0.0.1, port: 8782@address: localhost, port: 8782' | agents[1].address | IP address",
