@@ -98,8 +98,10 @@ final class Fleet implements AutoCloseable {
             agents.get(id).awaitJolokiaUrl(Duration.ofSeconds(60));
         }
         manager = ManagerProcess.start(managerConfig);
-        manager.await("hosts", n -> n.path("hosts").findValuesAsText("reachability").stream().filter("REACHABLE"::equals)
-                .count() == hosts.size(), 20_000);
+        awaitAllReachable(20_000);
+        for (String id : hosts) {
+            dataDir(id);
+        }
     }
 
     private static int unique(Set<Integer> taken) throws IOException {
@@ -110,13 +112,21 @@ final class Fleet implements AutoCloseable {
         return p;
     }
 
+    private final Map<String, Path> dataDirs = new ConcurrentHashMap<>();
+
     Path dataDir(String host) throws IOException {
+        Path known = dataDirs.get(host);
+        if (known != null) {
+            return known;
+        }
         String yaml = Files.readString(configs.get(host));
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^dataDir: (.*)$").matcher(yaml);
         if (!m.find()) {
             throw new IllegalStateException("no dataDir in " + configs.get(host));
         }
-        return Path.of(m.group(1).trim());
+        Path d = Path.of(m.group(1).trim());
+        dataDirs.put(host, d);
+        return d;
     }
 
     /** The directory holding a VM's data on a host (present or not). */
@@ -139,6 +149,12 @@ final class Fleet implements AutoCloseable {
         a.awaitJolokiaUrl(Duration.ofSeconds(60));
     }
 
+    /** Waits until the manager hears from every agent (after a restart of either). */
+    void awaitAllReachable(long millis) throws Exception {
+        manager.await("hosts", n -> n.path("hosts").findValuesAsText("reachability").stream().filter("REACHABLE"::equals)
+                .count() == hosts.size(), millis);
+    }
+
     void killManager() throws InterruptedException {
         ManagerProcess m = manager;
         manager = null;
@@ -153,21 +169,33 @@ final class Fleet implements AutoCloseable {
 
     /** VM name → state on one agent right now; empty when the agent does not answer. */
     Map<String, String> states(String host) {
+        Map<String, String> out = answer(host);
+        return out == null ? new HashMap<>() : out;
+    }
+
+    /** VM name → state on one agent right now; null when it does not answer (a host with no VM answers an empty map). */
+    Map<String, String> answer(String host) {
         Map<String, String> out = new HashMap<>();
         try {
             JsonNode n = jolokia(host, "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[\"Name\",\"State\"]}");
+            if (n.path("status").asInt() == 404) {
+                return out;
+            }
+            if (n.path("status").asInt() != 200) {
+                return null;
+            }
             n.path("value").forEach(v -> out.put(v.path("Name").asText(), v.path("State").asText()));
+            return out;
         } catch (Exception e) {
-            // Not answering: nothing runs there that anyone can see.
+            return null;
         }
-        return out;
     }
 
     JsonNode jolokia(String host, String body) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + jolokiaPorts.get(host) + "/jolokia/"))
                 .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("federa:" + PASSWORD)
                         .getBytes(StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(1)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .timeout(Duration.ofSeconds(3)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body());
     }

@@ -125,79 +125,52 @@ class MigrationFaultsTest {
             digests.put(e.getKey(), Fleet.digest(data).orElseThrow());
         }
 
-        // The observer: VMs running on two hosts, VMs with no copy of their data anywhere, and
-        // for the migration under way, when the VM first ran at its destination and when its
-        // source's copy went.
-        AtomicBoolean observing = new AtomicBoolean(true);
-        List<String> twice = new CopyOnWriteArrayList<>();
+        // The observer: every agent listed every 50 ms, one thread per host; and every 20 ms,
+        // whether each VM's data is on some host, and when the source's copy of the move under
+        // way goes.
         List<String> noCopy = new CopyOnWriteArrayList<>();
         java.util.concurrent.atomic.AtomicReference<Watch> watch = new java.util.concurrent.atomic.AtomicReference<>();
-        AtomicLong rounds = new AtomicLong();
+        AtomicBoolean watching = new AtomicBoolean(true);
         Fleet f = fleet;
-        Thread observer = new Thread(() -> {
-            while (observing.get()) {
-                long now = System.nanoTime();
-                Map<String, String> runningOn = new HashMap<>();
-                for (String h : f.hosts) {
-                    f.states(h).forEach((vm, state) -> {
-                        if (state.equals("RUNNING")) {
-                            String other = runningOn.put(vm, h);
-                            if (other != null) {
-                                twice.add(vm + " on " + other + " and " + h);
-                            }
-                        }
-                    });
-                }
-                for (var u : uuids.entrySet()) {
-                    boolean any = false;
-                    for (String h : f.hosts) {
-                        try {
+        Thread files = new Thread(() -> {
+            while (watching.get()) {
+                try {
+                    for (var u : uuids.entrySet()) {
+                        boolean any = false;
+                        for (String h : f.hosts) {
                             any |= Files.isDirectory(f.vmData(h, u.getValue()));
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                        }
+                        if (!any) {
+                            noCopy.add(u.getKey());
                         }
                     }
-                    if (!any) {
-                        noCopy.add(u.getKey());
+                    Watch w = watch.get();
+                    if (w != null && !Files.isDirectory(f.vmData(w.source(), uuids.get(w.vm())))) {
+                        w.gone().compareAndSet(0, System.nanoTime());
                     }
-                }
-                rounds.incrementAndGet();
-                try {
-                    Thread.sleep(200);
+                    Thread.sleep(20);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
-        }, "observer");
-        observer.setDaemon(true);
-        observer.start();
-        // The move under way, watched closely (every 50 ms, its destination only): when its VM
-        // first runs there, and when its source's copy goes.
-        Thread closely = new Thread(() -> {
-            while (observing.get()) {
-                Watch w = watch.get();
-                if (w != null) {
-                    if ("RUNNING".equals(f.states(w.destination()).get(w.vm()))) {
-                        w.ran().compareAndSet(0, System.nanoTime());
-                    }
-                    try {
-                        if (!Files.isDirectory(f.vmData(w.source(), uuids.get(w.vm())))) {
-                            w.gone().compareAndSet(0, System.nanoTime());
-                        }
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "observer-of-the-move");
-        closely.setDaemon(true);
-        closely.start();
+        }, "observer-of-the-data");
+        files.setDaemon(true);
+        files.start();
+        try (Observer observer = new Observer(fleet, 50)) {
+            moves(fleet, proxies, tmpfs, runs, uuids, digests, watch, noCopy, observer);
+        } finally {
+            watching.set(false);
+            files.join();
+        }
+    }
 
+    private void moves(Fleet fleet, Map<String, FaultProxy> proxies, Map<String, Path> tmpfs, int runs,
+                       Map<String, String> uuids, Map<String, String> digests,
+                       java.util.concurrent.atomic.AtomicReference<Watch> watch, List<String> noCopy, Observer observer)
+            throws Exception {
+        ManagerProcess m;
         Random random = new Random(20261128);
         Map<Fault, Map<String, Integer>> tally = new EnumMap<>(Fault.class);
         Map<String, Integer> phasesHit = new TreeMap<>();
@@ -210,11 +183,16 @@ class MigrationFaultsTest {
         for (int i = 0; i < runs; i++) {
             long started = System.nanoTime();
             Fault fault = kinds.get(i % kinds.size());
+            // The last fault has cleared: every agent answers the manager again.
+            fleet.awaitAllReachable(30_000);
             m = fleet.manager;
-            Map<String, String[]> now = vms(m);
-            List<String> names = new ArrayList<>(now.keySet());
+            // Where the manager has each instance (the VM list may still show a moved VM's old copy
+            // until the next poll).
+            Map<String, String> placedOn = new TreeMap<>();
+            m.get("services/lab").path("instances").forEach(x -> placedOn.put(x.path("name").asText(), x.path("host").asText()));
+            List<String> names = new ArrayList<>(placedOn.keySet());
             String vm = names.get(random.nextInt(names.size()));
-            String source = now.get(vm)[0];
+            String source = placedOn.get(vm);
             List<String> others = new ArrayList<>(hosts(fleet));
             others.remove(source);
             String destination = others.get(random.nextInt(others.size()));
@@ -226,7 +204,7 @@ class MigrationFaultsTest {
                 default -> {
                 }
             }
-            Watch w = new Watch(vm, source, destination, new AtomicLong(), new AtomicLong());
+            Watch w = new Watch(vm, source, destination, System.nanoTime(), new AtomicLong());
             watch.set(w);
             JsonNode asked = m.call("POST", "migrations", OPERATOR, "{\"vm\":\"" + vm + "\",\"to\":\"" + destination + "\"}");
             assertThat(asked.path("httpStatus").asInt()).as(asked.toString()).isEqualTo(202);
@@ -275,8 +253,11 @@ class MigrationFaultsTest {
             }
             if (outcome.equals("DONE")) {
                 Thread.sleep(250);
-                if (w.gone().get() != 0 && (w.ran().get() == 0 || w.gone().get() < w.ran().get())) {
-                    early.add(id + " " + vm + " " + source + " → " + destination);
+                // Some answer of the destination's, begun before the source's copy went, showed the VM running.
+                long ran = observer.firstRunning(vm, destination, w.since());
+                if (w.gone().get() != 0 && (ran == 0 || ran >= w.gone().get())) {
+                    early.add(id + " " + vm + " " + source + " → " + destination + (ran == 0 ? " (never seen running there)"
+                            : String.format(java.util.Locale.ROOT, " (seen running %.0f ms after)", (ran - w.gone().get()) / 1e6)));
                 }
             }
             watch.set(null);
@@ -286,14 +267,14 @@ class MigrationFaultsTest {
         JsonNode lab = m.await("services/lab", n -> n.path("state").asText().equals("UP")
                 && n.path("converged").asBoolean(), 120_000);
         Thread.sleep(2_000);
-        observing.set(false);
-        observer.join();
-        closely.join();
+        List<String> twice = observer.twiceRunning();
+        Map<String, String> placedOn = new TreeMap<>();
+        lab.path("instances").forEach(x -> placedOn.put(x.path("name").asText(), x.path("host").asText()));
         Map<String, String[]> end = vms(m);
         List<String> lost = new ArrayList<>();
         for (var d : digests.entrySet()) {
-            String[] where = end.get(d.getKey());
-            if (where == null || !d.getValue().equals(Fleet.digest(fleet.vmData(where[0], uuids.get(d.getKey()))).orElse(""))) {
+            String where = placedOn.get(d.getKey());
+            if (where == null || !d.getValue().equals(Fleet.digest(fleet.vmData(where, uuids.get(d.getKey()))).orElse(""))) {
                 // Not on the host the manager says: any intact copy anywhere still counts as kept.
                 boolean intact = false;
                 for (String h : hosts(fleet)) {
@@ -302,7 +283,8 @@ class MigrationFaultsTest {
                 lost.add(d.getKey() + (intact ? " (an intact copy exists on another host than its instance's)" : " (no intact copy)"));
             }
         }
-        long running = end.values().stream().filter(v -> v[2].equals("RUNNING")).count();
+        long running = end.entrySet().stream().filter(v -> v.getValue()[2].equals("RUNNING")
+                && v.getValue()[0].equals(placedOn.get(v.getKey()))).count();
         int done = tally.values().stream().mapToInt(t -> t.getOrDefault("DONE", 0)).sum();
         int back = tally.values().stream().mapToInt(t -> t.getOrDefault("ROLLED_BACK", 0)).sum();
         StringBuilder report = new StringBuilder(String.format(java.util.Locale.ROOT,
@@ -313,8 +295,9 @@ class MigrationFaultsTest {
         early.forEach(e -> report.append("  source copy deleted before the destination ran: ").append(e).append('\n'));
         long proxyFaults = proxies.values().stream().mapToLong(FaultProxy::struck).sum();
         report.append(String.format("  connection faults that struck: %d; VMs lost: %d; running on two hosts: %d; "
-                        + "source copies deleted before the destination ran: %d; moments with no copy: %d; observer rounds: %d%n",
-                proxyFaults, lost.size(), twice.size(), early.size(), noCopy.size(), rounds.get()));
+                        + "source copies deleted before the destination ran: %d; moments with no copy: %d; agent listings: %d%n",
+                proxyFaults, lost.size(), twice.size(), early.size(), noCopy.size(), observer.answers()));
+        twice.stream().limit(10).forEach(t -> report.append("  running on two hosts: ").append(t).append('\n'));
         System.out.print(report);
         Files.createDirectories(AgentProcess.root().resolve("target"));
         Files.writeString(AgentProcess.root().resolve("target/migration-faults.txt"), report.toString());
@@ -329,8 +312,8 @@ class MigrationFaultsTest {
         assertThat(tally.keySet()).containsExactlyInAnyOrderElementsOf(kinds);
     }
 
-    /** The move the observer watches: when its VM first ran at the destination, when its source's copy went. */
-    private record Watch(String vm, String source, String destination, AtomicLong ran, AtomicLong gone) {
+    /** The move under way: since when (nanoTime), and when its source's copy went (0: not yet). */
+    private record Watch(String vm, String source, String destination, long since, AtomicLong gone) {
     }
 
     private static List<String> hosts(Fleet fleet) {
