@@ -55,11 +55,10 @@ public final class VmDataStream {
     /**
      * Copy buffer, and the size of each file write. 256 KiB keeps the per-call costs (syscalls,
      * digest setup) small against the bytes moved, and a buffer stays in the cache between its
-     * hashing and its write. Larger file writes cost more: the page cache takes one folio per
-     * write, up to the write's size, and on a VM (virtio-balloon free page reporting) an order-8
-     * folio for a 1 MiB write tends to come from memory the host has reclaimed, so the kernel's
-     * copy into it ran at about 0.5 GB/s: 1 GiB took 1.8 s to write in 1 MiB calls against
-     * 0.2 s in 256 KiB calls (0.5 s in 512 KiB calls).
+     * hashing and its write. Larger writes through the page cache cost more (where O_DIRECT is
+     * refused, see {@link ExtentWriter}): the cache takes one folio per write, up to the write's
+     * size, and on a VM an order-8 folio for a 1 MiB write tends to be memory the host has
+     * reclaimed: 1 GiB took 1.8 s to write in 1 MiB calls against 0.2 s in 256 KiB calls.
      */
     static final int BUFFER_BYTES = 256 << 10;
 
@@ -347,6 +346,7 @@ public final class VmDataStream {
             throws IOException {
         long data = 0;
         try (RandomAccessFile raf = new RandomAccessFile(target.toFile(), "rw");
+             ExtentWriter writer = new ExtentWriter(target, raf.getChannel());
              WriteBehind behind = new WriteBehind(PIPELINE_BUFFERS, BUFFER_BYTES, "vm-data-write")) {
             FileChannel ch = raf.getChannel();
             long next = 0;
@@ -375,12 +375,7 @@ public final class VmDataStream {
                     byte[] b = behind.take();
                     r.fill(b, n);
                     long at = pos;
-                    behind.write(b, n, (buf, len) -> {
-                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
-                        while (bb.hasRemaining()) {
-                            ch.write(bb, at + bb.position());
-                        }
-                    });
+                    behind.write(b, n, (buf, len) -> writer.write(buf, len, at));
                     pos += n;
                 }
                 data += length;
