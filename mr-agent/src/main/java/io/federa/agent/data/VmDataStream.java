@@ -57,8 +57,9 @@ public final class VmDataStream {
      * digest setup) small against the bytes moved, and a buffer stays in the cache between its
      * hashing and its write. Larger writes through the page cache cost more (where O_DIRECT is
      * refused, see {@link ExtentWriter}): the cache takes one folio per write, up to the write's
-     * size, and on a VM an order-8 folio for a 1 MiB write tends to be memory the host has
-     * reclaimed: 1 GiB took 1.8 s to write in 1 MiB calls against 0.2 s in 256 KiB calls.
+     * size, and on this project's test VMs the kernel's copy into an order-8 folio (a 1 MiB
+     * write) was slow, likely because such folios come from memory the host had reclaimed:
+     * 1 GiB took 1.7 to 1.9 s to write in 1 MiB calls against 0.2 s in 256 KiB calls.
      */
     static final int BUFFER_BYTES = 256 << 10;
 
