@@ -211,8 +211,9 @@ class MigrationFaultsTest {
             String id = asked.path("id").asText();
             String hitAt = fault == Fault.CONNECTION_DROPPED || fault == Fault.BYTE_CORRUPTED ? "COPYING" : "";
             if (fault == Fault.SOURCE_KILLED || fault == Fault.DESTINATION_KILLED || fault == Fault.MANAGER_KILLED) {
-                Thread.sleep(random.nextInt(1_500));
-                hitAt = phase(m, id);
+                // A phase drawn at random; the kill comes as soon as the move is in it (or past it).
+                String target = KILL_PHASES.get(random.nextInt(KILL_PHASES.size()));
+                hitAt = reach(m, id, target);
                 switch (fault) {
                     case SOURCE_KILLED -> {
                         fleet.killAgent(source);
@@ -318,6 +319,22 @@ class MigrationFaultsTest {
 
     private static List<String> hosts(Fleet fleet) {
         return fleet.hosts;
+    }
+
+    private static final List<String> KILL_PHASES = List.of("REQUESTED", "STOPPING", "COPYING", "DEFINING", "STARTING",
+            "VERIFYING", "CLEANUP");
+    private static final List<String> ORDER = List.of("REQUESTED", "STOPPING", "COPYING", "DEFINING", "STARTING", "VERIFYING",
+            "CLEANUP", "DONE", "ROLLING_BACK", "ROLLED_BACK");
+
+    /** Polls the move every few milliseconds until it is in {@code target} or past it; the phase it was in. */
+    private static String reach(ManagerProcess m, String id, String target) throws InterruptedException {
+        long end = System.nanoTime() + 10_000_000_000L;
+        String p = phase(m, id);
+        while (ORDER.indexOf(p) < ORDER.indexOf(target) && System.nanoTime() < end) {
+            Thread.sleep(2);
+            p = phase(m, id);
+        }
+        return p;
     }
 
     private static String phase(ManagerProcess m, String id) {
