@@ -176,6 +176,7 @@ class MigrationFaultsTest {
         Map<String, Integer> phasesHit = new TreeMap<>();
         List<String> unfinished = new ArrayList<>();
         List<String> early = new ArrayList<>();
+        int shutOffMoves = 0;
         // Every kind in turn; -Dfedera.migration.faultKinds=A,B narrows them when chasing one.
         List<Fault> kinds = System.getProperty("federa.migration.faultKinds", "").isBlank() ? List.of(Fault.values())
                 : java.util.Arrays.stream(System.getProperty("federa.migration.faultKinds").split(",")).map(Fault::valueOf).toList();
@@ -183,9 +184,14 @@ class MigrationFaultsTest {
         for (int i = 0; i < runs; i++) {
             long started = System.nanoTime();
             Fault fault = kinds.get(i % kinds.size());
-            // The last fault has cleared: every agent answers the manager again.
+            // The last fault has cleared: every agent answers the manager again, and the VMs a
+            // killed agent took down with it run again.
             fleet.awaitAllReachable(30_000);
             m = fleet.manager;
+            m.await("services/lab", n -> n.path("converged").asBoolean() && n.path("state").asText().equals("UP")
+                    && java.util.stream.StreamSupport.stream(n.path("instances").spliterator(), false).count() == VMS, 60_000);
+            m.await("vms", n -> java.util.stream.StreamSupport.stream(n.path("vms").spliterator(), false)
+                    .filter(v -> v.path("state").asText().equals("RUNNING")).count() >= VMS, 60_000);
             // Where the manager has each instance (the VM list may still show a moved VM's old copy
             // until the next poll).
             Map<String, String> placedOn = new TreeMap<>();
@@ -252,7 +258,10 @@ class MigrationFaultsTest {
                         + "\nmanager log:\n" + fleet.manager.logTail(60));
                 break;
             }
-            if (outcome.equals("DONE")) {
+            if (!end.path("wasRunning").asBoolean()) {
+                shutOffMoves++;
+            }
+            if (outcome.equals("DONE") && end.path("wasRunning").asBoolean()) {
                 Thread.sleep(250);
                 // Some answer of the destination's, begun before the source's copy went, showed the VM running.
                 long ran = observer.firstRunning(vm, destination, w.since());
@@ -293,6 +302,8 @@ class MigrationFaultsTest {
                 runs, (System.nanoTime() - t0) / 1e9, done, back, unfinished.size()));
         tally.forEach((k, v) -> report.append(String.format("  %-20s %s%n", k, v)));
         report.append("  faults by phase hit: ").append(phasesHit).append('\n');
+        report.append("  moves of a VM that was shut off when asked (moved shut off, nothing to start): ").append(shutOffMoves)
+                .append('\n');
         early.forEach(e -> report.append("  source copy deleted before the destination ran: ").append(e).append('\n'));
         long proxyFaults = proxies.values().stream().mapToLong(FaultProxy::struck).sum();
         report.append(String.format("  connection faults that struck: %d; VMs lost: %d; running on two hosts: %d; "

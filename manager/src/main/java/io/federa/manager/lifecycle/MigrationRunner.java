@@ -126,7 +126,7 @@ final class MigrationRunner {
     /** After {@link #load}, on the event loop: the instances of migrations past the point of no return are the destination's. */
     void resume() {
         for (Migration m : active.values()) {
-            if (m.phase().committed() || (m.phase() == Phase.CLEANUP)) {
+            if (m.phase().committed()) {
                 ManagedInstance moved = new ManagedInstance(m.vm(), m.application(), m.service(), m.destination().orElseThrow(),
                         m.destinationEpoch());
                 if (!moved.equals(lifecycle.instances().get(m.vm()))) {
