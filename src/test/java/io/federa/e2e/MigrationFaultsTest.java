@@ -310,6 +310,13 @@ class MigrationFaultsTest {
                         + "source copies deleted before the destination ran: %d; moments with no copy: %d; agent listings: %d%n",
                 proxyFaults, lost.size(), twice.size(), early.size(), noCopy.size(), observer.answers()));
         twice.stream().limit(10).forEach(t -> report.append("  running on two hosts: ").append(t).append('\n'));
+        // Instances the lifecycle placed again (a VM it found gone, or a host it found lost): none is expected.
+        m.get("events?kind=lifecycle.&limit=10000").path("events").forEach(e -> {
+            String msg = e.path("message").asText();
+            if (msg.contains(" is gone from ") || msg.contains(" lost:") || msg.contains("stale copy")) {
+                report.append("  lifecycle: ").append(e.path("at").asText()).append(' ').append(msg).append('\n');
+            }
+        });
         System.out.print(report);
         Files.createDirectories(AgentProcess.root().resolve("target"));
         Files.writeString(AgentProcess.root().resolve("target/migration-faults.txt"), report.toString());

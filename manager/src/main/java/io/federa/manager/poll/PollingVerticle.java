@@ -96,6 +96,16 @@ public final class PollingVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        // A manager that starts (again) cannot know what leases the one before it granted: any
+        // agent may hold one until a full lease from now, plus the poll that may have renewed it.
+        long now = System.currentTimeMillis();
+        if (leaseMillis > 0) {
+            for (ManagerConfig.Agent a : agents) {
+                if (a.transport() == ManagerConfig.Transport.JOLOKIA) {
+                    leaseEnds.put(a.name(), now + intervalMillis + leaseMillis);
+                }
+            }
+        }
         // The answer deadline is the interval: a poll slower than that is a miss, not a backlog.
         int connectTimeout = (int) Math.min(intervalMillis, 2_000);
         for (ManagerConfig.Agent a : agents) {

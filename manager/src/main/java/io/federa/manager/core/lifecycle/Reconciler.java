@@ -167,6 +167,28 @@ public final class Reconciler {
         return w.inventory().agentOfHost(host);
     }
 
+    /**
+     * The state of a host no agent has reported yet. Agents that have never answered since the
+     * manager started have not said which host they serve, and the host may be one of theirs: it
+     * waits while any of them may still hold a lease (the grace period and the lease a previous
+     * manager may have granted), and is lost only once none can, or when every agent has said
+     * which host it serves and none is this one.
+     */
+    private HostState unreported() {
+        HostState worst = HostState.LOST;
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            if (e.host().isEmpty() && hostState(e) != HostState.LOST) {
+                worst = HostState.WAIT;
+            }
+        }
+        return worst;
+    }
+
+    /** The state of the host an instance was put on: its agent's, or that of a host no agent has reported yet. */
+    private HostState stateOfHost(Optional<InventorySnapshot.Entry> entry) {
+        return entry.map(this::hostState).orElseGet(this::unreported);
+    }
+
     private int running(String app) {
         return vmsByApp.getOrDefault(app, List.of()).size();
     }
@@ -198,7 +220,7 @@ public final class Reconciler {
             byNumber.sort(Comparator.comparingInt((ManagedInstance i) -> number(i.name())).thenComparing(ManagedInstance::name));
             for (ManagedInstance extra : byNumber.subList(want, byNumber.size())) {
                 Optional<InventorySnapshot.Entry> entry = entryOf(extra.host());
-                if (!settled(extra.name(), entry) || entry.map(this::hostState).orElse(HostState.LOST) != HostState.UP) {
+                if (!settled(extra.name(), entry) || stateOfHost(entry) != HostState.UP) {
                     continue;
                 }
                 VmStatus vm = vmOnHost.get(extra.host() + "/" + extra.name());
@@ -219,10 +241,13 @@ public final class Reconciler {
             if (!settled(i.name(), entry)) {
                 continue;
             }
-            HostState hs = entry.map(this::hostState).orElse(HostState.LOST);
+            HostState hs = stateOfHost(entry);
             if (hs == HostState.WAIT) {
-                waiting.add(i.name() + " on " + i.host() + ": host unreachable since "
-                        + Instant.ofEpochMilli(entry.get().health().sinceMillis()) + "; placed again once the grace period and its lease have run out");
+                waiting.add(entry.isPresent()
+                        ? i.name() + " on " + i.host() + ": host unreachable since " + Instant.ofEpochMilli(entry.get().health().sinceMillis())
+                                + "; placed again once the grace period and its lease have run out"
+                        : i.name() + " on " + i.host() + ": no agent has reported " + i.host() + " since the manager started; placed"
+                                + " again only once every silent agent's grace period and lease have run out");
                 continue;
             }
             VmStatus vm = hs == HostState.UP ? vmOnHost.get(i.host() + "/" + i.name()) : null;

@@ -137,6 +137,32 @@ class ReconcilerTest {
     }
 
     @Test
+    void after_a_manager_restart_an_agent_that_has_not_answered_yet_keeps_its_instances_until_its_lease_can_have_run_out() {
+        Map<String, ManagedInstance> instances = Map.of(
+                "catalog-db-1", new ManagedInstance("catalog-db-1", "catalog-db", "shop", "host-1", 1),
+                "payment-1", new ManagedInstance("payment-1", "payment", "shop", "host-2", 1));
+        // A manager that just started: host-1 and host-3 answered, host-2 has not yet (no host reported).
+        InventorySnapshot fresh = InventorySnapshot.of(List.of("host-1", "host-2", "host-3"), T0)
+                .polled("host-1", host("host-1", "paris", false, 3), List.of(vm("catalog-db-1", "host-1", "RUNNING", "catalog-db", 1)), T0)
+                .polled("host-3", host("host-3", "lyon", true, 1), List.of(), T0);
+        Map<String, Long> lease = Map.of("host-2", T0 + 6_000);
+        Plan wait = Reconciler.plan(new Reconciler.World(SHOP, fresh, Map.of("shop", DesiredState.STARTED), instances, Set.of(),
+                lease, Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0 + 500));
+        assertThat(actions(wait)).noneMatch(a -> a.contains("payment"));
+        assertThat(wait.waiting()).anyMatch(s -> s.startsWith("payment-1 on host-2: no agent has reported host-2"));
+
+        // host-2's agent never answers: unreachable past the grace period, and past any lease it may hold.
+        InventorySnapshot silent = fresh.failed("host-2", "connection refused", 2, T0 + 1_000)
+                .failed("host-2", "connection refused", 2, T0 + 2_000);
+        Plan stillWaiting = Reconciler.plan(new Reconciler.World(SHOP, silent, Map.of("shop", DesiredState.STARTED), instances,
+                Set.of(), lease, Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0 + 5_000));
+        assertThat(actions(stillWaiting)).noneMatch(a -> a.contains("payment"));
+        Plan moved = Reconciler.plan(new Reconciler.World(SHOP, silent, Map.of("shop", DesiredState.STARTED), instances,
+                Set.of(), lease, Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0 + 7_000));
+        assertThat(actions(moved)).containsSubsequence("define payment-1@host-1 e2", "start payment-1@host-1 e2");
+    }
+
+    @Test
     void a_host_that_comes_back_drops_its_stale_copy_with_the_newer_epoch() {
         Map<String, ManagedInstance> instances = Map.of(
                 "catalog-db-1", new ManagedInstance("catalog-db-1", "catalog-db", "shop", "host-1", 1),
