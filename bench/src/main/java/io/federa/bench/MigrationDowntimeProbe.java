@@ -8,9 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -204,20 +202,10 @@ public final class MigrationDowntimeProbe {
     }
 
     private JsonObject get(String path) throws Exception {
-        HttpResponse<String> r = send("GET", api + path, viewer, null, null);
-        if (r.statusCode() != 200) {
-            throw new IOException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
-        }
-        return new JsonObject(r.body());
+        return Probes.get(http, api, viewer, path);
     }
 
     private HttpResponse<String> send(String method, String url, String token, String body, String type) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-                .header("Authorization", "Bearer " + token);
-        if (type != null) {
-            b.header("Content-Type", type);
-        }
-        b = body == null ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return Probes.send(http, method, url, token, body, type);
     }
 }

@@ -55,6 +55,27 @@ final class Probes {
         }
     }
 
+    /** An API call with a bearer token (5 s deadline); a GET when {@code body} is null. */
+    static java.net.http.HttpResponse<String> send(java.net.http.HttpClient http, String method, String url, String token,
+                                                   String body, String type) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .timeout(java.time.Duration.ofSeconds(5)).header("Authorization", "Bearer " + token);
+        if (type != null) {
+            b.header("Content-Type", type);
+        }
+        b = body == null ? b.GET() : b.method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GET {@code api + path} as JSON; anything but 200 is an exception naming the path and the answer. */
+    static io.vertx.core.json.JsonObject get(java.net.http.HttpClient http, String api, String token, String path) throws Exception {
+        java.net.http.HttpResponse<String> r = send(http, "GET", api + path, token, null, null);
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+        return new io.vertx.core.json.JsonObject(r.body());
+    }
+
     static String sec(double v) {
         return v < 0 ? "-" : String.format(Locale.ROOT, "%.2f s", v);
     }

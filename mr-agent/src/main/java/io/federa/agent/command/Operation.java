@@ -1,6 +1,5 @@
 package io.federa.agent.command;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -12,7 +11,6 @@ import io.federa.agent.core.Names;
 import io.federa.agent.core.VmSpec;
 
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -78,29 +76,8 @@ public record Operation(String operationId, Action action, String vm, long epoch
 
     /** Reads a command; strict like {@link VmSpecParser}: unknown fields, wrong types and duplicate keys are refused. */
     public static Operation parse(String json) {
-        if (json == null || json.isBlank()) {
-            throw new InvalidSpecException("command", "is empty; expected a JSON object with operationId, action, vm and epoch");
-        }
-        if (json.length() > MAX_CHARS) {
-            throw new InvalidSpecException("command", "is " + json.length() + " characters long; the limit is " + MAX_CHARS);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JacksonException e) {
-            throw new InvalidSpecException("command", "is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new InvalidSpecException("command", "must be a JSON object");
-        }
-        Iterator<String> names = root.fieldNames();
-        while (names.hasNext()) {
-            String n = names.next();
-            if (!FIELDS.contains(n)) {
-                throw new InvalidSpecException(n.length() > 64 ? n.substring(0, 64) + "…" : n,
-                        "unknown field (known: action, epoch, operationId, spec, vm)");
-            }
-        }
+        JsonNode root = StrictJson.object(JSON, json, "command", MAX_CHARS,
+                "a JSON object with operationId, action, vm and epoch", FIELDS, "action, epoch, operationId, spec, vm");
         String word = text(root, "action");
         Action action = Action.of(word).orElseThrow(() ->
                 new InvalidSpecException("action", "must be one of " + Action.words()));

@@ -1,6 +1,5 @@
 package io.federa.agent.command;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -10,7 +9,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.VmSpec;
 
-import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -39,30 +37,8 @@ public final class VmSpecParser {
     }
 
     public static VmSpec parse(String json) {
-        if (json == null || json.isBlank()) {
-            throw new InvalidSpecException("spec", "is empty; expected a JSON object with name, application, "
-                    + "service, vcpus, memoryMiB and diskGiB");
-        }
-        if (json.length() > MAX_CHARS) {
-            throw new InvalidSpecException("spec", "is " + json.length() + " characters long; the limit is " + MAX_CHARS);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JacksonException e) {
-            throw new InvalidSpecException("spec", "is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new InvalidSpecException("spec", "must be a JSON object");
-        }
-        Iterator<String> names = root.fieldNames();
-        while (names.hasNext()) {
-            String n = names.next();
-            if (!FIELDS.contains(n)) {
-                throw new InvalidSpecException(n.length() > 64 ? n.substring(0, 64) + "…" : n,
-                        "unknown field (known: application, diskGiB, memoryMiB, name, service, uuid, vcpus)");
-            }
-        }
+        JsonNode root = StrictJson.object(JSON, json, "spec", MAX_CHARS, "a JSON object with name, application, "
+                + "service, vcpus, memoryMiB and diskGiB", FIELDS, "application, diskGiB, memoryMiB, name, service, uuid, vcpus");
         Optional<UUID> uuid = Optional.empty();
         if (root.has("uuid") && !root.get("uuid").isNull()) {
             String u = text(root, "uuid");

@@ -1,6 +1,5 @@
 package io.federa.agent.data;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -12,7 +11,6 @@ import io.federa.agent.core.Names;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -75,29 +73,8 @@ final class DataRequests {
 
     private static JsonNode object(String json, List<String> fields) {
         String all = String.join(", ", fields);
-        if (json == null || json.isBlank()) {
-            throw new InvalidSpecException("request", "is empty; expected a JSON object with " + all);
-        }
-        if (json.length() > MAX_CHARS) {
-            throw new InvalidSpecException("request", "is " + json.length() + " characters long; the limit is " + MAX_CHARS);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JacksonException e) {
-            throw new InvalidSpecException("request", "is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new InvalidSpecException("request", "must be a JSON object");
-        }
-        Iterator<String> names = root.fieldNames();
-        while (names.hasNext()) {
-            String f = names.next();
-            if (!fields.contains(f)) {
-                throw new InvalidSpecException(f.length() > 64 ? f.substring(0, 64) + "…" : f, "unknown field (known: " + all + ")");
-            }
-        }
-        return root;
+        return io.federa.agent.command.StrictJson.object(JSON, json, "request", MAX_CHARS, "a JSON object with " + all,
+                fields, all);
     }
 
     private static String migrationId(JsonNode n) {
