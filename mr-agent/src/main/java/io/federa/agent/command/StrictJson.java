@@ -1,8 +1,12 @@
 package io.federa.agent.command;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.federa.agent.core.InvalidSpecException;
 
 import java.util.Collection;
@@ -15,6 +19,20 @@ import java.util.Iterator;
  */
 public final class StrictJson {
     private StrictJson() {
+    }
+
+    /**
+     * A mapper that refuses duplicate keys and NaN, with the given limits on nesting, string and
+     * number lengths (a hostile argument costs no more than its size).
+     */
+    public static ObjectMapper mapper(int maxNesting, int maxStringChars, int maxNumberChars) {
+        ObjectMapper m = JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+                .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build();
+        m.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(maxNesting).maxStringLength(maxStringChars).maxNumberLength(maxNumberChars).build());
+        return m;
     }
 
     /**

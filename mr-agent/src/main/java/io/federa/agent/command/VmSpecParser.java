@@ -1,11 +1,7 @@
 package io.federa.agent.command;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.VmSpec;
 
@@ -23,15 +19,7 @@ public final class VmSpecParser {
     public static final int MAX_CHARS = 64 * 1024;
     private static final Set<String> FIELDS = Set.of("name", "application", "service", "vcpus", "memoryMiB",
             "diskGiB", "uuid");
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
-
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(8).maxStringLength(MAX_CHARS).maxNumberLength(32).build());
-    }
+    private static final ObjectMapper JSON = StrictJson.mapper(8, MAX_CHARS, 32);
 
     private VmSpecParser() {
     }

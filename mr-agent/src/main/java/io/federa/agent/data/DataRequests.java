@@ -1,11 +1,8 @@
 package io.federa.agent.data;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.federa.agent.command.StrictJson;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.Names;
 
@@ -26,15 +23,7 @@ final class DataRequests {
     static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{16,128}");
     static final String TOKEN_RULE = "16 to 128 characters among A-Z a-z 0-9 _ -";
     private static final Pattern UUID_TEXT = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
-
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(2).maxStringLength(MAX_CHARS).maxNumberLength(20).build());
-    }
+    private static final ObjectMapper JSON = StrictJson.mapper(2, MAX_CHARS, 20);
 
     private DataRequests() {
     }
@@ -73,7 +62,7 @@ final class DataRequests {
 
     private static JsonNode object(String json, List<String> fields) {
         String all = String.join(", ", fields);
-        return io.federa.agent.command.StrictJson.object(JSON, json, "request", MAX_CHARS, "a JSON object with " + all,
+        return StrictJson.object(JSON, json, "request", MAX_CHARS, "a JSON object with " + all,
                 fields, all);
     }
 
