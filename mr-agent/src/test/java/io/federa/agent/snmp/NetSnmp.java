@@ -2,16 +2,25 @@ package io.federa.agent.snmp;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** net-snmp's command-line tools, run as a management station would run them. */
+/**
+ * net-snmp's command-line tools, run as a management station would run them. What a walk shows is
+ * read from standard output only: on a machine where net-snmp never ran, its first run says
+ * {@code Created directory: …/cert_indexes} on standard error.
+ */
 final class NetSnmp {
-    record Result(int exit, String output) {
+    /**
+     * @param output everything the tool printed (errors such as {@code noAccess} come on standard error)
+     * @param stdout standard output alone: the values
+     */
+    record Result(int exit, String output, String stdout) {
         List<String> lines() {
-            return output.lines().filter(l -> !l.isBlank()).toList();
+            return stdout.lines().filter(l -> !l.isBlank()).toList();
         }
     }
 
@@ -20,16 +29,22 @@ final class NetSnmp {
     }
 
     static Result run(List<String> command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("MIBS", "");
-        pb.environment().put("SNMPCONFPATH", "/nonexistent");
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("timed out: " + command);
+        Path errors = Files.createTempFile("net-snmp", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(errors.toFile());
+            pb.environment().put("MIBS", "");
+            pb.environment().put("SNMPCONFPATH", "/nonexistent");
+            Process p = pb.start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("timed out: " + command);
+            }
+            String stdout = new String(out, StandardCharsets.UTF_8);
+            return new Result(p.exitValue(), stdout + Files.readString(errors, StandardCharsets.UTF_8), stdout);
+        } finally {
+            Files.deleteIfExists(errors);
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
     /** SNMPv3 authPriv options for a user (SHA-256 + AES-128 unless given). */
