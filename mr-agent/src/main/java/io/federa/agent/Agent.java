@@ -2,9 +2,12 @@ package io.federa.agent;
 
 import io.federa.agent.command.AgentCommands;
 import io.federa.agent.command.LeaseKeeper;
+import io.federa.agent.command.LeaseStatements;
 import io.federa.agent.command.LeaseWatchdog;
+import io.federa.agent.command.PeerChecker;
 import io.federa.agent.command.OperationLog;
 import io.federa.agent.config.AgentConfig;
+import io.federa.agent.core.FenceCause;
 import io.federa.agent.core.HostIdentity;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.data.VmDataTransfers;
@@ -27,6 +30,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -126,7 +131,12 @@ public final class Agent implements AutoCloseable {
         samplerRef.set(sampler);
         started.push(sampler);
 
-        LeaseKeeper lease = new LeaseKeeper(System::nanoTime);
+        LeaseStatements statements = new LeaseStatements(config.lease().managerKeys().stream()
+                .map(LeaseStatements::publicKey).toList());
+        if (!statements.verifies()) {
+            LOG.warning("no lease.managerKeys configured: lease statements are believed without a signature");
+        }
+        LeaseKeeper lease = new LeaseKeeper(System::nanoTime, Optional.of(dataDir.resolve("lease-statement.json")), statements);
         OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
         started.push(operations);
         AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
@@ -134,11 +144,18 @@ public final class Agent implements AutoCloseable {
         started.push(commands);
         // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
         // Before anything can see or command this host, none of them may run here.
-        int fenced = commands.fence("the agent started without a lease");
+        int fenced = commands.fence(FenceCause.AGENT_START, "the agent started without a lease");
         if (fenced > 0) {
             LOG.warning("powered off " + fenced + " managed VMs found running at start");
         }
-        LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence);
+        ExecutorService peerAsks = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "lease-peer-client");
+            t.setDaemon(true);
+            return t;
+        });
+        started.push(peerAsks::shutdownNow);
+        PeerChecker peers = new PeerChecker(statements, peerAsks);
+        LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence, peers::check);
 
         VmDataTransfers data = new VmDataTransfers(config.host().id(), vmDir, commands::presence);
         started.push(data);
@@ -161,12 +178,13 @@ public final class Agent implements AutoCloseable {
         }
 
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVms,
-                commands::leaseRemainingMillis));
+        registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
         registry.register(new TransferMetrics(data));
-        http = AgentHttpServer.start(config.metrics(), registry, sampler::latest, Optional.of(data.handler()));
+        http = AgentHttpServer.start(config.metrics(), registry, sampler::latest, Optional.of(data.handler()),
+                lease::latestEnvelope);
         started.push(http);
         data.baseUrl(http.baseUrl());
+        lease.advertise(http.baseUrl() + AgentHttpServer.LEASE_PATH);
     }
 
     /**

@@ -188,6 +188,18 @@ public final class AgentFixture implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Renews the agent's lease as a manager would, with an unsigned statement (the fixture
+     * configures no key), in a fleet of two whose other member never answers: once the lease runs
+     * out, this host is isolated and fences.
+     */
+    public JsonNode renewLease(String holder, long leaseMillis) throws IOException, InterruptedException {
+        java.util.Map<String, String> fleet = new java.util.LinkedHashMap<>();
+        fleet.put("host-1", "http://127.0.0.1:9/lease/v1/latest");
+        fleet.put("host-2", "http://127.0.0.1:9/lease/v1/latest");
+        return command("renewLease", Leases.statement().holder(holder).lease(leaseMillis).members(fleet).unsigned(), "host-1");
+    }
+
     public JsonNode command(String operation, Object... args) throws IOException, InterruptedException {
         return post(exec("federa:type=Agent", operation, args));
     }

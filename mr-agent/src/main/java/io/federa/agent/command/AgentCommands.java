@@ -1,5 +1,6 @@
 package io.federa.agent.command;
 
+import io.federa.agent.core.FenceCause;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.VmSnapshot;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -27,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -60,7 +61,7 @@ public final class AgentCommands implements AutoCloseable {
     private final LeaseKeeper lease;
     private final OperationLog operations;
     private final ReentrantLock hypervisor = new ReentrantLock();
-    private final AtomicLong fenced = new AtomicLong();
+    private final Map<FenceCause, Long> fenced = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "libvirt-commands");
         t.setDaemon(true);
@@ -379,9 +380,13 @@ public final class AgentCommands implements AutoCloseable {
         return await(thread.submit(() -> locked(() -> host.presence(uuid))));
     }
 
-    /** Grants or extends the host's lease; returns the remaining millis. */
-    public long renewLease(String holder, long durationMillis) {
-        return lease.renew(holder, durationMillis);
+    /** Grants or extends the host's lease from a manager's signed statement; answers as {@link LeaseKeeper.Renewal#toJson}. */
+    public String renewLease(String statement, String member) {
+        return lease.renew(statement, member).toJson();
+    }
+
+    public LeaseKeeper lease() {
+        return lease;
     }
 
     public long leaseRemainingMillis() {
@@ -394,7 +399,12 @@ public final class AgentCommands implements AutoCloseable {
 
     /** Managed VMs powered off because the host held no lease, since the agent started. */
     public long fencedVms() {
-        return fenced.get();
+        return fenced.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The same, by cause. */
+    public Map<FenceCause, Long> fencedVmsByCause() {
+        return Map.copyOf(fenced);
     }
 
     /**
@@ -403,11 +413,11 @@ public final class AgentCommands implements AutoCloseable {
      * the lease valid completes before this looks, and any start after this sees no lease.
      * Returns how many VMs it powered off.
      */
-    public int fence(String why) {
+    public int fence(FenceCause cause, String why) {
         List<String> off = new ArrayList<>();
         hypervisor.lock();
         try {
-            if (lease.isValid()) {
+            if (lease.mayRun()) {
                 return 0;
             }
             for (LibvirtHost.ActiveManaged vm : host.activeManaged()) {
@@ -429,7 +439,7 @@ public final class AgentCommands implements AutoCloseable {
             hypervisor.unlock();
         }
         if (!off.isEmpty()) {
-            fenced.addAndGet(off.size());
+            fenced.merge(cause, (long) off.size(), Long::sum);
             LOG.warning("no valid lease (" + why + "): powered off managed VMs " + String.join(", ", off));
             sampler.requestSample();
         }

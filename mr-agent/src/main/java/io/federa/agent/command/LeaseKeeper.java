@@ -1,48 +1,196 @@
 package io.federa.agent.command;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.federa.agent.core.FenceCause;
+import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.Lease;
+import io.federa.agent.core.Names;
+import io.federa.agent.core.LeaseStatement;
+import io.federa.agent.core.PeerVerdict;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.LongSupplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Holds the host's {@link Lease}, counted on a monotonic ticker (System::nanoTime in the agent,
- * a hand-moved one in tests). Not persisted: an agent that starts holds no lease.
+ * The host's permission to run the VMs the manager placed, counted on a monotonic ticker
+ * (System::nanoTime in the agent, a hand-moved one in tests). Two things give it:
+ *
+ * <ul>
+ *   <li>the <b>lease</b>, which each renewal by the leading manager extends (a signed
+ *       {@link LeaseStatement}); only the lease lets the host <em>start</em> a managed VM;</li>
+ *   <li>a <b>peer grant</b>: while no manager renews anything, a {@link PeerVerdict} that the
+ *       managers are away lets the host keep its VMs running for {@code peerGrantMillis} from the
+ *       moment it began asking (so a slow check never stretches it).</li>
+ * </ul>
+ *
+ * The lease itself is not persisted: an agent that starts holds none. The latest statement is
+ * (its term, so that a restart forgets no term; and what peers may ask for, so that a restarted
+ * peer still vouches for what it was told).
  */
 public final class LeaseKeeper {
     private static final Logger LOG = Logger.getLogger(LeaseKeeper.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a renewal answers: the time left, the fleet version this host knows, where peers ask it. */
+    public record Renewal(long remainingMillis, String fleetVersion, long term, String peerUrl) {
+        /** As the renewal answers over JMX: {@code {"remainingMillis":…,"fleetVersion":"…","term":…,"peerUrl":"…"}}. */
+        public String toJson() {
+            return JSON.createObjectNode().put("remainingMillis", remainingMillis).put("fleetVersion", fleetVersion)
+                    .put("term", term).put("peerUrl", peerUrl).toString();
+        }
+    }
 
     private final LongSupplier ticker;
+    private final Optional<Path> file;
+    private final LeaseStatements statements;
     private Lease lease = Lease.NONE;
+    private LeaseStatements.Signed latest;
+    private String member = "";
+    private LeaseStatements.Signed membersFrom;
+    private long renewedAtNanos;
+    private boolean renewedSinceStart;
+    private long grantUntilNanos;
+    private boolean granted;
+    private long lastCheckNanos;
+    private boolean checked;
+    private PeerVerdict verdict;
+    private boolean lapsed;
+    private volatile String peerUrl = "";
 
+    /** A keeper that believes unsigned statements and keeps nothing on disk (tests). */
     public LeaseKeeper(LongSupplier nanoTicker) {
-        this.ticker = nanoTicker;
+        this(nanoTicker, Optional.empty(), new LeaseStatements(List.of()));
     }
 
     /**
-     * Grants or extends the lease to {@code durationMillis} from now (a shorter duration shortens
-     * it). Any holder may renew: when the manager fails over, the new one takes the lease over
-     * without a gap, since a gap would power off every managed VM. Returns the remaining millis.
+     * @param file       where the latest statement is kept across restarts; read back through
+     *                   {@code statements} (a statement no key believes any more is dropped)
      */
-    public synchronized long renew(String holder, long durationMillis) {
-        long now = ticker.getAsLong();
-        Lease next = Lease.granted(holder, durationMillis, now);
-        if (lease.validAt(now) && !lease.holder().equals(holder)) {
-            LOG.info("lease taken over by " + holder + " from " + lease.holder());
-        } else if (!lease.validAt(now)) {
-            LOG.info("lease granted to " + holder + " for " + durationMillis + " ms");
-        }
-        lease = next;
-        return next.remainingMillis(now);
+    public LeaseKeeper(LongSupplier nanoTicker, Optional<Path> file, LeaseStatements statements) {
+        this.ticker = nanoTicker;
+        this.file = file;
+        this.statements = statements;
+        file.filter(Files::isRegularFile).ifPresent(f -> load(f, statements));
     }
 
+    private void load(Path f, LeaseStatements statements) {
+        try {
+            JsonNode saved = JSON.readTree(Files.readString(f));
+            latest = statements.read(saved.path("latest").asText());
+            member = saved.path("member").asText("");
+            if (saved.hasNonNull("members")) {
+                membersFrom = statements.read(saved.path("members").asText());
+            }
+            LOG.info("the latest lease statement (term " + latest.statement().term() + " from "
+                    + latest.statement().holder() + ") was read back; the lease itself was not");
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "ignoring the saved lease statement " + f + ": " + e.getMessage());
+            latest = null;
+            membersFrom = null;
+        }
+    }
+
+    /**
+     * Grants or extends the lease for the statement's length from now, and keeps the statement.
+     * Any holder may renew (when the leader changes, the new one takes the lease over without a
+     * gap, which would power off every managed VM); a term older than one already seen is refused.
+     *
+     * @param member this host's name in the fleet (the manager's name for it)
+     */
+    public Renewal renew(String envelope, String member) {
+        if (!Names.isToken(member)) {
+            throw new InvalidSpecException("member", "must be " + Names.TOKEN_RULE);
+        }
+        // Checked outside the lock: a signature costs some tens of microseconds.
+        return renew(statements.read(envelope), member);
+    }
+
+    private synchronized Renewal renew(LeaseStatements.Signed signed, String member) {
+        LeaseStatement s = signed.statement();
+        long now = ticker.getAsLong();
+        if (latest != null && s.term() < latest.statement().term()) {
+            throw new CommandRefusedException(Refusals.staleTerm(s.term(), s.holder(), latest.statement().term()));
+        }
+        Lease next = Lease.granted(s.holder(), s.leaseMillis(), now);
+        if (lease.validAt(now) && !lease.holder().equals(s.holder())) {
+            LOG.info("lease taken over by " + s.holder() + " (term " + s.term() + ") from " + lease.holder());
+        } else if (!lease.validAt(now)) {
+            LOG.info("lease granted to " + s.holder() + " (term " + s.term() + ") for " + s.leaseMillis() + " ms"
+                    + (granted && grantUntilNanos - now > 0 ? "; the managers are back" : ""));
+        }
+        lease = next;
+        renewedAtNanos = now;
+        renewedSinceStart = true;
+        granted = false;
+        verdict = null;
+        lapsed = false;
+        if (latest == null || s.issuedAtMillis() >= latest.statement().issuedAtMillis() || s.term() > latest.statement().term()) {
+            latest = signed;
+        }
+        if (s.fleet().members().isPresent()) {
+            membersFrom = signed;
+        }
+        this.member = member;
+        save();
+        return new Renewal(next.remainingMillis(now), fleetVersion(), latest.statement().term(), peerUrl);
+    }
+
+    private String fleetVersion() {
+        return membersFrom == null ? "" : membersFrom.statement().fleet().version();
+    }
+
+    private void save() {
+        if (file.isEmpty()) {
+            return;
+        }
+        ObjectNode out = JSON.createObjectNode().put("latest", latest.envelope()).put("member", member);
+        out.put("members", membersFrom == null ? null : membersFrom.envelope());
+        Path f = file.get();
+        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, out.toString(), StandardCharsets.UTF_8);
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the lease statement in " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where this host's peers ask for its statement; told to the manager with every renewal. */
+    public void advertise(String url) {
+        this.peerUrl = url;
+    }
+
+    /** Whether the manager's lease holds: only then may a managed VM be started. */
     public synchronized boolean isValid() {
         return lease.validAt(ticker.getAsLong());
     }
 
-    /** Milliseconds left, 0 when no lease is held. */
+    /** Whether managed VMs may keep running: under the lease, or a peer grant that the managers are away. */
+    public synchronized boolean mayRun() {
+        long now = ticker.getAsLong();
+        return lease.validAt(now) || (granted && grantUntilNanos - now > 0);
+    }
+
+    /** Milliseconds left on the lease, 0 when none is held. */
     public synchronized long remainingMillis() {
         return lease.remainingMillis(ticker.getAsLong());
+    }
+
+    /** Milliseconds left on a peer grant, 0 when none. */
+    public synchronized long grantRemainingMillis() {
+        long left = grantUntilNanos - ticker.getAsLong();
+        return granted && left > 0 ? left / 1_000_000 : 0;
     }
 
     /** Who holds the lease now; empty when none is held. */
@@ -50,16 +198,101 @@ public final class LeaseKeeper {
         return lease.validAt(ticker.getAsLong()) ? lease.holder() : "";
     }
 
+    /** The highest term seen, 0 before any. */
+    public synchronized long term() {
+        return latest == null ? 0 : latest.statement().term();
+    }
+
+    /** The latest statement's envelope, as peers ask for it; empty before any. */
+    public synchronized Optional<String> latestEnvelope() {
+        return Optional.ofNullable(latest).map(LeaseStatements.Signed::envelope);
+    }
+
+    /** The last verdict of the peers, while no renewal has come since it. */
+    public synchronized Optional<PeerVerdict> verdict() {
+        return Optional.ofNullable(verdict);
+    }
+
+    /** Why the host lost its permission to run managed VMs. */
+    public record Expiry(FenceCause cause, String why) {
+    }
+
+    /** What a peer check needs: this host's statement and the peers to ask. */
+    public record CheckPlan(LeaseStatement own, List<LeaseStatement.Member> peers, long startedNanos) {
+    }
+
     /**
-     * Whether a lease ran out since the last call: true once per lease that expired, after which
-     * the host holds none.
+     * A check of the peers to make now, if one is due: when the lease has less than a grant left
+     * (a grant from a check now would outlast it), at most every {@link LeaseStatement#peerCheckEveryMillis}.
+     * Nothing is due before a statement with the fleet's members arrived.
      */
-    public synchronized boolean takeExpiry() {
-        if (lease.isHeld() && !lease.validAt(ticker.getAsLong())) {
-            LOG.warning("lease of " + lease.holder() + " ran out");
-            lease = Lease.NONE;
-            return true;
+    public synchronized Optional<CheckPlan> checkDue() {
+        // Only a lease held since this agent started can be carried on by its peers: a restarted
+        // agent keeps its managed VMs off until a manager renews it.
+        if (latest == null || membersFrom == null || !renewedSinceStart || lapsed) {
+            return Optional.empty();
         }
-        return false;
+        LeaseStatement own = latest.statement();
+        long now = ticker.getAsLong();
+        if (lease.validAt(now) && lease.remainingMillis(now) > own.peerGrantMillis()) {
+            return Optional.empty();
+        }
+        if (checked && now - lastCheckNanos < own.peerCheckEveryMillis() * 1_000_000) {
+            return Optional.empty();
+        }
+        checked = true;
+        lastCheckNanos = now;
+        List<LeaseStatement.Member> peers = membersFrom.statement().fleet().members().orElseThrow().stream()
+                .filter(m -> !m.name().equals(member)).toList();
+        LeaseStatement fleetOwn = new LeaseStatement(own.holder(), own.term(), own.issuedAtMillis(), own.leaseMillis(),
+                own.peerGrantMillis(), own.gapMillis(), membersFrom.statement().fleet());
+        return Optional.of(new CheckPlan(fleetOwn, peers, now));
+    }
+
+    /**
+     * Takes a check's verdict. One that the managers are away grants {@code peerGrantMillis} from
+     * when the check began; any other lets the grant run out. A renewal since the check began makes
+     * it moot.
+     */
+    public synchronized void record(CheckPlan plan, PeerVerdict v) {
+        if (lapsed || renewedAtNanos - plan.startedNanos() >= 0) {
+            return;
+        }
+        PeerVerdict before = verdict;
+        verdict = v;
+        // Any other verdict only stops extending the grant: the managers count with a grant's full
+        // length anyway, and one check that timed out on a busy machine must not power VMs off.
+        if (v.mayKeepRunning()) {
+            long until = plan.startedNanos() + plan.own().peerGrantMillis() * 1_000_000;
+            if (!granted || until - grantUntilNanos > 0) {
+                grantUntilNanos = until;
+            }
+            granted = true;
+        }
+        if (before == null || before.kind() != v.kind()) {
+            LOG.log(v.mayKeepRunning() ? Level.WARNING : Level.SEVERE, "no renewal from the managers; " + v.reason()
+                    + (v.mayKeepRunning() ? ": managed VMs keep running, none is started" : ""));
+        }
+    }
+
+    /**
+     * Why the host just lost its permission to run managed VMs, once per loss: the peers' verdict
+     * when there is one; empty while it may run, and after it was told.
+     */
+    public synchronized Optional<Expiry> takeExpiry() {
+        long now = ticker.getAsLong();
+        boolean may = lease.validAt(now) || (granted && grantUntilNanos - now > 0);
+        if (may || lapsed || (!lease.isHeld() && !granted)) {
+            return Optional.empty();
+        }
+        lapsed = true;
+        Expiry e = verdict != null && !verdict.mayKeepRunning()
+                ? new Expiry(FenceCause.of(verdict.kind()), verdict.reason())
+                : new Expiry(FenceCause.LEASE_EXPIRED, granted ? "the peers' grant ran out with no new verdict"
+                        : membersFrom == null ? "the lease ran out (no fleet known to ask)" : "the lease ran out");
+        LOG.warning("lease of " + lease.holder() + " ran out: " + e.why());
+        lease = Lease.NONE;
+        granted = false;
+        return Optional.of(e);
     }
 }

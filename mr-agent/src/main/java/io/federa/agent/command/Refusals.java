@@ -8,6 +8,11 @@ public final class Refusals {
     /** Managed VMs run only while the host holds a lease from the manager's polls. */
     public static final String NO_LEASE = "no valid lease: this host may not start managed VMs";
 
+    /** A renewal from a leader whose term is older than one this host has already seen. */
+    public static String staleTerm(long asked, String holder, long known) {
+        return "stale term " + asked + " from " + holder + ": this host has seen term " + known;
+    }
+
     private Refusals() {
     }
 

@@ -15,7 +15,7 @@ import java.util.OptionalLong;
  */
 public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRates cost,
                           Jolokia jolokia, Endpoint metrics, Optional<Snmp> snmp, Path dataDir,
-                          Duration sampleInterval) {
+                          Duration sampleInterval, LeaseKeys lease) {
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -27,6 +27,17 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
         Objects.requireNonNull(snmp, "snmp");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(sampleInterval, "sampleInterval");
+        Objects.requireNonNull(lease, "lease");
+    }
+
+    /**
+     * The managers' Ed25519 public keys (base64 X.509), whose signatures on lease statements the
+     * agent believes; empty: statements are believed unsigned.
+     */
+    public record LeaseKeys(List<String> managerKeys) {
+        public LeaseKeys {
+            managerKeys = List.copyOf(managerKeys);
+        }
     }
 
     /** Who this host is, where it stands and what it offers. */

@@ -57,7 +57,7 @@ public final class AgentConfigLoader {
         }
         ConfigNode root = ConfigNode.root(tree);
         root.rejectUnknown(Set.of("host", "libvirt", "capacity", "cost", "jolokia", "metrics", "snmp", "dataDir",
-                "sampleInterval"));
+                "sampleInterval", "lease"));
 
         AgentConfig.Host host = host(root.object("host"));
         AgentConfig.Libvirt libvirt = libvirt(root.object("libvirt"));
@@ -76,7 +76,24 @@ public final class AgentConfigLoader {
         if (jolokia.port() != 0 && jolokia.port() == metrics.port() && jolokia.address().equals(metrics.address())) {
             throw new ConfigException("metrics.port", "must differ from jolokia.port (" + jolokia.port() + ")");
         }
-        return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, interval);
+        AgentConfig.LeaseKeys lease = leaseKeys(root.optionalObject("lease"));
+        return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, interval, lease);
+    }
+
+    private static AgentConfig.LeaseKeys leaseKeys(ConfigNode n) {
+        if (n == null) {
+            return new AgentConfig.LeaseKeys(List.of());
+        }
+        n.rejectUnknown(Set.of("managerKeys"));
+        List<String> keys = n.strings("managerKeys");
+        for (int i = 0; i < keys.size(); i++) {
+            try {
+                io.federa.agent.command.LeaseStatements.publicKey(keys.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(n.pathOf("managerKeys") + "[" + i + "]", e.getMessage());
+            }
+        }
+        return new AgentConfig.LeaseKeys(keys);
     }
 
     private static AgentConfig.Host host(ConfigNode n) {

@@ -70,8 +70,23 @@ final class AgentBean implements AgentMXBean {
     }
 
     @Override
-    public long renewLease(String holder, long durationMillis) {
-        return JmxErrors.translate(() -> commands.renewLease(holder, durationMillis));
+    public String renewLease(String statement, String member) {
+        return JmxErrors.translate(() -> commands.renewLease(statement, member));
+    }
+
+    @Override
+    public long getLeaseTerm() {
+        return commands.lease().term();
+    }
+
+    @Override
+    public String getPeerVerdict() {
+        return commands.lease().verdict().map(v -> v.kind() + ": " + v.reason()).orElse("");
+    }
+
+    @Override
+    public long getPeerGrantRemainingMillis() {
+        return commands.lease().grantRemainingMillis();
     }
 
     @Override

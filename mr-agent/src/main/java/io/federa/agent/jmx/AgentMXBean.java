@@ -69,8 +69,25 @@ public interface AgentMXBean {
     /** Transfers of VMs' data in progress, then the last 20 finished. */
     List<TransferInfo> getTransfers();
 
-    /** Grants or extends the host's lease for 1,000 to 600,000 ms from now; returns the remaining millis. */
-    long renewLease(String holder, long durationMillis);
+    /**
+     * Grants or extends the host's lease from the leading manager's signed statement
+     * {@code {"lease": "<statement>", "signature": "<base64>"}}; {@code member} is this host's name
+     * in the statement's fleet. Answers {@code {"remainingMillis","fleetVersion","term"}}; a term
+     * older than one seen is refused. See docs/lifecycle.md.
+     */
+    String renewLease(String statement, String member);
+
+    /** The highest leader term this host has seen; 0 before any. */
+    long getLeaseTerm();
+
+    /**
+     * While no manager renews the lease: what the peers said last (MANAGERS_AWAY, CUT_OFF or
+     * ISOLATED, with the reason); empty otherwise.
+     */
+    String getPeerVerdict();
+
+    /** Milliseconds left on the peers' grant to keep managed VMs running while the managers are away. */
+    long getPeerGrantRemainingMillis();
 
     /** Milliseconds left on the host's lease; 0 when it holds none. */
     long getLeaseRemainingMillis();

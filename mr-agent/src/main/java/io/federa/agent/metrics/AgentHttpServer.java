@@ -33,6 +33,9 @@ public final class AgentHttpServer implements AutoCloseable {
         this.executor = executor;
     }
 
+    /** Where peers ask for this host's latest lease statement. */
+    public static final String LEASE_PATH = "/lease/v1/latest";
+
     /** Threads serving requests: a transfer holds one for its whole length, /metrics must still answer. */
     static final int THREADS = 8;
 
@@ -44,6 +47,17 @@ public final class AgentHttpServer implements AutoCloseable {
     /** As above, serving {@code data} under {@code /data/} when given. */
     public static AgentHttpServer start(AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
                                         Supplier<HostSnapshot> snapshot, Optional<HttpHandler> data) throws IOException {
+        return start(endpoint, registry, snapshot, data, Optional::empty);
+    }
+
+    /**
+     * As above, and {@code GET /lease/v1/latest}: the latest lease statement this host was given,
+     * as the manager signed it (404 before any). Peers ask for it when the managers stop renewing
+     * their own lease; it needs no credentials, since only a manager's signature makes it count.
+     */
+    public static AgentHttpServer start(AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
+                                        Supplier<HostSnapshot> snapshot, Optional<HttpHandler> data,
+                                        Supplier<Optional<String>> leaseStatement) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(endpoint.address(), endpoint.port()), 16);
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         server.createContext("/metrics", exchange -> {
@@ -64,6 +78,21 @@ public final class AgentHttpServer implements AutoCloseable {
             send(exchange, ok ? 200 : 503, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
         });
         data.ifPresent(h -> server.createContext("/data/", h));
+        server.createContext(LEASE_PATH, exchange -> {
+            if (!method(exchange, "GET")) {
+                return;
+            }
+            if (!exchange.getRequestURI().getPath().equals(LEASE_PATH)) {
+                send(exchange, 404, "text/plain; charset=utf-8", "no such resource\n".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            Optional<String> latest = leaseStatement.get();
+            if (latest.isEmpty()) {
+                send(exchange, 404, "text/plain; charset=utf-8", "no lease statement yet\n".getBytes(StandardCharsets.UTF_8));
+            } else {
+                send(exchange, 200, "application/json", latest.get().getBytes(StandardCharsets.UTF_8));
+            }
+        });
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "agent-http");
             t.setDaemon(true);

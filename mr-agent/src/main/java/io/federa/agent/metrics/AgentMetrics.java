@@ -1,7 +1,10 @@
 package io.federa.agent.metrics;
 
 import io.federa.agent.core.CostRates;
+import io.federa.agent.command.LeaseKeeper;
+import io.federa.agent.core.FenceCause;
 import io.federa.agent.core.HostSnapshot;
+import io.federa.agent.core.PeerVerdict;
 import io.federa.agent.core.VmSnapshot;
 import io.federa.agent.core.VmState;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -15,6 +18,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -31,15 +35,15 @@ public final class AgentMetrics implements MultiCollector {
 
     private final Supplier<HostSnapshot> snapshot;
     private final LongSupplier sampleFailures;
-    private final LongSupplier fencedVms;
-    private final LongSupplier leaseRemainingMillis;
+    private final Supplier<Map<FenceCause, Long>> fencedVms;
+    private final LeaseKeeper lease;
 
-    public AgentMetrics(Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures, LongSupplier fencedVms,
-                        LongSupplier leaseRemainingMillis) {
+    public AgentMetrics(Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures,
+                        Supplier<Map<FenceCause, Long>> fencedVms, LeaseKeeper lease) {
         this.snapshot = snapshot;
         this.sampleFailures = sampleFailures;
         this.fencedVms = fencedVms;
-        this.leaseRemainingMillis = leaseRemainingMillis;
+        this.lease = lease;
     }
 
     @Override
@@ -48,10 +52,28 @@ public final class AgentMetrics implements MultiCollector {
         List<MetricSnapshot> out = new ArrayList<>();
         out.add(counter("mr_agent_sample_failures", "Reads of the hypervisor that failed.",
                 List.of(point(Labels.EMPTY, sampleFailures.getAsLong()))));
-        out.add(counter("mr_agent_fenced_vms", "Managed VMs powered off because the host held no valid lease.",
-                List.of(point(Labels.EMPTY, fencedVms.getAsLong()))));
+        Map<FenceCause, Long> fenced = fencedVms.get();
+        List<CounterSnapshot.CounterDataPointSnapshot> byCause = new ArrayList<>();
+        for (FenceCause c : FenceCause.values()) {
+            byCause.add(point(Labels.of("reason", c.label()), fenced.getOrDefault(c, 0L)));
+        }
+        out.add(counter("mr_agent_fenced_vms", "Managed VMs powered off because the host could no longer run them, by reason.",
+                byCause));
         out.add(gauge("mr_agent_lease_remaining_seconds", "Time left on the host's lease; 0 when it holds none.",
-                List.of(gpoint(Labels.EMPTY, leaseRemainingMillis.getAsLong() / 1000.0))));
+                List.of(gpoint(Labels.EMPTY, lease.remainingMillis() / 1000.0))));
+        out.add(gauge("mr_agent_lease_term", "The highest leader term this host has seen; 0 before any.",
+                List.of(gpoint(Labels.EMPTY, lease.term()))));
+        out.add(gauge("mr_agent_peer_grant_remaining_seconds",
+                "Time left to run managed VMs on the peers' verdict that the managers are away; 0 when none.",
+                List.of(gpoint(Labels.EMPTY, lease.grantRemainingMillis() / 1000.0))));
+        String verdict = lease.verdict().map(v -> v.kind().name()).orElse("");
+        List<GaugeSnapshot.GaugeDataPointSnapshot> verdicts = new ArrayList<>();
+        for (PeerVerdict.Kind k : PeerVerdict.Kind.values()) {
+            verdicts.add(gpoint(Labels.of("verdict", k.name().toLowerCase(java.util.Locale.ROOT)), k.name().equals(verdict) ? 1 : 0));
+        }
+        out.add(gauge("mr_agent_peer_verdict",
+                "While no manager renews the lease: 1 for what the peers said last (managers_away, cut_off, isolated).",
+                verdicts));
         if (s == null) {
             return new MetricSnapshots(out);
         }

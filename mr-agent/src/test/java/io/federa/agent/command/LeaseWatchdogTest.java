@@ -1,40 +1,98 @@
 package io.federa.agent.command;
 
+import io.federa.agent.Leases;
+import io.federa.agent.core.FenceCause;
 import io.federa.agent.core.HostSnapshot;
+import io.federa.agent.core.LeaseStatement;
+import io.federa.agent.core.PeerVerdict;
+import io.federa.agent.core.VmState;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The lease as the agent keeps it, and when the watchdog fences: driven by a hand-moved clock. */
+/**
+ * The lease as the agent keeps it, the peers' grant, and when the watchdog fences: driven by a
+ * hand-moved clock and verdicts a test chooses (the peers' HTTP side is in PeerCheckerTest).
+ */
 class LeaseWatchdogTest {
+    private static final Map<String, String> FLEET = fleet("host-1", "host-2", "host-3");
     private final FakeTicker ticker = new FakeTicker();
-    private final LeaseKeeper lease = new LeaseKeeper(ticker);
+    private LeaseKeeper lease = new LeaseKeeper(ticker);
     private final List<String> fences = new ArrayList<>();
     private final AtomicReference<HostSnapshot> snapshot = new AtomicReference<>();
-    private final LeaseWatchdog watchdog = new LeaseWatchdog(lease, snapshot::get, why -> {
-        fences.add(why);
-        return 1;
-    });
+    private final List<LeaseKeeper.CheckPlan> asked = new ArrayList<>();
+    private Function<LeaseKeeper.CheckPlan, PeerVerdict> peers = plan -> null;
+    private final LeaseWatchdog watchdog = watchdog();
+
+    private LeaseWatchdog watchdog() {
+        return new LeaseWatchdog(lease, snapshot::get, (cause, why) -> {
+            fences.add(cause.label() + ": " + why);
+            return 1;
+        }, plan -> {
+            asked.add(plan);
+            return peers.apply(plan);
+        }, Runnable::run);
+    }
+
+    private static Map<String, String> fleet(String... names) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String n : names) {
+            m.put(n, "http://127.0.0.1:9/" + n);
+        }
+        return m;
+    }
+
+    private static Leases.Statement statement(long issuedAt) {
+        return Leases.statement().issuedAt(issuedAt).lease(4_000).grant(2_000).gap(2_500).members(FLEET);
+    }
+
+    private LeaseKeeper.Renewal renew(Leases.Statement s) {
+        return lease.renew(s.unsigned(), "host-1");
+    }
+
+    /** One tick; a check of the peers it asks for runs at once, on this thread. */
+    private int tick() {
+        return watchdog.tick();
+    }
+
+    private static PeerVerdict verdict(LeaseKeeper.CheckPlan plan, Map<String, PeerVerdict.Answer> answers) {
+        return PeerVerdict.judge(plan.own(), answers);
+    }
+
+    private static LeaseStatement peer(long issuedAt) {
+        return new LeaseStatement("manager-1", 1, issuedAt, 4_000, 2_000, 2_500,
+                new LeaseStatement.Fleet("v", 3, Optional.empty()));
+    }
 
     @Test
     void an_agent_starts_without_a_lease() {
         assertThat(lease.isValid()).isFalse();
+        assertThat(lease.mayRun()).isFalse();
         assertThat(lease.remainingMillis()).isZero();
         assertThat(lease.holder()).isEmpty();
-        assertThat(lease.takeExpiry()).isFalse();
+        assertThat(lease.term()).isZero();
+        assertThat(lease.takeExpiry()).isEmpty();
+        assertThat(lease.checkDue()).isEmpty();
     }
 
     @Test
     void renewals_extend_the_lease_from_the_moment_they_arrive() {
-        assertThat(lease.renew("manager-1", 3_000)).isEqualTo(3_000);
+        assertThat(renew(Leases.statement().lease(3_000)).remainingMillis()).isEqualTo(3_000);
         ticker.advanceMillis(2_000);
         assertThat(lease.remainingMillis()).isEqualTo(1_000);
-        assertThat(lease.renew("manager-1", 3_000)).isEqualTo(3_000);
+        assertThat(renew(Leases.statement().lease(3_000)).remainingMillis()).isEqualTo(3_000);
         ticker.advanceMillis(2_999);
         assertThat(lease.isValid()).isTrue();
         assertThat(lease.holder()).isEqualTo("manager-1");
@@ -44,49 +102,180 @@ class LeaseWatchdogTest {
     }
 
     @Test
-    void a_shorter_renewal_shortens_the_lease_and_another_holder_takes_it_over() {
-        lease.renew("manager-1", 10_000);
-        assertThat(lease.renew("manager-2", 1_000)).isEqualTo(1_000);
+    void a_shorter_renewal_shortens_the_lease_and_another_leader_takes_it_over() {
+        renew(Leases.statement().lease(10_000));
+        LeaseKeeper.Renewal r = renew(Leases.statement().holder("manager-2").term(2).lease(1_000));
+        assertThat(r.remainingMillis()).isEqualTo(1_000);
+        assertThat(r.term()).isEqualTo(2);
         assertThat(lease.holder()).isEqualTo("manager-2");
         ticker.advanceMillis(1_000);
         assertThat(lease.isValid()).isFalse();
     }
 
     @Test
-    void a_bad_renewal_changes_nothing() {
-        lease.renew("manager-1", 5_000);
-        assertThatThrownBy(() -> lease.renew("manager-1", 600_001)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> lease.renew("man ager", 5_000)).isInstanceOf(IllegalArgumentException.class);
+    void a_deposed_leaders_renewal_is_refused_and_changes_nothing() {
+        renew(Leases.statement().holder("manager-2").term(3).lease(5_000));
+        assertThatThrownBy(() -> renew(Leases.statement().holder("manager-1").term(2).lease(60_000)))
+                .isInstanceOf(CommandRefusedException.class)
+                .hasMessage("stale term 2 from manager-1: this host has seen term 3");
+        assertThat(lease.remainingMillis()).isEqualTo(5_000);
+        assertThat(lease.holder()).isEqualTo("manager-2");
+    }
+
+    @Test
+    void a_bad_statement_changes_nothing() {
+        renew(Leases.statement().lease(5_000));
+        assertThatThrownBy(() -> renew(Leases.statement().lease(600_001)))
+                .hasMessageContaining("leaseMillis: must be between 1000 and 600000");
+        assertThatThrownBy(() -> renew(Leases.statement().holder("man ager")))
+                .hasMessageContaining("holder: must be");
+        assertThatThrownBy(() -> lease.renew("{\"lease\":\"{}\",\"signature\":\"\",\"extra\":1}", "host-1"))
+                .hasMessageContaining("extra: unknown field");
+        assertThatThrownBy(() -> lease.renew(Leases.statement().unsigned(), "host 1"))
+                .hasMessageContaining("member: must be");
         assertThat(lease.remainingMillis()).isEqualTo(5_000);
     }
 
     @Test
-    void the_watchdog_fences_once_when_the_lease_runs_out_and_not_before() {
-        lease.renew("manager-1", 1_000);
-        assertThat(watchdog.tick()).isZero();
+    void with_a_managers_key_only_its_signature_is_believed() {
+        KeyPair manager = Leases.keyPair();
+        KeyPair other = Leases.keyPair();
+        lease = new LeaseKeeper(ticker, Optional.empty(),
+                new LeaseStatements(List.of(LeaseStatements.publicKey(Leases.publicKey(manager)))));
+        assertThatThrownBy(() -> lease.renew(Leases.statement().unsigned(), "host-1"))
+                .hasMessage("signature: is not a manager's: the statement is not believed");
+        assertThatThrownBy(() -> lease.renew(Leases.statement().signed(other.getPrivate()), "host-1"))
+                .hasMessage("signature: is not a manager's: the statement is not believed");
+        String forged = Leases.statement().signed(manager.getPrivate()).replace("\\\"term\\\":1", "\\\"term\\\":9");
+        assertThatThrownBy(() -> lease.renew(forged, "host-1")).hasMessageContaining("not a manager's");
+        assertThat(lease.isValid()).isFalse();
+        assertThat(lease.renew(Leases.statement().signed(manager.getPrivate()), "host-1").remainingMillis()).isEqualTo(5_000);
+    }
+
+    @Test
+    void without_a_fleet_the_watchdog_fences_once_when_the_lease_runs_out() {
+        renew(Leases.statement().lease(1_000));
+        assertThat(tick()).isZero();
         ticker.advanceMillis(999);
-        assertThat(watchdog.tick()).isZero();
+        assertThat(tick()).isZero();
         assertThat(fences).isEmpty();
+        assertThat(asked).isEmpty();
         ticker.advanceMillis(1);
-        assertThat(watchdog.tick()).isEqualTo(1);
-        assertThat(fences).containsExactly("the lease ran out");
+        assertThat(tick()).isEqualTo(1);
+        assertThat(fences).containsExactly("lease_expired: the lease ran out (no fleet known to ask)");
         // Without a lease and with no managed VM seen active, nothing more happens.
-        assertThat(watchdog.tick()).isZero();
+        assertThat(tick()).isZero();
         assertThat(fences).hasSize(1);
-        assertThat(lease.remainingMillis()).isZero();
+    }
+
+    @Test
+    void the_peers_are_asked_once_less_than_a_grant_is_left_and_no_more_often_than_a_quarter_grant() {
+        peers = plan -> verdict(plan, Map.of("host-2", PeerVerdict.Answer.of(peer(1_000_000)),
+                "host-3", PeerVerdict.Answer.failed("refused")));
+        renew(statement(1_000_000));
+        ticker.advanceMillis(1_999);
+        tick();
+        assertThat(asked).isEmpty();
+        ticker.advanceMillis(1);
+        tick();
+        assertThat(asked).hasSize(1);
+        assertThat(asked.get(0).peers()).extracting(LeaseStatement.Member::name).containsExactly("host-2", "host-3");
+        ticker.advanceMillis(499);
+        tick();
+        assertThat(asked).hasSize(1);
+        ticker.advanceMillis(1);
+        tick();
+        assertThat(asked).hasSize(2);
+    }
+
+    @Test
+    void while_the_managers_are_away_the_vms_run_on_for_a_grant_from_each_check_and_nothing_may_start() {
+        // host-2 holds the same round's statement, host-3 does not answer: 2 of 3 reached, none fresher.
+        peers = plan -> verdict(plan, Map.of("host-2", PeerVerdict.Answer.of(peer(1_000_400)),
+                "host-3", PeerVerdict.Answer.failed("refused")));
+        renew(statement(1_000_000));
+        ticker.advanceMillis(2_000);
+        tick();
+        assertThat(lease.verdict()).map(PeerVerdict::kind).contains(PeerVerdict.Kind.MANAGERS_AWAY);
+        // Ten minutes without a manager, the peers asked every half second: no VM is powered off.
+        for (int i = 0; i < 1_200; i++) {
+            ticker.advanceMillis(500);
+            assertThat(tick()).isZero();
+            assertThat(lease.mayRun()).isTrue();
+        }
+        assertThat(fences).isEmpty();
+        assertThat(lease.isValid()).as("only a manager's lease lets a VM start").isFalse();
+        // The peers stop answering: the last grant runs out 2 s after the check that gave it began,
+        // not at the first check that fails.
+        peers = plan -> verdict(plan, Map.of("host-2", PeerVerdict.Answer.failed("refused"),
+                "host-3", PeerVerdict.Answer.failed("refused")));
+        ticker.advanceMillis(500);
+        assertThat(tick()).isZero();
+        assertThat(lease.verdict()).map(PeerVerdict::kind).contains(PeerVerdict.Kind.ISOLATED);
+        assertThat(lease.mayRun()).isTrue();
+        ticker.advanceMillis(1_499);
+        assertThat(tick()).isZero();
+        ticker.advanceMillis(1);
+        assertThat(lease.mayRun()).isFalse();
+        assertThat(tick()).isEqualTo(1);
+        assertThat(fences).singleElement().asString().startsWith("isolated: isolated: reached 1 of 3 agents");
+    }
+
+    @Test
+    void a_peer_with_a_fresher_lease_means_this_host_is_cut_off_and_fences_when_the_lease_ends() {
+        peers = plan -> verdict(plan, Map.of("host-2", PeerVerdict.Answer.of(peer(1_003_000)),
+                "host-3", PeerVerdict.Answer.failed("refused")));
+        renew(statement(1_000_000));
+        ticker.advanceMillis(2_000);
+        assertThat(tick()).isZero();
+        assertThat(lease.verdict()).map(PeerVerdict::kind).contains(PeerVerdict.Kind.CUT_OFF);
+        ticker.advanceMillis(1_999);
+        assertThat(tick()).isZero();
+        ticker.advanceMillis(1);
+        assertThat(tick()).isEqualTo(1);
+        assertThat(fences).singleElement().asString()
+                .startsWith("cut_off: cut off from the managers: host-2 (issued 3000 ms later, term 1)");
+    }
+
+    @Test
+    void a_renewal_that_arrives_during_a_check_makes_its_verdict_moot() {
+        renew(statement(1_000_000));
+        ticker.advanceMillis(2_500);
+        LeaseKeeper.CheckPlan plan = lease.checkDue().orElseThrow();
+        renew(statement(1_002_500));
+        lease.record(plan, PeerVerdict.judge(plan.own(), Map.of("host-2", PeerVerdict.Answer.of(peer(1_009_000)))));
+        assertThat(lease.verdict()).isEmpty();
+        ticker.advanceMillis(3_999);
+        assertThat(lease.takeExpiry()).isEmpty();
+    }
+
+    @Test
+    void a_restarted_agent_remembers_the_term_and_what_to_show_its_peers_but_holds_no_lease(@TempDir Path dir) {
+        Path file = dir.resolve("lease-statement.json");
+        LeaseStatements unsigned = new LeaseStatements(List.of());
+        lease = new LeaseKeeper(ticker, Optional.of(file), unsigned);
+        renew(statement(1_000_000).term(4));
+        LeaseKeeper again = new LeaseKeeper(ticker, Optional.of(file), unsigned);
+        assertThat(again.term()).isEqualTo(4);
+        assertThat(again.latestEnvelope()).isEqualTo(lease.latestEnvelope());
+        assertThat(again.isValid()).isFalse();
+        assertThat(again.mayRun()).isFalse();
+        assertThat(again.checkDue()).as("peers cannot carry on a lease this agent never held").isEmpty();
+        assertThatThrownBy(() -> again.renew(statement(2_000_000).term(3).unsigned(), "host-1"))
+                .hasMessageContaining("stale term 3");
     }
 
     @Test
     void without_a_lease_a_managed_vm_seen_active_is_fenced_an_unmanaged_one_is_not() {
-        snapshot.set(Snapshots.host(Snapshots.vm("app-1", io.federa.agent.core.VmState.RUNNING, 0)));
-        assertThat(watchdog.tick()).isZero();
-        snapshot.set(Snapshots.host(Snapshots.vm("app-1", io.federa.agent.core.VmState.RUNNING, 0),
-                Snapshots.vm("web-2", io.federa.agent.core.VmState.SHUT_OFF, 4)));
-        assertThat(watchdog.tick()).isZero();
-        snapshot.set(Snapshots.host(Snapshots.vm("web-2", io.federa.agent.core.VmState.PAUSED, 4)));
-        assertThat(watchdog.tick()).isEqualTo(1);
-        assertThat(fences).containsExactly("a managed VM is active while this host holds no lease");
-        lease.renew("manager-1", 1_000);
-        assertThat(watchdog.tick()).isZero();
+        snapshot.set(Snapshots.host(Snapshots.vm("app-1", VmState.RUNNING, 0)));
+        assertThat(tick()).isZero();
+        snapshot.set(Snapshots.host(Snapshots.vm("app-1", VmState.RUNNING, 0), Snapshots.vm("web-2", VmState.SHUT_OFF, 4)));
+        assertThat(tick()).isZero();
+        snapshot.set(Snapshots.host(Snapshots.vm("web-2", VmState.PAUSED, 4)));
+        assertThat(tick()).isEqualTo(1);
+        assertThat(fences).containsExactly(FenceCause.ACTIVE_WITHOUT_LEASE.label()
+                + ": a managed VM is active while this host holds no lease");
+        renew(Leases.statement().lease(1_000));
+        assertThat(tick()).isZero();
     }
 }

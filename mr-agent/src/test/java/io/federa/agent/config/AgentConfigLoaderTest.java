@@ -77,6 +77,14 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void the_managers_keys_are_read_and_none_means_statements_are_believed_unsigned() {
+        String key = io.federa.agent.Leases.publicKey(io.federa.agent.Leases.keyPair());
+        assertThat(AgentConfigLoader.parse(GOOD + "lease:\n  managerKeys: [\"" + key + "\"]\n", BASE).lease().managerKeys())
+                .containsExactly(key);
+        assertThat(AgentConfigLoader.parse(GOOD, BASE).lease().managerKeys()).isEmpty();
+    }
+
+    @Test
     void a_password_never_shows_in_a_printed_configuration() {
         AgentConfig c = AgentConfigLoader.parse(GOOD, BASE);
         assertThat(c.toString()).doesNotContain("a-long-password");
@@ -124,7 +132,10 @@ class AgentConfigLoaderTest {
                 bad("metrics on jolokia's port", GOOD.replace("port: 9779", "port: 8778"), "metrics.port", "must differ"),
                 bad("interval without unit", GOOD.replace("sampleInterval: 500ms", "sampleInterval: 5"), "sampleInterval", "with its unit"),
                 bad("interval too short", GOOD.replace("sampleInterval: 500ms", "sampleInterval: 10ms"), "sampleInterval", "between 100ms"),
-                bad("missing data directory", GOOD.replace("dataDir: data/host-1\n", ""), "dataDir", "is required"));
+                bad("missing data directory", GOOD.replace("dataDir: data/host-1\n", ""), "dataDir", "is required"),
+                bad("manager key not a key", GOOD + "lease:\n  managerKeys: [\"bm90IGEga2V5\"]\n", "lease.managerKeys[0]",
+                        "not an Ed25519 public key"),
+                bad("unknown lease field", GOOD + "lease:\n  keys: []\n", "lease.keys", "unknown field"));
     }
 
     private static Arguments bad(String why, String yaml, String field, String problem) {

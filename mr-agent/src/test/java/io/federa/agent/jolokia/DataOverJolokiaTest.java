@@ -112,7 +112,7 @@ class DataOverJolokiaTest {
 
     @Test
     void remove_deletes_the_data_then_the_definition() throws Exception {
-        f.command("renewLease", "manager-1", 30_000);
+        f.renewLease("manager-1", 30_000);
         String define = "{\"operationId\":\"d-1\",\"action\":\"define\",\"vm\":\"app-9\",\"epoch\":2,\"spec\":{\"name\":\"app-9\","
                 + "\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,\"memoryMiB\":512,\"diskGiB\":1}}";
         String uuid = answer("execute", define).path("uuid").asText();

@@ -76,8 +76,11 @@ class ExecuteCommandTest {
 
         assertThat(refusal(command("op-2", "start", "web-9", 3)))
                 .contains("no valid lease: this host may not start managed VMs");
-        JsonNode renewed = f.command("renewLease", "manager-1", 30_000);
-        assertThat(renewed.path("value").asLong()).isBetween(29_000L, 30_000L);
+        JsonNode renewed = f.renewLease("manager-1", 30_000);
+        JsonNode answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(renewed.path("value").asText());
+        assertThat(answer.path("remainingMillis").asLong()).isBetween(29_000L, 30_000L);
+        assertThat(answer.path("term").asLong()).isEqualTo(1);
+        assertThat(answer.path("fleetVersion").asText()).isNotEmpty();
         JsonNode agent = f.post(AgentFixture.read("federa:type=Agent")).path("value");
         assertThat(agent.path("LeaseHolder").asText()).isEqualTo("manager-1");
         assertThat(agent.path("LeaseRemainingMillis").asLong()).isPositive();
@@ -108,7 +111,7 @@ class ExecuteCommandTest {
 
     @Test
     void an_older_epoch_is_refused_and_a_newer_one_recorded() throws Exception {
-        f.command("renewLease", "manager-1", 30_000);
+        f.renewLease("manager-1", 30_000);
         execute(define("d-1", "web-2", 5));
         assertThat(refusal(command("s-1", "start", "web-2", 3)))
                 .contains("stale epoch 3 for web-2: this host holds epoch 5");
@@ -138,7 +141,7 @@ class ExecuteCommandTest {
 
     @Test
     void a_newer_epoch_is_recorded_on_a_running_vm_too() throws Exception {
-        f.command("renewLease", "manager-1", 30_000);
+        f.renewLease("manager-1", 30_000);
         execute(define("d-1", "web-6", 1));
         execute(command("s-1", "start", "web-6", 1));
         assertThat(execute(command("s-2", "start", "web-6", 4)).path("outcome").asText()).isEqualTo("already");
@@ -150,7 +153,7 @@ class ExecuteCommandTest {
 
     @Test
     void concurrent_duplicates_start_the_vm_once() throws Exception {
-        f.command("renewLease", "manager-1", 30_000);
+        f.renewLease("manager-1", 30_000);
         execute(define("d-1", "web-5", 1));
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<JsonNode>> answers = new ArrayList<>();
@@ -170,10 +173,10 @@ class ExecuteCommandTest {
 
     @Test
     void managed_vms_are_fenced_when_the_lease_runs_out_and_stay_off_after_a_restart() throws Exception {
-        f.command("renewLease", "manager-1", 30_000);
+        f.renewLease("manager-1", 30_000);
         execute(define("d-1", "app-1", 2));
         execute(command("s-1", "start", "app-1", 2));
-        f.command("renewLease", "manager-1", 1_000);
+        f.renewLease("manager-1", 1_000);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!state("app-1").equals("SHUT_OFF") && System.nanoTime() < deadline) {
             Thread.sleep(50);
@@ -181,12 +184,12 @@ class ExecuteCommandTest {
         assertThat(state("app-1")).isEqualTo("SHUT_OFF");
         assertThat(state("web-1")).isEqualTo("RUNNING");
         assertThat(f.post(AgentFixture.read("federa:type=Agent")).path("value").path("FencedVms").asLong()).isEqualTo(1);
-        assertThat(f.get(f.agent.metricsUrl(), null, null).body()).contains("mr_agent_fenced_vms_total 1.0");
+        assertThat(f.get(f.agent.metricsUrl(), null, null).body()).contains("mr_agent_fenced_vms_total{reason=\"isolated\"} 1.0");
 
         // An operator's start of a managed VM needs a lease too (the watchdog would power it off).
         assertThat(f.command("startVm", "app-1").path("error").asText()).contains("no valid lease");
 
-        f.command("renewLease", "manager-1", 30_000);
+        f.renewLease("manager-1", 30_000);
         execute(command("s-2", "start", "app-1", 2));
         f = f.restart();
         assertThat(state("app-1")).isEqualTo("SHUT_OFF");

@@ -1,0 +1,85 @@
+package io.federa.agent.command;
+
+import io.federa.agent.Leases;
+import io.federa.agent.config.AgentConfig;
+import io.federa.agent.core.LeaseStatement;
+import io.federa.agent.core.PeerVerdict;
+import io.federa.agent.metrics.AgentHttpServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Peers asked over real loopback HTTP, each serving its statement the way an agent does. */
+class PeerCheckerTest {
+    private final KeyPair manager = Leases.keyPair();
+    private final LeaseStatements statements = new LeaseStatements(List.of(LeaseStatements.publicKey(Leases.publicKey(manager))));
+    private final List<AgentHttpServer> servers = new ArrayList<>();
+    private final ExecutorService pool = Executors.newFixedThreadPool(2);
+
+    @AfterEach
+    void close() {
+        servers.forEach(AgentHttpServer::close);
+        pool.shutdownNow();
+    }
+
+    private String peer(Optional<String> envelope) throws Exception {
+        AgentHttpServer s = AgentHttpServer.start(new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(),
+                () -> null, Optional.empty(), () -> envelope);
+        servers.add(s);
+        return s.baseUrl() + AgentHttpServer.LEASE_PATH;
+    }
+
+    private static int closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private LeaseKeeper.CheckPlan plan(Map<String, String> peers) {
+        LeaseStatement own = new LeaseStatement("manager-1", 1, 1_000_000, 4_000, 2_000, 2_500,
+                new LeaseStatement.Fleet("v", peers.size() + 1, Optional.empty()));
+        List<LeaseStatement.Member> members = new ArrayList<>();
+        peers.forEach((n, u) -> members.add(new LeaseStatement.Member(n, u)));
+        return new LeaseKeeper.CheckPlan(own, members, System.nanoTime());
+    }
+
+    @Test
+    void signed_statements_of_the_same_round_from_a_majority_mean_the_managers_are_away() throws Exception {
+        Map<String, String> peers = new LinkedHashMap<>();
+        peers.put("host-2", peer(Optional.of(Leases.statement().issuedAt(1_000_300).signed(manager.getPrivate()))));
+        peers.put("host-3", peer(Optional.of(Leases.statement().issuedAt(999_800).signed(manager.getPrivate()))));
+        peers.put("host-4", "http://127.0.0.1:" + closedPort() + AgentHttpServer.LEASE_PATH);
+        peers.put("host-5", peer(Optional.empty()));
+        PeerVerdict v = new PeerChecker(statements, pool).check(plan(peers));
+        assertThat(v.kind()).isEqualTo(PeerVerdict.Kind.MANAGERS_AWAY);
+        assertThat(v.reached()).isEqualTo(3);
+    }
+
+    @Test
+    void a_fresher_signed_statement_cuts_the_host_off_and_a_forged_one_counts_for_nothing() throws Exception {
+        KeyPair forger = Leases.keyPair();
+        Map<String, String> peers = new LinkedHashMap<>();
+        peers.put("host-2", peer(Optional.of(Leases.statement().issuedAt(1_009_000).signed(forger.getPrivate()))));
+        peers.put("host-3", peer(Optional.of(Leases.statement().issuedAt(1_000_000).unsigned())));
+        PeerVerdict forged = new PeerChecker(statements, pool).check(plan(peers));
+        assertThat(forged.kind()).as(forged.reason()).isEqualTo(PeerVerdict.Kind.ISOLATED);
+        assertThat(forged.reason()).contains("host-2 (statement not believed: signature: is not a manager's");
+
+        peers.put("host-3", peer(Optional.of(Leases.statement().issuedAt(1_009_000).signed(manager.getPrivate()))));
+        PeerVerdict v = new PeerChecker(statements, pool).check(plan(peers));
+        assertThat(v.kind()).isEqualTo(PeerVerdict.Kind.CUT_OFF);
+        assertThat(v.fresher()).containsExactly("host-3 (issued 9000 ms later, term 1)");
+    }
+}
