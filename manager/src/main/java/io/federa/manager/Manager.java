@@ -6,6 +6,8 @@ import io.federa.manager.history.HistoryVerticle;
 import io.federa.manager.http.ApiVerticle;
 import io.federa.manager.metrics.ManagerMetrics;
 import io.federa.manager.metrics.PollMetrics;
+import io.federa.manager.core.lease.LeaseLedger;
+import io.federa.manager.poll.LeaseSigner;
 import io.federa.manager.poll.PollingVerticle;
 import io.federa.manager.spec.CatalogYaml;
 import io.federa.manager.store.DefinitionStore;
@@ -51,11 +53,20 @@ public final class Manager {
                 a -> a.transport().name().toLowerCase(java.util.Locale.ROOT)));
         long interval = config.pollInterval().toMillis();
         ManagerConfig.Lifecycle lc = config.lifecycle();
+        // Every start takes the lead with a new term: agents refuse renewals of an older one, so a
+        // manager that was replaced can no longer extend a lease.
+        long startedAt = System.currentTimeMillis();
+        long term = lifecycleStore.claimTerm(LEASE_HOLDER, startedAt);
+        java.util.List<String> fleet = PollingVerticle.leaseFleet(config.agents());
+        LeaseLedger ledger = new LeaseLedger(fleet, new LeaseLedger.Timing(lc.lease().toMillis(), interval,
+                lc.gapMillis(config.pollInterval()), lc.peerGrantMillis()), startedAt);
+        LeaseSigner signer = new LeaseSigner(LEASE_HOLDER, term, lc.lease().toMillis(), lc.peerGrantMillis(),
+                lc.gapMillis(config.pollInterval()), interval, fleet, lc.signingKey());
         PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
-                config.maxConcurrentPolls(), lc.lease().toMillis(), LEASE_HOLDER, (agent, nanos, failure, next) ->
+                config.maxConcurrentPolls(), signer, ledger, (agent, nanos, failure, next) ->
                 pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval);
-        LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leaseEndsAt, catalog::get,
+        LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, ledger, catalog::get,
                 lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
@@ -108,6 +119,21 @@ public final class Manager {
             @Override
             public Map<String, Long> migrationOutcomes() {
                 return lifecycle.migrationOutcomes();
+            }
+
+            @Override
+            public long leaderTerm() {
+                return term;
+            }
+
+            @Override
+            public int leaseFleet() {
+                return ledger.fleetSize();
+            }
+
+            @Override
+            public int leasesRenewed() {
+                return ledger.renewedWithinLease(System.currentTimeMillis());
             }
         }, System::currentTimeMillis));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,

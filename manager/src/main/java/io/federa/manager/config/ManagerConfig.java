@@ -42,10 +42,37 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * placement settings.
      */
     public record Lifecycle(Duration lease, Duration grace, Duration leaseMargin, double cpuOvercommit,
-                            io.federa.manager.core.placement.Strategy strategy, long seed) {
+                            io.federa.manager.core.placement.Strategy strategy, long seed, Duration clockSkew,
+                            String signingKey) {
         public static Lifecycle defaults() {
             return new Lifecycle(Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(1), 1.0,
-                    io.federa.manager.core.placement.Strategy.SPREAD, 0);
+                    io.federa.manager.core.placement.Strategy.SPREAD, 0, Duration.ofMillis(500), "");
+        }
+
+        public Lifecycle(Duration lease, Duration grace, Duration leaseMargin, double cpuOvercommit,
+                         io.federa.manager.core.placement.Strategy strategy, long seed) {
+            this(lease, grace, leaseMargin, cpuOvercommit, strategy, seed, Duration.ofMillis(500), "");
+        }
+
+        /**
+         * How much later a peer's lease statement must have been issued to prove a manager alive
+         * without a host: two poll intervals (one round of renewals, and the wait for a slot) and
+         * the clock skew between managers.
+         */
+        public long gapMillis(Duration pollInterval) {
+            return 2 * pollInterval.toMillis() + clockSkew.toMillis();
+        }
+
+        /** How long a verdict of its peers that the managers are away lets a host run its VMs: half a lease. */
+        public long peerGrantMillis() {
+            return lease.toMillis() / 2;
+        }
+
+        @Override
+        public String toString() {
+            return "Lifecycle[lease=" + lease + ", grace=" + grace + ", leaseMargin=" + leaseMargin + ", cpuOvercommit="
+                    + cpuOvercommit + ", strategy=" + strategy + ", seed=" + seed + ", clockSkew=" + clockSkew
+                    + ", signingKey=" + (signingKey.isEmpty() ? "none" : "(set)") + "]";
         }
     }
 

@@ -73,14 +73,13 @@ public final class ManagerConfigLoader extends TreeReader {
         return c;
     }
 
-    private ManagerConfig.Lifecycle lifecycle(Object node) {
+    private ManagerConfig.Lifecycle lifecycle(Object node, Object leaseNode) {
         ManagerConfig.Lifecycle d = ManagerConfig.Lifecycle.defaults();
-        if (node == null) {
-            return d;
-        }
-        Map<String, Object> l = map(node, "lifecycle");
+        Signing signing = signing(leaseNode);
+        Map<String, Object> l = node == null ? null : map(node, "lifecycle");
         if (l == null) {
-            return d;
+            return new ManagerConfig.Lifecycle(d.lease(), d.grace(), d.leaseMargin(), d.cpuOvercommit(), d.strategy(), d.seed(),
+                    signing.clockSkew(), signing.signingKey());
         }
         known(l, "lifecycle", Set.of("lease", "grace", "leaseMargin", "cpuOvercommit", "strategy", "seed"));
         Duration lease = interval(l.get("lease"), "lifecycle.lease", d.lease());
@@ -101,7 +100,34 @@ public final class ManagerConfigLoader extends TreeReader {
                 "spread", io.federa.manager.core.placement.Strategy.SPREAD,
                 "binpack", io.federa.manager.core.placement.Strategy.BINPACK), d.strategy());
         long seed = integer(l.get("seed"), "lifecycle.seed", Long.MIN_VALUE, Long.MAX_VALUE, 0L);
-        return new ManagerConfig.Lifecycle(lease, grace, margin, overcommit, strategy, seed);
+        return new ManagerConfig.Lifecycle(lease, grace, margin, overcommit, strategy, seed, signing.clockSkew(),
+                signing.signingKey());
+    }
+
+    private record Signing(Duration clockSkew, String signingKey) {
+    }
+
+    /** The top-level {@code lease} section: how statements are signed, and the clock skew their freshness allows for. */
+    private Signing signing(Object node) {
+        ManagerConfig.Lifecycle d = ManagerConfig.Lifecycle.defaults();
+        Map<String, Object> l = node == null ? null : map(node, "lease");
+        if (l == null) {
+            return new Signing(d.clockSkew(), d.signingKey());
+        }
+        known(l, "lease", Set.of("signingKey", "clockSkew"));
+        Duration skew = interval(l.get("clockSkew"), "lease.clockSkew", d.clockSkew());
+        String key = "";
+        if (l.get("signingKey") instanceof String k) {
+            try {
+                io.federa.manager.poll.LeaseSigner.privateKey(k);
+                key = k;
+            } catch (IllegalArgumentException e) {
+                error("lease.signingKey", e.getMessage());
+            }
+        } else if (l.get("signingKey") != null) {
+            error("lease.signingKey", "must be an Ed25519 private key in base64 PKCS#8 form, got " + describe(l.get("signingKey")));
+        }
+        return new Signing(skew, key);
     }
 
     private ManagerConfig.Migration migration(Object node) {
@@ -129,7 +155,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (m == null) {
             return null;
         }
-        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "migration"));
+        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration"));
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
         List<Object> list = list(m.get("agents"), "agents");
@@ -224,7 +250,11 @@ public final class ManagerConfigLoader extends TreeReader {
         if (tl != null && tl.isEmpty()) {
             error("tokens", "must list at least one token: every route but /health needs one");
         }
-        ManagerConfig.Lifecycle lifecycle = lifecycle(m.get("lifecycle"));
+        ManagerConfig.Lifecycle lifecycle = lifecycle(m.get("lifecycle"), m.get("lease"));
+        if (lifecycle.gapMillis(interval) >= lifecycle.lease().toMillis()) {
+            error("lifecycle.lease", "must be longer than twice poll.interval plus lease.clockSkew ("
+                    + lifecycle.gapMillis(interval) + " ms), got " + lifecycle.lease().toMillis() + " ms");
+        }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
                 migration(m.get("migration")));
     }

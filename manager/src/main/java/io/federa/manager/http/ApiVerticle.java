@@ -272,6 +272,10 @@ public final class ApiVerticle extends VerticleBase {
     private JsonArray waiting(Catalog c, String service) {
         java.util.List<String> apps = c.services().get(service).applications();
         JsonArray out = new JsonArray();
+        LifecycleVerticle.Quorum q = lifecycle.quorum();
+        if (!q.held()) {
+            out.add("this manager " + q.describe());
+        }
         for (String w : lifecycle.lastPlan().waiting()) {
             if (apps.stream().anyMatch(a -> w.startsWith(a + " ") || w.startsWith(a + "-"))) {
                 out.add(w);

@@ -3,6 +3,7 @@ package io.federa.manager.lifecycle;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.lease.LeaseLedger;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
@@ -49,13 +50,15 @@ public final class LifecycleVerticle extends VerticleBase {
     }
 
     private final Supplier<InventorySnapshot> inventory;
-    private final Supplier<Map<String, Long>> leaseEnds;
+    private final LeaseLedger leases;
+    private volatile Quorum quorum = new Quorum(false, 0, 0);
     private final Supplier<Catalog> catalog;
     private final LifecycleStore store;
     private final Consumer<Event> events;
     private final Map<String, ManagerConfig.Agent> agents = new HashMap<>();
     private final Settings settings;
-    private final String bootId = Long.toString(System.currentTimeMillis(), 36);
+    private final long startedAt = System.currentTimeMillis();
+    private final String bootId = Long.toString(startedAt, 36);
     private final AtomicLong sequence = new AtomicLong();
     private AgentCommander commander;
     private MigrationRunner migrations;
@@ -81,18 +84,30 @@ public final class LifecycleVerticle extends VerticleBase {
     private volatile Map<String, DesiredState> publishedDesired = Map.of();
     private volatile Set<String> publishedCordoned = Set.of();
 
-    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, Supplier<Map<String, Long>> leaseEnds,
-                             Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
-                             Consumer<Event> events, Settings settings) {
-        this(inventory, leaseEnds, catalog, store, agents, events, settings, ManagerConfig.Migration.defaults());
+    /**
+     * Whether this manager renews a majority of the fleet's leases, and how many of how many:
+     * without a majority it acts on nothing (docs/lifecycle.md).
+     */
+    public record Quorum(boolean held, int renewed, int fleet) {
+        public String describe() {
+            return held ? "renews leases on " + renewed + " of " + fleet + " agents (a majority)"
+                    : "renews leases on only " + renewed + " of " + fleet + " agents, no majority ("
+                    + LeaseLedger.majority(fleet) + "): acting on nothing";
+        }
     }
 
-    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, Supplier<Map<String, Long>> leaseEnds,
+    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, LeaseLedger leases,
+                             Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
+                             Consumer<Event> events, Settings settings) {
+        this(inventory, leases, catalog, store, agents, events, settings, ManagerConfig.Migration.defaults());
+    }
+
+    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, LeaseLedger leases,
                              Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
                              Consumer<Event> events, Settings settings, ManagerConfig.Migration migration) {
         this.migrationSettings = migration;
         this.inventory = inventory;
-        this.leaseEnds = leaseEnds;
+        this.leases = leases;
         this.catalog = catalog;
         this.store = store;
         this.events = events;
@@ -137,16 +152,40 @@ public final class LifecycleVerticle extends VerticleBase {
         return closed;
     }
 
+    /** This manager's standing with the fleet, as of the last pass. */
+    public Quorum quorum() {
+        return quorum;
+    }
+
+    /**
+     * Takes this pass's standing with the fleet; says so when it changes. Without a majority the
+     * pass plans nothing: another manager, or the agents' peers, may be acting on what this one
+     * cannot see, and the hosts this one cannot reach may still be running their VMs.
+     */
+    private boolean quorate(long now) {
+        Quorum q = new Quorum(leases.holdsMajority(now), leases.renewedWithinLease(now), leases.fleetSize());
+        Quorum before = quorum;
+        quorum = q;
+        if (before.held() != q.held() && (q.held() || before.renewed() > 0 || now - startedAt > leases.timing().leaseMillis())) {
+            events.accept(new Event(now, q.held() ? Event.Severity.INFO : Event.Severity.CRITICAL,
+                    q.held() ? "manager.majority" : "manager.minority", "fleet", "this manager " + q.describe()));
+        }
+        return q.held();
+    }
+
     private void tick() {
         long now = System.currentTimeMillis();
         InventorySnapshot inv = inventory.get();
+        if (!quorate(now)) {
+            return;
+        }
         Set<String> closed = closedHosts(inv);
         scale(catalog.get(), inv, now);
         // A migrating VM is the migration's: no pass starts, stops or replaces it meanwhile.
         Set<String> held = new HashSet<>(busy);
         held.addAll(migrations.holding());
         Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
-                leaseEnds.get(), settledAfter, held, settings.placement(), settings.graceMillis(),
+                leases.fencingDeadlines(unreachable(inv)), settledAfter, held, settings.placement(), settings.graceMillis(),
                 settings.leaseMarginMillis(), now, targets());
         Plan plan = Reconciler.plan(world);
         lastPlan = plan;
@@ -193,6 +232,16 @@ public final class LifecycleVerticle extends VerticleBase {
                 run(s, 0, System.nanoTime());
             }
         });
+    }
+
+    private static List<String> unreachable(InventorySnapshot inv) {
+        List<String> out = new java.util.ArrayList<>();
+        for (InventorySnapshot.Entry e : inv.agents().values()) {
+            if (!e.reachable()) {
+                out.add(e.agent());
+            }
+        }
+        return out;
     }
 
     private Map<String, Integer> targets() {

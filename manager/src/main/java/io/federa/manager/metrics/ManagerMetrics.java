@@ -59,6 +59,21 @@ public final class ManagerMetrics implements MultiCollector {
         default Map<String, Long> migrationOutcomes() {
             return Map.of();
         }
+
+        /** This manager's leader term; 0 when it leads nothing. */
+        default long leaderTerm() {
+            return 0;
+        }
+
+        /** The agents that hold leases (polled over Jolokia). */
+        default int leaseFleet() {
+            return 0;
+        }
+
+        /** Of those, the agents that acknowledged a renewal within one lease. */
+        default int leasesRenewed() {
+            return 0;
+        }
     }
 
     private final Sources sources;
@@ -180,6 +195,16 @@ public final class ManagerMetrics implements MultiCollector {
         });
         out.add(decisions.build());
         migrations(out, now);
+        int fleet = sources.leaseFleet();
+        int renewed = sources.leasesRenewed();
+        out.add(gauge("federa_manager_leader_term", "The term this manager leads with (a new one at each start); 0 when it leads nothing.",
+                List.of(new Point(Labels.EMPTY, sources.leaderTerm()))));
+        out.add(gauge("federa_manager_lease_fleet_agents", "Agents that hold leases from the manager (polled over Jolokia).",
+                List.of(new Point(Labels.EMPTY, fleet))));
+        out.add(gauge("federa_manager_leases_renewed_agents", "Agents that acknowledged a lease renewal within one lease.",
+                List.of(new Point(Labels.EMPTY, renewed))));
+        out.add(gauge("federa_manager_majority", "1 while this manager renews the leases of a majority of the fleet; "
+                + "0 in a minority, when it acts on nothing.", List.of(new Point(Labels.EMPTY, fleet == 0 || renewed >= io.federa.manager.core.lease.LeaseLedger.majority(fleet) ? 1 : 0))));
         out.add(counter("federa_history_records_dropped", "Events and transitions given up after the store refused them too long.",
                 sources.historyRecordsDropped()));
         out.add(counter("federa_history_write_failures", "Writes of events and transitions that failed and were retried.",

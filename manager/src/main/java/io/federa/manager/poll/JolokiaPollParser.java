@@ -2,6 +2,7 @@ package io.federa.manager.poll;
 
 import io.federa.manager.core.inventory.HostStatus;
 import io.federa.manager.core.inventory.VmStatus;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -24,12 +25,15 @@ public final class JolokiaPollParser {
                     "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch").map(a -> "\"" + a + "\"").toList()) + "]}]";
 
     /**
-     * The same poll that also renews the manager's lease on the agent for {@code leaseMillis}
-     * (the agent powers off the VMs the manager placed when it runs out).
+     * The same poll that also renews the manager's lease on the agent with a signed statement
+     * ({@link LeaseSigner}); {@code member} is the agent's name in the statement's fleet. The agent
+     * powers off the VMs the manager placed once the lease runs out, unless its peers show that no
+     * manager renews anyone (docs/lifecycle.md).
      */
-    public static String renewing(String holder, long leaseMillis) {
+    public static String renewing(String envelope, String member) {
         return POLL.substring(0, POLL.length() - 1) + ",{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\","
-                + "\"operation\":\"renewLease\",\"arguments\":[" + io.vertx.core.json.Json.encode(holder) + "," + leaseMillis + "]}]";
+                + "\"operation\":\"renewLease\",\"arguments\":[" + io.vertx.core.json.Json.encode(envelope) + ","
+                + io.vertx.core.json.Json.encode(member) + "]}]";
     }
     static final int MAX_VMS = 100_000;
 
@@ -56,9 +60,28 @@ public final class JolokiaPollParser {
             out.add(vm(vm, host.hostId(), e.getKey()));
         }
         out.sort(Comparator.comparing(VmStatus::name));
-        boolean renewed = answer.size() == 3 && answer.getValue(2) instanceof JsonObject lease
-                && lease.getValue("status") instanceof Number st && st.intValue() == 200;
-        return new AgentReport(host, out, renewed);
+        return new AgentReport(host, out, answer.size() == 3 ? lease(answer.getValue(2)) : AgentReport.LeaseAnswer.NONE);
+    }
+
+    /** The renewal's answer: {@code {"remainingMillis","fleetVersion","term","peerUrl"}} as a JSON string, or a refusal. */
+    private static AgentReport.LeaseAnswer lease(Object item) {
+        if (!(item instanceof JsonObject lease) || !(lease.getValue("status") instanceof Number st)) {
+            return new AgentReport.LeaseAnswer(false, "", "", "the renewal's answer is not a Jolokia answer");
+        }
+        if (st.intValue() != 200) {
+            return new AgentReport.LeaseAnswer(false, "", "", clip(String.valueOf(lease.getValue("error"))));
+        }
+        if (!(lease.getValue("value") instanceof String text)) {
+            return new AgentReport.LeaseAnswer(false, "", "", "the renewal answered no statement of the lease");
+        }
+        try {
+            JsonObject v = new JsonObject(text);
+            String version = v.getValue("fleetVersion") instanceof String f ? f : "";
+            String url = v.getValue("peerUrl") instanceof String u && u.length() <= 2_000 ? u : "";
+            return new AgentReport.LeaseAnswer(true, clip(version), url, "");
+        } catch (DecodeException e) {
+            return new AgentReport.LeaseAnswer(false, "", "", "the renewal's answer is not JSON");
+        }
     }
 
     private static boolean noVms(Object o) {

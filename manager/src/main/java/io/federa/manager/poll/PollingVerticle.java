@@ -3,6 +3,7 @@ package io.federa.manager.poll;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.lease.LeaseLedger;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
@@ -38,11 +39,14 @@ public final class PollingVerticle extends VerticleBase {
     }
 
     private static final long SLOT_MILLIS = 10;
-    private final long leaseMillis;
-    private final String renewBody;
+    private final LeaseSigner signer;
+    private final LeaseLedger ledger;
     private boolean[] renewing;
-    private final Map<String, Long> leaseEnds = new java.util.concurrent.ConcurrentHashMap<>();
+    private String[] bodies;
+    private String[] knownFleet;
     private final List<ManagerConfig.Agent> agents;
+    private final Map<String, String> refusals = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, ManagerConfig.Agent> byName = new java.util.HashMap<>();
     private final long intervalMillis;
     private final int missesAllowed;
     private final int maxInFlight;
@@ -70,19 +74,21 @@ public final class PollingVerticle extends VerticleBase {
 
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
                            PollObserver observer) {
-        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, 0, "", observer);
+        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, null, null, observer);
     }
 
     /**
-     * @param leaseMillis the lease each Jolokia poll renews on an agent that answers (0: none);
-     *                    an agent found unreachable gets read-only polls, so its lease runs out
-     * @param leaseHolder the manager's name, as agents show it
+     * @param signer makes the lease statement each Jolokia poll renews on an agent that answers
+     *               (null: no leases); an agent found unreachable gets read-only polls, so its
+     *               lease runs out
+     * @param ledger where renewals sent and acknowledged are written (null with no signer)
      */
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
-                           long leaseMillis, String leaseHolder, PollObserver observer) {
-        this.leaseMillis = leaseMillis;
-        this.renewBody = leaseMillis > 0 ? JolokiaPollParser.renewing(leaseHolder, leaseMillis) : JolokiaPollParser.POLL;
+                           LeaseSigner signer, LeaseLedger ledger, PollObserver observer) {
+        this.signer = signer;
+        this.ledger = ledger;
         this.agents = agents.stream().sorted(java.util.Comparator.comparing(ManagerConfig.Agent::name)).toList();
+        this.agents.forEach(a -> byName.put(a.name(), a));
         this.intervalMillis = intervalMillis;
         this.missesAllowed = missesAllowed;
         this.maxInFlight = maxConcurrentPolls;
@@ -94,18 +100,14 @@ public final class PollingVerticle extends VerticleBase {
         return agents.stream().map(ManagerConfig.Agent::name).toList();
     }
 
+    /** The Jolokia agents, which hold leases: the fleet of the lease statements, in a stable order. */
+    public static List<String> leaseFleet(List<ManagerConfig.Agent> agents) {
+        return agents.stream().filter(a -> a.transport() == ManagerConfig.Transport.JOLOKIA).map(ManagerConfig.Agent::name)
+                .sorted().toList();
+    }
+
     @Override
     public Future<?> start() {
-        // A manager that starts (again) cannot know what leases the one before it granted: any
-        // agent may hold one until a full lease from now, plus the poll that may have renewed it.
-        long now = System.currentTimeMillis();
-        if (leaseMillis > 0) {
-            for (ManagerConfig.Agent a : agents) {
-                if (a.transport() == ManagerConfig.Transport.JOLOKIA) {
-                    leaseEnds.put(a.name(), now + intervalMillis + leaseMillis);
-                }
-            }
-        }
         // The answer deadline is the interval: a poll slower than that is a miss, not a backlog.
         int connectTimeout = (int) Math.min(intervalMillis, 2_000);
         for (ManagerConfig.Agent a : agents) {
@@ -117,7 +119,7 @@ public final class PollingVerticle extends VerticleBase {
                     JolokiaPoller.Target t = new JolokiaPoller.Target(a.address(), a.port(), "/jolokia/", a.user(), a.password());
                     JolokiaPoller p = jolokia;
                     int index = names().indexOf(a.name());
-                    yield () -> p.poll(t, renewing[index] ? renewBody : JolokiaPollParser.POLL);
+                    yield () -> p.poll(t, bodies[index]);
                 }
                 case SNMP -> {
                     if (snmp == null) {
@@ -133,6 +135,9 @@ public final class PollingVerticle extends VerticleBase {
         agentNames = names().toArray(String[]::new);
         agentClients = new AgentClient[n];
         renewing = new boolean[n];
+        bodies = new String[n];
+        knownFleet = new String[n];
+        java.util.Arrays.fill(knownFleet, "");
         dueAt = new long[n];
         sampleDelay = new long[n];
         timers = new long[n];
@@ -146,13 +151,18 @@ public final class PollingVerticle extends VerticleBase {
         return Future.succeededFuture();
     }
 
+    /** Per agent, the last refusal of a renewal (a term older than one the agent has seen, a signature it does not believe). */
+    public Map<String, String> leaseRefusals() {
+        return Map.copyOf(refusals);
+    }
+
     public InventorySnapshot inventory() {
         return current.get();
     }
 
-    /** Per agent, the latest time a lease this manager granted there may still hold. */
-    public Map<String, Long> leaseEndsAt() {
-        return Map.copyOf(leaseEnds);
+    /** What this manager knows of the leases it renews; null when it renews none. */
+    public LeaseLedger leases() {
+        return ledger;
     }
 
     /**
@@ -185,8 +195,10 @@ public final class PollingVerticle extends VerticleBase {
         long polledAt = System.currentTimeMillis();
         // Renew the lease only while the agent answers: once it is unreachable, its lease runs out,
         // and only then may its VMs be started elsewhere.
-        renewing[i] = leaseMillis > 0 && current.get().agents().get(agent).health().state() != AgentHealth.State.UNREACHABLE;
+        renewing[i] = signer != null && current.get().agents().get(agent).health().state() != AgentHealth.State.UNREACHABLE;
         boolean renewed = renewing[i];
+        LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, !signer.fleetVersion().equals(knownFleet[i])) : null;
+        bodies[i] = renewed ? JolokiaPollParser.renewing(statement.envelope(), agent) : JolokiaPollParser.POLL;
         agentClients[i].poll().onComplete(ar -> {
             running--;
             pollsInFlight = running;
@@ -197,7 +209,20 @@ public final class PollingVerticle extends VerticleBase {
             // then hold until the answer's deadline plus its length, and no VM of that agent's may be
             // started elsewhere before.
             if (renewed && (failure == null || !failure.contains("refused"))) {
-                leaseEnds.merge(agent, polledAt + intervalMillis + leaseMillis, Math::max);
+                ledger.sent(agent, statement.issuedAtMillis(), polledAt);
+            }
+            if (renewed && failure == null) {
+                AgentReport.LeaseAnswer lease = ar.result().lease();
+                if (lease.renewed()) {
+                    ledger.acknowledged(agent, statement.issuedAtMillis(), now);
+                    knownFleet[i] = lease.fleetVersion();
+                    refusals.remove(agent);
+                    if (!lease.peerUrl().isEmpty()) {
+                        signer.peerUrl(agent, byName.get(agent).dataUrlFor(lease.peerUrl()));
+                    }
+                } else if (!lease.refusal().isEmpty()) {
+                    refusals.put(agent, lease.refusal());
+                }
             }
             // The next turn is set first: whatever happens below, the agent stays on the schedule.
             PollSchedule.Turn turn = PollSchedule.next(dueAt[i], intervalMillis, polledAt, now,

@@ -36,6 +36,38 @@ public final class LifecycleStore implements AutoCloseable {
         return new LifecycleStore(Jdbc.connect(jdbcUrl, user, password));
     }
 
+    /**
+     * Claims the next leader term for {@code holder}: the stored term plus one, in one transaction
+     * that locks the row, so two managers never claim the same term. Returns the new term.
+     */
+    public synchronized long claimTerm(String holder, long atMillis) throws SQLException {
+        try {
+            connection.setAutoCommit(false);
+            long term;
+            try (PreparedStatement p = connection.prepareStatement("SELECT term FROM leader_term WHERE id = 1 FOR UPDATE");
+                 ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    throw new SQLException("the leader_term row is missing");
+                }
+                term = r.getLong(1) + 1;
+            }
+            try (PreparedStatement u = connection.prepareStatement(
+                    "UPDATE leader_term SET term = ?, holder = ?, claimed_at = ? WHERE id = 1")) {
+                u.setLong(1, term);
+                u.setString(2, Jdbc.clip(holder, 64));
+                u.setLong(3, atMillis);
+                u.executeUpdate();
+            }
+            connection.commit();
+            return term;
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
     public synchronized void setDesired(String service, DesiredState state, String by, long atMillis) throws SQLException {
         replace("service_desired", "service", service,
                 "INSERT INTO service_desired (service, state, changed_at, changed_by) VALUES (?, ?, ?, ?)", i -> {

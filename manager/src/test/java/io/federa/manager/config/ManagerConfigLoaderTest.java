@@ -62,6 +62,19 @@ class ManagerConfigLoaderTest {
         assertThat(c.store().jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1/federa");
     }
 
+    @Test
+    void the_lease_section_gives_the_signing_key_and_the_clock_skew_and_they_set_the_gap_and_grant() throws Exception {
+        String key = java.util.Base64.getEncoder().encodeToString(java.security.KeyPairGenerator.getInstance("Ed25519")
+                .generateKeyPair().getPrivate().getEncoded());
+        ManagerConfig c = ManagerConfigLoader.parse(GOOD + "lease: { signingKey: \"" + key + "\", clockSkew: 200ms }\n"
+                + "lifecycle: { lease: 4s }\n", BASE);
+        assertThat(c.lifecycle().signingKey()).isEqualTo(key);
+        assertThat(c.lifecycle().toString()).doesNotContain(key);
+        assertThat(c.lifecycle().gapMillis(c.pollInterval())).isEqualTo(2 * 500 + 200);
+        assertThat(c.lifecycle().peerGrantMillis()).isEqualTo(2_000);
+        assertThat(ManagerConfigLoader.parse(GOOD, BASE).lifecycle().signingKey()).isEmpty();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
             "unknown field          | colour: red                                                | colour                | unknown field",
@@ -81,6 +94,9 @@ class ManagerConfigLoaderTest {
             "token reused           | '@admin-token-0123456789ab@viewer-token-0123456789'          | tokens[2].token       | same as another",
             "store file and url     | 'store: { file: x, jdbcUrl: jdbc:h2:mem:x }'                | store                 | either file",
             "store url not jdbc     | 'store: { jdbcUrl: postgres://db }'                          | store.jdbcUrl         | must start with jdbc:",
+            "signing key not a key  | 'lease: { signingKey: bm90IGEga2V5 }'                        | lease.signingKey      | Ed25519 private key",
+            "unknown lease key      | 'lease: { key: x }'                                          | lease.key             | unknown field",
+            "lease within the gap   | 'lifecycle: { lease: 1s }'                                   | lifecycle.lease       | longer than twice poll.interval plus lease.clockSkew (1500 ms)",
     })
     void a_bad_file_names_the_field(String why, String change, String field, String message) {
         String yaml = change.startsWith("@") ? GOOD.replace(change.split("@")[1], change.split("@")[2]) : GOOD + change + "\n";

@@ -52,10 +52,19 @@ class JolokiaPollParserTest {
         // What Jolokia answers when the pattern matches no MBean.
         a.set(1, new JsonObject().put("status", 404).put("error_type", "javax.management.InstanceNotFoundException")
                 .put("error", "javax.management.InstanceNotFoundException : No MBean with pattern federa:type=VirtualMachine,*"));
-        a.add(new JsonObject().put("status", 200).put("value", 5000));
+        a.add(new JsonObject().put("status", 200).put("value",
+                "{\"remainingMillis\":5000,\"fleetVersion\":\"3f2a\",\"term\":4,\"peerUrl\":\"http://127.0.0.1:9781/lease/v1/latest\"}"));
         AgentReport p = JolokiaPollParser.parse(a);
         assertThat(p.vms()).isEmpty();
         assertThat(p.leaseRenewed()).isTrue();
+        assertThat(p.lease()).isEqualTo(new AgentReport.LeaseAnswer(true, "3f2a", "http://127.0.0.1:9781/lease/v1/latest", ""));
+        // A refused renewal says why; the poll itself still counts.
+        a.set(2, new JsonObject().put("status", 400).put("error", "stale term 3 from federa-manager: this host has seen term 4"));
+        assertThat(JolokiaPollParser.parse(a).lease())
+                .isEqualTo(new AgentReport.LeaseAnswer(false, "", "", "stale term 3 from federa-manager: this host has seen term 4"));
+        a.set(2, new JsonObject().put("status", 200).put("value", 5000));
+        assertThat(JolokiaPollParser.parse(a).leaseRenewed()).as("an answer of the old form renews nothing").isFalse();
+        a.remove(2);
         // Any other failure of the VM read is still a bad payload.
         a.set(1, new JsonObject().put("status", 500).put("error", "boom"));
         assertThatThrownBy(() -> JolokiaPollParser.parse(a)).hasMessageContaining("answered status 500");

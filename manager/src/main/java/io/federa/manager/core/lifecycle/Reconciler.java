@@ -32,8 +32,8 @@ import java.util.Set;
  * each have {@code minAvailable} instances running waits, so a service comes up dependency by
  * dependency over successive passes. An instance whose VM is shut off is started; a missing one
  * is placed by the {@link Placement} chain, defined and started (epoch 1). An instance whose host
- * is lost — unreachable longer than the grace period and past the time its lease may still hold
- * VMs there — is placed again elsewhere under the same name with the next epoch; until then it
+ * is lost — unreachable longer than the grace period and past its fencing deadline, by which it
+ * cannot be running VMs any more (core.lease) — is placed again elsewhere under the same name with the next epoch; until then it
  * waits. A copy of an instance found on a host that is not the instance's (a host that came back)
  * is destroyed and undefined, with the instance's newer epoch. For a stopped service, applications
  * stop in reverse start order, each once no application of the service that depends on it runs;
@@ -48,19 +48,21 @@ public final class Reconciler {
     /**
      * Everything a pass looks at.
      *
-     * @param leaseEndsAt    per agent: the latest time a lease the manager granted may still hold there
+     * @param fencingDeadlines per agent: when its VMs may run elsewhere, before the margin — the end
+     *                       of any lease it may hold, and of any grant its peers may give it once a
+     *                       majority of the fleet was renewed past it; an agent without one waits
      * @param settledAfter   per VM: the time after which the inventory shows its last action's effect
      * @param busy           VMs with an action in flight
      */
     public record World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
-                        Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> leaseEndsAt,
+                        Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> fencingDeadlines,
                         Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
                         long graceMillis, long leaseMarginMillis, long nowMillis, Map<String, Integer> targets) {
         public World {
             desired = Map.copyOf(desired);
             instances = Map.copyOf(instances);
             cordoned = Set.copyOf(cordoned);
-            leaseEndsAt = Map.copyOf(leaseEndsAt);
+            fencingDeadlines = Map.copyOf(fencingDeadlines);
             settledAfter = Map.copyOf(settledAfter);
             busy = Set.copyOf(busy);
             targets = Map.copyOf(targets);
@@ -68,10 +70,10 @@ public final class Reconciler {
 
         /** Every application wants its replicas (no scaling decision in force). */
         public World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
-                     Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> leaseEndsAt,
+                     Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> fencingDeadlines,
                      Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
                      long graceMillis, long leaseMarginMillis, long nowMillis) {
-            this(catalog, inventory, desired, instances, cordoned, leaseEndsAt, settledAfter, busy, placement, graceMillis,
+            this(catalog, inventory, desired, instances, cordoned, fencingDeadlines, settledAfter, busy, placement, graceMillis,
                     leaseMarginMillis, nowMillis, Map.of());
         }
     }
@@ -159,8 +161,9 @@ public final class Reconciler {
         if (h.state() != AgentHealth.State.UNREACHABLE) {
             return HostState.WAIT;
         }
-        long leaseEnd = w.leaseEndsAt().getOrDefault(e.agent(), 0L) + w.leaseMarginMillis();
-        return w.nowMillis() - h.sinceMillis() >= w.graceMillis() && w.nowMillis() >= leaseEnd ? HostState.LOST : HostState.WAIT;
+        Long deadline = w.fencingDeadlines().get(e.agent());
+        return deadline != null && w.nowMillis() - h.sinceMillis() >= w.graceMillis()
+                && w.nowMillis() >= deadline + w.leaseMarginMillis() ? HostState.LOST : HostState.WAIT;
     }
 
     private Optional<InventorySnapshot.Entry> entryOf(String host) {
@@ -245,7 +248,9 @@ public final class Reconciler {
             if (hs == HostState.WAIT) {
                 waiting.add(entry.isPresent()
                         ? i.name() + " on " + i.host() + ": host unreachable since " + Instant.ofEpochMilli(entry.get().health().sinceMillis())
-                                + "; placed again once the grace period and its lease have run out"
+                                + (w.fencingDeadlines().containsKey(entry.get().agent())
+                                ? "; placed again once the grace period and its fencing deadline have passed"
+                                : "; placed again only once a majority of the fleet has been renewed since, and its fencing deadline has passed")
                         : i.name() + " on " + i.host() + ": no agent has reported " + i.host() + " since the manager started; placed"
                                 + " again only once every silent agent's grace period and lease have run out");
                 continue;
