@@ -27,9 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A packaged agent as a real process, driven the way the manager drives it: commands through
- * execute, a lease renewed every 200 ms. Managed VMs stop when the renewals stop, an unmanaged
- * one does not; retries and stale epochs change nothing; a killed agent comes back with its
- * managed VMs shut off, and starts them only under a new lease.
+ * execute, a lease renewed every 200 ms with statements signed by the demo manager's key, in a
+ * fleet of two whose other member never answers. Managed VMs stop when the renewals stop (this
+ * host is isolated), an unmanaged one does not; retries and stale epochs change nothing; a killed
+ * agent comes back with its managed VMs shut off, and starts them only under a new lease.
  */
 class LeaseFencingEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -91,13 +92,20 @@ class LeaseFencingEndToEndTest {
      * Renews the lease now (so it is held when this returns), then every 200 ms, as the manager's
      * polls would; remembers when the last renewal was answered.
      */
+    private JsonNode renew(String url) throws Exception {
+        Map<String, String> fleet = new java.util.LinkedHashMap<>();
+        fleet.put("host-1", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
+        fleet.put("host-2", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
+        return exec(url, "renewLease", DemoLeases.statement("manager-1", LEASE_MS, fleet), "host-1");
+    }
+
     private ScheduledFuture<?> renewEvery200ms(ScheduledExecutorService timer, String url, AtomicLong lastAnswerNanos)
             throws Exception {
-        assertThat(exec(url, "renewLease", "manager-1", LEASE_MS).path("status").asInt()).isEqualTo(200);
+        assertThat(renew(url).path("status").asInt()).isEqualTo(200);
         lastAnswerNanos.set(System.nanoTime());
         return timer.scheduleAtFixedRate(() -> {
             try {
-                JsonNode r = exec(url, "renewLease", "manager-1", LEASE_MS);
+                JsonNode r = renew(url);
                 if (r.path("status").asInt() == 200) {
                     lastAnswerNanos.set(System.nanoTime());
                 }
@@ -170,7 +178,10 @@ class LeaseFencingEndToEndTest {
             assertThat(refusal(url, command("s-m1-3", "start", "m-1", 1))).contains("no valid lease");
             assertThat(states(url)).containsEntry("m-1", "SHUT_OFF");
 
-            assertThat(exec(url, "renewLease", "manager-1", LEASE_MS).path("value").asLong()).isPositive();
+            assertThat(JSON.readTree(renew(url).path("value").asText()).path("remainingMillis").asLong()).isPositive();
+            // A statement the demo manager did not sign renews nothing.
+            JsonNode forged = exec(url, "renewLease", "{\"lease\":\"{}\",\"signature\":\"AAAA\"}", "host-1");
+            assertThat(forged.path("error").asText()).contains("signature: is not a manager's");
             assertThat(execute(url, command("s-m1-4", "start", "m-1", 1)).path("outcome").asText()).isEqualTo("done");
             assertThat(states(url)).containsEntry("m-1", "RUNNING");
         } finally {
