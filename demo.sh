@@ -24,11 +24,11 @@ stop() {
 trap stop INT TERM EXIT
 
 for h in host-1 host-2 host-3 host-4; do
-  java -jar mr-agent/target/mr-agent.jar "demo/$h.yaml" >"$run/$h.log" 2>&1 &
+  bin/federa-agent "demo/$h.yaml" >"$run/$h.log" 2>&1 &
   pids+=($!)
 done
 
-java -jar manager/target/manager.jar demo/manager.yaml >"$run/manager.log" 2>&1 &
+bin/federa-manager demo/manager.yaml >"$run/manager.log" 2>&1 &
 pids+=($!)
 
 for i in 0 1 2 3; do
@@ -102,7 +102,7 @@ Kill host-4's agent: the shop goes DOWN, and some 8-10 s later catalog-db-1 and 
 (epoch 2), in dependency order; start the agent again and it drops its stale copies:
   pkill -9 -f demo/host-4.yaml
   bin/federa status shop
-  java -jar mr-agent/target/mr-agent.jar demo/host-4.yaml > target/demo/host-4.again.log 2>&1 &
+  bin/federa-agent demo/host-4.yaml > target/demo/host-4.again.log 2>&1 &
   bin/federa events --since 5m --kind lifecycle.
 
 Ctrl-C stops the demo.

@@ -122,7 +122,7 @@ final class AgentProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: run the tests through Maven (mvn verify) so it is packaged first");
         }
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toString(), config.toString());
+                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString());
         pb.redirectErrorStream(true);
         return new AgentProcess(pb.start());
     }

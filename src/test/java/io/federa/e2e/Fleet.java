@@ -54,6 +54,16 @@ final class Fleet implements AutoCloseable {
      */
     Fleet(Path dir, List<String> hosts, Set<String> offsite, UnaryOperator<Map<String, Integer>> dataUrls, String extra,
           Map<String, Path> dataDirs) throws Exception {
+        this(dir, hosts, offsite, dataUrls, extra, dataDirs, UnaryOperator.identity());
+    }
+
+    /**
+     * As above; {@code jolokiaVia} maps each host's Jolokia port to the port the manager polls it
+     * at (a {@link LinkProxy}, to cut the manager off from it). Tests and observers still read the
+     * agents directly.
+     */
+    Fleet(Path dir, List<String> hosts, Set<String> offsite, UnaryOperator<Map<String, Integer>> dataUrls, String extra,
+          Map<String, Path> dataDirs, UnaryOperator<Map<String, Integer>> jolokiaVia) throws Exception {
         this.dir = dir;
         this.hosts = List.copyOf(hosts);
         Set<Integer> taken = new java.util.HashSet<>();
@@ -65,6 +75,7 @@ final class Fleet implements AutoCloseable {
             dataPorts.put(id, data);
         }
         Map<String, Integer> urls = dataUrls.apply(Map.copyOf(dataPorts));
+        Map<String, Integer> polledAt = jolokiaVia.apply(Map.copyOf(jolokiaPorts));
         for (String id : hosts) {
             Path file = AgentProcess.emptyHost(id, offsite.contains(id), dir, jolokiaPorts.get(id));
             String yaml = Files.readString(file)
@@ -75,7 +86,7 @@ final class Fleet implements AutoCloseable {
             }
             Files.writeString(file, yaml);
             configs.put(id, file);
-            agentList.append("  - { name: ").append(id).append(", address: 127.0.0.1, port: ").append(jolokiaPorts.get(id))
+            agentList.append("  - { name: ").append(id).append(", address: 127.0.0.1, port: ").append(polledAt.get(id))
                     .append(", user: federa, password: ").append(PASSWORD)
                     .append(urls.containsKey(id) ? ", dataUrl: \"http://127.0.0.1:" + urls.get(id) + "\"" : "").append(" }\n");
         }

@@ -53,7 +53,7 @@ final class ManagerProcess implements AutoCloseable {
 
     /** Starts the manager on {@code config} and waits for its "ready" line. */
     static ManagerProcess start(Path config) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
                 "-jar", AgentProcess.root().resolve("manager/target/manager.jar").toString(), config.toString())
                 .redirectErrorStream(true).start();
         StringBuilder log = new StringBuilder();

@@ -52,6 +52,10 @@ public final class ManagerMain {
             System.out.println(file + ": configuration is valid (" + config.agents().size() + " agents)");
             return;
         }
+        if (!java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+ExitOnOutOfMemoryError")) {
+            System.err.println("federa-manager: warning: started without -XX:+ExitOnOutOfMemoryError (bin/federa-manager sets it): "
+                    + "out of memory, this manager could go on with dead threads instead of stopping");
+        }
         DefinitionStore store;
         HistoryStore history;
         LifecycleStore lifecycle;

@@ -57,6 +57,10 @@ public final class AgentMain {
             out.println(file + ": configuration of host " + config.host().id() + " is valid");
             return;
         }
+        if (!java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+ExitOnOutOfMemoryError")) {
+            System.err.println("federa-agent: warning: started without -XX:+ExitOnOutOfMemoryError (bin/federa-agent sets it): "
+                    + "out of memory, this agent could lose the threads that fence its VMs and go on running them");
+        }
         Agent agent;
         try {
             agent = Agent.start(config);

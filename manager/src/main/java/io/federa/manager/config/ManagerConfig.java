@@ -98,14 +98,17 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
         }
 
         /**
-         * Where the destination fetches this agent's VM data: the URL the agent gives, or, when
-         * {@code dataUrl} is set (a proxy, a NAT), the same path under that base.
+         * Where others reach what this agent offers on its data and metrics port (its VM data, its
+         * latest lease statement): the URL the agent gives, or, when {@code dataUrl} is set (a
+         * proxy, a NAT), the same path under that base.
          */
         public String dataUrlFor(String offered) {
             if (dataUrl.isEmpty()) {
                 return offered;
             }
-            int path = offered.indexOf("/data/");
+            // Keep the offered URL's path (/data/…, /lease/v1/latest), under the configured base.
+            int authority = offered.indexOf("://");
+            int path = authority < 0 ? -1 : offered.indexOf('/', authority + 3);
             return dataUrl.replaceAll("/+$", "") + (path < 0 ? "" : offered.substring(path));
         }
 

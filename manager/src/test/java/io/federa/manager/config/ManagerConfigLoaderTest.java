@@ -51,6 +51,8 @@ class ManagerConfigLoaderTest {
         assertThat(c.migration()).isEqualTo(new ManagerConfig.Migration(Duration.ofSeconds(2), 3, Duration.ofSeconds(30), 4));
         assertThat(c.agents().get(1).dataUrlFor("http://127.0.0.1:9782/data/v1/vms/abc"))
                 .isEqualTo("http://10.0.0.7:9101/data/v1/vms/abc");
+        assertThat(c.agents().get(1).dataUrlFor("http://127.0.0.1:9782/lease/v1/latest"))
+                .isEqualTo("http://10.0.0.7:9101/lease/v1/latest");
         assertThat(c.agents().get(0).dataUrlFor("http://127.0.0.1:9781/data/v1/vms/abc"))
                 .isEqualTo("http://127.0.0.1:9781/data/v1/vms/abc");
     }

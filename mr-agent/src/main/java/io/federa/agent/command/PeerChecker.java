@@ -71,11 +71,11 @@ public final class PeerChecker {
         }
         return http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream()).thenApply(r -> {
             try (var in = r.body()) {
-                if (r.statusCode() == 404) {
+                if (r.statusCode() == 204) {
                     return PeerVerdict.Answer.failed("holds no statement yet");
                 }
                 if (r.statusCode() != 200) {
-                    return PeerVerdict.Answer.failed("HTTP " + r.statusCode());
+                    return PeerVerdict.Answer.failed("HTTP " + r.statusCode() + " at " + m.url());
                 }
                 byte[] body = in.readNBytes(MAX_ANSWER_BYTES + 1);
                 if (body.length > MAX_ANSWER_BYTES) {

@@ -52,7 +52,7 @@ public final class AgentHttpServer implements AutoCloseable {
 
     /**
      * As above, and {@code GET /lease/v1/latest}: the latest lease statement this host was given,
-     * as the manager signed it (404 before any). Peers ask for it when the managers stop renewing
+     * as the manager signed it (204 No Content before any). Peers ask for it when the managers stop renewing
      * their own lease; it needs no credentials, since only a manager's signature makes it count.
      */
     public static AgentHttpServer start(AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
@@ -88,7 +88,8 @@ public final class AgentHttpServer implements AutoCloseable {
             }
             Optional<String> latest = leaseStatement.get();
             if (latest.isEmpty()) {
-                send(exchange, 404, "text/plain; charset=utf-8", "no lease statement yet\n".getBytes(StandardCharsets.UTF_8));
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
             } else {
                 send(exchange, 200, "application/json", latest.get().getBytes(StandardCharsets.UTF_8));
             }
