@@ -52,13 +52,6 @@ public final class AgentMetrics implements MultiCollector {
         List<MetricSnapshot> out = new ArrayList<>();
         out.add(counter("mr_agent_sample_failures", "Reads of the hypervisor that failed.",
                 List.of(point(Labels.EMPTY, sampleFailures.getAsLong()))));
-        Map<FenceCause, Long> fenced = fencedVms.get();
-        List<CounterSnapshot.CounterDataPointSnapshot> byCause = new ArrayList<>();
-        for (FenceCause c : FenceCause.values()) {
-            byCause.add(point(Labels.of("reason", c.label()), fenced.getOrDefault(c, 0L)));
-        }
-        out.add(counter("mr_agent_fenced_vms", "Managed VMs powered off because the host could no longer run them, by reason.",
-                byCause));
         out.add(gauge("mr_agent_lease_remaining_seconds", "Time left on the host's lease; 0 when it holds none.",
                 List.of(gpoint(Labels.EMPTY, lease.remainingMillis() / 1000.0))));
         out.add(gauge("mr_agent_lease_term", "The highest leader term this host has seen; 0 before any.",
@@ -79,6 +72,14 @@ public final class AgentMetrics implements MultiCollector {
         }
         String host = s.identity().hostId();
         Labels h = Labels.of("host", host);
+        Map<FenceCause, Long> fenced = fencedVms.get();
+        List<CounterSnapshot.CounterDataPointSnapshot> byCause = new ArrayList<>();
+        for (FenceCause c : FenceCause.values()) {
+            byCause.add(point(Labels.of("host", host, "reason", c.label()), fenced.getOrDefault(c, 0L)));
+        }
+        out.add(counter("mr_agent_fenced_vms", "Managed VMs powered off because the host could no longer run them, by reason.",
+                byCause));
+
         CostRates cost = s.identity().costRates();
         out.add(gauge("mr_host_info", "The host's identity; always 1.", List.of(gpoint(Labels.of(
                 "host", host, "site", s.identity().site(), "offsite", Boolean.toString(s.identity().offsite()),

@@ -184,7 +184,7 @@ class ExecuteCommandTest {
         assertThat(state("app-1")).isEqualTo("SHUT_OFF");
         assertThat(state("web-1")).isEqualTo("RUNNING");
         assertThat(f.post(AgentFixture.read("federa:type=Agent")).path("value").path("FencedVms").asLong()).isEqualTo(1);
-        assertThat(f.get(f.agent.metricsUrl(), null, null).body()).contains("mr_agent_fenced_vms_total{reason=\"isolated\"} 1.0");
+        assertThat(f.get(f.agent.metricsUrl(), null, null).body()).containsPattern("mr_agent_fenced_vms_total\\{host=\"[^\"]+\",reason=\"isolated\"} 1\\.0");
 
         // An operator's start of a managed VM needs a lease too (the watchdog would power it off).
         assertThat(f.command("startVm", "app-1").path("error").asText()).contains("no valid lease");
