@@ -41,7 +41,7 @@ final class Fleet implements AutoCloseable {
     final Map<String, Integer> dataPorts = new LinkedHashMap<>();
     final Map<String, AgentProcess> agents = new ConcurrentHashMap<>();
     private final Map<String, Path> configs = new HashMap<>();
-    private final Path managerConfig;
+    final Path managerConfig;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
     volatile ManagerProcess manager;
 
@@ -64,6 +64,13 @@ final class Fleet implements AutoCloseable {
      */
     Fleet(Path dir, List<String> hosts, Set<String> offsite, UnaryOperator<Map<String, Integer>> dataUrls, String extra,
           Map<String, Path> dataDirs, UnaryOperator<Map<String, Integer>> jolokiaVia) throws Exception {
+        this(dir, hosts, offsite, dataUrls, extra, dataDirs, jolokiaVia, UnaryOperator.identity());
+    }
+
+    /** As above; {@code managerYaml} rewrites the manager's configuration last (another store, a cluster name). */
+    Fleet(Path dir, List<String> hosts, Set<String> offsite, UnaryOperator<Map<String, Integer>> dataUrls, String extra,
+          Map<String, Path> dataDirs, UnaryOperator<Map<String, Integer>> jolokiaVia, UnaryOperator<String> managerYaml)
+            throws Exception {
         this.dir = dir;
         this.hosts = List.copyOf(hosts);
         Set<Integer> taken = new java.util.HashSet<>();
@@ -99,7 +106,7 @@ final class Fleet implements AutoCloseable {
             yaml = yaml.replace("  interval: 1s", "  interval: " + poll.group(1));
             extra = poll.replaceFirst("");
         }
-        yaml += extra;
+        yaml = managerYaml.apply(yaml + extra);
         managerConfig = dir.resolve("manager.yaml");
         Files.writeString(managerConfig, yaml);
         for (String id : hosts) {

@@ -112,8 +112,13 @@ final class ManagerProcess implements AutoCloseable {
 
     /** Runs bin/federa against this manager; its output, or a failed assertion with it. */
     String federa(String token, String... args) throws Exception {
+        return federaAt(api.replace("/api/v1/", ""), token, args);
+    }
+
+    /** Runs bin/federa against {@code servers} (one manager's address, or several comma-separated). */
+    static String federaAt(String servers, String token, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(AgentProcess.root().resolve("bin/federa").toString(),
-                "--server", api.replace("/api/v1/", ""), "--token", token));
+                "--server", servers, "--token", token));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -134,6 +139,14 @@ final class ManagerProcess implements AutoCloseable {
     }
 
     /** Kills the manager with SIGKILL: no shutdown hook, nothing flushed. */
+    /** Stops the manager the way an operator does (SIGTERM): it resigns the lead on the way out. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
     void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
     }

@@ -7,7 +7,8 @@ import io.federa.manager.http.ApiVerticle;
 import io.federa.manager.metrics.ManagerMetrics;
 import io.federa.manager.metrics.PollMetrics;
 import io.federa.manager.core.lease.LeaseLedger;
-import io.federa.manager.poll.LeaseSigner;
+import io.federa.manager.cluster.LeadershipVerticle;
+import io.federa.manager.store.LeadershipStore;
 import io.federa.manager.poll.PollingVerticle;
 import io.federa.manager.spec.CatalogYaml;
 import io.federa.manager.store.DefinitionStore;
@@ -29,8 +30,6 @@ import java.util.stream.Collectors;
  * REST API, over the stores. {@link ManagerMain} runs one; tests start one on a Vert.x of theirs.
  */
 public final class Manager {
-    /** How this manager signs the leases it renews on agents. */
-    public static final String LEASE_HOLDER = "federa-manager";
 
     private final PollingVerticle polling;
     private final HistoryVerticle history;
@@ -53,23 +52,57 @@ public final class Manager {
                 a -> a.transport().name().toLowerCase(java.util.Locale.ROOT)));
         long interval = config.pollInterval().toMillis();
         ManagerConfig.Lifecycle lc = config.lifecycle();
-        // Every start takes the lead with a new term: agents refuse renewals of an older one, so a
-        // manager that was replaced can no longer extend a lease.
-        long startedAt = System.currentTimeMillis();
-        long term = lifecycleStore.claimTerm(LEASE_HOLDER, startedAt);
-        java.util.List<String> fleet = PollingVerticle.leaseFleet(config.agents());
-        LeaseLedger ledger = new LeaseLedger(fleet, new LeaseLedger.Timing(lc.lease().toMillis(), interval,
-                lc.gapMillis(config.pollInterval()), lc.peerGrantMillis()), startedAt);
-        LeaseSigner signer = new LeaseSigner(LEASE_HOLDER, term, lc.lease().toMillis(), lc.peerGrantMillis(),
-                lc.gapMillis(config.pollInterval()), interval, fleet, lc.signingKey());
+        // Leadership comes from the store: the manager that leads renews the agents' leases under
+        // its term and acts; the others poll read-only, serve reads, and stand by.
+        ManagerConfig.Cluster cluster = config.cluster();
+        LeadershipStore leadershipStore = config.store().embedded() ? LeadershipStore.openFile(config.store().file())
+                : LeadershipStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
+        AtomicReference<ApiVerticle> apiRef = new AtomicReference<>();
+        AtomicReference<PollingVerticle> pollingRef = new AtomicReference<>();
+        LeadershipVerticle leadership = new LeadershipVerticle(leadershipStore, cluster.name(),
+                () -> !cluster.url().isEmpty() ? cluster.url() : apiRef.get() == null ? ""
+                        : "http://" + config.api().address() + ":" + apiRef.get().actualPort(),
+                cluster.leaderTtl().toMillis(), lc.clockSkew().toMillis(),
+                () -> pollingRef.get() == null ? 0 : (int) pollingRef.get().inventory().agents().values().stream()
+                        .filter(io.federa.manager.core.inventory.InventorySnapshot.Entry::reachable).count(),
+                config.agents().size());
         PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
-                config.maxConcurrentPolls(), signer, ledger, (agent, nanos, failure, next) ->
-                pollMetrics.observe(agent, transports.get(agent), nanos, failure));
+                config.maxConcurrentPolls(), new PollingVerticle.LeaseSettings(cluster.name(), lc.lease().toMillis(),
+                lc.peerGrantMillis(), lc.gapMillis(config.pollInterval()), lc.signingKey()), leadership::leadsNow,
+                (agent, nanos, failure, next) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
+        pollingRef.set(polling);
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval);
-        LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, ledger, catalog::get,
-                lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
+        LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leases, leadership::leadsNow,
+                catalog::get, lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
+        AtomicReference<Future<Void>> taking = new AtomicReference<>(Future.succeededFuture());
+        // A follower reads the definitions the leader applied (every two seconds; parsed only when they changed).
+        AtomicReference<String> lastDocument = new AtomicReference<>(definitions.current().orElse(""));
+        vertx.setPeriodic(2_000, id -> {
+            if (!leadership.leadsNow()) {
+                vertx.executeBlocking(definitions::current).onSuccess(doc -> {
+                    String d = doc.orElse("");
+                    if (!d.equals(lastDocument.getAndSet(d))) {
+                        CatalogYaml.parse(d).catalog().ifPresent(catalog::set);
+                    }
+                });
+            }
+        });
+        leadership.onChange(standing -> {
+            if (standing.leading()) {
+                // The definitions may have changed under another leader.
+                Future<Void> definitionsRead = vertx.executeBlocking(definitions::current).map(doc -> {
+                    doc.flatMap(d -> CatalogYaml.parse(d).catalog()).ifPresent(catalog::set);
+                    return null;
+                });
+                polling.lead(standing.term(), System.currentTimeMillis());
+                taking.set(Future.all(definitionsRead, lifecycle.lead(standing.term())).mapEmpty());
+            } else {
+                polling.follow();
+                lifecycle.follow();
+            }
+        });
         registry.register(new ManagerMetrics(new ManagerMetrics.Sources() {
             @Override
             public io.federa.manager.core.inventory.InventorySnapshot inventory() {
@@ -123,25 +156,30 @@ public final class Manager {
 
             @Override
             public long leaderTerm() {
-                return term;
+                return leadership.leadsNow() ? leadership.standing().term() : 0;
             }
 
             @Override
             public int leaseFleet() {
-                return ledger.fleetSize();
+                return PollingVerticle.leaseFleet(config.agents()).size();
             }
 
             @Override
             public int leasesRenewed() {
-                return ledger.renewedWithinLease(System.currentTimeMillis());
+                LeaseLedger l = polling.leases();
+                return l == null ? 0 : l.renewedWithinLease(System.currentTimeMillis());
             }
         }, System::currentTimeMillis));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
-                catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle));
+                catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership));
+        apiRef.set(api);
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(lifecycle))
                 .compose(id -> vertx.deployVerticle(api))
+                .compose(id -> vertx.deployVerticle(leadership))
+                // A manager that leads from the start is ready once it has read what it leads.
+                .compose(id -> taking.get().recover(e -> Future.succeededFuture()))
                 .map(id -> new Manager(polling, history, api));
     }
 

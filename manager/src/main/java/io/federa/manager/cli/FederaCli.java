@@ -30,13 +30,18 @@ import java.util.concurrent.Callable;
         subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
                 FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Start.class,
                 FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
-                MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class})
+                MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class,
+                FederaCli.Managers.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--server", description = "the manager's API (default: $FEDERA_SERVER or http://127.0.0.1:8080)",
+    @Option(names = "--server", description = "the managers' APIs, comma-separated: reads go to the first that answers, "
+            + "changes to the leader (default: $FEDERA_URL, $FEDERA_SERVER or http://127.0.0.1:8080)",
             scope = CommandLine.ScopeType.INHERIT)
-    String server = System.getenv().getOrDefault("FEDERA_SERVER", "http://127.0.0.1:8080");
+    String server = System.getenv().getOrDefault("FEDERA_URL", System.getenv().getOrDefault("FEDERA_SERVER", "http://127.0.0.1:8080"));
+
+    /** Which manager answered the last call. */
+    String answeredBy = "";
 
     @Option(names = "--token", description = "API token (default: $FEDERA_TOKEN)", scope = CommandLine.ScopeType.INHERIT)
     String token = System.getenv().getOrDefault("FEDERA_TOKEN", "");
@@ -73,28 +78,80 @@ public final class FederaCli {
         if (!output.equals("table") && !output.equals("json")) {
             throw new CliException("-o must be table or json, not " + output);
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.replaceAll("/+$", "") + "/api/v1" + path))
+        java.util.List<String> servers = new java.util.ArrayList<>(java.util.Arrays.stream(server.split(",")).map(String::trim)
+                .filter(x -> !x.isEmpty()).map(x -> x.replaceAll("/+$", "")).toList());
+        // The manager that answered last is asked first: a command that changed something follows
+        // its progress where it was made, on the leader.
+        if (!answeredBy.isEmpty()) {
+            servers.remove(answeredBy);
+            servers.add(0, answeredBy);
+        }
+        if (servers.isEmpty()) {
+            throw new CliException("no manager address: pass --server or set FEDERA_URL");
+        }
+        java.util.List<String> tried = new java.util.ArrayList<>();
+        java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>(servers);
+        String unreachable = "";
+        while (!next.isEmpty()) {
+            String at = next.poll();
+            if (tried.contains(at)) {
+                continue;
+            }
+            tried.add(at);
+            HttpResponse<String> r;
+            try {
+                r = send(at, method, path, body, contentType);
+            } catch (IOException e) {
+                unreachable = "cannot reach the manager at " + at + ": " + (e.getMessage() == null ? e.getClass().getSimpleName()
+                        : e.getMessage());
+                continue;
+            }
+            JsonNode n;
+            try {
+                n = JSON.readTree(r.body());
+            } catch (IOException e) {
+                throw new CliException("the manager at " + at + " answered HTTP " + r.statusCode() + " with something that is not JSON");
+            }
+            // A manager that does not lead sends changes to the one that does.
+            if (r.statusCode() == 503 && "not the leader".equals(n.path("error").asText())) {
+                String leader = n.path("leader").asText("").replaceAll("/+$", "");
+                if (!leader.isEmpty() && !tried.contains(leader)) {
+                    next.addFirst(leader);
+                    continue;
+                }
+                if (!next.isEmpty()) {
+                    continue;
+                }
+            }
+            if (!at.equals(answeredBy) && (servers.size() > 1 || tried.size() > 1)) {
+                spec().commandLine().getErr().println("federa: answered by " + at);
+            }
+            answeredBy = at;
+            if (r.statusCode() >= 400) {
+                String field = n.path("field").isTextual() ? " (" + n.path("field").asText() + ")" : "";
+                throw new CliException(n.path("error").asText("HTTP " + r.statusCode()) + ": " + n.path("detail").asText() + field);
+            }
+            return n;
+        }
+        throw new CliException(servers.size() == 1 ? unreachable : "no manager answered (" + String.join(", ", tried) + "): "
+                + unreachable);
+    }
+
+    private HttpResponse<String> send(String at, String method, String path, String body, String contentType)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(at + "/api/v1" + path))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
         if (body != null) {
             b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
         }
-        HttpResponse<String> r;
-        try {
-            r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new CliException("cannot reach the manager at " + server + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        }
-        JsonNode n;
-        try {
-            n = JSON.readTree(r.body());
-        } catch (IOException e) {
-            throw new CliException("the manager answered HTTP " + r.statusCode() + " with something that is not JSON");
-        }
-        if (r.statusCode() >= 400) {
-            String field = n.path("field").isTextual() ? " (" + n.path("field").asText() + ")" : "";
-            throw new CliException(n.path("error").asText("HTTP " + r.statusCode()) + ": " + n.path("detail").asText() + field);
-        }
-        return n;
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec topSpec;
+
+    private CommandLine.Model.CommandSpec spec() {
+        return topSpec;
     }
 
     void print(PrintWriter out, JsonNode whole, List<String> headers, List<List<String>> rows) throws IOException {
@@ -152,6 +209,30 @@ public final class FederaCli {
             } else {
                 human.run();
             }
+        }
+    }
+
+    @Command(name = "managers", description = "The managers that share the store: which one leads, its term, what each sees.")
+    static final class Managers extends Sub {
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/managers", null, null);
+            show(n, () -> {
+                out().println(n.path("leader").asText().isEmpty() ? "no manager leads"
+                        : n.path("leader").asText() + " leads with term " + n.path("term").asLong()
+                        + (n.path("leaderUrl").asText().isEmpty() ? "" : " at " + n.path("leaderUrl").asText()));
+                List<List<String>> rows = new ArrayList<>();
+                n.path("members").forEach(m -> rows.add(List.of(m.path("name").asText(), m.path("url").asText(),
+                        m.path("leading").asBoolean() ? "leader" : "follower", Long.toString(m.path("term").asLong()),
+                        m.path("agentsReachable").asInt() + "/" + m.path("agents").asInt(),
+                        String.format(java.util.Locale.ROOT, "%.1f s ago", m.path("ageSeconds").asDouble()))));
+                try {
+                    cli.print(out(), n, List.of("NAME", "URL", "ROLE", "TERM", "AGENTS", "SEEN"), rows);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            return 0;
         }
     }
 

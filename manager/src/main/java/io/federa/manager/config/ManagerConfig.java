@@ -6,10 +6,31 @@ import java.util.List;
 
 /** The manager's validated configuration. Built only by {@link ManagerConfigLoader}. */
 public record ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
-                            Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration) {
+                            Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
+                            Cluster cluster) {
     public ManagerConfig {
         agents = List.copyOf(agents);
         tokens = List.copyOf(tokens);
+    }
+
+    /** With a cluster of one. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration,
+                Cluster.defaults());
+    }
+
+    /**
+     * This manager among those that share the store: its name (the lease holder agents see), the
+     * address others are sent to when it leads (empty: its API address), and how long its claim
+     * to lead holds unless renewed.
+     */
+    public record Cluster(String name, String url, Duration leaderTtl) {
+        public static final String DEFAULT_NAME = "federa-manager";
+
+        public static Cluster defaults() {
+            return new Cluster(DEFAULT_NAME, "", Duration.ofSeconds(3));
+        }
     }
 
     /** With the migrations' defaults. */

@@ -155,7 +155,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (m == null) {
             return null;
         }
-        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration"));
+        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster"));
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
         List<Object> list = list(m.get("agents"), "agents");
@@ -256,7 +256,26 @@ public final class ManagerConfigLoader extends TreeReader {
                     + lifecycle.gapMillis(interval) + " ms), got " + lifecycle.lease().toMillis() + " ms");
         }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
-                migration(m.get("migration")));
+                migration(m.get("migration")), cluster(m.get("cluster"), interval));
+    }
+
+    private ManagerConfig.Cluster cluster(Object node, Duration interval) {
+        ManagerConfig.Cluster d = ManagerConfig.Cluster.defaults();
+        Map<String, Object> c = node == null ? null : map(node, "cluster");
+        if (c == null) {
+            return d;
+        }
+        known(c, "cluster", Set.of("name", "url", "leaderTtl"));
+        String name = c.get("name") == null ? d.name() : name(c.get("name"), "cluster.name");
+        String url = string(c.get("url"), "cluster.url", "");
+        if (!url.isEmpty() && !url.matches("https?://[A-Za-z0-9.:\\[\\]-]+(:[0-9]{1,5})?/?")) {
+            error("cluster.url", "must be a base URL such as http://10.0.0.5:8080, got \"" + url + "\"");
+        }
+        Duration ttl = interval(c.get("leaderTtl"), "cluster.leaderTtl", d.leaderTtl());
+        if (ttl.toMillis() < 1_000 || ttl.toMillis() > 60_000) {
+            error("cluster.leaderTtl", "must be between 1s and 1m, got " + ttl.toMillis() + " ms");
+        }
+        return new ManagerConfig.Cluster(name, url.replaceAll("/+$", ""), ttl);
     }
 
     private static final List<String> SNMP_ONLY = List.of("auth", "authPassword", "priv", "privPassword", "host", "cost");

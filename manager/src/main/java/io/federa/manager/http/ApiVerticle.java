@@ -17,7 +17,10 @@ import io.federa.manager.core.placement.HostVerdict;
 import io.federa.manager.core.placement.Outcome;
 import io.federa.manager.core.placement.Placement;
 import io.federa.manager.core.placement.PlacementRequest;
+import io.federa.manager.cluster.LeadershipVerticle;
+import io.federa.manager.core.lease.Standing;
 import io.federa.manager.lifecycle.LifecycleVerticle;
+import io.federa.manager.store.LeadershipStore;
 import io.federa.manager.history.HistoryVerticle;
 import io.federa.manager.metrics.ManagerMetrics;
 import io.federa.manager.store.HistoryStore;
@@ -63,6 +66,7 @@ public final class ApiVerticle extends VerticleBase {
     private final HistoryVerticle history;
     private final PrometheusRegistry registry;
     private final LifecycleVerticle lifecycle;
+    private final LeadershipVerticle leadership;
     private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
     private HttpServer server;
     private Buffer openApi;
@@ -81,7 +85,7 @@ public final class ApiVerticle extends VerticleBase {
     /** What the API reads and changes. */
     public record Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
                           DefinitionStore definitions, HistoryStore historyStore, HistoryVerticle history,
-                          PrometheusRegistry registry, LifecycleVerticle lifecycle) {
+                          PrometheusRegistry registry, LifecycleVerticle lifecycle, LeadershipVerticle leadership) {
     }
 
     public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Sources sources) {
@@ -95,6 +99,7 @@ public final class ApiVerticle extends VerticleBase {
         this.history = sources.history();
         this.registry = sources.registry();
         this.lifecycle = sources.lifecycle();
+        this.leadership = sources.leadership();
     }
 
     @Override
@@ -110,6 +115,8 @@ public final class ApiVerticle extends VerticleBase {
         r.route("/api/v1/*").handler(this::authenticate);
         r.route("/api/v1/*").handler(this::documentsOnly);
         r.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(api.maxBodyBytes()).setHandleFileUploads(false));
+        r.route("/api/v1/*").handler(this::leaderOnlyChanges);
+        r.get("/api/v1/managers").handler(this::managers);
         r.get("/api/v1/hosts").handler(this::hosts);
         r.get("/api/v1/vms").handler(this::vms);
         r.get("/api/v1/services").handler(this::services);
@@ -268,12 +275,55 @@ public final class ApiVerticle extends VerticleBase {
         return out;
     }
 
+    /**
+     * Only the leader carries out a change: a follower answers 503 with who leads and where, so
+     * that a client sends it there (the federa command line does). Reads are answered by all.
+     */
+    private void leaderOnlyChanges(RoutingContext ctx) {
+        io.vertx.core.http.HttpMethod m = ctx.request().method();
+        if (m == io.vertx.core.http.HttpMethod.GET || m == io.vertx.core.http.HttpMethod.HEAD || lifecycle.acting()) {
+            ctx.next();
+            return;
+        }
+        Standing s = leadership.standing();
+        if (s.leading()) {
+            // It has just taken the lead and is reading what the leader before it left.
+            error(ctx, 503, "taking the lead", "this manager is taking the lead (term " + s.term() + "); try again in a moment", null);
+            return;
+        }
+        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json").putHeader("Retry-After", "1")
+                .end(new JsonObject().put("error", "not the leader").put("detail", "this manager does not lead: " + s.describe()
+                        + "; send changes there").putNull("field").put("leader", s.leading() ? "" : s.leaderUrl()).encode());
+    }
+
+    private void managers(RoutingContext ctx) {
+        Standing s = leadership.standing();
+        long now = System.currentTimeMillis();
+        leadership.members().onComplete(ar -> {
+            if (ar.failed()) {
+                error(ctx, 503, "store unavailable", "cannot read the managers' register: " + ar.cause().getMessage(), null);
+                return;
+            }
+            JsonArray members = new JsonArray();
+            for (LeadershipStore.Member mem : ar.result()) {
+                members.add(new JsonObject().put("name", mem.name()).put("url", mem.url())
+                        .put("seenAt", java.time.Instant.ofEpochMilli(mem.seenAtMillis()).toString())
+                        .put("ageSeconds", Math.max(0, now - mem.seenAtMillis()) / 1000.0).put("term", mem.term())
+                        .put("leading", mem.leading()).put("agentsReachable", mem.agentsReachable()).put("agents", mem.agents()));
+            }
+            json(ctx, 200, new JsonObject().put("answeredBy", leadership.name()).put("leader", s.leading() ? leadership.name() : s.leader())
+                    .put("leaderUrl", s.leaderUrl()).put("term", s.term()).put("members", members));
+        });
+    }
+
     /** What the last reconcile pass held back for this service's applications, and why. */
     private JsonArray waiting(Catalog c, String service) {
         java.util.List<String> apps = c.services().get(service).applications();
         JsonArray out = new JsonArray();
         LifecycleVerticle.Quorum q = lifecycle.quorum();
-        if (!q.held()) {
+        if (!leadership.leadsNow()) {
+            out.add("this manager follows, " + leadership.standing().describe() + ": ask it what waits");
+        } else if (!q.held()) {
             out.add("this manager " + q.describe());
         }
         for (String w : lifecycle.lastPlan().waiting()) {

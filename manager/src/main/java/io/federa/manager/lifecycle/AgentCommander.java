@@ -34,17 +34,27 @@ public final class AgentCommander {
 
     private final HttpClient client;
     private final long timeoutMillis;
+    private final java.util.function.LongSupplier term;
 
     public AgentCommander(Vertx vertx, long timeoutMillis) {
+        this(vertx, timeoutMillis, () -> 0);
+    }
+
+    /** @param term the leader's term, sent with every command (agents refuse one older than they have seen) */
+    public AgentCommander(Vertx vertx, long timeoutMillis, java.util.function.LongSupplier term) {
+        this.term = term;
         this.timeoutMillis = timeoutMillis;
         this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true)
                 .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(8));
     }
 
     /** The command as the agent's {@code execute} reads it. */
-    static JsonObject command(Action a, String operationId) {
+    static JsonObject command(Action a, String operationId, long term) {
         JsonObject c = new JsonObject().put("operationId", operationId).put("action", a.verb()).put("vm", a.vm())
                 .put("epoch", a.epoch());
+        if (term > 0) {
+            c.put("term", term);
+        }
         if (a instanceof Action.Define d) {
             c.put("spec", new JsonObject().put("name", d.vm()).put("application", d.application()).put("service", d.service())
                     .put("vcpus", d.resources().vcpus()).put("memoryMiB", d.resources().memoryMiB())
@@ -56,7 +66,7 @@ public final class AgentCommander {
 
     /** Sends the action; the agent's result ({@code outcome}, {@code replayed} …) on success. */
     public Future<JsonObject> send(ManagerConfig.Agent agent, Action a, String operationId) {
-        return call(agent, "execute", command(a, operationId));
+        return call(agent, "execute", command(a, operationId, term.getAsLong()));
     }
 
     /**

@@ -50,8 +50,12 @@ public final class LifecycleVerticle extends VerticleBase {
     }
 
     private final Supplier<InventorySnapshot> inventory;
-    private final LeaseLedger leases;
+    private final Supplier<LeaseLedger> leases;
+    private final java.util.function.BooleanSupplier leadsNow;
     private volatile Quorum quorum = new Quorum(false, 0, 0);
+    private volatile boolean leading;
+    private volatile long term;
+    private int followerTicks;
     private final Supplier<Catalog> catalog;
     private final LifecycleStore store;
     private final Consumer<Event> events;
@@ -96,18 +100,18 @@ public final class LifecycleVerticle extends VerticleBase {
         }
     }
 
-    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, LeaseLedger leases,
-                             Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
-                             Consumer<Event> events, Settings settings) {
-        this(inventory, leases, catalog, store, agents, events, settings, ManagerConfig.Migration.defaults());
-    }
-
-    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, LeaseLedger leases,
+    /**
+     * @param leases   the lease ledger of this manager's current term; null while it does not lead
+     * @param leadsNow whether this manager may act as the leader at this very moment
+     */
+    public LifecycleVerticle(Supplier<InventorySnapshot> inventory, Supplier<LeaseLedger> leases,
+                             java.util.function.BooleanSupplier leadsNow,
                              Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
                              Consumer<Event> events, Settings settings, ManagerConfig.Migration migration) {
         this.migrationSettings = migration;
         this.inventory = inventory;
         this.leases = leases;
+        this.leadsNow = leadsNow;
         this.catalog = catalog;
         this.store = store;
         this.events = events;
@@ -117,21 +121,86 @@ public final class LifecycleVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        commander = new AgentCommander(vertx, 60_000);
+        commander = new AgentCommander(vertx, 60_000, () -> term);
         migrations = new MigrationRunner(vertx, new RunnerHost(), store, commander, events, migrationSettings);
-        return vertx.executeBlocking(() -> {
-            desired.putAll(store.desired());
-            instances.putAll(store.instances());
-            cordoned.addAll(store.cordoned());
-            store.scalingTargets().forEach((app, t) -> scaling.put(app, ScalingState.changed((int) t[0], t[1])));
-            migrations.load();
-            return null;
-        }).onSuccess(v -> {
-            migrations.resume();
-            publish();
+        return load().onSuccess(v -> {
             timer = vertx.setPeriodic(settings.intervalMillis(), settings.intervalMillis(), id -> tick());
-            migrationTimer = vertx.setPeriodic(250, id -> migrations.kick());
+            migrationTimer = vertx.setPeriodic(250, id -> {
+                if (actsNow()) {
+                    migrations.kick();
+                }
+            });
         });
+    }
+
+    /** What the lifecycle remembers, read from the store (at start, on taking the lead, and while following). */
+    private Future<Void> load() {
+        return vertx.executeBlocking(() -> {
+            Remembered r = new Remembered(store.desired(), store.instances(), store.cordoned(), store.scalingTargets());
+            migrations.load();
+            return r;
+        }).map(r -> {
+            desired.clear();
+            desired.putAll(r.desired());
+            instances.clear();
+            instances.putAll(r.instances());
+            cordoned.clear();
+            cordoned.addAll(r.cordoned());
+            scaling.clear();
+            r.scaling().forEach((app, t) -> scaling.put(app, ScalingState.changed((int) t[0], t[1])));
+            publishedTargets = targets();
+            publish();
+            return null;
+        });
+    }
+
+    private record Remembered(Map<String, DesiredState> desired, Map<String, ManagedInstance> instances, Set<String> cordoned,
+                              Map<String, long[]> scaling) {
+    }
+
+    /**
+     * This manager leads with {@code term}: it reads what the leader before it left in the store,
+     * then acts. Until then, and while following, it acts on nothing. Any thread.
+     */
+    public Future<Void> lead(long newTerm) {
+        io.vertx.core.Promise<Void> loaded = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> {
+            if (leading && term == newTerm) {
+                loaded.complete();
+                return;
+            }
+            leading = false;
+            term = newTerm;
+            store.guard(newTerm);
+            load().onSuccess(x -> {
+                if (term == newTerm) {
+                    leading = true;
+                    migrations.resume();
+                    events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO, "manager.leading", "fleet",
+                            "this manager leads with term " + newTerm));
+                }
+                loaded.complete();
+            }).onFailure(e -> {
+                LOG.warning("cannot read the lifecycle's state to take the lead: " + e.getMessage());
+                loaded.fail(e);
+            });
+        });
+        return loaded.future();
+    }
+
+    /** Whether this manager's lifecycle acts now: it leads, its claim holds, and it has read what the leader before left. */
+    public boolean acting() {
+        return actsNow();
+    }
+
+    /** This manager no longer leads: it stops acting at once. Any thread. */
+    public void follow() {
+        context.runOnContext(v -> leading = false);
+    }
+
+    /** Whether a pass may act now: this manager leads, and its claim still holds at this moment. */
+    private boolean actsNow() {
+        return leading && leadsNow.getAsBoolean();
     }
 
     private void publish() {
@@ -162,7 +231,7 @@ public final class LifecycleVerticle extends VerticleBase {
      * pass plans nothing: another manager, or the agents' peers, may be acting on what this one
      * cannot see, and the hosts this one cannot reach may still be running their VMs.
      */
-    private boolean quorate(long now) {
+    private boolean quorate(long now, LeaseLedger leases) {
         Quorum q = new Quorum(leases.holdsMajority(now), leases.renewedWithinLease(now), leases.fleetSize());
         Quorum before = quorum;
         quorum = q;
@@ -176,7 +245,15 @@ public final class LifecycleVerticle extends VerticleBase {
     private void tick() {
         long now = System.currentTimeMillis();
         InventorySnapshot inv = inventory.get();
-        if (!quorate(now)) {
+        if (!actsNow()) {
+            // A follower shows what the leader decided: read back every few passes.
+            if (!leading && ++followerTicks % 3 == 0) {
+                load().onFailure(e -> LOG.fine("cannot read the lifecycle's state: " + e.getMessage()));
+            }
+            return;
+        }
+        LeaseLedger ledger = leases.get();
+        if (ledger == null || !quorate(now, ledger)) {
             return;
         }
         Set<String> closed = closedHosts(inv);
@@ -185,7 +262,7 @@ public final class LifecycleVerticle extends VerticleBase {
         Set<String> held = new HashSet<>(busy);
         held.addAll(migrations.holding());
         Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
-                leases.fencingDeadlines(unreachable(inv)), settledAfter, held, settings.placement(), settings.graceMillis(),
+                ledger.fencingDeadlines(unreachable(inv)), settledAfter, held, settings.placement(), settings.graceMillis(),
                 settings.leaseMarginMillis(), now, targets());
         Plan plan = Reconciler.plan(world);
         lastPlan = plan;

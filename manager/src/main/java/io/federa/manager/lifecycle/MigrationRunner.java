@@ -113,7 +113,10 @@ final class MigrationRunner {
 
     /** Loads the journal (blocking: call on a worker before the first pass). */
     void load() throws java.sql.SQLException {
-        for (Migration m : store.migrations(KEEP_FINISHED)) {
+        List<Migration> journal = store.migrations(KEEP_FINISHED);
+        finished.clear();
+        active.clear();
+        for (Migration m : journal) {
             if (m.phase().finished()) {
                 finished.addLast(m);
             } else {

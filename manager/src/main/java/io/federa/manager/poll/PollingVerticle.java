@@ -39,8 +39,18 @@ public final class PollingVerticle extends VerticleBase {
     }
 
     private static final long SLOT_MILLIS = 10;
-    private final LeaseSigner signer;
-    private final LeaseLedger ledger;
+    /** How leases are made, for whichever term this manager leads with. */
+    public record LeaseSettings(String holder, long leaseMillis, long peerGrantMillis, long gapMillis, String signingKey) {
+    }
+
+    /** This manager's part while it leads: the statements it signs and the ledger of what they reached. */
+    public record LeaseRole(LeaseSigner signer, LeaseLedger ledger) {
+    }
+
+    private final LeaseSettings leaseSettings;
+    private final java.util.function.BooleanSupplier leadsNow;
+    private volatile LeaseRole role;
+    private final Map<String, String> peerUrls = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean[] renewing;
     private String[] bodies;
     private String[] knownFleet;
@@ -74,19 +84,19 @@ public final class PollingVerticle extends VerticleBase {
 
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
                            PollObserver observer) {
-        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, null, null, observer);
+        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, null, () -> false, observer);
     }
 
     /**
-     * @param signer makes the lease statement each Jolokia poll renews on an agent that answers
-     *               (null: no leases); an agent found unreachable gets read-only polls, so its
-     *               lease runs out
-     * @param ledger where renewals sent and acknowledged are written (null with no signer)
+     * @param leases   how lease statements are made (null: no leases); each Jolokia poll renews the
+     *                 lease of an agent that answers while this manager leads ({@link #lead}); an
+     *                 agent found unreachable gets read-only polls, so its lease runs out
+     * @param leadsNow whether this manager may act as the leader at this very moment
      */
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
-                           LeaseSigner signer, LeaseLedger ledger, PollObserver observer) {
-        this.signer = signer;
-        this.ledger = ledger;
+                           LeaseSettings leases, java.util.function.BooleanSupplier leadsNow, PollObserver observer) {
+        this.leaseSettings = leases;
+        this.leadsNow = leadsNow;
         this.agents = agents.stream().sorted(java.util.Comparator.comparing(ManagerConfig.Agent::name)).toList();
         this.agents.forEach(a -> byName.put(a.name(), a));
         this.intervalMillis = intervalMillis;
@@ -160,9 +170,32 @@ public final class PollingVerticle extends VerticleBase {
         return current.get();
     }
 
-    /** What this manager knows of the leases it renews; null when it renews none. */
+    /**
+     * This manager leads with {@code term} from {@code nowMillis}: it signs statements of that term
+     * and keeps a new ledger, which assumes that every agent may hold a lease and a statement of
+     * the leader before it, issued up to now. Any thread.
+     */
+    public void lead(long term, long nowMillis) {
+        if (leaseSettings == null) {
+            return;
+        }
+        List<String> fleet = leaseFleet(agents);
+        LeaseSigner signer = new LeaseSigner(leaseSettings.holder(), term, leaseSettings.leaseMillis(),
+                leaseSettings.peerGrantMillis(), leaseSettings.gapMillis(), intervalMillis, fleet, leaseSettings.signingKey());
+        peerUrls.forEach(signer::peerUrl);
+        role = new LeaseRole(signer, new LeaseLedger(fleet, new LeaseLedger.Timing(leaseSettings.leaseMillis(), intervalMillis,
+                leaseSettings.gapMillis(), leaseSettings.peerGrantMillis()), nowMillis));
+    }
+
+    /** This manager no longer leads: read-only polls from now on. Any thread. */
+    public void follow() {
+        role = null;
+    }
+
+    /** What this manager knows of the leases it renews as the leader; null while it does not lead. */
     public LeaseLedger leases() {
-        return ledger;
+        LeaseRole r = role;
+        return r == null ? null : r.ledger();
     }
 
     /**
@@ -195,8 +228,12 @@ public final class PollingVerticle extends VerticleBase {
         long polledAt = System.currentTimeMillis();
         // Renew the lease only while the agent answers: once it is unreachable, its lease runs out,
         // and only then may its VMs be started elsewhere.
-        renewing[i] = signer != null && current.get().agents().get(agent).health().state() != AgentHealth.State.UNREACHABLE;
+        LeaseRole leaseRole = role;
+        renewing[i] = leaseRole != null && leadsNow.getAsBoolean()
+                && current.get().agents().get(agent).health().state() != AgentHealth.State.UNREACHABLE;
         boolean renewed = renewing[i];
+        LeaseSigner signer = renewed ? leaseRole.signer() : null;
+        LeaseLedger ledger = renewed ? leaseRole.ledger() : null;
         LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, !signer.fleetVersion().equals(knownFleet[i])) : null;
         bodies[i] = renewed ? JolokiaPollParser.renewing(statement.envelope(), agent) : JolokiaPollParser.POLL;
         agentClients[i].poll().onComplete(ar -> {
@@ -218,7 +255,9 @@ public final class PollingVerticle extends VerticleBase {
                     knownFleet[i] = lease.fleetVersion();
                     refusals.remove(agent);
                     if (!lease.peerUrl().isEmpty()) {
-                        signer.peerUrl(agent, byName.get(agent).dataUrlFor(lease.peerUrl()));
+                        String url = byName.get(agent).dataUrlFor(lease.peerUrl());
+                        peerUrls.put(agent, url);
+                        signer.peerUrl(agent, url);
                     }
                 } else if (!lease.refusal().isEmpty()) {
                     refusals.put(agent, lease.refusal());

@@ -23,6 +23,7 @@ import java.util.TreeSet;
  */
 public final class LifecycleStore implements AutoCloseable {
     private final Connection connection;
+    private volatile long guardTerm;
 
     private LifecycleStore(Connection connection) {
         this.connection = connection;
@@ -37,35 +38,56 @@ public final class LifecycleStore implements AutoCloseable {
     }
 
     /**
-     * Claims the next leader term for {@code holder}: the stored term plus one, in one transaction
-     * that locks the row, so two managers never claim the same term. Returns the new term.
+     * Conditions every write on {@code term} still being the leader's: a write finds the stored
+     * term in the same transaction, under a lock, and is refused when it differs, so a leader that
+     * was deposed while it thought it led changes nothing. 0 checks nothing (a store no leader uses).
      */
-    public synchronized long claimTerm(String holder, long atMillis) throws SQLException {
+    public void guard(long term) {
+        this.guardTerm = term;
+    }
+
+    /** A write refused because the writer no longer leads. */
+    public static final class DeposedException extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        DeposedException(long mine, long current) {
+            super("deposed: this manager's term " + mine + " is no longer the leader's (term " + current + " leads)");
+        }
+    }
+
+    /** Inside a write's transaction: refuses it unless the guarded term still leads. */
+    private void checkTerm() throws SQLException {
+        long mine = guardTerm;
+        if (mine == 0) {
+            return;
+        }
+        try (PreparedStatement p = connection.prepareStatement("SELECT term FROM leader_term WHERE id = 1 FOR UPDATE");
+             ResultSet r = p.executeQuery()) {
+            long current = r.next() ? r.getLong(1) : -1;
+            if (current != mine) {
+                throw new DeposedException(mine, current);
+            }
+        }
+    }
+
+    /** Runs {@code work} in one transaction, under the term's guard. */
+    private void write(Work work) throws SQLException {
         try {
             connection.setAutoCommit(false);
-            long term;
-            try (PreparedStatement p = connection.prepareStatement("SELECT term FROM leader_term WHERE id = 1 FOR UPDATE");
-                 ResultSet r = p.executeQuery()) {
-                if (!r.next()) {
-                    throw new SQLException("the leader_term row is missing");
-                }
-                term = r.getLong(1) + 1;
-            }
-            try (PreparedStatement u = connection.prepareStatement(
-                    "UPDATE leader_term SET term = ?, holder = ?, claimed_at = ? WHERE id = 1")) {
-                u.setLong(1, term);
-                u.setString(2, Jdbc.clip(holder, 64));
-                u.setLong(3, atMillis);
-                u.executeUpdate();
-            }
+            checkTerm();
+            work.run();
             connection.commit();
-            return term;
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             connection.rollback();
             throw e;
         } finally {
             connection.setAutoCommit(true);
         }
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        void run() throws SQLException;
     }
 
     public synchronized void setDesired(String service, DesiredState state, String by, long atMillis) throws SQLException {
@@ -91,16 +113,7 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** Records where an instance now is (a new instance, or one placed again with a new epoch). */
     public synchronized void putInstance(ManagedInstance i) throws SQLException {
-        try {
-            connection.setAutoCommit(false);
-            putInstanceRow(i);
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        write(() -> putInstanceRow(i));
     }
 
     /** Deletes and inserts the instance's row, inside the caller's transaction. */
@@ -121,10 +134,12 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** Forgets an instance the manager removed (scaled in). */
     public synchronized void removeInstance(String name) throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?")) {
-            p.setString(1, name);
-            p.executeUpdate();
-        }
+        write(() -> {
+            try (PreparedStatement p = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?")) {
+                p.setString(1, name);
+                p.executeUpdate();
+            }
+        });
     }
 
     public synchronized Map<String, ManagedInstance> instances() throws SQLException {
@@ -164,23 +179,26 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** @return false when the host was already in that state */
     public synchronized boolean cordon(String host, boolean cordoned, String by, long atMillis) throws SQLException {
-        if (cordoned) {
-            if (cordoned().contains(host)) {
-                return false;
-            }
-            try (PreparedStatement p = connection.prepareStatement(
-                    "INSERT INTO host_cordon (host, cordoned_at, cordoned_by) VALUES (?, ?, ?)")) {
-                p.setString(1, host);
-                p.setLong(2, atMillis);
-                p.setString(3, Jdbc.clip(by, 128));
-                p.executeUpdate();
-            }
-            return true;
+        if (cordoned == cordoned().contains(host)) {
+            return false;
         }
-        try (PreparedStatement p = connection.prepareStatement("DELETE FROM host_cordon WHERE host = ?")) {
-            p.setString(1, host);
-            return p.executeUpdate() > 0;
-        }
+        write(() -> {
+            if (cordoned) {
+                try (PreparedStatement p = connection.prepareStatement(
+                        "INSERT INTO host_cordon (host, cordoned_at, cordoned_by) VALUES (?, ?, ?)")) {
+                    p.setString(1, host);
+                    p.setLong(2, atMillis);
+                    p.setString(3, Jdbc.clip(by, 128));
+                    p.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement p = connection.prepareStatement("DELETE FROM host_cordon WHERE host = ?")) {
+                    p.setString(1, host);
+                    p.executeUpdate();
+                }
+            }
+        });
+        return true;
     }
 
     public synchronized Set<String> cordoned() throws SQLException {
@@ -213,6 +231,7 @@ public final class LifecycleStore implements AutoCloseable {
             i.setLong(6, m.requestedAtMillis());
             i.setLong(7, m.progressAtMillis());
             i.setString(8, MigrationJson.encode(m));
+            checkTerm();
             i.executeUpdate();
             if (instance.isPresent()) {
                 putInstanceRow(instance.get());
@@ -271,6 +290,7 @@ public final class LifecycleStore implements AutoCloseable {
         try (PreparedStatement d = connection.prepareStatement("DELETE FROM " + table + " WHERE " + keyColumn + " = ?");
              PreparedStatement i = connection.prepareStatement(insertSql)) {
             connection.setAutoCommit(false);
+            checkTerm();
             d.setString(1, key);
             d.executeUpdate();
             values.bind(i);

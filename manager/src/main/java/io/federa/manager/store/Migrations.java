@@ -23,7 +23,28 @@ final class Migrations {
     private Migrations() {
     }
 
+    /** The advisory lock PostgreSQL holds while one manager migrates: managers that start together take turns. */
+    private static final long LOCK = 0x46454445524141L;
+
     static void apply(Connection c) throws SQLException {
+        boolean postgres = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+        if (!postgres) {
+            migrate(c);
+            return;
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + LOCK + ")");
+        }
+        try {
+            migrate(c);
+        } finally {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(" + LOCK + ")");
+            }
+        }
+    }
+
+    private static void migrate(Connection c) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {

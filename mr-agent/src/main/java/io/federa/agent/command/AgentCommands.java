@@ -256,6 +256,9 @@ public final class AgentCommands implements AutoCloseable {
     private OperationResult perform(Operation op) throws Exception {
         String vm = op.vm();
         Existing existing = host.withDomain(vm, d -> new Existing(d.getUUIDString(), host.epoch(d), d.isActive() == 1));
+        if (op.term() > 0 && op.term() < lease.term()) {
+            throw new CommandRefusedException(Refusals.staleTerm(op.term(), "the manager", lease.term()));
+        }
         long known = Math.max(existing == null ? 0 : existing.epoch(), operations.highestEpoch(vm));
         if (op.epoch() < known) {
             throw new CommandRefusedException(Refusals.staleEpoch(op.epoch(), vm, known));

@@ -16,11 +16,13 @@ import java.util.stream.Collectors;
  * One command of {@code execute}: what to do to which VM, under which epoch, named by an
  * operation id that makes a retry safe.
  * {@code {"operationId":"op-17","action":"start","vm":"web-2","epoch":5}}; a define also carries
- * {@code "spec"}, the same object as {@code defineVm}'s, whose name must be {@code vm}.
+ * {@code "spec"}, the same object as {@code defineVm}'s, whose name must be {@code vm}. The leader
+ * sends its {@code "term"} too: a command of an older term than one this host has seen is refused
+ * (0, or none: a command that names no term, from an operator's script).
  */
-public record Operation(String operationId, Action action, String vm, long epoch, Optional<VmSpec> spec) {
+public record Operation(String operationId, Action action, String vm, long epoch, Optional<VmSpec> spec, long term) {
     public static final int MAX_CHARS = VmSpecParser.MAX_CHARS + 1024;
-    private static final Set<String> FIELDS = Set.of("operationId", "action", "vm", "epoch", "spec");
+    private static final Set<String> FIELDS = Set.of("operationId", "action", "vm", "epoch", "spec", "term");
     private static final ObjectMapper JSON = StrictJson.mapper(8, MAX_CHARS, 32);
 
     /** The lifecycle steps {@code execute} carries out, by their word in the JSON. */
@@ -40,7 +42,15 @@ public record Operation(String operationId, Action action, String vm, long epoch
         }
     }
 
+    /** A command that names no term. */
+    public Operation(String operationId, Action action, String vm, long epoch, Optional<VmSpec> spec) {
+        this(operationId, action, vm, epoch, spec, 0);
+    }
+
     public Operation {
+        if (term < 0) {
+            throw new InvalidSpecException("term", "must be 0 or more, got " + term);
+        }
         if (!Names.isToken(operationId)) {
             throw new InvalidSpecException("operationId", "must be " + Names.TOKEN_RULE);
         }
@@ -65,7 +75,7 @@ public record Operation(String operationId, Action action, String vm, long epoch
     /** Reads a command; strict like {@link VmSpecParser}: unknown fields, wrong types and duplicate keys are refused. */
     public static Operation parse(String json) {
         JsonNode root = StrictJson.object(JSON, json, "command", MAX_CHARS,
-                "a JSON object with operationId, action, vm and epoch", FIELDS, "action, epoch, operationId, spec, vm");
+                "a JSON object with operationId, action, vm and epoch", FIELDS, "action, epoch, operationId, spec, term, vm");
         String word = text(root, "action");
         Action action = Action.of(word).orElseThrow(() ->
                 new InvalidSpecException("action", "must be one of " + Action.words()));
@@ -84,7 +94,12 @@ public record Operation(String operationId, Action action, String vm, long epoch
             }
             spec = Optional.of(VmSpecParser.parse(s.toString()));
         }
-        return new Operation(text(root, "operationId"), action, text(root, "vm"), e.asLong(), spec);
+        JsonNode t = root.get("term");
+        if (t != null && !t.isNull() && (!t.isIntegralNumber() || !t.canConvertToLong())) {
+            throw new InvalidSpecException("term", "must be a whole number");
+        }
+        return new Operation(text(root, "operationId"), action, text(root, "vm"), e.asLong(), spec,
+                t == null || t.isNull() ? 0 : t.asLong());
     }
 
     private static String text(JsonNode root, String field) {

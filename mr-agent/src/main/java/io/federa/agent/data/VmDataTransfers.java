@@ -158,8 +158,15 @@ public final class VmDataTransfers implements AutoCloseable {
                         throw new CommandRefusedException(DataRefusals.staleAttempt(req.migrationId(), req.attempt(), o.request.attempt()));
                     }
                     if (o.request.attempt() == req.attempt()) {
-                        throw new CommandRefusedException("attempt " + req.attempt() + " of " + req.migrationId()
-                                + " was offered under another token; a new token needs a new attempt");
+                        // An offer never fetched may be replaced (a manager that restarted between
+                        // offering and asking the destination to pull does not know the old
+                        // token); one a destination began to fetch may not.
+                        if (o.spentBy != null) {
+                            throw new CommandRefusedException("attempt " + req.attempt() + " of " + req.migrationId()
+                                    + " was offered under another token, already used; a new token needs a new attempt");
+                        }
+                        o.spentBy = "replaced by another token of attempt " + req.attempt();
+                        continue;
                     }
                     o.spentBy = "replaced by attempt " + req.attempt() + "'s token";
                 }

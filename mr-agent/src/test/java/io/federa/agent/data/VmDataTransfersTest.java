@@ -342,6 +342,15 @@ class VmDataTransfersTest {
         offer("m-4", 3, token("j"));
         assertThat(get(url, "Bearer " + token("i")).body()).isEqualTo("token no longer valid: replaced by attempt 3's token\n");
         assertThatThrownBy(() -> offer("m-4", 2, token("k"))).hasMessage("stale attempt 2 of m-4: this host has attempt 3");
+
+        // A manager that restarted after offering, before the destination pulled, offers the same
+        // attempt again under a token of its own: the unused one gives way. A used one does not.
+        offer("m-4", 3, token("m"));
+        assertThat(get(url, "Bearer " + token("j")).body())
+                .isEqualTo("token no longer valid: replaced by another token of attempt 3\n");
+        assertThat(get(url, "Bearer " + token("m")).statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> offer("m-4", 3, token("n")))
+                .hasMessage("attempt 3 of m-4 was offered under another token, already used; a new token needs a new attempt");
     }
 
     @Test
