@@ -223,7 +223,7 @@ public final class FederaCli {
                         + (n.path("leaderUrl").asText().isEmpty() ? "" : " at " + n.path("leaderUrl").asText()));
                 List<List<String>> rows = new ArrayList<>();
                 n.path("members").forEach(m -> rows.add(List.of(m.path("name").asText(), m.path("url").asText(),
-                        m.path("leading").asBoolean() ? "leader" : "follower", Long.toString(m.path("term").asLong()),
+                        m.path("role").asText(), Long.toString(m.path("term").asLong()),
                         m.path("agentsReachable").asInt() + "/" + m.path("agents").asInt(),
                         String.format(java.util.Locale.ROOT, "%.1f s ago", m.path("ageSeconds").asDouble()))));
                 try {

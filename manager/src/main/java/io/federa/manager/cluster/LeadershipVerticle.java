@@ -66,6 +66,11 @@ public final class LeadershipVerticle extends VerticleBase {
         return standing.leading() && System.currentTimeMillis() - renewedAtMillis < ttlMillis - skewMillis;
     }
 
+    /** How long a claim to lead holds unless renewed. */
+    public long ttlMillis() {
+        return ttlMillis;
+    }
+
     /** This manager's name among those that share the store. */
     public String name() {
         return name;

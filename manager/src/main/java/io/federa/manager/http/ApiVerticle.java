@@ -305,13 +305,17 @@ public final class ApiVerticle extends VerticleBase {
                 return;
             }
             JsonArray members = new JsonArray();
+            String leader = s.leading() ? leadership.name() : s.leader();
             for (LeadershipStore.Member mem : ar.result()) {
-                members.add(new JsonObject().put("name", mem.name()).put("url", mem.url())
+                // The register keeps what each manager last said; one silent for three claims is gone.
+                String role = now - mem.seenAtMillis() > 3 * leadership.ttlMillis() ? "silent"
+                        : mem.name().equals(leader) ? "leader" : "follower";
+                members.add(new JsonObject().put("name", mem.name()).put("url", mem.url()).put("role", role)
                         .put("seenAt", java.time.Instant.ofEpochMilli(mem.seenAtMillis()).toString())
                         .put("ageSeconds", Math.max(0, now - mem.seenAtMillis()) / 1000.0).put("term", mem.term())
                         .put("leading", mem.leading()).put("agentsReachable", mem.agentsReachable()).put("agents", mem.agents()));
             }
-            json(ctx, 200, new JsonObject().put("answeredBy", leadership.name()).put("leader", s.leading() ? leadership.name() : s.leader())
+            json(ctx, 200, new JsonObject().put("answeredBy", leadership.name()).put("leader", leader)
                     .put("leaderUrl", s.leaderUrl()).put("term", s.term()).put("members", members));
         });
     }
@@ -322,7 +326,7 @@ public final class ApiVerticle extends VerticleBase {
         JsonArray out = new JsonArray();
         LifecycleVerticle.Quorum q = lifecycle.quorum();
         if (!leadership.leadsNow()) {
-            out.add("this manager follows, " + leadership.standing().describe() + ": ask it what waits");
+            out.add("this manager follows (" + leadership.standing().describe() + "), which knows what waits");
         } else if (!q.held()) {
             out.add("this manager " + q.describe());
         }
