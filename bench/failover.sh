@@ -19,7 +19,8 @@
 # the run directory it names).
 #
 #   bench/failover.sh [RUNS]
-# Environment: SKIP_BUILD=1 to use the jars already built; LEASE, GRACE, MARGIN (default 5s, 3s, 1s).
+# Environment: SKIP_BUILD=1 to use the jars already built; LEASE, GRACE, MARGIN, POLL (default 5s,
+# 3s, 1s, 1s; a lease must be longer than twice the poll plus the managers' clock skew, 500ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,6 +28,7 @@ runs=${1:-20}
 lease=${LEASE:-5s}
 grace=${GRACE:-3s}
 margin=${MARGIN:-1s}
+poll=${POLL:-1s}
 viewer=demo-viewer-token-0001
 operator=demo-operator-token-0001
 
@@ -37,7 +39,7 @@ fi
 . bench/lib/fleet.sh
 fleet_init failover
 start_fleet host-1 host-2 host-3 host-4 host-5
-start_manager "1s" "lifecycle:
+start_manager "$poll" "lifecycle:
   lease: $lease
   grace: $grace
   leaseMargin: $margin
@@ -49,7 +51,7 @@ java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FailoverPro
   --viewer-token "$viewer" --operator-token "$operator" --runs "$runs" --agents-file "$run/agents" \
   --pids-file "$run/pids" --agent-jar "$root/mr-agent/target/mr-agent.jar" --definitions examples/shop.yaml \
   --summary bench/target/failover-summary.txt \
-  --settings "poll 1s, missedPollsAllowed 2, lease $lease, grace $grace, leaseMargin $margin; 5 agents (4 local, 1 offsite), shop from examples/shop.yaml" \
+  --settings "poll $poll, missedPollsAllowed 2, lease $lease, grace $grace, leaseMargin $margin; 5 agents (4 local, 1 offsite), shop from examples/shop.yaml" \
   || status=$?
 fleet_report
 exit "$status"

@@ -155,6 +155,11 @@ public final class Manager {
             }
 
             @Override
+            public int managersAlive() {
+                return leadership.membersAlive();
+            }
+
+            @Override
             public long leaderTerm() {
                 return leadership.leadsNow() ? leadership.standing().term() : 0;
             }

@@ -32,6 +32,7 @@ public final class LeadershipVerticle extends VerticleBase {
     private final int agents;
     private final List<Consumer<Standing>> listeners = new CopyOnWriteArrayList<>();
     private volatile Standing standing = Standing.NONE;
+    private volatile int membersAlive;
     private volatile long renewedAtMillis;
     private long timer;
     private long stepDown = -1;
@@ -64,6 +65,11 @@ public final class LeadershipVerticle extends VerticleBase {
      */
     public boolean leadsNow() {
         return standing.leading() && System.currentTimeMillis() - renewedAtMillis < ttlMillis - skewMillis;
+    }
+
+    /** Managers heard from within three claims, this one included, as of the last renewal. */
+    public int membersAlive() {
+        return membersAlive;
     }
 
     /** How long a claim to lead holds unless renewed. */
@@ -114,6 +120,7 @@ public final class LeadershipVerticle extends VerticleBase {
         return vertx.executeBlocking(() -> {
             Standing s = store.lead(name, here, held, now, ttlMillis, skewMillis);
             store.heartbeat(new LeadershipStore.Member(name, here, now, s.term(), s.leading(), agentsReachable.getAsInt(), agents));
+            membersAlive = (int) store.members().stream().filter(m -> now - m.seenAtMillis() <= 3 * ttlMillis).count();
             return s;
         }).onComplete(ar -> {
             asking = false;

@@ -60,6 +60,11 @@ public final class ManagerMetrics implements MultiCollector {
             return Map.of();
         }
 
+        /** Managers sharing the store heard from lately, this one included. */
+        default int managersAlive() {
+            return 1;
+        }
+
         /** This manager's leader term; 0 when it leads nothing. */
         default long leaderTerm() {
             return 0;
@@ -199,6 +204,8 @@ public final class ManagerMetrics implements MultiCollector {
         int renewed = sources.leasesRenewed();
         out.add(gauge("federa_manager_leader_term", "The term this manager leads with (a new one at each start); 0 when it leads nothing.",
                 List.of(new Point(Labels.EMPTY, sources.leaderTerm()))));
+        out.add(gauge("federa_cluster_managers_alive", "Managers sharing the store that were heard from within three claims.",
+                List.of(new Point(Labels.EMPTY, sources.managersAlive()))));
         out.add(gauge("federa_manager_lease_fleet_agents", "Agents that hold leases from the manager (polled over Jolokia).",
                 List.of(new Point(Labels.EMPTY, fleet))));
         out.add(gauge("federa_manager_leases_renewed_agents", "Agents that acknowledged a lease renewal within one lease.",
