@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -96,64 +94,6 @@ class ControlPlaneEndToEndTest {
         return out;
     }
 
-    /**
-     * Watches the shop from the agents every 200 ms: every moment one of {@code vms} is seen not
-     * running on its host, and every moment the shop is down (catalog-db, payment or web with no
-     * instance running anywhere).
-     */
-    private static final class ShopWatch implements AutoCloseable {
-        final List<String> poweredOff = new CopyOnWriteArrayList<>();
-        final List<String> down = new CopyOnWriteArrayList<>();
-        private final AtomicBoolean on = new AtomicBoolean(true);
-        private final Thread thread;
-        volatile int rounds;
-
-        ShopWatch(Fleet f, Map<String, String> vms) {
-            thread = new Thread(() -> {
-                while (on.get()) {
-                    Map<String, Map<String, String>> seen = new HashMap<>();
-                    for (String h : HOSTS) {
-                        Map<String, String> a = f.answer(h);
-                        if (a != null) {
-                            seen.put(h, a);
-                        }
-                    }
-                    vms.forEach((vm, h) -> {
-                        Map<String, String> a = seen.get(h);
-                        if (a != null && !"RUNNING".equals(a.get(vm))) {
-                            poweredOff.add(vm + " on " + h + ": " + a.get(vm));
-                        }
-                    });
-                    for (String app : List.of("catalog-db", "payment", "web")) {
-                        boolean up = seen.values().stream().anyMatch(a -> a.entrySet().stream()
-                                .anyMatch(e -> e.getKey().startsWith(app + "-") && e.getValue().equals("RUNNING")));
-                        if (!up) {
-                            down.add(app + " at round " + rounds);
-                        }
-                    }
-                    rounds++;
-                    try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "shop-watch");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() {
-            on.set(false);
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private String agentMetrics(Fleet f, String host) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.dataPorts.get(host) + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -190,7 +130,7 @@ class ControlPlaneEndToEndTest {
                 f.killManager();
                 // Thirty leases by default; -Dfedera.awayMillis=600000 for the ten minutes of docs/benchmarks.md.
                 Thread.sleep(Long.getLong("federa.awayMillis", 30 * LEASE_MS));
-                assertThat(watch.rounds).isGreaterThan(50);
+                assertThat(watch.rounds()).isGreaterThan(50);
                 assertThat(watch.poweredOff).as("managed VMs powered off while no manager ran; agents said:\n"
                         + agentLogs(f)).isEmpty();
                 assertThat(watch.down).as("moments the shop was down").isEmpty();

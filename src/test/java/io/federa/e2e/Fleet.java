@@ -81,8 +81,6 @@ final class Fleet implements AutoCloseable {
             jolokiaPorts.put(id, jolokia);
             dataPorts.put(id, data);
         }
-        Map<String, Integer> urls = dataUrls.apply(Map.copyOf(dataPorts));
-        Map<String, Integer> polledAt = jolokiaVia.apply(Map.copyOf(jolokiaPorts));
         for (String id : hosts) {
             Path file = AgentProcess.emptyHost(id, offsite.contains(id), dir, jolokiaPorts.get(id));
             String yaml = Files.readString(file)
@@ -93,6 +91,18 @@ final class Fleet implements AutoCloseable {
             }
             Files.writeString(file, yaml);
             configs.put(id, file);
+        }
+        // The agents bind their ports before any proxy in front of them takes a port of its own:
+        // a proxy's ephemeral port could otherwise be one chosen for an agent not started yet.
+        for (String id : hosts) {
+            agents.put(id, AgentProcess.start(configs.get(id)));
+        }
+        for (String id : hosts) {
+            agents.get(id).awaitJolokiaUrl(Duration.ofSeconds(60));
+        }
+        Map<String, Integer> urls = dataUrls.apply(Map.copyOf(dataPorts));
+        Map<String, Integer> polledAt = jolokiaVia.apply(Map.copyOf(jolokiaPorts));
+        for (String id : hosts) {
             agentList.append("  - { name: ").append(id).append(", address: 127.0.0.1, port: ").append(polledAt.get(id))
                     .append(", user: federa, password: ").append(PASSWORD)
                     .append(urls.containsKey(id) ? ", dataUrl: \"http://127.0.0.1:" + urls.get(id) + "\"" : "").append(" }\n");
@@ -109,12 +119,6 @@ final class Fleet implements AutoCloseable {
         yaml = managerYaml.apply(yaml + extra);
         managerConfig = dir.resolve("manager.yaml");
         Files.writeString(managerConfig, yaml);
-        for (String id : hosts) {
-            agents.put(id, AgentProcess.start(configs.get(id)));
-        }
-        for (String id : hosts) {
-            agents.get(id).awaitJolokiaUrl(Duration.ofSeconds(60));
-        }
         manager = ManagerProcess.start(managerConfig);
         awaitAllReachable(20_000);
         for (String id : hosts) {

@@ -12,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -107,84 +105,58 @@ class ManagersEndToEndTest {
                     .contains("shop: UP after");
             assertThat(ManagerProcess.federaAt(all, ManagerProcess.VIEWER, "managers")).contains("m1 leads with term");
 
-            List<String> down = new CopyOnWriteArrayList<>();
-            AtomicBoolean watching = new AtomicBoolean(true);
-            Thread watch = new Thread(() -> {
-                while (watching.get()) {
-                    Map<String, Integer> running = new LinkedHashMap<>();
-                    for (String h : HOSTS) {
-                        f.states(h).forEach((vm, st) -> {
-                            if (st.equals("RUNNING")) {
-                                running.merge(vm.replaceAll("-\\d+$", ""), 1, Integer::sum);
-                            }
-                        });
-                    }
-                    for (String app : List.of("catalog-db", "payment", "web")) {
-                        if (!running.containsKey(app)) {
-                            down.add(app + " at " + System.currentTimeMillis());
-                        }
-                    }
-                    try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
+            try (ShopWatch watch = new ShopWatch(f, Map.of())) {
+
+                // A drain of a host that holds web (2 replicas: moves without taking the shop down).
+                JsonNode status = f.manager.get("services/shop");
+                String drained = "";
+                for (JsonNode i : status.path("instances")) {
+                    if (i.path("application").asText().equals("web")) {
+                        drained = i.path("host").asText();
                     }
                 }
-            });
-            watch.setDaemon(true);
-            watch.start();
+                assertThat(drained).isNotEmpty();
 
-            // A drain of a host that holds web (2 replicas: moves without taking the shop down).
-            JsonNode status = f.manager.get("services/shop");
-            String drained = "";
-            for (JsonNode i : status.path("instances")) {
-                if (i.path("application").asText().equals("web")) {
-                    drained = i.path("host").asText();
+                // Kill the leader again and again; another takes the lead each time.
+                List<Long> takeovers = new ArrayList<>();
+                for (int kill = 0; kill < 20; kill++) {
+                    String leader = managers.leader(15_000);
+                    assertThat(leader).as("a leader before kill " + kill).isNotEmpty();
+                    if (kill == 1) {
+                        JsonNode d = managers.running.get(leader).call("POST", "hosts/" + drained + "/drain", ManagerProcess.OPERATOR, "");
+                        assertThat(d.path("httpStatus").asInt()).as(d.toString()).isEqualTo(202);
+                        Thread.sleep(700);
+                    }
+                    long t0 = System.nanoTime();
+                    managers.running.remove(leader).kill();
+                    String next = managers.leader(20_000);
+                    takeovers.add((System.nanoTime() - t0) / 1_000_000);
+                    assertThat(next).as("a new leader after killing " + leader).isNotEmpty().isNotEqualTo(leader);
+                    managers.start(leader);
                 }
-            }
-            assertThat(drained).isNotEmpty();
-
-            // Kill the leader again and again; another takes the lead each time.
-            List<Long> takeovers = new ArrayList<>();
-            for (int kill = 0; kill < 20; kill++) {
-                String leader = managers.leader(15_000);
-                assertThat(leader).as("a leader before kill " + kill).isNotEmpty();
-                if (kill == 1) {
-                    JsonNode d = managers.running.get(leader).call("POST", "hosts/" + drained + "/drain", ManagerProcess.OPERATOR, "");
-                    assertThat(d.path("httpStatus").asInt()).as(d.toString()).isEqualTo(202);
-                    Thread.sleep(700);
+                // The drain finished under the later leaders: nothing of the shop is left on that host.
+                String drainedHost = drained;
+                JsonNode moved = managers.any().await("services/shop", n -> "UP".equals(n.path("state").asText())
+                        && n.path("instances").findValuesAsText("host").stream().noneMatch(drainedHost::equals), 90_000);
+                assertThat(moved.path("instances").findValuesAsText("host")).as(moved.toString()).doesNotContain(drainedHost);
+                assertThat(managers.any().get("migrations").toString()).doesNotContain("ROLLED_BACK");
+                // Nothing was placed twice: the instances the drain did not move keep their first epoch.
+                for (JsonNode i : moved.path("instances")) {
+                    boolean wasOnDrained = status.path("instances").toString().contains("\"name\":\"" + i.path("name").asText()
+                            + "\",\"application\":\"" + i.path("application").asText() + "\",\"host\":\"" + drainedHost + "\"");
+                    assertThat(i.path("epoch").asLong()).as(i.toString()).isEqualTo(wasOnDrained ? 2 : 1);
                 }
-                long t0 = System.nanoTime();
-                managers.running.remove(leader).kill();
-                String next = managers.leader(20_000);
-                takeovers.add((System.nanoTime() - t0) / 1_000_000);
-                assertThat(next).as("a new leader after killing " + leader).isNotEmpty().isNotEqualTo(leader);
-                managers.start(leader);
-            }
-            // The drain finished under the later leaders: nothing of the shop is left on that host.
-            String drainedHost = drained;
-            JsonNode moved = managers.any().await("services/shop", n -> "UP".equals(n.path("state").asText())
-                    && n.path("instances").findValuesAsText("host").stream().noneMatch(drainedHost::equals), 90_000);
-            assertThat(moved.path("instances").findValuesAsText("host")).as(moved.toString()).doesNotContain(drainedHost);
-            assertThat(managers.any().get("migrations").toString()).doesNotContain("ROLLED_BACK");
-            // Nothing was placed twice: the instances the drain did not move keep their first epoch.
-            for (JsonNode i : moved.path("instances")) {
-                boolean wasOnDrained = status.path("instances").toString().contains("\"name\":\"" + i.path("name").asText()
-                        + "\",\"application\":\"" + i.path("application").asText() + "\",\"host\":\"" + drainedHost + "\"");
-                assertThat(i.path("epoch").asLong()).as(i.toString()).isEqualTo(wasOnDrained ? 2 : 1);
-            }
-            System.out.println("leader killed → another leads, ms: " + takeovers);
+                System.out.println("leader killed → another leads, ms: " + takeovers);
 
-            // A rolling restart: each manager stopped and started in turn.
-            for (String name : List.of("m1", "m2", "m3")) {
-                managers.running.remove(name).stop();
-                assertThat(managers.leader(20_000)).as("a leader while " + name + " restarts").isNotEmpty();
-                managers.start(name);
+                // A rolling restart: each manager stopped and started in turn.
+                for (String name : List.of("m1", "m2", "m3")) {
+                    managers.running.remove(name).stop();
+                    assertThat(managers.leader(20_000)).as("a leader while " + name + " restarts").isNotEmpty();
+                    managers.start(name);
+                }
+                assertThat(managers.leader(15_000)).isNotEmpty();
+                assertThat(watch.down).as("moments the shop was down (takeovers took " + takeovers + " ms)").isEmpty();
             }
-            assertThat(managers.leader(15_000)).isNotEmpty();
-            watching.set(false);
-            watch.join(5_000);
-            assertThat(down).as("moments the shop was down (takeovers took " + takeovers + " ms)").isEmpty();
             assertThat(observer.twiceRunning()).as("VMs seen running on two hosts at once").isEmpty();
         }
     }

@@ -217,32 +217,26 @@ public final class LifecycleStore implements AutoCloseable {
      * instance now is when it has passed the point of no return.
      */
     public synchronized void putMigration(Migration m, Optional<ManagedInstance> instance) throws SQLException {
-        try (PreparedStatement d = connection.prepareStatement("DELETE FROM vm_migration WHERE id = ?");
-             PreparedStatement i = connection.prepareStatement("INSERT INTO vm_migration (id, seq, vm, phase, finished, "
-                     + "requested_at, updated_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            connection.setAutoCommit(false);
-            d.setString(1, m.id());
-            d.executeUpdate();
-            i.setString(1, m.id());
-            i.setLong(2, MigrationJson.sequence(m.id()));
-            i.setString(3, m.vm());
-            i.setString(4, m.phase().name());
-            i.setBoolean(5, m.phase().finished());
-            i.setLong(6, m.requestedAtMillis());
-            i.setLong(7, m.progressAtMillis());
-            i.setString(8, MigrationJson.encode(m));
-            checkTerm();
-            i.executeUpdate();
+        write(() -> {
+            try (PreparedStatement d = connection.prepareStatement("DELETE FROM vm_migration WHERE id = ?");
+                 PreparedStatement i = connection.prepareStatement("INSERT INTO vm_migration (id, seq, vm, phase, finished, "
+                         + "requested_at, updated_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                d.setString(1, m.id());
+                d.executeUpdate();
+                i.setString(1, m.id());
+                i.setLong(2, MigrationJson.sequence(m.id()));
+                i.setString(3, m.vm());
+                i.setString(4, m.phase().name());
+                i.setBoolean(5, m.phase().finished());
+                i.setLong(6, m.requestedAtMillis());
+                i.setLong(7, m.progressAtMillis());
+                i.setString(8, MigrationJson.encode(m));
+                i.executeUpdate();
+            }
             if (instance.isPresent()) {
                 putInstanceRow(instance.get());
             }
-            connection.commit();
-        } catch (SQLException | RuntimeException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        });
     }
 
     /** Unfinished migrations, oldest first, and the latest {@code finished} finished ones. */
@@ -287,21 +281,15 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** Replaces the row of {@code table} whose {@code keyColumn} is {@code key}: delete and insert, both or neither. */
     private void replace(String table, String keyColumn, String key, String insertSql, Binder values) throws SQLException {
-        try (PreparedStatement d = connection.prepareStatement("DELETE FROM " + table + " WHERE " + keyColumn + " = ?");
-             PreparedStatement i = connection.prepareStatement(insertSql)) {
-            connection.setAutoCommit(false);
-            checkTerm();
-            d.setString(1, key);
-            d.executeUpdate();
-            values.bind(i);
-            i.executeUpdate();
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        write(() -> {
+            try (PreparedStatement d = connection.prepareStatement("DELETE FROM " + table + " WHERE " + keyColumn + " = ?");
+                 PreparedStatement i = connection.prepareStatement(insertSql)) {
+                d.setString(1, key);
+                d.executeUpdate();
+                values.bind(i);
+                i.executeUpdate();
+            }
+        });
     }
 
     @Override
