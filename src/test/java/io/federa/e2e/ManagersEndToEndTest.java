@@ -104,6 +104,9 @@ class ManagersEndToEndTest {
             assertThat(ManagerProcess.federaAt(all, ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120"))
                     .contains("shop: UP after");
             assertThat(ManagerProcess.federaAt(all, ManagerProcess.VIEWER, "managers")).contains("m1 leads with term");
+            // Only the leader records what it sees: each VM that came up is one event, not one per manager.
+            JsonNode seen = f.manager.await("events?kind=vm.&limit=1000", n -> n.path("events").size() >= 4, 10_000).path("events");
+            assertThat(seen.findValuesAsText("message")).as(seen.toString()).hasSizeGreaterThanOrEqualTo(4).doesNotHaveDuplicates();
 
             try (ShopWatch watch = new ShopWatch(f, Map.of())) {
 

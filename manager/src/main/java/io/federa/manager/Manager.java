@@ -71,7 +71,8 @@ public final class Manager {
                 lc.peerGrantMillis(), lc.gapMillis(config.pollInterval()), lc.signingKey()), leadership::leadsNow,
                 (agent, nanos, failure, next) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);
-        HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval);
+        HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval,
+                leadership::leadsNow);
         LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leases, leadership::leadsNow,
                 catalog::get, lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),

@@ -39,6 +39,7 @@ public final class HistoryVerticle extends VerticleBase {
     private final Supplier<Catalog> catalog;
     private final HistoryStore store;
     private final long intervalMillis;
+    private final java.util.function.BooleanSupplier records;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private final Deque<Event> pendingEvents = new ArrayDeque<>();
@@ -52,6 +53,17 @@ public final class HistoryVerticle extends VerticleBase {
 
     public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, HistoryStore store,
                            long intervalMillis) {
+        this(inventory, catalog, store, intervalMillis, () -> true);
+    }
+
+    /**
+     * @param records whether this manager writes what it sees to the store: with several managers
+     *                only the leader does (each sees the same fleet; three would write every event
+     *                three times); the others still derive the states for their own metrics
+     */
+    public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, HistoryStore store,
+                           long intervalMillis, java.util.function.BooleanSupplier records) {
+        this.records = records;
         this.inventory = inventory;
         this.catalog = catalog;
         this.store = store;
@@ -80,6 +92,9 @@ public final class HistoryVerticle extends VerticleBase {
     private void step() {
         long now = System.currentTimeMillis();
         InventorySnapshot current = inventory.get();
+        boolean recording = records.getAsBoolean();
+        // A follower keeps its baseline current too: a new leader records what changes from the
+        // moment it leads, not a burst of what its predecessor already recorded.
         List<Event> events = new ArrayList<>(InventoryChanges.between(previous, current, now));
         previous = current;
         ServiceStates.Step step = states.step(catalog.get(), current, now);
@@ -97,6 +112,9 @@ public final class HistoryVerticle extends VerticleBase {
                 events.add(c.event());
             }
             transitions = Map.copyOf(next);
+        }
+        if (!recording) {
+            return;
         }
         events.forEach(e -> log(e));
         queue(events, step.changes());
