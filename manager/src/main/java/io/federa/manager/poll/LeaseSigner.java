@@ -69,14 +69,6 @@ public final class LeaseSigner {
         }
     }
 
-    public long term() {
-        return term;
-    }
-
-    public boolean signs() {
-        return key != null;
-    }
-
     /** The fleet's current version. */
     public String fleetVersion() {
         return version;

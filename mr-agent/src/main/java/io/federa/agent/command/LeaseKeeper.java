@@ -11,7 +11,6 @@ import io.federa.agent.core.LeaseStatement;
 import io.federa.agent.core.PeerVerdict;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +161,9 @@ public final class LeaseKeeper {
             Files.writeString(tmp, out.toString(), StandardCharsets.UTF_8);
             Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep the lease statement in " + f + ": " + e.getMessage(), e);
+            // Keeping the statement only lets a restarted agent still vouch for its peers; a full or
+            // broken disk must not turn the renewal itself into a refusal (which would fence).
+            LOG.log(Level.WARNING, "cannot keep the lease statement in " + f + " (the renewal holds): " + e.getMessage());
         }
     }
 

@@ -266,6 +266,14 @@ class LeaseWatchdogTest {
     }
 
     @Test
+    void a_statement_that_cannot_be_kept_on_disk_still_renews_the_lease(@TempDir Path dir) {
+        lease = new LeaseKeeper(ticker, Optional.of(dir.resolve("missing-folder/lease-statement.json")),
+                new LeaseStatements(List.of()));
+        assertThat(renew(Leases.statement().lease(5_000)).remainingMillis()).isEqualTo(5_000);
+        assertThat(lease.isValid()).isTrue();
+    }
+
+    @Test
     void without_a_lease_a_managed_vm_seen_active_is_fenced_an_unmanaged_one_is_not() {
         snapshot.set(Snapshots.host(Snapshots.vm("app-1", VmState.RUNNING, 0)));
         assertThat(tick()).isZero();
