@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InventoryEndToEndTest {
     private static final long INTERVAL_MS = 500;
 
-    private static InventorySnapshot await(AtomicReference<InventorySnapshot> inv, Predicate<InventorySnapshot> condition, long millis) throws Exception {
+    private static InventorySnapshot await(java.util.function.Supplier<InventorySnapshot> inv, Predicate<InventorySnapshot> condition, long millis) throws Exception {
         long end = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < end) {
             InventorySnapshot i = inv.get();
@@ -66,14 +65,13 @@ class InventoryEndToEndTest {
         try {
             a1.awaitJolokiaUrl(Duration.ofSeconds(60));
             a2.awaitJolokiaUrl(Duration.ofSeconds(60));
-            AtomicReference<InventorySnapshot> inv = new AtomicReference<>();
-            PollingVerticle polling = new PollingVerticle(List.of(
+                        PollingVerticle polling = new PollingVerticle(List.of(
                     new ManagerConfig.Agent("host-1", "127.0.0.1", p1, ManagerConfig.Transport.JOLOKIA, "federa", "demo-password-1"),
                     new ManagerConfig.Agent("host-2", "127.0.0.1", p2, ManagerConfig.Transport.JOLOKIA, "federa", "demo-password-2")),
-                    INTERVAL_MS, 2, 16, (agent, nanos, failure, next) -> inv.set(next));
+                    INTERVAL_MS, 2, 16, (agent, nanos, failure, entry) -> { });
             vertx.deployVerticle(polling).await(10, TimeUnit.SECONDS);
 
-            InventorySnapshot full = await(inv, i -> reachable(i, "host-1") && reachable(i, "host-2"), 10_000);
+            InventorySnapshot full = await(polling::inventory, i -> reachable(i, "host-1") && reachable(i, "host-2"), 10_000);
             assertThat(full.vms()).extracting(v -> v.name()).contains("web-1", "catalog-db-1", "web-2", "payment-1");
             assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(full)).state())
                     .isEqualTo(ServiceAvailability.State.UP);
@@ -81,7 +79,7 @@ class InventoryEndToEndTest {
             // A component VM stopped through its agent: DEGRADED, with the reason, within two poll intervals.
             long stopped = System.nanoTime();
             post(p2, "demo-password-2", "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"web-2\"]}");
-            InventorySnapshot degraded = await(inv, i -> AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(i)).state()
+            InventorySnapshot degraded = await(polling::inventory, i -> AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(i)).state()
                     == ServiceAvailability.State.DEGRADED, 2 * INTERVAL_MS + 500);
             assertThat((System.nanoTime() - stopped) / 1_000_000).isLessThan(2 * INTERVAL_MS + 500);
             assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(degraded)).reasons())
@@ -90,7 +88,7 @@ class InventoryEndToEndTest {
             // The agent killed: UNREACHABLE within 3 s; payment is on it, so the shop is DOWN.
             long killed = System.nanoTime();
             a2.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            InventorySnapshot gone = await(inv, i -> i.agents().get("host-2").health().state() == AgentHealth.State.UNREACHABLE, 3_000);
+            InventorySnapshot gone = await(polling::inventory, i -> i.agents().get("host-2").health().state() == AgentHealth.State.UNREACHABLE, 3_000);
             assertThat((System.nanoTime() - killed) / 1_000_000).isLessThan(3_000);
             assertThat(gone.agents().get("host-2").health().reason()).isIn("connection refused", "connection closed by the agent");
             ServiceAvailability down = AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(gone));
@@ -100,7 +98,7 @@ class InventoryEndToEndTest {
             // It comes back at the same address: REACHABLE again.
             a2 = AgentProcess.start(c2);
             a2.awaitJolokiaUrl(Duration.ofSeconds(60));
-            await(inv, i -> reachable(i, "host-2"), 5_000);
+            await(polling::inventory, i -> reachable(i, "host-2"), 5_000);
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
             a1.close();

@@ -53,9 +53,16 @@ final class ManagerProcess implements AutoCloseable {
 
     /** Starts the manager on {@code config} and waits for its "ready" line. */
     static ManagerProcess start(Path config) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
-                "-jar", AgentProcess.root().resolve("manager/target/manager.jar").toString(), config.toString())
-                .redirectErrorStream(true).start();
+        return start(config, List.of());
+    }
+
+    /** Starts the manager on {@code config} with these JVM options (a skewed clock, say) and waits for its "ready" line. */
+    static ManagerProcess start(Path config, List<String> jvmOptions) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-XX:+ExitOnOutOfMemoryError"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", AgentProcess.root().resolve("manager/target/manager.jar").toString(), config.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder log = new StringBuilder();
         CompletableFuture<String> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {

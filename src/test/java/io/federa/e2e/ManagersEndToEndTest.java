@@ -19,7 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Three managers on one PostgreSQL, five agents, the shop running and a drain in flight: exactly
  * one manager leads; killing it with SIGKILL again and again hands the lead to another, which
  * goes on with the drain from the journal; a rolling restart of all three keeps the shop UP; no
- * VM ever runs on two hosts (an {@link Observer} reading every agent every 200 ms proves it).
+ * VM ever runs on two hosts (an {@link Observer} reading every agent every 200 ms proves it). The
+ * managers' clocks disagree by up to the skew the cluster allows (lease.clockSkew, 500 ms): m2's
+ * is 250 ms behind the machine's, m3's 250 ms ahead, m1's is the machine's.
  */
 class ManagersEndToEndTest {
     private static final List<String> HOSTS = List.of("host-1", "host-2", "host-3", "host-4", "host-5");
@@ -30,9 +32,11 @@ class ManagersEndToEndTest {
     private static final class Managers implements AutoCloseable {
         final Map<String, Path> configs = new LinkedHashMap<>();
         final Map<String, ManagerProcess> running = new LinkedHashMap<>();
+        /** Each manager's clock, off from the machine's by as much as the cluster allows between two of them. */
+        final Map<String, String> clockOffsets = Map.of("m1", "0ms", "m2", "-250ms", "m3", "250ms");
 
         void start(String name) throws Exception {
-            running.put(name, ManagerProcess.start(configs.get(name)));
+            running.put(name, ManagerProcess.start(configs.get(name), List.of("-Dfedera.clockOffset=" + clockOffsets.get(name))));
         }
 
         ManagerProcess any() {

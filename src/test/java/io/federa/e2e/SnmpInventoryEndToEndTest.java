@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SnmpInventoryEndToEndTest {
     private static final long INTERVAL_MS = 500;
 
-    static InventorySnapshot await(AtomicReference<InventorySnapshot> inv, Predicate<InventorySnapshot> condition, long millis)
+    static InventorySnapshot await(java.util.function.Supplier<InventorySnapshot> inv, Predicate<InventorySnapshot> condition, long millis)
             throws Exception {
         long end = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < end) {
@@ -70,22 +69,21 @@ class SnmpInventoryEndToEndTest {
         try {
             agent.awaitJolokiaUrl(Duration.ofSeconds(60));
             int port = agent.awaitSnmpPort(Duration.ofSeconds(1));
-            AtomicReference<InventorySnapshot> inv = new AtomicReference<>();
-            List<String> web1States = new ArrayList<>();
+                        List<String> web1States = new ArrayList<>();
             PollingVerticle polling = new PollingVerticle(List.of(
                     snmpAgent("host-1", port, "noc", "demo-auth-pass", "demo-priv-pass"),
                     snmpAgent("stranger", port, "nobody", "demo-auth-pass", "demo-priv-pass")),
-                    INTERVAL_MS, 2, 16, (name, nanos, failure, next) -> {
-                        inv.set(next);
+                    INTERVAL_MS, 2, 16, (name, nanos, failure, entry) -> {
                         if (name.equals("host-1") && failure == null) {
                             synchronized (web1States) {
-                                web1States.add(vm(next, "host-1", "web-1").state());
+                                web1States.add(entry.vms().stream().filter(v -> v.name().equals("web-1")).findFirst()
+                                        .orElseThrow().state());
                             }
                         }
                     });
             vertx.deployVerticle(polling).await(10, TimeUnit.SECONDS);
 
-            InventorySnapshot full = await(inv, i -> reachable(i, "host-1"), 10_000);
+            InventorySnapshot full = await(polling::inventory, i -> reachable(i, "host-1"), 10_000);
             HostStatus h = full.agents().get("host-1").host().orElseThrow();
             assertThat(h.hostId()).isEqualTo("host-1");
             assertThat(h.site()).isEqualTo("paris");
@@ -113,7 +111,7 @@ class SnmpInventoryEndToEndTest {
             assertThat(web1.networkReceiveBitsPerSecond()).isGreaterThanOrEqualTo(0);
 
             // A user the agent does not know: the agent answers with the RFC 3414 report, named.
-            InventorySnapshot refused = await(inv, i -> i.agents().get("stranger").health().state() == AgentHealth.State.UNREACHABLE,
+            InventorySnapshot refused = await(polling::inventory, i -> i.agents().get("stranger").health().state() == AgentHealth.State.UNREACHABLE,
                     5_000);
             assertThat(refused.agents().get("stranger").health().reason()).isEqualTo("SNMP: unknown user nobody (usmStatsUnknownUserNames)");
 
@@ -124,7 +122,7 @@ class SnmpInventoryEndToEndTest {
                 seen = web1States.size();
             }
             int from = seen;
-            await(inv, i -> {
+            await(polling::inventory, i -> {
                 synchronized (web1States) {
                     List<String> after = web1States.subList(from, web1States.size());
                     int firstOff = after.indexOf("SHUT_OFF");
@@ -135,11 +133,11 @@ class SnmpInventoryEndToEndTest {
                 List<String> after = web1States.subList(from, web1States.size());
                 assertThat(after.subList(after.indexOf("SHUT_OFF"), after.size())).containsOnly("SHUT_OFF");
             }
-            assertThat(vm(inv.get(), "host-1", "web-1").running()).isFalse();
+            assertThat(vm(polling.inventory(), "host-1", "web-1").running()).isFalse();
 
             // The agent killed: UNREACHABLE, and the reason is the poll's deadline.
             agent.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            InventorySnapshot gone = await(inv, i -> i.agents().get("host-1").health().state() == AgentHealth.State.UNREACHABLE,
+            InventorySnapshot gone = await(polling::inventory, i -> i.agents().get("host-1").health().state() == AgentHealth.State.UNREACHABLE,
                     5_000);
             assertThat(gone.agents().get("host-1").health().reason()).isEqualTo("timeout after " + INTERVAL_MS + " ms");
         } finally {
@@ -156,16 +154,16 @@ class SnmpInventoryEndToEndTest {
             agent.awaitJolokiaUrl(Duration.ofSeconds(60));
             int port = agent.awaitSnmpPort(Duration.ofSeconds(1));
             // Two pollers: an engine has one password per user, so each poller holds one wrong one.
-            AtomicReference<InventorySnapshot> auth = new AtomicReference<>();
-            AtomicReference<InventorySnapshot> priv = new AtomicReference<>();
-            vertx.deployVerticle(new PollingVerticle(List.of(snmpAgent("host-1", port, "noc", "not-the-auth-pass", "demo-priv-pass")),
-                    INTERVAL_MS, 2, 16, (name, nanos, failure, next) -> auth.set(next))).await(10, TimeUnit.SECONDS);
-            vertx.deployVerticle(new PollingVerticle(List.of(snmpAgent("host-1", port, "noc", "demo-auth-pass", "not-the-priv-pass")),
-                    INTERVAL_MS, 2, 16, (name, nanos, failure, next) -> priv.set(next))).await(10, TimeUnit.SECONDS);
+            PollingVerticle auth = new PollingVerticle(List.of(snmpAgent("host-1", port, "noc", "not-the-auth-pass", "demo-priv-pass")),
+                    INTERVAL_MS, 2, 16, (name, nanos, failure, entry) -> { });
+            PollingVerticle priv = new PollingVerticle(List.of(snmpAgent("host-1", port, "noc", "demo-auth-pass", "not-the-priv-pass")),
+                    INTERVAL_MS, 2, 16, (name, nanos, failure, entry) -> { });
+            vertx.deployVerticle(auth).await(10, TimeUnit.SECONDS);
+            vertx.deployVerticle(priv).await(10, TimeUnit.SECONDS);
 
-            InventorySnapshot a = await(auth, i -> i.agents().get("host-1").health().state() == AgentHealth.State.UNREACHABLE, 5_000);
+            InventorySnapshot a = await(auth::inventory, i -> i.agents().get("host-1").health().state() == AgentHealth.State.UNREACHABLE, 5_000);
             assertThat(a.agents().get("host-1").health().reason()).isEqualTo("SNMP: wrong authentication (usmStatsWrongDigests)");
-            InventorySnapshot p = await(priv, i -> i.agents().get("host-1").health().state() == AgentHealth.State.UNREACHABLE, 5_000);
+            InventorySnapshot p = await(priv::inventory, i -> i.agents().get("host-1").health().state() == AgentHealth.State.UNREACHABLE, 5_000);
             // The agent decrypts the request into garbage it cannot parse, and says nothing.
             assertThat(p.agents().get("host-1").health().reason()).isEqualTo("timeout after " + INTERVAL_MS
                     + " ms (the agent answered engine discovery but no request of user noc: check user, priv and privPassword)");

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static io.federa.e2e.SnmpInventoryEndToEndTest.await;
 import static io.federa.e2e.SnmpInventoryEndToEndTest.reachable;
@@ -189,15 +188,14 @@ class ThirdPartySnmpHostTest {
         Vertx vertx = Vertx.vertx();
         try {
             ManagerConfig.HostFacts facts = new ManagerConfig.HostFacts("lyon", true, 2, List.of("kvm"), "EUR", 0.00002, 0.0001, 0.01, 0);
-            AtomicReference<InventorySnapshot> inv = new AtomicReference<>();
-            PollingVerticle polling = new PollingVerticle(List.of(
+                        PollingVerticle polling = new PollingVerticle(List.of(
                     agent("legacy-1", port, "noc", "third-auth-pass", "third-priv-pass", facts),
                     agent("legacy-stranger", port, "nobody", "third-auth-pass", "third-priv-pass", facts),
                     agent("legacy-wrong", port, "ops", "not-the-auth-pass", "ops-priv-pass", facts)),
-                    INTERVAL_MS, 2, 16, (name, nanos, failure, next) -> inv.set(next));
+                    INTERVAL_MS, 2, 16, (name, nanos, failure, entry) -> { });
             vertx.deployVerticle(polling).await(10, TimeUnit.SECONDS);
 
-            InventorySnapshot i = await(inv, s -> reachable(s, "legacy-1"), 10_000);
+            InventorySnapshot i = await(polling::inventory, s -> reachable(s, "legacy-1"), 10_000);
             HostStatus h = i.agents().get("legacy-1").host().orElseThrow();
             assertThat(h.hostId()).isEqualTo("legacy-1");
             assertThat(h.site()).isEqualTo("lyon");
@@ -229,7 +227,7 @@ class ThirdPartySnmpHostTest {
             });
 
             // snmpd reports what is wrong with a request, as RFC 3414 says.
-            InventorySnapshot refused = await(inv, s -> s.agents().get("legacy-wrong").health().state() == AgentHealth.State.UNREACHABLE
+            InventorySnapshot refused = await(polling::inventory, s -> s.agents().get("legacy-wrong").health().state() == AgentHealth.State.UNREACHABLE
                     && s.agents().get("legacy-stranger").health().state() == AgentHealth.State.UNREACHABLE, 5_000);
             assertThat(refused.agents().get("legacy-stranger").health().reason())
                     .isEqualTo("SNMP: unknown user nobody (usmStatsUnknownUserNames)");

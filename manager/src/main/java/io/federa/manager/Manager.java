@@ -69,7 +69,7 @@ public final class Manager {
         PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
                 config.maxConcurrentPolls(), new PollingVerticle.LeaseSettings(cluster.name(), lc.lease().toMillis(),
                 lc.peerGrantMillis(), lc.gapMillis(config.pollInterval()), lc.signingKey()), leadership::leadsNow,
-                (agent, nanos, failure, next) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
+                (agent, nanos, failure, entry) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval,
                 leadership::leadsNow);
@@ -97,7 +97,9 @@ public final class Manager {
                     doc.flatMap(d -> CatalogYaml.parse(d).catalog()).ifPresent(catalog::set);
                     return null;
                 });
-                polling.lead(standing.term(), System.currentTimeMillis());
+                // A leader before this one may have issued statements until it stepped down, by a
+                // clock up to the allowed skew ahead of this one's: the ledger starts that much later.
+                polling.lead(standing.term(), WallClock.millis() + lc.clockSkew().toMillis());
                 taking.set(Future.all(definitionsRead, lifecycle.lead(standing.term())).mapEmpty());
             } else {
                 polling.follow();
@@ -173,7 +175,7 @@ public final class Manager {
             @Override
             public int leasesRenewed() {
                 LeaseLedger l = polling.leases();
-                return l == null ? 0 : l.renewedWithinLease(System.currentTimeMillis());
+                return l == null ? 0 : l.renewedWithinLease(WallClock.millis());
             }
         }, System::currentTimeMillis));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,

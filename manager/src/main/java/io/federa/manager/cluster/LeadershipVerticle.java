@@ -1,5 +1,6 @@
 package io.federa.manager.cluster;
 
+import io.federa.manager.WallClock;
 import io.federa.manager.core.lease.Standing;
 import io.federa.manager.store.LeadershipStore;
 import io.vertx.core.Future;
@@ -64,7 +65,7 @@ public final class LeadershipVerticle extends VerticleBase {
      * that a late timer may not have cleared yet.
      */
     public boolean leadsNow() {
-        return standing.leading() && System.currentTimeMillis() - renewedAtMillis < ttlMillis - skewMillis;
+        return standing.leading() && WallClock.millis() - renewedAtMillis < ttlMillis - skewMillis;
     }
 
     /** Managers heard from within three claims, this one included, as of the last renewal. */
@@ -104,7 +105,7 @@ public final class LeadershipVerticle extends VerticleBase {
     }
 
     private Future<Void> ask() {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         Standing current = standing;
         // Stepping down needs no store: past its claim less the skew, another manager may lead.
         if (current.leading() && now - renewedAtMillis >= ttlMillis - skewMillis) {
@@ -135,7 +136,7 @@ public final class LeadershipVerticle extends VerticleBase {
                 if (stepDown >= 0) {
                     vertx.cancelTimer(stepDown);
                 }
-                stepDown = vertx.setTimer(Math.max(1, now + ttlMillis - skewMillis - System.currentTimeMillis()), id -> {
+                stepDown = vertx.setTimer(Math.max(1, now + ttlMillis - skewMillis - WallClock.millis()), id -> {
                     stepDown = -1;
                     ask();
                 });

@@ -1,5 +1,6 @@
 package io.federa.manager.history;
 
+import io.federa.manager.WallClock;
 import io.federa.manager.core.availability.AvailabilityHistory;
 import io.federa.manager.core.availability.ServiceAvailability;
 import io.federa.manager.core.availability.ServiceStates;
@@ -73,7 +74,7 @@ public final class HistoryVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
-            long now = System.currentTimeMillis();
+            long now = WallClock.millis();
             Map<String, ServiceAvailability> last = store.lastStates();
             Map<String, List<AvailabilityHistory.Transition>> loaded = new HashMap<>();
             for (String service : last.keySet()) {
@@ -90,7 +91,7 @@ public final class HistoryVerticle extends VerticleBase {
     }
 
     private void step() {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         InventorySnapshot current = inventory.get();
         boolean recording = records.getAsBoolean();
         // A follower keeps its baseline current too: a new leader records what changes from the
@@ -131,7 +132,7 @@ public final class HistoryVerticle extends VerticleBase {
         vertx.runOnContext(v -> {
             log(e);
             queue(List.of(e), List.of());
-            flush(System.currentTimeMillis());
+            flush(WallClock.millis());
         });
     }
 

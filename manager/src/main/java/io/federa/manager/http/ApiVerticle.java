@@ -1,5 +1,6 @@
 package io.federa.manager.http;
 
+import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.AvailabilityEvaluator;
 import io.federa.manager.core.availability.Instances;
@@ -246,7 +247,7 @@ public final class ApiVerticle extends VerticleBase {
         ServiceAvailability a = AvailabilityEvaluator.evaluate(c, name, Instances.of(inventory.get()));
         return new JsonObject().put("name", name).put("state", a.state().name()).put("reasons", new JsonArray(a.reasons()))
                 .put("applications", new JsonArray(c.services().get(name).applications()))
-                .put("availability", ratios(name, System.currentTimeMillis()))
+                .put("availability", ratios(name, WallClock.millis()))
                 .put("desired", lifecycle.desired().containsKey(name) ? lifecycle.desired().get(name).name() : null)
                 .put("converged", lifecycle.converged(name))
                 .put("scaling", scalingOf(c, name))
@@ -298,7 +299,7 @@ public final class ApiVerticle extends VerticleBase {
 
     private void managers(RoutingContext ctx) {
         Standing s = leadership.standing();
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         leadership.members().onComplete(ar -> {
             if (ar.failed()) {
                 error(ctx, 503, "store unavailable", "cannot read the managers' register: " + ar.cause().getMessage(), null);
@@ -377,7 +378,7 @@ public final class ApiVerticle extends VerticleBase {
             return;
         }
         String who = ctx.get("who");
-        Instant asked = Instant.now();
+        Instant asked = WallClock.now();
         lifecycle.setDesired(name, state, who)
                 .onSuccess(v -> json(ctx, 202, new JsonObject().put("name", name).put("desired", state.name())
                         .put("since", asked.toString())))
@@ -484,7 +485,7 @@ public final class ApiVerticle extends VerticleBase {
     private void serviceHistory(RoutingContext ctx) {
         Catalog c = catalog.get();
         String name = ctx.pathParam("name");
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         Long since = since(ctx, now - HistoryVerticle.DAY);
         if (since == null) {
             return;
@@ -509,7 +510,7 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     private void events(RoutingContext ctx) {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         Long since = since(ctx, now - HistoryVerticle.DAY);
         if (since == null) {
             return;
@@ -556,7 +557,7 @@ public final class ApiVerticle extends VerticleBase {
                 case "h" -> 3_600_000L;
                 default -> 86_400_000L;
             };
-            return System.currentTimeMillis() - Long.parseLong(m.group(1)) * unit;
+            return WallClock.millis() - Long.parseLong(m.group(1)) * unit;
         }
         try {
             return Instant.parse(p).toEpochMilli();
@@ -602,7 +603,7 @@ public final class ApiVerticle extends VerticleBase {
     private void apply(RoutingContext ctx) {
         String body = ctx.body() == null ? null : ctx.body().asString();
         String who = ctx.get("who");
-        vertx.executeBlocking(() -> store.apply(body, who, "applied through the API", Instant.now()))
+        vertx.executeBlocking(() -> store.apply(body, who, "applied through the API", WallClock.now()))
                 .onSuccess(applied -> {
                     if (applied.version().isEmpty()) {
                         List<SpecError> errs = applied.validation().errors();
@@ -615,7 +616,7 @@ public final class ApiVerticle extends VerticleBase {
                         return;
                     }
                     applied.validation().catalog().ifPresent(catalogChanged);
-                    history.record(new Event(System.currentTimeMillis(), Event.Severity.INFO, Event.DEFINITIONS_APPLIED, who,
+                    history.record(new Event(WallClock.millis(), Event.Severity.INFO, Event.DEFINITIONS_APPLIED, who,
                             "definitions version " + applied.version().get().version() + " applied by " + who + " ("
                                     + applied.validation().catalog().map(c -> c.services().size()).orElse(0) + " services, "
                                     + applied.validation().catalog().map(c -> c.applications().size()).orElse(0) + " applications)"));
@@ -704,7 +705,7 @@ public final class ApiVerticle extends VerticleBase {
         String name = ctx.pathParam("name");
         String who = ctx.get("who");
         vertx.executeBlocking(() -> {
-            Optional<DefinitionStore.Version> v = store.deleteService(name, who, Instant.now());
+            Optional<DefinitionStore.Version> v = store.deleteService(name, who, WallClock.now());
             if (v.isPresent()) {
                 store.current().flatMap(doc -> io.federa.manager.spec.CatalogYaml.parse(doc).catalog()).ifPresent(catalogChanged);
             }
@@ -713,7 +714,7 @@ public final class ApiVerticle extends VerticleBase {
             if (v.isEmpty()) {
                 error(ctx, 404, "not found", "no service named " + clip(name), "name");
             } else {
-                history.record(new Event(System.currentTimeMillis(), Event.Severity.WARNING, Event.SERVICE_DELETED, name,
+                history.record(new Event(WallClock.millis(), Event.Severity.WARNING, Event.SERVICE_DELETED, name,
                         "service " + name + " deleted by " + who + " (definitions version " + v.get().version() + ")"));
                 json(ctx, 200, new JsonObject().put("version", v.get().version()).put("deleted", name));
             }

@@ -1,5 +1,6 @@
 package io.federa.manager.lifecycle;
 
+import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
@@ -61,7 +62,7 @@ public final class LifecycleVerticle extends VerticleBase {
     private final Consumer<Event> events;
     private final Map<String, ManagerConfig.Agent> agents = new HashMap<>();
     private final Settings settings;
-    private final long startedAt = System.currentTimeMillis();
+    private final long startedAt = WallClock.millis();
     private final String bootId = Long.toString(startedAt, 36);
     private final AtomicLong sequence = new AtomicLong();
     private AgentCommander commander;
@@ -176,7 +177,7 @@ public final class LifecycleVerticle extends VerticleBase {
                 if (term == newTerm) {
                     leading = true;
                     migrations.resume();
-                    events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO, "manager.leading", "fleet",
+                    events.accept(new Event(WallClock.millis(), Event.Severity.INFO, "manager.leading", "fleet",
                             "this manager leads with term " + newTerm));
                 }
                 loaded.complete();
@@ -243,7 +244,7 @@ public final class LifecycleVerticle extends VerticleBase {
     }
 
     private void tick() {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         InventorySnapshot inv = inventory.get();
         if (!actsNow()) {
             // A follower shows what the leader decided: read back every few passes.
@@ -413,7 +414,7 @@ public final class LifecycleVerticle extends VerticleBase {
         context.runOnContext(v -> {
             Catalog c = catalog.get();
             ApplicationSpec app = c == null ? null : c.applications().get(application);
-            long now = System.currentTimeMillis();
+            long now = WallClock.millis();
             if (app == null || app.scaling().isEmpty() || !c.services().containsKey(service)
                     || !c.services().get(service).applications().contains(application)) {
                 events.accept(new Event(now, Event.Severity.WARNING, "scaling.ignored", service, "alert " + alertName
@@ -456,7 +457,7 @@ public final class LifecycleVerticle extends VerticleBase {
         if (index >= step.actions().size()) {
             busy.remove(step.vm());
             busyService.remove(step.vm());
-            settledAfter.put(step.vm(), System.currentTimeMillis());
+            settledAfter.put(step.vm(), WallClock.millis());
             return;
         }
         Action a = step.actions().get(index);
@@ -464,13 +465,13 @@ public final class LifecycleVerticle extends VerticleBase {
         if (agent == null) {
             busy.remove(step.vm());
             busyService.remove(step.vm());
-            events.accept(new Event(System.currentTimeMillis(), Event.Severity.WARNING, "lifecycle.failed", step.service(),
+            events.accept(new Event(WallClock.millis(), Event.Severity.WARNING, "lifecycle.failed", step.service(),
                     step.service() + ": " + a.verb() + " " + a.vm() + " on " + a.host() + ": no agent of this manager serves that host"));
             return;
         }
         String operationId = "op-" + bootId + "-" + sequence.incrementAndGet();
         send(agent, a, operationId, 3).onComplete(ar -> {
-            long now = System.currentTimeMillis();
+            long now = WallClock.millis();
             String elapsed = String.format(java.util.Locale.ROOT, "%.2f s", (System.nanoTime() - startedNanos) / 1e9);
             if (ar.succeeded()) {
                 String outcome = ar.result().getString("outcome", "done");
@@ -523,13 +524,13 @@ public final class LifecycleVerticle extends VerticleBase {
     public Future<Void> setDesired(String service, DesiredState state, String by) {
         Promise<Void> p = Promise.promise();
         context.runOnContext(v -> vertx.executeBlocking(() -> {
-            store.setDesired(service, state, by, System.currentTimeMillis());
+            store.setDesired(service, state, by, WallClock.millis());
             return null;
         }).onSuccess(x -> {
             desired.put(service, state);
-            desiredAt.put(service, System.currentTimeMillis());
+            desiredAt.put(service, WallClock.millis());
             publish();
-            events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO, "lifecycle.desired", service,
+            events.accept(new Event(WallClock.millis(), Event.Severity.INFO, "lifecycle.desired", service,
                     "service " + service + " set to " + state + " by " + by));
         }).<Void>mapEmpty().onComplete(p));
         return p.future();
@@ -538,7 +539,7 @@ public final class LifecycleVerticle extends VerticleBase {
     /** @return whether anything changed */
     public Future<Boolean> cordon(String host, boolean on, String by) {
         Promise<Boolean> p = Promise.promise();
-        context.runOnContext(v -> vertx.executeBlocking(() -> store.cordon(host, on, by, System.currentTimeMillis()))
+        context.runOnContext(v -> vertx.executeBlocking(() -> store.cordon(host, on, by, WallClock.millis()))
                 .onSuccess(changed -> {
                     if (on) {
                         cordoned.add(host);
@@ -547,7 +548,7 @@ public final class LifecycleVerticle extends VerticleBase {
                     }
                     publish();
                     if (changed) {
-                        events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO,
+                        events.accept(new Event(WallClock.millis(), Event.Severity.INFO,
                                 on ? "host.cordoned" : "host.uncordoned", host,
                                 "host " + host + (on ? " cordoned" : " uncordoned") + " by " + by));
                     }
@@ -632,7 +633,7 @@ public final class LifecycleVerticle extends VerticleBase {
         @Override
         public void instanceMoved(ManagedInstance now) {
             instances.put(now.name(), now);
-            settledAfter.put(now.name(), System.currentTimeMillis());
+            settledAfter.put(now.name(), WallClock.millis());
             publish();
         }
 

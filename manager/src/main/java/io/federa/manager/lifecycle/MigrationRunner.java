@@ -1,5 +1,6 @@
 package io.federa.manager.lifecycle;
 
+import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
@@ -181,7 +182,7 @@ final class MigrationRunner {
             return Future.failedFuture(r);
         }
         return journal(m, Optional.empty()).map(x -> {
-            events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO, "migration.requested", m.service(),
+            events.accept(new Event(WallClock.millis(), Event.Severity.INFO, "migration.requested", m.service(),
                     "migration " + m.id() + ": " + m.vm() + " from " + m.source() + to.map(t -> " to " + t).orElse("")
                             + " requested by " + by));
             kick();
@@ -238,7 +239,7 @@ final class MigrationRunner {
                 chain = chain.compose(y -> journal(m, Optional.empty()));
             }
             return chain.map(y -> {
-                events.accept(new Event(System.currentTimeMillis(), Event.Severity.INFO, "host.draining", host, "host " + host
+                events.accept(new Event(WallClock.millis(), Event.Severity.INFO, "host.draining", host, "host " + host
                         + " drained by " + by + ": " + queued.size() + " moves queued"
                         + (left.isEmpty() ? "" : ", " + left.size() + " VMs left (" + String.join("; ", left) + ")")));
                 kick();
@@ -270,7 +271,7 @@ final class MigrationRunner {
         }
         String id = "m-" + (++lastNumber);
         return Migration.requested(id, vm, status.uuid(), i.application(), i.service(), i.host(), i.epoch(), status.running(),
-                to, drain, by, System.currentTimeMillis());
+                to, drain, by, WallClock.millis());
     }
 
     private void checkDestination(ManagedInstance i, String to, InventorySnapshot inv) throws MigrationRefused {
@@ -316,7 +317,7 @@ final class MigrationRunner {
 
     /** Drives every migration that is not waiting on a step or a back-off (event loop). */
     void kick() {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         for (Migration m : List.copyOf(active.values())) {
             if (!inFlight.contains(m.id()) && now >= notBefore.getOrDefault(m.id(), 0L)) {
                 drive(m);
@@ -336,7 +337,7 @@ final class MigrationRunner {
             if (ar.failed()) {
                 inFlight.remove(m.id());
                 LOG.warning("migration " + m.id() + ": " + ar.cause());
-                notBefore.put(m.id(), System.currentTimeMillis() + 1_000);
+                notBefore.put(m.id(), WallClock.millis() + 1_000);
                 return;
             }
             Migration n = ar.result();
@@ -345,7 +346,7 @@ final class MigrationRunner {
                 inFlight.remove(m.id());
                 if (s.failed()) {
                     LOG.warning("cannot journal migration " + m.id() + " (" + n.phase() + "), retrying: " + s.cause().getMessage());
-                    notBefore.put(m.id(), System.currentTimeMillis() + 1_000);
+                    notBefore.put(m.id(), WallClock.millis() + 1_000);
                     return;
                 }
                 if (n.phase() != m.phase() && !n.phase().finished()) {
@@ -414,12 +415,12 @@ final class MigrationRunner {
         Event.Severity sev = m.phase() == Phase.ROLLING_BACK || m.phase() == Phase.ROLLED_BACK || m.failures() > 0
                 ? Event.Severity.WARNING : Event.Severity.INFO;
         String kind = phaseChanged ? "migration." + m.phase().word() : "migration.retry";
-        events.accept(new Event(System.currentTimeMillis(), sev, kind, m.service(), "migration " + m.id() + ": " + m.vm()
+        events.accept(new Event(WallClock.millis(), sev, kind, m.service(), "migration " + m.id() + ": " + m.vm()
                 + " " + m.source() + " → " + m.destinationOrNone() + ": " + m.phase() + ", " + m.note()));
     }
 
     private void backOff(Migration m, long millis) {
-        notBefore.put(m.id(), System.currentTimeMillis() + millis);
+        notBefore.put(m.id(), WallClock.millis() + millis);
     }
 
     private static long backOffMillis(int failures) {
@@ -434,11 +435,11 @@ final class MigrationRunner {
             case COPYING -> copy(m);
             case DEFINING -> define(m);
             case STARTING -> command(m, new Action.Start(m.vm(), dest(m), m.destinationEpoch()), op(m, "start-" + m.starts()))
-                    .map(r -> MigrationMachine.started(m, System.currentTimeMillis()))
+                    .map(r -> MigrationMachine.started(m, WallClock.millis()))
                     .recover(e -> failed(m, e));
             case VERIFYING -> Future.succeededFuture(verify(m));
             case CLEANUP -> command(m, new Action.Remove(m.vm(), m.source(), m.destinationEpoch()), op(m, "remove"))
-                    .map(r -> MigrationMachine.cleaned(m, System.currentTimeMillis()))
+                    .map(r -> MigrationMachine.cleaned(m, WallClock.millis()))
                     .recover(e -> failed(m, e));
             case ROLLING_BACK -> rollBack(m);
             case DONE, ROLLED_BACK -> Future.succeededFuture(m);
@@ -450,7 +451,7 @@ final class MigrationRunner {
     }
 
     private Migration begin(Migration m) {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         long running = active.values().stream().filter(o -> o.phase() != Phase.REQUESTED).count();
         if (running >= settings.concurrent()) {
             return MigrationMachine.waiting(m, "waiting: " + running + " migrations in flight (migration.concurrent is "
@@ -532,10 +533,10 @@ final class MigrationRunner {
 
     private Future<Migration> stop(Migration m) {
         if (!m.wasRunning()) {
-            return Future.succeededFuture(MigrationMachine.stopped(m, System.currentTimeMillis()));
+            return Future.succeededFuture(MigrationMachine.stopped(m, WallClock.millis()));
         }
         return command(m, new Action.Shutdown(m.vm(), m.source(), m.epoch()), op(m, "shutdown"))
-                .map(r -> MigrationMachine.stopped(m, System.currentTimeMillis()))
+                .map(r -> MigrationMachine.stopped(m, WallClock.millis()))
                 .recover(e -> failed(m, e));
     }
 
@@ -563,7 +564,7 @@ final class MigrationRunner {
                 }
                 return startCopy(m, src.get(), dst.get());
             }, e -> Future.succeededFuture(MigrationMachine.copyFailed(m, dest(m) + " does not answer: " + e.getMessage(),
-                    true, limits, System.currentTimeMillis())));
+                    true, limits, WallClock.millis())));
         }
         return commander.call(dst.get(), "transferStatus", m.id()).map(status -> {
             statusFailures.remove(m.id());
@@ -578,7 +579,7 @@ final class MigrationRunner {
                 statusFailures.remove(m.id());
                 importing.remove(m.id());
                 return Future.succeededFuture(MigrationMachine.copyFailed(m, dest(m) + " stopped answering while copying: "
-                        + e.getMessage(), true, limits, System.currentTimeMillis()));
+                        + e.getMessage(), true, limits, WallClock.millis()));
             }
             backOff(m, 500);
             return Future.succeededFuture(m);
@@ -587,7 +588,7 @@ final class MigrationRunner {
 
     /** Reads a destination's transfer status into the migration. */
     private Migration progressOrDone(Migration m, JsonObject status) {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         String phase = status.getString("phase", "UNKNOWN");
         int attempt = status.getInteger("attempt", -1);
         switch (phase) {
@@ -630,11 +631,11 @@ final class MigrationRunner {
                 importing.put(m.id(), m.attempt());
                 backOff(m, STATUS_EVERY_MILLIS);
                 return MigrationMachine.progress(m, status.getLong("bytesDone", 0L),
-                        offered.getLong("dataBytes", 0L), 0, System.currentTimeMillis());
+                        offered.getLong("dataBytes", 0L), 0, WallClock.millis());
             }).recover(e -> Future.succeededFuture(MigrationMachine.copyFailed(m, dest(m) + ": " + e.getMessage(),
-                    !(e instanceof AgentCommander.Refused), limits, System.currentTimeMillis())));
+                    !(e instanceof AgentCommander.Refused), limits, WallClock.millis())));
         }, e -> {
-            long now = System.currentTimeMillis();
+            long now = WallClock.millis();
             if (e instanceof AgentCommander.Refused && e.getMessage().contains("running")) {
                 // Still shutting down: power it off once it has had its time.
                 if (now - m.phaseSinceMillis() > settings.stopTimeout().toMillis() && destroySent.add(m.id())) {
@@ -662,16 +663,16 @@ final class MigrationRunner {
         ApplicationSpec app = catalog == null ? null : catalog.applications().get(m.application());
         if (app == null) {
             return Future.succeededFuture(MigrationMachine.failed(m, "application " + m.application() + " is no longer defined",
-                    true, limits, System.currentTimeMillis()));
+                    true, limits, WallClock.millis()));
         }
         return command(m, new Action.Define(m.vm(), dest(m), m.destinationEpoch(), m.application(), m.service(),
                 app.resources(), Optional.of(m.uuid())), op(m, "define"))
-                .map(r -> MigrationMachine.defined(m, System.currentTimeMillis()))
+                .map(r -> MigrationMachine.defined(m, WallClock.millis()))
                 .recover(e -> failed(m, e));
     }
 
     private Migration verify(Migration m) {
-        long now = System.currentTimeMillis();
+        long now = WallClock.millis();
         Optional<InventorySnapshot.Entry> entry = lifecycle.inventory().agentOfHost(dest(m));
         if (entry.isEmpty() || !entry.get().reachable()) {
             runningSince.remove(m.id());
@@ -701,7 +702,7 @@ final class MigrationRunner {
     private Future<Migration> rollBack(Migration m) {
         if (!m.sourceRestarted()) {
             return command(m, new Action.Start(m.vm(), m.source(), m.epoch()), op(m, "restart"))
-                    .map(r -> MigrationMachine.sourceRestarted(m, System.currentTimeMillis()))
+                    .map(r -> MigrationMachine.sourceRestarted(m, WallClock.millis()))
                     .recover(e -> failed(m, e));
         }
         Optional<ManagerConfig.Agent> dst = lifecycle.agentOfHost(dest(m));
@@ -712,13 +713,13 @@ final class MigrationRunner {
         return command(m, new Action.Undefine(m.vm(), dest(m), m.destinationEpoch()), op(m, "undefine"))
                 .compose(r -> commander.call(dst.get(), "discardData", new JsonObject().put("migrationId", m.id())
                         .put("uuid", m.uuid())))
-                .map(r -> MigrationMachine.destinationCleared(m, System.currentTimeMillis()))
+                .map(r -> MigrationMachine.destinationCleared(m, WallClock.millis()))
                 .recover(e -> failed(m, e));
     }
 
     private Future<Migration> failed(Migration m, Throwable e) {
         boolean refused = e instanceof AgentCommander.Refused;
-        Migration n = MigrationMachine.failed(m, e.getMessage(), refused, limits, System.currentTimeMillis());
+        Migration n = MigrationMachine.failed(m, e.getMessage(), refused, limits, WallClock.millis());
         if (n.phase() == m.phase()) {
             backOff(n, backOffMillis(n.failures()));
         }

@@ -65,6 +65,12 @@ public final class JolokiaPoller {
         String auth = "Basic " + Base64.getEncoder().encodeToString((t.user() + ":" + t.password()).getBytes(StandardCharsets.UTF_8));
         client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(t.host()).setPort(t.port()).setURI(t.path()))
                 .compose(req -> {
+                    if (finished.get()) {
+                        // The deadline passed while the connection was being made: this poll is over
+                        // (and no longer counted in flight), so it must not reach the agent now.
+                        req.reset();
+                        return Future.failedFuture(new PollFailure("timeout after " + deadlineMillis + " ms"));
+                    }
                     sent[0] = req;
                     req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json");
                     return req.send(request);

@@ -1,8 +1,10 @@
 package io.federa.manager.poll;
 
+import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.LiveInventory;
 import io.federa.manager.core.lease.LeaseLedger;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -16,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Polls every agent each interval and keeps the {@link InventorySnapshot} current. Polls run on
@@ -26,16 +27,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * the agent makes it. An agent whose previous poll has not finished when its turn comes misses
  * that turn, so a slow agent costs one connection, not a growing queue. At most
  * {@code maxConcurrentPolls} polls run at once; agents whose turn comes beyond that wait, in
- * order, and start as earlier polls finish. Each result folds into a new immutable snapshot,
- * handed to the observer with the poll's duration and outcome. The loop's totals (good, failed
+ * order, and start as earlier polls finish. Each result replaces its agent's entry in a
+ * {@link LiveInventory} (constant work per poll); readers get an immutable snapshot made when they
+ * read. The observer is told each poll's duration and outcome. The loop's totals (good, failed
  * and skipped polls) are published as the MXBean {@value PollCountersMXBean#OBJECT_NAME}.
  */
 public final class PollingVerticle extends VerticleBase {
     /** Told of every finished poll, on the event loop: keep it short. */
     @FunctionalInterface
     public interface PollObserver {
-        /** @param failure the reason of a failed poll, null when it succeeded */
-        void polled(String agent, long durationNanos, String failure, InventorySnapshot next);
+        /**
+         * @param failure the reason of a failed poll, null when it succeeded
+         * @param entry   the agent as it stands after this poll
+         */
+        void polled(String agent, long durationNanos, String failure, InventorySnapshot.Entry entry);
     }
 
     private static final long SLOT_MILLIS = 10;
@@ -61,7 +66,7 @@ public final class PollingVerticle extends VerticleBase {
     private final int missesAllowed;
     private final int maxInFlight;
     private final PollObserver observer;
-    private final AtomicReference<InventorySnapshot> current = new AtomicReference<>();
+    private final LiveInventory live;
     private final Map<String, AgentClient> clients = new LinkedHashMap<>();
     // Event loop only. Agent i is always in exactly one place: waiting for its turn (timers[i]),
     // due and waiting for a free slot (in `due`), or being polled.
@@ -103,7 +108,7 @@ public final class PollingVerticle extends VerticleBase {
         this.missesAllowed = missesAllowed;
         this.maxInFlight = maxConcurrentPolls;
         this.observer = observer;
-        this.current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
+        this.live = new LiveInventory(names(), WallClock.millis());
     }
 
     private List<String> names() {
@@ -140,7 +145,6 @@ public final class PollingVerticle extends VerticleBase {
             };
             clients.put(a.name(), c);
         }
-        current.set(InventorySnapshot.of(names(), System.currentTimeMillis()));
         int n = agents.size();
         agentNames = names().toArray(String[]::new);
         agentClients = new AgentClient[n];
@@ -151,7 +155,7 @@ public final class PollingVerticle extends VerticleBase {
         dueAt = new long[n];
         sampleDelay = new long[n];
         timers = new long[n];
-        long start = System.currentTimeMillis();
+        long start = WallClock.millis();
         for (int i = 0; i < n; i++) {
             agentClients[i] = clients.get(agentNames[i]);
             dueAt[i] = PollSchedule.first(start, intervalMillis, i, n);
@@ -166,8 +170,9 @@ public final class PollingVerticle extends VerticleBase {
         return Map.copyOf(refusals);
     }
 
+    /** The inventory as of now: made when read, from the entries the polls keep up to date. Any thread. */
     public InventorySnapshot inventory() {
-        return current.get();
+        return live.snapshot();
     }
 
     /**
@@ -206,7 +211,7 @@ public final class PollingVerticle extends VerticleBase {
      */
     private void arm(int i) {
         long slot = Math.floorDiv(dueAt[i] + SLOT_MILLIS - 1, SLOT_MILLIS) * SLOT_MILLIS;
-        long delay = Math.max(1, Math.min(2 * intervalMillis, slot - System.currentTimeMillis()));
+        long delay = Math.max(1, Math.min(2 * intervalMillis, slot - WallClock.millis()));
         timers[i] = vertx.setTimer(delay, id -> {
             timers[i] = -1;
             due.add(i);
@@ -225,12 +230,12 @@ public final class PollingVerticle extends VerticleBase {
         pollsInFlight = running;
         String agent = agentNames[i];
         long started = System.nanoTime();
-        long polledAt = System.currentTimeMillis();
+        long polledAt = WallClock.millis();
         // Renew the lease only while the agent answers: once it is unreachable, its lease runs out,
         // and only then may its VMs be started elsewhere.
         LeaseRole leaseRole = role;
         renewing[i] = leaseRole != null && leadsNow.getAsBoolean()
-                && current.get().agents().get(agent).health().state() != AgentHealth.State.UNREACHABLE;
+                && live.entry(i).health().state() != AgentHealth.State.UNREACHABLE;
         boolean renewed = renewing[i];
         LeaseSigner signer = renewed ? leaseRole.signer() : null;
         LeaseLedger ledger = renewed ? leaseRole.ledger() : null;
@@ -239,7 +244,7 @@ public final class PollingVerticle extends VerticleBase {
         agentClients[i].poll().onComplete(ar -> {
             running--;
             pollsInFlight = running;
-            long now = System.currentTimeMillis();
+            long now = WallClock.millis();
             String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
                     ? ar.cause().getMessage() : "poll failed: " + ar.cause();
             // A renewal may have reached the agent unless the connection was refused: the lease may
@@ -273,16 +278,14 @@ public final class PollingVerticle extends VerticleBase {
                 arm(i);
             }
             try {
-                InventorySnapshot next = failure == null
-                        ? current.get().polled(agent, ar.result().host(), ar.result().vms(), now)
-                        : current.get().failed(agent, failure, missesAllowed, now);
-                current.set(next);
                 if (failure == null) {
+                    live.polled(i, ar.result().host(), ar.result().vms(), now);
                     goodPolls++;
                 } else {
+                    live.failed(i, failure, missesAllowed, now);
                     failedPolls++;
                 }
-                observer.polled(agent, System.nanoTime() - started, failure, next);
+                observer.polled(agent, System.nanoTime() - started, failure, live.entry(i));
             } finally {
                 startDue();
             }

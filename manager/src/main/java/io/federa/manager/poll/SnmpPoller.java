@@ -1,5 +1,6 @@
 package io.federa.manager.poll;
 
+import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -439,7 +440,7 @@ final class SnmpPoller {
 
         private void finish() throws BadPayloadException {
             AgentReport report = SnmpPollParser.parse(scalars, walked, link.agent.name(), link.agent.snmp().host(),
-                    System.currentTimeMillis());
+                    WallClock.millis());
             if (!finished) {
                 finished = true;
                 vertx.cancelTimer(timer);

@@ -19,11 +19,11 @@ import java.util.Set;
  * for every configured agent, its reachability and the last host and VMs it reported. Immutable;
  * each poll result gives a new inventory. Pure: times are passed in.
  *
- * <p>The manager makes one new inventory per finished poll: a thousand agents polled every second
- * make a thousand inventories a second. So {@link #agents()} is an {@link AgentMap}: the agents'
- * names and positions are shared by every inventory of one fleet, and a new inventory copies only
- * the array of entries and replaces one. Copying a 1,000-entry {@code LinkedHashMap} instead took
- * 43% of the manager's poll-loop CPU at that rate (docs/benchmarks.md).
+ * <p>The poll loop does not make one inventory per poll (that is N copies of an N-entry array a
+ * second, quadratic in the fleet): it updates a {@link LiveInventory} in place, and an inventory
+ * is made from it when someone reads one. {@link #agents()} is an {@link AgentMap}: the agents'
+ * names and positions are shared by every inventory of one fleet, each inventory has its own
+ * array of entries.
  */
 public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
     /** One agent: its reachability, and what it last said (empty until its first good answer). */
@@ -34,6 +34,16 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
 
         public boolean reachable() {
             return health.state() == AgentHealth.State.REACHABLE;
+        }
+
+        /** This agent after a good poll: reachable, with what it said. */
+        public Entry polled(HostStatus host, List<VmStatus> vms, long nowMillis) {
+            return new Entry(agent, health.success(nowMillis), Optional.of(host), vms);
+        }
+
+        /** This agent after a failed poll: the miss counted, what it said last kept. */
+        public Entry failed(String reason, int missesAllowed, long nowMillis) {
+            return new Entry(agent, health.failure(nowMillis, reason, missesAllowed), host, vms);
         }
     }
 
@@ -52,14 +62,12 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
     }
 
     public InventorySnapshot polled(String agent, HostStatus host, List<VmStatus> vms, long nowMillis) {
-        Entry e = require(agent);
-        return with(new Entry(agent, e.health().success(nowMillis), Optional.of(host), vms), nowMillis);
+        return with(require(agent).polled(host, vms, nowMillis), nowMillis);
     }
 
     /** A failed poll keeps what the agent said last, and counts the miss. */
     public InventorySnapshot failed(String agent, String reason, int missesAllowed, long nowMillis) {
-        Entry e = require(agent);
-        return with(new Entry(agent, e.health().failure(nowMillis, reason, missesAllowed), e.host(), e.vms()), nowMillis);
+        return with(require(agent).failed(reason, missesAllowed, nowMillis), nowMillis);
     }
 
     private Entry require(String agent) {
@@ -122,6 +130,20 @@ public record InventorySnapshot(Map<String, Entry> agents, long takenAtMillis) {
             this.positions = positions;
             this.names = names;
             this.entries = entries;
+        }
+
+        /** An inventory of the same fleet with these entries (one per position, owned from now on). */
+        AgentMap withEntries(InventorySnapshot.Entry[] newEntries) {
+            if (newEntries.length != entries.length) {
+                throw new IllegalArgumentException(newEntries.length + " entries for a fleet of " + entries.length);
+            }
+            return new AgentMap(positions, names, newEntries);
+        }
+
+        /** The position of {@code agent}, or -1. */
+        int position(String agent) {
+            Integer i = positions.get(agent);
+            return i == null ? -1 : i;
         }
 
         static AgentMap of(InventorySnapshot.Entry[] entries) {

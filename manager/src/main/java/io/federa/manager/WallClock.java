@@ -1,0 +1,58 @@
+package io.federa.manager;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The manager's wall clock: the system's, moved by {@code -Dfedera.clockOffset} (a duration such
+ * as {@code 250ms} or {@code -500ms}; none by default). Every wall-clock time the manager reads —
+ * leadership claims, lease statements, the lease ledger, events — comes from here, so that a test
+ * can give one manager of a cluster a clock that is off by a known amount, the way a host whose
+ * NTP drifted would be. Intervals are measured with {@link System#nanoTime()}, which no offset
+ * touches (a skewed clock still ticks at the same rate).
+ */
+public final class WallClock {
+    /** The system property that moves this process's clock. */
+    public static final String OFFSET_PROPERTY = "federa.clockOffset";
+    private static final long OFFSET_MILLIS = parse(System.getProperty(OFFSET_PROPERTY, ""));
+
+    private WallClock() {
+    }
+
+    /** Now, in milliseconds since the epoch, on this process's clock. */
+    public static long millis() {
+        return System.currentTimeMillis() + OFFSET_MILLIS;
+    }
+
+    public static Instant now() {
+        return Instant.ofEpochMilli(millis());
+    }
+
+    /** The offset in effect, in milliseconds (0 unless the property says otherwise). */
+    public static long offsetMillis() {
+        return OFFSET_MILLIS;
+    }
+
+    static long parse(String value) {
+        String v = value.trim();
+        if (v.isEmpty()) {
+            return 0;
+        }
+        boolean negative = v.startsWith("-");
+        String magnitude = negative || v.startsWith("+") ? v.substring(1) : v;
+        long millis;
+        try {
+            if (magnitude.endsWith("ms")) {
+                millis = Long.parseLong(magnitude.substring(0, magnitude.length() - 2));
+            } else if (magnitude.endsWith("s")) {
+                millis = Duration.ofSeconds(Long.parseLong(magnitude.substring(0, magnitude.length() - 1))).toMillis();
+            } else {
+                throw new NumberFormatException("no unit");
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + OFFSET_PROPERTY + "=" + value
+                    + ": expected a duration with its unit, such as 250ms, -500ms or 1s");
+        }
+        return negative ? -millis : millis;
+    }
+}

@@ -1,0 +1,63 @@
+package io.federa.manager.core.inventory;
+
+import java.util.List;
+
+/**
+ * The inventory as the poll loop keeps it: one entry per agent, replaced in place when its poll
+ * ends (constant work per poll, whatever the fleet's size), and an immutable
+ * {@link InventorySnapshot} made only when someone reads one and something changed since the last
+ * (one copy of the entries' array per read, not per poll). Thread-safe: several poll loops may
+ * update their agents while the lifecycle, the API and the metrics read. Pure: times are given.
+ */
+public final class LiveInventory {
+    private final InventorySnapshot.AgentMap shape;
+    private final InventorySnapshot.Entry[] entries;
+    private long changes;
+    private long takenAtMillis;
+    private InventorySnapshot published;
+    private long publishedChanges = -1;
+
+    public LiveInventory(List<String> agentNames, long nowMillis) {
+        InventorySnapshot first = InventorySnapshot.of(agentNames, nowMillis);
+        shape = (InventorySnapshot.AgentMap) first.agents();
+        entries = first.agents().values().toArray(InventorySnapshot.Entry[]::new);
+        takenAtMillis = nowMillis;
+    }
+
+    /** The position of {@code agent} in this fleet: the handle for {@link #polled} and {@link #failed}. */
+    public int position(String agent) {
+        int i = shape.position(agent);
+        if (i < 0) {
+            throw new IllegalArgumentException("no agent named " + agent + " in the inventory");
+        }
+        return i;
+    }
+
+    /** The agent at position {@code i} as it stands. */
+    public synchronized InventorySnapshot.Entry entry(int i) {
+        return entries[i];
+    }
+
+    public synchronized void polled(int i, HostStatus host, List<VmStatus> vms, long nowMillis) {
+        set(i, entries[i].polled(host, vms, nowMillis), nowMillis);
+    }
+
+    public synchronized void failed(int i, String reason, int missesAllowed, long nowMillis) {
+        set(i, entries[i].failed(reason, missesAllowed, nowMillis), nowMillis);
+    }
+
+    private void set(int i, InventorySnapshot.Entry e, long nowMillis) {
+        entries[i] = e;
+        changes++;
+        takenAtMillis = Math.max(takenAtMillis, nowMillis);
+    }
+
+    /** The inventory as of now; the same instance while nothing changed. */
+    public synchronized InventorySnapshot snapshot() {
+        if (publishedChanges != changes) {
+            published = new InventorySnapshot(shape.withEntries(entries.clone()), takenAtMillis);
+            publishedChanges = changes;
+        }
+        return published;
+    }
+}

@@ -1,0 +1,81 @@
+package io.federa.manager.core.inventory;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LiveInventoryTest {
+    private static HostStatus host(String id) {
+        return io.federa.manager.core.Fleet.host(id);
+    }
+
+    private static VmStatus vm(String name, String host) {
+        return io.federa.manager.core.Fleet.vm(name, host, "RUNNING", "web");
+    }
+
+    @Test
+    void a_poll_replaces_its_agent_and_a_reader_sees_it_the_same_as_the_inventory_of_old_would() {
+        LiveInventory live = new LiveInventory(List.of("a", "b"), 1_000);
+        InventorySnapshot before = live.snapshot();
+        live.polled(live.position("b"), host("b"), List.of(vm("web-1", "b")), 2_000);
+        live.failed(live.position("a"), "connection refused", 2, 2_100);
+
+        InventorySnapshot now = live.snapshot();
+        InventorySnapshot expected = InventorySnapshot.of(List.of("a", "b"), 1_000)
+                .polled("b", host("b"), List.of(vm("web-1", "b")), 2_000)
+                .failed("a", "connection refused", 2, 2_100);
+        assertThat(now).isEqualTo(expected);
+        assertThat(now.takenAtMillis()).isEqualTo(2_100);
+        assertThat(List.copyOf(now.agents().keySet())).containsExactly("a", "b");
+        // What a reader held is not changed under it.
+        assertThat(before.agents().get("b").host()).isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void nothing_changed_means_the_same_inventory_and_no_copy() {
+        LiveInventory live = new LiveInventory(List.of("a"), 1_000);
+        live.polled(0, host("a"), List.of(), 2_000);
+        InventorySnapshot first = live.snapshot();
+        assertThat(live.snapshot()).isSameAs(first);
+        live.polled(0, host("a"), List.of(), 3_000);
+        assertThat(live.snapshot()).isNotSameAs(first);
+    }
+
+    @Test
+    void an_unknown_agent_is_named_in_the_refusal() {
+        LiveInventory live = new LiveInventory(List.of("a"), 1_000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> live.position("z")).hasMessageContaining("no agent named z");
+    }
+
+    @Test
+    void polls_on_several_threads_while_readers_read_lose_no_update() throws Exception {
+        int agents = 64;
+        List<String> names = java.util.stream.IntStream.range(0, agents).mapToObj(i -> "agent-" + i).toList();
+        LiveInventory live = new LiveInventory(names, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        CountDownLatch done = new CountDownLatch(4);
+        for (int t = 0; t < 4; t++) {
+            int part = t;
+            pool.execute(() -> {
+                for (int round = 1; round <= 500; round++) {
+                    for (int i = part; i < agents; i += 4) {
+                        live.polled(i, host(names.get(i)), List.of(), round);
+                    }
+                    live.snapshot();
+                }
+                done.countDown();
+            });
+        }
+        assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+        pool.shutdown();
+        assertThat(live.snapshot().agents().values())
+                .allSatisfy(e -> assertThat(e.health().lastSuccessMillis()).isEqualTo(500));
+    }
+}
