@@ -39,7 +39,21 @@ stop() {
   for p in $manager $sim; do kill "$p" 2>/dev/null || true; done
   for p in $manager $sim; do wait "$p" 2>/dev/null || true; done
 }
-trap 'stop; rm -rf "$run"' EXIT
+on_exit() {
+  local status=$?
+  stop
+  if [ "$status" -ne 0 ]; then
+    # What the processes under test said before the failure: their errors and last lines.
+    for log in "$run"/*.log; do
+      [ -f "$log" ] || continue
+      echo "--- $(basename "$log"): errors and last lines" >&2
+      grep -v '^\s*at \|^\s*\.\.\.' "$log" | grep -iE -A2 'exception|error|severe' | head -20 >&2 || true
+      tail -5 "$log" >&2
+    done
+  fi
+  rm -rf "$run"
+}
+trap on_exit EXIT
 
 # Starts the manager on $run/$1.yaml; sets $manager and $api.
 start_manager() {

@@ -9,5 +9,9 @@ import io.vertx.core.Future;
  */
 @FunctionalInterface
 public interface AgentClient {
-    Future<AgentReport> poll();
+    /**
+     * @param request the Jolokia bulk request to send (the plain read, or one that also renews the
+     *                lease); transports that have no such request ignore it
+     */
+    Future<AgentReport> poll(String request);
 }

@@ -37,12 +37,22 @@ public final class JolokiaPoller {
     private final long deadlineMillis;
     private final int maxBodyBytes;
 
-    public JolokiaPoller(Vertx vertx, int connectTimeoutMillis, long deadlineMillis, int maxBodyBytes, int maxConnections) {
+    /**
+     * Connections kept per agent. The pool's size is per address (host and port), and Vert.x
+     * allocates each address's pool at that size up front: a size equal to the fleet (as it once
+     * was) is N² memory, 10,000 agents ran out of a 512 MB heap within seconds. One poll runs per
+     * agent at a time; the second connection serves a poll that begins while the connection of one
+     * given up at its deadline is still being closed. The fleet-wide cap on polls at once is the
+     * poll loop's.
+     */
+    static final int CONNECTIONS_PER_AGENT = 2;
+
+    public JolokiaPoller(Vertx vertx, int connectTimeoutMillis, long deadlineMillis, int maxBodyBytes) {
         this.vertx = vertx;
         this.deadlineMillis = deadlineMillis;
         this.maxBodyBytes = maxBodyBytes;
         this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(connectTimeoutMillis)
-                .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(maxConnections));
+                .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_AGENT));
     }
 
     public Future<AgentReport> poll(Target t) {

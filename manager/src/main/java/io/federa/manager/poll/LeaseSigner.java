@@ -39,6 +39,9 @@ public final class LeaseSigner {
     private final Map<String, String> urls = new LinkedHashMap<>();
     private String version;
     private JsonArray members;
+    private long membersBytes;
+    /** A peer address changed since the members were last made: they are made again at the next signing. */
+    private boolean membersChanged;
     private Signed bare;
     private Signed full;
 
@@ -74,11 +77,21 @@ public final class LeaseSigner {
         return version;
     }
 
-    /** Where {@code agent}'s peers ask for its statement, as it said in its last renewal. */
+    /** How long the members are in a statement, in bytes (what a statement with them costs more). */
+    public long membersBytes() {
+        return membersBytes;
+    }
+
+    /**
+     * Where {@code agent}'s peers ask for its statement, as it said in its last renewal. The members
+     * (and the fleet's version) are made again at the next signing, not at once: a new leader
+     * learns every agent's address in its first round, and making the members per answer would be
+     * quadratic in the fleet.
+     */
     public void peerUrl(String agent, String url) {
         if (urls.containsKey(agent) && !url.equals(urls.get(agent))) {
             urls.put(agent, url);
-            refreshMembers();
+            membersChanged = true;
         }
     }
 
@@ -86,8 +99,11 @@ public final class LeaseSigner {
         JsonArray m = new JsonArray();
         urls.forEach((n, u) -> m.add(new JsonObject().put("name", n).put("url", u)));
         members = m;
+        membersChanged = false;
+        byte[] encoded = m.encode().getBytes(StandardCharsets.UTF_8);
+        membersBytes = encoded.length;
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(m.encode().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(encoded);
             version = HexFormat.of().formatHex(digest, 0, 8);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
@@ -100,6 +116,9 @@ public final class LeaseSigner {
     public Signed statement(long nowMillis, boolean withMembers) {
         Signed s = withMembers ? full : bare;
         if (s == null || nowMillis - s.issuedAtMillis() >= reissueMillis || nowMillis < s.issuedAtMillis()) {
+            if (membersChanged) {
+                refreshMembers();
+            }
             s = sign(nowMillis, withMembers);
             if (withMembers) {
                 full = s;

@@ -57,8 +57,9 @@ public final class PollingVerticle extends VerticleBase {
     private volatile LeaseRole role;
     private final Map<String, String> peerUrls = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean[] renewing;
-    private String[] bodies;
+    /** Per agent, the fleet version it last said it knows; null until its first renewal answered. */
     private String[] knownFleet;
+    private final MembersBudget membersBudget = new MembersBudget();
     private final List<ManagerConfig.Agent> agents;
     private final Map<String, String> refusals = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, ManagerConfig.Agent> byName = new java.util.HashMap<>();
@@ -129,12 +130,11 @@ public final class PollingVerticle extends VerticleBase {
             AgentClient c = switch (a.transport()) {
                 case JOLOKIA -> {
                     if (jolokia == null) {
-                        jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, 64 * 1024 * 1024, maxInFlight);
+                        jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, 64 * 1024 * 1024);
                     }
                     JolokiaPoller.Target t = new JolokiaPoller.Target(a.address(), a.port(), "/jolokia/", a.user(), a.password());
                     JolokiaPoller p = jolokia;
-                    int index = names().indexOf(a.name());
-                    yield () -> p.poll(t, bodies[index]);
+                    yield request -> p.poll(t, request);
                 }
                 case SNMP -> {
                     if (snmp == null) {
@@ -149,9 +149,7 @@ public final class PollingVerticle extends VerticleBase {
         agentNames = names().toArray(String[]::new);
         agentClients = new AgentClient[n];
         renewing = new boolean[n];
-        bodies = new String[n];
         knownFleet = new String[n];
-        java.util.Arrays.fill(knownFleet, "");
         dueAt = new long[n];
         sampleDelay = new long[n];
         timers = new long[n];
@@ -239,9 +237,14 @@ public final class PollingVerticle extends VerticleBase {
         boolean renewed = renewing[i];
         LeaseSigner signer = renewed ? leaseRole.signer() : null;
         LeaseLedger ledger = renewed ? leaseRole.ledger() : null;
-        LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, !signer.fleetVersion().equals(knownFleet[i])) : null;
-        bodies[i] = renewed ? JolokiaPollParser.renewing(statement.envelope(), agent) : JolokiaPollParser.POLL;
-        agentClients[i].poll().onComplete(ar -> {
+        // The members go only to an agent that said it lacks this fleet's version, and no more of
+        // them an interval than the budget allows: with 10,000 agents, the members are some 700 kB,
+        // and a new leader sending them to every agent at once would need gigabytes.
+        boolean withMembers = renewed && knownFleet[i] != null && !signer.fleetVersion().equals(knownFleet[i])
+                && membersBudget.take(signer.membersBytes(), polledAt, intervalMillis);
+        LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, withMembers) : null;
+        String request = renewed ? JolokiaPollParser.renewing(statement.envelope(), agent) : JolokiaPollParser.POLL;
+        agentClients[i].poll(request).onComplete(ar -> {
             running--;
             pollsInFlight = running;
             long now = WallClock.millis();
@@ -290,6 +293,30 @@ public final class PollingVerticle extends VerticleBase {
                 startDue();
             }
         });
+    }
+
+    /**
+     * How many bytes of fleet members the renewals may carry per interval: enough for a fleet of a
+     * few thousand agents to learn a new fleet within seconds, and a bound on what a new leader of
+     * a large fleet sends (and holds) at once. One statement is always allowed per interval, however
+     * large. Event loop only.
+     */
+    static final class MembersBudget {
+        static final long BYTES_PER_INTERVAL = 8L << 20;
+        private long intervalStart = Long.MIN_VALUE;
+        private long spent;
+
+        boolean take(long bytes, long nowMillis, long intervalMillis) {
+            if (nowMillis - intervalStart >= intervalMillis) {
+                intervalStart = nowMillis;
+                spent = 0;
+            }
+            if (spent > 0 && spent + bytes > BYTES_PER_INTERVAL) {
+                return false;
+            }
+            spent += bytes;
+            return true;
+        }
     }
 
     /** One loop per JVM is published; a second one (tests deploy several) keeps its counters to itself. */

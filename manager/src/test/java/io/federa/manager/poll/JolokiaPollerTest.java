@@ -70,7 +70,7 @@ class JolokiaPollerTest {
         });
         fake.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
         // A deadline long enough for the 100 MB answer to reach the cap on a loaded machine.
-        poller = new JolokiaPoller(vertx, 1_000, 5_000, CAP, 8);
+        poller = new JolokiaPoller(vertx, 1_000, 5_000, CAP);
     }
 
     @AfterEach
