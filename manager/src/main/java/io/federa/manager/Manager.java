@@ -69,6 +69,7 @@ public final class Manager {
         PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
                 config.maxConcurrentPolls(), new PollingVerticle.LeaseSettings(cluster.name(), lc.lease().toMillis(),
                 lc.peerGrantMillis(), lc.gapMillis(config.pollInterval()), lc.signingKey()), leadership::leadsNow,
+                cluster.followerTurns(config.pollInterval()),
                 (agent, nanos, failure, entry) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval,

@@ -25,11 +25,19 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * address others are sent to when it leads (empty: its API address), and how long its claim
      * to lead holds unless renewed.
      */
-    public record Cluster(String name, String url, Duration leaderTtl) {
+    public record Cluster(String name, String url, Duration leaderTtl, Duration followerPoll) {
         public static final String DEFAULT_NAME = "federa-manager";
 
         public static Cluster defaults() {
-            return new Cluster(DEFAULT_NAME, "", Duration.ofSeconds(3));
+            return new Cluster(DEFAULT_NAME, "", Duration.ofSeconds(3), Duration.ofSeconds(5));
+        }
+
+        /**
+         * While following, each agent is polled once every this many poll turns (at least 1): a
+         * follower keeps a warm inventory without costing the agents and itself what the leader does.
+         */
+        public int followerTurns(Duration pollInterval) {
+            return (int) Math.max(1, Math.round((double) followerPoll.toMillis() / pollInterval.toMillis()));
         }
     }
 

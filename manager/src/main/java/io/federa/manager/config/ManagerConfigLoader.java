@@ -265,7 +265,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (c == null) {
             return d;
         }
-        known(c, "cluster", Set.of("name", "url", "leaderTtl"));
+        known(c, "cluster", Set.of("name", "url", "leaderTtl", "followerPoll"));
         String name = c.get("name") == null ? d.name() : name(c.get("name"), "cluster.name");
         String url = string(c.get("url"), "cluster.url", "");
         if (!url.isEmpty() && !url.matches("https?://[A-Za-z0-9.:\\[\\]-]+(:[0-9]{1,5})?/?")) {
@@ -275,7 +275,12 @@ public final class ManagerConfigLoader extends TreeReader {
         if (ttl.toMillis() < 1_000 || ttl.toMillis() > 60_000) {
             error("cluster.leaderTtl", "must be between 1s and 1m, got " + ttl.toMillis() + " ms");
         }
-        return new ManagerConfig.Cluster(name, url.replaceAll("/+$", ""), ttl);
+        Duration followerPoll = interval(c.get("followerPoll"), "cluster.followerPoll", d.followerPoll());
+        if (c.get("followerPoll") != null && (followerPoll.compareTo(interval) < 0 || followerPoll.toMillis() > 60_000)) {
+            error("cluster.followerPoll", "must be between poll.interval (" + interval.toMillis() + " ms) and 1m, got "
+                    + followerPoll.toMillis() + " ms");
+        }
+        return new ManagerConfig.Cluster(name, url.replaceAll("/+$", ""), ttl, followerPoll);
     }
 
     private static final List<String> SNMP_ONLY = List.of("auth", "authPassword", "priv", "privPassword", "host", "cost");

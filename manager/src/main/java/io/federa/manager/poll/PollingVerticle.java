@@ -53,6 +53,10 @@ public final class PollingVerticle extends VerticleBase {
     }
 
     private final LeaseSettings leaseSettings;
+    /** While following, an agent is polled on one turn of this many; every turn while leading or alone. */
+    private final int followerTurns;
+    private long[] turnsSkipped;
+    private volatile boolean followingAnother;
     private final java.util.function.BooleanSupplier leadsNow;
     private volatile LeaseRole role;
     private final Map<String, String> peerUrls = new java.util.concurrent.ConcurrentHashMap<>();
@@ -90,7 +94,7 @@ public final class PollingVerticle extends VerticleBase {
 
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
                            PollObserver observer) {
-        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, null, () -> false, observer);
+        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, null, () -> false, 1, observer);
     }
 
     /**
@@ -98,10 +102,14 @@ public final class PollingVerticle extends VerticleBase {
      *                 lease of an agent that answers while this manager leads ({@link #lead}); an
      *                 agent found unreachable gets read-only polls, so its lease runs out
      * @param leadsNow whether this manager may act as the leader at this very moment
+     * @param followerTurns while this manager follows another, each agent is polled on one turn of
+     *                      this many (a warm inventory at a fraction of the leader's cost)
      */
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
-                           LeaseSettings leases, java.util.function.BooleanSupplier leadsNow, PollObserver observer) {
+                           LeaseSettings leases, java.util.function.BooleanSupplier leadsNow, int followerTurns,
+                           PollObserver observer) {
         this.leaseSettings = leases;
+        this.followerTurns = Math.max(1, followerTurns);
         this.leadsNow = leadsNow;
         this.agents = agents.stream().sorted(java.util.Comparator.comparing(ManagerConfig.Agent::name)).toList();
         this.agents.forEach(a -> byName.put(a.name(), a));
@@ -153,6 +161,9 @@ public final class PollingVerticle extends VerticleBase {
         dueAt = new long[n];
         sampleDelay = new long[n];
         timers = new long[n];
+        turnsSkipped = new long[n];
+        // A follower too polls every agent on its first turn: its inventory is warm from the start.
+        java.util.Arrays.fill(turnsSkipped, followerTurns - 1);
         long start = WallClock.millis();
         for (int i = 0; i < n; i++) {
             agentClients[i] = clients.get(agentNames[i]);
@@ -179,6 +190,7 @@ public final class PollingVerticle extends VerticleBase {
      * the leader before it, issued up to now. Any thread.
      */
     public void lead(long term, long nowMillis) {
+        followingAnother = false;
         if (leaseSettings == null) {
             return;
         }
@@ -190,9 +202,13 @@ public final class PollingVerticle extends VerticleBase {
                 leaseSettings.gapMillis(), leaseSettings.peerGrantMillis()), nowMillis));
     }
 
-    /** This manager no longer leads: read-only polls from now on. Any thread. */
+    /**
+     * Another manager leads: read-only polls from now on, each agent on one turn of
+     * {@code followerTurns}. Any thread.
+     */
     public void follow() {
         role = null;
+        followingAnother = true;
     }
 
     /** What this manager knows of the leases it renews as the leader; null while it does not lead. */
@@ -212,9 +228,21 @@ public final class PollingVerticle extends VerticleBase {
         long delay = Math.max(1, Math.min(2 * intervalMillis, slot - WallClock.millis()));
         timers[i] = vertx.setTimer(delay, id -> {
             timers[i] = -1;
+            if (following() && ++turnsSkipped[i] < followerTurns) {
+                // A follower's turn passed without a poll: the agent keeps its place in the schedule.
+                dueAt[i] += intervalMillis;
+                arm(i);
+                return;
+            }
+            turnsSkipped[i] = 0;
             due.add(i);
             startDue();
         });
+    }
+
+    /** Another manager leads: this one keeps a warm inventory only. */
+    private boolean following() {
+        return followerTurns > 1 && followingAnother;
     }
 
     private void startDue() {

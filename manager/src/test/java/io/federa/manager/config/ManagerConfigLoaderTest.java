@@ -58,6 +58,15 @@ class ManagerConfigLoaderTest {
     }
 
     @Test
+    void a_follower_polls_every_five_seconds_unless_told_and_never_faster_than_the_leader() throws Exception {
+        ManagerConfig d = ManagerConfigLoader.parse(GOOD, BASE);
+        assertThat(d.cluster().followerPoll()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(d.cluster().followerTurns(d.pollInterval())).isEqualTo(10);
+        ManagerConfig c = ManagerConfigLoader.parse(GOOD + "cluster: { name: m2, followerPoll: 2s }\n", BASE);
+        assertThat(c.cluster().followerTurns(c.pollInterval())).isEqualTo(4);
+    }
+
+    @Test
     void postgresql_is_a_jdbc_url_away() throws Exception {
         ManagerConfig c = ManagerConfigLoader.parse(GOOD + "store: { jdbcUrl: 'jdbc:postgresql://127.0.0.1/federa', user: federa, password: pw }\n", BASE);
         assertThat(c.store().embedded()).isFalse();
@@ -99,6 +108,7 @@ class ManagerConfigLoaderTest {
             "signing key not a key  | 'lease: { signingKey: bm90IGEga2V5 }'                        | lease.signingKey      | Ed25519 private key",
             "unknown lease key      | 'lease: { key: x }'                                          | lease.key             | unknown field",
             "lease within the gap   | 'lifecycle: { lease: 1s }'                                   | lifecycle.lease       | longer than twice poll.interval plus lease.clockSkew (1500 ms)",
+            "follower faster        | 'cluster: { name: m2, followerPoll: 100ms }'                 | cluster.followerPoll  | between poll.interval (500 ms) and 1m, got 100 ms",
     })
     void a_bad_file_names_the_field(String why, String change, String field, String message) {
         String yaml = change.startsWith("@") ? GOOD.replace(change.split("@")[1], change.split("@")[2]) : GOOD + change + "\n";

@@ -87,4 +87,32 @@ class PollingVerticleTest {
         assertThat(inventory.agents().values()).allSatisfy(e -> assertThat(e.reachable()).isTrue());
         assertThat(inventory.agents().values()).allSatisfy(e -> assertThat(e.vms()).hasSize(3));
     }
+
+    @Test
+    void a_follower_polls_each_agent_on_one_turn_of_its_share_and_every_turn_once_it_leads() throws Exception {
+        List<ManagerConfig.Agent> agents = IntStream.rangeClosed(1, 3)
+                .mapToObj(i -> new ManagerConfig.Agent("agent-" + i, "127.0.0.1", fake.actualPort(),
+                        ManagerConfig.Transport.JOLOKIA, "federa", "password-1"))
+                .toList();
+        Map<String, AtomicInteger> polls = new ConcurrentHashMap<>();
+        PollingVerticle polling = new PollingVerticle(agents, 200, 3, 8, null, () -> false, 10,
+                (agent, nanos, failure, entry) -> polls.computeIfAbsent(agent, a -> new AtomicInteger()).incrementAndGet());
+        polling.follow();
+        vertx.deployVerticle(polling).await(10, TimeUnit.SECONDS);
+        long followedFrom = System.nanoTime();
+        Thread.sleep(4_000);
+        long followedMillis = (System.nanoTime() - followedFrom) / 1_000_000;
+        int followed = polls.values().stream().mapToInt(AtomicInteger::get).max().orElse(0);
+        // One turn of ten at 200 ms: at most one poll per agent every two seconds (and one to start with).
+        assertThat(followed).as("polls of one agent in " + followedMillis + " ms while following")
+                .isLessThanOrEqualTo((int) (followedMillis / 2_000) + 1);
+
+        polling.lead(1, System.currentTimeMillis());
+        polls.clear();
+        // Leading: every turn. Over as long again, each agent is polled more often than any was while following.
+        Thread.sleep(followedMillis);
+        assertThat(polls.values().stream().mapToInt(AtomicInteger::get).min().orElse(0))
+                .as("polls of the least polled agent in " + followedMillis + " ms while leading (" + followed + " following)")
+                .isGreaterThan(followed);
+    }
 }
