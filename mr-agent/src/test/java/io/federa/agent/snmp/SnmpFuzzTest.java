@@ -122,6 +122,27 @@ class SnmpFuzzTest {
         return Long.parseLong(r.output().replaceAll("(?s).*Counter32: (\\d+).*", "$1").trim());
     }
 
+    /**
+     * Datagrams the kernel dropped for the socket bound to {@code port} on 127.0.0.1 because its
+     * receive buffer was full (the "drops" column of /proc/net/udp): on a busy machine, the agent's
+     * socket may not be read as fast as a fuzzer writes, and what the kernel drops never reaches it.
+     */
+    private static long kernelDrops(int port) throws Exception {
+        // 127.0.0.1 as /proc/net/udp writes it, or as /proc/net/udp6 writes it mapped (a JVM's
+        // sockets are IPv6 ones unless told otherwise).
+        List<String> locals = List.of(String.format(java.util.Locale.ROOT, "0100007F:%04X", port),
+                String.format(java.util.Locale.ROOT, "0000000000000000FFFF00000100007F:%04X", port));
+        for (String table : List.of("/proc/net/udp", "/proc/net/udp6")) {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 12 && locals.contains(f[1])) {
+                    return Long.parseLong(f[f.length - 1]);
+                }
+            }
+        }
+        throw new AssertionError("no UDP socket bound to 127.0.0.1:" + port + " in /proc/net/udp or /proc/net/udp6");
+    }
+
     @Test
     void a_hundred_thousand_malformed_packets_leave_the_agent_answering_with_bounded_heap() throws Exception {
         try (AgentFixture f = AgentFixture.withSnmp(0)) {
@@ -139,6 +160,7 @@ class SnmpFuzzTest {
             seeds.addAll(record(agent, List.of("snmpgetnext", "-v1", "-c", "public", "-t", "1", "-r", "0")));
             assertThat(seeds).as("recorded seed packets").hasSizeGreaterThanOrEqualTo(4);
 
+            long dropsBefore = kernelDrops(agent.getPort());
             Runtime rt = Runtime.getRuntime();
             System.gc();
             long heapBefore = rt.totalMemory() - rt.freeMemory();
@@ -166,9 +188,13 @@ class SnmpFuzzTest {
             assertThat(sent).isEqualTo(PACKETS);
             // snmpInPkts plus snmpInASNParseErrs (SNMPv2-MIB): how many the agent really took in and examined.
             long examined = counter(station, v3, ".1.3.6.1.2.1.11.1.0") + counter(station, v3, ".1.3.6.1.2.1.11.6.0");
-            System.out.printf("fuzz: %d packets sent, %d examined by the agent (snmpInPkts), heap %+d MiB%n",
-                    sent, examined, (heapAfter - heapBefore) >> 20);
-            assertThat(examined).as("packets the agent examined").isGreaterThan(PACKETS * 9L / 10);
+            long dropped = kernelDrops(agent.getPort()) - dropsBefore;
+            System.out.printf("fuzz: %d packets sent, %d examined by the agent (snmpInPkts), %d dropped by the kernel "
+                    + "(receive buffer full), heap %+d MiB%n", sent, examined, dropped, (heapAfter - heapBefore) >> 20);
+            // Every packet the kernel delivered was examined: none was lost inside the agent, however
+            // busy the machine (what a full receive buffer drops is the machine's load, not the agent).
+            assertThat(examined + dropped).as("packets examined by the agent (" + examined + ") or dropped by the kernel ("
+                    + dropped + ")").isGreaterThanOrEqualTo(PACKETS);
             assertThat((heapAfter - heapBefore) >> 20).as("heap growth in MiB").isLessThan(64);
         }
     }
