@@ -108,6 +108,10 @@ class ManagersEndToEndTest {
             assertThat(ManagerProcess.federaAt(all, ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120"))
                     .contains("shop: UP after");
             assertThat(ManagerProcess.federaAt(all, ManagerProcess.VIEWER, "managers")).contains("m1 leads with term");
+            // The audit log names who asked for the start, and each command the leader sent for it.
+            String audit = ManagerProcess.federaAt(all, ManagerProcess.OPERATOR, "audit", "--since", "10m", "--limit", "1000");
+            assertThat(audit).contains("POST /api/v1/services/shop/start").contains("202 Accepted")
+                    .contains("manager m1 (term").contains("execute start").doesNotContain(ManagerProcess.OPERATOR);
             // Only the leader records what it sees: each VM that came up is one event, not one per manager.
             JsonNode seen = f.manager.await("events?kind=vm.&limit=1000", n -> n.path("events").size() >= 4, 10_000).path("events");
             assertThat(seen.findValuesAsText("message")).as(seen.toString()).hasSizeGreaterThanOrEqualTo(4).doesNotHaveDuplicates();

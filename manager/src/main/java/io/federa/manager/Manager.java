@@ -107,6 +107,8 @@ public final class Manager {
                 lifecycle.follow();
             }
         });
+        io.federa.manager.audit.AuditLog audit = new io.federa.manager.audit.AuditLog(vertx, historyStore,
+                config.audit().file()).start();
         registry.register(new ManagerMetrics(new ManagerMetrics.Sources() {
             @Override
             public io.federa.manager.core.inventory.InventorySnapshot inventory() {
@@ -174,13 +176,20 @@ public final class Manager {
             }
 
             @Override
+            public long auditDropped() {
+                return audit.dropped();
+            }
+
+            @Override
             public int leasesRenewed() {
                 LeaseLedger l = polling.leases();
                 return l == null ? 0 : l.renewedWithinLease(WallClock.millis());
             }
-        }, System::currentTimeMillis));
+        }, WallClock::millis));
+        lifecycle.auditCommands((agent, term, action, result) -> audit.record("manager " + cluster.name() + " (term " + term + ")",
+                cluster.name(), action, "host/" + agent, result));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
-                catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership));
+                catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership, audit));
         apiRef.set(api);
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))

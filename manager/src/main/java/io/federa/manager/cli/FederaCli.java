@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "federa", mixinStandardHelpOptions = true, version = "federa 0.1.0",
         description = "Operate Federa: hosts, VMs, services and their definitions.",
         subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
-                FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Start.class,
+                FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Audit.class, FederaCli.Start.class,
                 FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
                 MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class,
                 FederaCli.Managers.class})
@@ -348,6 +348,32 @@ public final class FederaCli {
                         e.path("subject").asText(), e.path("message").asText()));
             }
             cli.print(out(), n, List.of("TIME", "SEVERITY", "KIND", "SUBJECT", "MESSAGE"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "audit", description = "Who changed what: every change asked of the API, every alert's action, every "
+            + "command sent to an agent, with when, from where and the result (operator role).")
+    static final class Audit extends Sub {
+        @Option(names = "--since", paramLabel = "WHEN", description = "an instant (2026-11-28T04:00:00Z) or a duration back: 90s, 15m, 2h, 7d (default 1d)")
+        String since = "1d";
+
+        @Option(names = "--limit", paramLabel = "N", description = "at most N entries, newest first (default 100)")
+        int limit = 100;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = cli.call("GET", "/audit?since=" + encode(since) + "&limit=" + limit, null, null);
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode e : n.path("entries")) {
+                rows.add(List.of(e.path("at").asText(), e.path("actor").asText(), e.path("source").asText(),
+                        e.path("action").asText(), e.path("target").asText(), e.path("result").asText()));
+            }
+            cli.print(out(), n, List.of("TIME", "WHO", "FROM", "WHAT", "TARGET", "RESULT"), rows);
+            if (n.path("dropped").asLong() > 0) {
+                spec.commandLine().getErr().println("note: " + n.path("dropped").asLong() + " audit entries were dropped since this manager started "
+                        + "(more waited to be written than it holds)");
+            }
             return 0;
         }
     }

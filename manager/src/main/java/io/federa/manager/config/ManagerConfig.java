@@ -7,10 +7,25 @@ import java.util.List;
 /** The manager's validated configuration. Built only by {@link ManagerConfigLoader}. */
 public record ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
                             Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
-                            Cluster cluster) {
+                            Cluster cluster, Audit audit) {
     public ManagerConfig {
         agents = List.copyOf(agents);
         tokens = List.copyOf(tokens);
+    }
+
+    /** With the audit log in the store only. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
+                         Cluster cluster) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
+                Audit.defaults());
+    }
+
+    /** Where the audit log goes besides the store: a file of JSON lines, appended to (empty: none). */
+    public record Audit(java.util.Optional<Path> file) {
+        public static Audit defaults() {
+            return new Audit(java.util.Optional.empty());
+        }
     }
 
     /** With a cluster of one. */

@@ -155,7 +155,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (m == null) {
             return null;
         }
-        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster"));
+        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster", "audit"));
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
         List<Object> list = list(m.get("agents"), "agents");
@@ -256,7 +256,17 @@ public final class ManagerConfigLoader extends TreeReader {
                     + lifecycle.gapMillis(interval) + " ms), got " + lifecycle.lease().toMillis() + " ms");
         }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
-                migration(m.get("migration")), cluster(m.get("cluster"), interval));
+                migration(m.get("migration")), cluster(m.get("cluster"), interval), audit(m.get("audit")));
+    }
+
+    private ManagerConfig.Audit audit(Object node) {
+        Map<String, Object> a = node == null ? null : map(node, "audit");
+        if (a == null) {
+            return ManagerConfig.Audit.defaults();
+        }
+        known(a, "audit", Set.of("file"));
+        String file = string(a.get("file"), "audit.file", "");
+        return new ManagerConfig.Audit(file.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(base.resolve(file).normalize()));
     }
 
     private ManagerConfig.Cluster cluster(Object node, Duration interval) {

@@ -68,6 +68,7 @@ public final class ApiVerticle extends VerticleBase {
     private final PrometheusRegistry registry;
     private final LifecycleVerticle lifecycle;
     private final LeadershipVerticle leadership;
+    private final io.federa.manager.audit.AuditLog audit;
     private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
     private HttpServer server;
     private Buffer openApi;
@@ -86,7 +87,8 @@ public final class ApiVerticle extends VerticleBase {
     /** What the API reads and changes. */
     public record Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
                           DefinitionStore definitions, HistoryStore historyStore, HistoryVerticle history,
-                          PrometheusRegistry registry, LifecycleVerticle lifecycle, LeadershipVerticle leadership) {
+                          PrometheusRegistry registry, LifecycleVerticle lifecycle, LeadershipVerticle leadership,
+                          io.federa.manager.audit.AuditLog audit) {
     }
 
     public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Sources sources) {
@@ -101,6 +103,13 @@ public final class ApiVerticle extends VerticleBase {
         this.registry = sources.registry();
         this.lifecycle = sources.lifecycle();
         this.leadership = sources.leadership();
+        this.audit = sources.audit();
+    }
+
+    /** The audit log is written out before the manager stops. */
+    @Override
+    public Future<?> stop() {
+        return audit.close();
     }
 
     @Override
@@ -113,6 +122,7 @@ public final class ApiVerticle extends VerticleBase {
         Router r = Router.router(vertx);
         r.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
         r.get("/metrics").handler(this::authenticate).handler(this::metrics);
+        r.route("/api/v1/*").handler(this::audited);
         r.route("/api/v1/*").handler(this::authenticate);
         r.route("/api/v1/*").handler(this::documentsOnly);
         r.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(api.maxBodyBytes()).setHandleFileUploads(false));
@@ -124,6 +134,7 @@ public final class ApiVerticle extends VerticleBase {
         r.get("/api/v1/services/:name").handler(this::service);
         r.get("/api/v1/services/:name/history").handler(this::serviceHistory);
         r.get("/api/v1/events").handler(this::events);
+        r.get("/api/v1/audit").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::auditLog);
         r.get("/api/v1/services/:name/explain").handler(this::explain);
         r.post("/api/v1/services/:name/start").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
                 .handler(ctx -> desire(ctx, DesiredState.STARTED));
@@ -208,6 +219,51 @@ public final class ApiVerticle extends VerticleBase {
             return;
         }
         ctx.next();
+    }
+
+    /**
+     * Every change asked of the API goes to the audit log once answered, allowed or not: who (the
+     * token's name, never its value), from where, what (method and path, never the body), and the
+     * answer's status.
+     */
+    private void audited(RoutingContext ctx) {
+        io.vertx.core.http.HttpMethod m = ctx.request().method();
+        if (!m.equals(io.vertx.core.http.HttpMethod.GET) && !m.equals(io.vertx.core.http.HttpMethod.HEAD)
+                && !m.equals(io.vertx.core.http.HttpMethod.OPTIONS)) {
+            String action = m.name() + " " + clip(ctx.request().path());
+            String from = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+            String target = auditTarget(ctx.request().path());
+            ctx.addEndHandler(ar -> {
+                String who = ctx.get("who");
+                int status = ctx.response().getStatusCode();
+                audit.record(who == null ? "unauthenticated" : "token " + who, from, action, target,
+                        ar.succeeded() ? status + " " + io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase()
+                                : "no answer: " + ar.cause().getMessage());
+            });
+        }
+        ctx.next();
+    }
+
+    /** What a change is about, from its path: the service, host or migration it names. */
+    static String auditTarget(String path) {
+        String[] p = path.split("/");
+        // /api/v1/<kind>/<name>[/<verb>]
+        return p.length >= 5 ? clip(p[3] + "/" + p[4]) : p.length == 4 ? clip(p[3]) : "";
+    }
+
+    private void auditLog(RoutingContext ctx) {
+        Long since = since(ctx, WallClock.millis() - HistoryVerticle.DAY);
+        Integer limit = since == null ? null : limit(ctx);
+        if (limit == null) {
+            return;
+        }
+        vertx.executeBlocking(() -> historyStore.audit(since, limit))
+                .onSuccess(entries -> {
+                    JsonArray out = new JsonArray();
+                    entries.forEach(e -> out.add(io.federa.manager.audit.AuditLog.json(e)));
+                    json(ctx, 200, new JsonObject().put("entries", out).put("dropped", audit.dropped()));
+                })
+                .onFailure(e -> error(ctx, 503, "store unavailable", "the audit log cannot be read: " + e.getMessage(), null));
     }
 
     private void hosts(RoutingContext ctx) {
@@ -364,6 +420,8 @@ public final class ApiVerticle extends VerticleBase {
                 continue;
             }
             accepted++;
+            audit.record("alert " + i.alertName(), "via token " + (String) ctx.get("who"), "scale " + (i.out() ? "out" : "in")
+                    + " " + i.service() + "/" + i.application(), i.service() + "/" + i.application(), "asked of the lifecycle");
             lifecycle.alert(i.service(), i.application(), i.out(), i.alertName());
         }
         json(ctx, 200, new JsonObject().put("accepted", accepted).put("duplicates", duplicates)
@@ -509,12 +567,8 @@ public final class ApiVerticle extends VerticleBase {
         }).onFailure(e -> error(ctx, 500, "store failure", "the history could not be read: " + e.getMessage(), null));
     }
 
-    private void events(RoutingContext ctx) {
-        long now = WallClock.millis();
-        Long since = since(ctx, now - HistoryVerticle.DAY);
-        if (since == null) {
-            return;
-        }
+    /** The {@code limit} parameter (100 by default), or null once a 400 has been answered. */
+    private Integer limit(RoutingContext ctx) {
         String limitParam = ctx.queryParams().get("limit");
         int limit = 100;
         if (limitParam != null) {
@@ -525,8 +579,21 @@ public final class ApiVerticle extends VerticleBase {
             }
             if (limit < 1 || limit > 10_000) {
                 error(ctx, 400, "bad request", "limit must be a whole number from 1 to 10000, got " + clip(limitParam), "limit");
-                return;
+                return null;
             }
+        }
+        return limit;
+    }
+
+    private void events(RoutingContext ctx) {
+        long now = WallClock.millis();
+        Long since = since(ctx, now - HistoryVerticle.DAY);
+        if (since == null) {
+            return;
+        }
+        Integer limit = limit(ctx);
+        if (limit == null) {
+            return;
         }
         String kind = ctx.queryParams().get("kind") == null ? "" : ctx.queryParams().get("kind");
         if (!kind.matches("[a-z.]{0,64}")) {

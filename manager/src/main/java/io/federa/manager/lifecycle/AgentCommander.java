@@ -32,8 +32,21 @@ public final class AgentCommander {
         }
     }
 
+    /** Told of every call once its answer is known, for the audit log; never given an argument that may hold a secret. */
+    @FunctionalInterface
+    public interface Audit {
+        /**
+         * @param agent  the agent called
+         * @param term   the term the call was sent with
+         * @param action what was asked, e.g. {@code execute start web-2 (epoch 3)} or {@code importData}
+         * @param result {@code done}, {@code refused: …} or {@code failed: …}
+         */
+        void called(String agent, long term, String action, String result);
+    }
+
     private final HttpClient client;
     private final long timeoutMillis;
+    private volatile Audit audit = (agent, term, action, result) -> { };
     private final java.util.function.LongSupplier term;
 
     public AgentCommander(Vertx vertx, long timeoutMillis) {
@@ -64,9 +77,15 @@ public final class AgentCommander {
         return c;
     }
 
+    /** Who is told of every call (the audit log). */
+    public void audit(Audit a) {
+        this.audit = a;
+    }
+
     /** Sends the action; the agent's result ({@code outcome}, {@code replayed} …) on success. */
     public Future<JsonObject> send(ManagerConfig.Agent agent, Action a, String operationId) {
-        return call(agent, "execute", command(a, operationId, term.getAsLong()));
+        return call(agent, "execute", command(a, operationId, term.getAsLong()).encode(), "execute " + a.verb() + " " + a.vm()
+                + " (epoch " + a.epoch() + ")");
     }
 
     /**
@@ -79,6 +98,17 @@ public final class AgentCommander {
 
     /** As {@link #call(ManagerConfig.Agent, String, JsonObject)}, with a plain string argument. */
     public Future<JsonObject> call(ManagerConfig.Agent agent, String operation, String argument) {
+        // Only the operation's name goes to the audit log: data offers and imports carry tokens.
+        return call(agent, operation, argument, operation);
+    }
+
+    private Future<JsonObject> call(ManagerConfig.Agent agent, String operation, String argument, String audited) {
+        long sentTerm = term.getAsLong();
+        return send(agent, operation, argument).andThen(ar -> audit.called(agent.name(), sentTerm, audited, ar.succeeded()
+                ? "done" : ar.cause() instanceof Refused ? "refused: " + ar.cause().getMessage() : "failed: " + ar.cause().getMessage()));
+    }
+
+    private Future<JsonObject> send(ManagerConfig.Agent agent, String operation, String argument) {
         JsonArray args = new JsonArray().add(argument);
         JsonObject body = new JsonObject().put("type", "exec").put("mbean", "federa:type=Agent").put("operation", operation)
                 .put("arguments", args);

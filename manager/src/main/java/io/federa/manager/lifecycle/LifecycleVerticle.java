@@ -66,6 +66,7 @@ public final class LifecycleVerticle extends VerticleBase {
     private final String bootId = Long.toString(startedAt, 36);
     private final AtomicLong sequence = new AtomicLong();
     private AgentCommander commander;
+    private volatile AgentCommander.Audit commandAudit = (agent, term, action, result) -> { };
     private MigrationRunner migrations;
     private final ManagerConfig.Migration migrationSettings;
     private long timer;
@@ -123,6 +124,7 @@ public final class LifecycleVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         commander = new AgentCommander(vertx, 60_000, () -> term);
+        commander.audit(commandAudit);
         migrations = new MigrationRunner(vertx, new RunnerHost(), store, commander, events, migrationSettings);
         return load().onSuccess(v -> {
             timer = vertx.setPeriodic(settings.intervalMillis(), settings.intervalMillis(), id -> tick());
@@ -187,6 +189,11 @@ public final class LifecycleVerticle extends VerticleBase {
             });
         });
         return loaded.future();
+    }
+
+    /** Who is told of every command sent to an agent (the audit log); before this verticle starts. */
+    public void auditCommands(AgentCommander.Audit a) {
+        commandAudit = a;
     }
 
     /** Whether this manager's lifecycle acts now: it leads, its claim holds, and it has read what the leader before left. */

@@ -79,6 +79,11 @@ public final class ManagerMetrics implements MultiCollector {
         default int leasesRenewed() {
             return 0;
         }
+
+        /** Audit entries dropped because too many waited to be written. */
+        default long auditDropped() {
+            return 0;
+        }
     }
 
     private final Sources sources;
@@ -216,6 +221,8 @@ public final class ManagerMetrics implements MultiCollector {
                 sources.historyRecordsDropped()));
         out.add(counter("federa_history_write_failures", "Writes of events and transitions that failed and were retried.",
                 sources.historyWriteFailures()));
+        out.add(counter("federa_audit_dropped", "Audit entries dropped because too many waited to be written.",
+                sources.auditDropped()));
         return new MetricSnapshots(out);
     }
 

@@ -2,6 +2,7 @@ package io.federa.manager.store;
 
 import io.federa.manager.core.availability.AvailabilityHistory;
 import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.audit.AuditEntry;
 import io.federa.manager.core.availability.ServiceStates;
 import io.federa.manager.core.events.Event;
 
@@ -16,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The record of what happened: events, and each service's state transitions from which its
- * availability ratios are computed. Same database as the definitions (embedded H2 file or
+ * The record of what happened: events, each service's state transitions from which its
+ * availability ratios are computed, and the audit log. Same database as the definitions (embedded H2 file or
  * PostgreSQL). Blocking (JDBC): callers on an event loop go through a worker.
  */
 public final class HistoryStore implements AutoCloseable {
@@ -73,6 +74,50 @@ public final class HistoryStore implements AutoCloseable {
         } finally {
             connection.setAutoCommit(true);
         }
+    }
+
+    /** Appends to the audit log, all or none. */
+    public synchronized void writeAudit(List<AuditEntry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        connection.setAutoCommit(false);
+        try (PreparedStatement p = connection.prepareStatement(
+                "INSERT INTO audit (at_millis, actor, source, action, target, result) VALUES (?, ?, ?, ?, ?, ?)")) {
+            for (AuditEntry e : entries) {
+                p.setLong(1, e.atMillis());
+                p.setString(2, Jdbc.clip(e.actor(), 256));
+                p.setString(3, Jdbc.clip(e.source(), 256));
+                p.setString(4, Jdbc.clip(e.action(), 512));
+                p.setString(5, Jdbc.clip(e.target(), 256));
+                p.setString(6, Jdbc.clip(e.result(), 1000));
+                p.addBatch();
+            }
+            p.executeBatch();
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** Audit entries at or after {@code sinceMillis}, newest first. */
+    public synchronized List<AuditEntry> audit(long sinceMillis, int limit) throws SQLException {
+        List<AuditEntry> out = new ArrayList<>();
+        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, actor, source, action, target, result FROM audit"
+                + " WHERE at_millis >= ? ORDER BY at_millis DESC, id DESC")) {
+            p.setLong(1, sinceMillis);
+            p.setMaxRows(limit);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(new AuditEntry(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                            r.getString(6)));
+                }
+            }
+        }
+        return out;
     }
 
     /** Events at or after {@code sinceMillis}, newest first; {@code kindPrefix} empty for all kinds. */
@@ -144,6 +189,10 @@ public final class HistoryStore implements AutoCloseable {
         try (PreparedStatement p = connection.prepareStatement("DELETE FROM event WHERE at_millis < ?")) {
             p.setLong(1, beforeMillis);
             n = p.executeUpdate();
+        }
+        try (PreparedStatement p = connection.prepareStatement("DELETE FROM audit WHERE at_millis < ?")) {
+            p.setLong(1, beforeMillis);
+            n += p.executeUpdate();
         }
         try (PreparedStatement p = connection.prepareStatement("DELETE FROM service_transition WHERE at_millis < ? AND id < "
                 + "(SELECT MAX(u.id) FROM service_transition u WHERE u.service = service_transition.service AND u.at_millis < ?)")) {

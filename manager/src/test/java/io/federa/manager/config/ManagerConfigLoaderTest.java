@@ -67,6 +67,13 @@ class ManagerConfigLoaderTest {
     }
 
     @Test
+    void the_audit_log_may_also_go_to_a_file_named_from_the_configuration() throws Exception {
+        assertThat(ManagerConfigLoader.parse(GOOD, BASE).audit().file()).isEmpty();
+        ManagerConfig c = ManagerConfigLoader.parse(GOOD + "audit: { file: log/audit.jsonl }\n", BASE);
+        assertThat(c.audit().file()).contains(BASE.resolve("log/audit.jsonl").normalize());
+    }
+
+    @Test
     void postgresql_is_a_jdbc_url_away() throws Exception {
         ManagerConfig c = ManagerConfigLoader.parse(GOOD + "store: { jdbcUrl: 'jdbc:postgresql://127.0.0.1/federa', user: federa, password: pw }\n", BASE);
         assertThat(c.store().embedded()).isFalse();
@@ -108,6 +115,7 @@ class ManagerConfigLoaderTest {
             "signing key not a key  | 'lease: { signingKey: bm90IGEga2V5 }'                        | lease.signingKey      | Ed25519 private key",
             "unknown lease key      | 'lease: { key: x }'                                          | lease.key             | unknown field",
             "lease within the gap   | 'lifecycle: { lease: 1s }'                                   | lifecycle.lease       | longer than twice poll.interval plus lease.clockSkew (1500 ms)",
+            "unknown audit key      | 'audit: { path: x }'                                         | audit.path            | unknown field",
             "follower faster        | 'cluster: { name: m2, followerPoll: 100ms }'                 | cluster.followerPoll  | between poll.interval (500 ms) and 1m, got 100 ms",
     })
     void a_bad_file_names_the_field(String why, String change, String field, String message) {
