@@ -105,10 +105,96 @@ public final class Reconciler {
         return new Reconciler(world).run();
     }
 
+    /**
+     * The instances of a service that would fit on no host if it were started now: its missing
+     * instances (of every application, in start order, each seeing those before it) placed as a
+     * pass places them, over the same ledger, names and wanted counts, but without waiting for
+     * dependencies to run first. Empty when all fit (or nothing is missing), and while some agent
+     * has never answered (its host, unknown yet, may have the room). For {@code federa start} to
+     * fail at once rather than after its timeout; the passes decide as before.
+     */
+    public static List<Outcome> unplaceable(World world, String service) {
+        Reconciler r = new Reconciler(world);
+        if (world.catalog() == null || !world.catalog().services().containsKey(service)
+                || world.inventory().agents().values().stream().anyMatch(e -> e.host().isEmpty())) {
+            return List.of();
+        }
+        r.look();
+        List<Outcome> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> done = new HashSet<>();
+        for (ApplicationSpec app : world.catalog().startOrder(service)) {
+            if (!done.add(app.name())) {
+                continue;
+            }
+            int count = 0;
+            for (ManagedInstance i : r.instances.values()) {
+                if (i.application().equals(app.name())) {
+                    names.add(i.name());
+                    count++;
+                }
+            }
+            count += r.unmanaged(service, app, names).size();
+            for (int k = count; k < r.wanted(app); k++) {
+                String name = r.ledger.newName(app.name(), names);
+                names.add(name);
+                Outcome o = r.engine.place(new PlacementRequest(app.name(), name), r.planned);
+                if (o instanceof Outcome.Fits f) {
+                    r.planned.add(f.placed());
+                } else {
+                    out.add(o);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The applications that started services run: a stopped service's application among them
+     * keeps running for the others.
+     */
+    public static Set<String> keptRunning(Catalog catalog, Map<String, DesiredState> desired) {
+        Set<String> keep = new HashSet<>();
+        if (catalog == null) {
+            return keep;
+        }
+        for (String service : catalog.services().keySet()) {
+            if (desired.get(service) == DesiredState.STARTED) {
+                catalog.startOrder(service).forEach(a -> keep.add(a.name()));
+            }
+        }
+        return keep;
+    }
+
     private Plan run() {
         if (w.catalog() == null) {
             return new Plan(List.of(), List.of(), List.of(), List.of(), List.of());
         }
+        look();
+        keepCopiesThatRun();
+
+        Set<String> keep = keptRunning(w.catalog(), w.desired());
+        Set<String> done = new HashSet<>();
+        for (String service : w.catalog().services().keySet()) {
+            if (w.desired().get(service) == DesiredState.STARTED) {
+                for (ApplicationSpec app : w.catalog().startOrder(service)) {
+                    if (done.add(app.name())) {
+                        keepRunning(service, app);
+                    }
+                }
+            }
+        }
+        dropStaleCopies();
+        for (String service : w.catalog().services().keySet()) {
+            if (w.desired().get(service) == DesiredState.STOPPED) {
+                stop(service, keep);
+            }
+        }
+        return new Plan(steps, waiting, unschedulable, placed, removed);
+    }
+
+    /** What every pass (and the start check) sees first: lost hosts, VMs by host, the engine and the ledger. */
+    private void look() {
         for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
             if (hostState(e) == HostState.LOST) {
                 lostAgents.add(e.agent());
@@ -131,27 +217,27 @@ public final class Reconciler {
         ledger = InstanceLedger.of(w.instances(), w.inventory(), lostAgents, w.catalog());
         planned.addAll(ledger.unseen());
         instances.putAll(w.instances());
-        keepCopiesThatRun();
+    }
 
-        Set<String> keep = new HashSet<>();
-        Set<String> done = new HashSet<>();
-        for (String service : w.catalog().services().keySet()) {
-            if (w.desired().get(service) == DesiredState.STARTED) {
-                for (ApplicationSpec app : w.catalog().startOrder(service)) {
-                    keep.add(app.name());
-                    if (done.add(app.name())) {
-                        keepRunning(service, app);
-                    }
-                }
+    /** The instances an application wants now: its scaling target, else its replicas. */
+    private int wanted(ApplicationSpec app) {
+        return w.targets().getOrDefault(app.name(), app.replicas());
+    }
+
+    /**
+     * VMs labelled for this application and service that the manager did not place (epoch 0), on
+     * hosts that answer, not among {@code names}: taken over rather than duplicated. Sorted by name, then host.
+     */
+    private List<VmStatus> unmanaged(String service, ApplicationSpec app, Set<String> names) {
+        List<VmStatus> out = new ArrayList<>();
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            if (e.reachable()) {
+                e.vms().stream().filter(v -> v.epoch() == 0 && v.application().equals(app.name()) && v.service().equals(service)
+                        && !instances.containsKey(v.name()) && !names.contains(v.name())).forEach(out::add);
             }
         }
-        dropStaleCopies();
-        for (String service : w.catalog().services().keySet()) {
-            if (w.desired().get(service) == DesiredState.STOPPED) {
-                stop(service, keep);
-            }
-        }
-        return new Plan(steps, waiting, unschedulable, placed, removed);
+        out.sort(Comparator.comparing(VmStatus::name).thenComparing(VmStatus::host));
+        return out;
     }
 
     /** The number at the end of an instance's name ({@code web-12} → 12), 0 without one. */
@@ -225,7 +311,7 @@ public final class Reconciler {
                 return;
             }
         }
-        int want = w.targets().getOrDefault(app.name(), app.replicas());
+        int want = wanted(app);
         List<ManagedInstance> mine = instances.values().stream().filter(i -> i.application().equals(app.name()))
                 .sorted(Comparator.comparing(ManagedInstance::name)).toList();
         if (mine.size() > want && app.scaling().isPresent()) {
@@ -281,15 +367,7 @@ public final class Reconciler {
         // (epoch 0) are taken over, up to the replicas wanted: started with epoch 1, which puts
         // them under the lease like any other.
         int count = mine.size();
-        List<VmStatus> unmanaged = new ArrayList<>();
-        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
-            if (e.reachable()) {
-                e.vms().stream().filter(v -> v.epoch() == 0 && v.application().equals(app.name()) && v.service().equals(service)
-                        && !instances.containsKey(v.name()) && !names.contains(v.name())).forEach(unmanaged::add);
-            }
-        }
-        unmanaged.sort(Comparator.comparing(VmStatus::name).thenComparing(VmStatus::host));
-        for (VmStatus v : unmanaged) {
+        for (VmStatus v : unmanaged(service, app, names)) {
             if (count >= want || names.contains(v.name())) {
                 continue;
             }
