@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,7 +31,6 @@ import java.util.Set;
  */
 public final class InstanceLedger {
     private final Map<String, ManagedInstance> instances;
-    private final InventorySnapshot inventory;
     private final Set<String> lostAgents;
     private final Catalog catalog;
     /** Instances placed on an answering or waiting host and not shown there: they count as placed. */
@@ -40,14 +38,18 @@ public final class InstanceLedger {
     /** Every VM name some host reports, and every managed instance's name. */
     private final Set<String> names = new HashSet<>();
     private final Map<String, Integer> running = new HashMap<>();
+    /** Each reported host's agent entry, and the names of the VMs it lists: one look-up per instance, not a scan of the fleet. */
+    private final Map<String, InventorySnapshot.Entry> byHost = new HashMap<>();
+    private final Map<String, Set<String>> namesByHost = new HashMap<>();
 
     private InstanceLedger(Map<String, ManagedInstance> instances, InventorySnapshot inventory, Collection<String> lostAgents,
                            Catalog catalog) {
         this.instances = Map.copyOf(instances);
-        this.inventory = inventory;
         this.lostAgents = Set.copyOf(lostAgents);
         this.catalog = catalog;
         for (InventorySnapshot.Entry e : inventory.agents().values()) {
+            // As InventorySnapshot.agentOfHost: the first agent that reports the host.
+            e.host().ifPresent(h -> byHost.putIfAbsent(h.hostId(), e));
             for (VmStatus v : e.vms()) {
                 names.add(v.name());
                 if (e.reachable() && v.running()) {
@@ -60,11 +62,16 @@ public final class InstanceLedger {
             if (catalog == null || !catalog.applications().containsKey(i.application())) {
                 continue;
             }
-            Optional<InventorySnapshot.Entry> entry = inventory.agentOfHost(i.host());
-            if (entry.isEmpty() || lostAgents.contains(entry.get().agent())) {
+            InventorySnapshot.Entry entry = byHost.get(i.host());
+            if (entry == null || lostAgents.contains(entry.agent())) {
                 continue;
             }
-            if (entry.get().vms().stream().noneMatch(v -> v.name().equals(i.name()))) {
+            Set<String> listed = namesByHost.computeIfAbsent(i.host(), h -> {
+                Set<String> n = new HashSet<>();
+                entry.vms().forEach(v -> n.add(v.name()));
+                return n;
+            });
+            if (!listed.contains(i.name())) {
                 unseen.put(i.name(), new Placed(i.name(), i.application(), i.host()));
             }
         }
@@ -124,14 +131,14 @@ public final class InstanceLedger {
         if (vm.running()) {
             return 2;
         }
-        Optional<InventorySnapshot.Entry> entry = inventory.agentOfHost(vm.host());
-        if (entry.isEmpty() || !entry.get().reachable() || entry.get().host().isEmpty()) {
+        InventorySnapshot.Entry entry = byHost.get(vm.host());
+        if (entry == null || !entry.reachable()) {
             return 0;
         }
-        HostStatus h = entry.get().host().get();
+        HostStatus h = entry.host().orElseThrow();
         long vcpus = Math.max(0, vm.vcpus());
         long memory = Math.max(0, vm.memoryBytes());
-        for (VmStatus v : entry.get().vms()) {
+        for (VmStatus v : entry.vms()) {
             if (v.running()) {
                 vcpus += Math.max(0, v.vcpus());
                 memory += Math.max(0, v.memoryBytes());

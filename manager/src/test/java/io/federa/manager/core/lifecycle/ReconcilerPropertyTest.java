@@ -21,24 +21,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The reconcile loop over generated histories: three hosts of 2 to 8 CPUs, three services (one
  * application spreading its replicas over hosts, scaled from 1 to 5; one that does not spread; one
  * large), and up to 60 events drawn at random — a pass, a poll of one host or of all, a host killed
- * or back, a service started or stopped, a scaling target set, time passing. Polls come late and
+ * or back, a service started or stopped, a scaling target set, the definitions applied again with
+ * other replica counts, time passing. Polls come late and
  * out of turn, so passes keep meeting instances placed and not yet visible. After every pass, on
  * the hosts' own VMs (seen by the manager or not): no host carries more than its capacity, nor two
  * replicas of the application that spreads. 1,000 histories.
  */
 class ReconcilerPropertyTest {
     private static final List<String> HOSTS = List.of("h1", "h2", "h3");
-    private static final Catalog CATALOG = catalog();
+    private static final Catalog CATALOG = catalog(3, 3);
+    /** The same applications applied again with other replica counts. */
+    private static final Catalog RESIZED = catalog(4, 2);
 
-    private static Catalog catalog() {
+    private static Catalog catalog(int feReplicas, int workerReplicas) {
         Map<String, Object> spec = Map.of(
                 "applications", List.of(
-                        Map.of("name", "fe", "runtime", "kvm", "replicas", 3, "minAvailable", 1,
+                        Map.of("name", "fe", "runtime", "kvm", "replicas", feReplicas, "minAvailable", 1,
                                 "resources", Map.of("vcpus", 2, "memoryMiB", 2048, "diskGiB", 20),
                                 "placement", Map.of("spreadReplicas", "host"),
                                 "scaling", Map.of("metric", "cpu", "scaleOutAbove", 0.75, "scaleInBelow", 0.25, "for", "30s",
                                         "min", 1, "max", 5, "cooldown", "60s", "scaleInWindow", "5m")),
-                        Map.of("name", "worker", "runtime", "kvm", "replicas", 3, "minAvailable", 1,
+                        Map.of("name", "worker", "runtime", "kvm", "replicas", workerReplicas, "minAvailable", 1,
                                 "resources", Map.of("vcpus", 2, "memoryMiB", 2048, "diskGiB", 20),
                                 "placement", Map.of("spreadReplicas", "none")),
                         Map.of("name", "db", "runtime", "kvm", "replicas", 1, "minAvailable", 1,
@@ -58,7 +61,8 @@ class ReconcilerPropertyTest {
     record Event(String what, String arg, int n, long millis) {
         @Override
         public String toString() {
-            return what + (arg.isEmpty() ? "" : " " + arg) + (what.equals("target") ? " " + n : "") + " +" + millis + "ms";
+            return what + (arg.isEmpty() ? "" : " " + arg) + (what.equals("target") || what.equals("apply") ? " " + n : "")
+                    + " +" + millis + "ms";
         }
     }
 
@@ -94,6 +98,7 @@ class ReconcilerPropertyTest {
                 case "start" -> fleet.desired.put(e.arg(), DesiredState.STARTED);
                 case "stop" -> fleet.desired.put(e.arg(), DesiredState.STOPPED);
                 case "target" -> fleet.targets.put("fe", e.n());
+                case "apply" -> fleet.catalog = e.n() == 0 ? CATALOG : RESIZED;
                 default -> throw new IllegalArgumentException(e.what());
             }
             now += e.millis();
@@ -120,7 +125,8 @@ class ReconcilerPropertyTest {
                 net.jqwik.api.Tuple.of(1, host.flatMap(h -> millis.map(m -> new Event("revive", h, 0, m)))),
                 net.jqwik.api.Tuple.of(3, service.flatMap(s -> millis.map(m -> new Event("start", s, 0, m)))),
                 net.jqwik.api.Tuple.of(1, service.flatMap(s -> millis.map(m -> new Event("stop", s, 0, m)))),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 5).flatMap(n -> millis.map(m -> new Event("target", "", n, m)))));
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 5).flatMap(n -> millis.map(m -> new Event("target", "", n, m)))),
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 1).flatMap(n -> millis.map(m -> new Event("apply", "", n, m)))));
         return event.list().ofMinSize(5).ofMaxSize(60);
     }
 }
