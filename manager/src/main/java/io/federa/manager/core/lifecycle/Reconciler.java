@@ -293,13 +293,17 @@ public final class Reconciler {
         return ledger.running(app);
     }
 
-    /** The VM's last action is visible in the inventory, and none is in flight. */
+    /**
+     * The VM's last action is visible in the inventory, or its host is lost (it will never show
+     * it, and can run nothing any more), and none is in flight. Without the second, an instance
+     * whose define went to a host that died before its next poll was never placed again.
+     */
     private boolean settled(String vm, Optional<InventorySnapshot.Entry> entry) {
         if (w.busy().contains(vm)) {
             return false;
         }
         Long after = w.settledAfter().get(vm);
-        return after == null || entry.map(e -> e.health().lastSuccessMillis() > after).orElse(true);
+        return after == null || entry.map(e -> e.health().lastSuccessMillis() > after || lostAgents.contains(e.agent())).orElse(true);
     }
 
     private void keepRunning(String service, ApplicationSpec app) {
