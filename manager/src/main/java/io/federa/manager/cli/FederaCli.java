@@ -57,17 +57,30 @@ public final class FederaCli {
         CommandLine cl = new CommandLine(new FederaCli()).setOut(out).setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("federa: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            return 1;
+            return e instanceof CliException c ? c.exitCode : 1;
         });
         return cl.execute(args);
     }
+
+    /** {@code federa start}: an instance of the service fits on no host, and nothing was started. */
+    static final int EXIT_UNPLACEABLE = 3;
 
     /** A failure with a one-line reason for the operator. */
     static final class CliException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** The API's error word ({@code "unplaceable"}, {@code "not found"} …), empty when the failure is not the API's. */
+        final String error;
+        final int exitCode;
+
         CliException(String message) {
+            this(message, "", 1);
+        }
+
+        CliException(String message, String error, int exitCode) {
             super(message, null, false, false);
+            this.error = error;
+            this.exitCode = exitCode;
         }
     }
 
@@ -129,7 +142,8 @@ public final class FederaCli {
             answeredBy = at;
             if (r.statusCode() >= 400) {
                 String field = n.path("field").isTextual() ? " (" + n.path("field").asText() + ")" : "";
-                throw new CliException(n.path("error").asText("HTTP " + r.statusCode()) + ": " + n.path("detail").asText() + field);
+                throw new CliException(n.path("error").asText("HTTP " + r.statusCode()) + ": " + n.path("detail").asText() + field,
+                        n.path("error").asText(""), 1);
             }
             return n;
         }
@@ -437,10 +451,24 @@ public final class FederaCli {
 
         abstract boolean done(JsonNode status, JsonNode vms);
 
+        /** Start what fits even when an instance fits on no host. */
+        boolean partial() {
+            return false;
+        }
+
         @Override
         public Integer call() throws Exception {
             long t0 = System.nanoTime();
-            JsonNode asked = cli.call("POST", "/services/" + encode(service) + "/" + verb(), "", "application/json");
+            JsonNode asked;
+            try {
+                asked = cli.call("POST", "/services/" + encode(service) + "/" + verb() + (partial() ? "?partial=true" : ""), "",
+                        "application/json");
+            } catch (CliException e) {
+                if (e.error.equals("unplaceable")) {
+                    throw new CliException(e.getMessage(), e.error, EXIT_UNPLACEABLE);
+                }
+                throw e;
+            }
             if (cli.output.equals("json") || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
@@ -486,9 +514,18 @@ public final class FederaCli {
 
     @Command(name = "start", description = "Start a service: place and start what it lacks, dependencies first, printing each step.")
     static final class Start extends Lifecycle {
+        @Option(names = "--partial", description = "start what fits even when an instance fits on no host "
+                + "(without it, such a start fails at once with exit code 3 and starts nothing)")
+        boolean partial;
+
         @Override
         String verb() {
             return "start";
+        }
+
+        @Override
+        boolean partial() {
+            return partial;
         }
 
         @Override
@@ -513,8 +550,9 @@ public final class FederaCli {
                     running.add(v.path("host").asText() + "/" + v.path("name").asText());
                 }
             });
+            // What another started service runs keeps running: the stop ends when what this service alone uses has stopped.
             for (JsonNode i : status.path("instances")) {
-                if (running.contains(i.path("host").asText() + "/" + i.path("name").asText())) {
+                if (!i.path("keptByOthers").asBoolean() && running.contains(i.path("host").asText() + "/" + i.path("name").asText())) {
                     return false;
                 }
             }

@@ -13,6 +13,7 @@ import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.lifecycle.Reconciler;
 import io.federa.manager.core.placement.Explanation;
 import io.federa.manager.core.placement.HostVerdict;
 import io.federa.manager.core.placement.Outcome;
@@ -322,13 +323,20 @@ public final class ApiVerticle extends VerticleBase {
         return o;
     }
 
+    /**
+     * The service's instances; {@code keptByOthers}: its application is one another started service
+     * runs, so it keeps running when this one stops.
+     */
     private JsonArray instances(Catalog c, String service) {
         java.util.Set<String> apps = new java.util.HashSet<>(c.services().get(service).applications());
+        Map<String, DesiredState> others = new java.util.HashMap<>(lifecycle.desired());
+        others.remove(service);
+        java.util.Set<String> kept = Reconciler.keptRunning(c, others);
         JsonArray out = new JsonArray();
         lifecycle.instances().values().stream().filter(i -> apps.contains(i.application()))
                 .sorted(java.util.Comparator.comparing(ManagedInstance::name))
                 .forEach(i -> out.add(new JsonObject().put("name", i.name()).put("application", i.application())
-                        .put("host", i.host()).put("epoch", i.epoch())));
+                        .put("host", i.host()).put("epoch", i.epoch()).put("keptByOthers", kept.contains(i.application()))));
         return out;
     }
 
@@ -435,6 +443,38 @@ public final class ApiVerticle extends VerticleBase {
             error(ctx, 404, "not found", "no service named " + clip(name), "name");
             return;
         }
+        if (state == DesiredState.STARTED && !"true".equals(ctx.queryParams().get("partial"))) {
+            // An instance that fits on no host now would leave the service half started after the
+            // whole timeout: refused at once, naming every host's reasons, unless asked to start
+            // what fits. A placement pass per missing instance: CPU work, kept off the event loop.
+            Reconciler.World world = new Reconciler.World(c, inventory.get(), lifecycle.desired(), lifecycle.instances(),
+                    lifecycle.cordoned(), Map.of(), Map.of(), java.util.Set.of(), lifecycle.placement(), 0, 0, WallClock.millis(),
+                    lifecycle.scalingTargets());
+            vertx.executeBlocking(() -> Reconciler.unplaceable(world, name)).onComplete(ar -> {
+                if (ar.failed()) {
+                    error(ctx, 500, "internal error", "the placement check failed: " + ar.cause().getMessage(), null);
+                } else if (!ar.result().isEmpty()) {
+                    JsonArray which = new JsonArray();
+                    StringBuilder why = new StringBuilder();
+                    ar.result().forEach(o -> {
+                        which.add(o.instance());
+                        why.append(Explanation.of(o));
+                    });
+                    json(ctx, 409, new JsonObject().put("error", "unplaceable").put("detail", name + " was not started: "
+                                    + which.size() + (which.size() == 1 ? " instance fits" : " instances fit")
+                                    + " on no host; nothing of it was started (start what fits with partial=true)\n"
+                                    + why.toString().stripTrailing())
+                            .put("field", "name").put("instances", which));
+                } else {
+                    setDesired(ctx, name, state);
+                }
+            });
+            return;
+        }
+        setDesired(ctx, name, state);
+    }
+
+    private void setDesired(RoutingContext ctx, String name, DesiredState state) {
         String who = ctx.get("who");
         Instant asked = WallClock.now();
         lifecycle.setDesired(name, state, who)

@@ -2,6 +2,7 @@ package io.federa.manager.lifecycle;
 
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.lifecycle.Action;
+import io.federa.manager.core.lifecycle.RefusalCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,12 +24,22 @@ import java.util.Base64;
  * with a plain failure, after which the same operation id may be sent again.
  */
 public final class AgentCommander {
-    /** The agent said no, and why; sending the same command again would not help. */
+    /**
+     * The agent said no, and why; sending the same command again would not help. Decide on its
+     * {@link #code()}: the message is the agent's sentence, code first, for people.
+     */
     public static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final RefusalCode code;
+
         public Refused(String reason) {
             super(reason, null, false, false);
+            this.code = RefusalCode.of(reason);
+        }
+
+        public RefusalCode code() {
+            return code;
         }
     }
 

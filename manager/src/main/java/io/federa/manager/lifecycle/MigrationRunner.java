@@ -7,6 +7,7 @@ import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.lifecycle.RefusalCode;
 import io.federa.manager.core.migration.Migration;
 import io.federa.manager.core.migration.MigrationMachine;
 import io.federa.manager.core.migration.Phase;
@@ -636,7 +637,7 @@ final class MigrationRunner {
                     !(e instanceof AgentCommander.Refused), limits, WallClock.millis())));
         }, e -> {
             long now = WallClock.millis();
-            if (e instanceof AgentCommander.Refused && e.getMessage().contains("running")) {
+            if (e instanceof AgentCommander.Refused refused && refused.code() == RefusalCode.VM_RUNNING) {
                 // Still shutting down: power it off once it has had its time.
                 if (now - m.phaseSinceMillis() > settings.stopTimeout().toMillis() && destroySent.add(m.id())) {
                     return command(m, new Action.Destroy(m.vm(), m.source(), m.epoch()), op(m, "destroy")).map(r -> m)

@@ -2,7 +2,6 @@ package io.federa.agent.command;
 
 import io.federa.agent.core.FenceCause;
 import io.federa.agent.core.HostSnapshot;
-import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.VmSnapshot;
 import io.federa.agent.core.VmSpec;
 import io.federa.agent.libvirt.DiskImages;
@@ -88,7 +87,7 @@ public final class AgentCommands implements AutoCloseable {
         VmSpec spec = VmSpecParser.parse(specJson);
         return run(() -> {
             if (host.exists(spec.name())) {
-                throw new CommandRefusedException("a VM named " + spec.name() + " already exists on " + hostId);
+                throw new CommandRefusedException(RefusalCode.NAME_TAKEN, "a VM named " + spec.name() + " already exists on " + hostId);
             }
             return defineNew(spec, 0);
         });
@@ -97,13 +96,13 @@ public final class AgentCommands implements AutoCloseable {
     /** Defines a VM whose name is free, with its disk image; the image goes again if libvirt refuses. */
     private String defineNew(VmSpec spec, long epoch) throws Exception {
         if (spec.uuid().isPresent() && host.uuidExists(spec.uuid().get())) {
-            throw new CommandRefusedException("a VM with UUID " + spec.uuid().get() + " already exists on " + hostId);
+            throw new CommandRefusedException(RefusalCode.NAME_TAKEN, "a VM with UUID " + spec.uuid().get() + " already exists on " + hostId);
         }
         HostSnapshot snap = sampler.latest();
         long wanted = spec.diskGiB() << 30;
         if (snap != null && snap.storageBytes() > 0 && wanted > snap.storageFreeBytes()) {
-            throw new InvalidSpecException("diskGiB", "needs " + spec.diskGiB() + " GiB but " + hostId + " has "
-                    + (snap.storageFreeBytes() >> 30) + " GiB of storage free");
+            throw new CommandRefusedException(RefusalCode.NO_CAPACITY, "diskGiB: needs " + spec.diskGiB() + " GiB but " + hostId
+                    + " has " + (snap.storageFreeBytes() >> 30) + " GiB of storage free");
         }
         UUID uuid = spec.uuid().orElseGet(UUID::randomUUID);
         Path image = DiskImages.create(vmDir, uuid, wanted);
@@ -139,7 +138,7 @@ public final class AgentCommands implements AutoCloseable {
                 return name + " was already running";
             }
             if (host.epoch(d) > 0 && !lease.isValid()) {
-                throw new CommandRefusedException(Refusals.NO_LEASE + " (" + name + " is managed, epoch " + host.epoch(d) + ")");
+                throw new CommandRefusedException(RefusalCode.NO_LEASE, Refusals.NO_LEASE + " (" + name + " is managed, epoch " + host.epoch(d) + ")");
             }
             requireMemory(d, name);
             d.create();
@@ -151,7 +150,7 @@ public final class AgentCommands implements AutoCloseable {
         HostSnapshot snap = sampler.latest();
         long memory = d.getMaxMemory() * 1024L;
         if (snap != null && memory > snap.memoryFreeBytes()) {
-            throw new CommandRefusedException("cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
+            throw new CommandRefusedException(RefusalCode.NO_CAPACITY, "cannot start " + name + ": it needs " + (memory >> 20) + " MiB of memory and "
                     + hostId + " has " + (snap.memoryFreeBytes() >> 20) + " MiB free");
         }
     }
@@ -182,7 +181,7 @@ public final class AgentCommands implements AutoCloseable {
     public String undefineVm(String name) {
         return onDomain(name, d -> {
             if (d.isActive() == 1) {
-                throw new CommandRefusedException("cannot undefine " + name + ": it is running; shut it down or destroy it first");
+                throw new CommandRefusedException(RefusalCode.VM_RUNNING, "cannot undefine " + name + ": it is running; shut it down or destroy it first");
             }
             String uuid = d.getUUIDString();
             d.undefine();
@@ -233,7 +232,7 @@ public final class AgentCommands implements AutoCloseable {
         }
         OperationResult result = await(claim.entry().result(), op.operationId());
         if (!result.accepted()) {
-            throw new CommandRefusedException(result.refusal().orElseThrow());
+            throw CommandRefusedException.recorded(result.refusal().orElseThrow());
         }
         return result.toAnswer(!claim.first());
     }
@@ -257,21 +256,21 @@ public final class AgentCommands implements AutoCloseable {
         String vm = op.vm();
         Existing existing = host.withDomain(vm, d -> new Existing(d.getUUIDString(), host.epoch(d), d.isActive() == 1));
         if (op.term() > 0 && op.term() < lease.term()) {
-            throw new CommandRefusedException(Refusals.staleTerm(op.term(), "the manager", lease.term()));
+            throw new CommandRefusedException(RefusalCode.STALE_TERM, Refusals.staleTerm(op.term(), "the manager", lease.term()));
         }
         long known = Math.max(existing == null ? 0 : existing.epoch(), operations.highestEpoch(vm));
         if (op.epoch() < known) {
-            throw new CommandRefusedException(Refusals.staleEpoch(op.epoch(), vm, known));
+            throw new CommandRefusedException(RefusalCode.STALE_EPOCH, Refusals.staleEpoch(op.epoch(), vm, known));
         }
         if (op.action() == Operation.Action.DEFINE) {
             return define(op, existing);
         }
         if (op.action() == Operation.Action.START && !lease.isValid()) {
-            throw new CommandRefusedException(Refusals.NO_LEASE);
+            throw new CommandRefusedException(RefusalCode.NO_LEASE, Refusals.NO_LEASE);
         }
         if (existing == null) {
             if (op.action() == Operation.Action.START) {
-                throw new CommandRefusedException(Refusals.noSuchVm(vm, hostId));
+                throw new CommandRefusedException(RefusalCode.NO_SUCH_VM, Refusals.noSuchVm(vm, hostId));
             }
             // Shut down, destroyed, undefined or removed: a VM that is not here is all of these.
             return OperationResult.of(op, OperationResult.Outcome.ALREADY, Optional.empty());
@@ -308,7 +307,7 @@ public final class AgentCommands implements AutoCloseable {
             }
             case UNDEFINE -> {
                 if (d.isActive() == 1) {
-                    throw new CommandRefusedException("cannot undefine " + vm
+                    throw new CommandRefusedException(RefusalCode.VM_RUNNING, "cannot undefine " + vm
                             + ": it is running; shut it down or destroy it first");
                 }
                 d.undefine();
@@ -316,7 +315,7 @@ public final class AgentCommands implements AutoCloseable {
             }
             case REMOVE -> {
                 if (d.isActive() == 1) {
-                    throw new CommandRefusedException("cannot remove " + vm
+                    throw new CommandRefusedException(RefusalCode.VM_RUNNING, "cannot remove " + vm
                             + ": it is running; shut it down or destroy it first");
                 }
                 // The data goes first: a crash in between leaves a definition without data,
@@ -362,11 +361,11 @@ public final class AgentCommands implements AutoCloseable {
             return OperationResult.of(op, OperationResult.Outcome.ALREADY, Optional.of(existing.uuid()));
         }
         if (existing.active()) {
-            throw new CommandRefusedException(Refusals.runningRedefine(op.vm(), existing.epoch()));
+            throw new CommandRefusedException(RefusalCode.VM_RUNNING, Refusals.runningRedefine(op.vm(), existing.epoch()));
         }
         UUID uuid = UUID.fromString(existing.uuid());
         if (spec.uuid().isPresent() && !spec.uuid().get().equals(uuid)) {
-            throw new CommandRefusedException(Refusals.otherIdentity(op.vm(), hostId, existing.uuid()));
+            throw new CommandRefusedException(RefusalCode.NAME_TAKEN, Refusals.otherIdentity(op.vm(), hostId, existing.uuid()));
         }
         Path image = DiskImages.create(vmDir, uuid, spec.diskGiB() << 30);
         host.define(host.domainXml(spec, uuid, image, network, op.epoch()));
@@ -451,7 +450,7 @@ public final class AgentCommands implements AutoCloseable {
 
     public void simulateLoad(String name, double ratio) {
         if (!host.isTestDriver()) {
-            throw new CommandRefusedException("simulated load is only accepted on libvirt's test driver; " + hostId
+            throw new CommandRefusedException(RefusalCode.NOT_SUPPORTED, "simulated load is only accepted on libvirt's test driver; " + hostId
                     + " runs " + host.uri() + ", whose load comes from the hypervisor");
         }
         if (!Double.isFinite(ratio) || ratio < 0 || ratio > 1) {
@@ -472,7 +471,7 @@ public final class AgentCommands implements AutoCloseable {
         HostSnapshot snap = sampler.latest();
         VmSnapshot vm = snap == null ? null : snap.vm(name);
         if (vm == null) {
-            throw new IllegalArgumentException("no VM named " + describe(name) + " on " + hostId);
+            throw new CommandRefusedException(RefusalCode.NO_SUCH_VM, "no VM named " + describe(name) + " on " + hostId);
         }
         return vm;
     }
@@ -486,7 +485,7 @@ public final class AgentCommands implements AutoCloseable {
                 return step.apply(d);
             });
             if (result == null) {
-                throw new IllegalArgumentException("no VM named " + describe(name) + " on " + hostId);
+                throw new CommandRefusedException(RefusalCode.NO_SUCH_VM, "no VM named " + describe(name) + " on " + hostId);
             }
             persist(uuid[0]);
             return result;

@@ -119,7 +119,7 @@ public final class LeaseKeeper {
         LeaseStatement s = signed.statement();
         long now = ticker.getAsLong();
         if (latest != null && s.term() < latest.statement().term()) {
-            throw new CommandRefusedException(Refusals.staleTerm(s.term(), s.holder(), latest.statement().term()));
+            throw new CommandRefusedException(RefusalCode.STALE_TERM, Refusals.staleTerm(s.term(), s.holder(), latest.statement().term()));
         }
         Lease next = Lease.granted(s.holder(), s.leaseMillis(), now);
         if (lease.validAt(now) && !lease.holder().equals(s.holder())) {

@@ -121,7 +121,7 @@ public final class OperationLog implements AutoCloseable {
         Entry e = entries.get(op.operationId());
         if (e != null) {
             if (!e.sameCommand(op)) {
-                throw new CommandRefusedException(Refusals.operationReused(op.operationId(), e.action, e.vm, e.epoch));
+                throw new CommandRefusedException(RefusalCode.OPERATION_REUSED, Refusals.operationReused(op.operationId(), e.action, e.vm, e.epoch));
             }
             return new Claim(e, false);
         }

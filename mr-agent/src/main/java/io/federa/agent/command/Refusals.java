@@ -1,8 +1,9 @@
 package io.federa.agent.command;
 
 /**
- * Why the agent refuses a command sent through {@code execute}, in one place: the manager
- * matches on these words, and operators read them in its logs.
+ * Why the agent refuses a command sent through {@code execute}, in words, in one place: operators
+ * read them in the manager's events and logs. Programs decide on the {@link RefusalCode} that
+ * each refusal's message begins with, never on these words.
  */
 public final class Refusals {
     /** Managed VMs run only while the host holds a lease from the manager's polls. */

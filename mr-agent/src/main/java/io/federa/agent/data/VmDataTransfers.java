@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.federa.agent.command.CommandRefusedException;
+import io.federa.agent.command.RefusalCode;
 import io.federa.agent.libvirt.DiskImages;
 import io.federa.agent.libvirt.LibvirtHost.Presence;
 
@@ -135,18 +136,18 @@ public final class VmDataTransfers implements AutoCloseable {
         DataRequests.Offer req = DataRequests.offer(json);
         VmDataStream.Manifest m = call(() -> {
             if (presence.apply(req.uuid()) == Presence.RUNNING) {
-                throw new CommandRefusedException(DataRefusals.running(req.uuid(), hostId));
+                throw new CommandRefusedException(RefusalCode.VM_RUNNING, DataRefusals.running(req.uuid(), hostId));
             }
             Path dir = DiskImages.dirOf(vmDir, req.uuid());
             if (!Files.isDirectory(dir)) {
-                throw new CommandRefusedException(DataRefusals.noData(req.uuid(), hostId));
+                throw new CommandRefusedException(RefusalCode.NO_DATA, DataRefusals.noData(req.uuid(), hostId));
             }
             return VmDataStream.scan(req.uuid(), dir);
         });
         synchronized (this) {
             Offer same = offersByToken.get(req.token());
             if (same != null && !same.request.equals(req)) {
-                throw new CommandRefusedException("token was already offered for " + same.request.migrationId()
+                throw new CommandRefusedException(RefusalCode.STALE_ATTEMPT, "token was already offered for " + same.request.migrationId()
                         + " attempt " + same.request.attempt() + "; each offer needs a token of its own");
             }
             if (same == null) {
@@ -155,14 +156,14 @@ public final class VmDataTransfers implements AutoCloseable {
                         continue;
                     }
                     if (o.request.attempt() > req.attempt()) {
-                        throw new CommandRefusedException(DataRefusals.staleAttempt(req.migrationId(), req.attempt(), o.request.attempt()));
+                        throw new CommandRefusedException(RefusalCode.STALE_ATTEMPT, DataRefusals.staleAttempt(req.migrationId(), req.attempt(), o.request.attempt()));
                     }
                     if (o.request.attempt() == req.attempt()) {
                         // An offer never fetched may be replaced (a manager that restarted between
                         // offering and asking the destination to pull does not know the old
                         // token); one a destination began to fetch may not.
                         if (o.spentBy != null) {
-                            throw new CommandRefusedException("attempt " + req.attempt() + " of " + req.migrationId()
+                            throw new CommandRefusedException(RefusalCode.STALE_ATTEMPT, "attempt " + req.attempt() + " of " + req.migrationId()
                                     + " was offered under another token, already used; a new token needs a new attempt");
                         }
                         o.spentBy = "replaced by another token of attempt " + req.attempt();
@@ -349,17 +350,17 @@ public final class VmDataTransfers implements AutoCloseable {
                 return statusJson(known.transfer.status());
             }
             if (known != null && known.request.attempt() > req.attempt()) {
-                throw new CommandRefusedException(DataRefusals.staleAttempt(req.migrationId(), req.attempt(), known.request.attempt()));
+                throw new CommandRefusedException(RefusalCode.STALE_ATTEMPT, DataRefusals.staleAttempt(req.migrationId(), req.attempt(), known.request.attempt()));
             }
         }
         call(() -> {
             Presence p = presence.apply(req.uuid());
             if (p != Presence.ABSENT) {
-                throw new CommandRefusedException(DataRefusals.domainDefined(req.uuid(), hostId));
+                throw new CommandRefusedException(RefusalCode.VM_DEFINED, DataRefusals.domainDefined(req.uuid(), hostId));
             }
             long free = Files.getFileStore(vmDir).getUsableSpace();
             if (free < req.dataBytes()) {
-                throw new CommandRefusedException(DataRefusals.diskFull(hostId, req.dataBytes(), free));
+                throw new CommandRefusedException(RefusalCode.NO_CAPACITY, DataRefusals.diskFull(hostId, req.dataBytes(), free));
             }
             return null;
         });
@@ -578,17 +579,17 @@ public final class VmDataTransfers implements AutoCloseable {
         synchronized (this) {
             p = pulls.get(req.migrationId());
             if (p != null && !p.request.uuid().equals(req.uuid())) {
-                throw new CommandRefusedException("migration " + req.migrationId() + " imports " + p.request.uuid()
+                throw new CommandRefusedException(RefusalCode.MISMATCH, "migration " + req.migrationId() + " imports " + p.request.uuid()
                         + " here, not " + req.uuid());
             }
         }
         boolean deleted = call(() -> {
             if (presence.apply(req.uuid()) != Presence.ABSENT) {
-                throw new CommandRefusedException(DataRefusals.definedDiscard(req.uuid(), hostId));
+                throw new CommandRefusedException(RefusalCode.VM_DEFINED, DataRefusals.definedDiscard(req.uuid(), hostId));
             }
             Optional<TransferStatus> rec = readRecord(req.migrationId());
             if (rec.isPresent() && !rec.get().uuid().equals(req.uuid().toString())) {
-                throw new CommandRefusedException("migration " + req.migrationId() + " imported " + rec.get().uuid()
+                throw new CommandRefusedException(RefusalCode.MISMATCH, "migration " + req.migrationId() + " imported " + rec.get().uuid()
                         + " here, not " + req.uuid());
             }
             if (p != null) {

@@ -117,7 +117,7 @@ class LeaseWatchdogTest {
         renew(Leases.statement().holder("manager-2").term(3).lease(5_000));
         assertThatThrownBy(() -> renew(Leases.statement().holder("manager-1").term(2).lease(60_000)))
                 .isInstanceOf(CommandRefusedException.class)
-                .hasMessage("stale term 2 from manager-1: this host has seen term 3");
+                .hasMessage("STALE_TERM: stale term 2 from manager-1: this host has seen term 3");
         assertThat(lease.remainingMillis()).isEqualTo(5_000);
         assertThat(lease.holder()).isEqualTo("manager-2");
     }

@@ -61,7 +61,7 @@ class OperationLogTest {
             carryOut(log, start("op-1", "web-2", 3));
             assertThatThrownBy(() -> log.claim(start("op-1", "web-3", 3)))
                     .isInstanceOf(CommandRefusedException.class)
-                    .hasMessage("operation op-1 was already used for start web-2 at epoch 3; a new command needs a new operationId");
+                    .hasMessage("OPERATION_REUSED: operation op-1 was already used for start web-2 at epoch 3; a new command needs a new operationId");
             assertThatThrownBy(() -> log.claim(new Operation("op-1", Operation.Action.DESTROY, "web-2", 3, Optional.empty())))
                     .isInstanceOf(CommandRefusedException.class);
         }

@@ -341,7 +341,7 @@ class VmDataTransfersTest {
         assertThat(get(url, "Bearer " + token("g")).body()).contains("no longer valid");
         offer("m-4", 3, token("j"));
         assertThat(get(url, "Bearer " + token("i")).body()).isEqualTo("token no longer valid: replaced by attempt 3's token\n");
-        assertThatThrownBy(() -> offer("m-4", 2, token("k"))).hasMessage("stale attempt 2 of m-4: this host has attempt 3");
+        assertThatThrownBy(() -> offer("m-4", 2, token("k"))).hasMessage("STALE_ATTEMPT: stale attempt 2 of m-4: this host has attempt 3");
 
         // A manager that restarted after offering, before the destination pulled, offers the same
         // attempt again under a token of its own: the unused one gives way. A used one does not.
@@ -350,13 +350,13 @@ class VmDataTransfersTest {
                 .isEqualTo("token no longer valid: replaced by another token of attempt 3\n");
         assertThat(get(url, "Bearer " + token("m")).statusCode()).isEqualTo(200);
         assertThatThrownBy(() -> offer("m-4", 3, token("n")))
-                .hasMessage("attempt 3 of m-4 was offered under another token, already used; a new token needs a new attempt");
+                .hasMessage("STALE_ATTEMPT: attempt 3 of m-4 was offered under another token, already used; a new token needs a new attempt");
     }
 
     @Test
     void offers_and_imports_are_refused_with_reasons() throws Exception {
         destination(tmp.resolve("dst/vms"));
-        assertThatThrownBy(() -> offer("m-5", 1, token("l"))).hasMessage("no data for VM " + uuid + " on host-1");
+        assertThatThrownBy(() -> offer("m-5", 1, token("l"))).hasMessage("NO_DATA: no data for VM " + uuid + " on host-1");
         denseImage(1);
         src.domains.put(uuid, Presence.RUNNING);
         assertThatThrownBy(() -> offer("m-5", 1, token("l"))).hasMessageContaining("stop it first");
@@ -364,7 +364,7 @@ class VmDataTransfersTest {
         assertThatThrownBy(() -> src.data.offer("{\"migrationId\":\"m-5\"}")).hasMessageContaining("attempt: is required");
         dst.domains.put(uuid, Presence.DEFINED);
         assertThatThrownBy(() -> pull("m-5", 1, src.http.baseUrl() + VmDataTransfers.DATA_PATH + uuid, token("l"), 1))
-                .hasMessage("a domain with UUID " + uuid + " is defined on host-2; its data is not replaced");
+                .hasMessage("VM_DEFINED: a domain with UUID " + uuid + " is defined on host-2; its data is not replaced");
         assertThatThrownBy(() -> pull("m-5", 1, src.http.baseUrl() + "/etc/passwd", token("l"), 1))
                 .hasMessageContaining("url: must name the source's /data/v1/vms/" + uuid);
         assertThat(JSON.readTree(dst.data.status("m-5")).path("phase").asText()).isEqualTo("UNKNOWN");
@@ -423,7 +423,7 @@ class VmDataTransfersTest {
         denseImage(20);
         JsonNode offered = offer("m-8", 1, token("m"));
         assertThatThrownBy(() -> pull("m-8", 1, offered.path("url").asText(), token("m"), offered.path("dataBytes").asLong()))
-                .hasMessageMatching("disk full on host-2: the copy needs 20\\.0 MiB, 1[34]\\.\\d MiB free");
+                .hasMessageMatching("NO_CAPACITY: disk full on host-2: the copy needs 20\\.0 MiB, 1[34]\\.\\d MiB free");
         assertThat(JSON.readTree(dst.data.status("m-8")).path("phase").asText()).isEqualTo("UNKNOWN");
     }
 

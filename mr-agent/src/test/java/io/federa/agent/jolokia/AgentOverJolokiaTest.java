@@ -144,7 +144,7 @@ class AgentOverJolokiaTest {
     void a_running_vm_cannot_be_undefined_and_stays_as_it_was() throws Exception {
         JsonNode r = f.command("undefineVm", "web-1");
         assertThat(r.path("status").asInt()).isEqualTo(400);
-        assertThat(r.path("error").asText()).contains("cannot undefine web-1: it is running");
+        assertThat(r.path("error").asText()).contains("VM_RUNNING: cannot undefine web-1: it is running");
         assertThat(f.vms().path("web-1").path("State").asText()).isEqualTo("RUNNING");
     }
 
@@ -164,7 +164,7 @@ class AgentOverJolokiaTest {
         JsonNode r = f.command("defineVm", "{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
                 + "\"memoryMiB\":512,\"diskGiB\":1}");
         assertThat(r.path("status").asInt()).isEqualTo(400);
-        assertThat(r.path("error").asText()).contains("a VM named web-1 already exists on test-host");
+        assertThat(r.path("error").asText()).contains("NAME_TAKEN: a VM named web-1 already exists on test-host");
     }
 
     @Test
@@ -180,7 +180,7 @@ class AgentOverJolokiaTest {
     void an_unknown_vm_is_named_in_the_error() throws Exception {
         JsonNode r = f.command("startVm", "ghost-7");
         assertThat(r.path("status").asInt()).isEqualTo(400);
-        assertThat(r.path("error").asText()).contains("no VM named ghost-7 on test-host");
+        assertThat(r.path("error").asText()).contains("NO_SUCH_VM: no VM named ghost-7 on test-host");
     }
 
     @Test

@@ -75,7 +75,7 @@ class ExecuteCommandTest {
         assertThat(f.vms().path("web-1").path("Epoch").asLong()).isZero();
 
         assertThat(refusal(command("op-2", "start", "web-9", 3)))
-                .contains("no valid lease: this host may not start managed VMs");
+                .contains("NO_LEASE: no valid lease: this host may not start managed VMs");
         JsonNode renewed = f.renewLease("manager-1", 30_000);
         JsonNode answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(renewed.path("value").asText());
         assertThat(answer.path("remainingMillis").asLong()).isBetween(29_000L, 30_000L);
@@ -114,7 +114,7 @@ class ExecuteCommandTest {
         f.renewLease("manager-1", 30_000);
         execute(define("d-1", "web-2", 5));
         assertThat(refusal(command("s-1", "start", "web-2", 3)))
-                .contains("stale epoch 3 for web-2: this host holds epoch 5");
+                .contains("STALE_EPOCH: stale epoch 3 for web-2: this host holds epoch 5");
         assertThat(refusal(define("d-0", "web-2", 4))).contains("stale epoch 4 for web-2: this host holds epoch 5");
         assertThat(state("web-2")).isEqualTo("SHUT_OFF");
 

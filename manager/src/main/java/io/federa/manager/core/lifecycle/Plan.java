@@ -9,16 +9,17 @@ import java.util.List;
  * VM, in order), what waits and why, and the instances no host can take, with every host's reasons.
  *
  * @param steps         independent of each other; the actions inside one step run in order
- * @param waiting       one sentence per thing held back (a dependency not yet up, a host in its grace period)
+ * @param waits         one per thing held back (a dependency not yet up, a host in its grace period,
+ *                      an instance that fits on no host), with its kind and a sentence
  * @param unschedulable instances that fit nowhere, for {@code federa explain} and the events
  * @param placed        instances given a (new) host by this plan, with their new epoch
  * @param removed       instances this plan removes (scaled in)
  */
-public record Plan(List<Step> steps, List<String> waiting, List<Outcome.Unschedulable> unschedulable,
+public record Plan(List<Step> steps, List<Wait> waits, List<Outcome.Unschedulable> unschedulable,
                    List<ManagedInstance> placed, List<String> removed) {
     public Plan {
         steps = List.copyOf(steps);
-        waiting = List.copyOf(waiting);
+        waits = List.copyOf(waits);
         unschedulable = List.copyOf(unschedulable);
         placed = List.copyOf(placed);
         removed = List.copyOf(removed);
@@ -29,6 +30,33 @@ public record Plan(List<Step> steps, List<String> waiting, List<Outcome.Unschedu
         public Step {
             actions = List.copyOf(actions);
         }
+    }
+
+    /** Why something is held back, for code to decide on; the sentence is for people. */
+    public enum WaitKind {
+        /** An application waits for one it depends on to have its {@code minAvailable} running. */
+        DEPENDENCY,
+        /** An instance's host does not answer, within its grace period or fencing deadline. */
+        HOST_UNREACHABLE,
+        /** An instance fits on no host: nothing is defined anywhere until one has room. */
+        NO_HOST_FITS,
+        /** An instance cannot be placed at all (an unknown application, a name taken). */
+        UNRESOLVABLE,
+        /** An application of a stopped service waits for those that depend on it to stop. */
+        DEPENDANTS_RUNNING
+    }
+
+    /**
+     * One thing held back.
+     *
+     * @param subject the application or instance held back, as the sentence begins with it
+     */
+    public record Wait(String subject, WaitKind kind, String text) {
+    }
+
+    /** The sentences of {@link #waits}, in order. */
+    public List<String> waiting() {
+        return waits.stream().map(Wait::text).toList();
     }
 
     public boolean isEmpty() {

@@ -82,7 +82,7 @@ public final class Reconciler {
 
     private final World w;
     private final List<Plan.Step> steps = new ArrayList<>();
-    private final List<String> waiting = new ArrayList<>();
+    private final List<Plan.Wait> waiting = new ArrayList<>();
     private final List<Outcome.Unschedulable> unschedulable = new ArrayList<>();
     private final List<ManagedInstance> placed = new ArrayList<>();
     private final List<String> removed = new ArrayList<>();
@@ -90,6 +90,11 @@ public final class Reconciler {
     private final Map<String, List<VmStatus>> vmsByApp = new HashMap<>();
     private final Map<String, VmStatus> vmOnHost = new HashMap<>();
     private final Set<String> lostAgents = new HashSet<>();
+    /** The instances as this pass sees them: the world's, with the copies it keeps instead (see {@link #keepCopiesThatRun}). */
+    private final Map<String, ManagedInstance> instances = new HashMap<>();
+    /** Instances whose copy on another host this pass keeps: started there, nothing else done to them. */
+    private final Set<String> kept = new HashSet<>();
+    private InstanceLedger ledger;
     private Placement engine;
 
     private Reconciler(World w) {
@@ -100,10 +105,96 @@ public final class Reconciler {
         return new Reconciler(world).run();
     }
 
+    /**
+     * The instances of a service that would fit on no host if it were started now: its missing
+     * instances (of every application, in start order, each seeing those before it) placed as a
+     * pass places them, over the same ledger, names and wanted counts, but without waiting for
+     * dependencies to run first. Empty when all fit (or nothing is missing), and while some agent
+     * has never answered (its host, unknown yet, may have the room). For {@code federa start} to
+     * fail at once rather than after its timeout; the passes decide as before.
+     */
+    public static List<Outcome> unplaceable(World world, String service) {
+        Reconciler r = new Reconciler(world);
+        if (world.catalog() == null || !world.catalog().services().containsKey(service)
+                || world.inventory().agents().values().stream().anyMatch(e -> e.host().isEmpty())) {
+            return List.of();
+        }
+        r.look();
+        List<Outcome> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> done = new HashSet<>();
+        for (ApplicationSpec app : world.catalog().startOrder(service)) {
+            if (!done.add(app.name())) {
+                continue;
+            }
+            int count = 0;
+            for (ManagedInstance i : r.instances.values()) {
+                if (i.application().equals(app.name())) {
+                    names.add(i.name());
+                    count++;
+                }
+            }
+            count += r.unmanaged(service, app, names).size();
+            for (int k = count; k < r.wanted(app); k++) {
+                String name = r.ledger.newName(app.name(), names);
+                names.add(name);
+                Outcome o = r.engine.place(new PlacementRequest(app.name(), name), r.planned);
+                if (o instanceof Outcome.Fits f) {
+                    r.planned.add(f.placed());
+                } else {
+                    out.add(o);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The applications that started services run: a stopped service's application among them
+     * keeps running for the others.
+     */
+    public static Set<String> keptRunning(Catalog catalog, Map<String, DesiredState> desired) {
+        Set<String> keep = new HashSet<>();
+        if (catalog == null) {
+            return keep;
+        }
+        for (String service : catalog.services().keySet()) {
+            if (desired.get(service) == DesiredState.STARTED) {
+                catalog.startOrder(service).forEach(a -> keep.add(a.name()));
+            }
+        }
+        return keep;
+    }
+
     private Plan run() {
         if (w.catalog() == null) {
             return new Plan(List.of(), List.of(), List.of(), List.of(), List.of());
         }
+        look();
+        keepCopiesThatRun();
+
+        Set<String> keep = keptRunning(w.catalog(), w.desired());
+        Set<String> done = new HashSet<>();
+        for (String service : w.catalog().services().keySet()) {
+            if (w.desired().get(service) == DesiredState.STARTED) {
+                for (ApplicationSpec app : w.catalog().startOrder(service)) {
+                    if (done.add(app.name())) {
+                        keepRunning(service, app);
+                    }
+                }
+            }
+        }
+        dropStaleCopies();
+        for (String service : w.catalog().services().keySet()) {
+            if (w.desired().get(service) == DesiredState.STOPPED) {
+                stop(service, keep);
+            }
+        }
+        return new Plan(steps, waiting, unschedulable, placed, removed);
+    }
+
+    /** What every pass (and the start check) sees first: lost hosts, VMs by host, the engine and the ledger. */
+    private void look() {
         for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
             if (hostState(e) == HostState.LOST) {
                 lostAgents.add(e.agent());
@@ -121,26 +212,32 @@ public final class Reconciler {
         // The lost hosts' VMs are forgotten for placement: their names can be given again, and
         // their resources do not count against the hosts that take them over.
         engine = Placement.of(w.inventory().withoutVmsOf(lostAgents), w.cordoned(), w.catalog(), w.placement());
+        // Instances placed but not in the latest poll of their host count there before anything
+        // this pass places: a pass between a define and the next poll must not see the host empty.
+        ledger = InstanceLedger.of(w.instances(), w.inventory(), lostAgents, w.catalog());
+        planned.addAll(ledger.unseen());
+        instances.putAll(w.instances());
+    }
 
-        Set<String> keep = new HashSet<>();
-        Set<String> done = new HashSet<>();
-        for (String service : w.catalog().services().keySet()) {
-            if (w.desired().get(service) == DesiredState.STARTED) {
-                for (ApplicationSpec app : w.catalog().startOrder(service)) {
-                    keep.add(app.name());
-                    if (done.add(app.name())) {
-                        keepRunning(service, app);
-                    }
-                }
+    /** The instances an application wants now: its scaling target, else its replicas. */
+    private int wanted(ApplicationSpec app) {
+        return w.targets().getOrDefault(app.name(), app.replicas());
+    }
+
+    /**
+     * VMs labelled for this application and service that the manager did not place (epoch 0), on
+     * hosts that answer, not among {@code names}: taken over rather than duplicated. Sorted by name, then host.
+     */
+    private List<VmStatus> unmanaged(String service, ApplicationSpec app, Set<String> names) {
+        List<VmStatus> out = new ArrayList<>();
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            if (e.reachable()) {
+                e.vms().stream().filter(v -> v.epoch() == 0 && v.application().equals(app.name()) && v.service().equals(service)
+                        && !instances.containsKey(v.name()) && !names.contains(v.name())).forEach(out::add);
             }
         }
-        dropStaleCopies();
-        for (String service : w.catalog().services().keySet()) {
-            if (w.desired().get(service) == DesiredState.STOPPED) {
-                stop(service, keep);
-            }
-        }
-        return new Plan(steps, waiting, unschedulable, placed, removed);
+        out.sort(Comparator.comparing(VmStatus::name).thenComparing(VmStatus::host));
+        return out;
     }
 
     /** The number at the end of an instance's name ({@code web-12} → 12), 0 without one. */
@@ -193,29 +290,33 @@ public final class Reconciler {
     }
 
     private int running(String app) {
-        return vmsByApp.getOrDefault(app, List.of()).size();
+        return ledger.running(app);
     }
 
-    /** The VM's last action is visible in the inventory, and none is in flight. */
+    /**
+     * The VM's last action is visible in the inventory, or its host is lost (it will never show
+     * it, and can run nothing any more), and none is in flight. Without the second, an instance
+     * whose define went to a host that died before its next poll was never placed again.
+     */
     private boolean settled(String vm, Optional<InventorySnapshot.Entry> entry) {
         if (w.busy().contains(vm)) {
             return false;
         }
         Long after = w.settledAfter().get(vm);
-        return after == null || entry.map(e -> e.health().lastSuccessMillis() > after).orElse(true);
+        return after == null || entry.map(e -> e.health().lastSuccessMillis() > after || lostAgents.contains(e.agent())).orElse(true);
     }
 
     private void keepRunning(String service, ApplicationSpec app) {
         for (String dep : app.dependsOn()) {
             ApplicationSpec d = w.catalog().applications().get(dep);
             if (running(dep) < d.minAvailable()) {
-                waiting.add(app.name() + " waits for " + dep + ": " + running(dep) + " of " + d.minAvailable()
-                        + " needed instances running");
+                waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDENCY, app.name() + " waits for " + dep + ": "
+                        + running(dep) + " of " + d.minAvailable() + " needed instances running"));
                 return;
             }
         }
-        int want = w.targets().getOrDefault(app.name(), app.replicas());
-        List<ManagedInstance> mine = w.instances().values().stream().filter(i -> i.application().equals(app.name()))
+        int want = wanted(app);
+        List<ManagedInstance> mine = instances.values().stream().filter(i -> i.application().equals(app.name()))
                 .sorted(Comparator.comparing(ManagedInstance::name)).toList();
         if (mine.size() > want && app.scaling().isPresent()) {
             // Scaled in: the newest instances (highest numbers) go; the rest are kept as below.
@@ -233,6 +334,7 @@ public final class Reconciler {
                 }
                 actions.add(new Action.Undefine(extra.name(), extra.host(), extra.epoch()));
                 removed.add(extra.name());
+                planned.removeIf(p -> p.instance().equals(extra.name()));
                 steps.add(new Plan.Step(extra.name(), service, app.name(), "scaled in to " + want + " instances", actions));
             }
             mine = byNumber.subList(0, want).stream().sorted(Comparator.comparing(ManagedInstance::name)).toList();
@@ -241,18 +343,18 @@ public final class Reconciler {
         for (ManagedInstance i : mine) {
             names.add(i.name());
             Optional<InventorySnapshot.Entry> entry = entryOf(i.host());
-            if (!settled(i.name(), entry)) {
+            if (!settled(i.name(), entry) || kept.contains(i.name())) {
                 continue;
             }
             HostState hs = stateOfHost(entry);
             if (hs == HostState.WAIT) {
-                waiting.add(entry.isPresent()
+                waiting.add(new Plan.Wait(i.name(), Plan.WaitKind.HOST_UNREACHABLE, entry.isPresent()
                         ? i.name() + " on " + i.host() + ": host unreachable since " + Instant.ofEpochMilli(entry.get().health().sinceMillis())
                                 + (w.fencingDeadlines().containsKey(entry.get().agent())
                                 ? "; placed again once the grace period and its fencing deadline have passed"
                                 : "; placed again only once a majority of the fleet has been renewed since, and its fencing deadline has passed")
                         : i.name() + " on " + i.host() + ": no agent has reported " + i.host() + " since the manager started; placed"
-                                + " again only once every silent agent's grace period and lease have run out");
+                                + " again only once every silent agent's grace period and lease have run out"));
                 continue;
             }
             VmStatus vm = hs == HostState.UP ? vmOnHost.get(i.host() + "/" + i.name()) : null;
@@ -269,15 +371,7 @@ public final class Reconciler {
         // (epoch 0) are taken over, up to the replicas wanted: started with epoch 1, which puts
         // them under the lease like any other.
         int count = mine.size();
-        List<VmStatus> unmanaged = new ArrayList<>();
-        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
-            if (e.reachable()) {
-                e.vms().stream().filter(v -> v.epoch() == 0 && v.application().equals(app.name()) && v.service().equals(service)
-                        && !w.instances().containsKey(v.name()) && !names.contains(v.name())).forEach(unmanaged::add);
-            }
-        }
-        unmanaged.sort(Comparator.comparing(VmStatus::name).thenComparing(VmStatus::host));
-        for (VmStatus v : unmanaged) {
+        for (VmStatus v : unmanaged(service, app, names)) {
             if (count >= want || names.contains(v.name())) {
                 continue;
             }
@@ -291,30 +385,16 @@ public final class Reconciler {
             steps.add(new Plan.Step(v.name(), service, app.name(), "taken over on " + v.host() + " (" + v.state() + ")",
                     List.of(new Action.Start(v.name(), v.host(), 1))));
         }
-        int n = 1;
         for (int k = count; k < want; k++) {
-            while (names.contains(app.name() + "-" + n) || taken(app.name() + "-" + n)) {
-                n++;
-            }
-            String name = app.name() + "-" + n;
+            String name = ledger.newName(app.name(), names);
             names.add(name);
             place(service, app, name, 1, "new instance " + (k + 1) + " of " + want);
         }
     }
 
-    /** A name some VM already has, on any host: never reused for a new instance. */
-    private boolean taken(String name) {
-        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
-            for (VmStatus v : e.vms()) {
-                if (v.name().equals(name)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     private void place(String service, ApplicationSpec app, String name, long epoch, String why) {
+        // Placed again: where the ledger had it counts no more.
+        planned.removeIf(p -> p.instance().equals(name));
         Outcome o = engine.place(new PlacementRequest(app.name(), name), planned);
         if (o instanceof Outcome.Fits f) {
             planned.add(f.placed());
@@ -324,10 +404,59 @@ public final class Reconciler {
                     new Action.Define(name, f.host(), epoch, app.name(), service, app.resources()),
                     new Action.Start(name, f.host(), epoch))));
         } else if (o instanceof Outcome.Unschedulable u) {
+            // Defined nowhere: it waits until a host has room, rather than on a host that cannot run it.
             unschedulable.add(u);
-            waiting.add(name + " (" + app.name() + ") fits on no host");
+            waiting.add(new Plan.Wait(name, Plan.WaitKind.NO_HOST_FITS, name + " (" + app.name() + ") fits on no host"));
         } else if (o instanceof Outcome.Unresolvable r) {
-            waiting.add(name + " (" + app.name() + ") cannot be placed: " + r.why());
+            waiting.add(new Plan.Wait(name, Plan.WaitKind.UNRESOLVABLE, name + " (" + app.name() + ") cannot be placed: " + r.why()));
+        }
+    }
+
+    /**
+     * Two copies of one instance, after a host came back with the copy an earlier placement left
+     * there: the copy that can run is kept. The instance's own copy is kept when it runs, or when it
+     * can run at least as well as the other ({@link InstanceLedger#canRun}); otherwise — it is shut
+     * off on a host without the room to start it, or gone — the copy that came back becomes the
+     * instance, with the next epoch (its start says so to its agent), and the other one is then a
+     * stale copy that {@link #dropStaleCopies} removes. Both copies must be settled, on hosts that answer.
+     */
+    private void keepCopiesThatRun() {
+        List<VmStatus> copies = new ArrayList<>();
+        for (InventorySnapshot.Entry e : w.inventory().agents().values()) {
+            if (!e.reachable()) {
+                continue;
+            }
+            for (VmStatus v : e.vms()) {
+                ManagedInstance i = instances.get(v.name());
+                if (v.epoch() >= 1 && i != null && !i.host().equals(v.host()) && v.epoch() <= i.epoch()
+                        && !w.busy().contains(v.name()) && settled(v.host() + "/" + v.name(), Optional.of(e))) {
+                    copies.add(v);
+                }
+            }
+        }
+        copies.sort(Comparator.comparing(VmStatus::name).thenComparing(VmStatus::host));
+        for (VmStatus copy : copies) {
+            ManagedInstance i = instances.get(copy.name());
+            Optional<InventorySnapshot.Entry> entry = entryOf(i.host());
+            if (kept.contains(i.name()) || stateOfHost(entry) != HostState.UP || !settled(i.name(), entry)) {
+                continue;
+            }
+            VmStatus own = vmOnHost.get(i.host() + "/" + i.name());
+            int ownRank = own == null ? -1 : ledger.canRun(own, w.placement());
+            int copyRank = ledger.canRun(copy, w.placement());
+            if (copyRank < 1 || copyRank <= ownRank) {
+                continue;
+            }
+            ManagedInstance back = new ManagedInstance(i.name(), i.application(), i.service(), copy.host(), i.epoch() + 1);
+            instances.put(i.name(), back);
+            kept.add(i.name());
+            placed.add(back);
+            planned.removeIf(p -> p.instance().equals(i.name()));
+            String ownSaid = own == null ? "gone from " + i.host() : own.state().toLowerCase(java.util.Locale.ROOT) + " on "
+                    + i.host() + (ownRank == 0 ? ", which has not the room to start it" : "");
+            steps.add(new Plan.Step(i.name(), i.service(), i.application(), "copy of " + i.name() + " on " + copy.host()
+                    + " (epoch " + copy.epoch() + ", " + copy.state() + ") kept: the instance's copy (epoch " + i.epoch() + ") is "
+                    + ownSaid, List.of(new Action.Start(i.name(), copy.host(), back.epoch()))));
         }
     }
 
@@ -338,7 +467,7 @@ public final class Reconciler {
                 continue;
             }
             for (VmStatus v : e.vms()) {
-                ManagedInstance i = w.instances().get(v.name());
+                ManagedInstance i = instances.get(v.name());
                 // A VM that is migrating has a copy on each of two hosts until the move ends: the
                 // migration, not this pass, decides which one goes.
                 if (v.epoch() < 1 || i == null || i.host().equals(v.host()) || v.epoch() > i.epoch()
@@ -375,11 +504,12 @@ public final class Reconciler {
             }
             if (!dependents.isEmpty()) {
                 java.util.Collections.sort(dependents);
-                waiting.add(app.name() + " stops after " + String.join(", ", dependents));
+                waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDANTS_RUNNING,
+                        app.name() + " stops after " + String.join(", ", dependents)));
                 continue;
             }
             for (VmStatus v : vmsByApp.getOrDefault(app.name(), List.of())) {
-                ManagedInstance i = w.instances().get(v.name());
+                ManagedInstance i = instances.get(v.name());
                 if (i == null || !i.host().equals(v.host()) || !settled(v.name(), entryOf(v.host()))) {
                     continue;
                 }

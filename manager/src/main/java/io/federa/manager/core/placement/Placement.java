@@ -90,8 +90,7 @@ public final class Placement {
         this.perByteOfDisk = new double[table.size];
         this.sizedResources = new int[table.size];
         for (int i = 0; i < table.size; i++) {
-            // Tiny epsilon: 3 CPUs × 1.1 must give 3 (3.3), 10 × 1.1 must give 11, not 10.999….
-            vcpuCapacity[i] = (long) Math.floor(table.cpus[i] * config.cpuOvercommit() + 1e-9);
+            vcpuCapacity[i] = config.vcpuCapacity(table.cpus[i]);
             perVcpu[i] = vcpuCapacity[i] > 0 ? 1.0 / vcpuCapacity[i] : 0;
             perByteOfMemory[i] = table.memory[i] > 0 ? 1.0 / table.memory[i] : 0;
             perByteOfDisk[i] = table.disk[i] > 0 ? 1.0 / table.disk[i] : 0;

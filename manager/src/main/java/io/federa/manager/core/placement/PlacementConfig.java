@@ -22,6 +22,14 @@ public record PlacementConfig(double cpuOvercommit, Strategy strategy, long seed
         }
     }
 
+    /**
+     * The vCPUs a host with that many CPUs may give: CPUs × overcommit, rounded down. A tiny
+     * epsilon makes 3 CPUs × 1.1 give 3 (3.3) and 10 × 1.1 give 11, not 10.999….
+     */
+    public long vcpuCapacity(int cpus) {
+        return (long) Math.floor(cpus * cpuOvercommit + 1e-9);
+    }
+
     /** No overcommit, spread, seed 0, reserved bandwidth fully used. */
     public static PlacementConfig defaults() {
         return new PlacementConfig(1.0, Strategy.SPREAD, 0, 1.0);

@@ -254,4 +254,35 @@ class ReconcilerTest {
         assertThat(actions(down)).containsExactly("shutdown web-3@host-2 e1", "undefine web-3@host-2 e1");
         assertThat(down.removed()).containsExactly("web-3");
     }
+
+    @Test
+    void a_start_check_names_what_fits_nowhere_before_anything_starts_and_counts_what_is_placed_unseen() {
+        // The shop fits on the three hosts.
+        assertThat(Reconciler.unplaceable(started(world(Map.of()), Map.of(), T0), "shop")).isEmpty();
+
+        // Only the offsite host answers: the database and payment (onsite, level 3) fit nowhere, nor
+        // a second web replica (they spread over hosts); the check names all three, every host with its reasons.
+        InventorySnapshot onlyOffsite = InventorySnapshot.of(List.of("host-3"), T0)
+                .polled("host-3", host("host-3", "lyon", true, 1), List.of(), T0);
+        List<io.federa.manager.core.placement.Outcome> none = Reconciler.unplaceable(started(onlyOffsite, Map.of(), T0), "shop");
+        assertThat(none).extracting(io.federa.manager.core.placement.Outcome::instance).containsExactly("catalog-db-1", "payment-1", "web-2");
+        assertThat(io.federa.manager.core.placement.Explanation.of(none.get(0))).contains("OFFSITE_FORBIDDEN")
+                .contains("SECURITY_LEVEL_TOO_LOW");
+
+        // The database was placed on host-1 and is not polled there yet: it is not missing, and the
+        // check does not place it again.
+        Map<String, ManagedInstance> placedUnseen = Map.of("catalog-db-1", new ManagedInstance("catalog-db-1", "catalog-db", "shop", "host-1", 1));
+        InventorySnapshot oneHost = InventorySnapshot.of(List.of("host-1"), T0)
+                .polled("host-1", host("host-1", "paris", false, 3), List.of(), T0);
+        assertThat(Reconciler.unplaceable(started(oneHost, placedUnseen, T0), "shop"))
+                .extracting(io.federa.manager.core.placement.Outcome::instance)
+                .as("payment avoids web and both fit on host-1 alone only without each other").containsExactly("web-1", "web-2");
+    }
+
+    @Test
+    void the_applications_started_services_run_are_kept_when_another_stops() {
+        assertThat(Reconciler.keptRunning(SHOP, Map.of("shop", DesiredState.STOPPED, "backoffice", DesiredState.STARTED)))
+                .containsExactlyInAnyOrder("reports", "catalog-db");
+        assertThat(Reconciler.keptRunning(SHOP, Map.of("shop", DesiredState.STOPPED))).isEmpty();
+    }
 }
