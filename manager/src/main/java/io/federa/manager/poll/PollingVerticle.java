@@ -309,14 +309,14 @@ public final class PollingVerticle extends VerticleBase {
                 arm(i);
             }
             try {
-                if (failure == null) {
-                    live.polled(i, ar.result().host(), ar.result().vms(), now);
+                String refused = failure == null ? live.polled(i, ar.result().host(), ar.result().vms(), now) : failure;
+                if (refused == null) {
                     goodPolls++;
                 } else {
-                    live.failed(i, failure, missesAllowed, now);
+                    live.failed(i, refused, missesAllowed, now);
                     failedPolls++;
                 }
-                observer.polled(agent, System.nanoTime() - started, failure, live.entry(i));
+                observer.polled(agent, System.nanoTime() - started, refused, live.entry(i));
             } finally {
                 startDue();
             }

@@ -49,10 +49,14 @@ class PollingVerticleTest {
                 }
             };
             req.connection().closeHandler(v -> end.run());
+            // Each agent is a host of its own: the answer names the host after the user that asks.
+            String user = new String(java.util.Base64.getDecoder().decode(req.getHeader("Authorization").substring(6)),
+                    StandardCharsets.UTF_8).split(":")[0];
             // Answer a little later, so that polls overlap if the loop lets them.
             vertx.setTimer(20, id -> {
                 end.run();
-                req.response().putHeader("Content-Type", "application/json").end(answer);
+                req.response().putHeader("Content-Type", "application/json")
+                        .end(answer.replace("\"HostId\": \"host-1\"", "\"HostId\": \"" + user + "\""));
             });
         });
         fake.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
@@ -67,7 +71,7 @@ class PollingVerticleTest {
     void a_fleet_larger_than_the_cap_is_polled_agent_after_agent_within_the_cap() throws Exception {
         List<ManagerConfig.Agent> agents = IntStream.rangeClosed(1, 6)
                 .mapToObj(i -> new ManagerConfig.Agent("agent-" + i, "127.0.0.1", fake.actualPort(),
-                        ManagerConfig.Transport.JOLOKIA, "federa", "password-1"))
+                        ManagerConfig.Transport.JOLOKIA, "agent-" + i, "password-1"))
                 .toList();
         Map<String, AtomicInteger> good = new ConcurrentHashMap<>();
         CountDownLatch everyAgentTwice = new CountDownLatch(agents.size());
@@ -92,7 +96,7 @@ class PollingVerticleTest {
     void a_follower_polls_each_agent_on_one_turn_of_its_share_and_every_turn_once_it_leads() throws Exception {
         List<ManagerConfig.Agent> agents = IntStream.rangeClosed(1, 3)
                 .mapToObj(i -> new ManagerConfig.Agent("agent-" + i, "127.0.0.1", fake.actualPort(),
-                        ManagerConfig.Transport.JOLOKIA, "federa", "password-1"))
+                        ManagerConfig.Transport.JOLOKIA, "agent-" + i, "password-1"))
                 .toList();
         Map<String, AtomicInteger> polls = new ConcurrentHashMap<>();
         PollingVerticle polling = new PollingVerticle(agents, 200, 3, 8, null, () -> false, 10,

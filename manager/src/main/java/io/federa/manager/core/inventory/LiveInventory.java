@@ -12,6 +12,9 @@ import java.util.List;
 public final class LiveInventory {
     private final InventorySnapshot.AgentMap shape;
     private final InventorySnapshot.Entry[] entries;
+    /** Per agent, the host id it first reported; which agent holds each host id. */
+    private final String[] pinned;
+    private final java.util.Map<String, Integer> holders = new java.util.HashMap<>();
     private long changes;
     private long takenAtMillis;
     private InventorySnapshot published;
@@ -21,6 +24,7 @@ public final class LiveInventory {
         InventorySnapshot first = InventorySnapshot.of(agentNames, nowMillis);
         shape = (InventorySnapshot.AgentMap) first.agents();
         entries = first.agents().values().toArray(InventorySnapshot.Entry[]::new);
+        pinned = new String[entries.length];
         takenAtMillis = nowMillis;
     }
 
@@ -38,8 +42,33 @@ public final class LiveInventory {
         return entries[i];
     }
 
-    public synchronized void polled(int i, HostStatus host, List<VmStatus> vms, long nowMillis) {
+    /**
+     * Takes a good answer, unless the host id it reports is not this agent's: each agent keeps the
+     * host id it first reported, and no two agents hold one host id (an agent that claims another
+     * host's id would otherwise have its VMs and capacity counted as that host's).
+     *
+     * @return null when taken; otherwise why not, for the caller to count as a failed poll
+     */
+    public synchronized String polled(int i, HostStatus host, List<VmStatus> vms, long nowMillis) {
+        String id = host.hostId();
+        if (pinned[i] != null && !pinned[i].equals(id)) {
+            return "identity: reports host id \"" + clip(id) + "\", not \"" + pinned[i] + "\" as before (another host at this "
+                    + "agent's address? restart the manager once the change is intended)";
+        }
+        Integer holder = holders.get(id);
+        if (holder != null && holder != i) {
+            return "identity: reports host id \"" + clip(id) + "\", which agent " + entries[holder].agent() + " reports";
+        }
+        if (pinned[i] == null) {
+            pinned[i] = id;
+            holders.put(id, i);
+        }
         set(i, entries[i].polled(host, vms, nowMillis), nowMillis);
+        return null;
+    }
+
+    private static String clip(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
     }
 
     public synchronized void failed(int i, String reason, int missesAllowed, long nowMillis) {

@@ -49,6 +49,22 @@ class LiveInventoryTest {
     }
 
     @Test
+    void an_agent_that_claims_another_hosts_id_is_refused_and_nothing_of_it_is_merged_into_that_host() {
+        LiveInventory live = new LiveInventory(List.of("host-1", "host-2", "rogue"), 1_000);
+        assertThat(live.polled(live.position("host-2"), host("host-2"), List.of(vm("web-2", "host-2")), 2_000)).isNull();
+        String refused = live.polled(live.position("rogue"), host("host-2"), List.of(vm("evil-1", "host-2")), 2_100);
+        assertThat(refused).isEqualTo("identity: reports host id \"host-2\", which agent host-2 reports");
+        assertThat(live.snapshot().vms()).extracting(VmStatus::name).containsExactly("web-2");
+        assertThat(live.snapshot().agents().get("rogue").host()).isEmpty();
+
+        // An agent keeps the id it first reported: answering with another is refused too.
+        assertThat(live.polled(live.position("host-1"), host("host-1"), List.of(), 2_000)).isNull();
+        assertThat(live.polled(live.position("host-1"), host("host-9"), List.of(), 3_000))
+                .startsWith("identity: reports host id \"host-9\", not \"host-1\" as before");
+        assertThat(live.snapshot().agents().get("host-1").host().orElseThrow().hostId()).isEqualTo("host-1");
+    }
+
+    @Test
     void an_unknown_agent_is_named_in_the_refusal() {
         LiveInventory live = new LiveInventory(List.of("a"), 1_000);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> live.position("z")).hasMessageContaining("no agent named z");
