@@ -181,6 +181,11 @@ public final class Manager {
             }
 
             @Override
+            public Map<String, Long> eventsDropped() {
+                return history.droppedEvents();
+            }
+
+            @Override
             public int leasesRenewed() {
                 LeaseLedger l = polling.leases();
                 return l == null ? 0 : l.renewedWithinLease(WallClock.millis());

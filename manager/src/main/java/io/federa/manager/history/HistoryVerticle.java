@@ -35,6 +35,12 @@ public final class HistoryVerticle extends VerticleBase {
     public static final long RETENTION = 30 * DAY;
     private static final Logger LOG = Logger.getLogger(HistoryVerticle.class.getName());
     private static final int MAX_PENDING = 100_000;
+    /** Events of one kind recorded at most: on average a second, and at once. */
+    static final double EVENTS_PER_SECOND = 50;
+    static final int EVENT_BURST = 1_000;
+    private final io.federa.manager.core.events.EventBudget budget =
+            new io.federa.manager.core.events.EventBudget(EVENTS_PER_SECOND, EVENT_BURST);
+    private volatile Map<String, Long> droppedEvents = Map.of();
 
     private final Supplier<InventorySnapshot> inventory;
     private final Supplier<Catalog> catalog;
@@ -117,8 +123,10 @@ public final class HistoryVerticle extends VerticleBase {
         if (!recording) {
             return;
         }
-        events.forEach(e -> log(e));
-        queue(events, step.changes());
+        List<Event> admitted = budget.admit(events, now);
+        droppedEvents = budget.dropped();
+        admitted.forEach(e -> log(e));
+        queue(admitted, step.changes());
         flush(now);
     }
 
@@ -130,10 +138,18 @@ public final class HistoryVerticle extends VerticleBase {
     /** Records an event from elsewhere in the manager (an applied definition, say). Any thread. */
     public void record(Event e) {
         vertx.runOnContext(v -> {
-            log(e);
-            queue(List.of(e), List.of());
-            flush(WallClock.millis());
+            long now = WallClock.millis();
+            List<Event> admitted = budget.admit(List.of(e), now);
+            droppedEvents = budget.dropped();
+            admitted.forEach(HistoryVerticle::log);
+            queue(admitted, List.of());
+            flush(now);
         });
+    }
+
+    /** Events dropped by the budget since the start, by kind (on the history's event loop; read any time). */
+    public Map<String, Long> droppedEvents() {
+        return droppedEvents;
     }
 
     private void queue(List<Event> events, List<ServiceStates.Change> changes) {

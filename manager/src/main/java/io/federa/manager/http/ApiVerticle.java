@@ -421,7 +421,16 @@ public final class ApiVerticle extends VerticleBase {
         }
         int accepted = 0;
         int duplicates = 0;
+        int unscalable = 0;
+        Catalog scalable = catalog.get();
         for (AlertmanagerWebhook.Intent i : parsed.intents()) {
+            // An alert for nothing that scales is said (as scaling.ignored, within the events' budget)
+            // but not remembered: thousands of them must not push real alerts out of the memory below.
+            if (scalable == null || !scalable.scales(i.service(), i.application())) {
+                unscalable++;
+                lifecycle.alert(i.service(), i.application(), i.out(), i.alertName());
+                continue;
+            }
             // Alertmanager re-sends a firing alert on every group interval and retries failed posts.
             if (seenAlerts.put(i.key(), Boolean.TRUE) != null) {
                 duplicates++;
@@ -433,7 +442,7 @@ public final class ApiVerticle extends VerticleBase {
             lifecycle.alert(i.service(), i.application(), i.out(), i.alertName());
         }
         json(ctx, 200, new JsonObject().put("accepted", accepted).put("duplicates", duplicates)
-                .put("resolved", parsed.resolved()).put("ignored", parsed.ignored()));
+                .put("resolved", parsed.resolved()).put("ignored", parsed.ignored()).put("unscalable", unscalable));
     }
 
     private void desire(RoutingContext ctx, DesiredState state) {

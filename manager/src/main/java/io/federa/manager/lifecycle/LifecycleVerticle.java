@@ -422,8 +422,7 @@ public final class LifecycleVerticle extends VerticleBase {
             Catalog c = catalog.get();
             ApplicationSpec app = c == null ? null : c.applications().get(application);
             long now = WallClock.millis();
-            if (app == null || app.scaling().isEmpty() || !c.services().containsKey(service)
-                    || !c.services().get(service).applications().contains(application)) {
+            if (c == null || !c.scales(service, application)) {
                 events.accept(new Event(now, Event.Severity.WARNING, "scaling.ignored", service, "alert " + alertName
                         + " names " + service + "/" + application + ", which has no scaling policy"));
                 return;

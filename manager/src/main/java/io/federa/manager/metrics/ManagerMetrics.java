@@ -84,6 +84,11 @@ public final class ManagerMetrics implements MultiCollector {
         default long auditDropped() {
             return 0;
         }
+
+        /** Events dropped by the history's budget (more of a kind than it records a second), by kind. */
+        default Map<String, Long> eventsDropped() {
+            return Map.of();
+        }
     }
 
     private final Sources sources;
@@ -223,6 +228,11 @@ public final class ManagerMetrics implements MultiCollector {
                 sources.historyWriteFailures()));
         out.add(counter("federa_audit_dropped", "Audit entries dropped because too many waited to be written.",
                 sources.auditDropped()));
+        CounterSnapshot.Builder eventsDropped = CounterSnapshot.builder().name("federa_events_dropped")
+                .help("Events not recorded because more of their kind came than the history records a second, by kind.");
+        new java.util.TreeMap<>(sources.eventsDropped()).forEach((kind, n) -> eventsDropped.dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("kind", kind)).value(n).build()));
+        out.add(eventsDropped.build());
         return new MetricSnapshots(out);
     }
 

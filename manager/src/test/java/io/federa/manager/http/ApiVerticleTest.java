@@ -284,6 +284,43 @@ class ApiVerticleTest {
     }
 
     @Test
+    void thousands_of_alerts_for_nothing_that_scales_cost_a_bounded_number_of_events_and_forget_no_real_alert() throws Exception {
+        call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop);
+        String real = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+                + "\"labels\":{\"alertname\":\"FederaApplicationLoadHigh\",\"service\":\"shop\",\"application\":\"web\","
+                + "\"action\":\"scale_out\"},\"startsAt\":\"2026-11-28T06:00:00Z\",\"fingerprint\":\"real-1\"}]}";
+        assertThat(call(HttpMethod.POST, "/api/v1/alerts", OPERATOR, real).bodyAsJsonObject().getInteger("accepted")).isEqualTo(1);
+        // 12,000 distinct alerts naming services that do not exist, 300 to a post (the bodies stay under the test's 64 KiB).
+        int unscalable = 0;
+        for (int post = 0; post < 40; post++) {
+            StringBuilder b = new StringBuilder("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[");
+            for (int i = 0; i < 300; i++) {
+                b.append(i == 0 ? "" : ",").append("{\"status\":\"firing\",\"labels\":{\"alertname\":\"Flood\",\"service\":\"ghost-")
+                        .append(post).append('-').append(i).append("\",\"application\":\"web\",\"action\":\"scale_out\"},")
+                        .append("\"fingerprint\":\"f").append(post).append('-').append(i).append("\"}");
+            }
+            HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/v1/alerts", OPERATOR, b.append("]}").toString());
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+            unscalable += r.bodyAsJsonObject().getInteger("unscalable");
+        }
+        assertThat(unscalable).isEqualTo(12_000);
+        // The real alert is still remembered: sent again, it is a duplicate, not a second scale-out.
+        JsonObject again = call(HttpMethod.POST, "/api/v1/alerts", OPERATOR, real).bodyAsJsonObject();
+        assertThat(again.getInteger("duplicates")).isEqualTo(1);
+        assertThat(again.getInteger("accepted")).isZero();
+        // At most a burst of scaling.ignored events were recorded, and the metrics count the rest.
+        JsonObject ignored = null;
+        String metrics = "";
+        for (int i = 0; i < 100 && !metrics.contains("federa_events_dropped_total{kind=\"scaling.ignored\"}"); i++) {
+            Thread.sleep(100);
+            metrics = call(HttpMethod.GET, "/metrics", VIEWER, null).bodyAsString();
+        }
+        ignored = call(HttpMethod.GET, "/api/v1/events?kind=scaling.ignored&since=1h&limit=10000", VIEWER, null).bodyAsJsonObject();
+        assertThat(ignored.getJsonArray("events").size()).isBetween(1, 1_000 + 100);
+        assertThat(metrics).contains("federa_events_dropped_total{kind=\"scaling.ignored\"}");
+    }
+
+    @Test
     void alertmanager_webhooks_are_checked_and_each_alert_occurrence_counts_once() throws Exception {
         call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop);
         String firing = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","

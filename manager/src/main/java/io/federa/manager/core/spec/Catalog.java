@@ -39,4 +39,11 @@ public record Catalog(Map<String, ApplicationSpec> applications, Map<String, Ser
         }
         order.add(a);
     }
+
+    /** Whether {@code application} is one of {@code service}'s and has a scaling policy: what an alert may scale. */
+    public boolean scales(String service, String application) {
+        ApplicationSpec app = applications.get(application);
+        return app != null && app.scaling().isPresent() && services.containsKey(service)
+                && services.get(service).applications().contains(application);
+    }
 }
