@@ -135,6 +135,9 @@ class LifecycleEndToEndTest {
             // host-4 cordoned: nothing goes there.
             assertThat(m.federa(OPERATOR, "cordon", "host-4")).contains("host-4 cordoned");
             assertThat(m.get("services/shop/explain").toString()).contains("HOST_CORDONED: host-4 is cordoned");
+            // The cordon shows where operators look for hosts.
+            assertThat(m.federa(VIEWER, "hosts")).containsPattern("host-4 +REACHABLE +yes").containsPattern("host-1 +REACHABLE +no");
+            assertThat(m.get("hosts").path("hosts").findValues("cordoned").stream().filter(JsonNode::asBoolean).count()).isEqualTo(1);
 
             // Started from nothing, dependencies first.
             String started = m.federa(OPERATOR, "start", "shop", "--timeout", "90");

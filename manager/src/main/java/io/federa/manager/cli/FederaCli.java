@@ -258,13 +258,14 @@ public final class FederaCli {
             JsonNode n = cli.call("GET", "/hosts", null, null);
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode h : n.path("hosts")) {
-                rows.add(List.of(h.path("agent").asText(), h.path("reachability").asText(), h.path("site").asText("-"),
+                rows.add(List.of(h.path("agent").asText(), h.path("reachability").asText(),
+                        h.path("cordoned").isBoolean() ? (h.path("cordoned").asBoolean() ? "yes" : "no") : "-", h.path("site").asText("-"),
                         h.path("offsite").isBoolean() ? (h.path("offsite").asBoolean() ? "yes" : "no") : "-",
                         h.path("securityLevel").asText("-"), h.path("cpus").asText("-"), gib(h.path("memoryBytes")),
                         h.path("reason").asText()));
             }
             cli.print(out(), n,
-                    List.of("AGENT", "REACHABILITY", "SITE", "OFFSITE", "SECURITY", "CPUS", "MEMORY", "REASON"), rows);
+                    List.of("AGENT", "REACHABILITY", "CORDONED", "SITE", "OFFSITE", "SECURITY", "CPUS", "MEMORY", "REASON"), rows);
             return 0;
         }
     }

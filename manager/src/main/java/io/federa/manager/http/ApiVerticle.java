@@ -269,6 +269,7 @@ public final class ApiVerticle extends VerticleBase {
 
     private void hosts(RoutingContext ctx) {
         JsonArray out = new JsonArray();
+        java.util.Set<String> cordoned = lifecycle.cordoned();
         for (InventorySnapshot.Entry e : inventory.get().agents().values()) {
             JsonObject o = new JsonObject().put("agent", e.agent()).put("reachability", e.health().state().name())
                     .put("since", Instant.ofEpochMilli(e.health().sinceMillis()).toString())
@@ -282,7 +283,8 @@ public final class ApiVerticle extends VerticleBase {
                     .put("storageBytes", h.storageBytes()).put("storageAllocatedBytes", h.storageAllocatedBytes())
                     .put("networkBitsPerSecond", h.networkBitsPerSecond()).put("currency", h.currency())
                     .put("costPerCpuSecond", h.costPerCpuSecond())
-                    .put("sampledAt", Instant.ofEpochMilli(h.sampleTimestampMillis()).toString()));
+                    .put("sampledAt", Instant.ofEpochMilli(h.sampleTimestampMillis()).toString())
+                    .put("cordoned", cordoned.contains(h.hostId())));
             out.add(o);
         }
         json(ctx, 200, new JsonObject().put("hosts", out));
