@@ -137,7 +137,10 @@ public final class HistoryVerticle extends VerticleBase {
 
     /** Records an event from elsewhere in the manager (an applied definition, say). Any thread. */
     public void record(Event e) {
-        vertx.runOnContext(v -> {
+        // On this verticle's context, whichever thread calls: vertx.runOnContext would run it on the
+        // caller's (the lifecycle's event loop), and the queue below, written from two threads at
+        // once, lost events (scaling events that never reached the store).
+        context.runOnContext(v -> {
             long now = WallClock.millis();
             List<Event> admitted = budget.admit(List.of(e), now);
             droppedEvents = budget.dropped();
