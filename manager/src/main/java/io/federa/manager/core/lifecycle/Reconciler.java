@@ -37,7 +37,10 @@ import java.util.Set;
  * waits. A copy of an instance found on a host that is not the instance's (a host that came back)
  * is destroyed and undefined, with the instance's newer epoch. For a stopped service, applications
  * stop in reverse start order, each once no application of the service that depends on it runs;
- * applications another started service uses keep running.
+ * applications another started service uses keep running. An application with more instances
+ * than it wants sheds the newest, dependants first and never below {@code minAvailable} running;
+ * the instances of an application in no service are stopped, and removed with their data only
+ * when the operator prunes them (docs/lifecycle.md, "Asking for less").
  *
  * <p>A VM with an action in flight, or whose last action's effect the inventory cannot yet show
  * (its agent has not been polled since), is left alone: that is what makes a second pass over the
@@ -411,8 +414,8 @@ public final class Reconciler {
                 : "replicas lowered to " + want;
         if (!dependants.isEmpty()) {
             java.util.Collections.sort(dependants);
-            waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDANTS_RUNNING, app.name() + " is " + why
-                    + " after " + String.join(", ", dependants)));
+            waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDANTS_RUNNING, app.name() + " sheds its extra instances ("
+                    + why + ") after " + String.join(", ", dependants)));
             return keep;
         }
         int running = running(app.name());
