@@ -160,10 +160,12 @@ public final class InstanceLedger {
      * and removed with their data only when the operator prunes them.
      */
     public List<ManagedInstance> orphaned() {
-        Set<String> inServices = new HashSet<>();
-        if (catalog != null) {
-            catalog.services().values().forEach(s -> inServices.addAll(s.applications()));
+        if (catalog == null) {
+            // No definitions yet (or none readable): nothing is known to be left out of them.
+            return List.of();
         }
+        Set<String> inServices = new HashSet<>();
+        catalog.services().values().forEach(s -> inServices.addAll(s.applications()));
         List<ManagedInstance> out = new ArrayList<>();
         for (ManagedInstance i : instances.values()) {
             if (!inServices.contains(i.application())) {
