@@ -419,6 +419,9 @@ public final class Reconciler {
             return keep;
         }
         int running = running(app.name());
+        // A scaling target below minAvailable (a policy's min may be) is the floor itself: waiting
+        // for minAvailable there would wait for ever.
+        int floor = Math.min(app.minAvailable(), want);
         for (ManagedInstance extra : byNumber.subList(want, byNumber.size())) {
             Optional<InventorySnapshot.Entry> entry = entryOf(extra.host());
             if (!settled(extra.name(), entry) || stateOfHost(entry) != HostState.UP) {
@@ -427,9 +430,9 @@ public final class Reconciler {
             VmStatus vm = vmOnHost.get(extra.host() + "/" + extra.name());
             List<Action> actions = new ArrayList<>();
             if (vm != null && vm.running()) {
-                if (running - 1 < app.minAvailable()) {
+                if (running - 1 < floor) {
                     waiting.add(new Plan.Wait(extra.name(), Plan.WaitKind.MIN_AVAILABLE, extra.name() + " stops once "
-                            + app.name() + " has " + app.minAvailable() + " other instances running (" + (running - 1) + " now)"));
+                            + app.name() + " has " + floor + " other instances running (" + (running - 1) + " now)"));
                     continue;
                 }
                 running--;
