@@ -166,6 +166,11 @@ public final class Manager {
             }
 
             @Override
+            public int vmsOrphaned() {
+                return lifecycle.orphaned().size();
+            }
+
+            @Override
             public long leaderTerm() {
                 return leadership.leadsNow() ? leadership.standing().term() : 0;
             }

@@ -272,10 +272,12 @@ public final class FederaCli {
 
     @Command(name = "vms", description = "List every VM, its host, state and labels.")
     static final class Vms extends Sub {
+        @Option(names = "--orphaned", description = "only VMs of applications no service has any more, kept until apply --prune")
+        boolean orphaned;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode n = cli.call("GET", "/vms", null, null);
+            JsonNode n = cli.call("GET", orphaned ? "/vms?orphaned=true" : "/vms", null, null);
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode v : n.path("vms")) {
                 rows.add(List.of(v.path("name").asText(), v.path("host").asText(), v.path("state").asText(),
@@ -399,13 +401,15 @@ public final class FederaCli {
         String kind;
         @Parameters(index = "1", paramLabel = "NAME")
         String name;
+        @Option(names = "--prune", description = "remove, with their data, the VMs of applications no service has any more")
+        boolean prune;
 
         @Override
         public Integer call() throws Exception {
             if (!kind.equals("service")) {
                 throw new CliException("only services can be deleted (federa delete service NAME), not " + kind);
             }
-            JsonNode n = cli.call("DELETE", "/services/" + encode(name),
+            JsonNode n = cli.call("DELETE", "/services/" + encode(name) + (prune ? "?prune=true" : ""),
                     "", "application/json");
             show(n, () -> out().println("deleted service " + name + " (definitions now at version "
                     + n.path("version").asInt() + ")"));
@@ -417,6 +421,8 @@ public final class FederaCli {
     static final class Apply extends Sub {
         @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "the YAML or JSON document")
         Path file;
+        @Option(names = "--prune", description = "remove, with their data, the VMs of applications the document leaves in no service")
+        boolean prune;
 
         @Override
         public Integer call() throws Exception {
@@ -426,12 +432,12 @@ public final class FederaCli {
             } catch (IOException e) {
                 throw new CliException("cannot read " + file + ": " + e.getMessage());
             }
-            JsonNode n = cli.call("POST", "/definitions", doc, "application/yaml");
+            JsonNode n = cli.call("POST", prune ? "/definitions?prune=true" : "/definitions", doc, "application/yaml");
             show(n, () -> {
                 List<String> services = new ArrayList<>();
                 n.path("services").forEach(s -> services.add(s.asText()));
                 out().println("applied " + file + " as version " + n.path("version").asInt() + " (services: "
-                        + String.join(", ", services) + ")");
+                        + String.join(", ", services) + ")" + (prune ? "; VMs in no service are removed with their data" : ""));
             });
             return 0;
         }

@@ -290,10 +290,22 @@ public final class ApiVerticle extends VerticleBase {
         json(ctx, 200, new JsonObject().put("hosts", out));
     }
 
+    /**
+     * Every VM the agents report; {@code orphaned}: an instance of an application no service has
+     * any more, stopped and kept with its data until {@code apply?prune=true}. With
+     * {@code ?orphaned=true}, only those.
+     */
     private void vms(RoutingContext ctx) {
         JsonArray out = new JsonArray();
+        java.util.Set<String> orphaned = new java.util.HashSet<>();
+        lifecycle.orphaned().forEach(i -> orphaned.add(i.host() + "/" + i.name()));
+        boolean onlyOrphaned = "true".equals(ctx.request().getParam("orphaned"));
         for (VmStatus v : inventory.get().vms()) {
-            out.add(new JsonObject().put("name", v.name()).put("uuid", v.uuid()).put("host", v.host()).put("state", v.state())
+            boolean isOrphan = orphaned.contains(v.host() + "/" + v.name());
+            if (onlyOrphaned && !isOrphan) {
+                continue;
+            }
+            out.add(new JsonObject().put("name", v.name()).put("orphaned", isOrphan).put("uuid", v.uuid()).put("host", v.host()).put("state", v.state())
                     .put("application", v.application()).put("service", v.service()).put("vcpus", v.vcpus())
                     .put("memoryBytes", v.memoryBytes()).put("diskBytes", v.diskBytes())
                     .put("networkReceiveBitsPerSecond", v.networkReceiveBitsPerSecond())
@@ -718,8 +730,13 @@ public final class ApiVerticle extends VerticleBase {
         json(ctx, 200, status(c, name));
     }
 
+    /**
+     * Stores new definitions; with {@code ?prune=true}, the instances they leave in no service are
+     * removed with their data (else they are stopped and reported as orphaned).
+     */
     private void apply(RoutingContext ctx) {
         String body = ctx.body() == null ? null : ctx.body().asString();
+        boolean prune = "true".equals(ctx.request().getParam("prune"));
         String who = ctx.get("who");
         vertx.executeBlocking(() -> store.apply(body, who, "applied through the API", WallClock.now()))
                 .onSuccess(applied -> {
@@ -734,11 +751,12 @@ public final class ApiVerticle extends VerticleBase {
                         return;
                     }
                     applied.validation().catalog().ifPresent(catalogChanged);
+                    lifecycle.definitionsApplied(prune);
                     history.record(new Event(WallClock.millis(), Event.Severity.INFO, Event.DEFINITIONS_APPLIED, who,
                             "definitions version " + applied.version().get().version() + " applied by " + who + " ("
                                     + applied.validation().catalog().map(c -> c.services().size()).orElse(0) + " services, "
                                     + applied.validation().catalog().map(c -> c.applications().size()).orElse(0) + " applications)"));
-                    json(ctx, 200, new JsonObject().put("version", applied.version().get().version())
+                    json(ctx, 200, new JsonObject().put("version", applied.version().get().version()).put("prune", prune)
                             .put("services", new JsonArray(List.copyOf(applied.validation().catalog()
                                     .map(c -> c.services().keySet()).orElse(java.util.Set.of())))));
                 })
@@ -834,6 +852,7 @@ public final class ApiVerticle extends VerticleBase {
             } else {
                 history.record(new Event(WallClock.millis(), Event.Severity.WARNING, Event.SERVICE_DELETED, name,
                         "service " + name + " deleted by " + who + " (definitions version " + v.get().version() + ")"));
+                lifecycle.definitionsApplied("true".equals(ctx.request().getParam("prune")));
                 json(ctx, 200, new JsonObject().put("version", v.get().version()).put("deleted", name));
             }
         }).onFailure(e -> error(ctx, 500, "store failure", "the service could not be deleted: " + e.getMessage(), null));

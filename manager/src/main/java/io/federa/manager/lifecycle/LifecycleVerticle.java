@@ -7,6 +7,7 @@ import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.lease.LeaseLedger;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.DesiredState;
+import io.federa.manager.core.lifecycle.InstanceLedger;
 import io.federa.manager.core.lifecycle.ManagedInstance;
 import io.federa.manager.core.lifecycle.Plan;
 import io.federa.manager.core.lifecycle.Reconciler;
@@ -86,6 +87,10 @@ public final class LifecycleVerticle extends VerticleBase {
     private final Map<String, ScalingState> scaling = new HashMap<>();
     private final Set<String> applicationLoadSaid = new HashSet<>();
     private volatile Map<String, Integer> publishedTargets = Map.of();
+    /** Orphaned instances the operator asked to remove with their data, until a pass removes them. */
+    private final Set<String> pruning = new HashSet<>();
+    private volatile List<ManagedInstance> publishedOrphaned = List.of();
+    private volatile long definitionsAt;
     private volatile Map<String, ManagedInstance> publishedInstances = Map.of();
     private volatile Map<String, DesiredState> publishedDesired = Map.of();
     private volatile Set<String> publishedCordoned = Set.of();
@@ -271,15 +276,19 @@ public final class LifecycleVerticle extends VerticleBase {
         held.addAll(migrations.holding());
         Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
                 ledger.fencingDeadlines(unreachable(inv)), settledAfter, held, settings.placement(), settings.graceMillis(),
-                settings.leaseMarginMillis(), now, targets());
+                settings.leaseMarginMillis(), now, targets(), pruning);
         Plan plan = Reconciler.plan(world);
         lastPlan = plan;
         Set<String> open = new HashSet<>(busyService.values());
         plan.steps().forEach(st -> open.add(st.service()));
+        // A service with instances still to remove is not converged while they wait (for their
+        // dependants, for minAvailable, for their host) as much as while their steps run.
+        open.addAll(plan.reducing());
         unsettled = Set.copyOf(open);
         lastPlanAt = now;
         sayUnschedulable(plan, now);
-        if (plan.isEmpty()) {
+        sayOrphaned(inv, now);
+        if (plan.isEmpty() && plan.removed().isEmpty()) {
             return;
         }
         // Where instances go is remembered before anything is sent: a step that fails leaves the
@@ -288,6 +297,7 @@ public final class LifecycleVerticle extends VerticleBase {
             instances.put(i.name(), i);
         }
         plan.removed().forEach(instances::remove);
+        pruning.removeAll(plan.removed());
         publish();
         List<ManagedInstance> placed = plan.placed();
         List<String> removed = plan.removed();
@@ -446,6 +456,45 @@ public final class LifecycleVerticle extends VerticleBase {
         return publishedTargets;
     }
 
+    /**
+     * The instances of applications no service has any more, not being pruned: an event naming
+     * them whenever that set changes and is not empty, and the list the API and metrics read.
+     */
+    private void sayOrphaned(InventorySnapshot inv, long now) {
+        List<ManagedInstance> orphaned = InstanceLedger.of(instances, inv, Set.of(), catalog.get()).orphaned().stream()
+                .filter(i -> !pruning.contains(i.name())).toList();
+        if (!orphaned.equals(publishedOrphaned) && !orphaned.isEmpty()) {
+            events.accept(new Event(now, Event.Severity.WARNING, "lifecycle.orphaned", "fleet", orphaned.size()
+                    + " VMs in no service, stopped and kept with their data (federa apply --prune removes them): "
+                    + String.join(", ", orphaned.stream().map(i -> i.name() + " on " + i.host()).toList())));
+        }
+        publishedOrphaned = orphaned;
+    }
+
+    /** The instances of applications no service has any more, kept defined (not being pruned), by name. */
+    public List<ManagedInstance> orphaned() {
+        return publishedOrphaned;
+    }
+
+    /**
+     * New definitions were applied (any thread): no service reads converged until a pass has run
+     * over them; with {@code prune}, the instances they leave in no service are removed with their
+     * data by the next passes.
+     */
+    public Future<Void> definitionsApplied(boolean prune) {
+        Promise<Void> p = Promise.promise();
+        context.runOnContext(v -> {
+            definitionsAt = WallClock.millis();
+            if (prune) {
+                InstanceLedger.of(instances, inventory.get(), Set.of(), catalog.get()).orphaned()
+                        .forEach(i -> pruning.add(i.name()));
+                publishedOrphaned = publishedOrphaned.stream().filter(i -> !pruning.contains(i.name())).toList();
+            }
+            p.complete();
+        });
+        return p.future();
+    }
+
     private void sayUnschedulable(Plan plan, long now) {
         Set<String> current = new HashSet<>();
         for (Outcome.Unschedulable u : plan.unschedulable()) {
@@ -580,7 +629,7 @@ public final class LifecycleVerticle extends VerticleBase {
      */
     public boolean converged(String service) {
         return publishedDesired.containsKey(service) && lastPlanAt > desiredAt.getOrDefault(service, 0L)
-                && !unsettled.contains(service);
+                && lastPlanAt > definitionsAt && !unsettled.contains(service);
     }
 
     /** The last pass's plan: what waits and why, what fits nowhere. */

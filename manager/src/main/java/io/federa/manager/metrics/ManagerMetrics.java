@@ -65,6 +65,11 @@ public final class ManagerMetrics implements MultiCollector {
             return 1;
         }
 
+        /** The VMs of applications no service has any more, stopped and kept until pruned (as the leader's last pass saw them). */
+        default int vmsOrphaned() {
+            return 0;
+        }
+
         /** This manager's leader term; 0 when it leads nothing. */
         default long leaderTerm() {
             return 0;
@@ -212,6 +217,8 @@ public final class ManagerMetrics implements MultiCollector {
         migrations(out, now);
         int fleet = sources.leaseFleet();
         int renewed = sources.leasesRenewed();
+        out.add(gauge("federa_vms_orphaned", "VMs of applications no service has any more: stopped and kept with their data "
+                + "until federa apply --prune (counted by the leader).", List.of(new Point(Labels.EMPTY, sources.vmsOrphaned()))));
         out.add(gauge("federa_manager_leader_term", "The term this manager leads with (a new one at each start); 0 when it leads nothing.",
                 List.of(new Point(Labels.EMPTY, sources.leaderTerm()))));
         out.add(gauge("federa_cluster_managers_alive", "Managers sharing the store that were heard from within three claims.",

@@ -154,6 +154,28 @@ public final class InstanceLedger {
         return vcpus <= config.vcpuCapacity(h.cpus()) && memory <= h.memoryBytes() ? 1 : 0;
     }
 
+    /**
+     * The managed instances whose application no service of the definitions has any more (the
+     * application was removed, or the service that had it was deleted), sorted by name: stopped,
+     * and removed with their data only when the operator prunes them.
+     */
+    public List<ManagedInstance> orphaned() {
+        if (catalog == null) {
+            // No definitions yet (or none readable): nothing is known to be left out of them.
+            return List.of();
+        }
+        Set<String> inServices = new HashSet<>();
+        catalog.services().values().forEach(s -> inServices.addAll(s.applications()));
+        List<ManagedInstance> out = new ArrayList<>();
+        for (ManagedInstance i : instances.values()) {
+            if (!inServices.contains(i.application())) {
+                out.add(i);
+            }
+        }
+        out.sort(Comparator.comparing(ManagedInstance::name));
+        return out;
+    }
+
     /** The lost hosts' agents this ledger leaves out. */
     public Set<String> lostAgents() {
         return lostAgents;

@@ -13,16 +13,25 @@ import java.util.List;
  *                      an instance that fits on no host), with its kind and a sentence
  * @param unschedulable instances that fit nowhere, for {@code federa explain} and the events
  * @param placed        instances given a (new) host by this plan, with their new epoch
- * @param removed       instances this plan removes (scaled in)
+ * @param removed       instances this plan removes (replicas lowered, scaled in, pruned)
+ * @param reducing      services with more instances than they want at the start of this pass:
+ *                      not converged, whether this pass removes the extra ones or they wait
  */
 public record Plan(List<Step> steps, List<Wait> waits, List<Outcome.Unschedulable> unschedulable,
-                   List<ManagedInstance> placed, List<String> removed) {
+                   List<ManagedInstance> placed, List<String> removed, java.util.Set<String> reducing) {
     public Plan {
         steps = List.copyOf(steps);
         waits = List.copyOf(waits);
         unschedulable = List.copyOf(unschedulable);
         placed = List.copyOf(placed);
         removed = List.copyOf(removed);
+        reducing = java.util.Set.copyOf(reducing);
+    }
+
+    /** The plan of a pass with nothing to reduce. */
+    public Plan(List<Step> steps, List<Wait> waits, List<Outcome.Unschedulable> unschedulable,
+                List<ManagedInstance> placed, List<String> removed) {
+        this(steps, waits, unschedulable, placed, removed, java.util.Set.of());
     }
 
     /** The actions of one VM, in order, and why. */
@@ -42,8 +51,13 @@ public record Plan(List<Step> steps, List<Wait> waits, List<Outcome.Unschedulabl
         NO_HOST_FITS,
         /** An instance cannot be placed at all (an unknown application, a name taken). */
         UNRESOLVABLE,
-        /** An application of a stopped service waits for those that depend on it to stop. */
-        DEPENDANTS_RUNNING
+        /**
+         * An application of a stopped service waits for those that depend on it to stop; one with
+         * more instances than wanted, for those that depend on it to shed theirs.
+         */
+        DEPENDANTS_RUNNING,
+        /** An instance to remove runs, and stopping it would leave fewer than {@code minAvailable} running. */
+        MIN_AVAILABLE
     }
 
     /**

@@ -37,7 +37,10 @@ import java.util.Set;
  * waits. A copy of an instance found on a host that is not the instance's (a host that came back)
  * is destroyed and undefined, with the instance's newer epoch. For a stopped service, applications
  * stop in reverse start order, each once no application of the service that depends on it runs;
- * applications another started service uses keep running.
+ * applications another started service uses keep running. An application with more instances
+ * than it wants sheds the newest, dependants first and never below {@code minAvailable} running;
+ * the instances of an application in no service are stopped, and removed with their data only
+ * when the operator prunes them (docs/lifecycle.md, "Asking for less").
  *
  * <p>A VM with an action in flight, or whose last action's effect the inventory cannot yet show
  * (its agent has not been polled since), is left alone: that is what makes a second pass over the
@@ -53,11 +56,14 @@ public final class Reconciler {
      *                       majority of the fleet was renewed past it; an agent without one waits
      * @param settledAfter   per VM: the time after which the inventory shows its last action's effect
      * @param busy           VMs with an action in flight
+     * @param prune          orphaned instances the operator asked to remove with their data
+     *                       ({@code federa apply --prune}); the other orphans are only stopped
      */
     public record World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
                         Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> fencingDeadlines,
                         Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
-                        long graceMillis, long leaseMarginMillis, long nowMillis, Map<String, Integer> targets) {
+                        long graceMillis, long leaseMarginMillis, long nowMillis, Map<String, Integer> targets,
+                        Set<String> prune) {
         public World {
             desired = Map.copyOf(desired);
             instances = Map.copyOf(instances);
@@ -66,6 +72,16 @@ public final class Reconciler {
             settledAfter = Map.copyOf(settledAfter);
             busy = Set.copyOf(busy);
             targets = Map.copyOf(targets);
+            prune = Set.copyOf(prune);
+        }
+
+        /** Nothing to prune. */
+        public World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
+                     Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> fencingDeadlines,
+                     Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
+                     long graceMillis, long leaseMarginMillis, long nowMillis, Map<String, Integer> targets) {
+            this(catalog, inventory, desired, instances, cordoned, fencingDeadlines, settledAfter, busy, placement, graceMillis,
+                    leaseMarginMillis, nowMillis, targets, Set.of());
         }
 
         /** Every application wants its replicas (no scaling decision in force). */
@@ -86,6 +102,7 @@ public final class Reconciler {
     private final List<Outcome.Unschedulable> unschedulable = new ArrayList<>();
     private final List<ManagedInstance> placed = new ArrayList<>();
     private final List<String> removed = new ArrayList<>();
+    private final Set<String> reducing = new HashSet<>();
     private final List<Placed> planned = new ArrayList<>();
     private final Map<String, List<VmStatus>> vmsByApp = new HashMap<>();
     private final Map<String, VmStatus> vmOnHost = new HashMap<>();
@@ -190,7 +207,8 @@ public final class Reconciler {
                 stop(service, keep);
             }
         }
-        return new Plan(steps, waiting, unschedulable, placed, removed);
+        orphans();
+        return new Plan(steps, waiting, unschedulable, placed, removed, reducing);
     }
 
     /** What every pass (and the start check) sees first: lost hosts, VMs by host, the engine and the ledger. */
@@ -318,26 +336,8 @@ public final class Reconciler {
         int want = wanted(app);
         List<ManagedInstance> mine = instances.values().stream().filter(i -> i.application().equals(app.name()))
                 .sorted(Comparator.comparing(ManagedInstance::name)).toList();
-        if (mine.size() > want && app.scaling().isPresent()) {
-            // Scaled in: the newest instances (highest numbers) go; the rest are kept as below.
-            List<ManagedInstance> byNumber = new ArrayList<>(mine);
-            byNumber.sort(Comparator.comparingInt((ManagedInstance i) -> number(i.name())).thenComparing(ManagedInstance::name));
-            for (ManagedInstance extra : byNumber.subList(want, byNumber.size())) {
-                Optional<InventorySnapshot.Entry> entry = entryOf(extra.host());
-                if (!settled(extra.name(), entry) || stateOfHost(entry) != HostState.UP) {
-                    continue;
-                }
-                VmStatus vm = vmOnHost.get(extra.host() + "/" + extra.name());
-                List<Action> actions = new ArrayList<>();
-                if (vm != null && vm.running()) {
-                    actions.add(new Action.Shutdown(extra.name(), extra.host(), extra.epoch()));
-                }
-                actions.add(new Action.Undefine(extra.name(), extra.host(), extra.epoch()));
-                removed.add(extra.name());
-                planned.removeIf(p -> p.instance().equals(extra.name()));
-                steps.add(new Plan.Step(extra.name(), service, app.name(), "scaled in to " + want + " instances", actions));
-            }
-            mine = byNumber.subList(0, want).stream().sorted(Comparator.comparing(ManagedInstance::name)).toList();
+        if (mine.size() > want) {
+            mine = reduce(service, app, mine, want);
         }
         Set<String> names = new HashSet<>();
         for (ManagedInstance i : mine) {
@@ -390,6 +390,65 @@ public final class Reconciler {
             names.add(name);
             place(service, app, name, 1, "new instance " + (k + 1) + " of " + want);
         }
+    }
+
+    /**
+     * More instances than wanted (replicas lowered, or scaled in): the newest (highest numbers)
+     * are shut down and undefined, the rest kept. Never before the application's dependants in the
+     * service have shed their own extra instances (reverse dependency order), and never a running
+     * one that would leave fewer than {@code minAvailable} running (a kept instance that is shut
+     * off is started first, by this same pass). Returns the instances kept.
+     */
+    private List<ManagedInstance> reduce(String service, ApplicationSpec app, List<ManagedInstance> mine, int want) {
+        reducing.add(service);
+        List<ManagedInstance> byNumber = new ArrayList<>(mine);
+        byNumber.sort(Comparator.comparingInt((ManagedInstance i) -> number(i.name())).thenComparing(ManagedInstance::name));
+        List<ManagedInstance> keep = byNumber.subList(0, want).stream().sorted(Comparator.comparing(ManagedInstance::name)).toList();
+        List<String> dependants = new ArrayList<>();
+        for (ApplicationSpec other : w.catalog().startOrder(service)) {
+            if (other.dependsOn().contains(app.name()) && count(other.name()) > wanted(other)) {
+                dependants.add(other.name());
+            }
+        }
+        String why = w.targets().containsKey(app.name()) ? "scaled in to " + want + " instances"
+                : "replicas lowered to " + want;
+        if (!dependants.isEmpty()) {
+            java.util.Collections.sort(dependants);
+            waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDANTS_RUNNING, app.name() + " sheds its extra instances ("
+                    + why + ") after " + String.join(", ", dependants)));
+            return keep;
+        }
+        int running = running(app.name());
+        // A scaling target below minAvailable (a policy's min may be) is the floor itself: waiting
+        // for minAvailable there would wait for ever.
+        int floor = Math.min(app.minAvailable(), want);
+        for (ManagedInstance extra : byNumber.subList(want, byNumber.size())) {
+            Optional<InventorySnapshot.Entry> entry = entryOf(extra.host());
+            if (!settled(extra.name(), entry) || stateOfHost(entry) != HostState.UP) {
+                continue;
+            }
+            VmStatus vm = vmOnHost.get(extra.host() + "/" + extra.name());
+            List<Action> actions = new ArrayList<>();
+            if (vm != null && vm.running()) {
+                if (running - 1 < floor) {
+                    waiting.add(new Plan.Wait(extra.name(), Plan.WaitKind.MIN_AVAILABLE, extra.name() + " stops once "
+                            + app.name() + " has " + floor + " other instances running (" + (running - 1) + " now)"));
+                    continue;
+                }
+                running--;
+                actions.add(new Action.Shutdown(extra.name(), extra.host(), extra.epoch()));
+            }
+            actions.add(new Action.Undefine(extra.name(), extra.host(), extra.epoch()));
+            removed.add(extra.name());
+            planned.removeIf(p -> p.instance().equals(extra.name()));
+            steps.add(new Plan.Step(extra.name(), service, app.name(), why, actions));
+        }
+        return keep;
+    }
+
+    /** The instances the manager answers for in an application. */
+    private int count(String application) {
+        return (int) instances.values().stream().filter(i -> i.application().equals(application)).count();
     }
 
     private void place(String service, ApplicationSpec app, String name, long epoch, String why) {
@@ -482,6 +541,55 @@ public final class Reconciler {
                 steps.add(new Plan.Step(v.host() + "/" + v.name(), i.service(), i.application(),
                         "stale copy of " + v.name() + " (epoch " + v.epoch() + ") on " + v.host() + "; the instance is on "
                                 + i.host() + " (epoch " + i.epoch() + ")", actions));
+            }
+        }
+    }
+
+    /**
+     * Instances of applications that no service has any more: stopped, dependants first where the
+     * definitions still describe the application (a deleted service's); an application removed
+     * from the definitions has no dependencies left to order by. Those the operator prunes are
+     * then removed with their data and forgotten; the others stay defined, reported as orphaned.
+     */
+    private void orphans() {
+        List<ManagedInstance> orphaned = ledger.orphaned();
+        for (ManagedInstance i : orphaned) {
+            ApplicationSpec spec = w.catalog().applications().get(i.application());
+            if (spec != null) {
+                List<String> dependants = new ArrayList<>();
+                for (ManagedInstance o : orphaned) {
+                    ApplicationSpec os = w.catalog().applications().get(o.application());
+                    if (os != null && os.dependsOn().contains(i.application()) && running(o.application()) > 0
+                            && !dependants.contains(o.application())) {
+                        dependants.add(o.application());
+                    }
+                }
+                if (!dependants.isEmpty()) {
+                    java.util.Collections.sort(dependants);
+                    waiting.add(new Plan.Wait(i.name(), Plan.WaitKind.DEPENDANTS_RUNNING,
+                            i.name() + " (orphaned) stops after " + String.join(", ", dependants)));
+                    continue;
+                }
+            }
+            Optional<InventorySnapshot.Entry> entry = entryOf(i.host());
+            if (!settled(i.name(), entry) || stateOfHost(entry) != HostState.UP) {
+                continue;
+            }
+            VmStatus vm = vmOnHost.get(i.host() + "/" + i.name());
+            boolean prune = w.prune().contains(i.name());
+            List<Action> actions = new ArrayList<>();
+            if (vm != null && vm.running()) {
+                actions.add(new Action.Shutdown(i.name(), i.host(), i.epoch()));
+            }
+            if (prune) {
+                removed.add(i.name());
+                if (vm != null) {
+                    actions.add(new Action.Remove(i.name(), i.host(), i.epoch()));
+                }
+            }
+            if (!actions.isEmpty()) {
+                steps.add(new Plan.Step(i.name(), i.service(), i.application(), (prune ? "pruned: " : "orphaned: ")
+                        + i.application() + " is in no service", actions));
             }
         }
     }

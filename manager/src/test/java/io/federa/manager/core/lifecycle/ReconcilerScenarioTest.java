@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -26,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The golden reconcile scenarios of {@code src/test/resources/reconciler/}: each file gives hosts,
  * a catalog (inline, or a path from the repository's root), optionally VMs and recorded instances
  * to begin with, and a script. Each line of the script happens at a time {@code at} (ms): hosts
- * revived, killed, services started or stopped, scaling targets set, hosts polled ({@code all} or
+ * revived, killed, definitions applied again ({@code apply}, a catalog; {@code prune: true}
+ * to remove what they leave in no service), services started or stopped, scaling targets set, hosts polled ({@code all} or
  * a list), then a reconcile pass — the production {@link Reconciler}, carried out by
  * {@link SimulatedFleet} as the lifecycle verticle would — whose actions, waits, recorded instances
  * and the hosts' VMs are compared with what the line expects. After every pass, whatever it expects,
@@ -80,6 +82,14 @@ class ReconcilerScenarioTest {
             Map<String, Object> line = map(o);
             long at = (long) number(line, "at", 0);
             String where = file.getFileName() + " at " + at;
+            if (line.containsKey("apply")) {
+                fleet.catalog = catalog(line.get("apply"));
+            }
+            if (Boolean.TRUE.equals(line.get("prune"))) {
+                // As the lifecycle does for apply --prune: what is in no service now goes with its data.
+                InstanceLedger.of(fleet.instances, fleet.inventory, Set.of(), fleet.catalog).orphaned()
+                        .forEach(i -> fleet.prune.add(i.name()));
+            }
             strings(line.getOrDefault("revive", List.of())).forEach(fleet::revive);
             strings(line.getOrDefault("kill", List.of())).forEach(h -> fleet.kill(h, at));
             strings(line.getOrDefault("start", List.of())).forEach(s -> fleet.desired.put(s, DesiredState.STARTED));

@@ -42,8 +42,10 @@ final class SimulatedFleet {
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     final Map<String, Map<String, Vm>> vms = new TreeMap<>();
     private final Set<String> dead = new HashSet<>();
-    private InventorySnapshot inventory;
+    InventorySnapshot inventory;
     Catalog catalog;
+    /** Orphaned instances to remove with their data, as {@code federa apply --prune} asks. */
+    final Set<String> prune = new java.util.HashSet<>();
     final Map<String, DesiredState> desired = new HashMap<>();
     final Map<String, ManagedInstance> instances = new HashMap<>();
     final Map<String, Integer> targets = new HashMap<>();
@@ -138,13 +140,14 @@ final class SimulatedFleet {
             }
         }
         Reconciler.World world = new Reconciler.World(catalog, inventory, desired, instances, Set.of(), deadlines,
-                settledAfter, Set.of(), config, graceMillis, marginMillis, now, targets);
+                settledAfter, Set.of(), config, graceMillis, marginMillis, now, targets, prune);
         Plan plan = Reconciler.plan(world);
-        if (plan.isEmpty()) {
+        if (plan.isEmpty() && plan.removed().isEmpty()) {
             return plan;
         }
         plan.placed().forEach(i -> instances.put(i.name(), i));
         plan.removed().forEach(instances::remove);
+        plan.removed().forEach(prune::remove);
         for (Plan.Step s : plan.steps()) {
             for (Action a : s.actions()) {
                 String refused = carryOut(a);
