@@ -238,16 +238,6 @@ class LeaseWatchdogTest {
     }
 
     @Test
-    void a_check_may_wait_for_its_peers_until_just_before_the_lease_or_grant_runs_out_never_less_than_its_period() {
-        renew(statement(1_000_000));
-        // Lease 4 s, grant 2 s: checks begin with less than a grant left, every 500 ms.
-        ticker.advanceMillis(2_500);
-        assertThat(lease.checkDue().orElseThrow().waitMillis()).isEqualTo(1_500 - LeaseKeeper.CHECK_MARGIN_MILLIS);
-        ticker.advanceMillis(1_300);
-        assertThat(lease.checkDue().orElseThrow().waitMillis()).as("200 ms left: the period still").isEqualTo(500);
-    }
-
-    @Test
     void a_renewal_that_arrives_during_a_check_makes_its_verdict_moot() {
         renew(statement(1_000_000));
         ticker.advanceMillis(2_500);
