@@ -218,9 +218,18 @@ public final class LeaseKeeper {
     public record Expiry(FenceCause cause, String why) {
     }
 
-    /** What a peer check needs: this host's statement and the peers to ask. */
-    public record CheckPlan(LeaseStatement own, List<LeaseStatement.Member> peers, long startedNanos) {
+    /**
+     * What a peer check needs: this host's statement, the peers to ask, when it began, and how long
+     * it may wait for their answers.
+     */
+    public record CheckPlan(LeaseStatement own, List<LeaseStatement.Member> peers, long startedNanos, long waitMillis) {
+        public CheckPlan(LeaseStatement own, List<LeaseStatement.Member> peers, long startedNanos) {
+            this(own, peers, startedNanos, own.peerCheckEveryMillis());
+        }
     }
+
+    /** What a check keeps for itself of the time left: the verdict must be recorded before the lease or grant ends. */
+    static final long CHECK_MARGIN_MILLIS = 100;
 
     /**
      * A check of the peers to make now, if one is due: when the lease has less than a grant left
@@ -247,7 +256,16 @@ public final class LeaseKeeper {
                 .filter(m -> !m.name().equals(member)).toList();
         LeaseStatement fleetOwn = new LeaseStatement(own.holder(), own.term(), own.issuedAtMillis(), own.leaseMillis(),
                 own.peerGrantMillis(), own.gapMillis(), membersFrom.statement().fleet());
-        return Optional.of(new CheckPlan(fleetOwn, peers, now));
+        // Peers on a busy machine may answer slowly: a check may wait for them up to a grant less
+        // one period (the next check begins meanwhile, and its verdict, granting from its own
+        // start, must still come before this one's grant ends), and no later than just before the
+        // lease or grant runs out; never less than one period. A verdict grants from when its
+        // check began, whenever it comes, so waiting longer grants nothing more.
+        long left = Math.max(lease.validAt(now) ? lease.remainingMillis(now) : 0,
+                granted ? (grantUntilNanos - now) / 1_000_000 : 0);
+        long wait = Math.max(own.peerCheckEveryMillis(),
+                Math.min(own.peerGrantMillis() - own.peerCheckEveryMillis(), left) - CHECK_MARGIN_MILLIS);
+        return Optional.of(new CheckPlan(fleetOwn, peers, now, wait));
     }
 
     /**

@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -39,9 +38,15 @@ public final class LeaseWatchdog implements AutoCloseable {
     private final Supplier<HostSnapshot> snapshot;
     private final Fence fence;
     private final Function<LeaseKeeper.CheckPlan, PeerVerdict> peers;
-    private final AtomicBoolean checking = new AtomicBoolean();
+    /**
+     * Checks under way at once. A check waits for slow peers longer than the checks' period (see
+     * {@link LeaseKeeper#checkDue}), so the next one begins while it waits: each verdict grants from
+     * its own check's start, and the grants roll on as long as answers come within the wait.
+     */
+    static final int CHECKS_AT_ONCE = 4;
+    private final java.util.concurrent.atomic.AtomicInteger checking = new java.util.concurrent.atomic.AtomicInteger();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> critical(r, "lease-watchdog"));
-    private final ExecutorService ownChecker = Executors.newSingleThreadExecutor(r -> critical(r, "lease-peers"));
+    private final ExecutorService ownChecker = Executors.newFixedThreadPool(CHECKS_AT_ONCE, r -> critical(r, "lease-peers"));
     private final Executor checker;
 
     /**
@@ -105,7 +110,8 @@ public final class LeaseWatchdog implements AutoCloseable {
     }
 
     private void askPeers(LeaseKeeper.CheckPlan plan) {
-        if (!checking.compareAndSet(false, true)) {
+        if (checking.incrementAndGet() > CHECKS_AT_ONCE) {
+            checking.decrementAndGet();
             return;
         }
         checker.execute(() -> {
@@ -117,7 +123,7 @@ public final class LeaseWatchdog implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "asking the peers failed: " + e.getMessage(), e);
             } finally {
-                checking.set(false);
+                checking.decrementAndGet();
             }
         });
     }

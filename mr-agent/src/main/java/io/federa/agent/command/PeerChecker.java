@@ -18,7 +18,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Asks every peer of the fleet for its latest lease statement ({@code GET <member url>}), all at
- * once, and waits at most until the next check is due. A peer's answer counts only when a
+ * once, and waits for their answers as long as the plan allows (until just before the lease or
+ * grant runs out). A peer's answer counts only when a
  * manager's signature on it holds: a peer cannot make evidence up. Blocking; runs on the
  * watchdog's own checking thread.
  */
@@ -34,32 +35,56 @@ public final class PeerChecker {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    /** Asks the plan's peers and judges their answers. */
+    /**
+     * Asks the plan's peers and judges their answers. Every peer has the checks' period to answer;
+     * past it, the check waits on — up to the plan's wait — only while fewer than a majority have
+     * answered (a busy machine answers slowly), and stops as soon as a majority has. A peer that
+     * stays silent (stopped, cut off) thus costs one period, not the whole wait.
+     */
     public PeerVerdict check(LeaseKeeper.CheckPlan plan) {
-        long waitMillis = Math.max(50, plan.own().peerCheckEveryMillis());
+        long period = Math.max(50, plan.own().peerCheckEveryMillis());
+        long waitMillis = Math.max(period, plan.waitMillis());
         Map<String, CompletableFuture<PeerVerdict.Answer>> asked = new LinkedHashMap<>();
         for (LeaseStatement.Member m : plan.peers()) {
             asked.put(m.name(), ask(m, waitMillis));
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        long started = System.nanoTime();
         Map<String, PeerVerdict.Answer> answers = new LinkedHashMap<>();
+        collect(asked, answers, started + TimeUnit.MILLISECONDS.toNanos(period), Integer.MAX_VALUE);
+        int majority = PeerVerdict.majority(plan.own().fleet().size());
+        collect(asked, answers, started + TimeUnit.MILLISECONDS.toNanos(waitMillis), majority);
         for (Map.Entry<String, CompletableFuture<PeerVerdict.Answer>> e : asked.entrySet()) {
-            long left = Math.max(0, deadline - System.nanoTime());
-            PeerVerdict.Answer a;
-            try {
-                a = e.getValue().get(left, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException ex) {
+            if (!answers.containsKey(e.getKey())) {
                 e.getValue().cancel(true);
-                a = PeerVerdict.Answer.failed("no answer within " + waitMillis + " ms");
-            } catch (ExecutionException ex) {
-                a = PeerVerdict.Answer.failed(String.valueOf(ex.getCause()));
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                a = PeerVerdict.Answer.failed("interrupted");
+                answers.put(e.getKey(), PeerVerdict.Answer.failed("no answer within " + (System.nanoTime() - started) / 1_000_000
+                        + " ms"));
             }
-            answers.put(e.getKey(), a);
         }
         return PeerVerdict.judge(plan.own(), answers);
+    }
+
+    /** Takes the answers that come before {@code deadline}, until this host and the peers that answered make {@code enough}. */
+    private static void collect(Map<String, CompletableFuture<PeerVerdict.Answer>> asked, Map<String, PeerVerdict.Answer> answers,
+                                long deadline, int enough) {
+        for (Map.Entry<String, CompletableFuture<PeerVerdict.Answer>> e : asked.entrySet()) {
+            if (answers.containsKey(e.getKey())) {
+                continue;
+            }
+            if (1 + answers.values().stream().filter(a -> a.statement() != null).count() >= enough) {
+                return;
+            }
+            long left = Math.max(0, deadline - System.nanoTime());
+            try {
+                answers.put(e.getKey(), e.getValue().get(left, TimeUnit.NANOSECONDS));
+            } catch (TimeoutException ex) {
+                // still out: asked again below the next deadline, or counted as silent
+            } catch (ExecutionException ex) {
+                answers.put(e.getKey(), PeerVerdict.Answer.failed(String.valueOf(ex.getCause())));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                answers.put(e.getKey(), PeerVerdict.Answer.failed("interrupted"));
+            }
+        }
     }
 
     private CompletableFuture<PeerVerdict.Answer> ask(LeaseStatement.Member m, long waitMillis) {

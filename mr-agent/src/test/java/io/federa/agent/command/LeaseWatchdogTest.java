@@ -238,6 +238,18 @@ class LeaseWatchdogTest {
     }
 
     @Test
+    void a_check_may_wait_for_its_peers_a_grant_less_a_period_and_never_past_the_lease_nor_less_than_its_period() {
+        renew(statement(1_000_000));
+        // Lease 4 s, grant 2 s: checks begin with less than a grant left, every 500 ms.
+        ticker.advanceMillis(2_100);
+        assertThat(lease.checkDue().orElseThrow().waitMillis()).isEqualTo(2_000 - 500 - LeaseKeeper.CHECK_MARGIN_MILLIS);
+        ticker.advanceMillis(700);
+        assertThat(lease.checkDue().orElseThrow().waitMillis()).as("1.2 s left").isEqualTo(1_200 - LeaseKeeper.CHECK_MARGIN_MILLIS);
+        ticker.advanceMillis(1_000);
+        assertThat(lease.checkDue().orElseThrow().waitMillis()).as("200 ms left: the period still").isEqualTo(500);
+    }
+
+    @Test
     void a_renewal_that_arrives_during_a_check_makes_its_verdict_moot() {
         renew(statement(1_000_000));
         ticker.advanceMillis(2_500);

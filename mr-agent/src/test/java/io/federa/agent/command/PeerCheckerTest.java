@@ -82,4 +82,55 @@ class PeerCheckerTest {
         assertThat(v.kind()).isEqualTo(PeerVerdict.Kind.CUT_OFF);
         assertThat(v.fresher()).containsExactly("host-3 (issued 9000 ms later, term 1)");
     }
+
+    /** A peer that answers with {@code envelope} only after {@code delayMillis}, as a peer on a starved machine would. */
+    private String slowPeer(String envelope, long delayMillis) throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(slowThreads);
+        server.createContext(AgentHttpServer.LEASE_PATH, ex -> {
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = envelope.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        slow.add(server);
+        return "http://127.0.0.1:" + server.getAddress().getPort() + AgentHttpServer.LEASE_PATH;
+    }
+
+    private final List<com.sun.net.httpserver.HttpServer> slow = new ArrayList<>();
+    private final ExecutorService slowThreads = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void closeSlow() {
+        slow.forEach(s -> s.stop(0));
+        slowThreads.shutdownNow();
+    }
+
+    @Test
+    void peers_that_answer_after_the_period_still_count_while_the_lease_leaves_time_and_a_majority_is_missing() throws Exception {
+        Map<String, String> peers = new LinkedHashMap<>();
+        String same = Leases.statement().issuedAt(1_000_000).signed(manager.getPrivate());
+        peers.put("host-2", slowPeer(same, 800));
+        peers.put("host-3", slowPeer(same, 800));
+        try (ServerSocket silent = new ServerSocket(0)) {
+            // Accepts, never answers: a stopped process.
+            peers.put("host-4", "http://127.0.0.1:" + silent.getLocalPort() + AgentHttpServer.LEASE_PATH);
+            LeaseKeeper.CheckPlan within = plan(peers);
+            // Within the checks' period alone (500 ms), the two slow peers are not heard: no majority.
+            assertThat(new PeerChecker(statements, pool).check(within).kind()).isEqualTo(PeerVerdict.Kind.ISOLATED);
+            // With the time the lease leaves, they are: the managers are away, and the silent one
+            // does not hold the verdict back once a majority has answered.
+            LeaseKeeper.CheckPlan longer = new LeaseKeeper.CheckPlan(within.own(), within.peers(), System.nanoTime(), 4_000);
+            PeerVerdict v = new PeerChecker(statements, pool).check(longer);
+            assertThat(v.kind()).as(v.reason()).isEqualTo(PeerVerdict.Kind.MANAGERS_AWAY);
+            assertThat(v.reached()).isEqualTo(3);
+        }
+    }
 }
