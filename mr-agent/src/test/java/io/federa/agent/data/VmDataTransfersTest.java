@@ -74,7 +74,7 @@ class VmDataTransfersTest {
         void open() throws IOException {
             data = new VmDataTransfers(hostId, vmDir, u -> domains.getOrDefault(u, Presence.ABSENT));
             http = AgentHttpServer.start(new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(), () -> null,
-                    Optional.of(data.handler()));
+                    Optional.of(data::serve));
             data.baseUrl(http.baseUrl());
         }
 
