@@ -44,6 +44,14 @@ public record HttpLimits(Duration requestHeadTimeout, Duration keepAliveTimeout,
     public static final int JOLOKIA_THREADS = 4;
     public static final int JOLOKIA_MAX_WAITING = 64;
 
+    /**
+     * Bulk requests of more items than this are large: they run on threads of their own, so that
+     * a poll (two items) never waits behind them.
+     */
+    public static final int JOLOKIA_LARGE_BULK_ITEMS = 8;
+    public static final int JOLOKIA_LARGE_THREADS = 2;
+    public static final int JOLOKIA_LARGE_MAX_WAITING = 16;
+
     /** Transfers of VM data served at once, and waiting beyond them. */
     public static final int DATA_THREADS = 4;
     public static final int DATA_MAX_WAITING = 16;

@@ -56,7 +56,9 @@ import java.util.logging.Logger;
  * {@link HttpLimits#JOLOKIA_MAX_BULK_ITEMS} requests; its items are answered one after another and
  * serialized at once, so an answer never holds more than {@link HttpLimits#JOLOKIA_MAX_ANSWER_BYTES}
  * (the items past it are answered with an error). The JMX work runs on
- * {@link HttpLimits#JOLOKIA_THREADS} worker threads, never on the event loop.
+ * {@link HttpLimits#JOLOKIA_THREADS} worker threads, never on the event loop; bulk requests of
+ * more than {@link HttpLimits#JOLOKIA_LARGE_BULK_ITEMS} items on threads of their own, so that a
+ * poll never waits behind them.
  */
 public final class JolokiaEndpoint implements AutoCloseable {
     public static final String POLICY_RESOURCE = "/io/federa/agent/jolokia/jolokia-access.xml";
@@ -73,13 +75,13 @@ public final class JolokiaEndpoint implements AutoCloseable {
     private final String address;
     private final GuardedServer server;
     private final JolokiaServiceManager services;
-    private final WorkerExecutor workers;
+    private final Lanes lanes;
 
-    private JolokiaEndpoint(String address, GuardedServer server, JolokiaServiceManager services, WorkerExecutor workers) {
+    private JolokiaEndpoint(String address, GuardedServer server, JolokiaServiceManager services, Lanes lanes) {
         this.address = address;
         this.server = server;
         this.services = services;
-        this.workers = workers;
+        this.lanes = lanes;
     }
 
     /**
@@ -121,23 +123,26 @@ public final class JolokiaEndpoint implements AutoCloseable {
         JolokiaContext context = services.start();
         HttpRequestHandler jolokia = new HttpRequestHandler(context);
 
-        WorkerExecutor workers = vertx.createSharedWorkerExecutor("jolokia", HttpLimits.JOLOKIA_THREADS, 10, TimeUnit.MINUTES);
+        Lanes lanes = new Lanes(
+                new Lane(vertx.createSharedWorkerExecutor("jolokia", HttpLimits.JOLOKIA_THREADS, 10, TimeUnit.MINUTES),
+                        new AtomicInteger(), HttpLimits.JOLOKIA_THREADS + HttpLimits.JOLOKIA_MAX_WAITING),
+                new Lane(vertx.createSharedWorkerExecutor("jolokia-bulk", HttpLimits.JOLOKIA_LARGE_THREADS, 10, TimeUnit.MINUTES),
+                        new AtomicInteger(), HttpLimits.JOLOKIA_LARGE_THREADS + HttpLimits.JOLOKIA_LARGE_MAX_WAITING));
         BasicUsers users = new BasicUsers(config.users());
-        AtomicInteger pending = new AtomicInteger();
         GuardedServer[] self = new GuardedServer[1];
         try {
             self[0] = GuardedServer.listen(vertx, "jolokia", config.address(), config.port(), limits,
-                    req -> handle(req, self[0], users, jolokia, workers, pending));
+                    req -> handle(req, self[0], users, jolokia, lanes));
         } catch (RuntimeException e) {
-            workers.close();
+            lanes.close();
             services.stop();
             throw new IOException(e.getMessage(), e);
         }
-        return new JolokiaEndpoint(config.address(), self[0], services, workers);
+        return new JolokiaEndpoint(config.address(), self[0], services, lanes);
     }
 
     private static void handle(HttpServerRequest req, GuardedServer server, BasicUsers users, HttpRequestHandler jolokia,
-                               WorkerExecutor workers, AtomicInteger pending) {
+                               Lanes lanes) {
         server.deadline(req);
         String path = req.path();
         if (req.method() != HttpMethod.POST) {
@@ -186,19 +191,29 @@ public final class JolokiaEndpoint implements AutoCloseable {
             if (refused[0]) {
                 return;
             }
-            if (pending.incrementAndGet() > HttpLimits.JOLOKIA_THREADS + HttpLimits.JOLOKIA_MAX_WAITING) {
-                pending.decrementAndGet();
+            // Parsed here, on the event loop: the body is at most 1 MiB, and its shape decides the lane.
+            JsonNode root;
+            try {
+                root = JSON.readTree(body.getBytes());
+            } catch (IOException e) {
+                send(req.response(), 400, errorJson(null, 400, "java.lang.IllegalArgumentException",
+                        "the body is not JSON: " + firstLine(e)));
+                return;
+            }
+            boolean large = root != null && root.isArray() && root.size() > HttpLimits.JOLOKIA_LARGE_BULK_ITEMS;
+            Lane lane = large ? lanes.large() : lanes.small();
+            if (lane.pending().incrementAndGet() > lane.limit()) {
+                lane.pending().decrementAndGet();
                 req.response().putHeader("Retry-After", "1");
                 send(req.response(), 503, errorJson(null, 503, "java.lang.IllegalStateException",
-                        "busy: " + HttpLimits.JOLOKIA_MAX_WAITING + " requests are already waiting"));
+                        "busy: " + (lane.limit()) + " " + (large ? "large bulk " : "") + "requests are already in hand"));
                 return;
             }
             String remote = req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
             String origin = req.getHeader("Origin");
-            byte[] bytes = body.getBytes();
-            workers.executeBlocking(() -> answer(jolokia, bytes, remote, origin), false)
+            lane.workers().executeBlocking(() -> answer(jolokia, root, remote, origin), false)
                     .onComplete(r -> {
-                        pending.decrementAndGet();
+                        lane.pending().decrementAndGet();
                         if (r.succeeded()) {
                             send(req.response(), r.result().status(), r.result().json());
                         } else {
@@ -207,6 +222,18 @@ public final class JolokiaEndpoint implements AutoCloseable {
                         }
                     });
         });
+    }
+
+    /** Worker threads and how many requests they may have in hand (running and waiting). */
+    record Lane(WorkerExecutor workers, AtomicInteger pending, int limit) {
+    }
+
+    /** Polls, commands and small bulks; and bulks of more than {@link HttpLimits#JOLOKIA_LARGE_BULK_ITEMS} items. */
+    record Lanes(Lane small, Lane large) {
+        void close() {
+            small.workers().close();
+            large.workers().close();
+        }
     }
 
     private static String tooLarge() {
@@ -218,18 +245,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
     }
 
     /** Answers a request body: on a worker thread (the JMX work blocks). */
-    static Answer answer(HttpRequestHandler jolokia, byte[] body, String remote, String origin) {
+    static Answer answer(HttpRequestHandler jolokia, JsonNode root, String remote, String origin) {
         try {
             jolokia.checkAccess(remote, remote, origin, "http");
         } catch (SecurityException e) {
             return new Answer(403, errorJson(null, 403, "java.lang.SecurityException", e.getMessage()));
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (IOException e) {
-            return new Answer(400, errorJson(null, 400, "java.lang.IllegalArgumentException",
-                    "the body is not JSON: " + firstLine(e)));
         }
         if (root == null || !(root.isObject() || root.isArray())) {
             return new Answer(400, errorJson(null, 400, "java.lang.IllegalArgumentException",
@@ -357,7 +377,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        workers.close();
+        lanes.close();
         services.stop();
     }
 
