@@ -385,6 +385,9 @@ public final class VmDataTransfers implements AutoCloseable {
             c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
             c.setReadTimeout(READ_TIMEOUT_MILLIS);
             c.setUseCaches(false);
+            // Never followed: a source names only itself, and a redirect would turn this agent into
+            // a client of whatever address it names.
+            c.setInstanceFollowRedirects(false);
             c.setRequestProperty("Authorization", "Bearer " + req.token());
             c.setRequestProperty("Accept", VmDataStream.CONTENT_TYPE);
             VmDataStream.Received got;
@@ -396,7 +399,8 @@ public final class VmDataTransfers implements AutoCloseable {
                     throw new IOException("cannot reach the source at " + req.url() + ": " + message(e), e);
                 }
                 if (code != 200) {
-                    throw new IOException("the source answered " + code + ": " + errorText(c));
+                    // Its status only, in fixed words: the body of whatever answered is never shown.
+                    throw new IOException("the source answered " + code + ": " + DataRefusals.sourceStatus(code));
                 }
                 String type = c.getContentType();
                 if (type == null || !type.startsWith(VmDataStream.CONTENT_TYPE)) {
@@ -407,7 +411,7 @@ public final class VmDataTransfers implements AutoCloseable {
                     if (p.cancelled) {
                         throw new VmDataStream.CancelledException();
                     }
-                    got = VmDataStream.read(in, req.uuid(), p.staging, n -> {
+                    got = VmDataStream.read(in, req.uuid(), p.staging, req.dataBytes(), n -> {
                         t.add(n);
                         bytesIn.addAndGet(n);
                     }, () -> p.cancelled);
@@ -506,18 +510,6 @@ public final class VmDataTransfers implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private static String errorText(HttpURLConnection c) {
-        try (InputStream err = c.getErrorStream()) {
-            if (err == null) {
-                return c.getResponseMessage();
-            }
-            String s = new String(err.readNBytes(1000), StandardCharsets.UTF_8).strip();
-            return s.isEmpty() ? c.getResponseMessage() : s;
-        } catch (IOException e) {
-            return message(e);
-        }
     }
 
     // ---- status, discard, the list --------------------------------------------------------
