@@ -564,6 +564,11 @@ public final class ApiVerticle extends VerticleBase {
             error(ctx, 400, "bad request", "since must be an instant such as 2026-11-28T04:00:00Z or a duration such as 90s, 15m, 2h, 7d; got "
                     + clip(p), "since");
             return null;
+        } catch (ArithmeticException e) {
+            // A valid instant beyond what milliseconds since 1970 hold (±292 million years).
+            error(ctx, 400, "bad request", "since is out of range: an instant within ±292 million years of 1970; got "
+                    + clip(p), "since");
+            return null;
         }
     }
 

@@ -222,6 +222,13 @@ class ApiVerticleTest {
         assertThat(since.statusCode()).isEqualTo(400);
         assertThat(since.bodyAsJsonObject().getString("field")).isEqualTo("since");
         assertThat(since.bodyAsJsonObject().getString("detail")).contains("90s, 15m, 2h, 7d").endsWith("got yesterday");
+        HttpResponse<Buffer> far = call(HttpMethod.GET, "/api/v1/events?since=%2B999999999-12-31T23:59:59Z", VIEWER, null);
+        assertThat(far.statusCode()).as("an instant past what milliseconds hold").isEqualTo(400);
+        assertThat(far.bodyAsJsonObject().getString("field")).isEqualTo("since");
+        assertThat(far.bodyAsJsonObject().getString("detail")).startsWith("since is out of range");
+        HttpResponse<Buffer> history = call(HttpMethod.GET, "/api/v1/services/shop/history?since=-999999999-01-01T00:00:00Z",
+                VIEWER, null);
+        assertThat(history.statusCode()).isIn(400, 404);
         HttpResponse<Buffer> limit = call(HttpMethod.GET, "/api/v1/events?limit=0", VIEWER, null);
         assertThat(limit.statusCode()).isEqualTo(400);
         assertThat(limit.bodyAsJsonObject().getString("field")).isEqualTo("limit");
