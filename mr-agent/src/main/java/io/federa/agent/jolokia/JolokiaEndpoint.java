@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.federa.agent.config.AgentConfig;
+import io.federa.agent.http.AuthThrottle;
 import io.federa.agent.http.GuardedServer;
 import io.federa.agent.http.HttpLimits;
 import io.vertx.core.Vertx;
@@ -129,10 +130,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 new Lane(vertx.createSharedWorkerExecutor("jolokia-bulk", HttpLimits.JOLOKIA_LARGE_THREADS, 10, TimeUnit.MINUTES),
                         new AtomicInteger(), HttpLimits.JOLOKIA_LARGE_THREADS + HttpLimits.JOLOKIA_LARGE_MAX_WAITING));
         BasicUsers users = new BasicUsers(config.users());
+        AuthThrottle throttle = new AuthThrottle();
         GuardedServer[] self = new GuardedServer[1];
         try {
             self[0] = GuardedServer.listen(vertx, "jolokia", config.address(), config.port(), limits,
-                    req -> handle(req, self[0], users, jolokia, lanes));
+                    req -> handle(req, self[0], users, throttle, jolokia, lanes));
         } catch (RuntimeException e) {
             lanes.close();
             services.stop();
@@ -141,8 +143,8 @@ public final class JolokiaEndpoint implements AutoCloseable {
         return new JolokiaEndpoint(config.address(), self[0], services, lanes);
     }
 
-    private static void handle(HttpServerRequest req, GuardedServer server, BasicUsers users, HttpRequestHandler jolokia,
-                               Lanes lanes) {
+    private static void handle(HttpServerRequest req, GuardedServer server, BasicUsers users, AuthThrottle throttle,
+                               HttpRequestHandler jolokia, Lanes lanes) {
         server.deadline(req);
         String path = req.path();
         if (req.method() != HttpMethod.POST) {
@@ -154,11 +156,20 @@ public final class JolokiaEndpoint implements AutoCloseable {
             refuse(req, 404, "no such resource: the agent's Jolokia is at " + CONTEXT);
             return;
         }
+        String client = req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
+        long wait = throttle.retryAfterSeconds(client);
+        if (wait > 0) {
+            req.response().putHeader("Retry-After", Long.toString(wait));
+            refuse(req, 429, "too many failed authentications from " + client + "; try again in " + wait + " s");
+            return;
+        }
         if (!users.authenticates(req.getHeader("Authorization"))) {
+            throttle.failed(client);
             req.response().putHeader("WWW-Authenticate", "Basic realm=\"federa\"");
             refuse(req, 401, "a user name and password (HTTP basic authentication) are required");
             return;
         }
+        throttle.succeeded(client);
         String length = req.getHeader("Content-Length");
         if (length != null) {
             long declared;

@@ -199,4 +199,33 @@ class JolokiaSecurityTest {
             assertThat(answer).startsWith("HTTP/1.1 401");
         }
     }
+
+    /** One request from a given loopback source address; the agent's status line. */
+    private String fromAddress(String source, String authorization) throws Exception {
+        java.net.URI u = java.net.URI.create(f.agent.jolokiaUrl());
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress(source, 0));
+            s.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()));
+            s.getOutputStream().write(("POST /jolokia/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                    + "Content-Length: " + READ_HOST.length() + "\r\n\r\n" + READ_HOST).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.lines().findFirst().orElse("") + (answer.contains("Retry-After") ? " (Retry-After)" : "");
+        }
+    }
+
+    @Test
+    void password_guesses_from_one_address_are_throttled_and_other_addresses_are_not() throws Exception {
+        String wrong = "Basic " + java.util.Base64.getEncoder().encodeToString("federa:guess-number-x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String right = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (AgentFixture.USER + ":" + AgentFixture.PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int i = 0; i < 10; i++) {
+            assertThat(fromAddress("127.0.0.23", wrong)).startsWith("HTTP/1.1 401");
+        }
+        assertThat(fromAddress("127.0.0.23", wrong)).startsWith("HTTP/1.1 429").endsWith("(Retry-After)");
+        // Held back, even the right password is not checked: a guess would otherwise still be answered.
+        assertThat(fromAddress("127.0.0.23", right)).startsWith("HTTP/1.1 429");
+        assertThat(fromAddress("127.0.0.24", right)).startsWith("HTTP/1.1 200");
+        assertThat(f.send(READ_HOST, AgentFixture.USER, AgentFixture.PASSWORD).statusCode()).isEqualTo(200);
+    }
 }
