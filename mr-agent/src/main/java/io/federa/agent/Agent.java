@@ -11,6 +11,7 @@ import io.federa.agent.core.FenceCause;
 import io.federa.agent.core.HostIdentity;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.data.VmDataTransfers;
+import io.federa.agent.http.HttpLimits;
 import io.federa.agent.jmx.MBeanPublisher;
 import io.federa.agent.jolokia.JolokiaEndpoint;
 import io.federa.agent.libvirt.LibvirtHost;
@@ -18,10 +19,13 @@ import io.federa.agent.libvirt.TestDriverState;
 import io.federa.agent.libvirt.TestNodeFile;
 import io.federa.agent.metrics.AgentHttpServer;
 import io.federa.agent.metrics.AgentMetrics;
+import io.federa.agent.metrics.ListenerMetrics;
 import io.federa.agent.metrics.TransferMetrics;
 import io.federa.agent.sampler.Sampler;
 import io.federa.agent.snmp.SnmpEndpoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -32,6 +36,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -45,21 +50,11 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Agent.class.getName());
     public static final String DEFAULT_NETWORK = "default";
 
-    static {
-        // The JDK's HTTP server (under Jolokia and /metrics) writes a response's headers and body
-        // separately; with Nagle's algorithm on, the body waits for the client's delayed ACK, which
-        // costs about 40 ms a request (measured: 49 ms against 10 ms for a Host read). The server
-        // reads this property once, when its first instance is made.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
     private final AgentConfig config;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private Sampler sampler;
     private JolokiaEndpoint jolokia;
-    private AgentHttpServer http;
+    private volatile AgentHttpServer http;
     private LibvirtHost host;
     private SnmpEndpoint snmp;
 
@@ -168,7 +163,12 @@ public final class Agent implements AutoCloseable {
         watchdog.start();
         started.push(watchdog);
 
-        jolokia = JolokiaEndpoint.start(config.jolokia(), dataDir);
+        // Every HTTP listener runs on these two event loops; JMX work, scrapes and transfers go to
+        // bounded worker pools of their own (docs/agent.md, "Limits on every listener").
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
+                .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+        started.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        jolokia = JolokiaEndpoint.start(vertx, config.jolokia(), dataDir);
         started.push(jolokia);
 
         if (config.snmp().isPresent()) {
@@ -180,8 +180,9 @@ public final class Agent implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
         registry.register(new TransferMetrics(data));
-        http = AgentHttpServer.start(config.metrics(), registry, sampler::latest, Optional.of(data.handler()),
-                lease::latestEnvelope);
+        ListenerMetrics.register(registry, () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
+        http = AgentHttpServer.start(vertx, config.metrics(), registry, sampler::latest, Optional.of(data::serve),
+                lease::latestEnvelope, HttpLimits.DEFAULT);
         started.push(http);
         data.baseUrl(http.baseUrl());
         lease.advertise(http.baseUrl() + AgentHttpServer.LEASE_PATH);

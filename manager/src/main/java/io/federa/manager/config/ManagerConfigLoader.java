@@ -1,16 +1,16 @@
 package io.federa.manager.config;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.federa.manager.core.spec.SpecError;
 import io.federa.manager.core.spec.TreeReader;
+import io.federa.manager.spec.StrictYaml;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -60,10 +60,9 @@ public final class ManagerConfigLoader extends TreeReader {
     public static ManagerConfig parse(String yaml, Path baseDir) throws InvalidConfigException {
         Object tree;
         try {
-            tree = new ObjectMapper(new YAMLFactory()).readValue(yaml, Object.class);
+            tree = StrictYaml.read(yaml);
         } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw new InvalidConfigException(List.of(new SpecError("(file)", "not valid YAML" + where + ": " + e.getOriginalMessage())));
+            throw new InvalidConfigException(List.of(new SpecError("(file)", StrictYaml.describe(e))));
         }
         ManagerConfigLoader l = new ManagerConfigLoader(baseDir);
         ManagerConfig c = l.root(tree);
@@ -158,6 +157,7 @@ public final class ManagerConfigLoader extends TreeReader {
         known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster", "audit"));
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        Map<String, String> endpoints = new HashMap<>();
         List<Object> list = list(m.get("agents"), "agents");
         for (int i = 0; list != null && i < list.size(); i++) {
             String p = "agents[" + i + "]";
@@ -182,6 +182,14 @@ public final class ManagerConfigLoader extends TreeReader {
             };
             String address = ip(a.get("address"), p + ".address");
             int port = (int) integer(a.get("port"), p + ".port", 1, 65535, null);
+            // One agent listed twice under two names would be polled twice and reported as two
+            // hosts with one host id (its series twice on /metrics, which Prometheus then refuses).
+            String endpoint = transport + " " + address + ":" + port;
+            String first = endpoints.putIfAbsent(endpoint, name);
+            if (first != null && !address.isEmpty()) {
+                error(p + ".address", "agent \"" + name + "\" is at " + address + ":" + port + ", where agent \"" + first
+                        + "\" already is (" + transport + "): each agent once");
+            }
             String user = string(a.get("user"), p + ".user", null);
             if (t == ManagerConfig.Transport.SNMP) {
                 if (a.containsKey("password")) {

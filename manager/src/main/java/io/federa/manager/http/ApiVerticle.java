@@ -60,6 +60,7 @@ import java.util.function.Supplier;
 public final class ApiVerticle extends VerticleBase {
     private final ManagerConfig.Api api;
     private final List<ManagerConfig.Token> tokens;
+    private final AuthThrottle throttle = new AuthThrottle();
     private final Supplier<InventorySnapshot> inventory;
     private final Supplier<Catalog> catalog;
     private final Consumer<Catalog> catalogChanged;
@@ -179,8 +180,17 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     private void authenticate(RoutingContext ctx) {
+        String client = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+        long wait = throttle.retryAfterSeconds(client);
+        if (wait > 0) {
+            ctx.response().putHeader("Retry-After", Long.toString(wait));
+            error(ctx, 429, "too many requests", "too many failed authentications from " + client + "; try again in "
+                    + wait + " s", null);
+            return;
+        }
         String h = ctx.request().getHeader("Authorization");
         if (h == null || !h.startsWith("Bearer ")) {
+            throttle.failed(client);
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"federa\"");
             error(ctx, 401, "unauthorized", "a bearer token is required", null);
             return;
@@ -193,9 +203,11 @@ public final class ApiVerticle extends VerticleBase {
             }
         }
         if (match == null) {
+            throttle.failed(client);
             error(ctx, 401, "unauthorized", "the token is not valid", null);
             return;
         }
+        throttle.succeeded(client);
         ctx.put("role", match.role());
         ctx.put("who", match.name());
         ctx.next();
@@ -693,6 +705,11 @@ public final class ApiVerticle extends VerticleBase {
             return Instant.parse(p).toEpochMilli();
         } catch (java.time.format.DateTimeParseException e) {
             error(ctx, 400, "bad request", "since must be an instant such as 2026-11-28T04:00:00Z or a duration such as 90s, 15m, 2h, 7d; got "
+                    + clip(p), "since");
+            return null;
+        } catch (ArithmeticException e) {
+            // A valid instant beyond what milliseconds since 1970 hold (±292 million years).
+            error(ctx, 400, "bad request", "since is out of range: an instant within ±292 million years of 1970; got "
                     + clip(p), "since");
             return null;
         }

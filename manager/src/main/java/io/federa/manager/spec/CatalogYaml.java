@@ -1,9 +1,6 @@
 package io.federa.manager.spec;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.federa.manager.core.spec.CatalogValidator;
 import io.federa.manager.core.spec.SpecError;
 
@@ -17,9 +14,6 @@ import java.util.Optional;
  */
 public final class CatalogYaml {
     public static final int MAX_CHARS = 1024 * 1024;
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(64 * 1024).build())
-            .build());
 
     private CatalogYaml() {
     }
@@ -33,10 +27,9 @@ public final class CatalogYaml {
         }
         Object tree;
         try {
-            tree = YAML.readValue(text, Object.class);
+            tree = StrictYaml.read(text);
         } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            return failed("not valid YAML" + where + ": " + e.getOriginalMessage());
+            return failed(StrictYaml.describe(e));
         }
         return CatalogValidator.validate(tree);
     }

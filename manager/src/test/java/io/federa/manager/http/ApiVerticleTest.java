@@ -223,6 +223,13 @@ class ApiVerticleTest {
         assertThat(since.statusCode()).isEqualTo(400);
         assertThat(since.bodyAsJsonObject().getString("field")).isEqualTo("since");
         assertThat(since.bodyAsJsonObject().getString("detail")).contains("90s, 15m, 2h, 7d").endsWith("got yesterday");
+        HttpResponse<Buffer> far = call(HttpMethod.GET, "/api/v1/events?since=%2B999999999-12-31T23:59:59Z", VIEWER, null);
+        assertThat(far.statusCode()).as("an instant past what milliseconds hold").isEqualTo(400);
+        assertThat(far.bodyAsJsonObject().getString("field")).isEqualTo("since");
+        assertThat(far.bodyAsJsonObject().getString("detail")).startsWith("since is out of range");
+        HttpResponse<Buffer> history = call(HttpMethod.GET, "/api/v1/services/shop/history?since=-999999999-01-01T00:00:00Z",
+                VIEWER, null);
+        assertThat(history.statusCode()).isIn(400, 404);
         HttpResponse<Buffer> limit = call(HttpMethod.GET, "/api/v1/events?limit=0", VIEWER, null);
         assertThat(limit.statusCode()).isEqualTo(400);
         assertThat(limit.bodyAsJsonObject().getString("field")).isEqualTo("limit");
@@ -354,5 +361,27 @@ class ApiVerticleTest {
                 "{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":7}]}");
         assertThat(badAlert.bodyAsJsonObject().getString("field")).isEqualTo("alerts[0].labels");
         assertThat(call(HttpMethod.POST, "/api/v1/alerts", null, firing).statusCode()).isEqualTo(401);
+    }
+
+    /** One request from a given loopback source address; the manager's status line. */
+    private String fromAddress(String source, String token) throws Exception {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress(source, 0));
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", manager.port()));
+            s.getOutputStream().write(("GET /api/v1/hosts HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer "
+                    + token + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.lines().findFirst().orElse("") + (answer.toLowerCase(java.util.Locale.ROOT).contains("retry-after") ? " (Retry-After)" : "");
+        }
+    }
+
+    @Test
+    void token_guesses_from_one_address_are_throttled_and_other_addresses_are_not() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            assertThat(fromAddress("127.0.0.23", "guess-" + i + "-0123456789abcdef")).startsWith("HTTP/1.1 401");
+        }
+        assertThat(fromAddress("127.0.0.23", "guess-x-0123456789abcdef")).startsWith("HTTP/1.1 429").endsWith("(Retry-After)");
+        assertThat(fromAddress("127.0.0.23", VIEWER)).as("held back, even a good token is not checked").startsWith("HTTP/1.1 429");
+        assertThat(fromAddress("127.0.0.24", VIEWER)).startsWith("HTTP/1.1 200");
     }
 }

@@ -158,4 +158,25 @@ class CatalogYamlTest {
         assertThat(r.errors()).extracting(SpecError::field)
                 .contains("applications[1].resources.vcpus", "services[0].applications[2]");
     }
+
+    @Test
+    void a_key_given_twice_is_refused_rather_than_the_last_value_kept() {
+        CatalogValidator.Result r = CatalogYaml.parse(MIN.replace("    replicas: 2\n", "    replicas: 2\n    replicas: 1000\n"));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.catalog()).isEmpty();
+        assertThat(r.errors()).singleElement().satisfies(e -> {
+            assertThat(e.field()).isEqualTo("(document)");
+            assertThat(e.message()).matches("not valid YAML at line (9|10): duplicate key \"replicas\" \\(each key once per mapping\\)");
+        });
+    }
+
+    @Test
+    void several_documents_in_one_body_are_refused_rather_than_the_first_kept() {
+        CatalogValidator.Result r = CatalogYaml.parse(MIN + "---\napplications: []\nservices: []\n");
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message())
+                .contains("more than one document (or text after the document); send one document"));
+        // One document, with or without its start marker, is fine.
+        assertThat(CatalogYaml.parse("---\n" + MIN).ok()).isTrue();
+    }
 }

@@ -36,4 +36,27 @@ final class DataRefusals {
     static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
+
+    /**
+     * What a source's HTTP status means, in fixed words. The answer's body is never read or shown:
+     * the URL comes from a command, and echoing what answered there would let a command read any
+     * page this host can reach.
+     */
+    static String sourceStatus(int code) {
+        return switch (code) {
+            case 401 -> "it wants a token (not a Federa agent's data endpoint, or an old one)";
+            case 403 -> "it does not know the token, or offered it for another VM";
+            case 404 -> "it has no such data";
+            case 409 -> "the VM runs there; stop it first";
+            case 410 -> "the token is spent, replaced or expired";
+            case 503 -> "it is busy; try again";
+            default -> code >= 300 && code < 400 ? "a redirect, which is never followed"
+                    : "not a Federa agent's answer to a data request";
+        };
+    }
+
+    /** The refusal of a stream that carries more data than its source announced. */
+    static String tooMuch(long announced) {
+        return "the source sent more than the " + announced + " bytes of data it announced: the copy stops there";
+    }
 }

@@ -282,10 +282,12 @@ public final class VmDataStream {
 
     /**
      * Reads a stream into {@code into} (an empty directory), checking the format as it goes and
-     * the digest at the end; each file is forced to the disk before the digest is compared.
+     * the digest at the end; each file is forced to the disk before the digest is compared. The
+     * files' data may not exceed {@code announcedDataBytes}, what the source offered: the stream
+     * stops at that size and fails, before a byte more is written.
      */
-    static Received read(InputStream in, UUID expected, Path into, LongConsumer received, BooleanSupplier cancelled)
-            throws IOException {
+    static Received read(InputStream in, UUID expected, Path into, long announcedDataBytes, LongConsumer received,
+                         BooleanSupplier cancelled) throws IOException {
         Input r = new Input(in, received);
         byte[] header = r.bytes(HEADER_BYTES);
         if (!Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
@@ -328,7 +330,7 @@ public final class VmDataStream {
             if (size < 0) {
                 throw new CorruptStreamException("file " + name + " has a negative size");
             }
-            data += receiveFile(r, into.resolve(name), name, size, cancelled);
+            data += receiveFile(r, into.resolve(name), name, size, announcedDataBytes - data, announcedDataBytes, cancelled);
         }
         byte[] computed = r.md.digest();
         byte[] sent = r.raw(32);
@@ -343,8 +345,8 @@ public final class VmDataStream {
         return new Received(names.size(), data, r.count, have);
     }
 
-    private static long receiveFile(Input r, Path target, String name, long size, BooleanSupplier cancelled)
-            throws IOException {
+    private static long receiveFile(Input r, Path target, String name, long size, long allowed, long announced,
+                                    BooleanSupplier cancelled) throws IOException {
         long data = 0;
         try (RandomAccessFile raf = new RandomAccessFile(target.toFile(), "rw");
              ExtentWriter writer = new ExtentWriter(target, raf.getChannel());
@@ -362,9 +364,12 @@ public final class VmDataStream {
                 ByteBuffer x = ByteBuffer.wrap(r.bytes(16));
                 long offset = x.getLong();
                 long length = x.getLong();
-                if (offset < next || length < 0 || length > size - offset) {
+                if (offset < next || length <= 0 || length > size - offset) {
                     throw new CorruptStreamException("extent " + offset + "+" + length + " of " + name
-                            + " is out of order or beyond its size " + size);
+                            + " is empty, out of order or beyond its size " + size);
+                }
+                if (length > allowed - data) {
+                    throw new CorruptStreamException(DataRefusals.tooMuch(announced));
                 }
                 long pos = offset;
                 long end = offset + length;

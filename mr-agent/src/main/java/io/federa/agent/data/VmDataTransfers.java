@@ -3,8 +3,6 @@ package io.federa.agent.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.federa.agent.command.CommandRefusedException;
 import io.federa.agent.command.RefusalCode;
 import io.federa.agent.libvirt.DiskImages;
@@ -49,7 +47,7 @@ import java.util.stream.Stream;
 
 /**
  * Both halves of moving a VM's data between agents. The source {@link #offer offers} a shut-off
- * VM's data under a one-time token and serves it from {@link #handler()}; the destination
+ * VM's data under a one-time token and serves it from {@link #serve}; the destination
  * {@link #importData pulls} it in the background, checks the stream's digest, renames the copy
  * into {@code vms/<uuid>} and writes a completion record, so that {@link #status} answers
  * VERIFIED even after a restart.
@@ -182,19 +180,18 @@ public final class VmDataTransfers implements AutoCloseable {
         return out.toString();
     }
 
-    /** {@code GET /data/v1/vms/<uuid>} with {@code Authorization: Bearer <token>}. */
-    public HttpHandler handler() {
-        return this::serve;
-    }
-
-    private void serve(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!"GET".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().add("Allow", "GET");
-                text(exchange, 405, "method " + exchange.getRequestMethod() + " not allowed; use GET");
+    /**
+     * {@code GET /data/v1/vms/<uuid>} with {@code Authorization: Bearer <token>}; blocks (file IO
+     * and the network), so the HTTP listener calls it on a worker thread.
+     */
+    public void serve(DataExchange exchange) throws IOException {
+        {
+            if (!"GET".equals(exchange.method())) {
+                exchange.answerHeader("Allow", "GET");
+                text(exchange, 405, "method " + exchange.method() + " not allowed; use GET");
                 return;
             }
-            String path = exchange.getRequestURI().getPath();
+            String path = exchange.path();
             UUID uuid;
             try {
                 uuid = UUID.fromString(path.substring(DATA_PATH.length()));
@@ -205,9 +202,9 @@ public final class VmDataTransfers implements AutoCloseable {
                 text(exchange, 404, "no such resource; the data of a VM is at " + DATA_PATH + "<uuid>");
                 return;
             }
-            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            String auth = exchange.header("Authorization");
             if (auth == null || !auth.startsWith("Bearer ") || auth.length() == "Bearer ".length()) {
-                exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+                exchange.answerHeader("WWW-Authenticate", "Bearer");
                 text(exchange, 401, "a bearer token from offerData is required");
                 return;
             }
@@ -254,7 +251,7 @@ public final class VmDataTransfers implements AutoCloseable {
         }
     }
 
-    private void send(HttpExchange exchange, DataRequests.Offer req) throws IOException {
+    private void send(DataExchange exchange, DataRequests.Offer req) throws IOException {
         Path dir = DiskImages.dirOf(vmDir, req.uuid());
         VmDataStream.Manifest m;
         try {
@@ -266,11 +263,9 @@ public final class VmDataTransfers implements AutoCloseable {
         Transfer t = new Transfer(req.migrationId(), req.attempt(), Transfer.Direction.OUT, req.vm(), req.uuid(), m.streamBytes());
         track(t);
         try {
-            exchange.getResponseHeaders().add("Content-Type", VmDataStream.CONTENT_TYPE);
-            // A fixed length rather than chunked: the JDK server cuts a chunked body into 4 KiB
-            // chunks (a syscall each), and the length is known exactly from the manifest.
-            exchange.sendResponseHeaders(200, m.streamBytes());
-            OutputStream out = exchange.getResponseBody();
+            // A fixed length rather than chunked: the length is known exactly from the manifest,
+            // and the receiver checks that it gets no more and no less.
+            OutputStream out = exchange.stream(VmDataStream.CONTENT_TYPE, m.streamBytes());
             String sha = VmDataStream.write(m, out, n -> {
                 t.add(n);
                 bytesOut.addAndGet(n);
@@ -287,13 +282,8 @@ public final class VmDataTransfers implements AutoCloseable {
         }
     }
 
-    private static void text(HttpExchange exchange, int status, String message) throws IOException {
-        byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+    private static void text(DataExchange exchange, int status, String message) throws IOException {
+        exchange.text(status, message);
     }
 
     // ---- the destination: pulls ------------------------------------------------------------
@@ -396,6 +386,9 @@ public final class VmDataTransfers implements AutoCloseable {
             c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
             c.setReadTimeout(READ_TIMEOUT_MILLIS);
             c.setUseCaches(false);
+            // Never followed: a source names only itself, and a redirect would turn this agent into
+            // a client of whatever address it names.
+            c.setInstanceFollowRedirects(false);
             c.setRequestProperty("Authorization", "Bearer " + req.token());
             c.setRequestProperty("Accept", VmDataStream.CONTENT_TYPE);
             VmDataStream.Received got;
@@ -407,7 +400,8 @@ public final class VmDataTransfers implements AutoCloseable {
                     throw new IOException("cannot reach the source at " + req.url() + ": " + message(e), e);
                 }
                 if (code != 200) {
-                    throw new IOException("the source answered " + code + ": " + errorText(c));
+                    // Its status only, in fixed words: the body of whatever answered is never shown.
+                    throw new IOException("the source answered " + code + ": " + DataRefusals.sourceStatus(code));
                 }
                 String type = c.getContentType();
                 if (type == null || !type.startsWith(VmDataStream.CONTENT_TYPE)) {
@@ -418,7 +412,7 @@ public final class VmDataTransfers implements AutoCloseable {
                     if (p.cancelled) {
                         throw new VmDataStream.CancelledException();
                     }
-                    got = VmDataStream.read(in, req.uuid(), p.staging, n -> {
+                    got = VmDataStream.read(in, req.uuid(), p.staging, req.dataBytes(), n -> {
                         t.add(n);
                         bytesIn.addAndGet(n);
                     }, () -> p.cancelled);
@@ -517,18 +511,6 @@ public final class VmDataTransfers implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private static String errorText(HttpURLConnection c) {
-        try (InputStream err = c.getErrorStream()) {
-            if (err == null) {
-                return c.getResponseMessage();
-            }
-            String s = new String(err.readNBytes(1000), StandardCharsets.UTF_8).strip();
-            return s.isEmpty() ? c.getResponseMessage() : s;
-        } catch (IOException e) {
-            return message(e);
-        }
     }
 
     // ---- status, discard, the list --------------------------------------------------------

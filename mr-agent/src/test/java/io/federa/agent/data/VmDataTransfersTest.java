@@ -31,7 +31,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
 
@@ -74,7 +76,7 @@ class VmDataTransfersTest {
         void open() throws IOException {
             data = new VmDataTransfers(hostId, vmDir, u -> domains.getOrDefault(u, Presence.ABSENT));
             http = AgentHttpServer.start(new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(), () -> null,
-                    Optional.of(data.handler()));
+                    Optional.of(data::serve));
             data.baseUrl(http.baseUrl());
         }
 
@@ -293,7 +295,7 @@ class VmDataTransfersTest {
         JsonNode offered = offer("m-3", 1, token("e"));
         pull("m-3", 1, offered.path("url").asText(), token("f"), 0);
         JsonNode failed = awaitEnd("m-3");
-        assertThat(failed.path("error").asText()).isEqualTo("the source answered 403: unknown token");
+        assertThat(failed.path("error").asText()).isEqualTo("the source answered 403: it does not know the token, or offered it for another VM");
         pull("m-3", 2, "http://127.0.0.1:1" + VmDataTransfers.DATA_PATH + uuid, token("e"), 0);
         assertThat(awaitEnd("m-3").path("error").asText()).startsWith("cannot reach the source at http://127.0.0.1:1/");
     }
@@ -431,18 +433,104 @@ class VmDataTransfersTest {
     void a_disk_that_fills_during_the_copy_fails_it_with_a_disk_full_reason_and_frees_the_space() throws Exception {
         Path mount = tmpfs("fills");
         destination(mount.resolve("vms"));
-        ballast(mount.resolve("ballast"), 40);
+        ballast(mount.resolve("ballast"), 10);
         denseImage(40);
         JsonNode offered = offer("m-9", 1, token("n"));
-        // The announced size passes the check (as when the data grew after the offer); the disk then fills.
-        pull("m-9", 1, offered.path("url").asText(), token("n"), MIB);
-        JsonNode failed = awaitEnd("m-9");
-        assertThat(failed.path("phase").asText()).isEqualTo("FAILED");
-        assertThat(failed.path("error").asText()).matches(
-                "disk full on host-2: the copy needs 2\\d\\.\\d MiB, 0\\.\\d MiB free \\(the disk filled after 2\\d\\.\\d MiB of the stream\\)");
+        // The announced size passes the check; something else then fills the disk mid-copy.
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        try (Proxy proxy = new Proxy(src.http.address().getPort(), 3 * (int) MIB, reached, go)) {
+            pull("m-9", 1, proxy.url(uuid), token("n"), offered.path("dataBytes").asLong());
+            assertThat(reached.await(60, TimeUnit.SECONDS)).isTrue();
+            ballast(mount.resolve("ballast-2"), 30);
+            go.countDown();
+            JsonNode failed = awaitEnd("m-9");
+            assertThat(failed.path("phase").asText()).isEqualTo("FAILED");
+            assertThat(failed.path("error").asText()).matches(
+                    "disk full on host-2: the copy needs 40\\.0 MiB, 0\\.\\d MiB free \\(the disk filled after 2\\d\\.\\d MiB of the stream\\)");
+        }
         assertThat(entries(dst.vmDir.resolve(".incoming"))).isZero();
         assertThat(dst.vmDir.resolve(uuid.toString())).doesNotExist();
         assertThat(Files.getFileStore(mount).getUsableSpace()).isGreaterThan(20 * MIB);
+    }
+
+    // ---- sources that are not what they claim ----------------------------------------------
+
+    /** A server that answers every connection with {@code answer} and counts the connections. */
+    static final class CannedServer implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final AtomicInteger connections = new AtomicInteger();
+
+        CannedServer(String answer) throws IOException {
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket c = server.accept()) {
+                        connections.incrementAndGet();
+                        c.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+                        c.getOutputStream().flush();
+                        c.shutdownOutput();
+                        c.getInputStream().readNBytes(1);
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            }, "canned-server");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String url(UUID uuid) {
+            return "http://127.0.0.1:" + server.getLocalPort() + VmDataTransfers.DATA_PATH + uuid;
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    @Test
+    void import_never_follows_a_redirect() throws Exception {
+        destination(tmp.resolve("dst/vms"));
+        try (CannedServer elsewhere = new CannedServer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+             CannedServer redirecting = new CannedServer("HTTP/1.1 302 Found\r\nLocation: " + elsewhere.url(uuid)
+                     + "\r\nContent-Length: 0\r\n\r\n")) {
+            pull("m-10", 1, redirecting.url(uuid), token("r"), MIB);
+            JsonNode failed = awaitEnd("m-10");
+            assertThat(failed.path("phase").asText()).isEqualTo("FAILED");
+            assertThat(failed.path("error").asText()).isEqualTo("the source answered 302: a redirect, which is never followed");
+            assertThat(redirecting.connections.get()).isEqualTo(1);
+            assertThat(elsewhere.connections.get()).as("connections to where the redirect pointed").isZero();
+        }
+    }
+
+    @Test
+    void a_sources_error_page_is_reported_as_its_status_never_its_body() throws Exception {
+        destination(tmp.resolve("dst/vms"));
+        String page = "<html>internal admin: db-password=hunter2</html>";
+        try (CannedServer source = new CannedServer("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\n"
+                + "Content-Length: " + page.length() + "\r\n\r\n" + page)) {
+            pull("m-11", 1, source.url(uuid), token("s"), MIB);
+            JsonNode failed = awaitEnd("m-11");
+            assertThat(failed.path("error").asText()).isEqualTo("the source answered 500: not a Federa agent's answer to a data request");
+            assertThat(failed.toString()).doesNotContain("hunter2").doesNotContain("admin");
+        }
+    }
+
+    @Test
+    void a_source_that_sends_more_than_it_announced_stops_at_the_announced_size_and_fails() throws Exception {
+        denseImage(8);
+        destination(tmp.resolve("dst/vms"));
+        JsonNode offered = offer("m-12", 1, token("t"));
+        assertThat(offered.path("dataBytes").asLong()).isEqualTo(8 * MIB);
+        pull("m-12", 1, offered.path("url").asText(), token("t"), MIB);
+        JsonNode failed = awaitEnd("m-12");
+        assertThat(failed.path("phase").asText()).isEqualTo("FAILED");
+        assertThat(failed.path("error").asText())
+                .isEqualTo("the source sent more than the 1048576 bytes of data it announced: the copy stops there");
+        assertThat(entries(dst.vmDir.resolve(".incoming"))).isZero();
+        assertThat(dst.vmDir.resolve(uuid.toString())).doesNotExist();
+        assertThat(dst.vmDir.resolve(".imports/m-12.json")).doesNotExist();
     }
 
     /**
@@ -455,6 +543,16 @@ class VmDataTransfersTest {
         private final Thread thread;
 
         Proxy(int target, int after, IntUnaryOperator change, boolean drop) throws IOException {
+            this(target, after, change, drop, null, null);
+        }
+
+        /** Passes the first {@code after} bytes, counts {@code reached} down, waits for {@code go}, then passes the rest. */
+        Proxy(int target, int after, CountDownLatch reached, CountDownLatch go) throws IOException {
+            this(target, after, b -> b, false, reached, go);
+        }
+
+        private Proxy(int target, int after, IntUnaryOperator change, boolean drop, CountDownLatch reached,
+                      CountDownLatch go) throws IOException {
             thread = new Thread(() -> {
                 try (Socket client = server.accept(); Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target)) {
                     Thread up = new Thread(() -> copy(client, upstream));
@@ -469,6 +567,20 @@ class VmDataTransfersTest {
                     while ((n = in.read(buf)) > 0) {
                         if (!changed && seen + n > after) {
                             int i = (int) (after - seen);
+                            if (go != null) {
+                                out.write(buf, 0, i);
+                                out.flush();
+                                reached.countDown();
+                                try {
+                                    go.await();
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                                out.write(buf, i, n - i);
+                                seen += n;
+                                changed = true;
+                                continue;
+                            }
                             if (drop) {
                                 out.write(buf, 0, i);
                                 out.flush();

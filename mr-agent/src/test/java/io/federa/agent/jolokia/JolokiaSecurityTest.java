@@ -100,9 +100,10 @@ class JolokiaSecurityTest {
     @Test
     void get_requests_are_refused() throws Exception {
         HttpResponse<String> r = f.get(f.agent.jolokiaUrl() + "read/federa:type=Host", AgentFixture.USER, AgentFixture.PASSWORD);
+        assertThat(r.statusCode()).isEqualTo(405);
         JsonNode body = JSON.readTree(r.body());
-        assertThat(body.path("status").asInt()).isEqualTo(403);
-        assertThat(body.path("error").asText()).contains("HTTP method get is not allowed");
+        assertThat(body.path("status").asInt()).isEqualTo(405);
+        assertThat(body.path("error").asText()).contains("HTTP method GET is not allowed");
         assertThat(body.has("value")).isFalse();
     }
 
@@ -116,5 +117,115 @@ class JolokiaSecurityTest {
     @Test
     void the_jolokia_port_is_bound_to_the_configured_address_only() {
         assertThat(f.agent.jolokiaUrl()).startsWith("http://127.0.0.1:");
+    }
+
+    @Test
+    void notification_requests_are_refused() throws Exception {
+        JsonNode r = JSON.readTree(f.send("{\"type\":\"notification\",\"command\":\"register\"}",
+                AgentFixture.USER, AgentFixture.PASSWORD).body());
+        assertThat(r.path("status").asInt()).isEqualTo(403);
+        assertThat(r.path("error").asText()).contains("notification requests are not served");
+    }
+
+    @Test
+    void options_that_would_lift_the_agents_limits_are_refused() throws Exception {
+        JsonNode r = JSON.readTree(f.send("{\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"config\":{\"maxObjects\":0}}",
+                AgentFixture.USER, AgentFixture.PASSWORD).body());
+        assertThat(r.path("status").asInt()).isEqualTo(400);
+        assertThat(r.path("error").asText()).contains("config: maxObjects may not be set by a client");
+        JsonNode ok = JSON.readTree(f.send("{\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"config\":{\"ignoreErrors\":\"true\"}}",
+                AgentFixture.USER, AgentFixture.PASSWORD).body());
+        assertThat(ok.path("status").asInt()).isEqualTo(200);
+    }
+
+    @Test
+    void a_bulk_request_carries_at_most_64_requests() throws Exception {
+        String bulk65 = "[" + String.join(",", java.util.Collections.nCopies(65, READ_HOST)) + "]";
+        HttpResponse<String> r = f.send(bulk65, AgentFixture.USER, AgentFixture.PASSWORD);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).path("error").asText()).contains("at most 64 requests; this one has 65");
+        String bulk64 = "[" + String.join(",", java.util.Collections.nCopies(64, READ_HOST)) + "]";
+        JsonNode ok = JSON.readTree(f.send(bulk64, AgentFixture.USER, AgentFixture.PASSWORD).body());
+        assertThat(ok.size()).isEqualTo(64);
+        assertThat(ok.get(63).path("status").asInt()).isEqualTo(200);
+    }
+
+    @Test
+    void an_oversized_body_is_refused_before_it_is_read() throws Exception {
+        java.net.URI u = java.net.URI.create(f.agent.jolokiaUrl());
+        String auth = java.util.Base64.getEncoder().encodeToString(
+                (AgentFixture.USER + ":" + AgentFixture.PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+            s.getOutputStream().write(("POST /jolokia/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n[")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 413").contains("the body is larger than 1048576 bytes");
+        }
+        // A body streamed without a length is cut where it passes the limit.
+        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+            var out = s.getOutputStream();
+            out.write(("POST /jolokia/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
+                    + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            byte[] head = (Integer.toHexString(chunk.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            try {
+                for (int i = 0; i < 3200; i++) { // 200 MiB, unless the agent stops reading first
+                    out.write(head);
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                }
+            } catch (java.io.IOException closedByTheAgent) {
+                // expected: the agent answered and closed the connection
+            }
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 413");
+        } catch (java.net.SocketException reset) {
+            // the agent closed the connection with unread bytes in flight: a reset, which is as good
+        }
+        assertThat(f.send(READ_HOST, AgentFixture.USER, AgentFixture.PASSWORD).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void no_credentials_get_401_before_the_body_is_read() throws Exception {
+        java.net.URI u = java.net.URI.create(f.agent.jolokiaUrl());
+        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+            s.getOutputStream().write("POST /jolokia/ HTTP/1.1\r\nHost: x\r\nContent-Length: 200000000\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 401");
+        }
+    }
+
+    /** One request from a given loopback source address; the agent's status line. */
+    private String fromAddress(String source, String authorization) throws Exception {
+        java.net.URI u = java.net.URI.create(f.agent.jolokiaUrl());
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress(source, 0));
+            s.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()));
+            s.getOutputStream().write(("POST /jolokia/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                    + "Content-Length: " + READ_HOST.length() + "\r\n\r\n" + READ_HOST).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.lines().findFirst().orElse("") + (answer.contains("Retry-After") ? " (Retry-After)" : "");
+        }
+    }
+
+    @Test
+    void password_guesses_from_one_address_are_throttled_and_other_addresses_are_not() throws Exception {
+        String wrong = "Basic " + java.util.Base64.getEncoder().encodeToString("federa:guess-number-x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String right = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (AgentFixture.USER + ":" + AgentFixture.PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int i = 0; i < 10; i++) {
+            assertThat(fromAddress("127.0.0.23", wrong)).startsWith("HTTP/1.1 401");
+        }
+        assertThat(fromAddress("127.0.0.23", wrong)).startsWith("HTTP/1.1 429").endsWith("(Retry-After)");
+        // Held back, even the right password is not checked: a guess would otherwise still be answered.
+        assertThat(fromAddress("127.0.0.23", right)).startsWith("HTTP/1.1 429");
+        assertThat(fromAddress("127.0.0.24", right)).startsWith("HTTP/1.1 200");
+        assertThat(f.send(READ_HOST, AgentFixture.USER, AgentFixture.PASSWORD).statusCode()).isEqualTo(200);
     }
 }
