@@ -55,6 +55,7 @@ public final class AgentSimulator {
 
     public static void main(String[] args) throws Exception {
         int agents = 1000;
+        int first = 1;
         int vms = 10;
         long sampleInterval = 1000;
         double changesPerSecond = 100;
@@ -66,6 +67,7 @@ public final class AgentSimulator {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--agents" -> agents = Integer.parseInt(v);
+                case "--first" -> first = Integer.parseInt(v);
                 case "--vms" -> vms = Integer.parseInt(v);
                 case "--sample-interval-ms" -> sampleInterval = Long.parseLong(v);
                 case "--state-changes-per-second" -> changesPerSecond = Double.parseDouble(v);
@@ -80,15 +82,15 @@ public final class AgentSimulator {
             }
             i++;
         }
-        if (portsFile == null || agents < 1 || vms < 0 || sampleInterval < 1 || changesPerSecond < 0) {
-            System.err.println("agent-simulator: usage: agent-simulator [--agents N] [--vms N] [--sample-interval-ms MS] "
+        if (portsFile == null || agents < 1 || first < 1 || vms < 0 || sampleInterval < 1 || changesPerSecond < 0) {
+            System.err.println("agent-simulator: usage: agent-simulator [--agents N] [--first N] [--vms N] [--sample-interval-ms MS] "
                     + "[--state-changes-per-second R] [--event-loops N] [--user U] [--password P] --ports-file FILE");
             System.exit(2);
         }
-        new AgentSimulator().run(agents, vms, sampleInterval, changesPerSecond, eventLoops, user, password, portsFile);
+        new AgentSimulator().run(first, agents, vms, sampleInterval, changesPerSecond, eventLoops, user, password, portsFile);
     }
 
-    private void run(int agentCount, int vmsPerAgent, long sampleInterval, double changesPerSecond, int eventLoops,
+    private void run(int first, int agentCount, int vmsPerAgent, long sampleInterval, double changesPerSecond, int eventLoops,
                      String user, String password, Path portsFile) throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
         String auth = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
@@ -100,7 +102,9 @@ public final class AgentSimulator {
         Random random = new Random(7666);
         List<Future<HttpServer>> listening = new ArrayList<>();
         List<SimulatedAgent> agents = new ArrayList<>();
-        for (int a = 1; a <= agentCount; a++) {
+        // Agents first … first + count - 1: several simulators (each under the open-files limit)
+        // make one fleet of distinct names.
+        for (int a = first; a < first + agentCount; a++) {
             SimulatedAgent agent = new SimulatedAgent(String.format("sim-%04d", a), vmsPerAgent, sampleInterval,
                     random.nextInt((int) Math.min(sampleInterval, Integer.MAX_VALUE)), period, started, random);
             agents.add(agent);

@@ -53,7 +53,7 @@ public final class FleetProbe {
 
     private void run(String[] args) throws Exception {
         long managerPid = 0;
-        long simulatorPid = 0;
+        String simulatorPid = "";
         String stats = null;
         int window = 60;
         double every = 2;
@@ -65,7 +65,7 @@ public final class FleetProbe {
             String v = args[i + 1];
             switch (args[i]) {
                 case "--manager-pid" -> managerPid = Long.parseLong(v);
-                case "--simulator-pid" -> simulatorPid = Long.parseLong(v);
+                case "--simulator-pid" -> simulatorPid = v; // several, comma-separated: their sum
                 case "--api" -> api = v;
                 case "--token" -> token = v;
                 case "--stats" -> stats = v;
@@ -267,13 +267,29 @@ public final class FleetProbe {
         return r.body();
     }
 
+    /** Answers of every simulator ({@code stats}: their stats URLs, comma-separated). */
     private long simulatorAnswers(String stats) throws IOException, InterruptedException {
         if (stats == null) {
             return 0;
         }
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(stats)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return new JsonObject(r.body()).getLong("answers");
+        long sum = 0;
+        for (String url : stats.split(",")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(java.time.Duration.ofSeconds(10))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            sum += new JsonObject(r.body()).getLong("answers");
+        }
+        return sum;
+    }
+
+    /** utime + stime of every simulator ({@code pids} comma-separated), in clock ticks. */
+    private static long cpuTicks(String pids) throws IOException {
+        long sum = 0;
+        for (String pid : pids.split(",")) {
+            if (!pid.isBlank()) {
+                sum += cpuTicks(Long.parseLong(pid.trim()));
+            }
+        }
+        return sum;
     }
 
     /** stime of a process, in clock ticks. */
