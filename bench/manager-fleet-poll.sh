@@ -32,17 +32,9 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench
 fi
 
-# Every agent of the simulator is a listening socket, and the manager holds up to two connections
-# to it. Raise the open-files limit (root may), or say why not.
-need=$((agents * 4 + 1024))
-if [ "$(ulimit -n)" -lt "$need" ]; then
-  ulimit -Hn "$need" 2>/dev/null || true
-  ulimit -n "$need" 2>/dev/null || true
-fi
-if [ "$(ulimit -n)" -lt "$need" ]; then
-  echo "open files: the limit is $(ulimit -n), $agents agents need some $need (ulimit -n $need as root, or fewer agents)" >&2
-  exit 1
-fi
+# Every agent of the simulator is a listening socket, and the manager holds up to two connections to it.
+. bench/lib/limits.sh
+open_files_at_least $((agents * 4 + 1024)) "$agents agents in one simulator"
 
 run=$(mktemp -d)
 sim=""

@@ -67,15 +67,8 @@ per=${PER_SIMULATOR:-2500}
 sims=$(((agents + per - 1) / per))
 need=$((per * 5 + 1024))
 [ "$((agents + 2048))" -gt "$need" ] && need=$((agents + 2048))
-if [ "$(ulimit -n)" -lt "$need" ]; then
-  ulimit -Hn "$need" 2>/dev/null || true
-  ulimit -n "$need" 2>/dev/null || true
-fi
-if [ "$(ulimit -n)" -lt "$need" ]; then
-  echo "open files: the limit is $(ulimit -n); $agents agents in simulators of $per need some $need" \
-    "(ulimit -n $need as root, PER_SIMULATOR lower, or fewer agents)" >&2
-  exit 1
-fi
+. bench/lib/limits.sh
+open_files_at_least "$need" "$agents agents in simulators of $per (PER_SIMULATOR)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
