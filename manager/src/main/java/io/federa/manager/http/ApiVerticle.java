@@ -755,8 +755,23 @@ public final class ApiVerticle extends VerticleBase {
         String body = ctx.body() == null ? null : ctx.body().asString();
         boolean prune = "true".equals(ctx.request().getParam("prune"));
         String who = ctx.get("who");
-        vertx.executeBlocking(() -> store.apply(body, who, "applied through the API", WallClock.now()))
+        Catalog before = catalog.get();
+        vertx.executeBlocking(() -> {
+                    // Definitions with no service at all would stop every service's VMs: a mistake far
+                    // more often than a wish, so only with prune said.
+                    if (!prune && before != null && !before.services().isEmpty() && io.federa.manager.spec.CatalogYaml.parse(body).catalog()
+                            .map(c -> c.services().isEmpty()).orElse(false)) {
+                        return null;
+                    }
+                    return store.apply(body, who, "applied through the API", WallClock.now());
+                })
                 .onSuccess(applied -> {
+                    if (applied == null) {
+                        error(ctx, 409, "would remove every service", "these definitions hold no service, and the "
+                                + before.services().size() + " defined now would all stop; apply them with prune "
+                                + "(federa apply --prune) if that is what is meant", "services");
+                        return;
+                    }
                     if (applied.version().isEmpty()) {
                         List<SpecError> errs = applied.validation().errors();
                         SpecError first = errs.get(0);

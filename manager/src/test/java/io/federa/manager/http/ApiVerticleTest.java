@@ -129,6 +129,19 @@ class ApiVerticleTest {
     }
 
     @Test
+    void definitions_with_no_service_are_refused_while_services_are_defined_unless_prune_is_said() throws Exception {
+        assertThat(call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop).statusCode()).isEqualTo(200);
+        HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, "applications: []\nservices: []\n");
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.bodyAsJsonObject().getString("detail")).contains("hold no service").contains("--prune");
+        assertThat(store.versions()).hasSize(1);
+        HttpResponse<Buffer> pruned = call(HttpMethod.POST, "/api/v1/definitions?prune=true", OPERATOR,
+                "applications: []\nservices: []\n");
+        assertThat(pruned.statusCode()).as(pruned.bodyAsString()).isEqualTo(200);
+        assertThat(store.versions()).hasSize(2);
+    }
+
+    @Test
     void a_bad_definition_is_a_400_naming_the_field_and_stores_nothing() throws Exception {
         HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/v1/definitions", OPERATOR,
                 shop.replace("vcpus: 4,", "vcpus: 0,"));
