@@ -33,7 +33,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 
 # Every agent of the simulator is a listening socket, and the manager holds up to two connections to it.
-. bench/lib/limits.sh
+. bench/lib/processes.sh
 open_files_at_least $((agents * 4 + 1024)) "$agents agents in one simulator"
 
 run=$(mktemp -d)
@@ -47,13 +47,7 @@ on_exit() {
   local status=$?
   stop
   if [ "$status" -ne 0 ]; then
-    # What the processes under test said before the failure: their errors and last lines.
-    for log in "$run"/*.log; do
-      [ -f "$log" ] || continue
-      echo "--- $(basename "$log"): errors and last lines" >&2
-      grep -v '^\s*at \|^\s*\.\.\.' "$log" | grep -iE -A2 'exception|error|severe' | head -20 >&2 || true
-      tail -5 "$log" >&2
-    done
+    print_failed_logs "$run"
   fi
   rm -rf "$run"
 }

@@ -40,6 +40,7 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_as() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+. bench/lib/processes.sh
 on_exit() {
   local status=$?
   for p in "${managers[@]}" $sim; do kill "$p" 2>/dev/null || true; done
@@ -48,12 +49,7 @@ on_exit() {
     pg_as "$pgbin/pg_ctl" -D "$run/pg/db" -m fast -w stop >/dev/null 2>&1 || true
   fi
   if [ "$status" -ne 0 ]; then
-    for log in "$run"/*.log; do
-      [ -f "$log" ] || continue
-      echo "--- $(basename "$log"): errors and last lines" >&2
-      grep -v '^\s*at \|^\s*\.\.\.' "$log" | grep -iE -A2 'exception|error|severe' | head -20 >&2 || true
-      tail -5 "$log" >&2
-    done
+    print_failed_logs "$run"
   fi
   rm -rf "$run"
 }
@@ -67,7 +63,6 @@ per=${PER_SIMULATOR:-2500}
 sims=$(((agents + per - 1) / per))
 need=$((per * 5 + 1024))
 [ "$((agents + 2048))" -gt "$need" ] && need=$((agents + 2048))
-. bench/lib/limits.sh
 open_files_at_least "$need" "$agents agents in simulators of $per (PER_SIMULATOR)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
