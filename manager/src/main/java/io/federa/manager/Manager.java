@@ -201,6 +201,8 @@ public final class Manager {
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
                 catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership, audit));
         apiRef.set(api);
+        io.federa.common.http.ListenerMetrics.register(registry, "federa",
+                () -> api.listener() == null ? java.util.List.of() : java.util.List.of(api.listener()));
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(lifecycle))

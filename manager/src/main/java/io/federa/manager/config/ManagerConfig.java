@@ -1,5 +1,7 @@
 package io.federa.manager.config;
 
+import io.federa.common.http.ListenerLimits;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -226,7 +228,27 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
         }
     }
 
-    public record Api(String address, int port, int maxBodyBytes) {
+    /**
+     * The API's listener (the Alertmanager webhook and {@code /metrics} included).
+     *
+     * @param maxBodyBytes the largest definitions document or webhook body; other requests take
+     *                     {@link #SMALL_BODY_BYTES}
+     * @param limits       connections, deadlines and the request head's size
+     */
+    public record Api(String address, int port, int maxBodyBytes, ListenerLimits limits) {
+        /** The body of any request but a definitions document or a webhook notification. */
+        public static final int SMALL_BODY_BYTES = 64 * 1024;
+
+        /**
+         * The defaults: a client (Prometheus, Alertmanager, the CLI, a browser) rarely holds more
+         * than a few connections; a whole request head within 10 s, an answer within 60 s.
+         */
+        public static final ListenerLimits DEFAULT_LIMITS = new ListenerLimits(Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(120), 256, 4096, 16 * 1024);
+
+        public Api(String address, int port, int maxBodyBytes) {
+            this(address, port, maxBodyBytes, DEFAULT_LIMITS);
+        }
     }
 
     public enum Role { VIEWER, OPERATOR, ADMIN }

@@ -1,6 +1,7 @@
 package io.federa.manager.config;
 
 import com.fasterxml.jackson.core.JacksonException;
+import io.federa.common.http.ListenerLimits;
 import io.federa.manager.core.spec.SpecError;
 import io.federa.manager.core.spec.TreeReader;
 import io.federa.manager.spec.StrictYaml;
@@ -224,10 +225,26 @@ public final class ManagerConfigLoader extends TreeReader {
         Map<String, Object> api = map(m.get("api"), "api");
         ManagerConfig.Api apiConfig = null;
         if (api != null) {
-            known(api, "api", Set.of("address", "port", "maxBodyBytes"));
+            known(api, "api", Set.of("address", "port", "maxBodyBytes", "maxConnections", "maxConnectionsPerClient",
+                    "requestHeadTimeout", "requestTimeout", "idleTimeout"));
+            ListenerLimits d = ManagerConfig.Api.DEFAULT_LIMITS;
+            int perClient = (int) integer(api.get("maxConnectionsPerClient"), "api.maxConnectionsPerClient", 1, 100_000,
+                    (long) d.maxConnectionsPerAddress());
+            int all = (int) integer(api.get("maxConnections"), "api.maxConnections", 1, 100_000, (long) d.maxConnections());
+            if (all < perClient) {
+                error("api.maxConnections", "is " + all + ", fewer than api.maxConnectionsPerClient (" + perClient + ")");
+                all = perClient;
+            }
+            ListenerLimits limits = new ListenerLimits(
+                    positive(api.get("requestHeadTimeout"), "api.requestHeadTimeout", d.requestHeadTimeout()),
+                    d.keepAliveTimeout(),
+                    positive(api.get("requestTimeout"), "api.requestTimeout", d.requestTimeout()),
+                    positive(api.get("idleTimeout"), "api.idleTimeout", d.idleTimeout()),
+                    perClient, all, d.maxHeaderBytes());
             apiConfig = new ManagerConfig.Api(ip(api.get("address"), "api.address"),
                     (int) integer(api.get("port"), "api.port", 0, 65535, null),
-                    (int) integer(api.get("maxBodyBytes"), "api.maxBodyBytes", 1024, 64L * 1024 * 1024, 1024L * 1024));
+                    (int) integer(api.get("maxBodyBytes"), "api.maxBodyBytes", 1024, 64L * 1024 * 1024, 1024L * 1024),
+                    limits);
         }
         List<ManagerConfig.Token> tokens = new ArrayList<>();
         Set<String> secrets = new HashSet<>();
@@ -416,6 +433,16 @@ public final class ManagerConfigLoader extends TreeReader {
             error(p, "must be an IP address such as 127.0.0.1, got \"" + s + "\"");
         }
         return s;
+    }
+
+    /** A duration of at least 1 s: a listener's deadline shorter than that cuts slow but honest clients. */
+    private Duration positive(Object node, String p, Duration fallback) {
+        Duration d = duration(node, p, fallback);
+        if (d.toMillis() < 1000) {
+            error(p, "must be at least 1s, got " + node);
+            return fallback;
+        }
+        return d;
     }
 
     /** A duration of at least 100 ms: polling faster than that only loads the agents. */

@@ -1,5 +1,7 @@
 package io.federa.manager.http;
 
+import io.federa.common.http.AuthThrottle;
+import io.federa.common.http.GuardedServer;
 import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.AvailabilityEvaluator;
@@ -31,7 +33,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -72,7 +73,18 @@ public final class ApiVerticle extends VerticleBase {
     private final LeadershipVerticle leadership;
     private final io.federa.manager.audit.AuditLog audit;
     private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
-    private HttpServer server;
+    private GuardedServer server;
+    /** The routes whose body may reach {@code api.maxBodyBytes}; the others take 64 KiB. */
+    /** Instances one explanation covers at most: a pass over every host each. */
+    static final int EXPLAIN_MAX_INSTANCES = 1_000;
+    /** The longest an explanation may compute before it is given up (and answered 503). */
+    static final java.time.Duration EXPLAIN_BUDGET = java.time.Duration.ofSeconds(10);
+    /** Explanations computed at once, and waiting beyond them; more are answered 503. */
+    static final int EXPLAIN_AT_ONCE = 1;
+    static final int EXPLAIN_WAITING = 4;
+    private final java.util.concurrent.atomic.AtomicInteger explaining = new java.util.concurrent.atomic.AtomicInteger();
+    private io.vertx.core.WorkerExecutor explainer;
+    private static final java.util.Set<String> LARGE_BODIES = java.util.Set.of("/api/v1/definitions", "/api/v1/alerts");
     private Buffer openApi;
     private Router router;
     /** Alert occurrences already acted on (fingerprint and start), the newest 10,000. */
@@ -111,7 +123,8 @@ public final class ApiVerticle extends VerticleBase {
     /** The audit log is written out before the manager stops. */
     @Override
     public Future<?> stop() {
-        return audit.close();
+        Future<Void> closed = server == null ? Future.succeededFuture() : server.stop();
+        return closed.transform(ar -> audit.close());
     }
 
     @Override
@@ -121,13 +134,18 @@ public final class ApiVerticle extends VerticleBase {
         } catch (IOException | NullPointerException e) {
             return Future.failedFuture("the OpenAPI document is missing from the program: " + e);
         }
+        explainer = vertx.createSharedWorkerExecutor("federa-explain", EXPLAIN_AT_ONCE);
         Router r = Router.router(vertx);
         r.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
         r.get("/metrics").handler(this::authenticate).handler(this::metrics);
         r.route("/api/v1/*").handler(this::audited);
         r.route("/api/v1/*").handler(this::authenticate);
         r.route("/api/v1/*").handler(this::documentsOnly);
-        r.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(api.maxBodyBytes()).setHandleFileUploads(false));
+        // A definitions document or a webhook notification may be large; nothing else is.
+        BodyHandler large = BodyHandler.create().setBodyLimit(api.maxBodyBytes()).setHandleFileUploads(false);
+        BodyHandler small = BodyHandler.create().setBodyLimit(Math.min(api.maxBodyBytes(), ManagerConfig.Api.SMALL_BODY_BYTES))
+                .setHandleFileUploads(false);
+        r.route("/api/v1/*").handler(ctx -> (LARGE_BODIES.contains(ctx.request().path()) ? large : small).handle(ctx));
         r.route("/api/v1/*").handler(this::leaderOnlyChanges);
         r.get("/api/v1/managers").handler(this::managers);
         r.get("/api/v1/hosts").handler(this::hosts);
@@ -155,11 +173,20 @@ public final class ApiVerticle extends VerticleBase {
         r.post("/api/v1/definitions").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::apply);
         r.delete("/api/v1/services/:name").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::delete);
         r.route().last().handler(ctx -> error(ctx, 404, "not found", "no route " + ctx.request().method() + " " + ctx.request().path(), null));
-        r.errorHandler(413, ctx -> error(ctx, 413, "payload too large", "the body is larger than " + api.maxBodyBytes() + " bytes", null));
+        r.errorHandler(413, ctx -> error(ctx, 413, "payload too large", "the body is larger than "
+                + (LARGE_BODIES.contains(ctx.request().path()) ? api.maxBodyBytes() : Math.min(api.maxBodyBytes(),
+                ManagerConfig.Api.SMALL_BODY_BYTES)) + " bytes, the most " + ctx.request().path() + " takes", null));
         r.errorHandler(500, ctx -> error(ctx, 500, "internal error", "the manager failed to answer this request", null));
         r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
         this.router = r;
-        return vertx.createHttpServer().requestHandler(r).listen(api.port(), api.address()).onSuccess(s -> server = s);
+        return GuardedServer.start(vertx, "api", api.address(), api.port(), api.limits(), req -> {
+            // Every request's body must arrive, and its answer leave, within the request timeout.
+            GuardedServer listening = server;
+            if (listening != null) {
+                listening.deadline(req);
+            }
+            r.handle(req);
+        }).onSuccess(s -> server = s);
     }
 
     /** Every route served, as "METHOD /path/{param}", in the OpenAPI document's spelling. */
@@ -176,7 +203,12 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     public int actualPort() {
-        return server.actualPort();
+        return server.port();
+    }
+
+    /** The API's listener: its connections refused and timed out, for /metrics. */
+    public GuardedServer listener() {
+        return server;
     }
 
     private void authenticate(RoutingContext ctx) {
@@ -549,18 +581,55 @@ public final class ApiVerticle extends VerticleBase {
             error(ctx, 404, "not found", "service " + name + " has no application named " + clip(only), "application");
             return;
         }
-        // A placement pass per instance over the whole inventory: CPU work that grows with the fleet,
-        // kept off the event loop.
+        // A placement pass per instance over the whole inventory: CPU work that grows with the fleet
+        // and the service, done on a worker of its own (never the event loop, and never ahead of
+        // the store's reads), one explanation at a time, within a bound of instances and of time.
+        int asked = 0;
+        for (var app : c.startOrder(name)) {
+            if (only == null || only.equals(app.name())) {
+                asked += app.replicas();
+            }
+        }
+        if (asked > EXPLAIN_MAX_INSTANCES) {
+            error(ctx, 422, "too many instances", "service " + name + (only == null ? "" : " application " + only)
+                    + " has " + asked + " instances; an explanation covers at most " + EXPLAIN_MAX_INSTANCES
+                    + (only == null ? ": name one application with ?application=" : ""), "application");
+            return;
+        }
+        if (explaining.incrementAndGet() > EXPLAIN_AT_ONCE + EXPLAIN_WAITING) {
+            explaining.decrementAndGet();
+            ctx.response().putHeader("Retry-After", "5");
+            error(ctx, 503, "busy", EXPLAIN_AT_ONCE + " explanation is being computed and " + EXPLAIN_WAITING
+                    + " wait; retry in 5 s", null);
+            return;
+        }
         InventorySnapshot inv = inventory.get();
         java.util.Set<String> cordoned = lifecycle.cordoned();
         java.util.Map<String, ManagedInstance> placedNow = lifecycle.instances();
-        vertx.executeBlocking(() -> explanation(c, name, only, inv, cordoned, placedNow))
+        long deadline = System.nanoTime() + EXPLAIN_BUDGET.toNanos();
+        explainer.<JsonObject>executeBlocking(() -> explanation(c, name, only, inv, cordoned, placedNow, deadline))
+                .onComplete(ar -> explaining.decrementAndGet())
                 .onSuccess(answer -> json(ctx, 200, answer))
-                .onFailure(e -> error(ctx, 500, "internal error", "the explanation failed: " + e.getMessage(), null));
+                .onFailure(e -> {
+                    if (e instanceof ExplainTimeout t) {
+                        error(ctx, 503, "explanation too long", t.getMessage(), null);
+                    } else {
+                        error(ctx, 500, "internal error", "the explanation failed: " + e.getMessage(), null);
+                    }
+                });
+    }
+
+    /** The explanation ran past {@link #EXPLAIN_BUDGET}. */
+    private static final class ExplainTimeout extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ExplainTimeout(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private JsonObject explanation(Catalog c, String name, String only, InventorySnapshot inv, java.util.Set<String> cordoned,
-                                   java.util.Map<String, ManagedInstance> placedNow) {
+                                   java.util.Map<String, ManagedInstance> placedNow, long deadline) {
         JsonArray out = new JsonArray();
         StringBuilder text = new StringBuilder();
         for (var app : c.startOrder(name)) {
@@ -577,6 +646,11 @@ public final class ApiVerticle extends VerticleBase {
                 }
             }
             for (String instance : names) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new ExplainTimeout("the explanation took longer than " + EXPLAIN_BUDGET.toSeconds() + " s ("
+                            + out.size() + " instances explained, over " + inv.agents().size()
+                            + " agents' hosts); name one application with ?application=");
+                }
                 ManagedInstance mi = placedNow.get(instance);
                 Placement engine = Placement.of(inv.withoutVm(instance), cordoned, c, lifecycle.placement());
                 Outcome o = engine.place(new PlacementRequest(app.name(), instance));

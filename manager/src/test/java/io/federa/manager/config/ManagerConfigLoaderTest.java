@@ -36,6 +36,14 @@ class ManagerConfigLoaderTest {
         assertThat(c.store().embedded()).isTrue();
         assertThat(c.store().file()).isEqualTo(Path.of("/etc/federa/federa-data/federa"));
         assertThat(c.api().maxBodyBytes()).isEqualTo(1024 * 1024);
+        assertThat(c.api().limits()).isEqualTo(ManagerConfig.Api.DEFAULT_LIMITS);
+        ManagerConfig.Api bounded = ManagerConfigLoader.parse(GOOD.replace("port: 8080 }", "port: 8080, maxConnections: 500,"
+                + " maxConnectionsPerClient: 50, requestHeadTimeout: 5s, requestTimeout: 30s, idleTimeout: 90s }"), BASE).api();
+        assertThat(bounded.limits().maxConnections()).isEqualTo(500);
+        assertThat(bounded.limits().maxConnectionsPerAddress()).isEqualTo(50);
+        assertThat(bounded.limits().requestHeadTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(bounded.limits().requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(bounded.limits().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(c.tokens()).extracting(ManagerConfig.Token::role)
                 .containsExactly(ManagerConfig.Role.VIEWER, ManagerConfig.Role.OPERATOR, ManagerConfig.Role.ADMIN);
         assertThat(c.toString()).doesNotContain("demo-password-1").doesNotContain("admin-token-0123456789ab");
@@ -120,6 +128,8 @@ class ManagerConfigLoaderTest {
             "lease within the gap   | 'lifecycle: { lease: 1s }'                                   | lifecycle.lease       | longer than twice poll.interval plus lease.clockSkew (1500 ms)",
             "unknown audit key      | 'audit: { path: x }'                                         | audit.path            | unknown field",
             "follower faster        | 'cluster: { name: m2, followerPoll: 100ms }'                 | cluster.followerPoll  | between poll.interval (500 ms) and 1m, got 100 ms",
+            "api head deadline 0.5s | '@port: 8080 }@port: 8080, requestHeadTimeout: 500ms }'     | api.requestHeadTimeout | at least 1s",
+            "api fewer in all       | '@port: 8080 }@port: 8080, maxConnections: 10, maxConnectionsPerClient: 20 }' | api.maxConnections | fewer than api.maxConnectionsPerClient (20)",
     })
     void a_bad_file_names_the_field(String why, String change, String field, String message) {
         String yaml = change.startsWith("@") ? GOOD.replace(change.split("@")[1], change.split("@")[2]) : GOOD + change + "\n";

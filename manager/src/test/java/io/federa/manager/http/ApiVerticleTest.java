@@ -187,6 +187,86 @@ class ApiVerticleTest {
     }
 
     @Test
+    void only_definitions_and_the_webhook_take_large_bodies(@TempDir Path other) throws Exception {
+        try (TestManager large = new TestManager(other, List.of(), 1024 * 1024,
+                List.of(new ManagerConfig.Token("ops", OPERATOR, ManagerConfig.Role.OPERATOR)))) {
+            WebClient c = WebClient.create(large.vertx);
+            String padding = " ".repeat(200 * 1024);
+            HttpResponse<Buffer> move = c.post(large.port(), "127.0.0.1", "/api/v1/migrations")
+                    .putHeader("Authorization", "Bearer " + OPERATOR).putHeader("Content-Type", "application/json")
+                    .sendBuffer(Buffer.buffer("{\"vm\":\"web-1\"}" + padding)).await(10, TimeUnit.SECONDS);
+            assertThat(move.statusCode()).isEqualTo(413);
+            assertThat(move.bodyAsJsonObject().getString("detail"))
+                    .isEqualTo("the body is larger than 65536 bytes, the most /api/v1/migrations takes");
+            HttpResponse<Buffer> defs = c.post(large.port(), "127.0.0.1", "/api/v1/definitions")
+                    .putHeader("Authorization", "Bearer " + OPERATOR).putHeader("Content-Type", "application/yaml")
+                    .sendBuffer(Buffer.buffer(shop + "\n#" + padding + "\n")).await(10, TimeUnit.SECONDS);
+            assertThat(defs.statusCode()).as(defs.bodyAsString()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void one_client_address_holds_a_bounded_number_of_connections() throws Exception {
+        int cap = ManagerConfig.Api.DEFAULT_LIMITS.maxConnectionsPerAddress();
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < cap + 20; i++) {
+                held.add(new java.net.Socket("127.0.0.1", manager.port()));
+            }
+            // Those over the cap are closed by the manager at once: reading one ends.
+            int closed = 0;
+            for (java.net.Socket s : held.subList(cap, held.size())) {
+                s.setSoTimeout(10_000);
+                if (s.getInputStream().read() == -1) {
+                    closed++;
+                }
+            }
+            assertThat(closed).isEqualTo(20);
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+        String metrics = call(HttpMethod.GET, "/metrics", VIEWER, null).bodyAsString();
+        assertThat(metrics).containsPattern("federa_http_connections_refused_total\\{listener=\"api\"} (2\\d|[3-9]\\d|\\d{3,})");
+    }
+
+    @Test
+    void an_explanation_covers_a_bounded_number_of_instances_and_says_how_to_ask_for_less() throws Exception {
+        String many = """
+                applications:
+                  - { name: front, runtime: nginx, resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }, replicas: 600 }
+                  - { name: back, runtime: nginx, resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }, replicas: 600 }
+                services:
+                  - { name: big, applications: [front, back] }
+                """;
+        assertThat(call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, many).statusCode()).isEqualTo(200);
+        HttpResponse<Buffer> all = call(HttpMethod.GET, "/api/v1/services/big/explain", VIEWER, null);
+        assertThat(all.statusCode()).isEqualTo(422);
+        assertThat(all.bodyAsJsonObject().getString("detail"))
+                .isEqualTo("service big has 1200 instances; an explanation covers at most 1000: name one application with ?application=");
+        HttpResponse<Buffer> one = call(HttpMethod.GET, "/api/v1/services/big/explain?application=front", VIEWER, null);
+        assertThat(one.statusCode()).as(one.bodyAsString()).isEqualTo(200);
+        assertThat(one.bodyAsJsonObject().getJsonArray("instances")).hasSize(600);
+    }
+
+    @Test
+    void a_catalog_asking_for_more_instances_than_the_manager_holds_is_refused_whole() throws Exception {
+        StringBuilder doc = new StringBuilder("applications:\n");
+        for (int i = 0; i < 11; i++) {
+            doc.append("  - { name: app-").append(i).append(", runtime: nginx, resources: { vcpus: 1, memoryMiB: 64,")
+                    .append(" diskGiB: 1 }, replicas: 1000 }\n");
+        }
+        doc.append("services:\n  - { name: huge, applications: [app-0] }\n");
+        HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, doc.toString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.bodyAsJsonObject().getString("field")).isEqualTo("applications");
+        assertThat(r.bodyAsJsonObject().getString("detail")).contains("ask for 11000 instances in all")
+                .contains("at most 10000");
+        assertThat(store.versions()).isEmpty();
+    }
+
+    @Test
     void a_form_is_refused_with_the_media_types_to_use() throws Exception {
         HttpResponse<Buffer> r = client.post(manager.port(), "127.0.0.1", "/api/v1/definitions")
                 .putHeader("Authorization", "Bearer " + OPERATOR)

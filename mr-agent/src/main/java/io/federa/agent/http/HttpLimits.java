@@ -1,27 +1,20 @@
 package io.federa.agent.http;
 
+import io.federa.common.http.ListenerLimits;
+
 import java.time.Duration;
 
 /**
- * The bounds every HTTP listener of the agent keeps, so that nothing a client sends — slowly,
- * often or in bulk — can stop the agent answering its manager's polls and its peers' lease
- * questions (docs/agent.md, "Limits on every listener").
- *
- * @param requestHeadTimeout  a connection must deliver a whole request head (request line and
- *                            headers) this soon after it opens
- * @param keepAliveTimeout    and each further request head this soon after the previous answer
- * @param requestTimeout      a request's body must arrive, and its answer leave, this soon after
- *                            its head (transfers of VM data excepted: they stall-check instead)
- * @param idleTimeout         a connection that sends and receives nothing this long is closed
- * @param maxConnectionsPerAddress connections open at once from one client address
- * @param maxConnections      connections open at once in all
- * @param maxHeaderBytes      the request head's size
+ * The agent's bounds: those of every HTTP listener ({@link #DEFAULT}) and those of what Jolokia and
+ * the data transfers may ask of it (docs/agent.md, "Limits on every listener").
  */
-public record HttpLimits(Duration requestHeadTimeout, Duration keepAliveTimeout, Duration requestTimeout,
-                         Duration idleTimeout, int maxConnectionsPerAddress, int maxConnections, int maxHeaderBytes) {
+public final class HttpLimits {
+
+    private HttpLimits() {
+    }
 
     /** The agent's limits. Polls arrive once a second on one kept-alive connection per manager. */
-    public static final HttpLimits DEFAULT = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(30),
+    public static final ListenerLimits DEFAULT = new ListenerLimits(Duration.ofSeconds(10), Duration.ofSeconds(30),
             Duration.ofSeconds(60), Duration.ofSeconds(60), 64, 8192, 8 * 1024);
 
     /** The Jolokia body: a poll is a few hundred bytes, a define command a few KiB. */

@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.federa.agent.config.AgentConfig;
-import io.federa.agent.http.AuthThrottle;
-import io.federa.agent.http.GuardedServer;
 import io.federa.agent.http.HttpLimits;
+import io.federa.common.http.AuthThrottle;
+import io.federa.common.http.GuardedServer;
+import io.federa.common.http.ListenerLimits;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
@@ -93,7 +94,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
         return start(vertx, config, dataDir, HttpLimits.DEFAULT);
     }
 
-    public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir, HttpLimits limits)
+    public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir, ListenerLimits limits)
             throws IOException {
         Path policy = config.policyFile().orElse(null);
         if (policy == null) {

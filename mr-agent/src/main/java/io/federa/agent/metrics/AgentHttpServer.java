@@ -3,9 +3,10 @@ package io.federa.agent.metrics;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.data.DataExchange;
-import io.federa.agent.http.GuardedServer;
 import io.federa.agent.http.HttpLimits;
 import io.federa.agent.http.ResponseOutputStream;
+import io.federa.common.http.GuardedServer;
+import io.federa.common.http.ListenerLimits;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Future;
@@ -93,13 +94,13 @@ public final class AgentHttpServer implements AutoCloseable {
      */
     public static AgentHttpServer start(Vertx vertx, AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
                                         Supplier<HostSnapshot> snapshot, Optional<DataExchange.Handler> data,
-                                        Supplier<Optional<String>> leaseStatement, HttpLimits limits) {
+                                        Supplier<Optional<String>> leaseStatement, ListenerLimits limits) {
         return start(vertx, null, endpoint, registry, snapshot, data, leaseStatement, limits);
     }
 
     private static AgentHttpServer start(Vertx vertx, Vertx owned, AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
                                          Supplier<HostSnapshot> snapshot, Optional<DataExchange.Handler> data,
-                                         Supplier<Optional<String>> leaseStatement, HttpLimits limits) {
+                                         Supplier<Optional<String>> leaseStatement, ListenerLimits limits) {
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         WorkerExecutor scrapes = vertx.createSharedWorkerExecutor("agent-metrics", 1, 1, TimeUnit.MINUTES);
         WorkerExecutor transfers = vertx.createSharedWorkerExecutor("agent-data", HttpLimits.DATA_THREADS, 24, TimeUnit.HOURS);

@@ -23,6 +23,12 @@ public final class CatalogValidator extends TreeReader {
     static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     static final int MAX_REPLICAS = 1000;
+    /**
+     * Instances a catalog may ask for in all, each application counted at its scaling maximum:
+     * every reconcile pass, placement and explanation grows with it, and the manager's heap and
+     * passes are measured up to it (docs/benchmarks.md). A catalog past it is refused whole.
+     */
+    public static final int MAX_INSTANCES = 10_000;
 
     /** The outcome: a catalog, or the errors (never both). */
     public record Result(Optional<Catalog> catalog, List<SpecError> errors) {
@@ -84,6 +90,14 @@ public final class CatalogValidator extends TreeReader {
         }
         if (errors.isEmpty()) {
             cycles(apps, appPaths);
+        }
+        long instances = 0;
+        for (ApplicationSpec a : apps.values()) {
+            instances += Math.max(a.replicas(), a.scaling().map(ScalingPolicy::maxInstances).orElse(0));
+        }
+        if (instances > MAX_INSTANCES) {
+            error("applications", "ask for " + instances + " instances in all (replicas, or the scaling maximum where"
+                    + " larger); a catalog may ask for at most " + MAX_INSTANCES);
         }
 
         Map<String, ServiceSpec> services = new LinkedHashMap<>();

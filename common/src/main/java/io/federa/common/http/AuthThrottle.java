@@ -1,4 +1,4 @@
-package io.federa.manager.http;
+package io.federa.common.http;
 
 import java.util.HashMap;
 import java.util.Iterator;
@@ -9,10 +9,9 @@ import java.util.function.LongSupplier;
  * Failed authentications throttled per client address: each address may fail {@link #BURST}
  * times at once, then once every {@link #REFILL_NANOS} (ten guesses a minute); past that, its
  * requests are answered 429 without their credentials being checked. An address that gave good
- * credentials within {@link #TRUSTED_NANOS} is never held back: Prometheus, Alertmanager or an
- * operator sharing an address with a guesser (a NAT, the same host) keeps working.
- *
- * <p>The agent has the same rule in its own code: agent and manager share no Java code.
+ * credentials within {@link #TRUSTED_NANOS} is never held back: a manager that shares its address
+ * with a guesser (a NAT, the same host) must keep renewing leases, or the guesser would take the
+ * host's VMs down.
  */
 public final class AuthThrottle {
     public static final int BURST = 10;

@@ -1,4 +1,4 @@
-package io.federa.agent.http;
+package io.federa.common.http;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
-package io.federa.agent.http;
+package io.federa.common.http;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * A Vert.x HTTP/1.1 server that keeps {@link HttpLimits}: connections per client address and in
+ * A Vert.x HTTP/1.1 server that keeps {@link ListenerLimits}: connections per client address and in
  * all, a deadline for each request head (from the connection's opening, then from the previous
  * answer), an idle timeout and a bounded head. Netty reads every connection on an event loop, so a
  * client that trickles its bytes holds a socket and a few hundred bytes, never a thread.
@@ -28,7 +29,7 @@ public final class GuardedServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GuardedServer.class.getName());
 
     private final Vertx vertx;
-    private final HttpLimits limits;
+    private final ListenerLimits limits;
     private final String name;
     private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
@@ -78,15 +79,31 @@ public final class GuardedServer implements AutoCloseable {
         }
     }
 
-    private GuardedServer(Vertx vertx, HttpLimits limits, String name) {
+    private GuardedServer(Vertx vertx, ListenerLimits limits, String name) {
         this.vertx = vertx;
         this.limits = limits;
         this.name = name;
     }
 
-    /** Listens on {@code address:port} (0: a free port) and hands every request head to {@code handler}. */
-    public static GuardedServer listen(Vertx vertx, String name, String address, int port, HttpLimits limits,
+    /**
+     * Listens on {@code address:port} (0: a free port) and hands every request head to
+     * {@code handler}; waits for the socket. For a caller that is not on an event loop (a
+     * program's start); a verticle uses {@link #start}.
+     */
+    public static GuardedServer listen(Vertx vertx, String name, String address, int port, ListenerLimits limits,
                                        Handler<HttpServerRequest> handler) {
+        try {
+            return start(vertx, name, address, port, limits, handler).toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+
+    /** Listens on {@code address:port} (0: a free port) without waiting: the server once it listens. */
+    public static Future<GuardedServer> start(Vertx vertx, String name, String address, int port, ListenerLimits limits,
+                                              Handler<HttpServerRequest> handler) {
         GuardedServer g = new GuardedServer(vertx, limits, name);
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(address)
@@ -113,14 +130,11 @@ public final class GuardedServer implements AutoCloseable {
             }
             handler.handle(req);
         });
-        try {
-            g.server = server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new IllegalStateException("the " + name + " listener cannot listen on " + address + ":" + port + ": "
-                    + cause.getMessage(), cause);
-        }
-        return g;
+        return server.listen().map(s -> {
+            g.server = s;
+            return g;
+        }).recover(e -> Future.failedFuture(new IllegalStateException("the " + name + " listener cannot listen on "
+                + address + ":" + port + ": " + e.getMessage(), e)));
     }
 
     private void accepted(HttpConnection conn) {
@@ -160,7 +174,7 @@ public final class GuardedServer implements AutoCloseable {
         }
     }
 
-    /** What this listener serves: {@code jolokia} or {@code metrics}. */
+    /** What this listener serves, as its logs and metrics name it ({@code jolokia}, {@code metrics}, {@code api}). */
     public String name() {
         return name;
     }
@@ -185,6 +199,11 @@ public final class GuardedServer implements AutoCloseable {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** Stops listening without waiting. */
+    public Future<Void> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.federa.agent.http;
+package io.federa.common.http;
 
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The listener's deadlines and caps, with short limits, over real sockets. */
 class GuardedServerTest {
-    private static final HttpLimits SHORT = new HttpLimits(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1),
+    private static final ListenerLimits SHORT = new ListenerLimits(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1),
             Duration.ofSeconds(60), 3, 100, 8 * 1024);
     private Vertx vertx;
     private GuardedServer server;
