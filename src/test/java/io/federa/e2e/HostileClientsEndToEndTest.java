@@ -125,6 +125,7 @@ class HostileClientsEndToEndTest {
                 List<Integer> ports = new ArrayList<>();
                 f.jolokiaPorts.values().forEach(ports::add);
                 f.dataPorts.values().forEach(ports::add);
+                ports.add(java.net.URI.create(f.manager.api).getPort());
                 try (SlowClients spread = new SlowClients(ports, 200, 10, 8_000);
                      SlowClients crowd = new SlowClients(ports, 100, 1, 8_000)) {
                     for (int i = 0; i < 20; i++) {
@@ -142,6 +143,9 @@ class HostileClientsEndToEndTest {
                     }
                     String m = metrics(f, "host-1");
                     assertThat(m).containsPattern("mr_agent_http_connections_refused_total\\{listener=\"jolokia\"} [1-9]");
+                    // The manager's API answers among them, and closes those too slow with their heads.
+                    assertThat(f.manager.federa(ManagerProcess.VIEWER, "status", "shop")).startsWith("shop: UP");
+                    assertThat(f.manager.metrics()).containsPattern("federa_http_connections_timed_out_total\\{listener=\"api\"} [1-9]");
                 }
                 assertThat(seenUnreachable).as("agents the manager saw unreachable under slow clients").isEmpty();
 
@@ -189,6 +193,53 @@ class HostileClientsEndToEndTest {
                 } finally {
                     pool.shutdownNow();
                 }
+                // 4. A valid catalog far too large (400 applications of 1,000 replicas: 400,000
+                // instances) is refused whole; one at the bound is taken, and a viewer's
+                // explanation of it is bounded and leaves the manager polling.
+                StringBuilder fillers = new StringBuilder();
+                for (int i = 0; i < 400; i++) {
+                    fillers.append("  - { name: filler-").append(i).append(", runtime: kvm, resources: { vcpus: 1,")
+                            .append(" memoryMiB: 64, diskGiB: 1 }, replicas: 1000 }\n");
+                }
+                String withFillers = shop.replace("services:", fillers + "services:")
+                        + "  - { name: big, applications: [filler-0, filler-1] }\n";
+                JsonNode refused = f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, withFillers);
+                assertThat(refused.path("httpStatus").asInt()).as(refused.toString()).isEqualTo(400);
+                assertThat(refused.path("detail").asText()).contains("instances in all").contains("at most 10000");
+                String atBound = shop.replace("services:", fillers.substring(0, nthLine(fillers, 9)) + "services:")
+                        + "  - { name: big, applications: [filler-0, filler-1, filler-2, filler-3, filler-4, filler-5,"
+                        + " filler-6, filler-7, filler-8] }\n";
+                JsonNode taken = f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, atBound);
+                assertThat(taken.path("httpStatus").asInt()).as(taken.toString()).isEqualTo(200);
+                JsonNode whole = f.manager.get("services/big/explain");
+                assertThat(whole.path("httpStatus").asInt()).isEqualTo(422);
+                assertThat(whole.path("detail").asText()).contains("9000 instances").contains("?application=");
+                List<Future<JsonNode>> explained = new ArrayList<>();
+                ExecutorService viewers = Executors.newFixedThreadPool(8);
+                try {
+                    for (int i = 0; i < 8; i++) {
+                        explained.add(viewers.submit(() -> f.manager.get("services/big/explain?application=filler-0")));
+                    }
+                    for (int i = 0; i < 5; i++) {
+                        Thread.sleep(1_000);
+                        seenUnreachable.addAll(unreachableNow(f));
+                    }
+                    int answered = 0;
+                    for (Future<JsonNode> e : explained) {
+                        JsonNode n = e.get();
+                        assertThat(n.path("httpStatus").asInt()).as(n.toString().substring(0, Math.min(300, n.toString().length())))
+                                .isIn(200, 503);
+                        if (n.path("httpStatus").asInt() == 200) {
+                            answered++;
+                            assertThat(n.path("instances").size()).isEqualTo(1000);
+                        }
+                    }
+                    assertThat(answered).as("explanations answered").isPositive();
+                } finally {
+                    viewers.shutdownNow();
+                }
+                assertThat(f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, shop).path("httpStatus").asInt())
+                        .isEqualTo(200);
                 assertThat(seenUnreachable).as("agents the manager saw unreachable").isEmpty();
                 assertThat(unreachableEvents(f)).as("agent.unreachable events").isEqualTo(unreachableBefore);
                 assertThat(watch.poweredOff).as("managed VMs powered off").isEmpty();
@@ -202,6 +253,15 @@ class HostileClientsEndToEndTest {
             }
             assertThat(observer.twiceRunning()).as("VMs seen running on two hosts at once").isEmpty();
         }
+    }
+
+    /** Where the {@code n}th line of {@code text} ends (after its newline). */
+    private static int nthLine(CharSequence text, int n) {
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            at = text.toString().indexOf('\n', at) + 1;
+        }
+        return at;
     }
 
     private HttpResponse<String> post(int port, String body) throws Exception {

@@ -43,6 +43,8 @@ public final class GuardedServer implements AutoCloseable {
         final HttpConnection conn;
         long timer = -1;
         long requestTimer = -1;
+        /** The latest request on this connection. */
+        HttpServerRequest current;
 
         Connection(HttpConnection conn) {
             this.conn = conn;
@@ -63,11 +65,25 @@ public final class GuardedServer implements AutoCloseable {
             }
         }
 
-        synchronized void armRequest(long millis) {
+        /**
+         * Closes the connection unless {@code req}'s answer has left within {@code millis}. The
+         * answer's end normally disarms this (and arms the keep-alive deadline); a handler may
+         * have replaced that end handler (Vert.x Web's end handlers do), so the timer looks for
+         * itself, and arms the keep-alive deadline if no request came since.
+         */
+        synchronized void armRequest(long millis, HttpServerRequest req) {
             disarmRequest();
             requestTimer = vertx.setTimer(millis, id -> {
-                timedOut.incrementAndGet();
-                conn.close();
+                if (!req.response().ended()) {
+                    timedOut.incrementAndGet();
+                    conn.close();
+                    return;
+                }
+                synchronized (this) {
+                    if (current == req && timer < 0) {
+                        arm(limits.keepAliveTimeout().toMillis());
+                    }
+                }
             });
         }
 
@@ -122,7 +138,10 @@ public final class GuardedServer implements AutoCloseable {
         server.requestHandler(req -> {
             Connection c = g.connections.get(req.connection());
             if (c != null) {
-                c.disarm();
+                synchronized (c) {
+                    c.disarm();
+                    c.current = req;
+                }
                 req.response().endHandler(v -> {
                     c.disarmRequest();
                     c.arm(limits.keepAliveTimeout().toMillis());
@@ -170,7 +189,7 @@ public final class GuardedServer implements AutoCloseable {
     public void deadline(HttpServerRequest req) {
         Connection c = connections.get(req.connection());
         if (c != null) {
-            c.armRequest(limits.requestTimeout().toMillis());
+            c.armRequest(limits.requestTimeout().toMillis(), req);
         }
     }
 

@@ -27,6 +27,12 @@ class GuardedServerTest {
         GuardedServer[] self = new GuardedServer[1];
         self[0] = GuardedServer.listen(vertx, "test", "127.0.0.1", 0, SHORT, req -> {
             self[0].deadline(req);
+            if (req.path().equals("/own-end-handler")) {
+                // As Vert.x Web's end handlers do: the listener's own is replaced.
+                req.response().endHandler(v -> { });
+                req.response().end("ok\n");
+                return;
+            }
             if (req.path().equals("/slow-body")) {
                 req.handler(b -> { });
                 req.endHandler(v -> req.response().end("got it\n"));
@@ -70,6 +76,20 @@ class GuardedServerTest {
             assertThat(s.getInputStream().read()).as("the server closed it").isEqualTo(-1);
         }
         assertThat(server.timedOut()).isEqualTo(1);
+    }
+
+    @Test
+    void an_answered_request_whose_end_handler_was_replaced_keeps_its_connection_past_the_request_deadline() throws Exception {
+        try (Socket s = connect("127.0.0.33")) {
+            OutputStream out = s.getOutputStream();
+            out.write("GET /own-end-handler HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(answer(s.getInputStream())).startsWith("HTTP/1.1 200");
+            // Past the request deadline (1 s), within the keep-alive one (30 s): still served.
+            Thread.sleep(2_500);
+            out.write("GET /b HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(answer(s.getInputStream())).startsWith("HTTP/1.1 200");
+        }
+        assertThat(server.timedOut()).isZero();
     }
 
     @Test

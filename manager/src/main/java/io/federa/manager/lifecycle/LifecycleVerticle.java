@@ -72,6 +72,10 @@ public final class LifecycleVerticle extends VerticleBase {
     private final ManagerConfig.Migration migrationSettings;
     private long timer;
     private long migrationTimer;
+    /** Plans reconcile passes, one at a time, off the event loop. */
+    private io.vertx.core.WorkerExecutor planner;
+    /** A pass is being planned (event loop only). */
+    private boolean planning;
     // Event loop only, published through volatile copies for the API.
     private final Map<String, DesiredState> desired = new HashMap<>();
     private final Map<String, ManagedInstance> instances = new HashMap<>();
@@ -128,6 +132,7 @@ public final class LifecycleVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        planner = vertx.createSharedWorkerExecutor("federa-reconcile", 1);
         commander = new AgentCommander(vertx, 60_000, () -> term);
         commander.audit(commandAudit);
         migrations = new MigrationRunner(vertx, new RunnerHost(), store, commander, events, migrationSettings);
@@ -269,6 +274,10 @@ public final class LifecycleVerticle extends VerticleBase {
         if (ledger == null || !quorate(now, ledger)) {
             return;
         }
+        if (planning) {
+            // The previous pass is still being planned: this one is skipped, not queued.
+            return;
+        }
         Set<String> closed = closedHosts(inv);
         scale(catalog.get(), inv, now);
         // A migrating VM is the migration's: no pass starts, stops or replaces it meanwhile.
@@ -277,17 +286,62 @@ public final class LifecycleVerticle extends VerticleBase {
         Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
                 ledger.fencingDeadlines(unreachable(inv)), settledAfter, held, settings.placement(), settings.graceMillis(),
                 settings.leaseMarginMillis(), now, targets(), pruning);
-        Plan plan = Reconciler.plan(world);
-        lastPlan = plan;
-        Set<String> open = new HashSet<>(busyService.values());
-        plan.steps().forEach(st -> open.add(st.service()));
-        // A service with instances still to remove is not converged while they wait (for their
-        // dependants, for minAvailable, for their host) as much as while their steps run.
-        open.addAll(plan.reducing());
-        unsettled = Set.copyOf(open);
-        lastPlanAt = now;
-        sayUnschedulable(plan, now);
-        sayOrphaned(inv, now);
+        // A pass's cost grows with the catalog and the fleet (docs/benchmarks.md, "One reconcile
+        // pass"): it is planned on a worker of its own, and carried out here, on the event loop,
+        // only if nothing it was planned from has changed meanwhile.
+        planning = true;
+        planner.<Plan>executeBlocking(() -> Reconciler.plan(world)).onComplete(ar -> {
+            planning = false;
+            if (ar.failed()) {
+                LOG.log(java.util.logging.Level.WARNING, "a reconcile pass failed; the next one plans again", ar.cause());
+                return;
+            }
+            String stale = staleness(world);
+            if (stale != null) {
+                LOG.fine("a pass planned from what has changed since (" + stale + ") is dropped; the next one plans again");
+                return;
+            }
+            carryOut(ar.result(), now, inv);
+        });
+    }
+
+    /**
+     * Why a plan made from {@code world} may no longer be carried out, or null: this manager no
+     * longer acts or lost its majority, or what the pass was planned from changed meanwhile (a
+     * service started or stopped, a migration began, an instance moved, a host cordoned, a
+     * catalog applied). Polls are not compared: a plan is as fresh as the snapshot it read, as
+     * it is when planned on the event loop.
+     */
+    private String staleness(Reconciler.World world) {
+        long now = WallClock.millis();
+        LeaseLedger ledger = leases.get();
+        if (!actsNow() || ledger == null || !ledger.holdsMajority(now)) {
+            return "no longer acting with a majority";
+        }
+        if (catalog.get() != world.catalog()) {
+            return "definitions";
+        }
+        if (!desired.equals(world.desired())) {
+            return "desired states";
+        }
+        if (!instances.equals(world.instances())) {
+            return "instances";
+        }
+        Set<String> held = new HashSet<>(busy);
+        held.addAll(migrations.holding());
+        if (!held.equals(world.busy())) {
+            return "VMs held by commands or migrations";
+        }
+        if (!world.cordoned().containsAll(cordoned)) {
+            return "cordons";
+        }
+        if (!pruning.equals(world.prune()) || !targets().equals(world.targets())) {
+            return "pruning or scaling targets";
+        }
+        return null;
+    }
+
+    private void carryOut(Plan plan, long now, InventorySnapshot inv) {
         if (plan.isEmpty() && plan.removed().isEmpty()) {
             return;
         }

@@ -141,7 +141,7 @@ public class PlacementBenchmark {
         return String.format("host-%05d", i);
     }
 
-    static InventorySnapshot inventory(int n, long seed) {
+    public static InventorySnapshot inventory(int n, long seed) {
         Random r = new Random(seed);
         List<String> apps = new ArrayList<>(catalog().applications().keySet());
         Map<String, InventorySnapshot.Entry> m = new LinkedHashMap<>();
