@@ -158,8 +158,23 @@ public final class FederaCli {
         if (body != null) {
             b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
         }
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return http().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
+
+    /**
+     * One client, and so one kept-alive connection per manager, for every call of this command: a
+     * client per call left a connection open per call until the manager's idle timeout, and a
+     * {@code federa start} waiting a few minutes reached the manager's cap on connections from
+     * one address.
+     */
+    private HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
+    }
+
+    private HttpClient http;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec topSpec;

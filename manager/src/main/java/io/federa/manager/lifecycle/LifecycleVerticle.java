@@ -76,6 +76,8 @@ public final class LifecycleVerticle extends VerticleBase {
     private io.vertx.core.WorkerExecutor planner;
     /** A pass is being planned (event loop only). */
     private boolean planning;
+    /** Passes dropped in a row because what they read changed while they were planned (event loop only). */
+    private int droppedInARow;
     // Event loop only, published through volatile copies for the API.
     private final Map<String, DesiredState> desired = new HashMap<>();
     private final Map<String, ManagedInstance> instances = new HashMap<>();
@@ -298,9 +300,14 @@ public final class LifecycleVerticle extends VerticleBase {
             }
             String stale = staleness(world);
             if (stale != null) {
-                LOG.fine("a pass planned from what has changed since (" + stale + ") is dropped; the next one plans again");
+                // Once in a while is the race it guards against; every pass would be a manager stuck.
+                if (++droppedInARow % 10 == 0) {
+                    LOG.warning(droppedInARow + " reconcile passes in a row dropped, the last for its " + stale
+                            + " having changed while it was planned");
+                }
                 return;
             }
+            droppedInARow = 0;
             carryOut(ar.result(), now, inv);
         });
     }
@@ -316,7 +323,7 @@ public final class LifecycleVerticle extends VerticleBase {
         long now = WallClock.millis();
         LeaseLedger ledger = leases.get();
         if (!actsNow() || ledger == null || !ledger.holdsMajority(now)) {
-            return "no longer acting with a majority";
+            return "standing (no longer acting with a majority)";
         }
         if (catalog.get() != world.catalog()) {
             return "definitions";
@@ -342,6 +349,16 @@ public final class LifecycleVerticle extends VerticleBase {
     }
 
     private void carryOut(Plan plan, long now, InventorySnapshot inv) {
+        lastPlan = plan;
+        Set<String> open = new HashSet<>(busyService.values());
+        plan.steps().forEach(st -> open.add(st.service()));
+        // A service with instances still to remove is not converged while they wait (for their
+        // dependants, for minAvailable, for their host) as much as while their steps run.
+        open.addAll(plan.reducing());
+        unsettled = Set.copyOf(open);
+        lastPlanAt = now;
+        sayUnschedulable(plan, now);
+        sayOrphaned(inv, now);
         if (plan.isEmpty() && plan.removed().isEmpty()) {
             return;
         }
