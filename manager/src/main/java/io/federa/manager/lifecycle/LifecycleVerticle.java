@@ -14,7 +14,6 @@ import io.federa.manager.core.lifecycle.Reconciler;
 import io.federa.manager.core.placement.Explanation;
 import io.federa.manager.core.placement.Outcome;
 import io.federa.manager.core.placement.PlacementConfig;
-import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.core.scaling.ScalingEvaluator;
 import io.federa.manager.core.scaling.ScalingState;
@@ -29,7 +28,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -441,38 +439,14 @@ public final class LifecycleVerticle extends VerticleBase {
                     }
                     continue;
                 }
-                double sum = 0;
-                int n = 0;
-                for (InventorySnapshot.Entry e : inv.agents().values()) {
-                    if (!e.reachable()) {
-                        continue;
-                    }
-                    for (VmStatus v : e.vms()) {
-                        if (v.running() && v.application().equals(app.name())) {
-                            sum += v.cpuLoadRatio();
-                            n++;
-                        }
-                    }
-                }
-                ScalingState st = scaling.computeIfAbsent(app.name(), k -> ScalingState.initial(clampTarget(app)));
-                var policy = app.scaling().get();
-                if (st.target() < policy.minInstances() || st.target() > policy.maxInstances()) {
-                    // The definitions changed the bounds since the target was set.
-                    st = ScalingState.changed(Math.max(policy.minInstances(), Math.min(policy.maxInstances(), st.target())),
-                            st.lastChangeMillis());
-                }
+                ScalingState st = ScalingEvaluator.current(app, scaling.get(app.name()));
                 ScalingEvaluator.Result r = ScalingEvaluator.evaluate(d.getKey(), app, st,
-                        n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n), now);
+                        ScalingEvaluator.cpuLoad(inv, app.name()), now);
                 scaling.put(app.name(), r.state());
                 r.decision().ifPresent(this::decided);
             }
         }
         publishedTargets = targets();
-    }
-
-    private static int clampTarget(ApplicationSpec app) {
-        var p = app.scaling().orElseThrow();
-        return Math.max(p.minInstances(), Math.min(p.maxInstances(), app.replicas()));
     }
 
     /** Scaling decisions taken, by "service/application/direction/source" (direction out or in; source rule or alert). */
@@ -508,7 +482,7 @@ public final class LifecycleVerticle extends VerticleBase {
                         + " names " + service + "/" + application + ", which has no scaling policy"));
                 return;
             }
-            ScalingState st = scaling.computeIfAbsent(application, k -> ScalingState.initial(clampTarget(app)));
+            ScalingState st = ScalingEvaluator.current(app, scaling.get(application));
             ScalingEvaluator.Result r = ScalingEvaluator.alert(service, app, st, out, alertName, now);
             scaling.put(application, r.state());
             publishedTargets = targets();

@@ -1,5 +1,7 @@
 package io.federa.manager.core.scaling;
 
+import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.ScalingPolicy;
 
@@ -22,6 +24,47 @@ public final class ScalingEvaluator {
     }
 
     private ScalingEvaluator() {
+    }
+
+    /**
+     * The state an application's scaling goes on from: a new one starts at its replicas, within its
+     * policy's bounds; a known one whose target the definitions have since put out of bounds is
+     * brought back within them (its last change kept, so the cooldown still holds).
+     *
+     * @param known the state so far, or null for an application not scaled yet
+     */
+    public static ScalingState current(ApplicationSpec app, ScalingState known) {
+        ScalingPolicy p = app.scaling().orElseThrow(() -> new IllegalArgumentException(app.name() + " has no scaling policy"));
+        if (known == null) {
+            return ScalingState.initial(within(p, app.replicas()));
+        }
+        int target = within(p, known.target());
+        return target == known.target() ? known : ScalingState.changed(target, known.lastChangeMillis());
+    }
+
+    private static int within(ScalingPolicy p, int instances) {
+        return Math.max(p.minInstances(), Math.min(p.maxInstances(), instances));
+    }
+
+    /**
+     * The load a rule scales on: the mean CPU load (0–1) of the application's running VMs on hosts
+     * whose agents answer; empty when none runs there.
+     */
+    public static OptionalDouble cpuLoad(InventorySnapshot inventory, String application) {
+        double sum = 0;
+        int n = 0;
+        for (InventorySnapshot.Entry e : inventory.agents().values()) {
+            if (!e.reachable()) {
+                continue;
+            }
+            for (VmStatus v : e.vms()) {
+                if (v.running() && v.application().equals(application)) {
+                    sum += v.cpuLoadRatio();
+                    n++;
+                }
+            }
+        }
+        return n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n);
     }
 
     /** @param load the mean load (0–1) of the application's running instances; empty when none runs */

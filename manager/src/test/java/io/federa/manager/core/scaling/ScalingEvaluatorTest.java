@@ -96,4 +96,41 @@ class ScalingEvaluatorTest {
         assertThat(ScalingEvaluator.alert("shop", WEB, ScalingState.changed(2, 0), false, "Low", 100 * S).decision())
                 .as("not below the minimum").isEmpty();
     }
+
+    @Test
+    void a_new_application_starts_at_its_replicas_within_bounds_and_a_target_out_of_new_bounds_is_brought_back() {
+        // web: replicas 2, min 2, max 6.
+        assertThat(ScalingEvaluator.current(WEB, null).target()).isEqualTo(2);
+        ScalingState nine = ScalingState.changed(9, 40 * S);
+        ScalingState back = ScalingEvaluator.current(WEB, nine);
+        assertThat(back.target()).isEqualTo(6);
+        assertThat(back.lastChangeMillis()).as("the cooldown still counts from the last change").isEqualTo(40 * S);
+        ScalingState three = ScalingState.changed(3, 40 * S);
+        assertThat(ScalingEvaluator.current(WEB, three)).isSameAs(three);
+    }
+
+    @Test
+    void the_load_a_rule_scales_on_is_the_mean_of_running_vms_on_hosts_that_answer() {
+        var running = new io.federa.manager.core.inventory.VmStatus("web-1", "u1", "h1", "RUNNING", "web", "shop", 2, 1L << 30,
+                1L << 30, 0, 0, 0.9, 60);
+        var other = new io.federa.manager.core.inventory.VmStatus("web-2", "u2", "h1", "RUNNING", "web", "shop", 2, 1L << 30,
+                1L << 30, 0, 0, 0.5, 60);
+        var off = new io.federa.manager.core.inventory.VmStatus("web-3", "u3", "h1", "SHUT_OFF", "web", "shop", 2, 1L << 30,
+                1L << 30, 0, 0, 0.0, 0);
+        var lost = new io.federa.manager.core.inventory.VmStatus("web-4", "u4", "h2", "RUNNING", "web", "shop", 2, 1L << 30,
+                1L << 30, 0, 0, 0.1, 60);
+        var inv = io.federa.manager.core.inventory.InventorySnapshot.of(java.util.List.of("a1", "a2"), 0)
+                .polled("a1", host("h1"), java.util.List.of(running, other, off), 1)
+                .polled("a2", host("h2"), java.util.List.of(lost), 1);
+        assertThat(ScalingEvaluator.cpuLoad(inv, "web").getAsDouble()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+        // h2's agent stops answering: its VM's load no longer counts.
+        inv = inv.failed("a2", "timeout", 1, 2);
+        assertThat(ScalingEvaluator.cpuLoad(inv, "web").getAsDouble()).isCloseTo(0.7, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(ScalingEvaluator.cpuLoad(inv, "db")).isEmpty();
+    }
+
+    private static io.federa.manager.core.inventory.HostStatus host(String id) {
+        return new io.federa.manager.core.inventory.HostStatus(id, "site-1", false, 3, java.util.List.of("kvm"), 16, 0,
+                64L << 30, 0, 1L << 40, 0, 10_000_000_000L, 0, "EUR", 0.00001, 0.0001, 0.02, 0.0000001, "0.1.0", 1);
+    }
 }
