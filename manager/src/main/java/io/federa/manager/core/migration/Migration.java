@@ -24,13 +24,17 @@ import java.util.Optional;
  * @param bytesDone    bytes of the current copy attempt received by the destination
  * @param bytesTotal   bytes the source announced for the copy
  * @param sha256       the verified digest of the copy
+ * @param allowDowntime the operator accepts that the move takes the application below {@code minAvailable}
+ * @param code         why it waits (REQUESTED) or why it never began (NOT_STARTED), for code to decide on;
+ *                     the note says it for people
  */
 public record Migration(String id, String vm, String uuid, String application, String service, String source,
                         long epoch, boolean wasRunning, Optional<String> destination, Optional<String> requestedTo,
                         Optional<String> drain, String requestedBy, Phase phase, int attempt, int starts, int failures,
                         boolean sourceRestarted, boolean destinationCleared, String note, long requestedAtMillis,
                         long phaseSinceMillis, long progressAtMillis, long bytesDone, long bytesTotal,
-                        double rateBytesPerSecond, Optional<String> sha256) {
+                        double rateBytesPerSecond, Optional<String> sha256,
+                        boolean allowDowntime, Optional<AdmissionCode> code) {
     public Migration {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(vm, "vm");
@@ -43,12 +47,14 @@ public record Migration(String id, String vm, String uuid, String application, S
         requestedTo = requestedTo == null ? Optional.empty() : requestedTo;
         drain = drain == null ? Optional.empty() : drain;
         sha256 = sha256 == null ? Optional.empty() : sha256;
+        code = code == null ? Optional.empty() : code;
         note = note == null ? "" : note;
         requestedBy = requestedBy == null ? "" : requestedBy;
         if (epoch < 1) {
             throw new IllegalArgumentException("only VMs the manager placed (epoch 1 or more) migrate; " + vm + " has epoch " + epoch);
         }
-        if (phase.ordinal() > Phase.REQUESTED.ordinal() && phase != Phase.ROLLED_BACK && destination.isEmpty()) {
+        if (phase.ordinal() > Phase.REQUESTED.ordinal() && phase != Phase.ROLLED_BACK && phase != Phase.NOT_STARTED
+                && destination.isEmpty()) {
             throw new IllegalArgumentException("migration " + id + " is " + phase + " without a destination");
         }
     }
@@ -57,9 +63,33 @@ public record Migration(String id, String vm, String uuid, String application, S
     public static Migration requested(String id, String vm, String uuid, String application, String service, String source,
                                       long epoch, boolean wasRunning, Optional<String> to, Optional<String> drain,
                                       String by, long nowMillis) {
+        return requested(id, vm, uuid, application, service, source, epoch, wasRunning, to, drain, by, false, nowMillis);
+    }
+
+    /** A new migration, waiting for its turn; {@code allowDowntime}: it may take its application below {@code minAvailable}. */
+    public static Migration requested(String id, String vm, String uuid, String application, String service, String source,
+                                      long epoch, boolean wasRunning, Optional<String> to, Optional<String> drain,
+                                      String by, boolean allowDowntime, long nowMillis) {
         return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, Optional.empty(), to, drain, by,
                 Phase.REQUESTED, 0, 0, 0, false, false, "waiting for its turn", nowMillis, nowMillis, nowMillis, 0, 0, 0,
-                Optional.empty());
+                Optional.empty(), allowDowntime, Optional.empty());
+    }
+
+    /** The same migration, now allowed (or not) to take its application below {@code minAvailable}. */
+    public Migration withAllowDowntime(boolean allow) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
+                requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
+                phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256, allow, code);
+    }
+
+    /** The number in a migration id, which orders moves as they were asked: {@code m-12} → 12. */
+    public static long sequence(String id) {
+        int dash = id.lastIndexOf('-');
+        try {
+            return Long.parseLong(id.substring(dash + 1));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("a migration id is m-<number>, got " + id);
+        }
     }
 
     /** The epoch the VM has at the destination. */
@@ -75,18 +105,26 @@ public record Migration(String id, String vm, String uuid, String application, S
                    String note, long phaseSince, long progressAt) {
         return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
                 requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
-                phaseSince, progressAt, bytesDone, bytesTotal, rateBytesPerSecond, sha256);
+                phaseSince, progressAt, bytesDone, bytesTotal, rateBytesPerSecond, sha256, allowDowntime, Optional.empty());
+    }
+
+    Migration withCode(AdmissionCode c) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
+                requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
+                phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256, allowDowntime,
+                Optional.of(c));
     }
 
     Migration withDestination(String host) {
         return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, Optional.of(host), requestedTo,
                 drain, requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note,
-                requestedAtMillis, phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256);
+                requestedAtMillis, phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256,
+                allowDowntime, code);
     }
 
     Migration withCopy(long done, long total, double rate, Optional<String> digest, long progressAt) {
         return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
                 requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
-                phaseSinceMillis, progressAt, done, total, rate, digest);
+                phaseSinceMillis, progressAt, done, total, rate, digest, allowDowntime, code);
     }
 }

@@ -32,10 +32,52 @@ public final class MigrationMachine {
     private MigrationMachine() {
     }
 
+    /**
+     * What the migration needs next, from its phase alone: the runner carries it out and hands the
+     * outcome back to one of the transitions below.
+     */
+    public static Command next(Migration m) {
+        return switch (m.phase()) {
+            case REQUESTED -> new Command.Admit();
+            case STOPPING -> m.wasRunning() ? new Command.ShutDown(m.source(), m.vm(), m.epoch(), operationId(m, "shutdown"))
+                    : new Command.Proceed();
+            case COPYING -> new Command.Copy(m.source(), destination(m), m.vm(), m.uuid(), m.attempt());
+            case DEFINING -> new Command.Define(destination(m), m.vm(), m.destinationEpoch(), m.uuid(), m.application(),
+                    m.service(), operationId(m, "define"));
+            case STARTING -> new Command.Start(destination(m), m.vm(), m.destinationEpoch(), operationId(m, "start-" + m.starts()));
+            case VERIFYING -> new Command.Watch(destination(m), m.vm(), m.destinationEpoch());
+            case CLEANUP -> new Command.Remove(m.source(), m.vm(), m.destinationEpoch(), operationId(m, "remove"));
+            case ROLLING_BACK -> !m.sourceRestarted()
+                    ? new Command.Start(m.source(), m.vm(), m.epoch(), operationId(m, "restart"))
+                    : new Command.ClearDestination(destination(m), m.vm(), m.destinationEpoch(), m.uuid(), operationId(m, "undefine"));
+            case DONE, ROLLED_BACK, NOT_STARTED -> new Command.None();
+        };
+    }
+
+    /**
+     * The operation id of a step: the same for every send of it until it fails, so a manager that
+     * restarts sends the same id again and an agent that did it answers from its operation log; a
+     * new one after each failure, since an agent repeats its first answer (a refusal too) to an id
+     * it has seen. Every step is idempotent at the agent, so a step done under an older id is
+     * answered "already" under the new one.
+     */
+    public static String operationId(Migration m, String step) {
+        return m.id() + "-" + step + "-" + m.failures();
+    }
+
+    private static String destination(Migration m) {
+        return m.destination().orElseThrow(() -> new IllegalStateException("migration " + m.id() + " is " + m.phase()
+                + " without a destination"));
+    }
+
     /** Still waiting for its turn, and why. */
-    public static Migration waiting(Migration m, String why, long now) {
+    public static Migration waiting(Migration m, AdmissionCode code, String why, long now) {
         require(m, Phase.REQUESTED, "wait");
-        return m.with(m.phase(), m.attempt(), m.starts(), m.failures(), false, false, why, m.phaseSinceMillis(), m.progressAtMillis());
+        if (!code.waits()) {
+            throw new IllegalArgumentException(code + " ends a move, it does not hold it");
+        }
+        return m.with(m.phase(), m.attempt(), m.starts(), m.failures(), false, false, why, m.phaseSinceMillis(),
+                m.progressAtMillis()).withCode(code);
     }
 
     /** Its turn came, with a destination the placement chain accepts: the source stops the VM. */
@@ -48,10 +90,13 @@ public final class MigrationMachine {
         return d.with(Phase.STOPPING, 0, 0, 0, false, false, "stopping " + m.vm() + " on " + m.source(), now, now);
     }
 
-    /** Nothing was touched and nothing will be: it ends here (the VM vanished, no host fits any more …). */
-    public static Migration abandon(Migration m, String why, long now) {
-        require(m, Phase.REQUESTED, "abandon");
-        return m.with(Phase.ROLLED_BACK, 0, 0, 0, true, true, "not moved: " + why, now, now);
+    /** Nothing was touched and nothing will be: it ends here, with the rule that ended it (the VM vanished, no host fits …). */
+    public static Migration notStarted(Migration m, AdmissionCode code, String why, long now) {
+        require(m, Phase.REQUESTED, "end before it began");
+        if (code.waits()) {
+            throw new IllegalArgumentException(code + " holds a move, it does not end it");
+        }
+        return m.with(Phase.NOT_STARTED, 0, 0, 0, true, true, "not started: " + why, now, now).withCode(code);
     }
 
     /** The source has the VM shut off: the first copy attempt. */
