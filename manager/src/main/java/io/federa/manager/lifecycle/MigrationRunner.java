@@ -9,7 +9,6 @@ import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.ManagedInstance;
 import io.federa.manager.core.lifecycle.RefusalCode;
 import io.federa.manager.core.migration.Admission;
-import io.federa.manager.core.migration.AdmissionCode;
 import io.federa.manager.core.migration.Command;
 import io.federa.manager.core.migration.Migration;
 import io.federa.manager.core.migration.MigrationMachine;
@@ -269,18 +268,10 @@ final class MigrationRunner {
 
     /** The queued moves that cannot be made now without taking their application below {@code minAvailable}. */
     private List<Drain.Waiting> waitingForDowntime(List<Migration> queued) {
-        Catalog catalog = lifecycle.catalog();
-        InventorySnapshot inv = lifecycle.inventory();
-        List<Drain.Waiting> out = new ArrayList<>();
-        for (Migration m : queued) {
-            ApplicationSpec app = catalog == null ? null : catalog.applications().get(m.application());
-            if (app == null) {
-                continue;
-            }
-            Admission.belowMinimum(m.vm(), app, m.wasRunning(), m.id(), world(inv)).ifPresent(why ->
-                    out.add(new Drain.Waiting(m.id(), m.vm(), m.application(), m.service(), AdmissionCode.MIN_AVAILABLE, why)));
-        }
-        return out;
+        return Admission.heldForDowntime(queued, world(lifecycle.inventory())).stream()
+                .map(h -> new Drain.Waiting(h.migration().id(), h.migration().vm(), h.migration().application(),
+                        h.migration().service(), h.code(), h.why()))
+                .toList();
     }
 
     private Migration newMigration(String vm, Optional<String> to, Optional<String> drain, String by, boolean allowDowntime)
@@ -372,12 +363,7 @@ final class MigrationRunner {
         boolean journaled = phaseChanged || was.attempt() != now.attempt() || was.failures() != now.failures()
                 || was.sourceRestarted() != now.sourceRestarted() || was.destinationCleared() != now.destinationCleared()
                 || !was.note().equals(now.note());
-        Optional<ManagedInstance> moved = Optional.empty();
-        if (phaseChanged && (now.phase() == Phase.STARTING || (now.phase() == Phase.CLEANUP && was.phase() == Phase.DEFINING))) {
-            moved = Optional.of(new ManagedInstance(now.vm(), now.application(), now.service(), now.destination().orElseThrow(),
-                    now.destinationEpoch()));
-        }
-        Optional<ManagedInstance> instance = moved;
+        Optional<ManagedInstance> instance = MigrationMachine.instanceAt(was, now);
         Future<Void> written = journaled ? journal(now, instance) : Future.succeededFuture();
         return written.map(x -> {
             instance.ifPresent(lifecycle::instanceMoved);

@@ -192,6 +192,26 @@ public final class Admission {
                 + "; moving " + vm + " stops it (allow downtime to move it anyway)");
     }
 
+    /** A queued move that waits for downtime to be allowed, and why. */
+    public record Held(Migration migration, AdmissionCode code, String why) {
+    }
+
+    /**
+     * The moves among {@code queued} that cannot be made now without taking their application below
+     * {@code minAvailable}, unless each allows downtime: what a drain lists as waiting.
+     */
+    public static List<Held> heldForDowntime(List<Migration> queued, World w) {
+        List<Held> out = new ArrayList<>();
+        for (Migration m : queued) {
+            ApplicationSpec app = w.catalog() == null ? null : w.catalog().applications().get(m.application());
+            if (app == null || m.allowDowntime()) {
+                continue;
+            }
+            belowMinimum(m.vm(), app, m.wasRunning(), m.id(), w).ifPresent(why -> out.add(new Held(m, AdmissionCode.MIN_AVAILABLE, why)));
+        }
+        return out;
+    }
+
     private static boolean runs(String vm, String host, InventorySnapshot inv) {
         return inv.agentOfHost(host).filter(InventorySnapshot.Entry::reachable)
                 .map(e -> e.vms().stream().anyMatch(v -> v.name().equals(vm) && v.running())).orElse(false);

@@ -55,6 +55,21 @@ public final class MigrationMachine {
     }
 
     /**
+     * The instance as it must be recorded when the migration goes from {@code was} to {@code now},
+     * in the same transaction that journals {@code now}: at the point of no return it becomes the
+     * destination's, under the next epoch (entering STARTING, or CLEANUP straight from DEFINING for
+     * a VM that did not run). Empty when the record does not change.
+     */
+    public static Optional<io.federa.manager.core.lifecycle.ManagedInstance> instanceAt(Migration was, Migration now) {
+        if (was.phase() != now.phase() && (now.phase() == Phase.STARTING
+                || (now.phase() == Phase.CLEANUP && was.phase() == Phase.DEFINING))) {
+            return Optional.of(new io.federa.manager.core.lifecycle.ManagedInstance(now.vm(), now.application(), now.service(),
+                    destination(now), now.destinationEpoch()));
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The operation id of a step: the same for every send of it until it fails, so a manager that
      * restarts sends the same id again and an agent that did it answers from its operation log; a
      * new one after each failure, since an agent repeats its first answer (a refusal too) to an id
