@@ -92,6 +92,8 @@ final class MigrationRunner {
     private final Map<String, Migration> active = new LinkedHashMap<>();
     private final Deque<Migration> finished = new ArrayDeque<>();
     private final Set<String> inFlight = new HashSet<>();
+    /** Moves whose change of phase is decided and being journaled: admission counts them as they will be. */
+    private final Map<String, Migration> deciding = new HashMap<>();
     private final Map<String, Long> notBefore = new HashMap<>();
     private final Map<String, Integer> importing = new HashMap<>();
     private final Map<String, Integer> statusFailures = new HashMap<>();
@@ -309,7 +311,10 @@ final class MigrationRunner {
 
     /** What admission looks at, now. */
     private Admission.World world(InventorySnapshot inv) {
-        return new Admission.World(inv, lifecycle.catalog(), lifecycle.instances(), List.copyOf(active.values()),
+        Map<String, Migration> now = new LinkedHashMap<>(active);
+        now.putAll(deciding);
+        return new Admission.World(inv, lifecycle.catalog(), lifecycle.instances(),
+                now.values().stream().filter(m -> !m.phase().finished()).toList(),
                 settings.concurrent(), lifecycle.lifecycleBusy(), lifecycle.cordoned(), lifecycle.closedHosts(inv),
                 lifecycle.placementConfig());
     }
@@ -342,8 +347,14 @@ final class MigrationRunner {
                 return;
             }
             Migration n = ar.result();
+            if (n.phase() != m.phase()) {
+                // Admission of the next move in this same kick must see this one as begun, though
+                // its journal write has not come back yet.
+                deciding.put(n.id(), n);
+            }
             Future<Void> saved = n.equals(m) ? Future.succeededFuture() : save(m, n);
             saved.onComplete(s -> {
+                deciding.remove(n.id());
                 inFlight.remove(m.id());
                 if (s.failed()) {
                     LOG.warning("cannot journal migration " + m.id() + " (" + n.phase() + "), retrying: " + s.cause().getMessage());
