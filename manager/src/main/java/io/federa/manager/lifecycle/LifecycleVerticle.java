@@ -694,6 +694,13 @@ public final class LifecycleVerticle extends VerticleBase {
         }
 
         @Override
+        public void instanceForgotten(String name) {
+            instances.remove(name);
+            settledAfter.remove(name);
+            publish();
+        }
+
+        @Override
         public Set<String> closedHosts(InventorySnapshot inv) {
             return LifecycleVerticle.this.closedHosts(inv);
         }

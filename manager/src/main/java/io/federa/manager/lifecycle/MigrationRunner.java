@@ -66,6 +66,9 @@ final class MigrationRunner {
 
         void instanceMoved(ManagedInstance now);
 
+        /** A surge's VM at the source is replaced by the new instance: the runner removes it. */
+        void instanceForgotten(String name);
+
         /** Hosts that take no new VMs: cordoned, or polled over SNMP. */
         Set<String> closedHosts(InventorySnapshot inventory);
 
@@ -132,13 +135,9 @@ final class MigrationRunner {
     /** After {@link #load}, on the event loop: the instances of migrations past the point of no return are the destination's. */
     void resume() {
         for (Migration m : active.values()) {
-            if (m.phase().committed()) {
-                ManagedInstance moved = new ManagedInstance(m.vm(), m.application(), m.service(), m.destination().orElseThrow(),
-                        m.destinationEpoch());
-                if (!moved.equals(lifecycle.instances().get(m.vm()))) {
-                    lifecycle.instanceMoved(moved);
-                }
-            }
+            MigrationMachine.InstanceChange change = MigrationMachine.instanceOnResume(m);
+            change.put().filter(i -> !i.equals(lifecycle.instances().get(i.name()))).ifPresent(lifecycle::instanceMoved);
+            change.forget().filter(lifecycle.instances()::containsKey).ifPresent(lifecycle::instanceForgotten);
             if (m.phase() != Phase.REQUESTED) {
                 LOG.info("resuming migration " + m.id() + " of " + m.vm() + " at " + m.phase());
             }
@@ -152,6 +151,7 @@ final class MigrationRunner {
         for (Migration m : active.values()) {
             if (m.phase() != Phase.REQUESTED) {
                 out.add(m.vm());
+                out.add(m.destinationVm());
             }
         }
         return out;
@@ -178,11 +178,11 @@ final class MigrationRunner {
     /**
      * Asks to move one managed VM, to {@code to} or wherever placement says. With
      * {@code allowDowntime}, the move may take its application below {@code minAvailable}; asked of a
-     * VM whose move waits for that consent, it gives it.
+     * VM whose move waits for that consent (to the same destination, or without one), it gives it.
      */
     Future<Migration> request(String vm, Optional<String> to, String by, boolean allowDowntime) {
         Optional<Migration> waiting = allowDowntime ? waitingForDowntime(vm) : Optional.empty();
-        if (waiting.isPresent() && to.isEmpty()) {
+        if (waiting.isPresent() && (to.isEmpty() || to.equals(waiting.get().requestedTo()))) {
             return allowDowntime(waiting.get(), by);
         }
         Migration m;
@@ -191,7 +191,7 @@ final class MigrationRunner {
         } catch (MigrationRefused r) {
             return Future.failedFuture(r);
         }
-        return journal(m, Optional.empty()).map(x -> {
+        return journal(m, MigrationMachine.InstanceChange.NONE).map(x -> {
             events.accept(new Event(WallClock.millis(), Event.Severity.INFO, "migration.requested", m.service(),
                     "migration " + m.id() + ": " + m.vm() + " from " + m.source() + to.map(t -> " to " + t).orElse("")
                             + " requested by " + by + (allowDowntime ? ", downtime allowed" : "")));
@@ -208,7 +208,7 @@ final class MigrationRunner {
 
     private Future<Migration> allowDowntime(Migration m, String by) {
         Migration n = m.withAllowDowntime(true);
-        return journal(n, Optional.empty()).map(x -> {
+        return journal(n, MigrationMachine.InstanceChange.NONE).map(x -> {
             events.accept(new Event(WallClock.millis(), Event.Severity.WARNING, "migration.requested", n.service(),
                     "migration " + n.id() + ": " + n.vm() + " may now take " + n.application() + " below minAvailable ("
                             + by + " allowed downtime)"));
@@ -239,7 +239,7 @@ final class MigrationRunner {
                         Migration n = w.withAllowDowntime(true);
                         queued.add(n);
                         left.remove(n.vm() + ": already migrating");
-                        chain = chain.compose(y -> journal(n, Optional.empty()));
+                        chain = chain.compose(y -> journal(n, MigrationMachine.InstanceChange.NONE));
                     }
                 }
             }
@@ -252,7 +252,7 @@ final class MigrationRunner {
                     continue;
                 }
                 queued.add(m);
-                chain = chain.compose(y -> journal(m, Optional.empty()));
+                chain = chain.compose(y -> journal(m, MigrationMachine.InstanceChange.NONE));
             }
             return chain.map(y -> {
                 List<Drain.Waiting> waiting = allowDowntime ? List.of() : waitingForDowntime(queued);
@@ -374,10 +374,11 @@ final class MigrationRunner {
         boolean journaled = phaseChanged || was.attempt() != now.attempt() || was.failures() != now.failures()
                 || was.sourceRestarted() != now.sourceRestarted() || was.destinationCleared() != now.destinationCleared()
                 || !was.note().equals(now.note());
-        Optional<ManagedInstance> instance = MigrationMachine.instanceAt(was, now);
-        Future<Void> written = journaled ? journal(now, instance) : Future.succeededFuture();
+        MigrationMachine.InstanceChange change = MigrationMachine.instanceAt(was, now);
+        Future<Void> written = journaled ? journal(now, change) : Future.succeededFuture();
         return written.map(x -> {
-            instance.ifPresent(lifecycle::instanceMoved);
+            change.put().ifPresent(lifecycle::instanceMoved);
+            change.forget().ifPresent(lifecycle::instanceForgotten);
             if (now.phase().finished()) {
                 active.remove(now.id());
                 finished.addLast(now);
@@ -398,9 +399,9 @@ final class MigrationRunner {
         });
     }
 
-    private Future<Void> journal(Migration m, Optional<ManagedInstance> instance) {
+    private Future<Void> journal(Migration m, MigrationMachine.InstanceChange change) {
         return vertx.executeBlocking(() -> {
-            store.putMigration(m, instance);
+            store.putMigration(m, change.put(), change.forget());
             return null;
         }).map(x -> {
             if (!m.phase().finished()) {
@@ -470,8 +471,10 @@ final class MigrationRunner {
             return Future.succeededFuture(verify(m));
         }
         if (c instanceof Command.Remove r) {
+            boolean rollingBack = m.phase() == Phase.ROLLING_BACK;
             return command(m, new Action.Remove(r.vm(), r.host(), r.epoch()), r.operationId())
-                    .map(x -> MigrationMachine.cleaned(m, WallClock.millis()))
+                    .map(x -> rollingBack ? MigrationMachine.destinationCleared(m, WallClock.millis())
+                            : MigrationMachine.cleaned(m, WallClock.millis()))
                     .recover(e -> failed(m, e));
         }
         if (c instanceof Command.ClearDestination d) {
@@ -610,7 +613,7 @@ final class MigrationRunner {
                     true, limits, WallClock.millis()));
         }
         return command(m, new Action.Define(d.vm(), d.host(), d.epoch(), d.application(), d.service(),
-                app.resources(), Optional.of(d.uuid())), d.operationId())
+                app.resources(), d.uuid().isEmpty() ? Optional.empty() : Optional.of(d.uuid())), d.operationId())
                 .map(r -> MigrationMachine.defined(m, WallClock.millis()))
                 .recover(e -> failed(m, e));
     }
@@ -624,7 +627,7 @@ final class MigrationRunner {
             return m;
         }
         long polled = entry.get().health().lastSuccessMillis();
-        Optional<VmStatus> vm = entry.get().vms().stream().filter(v -> v.name().equals(m.vm())).findFirst();
+        Optional<VmStatus> vm = entry.get().vms().stream().filter(v -> v.name().equals(m.destinationVm())).findFirst();
         if (polled <= m.phaseSinceMillis()) {
             backOff(m, 100);
             return m;
@@ -639,7 +642,7 @@ final class MigrationRunner {
             return m;
         }
         runningSince.remove(m.id());
-        return MigrationMachine.stoppedWhileVerifying(m, m.vm() + " is " + vm.map(VmStatus::state).orElse("missing")
+        return MigrationMachine.stoppedWhileVerifying(m, m.destinationVm() + " is " + vm.map(VmStatus::state).orElse("missing")
                 + " on " + dest(m), now);
     }
 

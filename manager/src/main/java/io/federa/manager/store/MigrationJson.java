@@ -32,6 +32,7 @@ public final class MigrationJson {
         m.drain().ifPresent(d -> j.put("drain", d));
         m.sha256().ifPresent(d -> j.put("sha256", d));
         m.code().ifPresent(c -> j.put("code", c.name()));
+        m.surgeAs().ifPresent(n -> j.put("surgeAs", n));
         return j;
     }
 
@@ -49,6 +50,7 @@ public final class MigrationJson {
                 j.getBoolean("destinationCleared"), j.getString("note"), j.getLong("requestedAtMillis"),
                 j.getLong("phaseSinceMillis"), j.getLong("progressAtMillis"), j.getLong("bytesDone"), j.getLong("bytesTotal"),
                 j.getDouble("rateBytesPerSecond"), Optional.ofNullable(j.getString("sha256")),
-                j.getBoolean("allowDowntime", false), Optional.ofNullable(j.getString("code")).map(AdmissionCode::valueOf));
+                j.getBoolean("allowDowntime", false), Optional.ofNullable(j.getString("code")).map(AdmissionCode::valueOf),
+                Optional.ofNullable(j.getString("surgeAs")));
     }
 }

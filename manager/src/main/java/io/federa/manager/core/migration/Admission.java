@@ -75,8 +75,11 @@ public final class Admission {
         record NotStarted(AdmissionCode code, String why) implements Decision {
         }
 
-        /** Its source stops the VM; it goes to {@code destination}. */
-        record Begin(String destination) implements Decision {
+        /**
+         * Its source stops the VM; it goes to {@code destination}. A surge ({@code surgeAs}): the new
+         * instance of that name starts at the destination first, and the VM stops only once it runs.
+         */
+        record Begin(String destination, Optional<String> surgeAs) implements Decision {
         }
     }
 
@@ -89,7 +92,9 @@ public final class Admission {
         if (d instanceof Decision.NotStarted n) {
             return MigrationMachine.notStarted(m, n.code(), n.why(), now);
         }
-        return MigrationMachine.begin(m, ((Decision.Begin) d).destination(), now);
+        Decision.Begin b = (Decision.Begin) d;
+        return b.surgeAs().isPresent() ? MigrationMachine.beginSurge(m, b.destination(), b.surgeAs().get(), now)
+                : MigrationMachine.begin(m, b.destination(), now);
     }
 
     /** Whether the requested move {@code m} may begin now, and where. */
@@ -143,7 +148,8 @@ public final class Admission {
             return new Decision.NotStarted(AdmissionCode.APPLICATION_UNDEFINED, "application " + m.application()
                     + " is no longer defined");
         }
-        if (!m.allowDowntime()) {
+        Optional<String> surgeAs = surges(app, vm.get().running()) ? Optional.of(newInstanceName(app, w)) : Optional.empty();
+        if (!m.allowDowntime() && surgeAs.isEmpty()) {
             Optional<String> below = belowMinimum(m.vm(), app, vm.get().running(), m.id(), w);
             if (below.isPresent()) {
                 return new Decision.Wait(AdmissionCode.MIN_AVAILABLE, "waiting: " + below.get());
@@ -154,14 +160,32 @@ public final class Admission {
             if (refused.isPresent()) {
                 return new Decision.NotStarted(AdmissionCode.DESTINATION_REFUSED, refused.get());
             }
-            return new Decision.Begin(m.requestedTo().get());
+            return new Decision.Begin(m.requestedTo().get(), surgeAs);
         }
         Outcome o = engine(m.vm(), m.source(), w).place(new PlacementRequest(m.application(), m.vm()),
                 plannedElsewhere(m.id(), w));
         if (o instanceof Outcome.Fits f) {
-            return new Decision.Begin(f.host());
+            return new Decision.Begin(f.host(), surgeAs);
         }
         return new Decision.NotStarted(AdmissionCode.NO_HOST_FITS, noHostFits(m.vm(), m.source(), o, w));
+    }
+
+    /**
+     * Whether a move of a VM of {@code app} is a surge: a new instance started at the destination
+     * before the VM stops. Only where nothing needs carrying ({@code data: none}: the new instance
+     * starts without the old one's disks), for an application of several interchangeable replicas
+     * (one more for a moment is within what it was made for; a single instance may be a singleton
+     * that must never run twice), and of a VM that runs (a stopped one takes nothing down).
+     */
+    public static boolean surges(ApplicationSpec app, boolean vmRunning) {
+        return vmRunning && app.data() == ApplicationSpec.Data.NONE && app.replicas() > 1;
+    }
+
+    /** The name of a surge's new instance: the ledger's next name, past those other surges have taken. */
+    private static String newInstanceName(ApplicationSpec app, World w) {
+        Set<String> taken = new HashSet<>();
+        w.active().forEach(o -> o.surgeAs().ifPresent(taken::add));
+        return InstanceLedger.of(w.instances(), w.inventory(), Set.of(), w.catalog()).newName(app.name(), taken);
     }
 
     /**
@@ -178,7 +202,7 @@ public final class Admission {
         int running = InstanceLedger.of(w.instances(), w.inventory(), Set.of(), w.catalog()).running(app.name());
         List<String> stopping = new ArrayList<>();
         for (Migration o : w.active()) {
-            if (!o.id().equals(migrationId) && o.application().equals(app.name()) && o.phase() == Phase.STOPPING
+            if (!o.id().equals(migrationId) && o.application().equals(app.name()) && o.phase() == Phase.STOPPING && !o.surge()
                     && runs(o.vm(), o.source(), w.inventory())) {
                 stopping.add(o.vm());
             }
@@ -204,7 +228,7 @@ public final class Admission {
         List<Held> out = new ArrayList<>();
         for (Migration m : queued) {
             ApplicationSpec app = w.catalog() == null ? null : w.catalog().applications().get(m.application());
-            if (app == null || m.allowDowntime()) {
+            if (app == null || m.allowDowntime() || surges(app, m.wasRunning())) {
                 continue;
             }
             belowMinimum(m.vm(), app, m.wasRunning(), m.id(), w).ifPresent(why -> out.add(new Held(m, AdmissionCode.MIN_AVAILABLE, why)));

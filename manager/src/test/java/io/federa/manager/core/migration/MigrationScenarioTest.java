@@ -148,7 +148,9 @@ class MigrationScenarioTest {
         void round() {
             for (Migration m : List.copyOf(active.values())) {
                 Migration n = step(m);
-                MigrationMachine.instanceAt(m, n).ifPresent(i -> instances.put(i.name(), i));
+                MigrationMachine.InstanceChange change = MigrationMachine.instanceAt(m, n);
+                change.put().ifPresent(i -> instances.put(i.name(), i));
+                change.forget().ifPresent(instances::remove);
                 put(n);
             }
             poll();
@@ -188,7 +190,8 @@ class MigrationScenarioTest {
             }
             if (c instanceof Command.Remove r) {
                 vms.get(r.host()).remove(r.vm());
-                return MigrationMachine.cleaned(m, now);
+                return m.phase() == Phase.ROLLING_BACK ? MigrationMachine.destinationCleared(m, now)
+                        : MigrationMachine.cleaned(m, now);
             }
             if (c instanceof Command.ClearDestination d) {
                 vms.get(d.host()).remove(d.vm());
