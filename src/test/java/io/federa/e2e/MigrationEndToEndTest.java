@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * VMs moved with their data between real agent processes by a real manager: a VM with 50 MB of
  * random data arrives byte for byte and its source copy goes only after it ran at the
  * destination; a destination the rules refuse is refused with the reasons; the move of a
- * single-instance application, and the drain of its host, wait until downtime is allowed; a drain of a host
+ * single-instance application, and the drain of its host, wait until downtime is allowed; a
+ * replica that keeps no data surges (its replacement runs before it stops); a drain of a host
  * holding one replica of each of a service's applications never takes the service DOWN, even with
  * the manager killed with SIGKILL in the middle of it.
  */
@@ -69,6 +70,7 @@ class MigrationEndToEndTest {
                     resources: { vcpus: 1, memoryMiB: 512, diskGiB: 1 }
                     replicas: 2
                     minAvailable: 1
+                    data: none
                     dependsOn: [db, pay]
                     placement: { spreadReplicas: host, offsiteForbidden: true }
                 services:
@@ -284,7 +286,20 @@ class MigrationEndToEndTest {
 
             Map<String, String[]> after = m.await("services/market", n -> n.path("state").asText().equals("UP"), 30_000) != null
                     ? vms(m) : Map.of();
+            // front keeps no data on its hosts: its move surged, a new instance ran on host-3 before
+            // the one on host-1 stopped, and replaced it.
+            String front = onHost1.stream().filter(v -> v.startsWith("front-")).findFirst().orElseThrow();
+            JsonNode surge = m.get("migrations/m-3");
+            assertThat(surge.path("vm").asText()).isEqualTo(front);
+            String fresh = surge.path("surgeAs").asText();
+            assertThat(fresh).startsWith("front-").isNotEqualTo(front);
+            assertThat(surge.path("note").asText()).contains("replaced by " + fresh + " on host-3 (surge)");
+            assertThat(after).doesNotContainKey(front);
+            assertThat(after.get(fresh)).as(fresh).containsSubsequence("host-3").endsWith("RUNNING");
             for (String vm : onHost1) {
+                if (vm.equals(front)) {
+                    continue;
+                }
                 assertThat(after.get(vm)[0]).as(vm).isEqualTo("host-3");
                 assertThat(after.get(vm)[2]).as(vm).isEqualTo("RUNNING");
                 assertThat(Fleet.digest(fleet.vmData("host-3", after.get(vm)[1]))).as(vm + "'s data").contains(digests.get(vm));

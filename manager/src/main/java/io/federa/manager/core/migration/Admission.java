@@ -33,7 +33,8 @@ import java.util.Set;
  * <pre>
  *  REQUESTED ──admit──► Wait(code, why)        stays REQUESTED, says why (and asks again later)
  *                   ├─► NotStarted(code, why)  ends NOT_STARTED: nothing was touched
- *                   └─► Begin(destination)     STOPPING at the source
+ *                   └─► Begin(destination)     STOPPING at the source, or for a surge DEFINING
+ *                                              the new instance at the destination
  * </pre>
  *
  * <p>The promise kept here: a move never takes an application below its {@code minAvailable}
