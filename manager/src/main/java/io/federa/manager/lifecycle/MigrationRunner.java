@@ -475,7 +475,17 @@ final class MigrationRunner {
             return command(m, new Action.Remove(r.vm(), r.host(), r.epoch()), r.operationId())
                     .map(x -> rollingBack ? MigrationMachine.destinationCleared(m, WallClock.millis())
                             : MigrationMachine.cleaned(m, WallClock.millis()))
-                    .recover(e -> failed(m, e));
+                    .recover(e -> {
+                        // A surge's VM still shutting down at its source: powered off once it has had its time.
+                        if (m.surge() && !rollingBack && e instanceof AgentCommander.Refused refused
+                                && refused.code() == RefusalCode.VM_RUNNING
+                                && WallClock.millis() - m.phaseSinceMillis() > settings.stopTimeout().toMillis()
+                                && destroySent.add(m.id())) {
+                            return command(m, new Action.Destroy(r.vm(), r.host(), r.epoch()),
+                                    MigrationMachine.operationId(m, "destroy")).map(x -> m).recover(x -> Future.succeededFuture(m));
+                        }
+                        return failed(m, e);
+                    });
         }
         if (c instanceof Command.ClearDestination d) {
             return clearDestination(m, d);
