@@ -21,7 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * VMs moved with their data between real agent processes by a real manager: a VM with 50 MB of
  * random data arrives byte for byte and its source copy goes only after it ran at the
- * destination; a destination the rules refuse is refused with the reasons; a drain of a host
+ * destination; a destination the rules refuse is refused with the reasons; the move of a
+ * single-instance application, and the drain of its host, wait until downtime is allowed; a
+ * replica that keeps no data surges (its replacement runs before it stops); a drain of a host
  * holding one replica of each of a service's applications never takes the service DOWN, even with
  * the manager killed with SIGKILL in the middle of it.
  */
@@ -68,6 +70,7 @@ class MigrationEndToEndTest {
                     resources: { vcpus: 1, memoryMiB: 512, diskGiB: 1 }
                     replicas: 2
                     minAvailable: 1
+                    data: none
                     dependsOn: [db, pay]
                     placement: { spreadReplicas: host, offsiteForbidden: true }
                 services:
@@ -140,7 +143,15 @@ class MigrationEndToEndTest {
             assertThat(refused.getValue()).contains("host-3 refuses ledger-1").contains("OFFSITE_FORBIDDEN");
             assertThat(m.get("migrations").path("migrations")).isEmpty();
 
-            String out = m.federa(OPERATOR, "migrate", "ledger-1", "--to", other);
+            // The vault's only ledger: moving it takes the vault down, so the move waits and says why.
+            Map.Entry<Integer, String> waits = m.federaExit(OPERATOR, "migrate", "ledger-1", "--to", other, "--timeout", "60");
+            assertThat(waits.getKey()).as(waits.getValue()).isEqualTo(4);
+            assertThat(waits.getValue()).contains("m-1 waits: ledger has 1 running of minAvailable 1; moving ledger-1 stops it")
+                    .contains("federa migrate ledger-1 --allow-downtime moves it");
+            assertThat(m.get("migrations/m-1").path("code").asText()).isEqualTo("MIN_AVAILABLE");
+            assertThat(vms(m).get("ledger-1")).containsExactly(source, uuid, "RUNNING");
+
+            String out = m.federa(OPERATOR, "migrate", "ledger-1", "--to", other, "--allow-downtime");
             observing.set(false);
             observer.join();
             assertThat(out).contains("m-1: moving ledger-1 from " + source + " to " + other)
@@ -152,8 +163,6 @@ class MigrationEndToEndTest {
             assertThat(ranAtDestination.get()).as("seen running at the destination").isPositive();
             assertThat(sourceGone.get()).as("the source's copy went after the VM ran at the destination")
                     .isGreaterThan(ranAtDestination.get());
-            listings.close();
-            assertThat(listings.twiceRunning()).isEmpty();
 
             JsonNode done = m.get("migrations/m-1");
             assertThat(done.path("phase").asText()).isEqualTo("DONE");
@@ -167,6 +176,28 @@ class MigrationEndToEndTest {
             // The agent shows what it moved through JMX: the transfer, its bytes and its phase.
             JsonNode transfers = fleet.jolokia(other, "{\"type\":\"read\",\"mbean\":\"federa:type=Agent\",\"attribute\":\"Transfers\"}");
             assertThat(transfers.toString()).contains("m-1").contains("VERIFIED");
+
+            // Draining the ledger's host: the move waits for consent, says why, and the host stays
+            // cordoned; with --allow-downtime the ledger moves back.
+            Map.Entry<Integer, String> drainWaits = m.federaExit(OPERATOR, "drain", other, "--timeout", "60");
+            assertThat(drainWaits.getKey()).as(drainWaits.getValue()).isEqualTo(4);
+            assertThat(drainWaits.getValue())
+                    .contains("waits: ledger-1 (vault/ledger) MIN_AVAILABLE: ledger has 1 running of minAvailable 1")
+                    .contains(other + " not drained").contains("0 moved, 0 not moved, 1 waiting")
+                    .contains("federa drain " + other + " --allow-downtime");
+            List<Boolean> cordoned = new ArrayList<>();
+            m.get("hosts").path("hosts").forEach(h -> {
+                if (h.path("host").asText().equals(other)) {
+                    cordoned.add(h.path("cordoned").asBoolean());
+                }
+            });
+            assertThat(cordoned).as(other + " cordoned, in /api/v1/hosts").containsExactly(true);
+            assertThat(vms(m).get("ledger-1")).containsExactly(other, uuid, "RUNNING");
+            String drained = m.federa(OPERATOR, "drain", other, "--allow-downtime", "--timeout", "120");
+            assertThat(drained).contains(other + " drained after").contains("1 moved, 0 not moved, 0 waiting, 0 left");
+            assertThat(vms(m).get("ledger-1")).containsExactly(source, uuid, "RUNNING");
+            listings.close();
+            assertThat(listings.twiceRunning()).isEmpty();
         }
     }
 
@@ -255,7 +286,20 @@ class MigrationEndToEndTest {
 
             Map<String, String[]> after = m.await("services/market", n -> n.path("state").asText().equals("UP"), 30_000) != null
                     ? vms(m) : Map.of();
+            // front keeps no data on its hosts: its move surged, a new instance ran on host-3 before
+            // the one on host-1 stopped, and replaced it.
+            String front = onHost1.stream().filter(v -> v.startsWith("front-")).findFirst().orElseThrow();
+            JsonNode surge = m.get("migrations/m-3");
+            assertThat(surge.path("vm").asText()).isEqualTo(front);
+            String fresh = surge.path("surgeAs").asText();
+            assertThat(fresh).startsWith("front-").isNotEqualTo(front);
+            assertThat(surge.path("note").asText()).contains("replaced by " + fresh + " on host-3 (surge)");
+            assertThat(after).doesNotContainKey(front);
+            assertThat(after.get(fresh)).as(fresh).containsSubsequence("host-3").endsWith("RUNNING");
             for (String vm : onHost1) {
+                if (vm.equals(front)) {
+                    continue;
+                }
                 assertThat(after.get(vm)[0]).as(vm).isEqualTo("host-3");
                 assertThat(after.get(vm)[2]).as(vm).isEqualTo("RUNNING");
                 assertThat(Fleet.digest(fleet.vmData("host-3", after.get(vm)[1]))).as(vm + "'s data").contains(digests.get(vm));

@@ -26,7 +26,7 @@ import java.util.Random;
 /**
  * Downtime of a service while its VMs move: the shop started on real agents, each of its
  * applications' first instance given DATA_MIB of random data, then moved again and again
- * ({@code POST /api/v1/migrations}, placement choosing the destination). Polling the migration and
+ * ({@code POST /api/v1/migrations} with downtime allowed, placement choosing the destination). Polling the migration and
  * the service every 50 ms, each run measures:
  * <ul>
  *   <li>VM outage: from the first answer showing the move past STOPPING to the first showing it
@@ -149,7 +149,8 @@ public final class MigrationDowntimeProbe {
     private Run migrate(String app, String vm) throws Exception {
         String from = vm(vm).getString("host");
         long t0 = System.nanoTime();
-        HttpResponse<String> asked = send("POST", api + "migrations", operator, new JsonObject().put("vm", vm).encode(),
+        HttpResponse<String> asked = send("POST", api + "migrations", operator, new JsonObject().put("vm", vm)
+                .put("allowDowntime", true).encode(),
                 "application/json");
         if (asked.statusCode() != 202) {
             System.out.println("migration of " + vm + " refused: " + asked.body());

@@ -65,6 +65,9 @@ public final class FederaCli {
     /** {@code federa start}: an instance of the service fits on no host, and nothing was started. */
     static final int EXIT_UNPLACEABLE = 3;
 
+    /** {@code federa drain}, {@code federa migrate}: a move waits because it would take its application below minAvailable. */
+    static final int EXIT_WAITING = 4;
+
     /** A failure with a one-line reason for the operator. */
     static final class CliException extends Exception {
         private static final long serialVersionUID = 1L;

@@ -33,7 +33,12 @@ final class MigrationCommands {
 
     static boolean finished(JsonNode m) {
         String p = m.path("phase").asText();
-        return p.equals("DONE") || p.equals("ROLLED_BACK");
+        return p.equals("DONE") || p.equals("ROLLED_BACK") || p.equals("NOT_STARTED");
+    }
+
+    /** A move that waits for the operator to allow downtime: it would take its application below minAvailable. */
+    static boolean waitsForDowntime(JsonNode m) {
+        return m.path("phase").asText().equals("REQUESTED") && m.path("code").asText().equals("MIN_AVAILABLE");
     }
 
     /** One line for a migration: who, where, phase, and while copying the bytes, rate and time left. */
@@ -59,7 +64,10 @@ final class MigrationCommands {
         return b.toString();
     }
 
-    /** Follows migrations until each has ended, printing a line whenever one changes (copy progress at most once a second). */
+    /**
+     * Follows migrations until each has ended, or waits for downtime to be allowed while nothing else
+     * moves, printing a line whenever one changes (copy progress at most once a second).
+     */
     static Map<String, JsonNode> follow(FederaCli cli, PrintWriter out, List<String> ids, int timeoutSeconds, long t0)
             throws Exception {
         Map<String, String> shown = new HashMap<>();
@@ -85,11 +93,11 @@ final class MigrationCommands {
                     shown.put(id, line);
                     shownAt.put(id, now);
                 }
-                if (!phase.equals("DONE") && !phase.equals("ROLLED_BACK")) {
+                if (!finished(m)) {
                     all = false;
                 }
             }
-            if (all) {
+            if (all || last.values().stream().allMatch(m -> finished(m) || waitsForDowntime(m))) {
                 return last;
             }
             if (System.nanoTime() > deadline) {
@@ -121,12 +129,19 @@ final class MigrationCommands {
         @Option(names = "--no-wait", description = "ask, and return without following it")
         boolean noWait;
 
+        @Option(names = "--allow-downtime", description = "move it even if that takes its application below minAvailable "
+                + "(also lets a move of it that waits for this go ahead)")
+        boolean allowDowntime;
+
         @Override
         public Integer call() throws Exception {
             long t0 = System.nanoTime();
             ObjectNode body = FederaCli.JSON.createObjectNode().put("vm", vm);
             if (to != null) {
                 body.put("to", to);
+            }
+            if (allowDowntime) {
+                body.put("allowDowntime", true);
             }
             JsonNode asked = cli.call("POST", "/migrations", body.toString(), "application/json");
             if (cli.output.equals("json") || noWait) {
@@ -137,6 +152,10 @@ final class MigrationCommands {
             out().println(id + ": moving " + vm + " from " + asked.path("source").asText()
                     + (to == null ? " (placement chooses the destination)" : " to " + to));
             JsonNode end = follow(cli, out(), List.of(id), timeoutSeconds, t0).get(id);
+            if (waitsForDowntime(end)) {
+                throw new FederaCli.CliException(id + " waits: " + end.path("note").asText().replaceFirst("^waiting: ", "")
+                        + "; federa migrate " + vm + " --allow-downtime moves it", "", FederaCli.EXIT_WAITING);
+            }
             String summary = String.format(Locale.ROOT, "%s: %s after %.1f s: %s", id, end.path("phase").asText(),
                     (System.nanoTime() - t0) / 1e9, end.path("note").asText());
             if (end.path("phase").asText().equals("DONE")) {
@@ -159,10 +178,15 @@ final class MigrationCommands {
         @Option(names = "--no-wait", description = "ask, and return without following the moves")
         boolean noWait;
 
+        @Option(names = "--allow-downtime", description = "also make the moves that take an application below minAvailable "
+                + "(a single-instance application is down while it moves)")
+        boolean allowDowntime;
+
         @Override
         public Integer call() throws Exception {
             long t0 = System.nanoTime();
-            JsonNode asked = cli.call("POST", "/hosts/" + FederaCli.encode(host) + "/drain", "", "application/json");
+            JsonNode asked = cli.call("POST", "/hosts/" + FederaCli.encode(host) + "/drain"
+                    + (allowDowntime ? "?allowDowntime=true" : ""), "", "application/json");
             if (cli.output.equals("json") || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
@@ -174,21 +198,40 @@ final class MigrationCommands {
                 out().println("  " + m.path("id").asText() + "  " + m.path("vm").asText() + " (" + m.path("service").asText()
                         + "/" + m.path("application").asText() + ")");
             }
+            for (JsonNode w : asked.path("waiting")) {
+                out().println("  waits: " + w.path("vm").asText() + " (" + w.path("service").asText() + "/"
+                        + w.path("application").asText() + ") " + w.path("code").asText() + ": " + w.path("why").asText());
+            }
             for (JsonNode l : asked.path("left")) {
                 out().println("  left: " + l.asText());
             }
             Map<String, JsonNode> end = follow(cli, out(), ids, timeoutSeconds, t0);
             long moved = end.values().stream().filter(m -> m.path("phase").asText().equals("DONE")).count();
             List<String> back = new ArrayList<>();
-            end.values().stream().filter(m -> !m.path("phase").asText().equals("DONE"))
-                    .forEach(m -> back.add(m.path("vm").asText() + ": " + m.path("note").asText()));
-            String summary = String.format(Locale.ROOT, "%s drained after %.1f s: %d moved, %d not moved, %d left", host,
-                    (System.nanoTime() - t0) / 1e9, moved, back.size(), asked.path("left").size());
-            if (back.isEmpty()) {
+            List<String> waiting = new ArrayList<>();
+            for (JsonNode m : end.values()) {
+                if (waitsForDowntime(m)) {
+                    waiting.add(m.path("vm").asText() + " (" + m.path("application").asText() + "): "
+                            + m.path("note").asText().replaceFirst("^waiting: ", ""));
+                } else if (!m.path("phase").asText().equals("DONE")) {
+                    back.add(m.path("vm").asText() + ": " + m.path("phase").asText() + ", " + m.path("note").asText());
+                }
+            }
+            String summary = String.format(Locale.ROOT, "%s %s after %.1f s: %d moved, %d not moved, %d waiting, %d left", host,
+                    waiting.isEmpty() ? "drained" : "not drained", (System.nanoTime() - t0) / 1e9, moved, back.size(),
+                    waiting.size(), asked.path("left").size());
+            if (back.isEmpty() && waiting.isEmpty()) {
                 out().println(summary);
                 return 0;
             }
-            throw new FederaCli.CliException(summary + " (" + String.join("; ", back) + ")");
+            if (back.isEmpty()) {
+                out().println(summary + "; " + host + " stays cordoned, and these moves wait for downtime to be allowed:");
+                waiting.forEach(w -> out().println("  " + w));
+                throw new FederaCli.CliException(host + " not drained: " + waiting.size() + " moves wait for downtime to be allowed "
+                        + "(federa drain " + host + " --allow-downtime makes them)", "", FederaCli.EXIT_WAITING);
+            }
+            throw new FederaCli.CliException(summary + " (" + String.join("; ", back)
+                    + (waiting.isEmpty() ? "" : "; waiting: " + String.join("; ", waiting)) + ")");
         }
     }
 

@@ -905,8 +905,8 @@ public final class ApiVerticle extends VerticleBase {
             return;
         }
         for (String f : body.fieldNames()) {
-            if (!f.equals("vm") && !f.equals("to")) {
-                error(ctx, 400, "bad request", "unknown field (known: vm, to)", clip(f));
+            if (!f.equals("vm") && !f.equals("to") && !f.equals("allowDowntime")) {
+                error(ctx, 400, "bad request", "unknown field (known: vm, to, allowDowntime)", clip(f));
                 return;
             }
         }
@@ -919,18 +919,32 @@ public final class ApiVerticle extends VerticleBase {
             error(ctx, 400, "bad request", "to must be a host's name, or left out to let placement choose", "to");
             return;
         }
-        lifecycle.migrate(vm, java.util.Optional.ofNullable((String) to), ctx.get("who"))
+        Object allow = body.getValue("allowDowntime");
+        if (allow != null && !(allow instanceof Boolean)) {
+            error(ctx, 400, "bad request", "allowDowntime must be true or false", "allowDowntime");
+            return;
+        }
+        lifecycle.migrate(vm, java.util.Optional.ofNullable((String) to), ctx.get("who"), Boolean.TRUE.equals(allow))
                 .onSuccess(m -> json(ctx, 202, migrationJson(m)))
                 .onFailure(e -> migrationError(ctx, e));
     }
 
     private void drain(RoutingContext ctx) {
-        lifecycle.drain(ctx.pathParam("host"), ctx.get("who"))
+        String allow = ctx.queryParams().get("allowDowntime");
+        if (allow != null && !allow.equals("true") && !allow.equals("false")) {
+            error(ctx, 400, "bad request", "allowDowntime must be true or false", "allowDowntime");
+            return;
+        }
+        lifecycle.drain(ctx.pathParam("host"), ctx.get("who"), "true".equals(allow))
                 .onSuccess(d -> {
                     JsonArray queued = new JsonArray();
                     d.queued().forEach(m -> queued.add(migrationJson(m)));
+                    JsonArray waiting = new JsonArray();
+                    d.waiting().forEach(w -> waiting.add(new JsonObject().put("id", w.migration()).put("vm", w.vm())
+                            .put("application", w.application()).put("service", w.service()).put("code", w.code().name())
+                            .put("why", w.why())));
                     json(ctx, 202, new JsonObject().put("host", d.host()).put("cordoned", true).put("queued", queued)
-                            .put("left", new JsonArray(d.left())));
+                            .put("waiting", waiting).put("left", new JsonArray(d.left())));
                 })
                 .onFailure(e -> migrationError(ctx, e));
     }

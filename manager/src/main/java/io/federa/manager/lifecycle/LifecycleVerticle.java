@@ -690,16 +690,17 @@ public final class LifecycleVerticle extends VerticleBase {
     // Migrations
 
     /** Asks to move a managed VM with its data (any thread); fails with the reason it cannot. */
-    public Future<io.federa.manager.core.migration.Migration> migrate(String vm, java.util.Optional<String> to, String by) {
+    public Future<io.federa.manager.core.migration.Migration> migrate(String vm, java.util.Optional<String> to, String by,
+                                                                      boolean allowDowntime) {
         Promise<io.federa.manager.core.migration.Migration> p = Promise.promise();
-        context.runOnContext(v -> migrations.request(vm, to, by).onComplete(p));
+        context.runOnContext(v -> migrations.request(vm, to, by, allowDowntime).onComplete(p));
         return p.future();
     }
 
     /** Cordons a host and moves every VM the manager placed there (any thread). */
-    public Future<Drain> drain(String host, String by) {
+    public Future<Drain> drain(String host, String by, boolean allowDowntime) {
         Promise<Drain> p = Promise.promise();
-        context.runOnContext(v -> migrations.drain(host, by).onComplete(p));
+        context.runOnContext(v -> migrations.drain(host, by, allowDowntime).onComplete(p));
         return p.future();
     }
 
@@ -738,6 +739,13 @@ public final class LifecycleVerticle extends VerticleBase {
         }
 
         @Override
+        public void instanceForgotten(String name) {
+            instances.remove(name);
+            settledAfter.remove(name);
+            publish();
+        }
+
+        @Override
         public Set<String> closedHosts(InventorySnapshot inv) {
             return LifecycleVerticle.this.closedHosts(inv);
         }
@@ -753,8 +761,13 @@ public final class LifecycleVerticle extends VerticleBase {
         }
 
         @Override
-        public io.federa.manager.core.placement.Placement placement(InventorySnapshot inv, Set<String> closed, Catalog c) {
-            return io.federa.manager.core.placement.Placement.of(inv, closed, c, settings.placement());
+        public Set<String> cordoned() {
+            return Set.copyOf(cordoned);
+        }
+
+        @Override
+        public PlacementConfig placementConfig() {
+            return settings.placement();
         }
 
         @Override

@@ -8,15 +8,12 @@ import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.ManagedInstance;
 import io.federa.manager.core.lifecycle.RefusalCode;
+import io.federa.manager.core.migration.Admission;
+import io.federa.manager.core.migration.Command;
 import io.federa.manager.core.migration.Migration;
 import io.federa.manager.core.migration.MigrationMachine;
 import io.federa.manager.core.migration.Phase;
-import io.federa.manager.core.placement.Explanation;
-import io.federa.manager.core.placement.HostVerdict;
-import io.federa.manager.core.placement.Outcome;
-import io.federa.manager.core.placement.Placed;
-import io.federa.manager.core.placement.Placement;
-import io.federa.manager.core.placement.PlacementRequest;
+import io.federa.manager.core.placement.PlacementConfig;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.store.LifecycleStore;
@@ -28,7 +25,6 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -70,15 +66,21 @@ final class MigrationRunner {
 
         void instanceMoved(ManagedInstance now);
 
+        /** A surge's VM at the source is replaced by the new instance: the runner removes it. */
+        void instanceForgotten(String name);
+
         /** Hosts that take no new VMs: cordoned, or polled over SNMP. */
         Set<String> closedHosts(InventorySnapshot inventory);
+
+        /** Hosts an operator cordoned. */
+        Set<String> cordoned();
 
         /** VMs with a lifecycle step in flight. */
         Set<String> lifecycleBusy();
 
         Optional<ManagerConfig.Agent> agentOfHost(String host);
 
-        Placement placement(InventorySnapshot inventory, Set<String> closed, Catalog catalog);
+        PlacementConfig placementConfig();
 
         Future<Boolean> cordon(String host, String by);
     }
@@ -93,6 +95,8 @@ final class MigrationRunner {
     private final Map<String, Migration> active = new LinkedHashMap<>();
     private final Deque<Migration> finished = new ArrayDeque<>();
     private final Set<String> inFlight = new HashSet<>();
+    /** Moves whose change of phase is decided and being journaled: admission counts them as they will be. */
+    private final Map<String, Migration> deciding = new HashMap<>();
     private final Map<String, Long> notBefore = new HashMap<>();
     private final Map<String, Integer> importing = new HashMap<>();
     private final Map<String, Integer> statusFailures = new HashMap<>();
@@ -131,13 +135,9 @@ final class MigrationRunner {
     /** After {@link #load}, on the event loop: the instances of migrations past the point of no return are the destination's. */
     void resume() {
         for (Migration m : active.values()) {
-            if (m.phase().committed()) {
-                ManagedInstance moved = new ManagedInstance(m.vm(), m.application(), m.service(), m.destination().orElseThrow(),
-                        m.destinationEpoch());
-                if (!moved.equals(lifecycle.instances().get(m.vm()))) {
-                    lifecycle.instanceMoved(moved);
-                }
-            }
+            MigrationMachine.InstanceChange change = MigrationMachine.instanceOnResume(m);
+            change.put().filter(i -> !i.equals(lifecycle.instances().get(i.name()))).ifPresent(lifecycle::instanceMoved);
+            change.forget().filter(lifecycle.instances()::containsKey).ifPresent(lifecycle::instanceForgotten);
             if (m.phase() != Phase.REQUESTED) {
                 LOG.info("resuming migration " + m.id() + " of " + m.vm() + " at " + m.phase());
             }
@@ -151,6 +151,7 @@ final class MigrationRunner {
         for (Migration m : active.values()) {
             if (m.phase() != Phase.REQUESTED) {
                 out.add(m.vm());
+                out.add(m.destinationVm());
             }
         }
         return out;
@@ -174,82 +175,109 @@ final class MigrationRunner {
 
     // ---- requests --------------------------------------------------------------------------------
 
-    /** Asks to move one managed VM, to {@code to} or wherever placement says. */
-    Future<Migration> request(String vm, Optional<String> to, String by) {
+    /**
+     * Asks to move one managed VM, to {@code to} or wherever placement says. With
+     * {@code allowDowntime}, the move may take its application below {@code minAvailable}; asked of a
+     * VM whose move waits for that consent (to the same destination, or without one), it gives it.
+     */
+    Future<Migration> request(String vm, Optional<String> to, String by, boolean allowDowntime) {
+        Optional<Migration> waiting = allowDowntime ? waitingForDowntime(vm) : Optional.empty();
+        if (waiting.isPresent() && (to.isEmpty() || to.equals(waiting.get().requestedTo()))) {
+            return allowDowntime(waiting.get(), by);
+        }
         Migration m;
         try {
-            m = newMigration(vm, to, Optional.empty(), by);
+            m = newMigration(vm, to, Optional.empty(), by, allowDowntime);
         } catch (MigrationRefused r) {
             return Future.failedFuture(r);
         }
-        return journal(m, Optional.empty()).map(x -> {
+        return journal(m, MigrationMachine.InstanceChange.NONE).map(x -> {
             events.accept(new Event(WallClock.millis(), Event.Severity.INFO, "migration.requested", m.service(),
                     "migration " + m.id() + ": " + m.vm() + " from " + m.source() + to.map(t -> " to " + t).orElse("")
-                            + " requested by " + by));
+                            + " requested by " + by + (allowDowntime ? ", downtime allowed" : "")));
             kick();
             return m;
         });
     }
 
+    /** The VM's move that waits for the operator's consent to downtime, if there is one. */
+    private Optional<Migration> waitingForDowntime(String vm) {
+        return active.values().stream().filter(m -> m.vm().equals(vm) && m.phase() == Phase.REQUESTED
+                && !m.allowDowntime()).findFirst();
+    }
+
+    private Future<Migration> allowDowntime(Migration m, String by) {
+        Migration n = m.withAllowDowntime(true);
+        return journal(n, MigrationMachine.InstanceChange.NONE).map(x -> {
+            events.accept(new Event(WallClock.millis(), Event.Severity.WARNING, "migration.requested", n.service(),
+                    "migration " + n.id() + ": " + n.vm() + " may now take " + n.application() + " below minAvailable ("
+                            + by + " allowed downtime)"));
+            kick();
+            return n;
+        });
+    }
+
     /**
      * Cordons a host and queues a move for every VM the manager placed there, in start order
-     * (dependencies first), one at a time; VMs it did not place stay, and are named.
+     * (dependencies first), one at a time; VMs it did not place stay, and are named. Moves that
+     * would take an application below {@code minAvailable} are listed as waiting unless
+     * {@code allowDowntime}; with it, the moves of an earlier drain that wait for it go ahead.
      */
-    Future<Drain> drain(String host, String by) {
+    Future<Drain> drain(String host, String by, boolean allowDowntime) {
         InventorySnapshot inv = lifecycle.inventory();
-        Optional<InventorySnapshot.Entry> entry = inv.agentOfHost(host);
-        if (entry.isEmpty()) {
+        if (inv.agentOfHost(host).isEmpty()) {
             return Future.failedFuture(new MigrationRefused("host", "no host " + host + " in the inventory", true));
         }
-        Catalog catalog = lifecycle.catalog();
-        Map<String, Integer> order = new HashMap<>();
-        if (catalog != null) {
-            int k = 0;
-            for (String service : catalog.services().keySet()) {
-                for (ApplicationSpec app : catalog.startOrder(service)) {
-                    order.putIfAbsent(app.name(), k++);
-                }
-            }
-        }
-        List<ManagedInstance> here = lifecycle.instances().values().stream().filter(i -> i.host().equals(host))
-                .sorted(Comparator.comparingInt((ManagedInstance i) -> order.getOrDefault(i.application(), Integer.MAX_VALUE))
-                        .thenComparing(ManagedInstance::name))
-                .toList();
-        List<String> left = new ArrayList<>();
-        for (VmStatus v : entry.get().vms()) {
-            if (!lifecycle.instances().containsKey(v.name()) || !lifecycle.instances().get(v.name()).host().equals(host)) {
-                left.add(v.name() + ": not placed by Federa (no started service holds it); move it by hand");
-            }
-        }
+        Admission.DrainQueue queue = Admission.drainQueue(host, world(inv));
+        List<String> left = new ArrayList<>(queue.left());
         return lifecycle.cordon(host, by).compose(x -> {
             List<Migration> queued = new ArrayList<>();
             Future<Void> chain = Future.succeededFuture();
-            for (ManagedInstance i : here) {
-                if (active.values().stream().anyMatch(m -> m.vm().equals(i.name()))) {
-                    left.add(i.name() + ": already migrating");
-                    continue;
+            if (allowDowntime) {
+                for (Migration w : List.copyOf(active.values())) {
+                    if (w.source().equals(host) && w.phase() == Phase.REQUESTED && !w.allowDowntime()) {
+                        Migration n = w.withAllowDowntime(true);
+                        queued.add(n);
+                        left.remove(n.vm() + ": already migrating");
+                        chain = chain.compose(y -> journal(n, MigrationMachine.InstanceChange.NONE));
+                    }
                 }
+            }
+            for (ManagedInstance i : queue.moves()) {
                 Migration m;
                 try {
-                    m = newMigration(i.name(), Optional.empty(), Optional.of(host), by);
+                    m = newMigration(i.name(), Optional.empty(), Optional.of(host), by, allowDowntime);
                 } catch (MigrationRefused r) {
                     left.add(i.name() + ": " + r.getMessage());
                     continue;
                 }
                 queued.add(m);
-                chain = chain.compose(y -> journal(m, Optional.empty()));
+                chain = chain.compose(y -> journal(m, MigrationMachine.InstanceChange.NONE));
             }
             return chain.map(y -> {
+                List<Drain.Waiting> waiting = allowDowntime ? List.of() : waitingForDowntime(queued);
                 events.accept(new Event(WallClock.millis(), Event.Severity.INFO, "host.draining", host, "host " + host
                         + " drained by " + by + ": " + queued.size() + " moves queued"
+                        + (allowDowntime ? ", downtime allowed" : "")
+                        + (waiting.isEmpty() ? "" : ", " + waiting.size() + " waiting for downtime to be allowed ("
+                        + String.join("; ", waiting.stream().map(Drain.Waiting::text).toList()) + ")")
                         + (left.isEmpty() ? "" : ", " + left.size() + " VMs left (" + String.join("; ", left) + ")")));
                 kick();
-                return new Drain(host, queued, left);
+                return new Drain(host, queued, waiting, left);
             });
         });
     }
 
-    private Migration newMigration(String vm, Optional<String> to, Optional<String> drain, String by) throws MigrationRefused {
+    /** The queued moves that cannot be made now without taking their application below {@code minAvailable}. */
+    private List<Drain.Waiting> waitingForDowntime(List<Migration> queued) {
+        return Admission.heldForDowntime(queued, world(lifecycle.inventory())).stream()
+                .map(h -> new Drain.Waiting(h.migration().id(), h.migration().vm(), h.migration().application(),
+                        h.migration().service(), h.code(), h.why()))
+                .toList();
+    }
+
+    private Migration newMigration(String vm, Optional<String> to, Optional<String> drain, String by, boolean allowDowntime)
+            throws MigrationRefused {
         ManagedInstance i = lifecycle.instances().get(vm);
         if (i == null) {
             throw new MigrationRefused("vm", vm + " is not a VM Federa placed (only instances of started services migrate)", true);
@@ -268,50 +296,27 @@ final class MigrationRunner {
             throw new MigrationRefused("vm", i.host() + " does not report " + vm + "'s UUID", false);
         }
         if (to.isPresent()) {
-            checkDestination(i, to.get(), inv);
+            if (inv.agentOfHost(to.get()).isEmpty()) {
+                throw new MigrationRefused("to", "no host " + to.get() + " in the inventory", true);
+            }
+            Optional<String> refused = Admission.destinationRefusal(vm, i.application(), i.host(), to.get(), "", world(inv));
+            if (refused.isPresent()) {
+                throw new MigrationRefused("to", refused.get(), false);
+            }
         }
         String id = "m-" + (++lastNumber);
         return Migration.requested(id, vm, status.uuid(), i.application(), i.service(), i.host(), i.epoch(), status.running(),
-                to, drain, by, WallClock.millis());
+                to, drain, by, allowDowntime, WallClock.millis());
     }
 
-    private void checkDestination(ManagedInstance i, String to, InventorySnapshot inv) throws MigrationRefused {
-        if (to.equals(i.host())) {
-            throw new MigrationRefused("to", i.name() + " is on " + to + " already", false);
-        }
-        if (inv.agentOfHost(to).isEmpty()) {
-            throw new MigrationRefused("to", "no host " + to + " in the inventory", true);
-        }
-        Optional<HostVerdict> verdict = verdicts(i.name(), i.application(), i.host(), inv).stream()
-                .filter(v -> v.host().equals(to)).findFirst();
-        if (verdict.isEmpty()) {
-            throw new MigrationRefused("to", to + " cannot take VMs now (cordoned, or its agent cannot be commanded)", false);
-        }
-        if (!verdict.get().fits()) {
-            throw new MigrationRefused("to", to + " refuses " + i.name() + ":\n" + Explanation.of(List.of(verdict.get())).stripTrailing(), false);
-        }
-    }
-
-    private List<HostVerdict> verdicts(String vm, String application, String source, InventorySnapshot inv) {
-        Placement engine = engine(vm, source, inv);
-        return engine.explain(new PlacementRequest(application, vm), plannedElsewhere(vm));
-    }
-
-    private Placement engine(String vm, String source, InventorySnapshot inv) {
-        Set<String> closed = new HashSet<>(lifecycle.closedHosts(inv));
-        closed.add(source);
-        return lifecycle.placement(inv.withoutVm(vm), closed, lifecycle.catalog());
-    }
-
-    /** Where other migrations in flight are taking their VMs: counted as placed already. */
-    private List<Placed> plannedElsewhere(String vm) {
-        List<Placed> out = new ArrayList<>();
-        for (Migration m : active.values()) {
-            if (!m.vm().equals(vm) && m.destination().isPresent() && m.phase().ordinal() < Phase.STARTING.ordinal()) {
-                out.add(new Placed(m.vm(), m.application(), m.destination().get()));
-            }
-        }
-        return out;
+    /** What admission looks at, now. */
+    private Admission.World world(InventorySnapshot inv) {
+        Map<String, Migration> now = new LinkedHashMap<>(active);
+        now.putAll(deciding);
+        return new Admission.World(inv, lifecycle.catalog(), lifecycle.instances(),
+                now.values().stream().filter(m -> !m.phase().finished()).toList(),
+                settings.concurrent(), lifecycle.lifecycleBusy(), lifecycle.cordoned(), lifecycle.closedHosts(inv),
+                lifecycle.placementConfig());
     }
 
     // ---- driving ---------------------------------------------------------------------------------
@@ -342,8 +347,14 @@ final class MigrationRunner {
                 return;
             }
             Migration n = ar.result();
+            if (n.phase() != m.phase()) {
+                // Admission of the next move in this same kick must see this one as begun, though
+                // its journal write has not come back yet.
+                deciding.put(n.id(), n);
+            }
             Future<Void> saved = n.equals(m) ? Future.succeededFuture() : save(m, n);
             saved.onComplete(s -> {
+                deciding.remove(n.id());
                 inFlight.remove(m.id());
                 if (s.failed()) {
                     LOG.warning("cannot journal migration " + m.id() + " (" + n.phase() + "), retrying: " + s.cause().getMessage());
@@ -363,15 +374,11 @@ final class MigrationRunner {
         boolean journaled = phaseChanged || was.attempt() != now.attempt() || was.failures() != now.failures()
                 || was.sourceRestarted() != now.sourceRestarted() || was.destinationCleared() != now.destinationCleared()
                 || !was.note().equals(now.note());
-        Optional<ManagedInstance> moved = Optional.empty();
-        if (phaseChanged && (now.phase() == Phase.STARTING || (now.phase() == Phase.CLEANUP && was.phase() == Phase.DEFINING))) {
-            moved = Optional.of(new ManagedInstance(now.vm(), now.application(), now.service(), now.destination().orElseThrow(),
-                    now.destinationEpoch()));
-        }
-        Optional<ManagedInstance> instance = moved;
-        Future<Void> written = journaled ? journal(now, instance) : Future.succeededFuture();
+        MigrationMachine.InstanceChange change = MigrationMachine.instanceAt(was, now);
+        Future<Void> written = journaled ? journal(now, change) : Future.succeededFuture();
         return written.map(x -> {
-            instance.ifPresent(lifecycle::instanceMoved);
+            change.put().ifPresent(lifecycle::instanceMoved);
+            change.forget().ifPresent(lifecycle::instanceForgotten);
             if (now.phase().finished()) {
                 active.remove(now.id());
                 finished.addLast(now);
@@ -379,7 +386,8 @@ final class MigrationRunner {
                     finished.removeFirst();
                 }
                 forget(now.id());
-                outcomes.merge(now.phase() == Phase.DONE ? "done" : "rolled-back", 1L, Long::sum);
+                outcomes.merge(now.phase() == Phase.DONE ? "done" : now.phase() == Phase.NOT_STARTED ? "not-started"
+                        : "rolled-back", 1L, Long::sum);
             } else {
                 active.put(now.id(), now);
             }
@@ -391,9 +399,9 @@ final class MigrationRunner {
         });
     }
 
-    private Future<Void> journal(Migration m, Optional<ManagedInstance> instance) {
+    private Future<Void> journal(Migration m, MigrationMachine.InstanceChange change) {
         return vertx.executeBlocking(() -> {
-            store.putMigration(m, instance);
+            store.putMigration(m, change.put(), change.forget());
             return null;
         }).map(x -> {
             if (!m.phase().finished()) {
@@ -413,7 +421,8 @@ final class MigrationRunner {
     }
 
     private void say(Migration m, boolean phaseChanged) {
-        Event.Severity sev = m.phase() == Phase.ROLLING_BACK || m.phase() == Phase.ROLLED_BACK || m.failures() > 0
+        Event.Severity sev = m.phase() == Phase.ROLLING_BACK || m.phase() == Phase.ROLLED_BACK
+                || m.phase() == Phase.NOT_STARTED || m.failures() > 0
                 ? Event.Severity.WARNING : Event.Severity.INFO;
         String kind = phaseChanged ? "migration." + m.phase().word() : "migration.retry";
         events.accept(new Event(WallClock.millis(), sev, kind, m.service(), "migration " + m.id() + ": " + m.vm()
@@ -428,117 +437,64 @@ final class MigrationRunner {
         return Math.min(10_000L, 250L << Math.min(failures, 6));
     }
 
-    /** The step of the migration's phase; the future holds the migration as it is afterwards. */
+    /** The step the machine asks for next, carried out; the future holds the migration as it is afterwards. */
     private Future<Migration> step(Migration m) {
-        return switch (m.phase()) {
-            case REQUESTED -> Future.succeededFuture(begin(m));
-            case STOPPING -> stop(m);
-            case COPYING -> copy(m);
-            case DEFINING -> define(m);
-            case STARTING -> command(m, new Action.Start(m.vm(), dest(m), m.destinationEpoch()), op(m, "start-" + m.starts()))
+        Command c = MigrationMachine.next(m);
+        if (c instanceof Command.Admit) {
+            return Future.succeededFuture(Admission.next(m, world(lifecycle.inventory()), WallClock.millis()));
+        }
+        if (c instanceof Command.Proceed) {
+            return Future.succeededFuture(MigrationMachine.stopped(m, WallClock.millis()));
+        }
+        if (c instanceof Command.ShutDown d) {
+            return command(m, new Action.Shutdown(d.vm(), d.host(), d.epoch()), d.operationId())
+                    .map(r -> MigrationMachine.stopped(m, WallClock.millis()))
+                    .recover(e -> failed(m, e));
+        }
+        if (c instanceof Command.Copy) {
+            return copy(m);
+        }
+        if (c instanceof Command.Define d) {
+            return define(m, d);
+        }
+        if (c instanceof Command.Start s && m.phase() == Phase.ROLLING_BACK) {
+            return command(m, new Action.Start(s.vm(), s.host(), s.epoch()), s.operationId())
+                    .map(r -> MigrationMachine.sourceRestarted(m, WallClock.millis()))
+                    .recover(e -> failed(m, e));
+        }
+        if (c instanceof Command.Start s) {
+            return command(m, new Action.Start(s.vm(), s.host(), s.epoch()), s.operationId())
                     .map(r -> MigrationMachine.started(m, WallClock.millis()))
                     .recover(e -> failed(m, e));
-            case VERIFYING -> Future.succeededFuture(verify(m));
-            case CLEANUP -> command(m, new Action.Remove(m.vm(), m.source(), m.destinationEpoch()), op(m, "remove"))
-                    .map(r -> MigrationMachine.cleaned(m, WallClock.millis()))
-                    .recover(e -> failed(m, e));
-            case ROLLING_BACK -> rollBack(m);
-            case DONE, ROLLED_BACK -> Future.succeededFuture(m);
-        };
+        }
+        if (c instanceof Command.Watch) {
+            return Future.succeededFuture(verify(m));
+        }
+        if (c instanceof Command.Remove r) {
+            boolean rollingBack = m.phase() == Phase.ROLLING_BACK;
+            return command(m, new Action.Remove(r.vm(), r.host(), r.epoch()), r.operationId())
+                    .map(x -> rollingBack ? MigrationMachine.destinationCleared(m, WallClock.millis())
+                            : MigrationMachine.cleaned(m, WallClock.millis()))
+                    .recover(e -> {
+                        // A surge's VM still shutting down at its source: powered off once it has had its time.
+                        if (m.surge() && !rollingBack && e instanceof AgentCommander.Refused refused
+                                && refused.code() == RefusalCode.VM_RUNNING
+                                && WallClock.millis() - m.phaseSinceMillis() > settings.stopTimeout().toMillis()
+                                && destroySent.add(m.id())) {
+                            return command(m, new Action.Destroy(r.vm(), r.host(), r.epoch()),
+                                    MigrationMachine.operationId(m, "destroy")).map(x -> m).recover(x -> Future.succeededFuture(m));
+                        }
+                        return failed(m, e);
+                    });
+        }
+        if (c instanceof Command.ClearDestination d) {
+            return clearDestination(m, d);
+        }
+        return Future.succeededFuture(m);
     }
 
     private static String dest(Migration m) {
         return m.destination().orElseThrow();
-    }
-
-    private Migration begin(Migration m) {
-        long now = WallClock.millis();
-        long running = active.values().stream().filter(o -> o.phase() != Phase.REQUESTED).count();
-        if (running >= settings.concurrent()) {
-            return MigrationMachine.waiting(m, "waiting: " + running + " migrations in flight (migration.concurrent is "
-                    + settings.concurrent() + ")", now);
-        }
-        if (m.drain().isPresent()) {
-            for (Migration o : active.values()) {
-                if (!o.id().equals(m.id()) && o.drain().equals(m.drain()) && seq(o) < seq(m)) {
-                    return MigrationMachine.waiting(m, "waits for " + o.id() + " (" + o.vm() + "), queued before it in the drain of "
-                            + m.drain().get(), now);
-                }
-            }
-        }
-        ManagedInstance i = lifecycle.instances().get(m.vm());
-        if (i == null || !i.host().equals(m.source()) || i.epoch() != m.epoch()) {
-            return MigrationMachine.abandon(m, m.vm() + " is no longer on " + m.source() + " under epoch " + m.epoch(), now);
-        }
-        if (lifecycle.lifecycleBusy().contains(m.vm())) {
-            return MigrationMachine.waiting(m, "waiting: a lifecycle step on " + m.vm() + " is in flight", now);
-        }
-        InventorySnapshot inv = lifecycle.inventory();
-        // A manager that just started has not heard from every agent: placement would take the
-        // silent ones for unreachable hosts.
-        Optional<String> unheard = inv.agents().values().stream()
-                .filter(e -> e.health().state() == io.federa.manager.core.inventory.AgentHealth.State.UNKNOWN)
-                .map(InventorySnapshot.Entry::agent).findFirst();
-        if (unheard.isPresent()) {
-            return MigrationMachine.waiting(m, "waiting: no answer yet from agent " + unheard.get() + " since the manager started", now);
-        }
-        Optional<InventorySnapshot.Entry> source = inv.agentOfHost(m.source());
-        if (source.isEmpty() || !source.get().reachable()) {
-            return MigrationMachine.waiting(m, "waiting: " + m.source() + " does not answer", now);
-        }
-        Optional<VmStatus> vm = source.get().vms().stream().filter(v -> v.name().equals(m.vm())).findFirst();
-        if (vm.isEmpty()) {
-            return MigrationMachine.abandon(m, m.vm() + " is gone from " + m.source(), now);
-        }
-        Catalog catalog = lifecycle.catalog();
-        ApplicationSpec app = catalog == null ? null : catalog.applications().get(m.application());
-        if (app == null) {
-            return MigrationMachine.abandon(m, "application " + m.application() + " is no longer defined", now);
-        }
-        if (vm.get().running() && app.replicas() > app.minAvailable()) {
-            Set<String> moving = holding();
-            long others = 0;
-            for (InventorySnapshot.Entry e : inv.agents().values()) {
-                if (e.reachable()) {
-                    others += e.vms().stream().filter(v -> v.running() && v.application().equals(m.application())
-                            && !v.name().equals(m.vm()) && !moving.contains(v.name())).count();
-                }
-            }
-            if (others < app.minAvailable()) {
-                return MigrationMachine.waiting(m, "waiting: moving " + m.vm() + " now would leave " + m.application() + " with "
-                        + others + " of " + app.minAvailable() + " needed instances running", now);
-            }
-        }
-        String destination;
-        if (m.requestedTo().isPresent()) {
-            try {
-                checkDestination(i, m.requestedTo().get(), inv);
-            } catch (MigrationRefused r) {
-                return MigrationMachine.abandon(m, r.getMessage(), now);
-            }
-            destination = m.requestedTo().get();
-        } else {
-            Outcome o = engine(m.vm(), m.source(), inv).place(new PlacementRequest(m.application(), m.vm()), plannedElsewhere(m.vm()));
-            if (o instanceof Outcome.Fits f) {
-                destination = f.host();
-            } else {
-                return MigrationMachine.abandon(m, "no other host takes it:\n" + Explanation.of(o).stripTrailing(), now);
-            }
-        }
-        return MigrationMachine.begin(m, destination, now);
-    }
-
-    private static long seq(Migration m) {
-        return io.federa.manager.store.MigrationJson.sequence(m.id());
-    }
-
-    private Future<Migration> stop(Migration m) {
-        if (!m.wasRunning()) {
-            return Future.succeededFuture(MigrationMachine.stopped(m, WallClock.millis()));
-        }
-        return command(m, new Action.Shutdown(m.vm(), m.source(), m.epoch()), op(m, "shutdown"))
-                .map(r -> MigrationMachine.stopped(m, WallClock.millis()))
-                .recover(e -> failed(m, e));
     }
 
     private Future<Migration> copy(Migration m) {
@@ -640,7 +596,7 @@ final class MigrationRunner {
             if (e instanceof AgentCommander.Refused refused && refused.code() == RefusalCode.VM_RUNNING) {
                 // Still shutting down: power it off once it has had its time.
                 if (now - m.phaseSinceMillis() > settings.stopTimeout().toMillis() && destroySent.add(m.id())) {
-                    return command(m, new Action.Destroy(m.vm(), m.source(), m.epoch()), op(m, "destroy")).map(r -> m)
+                    return command(m, new Action.Destroy(m.vm(), m.source(), m.epoch()), MigrationMachine.operationId(m, "destroy")).map(r -> m)
                             .recover(x -> Future.succeededFuture(m));
                 }
                 backOff(m, 500);
@@ -659,15 +615,15 @@ final class MigrationRunner {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    private Future<Migration> define(Migration m) {
+    private Future<Migration> define(Migration m, Command.Define d) {
         Catalog catalog = lifecycle.catalog();
-        ApplicationSpec app = catalog == null ? null : catalog.applications().get(m.application());
+        ApplicationSpec app = catalog == null ? null : catalog.applications().get(d.application());
         if (app == null) {
-            return Future.succeededFuture(MigrationMachine.failed(m, "application " + m.application() + " is no longer defined",
+            return Future.succeededFuture(MigrationMachine.failed(m, "application " + d.application() + " is no longer defined",
                     true, limits, WallClock.millis()));
         }
-        return command(m, new Action.Define(m.vm(), dest(m), m.destinationEpoch(), m.application(), m.service(),
-                app.resources(), Optional.of(m.uuid())), op(m, "define"))
+        return command(m, new Action.Define(d.vm(), d.host(), d.epoch(), d.application(), d.service(),
+                app.resources(), d.uuid().isEmpty() ? Optional.empty() : Optional.of(d.uuid())), d.operationId())
                 .map(r -> MigrationMachine.defined(m, WallClock.millis()))
                 .recover(e -> failed(m, e));
     }
@@ -681,7 +637,7 @@ final class MigrationRunner {
             return m;
         }
         long polled = entry.get().health().lastSuccessMillis();
-        Optional<VmStatus> vm = entry.get().vms().stream().filter(v -> v.name().equals(m.vm())).findFirst();
+        Optional<VmStatus> vm = entry.get().vms().stream().filter(v -> v.name().equals(m.destinationVm())).findFirst();
         if (polled <= m.phaseSinceMillis()) {
             backOff(m, 100);
             return m;
@@ -696,24 +652,19 @@ final class MigrationRunner {
             return m;
         }
         runningSince.remove(m.id());
-        return MigrationMachine.stoppedWhileVerifying(m, m.vm() + " is " + vm.map(VmStatus::state).orElse("missing")
+        return MigrationMachine.stoppedWhileVerifying(m, m.destinationVm() + " is " + vm.map(VmStatus::state).orElse("missing")
                 + " on " + dest(m), now);
     }
 
-    private Future<Migration> rollBack(Migration m) {
-        if (!m.sourceRestarted()) {
-            return command(m, new Action.Start(m.vm(), m.source(), m.epoch()), op(m, "restart"))
-                    .map(r -> MigrationMachine.sourceRestarted(m, WallClock.millis()))
-                    .recover(e -> failed(m, e));
-        }
-        Optional<ManagerConfig.Agent> dst = lifecycle.agentOfHost(dest(m));
+    private Future<Migration> clearDestination(Migration m, Command.ClearDestination d) {
+        Optional<ManagerConfig.Agent> dst = lifecycle.agentOfHost(d.host());
         if (dst.isEmpty()) {
             backOff(m, 1_000);
             return Future.succeededFuture(m);
         }
-        return command(m, new Action.Undefine(m.vm(), dest(m), m.destinationEpoch()), op(m, "undefine"))
+        return command(m, new Action.Undefine(d.vm(), d.host(), d.epoch()), d.operationId())
                 .compose(r -> commander.call(dst.get(), "discardData", new JsonObject().put("migrationId", m.id())
-                        .put("uuid", m.uuid())))
+                        .put("uuid", d.uuid())))
                 .map(r -> MigrationMachine.destinationCleared(m, WallClock.millis()))
                 .recover(e -> failed(m, e));
     }
@@ -725,17 +676,6 @@ final class MigrationRunner {
             backOff(n, backOffMillis(n.failures()));
         }
         return Future.succeededFuture(n);
-    }
-
-    /**
-     * The operation id of a step: the same for every send of it until it fails, so a manager that
-     * restarts sends the same id again and an agent that did it answers from its operation log; a
-     * new one after each failure, since an agent repeats its first answer (a refusal too) to an id
-     * it has seen. Every step is idempotent at the agent, so a step done under an older id is
-     * answered "already" under the new one.
-     */
-    private static String op(Migration m, String step) {
-        return m.id() + "-" + step + "-" + m.failures();
     }
 
     /** Sends one lifecycle action to its host's agent (refusals and failures as failed futures). */

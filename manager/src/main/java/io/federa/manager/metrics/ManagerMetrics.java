@@ -55,7 +55,7 @@ public final class ManagerMetrics implements MultiCollector {
             return List.of();
         }
 
-        /** Migrations ended since the manager started, by outcome ("done", "rolled-back"). */
+        /** Migrations ended since the manager started, by outcome ("done", "rolled-back", "not-started"). */
         default Map<String, Long> migrationOutcomes() {
             return Map.of();
         }
@@ -290,8 +290,8 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(gauge("federa_migration_stalled_seconds", "Seconds since each migration in flight last moved forward "
                 + "(a new phase, or bytes copied).", stalled));
         CounterSnapshot.Builder ended = CounterSnapshot.builder().name("federa_migrations_finished")
-                .help("Migrations ended since the manager started, by outcome (done, rolled_back).");
-        for (String outcome : List.of("done", "rolled-back")) {
+                .help("Migrations ended since the manager started, by outcome (done, rolled_back, not_started).");
+        for (String outcome : List.of("done", "rolled-back", "not-started")) {
             ended.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
                     .labels(Labels.of("outcome", outcome.replace('-', '_')))
                     .value(sources.migrationOutcomes().getOrDefault(outcome, 0L)).build());

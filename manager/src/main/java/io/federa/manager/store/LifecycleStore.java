@@ -217,6 +217,15 @@ public final class LifecycleStore implements AutoCloseable {
      * instance now is when it has passed the point of no return.
      */
     public synchronized void putMigration(Migration m, Optional<ManagedInstance> instance) throws SQLException {
+        putMigration(m, instance, Optional.empty());
+    }
+
+    /**
+     * Journals a migration and, in the same transaction, where its instance now is and the instance
+     * it replaced (a surge's VM at the source), so a restart never finds one without the other.
+     */
+    public synchronized void putMigration(Migration m, Optional<ManagedInstance> instance, Optional<String> forget)
+            throws SQLException {
         write(() -> {
             try (PreparedStatement d = connection.prepareStatement("DELETE FROM vm_migration WHERE id = ?");
                  PreparedStatement i = connection.prepareStatement("INSERT INTO vm_migration (id, seq, vm, phase, finished, "
@@ -235,6 +244,12 @@ public final class LifecycleStore implements AutoCloseable {
             }
             if (instance.isPresent()) {
                 putInstanceRow(instance.get());
+            }
+            if (forget.isPresent()) {
+                try (PreparedStatement p = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?")) {
+                    p.setString(1, forget.get());
+                    p.executeUpdate();
+                }
             }
         });
     }

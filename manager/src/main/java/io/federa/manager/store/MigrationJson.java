@@ -1,5 +1,6 @@
 package io.federa.manager.store;
 
+import io.federa.manager.core.migration.AdmissionCode;
 import io.federa.manager.core.migration.Migration;
 import io.federa.manager.core.migration.Phase;
 import io.vertx.core.json.JsonObject;
@@ -13,12 +14,7 @@ public final class MigrationJson {
 
     /** The number in a migration id: {@code m-12} → 12. */
     public static long sequence(String id) {
-        int dash = id.lastIndexOf('-');
-        try {
-            return Long.parseLong(id.substring(dash + 1));
-        } catch (NumberFormatException | IndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("a migration id is m-<number>, got " + id);
-        }
+        return Migration.sequence(id);
     }
 
     public static JsonObject toJson(Migration m) {
@@ -30,11 +26,13 @@ public final class MigrationJson {
                 .put("note", m.note()).put("requestedBy", m.requestedBy()).put("requestedAtMillis", m.requestedAtMillis())
                 .put("phaseSinceMillis", m.phaseSinceMillis()).put("progressAtMillis", m.progressAtMillis())
                 .put("bytesDone", m.bytesDone()).put("bytesTotal", m.bytesTotal())
-                .put("rateBytesPerSecond", m.rateBytesPerSecond());
+                .put("rateBytesPerSecond", m.rateBytesPerSecond()).put("allowDowntime", m.allowDowntime());
         m.destination().ifPresent(d -> j.put("destination", d));
         m.requestedTo().ifPresent(d -> j.put("requestedTo", d));
         m.drain().ifPresent(d -> j.put("drain", d));
         m.sha256().ifPresent(d -> j.put("sha256", d));
+        m.code().ifPresent(c -> j.put("code", c.name()));
+        m.surgeAs().ifPresent(n -> j.put("surgeAs", n));
         return j;
     }
 
@@ -51,6 +49,8 @@ public final class MigrationJson {
                 j.getInteger("attempt"), j.getInteger("starts"), j.getInteger("failures"), j.getBoolean("sourceRestarted"),
                 j.getBoolean("destinationCleared"), j.getString("note"), j.getLong("requestedAtMillis"),
                 j.getLong("phaseSinceMillis"), j.getLong("progressAtMillis"), j.getLong("bytesDone"), j.getLong("bytesTotal"),
-                j.getDouble("rateBytesPerSecond"), Optional.ofNullable(j.getString("sha256")));
+                j.getDouble("rateBytesPerSecond"), Optional.ofNullable(j.getString("sha256")),
+                j.getBoolean("allowDowntime", false), Optional.ofNullable(j.getString("code")).map(AdmissionCode::valueOf),
+                Optional.ofNullable(j.getString("surgeAs")));
     }
 }

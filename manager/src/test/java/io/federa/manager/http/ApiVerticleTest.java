@@ -163,7 +163,8 @@ class ApiVerticleTest {
                 new Case("{}", "vm", "vm is required"),
                 new Case("{\"vm\":7}", "vm", "vm is required"),
                 new Case("{\"vm\":\"web-1\",\"to\":\"\"}", "to", "to must be a host's name"),
-                new Case("{\"vm\":\"web-1\",\"host\":\"host-2\"}", "host", "unknown field (known: vm, to)"))) {
+                new Case("{\"vm\":\"web-1\",\"host\":\"host-2\"}", "host", "unknown field (known: vm, to, allowDowntime)"),
+                new Case("{\"vm\":\"web-1\",\"allowDowntime\":\"yes\"}", "allowDowntime", "allowDowntime must be true or false"))) {
             HttpResponse<Buffer> r = call(HttpMethod.POST, "/api/v1/migrations", OPERATOR, c.body());
             assertThat(r.statusCode()).as(c.body()).isEqualTo(400);
             assertThat(r.bodyAsJsonObject().getString("field")).as(c.body()).isEqualTo(c.field());
@@ -174,6 +175,9 @@ class ApiVerticleTest {
         assertThat(unknown.bodyAsJsonObject().getString("detail"))
                 .isEqualTo("web-1 is not a VM Federa placed (only instances of started services migrate)");
         assertThat(call(HttpMethod.GET, "/api/v1/migrations", VIEWER, null).bodyAsJsonObject().getJsonArray("migrations")).isEmpty();
+        HttpResponse<Buffer> drain = call(HttpMethod.POST, "/api/v1/hosts/host-1/drain?allowDowntime=maybe", OPERATOR, "");
+        assertThat(drain.statusCode()).isEqualTo(400);
+        assertThat(drain.bodyAsJsonObject().getString("field")).isEqualTo("allowDowntime");
     }
 
     @Test

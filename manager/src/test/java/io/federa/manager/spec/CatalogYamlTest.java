@@ -80,6 +80,7 @@ class CatalogYamlTest {
         assertThat(db.minAvailable()).as("all replicas by default").isEqualTo(1);
         assertThat(db.placement()).isEqualTo(PlacementRules.defaults());
         assertThat(db.scaling()).isEmpty();
+        assertThat(db.data()).as("an instance's data is local by default: a move copies it").isEqualTo(ApplicationSpec.Data.LOCAL);
         assertThat(c.applications().get("web").minAvailable()).isEqualTo(2);
     }
 
@@ -114,6 +115,8 @@ class CatalogYamlTest {
                           - { name: b, runtime: kvm, resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }, dependsOn: [c] }
                           - { name: c, runtime: kvm, resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }, dependsOn: [a] }
                         """, "applications[2].dependsOn", "dependency cycle: a → b → c → a"),
+                bad("unknown data kind", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    data: shared"),
+                        "applications[1].data", "must be one of local, none, got"),
                 bad("unknown spread", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    placement: { spreadReplicas: rack }"),
                         "applications[1].placement.spreadReplicas", "must be one of host, none, site"),
                 bad("security level out of range", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    placement: { minSecurityLevel: 200 }"),

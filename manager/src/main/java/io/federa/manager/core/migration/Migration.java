@@ -24,13 +24,19 @@ import java.util.Optional;
  * @param bytesDone    bytes of the current copy attempt received by the destination
  * @param bytesTotal   bytes the source announced for the copy
  * @param sha256       the verified digest of the copy
+ * @param allowDowntime the operator accepts that the move takes the application below {@code minAvailable}
+ * @param code         why it waits (REQUESTED) or why it never began (NOT_STARTED), for code to decide on;
+ *                     the note says it for people
+ * @param surgeAs      a surge: the new instance started at the destination before the VM stops at its source
+ *                     (its application keeps no local data and has replicas to spare); empty for a move of the VM itself
  */
 public record Migration(String id, String vm, String uuid, String application, String service, String source,
                         long epoch, boolean wasRunning, Optional<String> destination, Optional<String> requestedTo,
                         Optional<String> drain, String requestedBy, Phase phase, int attempt, int starts, int failures,
                         boolean sourceRestarted, boolean destinationCleared, String note, long requestedAtMillis,
                         long phaseSinceMillis, long progressAtMillis, long bytesDone, long bytesTotal,
-                        double rateBytesPerSecond, Optional<String> sha256) {
+                        double rateBytesPerSecond, Optional<String> sha256,
+                        boolean allowDowntime, Optional<AdmissionCode> code, Optional<String> surgeAs) {
     public Migration {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(vm, "vm");
@@ -43,12 +49,15 @@ public record Migration(String id, String vm, String uuid, String application, S
         requestedTo = requestedTo == null ? Optional.empty() : requestedTo;
         drain = drain == null ? Optional.empty() : drain;
         sha256 = sha256 == null ? Optional.empty() : sha256;
+        code = code == null ? Optional.empty() : code;
+        surgeAs = surgeAs == null ? Optional.empty() : surgeAs;
         note = note == null ? "" : note;
         requestedBy = requestedBy == null ? "" : requestedBy;
         if (epoch < 1) {
             throw new IllegalArgumentException("only VMs the manager placed (epoch 1 or more) migrate; " + vm + " has epoch " + epoch);
         }
-        if (phase.ordinal() > Phase.REQUESTED.ordinal() && phase != Phase.ROLLED_BACK && destination.isEmpty()) {
+        if (phase.ordinal() > Phase.REQUESTED.ordinal() && phase != Phase.ROLLED_BACK && phase != Phase.NOT_STARTED
+                && destination.isEmpty()) {
             throw new IllegalArgumentException("migration " + id + " is " + phase + " without a destination");
         }
     }
@@ -57,14 +66,38 @@ public record Migration(String id, String vm, String uuid, String application, S
     public static Migration requested(String id, String vm, String uuid, String application, String service, String source,
                                       long epoch, boolean wasRunning, Optional<String> to, Optional<String> drain,
                                       String by, long nowMillis) {
-        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, Optional.empty(), to, drain, by,
-                Phase.REQUESTED, 0, 0, 0, false, false, "waiting for its turn", nowMillis, nowMillis, nowMillis, 0, 0, 0,
-                Optional.empty());
+        return requested(id, vm, uuid, application, service, source, epoch, wasRunning, to, drain, by, false, nowMillis);
     }
 
-    /** The epoch the VM has at the destination. */
+    /** A new migration, waiting for its turn; {@code allowDowntime}: it may take its application below {@code minAvailable}. */
+    public static Migration requested(String id, String vm, String uuid, String application, String service, String source,
+                                      long epoch, boolean wasRunning, Optional<String> to, Optional<String> drain,
+                                      String by, boolean allowDowntime, long nowMillis) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, Optional.empty(), to, drain, by,
+                Phase.REQUESTED, 0, 0, 0, false, false, "waiting for its turn", nowMillis, nowMillis, nowMillis, 0, 0, 0,
+                Optional.empty(), allowDowntime, Optional.empty(), Optional.empty());
+    }
+
+    /** The same migration, now allowed (or not) to take its application below {@code minAvailable}. */
+    public Migration withAllowDowntime(boolean allow) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
+                requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
+                phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256, allow, code, surgeAs);
+    }
+
+    /** The number in a migration id, which orders moves as they were asked: {@code m-12} → 12. */
+    public static long sequence(String id) {
+        int dash = id.lastIndexOf('-');
+        try {
+            return Long.parseLong(id.substring(dash + 1));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("a migration id is m-<number>, got " + id);
+        }
+    }
+
+    /** The epoch the VM has at the destination: the next one, or 1 for a surge's new instance. */
     public long destinationEpoch() {
-        return epoch + 1;
+        return surge() ? 1 : epoch + 1;
     }
 
     public String destinationOrNone() {
@@ -75,18 +108,51 @@ public record Migration(String id, String vm, String uuid, String application, S
                    String note, long phaseSince, long progressAt) {
         return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
                 requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
-                phaseSince, progressAt, bytesDone, bytesTotal, rateBytesPerSecond, sha256);
+                phaseSince, progressAt, bytesDone, bytesTotal, rateBytesPerSecond, sha256, allowDowntime, Optional.empty(), surgeAs);
+    }
+
+    Migration withCode(AdmissionCode c) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
+                requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
+                phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256, allowDowntime,
+                Optional.of(c), surgeAs);
+    }
+
+    Migration withSurge(String instance) {
+        return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
+                requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
+                phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256, allowDowntime, code,
+                Optional.of(instance));
+    }
+
+    /** Whether the new instance runs at the destination before this VM stops. */
+    public boolean surge() {
+        return surgeAs.isPresent();
+    }
+
+    /**
+     * Whether the move is past its point of no return: the destination may have run the VM (from
+     * STARTING on), or, for a surge, the new instance ran its settle period and the source's VM stops.
+     */
+    public boolean committed() {
+        return phase.committed() || (surge() && phase == Phase.STOPPING);
+    }
+
+    /** The VM the destination defines, starts and runs: this one, or for a surge the new instance. */
+    public String destinationVm() {
+        return surgeAs.orElse(vm);
     }
 
     Migration withDestination(String host) {
         return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, Optional.of(host), requestedTo,
                 drain, requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note,
-                requestedAtMillis, phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256);
+                requestedAtMillis, phaseSinceMillis, progressAtMillis, bytesDone, bytesTotal, rateBytesPerSecond, sha256,
+                allowDowntime, code, surgeAs);
     }
 
     Migration withCopy(long done, long total, double rate, Optional<String> digest, long progressAt) {
         return new Migration(id, vm, uuid, application, service, source, epoch, wasRunning, destination, requestedTo, drain,
                 requestedBy, phase, attempt, starts, failures, sourceRestarted, destinationCleared, note, requestedAtMillis,
-                phaseSinceMillis, progressAt, done, total, rate, digest);
+                phaseSinceMillis, progressAt, done, total, rate, digest, allowDowntime, code, surgeAs);
     }
 }

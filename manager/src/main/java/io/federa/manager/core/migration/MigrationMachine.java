@@ -32,10 +32,122 @@ public final class MigrationMachine {
     private MigrationMachine() {
     }
 
+    /**
+     * What the migration needs next, from its phase alone: the runner carries it out and hands the
+     * outcome back to one of the transitions below.
+     */
+    public static Command next(Migration m) {
+        if (m.surge()) {
+            return nextOfSurge(m);
+        }
+        return switch (m.phase()) {
+            case REQUESTED -> new Command.Admit();
+            case STOPPING -> m.wasRunning() ? new Command.ShutDown(m.source(), m.vm(), m.epoch(), operationId(m, "shutdown"))
+                    : new Command.Proceed();
+            case COPYING -> new Command.Copy(m.source(), destination(m), m.vm(), m.uuid(), m.attempt());
+            case DEFINING -> new Command.Define(destination(m), m.vm(), m.destinationEpoch(), m.uuid(), m.application(),
+                    m.service(), operationId(m, "define"));
+            case STARTING -> new Command.Start(destination(m), m.vm(), m.destinationEpoch(), operationId(m, "start-" + m.starts()));
+            case VERIFYING -> new Command.Watch(destination(m), m.vm(), m.destinationEpoch());
+            case CLEANUP -> new Command.Remove(m.source(), m.vm(), m.destinationEpoch(), operationId(m, "remove"));
+            case ROLLING_BACK -> !m.sourceRestarted()
+                    ? new Command.Start(m.source(), m.vm(), m.epoch(), operationId(m, "restart"))
+                    : new Command.ClearDestination(destination(m), m.vm(), m.destinationEpoch(), m.uuid(), operationId(m, "undefine"));
+            case DONE, ROLLED_BACK, NOT_STARTED -> new Command.None();
+        };
+    }
+
+    /**
+     * A surge: the new instance is defined (no data to carry, a fresh UUID), started and watched at
+     * the destination while the VM still runs at its source; only then does the source stop the VM
+     * and remove it. Rolling back removes the new instance; the VM never stopped.
+     */
+    private static Command nextOfSurge(Migration m) {
+        String fresh = m.destinationVm();
+        return switch (m.phase()) {
+            case REQUESTED -> new Command.Admit();
+            case DEFINING -> new Command.Define(destination(m), fresh, m.destinationEpoch(), "", m.application(), m.service(),
+                    operationId(m, "define"));
+            case STARTING -> new Command.Start(destination(m), fresh, m.destinationEpoch(), operationId(m, "start-" + m.starts()));
+            case VERIFYING -> new Command.Watch(destination(m), fresh, m.destinationEpoch());
+            case STOPPING -> new Command.ShutDown(m.source(), m.vm(), m.epoch(), operationId(m, "shutdown"));
+            case CLEANUP -> new Command.Remove(m.source(), m.vm(), m.epoch(), operationId(m, "remove"));
+            case ROLLING_BACK -> new Command.Remove(destination(m), fresh, m.destinationEpoch(), operationId(m, "discard"));
+            case COPYING -> throw new IllegalStateException("migration " + m.id() + " is a surge: it copies nothing");
+            case DONE, ROLLED_BACK, NOT_STARTED -> new Command.None();
+        };
+    }
+
+    /** How the lifecycle's instance records change with a step of a migration: one put, one forgotten. */
+    public record InstanceChange(Optional<io.federa.manager.core.lifecycle.ManagedInstance> put, Optional<String> forget) {
+        public static final InstanceChange NONE = new InstanceChange(Optional.empty(), Optional.empty());
+
+        public boolean isEmpty() {
+            return put.isEmpty() && forget.isEmpty();
+        }
+    }
+
+    /**
+     * How the instances must be recorded when the migration goes from {@code was} to {@code now}, in
+     * the same transaction that journals {@code now}. At the point of no return the instance becomes
+     * the destination's, under the next epoch (entering STARTING, or CLEANUP straight from DEFINING
+     * for a VM that did not run); for a surge, once the new instance has run its settle period, the
+     * new instance is recorded and the VM at the source forgotten (entering STOPPING).
+     */
+    public static InstanceChange instanceAt(Migration was, Migration now) {
+        if (was.phase() == now.phase()) {
+            return InstanceChange.NONE;
+        }
+        if (now.surge()) {
+            return now.phase() == Phase.STOPPING ? surgeTakesOver(now) : InstanceChange.NONE;
+        }
+        if (now.phase() == Phase.STARTING || (now.phase() == Phase.CLEANUP && was.phase() == Phase.DEFINING)) {
+            return new InstanceChange(Optional.of(atDestination(now)), Optional.empty());
+        }
+        return InstanceChange.NONE;
+    }
+
+    /** The instance records an unfinished migration implies, for a manager that restarts in its middle. */
+    public static InstanceChange instanceOnResume(Migration m) {
+        if (m.surge()) {
+            return m.committed() ? surgeTakesOver(m) : InstanceChange.NONE;
+        }
+        return m.phase().committed() ? new InstanceChange(Optional.of(atDestination(m)), Optional.empty()) : InstanceChange.NONE;
+    }
+
+    private static InstanceChange surgeTakesOver(Migration m) {
+        return new InstanceChange(Optional.of(atDestination(m)), Optional.of(m.vm()));
+    }
+
+    private static io.federa.manager.core.lifecycle.ManagedInstance atDestination(Migration m) {
+        return new io.federa.manager.core.lifecycle.ManagedInstance(m.destinationVm(), m.application(), m.service(),
+                destination(m), m.destinationEpoch());
+    }
+
+    /**
+     * The operation id of a step: the same for every send of it until it fails, so a manager that
+     * restarts sends the same id again and an agent that did it answers from its operation log; a
+     * new one after each failure, since an agent repeats its first answer (a refusal too) to an id
+     * it has seen. Every step is idempotent at the agent, so a step done under an older id is
+     * answered "already" under the new one.
+     */
+    public static String operationId(Migration m, String step) {
+        return m.id() + "-" + step + "-" + m.failures();
+    }
+
+    private static String destination(Migration m) {
+        return m.destination().orElseThrow(() -> new IllegalStateException("migration " + m.id() + " is " + m.phase()
+                + " without a destination"));
+    }
+
     /** Still waiting for its turn, and why. */
-    public static Migration waiting(Migration m, String why, long now) {
+    public static Migration waiting(Migration m, AdmissionCode code, String why, long now) {
         require(m, Phase.REQUESTED, "wait");
-        return m.with(m.phase(), m.attempt(), m.starts(), m.failures(), false, false, why, m.phaseSinceMillis(), m.progressAtMillis());
+        if (!code.waits()) {
+            throw new IllegalArgumentException(code + " ends a move, it does not hold it");
+        }
+        return m.with(m.phase(), m.attempt(), m.starts(), m.failures(), false, false, why, m.phaseSinceMillis(),
+                m.progressAtMillis()).withCode(code);
     }
 
     /** Its turn came, with a destination the placement chain accepts: the source stops the VM. */
@@ -48,15 +160,39 @@ public final class MigrationMachine {
         return d.with(Phase.STOPPING, 0, 0, 0, false, false, "stopping " + m.vm() + " on " + m.source(), now, now);
     }
 
-    /** Nothing was touched and nothing will be: it ends here (the VM vanished, no host fits any more …). */
-    public static Migration abandon(Migration m, String why, long now) {
-        require(m, Phase.REQUESTED, "abandon");
-        return m.with(Phase.ROLLED_BACK, 0, 0, 0, true, true, "not moved: " + why, now, now);
+    /**
+     * Its turn came, as a surge: the destination defines and starts {@code instance}, a new
+     * instance of the application, while the VM runs on at its source.
+     */
+    public static Migration beginSurge(Migration m, String destination, String instance, long now) {
+        require(m, Phase.REQUESTED, "begin");
+        if (destination.equals(m.source())) {
+            throw new IllegalArgumentException("a migration's destination must differ from its source (" + m.source() + ")");
+        }
+        if (!m.wasRunning()) {
+            throw new IllegalArgumentException("only a running VM is replaced by a surge; " + m.vm() + " was not running");
+        }
+        Migration d = m.withDestination(destination).withSurge(instance);
+        return d.with(Phase.DEFINING, 0, 0, 0, false, false, "surge: defining " + instance + " on " + destination
+                + " while " + m.vm() + " runs on " + m.source(), now, now);
+    }
+
+    /** Nothing was touched and nothing will be: it ends here, with the rule that ended it (the VM vanished, no host fits …). */
+    public static Migration notStarted(Migration m, AdmissionCode code, String why, long now) {
+        require(m, Phase.REQUESTED, "end before it began");
+        if (code.waits()) {
+            throw new IllegalArgumentException(code + " holds a move, it does not end it");
+        }
+        return m.with(Phase.NOT_STARTED, 0, 0, 0, true, true, "not started: " + why, now, now).withCode(code);
     }
 
     /** The source has the VM shut off: the first copy attempt. */
     public static Migration stopped(Migration m, long now) {
         require(m, Phase.STOPPING, "finish stopping");
+        if (m.surge()) {
+            return m.with(Phase.CLEANUP, m.attempt(), m.starts(), 0, false, false, m.vm() + " stopped on " + m.source()
+                    + "; removing it", now, now);
+        }
         return m.with(Phase.COPYING, 1, 0, 0, false, false, "copying, attempt 1", now, now)
                 .withCopy(0, 0, 0, Optional.empty(), now);
     }
@@ -94,6 +230,10 @@ public final class MigrationMachine {
     /** The destination has the VM defined: now it belongs there, and the point of no return is passed. */
     public static Migration defined(Migration m, long now) {
         require(m, Phase.DEFINING, "finish defining");
+        if (m.surge()) {
+            return m.with(Phase.STARTING, m.attempt(), 1, 0, false, false, "surge: starting " + m.destinationVm() + " on "
+                    + m.destinationOrNone(), now, now);
+        }
         if (!m.wasRunning()) {
             // It was shut off: nothing to start; the instance is the destination's from here on.
             return m.with(Phase.CLEANUP, m.attempt(), 0, 0, false, false, "defined on " + m.destinationOrNone()
@@ -105,8 +245,8 @@ public final class MigrationMachine {
     /** The destination started the VM; it must now stay running for the settle period. */
     public static Migration started(Migration m, long now) {
         require(m, Phase.STARTING, "finish starting");
-        return m.with(Phase.VERIFYING, m.attempt(), m.starts(), 0, false, false, "running on " + m.destinationOrNone()
-                + "; verifying", now, now);
+        return m.with(Phase.VERIFYING, m.attempt(), m.starts(), 0, false, false, m.destinationVm() + " running on "
+                + m.destinationOrNone() + "; verifying", now, now);
     }
 
     /** The VM stopped at the destination while it was verified: started there again (never at the source). */
@@ -119,6 +259,10 @@ public final class MigrationMachine {
     /** It ran at the destination for the whole settle period: the source's copy may go. */
     public static Migration settled(Migration m, long now) {
         require(m, Phase.VERIFYING, "finish verifying");
+        if (m.surge()) {
+            return m.with(Phase.STOPPING, m.attempt(), m.starts(), 0, false, false, m.destinationVm() + " settled on "
+                    + m.destinationOrNone() + "; stopping " + m.vm() + " on " + m.source(), now, now);
+        }
         return m.with(Phase.CLEANUP, m.attempt(), m.starts(), 0, false, false, "settled on " + m.destinationOrNone()
                 + "; removing the source's copy", now, now);
     }
@@ -126,8 +270,9 @@ public final class MigrationMachine {
     /** The source has deleted its copy and undefined the VM. */
     public static Migration cleaned(Migration m, long now) {
         require(m, Phase.CLEANUP, "finish cleaning up");
-        return m.with(Phase.DONE, m.attempt(), m.starts(), 0, true, true, "moved from " + m.source() + " to "
-                + m.destinationOrNone(), now, now);
+        String how = m.surge() ? "replaced by " + m.destinationVm() + " on " + m.destinationOrNone() + " (surge), "
+                + m.vm() + " removed from " + m.source() : "moved from " + m.source() + " to " + m.destinationOrNone();
+        return m.with(Phase.DONE, m.attempt(), m.starts(), 0, true, true, how, now, now);
     }
 
     /**
@@ -144,7 +289,7 @@ public final class MigrationMachine {
             return copyFailed(m, why, !refused, limits, now);
         }
         int failures = m.failures() + 1;
-        if ((p == Phase.STOPPING || p == Phase.DEFINING) && (refused || failures >= limits.stepFailures())) {
+        if ((p == Phase.STOPPING || p == Phase.DEFINING) && !m.committed() && (refused || failures >= limits.stepFailures())) {
             return rollBack(m, p.word() + " failed" + (refused ? "" : " " + failures + " times") + ": " + why, now);
         }
         return m.with(p, m.attempt(), m.starts(), failures, m.sourceRestarted(), m.destinationCleared(),
@@ -153,14 +298,16 @@ public final class MigrationMachine {
 
     /** Gives up before the point of no return: the VM goes back to running at the source. */
     public static Migration rollBack(Migration m, String why, long now) {
-        if (m.phase().committed()) {
+        if (m.committed()) {
             throw new IllegalStateException("migration " + m.id() + " is " + m.phase()
                     + ": the destination may have run " + m.vm() + ", so it cannot roll back");
         }
         if (m.phase().finished() || m.phase() == Phase.REQUESTED || m.phase() == Phase.ROLLING_BACK) {
             throw new IllegalStateException("migration " + m.id() + " is " + m.phase() + ": nothing to roll back");
         }
-        return m.with(Phase.ROLLING_BACK, m.attempt(), 0, 0, !m.wasRunning(), false, "rolling back: " + why, now, now);
+        // A surge never stopped the VM at its source: there is nothing to start again there.
+        return m.with(Phase.ROLLING_BACK, m.attempt(), 0, 0, !m.wasRunning() || m.surge(), false, "rolling back: " + why,
+                now, now);
     }
 
     /** Rolling back: the source runs the VM again. */

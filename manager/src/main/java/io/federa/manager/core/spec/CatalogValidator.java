@@ -131,7 +131,8 @@ public final class CatalogValidator extends TreeReader {
         if (m == null) {
             return null;
         }
-        known(m, p, Set.of("name", "runtime", "resources", "replicas", "minAvailable", "dependsOn", "placement", "scaling"));
+        known(m, p, Set.of("name", "runtime", "resources", "replicas", "minAvailable", "dependsOn", "placement", "scaling",
+                "data"));
         int before = errors.size();
         String name = name(m.get("name"), p + ".name");
         String runtime = string(m.get("runtime"), p + ".runtime", RUNTIME, "a runtime name such as kvm or jvm");
@@ -145,10 +146,12 @@ public final class CatalogValidator extends TreeReader {
         PlacementRules placement = placement(m.get("placement"), p + ".placement");
         Optional<ScalingPolicy> scaling = m.containsKey("scaling")
                 ? Optional.ofNullable(scaling(m.get("scaling"), p + ".scaling", replicas)) : Optional.empty();
+        ApplicationSpec.Data data = choice(m.get("data"), p + ".data",
+                Map.of("local", ApplicationSpec.Data.LOCAL, "none", ApplicationSpec.Data.NONE), ApplicationSpec.Data.LOCAL);
         if (errors.size() > before) {
             return null;
         }
-        return new ApplicationSpec(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling);
+        return new ApplicationSpec(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, data);
     }
 
     private Resources resources(Object node, String p) {

@@ -110,6 +110,40 @@ class MigrationMachineTest {
     }
 
     @Test
+    void aSurgeStartsTheNewInstanceFirstAndNeverRollsBackOnceItSettled() {
+        Migration m = MigrationMachine.beginSurge(fresh(true), "host-2", "web-3", 1);
+        assertThat(MigrationMachine.next(m)).hasToString("define web-3@host-2 e1");
+        m = MigrationMachine.started(MigrationMachine.defined(m, 2), 3);
+        assertThat(MigrationMachine.next(m)).hasToString("watch web-3@host-2 e1");
+        assertThat(MigrationMachine.instanceAt(fresh(true), m).isEmpty()).isTrue();
+        Migration verifying = m;
+        m = MigrationMachine.settled(m, 4);
+        assertThat(MigrationMachine.next(m)).hasToString("shutdown web-1@host-1 e4");
+        MigrationMachine.InstanceChange change = MigrationMachine.instanceAt(verifying, m);
+        assertThat(change.put()).contains(new io.federa.manager.core.lifecycle.ManagedInstance("web-3", "web", "shop", "host-2", 1));
+        assertThat(change.forget()).contains("web-1");
+        for (int i = 0; i < 20; i++) {
+            m = MigrationMachine.failed(m, "agent restarting", true, LIMITS, 5 + i);
+        }
+        assertThat(m.phase()).isEqualTo(Phase.STOPPING);
+        m = MigrationMachine.cleaned(MigrationMachine.stopped(m, 30), 31);
+        assertThat(m.note()).isEqualTo("replaced by web-3 on host-2 (surge), web-1 removed from host-1");
+    }
+
+    @Test
+    void aMoveThatNeverBeganEndsNotStartedWithItsCode() {
+        Migration m = MigrationMachine.notStarted(fresh(true), AdmissionCode.NO_HOST_FITS, "no host but its source host-1 takes web-1", 1);
+        assertThat(m.phase()).isEqualTo(Phase.NOT_STARTED);
+        assertThat(m.phase().finished()).isTrue();
+        assertThat(m.code()).contains(AdmissionCode.NO_HOST_FITS);
+        assertThat(m.note()).isEqualTo("not started: no host but its source host-1 takes web-1");
+        assertThatThrownBy(() -> MigrationMachine.notStarted(fresh(true), AdmissionCode.MIN_AVAILABLE, "x", 1))
+                .hasMessageContaining("holds a move");
+        assertThatThrownBy(() -> MigrationMachine.waiting(fresh(true), AdmissionCode.VM_GONE, "x", 1))
+                .hasMessageContaining("ends a move");
+    }
+
+    @Test
     void stepsOutOfOrderAreRefusedWithTheirPhase() {
         assertThatThrownBy(() -> MigrationMachine.cleaned(fresh(true), 1))
                 .hasMessage("cannot finish cleaning up migration m-1: it is REQUESTED, not CLEANUP");
@@ -126,21 +160,30 @@ class MigrationMachineTest {
 
     /**
      * Whatever happens to its steps: the source is never started again once the destination may
-     * have run, and once the faults stop every migration ends DONE or ROLLED_BACK.
+     * have run, a surge stops the VM at its source only once the new instance ran its settle period
+     * there, and once the faults stop every migration ends DONE or ROLLED_BACK.
      */
     @Property(tries = 2000)
-    void neverTwoRunningCopiesAndAlwaysAnEnd(@ForAll("outcomes") List<Outcome> faults, @ForAll boolean running) {
-        Migration m = MigrationMachine.begin(fresh(running), "host-2", 0);
+    void neverTwoRunningCopiesAndAlwaysAnEnd(@ForAll("outcomes") List<Outcome> faults, @ForAll boolean running,
+                                             @ForAll boolean surge) {
+        Migration m = surge && running ? MigrationMachine.beginSurge(fresh(true), "host-2", "web-3", 0)
+                : MigrationMachine.begin(fresh(running), "host-2", 0);
         boolean committedOnce = false;
+        boolean settled = false;
         long t = 1;
         for (Outcome o : faults) {
             if (m.phase().finished()) {
                 break;
             }
+            Phase before = m.phase();
             m = step(m, o, t++);
-            committedOnce |= m.phase().committed();
+            settled |= before == Phase.VERIFYING && m.phase() != Phase.VERIFYING && m.phase() != Phase.STARTING;
+            committedOnce |= m.committed();
             if (committedOnce) {
                 assertThat(m.phase()).isNotIn(Phase.ROLLING_BACK, Phase.ROLLED_BACK);
+            }
+            if (m.surge() && MigrationMachine.next(m) instanceof Command.ShutDown) {
+                assertThat(settled).as("the source stops its VM only after the new instance settled").isTrue();
             }
         }
         for (int i = 0; i < 20 && !m.phase().finished(); i++) {
@@ -164,6 +207,7 @@ class MigrationMachineTest {
             case VERIFYING -> MigrationMachine.settled(m, t);
             case CLEANUP -> MigrationMachine.cleaned(m, t);
             case ROLLING_BACK -> m.sourceRestarted() ? MigrationMachine.destinationCleared(m, t) : MigrationMachine.sourceRestarted(m, t);
+
             default -> throw new IllegalStateException(m.phase().name());
         };
     }
