@@ -2,6 +2,7 @@ package io.federa.manager.lifecycle;
 
 import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.lease.LeaseLedger;
@@ -14,6 +15,7 @@ import io.federa.manager.core.lifecycle.Reconciler;
 import io.federa.manager.core.placement.Explanation;
 import io.federa.manager.core.placement.Outcome;
 import io.federa.manager.core.placement.PlacementConfig;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.core.scaling.ScalingEvaluator;
@@ -93,6 +95,8 @@ public final class LifecycleVerticle extends VerticleBase {
     private volatile long definitionsAt;
     private volatile Map<String, ManagedInstance> publishedInstances = Map.of();
     private volatile Map<String, DesiredState> publishedDesired = Map.of();
+    /** Whether the desired states were read from the store once: before, a service absent from them may have been started. */
+    private volatile boolean loaded;
     private volatile Set<String> publishedCordoned = Set.of();
 
     /**
@@ -158,6 +162,7 @@ public final class LifecycleVerticle extends VerticleBase {
             r.scaling().forEach((app, t) -> scaling.put(app, ScalingState.changed((int) t[0], t[1])));
             publishedTargets = targets();
             publish();
+            loaded = true;
             return null;
         });
     }
@@ -354,6 +359,7 @@ public final class LifecycleVerticle extends VerticleBase {
             return;
         }
         Set<String> seen = new HashSet<>();
+        RunningInstances running = RunningInstances.of(inv);
         for (Map.Entry<String, DesiredState> d : desired.entrySet()) {
             if (d.getValue() != DesiredState.STARTED || !c.services().containsKey(d.getKey())) {
                 continue;
@@ -372,16 +378,9 @@ public final class LifecycleVerticle extends VerticleBase {
                 }
                 double sum = 0;
                 int n = 0;
-                for (InventorySnapshot.Entry e : inv.agents().values()) {
-                    if (!e.reachable()) {
-                        continue;
-                    }
-                    for (VmStatus v : e.vms()) {
-                        if (v.running() && v.application().equals(app.name())) {
-                            sum += v.cpuLoadRatio();
-                            n++;
-                        }
-                    }
+                for (VmStatus v : running.of(app.name())) {
+                    sum += v.cpuLoadRatio();
+                    n++;
                 }
                 ScalingState st = scaling.computeIfAbsent(app.name(), k -> ScalingState.initial(clampTarget(app)));
                 var policy = app.scaling().get();
@@ -613,6 +612,15 @@ public final class LifecycleVerticle extends VerticleBase {
 
     public Map<String, DesiredState> desired() {
         return publishedDesired;
+    }
+
+    /**
+     * What operators and the passes ask of the services now, for the service view: the desired
+     * states (once read from the store), the scaling targets, and what the last pass held back.
+     * Any thread.
+     */
+    public ServiceView.Asked asked() {
+        return loaded ? new ServiceView.Asked(true, publishedDesired, publishedTargets, lastPlan.waits()) : ServiceView.Asked.UNREAD;
     }
 
     public Map<String, ManagedInstance> instances() {

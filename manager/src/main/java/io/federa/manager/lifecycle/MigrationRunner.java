@@ -4,6 +4,7 @@ import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.ManagedInstance;
@@ -497,13 +498,8 @@ final class MigrationRunner {
         }
         if (vm.get().running() && app.replicas() > app.minAvailable()) {
             Set<String> moving = holding();
-            long others = 0;
-            for (InventorySnapshot.Entry e : inv.agents().values()) {
-                if (e.reachable()) {
-                    others += e.vms().stream().filter(v -> v.running() && v.application().equals(m.application())
-                            && !v.name().equals(m.vm()) && !moving.contains(v.name())).count();
-                }
-            }
+            long others = RunningInstances.of(inv).of(m.application()).stream()
+                    .filter(v -> !v.name().equals(m.vm()) && !moving.contains(v.name())).count();
             if (others < app.minAvailable()) {
                 return MigrationMachine.waiting(m, "waiting: moving " + m.vm() + " now would leave " + m.application() + " with "
                         + others + " of " + app.minAvailable() + " needed instances running", now);
