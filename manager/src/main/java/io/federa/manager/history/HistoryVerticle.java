@@ -26,7 +26,8 @@ import java.util.logging.Logger;
 
 /**
  * Watches the inventory each poll interval, works out what changed (agents, VMs, services' states)
- * and records it in the store, in order, on a worker. A store that fails keeps the records queued
+ * and records it in the store, in order, on a worker. The services' states come from the
+ * interval's {@link ServiceView}, which this verticle publishes for the API and the metrics. A store that fails keeps the records queued
  * and retried, up to a bound past which the oldest are dropped and counted. Keeps the last 30 days
  * of each service's transitions in memory for the API and the metrics.
  */

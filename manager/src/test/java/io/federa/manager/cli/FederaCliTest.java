@@ -89,6 +89,7 @@ class FederaCliTest {
             status = federa(VIEWER, "status", "shop");
         }
         assertThat(status.out()).startsWith("shop: DOWN (desired STARTED)").contains("  - catalog-db: 0 of 1 instances running")
+                .contains("running/wanted: web 0/2, catalog-db 0/1, payment 0/1")
                 .containsPattern("availability: [0-9.]+% last hour, [0-9.]+% last day, [0-9.]+% last 30 days");
 
         Run json = federa(VIEWER, "-o", "json", "services");
