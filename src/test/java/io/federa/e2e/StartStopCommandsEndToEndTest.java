@@ -62,8 +62,9 @@ class StartStopCommandsEndToEndTest {
                     .contains("SECURITY_LEVEL_TOO_LOW").doesNotContain("db-1");
             // Long before its timeout: the first look knew.
             assertThat(refusedAfter).isLessThan(60);
-            JsonNode secure = m.get("services/secure");
-            assertThat(secure.path("desired").isNull()).as(secure.toString()).isTrue();
+            JsonNode secure = m.await("services/secure", n -> "STOPPED".equals(n.path("state").asText()), 10_000);
+            assertThat(secure.path("desired").asText()).as(secure.toString()).isEqualTo("STOPPED");
+            assertThat(secure.path("state").asText()).as(secure.toString()).isEqualTo("STOPPED");
             Thread.sleep(1_500);
             assertThat(dbVms(fleet)).as("nothing of secure was started").isEmpty();
 

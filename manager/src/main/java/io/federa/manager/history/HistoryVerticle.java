@@ -98,7 +98,7 @@ public final class HistoryVerticle extends VerticleBase {
             return ServiceStates.of(last);
         }).onSuccess(s -> {
             // A view at once, from what was recorded: the API and the metrics have one before the first interval.
-            states = s.step(catalog.get(), inventory.get(), asked.get(), WallClock.millis()).states();
+            states = s.viewed(catalog.get(), inventory.get(), asked.get());
             previous = inventory.get();
             timer = vertx.setPeriodic(intervalMillis, intervalMillis, id -> step());
         });

@@ -50,6 +50,11 @@ public final class ServiceStates {
         return view;
     }
 
+    /** The same states, with a view of what is known now: nothing is judged, nothing recorded. */
+    public ServiceStates viewed(Catalog catalog, InventorySnapshot inventory, ServiceView.Asked asked) {
+        return new ServiceStates(current, ServiceView.of(catalog, inventory, asked, current));
+    }
+
     /** The next states, and the changes to record; services no longer defined are dropped. */
     public Step step(Catalog catalog, InventorySnapshot inventory, ServiceView.Asked asked, long nowMillis) {
         ServiceView v = ServiceView.of(catalog, inventory, asked, current);

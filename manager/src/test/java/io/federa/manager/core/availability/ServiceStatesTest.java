@@ -102,4 +102,15 @@ class ServiceStatesTest {
         assertThat(s.changes()).extracting(c -> c.service() + "=" + c.availability().state()).containsExactly("shop=STOPPED",
                 "backoffice=STOPPED");
     }
+
+    @Test
+    void a_view_taken_at_start_changes_nothing_known_so_the_next_step_records_what_changed() throws Exception {
+        ServiceStates known = ServiceStates.of(Map.of("shop", new ServiceAvailability("shop", ServiceAvailability.State.DOWN, List.of())));
+        ServiceView.Asked nobodyStarted = new ServiceView.Asked(true, Map.of(), Map.of(), List.of());
+        ServiceStates viewed = known.viewed(shop(), all("RUNNING"), nobodyStarted);
+        assertThat(viewed.view().service("shop").orElseThrow().state()).contains(ServiceAvailability.State.STOPPED);
+        assertThat(viewed.current()).isEqualTo(known.current());
+        assertThat(viewed.step(shop(), all("RUNNING"), nobodyStarted, 1_000).changes())
+                .extracting(c -> c.service() + "=" + c.availability().state()).containsExactly("shop=STOPPED", "backoffice=STOPPED");
+    }
 }
