@@ -82,7 +82,7 @@ class StartStopCommandsEndToEndTest {
             Map.Entry<Integer, String> stopped = m.federaExit(OPERATOR, "stop", "audit", "--timeout", "60");
             double stoppedAfter = (System.nanoTime() - s0) / 1e9;
             assertThat(stopped.getKey()).as(stopped.getValue()).isZero();
-            assertThat(stopped.getValue()).contains("audit: UP after");
+            assertThat(stopped.getValue()).contains("audit: STOPPED after");
             assertThat(stoppedAfter).as(stopped.getValue()).isLessThan(30);
             assertThat(dbVms(fleet)).singleElement().asString().endsWith(" RUNNING");
             System.out.printf("start refused after %.1f s; stop of a service whose applications others run: %.1f s%n",

@@ -569,7 +569,10 @@ public final class FederaCli {
                     return false;
                 }
             }
-            return status.path("converged").asBoolean() && status.path("waiting").size() == 0;
+            // STOPPED: the service view (computed each poll interval) has seen the stop too, so the
+            // state printed is the one every reader shows from now on.
+            return status.path("converged").asBoolean() && status.path("waiting").size() == 0
+                    && status.path("state").asText().equals("STOPPED");
         }
     }
 
