@@ -1,9 +1,9 @@
 package io.federa.e2e;
 
 import io.federa.manager.config.ManagerConfig;
-import io.federa.manager.core.availability.AvailabilityEvaluator;
-import io.federa.manager.core.availability.Instances;
 import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.availability.ServiceView;
+import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
@@ -52,6 +52,12 @@ class InventoryEndToEndTest {
         return i.agents().get(agent).health().state() == AgentHealth.State.REACHABLE;
     }
 
+    /** The shop as the manager's view judges it once started, over an inventory polled here. */
+    private static ServiceAvailability shop(Catalog catalog, InventorySnapshot inventory) {
+        return ServiceView.of(catalog, inventory, new ServiceView.Asked(true, java.util.Map.of("shop", DesiredState.STARTED),
+                java.util.Map.of(), List.of()), java.util.Map.of()).service("shop").orElseThrow().availability().orElseThrow();
+    }
+
     @Test
     void the_inventory_follows_vms_and_agents(@TempDir Path dir) throws Exception {
         Catalog shop = CatalogYaml.parse(Files.readString(AgentProcess.root().resolve("examples/shop.yaml"))).catalog().orElseThrow();
@@ -73,22 +79,22 @@ class InventoryEndToEndTest {
 
             InventorySnapshot full = await(polling::inventory, i -> reachable(i, "host-1") && reachable(i, "host-2"), 10_000);
             assertThat(full.vms()).extracting(v -> v.name()).contains("web-1", "catalog-db-1", "web-2", "payment-1");
-            assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(full)).state())
+            assertThat(shop(shop, full).state())
                     .isEqualTo(ServiceAvailability.State.UP);
 
             // A component VM stopped through its agent: DEGRADED, with the reason (on a quiet machine
             // within two poll intervals; how fast is measured by benchmarks, not asserted here).
             post(p2, "demo-password-2", "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"web-2\"]}");
-            InventorySnapshot degraded = await(polling::inventory, i -> AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(i)).state()
+            InventorySnapshot degraded = await(polling::inventory, i -> shop(shop, i).state()
                     == ServiceAvailability.State.DEGRADED, 30_000);
-            assertThat(AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(degraded)).reasons())
+            assertThat(shop(shop, degraded).reasons())
                     .containsExactly("web: 1 of 2 instances running (minAvailable 1); web-2 on host-2: VM SHUT_OFF");
 
             // The agent killed: UNREACHABLE; payment is on it, so the shop is DOWN.
             a2.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             InventorySnapshot gone = await(polling::inventory, i -> i.agents().get("host-2").health().state() == AgentHealth.State.UNREACHABLE, 30_000);
             assertThat(gone.agents().get("host-2").health().reason()).isIn("connection refused", "connection closed by the agent");
-            ServiceAvailability down = AvailabilityEvaluator.evaluate(shop, "shop", Instances.of(gone));
+            ServiceAvailability down = shop(shop, gone);
             assertThat(down.state()).isEqualTo(ServiceAvailability.State.DOWN);
             assertThat(down.reasons()).anySatisfy(r -> assertThat(r).contains("payment-1 on host-2: host unreachable"));
 

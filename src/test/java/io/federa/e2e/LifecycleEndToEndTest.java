@@ -132,6 +132,14 @@ class LifecycleEndToEndTest {
             assertThat(m.call("POST", "definitions", OPERATOR, shop).path("httpStatus").asInt()).isEqualTo(200);
             m.await("hosts", n -> n.path("hosts").findValuesAsText("reachability").stream().allMatch("REACHABLE"::equals), 10_000);
 
+            // Defined, never started: STOPPED, and nobody wants it running (so no alert pages about it).
+            m.await("services/shop/history", n -> n.path("transitions").findValuesAsText("state").contains("STOPPED"), 10_000);
+            long stoppedSince = System.currentTimeMillis();
+            assertThat(m.federa(VIEWER, "status", "shop")).startsWith("shop: STOPPED (desired STOPPED)");
+            assertThat(m.metrics()).contains("federa_service_state{service=\"shop\",state=\"STOPPED\"} 1")
+                    .contains("federa_service_state{service=\"shop\",state=\"DOWN\"} 0")
+                    .contains("federa_service_desired_running{service=\"shop\"} 0");
+
             // host-4 cordoned: nothing goes there.
             assertThat(m.federa(OPERATOR, "cordon", "host-4")).contains("host-4 cordoned");
             assertThat(m.get("services/shop/explain").toString()).contains("HOST_CORDONED: host-4 is cordoned");
@@ -139,9 +147,25 @@ class LifecycleEndToEndTest {
             assertThat(m.federa(VIEWER, "hosts")).containsPattern("host-4 +REACHABLE +yes").containsPattern("host-1 +REACHABLE +no");
             assertThat(m.get("hosts").path("hosts").findValues("cordoned").stream().filter(JsonNode::asBoolean).count()).isEqualTo(1);
 
-            // Started from nothing, dependencies first.
+            // Started from nothing, dependencies first, after several seconds STOPPED.
+            Thread.sleep(Math.max(0, stoppedSince + 6_000 - System.currentTimeMillis()));
+            long startAsked = System.currentTimeMillis();
             String started = m.federa(OPERATOR, "start", "shop", "--timeout", "90");
+            long upSeen = System.currentTimeMillis();
             assertThat(started).contains("shop: UP after");
+            assertThat(m.metrics()).contains("federa_service_state{service=\"shop\",state=\"UP\"} 1")
+                    .contains("federa_service_desired_running{service=\"shop\"} 1");
+            // The availability counts from the start, not from the definition: the time STOPPED before
+            // it is left out. UP since at least upSeen, meant to run since at most startAsked, the
+            // ratio is at least their quotient (counting the STOPPED time as down would make it
+            // below a half here: at least 6 s more in the denominator).
+            Thread.sleep(Math.max(3_000, upSeen - startAsked));
+            long readAt = System.currentTimeMillis();
+            double ratio = m.get("services/shop").path("availability").path("1h").asDouble();
+            double floor = (double) (readAt - upSeen) / (readAt - startAsked);
+            assertThat(ratio).as("availability over the last hour, right after the start").isGreaterThanOrEqualTo(floor - 0.02);
+            assertThat(m.get("services/shop/history?since=1h").path("transitions").findValuesAsText("state"))
+                    .as("newest first").endsWith("STOPPED").contains("UP");
             int db = started.indexOf("catalog-db catalog-db-1 on");
             int pay = started.indexOf("payment payment-1 on");
             int web = started.indexOf("web web-");
@@ -204,6 +228,10 @@ class LifecycleEndToEndTest {
             assertThat(webStop).as(stopped).isPositive();
             assertThat(payStop).as(stopped).isGreaterThan(webStop);
             assertThat(dbStop).as(stopped).isGreaterThan(payStop);
+            // Stopped on purpose: STOPPED, not desired running.
+            assertThat(stopped).contains("shop: STOPPED after");
+            assertThat(m.metrics()).contains("federa_service_state{service=\"shop\",state=\"STOPPED\"} 1")
+                    .contains("federa_service_desired_running{service=\"shop\"} 0");
 
             observing.set(false);
             observer.join(5_000);

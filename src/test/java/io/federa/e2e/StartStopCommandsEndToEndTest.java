@@ -62,8 +62,9 @@ class StartStopCommandsEndToEndTest {
                     .contains("SECURITY_LEVEL_TOO_LOW").doesNotContain("db-1");
             // Long before its timeout: the first look knew.
             assertThat(refusedAfter).isLessThan(60);
-            JsonNode secure = m.get("services/secure");
-            assertThat(secure.path("desired").isNull()).as(secure.toString()).isTrue();
+            JsonNode secure = m.await("services/secure", n -> "STOPPED".equals(n.path("state").asText()), 10_000);
+            assertThat(secure.path("desired").asText()).as(secure.toString()).isEqualTo("STOPPED");
+            assertThat(secure.path("state").asText()).as(secure.toString()).isEqualTo("STOPPED");
             Thread.sleep(1_500);
             assertThat(dbVms(fleet)).as("nothing of secure was started").isEmpty();
 
@@ -81,7 +82,7 @@ class StartStopCommandsEndToEndTest {
             Map.Entry<Integer, String> stopped = m.federaExit(OPERATOR, "stop", "audit", "--timeout", "60");
             double stoppedAfter = (System.nanoTime() - s0) / 1e9;
             assertThat(stopped.getKey()).as(stopped.getValue()).isZero();
-            assertThat(stopped.getValue()).contains("audit: UP after");
+            assertThat(stopped.getValue()).contains("audit: STOPPED after");
             assertThat(stoppedAfter).as(stopped.getValue()).isLessThan(30);
             assertThat(dbVms(fleet)).singleElement().asString().endsWith(" RUNNING");
             System.out.printf("start refused after %.1f s; stop of a service whose applications others run: %.1f s%n",

@@ -1,6 +1,7 @@
 package io.federa.manager;
 
 import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.history.HistoryVerticle;
 import io.federa.manager.http.ApiVerticle;
@@ -72,12 +73,16 @@ public final class Manager {
                 cluster.followerTurns(config.pollInterval()),
                 (agent, nanos, failure, entry) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);
-        HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval,
+        // The service view is computed by the history each interval, from what the lifecycle was asked.
+        AtomicReference<LifecycleVerticle> lifecycleRef = new AtomicReference<>();
+        HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get,
+                () -> lifecycleRef.get() == null ? ServiceView.Asked.UNREAD : lifecycleRef.get().asked(), historyStore, interval,
                 leadership::leadsNow);
         LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leases, leadership::leadsNow,
                 catalog::get, lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
+        lifecycleRef.set(lifecycle);
         AtomicReference<Future<Void>> taking = new AtomicReference<>(Future.succeededFuture());
         // A follower reads the definitions the leader applied (every two seconds; parsed only when they changed).
         AtomicReference<String> lastDocument = new AtomicReference<>(definitions.current().orElse(""));
@@ -116,8 +121,8 @@ public final class Manager {
             }
 
             @Override
-            public Map<String, io.federa.manager.core.availability.ServiceAvailability> services() {
-                return history.states();
+            public ServiceView view() {
+                return history.view();
             }
 
             @Override

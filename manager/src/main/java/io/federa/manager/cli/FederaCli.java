@@ -343,6 +343,12 @@ public final class FederaCli {
                 out().println(n.path("name").asText() + ": " + n.path("state").asText()
                         + (n.path("desired").isTextual() ? " (desired " + n.path("desired").asText() + ")" : ""));
                 n.path("reasons").forEach(r -> out().println("  - " + r.asText()));
+                if (n.path("headcount").size() > 0) {
+                    List<String> counts = new ArrayList<>();
+                    n.path("headcount").fields().forEachRemaining(c -> counts.add(c.getKey() + " " + c.getValue().path("running").asInt()
+                            + "/" + c.getValue().path("wanted").asInt()));
+                    out().println("running/wanted: " + String.join(", ", counts));
+                }
                 if (n.path("instances").size() > 0) {
                     List<String> where = new ArrayList<>();
                     n.path("instances").forEach(i -> where.add(i.path("name").asText() + "@" + i.path("host").asText()
@@ -581,7 +587,10 @@ public final class FederaCli {
                     return false;
                 }
             }
-            return status.path("converged").asBoolean() && status.path("waiting").size() == 0;
+            // STOPPED: the service view (computed each poll interval) has seen the stop too, so the
+            // state printed is the one every reader shows from now on.
+            return status.path("converged").asBoolean() && status.path("waiting").size() == 0
+                    && status.path("state").asText().equals("STOPPED");
         }
     }
 

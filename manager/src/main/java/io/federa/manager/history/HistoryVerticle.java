@@ -4,6 +4,7 @@ import io.federa.manager.WallClock;
 import io.federa.manager.core.availability.AvailabilityHistory;
 import io.federa.manager.core.availability.ServiceAvailability;
 import io.federa.manager.core.availability.ServiceStates;
+import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.events.InventoryChanges;
 import io.federa.manager.core.inventory.InventorySnapshot;
@@ -25,7 +26,8 @@ import java.util.logging.Logger;
 
 /**
  * Watches the inventory each poll interval, works out what changed (agents, VMs, services' states)
- * and records it in the store, in order, on a worker. A store that fails keeps the records queued
+ * and records it in the store, in order, on a worker. The services' states come from the
+ * interval's {@link ServiceView}, which this verticle publishes for the API and the metrics. A store that fails keeps the records queued
  * and retried, up to a bound past which the oldest are dropped and counted. Keeps the last 30 days
  * of each service's transitions in memory for the API and the metrics.
  */
@@ -44,6 +46,7 @@ public final class HistoryVerticle extends VerticleBase {
 
     private final Supplier<InventorySnapshot> inventory;
     private final Supplier<Catalog> catalog;
+    private final Supplier<ServiceView.Asked> asked;
     private final HistoryStore store;
     private final long intervalMillis;
     private final java.util.function.BooleanSupplier records;
@@ -58,21 +61,25 @@ public final class HistoryVerticle extends VerticleBase {
     private long timer;
     private long lastPrune;
 
+    /** Nobody asks anything of the services: every one reads STOPPED. */
     public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, HistoryStore store,
                            long intervalMillis) {
-        this(inventory, catalog, store, intervalMillis, () -> true);
+        this(inventory, catalog, () -> ServiceView.Asked.NOTHING, store, intervalMillis, () -> true);
     }
 
     /**
+     * @param asked   what operators and the lifecycle ask of the services (desired states, scaling
+     *                targets, what the last pass held back), read at each interval
      * @param records whether this manager writes what it sees to the store: with several managers
      *                only the leader does (each sees the same fleet; three would write every event
      *                three times); the others still derive the states for their own metrics
      */
-    public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, HistoryStore store,
-                           long intervalMillis, java.util.function.BooleanSupplier records) {
+    public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Supplier<ServiceView.Asked> asked,
+                           HistoryStore store, long intervalMillis, java.util.function.BooleanSupplier records) {
         this.records = records;
         this.inventory = inventory;
         this.catalog = catalog;
+        this.asked = asked;
         this.store = store;
         this.intervalMillis = intervalMillis;
     }
@@ -90,7 +97,8 @@ public final class HistoryVerticle extends VerticleBase {
             transitions = Map.copyOf(loaded);
             return ServiceStates.of(last);
         }).onSuccess(s -> {
-            states = s;
+            // A view at once, from what was recorded: the API and the metrics have one before the first interval.
+            states = s.viewed(catalog.get(), inventory.get(), asked.get());
             previous = inventory.get();
             timer = vertx.setPeriodic(intervalMillis, intervalMillis, id -> step());
         });
@@ -104,7 +112,7 @@ public final class HistoryVerticle extends VerticleBase {
         // moment it leads, not a burst of what its predecessor already recorded.
         List<Event> events = new ArrayList<>(InventoryChanges.between(previous, current, now));
         previous = current;
-        ServiceStates.Step step = states.step(catalog.get(), current, now);
+        ServiceStates.Step step = states.step(catalog.get(), current, asked.get(), now);
         states = step.states();
         if (!step.changes().isEmpty()) {
             Map<String, List<AvailabilityHistory.Transition>> next = new HashMap<>(transitions);
@@ -199,12 +207,15 @@ public final class HistoryVerticle extends VerticleBase {
         });
     }
 
-    /** Each service's current state, once it could be judged. */
-    public Map<String, ServiceAvailability> states() {
-        return states.current();
+    /**
+     * Every service as the last interval saw it: what the API, the metrics and the alerts read
+     * (computed once an interval, on every manager, leader or not).
+     */
+    public ServiceView view() {
+        return states.view();
     }
 
-    /** The share (0–1) of the last {@code windowMillis} the service was not DOWN. */
+    /** The share (0–1) of the time in the last {@code windowMillis} the service was meant to run during which it was not DOWN. */
     public double ratio(String service, long nowMillis, long windowMillis) {
         return new AvailabilityHistory(transitions.getOrDefault(service, List.of())).ratio(nowMillis, windowMillis);
     }

@@ -4,9 +4,7 @@ import io.federa.common.http.AuthThrottle;
 import io.federa.common.http.GuardedServer;
 import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
-import io.federa.manager.core.availability.AvailabilityEvaluator;
-import io.federa.manager.core.availability.Instances;
-import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.spec.Catalog;
@@ -358,16 +356,30 @@ public final class ApiVerticle extends VerticleBase {
         json(ctx, 200, new JsonObject().put("vms", out));
     }
 
+    /**
+     * A service as the last interval's view has it (the same view the metrics export), with what
+     * the lifecycle holds for it now: its desired state, instances and scaling targets.
+     */
     private JsonObject status(Catalog c, String name) {
-        ServiceAvailability a = AvailabilityEvaluator.evaluate(c, name, Instances.of(inventory.get()));
-        return new JsonObject().put("name", name).put("state", a.state().name()).put("reasons", new JsonArray(a.reasons()))
+        Optional<ServiceView.Service> v = history.view().service(name);
+        JsonObject headcounts = new JsonObject();
+        v.ifPresent(s -> s.applications().forEach(a -> headcounts.put(a.name(), new JsonObject()
+                .put("running", a.headcount().running()).put("wanted", a.headcount().wanted())
+                .put("minAvailable", a.headcount().minAvailable()).put("canStopOne", a.headcount().canStopOne()))));
+        return new JsonObject().put("name", name)
+                // UNKNOWN: defined since the last interval, or started and not judged since the manager started, with no state recorded.
+                .put("state", v.flatMap(ServiceView.Service::state).map(Enum::name).orElse("UNKNOWN"))
+                .put("reasons", new JsonArray(v.map(ServiceView.Service::reasons)
+                        .orElse(List.of("not in the service view yet: defined since its last interval"))))
+                .put("judged", v.map(ServiceView.Service::judged).orElse(false))
                 .put("applications", new JsonArray(c.services().get(name).applications()))
+                .put("headcount", headcounts)
                 .put("availability", ratios(name, WallClock.millis()))
-                .put("desired", lifecycle.desired().containsKey(name) ? lifecycle.desired().get(name).name() : null)
+                .put("desired", lifecycle.desired().getOrDefault(name, DesiredState.STOPPED).name())
                 .put("converged", lifecycle.converged(name))
                 .put("scaling", scalingOf(c, name))
                 .put("instances", instances(c, name))
-                .put("waiting", waiting(c, name));
+                .put("waiting", waiting(v));
     }
 
     private JsonObject scalingOf(Catalog c, String service) {
@@ -443,9 +455,8 @@ public final class ApiVerticle extends VerticleBase {
         });
     }
 
-    /** What the last reconcile pass held back for this service's applications, and why. */
-    private JsonArray waiting(Catalog c, String service) {
-        java.util.List<String> apps = c.services().get(service).applications();
+    /** What the last reconcile pass held back for this service's applications, and why (as the view has it). */
+    private JsonArray waiting(Optional<ServiceView.Service> service) {
         JsonArray out = new JsonArray();
         LifecycleVerticle.Quorum q = lifecycle.quorum();
         if (!leadership.leadsNow()) {
@@ -453,11 +464,7 @@ public final class ApiVerticle extends VerticleBase {
         } else if (!q.held()) {
             out.add("this manager " + q.describe());
         }
-        for (String w : lifecycle.lastPlan().waiting()) {
-            if (apps.stream().anyMatch(a -> w.startsWith(a + " ") || w.startsWith(a + "-"))) {
-                out.add(w);
-            }
-        }
+        service.ifPresent(s -> s.applications().forEach(a -> a.waiting().forEach(w -> out.add(w.text()))));
         return out;
     }
 

@@ -2,6 +2,7 @@ package io.federa.manager.lifecycle;
 
 import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.lease.LeaseLedger;
@@ -14,6 +15,7 @@ import io.federa.manager.core.lifecycle.Reconciler;
 import io.federa.manager.core.placement.Explanation;
 import io.federa.manager.core.placement.Outcome;
 import io.federa.manager.core.placement.PlacementConfig;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.core.scaling.ScalingEvaluator;
 import io.federa.manager.core.scaling.ScalingState;
@@ -97,6 +99,8 @@ public final class LifecycleVerticle extends VerticleBase {
     private volatile long definitionsAt;
     private volatile Map<String, ManagedInstance> publishedInstances = Map.of();
     private volatile Map<String, DesiredState> publishedDesired = Map.of();
+    /** Whether the desired states were read from the store once: before, a service absent from them may have been started. */
+    private volatile boolean loaded;
     private volatile Set<String> publishedCordoned = Set.of();
 
     /**
@@ -163,6 +167,7 @@ public final class LifecycleVerticle extends VerticleBase {
             r.scaling().forEach((app, t) -> scaling.put(app, ScalingState.changed((int) t[0], t[1])));
             publishedTargets = targets();
             publish();
+            loaded = true;
             return null;
         });
     }
@@ -423,6 +428,7 @@ public final class LifecycleVerticle extends VerticleBase {
             return;
         }
         Set<String> seen = new HashSet<>();
+        RunningInstances running = RunningInstances.of(inv);
         for (Map.Entry<String, DesiredState> d : desired.entrySet()) {
             if (d.getValue() != DesiredState.STARTED || !c.services().containsKey(d.getKey())) {
                 continue;
@@ -441,7 +447,7 @@ public final class LifecycleVerticle extends VerticleBase {
                 }
                 ScalingState st = ScalingEvaluator.current(app, scaling.get(app.name()));
                 ScalingEvaluator.Result r = ScalingEvaluator.evaluate(d.getKey(), app, st,
-                        ScalingEvaluator.cpuLoad(inv, app.name()), now);
+                        ScalingEvaluator.cpuLoad(running, app.name()), now);
                 scaling.put(app.name(), r.state());
                 r.decision().ifPresent(this::decided);
             }
@@ -658,6 +664,15 @@ public final class LifecycleVerticle extends VerticleBase {
 
     public Map<String, DesiredState> desired() {
         return publishedDesired;
+    }
+
+    /**
+     * What operators and the passes ask of the services now, for the service view: the desired
+     * states (once read from the store), the scaling targets, and what the last pass held back.
+     * Any thread.
+     */
+    public ServiceView.Asked asked() {
+        return loaded ? new ServiceView.Asked(true, publishedDesired, publishedTargets, lastPlan.waits()) : ServiceView.Asked.UNREAD;
     }
 
     public Map<String, ManagedInstance> instances() {

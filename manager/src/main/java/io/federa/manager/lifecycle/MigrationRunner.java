@@ -4,6 +4,7 @@ import io.federa.manager.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.ManagedInstance;

@@ -1,6 +1,9 @@
 package io.federa.manager.metrics;
 
+import io.federa.manager.core.availability.Headcount;
 import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.availability.ServiceView;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.HostStatus;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
@@ -33,7 +36,8 @@ public final class ManagerMetrics implements MultiCollector {
     public interface Sources {
         InventorySnapshot inventory();
 
-        Map<String, ServiceAvailability> services();
+        /** Every service as the last interval saw it. */
+        ServiceView view();
 
         double availabilityRatio(String service, long nowMillis, long windowMillis);
 
@@ -148,7 +152,7 @@ public final class ManagerMetrics implements MultiCollector {
         }
         out.add(gauge("federa_vm_info", "A VM's identity, labels and state as last polled; always 1.", vmInfo));
         out.add(vmGauge("federa_vm_running", "1 when the VM runs on a host that answers, 0 otherwise.", vms,
-                v -> v.running() && inv.agentOfHost(v.host()).map(InventorySnapshot.Entry::reachable).orElse(false) ? 1 : 0));
+                v -> inv.agentOfHost(v.host()).map(e -> RunningInstances.counts(e, v)).orElse(false) ? 1 : 0));
         out.add(vmGauge("federa_vm_vcpus", "vCPUs of the VM.", vms, VmStatus::vcpus));
         out.add(vmGauge("federa_vm_memory_bytes", "Memory of the VM.", vms, VmStatus::memoryBytes));
         out.add(vmGauge("federa_vm_disk_bytes", "Defined size of the VM's disks.", vms,
@@ -162,18 +166,28 @@ public final class ManagerMetrics implements MultiCollector {
         long now = clock.getAsLong();
         List<Point> state = new ArrayList<>();
         List<Point> ratio = new ArrayList<>();
-        for (Map.Entry<String, ServiceAvailability> s : sources.services().entrySet()) {
+        List<Point> desiredRunning = new ArrayList<>();
+        for (ServiceView.Service s : sources.view().services().values()) {
+            desiredRunning.add(new Point(Labels.of("service", s.name()), s.desiredRunning() ? 1 : 0));
+            if (s.state().isEmpty()) {
+                // Started, and not judged yet since the manager started, with no state recorded before.
+                continue;
+            }
             for (ServiceAvailability.State st : ServiceAvailability.State.values()) {
-                state.add(new Point(Labels.of("service", s.getKey(), "state", st.name()), s.getValue().state() == st ? 1 : 0));
+                state.add(new Point(Labels.of("service", s.name(), "state", st.name()), s.state().get() == st ? 1 : 0));
             }
             for (Map.Entry<String, Long> w : new java.util.TreeMap<>(WINDOWS).entrySet()) {
-                ratio.add(new Point(Labels.of("service", s.getKey(), "window", w.getKey()),
-                        sources.availabilityRatio(s.getKey(), now, w.getValue())));
+                ratio.add(new Point(Labels.of("service", s.name(), "window", w.getKey()),
+                        sources.availabilityRatio(s.name(), now, w.getValue())));
             }
         }
-        out.add(gauge("federa_service_state", "1 for the service's current state (UP, DEGRADED, DOWN), 0 for the others.", state));
+        out.add(gauge("federa_service_state", "1 for the service's current state (UP, DEGRADED, DOWN, STOPPED), 0 for the others.",
+                state));
+        out.add(gauge("federa_service_desired_running", "1 when an operator asked the service to run (federa start), "
+                + "0 when it was never started or was stopped.", desiredRunning));
         out.add(gauge("federa_service_availability_ratio",
-                "Share of the window (1h, 1d, 30d) during which the service was not DOWN, 0 to 1.", ratio));
+                "Share of the time in the window (1h, 1d, 30d) the service was meant to run during which it was not DOWN, 0 to 1.",
+                ratio));
         // Each scaled application's policy, so alerting rules compare load with the policy's own thresholds.
         List<Point> outAbove = new ArrayList<>();
         List<Point> inBelow = new ArrayList<>();
@@ -193,7 +207,7 @@ public final class ManagerMetrics implements MultiCollector {
                     Labels l = Labels.of("service", svc.name(), "application", appName);
                     outAbove.add(new Point(l, app.scaling().get().scaleOutAbove()));
                     inBelow.add(new Point(l, app.scaling().get().scaleInBelow()));
-                    wanted.add(new Point(l, targets.getOrDefault(appName, app.replicas())));
+                    wanted.add(new Point(l, Headcount.wanted(app, targets)));
                     for (String direction : List.of("out", "in")) {
                         for (String source : List.of("rule", "alert")) {
                             decided.putIfAbsent(svc.name() + "/" + appName + "/" + direction + "/" + source, 0L);

@@ -70,13 +70,26 @@ class FederaCliTest {
         assertThat(applied.exit()).as(applied.err()).isZero();
         assertThat(applied.out()).contains("as version 1 (services: shop, backoffice)");
 
+        // Defined, never started: STOPPED (once the view of the next poll interval has it).
         Run services = federa(VIEWER, "services");
+        for (int i = 0; i < 50 && !services.out().contains("STOPPED"); i++) {
+            Thread.sleep(100);
+            services = federa(VIEWER, "services");
+        }
         assertThat(services.exit()).isZero();
         assertThat(services.out().lines().toList()).first().asString().startsWith("SERVICE").contains("STATE");
-        assertThat(services.out()).containsPattern("shop +DOWN +\\S+ +\\S+ +web,catalog-db,payment");
+        assertThat(services.out()).containsPattern("shop +STOPPED +\\S+ +\\S+ +web,catalog-db,payment");
+        assertThat(federa(VIEWER, "status", "shop").out()).startsWith("shop: STOPPED (desired STOPPED)");
 
+        // Started (what fits: nothing, no agent answers): DOWN, with the reasons.
+        assertThat(federa(OPERATOR, "start", "shop", "--partial", "--no-wait").exit()).isZero();
         Run status = federa(VIEWER, "status", "shop");
-        assertThat(status.out()).startsWith("shop: DOWN").contains("  - catalog-db: 0 of 1 instances running")
+        for (int i = 0; i < 50 && !status.out().startsWith("shop: DOWN"); i++) {
+            Thread.sleep(100);
+            status = federa(VIEWER, "status", "shop");
+        }
+        assertThat(status.out()).startsWith("shop: DOWN (desired STARTED)").contains("  - catalog-db: 0 of 1 instances running")
+                .contains("running/wanted: web 0/2, catalog-db 0/1, payment 0/1")
                 .containsPattern("availability: [0-9.]+% last hour, [0-9.]+% last day, [0-9.]+% last 30 days");
 
         Run json = federa(VIEWER, "-o", "json", "services");

@@ -49,8 +49,8 @@ class HistoryVerticleTest {
     void events_recorded_from_other_event_loops_at_once_all_reach_the_store(@TempDir Path dir) throws Exception {
         Vertx vertx = Vertx.vertx();
         try (HistoryStore store = HistoryStore.openFile(dir.resolve("federa"))) {
-            HistoryVerticle history = new HistoryVerticle(() -> InventorySnapshot.of(List.of(), 0), () -> null, store, 100,
-                    () -> true);
+            HistoryVerticle history = new HistoryVerticle(() -> InventorySnapshot.of(List.of(), 0), () -> null,
+                    () -> io.federa.manager.core.availability.ServiceView.Asked.NOTHING, store, 100, () -> true);
             vertx.deployVerticle(history).await(10, TimeUnit.SECONDS);
             List<Recorder> recorders = new ArrayList<>();
             for (int r = 0; r < 4; r++) {

@@ -281,12 +281,46 @@ class ApiVerticleTest {
         assertThat(store.versions()).isEmpty();
     }
 
+    /** The service's status once {@code until} holds (the view is computed each poll interval, 200 ms here). */
+    private JsonObject awaitStatus(String service, java.util.function.Predicate<JsonObject> until) throws Exception {
+        JsonObject s = call(HttpMethod.GET, "/api/v1/services/" + service, VIEWER, null).bodyAsJsonObject();
+        for (int i = 0; i < 100 && !until.test(s); i++) {
+            Thread.sleep(100);
+            s = call(HttpMethod.GET, "/api/v1/services/" + service, VIEWER, null).bodyAsJsonObject();
+        }
+        return s;
+    }
+
+    private static String metric(String scraped, String series) {
+        return scraped.lines().filter(l -> l.startsWith(series + " ")).map(l -> l.substring(series.length() + 1))
+                .findFirst().orElse("absent");
+    }
+
     @Test
-    void an_applied_definition_shows_its_services_and_their_state() throws Exception {
+    void an_applied_definition_shows_its_services_stopped_until_started_and_the_metrics_agree() throws Exception {
         assertThat(call(HttpMethod.POST, "/api/v1/definitions", OPERATOR, shop).bodyAsJsonObject().getInteger("version")).isEqualTo(1);
-        JsonObject s = call(HttpMethod.GET, "/api/v1/services/shop", VIEWER, null).bodyAsJsonObject();
-        assertThat(s.getString("state")).isEqualTo("DOWN");
-        assertThat(s.getJsonArray("reasons").encode()).contains("catalog-db: 0 of 1 instances running").contains("not placed");
+        JsonObject s = awaitStatus("shop", j -> "STOPPED".equals(j.getString("state")));
+        assertThat(s.getString("state")).as(s.encode()).isEqualTo("STOPPED");
+        assertThat(s.getString("desired")).isEqualTo("STOPPED");
+        assertThat(s.getJsonArray("reasons")).isEmpty();
+        String scraped = call(HttpMethod.GET, "/metrics", VIEWER, null).bodyAsString();
+        assertThat(metric(scraped, "federa_service_state{service=\"shop\",state=\"STOPPED\"}")).isEqualTo("1.0");
+        assertThat(metric(scraped, "federa_service_state{service=\"shop\",state=\"DOWN\"}")).isEqualTo("0.0");
+        assertThat(metric(scraped, "federa_service_desired_running{service=\"shop\"}")).isEqualTo("0.0");
+
+        // Started (what fits: the only agent never answers, so nothing does): DOWN, and says why.
+        assertThat(call(HttpMethod.POST, "/api/v1/services/shop/start?partial=true", OPERATOR, "").statusCode()).isEqualTo(202);
+        JsonObject down = awaitStatus("shop", j -> "DOWN".equals(j.getString("state")));
+        assertThat(down.getString("state")).as(down.encode()).isEqualTo("DOWN");
+        assertThat(down.getString("desired")).isEqualTo("STARTED");
+        assertThat(down.getJsonArray("reasons").encode()).contains("catalog-db: 0 of 1 instances running").contains("not placed");
+        assertThat(down.getJsonObject("headcount").getJsonObject("web").encode())
+                .isEqualTo("{\"running\":0,\"wanted\":2,\"minAvailable\":1,\"canStopOne\":false}");
+        scraped = call(HttpMethod.GET, "/metrics", VIEWER, null).bodyAsString();
+        assertThat(metric(scraped, "federa_service_state{service=\"shop\",state=\"DOWN\"}")).isEqualTo("1.0");
+        assertThat(metric(scraped, "federa_service_state{service=\"shop\",state=\"STOPPED\"}")).isEqualTo("0.0");
+        assertThat(metric(scraped, "federa_service_desired_running{service=\"shop\"}")).isEqualTo("1.0");
+        assertThat(metric(scraped, "federa_service_desired_running{service=\"backoffice\"}")).isEqualTo("0.0");
     }
 
     @Test

@@ -6,9 +6,10 @@ import java.util.Objects;
 
 /**
  * A service's recorded state transitions, and the availability ratios derived from them: the
- * share of a window (the last hour, day, 30 days) during which the service was not DOWN — a
- * DEGRADED service still serves. Time before the first record is not counted: a service
- * defined an hour ago is judged on that hour. Pure: the caller says what "now" is.
+ * share of the time a window (the last hour, day, 30 days) during which the service was meant to
+ * run and was not DOWN — a DEGRADED service still serves. Time STOPPED (never started, or stopped
+ * on purpose) is not counted, nor is time before the first record: a service started a minute ago
+ * is judged on that minute. Pure: the caller says what "now" is.
  */
 public final class AvailabilityHistory {
     /** The service entered {@code state} at {@code atMillis}. */
@@ -42,7 +43,10 @@ public final class AvailabilityHistory {
         return transitions;
     }
 
-    /** The share (0–1) of [now − window, now] the service was not DOWN; 1 when nothing is known yet. */
+    /**
+     * The share (0–1) of the time in [now − window, now] the service was meant to run during which
+     * it was not DOWN; 1 when it was meant to run for none of it (or nothing is known yet).
+     */
     public double ratio(long nowMillis, long windowMillis) {
         long from = nowMillis - windowMillis;
         long counted = 0;
@@ -51,7 +55,7 @@ public final class AvailabilityHistory {
             Transition t = transitions.get(i);
             long start = Math.max(t.atMillis(), from);
             long end = i + 1 < transitions.size() ? Math.min(transitions.get(i + 1).atMillis(), nowMillis) : nowMillis;
-            if (end <= start) {
+            if (end <= start || t.state() == ServiceAvailability.State.STOPPED) {
                 continue;
             }
             counted += end - start;

@@ -1,6 +1,7 @@
 package io.federa.manager.core.availability;
 
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
 
 import java.util.ArrayList;
@@ -16,9 +17,9 @@ public final class Instances {
         List<InstanceStatus> out = new ArrayList<>();
         for (InventorySnapshot.Entry e : inventory.agents().values()) {
             for (VmStatus v : e.vms()) {
-                if (!v.application().isEmpty()) {
+                if (v.application() != null && !v.application().isEmpty()) {
                     out.add(new InstanceStatus(v.application(), v.name(), v.host(), e.reachable() ? v.state() : "UNKNOWN",
-                            e.reachable()));
+                            e.reachable(), RunningInstances.counts(e, v)));
                 }
             }
         }

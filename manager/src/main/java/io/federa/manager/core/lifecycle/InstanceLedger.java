@@ -2,6 +2,7 @@ package io.federa.manager.core.lifecycle;
 
 import io.federa.manager.core.inventory.HostStatus;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.placement.Placed;
 import io.federa.manager.core.placement.PlacementConfig;
@@ -52,7 +53,7 @@ public final class InstanceLedger {
             e.host().ifPresent(h -> byHost.putIfAbsent(h.hostId(), e));
             for (VmStatus v : e.vms()) {
                 names.add(v.name());
-                if (e.reachable() && v.running()) {
+                if (RunningInstances.counts(e, v)) {
                     running.merge(v.application() == null ? "" : v.application(), 1, Integer::sum);
                 }
             }

@@ -63,9 +63,10 @@ public record Plan(List<Step> steps, List<Wait> waits, List<Outcome.Unschedulabl
     /**
      * One thing held back.
      *
-     * @param subject the application or instance held back, as the sentence begins with it
+     * @param application the application it concerns (of the instance, when the subject is one)
+     * @param subject     the application or instance held back, as the sentence begins with it
      */
-    public record Wait(String subject, WaitKind kind, String text) {
+    public record Wait(String application, String subject, WaitKind kind, String text) {
     }
 
     /** The sentences of {@link #waits}, in order. */

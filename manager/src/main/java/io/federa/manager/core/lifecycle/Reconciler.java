@@ -1,5 +1,6 @@
 package io.federa.manager.core.lifecycle;
 
+import io.federa.manager.core.availability.Headcount;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
@@ -237,9 +238,9 @@ public final class Reconciler {
         instances.putAll(w.instances());
     }
 
-    /** The instances an application wants now: its scaling target, else its replicas. */
+    /** The instances an application wants now ({@link Headcount#wanted}: its scaling target, else its replicas). */
     private int wanted(ApplicationSpec app) {
-        return w.targets().getOrDefault(app.name(), app.replicas());
+        return Headcount.wanted(app, w.targets());
     }
 
     /**
@@ -328,7 +329,7 @@ public final class Reconciler {
         for (String dep : app.dependsOn()) {
             ApplicationSpec d = w.catalog().applications().get(dep);
             if (running(dep) < d.minAvailable()) {
-                waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDENCY, app.name() + " waits for " + dep + ": "
+                waiting.add(new Plan.Wait(app.name(), app.name(), Plan.WaitKind.DEPENDENCY, app.name() + " waits for " + dep + ": "
                         + running(dep) + " of " + d.minAvailable() + " needed instances running"));
                 return;
             }
@@ -348,7 +349,7 @@ public final class Reconciler {
             }
             HostState hs = stateOfHost(entry);
             if (hs == HostState.WAIT) {
-                waiting.add(new Plan.Wait(i.name(), Plan.WaitKind.HOST_UNREACHABLE, entry.isPresent()
+                waiting.add(new Plan.Wait(i.application(), i.name(), Plan.WaitKind.HOST_UNREACHABLE, entry.isPresent()
                         ? i.name() + " on " + i.host() + ": host unreachable since " + Instant.ofEpochMilli(entry.get().health().sinceMillis())
                                 + (w.fencingDeadlines().containsKey(entry.get().agent())
                                 ? "; placed again once the grace period and its fencing deadline have passed"
@@ -414,14 +415,11 @@ public final class Reconciler {
                 : "replicas lowered to " + want;
         if (!dependants.isEmpty()) {
             java.util.Collections.sort(dependants);
-            waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDANTS_RUNNING, app.name() + " sheds its extra instances ("
+            waiting.add(new Plan.Wait(app.name(), app.name(), Plan.WaitKind.DEPENDANTS_RUNNING, app.name() + " sheds its extra instances ("
                     + why + ") after " + String.join(", ", dependants)));
             return keep;
         }
-        int running = running(app.name());
-        // A scaling target below minAvailable (a policy's min may be) is the floor itself: waiting
-        // for minAvailable there would wait for ever.
-        int floor = Math.min(app.minAvailable(), want);
+        Headcount count = new Headcount(app.name(), running(app.name()), want, app.minAvailable());
         for (ManagedInstance extra : byNumber.subList(want, byNumber.size())) {
             Optional<InventorySnapshot.Entry> entry = entryOf(extra.host());
             if (!settled(extra.name(), entry) || stateOfHost(entry) != HostState.UP) {
@@ -430,12 +428,12 @@ public final class Reconciler {
             VmStatus vm = vmOnHost.get(extra.host() + "/" + extra.name());
             List<Action> actions = new ArrayList<>();
             if (vm != null && vm.running()) {
-                if (running - 1 < floor) {
-                    waiting.add(new Plan.Wait(extra.name(), Plan.WaitKind.MIN_AVAILABLE, extra.name() + " stops once "
-                            + app.name() + " has " + floor + " other instances running (" + (running - 1) + " now)"));
+                if (!count.canStopOne()) {
+                    waiting.add(new Plan.Wait(app.name(), extra.name(), Plan.WaitKind.MIN_AVAILABLE, extra.name() + " stops once "
+                            + app.name() + " has " + count.floor() + " other instances running (" + (count.running() - 1) + " now)"));
                     continue;
                 }
-                running--;
+                count = new Headcount(app.name(), count.running() - 1, want, app.minAvailable());
                 actions.add(new Action.Shutdown(extra.name(), extra.host(), extra.epoch()));
             }
             actions.add(new Action.Undefine(extra.name(), extra.host(), extra.epoch()));
@@ -465,9 +463,9 @@ public final class Reconciler {
         } else if (o instanceof Outcome.Unschedulable u) {
             // Defined nowhere: it waits until a host has room, rather than on a host that cannot run it.
             unschedulable.add(u);
-            waiting.add(new Plan.Wait(name, Plan.WaitKind.NO_HOST_FITS, name + " (" + app.name() + ") fits on no host"));
+            waiting.add(new Plan.Wait(app.name(), name, Plan.WaitKind.NO_HOST_FITS, name + " (" + app.name() + ") fits on no host"));
         } else if (o instanceof Outcome.Unresolvable r) {
-            waiting.add(new Plan.Wait(name, Plan.WaitKind.UNRESOLVABLE, name + " (" + app.name() + ") cannot be placed: " + r.why()));
+            waiting.add(new Plan.Wait(app.name(), name, Plan.WaitKind.UNRESOLVABLE, name + " (" + app.name() + ") cannot be placed: " + r.why()));
         }
     }
 
@@ -566,7 +564,7 @@ public final class Reconciler {
                 }
                 if (!dependants.isEmpty()) {
                     java.util.Collections.sort(dependants);
-                    waiting.add(new Plan.Wait(i.name(), Plan.WaitKind.DEPENDANTS_RUNNING,
+                    waiting.add(new Plan.Wait(i.application(), i.name(), Plan.WaitKind.DEPENDANTS_RUNNING,
                             i.name() + " (orphaned) stops after " + String.join(", ", dependants)));
                     continue;
                 }
@@ -612,7 +610,7 @@ public final class Reconciler {
             }
             if (!dependents.isEmpty()) {
                 java.util.Collections.sort(dependents);
-                waiting.add(new Plan.Wait(app.name(), Plan.WaitKind.DEPENDANTS_RUNNING,
+                waiting.add(new Plan.Wait(app.name(), app.name(), Plan.WaitKind.DEPENDANTS_RUNNING,
                         app.name() + " stops after " + String.join(", ", dependents)));
                 continue;
             }

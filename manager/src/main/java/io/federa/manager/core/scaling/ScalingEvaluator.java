@@ -1,6 +1,6 @@
 package io.federa.manager.core.scaling;
 
-import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.ScalingPolicy;
@@ -47,24 +47,11 @@ public final class ScalingEvaluator {
     }
 
     /**
-     * The load a rule scales on: the mean CPU load (0–1) of the application's running VMs on hosts
-     * whose agents answer; empty when none runs there.
+     * The load a rule scales on: the mean CPU load (0–1) of the application's running instances
+     * ({@link RunningInstances}); empty when none runs.
      */
-    public static OptionalDouble cpuLoad(InventorySnapshot inventory, String application) {
-        double sum = 0;
-        int n = 0;
-        for (InventorySnapshot.Entry e : inventory.agents().values()) {
-            if (!e.reachable()) {
-                continue;
-            }
-            for (VmStatus v : e.vms()) {
-                if (v.running() && v.application().equals(application)) {
-                    sum += v.cpuLoadRatio();
-                    n++;
-                }
-            }
-        }
-        return n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n);
+    public static OptionalDouble cpuLoad(RunningInstances running, String application) {
+        return running.of(application).stream().mapToDouble(VmStatus::cpuLoadRatio).average();
     }
 
     /** @param load the mean load (0–1) of the application's running instances; empty when none runs */

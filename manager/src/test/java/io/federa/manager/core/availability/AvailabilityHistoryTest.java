@@ -6,6 +6,7 @@ import java.util.List;
 
 import static io.federa.manager.core.availability.ServiceAvailability.State.DEGRADED;
 import static io.federa.manager.core.availability.ServiceAvailability.State.DOWN;
+import static io.federa.manager.core.availability.ServiceAvailability.State.STOPPED;
 import static io.federa.manager.core.availability.ServiceAvailability.State.UP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,6 +36,21 @@ class AvailabilityHistoryTest {
     void time_before_the_first_record_is_not_counted() {
         AvailabilityHistory h = new AvailabilityHistory(List.of(at(23 * HOUR, UP), at(23 * HOUR + 30 * MIN, DOWN)));
         assertThat(h.ratio(24 * HOUR, 24 * HOUR)).isCloseTo(0.5, within(1e-9));
+    }
+
+    @Test
+    void time_stopped_before_the_first_start_is_not_counted() {
+        // Defined, not started for 50 minutes; started, 2 minutes coming up, then UP for 8.
+        AvailabilityHistory h = new AvailabilityHistory(List.of(at(0, STOPPED), at(50 * MIN, DOWN), at(52 * MIN, UP)));
+        assertThat(h.ratio(HOUR, HOUR)).isCloseTo(0.8, within(1e-9));
+    }
+
+    @Test
+    void time_stopped_on_purpose_is_not_counted_either_way() {
+        assertThat(new AvailabilityHistory(List.of(at(0, UP), at(20 * MIN, STOPPED), at(50 * MIN, UP))).ratio(HOUR, HOUR))
+                .isEqualTo(1.0);
+        assertThat(new AvailabilityHistory(List.of(at(0, DOWN), at(10 * MIN, STOPPED))).ratio(HOUR, HOUR)).isEqualTo(0.0);
+        assertThat(new AvailabilityHistory(List.of(at(0, STOPPED))).ratio(HOUR, HOUR)).as("never meant to run").isEqualTo(1.0);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.federa.manager.core.availability;
 
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.spec.CatalogYaml;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,9 @@ class ServiceStatesTest {
         return CatalogYaml.parse(Files.readString(root.resolve("examples/shop.yaml"))).catalog().orElseThrow();
     }
 
+    private static final ServiceView.Asked STARTED = new ServiceView.Asked(true,
+            Map.of("shop", DesiredState.STARTED, "backoffice", DesiredState.STARTED), Map.of(), List.of());
+
     private static final InventorySnapshot NEW = InventorySnapshot.of(List.of("host-1", "host-2"), 0);
 
     private static InventorySnapshot all(String web2State) {
@@ -33,19 +37,19 @@ class ServiceStatesTest {
     @Test
     void nothing_is_decided_while_an_agent_has_not_been_heard_from() throws Exception {
         InventorySnapshot half = NEW.polled("host-1", host("host-1"), List.of(), 1_000);
-        ServiceStates.Step s = ServiceStates.of(Map.of()).step(shop(), half, 1_000);
+        ServiceStates.Step s = ServiceStates.of(Map.of()).step(shop(), half, STARTED, 1_000);
         assertThat(s.changes()).isEmpty();
         assertThat(s.states().current()).isEmpty();
     }
 
     @Test
     void the_first_judgement_is_recorded_then_only_changes() throws Exception {
-        ServiceStates.Step first = ServiceStates.of(Map.of()).step(shop(), all("RUNNING"), 1_000);
+        ServiceStates.Step first = ServiceStates.of(Map.of()).step(shop(), all("RUNNING"), STARTED, 1_000);
         assertThat(first.changes()).extracting(c -> c.service() + "=" + c.availability().state())
                 .containsExactly("shop=UP", "backoffice=UP");
-        assertThat(first.states().step(shop(), all("RUNNING"), 2_000).changes()).isEmpty();
+        assertThat(first.states().step(shop(), all("RUNNING"), STARTED, 2_000).changes()).isEmpty();
 
-        ServiceStates.Step degraded = first.states().step(shop(), all("SHUT_OFF"), 3_000);
+        ServiceStates.Step degraded = first.states().step(shop(), all("SHUT_OFF"), STARTED, 3_000);
         assertThat(degraded.changes()).singleElement().satisfies(c -> {
             assertThat(c.service()).isEqualTo("shop");
             assertThat(c.atMillis()).isEqualTo(3_000);
@@ -59,19 +63,54 @@ class ServiceStatesTest {
     @Test
     void a_state_known_from_before_a_restart_is_not_recorded_again() throws Exception {
         ServiceStates known = ServiceStates.of(Map.of("shop", new ServiceAvailability("shop", ServiceAvailability.State.UP, List.of())));
-        assertThat(known.step(shop(), all("RUNNING"), 1_000).changes()).extracting(ServiceStates.Change::service)
+        assertThat(known.step(shop(), all("RUNNING"), STARTED, 1_000).changes()).extracting(ServiceStates.Change::service)
                 .containsExactly("backoffice");
     }
 
     @Test
     void a_lost_host_takes_the_shop_down_and_says_why() throws Exception {
-        ServiceStates up = ServiceStates.of(Map.of()).step(shop(), all("RUNNING"), 1_000).states();
+        ServiceStates up = ServiceStates.of(Map.of()).step(shop(), all("RUNNING"), STARTED, 1_000).states();
         InventorySnapshot lost = all("RUNNING").failed("host-2", "timeout after 1000 ms", 1, 2_000);
-        ServiceStates.Step s = up.step(shop(), lost, 2_000);
+        ServiceStates.Step s = up.step(shop(), lost, STARTED, 2_000);
         assertThat(s.changes()).singleElement().satisfies(c -> {
             assertThat(c.availability().state()).isEqualTo(ServiceAvailability.State.DOWN);
             assertThat(c.event().severity()).isEqualTo(Event.Severity.CRITICAL);
             assertThat(c.availability().reasons()).anySatisfy(r -> assertThat(r).contains("payment-1 on host-2: host unreachable"));
         });
+    }
+
+    @Test
+    void a_service_nobody_started_is_recorded_stopped_then_judged_once_started() throws Exception {
+        ServiceView.Asked shopStopped = new ServiceView.Asked(true, Map.of("backoffice", DesiredState.STARTED), Map.of(), List.of());
+        ServiceStates.Step defined = ServiceStates.of(Map.of()).step(shop(), all("RUNNING"), shopStopped, 1_000);
+        assertThat(defined.changes()).extracting(c -> c.service() + "=" + c.availability().state())
+                .containsExactly("shop=STOPPED", "backoffice=UP");
+        assertThat(defined.changes().get(0).event().severity()).isEqualTo(Event.Severity.INFO);
+        assertThat(defined.changes().get(0).event().message()).isEqualTo("service shop is STOPPED");
+
+        ServiceStates.Step started = defined.states().step(shop(), all("SHUT_OFF"), STARTED, 2_000);
+        assertThat(started.changes()).extracting(c -> c.service() + "=" + c.availability().state()).containsExactly("shop=DEGRADED");
+        assertThat(started.view().service("shop").orElseThrow().desiredRunning()).isTrue();
+    }
+
+    @Test
+    void a_stopped_service_is_recorded_stopped_even_before_every_agent_has_answered() throws Exception {
+        InventorySnapshot half = NEW.polled("host-1", host("host-1"), List.of(), 1_000);
+        ServiceStates known = ServiceStates.of(Map.of("shop", new ServiceAvailability("shop", ServiceAvailability.State.UP, List.of())));
+        ServiceView.Asked shopStopped = new ServiceView.Asked(true, Map.of("shop", DesiredState.STOPPED), Map.of(), List.of());
+        ServiceStates.Step s = known.step(shop(), half, shopStopped, 1_000);
+        assertThat(s.changes()).extracting(c -> c.service() + "=" + c.availability().state()).containsExactly("shop=STOPPED",
+                "backoffice=STOPPED");
+    }
+
+    @Test
+    void a_view_taken_at_start_changes_nothing_known_so_the_next_step_records_what_changed() throws Exception {
+        ServiceStates known = ServiceStates.of(Map.of("shop", new ServiceAvailability("shop", ServiceAvailability.State.DOWN, List.of())));
+        ServiceView.Asked nobodyStarted = new ServiceView.Asked(true, Map.of(), Map.of(), List.of());
+        ServiceStates viewed = known.viewed(shop(), all("RUNNING"), nobodyStarted);
+        assertThat(viewed.view().service("shop").orElseThrow().state()).contains(ServiceAvailability.State.STOPPED);
+        assertThat(viewed.current()).isEqualTo(known.current());
+        assertThat(viewed.step(shop(), all("RUNNING"), nobodyStarted, 1_000).changes())
+                .extracting(c -> c.service() + "=" + c.availability().state()).containsExactly("shop=STOPPED", "backoffice=STOPPED");
     }
 }

@@ -122,11 +122,11 @@ class ScalingEvaluatorTest {
         var inv = io.federa.manager.core.inventory.InventorySnapshot.of(java.util.List.of("a1", "a2"), 0)
                 .polled("a1", host("h1"), java.util.List.of(running, other, off), 1)
                 .polled("a2", host("h2"), java.util.List.of(lost), 1);
-        assertThat(ScalingEvaluator.cpuLoad(inv, "web").getAsDouble()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(ScalingEvaluator.cpuLoad(io.federa.manager.core.inventory.RunningInstances.of(inv), "web").getAsDouble()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
         // h2's agent stops answering: its VM's load no longer counts.
         inv = inv.failed("a2", "timeout", 1, 2);
-        assertThat(ScalingEvaluator.cpuLoad(inv, "web").getAsDouble()).isCloseTo(0.7, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(ScalingEvaluator.cpuLoad(inv, "db")).isEmpty();
+        assertThat(ScalingEvaluator.cpuLoad(io.federa.manager.core.inventory.RunningInstances.of(inv), "web").getAsDouble()).isCloseTo(0.7, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(ScalingEvaluator.cpuLoad(io.federa.manager.core.inventory.RunningInstances.of(inv), "db")).isEmpty();
     }
 
     private static io.federa.manager.core.inventory.HostStatus host(String id) {
