@@ -1,0 +1,27 @@
+package io.federa.agent.tls;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+
+/** Says in words what a failed TLS connection of the agent's JDK clients means, naming whom it tried to reach. */
+public final class TlsFailures {
+    private TlsFailures() {
+    }
+
+    /** A sentence for a failure of a TLS connection to {@code whom}, or null when {@code e} has no TLS cause. */
+    public static String describe(Throwable e, String whom) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("PKIX path") || m.contains("unable to find valid certification path")) {
+                return "TLS: the certificate of " + whom + " is not signed by an authority in tls.ca";
+            }
+            if (m.contains("No subject alternative") || m.contains("No name matching")) {
+                return "TLS: the certificate of " + whom + " does not name the address asked (" + m + ")";
+            }
+            if (t instanceof SSLHandshakeException || t instanceof SSLException) {
+                return "TLS: the handshake with " + whom + " failed: " + m;
+            }
+        }
+        return null;
+    }
+}
