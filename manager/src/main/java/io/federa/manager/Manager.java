@@ -61,7 +61,8 @@ public final class Manager {
         AtomicReference<PollingVerticle> pollingRef = new AtomicReference<>();
         LeadershipVerticle leadership = new LeadershipVerticle(leadershipStore, cluster.name(),
                 () -> !cluster.url().isEmpty() ? cluster.url() : apiRef.get() == null ? ""
-                        : "http://" + config.api().address() + ":" + apiRef.get().actualPort(),
+                        : (config.tls().isPresent() ? "https://" : "http://") + config.api().address() + ":"
+                        + apiRef.get().actualPort(),
                 cluster.leaderTtl().toMillis(), lc.clockSkew().toMillis(),
                 () -> pollingRef.get() == null ? 0 : (int) pollingRef.get().inventory().agents().values().stream()
                         .filter(io.federa.manager.core.inventory.InventorySnapshot.Entry::reachable).count(),
@@ -72,6 +73,9 @@ public final class Manager {
                 cluster.followerTurns(config.pollInterval()),
                 (agent, nanos, failure, entry) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);
+        // Certificates were read and checked with the configuration: nothing here reads a file.
+        java.util.Optional<io.federa.manager.tls.ManagerTls> tls = config.tls().map(io.federa.manager.tls.ManagerTls::new);
+        polling.tls(tls);
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get, historyStore, interval,
                 leadership::leadsNow);
         LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leases, leadership::leadsNow,
@@ -200,6 +204,8 @@ public final class Manager {
                 cluster.name(), action, "host/" + agent, result));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
                 catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership, audit));
+        api.tls(tls);
+        lifecycle.tls(tls);
         apiRef.set(api);
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))

@@ -59,6 +59,13 @@ import java.util.function.Supplier;
  */
 public final class ApiVerticle extends VerticleBase {
     private final ManagerConfig.Api api;
+    private java.util.Optional<io.federa.manager.tls.ManagerTls> tls = java.util.Optional.empty();
+
+    /** Serves HTTPS only, with this TLS; set before deploying. */
+    public ApiVerticle tls(java.util.Optional<io.federa.manager.tls.ManagerTls> tls) {
+        this.tls = tls;
+        return this;
+    }
     private final List<ManagerConfig.Token> tokens;
     private final AuthThrottle throttle = new AuthThrottle();
     private final Supplier<InventorySnapshot> inventory;
@@ -159,7 +166,9 @@ public final class ApiVerticle extends VerticleBase {
         r.errorHandler(500, ctx -> error(ctx, 500, "internal error", "the manager failed to answer this request", null));
         r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
         this.router = r;
-        return vertx.createHttpServer().requestHandler(r).listen(api.port(), api.address()).onSuccess(s -> server = s);
+        io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions();
+        tls.ifPresent(t -> t.serve(options));
+        return vertx.createHttpServer(options).requestHandler(r).listen(api.port(), api.address()).onSuccess(s -> server = s);
     }
 
     /** Every route served, as "METHOD /path/{param}", in the OpenAPI document's spelling. */
