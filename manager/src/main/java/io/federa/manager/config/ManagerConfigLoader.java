@@ -158,6 +158,7 @@ public final class ManagerConfigLoader extends TreeReader {
                 "tls"));
         java.util.Optional<ManagerConfig.Tls> tls = tls(m.get("tls"));
         Map<String, String> fingerprints = new HashMap<>();
+        Map<String, String> dataUrls = new HashMap<>();
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Map<String, String> endpoints = new HashMap<>();
@@ -208,6 +209,11 @@ public final class ManagerConfigLoader extends TreeReader {
                 String dataUrl = string(a.get("dataUrl"), p + ".dataUrl", "");
                 if (!dataUrl.isEmpty() && !dataUrl.matches("https?://[A-Za-z0-9.:\\[\\]-]+(:[0-9]{1,5})?/?")) {
                     error(p + ".dataUrl", "must be a base URL such as http://10.0.0.7:9101, got \"" + dataUrl + "\"");
+                }
+                String sameData = dataUrl.isEmpty() ? null : dataUrls.putIfAbsent(dataUrl.replaceAll("/+$", ""), name);
+                if (sameData != null) {
+                    error(p + ".dataUrl", "agent \"" + name + "\" has the dataUrl of agent \"" + sameData
+                            + "\": each agent's data is its own");
                 }
                 String fingerprint = fingerprint(a.get("fingerprint"), p + ".fingerprint");
                 if (!fingerprint.isEmpty()) {

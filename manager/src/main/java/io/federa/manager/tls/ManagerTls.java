@@ -74,8 +74,15 @@ public final class ManagerTls {
             if (m.contains("certificate_required") || m.contains("bad_certificate")) {
                 return "TLS: " + whom + " refused the manager's certificate (" + m + ")";
             }
-            if (t instanceof SSLException || m.contains("not an SSL/TLS record")) {
-                return "TLS: the handshake with " + whom + " failed: " + m;
+        }
+        // The specific causes above may lie under a general one ("Failed to create SSL connection").
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                Throwable root = t;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return "TLS: the handshake with " + whom + " failed: " + root.getMessage();
             }
         }
         return null;

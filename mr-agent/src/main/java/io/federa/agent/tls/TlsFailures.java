@@ -1,7 +1,6 @@
 package io.federa.agent.tls;
 
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 
 /** Says in words what a failed TLS connection of the agent's JDK clients means, naming whom it tried to reach. */
 public final class TlsFailures {
@@ -18,8 +17,15 @@ public final class TlsFailures {
             if (m.contains("No subject alternative") || m.contains("No name matching")) {
                 return "TLS: the certificate of " + whom + " does not name the address asked (" + m + ")";
             }
-            if (t instanceof SSLHandshakeException || t instanceof SSLException) {
-                return "TLS: the handshake with " + whom + " failed: " + m;
+        }
+        // The specific causes above may lie under a general one ("Failed to create SSL connection").
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                Throwable root = t;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return "TLS: the handshake with " + whom + " failed: " + root.getMessage();
             }
         }
         return null;
