@@ -167,4 +167,38 @@ class TlsEndToEndTest {
             agents.forEach(AgentProcess::close);
         }
     }
+
+    /** Runs a packaged program and returns its exit code and everything it printed. */
+    private static Map.Entry<Integer, String> run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return Map.entry(p.exitValue(), out);
+    }
+
+    @Test
+    void a_missing_key_file_stops_the_agent_and_the_manager_at_start_naming_the_file(@TempDir Path dir) throws Exception {
+        Path certs = Tls.certs(dir.resolve("certs"), "host-1", "manager");
+        Path agentConf = agent(dir, "host-1", "host-1", certs, 0, 0);
+        Files.writeString(agentConf, Files.readString(agentConf).replace(certs.resolve("host-1-key.pem").toString(),
+                certs.resolve("gone-key.pem").toString()));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Map.Entry<Integer, String> agent = run(java, "-jar", AgentProcess.root().resolve("mr-agent/target/mr-agent.jar").toString(),
+                agentConf.toString());
+        assertThat(agent.getKey()).as(agent.getValue()).isEqualTo(2);
+        assertThat(agent.getValue()).contains("tls.key: cannot read " + certs.resolve("gone-key.pem") + ": no such file");
+
+        Path managerConf = dir.resolve("manager.yaml");
+        Files.writeString(managerConf, Files.readString(AgentProcess.root().resolve("demo/manager.yaml"))
+                .replaceAll("(?m)^  file: .*$", "  file: " + dir.resolve("manager/federa"))
+                + "tls:\n  cert: " + certs.resolve("manager.pem") + "\n  key: " + certs.resolve("missing-key.pem")
+                + "\n  ca: " + certs.resolve("ca.pem") + "\n");
+        for (String[] cmd : List.of(new String[]{"--check", managerConf.toString()}, new String[]{managerConf.toString()})) {
+            List<String> line = new ArrayList<>(List.of(java, "-jar", AgentProcess.root().resolve("manager/target/manager.jar").toString()));
+            line.addAll(List.of(cmd));
+            Map.Entry<Integer, String> manager = run(line.toArray(String[]::new));
+            assertThat(manager.getKey()).as(manager.getValue()).isEqualTo(2);
+            assertThat(manager.getValue()).contains("tls.key: cannot read " + certs.resolve("missing-key.pem") + ": no such file");
+        }
+    }
 }

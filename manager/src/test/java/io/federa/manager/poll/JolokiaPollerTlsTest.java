@@ -136,4 +136,13 @@ class JolokiaPollerTlsTest {
                 + "new fingerprint in agents[].fingerprint once the change is intended)");
         assertThat(requests).as("no request reached the impostor").hasValue(0);
     }
+
+    @Test
+    void a_certificate_that_does_not_name_the_address_asked_is_refused() throws Exception {
+        TestCerts.makeWithNames(fleet, "DNS:elsewhere.example", "host-9");
+        int port = agent(fleet, "host-9", false);
+        assertThat(failure(poller.poll(target(port, "")))).startsWith("TLS: the certificate of agent host-1 at 127.0.0.1:" + port
+                + " does not name the address asked");
+        assertThat(requests).hasValue(0);
+    }
 }

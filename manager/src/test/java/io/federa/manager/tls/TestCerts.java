@@ -16,10 +16,19 @@ public final class TestCerts {
 
     /** Makes {@code dir}/ca.pem (once) and {@code dir}/NAME.pem, NAME-key.pem for each name. */
     public static Path make(Path dir, String... names) throws IOException, InterruptedException {
+        return makeWithNames(dir, null, names);
+    }
+
+    /** As {@link #make}, the certificates naming only {@code san} (FEDERA_CERT_SAN, e.g. {@code DNS:elsewhere.example}). */
+    public static Path makeWithNames(Path dir, String san, String... names) throws IOException, InterruptedException {
         Path script = Path.of("").toAbsolutePath().getParent().resolve("bin/federa-certs");
         List<String> cmd = new ArrayList<>(List.of(script.toString(), dir.toString()));
         cmd.addAll(List.of(names));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (san != null) {
+            pb.environment().put("FEDERA_CERT_SAN", san);
+        }
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("bin/federa-certs failed: " + out);
