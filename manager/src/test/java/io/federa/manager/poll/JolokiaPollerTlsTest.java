@@ -51,7 +51,9 @@ class JolokiaPollerTlsTest {
         other = TestCerts.make(dir.resolve("other"), "host-1");
         ManagerConfig.Tls tls = new ManagerConfig.Tls(fleet.resolve("manager.pem"), fleet.resolve("manager-key.pem"),
                 fleet.resolve("ca.pem"), read(fleet, "manager.pem"), read(fleet, "manager-key.pem"), read(fleet, "ca.pem"));
-        poller = new JolokiaPoller(vertx, 1_000, 5_000, 4 << 20, Optional.of(new ManagerTls(tls)));
+        // Deadlines far above a poll's duration: the first handshake on a loaded machine takes
+        // seconds, and no case here is about time.
+        poller = new JolokiaPoller(vertx, 10_000, 30_000, 4 << 20, Optional.of(new ManagerTls(tls)));
     }
 
     @AfterEach
