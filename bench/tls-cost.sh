@@ -5,7 +5,8 @@
 #    one plain, one with TLS and client certificates required (certificates from bin/federa-certs);
 #    TlsBulkPollBenchmark sends the manager's bulk read to each over one kept-alive connection, in
 #    alternating rounds (plain, tls, plain, tls …; ROUNDS rounds of PER_ROUND requests per side),
-#    and prints p50/p99 per round and overall with the load average.
+#    and prints p50/p99 per round and overall with the load average, and the CPU time each agent
+#    spent per poll (from /proc: what the load average does not inflate).
 # 2. The transfer of a VM's data. Four agents: a plain pair and a TLS pair (host-1 → host-2), and a
 #    SIZE_MIB MiB file of random data (default 1024) as a VM's disk on both sources (one file,
 #    hard-linked). Each run, alternating: agent to agent plain, agent to agent over TLS (to
@@ -93,7 +94,8 @@ plain_url=$(start_agent poll-plain)
 tls_url=$(start_agent poll-tls)
 cp="mr-agent/target/test-classes:mr-agent/target/mr-agent.jar:$(ls mr-agent/target/lib/*.jar | tr '\n' ':')"
 java -cp "$cp" io.federa.agent.bench.TlsBulkPollBenchmark "$plain_url" "$tls_url" bench bench-password \
-  "$certs/ca.pem" "$certs/client.pem" "$certs/client-key.pem" "$rounds" "$per_round" "$vms" | tee "$run/poll.txt"
+  "$certs/ca.pem" "$certs/client.pem" "$certs/client-key.pem" "$rounds" "$per_round" "$vms" \
+  "$(sed -n 1p "$run/pids")" "$(sed -n 2p "$run/pids")" | tee "$run/poll.txt"
 grep -E '^(plain|tls) ' "$run/poll.txt" >>"$summary"
 # The pollers' agents go before the transfers: four more processes would otherwise share the cores.
 while read -r p; do kill "$p" 2>/dev/null || true; done <"$run/pids"
