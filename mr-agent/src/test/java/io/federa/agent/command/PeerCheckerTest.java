@@ -142,6 +142,19 @@ class PeerCheckerTest {
         }
     }
 
+    /**
+     * A plan whose peers have a minute to answer: a TLS handshake on a loaded machine may take
+     * longer than {@link #plan}'s half second, and these cases are about whom the check believes,
+     * not how fast. The check ends as soon as every peer has answered or failed.
+     */
+    private LeaseKeeper.CheckPlan patientPlan(Map<String, String> peers) {
+        LeaseStatement own = new LeaseStatement("manager-1", 1, 1_000_000, 120_000, 80_000, 2_500,
+                new LeaseStatement.Fleet("v", peers.size() + 1, Optional.empty()));
+        List<LeaseStatement.Member> members = new ArrayList<>();
+        peers.forEach((n, u) -> members.add(new LeaseStatement.Member(n, u)));
+        return new LeaseKeeper.CheckPlan(own, members, System.nanoTime(), 60_000);
+    }
+
     /** An agent's TLS from certificates made by bin/federa-certs: {@code dir}'s certificate {@code name}, its authority, clients' certificates required. */
     private static io.federa.agent.tls.AgentTls tls(java.nio.file.Path dir, String name) throws Exception {
         return io.federa.agent.tls.AgentTls.of(new AgentConfig.Tls(dir.resolve(name + ".pem"), dir.resolve(name + "-key.pem"),
@@ -171,10 +184,10 @@ class PeerCheckerTest {
             peers.put("host-3", stranger.baseUrl() + AgentHttpServer.LEASE_PATH);
 
             PeerChecker checker = new PeerChecker(statements, pool, Optional.of(tls(fleet, "host-1").clientContext()));
-            PeerVerdict v = checker.check(plan(peers));
+            PeerVerdict v = checker.check(patientPlan(peers));
             assertThat(v.kind()).as(v.reason()).isEqualTo(PeerVerdict.Kind.MANAGERS_AWAY);
             assertThat(v.reached()).as("this host and host-2").isEqualTo(2);
-            PeerVerdict alone = checker.check(plan(Map.of("host-3", peers.get("host-3"))));
+            PeerVerdict alone = checker.check(patientPlan(Map.of("host-3", peers.get("host-3"))));
             assertThat(alone.kind()).isEqualTo(PeerVerdict.Kind.ISOLATED);
             assertThat(alone.reason()).contains("host-3 (TLS: the certificate of peer host-3 at " + peers.get("host-3")
                     + " is not signed by an authority in tls.ca)");
