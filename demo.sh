@@ -5,17 +5,26 @@
 # (not started: `bin/federa start shop` places it). Prints where to reach everything and runs
 # until Ctrl-C. Every run starts from a fresh state.
 #
+# Every connection speaks TLS: bin/federa-certs makes a test authority and a certificate per
+# process in target/demo/certs, the agents require client certificates of that authority, the
+# manager pins each agent's certificate and serves its API over HTTPS. The configurations the
+# processes run on are demo/*.yaml with a tls section added, written to target/demo/.
+#
 #   ./demo.sh                 one manager on an embedded database file
 #   ./demo.sh --managers 3    three managers sharing a PostgreSQL the demo starts itself; one leads
+#   ./demo.sh --plain         without TLS: demo/*.yaml as they are, plain HTTP everywhere
+# SKIP_BUILD=1 uses the jars already built.
 set -euo pipefail
 cd "$(dirname "$0")"
 managers=1
+tls=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --managers) managers="${2:-}"; shift 2 ;;
     --managers=*) managers="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N])" >&2; exit 2 ;;
+    --plain) tls=0; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain])" >&2; exit 2 ;;
   esac
 done
 case "$managers" in
@@ -23,8 +32,10 @@ case "$managers" in
   *) echo "demo: --managers takes 1 to 5, got '$managers'" >&2; exit 2 ;;
 esac
 scripts/install-deps.sh
-echo "demo: building (mvn package, tests skipped)…"
-mvn -B -q -ntp -Dstyle.color=never -DskipTests package
+if [ -z "${SKIP_BUILD:-}" ]; then
+  echo "demo: building (mvn package, tests skipped)…"
+  mvn -B -q -ntp -Dstyle.color=never -DskipTests package
+fi
 
 run=target/demo
 rm -rf "$run"
@@ -42,8 +53,36 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# The configurations the processes run on: demo/*.yaml, with TLS unless --plain.
+scheme=http
+manager_yaml=demo/manager.yaml
+agent_conf() { echo "demo/$1.yaml"; }
+if [ "$tls" = 1 ]; then
+  scheme=https
+  certs="$PWD/$run/certs"
+  names=(host-1 host-2 host-3 host-4 operator)
+  for n in $(seq 1 "$managers"); do names+=("manager-$n"); done
+  bin/federa-certs "$certs" "${names[@]}" >"$run/fingerprints.txt"
+  agent_conf() { echo "$run/$1.yaml"; }
+  for h in host-1 host-2 host-3 host-4; do
+    sed -e "s|^dataDir: .*|dataDir: $PWD/$run/$h|" "demo/$h.yaml" >"$run/$h.yaml"
+    printf 'tls:\n  cert: %s\n  key: %s\n  ca: %s\n  clientAuth: required\n' \
+      "$certs/$h.pem" "$certs/$h-key.pem" "$certs/ca.pem" >>"$run/$h.yaml"
+  done
+  manager_yaml="$run/manager.yaml"
+  sed -e "s|^  file: .*|  file: $PWD/$run/manager/federa|" demo/manager.yaml >"$manager_yaml"
+  # Each agent pinned to its own certificate: another certificate of the authority is refused.
+  for h in host-1 host-2 host-3 host-4; do
+    fp=$(sed -n "s/^$h sha256 //p" "$run/fingerprints.txt")
+    sed -i -e "s|^\(  - { name: $h, .*\) }$|\1, fingerprint: \"$fp\" }|" "$manager_yaml"
+  done
+  printf 'tls:\n  cert: %s\n  key: %s\n  ca: %s\n' "$certs/manager-1.pem" "$certs/manager-1-key.pem" "$certs/ca.pem" \
+    >>"$manager_yaml"
+  export FEDERA_CACERT="$certs/ca.pem"
+fi
+
 for h in host-1 host-2 host-3 host-4; do
-  bin/federa-agent "demo/$h.yaml" >"$run/$h.log" 2>&1 &
+  bin/federa-agent "$(agent_conf "$h")" >"$run/$h.log" 2>&1 &
   pids+=($!)
 done
 
@@ -51,7 +90,7 @@ done
 pg_as() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-manager_configs=(demo/manager.yaml)
+manager_configs=("$manager_yaml")
 if [ "$managers" -gt 1 ]; then
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   pgdata="$PWD/$run/pg"
@@ -66,7 +105,8 @@ if [ "$managers" -gt 1 ]; then
   for n in $(seq 1 "$managers"); do
     conf="$run/manager-$n.yaml"
     sed -e "s|^  file: .*|  jdbcUrl: \"jdbc:postgresql://127.0.0.1:$pgport/postgres\"\\n  user: federa|" \
-        -e "s|^  port: 8080$|  port: 808$((n - 1))|" demo/manager.yaml >"$conf"
+        -e "s|^  port: 8080$|  port: 808$((n - 1))|" -e "s|manager-1\(-key\)\{0,1\}\.pem|manager-$n\1.pem|" \
+        "$manager_yaml" >"$conf"
     printf 'cluster:\n  name: manager-%s\n' "$n" >>"$conf"
     manager_configs+=("$conf")
   done
@@ -107,7 +147,7 @@ for conf in "${manager_configs[@]}"; do
   fi
   i=$((i + 1))
 done
-urls=$(for n in $(seq 1 "$managers"); do printf 'http://127.0.0.1:808%s,' $((n - 1)); done)
+urls=$(for n in $(seq 1 "$managers"); do printf '%s://127.0.0.1:808%s,' "$scheme" $((n - 1)); done)
 urls=${urls%,}
 FEDERA_TOKEN=demo-operator-token-0001 FEDERA_URL="$urls" bin/federa apply -f examples/shop.yaml >/dev/null 2>"$run/apply.err" \
   || { echo "demo: applying examples/shop.yaml failed:" >&2; cat "$run/apply.err" >&2; exit 1; }
@@ -124,32 +164,43 @@ if [ "$managers" -gt 1 ]; then
 else
   echo "Federa demo: four MR agents and the manager are up (logs in $run/)."
 fi
+if [ "$tls" = 1 ]; then
+  curl_agent="curl -s --cacert $certs/ca.pem --cert $certs/operator.pem --key $certs/operator-key.pem"
+  curl_manager="curl -s --cacert $certs/ca.pem"
+  echo "Every connection speaks TLS: the authority is $certs/ca.pem (federa reads it from FEDERA_CACERT),"
+  echo "the agents take only clients with a certificate of it ($certs/operator.pem is one for you),"
+  echo "and the manager pins each agent's certificate (fingerprints in $run/fingerprints.txt)."
+else
+  curl_agent="curl -s"
+  curl_manager="curl -s"
+fi
 echo
 for n in 1 2 3 4; do
   h="host-$n"
   port=$(sed -n 's/^  port: \(87[0-9][0-9]\)$/\1/p' "demo/$h.yaml")
   mport=$(sed -n 's/^  port: \(97[0-9][0-9]\)$/\1/p' "demo/$h.yaml")
-  printf '  %s  jolokia http://127.0.0.1:%s/jolokia/  user federa  password demo-password-%s\n' "$h" "$port" "$n"
-  printf '          metrics http://127.0.0.1:%s/metrics\n' "$mport"
+  printf '  %s  jolokia %s://127.0.0.1:%s/jolokia/  user federa  password demo-password-%s\n' "$h" "$scheme" "$port" "$n"
+  printf '          metrics %s://127.0.0.1:%s/metrics\n' "$scheme" "$mport"
   printf '          snmp    udp:127.0.0.1:1616%s  SNMPv3 user noc, SHA-256 demo-auth-pass, AES demo-priv-pass\n' "$n"
 done
-cat <<'TXT'
+m="$scheme://127.0.0.1:8080"
+cat <<TXT
 
 List host-1's VMs:
-  curl -s -u federa:demo-password-1 -d '[{"type":"read","mbean":"federa:type=VirtualMachine,*"}]' http://127.0.0.1:8781/jolokia/
+  $curl_agent -u federa:demo-password-1 -d '[{"type":"read","mbean":"federa:type=VirtualMachine,*"}]' $scheme://127.0.0.1:8781/jolokia/
 
 Walk host-1's VMs in the standard VM-MIB with net-snmp:
   snmpbulkwalk -v3 -l authPriv -u noc -a SHA-256 -A demo-auth-pass -x AES -X demo-priv-pass 127.0.0.1:16161 1.3.6.1.2.1.236.1.4
 
 The manager (API tokens: demo-viewer-token-0001, demo-operator-token-0001, demo-admin-token-000001),
 with examples/shop.yaml applied, not started yet:
-  curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/services/shop
-  curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/api/v1/hosts
-  curl -s -H 'Authorization: Bearer demo-viewer-token-0001' http://127.0.0.1:8080/metrics
-  (the API described: http://127.0.0.1:8080/api/v1/openapi.yaml, same token)
+  $curl_manager -H 'Authorization: Bearer demo-viewer-token-0001' $m/api/v1/services/shop
+  $curl_manager -H 'Authorization: Bearer demo-viewer-token-0001' $m/api/v1/hosts
+  $curl_manager -H 'Authorization: Bearer demo-viewer-token-0001' $m/metrics
+  (the API described: $m/api/v1/openapi.yaml, same token)
 
 The same with the federa command line:
-  export FEDERA_TOKEN=demo-viewer-token-0001
+  export FEDERA_TOKEN=demo-viewer-token-0001 FEDERA_URL=$urls${FEDERA_CACERT:+ FEDERA_CACERT=$FEDERA_CACERT}
   bin/federa hosts
   bin/federa vms
   bin/federa services
@@ -163,9 +214,9 @@ then ask why each VM is where it is:
 
 Kill host-4's agent: the shop goes DOWN, and some 8-10 s later catalog-db-1 and web-2 run elsewhere
 (epoch 2), in dependency order; start the agent again and it drops its stale copies:
-  pkill -9 -f demo/host-4.yaml
+  pkill -9 -f $(agent_conf host-4)
   bin/federa status shop
-  bin/federa-agent demo/host-4.yaml > target/demo/host-4.again.log 2>&1 &
+  bin/federa-agent $(agent_conf host-4) > target/demo/host-4.again.log 2>&1 &
   bin/federa events --since 5m --kind lifecycle.
 
 Ctrl-C stops the demo.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Federa needs to build, run and test on a Debian machine: a JDK 17, Maven,
-# libvirt's client library (its test driver runs in-process, no daemon), and the tools the tests
+# libvirt's client library (its test driver runs in-process, no daemon), openssl (bin/federa-certs
+# makes the test and demo certificates with it), and the tools the tests
 # use as real peers: net-snmp's station tools, snmptrapd, snmpd (which plays a third-party host
 # serving only the VM-MIB), smilint (smitools) and npm (which fetches the SMIv2 base modules for
 # smilint), Prometheus with promtool, Alertmanager, and a PostgreSQL server that the tests start in a folder of their
@@ -13,6 +14,7 @@ command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 ldconfig -p 2>/dev/null | grep -q 'libvirt\.so\.0' || need+=(libvirt0)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
 [ -x /usr/sbin/snmptrapd ] || need+=(snmptrapd)
 [ -x /usr/sbin/snmpd ] || need+=(snmpd)

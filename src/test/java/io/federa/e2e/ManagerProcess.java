@@ -28,16 +28,20 @@ final class ManagerProcess implements AutoCloseable {
     static final String VIEWER = "demo-viewer-token-0001";
     static final String OPERATOR = "demo-operator-token-0001";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern READY = Pattern.compile("api (http://\\S+)");
+    private static final Pattern READY = Pattern.compile("api (https?://\\S+)");
 
     private final Process process;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
+    /** The authority of the manager's certificate, given to bin/federa as --cacert; null for a manager without TLS. */
+    private final Path cacert;
     /** The API's base, e.g. {@code http://127.0.0.1:40123/api/v1/}. */
     final String api;
 
     private final StringBuilder log;
 
-    private ManagerProcess(Process process, String api, StringBuilder log) {
+    private ManagerProcess(Process process, String api, StringBuilder log, Path cacert) {
+        this.cacert = cacert;
+        this.http = cacert == null ? HttpClient.newHttpClient() : HttpClient.newBuilder().sslContext(Tls.trusting(cacert)).build();
         this.process = process;
         this.api = api;
         this.log = log;
@@ -58,6 +62,11 @@ final class ManagerProcess implements AutoCloseable {
 
     /** Starts the manager on {@code config} with these JVM options (a skewed clock, say) and waits for its "ready" line. */
     static ManagerProcess start(Path config, List<String> jvmOptions) throws Exception {
+        return start(config, jvmOptions, null);
+    }
+
+    /** Starts a manager whose API serves HTTPS with a certificate of the authority in {@code cacert}. */
+    static ManagerProcess start(Path config, List<String> jvmOptions, Path cacert) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-XX:+ExitOnOutOfMemoryError"));
         cmd.addAll(jvmOptions);
@@ -83,7 +92,7 @@ final class ManagerProcess implements AutoCloseable {
         }, "manager-output");
         reader.setDaemon(true);
         reader.start();
-        return new ManagerProcess(p, ready.get(60, TimeUnit.SECONDS), log);
+        return new ManagerProcess(p, ready.get(60, TimeUnit.SECONDS), log, cacert);
     }
 
     /** An API call; the answer's JSON with its status as {@code httpStatus}. {@code path} is under /api/v1/. */
@@ -119,6 +128,11 @@ final class ManagerProcess implements AutoCloseable {
 
     /** Runs bin/federa against this manager; its output, or a failed assertion with it. */
     String federa(String token, String... args) throws Exception {
+        if (cacert != null) {
+            List<String> withCa = new ArrayList<>(List.of("--cacert", cacert.toString()));
+            withCa.addAll(List.of(args));
+            return federaAt(api.replace("/api/v1/", ""), token, withCa.toArray(String[]::new));
+        }
         return federaAt(api.replace("/api/v1/", ""), token, args);
     }
 

@@ -52,6 +52,17 @@ class NocConfigTest {
     }
 
     @Test
+    void promtool_accepts_the_prometheus_configuration_over_tls(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path certs = Tls.certs(dir.resolve("tls"), "prometheus");
+        Path config = dir.resolve("prometheus-tls.yml");
+        Files.writeString(config, Files.readString(AgentProcess.root().resolve("examples/noc/prometheus-tls.yml"))
+                .replace("/etc/federa/tls", certs.toString()));
+        ExternalTool.Result r = ExternalTool.run(List.of("promtool", "check", "config", config.toString()));
+        assertThat(r.exitStatus()).as("promtool check config; its output:%n%s", r.output()).isZero();
+        assertThat(r.output()).contains("is valid prometheus config file syntax");
+    }
+
+    @Test
     void the_noc_guide_shows_every_configuration_file_as_it_is() throws Exception {
         Path root = AgentProcess.root();
         String guide = Files.readString(root.resolve("docs/noc.md"), StandardCharsets.UTF_8);

@@ -62,7 +62,8 @@ public final class Manager {
         AtomicReference<PollingVerticle> pollingRef = new AtomicReference<>();
         LeadershipVerticle leadership = new LeadershipVerticle(leadershipStore, cluster.name(),
                 () -> !cluster.url().isEmpty() ? cluster.url() : apiRef.get() == null ? ""
-                        : "http://" + config.api().address() + ":" + apiRef.get().actualPort(),
+                        : (config.tls().isPresent() ? "https://" : "http://") + config.api().address() + ":"
+                        + apiRef.get().actualPort(),
                 cluster.leaderTtl().toMillis(), lc.clockSkew().toMillis(),
                 () -> pollingRef.get() == null ? 0 : (int) pollingRef.get().inventory().agents().values().stream()
                         .filter(io.federa.manager.core.inventory.InventorySnapshot.Entry::reachable).count(),
@@ -73,6 +74,9 @@ public final class Manager {
                 cluster.followerTurns(config.pollInterval()),
                 (agent, nanos, failure, entry) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);
+        // Certificates were read and checked with the configuration: nothing here reads a file.
+        java.util.Optional<io.federa.manager.tls.ManagerTls> tls = config.tls().map(io.federa.manager.tls.ManagerTls::new);
+        polling.tls(tls);
         // The service view is computed by the history each interval, from what the lifecycle was asked.
         AtomicReference<LifecycleVerticle> lifecycleRef = new AtomicReference<>();
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get,
@@ -205,6 +209,8 @@ public final class Manager {
                 cluster.name(), action, "host/" + agent, result));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
                 catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership, audit));
+        api.tls(tls);
+        lifecycle.tls(tls);
         apiRef.set(api);
         io.federa.common.http.ListenerMetrics.register(registry, "federa",
                 () -> api.listener() == null ? java.util.List.of() : java.util.List.of(api.listener()));

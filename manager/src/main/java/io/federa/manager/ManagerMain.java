@@ -112,7 +112,7 @@ public final class ManagerMain {
             }
             stopped.countDown();
         }, "manager-shutdown"));
-        System.out.println("federa-manager ready | api http://" + config.api().address() + ":" + manager.apiPort() + "/api/v1/"
+        System.out.println("federa-manager ready | api " + (config.tls().isPresent() ? "https" : "http") + "://" + config.api().address() + ":" + manager.apiPort() + "/api/v1/"
                 + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store());
         System.out.flush();
         stopped.await();

@@ -22,6 +22,7 @@ import io.federa.agent.metrics.AgentMetrics;
 import io.federa.agent.metrics.TransferMetrics;
 import io.federa.agent.sampler.Sampler;
 import io.federa.agent.snmp.SnmpEndpoint;
+import io.federa.agent.tls.AgentTls;
 import io.federa.common.http.ListenerMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Vertx;
@@ -149,10 +150,14 @@ public final class Agent implements AutoCloseable {
             return t;
         });
         started.push(peerAsks::shutdownNow);
-        PeerChecker peers = new PeerChecker(statements, peerAsks);
+        // Certificates were read and checked with the configuration; the contexts are built here,
+        // before any event loop runs.
+        Optional<AgentTls> tls = config.tls().map(AgentTls::of);
+        Optional<javax.net.ssl.SSLContext> clientTls = tls.map(AgentTls::clientContext);
+        PeerChecker peers = new PeerChecker(statements, peerAsks, clientTls);
         LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence, peers::check);
 
-        VmDataTransfers data = new VmDataTransfers(config.host().id(), vmDir, commands::presence);
+        VmDataTransfers data = new VmDataTransfers(config.host().id(), vmDir, commands::presence, clientTls);
         started.push(data);
         MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands,
                 data);
@@ -168,7 +173,7 @@ public final class Agent implements AutoCloseable {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         started.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
-        jolokia = JolokiaEndpoint.start(vertx, config.jolokia(), dataDir);
+        jolokia = JolokiaEndpoint.start(vertx, config.jolokia(), dataDir, HttpLimits.DEFAULT, tls);
         started.push(jolokia);
 
         if (config.snmp().isPresent()) {
@@ -182,7 +187,7 @@ public final class Agent implements AutoCloseable {
         registry.register(new TransferMetrics(data));
         ListenerMetrics.register(registry, "mr_agent", () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
         http = AgentHttpServer.start(vertx, config.metrics(), registry, sampler::latest, Optional.of(data::serve),
-                lease::latestEnvelope, HttpLimits.DEFAULT);
+                lease::latestEnvelope, HttpLimits.DEFAULT, tls);
         started.push(http);
         data.baseUrl(http.baseUrl());
         lease.advertise(http.baseUrl() + AgentHttpServer.LEASE_PATH);

@@ -78,6 +78,7 @@ public final class AgentMain {
                 + " | jolokia " + agent.jolokiaUrl()
                 + " (users: " + config.jolokia().users().stream().map(AgentConfig.User::name).collect(Collectors.joining(", ")) + ")"
                 + " | metrics " + agent.metricsUrl()
+                + config.tls().map(t -> t.requireClientCert() ? " | tls, client certificates required" : " | tls").orElse("")
                 + agent.snmpAddress().map(a -> " | snmp " + a + " engine " + agent.snmpEngineId().orElse("")).orElse("")
                 + " | hypervisor " + agent.hypervisorUri()
                 + " | " + agent.snapshot().vms().size() + " VMs");

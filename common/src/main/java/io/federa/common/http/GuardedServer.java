@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerRequest;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,6 +38,7 @@ public final class GuardedServer implements AutoCloseable {
     private final AtomicLong timedOut = new AtomicLong();
     private final Map<HttpConnection, Connection> connections = new ConcurrentHashMap<>();
     private HttpServer server;
+    private String scheme = "http";
 
     /** One open connection's deadline: the timer that closes it unless a request head comes first. */
     private final class Connection {
@@ -108,8 +110,19 @@ public final class GuardedServer implements AutoCloseable {
      */
     public static GuardedServer listen(Vertx vertx, String name, String address, int port, ListenerLimits limits,
                                        Handler<HttpServerRequest> handler) {
+        return listen(vertx, name, address, port, limits, Optional.empty(), handler);
+    }
+
+    /**
+     * As {@link #listen(Vertx, String, String, int, ListenerLimits, Handler)}, speaking TLS only when
+     * {@code tls} is given: a plain HTTP request is then never answered (the handshake fails and the
+     * connection is closed), and without a client certificate signed by the fleet's authority none
+     * is accepted when the configuration requires one.
+     */
+    public static GuardedServer listen(Vertx vertx, String name, String address, int port, ListenerLimits limits,
+                                       Optional<? extends ServerTls> tls, Handler<HttpServerRequest> handler) {
         try {
-            return start(vertx, name, address, port, limits, handler).toCompletionStage().toCompletableFuture()
+            return start(vertx, name, address, port, limits, tls, handler).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -117,10 +130,14 @@ public final class GuardedServer implements AutoCloseable {
         }
     }
 
-    /** Listens on {@code address:port} (0: a free port) without waiting: the server once it listens. */
+    /**
+     * Listens on {@code address:port} (0: a free port) without waiting, over TLS when {@code tls}
+     * is given: the server once it listens.
+     */
     public static Future<GuardedServer> start(Vertx vertx, String name, String address, int port, ListenerLimits limits,
-                                              Handler<HttpServerRequest> handler) {
+                                              Optional<? extends ServerTls> tls, Handler<HttpServerRequest> handler) {
         GuardedServer g = new GuardedServer(vertx, limits, name);
+        g.scheme = tls.isPresent() ? "https" : "http";
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(address)
                 .setPort(port)
@@ -133,6 +150,7 @@ public final class GuardedServer implements AutoCloseable {
                 .setDecompressionSupported(false)
                 .setTcpNoDelay(true)
                 .setAcceptBacklog(1024);
+        tls.ifPresent(t -> t.serve(options));
         HttpServer server = vertx.createHttpServer(options);
         server.connectionHandler(g::accepted);
         server.requestHandler(req -> {
@@ -214,6 +232,11 @@ public final class GuardedServer implements AutoCloseable {
 
     public InetSocketAddress address(String host) {
         return new InetSocketAddress(host, server.actualPort());
+    }
+
+    /** {@code https} when this listener speaks TLS, else {@code http}. */
+    public String scheme() {
+        return scheme;
     }
 
     public int port() {

@@ -46,6 +46,13 @@ public final class FederaCli {
     @Option(names = "--token", description = "API token (default: $FEDERA_TOKEN)", scope = CommandLine.ScopeType.INHERIT)
     String token = System.getenv().getOrDefault("FEDERA_TOKEN", "");
 
+    @Option(names = "--cacert", description = "PEM file of the authority that signed the managers' certificates, for "
+            + "https:// addresses (default: $FEDERA_CACERT; none: the JDK's trusted authorities)",
+            scope = CommandLine.ScopeType.INHERIT)
+    String cacert = System.getenv().getOrDefault("FEDERA_CACERT", "");
+
+    private HttpClient http;
+
     @Option(names = {"-o", "--output"}, description = "table (default) or json", scope = CommandLine.ScopeType.INHERIT)
     String output = "table";
 
@@ -118,8 +125,7 @@ public final class FederaCli {
             try {
                 r = send(at, method, path, body, contentType);
             } catch (IOException e) {
-                unreachable = "cannot reach the manager at " + at + ": " + (e.getMessage() == null ? e.getClass().getSimpleName()
-                        : e.getMessage());
+                unreachable = "cannot reach the manager at " + at + ": " + reason(e);
                 continue;
             }
             JsonNode n;
@@ -154,8 +160,55 @@ public final class FederaCli {
                 + unreachable);
     }
 
+    /** Why a call failed, in words: a TLS failure says whose certificate was refused and against what. */
+    private String reason(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("PKIX path") || m.contains("unable to find valid certification path")) {
+                return "TLS: its certificate is not signed by " + (cacert.isEmpty()
+                        ? "an authority the JDK trusts (give the managers' authority with --cacert or FEDERA_CACERT)"
+                        : "the authority in " + cacert);
+            }
+            if (m.contains("No subject alternative") || m.contains("No name matching")) {
+                return "TLS: its certificate does not name the address asked (" + m + ")";
+            }
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "TLS: " + m;
+            }
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * One client per run, and so one kept-alive connection per manager (a client per call held a
+     * connection open per call until the manager's idle timeout, and a {@code federa start}
+     * waiting a few minutes reached the manager's cap on connections from one address); with
+     * --cacert, it trusts that authority only.
+     */
+    private HttpClient http() throws CliException {
+        if (http == null) {
+            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+            if (!cacert.isEmpty()) {
+                String pem;
+                try {
+                    pem = java.nio.file.Files.readString(java.nio.file.Path.of(cacert), java.nio.charset.StandardCharsets.US_ASCII);
+                } catch (IOException e) {
+                    throw new CliException("cannot read the authority " + cacert + " (--cacert): " + reason(e), "", 2);
+                }
+                try {
+                    b.sslContext(io.federa.manager.tls.Pem.context(io.federa.manager.tls.Pem.certificates(pem), null,
+                            List.of()));
+                } catch (IllegalArgumentException e) {
+                    throw new CliException("--cacert " + cacert + " " + e.getMessage(), "", 2);
+                }
+            }
+            http = b.build();
+        }
+        return http;
+    }
+
     private HttpResponse<String> send(String at, String method, String path, String body, String contentType)
-            throws IOException, InterruptedException {
+            throws IOException, InterruptedException, CliException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(at + "/api/v1" + path))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
         if (body != null) {
@@ -163,21 +216,6 @@ public final class FederaCli {
         }
         return http().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
-
-    /**
-     * One client, and so one kept-alive connection per manager, for every call of this command: a
-     * client per call left a connection open per call until the manager's idle timeout, and a
-     * {@code federa start} waiting a few minutes reached the manager's cap on connections from
-     * one address.
-     */
-    private HttpClient http() {
-        if (http == null) {
-            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        }
-        return http;
-    }
-
-    private HttpClient http;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec topSpec;

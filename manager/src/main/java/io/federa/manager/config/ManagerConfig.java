@@ -9,10 +9,32 @@ import java.util.List;
 /** The manager's validated configuration. Built only by {@link ManagerConfigLoader}. */
 public record ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
                             Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
-                            Cluster cluster, Audit audit) {
+                            Cluster cluster, Audit audit, java.util.Optional<Tls> tls) {
     public ManagerConfig {
         agents = List.copyOf(agents);
         tokens = List.copyOf(tokens);
+        java.util.Objects.requireNonNull(tls, "tls");
+    }
+
+    /** Without TLS: the API and the agents are spoken to in plain HTTP. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
+                         Cluster cluster, Audit audit) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
+                audit, java.util.Optional.empty());
+    }
+
+    /**
+     * TLS on the API (and the Alertmanager webhook) and on every connection to a Jolokia agent,
+     * read from the files named at start: the manager's certificate (PEM, its chain after it) and
+     * PKCS#8 key, served on the API and presented to agents that require client certificates, and
+     * the authority the agents' certificates must chain to. {@code toString} shows the files only.
+     */
+    public record Tls(Path certFile, Path keyFile, Path caFile, String certPem, String keyPem, String caPem) {
+        @Override
+        public String toString() {
+            return "Tls[cert=" + certFile + ", key=" + keyFile + ", ca=" + caFile + "]";
+        }
     }
 
     /** With the audit log in the store only. */
@@ -130,17 +152,28 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * a password.
      */
     public record Agent(String name, String address, int port, Transport transport, String user, String password,
-                        Snmp snmp, String dataUrl) {
+                        Snmp snmp, String dataUrl, String fingerprint) {
         public Agent(String name, String address, int port, Transport transport, String user, String password) {
-            this(name, address, port, transport, user, password, null, "");
+            this(name, address, port, transport, user, password, null, "", "");
         }
 
         public Agent(String name, String address, int port, Transport transport, String user, String password, Snmp snmp) {
-            this(name, address, port, transport, user, password, snmp, "");
+            this(name, address, port, transport, user, password, snmp, "", "");
         }
 
+        public Agent(String name, String address, int port, Transport transport, String user, String password, Snmp snmp,
+                     String dataUrl) {
+            this(name, address, port, transport, user, password, snmp, dataUrl, "");
+        }
+
+        /**
+         * @param fingerprint the SHA-256 fingerprint of the certificate this agent must present
+         *                    (upper-case hex pairs joined by colons); empty: any certificate of the
+         *                    configured authority that names its address
+         */
         public Agent {
             dataUrl = dataUrl == null ? "" : dataUrl;
+            fingerprint = fingerprint == null ? "" : fingerprint;
         }
 
         /**

@@ -155,7 +155,11 @@ public final class ManagerConfigLoader extends TreeReader {
         if (m == null) {
             return null;
         }
-        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster", "audit"));
+        known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster", "audit",
+                "tls"));
+        java.util.Optional<ManagerConfig.Tls> tls = tls(m.get("tls"));
+        Map<String, String> fingerprints = new HashMap<>();
+        Map<String, String> dataUrls = new HashMap<>();
         List<ManagerConfig.Agent> agents = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Map<String, String> endpoints = new HashMap<>();
@@ -167,7 +171,7 @@ public final class ManagerConfigLoader extends TreeReader {
                 continue;
             }
             known(a, p, Set.of("name", "address", "port", "transport", "user", "password", "auth", "authPassword", "priv",
-                    "privPassword", "host", "cost", "dataUrl"));
+                    "privPassword", "host", "cost", "dataUrl", "fingerprint"));
             String name = name(a.get("name"), p + ".name");
             if (!names.add(name)) {
                 error(p + ".name", "agent \"" + name + "\" is listed twice");
@@ -207,8 +211,24 @@ public final class ManagerConfigLoader extends TreeReader {
                 if (!dataUrl.isEmpty() && !dataUrl.matches("https?://[A-Za-z0-9.:\\[\\]-]+(:[0-9]{1,5})?/?")) {
                     error(p + ".dataUrl", "must be a base URL such as http://10.0.0.7:9101, got \"" + dataUrl + "\"");
                 }
+                String sameData = dataUrl.isEmpty() ? null : dataUrls.putIfAbsent(dataUrl.replaceAll("/+$", ""), name);
+                if (sameData != null) {
+                    error(p + ".dataUrl", "agent \"" + name + "\" has the dataUrl of agent \"" + sameData
+                            + "\": each agent's data is its own");
+                }
+                String fingerprint = fingerprint(a.get("fingerprint"), p + ".fingerprint");
+                if (!fingerprint.isEmpty()) {
+                    if (tls.isEmpty() && m.get("tls") == null) {
+                        error(p + ".fingerprint", "needs the tls section: a certificate is only checked on a TLS connection");
+                    }
+                    String holder = fingerprints.putIfAbsent(fingerprint, name);
+                    if (holder != null) {
+                        error(p + ".fingerprint", "agent \"" + name + "\" has the fingerprint of agent \"" + holder
+                                + "\": each agent has a certificate of its own");
+                    }
+                }
                 agents.add(new ManagerConfig.Agent(name, address, port, t, user, secret(a.get("password"), p + ".password", 8),
-                        null, dataUrl));
+                        null, dataUrl, fingerprint));
             }
         }
         Map<String, Object> poll = m.get("poll") == null ? Map.of() : map(m.get("poll"), "poll");
@@ -281,7 +301,88 @@ public final class ManagerConfigLoader extends TreeReader {
                     + lifecycle.gapMillis(interval) + " ms), got " + lifecycle.lease().toMillis() + " ms");
         }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
-                migration(m.get("migration")), cluster(m.get("cluster"), interval), audit(m.get("audit")));
+                migration(m.get("migration")), cluster(m.get("cluster"), interval), audit(m.get("audit")), tls);
+    }
+
+    private static final Pattern FINGERPRINT = Pattern.compile("(?i)(sha256[: ]?)?([0-9a-f]{2}(:?[0-9a-f]{2}){31})");
+
+    /** A SHA-256 fingerprint as openssl prints it (colons optional, any case), kept as upper-case pairs joined by colons. */
+    private String fingerprint(Object node, String p) {
+        String s = string(node, p, "");
+        if (s.isEmpty()) {
+            return "";
+        }
+        Matcher f = FINGERPRINT.matcher(s.trim());
+        if (!f.matches()) {
+            error(p, "must be a SHA-256 fingerprint (64 hex digits, pairs may be joined by colons, as "
+                    + "openssl x509 -noout -fingerprint -sha256 prints it), got \"" + s + "\"");
+            return "";
+        }
+        String hex = f.group(2).replace(":", "").toUpperCase(java.util.Locale.ROOT);
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < hex.length(); i += 2) {
+            out.append(i == 0 ? "" : ":").append(hex, i, i + 2);
+        }
+        return out.toString();
+    }
+
+    /**
+     * The {@code tls} section. Each file is read and checked here, at start (and by --check), so
+     * that a missing or wrong file stops the manager naming the field and the file.
+     */
+    private java.util.Optional<ManagerConfig.Tls> tls(Object node) {
+        Map<String, Object> t = node == null ? null : map(node, "tls");
+        if (t == null) {
+            return java.util.Optional.empty();
+        }
+        known(t, "tls", Set.of("cert", "key", "ca"));
+        String cert = string(t.get("cert"), "tls.cert", null);
+        String key = string(t.get("key"), "tls.key", null);
+        String ca = string(t.get("ca"), "tls.ca", null);
+        if (cert.isEmpty() || key.isEmpty() || ca.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Path certFile = base.resolve(cert).normalize();
+        Path keyFile = base.resolve(key).normalize();
+        Path caFile = base.resolve(ca).normalize();
+        String certPem = pemFile("tls.cert", certFile);
+        String keyPem = pemFile("tls.key", keyFile);
+        String caPem = pemFile("tls.ca", caFile);
+        if (certPem == null || keyPem == null || caPem == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.List<java.security.cert.X509Certificate> chain = null;
+        java.security.PrivateKey privateKey = null;
+        try {
+            chain = io.federa.manager.tls.Pem.certificates(certPem);
+        } catch (IllegalArgumentException e) {
+            error("tls.cert", certFile + " " + e.getMessage());
+        }
+        try {
+            privateKey = io.federa.manager.tls.Pem.privateKey(keyPem);
+        } catch (IllegalArgumentException e) {
+            error("tls.key", keyFile + " " + e.getMessage());
+        }
+        try {
+            io.federa.manager.tls.Pem.certificates(caPem);
+        } catch (IllegalArgumentException e) {
+            error("tls.ca", caFile + " " + e.getMessage());
+        }
+        if (chain != null && privateKey != null && !io.federa.manager.tls.Pem.matches(privateKey, chain.get(0))) {
+            error("tls.key", keyFile + " is not the private key of the certificate in " + certFile);
+        }
+        return java.util.Optional.of(new ManagerConfig.Tls(certFile, keyFile, caFile, certPem, keyPem, caPem));
+    }
+
+    private String pemFile(String p, Path file) {
+        try {
+            return Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (java.nio.file.NoSuchFileException e) {
+            error(p, "cannot read " + file + ": no such file");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            error(p, "cannot read " + file + ": " + e.getMessage());
+        }
+        return null;
     }
 
     private ManagerConfig.Audit audit(Object node) {

@@ -58,6 +58,13 @@ import java.util.function.Supplier;
  */
 public final class ApiVerticle extends VerticleBase {
     private final ManagerConfig.Api api;
+    private java.util.Optional<io.federa.manager.tls.ManagerTls> tls = java.util.Optional.empty();
+
+    /** Serves HTTPS only, with this TLS; set before deploying. */
+    public ApiVerticle tls(java.util.Optional<io.federa.manager.tls.ManagerTls> tls) {
+        this.tls = tls;
+        return this;
+    }
     private final List<ManagerConfig.Token> tokens;
     private final AuthThrottle throttle = new AuthThrottle();
     private final Supplier<InventorySnapshot> inventory;
@@ -177,7 +184,7 @@ public final class ApiVerticle extends VerticleBase {
         r.errorHandler(500, ctx -> error(ctx, 500, "internal error", "the manager failed to answer this request", null));
         r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
         this.router = r;
-        return GuardedServer.start(vertx, "api", api.address(), api.port(), api.limits(), req -> {
+        return GuardedServer.start(vertx, "api", api.address(), api.port(), api.limits(), tls, req -> {
             // Every request's body must arrive, and its answer leave, within the request timeout.
             GuardedServer listening = server;
             if (listening != null) {

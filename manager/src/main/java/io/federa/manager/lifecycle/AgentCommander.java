@@ -6,6 +6,8 @@ import io.federa.manager.core.lifecycle.RefusalCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.federa.manager.core.inventory.LiveInventory;
+import io.federa.manager.tls.ManagerTls;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -66,10 +68,21 @@ public final class AgentCommander {
 
     /** @param term the leader's term, sent with every command (agents refuse one older than they have seen) */
     public AgentCommander(Vertx vertx, long timeoutMillis, java.util.function.LongSupplier term) {
+        this(vertx, timeoutMillis, term, java.util.Optional.empty());
+    }
+
+    /**
+     * @param tls when given, commands go over TLS only, to agents whose certificate chains to the
+     *            configured authority, names the address asked and, for an agent with a pinned
+     *            fingerprint, is that very certificate (checked before the command is sent)
+     */
+    public AgentCommander(Vertx vertx, long timeoutMillis, java.util.function.LongSupplier term,
+                          java.util.Optional<ManagerTls> tls) {
         this.term = term;
         this.timeoutMillis = timeoutMillis;
-        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true)
-                .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(8));
+        HttpClientOptions options = new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true).setTcpNoDelay(true);
+        tls.ifPresent(t -> t.connect(options));
+        this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(8));
     }
 
     /** The command as the agent's {@code execute} reads it. */
@@ -127,8 +140,21 @@ public final class AgentCommander {
                 .getBytes(StandardCharsets.UTF_8));
         return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(agent.address()).setPort(agent.port())
                         .setURI("/jolokia/").setIdleTimeout(timeoutMillis))
-                .compose(req -> req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json")
-                        .send(Buffer.buffer(body.encode())))
+                .recover(e -> {
+                    String tlsFailure = ManagerTls.describe(e, "agent " + agent.name() + " at " + agent.address() + ":"
+                            + agent.port());
+                    return Future.failedFuture(tlsFailure != null ? new IllegalStateException(tlsFailure) : e);
+                })
+                .compose(req -> {
+                    // The same rule as the poll's: a command never reaches an agent that is not the one pinned.
+                    String refused = LiveInventory.certificateRefusal(agent.fingerprint(), ManagerTls.fingerprint(req.connection()));
+                    if (refused != null) {
+                        req.reset();
+                        return Future.failedFuture(new IllegalStateException(agent.name() + ": " + refused));
+                    }
+                    return req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json")
+                            .send(Buffer.buffer(body.encode()));
+                })
                 .compose(resp -> resp.statusCode() == 200 ? resp.body()
                         : Future.failedFuture("HTTP " + resp.statusCode() + " from " + agent.name()))
                 .compose(b -> {

@@ -119,6 +119,13 @@ public final class LifecycleVerticle extends VerticleBase {
      * @param leases   the lease ledger of this manager's current term; null while it does not lead
      * @param leadsNow whether this manager may act as the leader at this very moment
      */
+    private java.util.Optional<io.federa.manager.tls.ManagerTls> tls = java.util.Optional.empty();
+
+    /** Commands go to the agents over TLS with this; set before deploying. */
+    public void tls(java.util.Optional<io.federa.manager.tls.ManagerTls> tls) {
+        this.tls = tls;
+    }
+
     public LifecycleVerticle(Supplier<InventorySnapshot> inventory, Supplier<LeaseLedger> leases,
                              java.util.function.BooleanSupplier leadsNow,
                              Supplier<Catalog> catalog, LifecycleStore store, List<ManagerConfig.Agent> agents,
@@ -137,7 +144,7 @@ public final class LifecycleVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         planner = vertx.createSharedWorkerExecutor("federa-reconcile", 1);
-        commander = new AgentCommander(vertx, 60_000, () -> term);
+        commander = new AgentCommander(vertx, 60_000, () -> term, tls);
         commander.audit(commandAudit);
         migrations = new MigrationRunner(vertx, new RunnerHost(), store, commander, events, migrationSettings);
         return load().onSuccess(v -> {

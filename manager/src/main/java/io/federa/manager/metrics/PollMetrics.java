@@ -22,7 +22,7 @@ public final class PollMetrics {
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
                 .register(registry);
         failures = Counter.builder().name("federa_poll_failures_total")
-                .help("Polls that failed, by agent and kind of reason (timeout, refused, closed, unauthorized, http, bad_payload, snmp, other).")
+                .help("Polls that failed, by agent and kind of reason (timeout, refused, closed, unauthorized, http, bad_payload, snmp, tls, identity, other).")
                 .labelNames("agent", "reason")
                 .register(registry);
     }
@@ -37,6 +37,12 @@ public final class PollMetrics {
     /** The kind of a failure reason, for a label. */
     static String kind(String reason) {
         String r = reason.toLowerCase(Locale.ROOT);
+        if (r.startsWith("identity:")) {
+            return "identity";
+        }
+        if (r.startsWith("tls:")) {
+            return "tls";
+        }
         if (r.startsWith("timeout")) {
             return "timeout";
         }

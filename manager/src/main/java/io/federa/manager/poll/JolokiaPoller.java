@@ -1,5 +1,7 @@
 package io.federa.manager.poll;
 
+import io.federa.manager.core.inventory.LiveInventory;
+import io.federa.manager.tls.ManagerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -25,7 +27,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class JolokiaPoller {
     /** The address and credentials of one agent's Jolokia. */
-    public record Target(String host, int port, String path, String user, String password) {
+    public record Target(String name, String host, int port, String path, String user, String password, String fingerprint) {
+        public Target(String host, int port, String path, String user, String password) {
+            this("the agent at " + host + ":" + port, host, port, path, user, password, "");
+        }
+
         @Override
         public String toString() {
             return "Target[" + host + ":" + port + path + " as " + user + "]";
@@ -48,11 +54,23 @@ public final class JolokiaPoller {
     static final int CONNECTIONS_PER_AGENT = 2;
 
     public JolokiaPoller(Vertx vertx, int connectTimeoutMillis, long deadlineMillis, int maxBodyBytes) {
+        this(vertx, connectTimeoutMillis, deadlineMillis, maxBodyBytes, java.util.Optional.empty());
+    }
+
+    /**
+     * @param tls when given, agents are polled over TLS only; each report then carries the
+     *            fingerprint of the certificate the agent presented, for the inventory to check
+     *            against the pinned one
+     */
+    public JolokiaPoller(Vertx vertx, int connectTimeoutMillis, long deadlineMillis, int maxBodyBytes,
+                         java.util.Optional<ManagerTls> tls) {
         this.vertx = vertx;
         this.deadlineMillis = deadlineMillis;
         this.maxBodyBytes = maxBodyBytes;
-        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(connectTimeoutMillis)
-                .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_AGENT));
+        HttpClientOptions options = new HttpClientOptions().setConnectTimeout(connectTimeoutMillis).setKeepAlive(true)
+                .setTcpNoDelay(true);
+        tls.ifPresent(t -> t.connect(options));
+        this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_AGENT));
     }
 
     public Future<AgentReport> poll(Target t) {
@@ -81,6 +99,13 @@ public final class JolokiaPoller {
                         req.reset();
                         return Future.failedFuture(new PollFailure("timeout after " + deadlineMillis + " ms"));
                     }
+                    // An agent whose certificate is pinned is asked nothing (no renewal reaches an
+                    // impostor) unless it presented that very certificate.
+                    String impostor = LiveInventory.certificateRefusal(t.fingerprint(), ManagerTls.fingerprint(req.connection()));
+                    if (impostor != null) {
+                        req.reset();
+                        return Future.failedFuture(new PollFailure(impostor));
+                    }
                     sent[0] = req;
                     req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json");
                     return req.send(request);
@@ -88,7 +113,7 @@ public final class JolokiaPoller {
                 .onFailure(e -> {
                     if (finished.compareAndSet(false, true)) {
                         vertx.cancelTimer(timer);
-                        result.fail(new PollFailure(describe(e)));
+                        result.fail(e instanceof PollFailure ? e : new PollFailure(describe(e, t)));
                     }
                 })
                 .onSuccess(resp -> {
@@ -118,7 +143,7 @@ public final class JolokiaPoller {
                     resp.exceptionHandler(e -> {
                         if (finished.compareAndSet(false, true)) {
                             vertx.cancelTimer(timer);
-                            result.fail(new PollFailure(describe(e)));
+                            result.fail(new PollFailure(describe(e, t)));
                         }
                     });
                     resp.endHandler(v -> {
@@ -138,7 +163,11 @@ public final class JolokiaPoller {
         return result.future();
     }
 
-    private static String describe(Throwable e) {
+    private static String describe(Throwable e, Target t) {
+        String tlsFailure = ManagerTls.describe(e, t.name() + " at " + t.host() + ":" + t.port());
+        if (tlsFailure != null) {
+            return tlsFailure;
+        }
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (m.contains("Connection refused")) {
             return "connection refused";

@@ -120,6 +120,13 @@ public final class PollingVerticle extends VerticleBase {
         this.live = new LiveInventory(names(), WallClock.millis());
     }
 
+    private java.util.Optional<io.federa.manager.tls.ManagerTls> tls = java.util.Optional.empty();
+
+    /** Jolokia agents are polled over TLS with this; set before deploying. */
+    public void tls(java.util.Optional<io.federa.manager.tls.ManagerTls> tls) {
+        this.tls = tls;
+    }
+
     private List<String> names() {
         return agents.stream().map(ManagerConfig.Agent::name).toList();
     }
@@ -138,9 +145,10 @@ public final class PollingVerticle extends VerticleBase {
             AgentClient c = switch (a.transport()) {
                 case JOLOKIA -> {
                     if (jolokia == null) {
-                        jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, 64 * 1024 * 1024);
+                        jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, 64 * 1024 * 1024, tls);
                     }
-                    JolokiaPoller.Target t = new JolokiaPoller.Target(a.address(), a.port(), "/jolokia/", a.user(), a.password());
+                    JolokiaPoller.Target t = new JolokiaPoller.Target("agent " + a.name(), a.address(), a.port(), "/jolokia/",
+                            a.user(), a.password(), a.fingerprint());
                     JolokiaPoller p = jolokia;
                     yield request -> p.poll(t, request);
                 }

@@ -113,6 +113,11 @@ class ManagerConfigLoaderTest {
             "host name not IP       | '@address: 127.0.0.1, port: 8782@address: localhost, port: 8782' | agents[1].address | IP address",
             "agent listed twice     | '@name: host-2@name: host-1'                                | agents[1].name        | listed twice",
             "one agent, two names   | '@port: 8782@port: 8781'                                   | agents[1].address     | agent \"host-2\" is at 127.0.0.1:8781, where agent \"host-1\" already is (jolokia): each agent once",
+            "one data URL, two agents | '@password: demo-password-1 }@password: demo-password-1, dataUrl: \"http://10.0.0.7:9101\" }\n  - { name: host-3, address: 127.0.0.1, port: 8783, user: federa, password: demo-password-3, dataUrl: \"http://10.0.0.7:9101/\" }' | agents[1].dataUrl | agent \"host-3\" has the dataUrl of agent \"host-1\"",
+            "fingerprint not hex    | '@password: demo-password-2 }@password: demo-password-2, fingerprint: \"AB:CD\" }' | agents[1].fingerprint | must be a SHA-256 fingerprint",
+            "fingerprint, no tls    | '@password: demo-password-2 }@password: demo-password-2, fingerprint: \"abababababababababababababababababababababababababababababababab\" }' | agents[1].fingerprint | needs the tls section",
+            "tls without a key      | 'tls: { cert: a.pem, ca: ca.pem }'                             | tls.key               | is required",
+            "unknown tls key        | 'tls: { cert: a.pem, key: a-key.pem, ca: ca.pem, clientAuth: required }' | tls.clientAuth | unknown field",
             "a key given twice      | '@poll: { interval: 500ms@poll: { interval: 500ms, interval: 2s' | (file)       | duplicate key \"interval\"",
             "two documents          | '---\nagents: []'                                          | (file)                | more than one document",
             "short agent password   | '@demo-password-2@pw'                                       | agents[1].password    | at least 8",
@@ -243,5 +248,65 @@ class ManagerConfigLoaderTest {
         assertThatThrownBy(() -> ManagerConfigLoader.parse("poll: { interval: 1s }\n", BASE))
                 .hasMessageContaining("agents: is required").hasMessageContaining("api: is required")
                 .hasMessageContaining("tokens: is required");
+    }
+
+    // ---- tls: the files are read and checked by --check and at start ----
+
+    private static String tls(String cert, String key, String ca) {
+        return GOOD + "tls: { cert: " + cert + ", key: " + key + ", ca: " + ca + " }\n";
+    }
+
+    @Test
+    void a_tls_section_reads_its_files_and_agents_may_pin_their_certificate(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        io.federa.manager.tls.TestCerts.make(dir.resolve("certs"), "manager", "host-1");
+        String fp = io.federa.manager.tls.Pem.fingerprint(io.federa.manager.tls.Pem.certificates(
+                java.nio.file.Files.readString(dir.resolve("certs/host-1.pem"))).get(0));
+        ManagerConfig c = ManagerConfigLoader.parse(tls("certs/manager.pem", "certs/manager-key.pem", "certs/ca.pem")
+                .replace("password: demo-password-1 }", "password: demo-password-1, fingerprint: \"sha256:"
+                        + fp.replace(":", "").toLowerCase(java.util.Locale.ROOT) + "\" }"), dir);
+        assertThat(c.tls()).isPresent();
+        assertThat(c.tls().get().caFile()).isEqualTo(dir.resolve("certs/ca.pem"));
+        assertThat(c.tls().get().toString()).doesNotContain("PRIVATE KEY");
+        assertThat(c.agents().get(0).fingerprint()).as("kept in openssl's form").isEqualTo(fp);
+        assertThat(c.agents().get(1).fingerprint()).isEmpty();
+        assertThat(ManagerConfigLoader.parse(GOOD, dir).tls()).isEmpty();
+    }
+
+    @Test
+    void tls_files_that_are_missing_or_wrong_are_refused_naming_the_field_and_the_file(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        io.federa.manager.tls.TestCerts.make(dir.resolve("certs"), "manager", "host-1");
+        record Case(String yaml, String field, String message) {
+        }
+        for (Case k : java.util.List.of(
+                new Case(tls("certs/manager.pem", "certs/gone-key.pem", "certs/ca.pem"), "tls.key",
+                        "cannot read " + dir.resolve("certs/gone-key.pem") + ": no such file"),
+                new Case(tls("certs/manager.pem", "certs/host-1-key.pem", "certs/ca.pem"), "tls.key",
+                        dir.resolve("certs/host-1-key.pem") + " is not the private key of the certificate in "
+                                + dir.resolve("certs/manager.pem")),
+                new Case(tls("certs/manager-key.pem", "certs/manager-key.pem", "certs/ca.pem"), "tls.cert",
+                        dir.resolve("certs/manager-key.pem") + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+                new Case(tls("certs/manager.pem", "certs/manager-key.pem", "certs/nothing.pem"), "tls.ca",
+                        "cannot read " + dir.resolve("certs/nothing.pem") + ": no such file"))) {
+            assertThatThrownBy(() -> ManagerConfigLoader.parse(k.yaml(), dir)).as(k.message())
+                    .isInstanceOf(ManagerConfigLoader.InvalidConfigException.class)
+                    .satisfies(e -> assertThat(((ManagerConfigLoader.InvalidConfigException) e).errors())
+                            .extracting(SpecError::toString)
+                            .contains(k.field() + ": " + k.message()));
+        }
+    }
+
+    @Test
+    void two_agents_pinned_to_one_certificate_are_refused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        io.federa.manager.tls.TestCerts.make(dir.resolve("certs"), "manager");
+        String fp = "AB:".repeat(31) + "AB";
+        String yaml = tls("certs/manager.pem", "certs/manager-key.pem", "certs/ca.pem")
+                .replace("password: demo-password-1 }", "password: demo-password-1, fingerprint: \"" + fp + "\" }")
+                .replace("password: demo-password-2 }", "password: demo-password-2, fingerprint: \"" + fp.toLowerCase(java.util.Locale.ROOT) + "\" }");
+        assertThatThrownBy(() -> ManagerConfigLoader.parse(yaml, dir))
+                .isInstanceOf(ManagerConfigLoader.InvalidConfigException.class)
+                .hasMessageContaining("agents[1].fingerprint: agent \"host-2\" has the fingerprint of agent \"host-1\": "
+                        + "each agent has a certificate of its own");
     }
 }

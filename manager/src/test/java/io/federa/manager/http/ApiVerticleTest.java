@@ -214,8 +214,12 @@ class ApiVerticleTest {
         int cap = ManagerConfig.Api.DEFAULT_LIMITS.maxConnectionsPerAddress();
         List<java.net.Socket> held = new java.util.ArrayList<>();
         try {
+            // From an address of their own, so that the calls below, from 127.0.0.1, are not among them.
             for (int i = 0; i < cap + 20; i++) {
-                held.add(new java.net.Socket("127.0.0.1", manager.port()));
+                java.net.Socket s = new java.net.Socket();
+                s.bind(new java.net.InetSocketAddress("127.0.0.7", 0));
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", manager.port()));
+                held.add(s);
             }
             // Those over the cap are closed by the manager at once: reading one ends.
             int closed = 0;

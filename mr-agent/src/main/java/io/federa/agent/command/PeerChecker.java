@@ -30,9 +30,16 @@ public final class PeerChecker {
     private final LeaseStatements statements;
 
     public PeerChecker(LeaseStatements statements, Executor executor) {
+        this(statements, executor, java.util.Optional.empty());
+    }
+
+    /** @param tls the context of https peers (the fleet's authority, this agent's certificate); empty: the JDK's defaults */
+    public PeerChecker(LeaseStatements statements, Executor executor, java.util.Optional<javax.net.ssl.SSLContext> tls) {
         this.statements = statements;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).executor(executor)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).executor(executor)
+                .followRedirects(HttpClient.Redirect.NEVER);
+        tls.ifPresent(b::sslContext);
+        this.http = b.build();
     }
 
     /**
@@ -112,6 +119,10 @@ public final class PeerChecker {
             } catch (java.io.IOException e) {
                 return PeerVerdict.Answer.failed(e.toString());
             }
-        }).exceptionally(e -> PeerVerdict.Answer.failed(e.getCause() == null ? e.toString() : e.getCause().toString()));
+        }).exceptionally(e -> {
+            String tlsFailure = io.federa.agent.tls.TlsFailures.describe(e, "peer " + m.name() + " at " + m.url());
+            return PeerVerdict.Answer.failed(tlsFailure != null ? tlsFailure
+                    : e.getCause() == null ? e.toString() : e.getCause().toString());
+        });
     }
 }

@@ -15,7 +15,7 @@ import java.util.OptionalLong;
  */
 public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRates cost,
                           Jolokia jolokia, Endpoint metrics, Optional<Snmp> snmp, Path dataDir,
-                          Duration sampleInterval, LeaseKeys lease) {
+                          Duration sampleInterval, LeaseKeys lease, Optional<Tls> tls) {
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -28,6 +28,28 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(sampleInterval, "sampleInterval");
         Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** Without TLS: every listener speaks plain HTTP. */
+    public AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRates cost, Jolokia jolokia, Endpoint metrics,
+                       Optional<Snmp> snmp, Path dataDir, Duration sampleInterval, LeaseKeys lease) {
+        this(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, sampleInterval, lease, Optional.empty());
+    }
+
+    /**
+     * TLS on every HTTP listener (Jolokia, and metrics with data and lease statements), read from
+     * the files named at start: this process's certificate (PEM, its chain after it) and PKCS#8
+     * key, and the authority that the certificates of clients (when required) and of peers (always,
+     * for peer checks and data pulls) must chain to. {@code toString} shows the files, never the key.
+     */
+    public record Tls(Path certFile, Path keyFile, Path caFile, boolean requireClientCert, String certPem, String keyPem,
+                      String caPem) {
+        @Override
+        public String toString() {
+            return "Tls[cert=" + certFile + ", key=" + keyFile + ", ca=" + caFile + ", clientAuth="
+                    + (requireClientCert ? "required" : "none") + "]";
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.federa.agent.core.CostRates;
 import io.federa.agent.core.Names;
+import io.federa.agent.tls.Pem;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -57,7 +58,7 @@ public final class AgentConfigLoader {
         }
         ConfigNode root = ConfigNode.root(tree);
         root.rejectUnknown(Set.of("host", "libvirt", "capacity", "cost", "jolokia", "metrics", "snmp", "dataDir",
-                "sampleInterval", "lease"));
+                "sampleInterval", "lease", "tls"));
 
         AgentConfig.Host host = host(root.object("host"));
         AgentConfig.Libvirt libvirt = libvirt(root.object("libvirt"));
@@ -77,7 +78,57 @@ public final class AgentConfigLoader {
             throw new ConfigException("metrics.port", "must differ from jolokia.port (" + jolokia.port() + ")");
         }
         AgentConfig.LeaseKeys lease = leaseKeys(root.optionalObject("lease"));
-        return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, interval, lease);
+        Optional<AgentConfig.Tls> tls = Optional.ofNullable(root.optionalObject("tls")).map(t -> tls(t, baseDir));
+        return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, interval, lease, tls);
+    }
+
+    /**
+     * The {@code tls} section. Each file is read and checked here, at start, so that a missing or
+     * wrong file stops the agent naming the field and the file, before anything listens.
+     */
+    private static AgentConfig.Tls tls(ConfigNode n, Path baseDir) {
+        n.rejectUnknown(Set.of("cert", "key", "ca", "clientAuth"));
+        Path certFile = baseDir.resolve(n.string("cert")).normalize();
+        Path keyFile = baseDir.resolve(n.string("key")).normalize();
+        Path caFile = baseDir.resolve(n.string("ca")).normalize();
+        String clientAuth = n.string("clientAuth", "none");
+        if (!clientAuth.equals("none") && !clientAuth.equals("required")) {
+            throw new ConfigException(n.pathOf("clientAuth"), "must be none or required, got \"" + clientAuth + "\"");
+        }
+        String certPem = pemFile(n, "cert", certFile);
+        String keyPem = pemFile(n, "key", keyFile);
+        String caPem = pemFile(n, "ca", caFile);
+        java.util.List<java.security.cert.X509Certificate> chain;
+        java.security.PrivateKey key;
+        try {
+            chain = Pem.certificates(certPem);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(n.pathOf("cert"), certFile + " " + e.getMessage());
+        }
+        try {
+            key = Pem.privateKey(keyPem);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(n.pathOf("key"), keyFile + " " + e.getMessage());
+        }
+        try {
+            Pem.certificates(caPem);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(n.pathOf("ca"), caFile + " " + e.getMessage());
+        }
+        if (!Pem.matches(key, chain.get(0))) {
+            throw new ConfigException(n.pathOf("key"), keyFile + " is not the private key of the certificate in " + certFile);
+        }
+        return new AgentConfig.Tls(certFile, keyFile, caFile, clientAuth.equals("required"), certPem, keyPem, caPem);
+    }
+
+    private static String pemFile(ConfigNode n, String key, Path file) {
+        try {
+            return Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException(n.pathOf(key), "cannot read " + file + ": no such file");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ConfigException(n.pathOf(key), "cannot read " + file + ": " + e.getMessage());
+        }
     }
 
     private static AgentConfig.LeaseKeys leaseKeys(ConfigNode n) {

@@ -11,7 +11,10 @@ import io.federa.agent.libvirt.LibvirtHost.Presence;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import io.federa.agent.tls.TlsFailures;
 import java.net.HttpURLConnection;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -81,6 +84,7 @@ public final class VmDataTransfers implements AutoCloseable {
         return t;
     });
     private volatile String baseUrl = "";
+    private final Optional<SSLContext> tls;
 
     // Guarded by this.
     private final Map<String, Offer> offersByToken = new HashMap<>();
@@ -97,6 +101,13 @@ public final class VmDataTransfers implements AutoCloseable {
      * survive a restart (the manager, finding the transfer UNKNOWN, starts a new attempt).
      */
     public VmDataTransfers(String hostId, Path vmDir, Function<UUID, Presence> presence) throws IOException {
+        this(hostId, vmDir, presence, Optional.empty());
+    }
+
+    /** @param tls the context of https pulls (the fleet's authority, this agent's certificate); empty: the JDK's defaults */
+    public VmDataTransfers(String hostId, Path vmDir, Function<UUID, Presence> presence, Optional<SSLContext> tls)
+            throws IOException {
+        this.tls = tls;
         this.hostId = hostId;
         this.vmDir = vmDir;
         this.presence = presence;
@@ -383,6 +394,9 @@ public final class VmDataTransfers implements AutoCloseable {
             deleteTree(p.staging);
             Files.createDirectories(p.staging);
             HttpURLConnection c = (HttpURLConnection) req.url().toURL().openConnection();
+            if (c instanceof HttpsURLConnection https && tls.isPresent()) {
+                https.setSSLSocketFactory(tls.get().getSocketFactory());
+            }
             c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
             c.setReadTimeout(READ_TIMEOUT_MILLIS);
             c.setUseCaches(false);
@@ -397,7 +411,9 @@ public final class VmDataTransfers implements AutoCloseable {
                 try {
                     code = c.getResponseCode();
                 } catch (IOException e) {
-                    throw new IOException("cannot reach the source at " + req.url() + ": " + message(e), e);
+                    String tlsFailure = TlsFailures.describe(e, "the source at " + req.url());
+                    throw new IOException(tlsFailure != null ? tlsFailure
+                            : "cannot reach the source at " + req.url() + ": " + message(e), e);
                 }
                 if (code != 200) {
                     // Its status only, in fixed words: the body of whatever answered is never shown.

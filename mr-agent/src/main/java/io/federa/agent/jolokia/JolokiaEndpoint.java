@@ -96,6 +96,12 @@ public final class JolokiaEndpoint implements AutoCloseable {
 
     public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir, ListenerLimits limits)
             throws IOException {
+        return start(vertx, config, dataDir, limits, java.util.Optional.empty());
+    }
+
+    /** As {@link #start(Vertx, AgentConfig.Jolokia, Path, HttpLimits)}, over TLS only when {@code tls} is given. */
+    public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir, ListenerLimits limits,
+                                        java.util.Optional<io.federa.agent.tls.AgentTls> tls) throws IOException {
         Path policy = config.policyFile().orElse(null);
         if (policy == null) {
             policy = dataDir.resolve("jolokia-access.xml");
@@ -134,7 +140,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
         AuthThrottle throttle = new AuthThrottle();
         GuardedServer[] self = new GuardedServer[1];
         try {
-            self[0] = GuardedServer.listen(vertx, "jolokia", config.address(), config.port(), limits,
+            self[0] = GuardedServer.listen(vertx, "jolokia", config.address(), config.port(), limits, tls,
                     req -> handle(req, self[0], users, throttle, jolokia, lanes));
         } catch (RuntimeException e) {
             lanes.close();
@@ -375,10 +381,10 @@ public final class JolokiaEndpoint implements AutoCloseable {
         return server.address(address);
     }
 
-    /** The URL to POST requests to, e.g. {@code http://127.0.0.1:8778/jolokia/}. */
+    /** The URL to POST requests to, e.g. {@code http://127.0.0.1:8778/jolokia/} ({@code https://} over TLS). */
     public String url() {
         String host = address.contains(":") ? "[" + address + "]" : address;
-        return "http://" + host + ":" + server.port() + CONTEXT;
+        return server.scheme() + "://" + host + ":" + server.port() + CONTEXT;
     }
 
     /** The listener, for its counters. */

@@ -79,7 +79,7 @@ public final class AgentHttpServer implements AutoCloseable {
                                         Supplier<Optional<String>> leaseStatement) {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
         try {
-            return start(vertx, vertx, endpoint, registry, snapshot, data, leaseStatement, HttpLimits.DEFAULT);
+            return start(vertx, vertx, endpoint, registry, snapshot, data, leaseStatement, HttpLimits.DEFAULT, Optional.empty());
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
@@ -95,12 +95,21 @@ public final class AgentHttpServer implements AutoCloseable {
     public static AgentHttpServer start(Vertx vertx, AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
                                         Supplier<HostSnapshot> snapshot, Optional<DataExchange.Handler> data,
                                         Supplier<Optional<String>> leaseStatement, ListenerLimits limits) {
-        return start(vertx, null, endpoint, registry, snapshot, data, leaseStatement, limits);
+        return start(vertx, null, endpoint, registry, snapshot, data, leaseStatement, limits, Optional.empty());
+    }
+
+    /** As above, over TLS only when {@code tls} is given (every route: metrics, health, lease statements, data). */
+    public static AgentHttpServer start(Vertx vertx, AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
+                                        Supplier<HostSnapshot> snapshot, Optional<DataExchange.Handler> data,
+                                        Supplier<Optional<String>> leaseStatement, ListenerLimits limits,
+                                        Optional<io.federa.agent.tls.AgentTls> tls) {
+        return start(vertx, null, endpoint, registry, snapshot, data, leaseStatement, limits, tls);
     }
 
     private static AgentHttpServer start(Vertx vertx, Vertx owned, AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
                                          Supplier<HostSnapshot> snapshot, Optional<DataExchange.Handler> data,
-                                         Supplier<Optional<String>> leaseStatement, ListenerLimits limits) {
+                                         Supplier<Optional<String>> leaseStatement, ListenerLimits limits,
+                                         Optional<io.federa.agent.tls.AgentTls> tls) {
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         WorkerExecutor scrapes = vertx.createSharedWorkerExecutor("agent-metrics", 1, 1, TimeUnit.MINUTES);
         WorkerExecutor transfers = vertx.createSharedWorkerExecutor("agent-data", HttpLimits.DATA_THREADS, 24, TimeUnit.HOURS);
@@ -108,7 +117,7 @@ public final class AgentHttpServer implements AutoCloseable {
         AtomicInteger transferring = new AtomicInteger();
         GuardedServer[] self = new GuardedServer[1];
         try {
-            self[0] = GuardedServer.listen(vertx, "metrics", endpoint.address(), endpoint.port(), limits, req -> {
+            self[0] = GuardedServer.listen(vertx, "metrics", endpoint.address(), endpoint.port(), limits, tls, req -> {
                 String path = req.path();
                 boolean isData = data.isPresent() && path.startsWith("/data/");
                 if (!isData) {
@@ -280,7 +289,7 @@ public final class AgentHttpServer implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + server.port();
+        return server.scheme() + "://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + server.port();
     }
 
     /** The listener, for its counters. */

@@ -141,4 +141,64 @@ class PeerCheckerTest {
             assertThat(v.reached()).isEqualTo(3);
         }
     }
+
+    /**
+     * A plan whose peers have a minute to answer: a TLS handshake on a loaded machine may take
+     * longer than {@link #plan}'s half second, and these cases are about whom the check believes,
+     * not how fast. The check ends as soon as every peer has answered or failed.
+     */
+    private LeaseKeeper.CheckPlan patientPlan(Map<String, String> peers) {
+        LeaseStatement own = new LeaseStatement("manager-1", 1, 1_000_000, 120_000, 80_000, 2_500,
+                new LeaseStatement.Fleet("v", peers.size() + 1, Optional.empty()));
+        List<LeaseStatement.Member> members = new ArrayList<>();
+        peers.forEach((n, u) -> members.add(new LeaseStatement.Member(n, u)));
+        return new LeaseKeeper.CheckPlan(own, members, System.nanoTime(), 60_000);
+    }
+
+    /** An agent's TLS from certificates made by bin/federa-certs: {@code dir}'s certificate {@code name}, its authority, clients' certificates required. */
+    private static io.federa.agent.tls.AgentTls tls(java.nio.file.Path dir, String name) throws Exception {
+        return io.federa.agent.tls.AgentTls.of(new AgentConfig.Tls(dir.resolve(name + ".pem"), dir.resolve(name + "-key.pem"),
+                dir.resolve("ca.pem"), true, java.nio.file.Files.readString(dir.resolve(name + ".pem")),
+                java.nio.file.Files.readString(dir.resolve(name + "-key.pem")), java.nio.file.Files.readString(dir.resolve("ca.pem"))));
+    }
+
+    @Test
+    void peers_are_asked_over_tls_and_one_with_a_certificate_of_another_authority_is_not_believed(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path fleet = io.federa.agent.tls.TestCerts.make(dir.resolve("fleet"), "host-1", "host-2");
+        java.nio.file.Path other = io.federa.agent.tls.TestCerts.make(dir.resolve("other"), "host-3");
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            Map<String, String> peers = new LinkedHashMap<>();
+            String signed = Leases.statement().issuedAt(1_000_300).signed(manager.getPrivate());
+            AgentHttpServer good = AgentHttpServer.start(vertx, new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(),
+                    () -> null, Optional.empty(), () -> Optional.of(signed), io.federa.agent.http.HttpLimits.DEFAULT,
+                    Optional.of(tls(fleet, "host-2")));
+            AgentHttpServer stranger = AgentHttpServer.start(vertx, new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(),
+                    () -> null, Optional.empty(), () -> Optional.of(signed), io.federa.agent.http.HttpLimits.DEFAULT,
+                    Optional.of(tls(other, "host-3")));
+            servers.add(good);
+            servers.add(stranger);
+            assertThat(good.baseUrl()).startsWith("https://");
+            peers.put("host-2", good.baseUrl() + AgentHttpServer.LEASE_PATH);
+            peers.put("host-3", stranger.baseUrl() + AgentHttpServer.LEASE_PATH);
+
+            PeerChecker checker = new PeerChecker(statements, pool, Optional.of(tls(fleet, "host-1").clientContext()));
+            PeerVerdict v = checker.check(patientPlan(peers));
+            assertThat(v.kind()).as(v.reason()).isEqualTo(PeerVerdict.Kind.MANAGERS_AWAY);
+            assertThat(v.reached()).as("this host and host-2").isEqualTo(2);
+            PeerVerdict alone = checker.check(patientPlan(Map.of("host-3", peers.get("host-3"))));
+            assertThat(alone.kind()).isEqualTo(PeerVerdict.Kind.ISOLATED);
+            assertThat(alone.reason()).contains("host-3 (TLS: the certificate of peer host-3 at " + peers.get("host-3")
+                    + " is not signed by an authority in tls.ca)");
+
+            // Without the fleet's certificate, the peer that requires one does not answer.
+            PeerVerdict anonymous = new PeerChecker(statements, pool).check(plan(Map.of("host-2", peers.get("host-2"))));
+            assertThat(anonymous.reached()).as(anonymous.reason()).isEqualTo(1);
+        } finally {
+            servers.forEach(AgentHttpServer::close);
+            servers.clear();
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }

@@ -150,4 +150,55 @@ class AgentConfigLoaderTest {
                 .satisfies(e -> assertThat(((ConfigException) e).field()).isEqualTo(field))
                 .hasMessageContaining(problem);
     }
+
+    // ---- tls: files are read and checked at start, each error naming the field and the file ----
+
+    private static String withTls(String cert, String key, String ca, String clientAuth) {
+        return GOOD + "tls:\n  cert: " + cert + "\n  key: " + key + "\n  ca: " + ca
+                + (clientAuth == null ? "" : "\n  clientAuth: " + clientAuth) + "\n";
+    }
+
+    @Test
+    void a_tls_section_is_read_from_pem_files_relative_to_the_file(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        io.federa.agent.tls.TestCerts.make(dir.resolve("certs"), "host-1");
+        AgentConfig c = AgentConfigLoader.parse(withTls("certs/host-1.pem", "certs/host-1-key.pem", "certs/ca.pem", "required"), dir);
+        assertThat(c.tls()).isPresent();
+        assertThat(c.tls().get().keyFile()).isEqualTo(dir.resolve("certs/host-1-key.pem"));
+        assertThat(c.tls().get().requireClientCert()).isTrue();
+        assertThat(c.tls().get().toString()).doesNotContain("PRIVATE KEY");
+        assertThat(AgentConfigLoader.parse(GOOD, dir).tls()).isEmpty();
+    }
+
+    @Test
+    void a_missing_key_file_is_refused_naming_the_field_and_the_file(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        io.federa.agent.tls.TestCerts.make(dir.resolve("certs"), "host-1");
+        assertThatThrownBy(() -> AgentConfigLoader.parse(withTls("certs/host-1.pem", "certs/gone-key.pem", "certs/ca.pem", null), dir))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).field()).isEqualTo("tls.key"))
+                .hasMessage("tls.key: cannot read " + dir.resolve("certs/gone-key.pem") + ": no such file");
+    }
+
+    @Test
+    void wrong_tls_files_are_refused_saying_what_is_wrong(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        io.federa.agent.tls.TestCerts.make(dir.resolve("certs"), "host-1", "host-2");
+        record Case(String yaml, String field, String problem) {
+        }
+        for (Case k : java.util.List.of(
+                new Case(withTls("certs/host-1-key.pem", "certs/host-1-key.pem", "certs/ca.pem", null), "tls.cert",
+                        "host-1-key.pem holds no PEM certificate"),
+                new Case(withTls("certs/host-1.pem", "certs/host-1.pem", "certs/ca.pem", null), "tls.key",
+                        "host-1.pem holds no PEM private key"),
+                new Case(withTls("certs/host-1.pem", "certs/host-2-key.pem", "certs/ca.pem", null), "tls.key",
+                        "host-2-key.pem is not the private key of the certificate in " + dir.resolve("certs/host-1.pem")),
+                new Case(withTls("certs/host-1.pem", "certs/host-1-key.pem", "certs/ca-key.pem", null), "tls.ca",
+                        "ca-key.pem holds no PEM certificate"),
+                new Case(withTls("certs/host-1.pem", "certs/host-1-key.pem", "certs/ca.pem", "optional"), "tls.clientAuth",
+                        "must be none or required, got \"optional\""),
+                new Case(GOOD + "tls:\n  cert: certs/host-1.pem\n  ca: certs/ca.pem\n", "tls.key", "is required"))) {
+            assertThatThrownBy(() -> AgentConfigLoader.parse(k.yaml(), dir)).as(k.field() + " " + k.problem())
+                    .isInstanceOf(ConfigException.class)
+                    .satisfies(e -> assertThat(((ConfigException) e).field()).isEqualTo(k.field()))
+                    .hasMessageContaining(k.problem());
+        }
+    }
 }

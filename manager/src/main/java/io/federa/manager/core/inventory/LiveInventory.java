@@ -28,6 +28,25 @@ public final class LiveInventory {
         takenAtMillis = nowMillis;
     }
 
+    /**
+     * Why an answer over a connection whose certificate has fingerprint {@code presented} (empty:
+     * none, a plain connection) is not the pinned agent's, or null when it is (or nothing is
+     * pinned). An agent's identity thus has two pins, both refused with an {@code identity:}
+     * reason that the poll loop counts as a miss ({@link #failed}): the certificate, checked by the
+     * clients once the connection is made and before anything is sent (a renewal or a command never
+     * reaches an impostor), and the host id, checked here on the answer.
+     */
+    public static String certificateRefusal(String pinned, String presented) {
+        if (pinned == null || pinned.isEmpty() || pinned.equals(presented)) {
+            return null;
+        }
+        if (presented.isEmpty()) {
+            return "identity: presented no certificate, but its certificate is pinned to sha256 " + pinned;
+        }
+        return "identity: presents a certificate with sha256 " + presented + ", not the pinned " + pinned
+                + " (another host at this agent's address? give its new fingerprint in agents[].fingerprint once the change is intended)";
+    }
+
     /** The position of {@code agent} in this fleet: the handle for {@link #polled} and {@link #failed}. */
     public int position(String agent) {
         int i = shape.position(agent);

@@ -1,0 +1,45 @@
+package io.federa.manager.tls;
+
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Certificates made by the project's own bin/federa-certs (openssl), as an operator would make them. */
+public final class TestCerts {
+    private TestCerts() {
+    }
+
+    /** Makes {@code dir}/ca.pem (once) and {@code dir}/NAME.pem, NAME-key.pem for each name. */
+    public static Path make(Path dir, String... names) throws IOException, InterruptedException {
+        return makeWithNames(dir, null, names);
+    }
+
+    /** As {@link #make}, the certificates naming only {@code san} (FEDERA_CERT_SAN, e.g. {@code DNS:elsewhere.example}). */
+    public static Path makeWithNames(Path dir, String san, String... names) throws IOException, InterruptedException {
+        Path script = Path.of("").toAbsolutePath().getParent().resolve("bin/federa-certs");
+        List<String> cmd = new ArrayList<>(List.of(script.toString(), dir.toString()));
+        cmd.addAll(List.of(names));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (san != null) {
+            pb.environment().put("FEDERA_CERT_SAN", san);
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("bin/federa-certs failed: " + out);
+        }
+        return dir;
+    }
+
+    /** A client context that trusts {@code dir}'s authority and, when {@code name} is given, presents its certificate. */
+    public static SSLContext client(Path dir, String name) throws IOException {
+        return Pem.context(Pem.certificates(Files.readString(dir.resolve("ca.pem"))),
+                name == null ? null : Pem.privateKey(Files.readString(dir.resolve(name + "-key.pem"))),
+                name == null ? List.of() : Pem.certificates(Files.readString(dir.resolve(name + ".pem"))));
+    }
+}
