@@ -196,7 +196,7 @@ public final class FederaCli {
                     throw new CliException("cannot read the authority " + cacert + " (--cacert): " + reason(e), "", 2);
                 }
                 try {
-                    b.sslContext(io.federa.manager.tls.Pem.context(io.federa.manager.tls.Pem.certificates(pem), null,
+                    b.sslContext(io.federa.common.tls.Pem.context(io.federa.common.tls.Pem.certificates(pem), null,
                             List.of()));
                 } catch (IllegalArgumentException e) {
                     throw new CliException("--cacert " + cacert + " " + e.getMessage(), "", 2);

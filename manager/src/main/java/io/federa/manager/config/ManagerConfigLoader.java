@@ -354,21 +354,21 @@ public final class ManagerConfigLoader extends TreeReader {
         java.util.List<java.security.cert.X509Certificate> chain = null;
         java.security.PrivateKey privateKey = null;
         try {
-            chain = io.federa.manager.tls.Pem.certificates(certPem);
+            chain = io.federa.common.tls.Pem.certificates(certPem);
         } catch (IllegalArgumentException e) {
             error("tls.cert", certFile + " " + e.getMessage());
         }
         try {
-            privateKey = io.federa.manager.tls.Pem.privateKey(keyPem);
+            privateKey = io.federa.common.tls.Pem.privateKey(keyPem);
         } catch (IllegalArgumentException e) {
             error("tls.key", keyFile + " " + e.getMessage());
         }
         try {
-            io.federa.manager.tls.Pem.certificates(caPem);
+            io.federa.common.tls.Pem.certificates(caPem);
         } catch (IllegalArgumentException e) {
             error("tls.ca", caFile + " " + e.getMessage());
         }
-        if (chain != null && privateKey != null && !io.federa.manager.tls.Pem.matches(privateKey, chain.get(0))) {
+        if (chain != null && privateKey != null && !io.federa.common.tls.Pem.matches(privateKey, chain.get(0))) {
             error("tls.key", keyFile + " is not the private key of the certificate in " + certFile);
         }
         return java.util.Optional.of(new ManagerConfig.Tls(certFile, keyFile, caFile, certPem, keyPem, caPem));

@@ -1,5 +1,6 @@
 package io.federa.manager.tls;
 
+import io.federa.common.tls.Pem;
 import io.federa.manager.config.ManagerConfig;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;

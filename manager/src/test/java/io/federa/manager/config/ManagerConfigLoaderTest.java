@@ -260,7 +260,7 @@ class ManagerConfigLoaderTest {
     void a_tls_section_reads_its_files_and_agents_may_pin_their_certificate(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         io.federa.manager.tls.TestCerts.make(dir.resolve("certs"), "manager", "host-1");
-        String fp = io.federa.manager.tls.Pem.fingerprint(io.federa.manager.tls.Pem.certificates(
+        String fp = io.federa.common.tls.Pem.fingerprint(io.federa.common.tls.Pem.certificates(
                 java.nio.file.Files.readString(dir.resolve("certs/host-1.pem"))).get(0));
         ManagerConfig c = ManagerConfigLoader.parse(tls("certs/manager.pem", "certs/manager-key.pem", "certs/ca.pem")
                 .replace("password: demo-password-1 }", "password: demo-password-1, fingerprint: \"sha256:"

@@ -2,7 +2,7 @@ package io.federa.manager.poll;
 
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.tls.ManagerTls;
-import io.federa.manager.tls.Pem;
+import io.federa.common.tls.Pem;
 import io.federa.manager.tls.TestCerts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,5 +1,6 @@
 package io.federa.manager.tls;
 
+import io.federa.common.tls.Pem;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.federa.agent.core.CostRates;
 import io.federa.agent.core.Names;
-import io.federa.agent.tls.Pem;
+import io.federa.common.tls.Pem;
 
 import java.io.IOException;
 import java.net.InetAddress;

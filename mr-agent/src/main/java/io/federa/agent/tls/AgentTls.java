@@ -1,5 +1,6 @@
 package io.federa.agent.tls;
 
+import io.federa.common.tls.Pem;
 import io.federa.agent.config.AgentConfig;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;

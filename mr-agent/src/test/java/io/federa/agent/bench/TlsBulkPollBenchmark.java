@@ -1,6 +1,6 @@
 package io.federa.agent.bench;
 
-import io.federa.agent.tls.Pem;
+import io.federa.common.tls.Pem;
 
 import javax.net.ssl.SSLContext;
 import java.net.URI;

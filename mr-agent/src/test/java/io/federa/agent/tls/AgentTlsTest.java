@@ -1,5 +1,6 @@
 package io.federa.agent.tls;
 
+import io.federa.common.tls.Pem;
 import io.federa.agent.AgentFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

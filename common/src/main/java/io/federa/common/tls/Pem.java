@@ -1,4 +1,4 @@
-package io.federa.agent.tls;
+package io.federa.common.tls;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -26,9 +26,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * PEM certificates and PKCS#8 keys read with the JDK alone, and the {@link SSLContext} the agent's
- * JDK clients (peer checks, data pulls) use. Every refusal says what is wrong with the text, so
- * the caller can name the file.
+ * PEM certificates and PKCS#8 keys read with the JDK alone (the configuration loaders' checks,
+ * fingerprints), and the {@link SSLContext} of the JDK clients: the agent's peer checks and data
+ * pulls, the command line's calls. Every refusal says what is wrong with the text, so the caller
+ * can name the file.
  */
 public final class Pem {
     private static final Pattern PKCS8 = Pattern.compile(
