@@ -757,13 +757,15 @@ public final class ApiVerticle extends VerticleBase {
         String who = ctx.get("who");
         Catalog before = catalog.get();
         vertx.executeBlocking(() -> {
+                    // Parsed once: the check below and the store both use this.
+                    var parsed = io.federa.manager.spec.CatalogYaml.parse(body);
                     // Definitions with no service at all would stop every service's VMs: a mistake far
                     // more often than a wish, so only with prune said.
-                    if (!prune && before != null && !before.services().isEmpty() && io.federa.manager.spec.CatalogYaml.parse(body).catalog()
-                            .map(c -> c.services().isEmpty()).orElse(false)) {
+                    if (!prune && before != null && !before.services().isEmpty()
+                            && parsed.catalog().map(c -> c.services().isEmpty()).orElse(false)) {
                         return null;
                     }
-                    return store.apply(body, who, "applied through the API", WallClock.now());
+                    return store.apply(body, parsed, who, "applied through the API", WallClock.now());
                 })
                 .onSuccess(applied -> {
                     if (applied == null) {
@@ -875,7 +877,7 @@ public final class ApiVerticle extends VerticleBase {
         vertx.executeBlocking(() -> {
             Optional<DefinitionStore.Version> v = store.deleteService(name, who, WallClock.now());
             if (v.isPresent()) {
-                store.current().flatMap(doc -> io.federa.manager.spec.CatalogYaml.parse(doc).catalog()).ifPresent(catalogChanged);
+                store.catalog().ifPresent(catalogChanged);
             }
             return v;
         }).onSuccess(v -> {
