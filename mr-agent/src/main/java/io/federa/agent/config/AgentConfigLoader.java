@@ -85,7 +85,7 @@ public final class AgentConfigLoader {
         List<String> keys = n.strings("managerKeys");
         for (int i = 0; i < keys.size(); i++) {
             try {
-                io.federa.agent.command.LeaseStatements.publicKey(keys.get(i));
+                ManagerKey.parse(keys.get(i));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(n.pathOf("managerKeys") + "[" + i + "]", e.getMessage());
             }
