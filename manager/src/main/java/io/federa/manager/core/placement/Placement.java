@@ -22,18 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * memo of each application's eligible hosts, which changes no answer).
  *
  * <h2>The chain</h2>
- * For each host, in the order of {@link Reason}, cheap and decisive checks first:
- * <ol>
- *   <li>reachable ({@code HOST_UNREACHABLE}) and not cordoned ({@code HOST_CORDONED});</li>
- *   <li>offers the application's runtime ({@code RUNTIME_NOT_OFFERED});</li>
- *   <li>not offsite when the application forbids it ({@code OFFSITE_FORBIDDEN});</li>
- *   <li>security level at least the application's minimum ({@code SECURITY_LEVEL_TOO_LOW});</li>
- *   <li>capacity: vCPUs ≤ CPUs × overcommit, memory, disk, network bandwidth, counting what the
- *       host has committed and what the plan already put there ({@code INSUFFICIENT_*});</li>
- *   <li>spread: no other replica on the host, or on its site ({@code ANTI_AFFINITY_HOST/SITE});</li>
- *   <li>avoid: no application on the host that this one avoids, or that avoids this one
- *       ({@code AVOIDED_APPLICATION}).</li>
- * </ol>
+ * For each host, the checks of {@link Reason}, in their declaration order, cheap and decisive
+ * first: reachable and not cordoned, runtime, offsite, security level, capacity (counting what
+ * the host has committed and what the plan already put there), spread, avoid. Each constant holds
+ * its test and its sentence; this class only runs them.
  * Hosts that pass every check are ranked by the scorers: projected cost per hour
  * ({@link CostModel}, only for applications that prefer the cheapest host), then the fit of the
  * configured {@link Strategy}, then a seeded shuffle. The best host wins; the second is reported

@@ -124,7 +124,7 @@ public enum Reason {
      * host's capacity; a resource the instance does not need cannot refuse it, even on a host
      * already past it.
      */
-    INSUFFICIENT_CPU {
+    INSUFFICIENT_CPU(true) {
         @Override
         boolean refuses(HostTable t, Demand d, Overlay plan, int i) {
             return d.vcpus > 0 && t.vcpusCommitted[i] + plan.deltaOf(i)[0] + d.vcpus > d.vcpuCapacity[i];
@@ -140,7 +140,7 @@ public enum Reason {
         }
     },
     /** Not enough memory left. */
-    INSUFFICIENT_MEMORY {
+    INSUFFICIENT_MEMORY(true) {
         @Override
         boolean refuses(HostTable t, Demand d, Overlay plan, int i) {
             return d.memory > 0 && t.memoryCommitted[i] + plan.deltaOf(i)[1] + d.memory > t.memory[i];
@@ -154,7 +154,7 @@ public enum Reason {
         }
     },
     /** Not enough disk left. */
-    INSUFFICIENT_DISK {
+    INSUFFICIENT_DISK(true) {
         @Override
         boolean refuses(HostTable t, Demand d, Overlay plan, int i) {
             return d.disk > 0 && t.diskCommitted[i] + plan.deltaOf(i)[2] + d.disk > t.disk[i];
@@ -168,7 +168,7 @@ public enum Reason {
         }
     },
     /** Not enough network bandwidth left. */
-    INSUFFICIENT_NETWORK {
+    INSUFFICIENT_NETWORK(true) {
         @Override
         boolean refuses(HostTable t, Demand d, Overlay plan, int i) {
             return d.network > 0 && t.networkCommitted[i] + plan.deltaOf(i)[3] + d.network > t.network[i];
@@ -277,6 +277,17 @@ public enum Reason {
     /** The checks in chain order: {@link #values()}, shared rather than copied at every call. */
     static final List<Reason> CHAIN = List.of(values());
 
+    private final boolean capacity;
+
+    Reason() {
+        this(false);
+    }
+
+    /** @param capacity whether more room on the host could lift this refusal */
+    Reason(boolean capacity) {
+        this.capacity = capacity;
+    }
+
     /** The stable code, the constant's name. */
     public String code() {
         return name();
@@ -284,8 +295,7 @@ public enum Reason {
 
     /** Whether more room on the host (capacity freed) could lift this refusal. */
     public boolean capacity() {
-        return this == INSUFFICIENT_CPU || this == INSUFFICIENT_MEMORY || this == INSUFFICIENT_DISK
-                || this == INSUFFICIENT_NETWORK;
+        return capacity;
     }
 
     /** The test: whether this check refuses host {@code i} for the request, given what the plan placed. */

@@ -126,6 +126,12 @@ class ReasonTest {
     }
 
     @Test
+    void the_capacity_checks_are_the_ones_more_room_could_lift() {
+        assertThat(Reason.CHAIN.stream().filter(Reason::capacity)).containsExactly(Reason.INSUFFICIENT_CPU,
+                Reason.INSUFFICIENT_MEMORY, Reason.INSUFFICIENT_DISK, Reason.INSUFFICIENT_NETWORK);
+    }
+
+    @Test
     void the_chain_runs_in_declaration_order() {
         assertThat(Reason.CHAIN).containsExactly(Reason.values());
         // A host that breaks every rule it can (an unreported host stops at the first) lists them in that order.
