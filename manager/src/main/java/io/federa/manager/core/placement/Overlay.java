@@ -23,8 +23,12 @@ final class Overlay {
     long[] touched;
     /** Sites the plan placed something on. */
     final BitSet sites = new BitSet();
-    /** Per host: vCPUs, memory bytes, disk bytes, bits per second the plan added there. */
-    final Map<Integer, long[]> delta = new HashMap<>();
+    /**
+     * Per host: vCPUs, memory bytes, disk bytes, bits per second the plan added there; null while
+     * the plan is empty. An array by host rather than a map: a lookup per check on every host the
+     * plan touched, without boxing the host's index.
+     */
+    long[][] delta;
     final Map<String, BitSet> appHosts = new HashMap<>();
     final Map<String, BitSet> appSites = new HashMap<>();
     final Map<String, List<HostTable.Known>> appVms = new LinkedHashMap<>();
@@ -37,9 +41,13 @@ final class Overlay {
     void add(Placed p, ApplicationSpec app, int host) {
         if (touched == null) {
             touched = new long[(t.size + 63) >>> 6];
+            delta = new long[t.size][];
         }
         touched[host >>> 6] |= 1L << host;
-        long[] x = delta.computeIfAbsent(host, k -> new long[4]);
+        if (delta[host] == null) {
+            delta[host] = new long[4];
+        }
+        long[] x = delta[host];
         var r = app.resources();
         x[0] += r.vcpus();
         x[1] += r.memoryMiB() * Placement.MIB;
@@ -61,6 +69,6 @@ final class Overlay {
 
     /** What the plan added on host {@code i}: vCPUs, memory bytes, disk bytes, bits per second. */
     long[] deltaOf(int i) {
-        return touched(i) ? delta.get(i) : NONE;
+        return touched(i) ? delta[i] : NONE;
     }
 }

@@ -42,7 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The chain is the constants of {@link Reason}, each a test and its sentence side by side; the
  * engine only runs them. Since a check may only refuse more as the plan grows, the whole chain
  * runs once per application and snapshot with an empty plan, check by check over a bit set of
- * the hosts still in (the checks that have a bit-set form use it), and the survivors are kept as
+ * the hosts still in (the checks that have a bit-set form first), and the survivors are kept as
  * the application's eligible hosts. Each placement then walks those hosts' arrays
  * ({@link HostTable}, built once per snapshot), runs the chain again only on a host the plan
  * touched (or on its site, for a check that reads the site), and scores the rest: no call per
@@ -297,7 +297,7 @@ public final class Placement {
                     continue;
                 }
                 if (touched) {
-                    long[] x = ov.delta.get(i);
+                    long[] x = ov.delta[i];
                     vc += x[0];
                     mc += x[1];
                     dc += x[2];
@@ -337,10 +337,14 @@ public final class Placement {
             BitSet out = new BitSet(t.size);
             out.set(0, t.size);
             for (Reason check : Reason.CHAIN) {
-                if (out.isEmpty()) {
-                    break;
+                if (check.setForm()) {
+                    check.narrow(t, d, emptyPlan, out);
                 }
-                check.narrow(t, d, emptyPlan, out);
+            }
+            for (Reason check : Reason.CHAIN) {
+                if (!check.setForm() && !out.isEmpty()) {
+                    check.narrow(t, d, emptyPlan, out);
+                }
             }
             return out;
         });
@@ -404,9 +408,12 @@ public final class Placement {
         return out;
     }
 
-    /** Whether any check refuses host {@code i}: the chain, short-circuiting. */
+    /**
+     * Whether a check that reads the plan refuses host {@code i}, which passed the whole chain
+     * with an empty plan (the others would answer as they did then), short-circuiting.
+     */
     private boolean refused(int i, Demand d, Overlay ov) {
-        for (Reason check : Reason.CHAIN) {
+        for (Reason check : Reason.PLAN_READERS) {
             if (check.refuses(t, d, ov, i)) {
                 return true;
             }
