@@ -23,9 +23,10 @@ import java.util.List;
  *       {@link Placement} runs the whole chain once per application and snapshot with an empty
  *       plan ({@link #narrow}), then again only on the hosts the plan touched.</li>
  * </ul>
- * {@link #narrow} is the test over a set of hosts: a bit-set form next to the test where there is
- * one, which the chain's unit and property tests hold to the same answers, else the test host by
- * host.
+ * A constant holds, beside its test and its sentence, {@link #narrow} — the test over a set of
+ * hosts: a bit-set form where there is one ({@link #setForm}), which the chain's unit and property
+ * tests hold to the same answers, else {@link #keep} with itself — and says whether its test reads
+ * the plan at all ({@link #readsPlan}; by default it does, the safe answer).
  */
 public enum Reason {
     /** The host's agent does not answer, or never reported its host (then nothing else is checked). */
@@ -438,7 +439,7 @@ public enum Reason {
      * does not refuse. Each constant calls it from its own class with itself, where the JIT,
      * inlining this small loop, knows the exact check and inlines its test. A shared loop calling
      * {@code refuses} through the enum (or one too large to inline) made a virtual call per host
-     * and check, and the first placement of an application on a 10,000-host snapshot took 20–50%
+     * and check, and the first placement of an application on a 10,000-host snapshot took 30–60%
      * longer (docs/benchmarks.md).
      */
     static long[] keep(Reason check, HostTable t, Demand d, Overlay plan, long[] words) {
