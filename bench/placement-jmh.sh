@@ -12,7 +12,8 @@ iterations=${2:-5}
 seconds=${3:-2}
 hosts=${4:-1000,5000,10000}
 
-mvn -B -q -ntp -Dstyle.color=never -DskipTests install -pl manager -am
+# package, not install: the benchmark runs from manager/target, and nothing is written to ~/.m2.
+mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager -am
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
 mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -pl manager -Dmdep.includeScope=test \

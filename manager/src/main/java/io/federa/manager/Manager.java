@@ -1,5 +1,6 @@
 package io.federa.manager;
 
+import io.federa.manager.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.spec.Catalog;
@@ -11,7 +12,6 @@ import io.federa.manager.core.lease.LeaseLedger;
 import io.federa.manager.cluster.LeadershipVerticle;
 import io.federa.manager.store.LeadershipStore;
 import io.federa.manager.poll.PollingVerticle;
-import io.federa.manager.spec.CatalogYaml;
 import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.store.HistoryStore;
 import io.federa.manager.store.LifecycleStore;
@@ -46,7 +46,7 @@ public final class Manager {
     public static Future<Manager> start(Vertx vertx, ManagerConfig config, DefinitionStore definitions, HistoryStore historyStore,
                                         LifecycleStore lifecycleStore) throws SQLException {
         AtomicReference<Catalog> catalog = new AtomicReference<>();
-        definitions.current().flatMap(doc -> CatalogYaml.parse(doc).catalog()).ifPresent(catalog::set);
+        definitions.catalog().ifPresent(catalog::set);
         PrometheusRegistry registry = new PrometheusRegistry();
         PollMetrics pollMetrics = new PollMetrics(registry);
         Map<String, String> transports = config.agents().stream().collect(Collectors.toMap(ManagerConfig.Agent::name,
@@ -88,23 +88,18 @@ public final class Manager {
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
         lifecycleRef.set(lifecycle);
         AtomicReference<Future<Void>> taking = new AtomicReference<>(Future.succeededFuture());
-        // A follower reads the definitions the leader applied (every two seconds; parsed only when they changed).
-        AtomicReference<String> lastDocument = new AtomicReference<>(definitions.current().orElse(""));
+        // A follower reads the definitions the leader applied (every two seconds; the store parses a
+        // version once, when it first sees it).
         vertx.setPeriodic(2_000, id -> {
             if (!leadership.leadsNow()) {
-                vertx.executeBlocking(definitions::current).onSuccess(doc -> {
-                    String d = doc.orElse("");
-                    if (!d.equals(lastDocument.getAndSet(d))) {
-                        CatalogYaml.parse(d).catalog().ifPresent(catalog::set);
-                    }
-                });
+                vertx.executeBlocking(definitions::catalog).onSuccess(c -> c.ifPresent(catalog::set));
             }
         });
         leadership.onChange(standing -> {
             if (standing.leading()) {
                 // The definitions may have changed under another leader.
-                Future<Void> definitionsRead = vertx.executeBlocking(definitions::current).map(doc -> {
-                    doc.flatMap(d -> CatalogYaml.parse(d).catalog()).ifPresent(catalog::set);
+                Future<Void> definitionsRead = vertx.executeBlocking(definitions::catalog).map(c -> {
+                    c.ifPresent(catalog::set);
                     return null;
                 });
                 // A leader before this one may have issued statements until it stepped down, by a

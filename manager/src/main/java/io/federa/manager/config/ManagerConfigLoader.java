@@ -119,7 +119,7 @@ public final class ManagerConfigLoader extends TreeReader {
         String key = "";
         if (l.get("signingKey") instanceof String k) {
             try {
-                io.federa.manager.poll.LeaseSigner.privateKey(k);
+                SigningKey.parse(k);
                 key = k;
             } catch (IllegalArgumentException e) {
                 error("lease.signingKey", e.getMessage());

@@ -2,7 +2,7 @@ package io.federa.manager.http;
 
 import io.federa.common.http.AuthThrottle;
 import io.federa.common.http.GuardedServer;
-import io.federa.manager.WallClock;
+import io.federa.manager.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.inventory.InventorySnapshot;
@@ -528,9 +528,7 @@ public final class ApiVerticle extends VerticleBase {
             // An instance that fits on no host now would leave the service half started after the
             // whole timeout: refused at once, naming every host's reasons, unless asked to start
             // what fits. A placement pass per missing instance: CPU work, kept off the event loop.
-            Reconciler.World world = new Reconciler.World(c, inventory.get(), lifecycle.desired(), lifecycle.instances(),
-                    lifecycle.cordoned(), Map.of(), Map.of(), java.util.Set.of(), lifecycle.placement(), 0, 0, WallClock.millis(),
-                    lifecycle.scalingTargets());
+            Reconciler.World world = startWorld(c);
             vertx.executeBlocking(() -> Reconciler.unplaceable(world, name)).onComplete(ar -> {
                 if (ar.failed()) {
                     error(ctx, 500, "internal error", "the placement check failed: " + ar.cause().getMessage(), null);
@@ -620,8 +618,9 @@ public final class ApiVerticle extends VerticleBase {
         InventorySnapshot inv = inventory.get();
         java.util.Set<String> cordoned = lifecycle.cordoned();
         java.util.Map<String, ManagedInstance> placedNow = lifecycle.instances();
+        Reconciler.World world = startWorld(c);
         long deadline = System.nanoTime() + EXPLAIN_BUDGET.toNanos();
-        explainer.<JsonObject>executeBlocking(() -> explanation(c, name, only, inv, cordoned, placedNow, deadline))
+        explainer.<JsonObject>executeBlocking(() -> explanation(c, name, only, inv, cordoned, placedNow, world, deadline))
                 .onComplete(ar -> explaining.decrementAndGet())
                 .onSuccess(answer -> json(ctx, 200, answer))
                 .onFailure(e -> {
@@ -642,10 +641,24 @@ public final class ApiVerticle extends VerticleBase {
         }
     }
 
+    /**
+     * What a start of a service now would see: the check before a start and {@code explain} both
+     * place the missing instances through {@link Reconciler#preview} over this, so that explain
+     * shows the spread the start will make.
+     */
+    private Reconciler.World startWorld(Catalog c) {
+        return new Reconciler.World(c, inventory.get(), lifecycle.desired(), lifecycle.instances(), lifecycle.cordoned(),
+                Map.of(), Map.of(), java.util.Set.of(), lifecycle.placement(), 0, 0, WallClock.millis(),
+                lifecycle.scalingTargets());
+    }
+
     private JsonObject explanation(Catalog c, String name, String only, InventorySnapshot inv, java.util.Set<String> cordoned,
-                                   java.util.Map<String, ManagedInstance> placedNow, long deadline) {
+                                   java.util.Map<String, ManagedInstance> placedNow, Reconciler.World world,
+                                   long deadline) {
         JsonArray out = new JsonArray();
         StringBuilder text = new StringBuilder();
+        // The missing instances, placed as a start would place them, each seeing those before it.
+        Reconciler.Preview preview = Reconciler.preview(world, name);
         for (var app : c.startOrder(name)) {
             if (only != null && !only.equals(app.name())) {
                 continue;
@@ -653,12 +666,6 @@ public final class ApiVerticle extends VerticleBase {
             java.util.List<String> names = new java.util.ArrayList<>();
             placedNow.values().stream().filter(i -> i.application().equals(app.name()))
                     .map(ManagedInstance::name).sorted().forEach(names::add);
-            for (int n = 1; names.size() < app.replicas(); n++) {
-                String candidate = app.name() + "-" + n;
-                if (!names.contains(candidate)) {
-                    names.add(candidate);
-                }
-            }
             for (String instance : names) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new ExplainTimeout("the explanation took longer than " + EXPLAIN_BUDGET.toSeconds() + " s ("
@@ -667,34 +674,42 @@ public final class ApiVerticle extends VerticleBase {
                 }
                 ManagedInstance mi = placedNow.get(instance);
                 Placement engine = Placement.of(inv.withoutVm(instance), cordoned, c, lifecycle.placement());
-                Outcome o = engine.place(new PlacementRequest(app.name(), instance));
-                JsonObject one = new JsonObject().put("instance", instance).put("application", app.name())
-                        .put("host", mi == null ? null : mi.host()).put("epoch", mi == null ? null : mi.epoch());
-                if (o instanceof Outcome.Fits f) {
-                    one.put("placedBy", new JsonObject().put("host", f.host()).put("costPerHour", f.score().costPerHour())
-                            .put("currency", f.score().currency()).put("fit", f.score().fit()));
-                    f.runnerUp().ifPresent(ru -> one.put("runnerUp", new JsonObject().put("host", ru.host())
-                            .put("costPerHour", ru.score().costPerHour()).put("fit", ru.score().fit()).put("lostOn", ru.lostOn())));
-                }
-                JsonArray hosts = new JsonArray();
-                for (HostVerdict v : engine.explain(new PlacementRequest(app.name(), instance), java.util.List.of())) {
-                    JsonArray reasons = new JsonArray();
-                    v.refusals().forEach(rf -> reasons.add(rf.toString()));
-                    hosts.add(new JsonObject().put("host", v.host()).put("fits", v.fits()).put("refusals", reasons));
-                }
-                one.put("hosts", hosts);
-                String said = Explanation.of(o);
-                if (mi != null) {
-                    said = instance + " is on " + mi.host() + " (epoch " + mi.epoch() + "); placed now: " + said;
-                } else if (o instanceof Outcome.Fits) {
-                    said = "not placed yet; " + said;
-                }
-                one.put("explanation", said.trim());
+                PlacementRequest request = new PlacementRequest(app.name(), instance);
+                Outcome o = engine.place(request);
+                String said = instance + " is on " + mi.host() + " (epoch " + mi.epoch() + "); placed now: " + Explanation.of(o);
+                out.add(explained(o, mi, engine.explain(request, java.util.List.of()), said));
                 text.append(said.endsWith("\n") ? said : said + "\n");
-                out.add(one);
+            }
+            for (Reconciler.Previewed p : preview.instances()) {
+                if (!p.request().application().equals(app.name())) {
+                    continue;
+                }
+                Outcome o = p.outcome();
+                String said = (o instanceof Outcome.Fits ? "not placed yet; " : "") + Explanation.of(o);
+                out.add(explained(o, null, preview.verdicts(p), said));
+                text.append(said.endsWith("\n") ? said : said + "\n");
             }
         }
         return new JsonObject().put("service", name).put("instances", out).put("text", text.toString());
+    }
+
+    /** One instance of an explanation: where it is, where the chain puts it, every host's verdict. */
+    private static JsonObject explained(Outcome o, ManagedInstance mi, java.util.List<HostVerdict> verdicts, String said) {
+        JsonObject one = new JsonObject().put("instance", o.instance()).put("application", o.application())
+                .put("host", mi == null ? null : mi.host()).put("epoch", mi == null ? null : mi.epoch());
+        if (o instanceof Outcome.Fits f) {
+            one.put("placedBy", new JsonObject().put("host", f.host()).put("costPerHour", f.score().costPerHour())
+                    .put("currency", f.score().currency()).put("fit", f.score().fit()));
+            f.runnerUp().ifPresent(ru -> one.put("runnerUp", new JsonObject().put("host", ru.host())
+                    .put("costPerHour", ru.score().costPerHour()).put("fit", ru.score().fit()).put("lostOn", ru.lostOn())));
+        }
+        JsonArray hosts = new JsonArray();
+        for (HostVerdict v : verdicts) {
+            JsonArray reasons = new JsonArray();
+            v.refusals().forEach(rf -> reasons.add(rf.toString()));
+            hosts.add(new JsonObject().put("host", v.host()).put("fits", v.fits()).put("refusals", reasons));
+        }
+        return one.put("hosts", hosts).put("explanation", said.trim());
     }
 
     private JsonObject ratios(String service, long now) {
@@ -845,13 +860,15 @@ public final class ApiVerticle extends VerticleBase {
         String who = ctx.get("who");
         Catalog before = catalog.get();
         vertx.executeBlocking(() -> {
+                    // Parsed once: the check below and the store both use this.
+                    var parsed = io.federa.manager.spec.CatalogYaml.parse(body);
                     // Definitions with no service at all would stop every service's VMs: a mistake far
                     // more often than a wish, so only with prune said.
-                    if (!prune && before != null && !before.services().isEmpty() && io.federa.manager.spec.CatalogYaml.parse(body).catalog()
-                            .map(c -> c.services().isEmpty()).orElse(false)) {
+                    if (!prune && before != null && !before.services().isEmpty()
+                            && parsed.catalog().map(c -> c.services().isEmpty()).orElse(false)) {
                         return null;
                     }
-                    return store.apply(body, who, "applied through the API", WallClock.now());
+                    return store.apply(body, parsed, who, "applied through the API", WallClock.now());
                 })
                 .onSuccess(applied -> {
                     if (applied == null) {
@@ -977,7 +994,7 @@ public final class ApiVerticle extends VerticleBase {
         vertx.executeBlocking(() -> {
             Optional<DefinitionStore.Version> v = store.deleteService(name, who, WallClock.now());
             if (v.isPresent()) {
-                store.current().flatMap(doc -> io.federa.manager.spec.CatalogYaml.parse(doc).catalog()).ifPresent(catalogChanged);
+                store.catalog().ifPresent(catalogChanged);
             }
             return v;
         }).onSuccess(v -> {

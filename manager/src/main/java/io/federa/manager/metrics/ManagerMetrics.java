@@ -1,6 +1,6 @@
 package io.federa.manager.metrics;
 
-import io.federa.manager.core.availability.Headcount;
+import io.federa.manager.core.lifecycle.Headcount;
 import io.federa.manager.core.availability.ServiceAvailability;
 import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.inventory.RunningInstances;

@@ -1,15 +1,14 @@
 package io.federa.manager.poll;
 
+import io.federa.manager.config.SigningKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -57,19 +56,9 @@ public final class LeaseSigner {
         this.peerGrantMillis = peerGrantMillis;
         this.gapMillis = gapMillis;
         this.reissueMillis = Math.max(1, intervalMillis / 4);
-        this.key = signingKey.isEmpty() ? null : privateKey(signingKey);
+        this.key = signingKey.isEmpty() ? null : SigningKey.parse(signingKey);
         fleet.forEach(a -> urls.put(a, ""));
         refreshMembers();
-    }
-
-    /** An Ed25519 private key from its base64 PKCS#8 form ({@code openssl genpkey -algorithm ed25519}). */
-    public static PrivateKey privateKey(String base64) {
-        try {
-            return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder()
-                    .decode(base64.replaceAll("-----[A-Z ]+-----|\\s", ""))));
-        } catch (IllegalArgumentException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("must be an Ed25519 private key in base64 PKCS#8 form: " + e.getMessage());
-        }
     }
 
     /** The fleet's current version. */

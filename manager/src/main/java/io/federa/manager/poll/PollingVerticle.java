@@ -1,6 +1,6 @@
 package io.federa.manager.poll;
 
-import io.federa.manager.WallClock;
+import io.federa.manager.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;

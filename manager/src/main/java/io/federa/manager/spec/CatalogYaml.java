@@ -9,21 +9,18 @@ import java.util.Optional;
 
 /**
  * Reads a definition document in YAML (or JSON, a subset of it) into plain maps and lists and
- * hands it to the pure {@link CatalogValidator}. A document that does not even parse is one
- * error at the document's level, with the line.
+ * hands it to the pure {@link CatalogValidator}: the one parse of a document, whose result the
+ * store keeps (a stored version is not parsed again at each read). A document that does not even
+ * parse, or is past {@link StrictYaml}'s size limits, is one error at the document's level, with
+ * the line.
  */
 public final class CatalogYaml {
-    public static final int MAX_CHARS = 1024 * 1024;
-
     private CatalogYaml() {
     }
 
     public static CatalogValidator.Result parse(String text) {
         if (text == null || text.isBlank()) {
             return failed("the document is empty");
-        }
-        if (text.length() > MAX_CHARS) {
-            return failed("the document is " + text.length() + " characters long; the limit is " + MAX_CHARS);
         }
         Object tree;
         try {

@@ -1,7 +1,10 @@
 package io.federa.manager.store;
 
+import com.fasterxml.jackson.core.JacksonException;
+import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.CatalogValidator;
 import io.federa.manager.spec.CatalogYaml;
+import io.federa.manager.spec.StrictYaml;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,6 +14,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,7 +32,12 @@ public final class DefinitionStore implements AutoCloseable {
     public record Applied(Optional<Version> version, CatalogValidator.Result validation) {
     }
 
+    /** A stored version's catalog, kept so that reads do not parse its document again. */
+    private record Parsed(int version, Catalog catalog) {
+    }
+
     private final Connection connection;
+    private Parsed latest;
 
     private DefinitionStore(Connection connection) {
         this.connection = connection;
@@ -44,10 +53,19 @@ public final class DefinitionStore implements AutoCloseable {
     }
 
     /** Validates and, if valid, stores the document as the next version. */
-    public synchronized Applied apply(String document, String appliedBy, String change, Instant now) throws SQLException {
-        CatalogValidator.Result r = CatalogYaml.parse(document);
-        if (!r.ok()) {
-            return new Applied(Optional.empty(), r);
+    public Applied apply(String document, String appliedBy, String change, Instant now) throws SQLException {
+        return apply(document, CatalogYaml.parse(document), appliedBy, change, now);
+    }
+
+    /**
+     * Stores the document as the next version if {@code parsed} — what {@link CatalogYaml#parse}
+     * made of it, the caller having parsed it once — is valid. Its catalog is kept as the current
+     * one: {@link #catalog} does not parse it again.
+     */
+    public synchronized Applied apply(String document, CatalogValidator.Result parsed, String appliedBy, String change,
+                                      Instant now) throws SQLException {
+        if (!parsed.ok()) {
+            return new Applied(Optional.empty(), parsed);
         }
         connection.setAutoCommit(false);
         try {
@@ -62,7 +80,8 @@ public final class DefinitionStore implements AutoCloseable {
                 p.executeUpdate();
             }
             connection.commit();
-            return new Applied(Optional.of(new Version(next, now, Jdbc.clip(appliedBy, 128), Jdbc.clip(change, 512))), r);
+            latest = new Parsed(next, parsed.catalog().get());
+            return new Applied(Optional.of(new Version(next, now, Jdbc.clip(appliedBy, 128), Jdbc.clip(change, 512))), parsed);
         } catch (SQLException e) {
             connection.rollback();
             throw e;
@@ -82,26 +101,48 @@ public final class DefinitionStore implements AutoCloseable {
         if (current.isEmpty()) {
             return Optional.empty();
         }
-        com.fasterxml.jackson.databind.ObjectMapper yaml =
-                new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
-        java.util.Map<String, Object> doc;
+        Object tree;
         try {
-            doc = yaml.readValue(current.get(), java.util.Map.class);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new SQLException("the stored document no longer parses: " + e.getOriginalMessage(), e);
+            tree = StrictYaml.read(current.get());
+        } catch (JacksonException e) {
+            throw new SQLException("the stored document no longer parses: " + StrictYaml.describe(e), e);
         }
-        Object services = doc.get("services");
-        if (!(services instanceof List<?> list)
-                || !((List<Object>) list).removeIf(s -> s instanceof java.util.Map<?, ?> m && name.equals(m.get("name")))) {
+        if (!(tree instanceof Map<?, ?> doc) || !(doc.get("services") instanceof List<?> list)
+                || !((List<Object>) list).removeIf(s -> s instanceof Map<?, ?> m && name.equals(m.get("name")))) {
             return Optional.empty();
         }
         String next;
         try {
-            next = yaml.writeValueAsString(doc);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            next = StrictYaml.write(tree);
+        } catch (JacksonException e) {
             throw new SQLException("cannot write the document without service " + name, e);
         }
-        return apply(next, by, "deleted service " + name, now).version();
+        // The edited tree is checked as it is, not parsed again from the text just written.
+        return apply(next, CatalogValidator.validate(tree), by, "deleted service " + name, now).version();
+    }
+
+    /**
+     * The current catalog, if valid definitions were ever applied: the one this store kept when it
+     * stored them, or parsed once when another manager stored a newer version (one query for the
+     * latest version number per call, no parse while it is unchanged).
+     */
+    public synchronized Optional<Catalog> catalog() throws SQLException {
+        int version;
+        try (PreparedStatement p = connection.prepareStatement("SELECT MAX(version) FROM definition_version");
+             ResultSet r = p.executeQuery()) {
+            version = r.next() ? r.getInt(1) : 0;
+        }
+        if (version == 0) {
+            return Optional.empty();
+        }
+        if (latest == null || latest.version() != version) {
+            Optional<Catalog> c = document(version).flatMap(d -> CatalogYaml.parse(d).catalog());
+            if (c.isEmpty()) {
+                return Optional.empty();
+            }
+            latest = new Parsed(version, c.get());
+        }
+        return Optional.of(latest.catalog());
     }
 
     /** The current document, if any was ever applied. */

@@ -182,4 +182,38 @@ class CatalogYamlTest {
         // One document, with or without its start marker, is fine.
         assertThat(CatalogYaml.parse("---\n" + MIN).ok()).isTrue();
     }
+
+    @Test
+    void a_document_past_the_size_limit_is_refused_before_it_is_parsed() {
+        String big = MIN + "# " + "x".repeat(StrictYaml.MAX_DOCUMENT_CHARS) + "\n";
+        CatalogValidator.Result r = CatalogYaml.parse(big);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).singleElement().satisfies(e -> {
+            assertThat(e.field()).isEqualTo("(document)");
+            assertThat(e.message()).contains("the document is " + big.length() + " characters long; the limit is "
+                    + StrictYaml.MAX_DOCUMENT_CHARS);
+        });
+    }
+
+    @Test
+    void a_document_nested_too_deep_is_refused_with_the_limit() {
+        int depth = StrictYaml.MAX_NESTING_DEPTH + 8;
+        String deep = "applications: " + "[".repeat(depth) + "]".repeat(depth) + "\n";
+        CatalogValidator.Result r = CatalogYaml.parse(deep);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).singleElement().satisfies(e -> {
+            assertThat(e.field()).isEqualTo("(document)");
+            assertThat(e.message()).startsWith("refused").contains("nesting depth " + StrictYaml.MAX_NESTING_DEPTH);
+        });
+    }
+
+    @Test
+    void a_string_past_the_limit_is_refused_with_the_limit() {
+        String longName = MIN.replace("services:", "services:\n  - name: x\n    description: \""
+                + "d".repeat(StrictYaml.MAX_STRING_CHARS + 1) + "\"\n    applications: [web]\n#");
+        CatalogValidator.Result r = CatalogYaml.parse(longName);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).startsWith("refused")
+                .contains("strings of " + StrictYaml.MAX_STRING_CHARS + " characters"));
+    }
 }

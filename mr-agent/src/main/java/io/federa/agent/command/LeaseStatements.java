@@ -2,15 +2,14 @@ package io.federa.agent.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.federa.agent.config.ManagerKey;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.LeaseStatement;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -49,14 +48,9 @@ public final class LeaseStatements {
         return !keys.isEmpty();
     }
 
-    /** An Ed25519 public key from its base64 X.509 (SubjectPublicKeyInfo) form, as {@code openssl pkey -pubout} gives it. */
+    /** An Ed25519 public key from its base64 X.509 (SubjectPublicKeyInfo) form: {@link ManagerKey#parse}. */
     public static PublicKey publicKey(String base64) {
-        try {
-            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder()
-                    .decode(base64.replaceAll("-----[A-Z ]+-----|\\s", ""))));
-        } catch (IllegalArgumentException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("not an Ed25519 public key in base64 X.509 form: " + e.getMessage());
-        }
+        return ManagerKey.parse(base64);
     }
 
     /** Parses the envelope and checks its signature; every refusal names what is wrong. */

@@ -2,8 +2,6 @@ package io.federa.agent.config;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.federa.agent.core.CostRates;
 import io.federa.agent.core.Names;
 import io.federa.common.tls.Pem;
@@ -32,7 +30,6 @@ public final class AgentConfigLoader {
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Pattern URI = Pattern.compile("[a-z][a-z0-9+.-]*:/.*");
     private static final int MIN_PASSWORD = 8;
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private AgentConfigLoader() {
     }
@@ -51,7 +48,7 @@ public final class AgentConfigLoader {
     public static AgentConfig parse(String yaml, Path baseDir) {
         JsonNode tree;
         try {
-            tree = YAML.readTree(yaml);
+            tree = ConfigYaml.read(yaml);
         } catch (JacksonException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
             throw new ConfigException("", "not valid YAML" + where + ": " + e.getOriginalMessage());
@@ -139,7 +136,7 @@ public final class AgentConfigLoader {
         List<String> keys = n.strings("managerKeys");
         for (int i = 0; i < keys.size(); i++) {
             try {
-                io.federa.agent.command.LeaseStatements.publicKey(keys.get(i));
+                ManagerKey.parse(keys.get(i));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(n.pathOf("managerKeys") + "[" + i + "]", e.getMessage());
             }

@@ -201,4 +201,20 @@ class AgentConfigLoaderTest {
                     .hasMessageContaining(k.problem());
         }
     }
+
+    @Test
+    void a_file_past_the_yaml_limits_is_refused_with_the_limit() {
+        int depth = ConfigYaml.MAX_NESTING_DEPTH + 8;
+        assertThatThrownBy(() -> AgentConfigLoader.parse("host: " + "[".repeat(depth) + "]".repeat(depth), BASE))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML")
+                .hasMessageContaining("depth");
+        assertThatThrownBy(() -> AgentConfigLoader.parse("host: x\n#" + "x".repeat(ConfigYaml.MAX_DOCUMENT_CHARS), BASE))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("the limit is " + ConfigYaml.MAX_DOCUMENT_CHARS);
+        assertThatThrownBy(() -> AgentConfigLoader.parse("host: \"" + "x".repeat(ConfigYaml.MAX_STRING_CHARS + 1) + "\"", BASE))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("exceeds the maximum (" + ConfigYaml.MAX_STRING_CHARS + ")");
+        assertThatThrownBy(() -> AgentConfigLoader.parse("host: a\nhost: b\n", BASE))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("Duplicate field 'host'");
+    }
 }

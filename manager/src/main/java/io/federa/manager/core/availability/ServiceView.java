@@ -3,6 +3,7 @@ package io.federa.manager.core.availability;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.lifecycle.DesiredState;
+import io.federa.manager.core.lifecycle.Headcount;
 import io.federa.manager.core.lifecycle.Plan;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;

@@ -1,6 +1,5 @@
 package io.federa.manager.core.lifecycle;
 
-import io.federa.manager.core.availability.Headcount;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
@@ -124,21 +123,42 @@ public final class Reconciler {
     }
 
     /**
-     * The instances of a service that would fit on no host if it were started now: its missing
-     * instances (of every application, in start order, each seeing those before it) placed as a
-     * pass places them, over the same ledger, names and wanted counts, but without waiting for
-     * dependencies to run first. Empty when all fit (or nothing is missing), and while some agent
-     * has never answered (its host, unknown yet, may have the room). For {@code federa start} to
-     * fail at once rather than after its timeout; the passes decide as before.
+     * One missing instance as a start would place it now: the request, what the same pass had
+     * placed before it, and the outcome. {@link #verdicts} gives every host's verdict for it, over
+     * the same engine and plan.
      */
-    public static List<Outcome> unplaceable(World world, String service) {
+    public record Previewed(PlacementRequest request, List<Placed> plannedBefore, Outcome outcome) {
+        public Previewed {
+            plannedBefore = List.copyOf(plannedBefore);
+        }
+    }
+
+    /** What {@link #preview} found, with the engine it placed with. */
+    public record Preview(Placement engine, List<Previewed> instances) {
+        public Preview {
+            instances = List.copyOf(instances);
+        }
+
+        /** Every host's verdict for one previewed instance: its refusals, or its score. */
+        public List<io.federa.manager.core.placement.HostVerdict> verdicts(Previewed p) {
+            return engine.explain(p.request(), p.plannedBefore());
+        }
+    }
+
+    /**
+     * Where a start of the service would place its missing instances now (of every application,
+     * in start order, each seeing those before it): the same ledger, names, wanted counts and
+     * plan as a pass, without waiting for dependencies to run first. What {@code federa explain}
+     * shows before a start, and what {@link #unplaceable} checks: one path, so the preview and the
+     * start agree. Empty when the service is not defined.
+     */
+    public static Preview preview(World world, String service) {
         Reconciler r = new Reconciler(world);
-        if (world.catalog() == null || !world.catalog().services().containsKey(service)
-                || world.inventory().agents().values().stream().anyMatch(e -> e.host().isEmpty())) {
-            return List.of();
+        if (world.catalog() == null || !world.catalog().services().containsKey(service)) {
+            return new Preview(null, List.of());
         }
         r.look();
-        List<Outcome> out = new ArrayList<>();
+        List<Previewed> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Set<String> done = new HashSet<>();
         for (ApplicationSpec app : world.catalog().startOrder(service)) {
@@ -156,15 +176,30 @@ public final class Reconciler {
             for (int k = count; k < r.wanted(app); k++) {
                 String name = r.ledger.newName(app.name(), names);
                 names.add(name);
-                Outcome o = r.engine.place(new PlacementRequest(app.name(), name), r.planned);
+                PlacementRequest request = new PlacementRequest(app.name(), name);
+                List<Placed> before = List.copyOf(r.planned);
+                Outcome o = r.engine.place(request, r.planned);
                 if (o instanceof Outcome.Fits f) {
                     r.planned.add(f.placed());
-                } else {
-                    out.add(o);
                 }
+                out.add(new Previewed(request, before, o));
             }
         }
-        return out;
+        return new Preview(r.engine, out);
+    }
+
+    /**
+     * The instances of a service that would fit on no host if it were started now: those of
+     * {@link #preview} that do not fit. Empty when all fit (or nothing is missing), and while some
+     * agent has never answered (its host, unknown yet, may have the room). For {@code federa start}
+     * to fail at once rather than after its timeout; the passes decide as before.
+     */
+    public static List<Outcome> unplaceable(World world, String service) {
+        if (world.inventory().agents().values().stream().anyMatch(e -> e.host().isEmpty())) {
+            return List.of();
+        }
+        return preview(world, service).instances().stream().map(Previewed::outcome)
+                .filter(o -> !(o instanceof Outcome.Fits)).toList();
     }
 
     /**

@@ -47,11 +47,14 @@ final class HostTable {
     final String[] agents;
     final HostStatus[] status;
     final boolean[] reachable;
+    final BitSet unreachableHosts;
     final String[] healthText;
     final boolean[] cordoned;
+    final BitSet cordonedHosts;
     final int[] site;
     final String[] siteNames;
     final boolean[] offsite;
+    final BitSet offsiteHosts;
     final int[] security;
     final Map<String, BitSet> runtimeHosts;
     final int[] cpus;
@@ -112,6 +115,9 @@ final class HostTable {
         packetRate = new double[size];
         idHash = new long[size];
         indexOf = new HashMap<>(size * 2);
+        unreachableHosts = new BitSet(size);
+        cordonedHosts = new BitSet(size);
+        offsiteHosts = new BitSet(size);
 
         TreeSet<String> siteSet = new TreeSet<>();
         for (Row r : unique) {
@@ -139,6 +145,8 @@ final class HostTable {
             HostStatus h = e.host().orElse(null);
             status[i] = h;
             reachable[i] = e.reachable() && h != null;
+            unreachableHosts.set(i, !reachable[i]);
+            cordonedHosts.set(i, cordoned[i]);
             healthText[i] = h == null ? "agent " + e.agent() + " has not reported its host yet"
                     : "agent " + e.agent() + " is " + e.health().state()
                     + (e.health().reason().isEmpty() ? "" : " (" + e.health().reason() + ")");
@@ -148,6 +156,7 @@ final class HostTable {
             }
             site[i] = siteIndexOf.get(h.site() == null ? "" : h.site());
             offsite[i] = h.offsite();
+            offsiteHosts.set(i, offsite[i]);
             security[i] = h.securityLevel();
             for (String rt : h.runtimes()) {
                 runtimes.computeIfAbsent(rt, k -> new BitSet(size)).set(i);

@@ -3,18 +3,15 @@ package io.federa.manager.core.placement;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;
-import io.federa.manager.core.spec.PlacementRules;
 
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,18 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * memo of each application's eligible hosts, which changes no answer).
  *
  * <h2>The chain</h2>
- * For each host, in the order of {@link Reason}, cheap and decisive checks first:
- * <ol>
- *   <li>reachable ({@code HOST_UNREACHABLE}) and not cordoned ({@code HOST_CORDONED});</li>
- *   <li>offers the application's runtime ({@code RUNTIME_NOT_OFFERED});</li>
- *   <li>not offsite when the application forbids it ({@code OFFSITE_FORBIDDEN});</li>
- *   <li>security level at least the application's minimum ({@code SECURITY_LEVEL_TOO_LOW});</li>
- *   <li>capacity: vCPUs ≤ CPUs × overcommit, memory, disk, network bandwidth, counting what the
- *       host has committed and what the plan already put there ({@code INSUFFICIENT_*});</li>
- *   <li>spread: no other replica on the host, or on its site ({@code ANTI_AFFINITY_HOST/SITE});</li>
- *   <li>avoid: no application on the host that this one avoids, or that avoids this one
- *       ({@code AVOIDED_APPLICATION}).</li>
- * </ol>
+ * For each host, the checks of {@link Reason}, in their declaration order, cheap and decisive
+ * first: reachable and not cordoned, runtime, offsite, security level, capacity (counting what
+ * the host has committed and what the plan already put there), spread, avoid. Each constant holds
+ * its test and its sentence; this class only runs them.
  * Hosts that pass every check are ranked by the scorers: projected cost per hour
  * ({@link CostModel}, only for applications that prefer the cheapest host), then the fit of the
  * configured {@link Strategy}, then a seeded shuffle. The best host wins; the second is reported
@@ -50,16 +39,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * plan give the same answer, every time, on any machine.
  *
  * <h2>Cost of a placement</h2>
- * The checks that depend on the snapshot alone are run once per application and snapshot, into
- * a bit set of eligible hosts; each placement then makes one pass over those hosts' arrays
- * ({@link HostTable}, built once per snapshot) for capacity and what the plan added, checks
- * short-circuiting, no allocation per host. Every host's reasons are only put into words when
- * no host fits, or when {@link #explain} is asked.
- *
- * <p>The checks run as straight-line code ({@code eligible} and {@code scan}) rather than as a
- * list of check objects: at 10,000 hosts a virtual call per check and host cost more than the
- * checks themselves. {@code refusals} is the same chain, spelled out for the explanation; the property
- * tests hold the two to the same answers.
+ * The chain is the constants of {@link Reason}, each a test and its sentence side by side; the
+ * engine only runs them. Since a check may only refuse more as the plan grows, the whole chain
+ * runs once per application and snapshot with an empty plan, check by check over a bit set of
+ * the hosts still in (the checks that have a bit-set form first), and the survivors are kept as
+ * the application's eligible hosts. Each placement then walks those hosts' arrays
+ * ({@link HostTable}, built once per snapshot), runs the chain again only on a host the plan
+ * touched (or on its site, for a check that reads the site), and scores the rest: no call per
+ * check and host, no allocation per host. Every host's reasons are only put into words when no
+ * host fits, or when {@link #explain} is asked, by the same checks.
  */
 public final class Placement {
     static final long BITS_PER_MEGABIT = 1_000_000L;
@@ -77,8 +65,10 @@ public final class Placement {
     private final double[] perByteOfMemory;
     private final double[] perByteOfDisk;
     private final int[] sizedResources;
-    /** Per application, the hosts that pass the checks that depend on the snapshot alone. */
+    /** Per application, the hosts that pass the whole chain with an empty plan. */
     private final ConcurrentHashMap<String, BitSet> eligible = new ConcurrentHashMap<>();
+    /** The plan with nothing in it, never added to. */
+    private final Overlay emptyPlan;
 
     private Placement(HostTable table, Catalog catalog, PlacementConfig config) {
         this.t = table;
@@ -89,6 +79,7 @@ public final class Placement {
         this.perByteOfMemory = new double[table.size];
         this.perByteOfDisk = new double[table.size];
         this.sizedResources = new int[table.size];
+        this.emptyPlan = new Overlay(table);
         for (int i = 0; i < table.size; i++) {
             vcpuCapacity[i] = config.vcpuCapacity(table.cpus[i]);
             perVcpu[i] = vcpuCapacity[i] > 0 ? 1.0 / vcpuCapacity[i] : 0;
@@ -157,7 +148,7 @@ public final class Placement {
         if (app == null) {
             throw new IllegalArgumentException("no application named " + request.application() + " in the catalog");
         }
-        Demand d = new Demand(app, request.instance(), ov);
+        Demand d = demand(app, request.instance());
         List<HostVerdict> out = new ArrayList<>(t.size);
         for (int i = 0; i < t.size; i++) {
             List<Refusal> r = refusals(i, d, ov);
@@ -246,7 +237,7 @@ public final class Placement {
             return new Outcome.Unresolvable(r.instance(), r.application(),
                     "an instance named " + r.instance() + " already exists");
         }
-        Demand d = new Demand(app, r.instance(), ov);
+        Demand d = demand(app, r.instance());
         Ranked best = scan(d, ov);
         if (best.first >= 0) {
             Score s = score(best.first, d, ov);
@@ -276,23 +267,18 @@ public final class Placement {
     }
 
     /**
-     * The hot loop: over the hosts that passed the snapshot-only checks, capacity and what the
-     * plan added, short-circuiting, then the scorers, keeping the best two.
+     * The hot loop: over the hosts that pass the whole chain with an empty plan, the chain again
+     * only where the plan placed something that a check reads (the host, or its site), then the
+     * scorers, keeping the best two.
      */
     private Ranked scan(Demand d, Overlay ov) {
         final BitSet eligible = eligible(d);
-        final long[] touched = ov.touched;
-        final BitSet plannedOwnHosts = ov.appHosts.get(d.app.name());
-        final BitSet plannedOwnSites = ov.appSites.get(d.app.name());
-        final PlacementRules.Spread spread = d.app.placement().spreadReplicas();
-        final BitSet[] plannedConflictHosts = new BitSet[d.conflicts.length];
-        int conflictsPlanned = 0;
-        for (int k = 0; k < d.conflicts.length; k++) {
-            BitSet b = ov.appHosts.get(d.conflicts[k]);
-            if (b != null) {
-                plannedConflictHosts[conflictsPlanned++] = b;
-            }
+        final boolean planEmpty = ov.touched == null;
+        boolean sites = false;
+        for (Reason check : Reason.CHAIN) {
+            sites |= check.readsPlannedSite(d);
         }
+        final boolean siteWide = sites;
         int best = -1;
         double bestCost = 0;
         double bestFit = 0;
@@ -301,41 +287,20 @@ public final class Placement {
         double secondCost = 0;
         double secondFit = 0;
         long secondKey = 0;
-        hosts:
         for (int i = eligible.nextSetBit(0); i >= 0; i = eligible.nextSetBit(i + 1)) {
-            long dv = 0;
-            long dm = 0;
-            long dd = 0;
-            long dn = 0;
-            if (touched != null && (touched[i >>> 6] & (1L << i)) != 0) {
-                long[] x = ov.delta.get(i);
-                dv = x[0];
-                dm = x[1];
-                dd = x[2];
-                dn = x[3];
-            }
-            long vc = t.vcpusCommitted[i] + dv + d.vcpus;
-            long mc = t.memoryCommitted[i] + dm + d.memory;
-            long dc = t.diskCommitted[i] + dd + d.disk;
-            // A resource the instance does not need cannot refuse it, even on a host already past it.
-            if ((d.vcpus > 0 && vc > vcpuCapacity[i]) || (d.memory > 0 && mc > t.memory[i])
-                    || (d.disk > 0 && dc > t.disk[i])
-                    || (d.network > 0 && t.networkCommitted[i] + dn + d.network > t.network[i])) {
-                continue;
-            }
-            // What the snapshot holds was folded into the eligible set; only the plan is left to check.
-            if (spread == PlacementRules.Spread.HOST) {
-                if (plannedOwnHosts != null && plannedOwnHosts.get(i)) {
+            long vc = t.vcpusCommitted[i] + d.vcpus;
+            long mc = t.memoryCommitted[i] + d.memory;
+            long dc = t.diskCommitted[i] + d.disk;
+            if (!planEmpty) {
+                boolean touched = ov.touched(i);
+                if ((touched || (siteWide && t.site[i] >= 0 && ov.sites.get(t.site[i]))) && refused(i, d, ov)) {
                     continue;
                 }
-            } else if (spread == PlacementRules.Spread.SITE) {
-                if (plannedOwnSites != null && plannedOwnSites.get(t.site[i])) {
-                    continue;
-                }
-            }
-            for (int k = 0; k < conflictsPlanned; k++) {
-                if (plannedConflictHosts[k].get(i)) {
-                    continue hosts;
+                if (touched) {
+                    long[] x = ov.delta[i];
+                    vc += x[0];
+                    mc += x[1];
+                    dc += x[2];
                 }
             }
             double cost = d.cheapest ? cost(i, d) : 0;
@@ -361,36 +326,25 @@ public final class Placement {
     }
 
     /**
-     * The hosts that pass every check that depends on the snapshot alone — reachable, not
-     * cordoned, runtime, offsite, security level, no replica there (or on its site) and nothing
-     * avoided there — for one application. Computed once per application and snapshot, then
-     * shared by every placement of it: the hot loop only visits these hosts, and only checks
-     * capacity and what the plan added. (Nomad caches feasibility per node class the same way.)
+     * The hosts that pass every check of the chain with an empty plan, for one application:
+     * computed once per application and snapshot, then shared by every placement of it. Since a
+     * check is monotone in the plan (what the plan adds never lifts a refusal), the hot loop then
+     * visits only these hosts, and runs the chain again only where the plan placed something.
+     * (Nomad caches feasibility per node class the same way.)
      */
     private BitSet eligible(Demand d) {
         return eligible.computeIfAbsent(d.app.name(), k -> {
             BitSet out = new BitSet(t.size);
-            if (d.runtime == null) {
-                return out;
+            out.set(0, t.size);
+            for (Reason check : Reason.CHAIN) {
+                if (check.setForm()) {
+                    check.narrow(t, d, emptyPlan, out);
+                }
             }
-            PlacementRules.Spread spread = d.app.placement().spreadReplicas();
-            hosts:
-            for (int i = d.runtime.nextSetBit(0); i >= 0; i = d.runtime.nextSetBit(i + 1)) {
-                if (!t.reachable[i] || t.cordoned[i] || (d.offsiteForbidden && t.offsite[i]) || t.security[i] < d.minSecurity) {
-                    continue;
+            for (Reason check : Reason.CHAIN) {
+                if (!check.setForm() && !out.isEmpty()) {
+                    check.narrow(t, d, emptyPlan, out);
                 }
-                if (spread == PlacementRules.Spread.HOST && d.ownHosts != null && d.ownHosts.get(i)) {
-                    continue;
-                }
-                if (spread == PlacementRules.Spread.SITE && d.ownSites != null && d.ownSites.get(t.site[i])) {
-                    continue;
-                }
-                for (BitSet c : d.conflictHosts) {
-                    if (c != null && c.get(i)) {
-                        continue hosts;
-                    }
-                }
-                out.set(i);
             }
             return out;
         });
@@ -436,169 +390,50 @@ public final class Placement {
     }
 
     // ------------------------------------------------------------------------------------------
-    // The same chain, in words
+    // The chain, in words
 
     /** Every check that refuses host {@code i}, in chain order; empty when the host fits. */
     private List<Refusal> refusals(int i, Demand d, Overlay ov) {
         List<Refusal> out = new ArrayList<>(2);
-        String id = t.ids[i];
-        var h = t.status[i];
-        if (h == null) {
-            out.add(new Refusal(Reason.HOST_UNREACHABLE, t.healthText[i]));
-            return out;
-        }
-        if (!t.reachable[i]) {
-            out.add(new Refusal(Reason.HOST_UNREACHABLE, id + " does not answer: " + t.healthText[i]));
-        }
-        if (t.cordoned[i]) {
-            out.add(new Refusal(Reason.HOST_CORDONED, id + " is cordoned"));
-        }
-        if (d.runtime == null || !d.runtime.get(i)) {
-            out.add(new Refusal(Reason.RUNTIME_NOT_OFFERED, d.app.runtime() + " not in " + h.runtimes()));
-        }
-        if (d.offsiteForbidden && t.offsite[i]) {
-            out.add(new Refusal(Reason.OFFSITE_FORBIDDEN, id + " is offsite (" + t.siteName(i) + ")"));
-        }
-        if (t.security[i] < d.minSecurity) {
-            out.add(new Refusal(Reason.SECURITY_LEVEL_TOO_LOW, "level " + t.security[i] + " < " + d.minSecurity + " required"));
-        }
-        long[] x = ov.deltaOf(i);
-        long vcUsed = t.vcpusCommitted[i] + x[0];
-        if (d.vcpus > 0 && vcUsed + d.vcpus > vcpuCapacity[i]) {
-            String of = config.cpuOvercommit() == 1.0 ? "" : " (" + t.cpus[i] + " CPUs × overcommit "
-                    + plain(config.cpuOvercommit()) + ")";
-            out.add(new Refusal(Reason.INSUFFICIENT_CPU, "needs " + d.vcpus + " vCPUs, "
-                    + Math.max(0, vcpuCapacity[i] - vcUsed) + " free of " + vcpuCapacity[i] + of));
-        }
-        long memUsed = t.memoryCommitted[i] + x[1];
-        if (d.memory > 0 && memUsed + d.memory > t.memory[i]) {
-            out.add(new Refusal(Reason.INSUFFICIENT_MEMORY, "needs " + d.app.resources().memoryMiB() + " MiB, "
-                    + Math.max(0, t.memory[i] - memUsed) / MIB + " MiB free of " + t.memory[i] / MIB + " MiB"));
-        }
-        long diskUsed = t.diskCommitted[i] + x[2];
-        if (d.disk > 0 && diskUsed + d.disk > t.disk[i]) {
-            out.add(new Refusal(Reason.INSUFFICIENT_DISK, "needs " + d.app.resources().diskGiB() + " GiB, "
-                    + Math.max(0, t.disk[i] - diskUsed) / GIB + " GiB free of " + t.disk[i] / GIB + " GiB"));
-        }
-        long netUsed = t.networkCommitted[i] + x[3];
-        if (d.network > 0 && netUsed + d.network > t.network[i]) {
-            out.add(new Refusal(Reason.INSUFFICIENT_NETWORK, "needs " + d.app.resources().networkMbps() + " Mbps, "
-                    + Math.max(0, t.network[i] - netUsed) / BITS_PER_MEGABIT + " Mbps free of "
-                    + t.network[i] / BITS_PER_MEGABIT + " Mbps"));
-        }
-        String app = d.app.name();
-        PlacementRules.Spread spread = d.app.placement().spreadReplicas();
-        if (spread == PlacementRules.Spread.HOST) {
-            List<String> here = instancesOn(app, i, ov, false);
-            if (!here.isEmpty()) {
-                out.add(new Refusal(Reason.ANTI_AFFINITY_HOST, app + " already has " + String.join(", ", here) + " on " + id));
-            }
-        } else if (spread == PlacementRules.Spread.SITE) {
-            List<String> there = instancesOn(app, i, ov, true);
-            if (!there.isEmpty()) {
-                out.add(new Refusal(Reason.ANTI_AFFINITY_SITE, app + " already has " + String.join(", ", there)
-                        + " on site " + t.siteName(i)));
-            }
-        }
-        for (int k = 0; k < d.conflicts.length; k++) {
-            List<String> here = instancesOn(d.conflicts[k], i, ov, false);
-            if (!here.isEmpty()) {
-                String avoider = d.conflictAvoider[k];
-                String avoided = avoider.equals(app) ? d.conflicts[k] : app;
-                out.add(new Refusal(Reason.AVOIDED_APPLICATION, avoider + " avoids " + avoided + ", and "
-                        + String.join(", ", here) + (here.size() == 1 ? " runs" : " run") + " here"));
+        for (Reason check : Reason.CHAIN) {
+            if (check.refuses(t, d, ov, i)) {
+                for (String why : check.explain(t, d, ov, i)) {
+                    out.add(new Refusal(check, why));
+                }
+                if (check.endsChain(t, i)) {
+                    break;
+                }
             }
         }
         return out;
     }
 
     /**
-     * The instances of an application on host {@code i} (or on its site), known ones first, then
-     * planned ones marked so; a site-wide list names each instance's host.
+     * Whether a check that reads the plan refuses host {@code i}, which passed the whole chain
+     * with an empty plan (the others would answer as they did then), short-circuiting.
      */
-    private List<String> instancesOn(String app, int i, Overlay ov, boolean site) {
-        List<String> out = new ArrayList<>();
-        HostTable.AppInstances known = t.apps.get(app);
-        if (known != null) {
-            for (HostTable.Known k : known.instances()) {
-                if (site ? t.site[k.host()] == t.site[i] : k.host() == i) {
-                    out.add(k.vm() + (site ? " (" + t.ids[k.host()] + ")" : ""));
-                }
+    private boolean refused(int i, Demand d, Overlay ov) {
+        for (Reason check : Reason.PLAN_READERS) {
+            if (check.refuses(t, d, ov, i)) {
+                return true;
             }
         }
-        for (HostTable.Known k : ov.appVms.getOrDefault(app, List.of())) {
-            if (site ? t.site[k.host()] == t.site[i] : k.host() == i) {
-                out.add(k.vm() + (site ? " (planned on " + t.ids[k.host()] + ")" : " (planned)"));
-            }
-        }
-        return out;
+        return false;
     }
 
     static String plain(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
-    // ------------------------------------------------------------------------------------------
-    // A request, resolved once against the tables
-
-    private final class Demand {
-        final ApplicationSpec app;
-        final long vcpus;
-        final long memory;
-        final long disk;
-        final long network;
-        final BitSet runtime;
-        final boolean offsiteForbidden;
-        final int minSecurity;
-        final BitSet ownHosts;
-        final BitSet ownSites;
-        /** Applications this one may not share a host with, sorted, and for each which one avoids. */
-        final String[] conflicts;
-        final String[] conflictAvoider;
-        final BitSet[] conflictHosts;
-        final boolean cheapest;
-        final long seedKey;
-        /** The cost model's factors for this application, applied to each host's rates. */
-        final double[] cost;
-
-        Demand(ApplicationSpec app, String instance, Overlay ov) {
-            this.app = app;
-            var r = app.resources();
-            vcpus = r.vcpus();
-            memory = Math.multiplyExact(r.memoryMiB(), MIB);
-            disk = Math.multiplyExact(r.diskGiB(), GIB);
-            network = Math.multiplyExact(r.networkMbps(), BITS_PER_MEGABIT);
-            runtime = t.runtimeHosts.get(app.runtime());
-            offsiteForbidden = app.placement().offsiteForbidden();
-            minSecurity = app.placement().minSecurityLevel();
-            HostTable.AppInstances own = t.apps.get(app.name());
-            ownHosts = own == null ? null : own.hosts();
-            ownSites = own == null ? null : own.sites();
-            Map<String, String> c = new TreeMap<>();
-            for (String a : app.placement().avoid()) {
-                c.put(a, app.name());
-            }
-            for (String a : avoidedBy.getOrDefault(app.name(), List.of())) {
-                c.putIfAbsent(a, a);
-            }
-            conflicts = c.keySet().toArray(new String[0]);
-            conflictAvoider = c.values().toArray(new String[0]);
-            conflictHosts = new BitSet[conflicts.length];
-            for (int k = 0; k < conflicts.length; k++) {
-                HostTable.AppInstances other = t.apps.get(conflicts[k]);
-                conflictHosts[k] = other == null ? null : other.hosts();
-            }
-            cheapest = app.placement().cost() == PlacementRules.CostPreference.PREFER_CHEAPEST;
-            seedKey = HostTable.mix(config.seed() ^ HostTable.hash(instance));
-            cost = CostModel.factors(r, config.networkLoadRatio());
-        }
+    private Demand demand(ApplicationSpec app, String instance) {
+        return new Demand(t, app, instance, config, vcpuCapacity, avoidedBy);
     }
 
     // ------------------------------------------------------------------------------------------
     // What the plan placed so far, over the snapshot's tables
 
     private Overlay overlay(List<Placed> planned) {
-        Overlay ov = new Overlay();
+        Overlay ov = new Overlay(t);
         for (Placed p : planned) {
             ApplicationSpec app = catalog.applications().get(p.application());
             if (app == null) {
@@ -611,39 +446,5 @@ public final class Placement {
             ov.add(p, app, host);
         }
         return ov;
-    }
-
-    /** Mutable, but only ever inside one call: each public method builds its own. */
-    private final class Overlay {
-        private static final long[] NONE = new long[4];
-        long[] touched;
-        final Map<Integer, long[]> delta = new HashMap<>();
-        final Map<String, BitSet> appHosts = new HashMap<>();
-        final Map<String, BitSet> appSites = new HashMap<>();
-        final Map<String, List<HostTable.Known>> appVms = new LinkedHashMap<>();
-        final Set<String> names = new HashSet<>();
-
-        void add(Placed p, ApplicationSpec app, int host) {
-            if (touched == null) {
-                touched = new long[(t.size + 63) >>> 6];
-            }
-            touched[host >>> 6] |= 1L << host;
-            long[] x = delta.computeIfAbsent(host, k -> new long[4]);
-            var r = app.resources();
-            x[0] += r.vcpus();
-            x[1] += r.memoryMiB() * MIB;
-            x[2] += r.diskGiB() * GIB;
-            x[3] += r.networkMbps() * BITS_PER_MEGABIT;
-            appHosts.computeIfAbsent(app.name(), k -> new BitSet()).set(host);
-            if (t.site[host] >= 0) {
-                appSites.computeIfAbsent(app.name(), k -> new BitSet()).set(t.site[host]);
-            }
-            appVms.computeIfAbsent(app.name(), k -> new ArrayList<>()).add(new HostTable.Known(p.instance(), host));
-            names.add(p.instance());
-        }
-
-        long[] deltaOf(int host) {
-            return delta.getOrDefault(host, NONE);
-        }
     }
 }

@@ -2,13 +2,11 @@ package io.federa.manager.core.spec;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -71,25 +69,10 @@ public final class CatalogValidator extends TreeReader {
                 }
             }
         }
-        for (ApplicationSpec a : apps.values()) {
-            String p = appPaths.get(a.name());
-            for (int j = 0; j < a.dependsOn().size(); j++) {
-                String dep = a.dependsOn().get(j);
-                if (!apps.containsKey(dep)) {
-                    error(p + ".dependsOn[" + j + "]", "unknown application \"" + dep + "\"" + known(apps.keySet()));
-                } else if (dep.equals(a.name())) {
-                    error(p + ".dependsOn[" + j + "]", "an application cannot depend on itself");
-                }
-            }
-            for (int j = 0; j < a.placement().avoid().size(); j++) {
-                String other = a.placement().avoid().get(j);
-                if (!apps.containsKey(other)) {
-                    error(p + ".placement.avoid[" + j + "]", "unknown application \"" + other + "\"" + known(apps.keySet()));
-                }
-            }
-        }
+        // The rules between definitions are the catalog's own (Catalog); here with each field's path.
+        errors.addAll(Catalog.referenceProblems(apps, appPaths::get));
         if (errors.isEmpty()) {
-            cycles(apps, appPaths);
+            errors.addAll(Catalog.cycleProblems(apps, appPaths::get));
         }
         long instances = 0;
         for (ApplicationSpec a : apps.values()) {
@@ -120,10 +103,6 @@ public final class CatalogValidator extends TreeReader {
 
     private Result done(Catalog c) {
         return new Result(Optional.ofNullable(c), errors);
-    }
-
-    private static String known(Set<String> names) {
-        return names.isEmpty() ? " (none is defined)" : " (defined: " + String.join(", ", names) + ")";
     }
 
     private ApplicationSpec application(Object node, String p) {
@@ -227,55 +206,10 @@ public final class CatalogValidator extends TreeReader {
         List<String> members = names(m.get("applications"), p + ".applications");
         if (m.get("applications") == null) {
             error(p + ".applications", "is required: a service groups at least one application");
-        } else if (members.isEmpty() && errors.size() == before) {
-            error(p + ".applications", "must name at least one application");
-        }
-        Set<String> seen = new HashSet<>();
-        for (int j = 0; j < members.size(); j++) {
-            String a = members.get(j);
-            if (!apps.containsKey(a)) {
-                error(p + ".applications[" + j + "]", "unknown application \"" + a + "\"" + known(apps.keySet()));
-            } else if (!seen.add(a)) {
-                error(p + ".applications[" + j + "]", "\"" + a + "\" is listed twice");
-            }
+        } else if (errors.size() == before) {
+            errors.addAll(Catalog.serviceProblems(new ServiceSpec(name, description, members), apps.keySet(), p));
         }
         return errors.size() > before ? null : new ServiceSpec(name, description, members);
-    }
-
-    /** Finds dependency cycles and names each, e.g. {@code web → payment → web}. */
-    private void cycles(Map<String, ApplicationSpec> apps, Map<String, String> paths) {
-        Map<String, Integer> state = new LinkedHashMap<>();
-        Set<String> reported = new HashSet<>();
-        for (String a : apps.keySet()) {
-            dfs(a, apps, state, new ArrayList<>(), paths, reported);
-        }
-    }
-
-    private void dfs(String a, Map<String, ApplicationSpec> apps, Map<String, Integer> state, List<String> stack,
-                     Map<String, String> paths, Set<String> reported) {
-        Integer s = state.get(a);
-        if (s != null && s == 2) {
-            return;
-        }
-        if (s != null && s == 1) {
-            List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(a), stack.size()));
-            cycle.add(a);
-            String key = String.join(",", new java.util.TreeSet<>(cycle));
-            if (reported.add(key)) {
-                String from = stack.get(stack.size() - 1);
-                error(paths.get(from) + ".dependsOn", "dependency cycle: " + String.join(" → ", cycle));
-            }
-            return;
-        }
-        state.put(a, 1);
-        stack.add(a);
-        for (String d : apps.get(a).dependsOn()) {
-            if (apps.containsKey(d)) {
-                dfs(d, apps, state, stack, paths, reported);
-            }
-        }
-        stack.remove(stack.size() - 1);
-        state.put(a, 2);
     }
 
     private String name(Object node, String p) {

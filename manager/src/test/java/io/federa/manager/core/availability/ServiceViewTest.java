@@ -3,6 +3,7 @@ package io.federa.manager.core.availability;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.DesiredState;
+import io.federa.manager.core.lifecycle.Headcount;
 import io.federa.manager.core.lifecycle.Plan;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.spec.CatalogYaml;

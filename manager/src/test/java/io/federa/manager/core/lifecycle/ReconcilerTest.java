@@ -285,4 +285,41 @@ class ReconcilerTest {
                 .containsExactlyInAnyOrder("reports", "catalog-db");
         assertThat(Reconciler.keptRunning(SHOP, Map.of("shop", DesiredState.STOPPED))).isEmpty();
     }
+
+    @Test
+    void the_preview_that_explain_shows_is_the_spread_a_start_makes() {
+        Catalog spread = CatalogYaml.parse("""
+                applications:
+                  - name: web
+                    runtime: kvm
+                    resources: { vcpus: 2, memoryMiB: 2048, diskGiB: 20 }
+                    replicas: 3
+                    placement: { spreadReplicas: host }
+                services:
+                  - name: site
+                    applications: [web]
+                """).catalog().orElseThrow();
+        InventorySnapshot inv = InventorySnapshot.of(List.of("host-1", "host-2", "host-3", "host-4"), T0);
+        for (int i = 1; i <= 4; i++) {
+            inv = inv.polled("host-" + i, host("host-" + i, "paris", false, 3), List.of(), T0);
+        }
+        Reconciler.World stopped = new Reconciler.World(spread, inv, Map.of("site", DesiredState.STOPPED), Map.of(), Set.of(),
+                Map.of(), Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0);
+        Reconciler.World started = new Reconciler.World(spread, inv, Map.of("site", DesiredState.STARTED), Map.of(), Set.of(),
+                Map.of(), Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0);
+
+        Reconciler.Preview preview = Reconciler.preview(stopped, "site");
+        Map<String, String> explained = new HashMap<>();
+        preview.instances().forEach(p -> explained.put(p.outcome().instance(),
+                ((io.federa.manager.core.placement.Outcome.Fits) p.outcome()).host()));
+        Map<String, String> startedOn = new HashMap<>();
+        Reconciler.plan(started).placed().forEach(i -> startedOn.put(i.name(), i.host()));
+
+        assertThat(explained).hasSize(3).isEqualTo(startedOn);
+        assertThat(Set.copyOf(explained.values())).as("three replicas on three hosts").hasSize(3);
+        // Each previewed instance's verdicts see the replicas placed before it.
+        Reconciler.Previewed third = preview.instances().get(2);
+        assertThat(preview.verdicts(third)).filteredOn(v -> !v.fits()).hasSize(2)
+                .allSatisfy(v -> assertThat(v.refusals().get(0).toString()).contains("(planned)"));
+    }
 }

@@ -1,4 +1,4 @@
-package io.federa.manager.core.availability;
+package io.federa.manager.core.lifecycle;
 
 import io.federa.manager.core.spec.ApplicationSpec;
 

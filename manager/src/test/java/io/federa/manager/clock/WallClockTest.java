@@ -1,4 +1,4 @@
-package io.federa.manager;
+package io.federa.manager.clock;
 
 import org.junit.jupiter.api.Test;
 
