@@ -117,6 +117,22 @@ public final class InstanceLedger {
         return application + "-" + n;
     }
 
+    /**
+     * The {@code count} names {@link #newName} would give one after another: {@code <application>-<n>}
+     * for the smallest n no VM, no managed instance and nothing in {@code alsoTaken} has, in one
+     * scan (one call per name costs as many lookups as names before it).
+     */
+    public List<String> newNames(String application, int count, Set<String> alsoTaken) {
+        List<String> out = new ArrayList<>(count);
+        for (int n = 1; out.size() < count; n++) {
+            String name = application + "-" + n;
+            if (!names.contains(name) && !alsoTaken.contains(name)) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
     /** Whether some host reports a VM of that name, or some managed instance has it. */
     public boolean taken(String name) {
         return names.contains(name);

@@ -6,6 +6,7 @@ import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.placement.Outcome;
 import io.federa.manager.core.placement.Placed;
 import io.federa.manager.core.placement.Placement;
+import io.federa.manager.core.placement.Planned;
 import io.federa.manager.core.placement.PlacementConfig;
 import io.federa.manager.core.placement.PlacementRequest;
 import io.federa.manager.core.spec.ApplicationSpec;
@@ -103,7 +104,8 @@ public final class Reconciler {
     private final List<ManagedInstance> placed = new ArrayList<>();
     private final List<String> removed = new ArrayList<>();
     private final Set<String> reducing = new HashSet<>();
-    private final List<Placed> planned = new ArrayList<>();
+    /** What this pass placed so far, and the instances placed and not yet seen (set by {@link #look}). */
+    private Planned planned;
     private final Map<String, List<VmStatus>> vmsByApp = new HashMap<>();
     private final Map<String, VmStatus> vmOnHost = new HashMap<>();
     private final Set<String> lostAgents = new HashSet<>();
@@ -127,21 +129,22 @@ public final class Reconciler {
      * placed before it, and the outcome. {@link #verdicts} gives every host's verdict for it, over
      * the same engine and plan.
      */
-    public record Previewed(PlacementRequest request, List<Placed> plannedBefore, Outcome outcome) {
-        public Previewed {
-            plannedBefore = List.copyOf(plannedBefore);
-        }
+    public record Previewed(PlacementRequest request, int plannedBefore, Outcome outcome) {
     }
 
-    /** What {@link #preview} found, with the engine it placed with. */
-    public record Preview(Placement engine, List<Previewed> instances) {
+    /**
+     * What {@link #preview} found, with the engine it placed with and what it placed, in order
+     * (each previewed instance saw the first {@link Previewed#plannedBefore} of them).
+     */
+    public record Preview(Placement engine, List<Previewed> instances, List<Placed> planned) {
         public Preview {
             instances = List.copyOf(instances);
+            planned = List.copyOf(planned);
         }
 
         /** Every host's verdict for one previewed instance: its refusals, or its score. */
         public List<io.federa.manager.core.placement.HostVerdict> verdicts(Previewed p) {
-            return engine.explain(p.request(), p.plannedBefore());
+            return engine.explain(p.request(), planned.subList(0, p.plannedBefore()));
         }
     }
 
@@ -155,7 +158,7 @@ public final class Reconciler {
     public static Preview preview(World world, String service) {
         Reconciler r = new Reconciler(world);
         if (world.catalog() == null || !world.catalog().services().containsKey(service)) {
-            return new Preview(null, List.of());
+            return new Preview(null, List.of(), List.of());
         }
         r.look();
         List<Previewed> out = new ArrayList<>();
@@ -173,11 +176,10 @@ public final class Reconciler {
                 }
             }
             count += r.unmanaged(service, app, names).size();
-            for (int k = count; k < r.wanted(app); k++) {
-                String name = r.ledger.newName(app.name(), names);
+            for (String name : r.ledger.newNames(app.name(), Math.max(0, r.wanted(app) - count), names)) {
                 names.add(name);
                 PlacementRequest request = new PlacementRequest(app.name(), name);
-                List<Placed> before = List.copyOf(r.planned);
+                int before = r.planned.size();
                 Outcome o = r.engine.place(request, r.planned);
                 if (o instanceof Outcome.Fits f) {
                     r.planned.add(f.placed());
@@ -185,7 +187,7 @@ public final class Reconciler {
                 out.add(new Previewed(request, before, o));
             }
         }
-        return new Preview(r.engine, out);
+        return new Preview(r.engine, out, r.planned.list());
     }
 
     /**
@@ -269,7 +271,7 @@ public final class Reconciler {
         // Instances placed but not in the latest poll of their host count there before anything
         // this pass places: a pass between a define and the next poll must not see the host empty.
         ledger = InstanceLedger.of(w.instances(), w.inventory(), lostAgents, w.catalog());
-        planned.addAll(ledger.unseen());
+        planned = engine.planned(ledger.unseen());
         instances.putAll(w.instances());
     }
 
@@ -421,10 +423,10 @@ public final class Reconciler {
             steps.add(new Plan.Step(v.name(), service, app.name(), "taken over on " + v.host() + " (" + v.state() + ")",
                     List.of(new Action.Start(v.name(), v.host(), 1))));
         }
-        for (int k = count; k < want; k++) {
-            String name = ledger.newName(app.name(), names);
+        int k = count;
+        for (String name : ledger.newNames(app.name(), Math.max(0, want - count), names)) {
             names.add(name);
-            place(service, app, name, 1, "new instance " + (k + 1) + " of " + want);
+            place(service, app, name, 1, "new instance " + (++k) + " of " + want);
         }
     }
 
@@ -473,7 +475,7 @@ public final class Reconciler {
             }
             actions.add(new Action.Undefine(extra.name(), extra.host(), extra.epoch()));
             removed.add(extra.name());
-            planned.removeIf(p -> p.instance().equals(extra.name()));
+            planned.remove(extra.name());
             steps.add(new Plan.Step(extra.name(), service, app.name(), why, actions));
         }
         return keep;
@@ -486,7 +488,7 @@ public final class Reconciler {
 
     private void place(String service, ApplicationSpec app, String name, long epoch, String why) {
         // Placed again: where the ledger had it counts no more.
-        planned.removeIf(p -> p.instance().equals(name));
+        planned.remove(name);
         Outcome o = engine.place(new PlacementRequest(app.name(), name), planned);
         if (o instanceof Outcome.Fits f) {
             planned.add(f.placed());
@@ -543,7 +545,7 @@ public final class Reconciler {
             instances.put(i.name(), back);
             kept.add(i.name());
             placed.add(back);
-            planned.removeIf(p -> p.instance().equals(i.name()));
+            planned.remove(i.name());
             String ownSaid = own == null ? "gone from " + i.host() : own.state().toLowerCase(java.util.Locale.ROOT) + " on "
                     + i.host() + (ownRank == 0 ? ", which has not the room to start it" : "");
             steps.add(new Plan.Step(i.name(), i.service(), i.application(), "copy of " + i.name() + " on " + copy.host()

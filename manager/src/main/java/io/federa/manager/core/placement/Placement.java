@@ -133,6 +133,16 @@ public final class Placement {
         return place(request, overlay(planned));
     }
 
+    /** Places one instance, given what the pass placed so far (kept between its placements). */
+    public Outcome place(PlacementRequest request, Planned planned) {
+        return place(request, planned.overlay());
+    }
+
+    /** What a pass places on this snapshot, starting from {@code initial}. */
+    public Planned planned(java.util.Collection<Placed> initial) {
+        return new Planned(this, initial);
+    }
+
     /** Places one instance in an empty plan. */
     public Outcome place(PlacementRequest request) {
         return place(request, List.of());
@@ -432,19 +442,24 @@ public final class Placement {
     // ------------------------------------------------------------------------------------------
     // What the plan placed so far, over the snapshot's tables
 
-    private Overlay overlay(List<Placed> planned) {
+    Overlay overlay(java.util.Collection<Placed> planned) {
         Overlay ov = new Overlay(t);
         for (Placed p : planned) {
-            ApplicationSpec app = catalog.applications().get(p.application());
-            if (app == null) {
-                throw new IllegalArgumentException("planned " + p.instance() + " is of an unknown application " + p.application());
-            }
-            Integer host = t.indexOf.get(p.host());
-            if (host == null) {
-                throw new IllegalArgumentException("planned " + p.instance() + " is on an unknown host " + p.host());
-            }
-            ov.add(p, app, host);
+            absorb(ov, p);
         }
         return ov;
+    }
+
+    /** Adds {@code p} to the plan's tables. */
+    void absorb(Overlay ov, Placed p) {
+        ApplicationSpec app = catalog.applications().get(p.application());
+        if (app == null) {
+            throw new IllegalArgumentException("planned " + p.instance() + " is of an unknown application " + p.application());
+        }
+        Integer host = t.indexOf.get(p.host());
+        if (host == null) {
+            throw new IllegalArgumentException("planned " + p.instance() + " is on an unknown host " + p.host());
+        }
+        ov.add(p, app, host);
     }
 }
