@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 vms=${1:-1000}
 requests=${2:-2000}
 scripts/install-deps.sh
-mvn -B -q -ntp -Dstyle.color=never -DskipTests package test-compile -pl mr-agent
+mvn -B -q -ntp -Dstyle.color=never -DskipTests package test-compile -pl mr-agent -am
 
 run=$(mktemp -d)
 trap 'kill $agent 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT

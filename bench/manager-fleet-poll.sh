@@ -29,7 +29,7 @@ sim_opts=${SIM_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 token=bench-viewer-token-0001
 
 if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench
+  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench -am
 fi
 
 # Every agent of the simulator is a listening socket, and the manager holds up to two connections to it.

@@ -3,7 +3,8 @@
 # (JMH, io.federa.manager.core.placement.PlacementBenchmark in the manager's test sources).
 # Prints placements per second for one instance into an empty plan ("place") and for 100
 # replicas in one plan ("planHundred", per placement), with JMH's 99.9% error, and the time to
-# build a snapshot's host tables.
+# build a snapshot's host tables; and one reconcile pass over a catalog at its bound (10,000
+# instances, ReconcilerBenchmark) on 1,000 hosts: the first, placing everything, and a steady one.
 #   bench/placement-jmh.sh [FORKS] [ITERATIONS] [SECONDS_PER_ITERATION] [HOSTS,…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,16 +13,17 @@ iterations=${2:-5}
 seconds=${3:-2}
 hosts=${4:-1000,5000,10000}
 
-# package, not install: the benchmark runs from manager/target, and nothing is written to ~/.m2.
-mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager -am
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
-mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -pl manager -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$run/cp.txt" >/dev/null
+# package, not install: the benchmark runs from manager/target, and nothing is written to ~/.m2.
+# One invocation, so that the manager's classpath finds the common module in this build (the
+# manager's classpath is written last, over the common module's).
+mvn -B -q -ntp -Dstyle.color=never -DskipTests package dependency:build-classpath -pl manager -am \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$run/cp.txt" >/dev/null
 cp="manager/target/test-classes:manager/target/classes:$(cat "$run/cp.txt")"
 
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), load: $(uptime | sed 's/.*load average: //')"
-java -cp "$cp" org.openjdk.jmh.Main 'io.federa.manager.core.placement.PlacementBenchmark' \
+java -cp "$cp" org.openjdk.jmh.Main 'io.federa.manager.core.placement.PlacementBenchmark|io.federa.manager.core.lifecycle.ReconcilerBenchmark' \
     -f "$forks" -wi 3 -w "${seconds}s" -i "$iterations" -r "${seconds}s" -p hosts="$hosts" \
     -jvmArgs '-Xms1g -Xmx1g' -rf csv -rff "$run/result.csv" >"$run/jmh.log" 2>&1 || { cat "$run/jmh.log"; exit 1; }
 echo "load after: $(uptime | sed 's/.*load average: //')"

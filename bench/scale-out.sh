@@ -35,7 +35,7 @@ viewer=demo-viewer-token-0001
 operator=demo-operator-token-0001
 
 if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent,manager,bench
+  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent,manager,bench -am
 fi
 
 . bench/lib/fleet.sh

@@ -12,7 +12,7 @@ runs=${2:-3}
 scripts/install-deps.sh
 command -v snmpd >/dev/null 2>&1 || [ -x /usr/sbin/snmpd ] || { apt-get install -y -qq snmpd >/dev/null; }
 command -v ip >/dev/null 2>&1 || apt-get install -y -qq iproute2 >/dev/null
-mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent
+mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent -am
 
 ns=federa-snmp-bench
 run=$(mktemp -d)
