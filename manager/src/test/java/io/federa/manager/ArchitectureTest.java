@@ -51,6 +51,8 @@ class ArchitectureTest {
      *       would add indirection without a second implementation.</li>
      *   <li>{@code tls} (the manager's certificates, read with the configuration) is used by the
      *       adapters that speak to agents and clients: {@code poll}, {@code lifecycle}, {@code http}.</li>
+     *   <li>{@code agent} (the one Jolokia client of the agents, with its deadline and size cap)
+     *       is used by the two that speak to agents: {@code poll} and {@code lifecycle}.</li>
      *   <li>{@code cli} talks to the manager over HTTP only: no package of the manager, not even
      *       the core.</li>
      * </ul>
@@ -61,8 +63,9 @@ class ArchitectureTest {
             Map.entry("config", Set.of("spec")),
             Map.entry("store", Set.of("spec")),
             Map.entry("tls", Set.of("config")),
-            Map.entry("poll", Set.of("config", "clock", "tls")),
-            Map.entry("lifecycle", Set.of("config", "store", "clock", "tls")),
+            Map.entry("agent", Set.of("tls")),
+            Map.entry("poll", Set.of("config", "clock", "tls", "agent")),
+            Map.entry("lifecycle", Set.of("config", "store", "clock", "tls", "agent")),
             Map.entry("history", Set.of("store", "clock")),
             Map.entry("cluster", Set.of("store", "clock")),
             Map.entry("audit", Set.of("store", "clock")),

@@ -1,29 +1,21 @@
 package io.federa.manager.lifecycle;
 
+import io.federa.manager.agent.JolokiaClient;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.RefusalCode;
+import io.federa.manager.tls.ManagerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.federa.manager.core.inventory.LiveInventory;
-import io.federa.manager.tls.ManagerTls;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
  * Sends one {@link Action} to its host's agent through the agent's {@code execute} operation, with
  * an operation id, without blocking. An agent's refusal (a stale epoch, no lease, a name taken)
- * fails the future with {@link Refused}; anything else (timeout, refused connection, HTTP error)
- * with a plain failure, after which the same operation id may be sent again.
+ * fails the future with {@link Refused}; anything else (timeout, refused connection, HTTP error,
+ * an answer too large) with a plain failure naming the agent, after which the same operation id
+ * may be sent again. Sent through the manager's one {@link JolokiaClient}, as polls are.
  */
 public final class AgentCommander {
     /**
@@ -57,7 +49,7 @@ public final class AgentCommander {
         void called(String agent, long term, String action, String result);
     }
 
-    private final HttpClient client;
+    private final JolokiaClient client;
     private final long timeoutMillis;
     private volatile Audit audit = (agent, term, action, result) -> { };
     private final java.util.function.LongSupplier term;
@@ -80,10 +72,17 @@ public final class AgentCommander {
                           java.util.Optional<ManagerTls> tls) {
         this.term = term;
         this.timeoutMillis = timeoutMillis;
-        HttpClientOptions options = new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true).setTcpNoDelay(true);
-        tls.ifPresent(t -> t.connect(options));
-        this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(8));
+        this.client = new JolokiaClient(vertx, 2_000, CONNECTIONS_PER_AGENT, tls);
     }
+
+    /** Commands in flight to one agent at once over kept connections (more wait for one). */
+    static final int CONNECTIONS_PER_AGENT = 8;
+
+    /**
+     * The largest answer a command may have: an {@code execute} result or a transfer's status is a
+     * few hundred bytes; anything past this is cut off, never held.
+     */
+    static final int MAX_ANSWER_BYTES = 1024 * 1024;
 
     /** The command as the agent's {@code execute} reads it. */
     static JsonObject command(Action a, String operationId, long term) {
@@ -136,27 +135,11 @@ public final class AgentCommander {
         JsonArray args = new JsonArray().add(argument);
         JsonObject body = new JsonObject().put("type", "exec").put("mbean", "federa:type=Agent").put("operation", operation)
                 .put("arguments", args);
-        String auth = "Basic " + Base64.getEncoder().encodeToString((agent.user() + ":" + agent.password())
-                .getBytes(StandardCharsets.UTF_8));
-        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(agent.address()).setPort(agent.port())
-                        .setURI("/jolokia/").setIdleTimeout(timeoutMillis))
-                .recover(e -> {
-                    String tlsFailure = ManagerTls.describe(e, "agent " + agent.name() + " at " + agent.address() + ":"
-                            + agent.port());
-                    return Future.failedFuture(tlsFailure != null ? new IllegalStateException(tlsFailure) : e);
-                })
-                .compose(req -> {
-                    // The same rule as the poll's: a command never reaches an agent that is not the one pinned.
-                    String refused = LiveInventory.certificateRefusal(agent.fingerprint(), ManagerTls.fingerprint(req.connection()));
-                    if (refused != null) {
-                        req.reset();
-                        return Future.failedFuture(new IllegalStateException(agent.name() + ": " + refused));
-                    }
-                    return req.putHeader("Authorization", auth).putHeader("Content-Type", "application/json")
-                            .send(Buffer.buffer(body.encode()));
-                })
-                .compose(resp -> resp.statusCode() == 200 ? resp.body()
-                        : Future.failedFuture("HTTP " + resp.statusCode() + " from " + agent.name()))
+        JolokiaClient.Target target = new JolokiaClient.Target("agent " + agent.name(), agent.address(), agent.port(),
+                "/jolokia/", agent.user(), agent.password(), agent.fingerprint());
+        // The whole answer within the command's timeout, and no larger than a command's answer can be.
+        return client.post(target, body.encode(), timeoutMillis, MAX_ANSWER_BYTES)
+                .recover(e -> Future.failedFuture(new IllegalStateException(agent.name() + ": " + e.getMessage())))
                 .compose(b -> {
                     JsonObject answer;
                     try {

@@ -1,5 +1,6 @@
 package io.federa.manager.poll;
 
+import io.federa.manager.agent.JolokiaClient;
 import io.federa.manager.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.AgentHealth;
@@ -147,7 +148,7 @@ public final class PollingVerticle extends VerticleBase {
                     if (jolokia == null) {
                         jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, 64 * 1024 * 1024, tls);
                     }
-                    JolokiaPoller.Target t = new JolokiaPoller.Target("agent " + a.name(), a.address(), a.port(), "/jolokia/",
+                    JolokiaClient.Target t = new JolokiaClient.Target("agent " + a.name(), a.address(), a.port(), "/jolokia/",
                             a.user(), a.password(), a.fingerprint());
                     JolokiaPoller p = jolokia;
                     yield request -> p.poll(t, request);

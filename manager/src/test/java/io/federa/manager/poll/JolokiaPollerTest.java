@@ -1,5 +1,6 @@
 package io.federa.manager.poll;
 
+import io.federa.manager.agent.JolokiaClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -79,8 +80,8 @@ class JolokiaPollerTest {
         vertx.close().await(10, TimeUnit.SECONDS);
     }
 
-    private JolokiaPoller.Target at(String path) {
-        return new JolokiaPoller.Target("127.0.0.1", fake.actualPort(), path, "federa", "secret-password");
+    private JolokiaClient.Target at(String path) {
+        return new JolokiaClient.Target("127.0.0.1", fake.actualPort(), path, "federa", "secret-password");
     }
 
     private String failure(Future<?> f) throws Exception {
@@ -111,7 +112,7 @@ class JolokiaPollerTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        assertThat(failure(poller.poll(new JolokiaPoller.Target("127.0.0.1", closedPort, "/jolokia/", "u", "p"))))
+        assertThat(failure(poller.poll(new JolokiaClient.Target("127.0.0.1", closedPort, "/jolokia/", "u", "p"))))
                 .isEqualTo("connection refused");
 
         AgentReport p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.federa.manager.poll;
 
+import io.federa.manager.agent.JolokiaClient;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.tls.ManagerTls;
 import io.federa.common.tls.Pem;
@@ -83,8 +84,8 @@ class JolokiaPollerTlsTest {
         return s.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
     }
 
-    private static JolokiaPoller.Target target(int port, String fingerprint) {
-        return new JolokiaPoller.Target("agent host-1", "127.0.0.1", port, "/jolokia/", "federa", "secret-password", fingerprint);
+    private static JolokiaClient.Target target(int port, String fingerprint) {
+        return new JolokiaClient.Target("agent host-1", "127.0.0.1", port, "/jolokia/", "federa", "secret-password", fingerprint);
     }
 
     private static String failure(Future<?> f) {

@@ -1,0 +1,74 @@
+package io.federa.manager.lifecycle;
+
+import io.federa.manager.config.ManagerConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Commands go through the same client as polls: its deadline and its cap on the answer hold for them too. */
+class AgentCommanderTest {
+    private Vertx vertx;
+    private HttpServer agent;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        agent = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+            String asked = b.toString();
+            if (asked.contains("\"huge\"")) {
+                // An answer far past any command's: cut off at the cap, never held.
+                req.response().setChunked(true);
+                for (int i = 0; i < 4; i++) {
+                    req.response().write(Buffer.buffer(new byte[1 << 20]));
+                }
+                req.response().end();
+            } else if (asked.contains("\"silent\"")) {
+                req.response().setChunked(true).write("{");
+            } else {
+                req.response().end("{\"status\":200,\"value\":\"{\\\"outcome\\\":\\\"done\\\"}\"}");
+            }
+        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private ManagerConfig.Agent host1() {
+        return new ManagerConfig.Agent("host-1", "127.0.0.1", agent.actualPort(), ManagerConfig.Transport.JOLOKIA, "federa",
+                "secret-password");
+    }
+
+    private static String failure(Future<?> f) throws Exception {
+        try {
+            f.await(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("expected a failure, got " + f.result());
+    }
+
+    @Test
+    void an_answer_larger_than_a_command_can_have_is_cut_off_and_names_the_agent() throws Exception {
+        AgentCommander commander = new AgentCommander(vertx, 10_000);
+        assertThat(failure(commander.call(host1(), "execute", "huge")))
+                .isEqualTo("host-1: bad payload: the answer exceeds " + AgentCommander.MAX_ANSWER_BYTES + " bytes");
+        assertThat(commander.call(host1(), "execute", "fine").await(10, TimeUnit.SECONDS).getString("outcome"))
+                .isEqualTo("done");
+    }
+
+    @Test
+    void an_agent_that_never_finishes_its_answer_is_given_up_at_the_command_timeout() throws Exception {
+        AgentCommander commander = new AgentCommander(vertx, 1_000);
+        assertThat(failure(commander.call(host1(), "execute", "silent"))).isEqualTo("host-1: timeout after 1000 ms");
+    }
+}
