@@ -4,6 +4,7 @@ import io.federa.manager.core.inventory.HostStatus;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
+import io.federa.manager.core.placement.InstanceNames;
 import io.federa.manager.core.placement.Placed;
 import io.federa.manager.core.placement.PlacementConfig;
 import io.federa.manager.core.spec.Catalog;
@@ -108,29 +109,17 @@ public final class InstanceLedger {
         return running.getOrDefault(application, 0);
     }
 
-    /** A name no VM has on any host and no managed instance has: {@code <application>-<n>}, the smallest such n. */
+    /**
+     * A name no VM has on any host, no managed instance has and {@code alsoTaken} does not hold:
+     * {@code <application>-<n>}, the smallest such n ({@link InstanceNames}).
+     */
     public String newName(String application, Set<String> alsoTaken) {
-        int n = 1;
-        while (names.contains(application + "-" + n) || alsoTaken.contains(application + "-" + n)) {
-            n++;
-        }
-        return application + "-" + n;
+        return newNames(application, 1, alsoTaken).get(0);
     }
 
-    /**
-     * The {@code count} names {@link #newName} would give one after another: {@code <application>-<n>}
-     * for the smallest n no VM, no managed instance and nothing in {@code alsoTaken} has, in one
-     * scan (one call per name costs as many lookups as names before it).
-     */
+    /** The {@code count} names {@link #newName} would give one after another, in one scan. */
     public List<String> newNames(String application, int count, Set<String> alsoTaken) {
-        List<String> out = new ArrayList<>(count);
-        for (int n = 1; out.size() < count; n++) {
-            String name = application + "-" + n;
-            if (!names.contains(name) && !alsoTaken.contains(name)) {
-                out.add(name);
-            }
-        }
-        return out;
+        return InstanceNames.next(application, count, name -> names.contains(name) || alsoTaken.contains(name));
     }
 
     /** Whether some host reports a VM of that name, or some managed instance has it. */

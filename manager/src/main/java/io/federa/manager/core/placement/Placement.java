@@ -210,12 +210,7 @@ public final class Placement {
         for (ApplicationSpec a : applications) {
             HostTable.AppInstances have = t.apps.get(a.name());
             int missing = a.replicas() - (have == null ? 0 : have.instances().size());
-            int n = 1;
-            for (int k = 0; k < missing; k++) {
-                while (used.contains(a.name() + "-" + n)) {
-                    n++;
-                }
-                String name = a.name() + "-" + n;
+            for (String name : InstanceNames.next(a.name(), Math.max(0, missing), used::contains)) {
                 used.add(name);
                 out.add(new PlacementRequest(a.name(), name));
             }
