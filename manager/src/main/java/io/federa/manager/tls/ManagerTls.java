@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import java.security.cert.Certificate;
 import java.util.List;
@@ -65,28 +64,6 @@ public final class ManagerTls implements io.federa.common.http.ServerTls {
 
     /** A sentence for a failed TLS connection to {@code whom}, or null when {@code e} has no TLS cause. */
     public static String describe(Throwable e, String whom) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = String.valueOf(t.getMessage());
-            if (m.contains("PKIX path") || m.contains("unable to find valid certification path")) {
-                return "TLS: the certificate of " + whom + " is not signed by the authority in tls.ca";
-            }
-            if (m.contains("No subject alternative") || m.contains("No name matching")) {
-                return "TLS: the certificate of " + whom + " does not name the address asked (" + m + ")";
-            }
-            if (m.contains("certificate_required") || m.contains("bad_certificate")) {
-                return "TLS: " + whom + " refused the manager's certificate (" + m + ")";
-            }
-        }
-        // The specific causes above may lie under a general one ("Failed to create SSL connection").
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLException) {
-                Throwable root = t;
-                while (root.getCause() != null) {
-                    root = root.getCause();
-                }
-                return "TLS: the handshake with " + whom + " failed: " + root.getMessage();
-            }
-        }
-        return null;
+        return io.federa.common.tls.TlsFailures.describe(e, whom, "the manager's");
     }
 }

@@ -120,7 +120,7 @@ public final class PeerChecker {
                 return PeerVerdict.Answer.failed(e.toString());
             }
         }).exceptionally(e -> {
-            String tlsFailure = io.federa.agent.tls.TlsFailures.describe(e, "peer " + m.name() + " at " + m.url());
+            String tlsFailure = io.federa.common.tls.TlsFailures.describe(e, "peer " + m.name() + " at " + m.url(), "this agent's");
             return PeerVerdict.Answer.failed(tlsFailure != null ? tlsFailure
                     : e.getCause() == null ? e.toString() : e.getCause().toString());
         });

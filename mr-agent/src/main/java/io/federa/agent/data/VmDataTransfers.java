@@ -11,7 +11,7 @@ import io.federa.agent.libvirt.LibvirtHost.Presence;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import io.federa.agent.tls.TlsFailures;
+import io.federa.common.tls.TlsFailures;
 import java.net.HttpURLConnection;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -411,7 +411,7 @@ public final class VmDataTransfers implements AutoCloseable {
                 try {
                     code = c.getResponseCode();
                 } catch (IOException e) {
-                    String tlsFailure = TlsFailures.describe(e, "the source at " + req.url());
+                    String tlsFailure = TlsFailures.describe(e, "the source at " + req.url(), "this agent's");
                     throw new IOException(tlsFailure != null ? tlsFailure
                             : "cannot reach the source at " + req.url() + ": " + message(e), e);
                 }

@@ -190,7 +190,7 @@ class PeerCheckerTest {
             PeerVerdict alone = checker.check(patientPlan(Map.of("host-3", peers.get("host-3"))));
             assertThat(alone.kind()).isEqualTo(PeerVerdict.Kind.ISOLATED);
             assertThat(alone.reason()).contains("host-3 (TLS: the certificate of peer host-3 at " + peers.get("host-3")
-                    + " is not signed by an authority in tls.ca)");
+                    + " is not signed by the authority in tls.ca)");
 
             // Without the fleet's certificate, the peer that requires one does not answer.
             PeerVerdict anonymous = new PeerChecker(statements, pool).check(plan(Map.of("host-2", peers.get("host-2"))));
