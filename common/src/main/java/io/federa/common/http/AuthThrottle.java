@@ -57,13 +57,7 @@ public final class AuthThrottle {
     /** Credentials from {@code address} were wrong or missing. */
     public synchronized void failed(String address) {
         long now = nanoClock.getAsLong();
-        State s = states.get(address);
-        if (s == null) {
-            forgetIfFull(now);
-            s = new State();
-            s.at = now;
-            states.put(address, s);
-        }
+        State s = stateOf(address, now);
         refill(s, now);
         s.tokens = Math.max(0, s.tokens - 1);
     }
@@ -71,6 +65,13 @@ public final class AuthThrottle {
     /** Credentials from {@code address} were good. */
     public synchronized void succeeded(String address) {
         long now = nanoClock.getAsLong();
+        State s = stateOf(address, now);
+        s.trusted = true;
+        s.trustedUntil = now + TRUSTED_NANOS;
+    }
+
+    /** The address's state, made (forgetting others past the bound) when it has none. */
+    private State stateOf(String address, long now) {
         State s = states.get(address);
         if (s == null) {
             forgetIfFull(now);
@@ -78,8 +79,7 @@ public final class AuthThrottle {
             s.at = now;
             states.put(address, s);
         }
-        s.trusted = true;
-        s.trustedUntil = now + TRUSTED_NANOS;
+        return s;
     }
 
     /** Requests refused unchecked since start. */

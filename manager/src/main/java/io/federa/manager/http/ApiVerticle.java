@@ -597,9 +597,10 @@ public final class ApiVerticle extends VerticleBase {
         // and the service, done on a worker of its own (never the event loop, and never ahead of
         // the store's reads), one explanation at a time, within a bound of instances and of time.
         int asked = 0;
+        Map<String, Integer> targets = lifecycle.scalingTargets();
         for (var app : c.startOrder(name)) {
             if (only == null || only.equals(app.name())) {
-                asked += app.replicas();
+                asked += io.federa.manager.core.lifecycle.Headcount.wanted(app, targets);
             }
         }
         if (asked > EXPLAIN_MAX_INSTANCES) {

@@ -308,7 +308,7 @@ public final class LifecycleVerticle extends VerticleBase {
                 LOG.log(java.util.logging.Level.WARNING, "a reconcile pass failed; the next one plans again", ar.cause());
                 return;
             }
-            String stale = staleness(world);
+            String stale = staleness(world, ledger);
             if (stale != null) {
                 // Once in a while is the race it guards against; every pass would be a manager stuck.
                 if (++droppedInARow % 10 == 0) {
@@ -323,17 +323,18 @@ public final class LifecycleVerticle extends VerticleBase {
     }
 
     /**
-     * Why a plan made from {@code world} may no longer be carried out, or null: this manager no
-     * longer acts or lost its majority, or what the pass was planned from changed meanwhile (a
+     * Why a plan made from {@code world} under {@code plannedUnder} may no longer be carried out,
+     * or null: this manager no longer acts, leads under another term or lost its majority, or what the pass was planned from changed meanwhile (a
      * service started or stopped, a migration began, an instance moved, a host cordoned, a
      * catalog applied). Polls are not compared: a plan is as fresh as the snapshot it read, as
      * it is when planned on the event loop.
      */
-    private String staleness(Reconciler.World world) {
+    private String staleness(Reconciler.World world, LeaseLedger plannedUnder) {
         long now = WallClock.millis();
         LeaseLedger ledger = leases.get();
-        if (!actsNow() || ledger == null || !ledger.holdsMajority(now)) {
-            return "standing (no longer acting with a majority)";
+        // Another ledger is another term: its fencing deadlines are not the ones the plan read.
+        if (!actsNow() || ledger != plannedUnder || !ledger.holdsMajority(now)) {
+            return "standing (no longer acting with a majority under the term it was planned in)";
         }
         if (catalog.get() != world.catalog()) {
             return "definitions";
