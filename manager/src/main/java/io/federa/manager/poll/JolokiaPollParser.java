@@ -2,10 +2,16 @@ package io.federa.manager.poll;
 
 import io.federa.manager.core.inventory.HostStatus;
 import io.federa.manager.core.inventory.VmStatus;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,11 +24,14 @@ import java.util.Map;
  * broken or hostile agent marks itself as failing instead of breaking the poller.
  */
 public final class JolokiaPollParser {
+    /** The VM attributes the manager reads. */
+    public static final List<String> ATTRIBUTES = List.of("Name", "Uuid", "State", "Application", "Service", "Vcpus",
+            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch");
+
     /** The request the manager sends each cycle: the host, and the VM attributes it keeps. */
     public static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
-            + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[" + String.join(",",
-            java.util.stream.Stream.of("Name", "Uuid", "State", "Application", "Service", "Vcpus", "MemoryBytes", "Disk",
-                    "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch").map(a -> "\"" + a + "\"").toList()) + "]}]";
+            + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":["
+            + String.join(",", ATTRIBUTES.stream().map(a -> "\"" + a + "\"").toList()) + "]}]";
 
     /**
      * The same poll that also renews the manager's lease on the agent with a signed statement
@@ -36,31 +45,131 @@ public final class JolokiaPollParser {
                 + io.vertx.core.json.Json.encode(member) + "]}]";
     }
     static final int MAX_VMS = 100_000;
+    /** Thread-safe; parsers made from it refuse strings longer than an answer may be. */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Streaming.MAX_DEPTH + 8)
+                    .maxStringLength(1 << 20).build())
+            .build();
 
     private JolokiaPollParser() {
     }
 
+    /** Reads a parsed answer (tests build broken ones this way); the same rules as for the bytes. */
     public static AgentReport parse(JsonArray answer) throws BadPayloadException {
-        if (answer == null || answer.size() < 2 || answer.size() > 3) {
-            throw new BadPayloadException("expected 2 or 3 answers to the bulk read, got " + (answer == null ? "none" : answer.size()));
+        if (answer == null) {
+            throw new BadPayloadException("expected 2 or 3 answers to the bulk read, got none");
         }
-        JsonObject hostItem = item(answer, 0, "federa:type=Host");
-        HostStatus host = host(object(hostItem, "value", "Host"));
-        // A host without VMs has no VM MBean for the pattern to match: Jolokia answers 404.
-        JsonObject vms = noVms(answer.getValue(1)) ? new JsonObject()
-                : object(item(answer, 1, "federa:type=VirtualMachine,*"), "value", "VirtualMachine");
-        if (vms.size() > MAX_VMS) {
-            throw new BadPayloadException("the agent lists " + vms.size() + " VMs; more than " + MAX_VMS + " is not believed");
-        }
-        List<VmStatus> out = new ArrayList<>(vms.size());
-        for (Map.Entry<String, Object> e : vms) {
-            if (!(e.getValue() instanceof JsonObject vm)) {
-                throw new BadPayloadException("VM entry " + clip(e.getKey()) + " is not an object");
+        return parse(answer.toBuffer().getBytes());
+    }
+
+    /**
+     * Reads an answer straight from its bytes, in one pass: the VMs' attributes go into their
+     * records without a tree of maps being built first (decoding into Vert.x JSON objects was half
+     * of the poll loop's CPU), and attributes the manager does not read are skipped.
+     */
+    public static AgentReport parse(byte[] answer) throws BadPayloadException {
+        try (JsonParser p = JSON.createParser(answer)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                throw new BadPayloadException("not the JSON of a Jolokia bulk answer: not a list");
             }
-            out.add(vm(vm, host.hostId(), e.getKey()));
+            HostStatus host = null;
+            List<VmStatus> vms = null;
+            AgentReport.LeaseAnswer lease = AgentReport.LeaseAnswer.NONE;
+            int items = 0;
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                if (t == null) {
+                    throw new BadPayloadException("not the JSON of a Jolokia bulk answer: it ends early");
+                }
+                int i = items++;
+                if (i == 0) {
+                    host = host(object(item(Streaming.value(p, 0), 0, "federa:type=Host"), "value", "Host"));
+                } else if (i == 1) {
+                    vms = vms(p, host.hostId());
+                } else if (i == 2) {
+                    lease = lease(Streaming.value(p, 0));
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (items < 2 || items > 3) {
+                throw new BadPayloadException("expected 2 or 3 answers to the bulk read, got " + items);
+            }
+            return new AgentReport(host, vms, lease);
+        } catch (JsonProcessingException e) {
+            throw new BadPayloadException("not the JSON of a Jolokia bulk answer: " + clip(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new BadPayloadException("not the JSON of a Jolokia bulk answer: " + clip(String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** The second answer: the VMs, or none when the pattern matched no MBean (Jolokia's 404). */
+    private static List<VmStatus> vms(JsonParser p, String hostId) throws IOException, BadPayloadException {
+        String what = "federa:type=VirtualMachine,*";
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw new BadPayloadException("answer 1 (" + what + ") is not an object");
+        }
+        List<VmStatus> out = null;
+        Object status = null;
+        String error = null;
+        String errorType = null;
+        boolean valueSeen = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "value" -> {
+                    valueSeen = true;
+                    out = t == JsonToken.START_OBJECT ? vmMap(p, hostId) : null;
+                    if (t != JsonToken.START_OBJECT) {
+                        p.skipChildren();
+                    }
+                }
+                case "status" -> status = Streaming.value(p, 0);
+                case "error" -> error = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "error_type" -> errorType = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                default -> p.skipChildren();
+            }
+        }
+        if (status instanceof Number n && n.intValue() == 404 && "javax.management.InstanceNotFoundException".equals(errorType)) {
+            // A host without VMs has no VM MBean for the pattern to match: Jolokia answers 404.
+            return List.of();
+        }
+        if (!(status instanceof Number n) || n.intValue() != 200) {
+            throw new BadPayloadException("reading " + what + " answered status " + status + (error != null ? ": " + clip(error) : ""));
+        }
+        if (!valueSeen || out == null) {
+            throw new BadPayloadException("VirtualMachine: \"value\" is not an object");
         }
         out.sort(Comparator.comparing(VmStatus::name));
-        return new AgentReport(host, out, answer.size() == 3 ? lease(answer.getValue(2)) : AgentReport.LeaseAnswer.NONE);
+        return out;
+    }
+
+    private static List<VmStatus> vmMap(JsonParser p, String hostId) throws IOException, BadPayloadException {
+        List<VmStatus> out = new ArrayList<>();
+        Object[] slots = new Object[VM_FIELDS.size()];
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            if (out.size() >= MAX_VMS) {
+                throw new BadPayloadException("the agent lists more than " + MAX_VMS + " VMs, which is not believed");
+            }
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new BadPayloadException("VM entry " + clip(key) + " is not an object");
+            }
+            java.util.Arrays.fill(slots, null);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                Integer slot = VM_FIELDS.get(p.currentName());
+                p.nextToken();
+                if (slot == null) {
+                    p.skipChildren();
+                } else if (slot == DISK || slot == NETWORK) {
+                    slots[slot] = Streaming.smallObject(p, slot == DISK ? DISK_FIELDS : NETWORK_FIELDS);
+                } else {
+                    slots[slot] = Streaming.scalar(p);
+                }
+            }
+            out.add(vm(slots, hostId, key));
+        }
+        return out;
     }
 
     /** The renewal's answer: {@code {"remainingMillis","fleetVersion","term","peerUrl"}} as a JSON string, or a refusal. */
@@ -84,13 +193,7 @@ public final class JolokiaPollParser {
         }
     }
 
-    private static boolean noVms(Object o) {
-        return o instanceof JsonObject item && item.getValue("status") instanceof Number n && n.intValue() == 404
-                && item.getValue("error_type") instanceof String t && t.equals("javax.management.InstanceNotFoundException");
-    }
-
-    private static JsonObject item(JsonArray answer, int i, String what) throws BadPayloadException {
-        Object o = answer.getValue(i);
+    private static JsonObject item(Object o, int i, String what) throws BadPayloadException {
         if (!(o instanceof JsonObject item)) {
             throw new BadPayloadException("answer " + i + " (" + what + ") is not an object");
         }
@@ -104,25 +207,45 @@ public final class JolokiaPollParser {
 
     private static HostStatus host(JsonObject h) throws BadPayloadException {
         try {
-            return new HostStatus(str(h, "HostId"), str(h, "Site"), bool(h, "Offsite"), (int) num(h, "SecurityLevel"),
-                    strings(h, "Runtimes"), (int) num(h, "Cpus"), (int) num(h, "VcpusAllocated"), num(h, "MemoryBytes"),
-                    num(h, "MemoryAllocatedBytes"), num(h, "StorageBytes"), num(h, "StorageAllocatedBytes"),
-                    num(h, "NetworkBandwidthBitsPerSecond"), dbl(h, "NetworkUsedBitsPerSecond"), str(h, "CostCurrency"),
-                    dbl(h, "CostPerCpuSecond"), dbl(h, "CostPerStorageGiBHour"), dbl(h, "CostPerNetworkGB"),
-                    dbl(h, "CostPerNetworkPacket"), str(h, "AgentVersion"), num(h, "SampleTimestampMillis"));
+            return new HostStatus(str(h.getValue("HostId"), "HostId"), str(h.getValue("Site"), "Site"), bool(h.getValue("Offsite"), "Offsite"), (int) num(h.getValue("SecurityLevel"), "SecurityLevel"),
+                    strings(h.getValue("Runtimes"), "Runtimes"), (int) num(h.getValue("Cpus"), "Cpus"), (int) num(h.getValue("VcpusAllocated"), "VcpusAllocated"), num(h.getValue("MemoryBytes"), "MemoryBytes"),
+                    num(h.getValue("MemoryAllocatedBytes"), "MemoryAllocatedBytes"), num(h.getValue("StorageBytes"), "StorageBytes"), num(h.getValue("StorageAllocatedBytes"), "StorageAllocatedBytes"),
+                    num(h.getValue("NetworkBandwidthBitsPerSecond"), "NetworkBandwidthBitsPerSecond"), dbl(h.getValue("NetworkUsedBitsPerSecond"), "NetworkUsedBitsPerSecond"), str(h.getValue("CostCurrency"), "CostCurrency"),
+                    dbl(h.getValue("CostPerCpuSecond"), "CostPerCpuSecond"), dbl(h.getValue("CostPerStorageGiBHour"), "CostPerStorageGiBHour"), dbl(h.getValue("CostPerNetworkGB"), "CostPerNetworkGB"),
+                    dbl(h.getValue("CostPerNetworkPacket"), "CostPerNetworkPacket"), str(h.getValue("AgentVersion"), "AgentVersion"), num(h.getValue("SampleTimestampMillis"), "SampleTimestampMillis"));
         } catch (IllegalArgumentException e) {
             throw new BadPayloadException("Host: " + e.getMessage());
         }
     }
 
-    private static VmStatus vm(JsonObject v, String host, String key) throws BadPayloadException {
+    /** The VM attributes read, by their position in the slots of one VM. */
+    private static final Map<String, Integer> VM_FIELDS;
+    private static final int DISK;
+    private static final int NETWORK;
+    private static final java.util.Set<String> DISK_FIELDS = java.util.Set.of("capacityBytes");
+    private static final java.util.Set<String> NETWORK_FIELDS = java.util.Set.of("receiveBytesPerSecond", "transmitBytesPerSecond");
+
+    static {
+        Map<String, Integer> fields = new java.util.HashMap<>();
+        for (String a : ATTRIBUTES) {
+            fields.put(a, fields.size());
+        }
+        VM_FIELDS = Map.copyOf(fields);
+        DISK = VM_FIELDS.get("Disk");
+        NETWORK = VM_FIELDS.get("Network");
+    }
+
+    private static VmStatus vm(Object[] v, String host, String key) throws BadPayloadException {
         try {
-            return new VmStatus(str(v, "Name"), str(v, "Uuid"), host, str(v, "State"), str(v, "Application"),
-                    str(v, "Service"), (int) num(v, "Vcpus"), num(v, "MemoryBytes"),
-                    num(object(v, "Disk", "Disk"), "capacityBytes"),
-                    dbl(object(v, "Network", "Network"), "receiveBytesPerSecond") * 8,
-                    dbl(object(v, "Network", "Network"), "transmitBytesPerSecond") * 8, dbl(v, "CpuLoadRatio"),
-                    num(v, "UptimeSeconds"), v.getValue("Epoch") == null ? 0 : num(v, "Epoch"));
+            Map<?, ?> disk = object(v[DISK], "Disk", "Disk");
+            Map<?, ?> network = object(v[NETWORK], "Network", "Network");
+            return new VmStatus(str(at(v, "Name"), "Name"), str(at(v, "Uuid"), "Uuid"), host, str(at(v, "State"), "State"),
+                    str(at(v, "Application"), "Application"), str(at(v, "Service"), "Service"), (int) num(at(v, "Vcpus"), "Vcpus"),
+                    num(at(v, "MemoryBytes"), "MemoryBytes"), num(disk.get("capacityBytes"), "capacityBytes"),
+                    dbl(network.get("receiveBytesPerSecond"), "receiveBytesPerSecond") * 8,
+                    dbl(network.get("transmitBytesPerSecond"), "transmitBytesPerSecond") * 8,
+                    dbl(at(v, "CpuLoadRatio"), "CpuLoadRatio"), num(at(v, "UptimeSeconds"), "UptimeSeconds"),
+                    at(v, "Epoch") == null ? 0 : num(at(v, "Epoch"), "Epoch"));
         } catch (BadPayloadException e) {
             throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -130,16 +253,25 @@ public final class JolokiaPollParser {
         }
     }
 
+    private static Object at(Object[] slots, String attribute) {
+        return slots[VM_FIELDS.get(attribute)];
+    }
+
+    private static Map<?, ?> object(Object v, String field, String what) throws BadPayloadException {
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new BadPayloadException(what + ": \"" + field + "\" is not an object");
+        }
+        return m;
+    }
+
     private static JsonObject object(JsonObject o, String field, String what) throws BadPayloadException {
-        Object v = o.getValue(field);
-        if (!(v instanceof JsonObject j)) {
+        if (!(o.getValue(field) instanceof JsonObject j)) {
             throw new BadPayloadException(what + ": \"" + field + "\" is not an object");
         }
         return j;
     }
 
-    private static String str(JsonObject o, String field) throws BadPayloadException {
-        Object v = o.getValue(field);
+    private static String str(Object v, String field) throws BadPayloadException {
         if (!(v instanceof String s)) {
             throw new BadPayloadException(field + " is " + describe(v) + ", not a string");
         }
@@ -149,8 +281,7 @@ public final class JolokiaPollParser {
         return s;
     }
 
-    private static List<String> strings(JsonObject o, String field) throws BadPayloadException {
-        Object v = o.getValue(field);
+    private static List<String> strings(Object v, String field) throws BadPayloadException {
         if (!(v instanceof JsonArray a) || a.size() > 64) {
             throw new BadPayloadException(field + " is " + describe(v) + ", not a short list of strings");
         }
@@ -164,24 +295,21 @@ public final class JolokiaPollParser {
         return out;
     }
 
-    private static long num(JsonObject o, String field) throws BadPayloadException {
-        Object v = o.getValue(field);
+    private static long num(Object v, String field) throws BadPayloadException {
         if (!(v instanceof Integer || v instanceof Long)) {
             throw new BadPayloadException(field + " is " + describe(v) + ", not a whole number");
         }
         return ((Number) v).longValue();
     }
 
-    private static double dbl(JsonObject o, String field) throws BadPayloadException {
-        Object v = o.getValue(field);
+    private static double dbl(Object v, String field) throws BadPayloadException {
         if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
             throw new BadPayloadException(field + " is " + describe(v) + ", not a number");
         }
         return n.doubleValue();
     }
 
-    private static boolean bool(JsonObject o, String field) throws BadPayloadException {
-        Object v = o.getValue(field);
+    private static boolean bool(Object v, String field) throws BadPayloadException {
         if (!(v instanceof Boolean b)) {
             throw new BadPayloadException(field + " is " + describe(v) + ", not true or false");
         }
@@ -195,10 +323,10 @@ public final class JolokiaPollParser {
         if (v instanceof String s) {
             return "\"" + clip(s) + "\"";
         }
-        if (v instanceof JsonObject) {
+        if (v instanceof JsonObject || v instanceof Map || v == Streaming.OBJECT) {
             return "an object";
         }
-        if (v instanceof JsonArray) {
+        if (v instanceof JsonArray || v == Streaming.LIST) {
             return "a list";
         }
         return clip(String.valueOf(v));

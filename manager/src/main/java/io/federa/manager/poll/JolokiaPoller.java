@@ -4,8 +4,6 @@ import io.federa.manager.agent.JolokiaClient;
 import io.federa.manager.tls.ManagerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 
 /**
  * Polls one agent's Jolokia with the manager's bulk read, through the manager's one
@@ -50,9 +48,7 @@ public final class JolokiaPoller {
                 .recover(e -> Future.failedFuture(new PollFailure(e.getMessage())))
                 .compose(body -> {
                     try {
-                        return Future.succeededFuture(JolokiaPollParser.parse(new JsonArray(body)));
-                    } catch (DecodeException | ClassCastException e) {
-                        return Future.failedFuture(new PollFailure("bad payload: not the JSON of a Jolokia bulk answer"));
+                        return Future.succeededFuture(JolokiaPollParser.parse(body.getBytes()));
                     } catch (BadPayloadException e) {
                         return Future.failedFuture(new PollFailure("bad payload: " + e.getMessage()));
                     }

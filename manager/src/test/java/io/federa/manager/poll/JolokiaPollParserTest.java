@@ -94,11 +94,38 @@ class JolokiaPollParserTest {
                 broken("load above one", a -> firstVm(a).put("CpuLoadRatio", 1.5), "reports a load of 1.5"),
                 broken("VM entry not an object", a -> a.getJsonObject(1).getJsonObject("value").put("federa:name=x,type=VirtualMachine", 42),
                         "is not an object"),
-                broken("VM state missing", a -> firstVm(a).remove("State"), "State is missing"));
+                broken("VM state missing", a -> firstVm(a).remove("State"), "State is missing"),
+                broken("disk as a list", a -> firstVm(a).put("Disk", new JsonArray().add(1)), "\"Disk\" is not an object"),
+                broken("a name that is an object", a -> firstVm(a).put("Name", new JsonObject().put("x", 1)),
+                        "Name is an object, not a string"),
+                broken("no VM map", a -> a.getJsonObject(1).put("value", "none"), "VirtualMachine: \"value\" is not an object"),
+                broken("a host nested too deep", a -> host(a).put("Extra", deep(40)), "nested more than"));
+    }
+
+    private static Object deep(int levels) {
+        Object v = 1;
+        for (int i = 0; i < levels; i++) {
+            v = new JsonArray().add(v);
+        }
+        return v;
     }
 
     private static Arguments broken(String why, Consumer<JsonArray> damage, String message) {
         return Arguments.of(why, damage, message);
+    }
+
+    @Test
+    void attributes_the_manager_does_not_read_are_skipped_and_broken_json_is_refused() throws Exception {
+        JsonArray a = recorded();
+        firstVm(a).put("Extra", new JsonObject().put("deep", new JsonArray().add(new JsonObject().put("x", "y"))));
+        firstVm(a).getJsonObject("Disk").put("images", new JsonArray().add("a").add("b"));
+        assertThat(JolokiaPollParser.parse(a).vms()).hasSize(3);
+        byte[] whole = recorded().toBuffer().getBytes();
+        byte[] cut = java.util.Arrays.copyOf(whole, whole.length / 2);
+        assertThatThrownBy(() -> JolokiaPollParser.parse(cut)).isInstanceOf(BadPayloadException.class)
+                .hasMessageStartingWith("not the JSON of a Jolokia bulk answer");
+        assertThatThrownBy(() -> JolokiaPollParser.parse("{\"status\":200}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessage("not the JSON of a Jolokia bulk answer: not a list");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -102,7 +102,7 @@ class JolokiaPollerTest {
 
     @Test
     void hostile_agents_fail_with_a_reason_and_the_poller_stays_healthy() throws Exception {
-        assertThat(failure(poller.poll(at("/bad-json/")))).isEqualTo("bad payload: not the JSON of a Jolokia bulk answer");
+        assertThat(failure(poller.poll(at("/bad-json/")))).startsWith("bad payload: not the JSON of a Jolokia bulk answer");
         assertThat(failure(poller.poll(at("/wrong-shape/")))).startsWith("bad payload: HostId is 7, not a string");
         assertThat(failure(poller.poll(at("/unauthorized/")))).isEqualTo("HTTP 401");
         assertThat(failure(poller.poll(at("/huge/")))).isEqualTo("bad payload: the answer exceeds " + CAP + " bytes");
