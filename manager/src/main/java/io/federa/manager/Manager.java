@@ -45,6 +45,10 @@ public final class Manager {
     /** Deploys the manager's verticles; the stores stay the caller's to close. */
     public static Future<Manager> start(Vertx vertx, ManagerConfig config, DefinitionStore definitions, HistoryStore historyStore,
                                         LifecycleStore lifecycleStore) throws SQLException {
+        String tooBig = io.federa.manager.core.inventory.HeapBudget.refusal(config.agents().size(), Runtime.getRuntime().maxMemory());
+        if (tooBig != null) {
+            return Future.failedFuture(new IllegalStateException(tooBig));
+        }
         AtomicReference<Catalog> catalog = new AtomicReference<>();
         definitions.catalog().ifPresent(catalog::set);
         PrometheusRegistry registry = new PrometheusRegistry();
@@ -87,6 +91,14 @@ public final class Manager {
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
         lifecycleRef.set(lifecycle);
+        polling.onStretch((stretched, message) -> {
+            java.util.logging.Logger.getLogger(PollingVerticle.class.getName())
+                    .log(stretched ? java.util.logging.Level.WARNING : java.util.logging.Level.INFO, message);
+            history.record(new io.federa.manager.core.events.Event(WallClock.millis(),
+                    stretched ? io.federa.manager.core.events.Event.Severity.WARNING : io.federa.manager.core.events.Event.Severity.INFO,
+                    stretched ? io.federa.manager.core.events.Event.POLLING_STRETCHED : io.federa.manager.core.events.Event.POLLING_CAUGHT_UP,
+                    "polling", message));
+        });
         AtomicReference<Future<Void>> taking = new AtomicReference<>(Future.succeededFuture());
         // A follower reads the definitions the leader applied (every two seconds; the store parses a
         // version once, when it first sees it).
@@ -182,6 +194,16 @@ public final class Manager {
             @Override
             public int leaseFleet() {
                 return PollingVerticle.leaseFleet(config.agents()).size();
+            }
+
+            @Override
+            public long pollCycleMillis() {
+                return polling.cycleMillis();
+            }
+
+            @Override
+            public int pollConcurrencyLimit() {
+                return polling.concurrencyLimit();
             }
 
             @Override

@@ -89,6 +89,16 @@ public final class ManagerMetrics implements MultiCollector {
             return 0;
         }
 
+        /** How long polling the whole fleet once takes now, in ms (0 before the first interval ended). */
+        default long pollCycleMillis() {
+            return 0;
+        }
+
+        /** The poll loops' caps on polls at once, as they adapted to what the manager takes. */
+        default int pollConcurrencyLimit() {
+            return 0;
+        }
+
         /** Audit entries dropped because too many waited to be written. */
         default long auditDropped() {
             return 0;
@@ -243,6 +253,13 @@ public final class ManagerMetrics implements MultiCollector {
                 List.of(new Point(Labels.EMPTY, renewed))));
         out.add(gauge("federa_manager_majority", "1 while this manager renews the leases of a majority of the fleet; "
                 + "0 in a minority, when it acts on nothing.", List.of(new Point(Labels.EMPTY, fleet == 0 || renewed >= io.federa.manager.core.lease.LeaseLedger.majority(fleet) ? 1 : 0))));
+        long cycle = sources.pollCycleMillis();
+        out.add(gauge("federa_poll_cycle_seconds", "How long polling every agent once takes now: the poll interval while the "
+                + "manager keeps up, longer when it cannot (each agent polled that much less often); +Inf when no poll finishes.",
+                List.of(new Point(Labels.EMPTY, cycle == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : cycle / 1000.0))));
+        out.add(gauge("federa_poll_concurrency_limit", "Polls the manager runs at once at most, as its poll loops adapted it "
+                + "to how fast answers come (never above poll.maxConcurrent).",
+                List.of(new Point(Labels.EMPTY, sources.pollConcurrencyLimit()))));
         out.add(counter("federa_history_records_dropped", "Events and transitions given up after the store refused them too long.",
                 sources.historyRecordsDropped()));
         out.add(counter("federa_history_write_failures", "Writes of events and transitions that failed and were retried.",

@@ -22,7 +22,7 @@ public final class PollMetrics {
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
                 .register(registry);
         failures = Counter.builder().name("federa_poll_failures_total")
-                .help("Polls that failed, by agent and kind of reason (timeout, refused, closed, unauthorized, http, bad_payload, snmp, tls, identity, other).")
+                .help("Polls that failed, by agent and kind of reason (timeout, refused, closed, unauthorized, http, bad_payload, snmp, tls, identity, capacity, other).")
                 .labelNames("agent", "reason")
                 .register(registry);
     }
@@ -42,6 +42,9 @@ public final class PollMetrics {
         }
         if (r.startsWith("tls:")) {
             return "tls";
+        }
+        if (r.startsWith("capacity:")) {
+            return "capacity";
         }
         if (r.startsWith("timeout")) {
             return "timeout";

@@ -12,6 +12,8 @@ public interface AgentClient {
     /**
      * @param request the Jolokia bulk request to send (the plain read, or one that also renews the
      *                lease); transports that have no such request ignore it
+     * @param deadlineMillis how long the whole answer may take; a transport with its own retries
+     *                       and deadline (SNMP) keeps its own
      */
-    Future<AgentReport> poll(String request);
+    Future<AgentReport> poll(String request, long deadlineMillis);
 }

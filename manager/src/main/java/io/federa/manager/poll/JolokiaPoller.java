@@ -44,6 +44,11 @@ public final class JolokiaPoller {
 
     /** Polls with the given bulk request (the plain poll, or one that also renews the lease). */
     public Future<AgentReport> poll(JolokiaClient.Target t, String request) {
+        return poll(t, request, deadlineMillis);
+    }
+
+    /** The same, with a deadline of its own for this answer. */
+    public Future<AgentReport> poll(JolokiaClient.Target t, String request, long deadlineMillis) {
         return client.post(t, request, deadlineMillis, maxBodyBytes)
                 .recover(e -> Future.failedFuture(new PollFailure(e.getMessage())))
                 .compose(body -> {

@@ -4,6 +4,7 @@ import io.federa.manager.agent.JolokiaClient;
 import io.federa.manager.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.AgentHealth;
+import io.federa.manager.core.inventory.HeapBudget;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.LiveInventory;
 import io.federa.manager.core.lease.LeaseLedger;
@@ -22,19 +23,32 @@ import java.util.Map;
 
 /**
  * Polls every agent each interval and keeps the {@link InventorySnapshot} current. Polls run on
- * the event loop without blocking (every transport is asynchronous). Each agent has its own turn
- * in the interval ({@link PollSchedule}): spread evenly at first, then just after the agent takes
- * a new sample, so that polls do not all start at once and what the manager shows is as fresh as
- * the agent makes it. An agent whose previous poll has not finished when its turn comes misses
- * that turn, so a slow agent costs one connection, not a growing queue. At most
- * {@code maxConcurrentPolls} polls run at once; agents whose turn comes beyond that wait, in
- * order, and start as earlier polls finish. Each result replaces its agent's entry in a
- * {@link LiveInventory} (constant work per poll); readers get an immutable snapshot made when they
- * read. The observer is told each poll's duration and outcome. The loop's totals (good, failed
- * and skipped polls) are published as the MXBean {@value PollCountersMXBean#OBJECT_NAME}.
+ * event loops without blocking (every transport is asynchronous), spread over several
+ * {@link Loop}s — one per core by default, each on an event loop of its own and with its own
+ * connections — that share the agents between them (agent i goes to loop i mod k). Each agent has
+ * its own turn in the interval ({@link PollSchedule}): spread evenly at first, then just after the
+ * agent takes a new sample, so that polls do not all start at once and what the manager shows is
+ * as fresh as the agent makes it. An agent whose previous poll has not finished when its turn
+ * comes misses that turn (its late answer is still used), so a slow agent costs one connection,
+ * not a growing queue.
+ *
+ * <p><b>Overload stretches polling; it does not collapse it.</b> Each agent's deadline follows
+ * what it has been answering in (three times its recent answer time, between one and three
+ * intervals), so that a manager or agent slowed down by load does not turn its answers into
+ * timeouts, reset connections and reconnections. Each loop caps its polls at once by what it
+ * measures: a poll slower than half an interval or timed out lowers the cap by a quarter, quick
+ * answers raise it again, up to {@code maxConcurrentPolls} over all loops. Agents whose turn
+ * comes beyond the cap wait, in order. When the fleet is more than the manager can poll in an
+ * interval, each agent is polled less often: {@link #cycleMillis()} says how often, and the
+ * manager reports it (a metric, a warning in its log).
+ *
+ * <p>Each result replaces its agent's entry in a {@link LiveInventory} (constant work per poll);
+ * readers get an immutable snapshot made when they read. The observer is told each poll's
+ * duration and outcome, on the loop's event loop. The totals (good, failed and skipped polls) are
+ * published as the MXBean {@value PollCountersMXBean#OBJECT_NAME}.
  */
 public final class PollingVerticle extends VerticleBase {
-    /** Told of every finished poll, on the event loop: keep it short. */
+    /** Told of every finished poll, on the event loop of the agent's loop: keep it short and thread-safe. */
     @FunctionalInterface
     public interface PollObserver {
         /**
@@ -45,7 +59,12 @@ public final class PollingVerticle extends VerticleBase {
     }
 
     private static final long SLOT_MILLIS = 10;
-    /** How leases are made, for whichever term this manager leads with. */
+    /** A poll loop lowers its cap on polls at once no lower than this. */
+    static final int MIN_IN_FLIGHT = 4;
+    /** Deadlines follow an agent's recent answer times up to this many intervals. */
+    static final int MAX_DEADLINE_INTERVALS = 3;
+
+    /** How lease statements are made, for whichever term this manager leads with. */
     public record LeaseSettings(String holder, long leaseMillis, long peerGrantMillis, long gapMillis, String signingKey) {
     }
 
@@ -56,46 +75,43 @@ public final class PollingVerticle extends VerticleBase {
     private final LeaseSettings leaseSettings;
     /** While following, an agent is polled on one turn of this many; every turn while leading or alone. */
     private final int followerTurns;
-    private long[] turnsSkipped;
     private volatile boolean followingAnother;
     private final java.util.function.BooleanSupplier leadsNow;
     private volatile LeaseRole role;
     private final Map<String, String> peerUrls = new java.util.concurrent.ConcurrentHashMap<>();
-    private boolean[] renewing;
-    /** Per agent, the fleet version it last said it knows; null until its first renewal answered. */
-    private String[] knownFleet;
-    private final MembersBudget membersBudget = new MembersBudget();
     private final List<ManagerConfig.Agent> agents;
     private final Map<String, String> refusals = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, ManagerConfig.Agent> byName = new java.util.HashMap<>();
     private final long intervalMillis;
     private final int missesAllowed;
     private final int maxInFlight;
+    private final int loopCount;
     private final PollObserver observer;
     private final LiveInventory live;
-    private final Map<String, AgentClient> clients = new LinkedHashMap<>();
-    // Event loop only. Agent i is always in exactly one place: waiting for its turn (timers[i]),
-    // due and waiting for a free slot (in `due`), or being polled.
+    // Per agent; agent i is read and written only by its loop, on that loop's event loop.
     private String[] agentNames;
-    private AgentClient[] agentClients;
-    private long[] dueAt;
-    private long[] sampleDelay;
-    private long[] timers;
-    private final ArrayDeque<Integer> due = new ArrayDeque<>();
-    private int running;
-    private boolean stopped;
-    private JolokiaPoller jolokia;
+    /** Per agent, the fleet version it last said it knows; null until its first renewal answered. */
+    private String[] knownFleet;
+    private final List<Loop> loops = new ArrayList<>();
     private SnmpPoller snmp;
-    // Written on the event loop only; volatile so that a JMX reader sees recent values.
-    private volatile long goodPolls;
-    private volatile long failedPolls;
-    private volatile long skippedPolls;
-    private volatile int pollsInFlight;
+    private final java.util.concurrent.atomic.LongAdder goodPolls = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder failedPolls = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder skippedPolls = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicInteger pollsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final Cycle cycle = new Cycle();
+    private volatile boolean stopped;
     private ObjectName registered;
 
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
                            PollObserver observer) {
         this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, null, () -> false, 1, observer);
+    }
+
+    public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
+                           LeaseSettings leases, java.util.function.BooleanSupplier leadsNow, int followerTurns,
+                           PollObserver observer) {
+        this(agents, intervalMillis, missesAllowed, maxConcurrentPolls, leases, leadsNow, followerTurns,
+                Runtime.getRuntime().availableProcessors(), observer);
     }
 
     /**
@@ -105,9 +121,10 @@ public final class PollingVerticle extends VerticleBase {
      * @param leadsNow whether this manager may act as the leader at this very moment
      * @param followerTurns while this manager follows another, each agent is polled on one turn of
      *                      this many (a warm inventory at a fraction of the leader's cost)
+     * @param loops    poll loops, each on an event loop of its own (no more than there are agents)
      */
     public PollingVerticle(List<ManagerConfig.Agent> agents, long intervalMillis, int missesAllowed, int maxConcurrentPolls,
-                           LeaseSettings leases, java.util.function.BooleanSupplier leadsNow, int followerTurns,
+                           LeaseSettings leases, java.util.function.BooleanSupplier leadsNow, int followerTurns, int loops,
                            PollObserver observer) {
         this.leaseSettings = leases;
         this.followerTurns = Math.max(1, followerTurns);
@@ -117,8 +134,10 @@ public final class PollingVerticle extends VerticleBase {
         this.intervalMillis = intervalMillis;
         this.missesAllowed = missesAllowed;
         this.maxInFlight = maxConcurrentPolls;
+        this.loopCount = Math.max(1, Math.min(loops, this.agents.size()));
         this.observer = observer;
-        this.live = new LiveInventory(names(), WallClock.millis());
+        this.live = new LiveInventory(names(), WallClock.millis(),
+                HeapBudget.maxVms(this.agents.size(), Runtime.getRuntime().maxMemory()));
     }
 
     private java.util.Optional<io.federa.manager.tls.ManagerTls> tls = java.util.Optional.empty();
@@ -140,47 +159,30 @@ public final class PollingVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        // The answer deadline is the interval: a poll slower than that is a miss, not a backlog.
-        int connectTimeout = (int) Math.min(intervalMillis, 2_000);
-        for (ManagerConfig.Agent a : agents) {
-            AgentClient c = switch (a.transport()) {
-                case JOLOKIA -> {
-                    if (jolokia == null) {
-                        jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, 64 * 1024 * 1024, tls);
-                    }
-                    JolokiaClient.Target t = new JolokiaClient.Target("agent " + a.name(), a.address(), a.port(), "/jolokia/",
-                            a.user(), a.password(), a.fingerprint());
-                    JolokiaPoller p = jolokia;
-                    yield request -> p.poll(t, request);
-                }
-                case SNMP -> {
-                    if (snmp == null) {
-                        snmp = new SnmpPoller(vertx, intervalMillis);
-                    }
-                    yield snmp.client(a);
-                }
-            };
-            clients.put(a.name(), c);
-        }
         int n = agents.size();
         agentNames = names().toArray(String[]::new);
-        agentClients = new AgentClient[n];
-        renewing = new boolean[n];
         knownFleet = new String[n];
-        dueAt = new long[n];
-        sampleDelay = new long[n];
-        timers = new long[n];
-        turnsSkipped = new long[n];
-        // A follower too polls every agent on its first turn: its inventory is warm from the start.
-        java.util.Arrays.fill(turnsSkipped, followerTurns - 1);
-        long start = WallClock.millis();
-        for (int i = 0; i < n; i++) {
-            agentClients[i] = clients.get(agentNames[i]);
-            dueAt[i] = PollSchedule.first(start, intervalMillis, i, n);
-            arm(i);
+        long startMillis = WallClock.millis();
+        List<Future<?>> deployed = new ArrayList<>();
+        for (int k = 0; k < loopCount; k++) {
+            int share = k;
+            int[] mine = java.util.stream.IntStream.range(0, n).filter(i -> i % loopCount == share).toArray();
+            // The cap is shared out between the loops: its sum is maxConcurrentPolls.
+            int cap = Math.max(1, maxInFlight / loopCount + (k < maxInFlight % loopCount ? 1 : 0));
+            Loop loop = new Loop(mine, cap, startMillis, n);
+            loops.add(loop);
+            deployed.add(vertx.deployVerticle(loop));
         }
+        vertx.setPeriodic(intervalMillis, id -> {
+            if (stopped) {
+                vertx.cancelTimer(id);
+                return;
+            }
+            cycle.sample(WallClock.millis(), goodPolls.sum() + failedPolls.sum(), n, intervalMillis);
+            reportStretch();
+        });
         register();
-        return Future.succeededFuture();
+        return Future.all(deployed);
     }
 
     /** Per agent, the last refusal of a renewal (a term older than one the agent has seen, a signature it does not believe). */
@@ -191,6 +193,58 @@ public final class PollingVerticle extends VerticleBase {
     /** The inventory as of now: made when read, from the entries the polls keep up to date. Any thread. */
     public InventorySnapshot inventory() {
         return live.snapshot();
+    }
+
+    /**
+     * How long it takes now, in milliseconds, to poll every agent once: the fleet's size over the
+     * polls finished a second, averaged over the last nine intervals; the interval while the manager
+     * keeps up, more when it cannot (each agent polled less often, what it shows older in
+     * proportion). 0 until the first interval ends. Any thread.
+     */
+    public long cycleMillis() {
+        return cycle.millis();
+    }
+
+    /**
+     * Told when polling starts to stretch (the fleet takes more than one and a half intervals to
+     * poll) and when it keeps up again: {@code true} and what is wrong, {@code false} and that it
+     * is over. Set before deploying.
+     */
+    public void onStretch(java.util.function.BiConsumer<Boolean, String> listener) {
+        this.stretchListener = listener;
+    }
+
+    private java.util.function.BiConsumer<Boolean, String> stretchListener = (stretched, message) -> { };
+    private boolean stretched;
+
+    /** On the event loop of this verticle, once an interval. */
+    private void reportStretch() {
+        long c = cycle.millis();
+        if (c == 0) {
+            return;
+        }
+        if (!stretched && c > intervalMillis * 3 / 2) {
+            stretched = true;
+            stretchListener.accept(true, "polling stretched: each of the " + agents.size() + " agents is polled every "
+                    + seconds(c) + " instead of every " + seconds(intervalMillis) + " (more agents than this manager polls in "
+                    + "an interval: what it shows is that much older; give it more cores or fewer agents)");
+        } else if (stretched && c <= intervalMillis * 5 / 4) {
+            stretched = false;
+            stretchListener.accept(false, "polling keeps up again: every agent polled every " + seconds(c));
+        }
+    }
+
+    private static String seconds(long millis) {
+        return millis == Long.MAX_VALUE ? "(no poll finished)" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+
+    /** The loops' caps on polls at once, as they adapted, summed. Any thread. */
+    public int concurrencyLimit() {
+        int sum = 0;
+        for (Loop l : loops) {
+            sum += (int) l.cap;
+        }
+        return sum;
     }
 
     /**
@@ -207,8 +261,10 @@ public final class PollingVerticle extends VerticleBase {
         LeaseSigner signer = new LeaseSigner(leaseSettings.holder(), term, leaseSettings.leaseMillis(),
                 leaseSettings.peerGrantMillis(), leaseSettings.gapMillis(), intervalMillis, fleet, leaseSettings.signingKey());
         peerUrls.forEach(signer::peerUrl);
-        role = new LeaseRole(signer, new LeaseLedger(fleet, new LeaseLedger.Timing(leaseSettings.leaseMillis(), intervalMillis,
-                leaseSettings.gapMillis(), leaseSettings.peerGrantMillis()), nowMillis));
+        // A ledger starts as if every agent had been sent a renewal just now, with the longest
+        // deadline a poll may have (the leader before may have sent one).
+        role = new LeaseRole(signer, new LeaseLedger(fleet, new LeaseLedger.Timing(leaseSettings.leaseMillis(),
+                MAX_DEADLINE_INTERVALS * intervalMillis, leaseSettings.gapMillis(), leaseSettings.peerGrantMillis()), nowMillis));
     }
 
     /**
@@ -226,111 +282,264 @@ public final class PollingVerticle extends VerticleBase {
         return r == null ? null : r.ledger();
     }
 
-    /**
-     * Waits for agent i's turn. Turns are rounded up to the next {@value #SLOT_MILLIS} ms so that
-     * the agents due within one slot start together, in one wake-up of the event loop: with every
-     * agent at its own phase, a thousand agents otherwise wake it a thousand times a second for the
-     * timers alone. Timers are wall-clock, clamped so that a clock step cannot stall a poll.
-     */
-    private void arm(int i) {
-        long slot = Math.floorDiv(dueAt[i] + SLOT_MILLIS - 1, SLOT_MILLIS) * SLOT_MILLIS;
-        long delay = Math.max(1, Math.min(2 * intervalMillis, slot - WallClock.millis()));
-        timers[i] = vertx.setTimer(delay, id -> {
-            timers[i] = -1;
-            if (following() && ++turnsSkipped[i] < followerTurns) {
-                // A follower's turn passed without a poll: the agent keeps its place in the schedule.
-                dueAt[i] += intervalMillis;
-                arm(i);
-                return;
-            }
-            turnsSkipped[i] = 0;
-            due.add(i);
-            startDue();
-        });
-    }
-
     /** Another manager leads: this one keeps a warm inventory only. */
     private boolean following() {
         return followerTurns > 1 && followingAnother;
     }
 
-    private void startDue() {
-        while (!stopped && running < maxInFlight && !due.isEmpty()) {
-            poll(due.poll());
+    private synchronized SnmpPoller snmp() {
+        if (snmp == null) {
+            snmp = new SnmpPoller(vertx, intervalMillis);
+        }
+        return snmp;
+    }
+
+    /**
+     * How long a poll of the whole fleet takes now: the polls finished over the last nine
+     * intervals, against the fleet's size. Thread-safe.
+     */
+    static final class Cycle {
+        private static final int KEPT = 10;
+        private final long[] at = new long[KEPT];
+        private final long[] finished = new long[KEPT];
+        private int samples;
+        private long millis;
+
+        synchronized void sample(long nowMillis, long finishedTotal, int agents, long intervalMillis) {
+            int slot = samples % KEPT;
+            int oldest = samples < KEPT ? 0 : (samples + 1) % KEPT;
+            at[slot] = nowMillis;
+            finished[slot] = finishedTotal;
+            samples++;
+            if (samples < 2) {
+                return;
+            }
+            long polls = finishedTotal - finished[oldest];
+            long span = nowMillis - at[oldest];
+            millis = agents == 0 ? intervalMillis : polls <= 0 ? Long.MAX_VALUE : Math.max(intervalMillis, agents * span / polls);
+        }
+
+        synchronized long millis() {
+            return millis;
         }
     }
 
-    private void poll(int i) {
-        running++;
-        pollsInFlight = running;
-        String agent = agentNames[i];
-        long started = System.nanoTime();
-        long polledAt = WallClock.millis();
-        // Renew the lease only while the agent answers: once it is unreachable, its lease runs out,
-        // and only then may its VMs be started elsewhere.
-        LeaseRole leaseRole = role;
-        renewing[i] = leaseRole != null && leadsNow.getAsBoolean()
-                && live.entry(i).health().state() != AgentHealth.State.UNREACHABLE;
-        boolean renewed = renewing[i];
-        LeaseSigner signer = renewed ? leaseRole.signer() : null;
-        LeaseLedger ledger = renewed ? leaseRole.ledger() : null;
-        // The members go only to an agent that said it lacks this fleet's version, and no more of
-        // them an interval than the budget allows: with 10,000 agents, the members are some 700 kB,
-        // and a new leader sending them to every agent at once would need gigabytes.
-        boolean withMembers = renewed && knownFleet[i] != null && !signer.fleetVersion().equals(knownFleet[i])
-                && membersBudget.take(signer.membersBytes(), polledAt, intervalMillis);
-        LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, withMembers) : null;
-        String request = renewed ? JolokiaPollParser.renewing(statement.envelope(), agent) : JolokiaPollParser.POLL;
-        agentClients[i].poll(request).onComplete(ar -> {
-            running--;
-            pollsInFlight = running;
-            long now = WallClock.millis();
-            String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
-                    ? ar.cause().getMessage() : "poll failed: " + ar.cause();
-            // A renewal may have reached the agent unless the connection was refused: the lease may
-            // then hold until the answer's deadline plus its length, and no VM of that agent's may be
-            // started elsewhere before.
-            if (renewed && (failure == null || !failure.contains("refused"))) {
-                ledger.sent(agent, statement.issuedAtMillis(), polledAt);
-            }
-            if (renewed && failure == null) {
-                AgentReport.LeaseAnswer lease = ar.result().lease();
-                if (lease.renewed()) {
-                    ledger.acknowledged(agent, statement.issuedAtMillis(), now);
-                    knownFleet[i] = lease.fleetVersion();
-                    refusals.remove(agent);
-                    if (!lease.peerUrl().isEmpty()) {
-                        String url = byName.get(agent).dataUrlFor(lease.peerUrl());
-                        peerUrls.put(agent, url);
-                        signer.peerUrl(agent, url);
+    /**
+     * One poll loop: a share of the agents, polled from one event loop with connections of its
+     * own. Its state is its event loop's alone.
+     */
+    private final class Loop extends VerticleBase {
+        private final int[] mine;
+        private final int configuredCap;
+        private final long startMillis;
+        private final AgentClient[] clients;
+        private final long[] dueAt;
+        private final long[] sampleDelay;
+        private final long[] timers;
+        private final long[] turnsSkipped;
+        /** Per agent, its recent answer time in ms (exponentially weighted); 0 before its first answer. */
+        private final double[] answerMillis;
+        private final ArrayDeque<Integer> due = new ArrayDeque<>();
+        private final MembersBudget membersBudget;
+        /** The cap on polls at once as it adapts; read by other threads for the metric. */
+        private volatile double cap;
+        private long lastDecrease;
+        private int running;
+        private JolokiaPoller jolokia;
+
+        Loop(int[] mine, int cap, long startMillis, int fleet) {
+            this.mine = mine;
+            this.configuredCap = cap;
+            this.cap = cap;
+            this.startMillis = startMillis;
+            this.clients = new AgentClient[fleet];
+            this.dueAt = new long[fleet];
+            this.sampleDelay = new long[fleet];
+            this.timers = new long[fleet];
+            this.turnsSkipped = new long[fleet];
+            this.answerMillis = new double[fleet];
+            this.membersBudget = new MembersBudget(MembersBudget.BYTES_PER_INTERVAL / loopCount);
+        }
+
+        @Override
+        public Future<?> start() {
+            // A connection must be made within the interval (at most 2 s): beyond that, a miss.
+            int connectTimeout = (int) Math.min(intervalMillis, 2_000);
+            for (int i : mine) {
+                ManagerConfig.Agent a = byName.get(agentNames[i]);
+                clients[i] = switch (a.transport()) {
+                    case JOLOKIA -> {
+                        if (jolokia == null) {
+                            jolokia = new JolokiaPoller(vertx, connectTimeout, intervalMillis, MAX_ANSWER_BYTES, tls);
+                        }
+                        JolokiaClient.Target t = new JolokiaClient.Target("agent " + a.name(), a.address(), a.port(), "/jolokia/",
+                                a.user(), a.password(), a.fingerprint());
+                        JolokiaPoller p = jolokia;
+                        yield (request, deadline) -> p.poll(t, request, deadline);
                     }
-                } else if (!lease.refusal().isEmpty()) {
-                    refusals.put(agent, lease.refusal());
-                }
+                    case SNMP -> snmp().client(a);
+                };
             }
-            // The next turn is set first: whatever happens below, the agent stays on the schedule.
-            PollSchedule.Turn turn = PollSchedule.next(dueAt[i], intervalMillis, polledAt, now,
-                    failure == null ? ar.result().host().sampleTimestampMillis() : 0, sampleDelay[i]);
-            dueAt[i] = turn.dueMillis();
-            sampleDelay[i] = turn.delayMillis();
-            skippedPolls += turn.skipped();
-            if (!stopped) {
+            // A follower too polls every agent on its first turn: its inventory is warm from the start.
+            for (int i : mine) {
+                turnsSkipped[i] = followerTurns - 1;
+                dueAt[i] = PollSchedule.first(startMillis, intervalMillis, i, agentNames.length);
                 arm(i);
             }
-            try {
-                String refused = failure == null ? live.polled(i, ar.result().host(), ar.result().vms(), now) : failure;
-                if (refused == null) {
-                    goodPolls++;
-                } else {
-                    live.failed(i, refused, missesAllowed, now);
-                    failedPolls++;
+            return Future.succeededFuture();
+        }
+
+        /**
+         * Waits for agent i's turn. Turns are rounded up to the next {@value #SLOT_MILLIS} ms so that
+         * the agents due within one slot start together, in one wake-up of the event loop: with every
+         * agent at its own phase, a thousand agents otherwise wake it a thousand times a second for the
+         * timers alone. Timers are wall-clock, clamped so that a clock step cannot stall a poll.
+         */
+        private void arm(int i) {
+            long slot = Math.floorDiv(dueAt[i] + SLOT_MILLIS - 1, SLOT_MILLIS) * SLOT_MILLIS;
+            long delay = Math.max(1, Math.min(2 * intervalMillis, slot - WallClock.millis()));
+            timers[i] = vertx.setTimer(delay, id -> {
+                timers[i] = -1;
+                if (following() && ++turnsSkipped[i] < followerTurns) {
+                    // A follower's turn passed without a poll: the agent keeps its place in the schedule.
+                    dueAt[i] += intervalMillis;
+                    arm(i);
+                    return;
                 }
-                observer.polled(agent, System.nanoTime() - started, refused, live.entry(i));
-            } finally {
+                turnsSkipped[i] = 0;
+                due.add(i);
                 startDue();
+            });
+        }
+
+        private void startDue() {
+            while (!stopped && running < (int) cap && !due.isEmpty()) {
+                poll(due.poll());
             }
-        });
+        }
+
+        /** The deadline of agent i's next poll: what it has been answering in, three times over, within bounds. */
+        private long deadline(int i) {
+            return Math.max(intervalMillis, Math.min(MAX_DEADLINE_INTERVALS * intervalMillis, (long) (3 * answerMillis[i])));
+        }
+
+        private void poll(int i) {
+            running++;
+            pollsInFlight.incrementAndGet();
+            String agent = agentNames[i];
+            long started = System.nanoTime();
+            long polledAt = WallClock.millis();
+            long deadline = deadline(i);
+            // Renew the lease only while the agent answers: once it is unreachable, its lease runs out,
+            // and only then may its VMs be started elsewhere.
+            LeaseRole leaseRole = role;
+            boolean renewed = leaseRole != null && leadsNow.getAsBoolean()
+                    && live.entry(i).health().state() != AgentHealth.State.UNREACHABLE;
+            LeaseSigner signer = renewed ? leaseRole.signer() : null;
+            LeaseLedger ledger = renewed ? leaseRole.ledger() : null;
+            // The members go only to an agent that said it lacks this fleet's version, and no more of
+            // them an interval than the budget allows: with 10,000 agents, the members are some 700 kB,
+            // and a new leader sending them to every agent at once would need gigabytes.
+            boolean withMembers = renewed && knownFleet[i] != null && !signer.fleetVersion().equals(knownFleet[i])
+                    && membersBudget.take(signer.membersBytes(), polledAt, intervalMillis);
+            LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, withMembers) : null;
+            String request = renewed ? JolokiaPollParser.renewing(statement.envelope(), agent) : JolokiaPollParser.POLL;
+            clients[i].poll(request, deadline).onComplete(ar -> {
+                running--;
+                pollsInFlight.decrementAndGet();
+                long now = WallClock.millis();
+                long tookMillis = (System.nanoTime() - started) / 1_000_000;
+                String failure = ar.succeeded() ? null : ar.cause() instanceof PollFailure
+                        ? ar.cause().getMessage() : "poll failed: " + ar.cause();
+                adapt(i, tookMillis, failure, now);
+                // A renewal may have reached the agent unless the connection was refused: the lease may
+                // then hold until the answer's deadline plus its length, and no VM of that agent's may be
+                // started elsewhere before.
+                if (renewed && (failure == null || !failure.contains("refused"))) {
+                    ledger.sent(agent, statement.issuedAtMillis(), polledAt, deadline);
+                }
+                if (renewed && failure == null) {
+                    lease(i, agent, signer, ledger, statement, ar.result().lease(), now);
+                }
+                // The next turn is set first: whatever happens below, the agent stays on the schedule.
+                PollSchedule.Turn turn = PollSchedule.next(dueAt[i], intervalMillis, polledAt, now,
+                        failure == null ? ar.result().host().sampleTimestampMillis() : 0, sampleDelay[i]);
+                dueAt[i] = turn.dueMillis();
+                sampleDelay[i] = turn.delayMillis();
+                skippedPolls.add(turn.skipped());
+                if (!stopped) {
+                    arm(i);
+                }
+                try {
+                    String refused = failure == null ? live.polled(i, ar.result().host(), ar.result().vms(), now) : failure;
+                    if (refused == null) {
+                        goodPolls.increment();
+                    } else {
+                        live.failed(i, refused, missesAllowed, now);
+                        failedPolls.increment();
+                    }
+                    observer.polled(agent, System.nanoTime() - started, refused, live.entry(i));
+                } finally {
+                    startDue();
+                }
+            });
+        }
+
+        private void lease(int i, String agent, LeaseSigner signer, LeaseLedger ledger, LeaseSigner.Signed statement,
+                           AgentReport.LeaseAnswer lease, long now) {
+            if (lease.renewed()) {
+                ledger.acknowledged(agent, statement.issuedAtMillis(), now);
+                knownFleet[i] = lease.fleetVersion();
+                refusals.remove(agent);
+                if (!lease.peerUrl().isEmpty()) {
+                    String url = byName.get(agent).dataUrlFor(lease.peerUrl());
+                    peerUrls.put(agent, url);
+                    signer.peerUrl(agent, url);
+                }
+            } else if (!lease.refusal().isEmpty()) {
+                refusals.put(agent, lease.refusal());
+            }
+        }
+
+        /**
+         * Learns from one poll: the agent's answer time (for its deadline), and whether this loop has
+         * more polls at once than it can take — a timeout or an answer slower than half an interval
+         * lowers the cap by a quarter (at most once a quarter interval), each quick answer raises it
+         * by one over the cap (one a round of quick answers), never beyond the configured share.
+         */
+        private void adapt(int i, long tookMillis, String failure, long now) {
+            boolean timedOut = failure != null && failure.startsWith("timeout");
+            if (failure == null) {
+                answerMillis[i] = answerMillis[i] == 0 ? tookMillis : 0.7 * answerMillis[i] + 0.3 * tookMillis;
+            } else if (timedOut) {
+                answerMillis[i] = Math.max(answerMillis[i], tookMillis);
+            }
+            if (timedOut || tookMillis > intervalMillis / 2) {
+                if (now - lastDecrease >= intervalMillis / 4) {
+                    cap = Math.max(Math.min(MIN_IN_FLIGHT, configuredCap), cap * 0.75);
+                    lastDecrease = now;
+                }
+            } else if (failure == null && tookMillis < intervalMillis / 4) {
+                cap = Math.min(configuredCap, cap + 1 / cap);
+            }
+        }
+
+        @Override
+        public Future<?> stop() {
+            for (int i : mine) {
+                if (timers[i] >= 0) {
+                    vertx.cancelTimer(timers[i]);
+                }
+            }
+            return jolokia == null ? Future.succeededFuture() : jolokia.close();
+        }
     }
+
+    /**
+     * The most a poll's answer may weigh: a host at {@link JolokiaPollParser#MAX_VMS} VMs. What the
+     * polls hold at once is bounded by this times the polls in flight, most of them far smaller.
+     */
+    static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
     /**
      * How many bytes of fleet members the renewals may carry per interval: enough for a fleet of a
@@ -340,15 +549,21 @@ public final class PollingVerticle extends VerticleBase {
      */
     static final class MembersBudget {
         static final long BYTES_PER_INTERVAL = 8L << 20;
+        private final long bytesPerInterval;
         private long intervalStart = Long.MIN_VALUE;
         private long spent;
+
+        /** @param bytesPerInterval this budget's share of {@link #BYTES_PER_INTERVAL} (each poll loop has its own) */
+        MembersBudget(long bytesPerInterval) {
+            this.bytesPerInterval = bytesPerInterval;
+        }
 
         boolean take(long bytes, long nowMillis, long intervalMillis) {
             if (nowMillis - intervalStart >= intervalMillis) {
                 intervalStart = nowMillis;
                 spent = 0;
             }
-            if (spent > 0 && spent + bytes > BYTES_PER_INTERVAL) {
+            if (spent > 0 && spent + bytes > bytesPerInterval) {
                 return false;
             }
             spent += bytes;
@@ -362,17 +577,17 @@ public final class PollingVerticle extends VerticleBase {
         PollCountersMXBean counters = new PollCountersMXBean() {
             @Override
             public long getGoodPolls() {
-                return self.goodPolls;
+                return self.goodPolls.sum();
             }
 
             @Override
             public long getFailedPolls() {
-                return self.failedPolls;
+                return self.failedPolls.sum();
             }
 
             @Override
             public long getSkippedPolls() {
-                return self.skippedPolls;
+                return self.skippedPolls.sum();
             }
 
             @Override
@@ -382,7 +597,7 @@ public final class PollingVerticle extends VerticleBase {
 
             @Override
             public int getPollsInFlight() {
-                return self.pollsInFlight;
+                return self.pollsInFlight.get();
             }
         };
         try {
@@ -400,11 +615,6 @@ public final class PollingVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopped = true;
-        for (int i = 0; timers != null && i < timers.length; i++) {
-            if (timers[i] >= 0) {
-                vertx.cancelTimer(timers[i]);
-            }
-        }
         if (registered != null) {
             try {
                 ManagementFactory.getPlatformMBeanServer().unregisterMBean(registered);
@@ -412,13 +622,7 @@ public final class PollingVerticle extends VerticleBase {
                 // already gone: nothing to undo
             }
         }
-        List<Future<?>> closing = new ArrayList<>();
-        if (jolokia != null) {
-            closing.add(jolokia.close());
-        }
-        if (snmp != null) {
-            closing.add(snmp.close());
-        }
-        return Future.all(closing);
+        // The loops are this verticle's children: Vert.x undeploys them (and they close their clients).
+        return snmp == null ? Future.succeededFuture() : snmp.close();
     }
 }

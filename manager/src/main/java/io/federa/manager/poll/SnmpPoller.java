@@ -165,7 +165,7 @@ final class SnmpPoller {
     AgentClient client(ManagerConfig.Agent agent) {
         Link link = new Link(agent, vertx.getOrCreateContext());
         byAddress.computeIfAbsent(link.address, a -> new CopyOnWriteArrayList<>()).add(link);
-        return request -> link.poll();
+        return (request, deadline) -> link.poll();
     }
 
     /** On SNMP4J's transport thread: an answer from this address failed the USM checks. */

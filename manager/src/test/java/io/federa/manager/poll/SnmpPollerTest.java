@@ -77,7 +77,7 @@ class SnmpPollerTest {
         context.runOnContext(v -> {
             poller.set(new SnmpPoller(vertx, deadlineMillis, maxVarbinds));
             AgentClient client = poller.get().client(agent("fake", FakeSnmpAgent.USER, FakeSnmpAgent.AUTH));
-            client.poll("").transform(first -> client.poll("")).onComplete(ar -> done.complete(new Outcome(
+            client.poll("", 0).transform(first -> client.poll("", 0)).onComplete(ar -> done.complete(new Outcome(
                     ar.succeeded() ? ar.result() : null,
                     ar.failed() ? ar.cause().getMessage() : null,
                     Vertx.currentContext() == context)));
@@ -206,8 +206,8 @@ class SnmpPollerTest {
             poller.set(new SnmpPoller(vertx, DEADLINE_MS));
             AgentClient good = poller.get().client(agent("good", FakeSnmpAgent.USER, FakeSnmpAgent.AUTH));
             AgentClient wrong = poller.get().client(agent("wrong", FakeSnmpAgent.OTHER_USER, "not-the-auth-pass"));
-            Future.all(good.poll("").map(r -> "ok").otherwise(Throwable::getMessage),
-                    wrong.poll("").map(r -> "ok").otherwise(Throwable::getMessage))
+            Future.all(good.poll("", 0).map(r -> "ok").otherwise(Throwable::getMessage),
+                    wrong.poll("", 0).map(r -> "ok").otherwise(Throwable::getMessage))
                     .onComplete(ar -> done.complete(List.of(ar.result().resultAt(0), ar.result().resultAt(1))));
         });
         try {

@@ -21,6 +21,9 @@ public record Event(long atMillis, Severity severity, String kind, String subjec
     public static final String VM_GONE = "vm.gone";
     public static final String DEFINITIONS_APPLIED = "definitions.applied";
     public static final String SERVICE_DELETED = "service.deleted";
+    /** The manager polls its fleet less often than its interval: more agents than it can poll. */
+    public static final String POLLING_STRETCHED = "polling.stretched";
+    public static final String POLLING_CAUGHT_UP = "polling.caught-up";
 
     public Event {
         Objects.requireNonNull(severity, "severity");

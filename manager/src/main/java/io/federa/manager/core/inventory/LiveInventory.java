@@ -20,7 +20,17 @@ public final class LiveInventory {
     private InventorySnapshot published;
     private long publishedChanges = -1;
 
+    /** The most VMs this inventory holds (its share of the heap, {@link HeapBudget}); the VMs it holds now. */
+    private final long maxVms;
+    private long vms;
+
     public LiveInventory(List<String> agentNames, long nowMillis) {
+        this(agentNames, nowMillis, Long.MAX_VALUE);
+    }
+
+    /** @param maxVms the most VMs the inventory may hold, over every agent ({@link HeapBudget#maxVms}) */
+    public LiveInventory(List<String> agentNames, long nowMillis, long maxVms) {
+        this.maxVms = maxVms;
         InventorySnapshot first = InventorySnapshot.of(agentNames, nowMillis);
         shape = (InventorySnapshot.AgentMap) first.agents();
         entries = first.agents().values().toArray(InventorySnapshot.Entry[]::new);
@@ -78,10 +88,16 @@ public final class LiveInventory {
         if (holder != null && holder != i) {
             return "identity: reports host id \"" + clip(id) + "\", which agent " + entries[holder].agent() + " reports";
         }
+        long total = this.vms - entries[i].vms().size() + vms.size();
+        if (total > maxVms) {
+            return "capacity: this manager's inventory holds at most " + maxVms + " VMs in its heap, and with this agent's "
+                    + vms.size() + " it would hold " + total + " (raise the manager's -Xmx)";
+        }
         if (pinned[i] == null) {
             pinned[i] = id;
             holders.put(id, i);
         }
+        this.vms = total;
         set(i, entries[i].polled(host, vms, nowMillis), nowMillis);
         return null;
     }

@@ -99,13 +99,21 @@ public final class LeaseLedger {
      * A renewal under the statement issued at {@code issuedAt} was sent to {@code agent} at
      * {@code polledAt} and may have reached it (the connection was not refused).
      */
-    public synchronized void sent(String agent, long issuedAt, long polledAt) {
+    public void sent(String agent, long issuedAt, long polledAt) {
+        sent(agent, issuedAt, polledAt, timing.intervalMillis());
+    }
+
+    /**
+     * The same, for a renewal whose answer was awaited for at most {@code deadlineMillis}: it may
+     * have reached the agent as late as that, and the lease holds from then.
+     */
+    public synchronized void sent(String agent, long issuedAt, long polledAt, long deadlineMillis) {
         Integer i = index.get(agent);
         if (i == null) {
             return;
         }
         lastSentIssuedAt[i] = Math.max(lastSentIssuedAt[i], issuedAt);
-        leaseEnd[i] = Math.max(leaseEnd[i], polledAt + timing.intervalMillis() + timing.leaseMillis());
+        leaseEnd[i] = Math.max(leaseEnd[i], polledAt + deadlineMillis + timing.leaseMillis());
     }
 
     /** {@code agent} acknowledged the renewal under the statement issued at {@code issuedAt}; the answer came at {@code atMillis}. */

@@ -65,6 +65,34 @@ class LiveInventoryTest {
     }
 
     @Test
+    void an_answer_that_would_take_the_inventory_past_its_heap_budget_is_refused_and_what_was_there_kept() {
+        LiveInventory live = new LiveInventory(List.of("a", "b"), 1_000, 3);
+        assertThat(live.polled(0, host("a"), List.of(vm("web-1", "a"), vm("web-2", "a")), 2_000)).isNull();
+        String refused = live.polled(1, host("b"), List.of(vm("db-1", "b"), vm("db-2", "b")), 2_100);
+        assertThat(refused).isEqualTo("capacity: this manager's inventory holds at most 3 VMs in its heap, and with this "
+                + "agent's 2 it would hold 4 (raise the manager's -Xmx)");
+        assertThat(live.snapshot().vms()).extracting(VmStatus::name).containsExactly("web-1", "web-2");
+        // An agent whose VMs shrink makes room; its own VMs are counted once, not twice.
+        assertThat(live.polled(0, host("a"), List.of(vm("web-1", "a")), 3_000)).isNull();
+        assertThat(live.polled(0, host("a"), List.of(vm("web-1", "a")), 3_100)).isNull();
+        assertThat(live.polled(1, host("b"), List.of(vm("db-1", "b"), vm("db-2", "b")), 3_200)).isNull();
+        assertThat(live.snapshot().vms()).hasSize(3);
+    }
+
+    @Test
+    void the_heap_budget_refuses_a_fleet_the_heap_cannot_hold_and_names_the_heap_it_needs() {
+        long mib = 1 << 20;
+        assertThat(HeapBudget.refusal(5_000, 512 * mib)).isNull();
+        assertThat(HeapBudget.refusal(10_000, 512 * mib)).isEqualTo("10,000 agents need a heap of at least 743 MiB to be "
+                + "polled (10 VMs an agent at about 3 KiB each, with as much again for the work of the polls); this manager "
+                + "has 512 MiB: raise -Xmx (FEDERA_JAVA_OPTS=-Xmx928m) or share the agents between managers");
+        assertThat(HeapBudget.refusal(10_000, 1_024 * mib)).isNull();
+        // What a heap holds at start is what it holds after: a nominal fleet fits its VM budget.
+        assertThat(HeapBudget.maxVms(5_000, HeapBudget.neededBytes(5_000))).isGreaterThanOrEqualTo(5_000L * HeapBudget.NOMINAL_VMS_PER_AGENT);
+        assertThat(HeapBudget.maxVms(1_000, 512 * mib)).isEqualTo((256 * mib - 1_000 * HeapBudget.BYTES_PER_AGENT) / HeapBudget.BYTES_PER_VM);
+    }
+
+    @Test
     void an_unknown_agent_is_named_in_the_refusal() {
         LiveInventory live = new LiveInventory(List.of("a"), 1_000);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> live.position("z")).hasMessageContaining("no agent named z");
