@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: one manager process polling a simulated fleet — AGENTS agents (default 1000) with
 # VMS VMs each (default 10), every second, all on this machine's loopback. The agents come from
-# one simulator process (bench module, AgentSimulator) that answers each agent's Jolokia bulk
+# simulator processes (bench module, AgentSimulator; PER_SIMULATOR agents each, 2,500) that answer each agent's Jolokia bulk
 # read like a real agent that samples its host every second.
 #
 # Measures, over a WINDOW-second window (default 60) after WARMUP seconds (default 30):
@@ -15,7 +15,7 @@
 #
 #   bench/manager-fleet-poll.sh [AGENTS] [VMS] [WINDOW] [WARMUP]
 # Environment: MANAGER_JAVA_OPTS (default -Xmx512m -XX:+UseG1GC), SIM_JAVA_OPTS,
-#   SIM_EVENT_LOOPS (default 1), MAX_CONCURRENT (poll.maxConcurrent, default AGENTS), STATE_CHANGES (VM state changes a second over the fleet, 100),
+#   SIM_EVENT_LOOPS (default 1), MAX_CONCURRENT (poll.maxConcurrent; default: the manager's own, 64), STATE_CHANGES (VM state changes a second over the fleet, 100),
 #   MANAGER_JAR (another build of the manager to compare with), JFR=1 to record the manager
 #   with Java Flight Recorder during the window (kept in bench/target).
 set -euo pipefail
@@ -24,7 +24,7 @@ agents=${1:-1000}
 vms=${2:-10}
 window=${3:-60}
 warmup=${4:-30}
-manager_opts=${MANAGER_JAVA_OPTS:--Xmx512m -XX:+UseG1GC}
+manager_opts="-XX:+ExitOnOutOfMemoryError ${MANAGER_JAVA_OPTS:--Xmx512m -XX:+UseG1GC}"
 sim_opts=${SIM_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 token=bench-viewer-token-0001
 
@@ -32,9 +32,8 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench -am
 fi
 
-# Every agent of the simulator is a listening socket, and the manager holds up to two connections to it.
 . bench/lib/processes.sh
-open_files_at_least $((agents * 4 + 1024)) "$agents agents in one simulator"
+. bench/lib/simulators.sh
 
 run=$(mktemp -d)
 sim=""
@@ -85,7 +84,7 @@ write_config() { # NAME, then agents as "NAME PORT" lines on stdin
 poll:
   interval: 1s
   missedPollsAllowed: 3
-  maxConcurrent: ${MAX_CONCURRENT:-$((agents > 64 ? agents : 64))}
+$([ -n "${MAX_CONCURRENT:-}" ] && echo "  maxConcurrent: $MAX_CONCURRENT")
 store:
   file: $run/store-$1/federa
 api:
@@ -108,24 +107,19 @@ sleep 10
 empty_kib=$(heap_after_gc)
 kill "$manager"; wait "$manager" 2>/dev/null || true; manager=""
 
-# 2. The simulated fleet, then the manager polling it.
-# shellcheck disable=SC2086
-java $sim_opts -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.AgentSimulator --agents "$agents" --vms "$vms" \
-  --event-loops "${SIM_EVENT_LOOPS:-1}" --state-changes-per-second "${STATE_CHANGES:-100}" --ports-file "$run/ports" \
-  >"$run/sim.log" 2>&1 &
-sim=$!
-for _ in $(seq 1 600); do grep -qs ' ready ' "$run/sim.log" && break; sleep 0.2; done
-stats=$(sed -n 's/.* stats \(http[^ ]*\).*/\1/p' "$run/sim.log")
-[ -n "$stats" ] || { cat "$run/sim.log"; exit 1; }
+# 2. The simulated fleet (in processes of PER_SIMULATOR agents, default 2,500), then the manager polling it.
+start_simulators "$agents" "$vms" "${PER_SIMULATOR:-2500}"
 write_config fleet <"$run/ports"
 start_manager fleet
 echo "warm-up ${warmup} s, then a ${window} s window ..."
 sleep "$warmup"
 echo "load at the window's start: $(cut -d' ' -f1-3 /proc/loadavg)"
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim" \
+java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim_csv" \
   --api "$api" --token "$token" --stats "$stats" --window "$window" --every 2 --agents "$agents" --vms "$vms" \
   --clk-tck "$(getconf CLK_TCK)"
 echo "load at the window's end: $(cut -d' ' -f1-3 /proc/loadavg)"
+kill -0 "$manager" 2>/dev/null || { echo "the manager died during the run" >&2; exit 1; }
+simulators_alive
 fleet_kib=$(heap_after_gc)
 awk -v e="$empty_kib" -v f="$fleet_kib" -v n=$((agents * vms)) 'BEGIN {
   printf "heap after full GC       empty %.1f MiB, fleet %.1f MiB: %.1f MiB per 10,000 VMs\n", e/1024, f/1024, (f-e)/1024*10000/n }'

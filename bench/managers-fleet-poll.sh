@@ -41,6 +41,7 @@ pg_as() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 . bench/lib/processes.sh
+. bench/lib/simulators.sh
 on_exit() {
   local status=$?
   for p in "${managers[@]}" $sim; do kill "$p" 2>/dev/null || true; done
@@ -55,21 +56,11 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# The fleet is simulated by several processes of at most PER_SIMULATOR agents (default 2,500): each
-# agent is a listening socket, and the three managers hold up to four connections to it, some five
-# descriptors per agent; a manager holds one per agent (a second only while a poll given up closes). Raise the open-files limit (root
-# may), or say why not.
-per=${PER_SIMULATOR:-2500}
-sims=$(((agents + per - 1) / per))
-need=$((per * 5 + 1024))
-[ "$((agents + 2048))" -gt "$need" ] && need=$((agents + 2048))
-open_files_at_least "$need" "$agents agents in simulators of $per (PER_SIMULATOR)"
-
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "manager JVMs: $manager_opts; $sims simulator JVMs of up to $per agents: $sim_opts, ${SIM_EVENT_LOOPS:-1} event loop(s) each"
+echo "manager JVMs: $manager_opts; simulator JVMs of up to ${PER_SIMULATOR:-2500} agents: $sim_opts, ${SIM_EVENT_LOOPS:-1} event loop(s) each"
 
 # PostgreSQL, private to this run.
 pgport=$(free_port)
@@ -79,30 +70,8 @@ if [ "$(id -u)" -eq 0 ]; then chown postgres "$run/pg"; fi
 (cd /tmp && pg_as "$pgbin/pg_ctl" -D "$run/pg/db" -l "$run/pg/log" -w -t 60 \
   -o "-p $pgport -k $run/pg -c listen_addresses=127.0.0.1" start) >/dev/null
 
-# The simulated fleet, in $sims processes.
-sim_pids=()
-stats_urls=()
-: >"$run/ports"
-for k in $(seq 0 $((sims - 1))); do
-  first=$((k * per + 1))
-  count=$((agents - k * per < per ? agents - k * per : per))
-  # shellcheck disable=SC2086
-  java $sim_opts -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.AgentSimulator --agents "$count" \
-    --first "$first" --vms "$vms" --event-loops "${SIM_EVENT_LOOPS:-1}" \
-    --state-changes-per-second "$(awk -v r="${STATE_CHANGES:-100}" -v c="$count" -v n="$agents" 'BEGIN { print r * c / n }')" \
-    --ports-file "$run/ports-$k" >"$run/sim-$k.log" 2>&1 &
-  sim_pids+=($!)
-done
-sim="${sim_pids[*]}"
-for k in $(seq 0 $((sims - 1))); do
-  for _ in $(seq 1 600); do grep -qs ' ready ' "$run/sim-$k.log" && break; sleep 0.2; done
-  u=$(sed -n 's/.* stats \(http[^ ]*\).*/\1/p' "$run/sim-$k.log")
-  [ -n "$u" ] || { cat "$run/sim-$k.log"; exit 1; }
-  stats_urls+=("$u")
-  cat "$run/ports-$k" >>"$run/ports"
-done
-stats=$(IFS=,; echo "${stats_urls[*]}")
-sim_csv=$(IFS=,; echo "${sim_pids[*]}")
+# The simulated fleet, in processes of at most PER_SIMULATOR agents (default 2,500).
+start_simulators "$agents" "$vms" "${PER_SIMULATOR:-2500}"
 
 # Three managers, the same configuration but for their names.
 for n in 1 2 3; do

@@ -42,6 +42,12 @@ public final class Manager {
         this.api = api;
     }
 
+    /**
+     * Poll loops: one per core unless {@code -Dfedera.poll.loops=N} says otherwise (for measuring
+     * what the loops bring; docs/benchmarks.md).
+     */
+    static final int POLL_LOOPS = Math.max(1, Integer.getInteger("federa.poll.loops", Runtime.getRuntime().availableProcessors()));
+
     /** Deploys the manager's verticles; the stores stay the caller's to close. */
     public static Future<Manager> start(Vertx vertx, ManagerConfig config, DefinitionStore definitions, HistoryStore historyStore,
                                         LifecycleStore lifecycleStore) throws SQLException {
@@ -75,7 +81,7 @@ public final class Manager {
         PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
                 config.maxConcurrentPolls(), new PollingVerticle.LeaseSettings(cluster.name(), lc.lease().toMillis(),
                 lc.peerGrantMillis(), lc.gapMillis(config.pollInterval()), lc.signingKey()), leadership::leadsNow,
-                cluster.followerTurns(config.pollInterval()),
+                cluster.followerTurns(config.pollInterval()), POLL_LOOPS,
                 (agent, nanos, failure, entry) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);
         // Certificates were read and checked with the configuration: nothing here reads a file.
