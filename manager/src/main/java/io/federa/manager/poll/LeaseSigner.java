@@ -24,8 +24,14 @@ import java.util.Map;
  * some tens of microseconds, not worth paying per agent per poll. Event loop only.
  */
 public final class LeaseSigner {
-    /** A statement as sent: the envelope, when it was issued, and the fleet version it names. */
-    public record Signed(String envelope, long issuedAtMillis, String fleetVersion) {
+    /**
+     * A statement as sent: the envelope, when it was issued, the fleet version it names, and the
+     * envelope as a JSON string (quoted once, not at each of the polls that send it).
+     */
+    public record Signed(String envelope, long issuedAtMillis, String fleetVersion, String quotedEnvelope) {
+        public Signed(String envelope, long issuedAtMillis, String fleetVersion) {
+            this(envelope, issuedAtMillis, fleetVersion, io.vertx.core.json.Json.encode(envelope));
+        }
     }
 
     private final String holder;

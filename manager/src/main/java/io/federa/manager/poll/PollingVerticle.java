@@ -443,7 +443,7 @@ public final class PollingVerticle extends VerticleBase {
             boolean withMembers = renewed && knownFleet[i] != null && !signer.fleetVersion().equals(knownFleet[i])
                     && membersBudget.take(signer.membersBytes(), polledAt, intervalMillis);
             LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, withMembers) : null;
-            String request = renewed ? JolokiaPollParser.renewing(statement.envelope(), agent) : JolokiaPollParser.POLL;
+            String request = renewed ? JolokiaPollParser.renewing(statement, agent) : JolokiaPollParser.POLL;
             clients[i].poll(request, deadline).onComplete(ar -> {
                 running--;
                 pollsInFlight.decrementAndGet();
