@@ -118,7 +118,7 @@ java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe 
   --api "$api" --token "$token" --stats "$stats" --window "$window" --every 2 --agents "$agents" --vms "$vms" \
   --clk-tck "$(getconf CLK_TCK)"
 echo "load at the window's end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "the manager's own view: $(curl -s -H "Authorization: Bearer $token" "$api/metrics" \
+echo "the manager's own view: $(curl -s -H "Authorization: Bearer $token" "${api%/api/v1}/metrics" \
   | grep -E '^federa_poll_(cycle_seconds|concurrency_limit) ' | tr '\n' ' ')"
 kill -0 "$manager" 2>/dev/null || { echo "the manager died during the run" >&2; exit 1; }
 simulators_alive
