@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -30,7 +31,8 @@ import java.util.function.Supplier;
  * The manager's poll answered without Jolokia's serializer: the two reads of its bulk request
  * ({@code read federa:type=Host}, every attribute, and {@code read federa:type=VirtualMachine,*}
  * with {@link #VM_ATTRIBUTES}) written straight to JSON bytes from the latest snapshot, the VM
- * item once per sample — at the first poll that reads it — and kept until the next sample.
+ * item once per sample — at the first poll that reads it, or as the sample arrives while polls
+ * come (see {@link #accept}) — and kept until the next sample.
  *
  * <p>Why: with 1,000 VMs Jolokia spent 40–55 ms (p50) on this read, 38% of it in its JSON writer,
  * 30% in its object serializer and 13% in one policy check per attribute per MBean, all of it
@@ -81,6 +83,7 @@ final class PollAnswers implements Consumer<HostSnapshot> {
     /** Items answered here, and VM items rendered: what tests and comparisons look at. */
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong rendered = new AtomicLong();
+    private final AtomicBoolean readSinceSample = new AtomicBoolean();
 
     /**
      * @param maxValues Jolokia's limit on values serialized per item ({@code maxObjects}): an item
@@ -136,6 +139,9 @@ final class PollAnswers implements Consumer<HostSnapshot> {
             return null;
         }
         byte[] answer = item == Item.HOST ? host() : vms(latest.get());
+        if (item == Item.VMS) {
+            readSinceSample.set(true);
+        }
         if (answer != null) {
             served.incrementAndGet();
         }
@@ -150,10 +156,23 @@ final class PollAnswers implements Consumer<HostSnapshot> {
         return rendered.get();
     }
 
-    /** Drops the previous sample's VM item: the next poll renders the new one. */
+    /**
+     * A new sample, on the sampler's thread: drops the previous sample's VM item, and renders the
+     * new one at once if the previous one was read. The manager polls about once per sample, so
+     * nearly every poll is the first of its sample; rendering here takes that cost (4–6 ms of CPU
+     * for 1,000 VMs) off the poll. An agent that nobody polls renders nothing, one sample after
+     * the last poll.
+     */
     @Override
     public void accept(HostSnapshot next) {
+        Rendered r = vms;
+        if (r != null && r.of() == next) {
+            return; // a poll came between the sample's publication and this call, and rendered it
+        }
         vms = null;
+        if (readSinceSample.getAndSet(false)) {
+            vms(next);
+        }
     }
 
     /** Rendered at each poll: small (34 values), and AgentUptimeSeconds follows the clock, not the sample. */

@@ -90,6 +90,28 @@ class PollAnswersTest {
     }
 
     @Test
+    void while_polls_come_each_new_sample_is_rendered_as_it_arrives_and_not_once_they_stop() {
+        AtomicReference<HostSnapshot> latest = new AtomicReference<>(sample(null, 1, 3));
+        PollAnswers poll = new PollAnswers(latest::get, () -> 0L, new AllowAllRestrictor(), 500_000);
+        latest.set(sample(latest.get(), 2, 3));
+        poll.accept(latest.get());
+        assertThat(poll.rendered()).as("nobody polled: nothing rendered").isZero();
+
+        poll.answer(PollAnswers.Item.VMS);
+        latest.set(sample(latest.get(), 3, 3));
+        poll.accept(latest.get());
+        assertThat(poll.rendered()).as("rendered on the sampler's thread").isEqualTo(2);
+        poll.answer(PollAnswers.Item.VMS);
+        assertThat(poll.rendered()).as("the poll finds it ready").isEqualTo(2);
+
+        latest.set(sample(latest.get(), 4, 3));
+        poll.accept(latest.get());
+        latest.set(sample(latest.get(), 5, 3));
+        poll.accept(latest.get());
+        assertThat(poll.rendered()).as("one sample after the last poll, no more").isEqualTo(3);
+    }
+
+    @Test
     void a_host_without_vms_is_left_to_jolokia_which_answers_404() {
         PollAnswers poll = new PollAnswers(() -> sample(null, 1, 0), () -> 0L, new AllowAllRestrictor(), 500_000);
 
