@@ -6,22 +6,22 @@
 # reading federa:type=Host (every attribute) and federa:type=VirtualMachine,* with the twelve VM
 # attributes the manager keeps. Two agent processes on the same configuration: A answers the poll
 # from its fast path, B with the fast path switched off (-Dfedera.agent.jolokia.fastPoll=false),
-# through Jolokia. BulkPollBenchmark runs PAIRS pairs of rounds, A, B, A, B …, each of COUNT polls
-# back to back over one kept-alive connection after WARMUP; while one agent is measured, the other
-# is stopped (SIGSTOP). Every round prints p50/p90/p99/max, the answer's size, the agent's CPU time
+# through Jolokia. BulkPollBenchmark warms each agent up with WARMUP polls, then runs PAIRS pairs of
+# rounds, A, B, A, B …, each of COUNT polls back to back over one kept-alive connection (after 20
+# more); while one agent is measured, the other is stopped (SIGSTOP). Every round prints p50/p90/p99/max, the answer's size, the agent's CPU time
 # per poll (utime + stime from /proc/PID/stat, its sampler included) and the load average; the end
 # prints the median of the per-pair ratios B/A. Then PACED polls (default 30) of A, then of B, one
 # second apart, as the manager polls: nearly each is the first poll of a new sample.
 #
 #   bench/agent-bulk-poll.sh [VMS] [COUNT]
-# Environment: PAIRS (3), WARMUP (100), PACED (30), SKIP_BUILD=1 to use the jars already built.
+# Environment: PAIRS (3), WARMUP (500), PACED (30), SKIP_BUILD=1 to use the jars already built.
 # Exits non-zero if an agent dies, does not get ready, or leaves a poll unanswered for 30 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vms=${1:-1000}
 count=${2:-600}
 pairs=${PAIRS:-3}
-warmup=${WARMUP:-100}
+warmup=${WARMUP:-500}
 paced=${PACED:-30}
 
 # The benchmark's copy of the manager's VM attributes must be the manager's list.

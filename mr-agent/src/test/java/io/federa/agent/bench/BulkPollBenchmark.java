@@ -21,8 +21,9 @@ import java.util.stream.Collectors;
 /**
  * The manager's poll as a load, against two agent processes on the same host and VMs: one
  * answering it with its fast path (A), one with the fast path switched off, through Jolokia (B).
- * Rounds alternate A, B, A, B…; during a round the other agent is stopped (SIGSTOP), so that its
- * sampler takes no CPU from the one measured. Each round sends the poll back to back over one
+ * Each agent first gets WARMUP polls (its JIT compiles the paths of the poll), then rounds
+ * alternate A, B, A, B…, each after 20 polls more; during a round the other agent is stopped
+ * (SIGSTOP), so that its sampler takes no CPU from the one measured. Each round sends the poll back to back over one
  * kept-alive connection, timed on the client side, and reads the agent's CPU time (utime + stime
  * of /proc/PID/stat) before and after. Run by {@code bench/agent-bulk-poll.sh}.
  *
@@ -72,18 +73,23 @@ public final class BulkPollBenchmark {
         int paced = Integer.parseInt(args[11]);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-        System.out.printf("bulk poll of %d VMs: %d pairs of rounds (A, B, A, B, …), each %d polls after %d warm-up%n",
-                expectedVms, pairs, count, warmup);
+        System.out.printf("bulk poll of %d VMs: %d warm-up polls per agent, then %d pairs of rounds (A, B, A, B, …), "
+                + "each %d polls after 20 more%n", expectedVms, warmup, pairs, count);
         System.out.println("  the poll: " + POLL);
         System.out.println("  load average at start: " + load());
         List<Round> rounds = new ArrayList<>();
         try {
+            for (Agent agent : List.of(a, b)) {
+                signal("CONT", agent);
+                signal("STOP", agent == a ? b : a);
+                round(client, agent, auth, warmup, 1, expectedVms, clkTck, 0);
+            }
             for (int p = 0; p < pairs; p++) {
                 for (Agent agent : List.of(a, b)) {
                     Agent other = agent == a ? b : a;
                     signal("CONT", agent);
                     signal("STOP", other);
-                    Round r = round(client, agent, auth, warmup, count, expectedVms, clkTck, 0);
+                    Round r = round(client, agent, auth, 20, count, expectedVms, clkTck, 0);
                     rounds.add(r);
                     System.out.printf("  round %d %-12s p50 %6.1f ms  p90 %6.1f ms  p99 %6.1f ms  max %6.1f ms  "
                                     + "%7d bytes  agent CPU %5.2f ms/poll  first poll of a sample: %s  load %s%n",
