@@ -71,7 +71,6 @@ public final class BulkPollBenchmark {
         int expectedVms = Integer.parseInt(args[9]);
         long clkTck = Long.parseLong(args[10]);
         int paced = Integer.parseInt(args[11]);
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
         System.out.printf("bulk poll of %d VMs: %d warm-up polls per agent, then %d pairs of rounds (A, B, A, B, …), "
                 + "each %d polls after 20 more%n", expectedVms, warmup, pairs, count);
@@ -82,14 +81,14 @@ public final class BulkPollBenchmark {
             for (Agent agent : List.of(a, b)) {
                 signal("CONT", agent);
                 signal("STOP", agent == a ? b : a);
-                round(client, agent, auth, warmup, 1, expectedVms, clkTck, 0);
+                round(agent, auth, warmup, 1, expectedVms, clkTck, 0);
             }
             for (int p = 0; p < pairs; p++) {
                 for (Agent agent : List.of(a, b)) {
                     Agent other = agent == a ? b : a;
                     signal("CONT", agent);
                     signal("STOP", other);
-                    Round r = round(client, agent, auth, 20, count, expectedVms, clkTck, 0);
+                    Round r = round(agent, auth, 20, count, expectedVms, clkTck, 0);
                     rounds.add(r);
                     System.out.printf("  round %d %-12s p50 %6.1f ms  p90 %6.1f ms  p99 %6.1f ms  max %6.1f ms  "
                                     + "%7d bytes  agent CPU %5.2f ms/poll  first poll of a sample: %s  load %s%n",
@@ -103,7 +102,7 @@ public final class BulkPollBenchmark {
                 for (Agent agent : List.of(a, b)) {
                     signal("CONT", agent);
                     signal("STOP", agent == a ? b : a);
-                    Round r = round(client, agent, auth, 3, paced, expectedVms, clkTck, 1000);
+                    Round r = round(agent, auth, 3, paced, expectedVms, clkTck, 1000);
                     System.out.printf("  %-12s p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms  agent CPU %5.1f ms/poll  "
                                     + "first poll of a sample: %d of %d  load %s%n",
                             agent.label(), r.ms(0.50), r.ms(0.90), r.nanos()[paced - 1] / 1e6, r.cpuMsPerPoll(),
@@ -118,8 +117,11 @@ public final class BulkPollBenchmark {
     }
 
     /** {@code spacingMillis}: 0 back to back, else one poll started every so many milliseconds. */
-    private static Round round(HttpClient client, Agent agent, String auth, int warmup, int count, int expectedVms,
+    private static Round round(Agent agent, String auth, int warmup, int count, int expectedVms,
                                long clkTck, long spacingMillis) throws Exception {
+        // A connection of its own per round: the agent closes a kept-alive connection that sends no
+        // request within 30 s of its last answer, which a round of the other agent can outlast.
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(agent.url()).header("Authorization", auth)
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString(POLL)).build();
