@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The manager's poll answered without Jolokia's serializer: the two reads of its bulk request
@@ -67,6 +69,7 @@ final class PollAnswers implements Consumer<HostSnapshot> {
     private record Rendered(HostSnapshot of, byte[] item) {
     }
 
+    private static final Logger LOG = Logger.getLogger(PollAnswers.class.getName());
     private static final JsonFactory JSON = new JsonFactory();
     private static final String[] VM_ATTRIBUTE_ARRAY = VM_ATTRIBUTES.toArray(String[]::new);
 
@@ -138,7 +141,14 @@ final class PollAnswers implements Consumer<HostSnapshot> {
         if (!postAllowed) {
             return null;
         }
-        byte[] answer = item == Item.HOST ? host() : vms(latest.get());
+        byte[] answer;
+        try {
+            answer = item == Item.HOST ? host() : vms(latest.get());
+        } catch (RuntimeException e) {
+            // Not expected (the values are the MBeans' own); Jolokia answers, with its own error if any.
+            LOG.log(Level.WARNING, "the manager's poll could not be answered from the snapshot; Jolokia answers it", e);
+            answer = null;
+        }
         if (item == Item.VMS) {
             readSinceSample.set(true);
         }
@@ -194,7 +204,15 @@ final class PollAnswers implements Consumer<HostSnapshot> {
         synchronized (renderLock) {
             r = vms;
             if (r == null || r.of() != s) {
-                r = new Rendered(s, render(s));
+                byte[] item;
+                try {
+                    item = render(s);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "the VMs of sample " + s.sequence() + " could not be written for the "
+                            + "manager's poll; Jolokia answers it", e);
+                    item = null;
+                }
+                r = new Rendered(s, item);
                 vms = r;
             }
             return r.item();
