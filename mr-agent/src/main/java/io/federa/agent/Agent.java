@@ -173,8 +173,9 @@ public final class Agent implements AutoCloseable {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         started.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
-        jolokia = JolokiaEndpoint.start(vertx, config.jolokia(), dataDir, HttpLimits.DEFAULT, tls);
+        jolokia = JolokiaEndpoint.start(vertx, config.jolokia(), dataDir, HttpLimits.DEFAULT, tls, sampler::latest);
         started.push(jolokia);
+        sampler.addListener(jolokia.sampleListener());
 
         if (config.snmp().isPresent()) {
             snmp = SnmpEndpoint.start(config.snmp().get(), dataDir, sampler::latest);
@@ -214,6 +215,10 @@ public final class Agent implements AutoCloseable {
 
     public String jolokiaUrl() {
         return jolokia.url();
+    }
+
+    public JolokiaEndpoint jolokia() {
+        return jolokia;
     }
 
     public String metricsUrl() {

@@ -77,6 +77,11 @@ public final class AgentFixture implements AutoCloseable {
     }
 
     public static AgentFixture start(String extraVms, String extraSections) throws Exception {
+        return start(extraVms, extraSections, "");
+    }
+
+    /** As {@link #start(String, String)}, with extra lines in the jolokia section (e.g. a {@code policyFile}). */
+    public static AgentFixture start(String extraVms, String extraSections, String extraJolokia) throws Exception {
         Path dir = Files.createTempDirectory("federa-agent-test");
         String yaml = """
                 host:
@@ -110,13 +115,14 @@ public final class AgentFixture implements AutoCloseable {
                   users:
                     - { name: noc, password: fixture-password }
                     - { name: manager, password: another-password }
+                %s
                 metrics:
                   address: 127.0.0.1
                   port: 0
                 dataDir: data
                 sampleInterval: 1s
                 %s
-                """.formatted(extraVms, extraSections);
+                """.formatted(extraVms, extraJolokia.indent(2).stripTrailing(), extraSections);
         Path file = dir.resolve("agent.yaml");
         Files.writeString(file, yaml);
         AgentConfig config = AgentConfigLoader.load(file);

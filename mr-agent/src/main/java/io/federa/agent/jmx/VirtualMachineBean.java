@@ -28,7 +28,8 @@ final class VirtualMachineBean implements VirtualMachineMXBean {
         return current;
     }
 
-    @Override public String getName() { return name; }
+    // The snapshot's name, equal to the bean's own: SnapshotAttributes moves one bean from VM to VM.
+    @Override public String getName() { return v().name(); }
     @Override public String getUuid() { return v().uuid(); }
     @Override public String getState() { return v().state().name(); }
     @Override public String getApplication() { return v().application(); }

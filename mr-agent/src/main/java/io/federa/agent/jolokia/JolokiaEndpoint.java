@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.federa.agent.config.AgentConfig;
+import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.http.HttpLimits;
 import io.federa.common.http.AuthThrottle;
 import io.federa.common.http.GuardedServer;
@@ -43,6 +44,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -61,6 +64,12 @@ import java.util.logging.Logger;
  * {@link HttpLimits#JOLOKIA_THREADS} worker threads, never on the event loop; bulk requests of
  * more than {@link HttpLimits#JOLOKIA_LARGE_BULK_ITEMS} items on threads of their own, so that a
  * poll never waits behind them.
+ *
+ * <p>The manager's poll — the two reads of its bulk request, exactly as it sends them — is
+ * answered from the latest snapshot by {@link PollAnswers}, after the same authentication, limits
+ * and access check, and only where the policy lets Jolokia answer the same; every other item, the
+ * lease renewal that follows those reads included, goes to Jolokia. The items are joined into one
+ * JSON array in the order asked.
  */
 public final class JolokiaEndpoint implements AutoCloseable {
     public static final String POLICY_RESOURCE = "/io/federa/agent/jolokia/jolokia-access.xml";
@@ -78,30 +87,34 @@ public final class JolokiaEndpoint implements AutoCloseable {
     private final GuardedServer server;
     private final JolokiaServiceManager services;
     private final Lanes lanes;
+    private final PollAnswers poll;
 
-    private JolokiaEndpoint(String address, GuardedServer server, JolokiaServiceManager services, Lanes lanes) {
+    private JolokiaEndpoint(String address, GuardedServer server, JolokiaServiceManager services, Lanes lanes,
+                            PollAnswers poll) {
         this.address = address;
         this.server = server;
         this.services = services;
         this.lanes = lanes;
+        this.poll = poll;
     }
 
     /**
      * Starts Jolokia. Without a configured policy file, the built-in policy is written to the data
      * directory on each start (so an upgrade brings its policy along) and loaded from there.
      */
-    public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir) throws IOException {
-        return start(vertx, config, dataDir, HttpLimits.DEFAULT);
+    public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir,
+                                        Supplier<HostSnapshot> latest) throws IOException {
+        return start(vertx, config, dataDir, HttpLimits.DEFAULT, java.util.Optional.empty(), latest);
     }
 
-    public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir, ListenerLimits limits)
-            throws IOException {
-        return start(vertx, config, dataDir, limits, java.util.Optional.empty());
-    }
-
-    /** As {@link #start(Vertx, AgentConfig.Jolokia, Path, HttpLimits)}, over TLS only when {@code tls} is given. */
+    /**
+     * Over TLS only when {@code tls} is given. {@code latest} is the sampler's latest snapshot, from
+     * which the manager's poll is answered ({@link PollAnswers}); hand {@link #sampleListener()}
+     * to the sampler so that a sample's answer is dropped when the next one arrives.
+     */
     public static JolokiaEndpoint start(Vertx vertx, AgentConfig.Jolokia config, Path dataDir, ListenerLimits limits,
-                                        java.util.Optional<io.federa.agent.tls.AgentTls> tls) throws IOException {
+                                        java.util.Optional<io.federa.agent.tls.AgentTls> tls,
+                                        Supplier<HostSnapshot> latest) throws IOException {
         Path policy = config.policyFile().orElse(null);
         if (policy == null) {
             policy = dataDir.resolve("jolokia-access.xml");
@@ -130,6 +143,8 @@ public final class JolokiaEndpoint implements AutoCloseable {
         services.addService(new ProxyRefusal());
         JolokiaContext context = services.start();
         HttpRequestHandler jolokia = new HttpRequestHandler(context);
+        PollAnswers poll = new PollAnswers(latest, System::currentTimeMillis, restrictor,
+                HttpLimits.JOLOKIA_MAX_OBJECTS_PER_ITEM);
 
         Lanes lanes = new Lanes(
                 new Lane(vertx.createSharedWorkerExecutor("jolokia", HttpLimits.JOLOKIA_THREADS, 10, TimeUnit.MINUTES),
@@ -141,17 +156,17 @@ public final class JolokiaEndpoint implements AutoCloseable {
         GuardedServer[] self = new GuardedServer[1];
         try {
             self[0] = GuardedServer.listen(vertx, "jolokia", config.address(), config.port(), limits, tls,
-                    req -> handle(req, self[0], users, throttle, jolokia, lanes));
+                    req -> handle(req, self[0], users, throttle, jolokia, poll, lanes));
         } catch (RuntimeException e) {
             lanes.close();
             services.stop();
             throw new IOException(e.getMessage(), e);
         }
-        return new JolokiaEndpoint(config.address(), self[0], services, lanes);
+        return new JolokiaEndpoint(config.address(), self[0], services, lanes, poll);
     }
 
     private static void handle(HttpServerRequest req, GuardedServer server, BasicUsers users, AuthThrottle throttle,
-                               HttpRequestHandler jolokia, Lanes lanes) {
+                               HttpRequestHandler jolokia, PollAnswers poll, Lanes lanes) {
         server.deadline(req);
         String path = req.path();
         if (req.method() != HttpMethod.POST) {
@@ -229,11 +244,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
             }
             String remote = req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
             String origin = req.getHeader("Origin");
-            lane.workers().executeBlocking(() -> answer(jolokia, root, remote, origin), false)
+            lane.workers().executeBlocking(() -> answer(jolokia, poll, root, remote, origin), false)
                     .onComplete(r -> {
                         lane.pending().decrementAndGet();
                         if (r.succeeded()) {
-                            send(req.response(), r.result().status(), r.result().json());
+                            send(req.response(), r.result().status(), r.result().body());
                         } else {
                             LOG.log(Level.WARNING, "a Jolokia request failed", r.cause());
                             send(req.response(), 500, errorJson(null, 500, r.cause().getClass().getName(), "internal error"));
@@ -259,11 +274,14 @@ public final class JolokiaEndpoint implements AutoCloseable {
     }
 
     /** An HTTP status and the JSON to answer with. */
-    record Answer(int status, String json) {
+    record Answer(int status, Buffer body) {
+        Answer(int status, String json) {
+            this(status, Buffer.buffer(json.getBytes(StandardCharsets.UTF_8)));
+        }
     }
 
     /** Answers a request body: on a worker thread (the JMX work blocks). */
-    static Answer answer(HttpRequestHandler jolokia, JsonNode root, String remote, String origin) {
+    static Answer answer(HttpRequestHandler jolokia, PollAnswers poll, JsonNode root, String remote, String origin) {
         try {
             jolokia.checkAccess(remote, remote, origin, "http");
         } catch (SecurityException e) {
@@ -273,29 +291,46 @@ public final class JolokiaEndpoint implements AutoCloseable {
             return new Answer(400, errorJson(null, 400, "java.lang.IllegalArgumentException",
                     "the body must be a JSON object (one request) or an array of them (a bulk request)"));
         }
+        // Read per request, so that a running agent can be compared with itself (the tests do).
+        boolean fast = !"false".equals(System.getProperty(PollAnswers.SWITCH));
         if (root.isObject()) {
-            String one = item(jolokia, root);
-            return new Answer(200, one);
+            return new Answer(200, Buffer.buffer(item(jolokia, fast ? poll : null, root)));
         }
         if (root.size() > HttpLimits.JOLOKIA_MAX_BULK_ITEMS) {
             return new Answer(400, errorJson(null, 400, "java.lang.IllegalArgumentException",
                     "a bulk request may carry at most " + HttpLimits.JOLOKIA_MAX_BULK_ITEMS + " requests; this one has "
                             + root.size()));
         }
-        StringBuilder out = new StringBuilder().append('[');
-        List<String> parts = new ArrayList<>();
+        List<byte[]> parts = new ArrayList<>();
         long size = 2;
         for (JsonNode n : root) {
-            String part = size >= HttpLimits.JOLOKIA_MAX_ANSWER_BYTES ? null : item(jolokia, n);
-            if (part == null || size + part.length() + 1 > HttpLimits.JOLOKIA_MAX_ANSWER_BYTES) {
+            byte[] part = size >= HttpLimits.JOLOKIA_MAX_ANSWER_BYTES ? null : item(jolokia, fast ? poll : null, n);
+            if (part == null || size + part.length + 1 > HttpLimits.JOLOKIA_MAX_ANSWER_BYTES) {
                 part = errorJson(n, 413, "java.lang.IllegalArgumentException", "the answer would exceed "
-                        + HttpLimits.JOLOKIA_MAX_ANSWER_BYTES + " bytes: ask for this item in another request");
+                        + HttpLimits.JOLOKIA_MAX_ANSWER_BYTES + " bytes: ask for this item in another request")
+                        .getBytes(StandardCharsets.UTF_8);
             }
-            size += part.length() + 1;
+            size += part.length + 1;
             parts.add(part);
         }
-        out.append(String.join(",", parts)).append(']');
-        return new Answer(200, out.toString());
+        Buffer out = Buffer.buffer((int) size).appendByte((byte) '[');
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) {
+                out.appendByte((byte) ',');
+            }
+            out.appendBytes(parts.get(i));
+        }
+        return new Answer(200, out.appendByte((byte) ']'));
+    }
+
+    /**
+     * One request of a body: one of the manager's poll reads from {@code poll} when it has the
+     * answer (null: never), else as Jolokia answers it, or refused before it reaches Jolokia.
+     */
+    private static byte[] item(HttpRequestHandler jolokia, PollAnswers poll, JsonNode n) {
+        PollAnswers.Item read = poll == null ? null : PollAnswers.match(n);
+        byte[] fast = read == null ? null : poll.answer(read);
+        return fast != null ? fast : item(jolokia, n).getBytes(StandardCharsets.UTF_8);
     }
 
     /** One request of a body, answered as Jolokia answers it, or refused before it reaches Jolokia. */
@@ -368,13 +403,17 @@ public final class JolokiaEndpoint implements AutoCloseable {
     }
 
     private static io.vertx.core.Future<Void> send(HttpServerResponse resp, int status, String json) {
+        return send(resp, status, Buffer.buffer(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static io.vertx.core.Future<Void> send(HttpServerResponse resp, int status, Buffer body) {
         if (resp.ended() || resp.closed()) {
             return io.vertx.core.Future.succeededFuture();
         }
         return resp.setStatusCode(status)
                 .putHeader("Content-Type", "application/json; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
-                .end(json);
+                .end(body);
     }
 
     public InetSocketAddress address() {
@@ -385,6 +424,16 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public String url() {
         String host = address.contains(":") ? "[" + address + "]" : address;
         return server.scheme() + "://" + host + ":" + server.port() + CONTEXT;
+    }
+
+    /** To be told of each new sample: drops the previous sample's answer to the manager's poll. */
+    public Consumer<HostSnapshot> sampleListener() {
+        return poll;
+    }
+
+    /** The answers to the manager's poll, for tests. */
+    PollAnswers poll() {
+        return poll;
     }
 
     /** The listener, for its counters. */
