@@ -21,7 +21,7 @@ rows=${1:-5000}
 pairs=${2:-9}
 walk_timeout=${WALK_TIMEOUT:-60}
 . bench/lib/processes.sh
-scripts/install-deps.sh
+[ -n "${SKIP_BUILD:-}" ] || scripts/install-deps.sh
 command -v ip >/dev/null 2>&1 || apt-get install -y -qq iproute2 >/dev/null
 bench_build mr-agent
 
@@ -120,15 +120,19 @@ addr=$(sed -n 's/.* snmp udp:\([0-9.]*\)\/\([0-9]*\) .*/udp:\1:\2/p' "$run/agent
 [ -n "$addr" ] || { echo "the agent's log names no SNMP address" >&2; exit 1; }
 require_running "$snmpd_pid" snmpd
 
-# walk SIDE -> "varbinds nanoseconds"; fails if the walk fails, hangs or a process died.
+# walk SIDE -> "varbinds nanoseconds client_cpu_ms server_cpu_ms": the walk's wall time, the CPU
+# time snmpbulkwalk spent (it decrypts, parses and prints every varbind) and the CPU time the
+# process walked spent meanwhile. Fails if the walk fails, hangs or a process died.
 walk() {
-  local side=$1 t0 t1 n status=0
+  local side=$1 t0 t1 n c0 c1 server status=0
   local cmd=(timeout "$walk_timeout" snmpbulkwalk "${sec[@]}")
-  if [ "$side" = agent ]; then cmd+=("$addr" 1.3.6.1.2.1.236.1.4)
-  else cmd=(ip netns exec "$ns" "${cmd[@]}" udp:127.0.0.1:16199 1.3.6.1.2.1.2.2); fi
+  if [ "$side" = agent ]; then server=$agent; cmd+=("$addr" 1.3.6.1.2.1.236.1.4)
+  else server=$snmpd_pid; cmd=(ip netns exec "$ns" "${cmd[@]}" udp:127.0.0.1:16199 1.3.6.1.2.1.2.2); fi
+  c0=$(cpu_ms "$server")
   t0=$(date +%s%N)
-  "${cmd[@]}" >"$run/walk.out" 2>"$run/walk.err" || status=$?
+  { time "${cmd[@]}" >"$run/walk.out" 2>"$run/walk.err"; } 2>"$run/walk.time" || status=$?
   t1=$(date +%s%N)
+  c1=$(cpu_ms "$server")
   n=$(wc -l <"$run/walk.out")
   if [ "$status" = 124 ]; then echo "the $side walk hung: no end after $walk_timeout s ($n varbinds)" >&2; exit 1; fi
   [ "$side" = agent ] && require_running "$agent" "the agent"
@@ -136,27 +140,35 @@ walk() {
   if [ "$status" != 0 ] || [ "$n" = 0 ]; then
     echo "the $side walk failed (exit $status, $n varbinds): $(head -3 "$run/walk.err")" >&2; exit 1
   fi
-  echo "$n $((t1 - t0))"
+  echo "$n $((t1 - t0)) $(awk '{printf "%d", ($1 + $2) * 1000}' "$run/walk.time") $((c1 - c0))"
 }
+TIMEFORMAT='%U %S'
+cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / t)}' "/proc/$1/stat"; }
 
 echo "machine: $(nproc) cores; client: $(snmpbulkwalk -V 2>&1); load average at the start: $(load_average)"
 echo "both sides: SNMPv3 authPriv, HMAC-SHA-256 and AES-128; snmpbulkwalk -v3 -l authPriv -a SHA-256 -x AES -On -Cr50 -t 10 -r 1"
 echo "the agent's vmTable ($rows VMs) and snmpd's ifTable ($(ip -n "$ns" -o link | wc -l) interfaces), one warm-up walk each:"
 # Each walk in $(…), not <(…): a failing walk then ends the script (set -e).
-w=$(walk agent); a_rows=${w% *}
-w=$(walk snmpd); s_rows=${w% *}
+w=$(walk agent); a_rows=${w%% *}
+w=$(walk snmpd); s_rows=${w%% *}
 echo "  $a_rows varbinds from the agent, $s_rows from snmpd"
-: >"$run/ratios"
-printf '%-5s %22s %22s %7s\n' pair "agent s (varbinds/s)" "snmpd s (varbinds/s)" ratio
+: >"$run/pairs"
+printf '%-4s | %-37s | %-37s | %5s\n' pair "agent: s (varbinds/s) cpu client/agent" "snmpd: s (varbinds/s) cpu client/snmpd" ratio
 for p in $(seq 1 "$pairs"); do
-  w=$(walk agent); read -r an ans <<<"$w"
-  w=$(walk snmpd); read -r sn sns <<<"$w"
+  w=$(walk agent); read -r an ans acl asv <<<"$w"
+  w=$(walk snmpd); read -r sn sns scl ssv <<<"$w"
   [ "$an" = "$a_rows" ] && [ "$sn" = "$s_rows" ] || { echo "pair $p: $an and $sn varbinds, not $a_rows and $s_rows" >&2; exit 1; }
-  awk -v p="$p" -v an="$an" -v at="$ans" -v sn="$sn" -v st="$sns" 'BEGIN {
+  echo "$p $an $ans $acl $asv $sn $sns $scl $ssv" >>"$run/pairs"
+  awk -v p="$p" -v an="$an" -v at="$ans" -v acl="$acl" -v asv="$asv" -v sn="$sn" -v st="$sns" -v scl="$scl" -v ssv="$ssv" 'BEGIN {
     ar = an / (at / 1e9); sr = sn / (st / 1e9)
-    printf "%-5d %7.3f s (%8.0f /s) %7.3f s (%8.0f /s) %7.2f\n", p, at / 1e9, ar, st / 1e9, sr, ar / sr }' | tee -a "$run/pairs"
+    printf "%-4d | %6.3f s (%7.0f /s) %5.2f/%5.2f s | %6.3f s (%7.0f /s) %5.2f/%5.2f s | %5.2f\n",
+      p, at / 1e9, ar, acl / 1e3, asv / 1e3, st / 1e9, sr, scl / 1e3, ssv / 1e3, ar / sr }'
 done
-awk '{print $NF}' "$run/pairs" | sort -g | awk '{a[NR] = $1} END {
+# per pair: the agent's rate over snmpd's
+awk '{print ($2 / $3) / ($6 / $7)}' "$run/pairs" | sort -g | awk '{a[NR] = $1} END {
   m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
   printf "median of the %d per-pair ratios agent/snmpd: %.2f (lowest %.2f, highest %.2f)\n", NR, m, a[1], a[NR] }'
+awk '{ac += $4; as += $5; at += $3; sc += $8; ss += $9; st += $7} END {
+  printf "CPU per walk, mean: client %.3f s and agent %.3f s of %.3f s (agent side); client %.3f s and snmpd %.3f s of %.3f s (snmpd side)\n",
+    ac / NR / 1e3, as / NR / 1e3, at / NR / 1e9, sc / NR / 1e3, ss / NR / 1e3, st / NR / 1e9 }' "$run/pairs"
 echo "load average at the end: $(load_average)"
