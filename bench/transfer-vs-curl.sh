@@ -15,13 +15,14 @@
 #               disk takes to write it around the page cache, the floor of any durable copy
 # All three write into the run directory, on the same file system as the agents' data.
 # Prints each pair (times, MB/s = 10^6 bytes/s, agent/(curl+fsync), the CPU seconds each agent
-# spent on the copy, the load average), the median ratio and the load at the start and end, and
+# spent on the copy and its threads that took 50 ms or more, the load average), the median ratio and the load at the start and end, and
 # writes the summary to bench/target/transfer-summary.txt. Fails when a process under test dies,
 # an import does not end within STEP_TIMEOUT seconds (default 300), or a copy is short.
 #
 #   bench/transfer-vs-curl.sh [PAIRS]
 # Environment: SKIP_BUILD=1 to use the jar already built, MVN_FLAGS; SIZE_MIB; AGENT_JAVA_OPTS
-# (default -Xmx256m; e.g. a flight recording of both agents).
+# (default -Xmx256m); JFR=1 to record each agent with Java Flight Recorder (profile settings) into
+# bench/target/transfer-host-1.jfr and -host-2.jfr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-5}
@@ -55,8 +56,13 @@ agent_yaml() { # ID
 # sets pid[ID] and url[ID] (its Jolokia URL).
 declare -A url
 start_agent() { # ID
+  local jfr=""
+  if [ "${JFR:-}" = 1 ]; then
+    mkdir -p bench/target
+    jfr="-XX:StartFlightRecording=filename=bench/target/transfer-$1.jfr,settings=profile"
+  fi
   # shellcheck disable=SC2086
-  java ${AGENT_JAVA_OPTS:--Xmx256m} -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
+  java ${AGENT_JAVA_OPTS:--Xmx256m} $jfr -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
   pid[$1]=$!
   await_ready "${pid[$1]}" "$run/$1.log" 120
   url[$1]=$(sed -n 's/.* | jolokia \(http[^ ]*\) .*/\1/p' "$run/$1.log" | tail -1)
@@ -107,6 +113,18 @@ PY
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / t)}' "/proc/$1/stat"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# CPU ticks of every thread of PID, by thread name with digits folded (agent-data-0 and -1 are
+# one line): "name ticks" lines.
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s\n' "$(tr ' ' _ <"$t/comm" | tr -d '0-9')" "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"
+  done 2>/dev/null | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}'
+}
+# The threads of ID that took 50 ms or more between the snapshot BEFORE and now: "name ms, …".
+thread_cpu_since() { # ID BEFORE
+  thread_ticks "${pid[$1]}" | awk -v t="$(getconf CLK_TCK)" 'NR == FNR {b[$1] = $2; next} {
+      d = int(($2 - b[$1]) * 1000 / t); if (d >= 50) printf "%s %d ms\n", $1, d }' "$2" - | sort -k2 -nr | paste -sd, - | sed 's/,/, /g'
+}
 
 uuid=$(python3 -c 'import uuid; print(uuid.uuid4())')
 vm="$run/host-1-data/vms/$uuid"
@@ -129,6 +147,7 @@ agent_copy() { # PAIR -> "elapsed_ms source_cpu_ms destination_cpu_ms"
   local token offered u data status c1 c2
   token=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
   c1=$(cpu_ms "${pid[host-1]}"); c2=$(cpu_ms "${pid[host-2]}")
+  thread_ticks "${pid[host-1]}" >"$run/threads-1"; thread_ticks "${pid[host-2]}" >"$run/threads-2"
   offered=$(jexec "${url[host-1]}" offerData "{\"migrationId\":\"bench-$1\",\"attempt\":1,\"uuid\":\"$uuid\",\"vm\":\"bench-vm\",\"token\":\"$token\"}")
   u=$(field "$offered" url)
   data=$(field "$offered" dataBytes)
@@ -136,6 +155,8 @@ agent_copy() { # PAIR -> "elapsed_ms source_cpu_ms destination_cpu_ms"
   status=$(await_import "${url[host-2]}" "bench-$1" "${pid[host-1]}" "${pid[host-2]}")
   [ "$(field "$status" phase)" = VERIFIED ] || { echo "pair $1: the import ended: $status" >&2; exit 1; }
   echo "$(field "$status" elapsedMillis) $(( $(cpu_ms "${pid[host-1]}") - c1 )) $(( $(cpu_ms "${pid[host-2]}") - c2 ))"
+  { echo "     source threads: $(thread_cpu_since host-1 "$run/threads-1")"
+    echo "     destination threads: $(thread_cpu_since host-2 "$run/threads-2")"; } >"$run/threads.txt"
   jexec "${url[host-2]}" discardData "{\"migrationId\":\"bench-$1\",\"uuid\":\"$uuid\"}" >/dev/null
 }
 curl_fsync() { # -> elapsed ms of curl and sync together
@@ -169,6 +190,7 @@ for i in $(seq 1 "$pairs"); do
   echo "$i $a $c $d $acpu1 $acpu2 $(load_average)" >>"$run/pairs"
   awk -v b="$bytes" '{ printf "%-4d %5d ms %4.0f MB/s %4.2f/%4.2f s  %5d ms %4.0f MB/s  %5d ms %4.0f MB/s  %6.2f  %s %s %s\n",
       $1, $2, b / $2 / 1e3, $5 / 1e3, $6 / 1e3, $3, b / $3 / 1e3, $4, b / $4 / 1e3, $3 / $2, $7, $8, $9 }' <<<"$(tail -1 "$run/pairs")" >&2
+  cat "$run/threads.txt" >&2
 done
 
 mkdir -p bench/target
