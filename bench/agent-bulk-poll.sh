@@ -3,14 +3,17 @@
 # manager polls it — one Jolokia bulk read of the Host and every VirtualMachine — back to back.
 # Reports client-side latency (p50, p90, p99, max) and the response size.
 #   bench/agent-bulk-poll.sh [VMS] [REQUESTS]
+# Environment: SKIP_BUILD=1, MVN_FLAGS, AGENT_JAVA_OPTS, BENCH_TIMEOUT (seconds, default 1800).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vms=${1:-1000}
 requests=${2:-2000}
-scripts/install-deps.sh
-mvn -B -q -ntp -Dstyle.color=never -DskipTests package test-compile -pl mr-agent -am
+. bench/lib/processes.sh
+[ -n "${SKIP_BUILD:-}" ] || scripts/install-deps.sh
+bench_build mr-agent package test-compile
 
-run=$(mktemp -d)
+run=$(mktemp -d /tmp/federa-bulk-poll.XXXXXX)
+agent=""
 trap 'kill $agent 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT
 {
   cat <<YAML
@@ -37,13 +40,14 @@ YAML
 
 java -Xmx512m ${AGENT_JAVA_OPTS:-} -jar mr-agent/target/mr-agent.jar "$run/agent.yaml" >"$run/agent.log" 2>&1 &
 agent=$!
-for _ in $(seq 1 300); do grep -q ' ready ' "$run/agent.log" && break; sleep 0.2; done
+await_ready "$agent" "$run/agent.log" 60
 url=$(sed -n 's/.* jolokia \(http[^ ]*\) .*/\1/p' "$run/agent.log")
 metrics=$(sed -n 's/.* metrics \(http[^ ]*\) .*/\1/p' "$run/agent.log")
 [ -n "$url" ] || { cat "$run/agent.log"; exit 1; }
 
 cp="mr-agent/target/test-classes:mr-agent/target/mr-agent.jar:$(ls mr-agent/target/lib/*.jar | tr '\n' ':')"
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
-java -cp "$cp" io.federa.agent.bench.BulkPollBenchmark "$url" bench bench-password 200 "$requests" "$vms"
+timeout "${BENCH_TIMEOUT:-1800}" java -cp "$cp" io.federa.agent.bench.BulkPollBenchmark "$url" bench bench-password 200 "$requests" "$vms"
+require_running "$agent" "the agent"
 sample=$(curl -s "$metrics" | sed -n 's/^mr_agent_sample_duration_seconds{[^}]*} //p')
 echo "  the agent's last full read of libvirt ($vms VMs) took ${sample} s"

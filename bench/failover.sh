@@ -32,11 +32,8 @@ poll=${POLL:-1s}
 viewer=demo-viewer-token-0001
 operator=demo-operator-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent,manager,bench -am
-fi
-
 . bench/lib/fleet.sh
+bench_build mr-agent,manager,bench
 fleet_init failover
 start_fleet host-1 host-2 host-3 host-4 host-5
 start_manager "$poll" "lifecycle:

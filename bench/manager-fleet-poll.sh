@@ -28,12 +28,10 @@ manager_opts=${MANAGER_JAVA_OPTS:--Xmx512m -XX:+UseG1GC}
 sim_opts=${SIM_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 token=bench-viewer-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench -am
-fi
+. bench/lib/processes.sh
+bench_build manager,bench
 
 # Every agent of the simulator is a listening socket, and the manager holds up to two connections to it.
-. bench/lib/processes.sh
 open_files_at_least $((agents * 4 + 1024)) "$agents agents in one simulator"
 
 run=$(mktemp -d)
@@ -63,7 +61,7 @@ start_manager() {
   # shellcheck disable=SC2086
   java $manager_opts $jfr -jar "${MANAGER_JAR:-manager/target/manager.jar}" "$run/$1.yaml" >"$run/$1.log" 2>&1 &
   manager=$!
-  for _ in $(seq 1 300); do grep -qs ' ready ' "$run/$1.log" && break; sleep 0.2; done
+  await_ready "$manager" "$run/$1.log" 60
   api=$(sed -n 's/.* api \(http[^ ]*\) .*/\1/p' "$run/$1.log")
   [ -n "$api" ] || { cat "$run/$1.log"; exit 1; }
   api=${api%/}
@@ -114,7 +112,7 @@ java $sim_opts -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.A
   --event-loops "${SIM_EVENT_LOOPS:-1}" --state-changes-per-second "${STATE_CHANGES:-100}" --ports-file "$run/ports" \
   >"$run/sim.log" 2>&1 &
 sim=$!
-for _ in $(seq 1 600); do grep -qs ' ready ' "$run/sim.log" && break; sleep 0.2; done
+await_ready "$sim" "$run/sim.log" 120
 stats=$(sed -n 's/.* stats \(http[^ ]*\).*/\1/p' "$run/sim.log")
 [ -n "$stats" ] || { cat "$run/sim.log"; exit 1; }
 write_config fleet <"$run/ports"

@@ -27,9 +27,8 @@ manager_opts=${MANAGER_JAVA_OPTS:--Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryErro
 sim_opts=${SIM_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}
 token=bench-viewer-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench -am
-fi
+. bench/lib/processes.sh
+bench_build manager,bench
 
 run=$(mktemp -d)
 chmod 755 "$run"
@@ -40,7 +39,6 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_as() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-. bench/lib/processes.sh
 on_exit() {
   local status=$?
   for p in "${managers[@]}" $sim; do kill "$p" 2>/dev/null || true; done
@@ -95,7 +93,7 @@ for k in $(seq 0 $((sims - 1))); do
 done
 sim="${sim_pids[*]}"
 for k in $(seq 0 $((sims - 1))); do
-  for _ in $(seq 1 600); do grep -qs ' ready ' "$run/sim-$k.log" && break; sleep 0.2; done
+  await_ready "${sim_pids[$k]}" "$run/sim-$k.log" 120
   u=$(sed -n 's/.* stats \(http[^ ]*\).*/\1/p' "$run/sim-$k.log")
   [ -n "$u" ] || { cat "$run/sim-$k.log"; exit 1; }
   stats_urls+=("$u")
@@ -134,7 +132,7 @@ YAML
 done
 apis=()
 for n in 1 2 3; do
-  for _ in $(seq 1 600); do grep -qs ' ready ' "$run/m$n.log" && break; sleep 0.2; done
+  await_ready "${managers[$((n - 1))]}" "$run/m$n.log" 120
   a=$(sed -n 's/.* api \(http[^ ]*\) .*/\1/p' "$run/m$n.log")
   [ -n "$a" ] || { echo "manager m$n did not start" >&2; exit 1; }
   apis+=("${a%/}")

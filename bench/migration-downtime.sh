@@ -20,11 +20,8 @@ data_mib=${DATA_MIB:-256}
 viewer=demo-viewer-token-0001
 operator=demo-operator-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent,manager,bench -am
-fi
-
 . bench/lib/fleet.sh
+bench_build mr-agent,manager,bench
 fleet_init migration
 start_fleet host-1 host-2 host-3 host-4 host-5
 start_manager "1s" "migration:

@@ -24,10 +24,9 @@ per_round=${PER_ROUND:-200}
 runs=${RUNS:-3}
 size_mib=${SIZE_MIB:-1024}
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  scripts/install-deps.sh
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package test-compile -pl mr-agent -am
-fi
+. bench/lib/processes.sh
+[ -n "${SKIP_BUILD:-}" ] || scripts/install-deps.sh
+bench_build mr-agent package test-compile
 
 run=$(mktemp -d /tmp/federa-tls.XXXXXX)
 : >"$run/pids"
@@ -52,7 +51,7 @@ tls_section() { # -> the tls section of an agent requiring client certificates
 start_agent() { # NAME -> jolokia url; the configuration is $run/NAME.yaml
   java ${AGENT_JAVA_OPTS:--Xmx512m} -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
   echo "$!" >>"$run/pids"
-  for _ in $(seq 1 900); do grep -qs ' ready ' "$run/$1.log" && break; sleep 0.1; done
+  await_ready "$!" "$run/$1.log" 90
   local url
   url=$(sed -n 's/.* | jolokia \(http[^ ]*\) .*/\1/p' "$run/$1.log" | tail -1)
   [ -n "$url" ] || { cat "$run/$1.log" >&2; exit 1; }
