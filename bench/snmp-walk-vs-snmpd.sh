@@ -14,7 +14,8 @@
 #   bench/snmp-walk-vs-snmpd.sh [ROWS] [PAIRS]
 # Environment: SKIP_BUILD=1 to use the jar already built, MVN_FLAGS, AGENT_JAVA_OPTS (e.g. a
 # flight recording: -XX:StartFlightRecording=filename=/tmp/walk.jfr,settings=profile),
-# SAMPLE_INTERVAL (the agent's, default 5s).
+# SAMPLE_INTERVAL (the agent's, default 5s), AGENT_JAR (another build of the agent to compare with,
+# default mr-agent/target/mr-agent.jar).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-5000}
@@ -94,7 +95,7 @@ if [ "$rows" -gt "$part" ]; then
   done
 fi
 # shellcheck disable=SC2086
-java -Xmx1g ${AGENT_JAVA_OPTS:-} -jar mr-agent/target/mr-agent.jar "$run/agent.yaml" >"$run/agent.log" 2>&1 &
+java -Xmx1g ${AGENT_JAVA_OPTS:-} -jar "${AGENT_JAR:-mr-agent/target/mr-agent.jar}" "$run/agent.yaml" >"$run/agent.log" 2>&1 &
 agent=$!
 
 # --- snmpd in a network namespace with $rows interfaces (lo and rows-1 … rows veth ends) --------
@@ -120,19 +121,24 @@ addr=$(sed -n 's/.* snmp udp:\([0-9.]*\)\/\([0-9]*\) .*/udp:\1:\2/p' "$run/agent
 [ -n "$addr" ] || { echo "the agent's log names no SNMP address" >&2; exit 1; }
 require_running "$snmpd_pid" snmpd
 
-# walk SIDE -> "varbinds nanoseconds client_cpu_ms server_cpu_ms": the walk's wall time, the CPU
-# time snmpbulkwalk spent (it decrypts, parses and prints every varbind) and the CPU time the
-# process walked spent meanwhile. Fails if the walk fails, hangs or a process died.
+# walk SIDE -> "varbinds nanoseconds client_cpu_ms server_cpu_ms transport_cpu_ms": the walk's
+# wall time, the CPU time snmpbulkwalk spent (it decrypts, parses and prints every varbind), the
+# CPU time the process walked spent meanwhile, and of that, for the agent, its SNMP transport
+# thread's (which answers the reads; the rest is mostly the sampler). Fails if the walk fails,
+# hangs or a process died.
 walk() {
   local side=$1 t0 t1 n c0 c1 server status=0
   local cmd=(timeout "$walk_timeout" snmpbulkwalk "${sec[@]}")
   if [ "$side" = agent ]; then server=$agent; cmd+=("$addr" 1.3.6.1.2.1.236.1.4)
   else server=$snmpd_pid; cmd=(ip netns exec "$ns" "${cmd[@]}" udp:127.0.0.1:16199 1.3.6.1.2.1.2.2); fi
   c0=$(cpu_ms "$server")
+  local u0 u1
+  u0=$(transport_ms)
   t0=$(date +%s%N)
   { time "${cmd[@]}" >"$run/walk.out" 2>"$run/walk.err"; } 2>"$run/walk.time" || status=$?
   t1=$(date +%s%N)
   c1=$(cpu_ms "$server")
+  u1=$(transport_ms)
   n=$(wc -l <"$run/walk.out")
   if [ "$status" = 124 ]; then echo "the $side walk hung: no end after $walk_timeout s ($n varbinds)" >&2; exit 1; fi
   [ "$side" = agent ] && require_running "$agent" "the agent"
@@ -140,10 +146,15 @@ walk() {
   if [ "$status" != 0 ] || [ "$n" = 0 ]; then
     echo "the $side walk failed (exit $status, $n varbinds): $(head -3 "$run/walk.err")" >&2; exit 1
   fi
-  echo "$n $((t1 - t0)) $(awk '{printf "%d", ($1 + $2) * 1000}' "$run/walk.time") $((c1 - c0))"
+  echo "$n $((t1 - t0)) $(awk '{printf "%d", ($1 + $2) * 1000}' "$run/walk.time") $((c1 - c0)) $((u1 - u0))"
 }
 TIMEFORMAT='%U %S'
 cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / t)}' "/proc/$1/stat"; }
+# CPU ms of the agent's SNMP4J transport thread(s) (DefaultUDPTransportMapping_…), 0 if none yet.
+transport_ms() {
+  grep -l '^DefaultUDPTrans' /proc/"$agent"/task/*/comm 2>/dev/null | while read -r c; do cat "${c%comm}stat"; done \
+    | awk -v t="$(getconf CLK_TCK)" '{s += $14 + $15} END {print int(s * 1000 / t)}'
+}
 
 echo "machine: $(nproc) cores; client: $(snmpbulkwalk -V 2>&1); load average at the start: $(load_average)"
 echo "both sides: SNMPv3 authPriv, HMAC-SHA-256 and AES-128; snmpbulkwalk -v3 -l authPriv -a SHA-256 -x AES -On -Cr50 -t 10 -r 1"
@@ -155,10 +166,10 @@ echo "  $a_rows varbinds from the agent, $s_rows from snmpd"
 : >"$run/pairs"
 printf '%-4s | %-37s | %-37s | %5s\n' pair "agent: s (varbinds/s) cpu client/agent" "snmpd: s (varbinds/s) cpu client/snmpd" ratio
 for p in $(seq 1 "$pairs"); do
-  w=$(walk agent); read -r an ans acl asv <<<"$w"
-  w=$(walk snmpd); read -r sn sns scl ssv <<<"$w"
+  w=$(walk agent); read -r an ans acl asv atr <<<"$w"
+  w=$(walk snmpd); read -r sn sns scl ssv _ <<<"$w"
   [ "$an" = "$a_rows" ] && [ "$sn" = "$s_rows" ] || { echo "pair $p: $an and $sn varbinds, not $a_rows and $s_rows" >&2; exit 1; }
-  echo "$p $an $ans $acl $asv $sn $sns $scl $ssv" >>"$run/pairs"
+  echo "$p $an $ans $acl $asv $sn $sns $scl $ssv $atr" >>"$run/pairs"
   awk -v p="$p" -v an="$an" -v at="$ans" -v acl="$acl" -v asv="$asv" -v sn="$sn" -v st="$sns" -v scl="$scl" -v ssv="$ssv" 'BEGIN {
     ar = an / (at / 1e9); sr = sn / (st / 1e9)
     printf "%-4d | %6.3f s (%7.0f /s) %5.2f/%5.2f s | %6.3f s (%7.0f /s) %5.2f/%5.2f s | %5.2f\n",
@@ -171,4 +182,6 @@ awk '{print ($2 / $3) / ($6 / $7)}' "$run/pairs" | sort -g | awk '{a[NR] = $1} E
 awk '{ac += $4; as += $5; at += $3; sc += $8; ss += $9; st += $7} END {
   printf "CPU per walk, mean: client %.3f s and agent %.3f s of %.3f s (agent side); client %.3f s and snmpd %.3f s of %.3f s (snmpd side)\n",
     ac / NR / 1e3, as / NR / 1e3, at / NR / 1e9, sc / NR / 1e3, ss / NR / 1e3, st / NR / 1e9 }' "$run/pairs"
+awk '{print $10}' "$run/pairs" | sort -n | awk '{a[NR] = $1} END {
+  printf "the agent'"'"'s SNMP transport thread per walk: median %d ms (lowest %d, highest %d)\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
 echo "load average at the end: $(load_average)"
