@@ -34,7 +34,7 @@ bench_build manager,bench
 # Every agent of the simulator is a listening socket, and the manager holds up to two connections to it.
 open_files_at_least $((agents * 4 + 1024)) "$agents agents in one simulator"
 
-run=$(mktemp -d)
+run=$(mktemp -d /tmp/federa-fleet-poll.XXXXXX)
 sim=""
 manager=""
 stop() {
@@ -120,7 +120,7 @@ start_manager fleet
 echo "warm-up ${warmup} s, then a ${window} s window ..."
 sleep "$warmup"
 echo "load at the window's start: $(cut -d' ' -f1-3 /proc/loadavg)"
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim" \
+timeout "$((window + 600))" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim" \
   --api "$api" --token "$token" --stats "$stats" --window "$window" --every 2 --agents "$agents" --vms "$vms" \
   --clk-tck "$(getconf CLK_TCK)"
 echo "load at the window's end: $(cut -d' ' -f1-3 /proc/loadavg)"

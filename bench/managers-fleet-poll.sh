@@ -30,7 +30,7 @@ token=bench-viewer-token-0001
 . bench/lib/processes.sh
 bench_build manager,bench
 
-run=$(mktemp -d)
+run=$(mktemp -d /tmp/federa-managers-fleet.XXXXXX)
 chmod 755 "$run"
 sim=""
 managers=()
@@ -155,7 +155,7 @@ declare -A before
 t0=$(date +%s.%N)
 for n in 0 1 2; do before[$n]=$(cpu_ticks "${managers[$n]}"); done
 echo "the leader ($leader):"
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "${managers[$li]}" \
+timeout "$((window + 600))" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "${managers[$li]}" \
   --simulator-pid "$sim_csv" --api "${apis[$li]}/" --token "$token" --stats "$stats" --window "$window" --every 2 \
   --agents "$agents" --vms "$vms" --clk-tck "$(getconf CLK_TCK)" | sed 's/^/  /'
 t1=$(date +%s.%N)
