@@ -138,9 +138,11 @@ final class FastReadResponder implements CommandResponder {
             return null;
         }
         // Each repeater's walk as the index of its last instance in the view and the region it is
-        // in: a repetition after the first takes the next entry of the array. A binary search per
-        // varbind (17 OID comparisons over 5,000 VMs) was a sixth of the agent's time serving a
-        // walk of 5,000 VMs (JFR).
+        // in: a repetition after the first takes the next entry of the array instead of a binary
+        // search (17 OID comparisons over 5,000 VMs), to which JFR attributed a sixth of the
+        // transport thread's samples in a walk of 5,000 VMs. Measured alternately against the
+        // search, the thread's CPU per walk did not change beyond the noise (bench/snmp-walk-vs-
+        // snmpd.sh, docs/benchmarks.md).
         int repeaters = vbs.size() - nonRepeaters;
         if (repeaters == 0 || repetitions == 0) {
             return response;
