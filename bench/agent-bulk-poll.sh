@@ -25,7 +25,7 @@ warmup=${WARMUP:-500}
 paced=${PACED:-30}
 
 # The benchmark's copy of the manager's VM attributes must be the manager's list.
-manager_attrs=$(sed -n '/String POLL = /,/;$/p' manager/src/main/java/io/federa/manager/poll/JolokiaPollParser.java \
+manager_attrs=$(sed -n '/List<String> ATTRIBUTES = /,/;$/p' manager/src/main/java/io/federa/manager/poll/JolokiaPollParser.java \
   | grep -o '"[A-Z][A-Za-z]*"' | tr -d '"' | tr '\n' ' ')
 bench_attrs=$(sed -n '/VM_ATTRIBUTES = /,/;$/p' mr-agent/src/test/java/io/federa/agent/bench/BulkPollBenchmark.java \
   | grep -o '"[A-Z][A-Za-z]*"' | tr -d '"' | tr '\n' ' ')
@@ -34,11 +34,10 @@ if [ -z "$manager_attrs" ] || [ "$manager_attrs" != "$bench_attrs" ]; then
   exit 1
 fi
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  scripts/install-deps.sh
-  # package only, with the modules it needs (-am), into the repository's target folders: never install.
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent -am
-fi
+. bench/lib/processes.sh
+[ -n "${SKIP_BUILD:-}" ] || scripts/install-deps.sh
+# package only (test classes compiled too), with the modules it needs, into the target folders: never install.
+bench_build mr-agent
 
 run=$(mktemp -d /tmp/federa-bulk-poll.XXXXXX)
 : >"$run/pids"
@@ -101,7 +100,7 @@ read -r pid_a url_a < <(start_agent a true)
 read -r pid_b url_b < <(start_agent b false)
 [ -n "${pid_a:-}" ] && [ -n "${pid_b:-}" ] || exit 1
 cp="mr-agent/target/test-classes:mr-agent/target/mr-agent.jar:$(ls mr-agent/target/lib/*.jar | tr '\n' ':')"
-if ! java -cp "$cp" io.federa.agent.bench.BulkPollBenchmark "$url_a" "$pid_a" "$url_b" "$pid_b" bench bench-password \
+if ! timeout "${BENCH_TIMEOUT:-1800}" java -cp "$cp" io.federa.agent.bench.BulkPollBenchmark "$url_a" "$pid_a" "$url_b" "$pid_b" bench bench-password \
     "$pairs" "$warmup" "$count" "$vms" "$(getconf CLK_TCK)" "$paced"; then
   for side in a b; do echo "--- agent $side: last lines" >&2; tail -5 "$run/$side.log" >&2; done
   exit 1

@@ -5,16 +5,19 @@
 # spread over loopback addresses under the per-address cap; meanwhile one bulk poll a second, as
 # the manager sends it, and one request for the lease statement, as a peer sends it.
 #   bench/agent-slow-clients.sh [SECONDS_PER_RUN] [RUNS] [LEVEL…]
+# Environment: SKIP_BUILD=1, MVN_FLAGS, AGENT_JAVA_OPTS, BENCH_TIMEOUT (seconds, default 3600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 runs=${2:-3}
 shift $(( $# > 2 ? 2 : $# )) || true
 levels=${*:-500 1000 2000 4000}
-scripts/install-deps.sh
-mvn -B -q -ntp ${MVN_FLAGS:-} -Dstyle.color=never -DskipTests package -pl e2e -am
+. bench/lib/processes.sh
+[ -n "${SKIP_BUILD:-}" ] || scripts/install-deps.sh
+bench_build e2e
 
-run=$(mktemp -d)
+run=$(mktemp -d /tmp/federa-slow-clients.XXXXXX)
+agent=""
 trap 'kill $agent 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT
 {
   cat <<YAML
@@ -43,13 +46,13 @@ YAML
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 java -XX:+ExitOnOutOfMemoryError -Xmx512m ${AGENT_JAVA_OPTS:-} -jar mr-agent/target/mr-agent.jar "$run/agent.yaml" >"$run/agent.log" 2>&1 &
 agent=$!
-for _ in $(seq 1 300); do grep -q ' ready ' "$run/agent.log" && break; sleep 0.2; done
+await_ready "$agent" "$run/agent.log" 60
 url=$(sed -n 's/.* jolokia \(http[^ ]*\) .*/\1/p' "$run/agent.log")
 metrics=$(sed -n 's/.* metrics \(http[^ ]*\) .*/\1/p' "$run/agent.log")
 [ -n "$url" ] || { cat "$run/agent.log"; exit 1; }
 
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), open files $(ulimit -n)"
 # shellcheck disable=SC2086
-java -cp e2e/target/test-classes io.federa.e2e.SlowClientsBenchmark "$url" "${metrics%/metrics}" bench bench-password \
+timeout "${BENCH_TIMEOUT:-3600}" java -cp e2e/target/test-classes io.federa.e2e.SlowClientsBenchmark "$url" "${metrics%/metrics}" bench bench-password \
   "$seconds" "$runs" $levels
 kill -0 "$agent" && echo "the agent is still running" || { echo "the agent died"; tail -20 "$run/agent.log"; exit 1; }

@@ -19,7 +19,8 @@
 # the run directory it names).
 #
 #   bench/failover.sh [RUNS]
-# Environment: SKIP_BUILD=1 to use the jars already built; LEASE, GRACE, MARGIN, POLL (default 5s,
+# Environment: SKIP_BUILD=1 to use the jars already built, MVN_FLAGS, BENCH_TIMEOUT (seconds for the
+# probe, default 7200: past it the run fails as hung); LEASE, GRACE, MARGIN, POLL (default 5s,
 # 3s, 1s, 1s; a lease must be longer than twice the poll plus the managers' clock skew, 500ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +33,8 @@ poll=${POLL:-1s}
 viewer=demo-viewer-token-0001
 operator=demo-operator-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent,manager,bench -am
-fi
-
 . bench/lib/fleet.sh
+bench_build mr-agent,manager,bench
 fleet_init failover
 start_fleet host-1 host-2 host-3 host-4 host-5
 start_manager "$poll" "lifecycle:
@@ -47,7 +45,7 @@ start_manager "$poll" "lifecycle:
 
 mkdir -p bench/target
 status=0
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FailoverProbe --api "$api" \
+timeout "${BENCH_TIMEOUT:-7200}" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FailoverProbe --api "$api" \
   --viewer-token "$viewer" --operator-token "$operator" --runs "$runs" --agents-file "$run/agents" \
   --pids-file "$run/pids" --agent-jar "$root/mr-agent/target/mr-agent.jar" --definitions examples/shop.yaml \
   --summary bench/target/failover-summary.txt \

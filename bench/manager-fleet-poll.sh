@@ -28,14 +28,12 @@ manager_opts="-XX:+ExitOnOutOfMemoryError ${MANAGER_JAVA_OPTS:--Xmx512m -XX:+Use
 sim_opts=${SIM_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 token=bench-viewer-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench -am
-fi
-
 . bench/lib/processes.sh
+bench_build manager,bench
+
 . bench/lib/simulators.sh
 
-run=$(mktemp -d)
+run=$(mktemp -d /tmp/federa-fleet-poll.XXXXXX)
 sim=""
 manager=""
 stop() {
@@ -62,7 +60,7 @@ start_manager() {
   # shellcheck disable=SC2086
   java $manager_opts $jfr -jar "${MANAGER_JAR:-manager/target/manager.jar}" "$run/$1.yaml" >"$run/$1.log" 2>&1 &
   manager=$!
-  for _ in $(seq 1 300); do grep -qs ' ready ' "$run/$1.log" && break; sleep 0.2; done
+  await_ready "$manager" "$run/$1.log" 60
   api=$(sed -n 's/.* api \(http[^ ]*\) .*/\1/p' "$run/$1.log")
   [ -n "$api" ] || { cat "$run/$1.log"; exit 1; }
   api=${api%/}
@@ -114,13 +112,13 @@ start_manager fleet
 echo "warm-up ${warmup} s, then a ${window} s window ..."
 sleep "$warmup"
 echo "load at the window's start: $(cut -d' ' -f1-3 /proc/loadavg)"
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim_csv" \
+timeout "$((window + 600))" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim_csv" \
   --api "$api" --token "$token" --stats "$stats" --window "$window" --every 2 --agents "$agents" --vms "$vms" \
   --clk-tck "$(getconf CLK_TCK)"
 echo "load at the window's end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "the manager's own view: $(curl -s -H "Authorization: Bearer $token" "${api%/api/v1}/metrics" \
   | grep -E '^federa_poll_(cycle_seconds|concurrency_limit) ' | tr '\n' ' ')"
-kill -0 "$manager" 2>/dev/null || { echo "the manager died during the run" >&2; exit 1; }
+require_running "$manager" "the manager"
 simulators_alive
 fleet_kib=$(heap_after_gc)
 awk -v e="$empty_kib" -v f="$fleet_kib" -v n=$((agents * vms)) 'BEGIN {

@@ -27,11 +27,10 @@ manager_opts=${MANAGER_JAVA_OPTS:--Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryErro
 sim_opts=${SIM_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}
 token=bench-viewer-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl manager,bench -am
-fi
+. bench/lib/processes.sh
+bench_build manager,bench
 
-run=$(mktemp -d)
+run=$(mktemp -d /tmp/federa-managers-fleet.XXXXXX)
 chmod 755 "$run"
 sim=""
 managers=()
@@ -40,7 +39,6 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_as() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-. bench/lib/processes.sh
 . bench/lib/simulators.sh
 on_exit() {
   local status=$?
@@ -103,7 +101,7 @@ YAML
 done
 apis=()
 for n in 1 2 3; do
-  for _ in $(seq 1 600); do grep -qs ' ready ' "$run/m$n.log" && break; sleep 0.2; done
+  await_ready "${managers[$((n - 1))]}" "$run/m$n.log" 120
   a=$(sed -n 's/.* api \(http[^ ]*\) .*/\1/p' "$run/m$n.log")
   [ -n "$a" ] || { echo "manager m$n did not start" >&2; exit 1; }
   apis+=("${a%/}")
@@ -126,7 +124,7 @@ declare -A before
 t0=$(date +%s.%N)
 for n in 0 1 2; do before[$n]=$(cpu_ticks "${managers[$n]}"); done
 echo "the leader ($leader):"
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "${managers[$li]}" \
+timeout "$((window + 600))" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "${managers[$li]}" \
   --simulator-pid "$sim_csv" --api "${apis[$li]}/" --token "$token" --stats "$stats" --window "$window" --every 2 \
   --agents "$agents" --vms "$vms" --clk-tck "$(getconf CLK_TCK)" | sed 's/^/  /'
 t1=$(date +%s.%N)

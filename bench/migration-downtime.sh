@@ -11,7 +11,8 @@
 # goes to bench/target/migration-downtime-summary.txt.
 #
 #   bench/migration-downtime.sh [RUNS]
-# Environment: SKIP_BUILD=1 to use the jars already built; DATA_MIB.
+# Environment: SKIP_BUILD=1 to use the jars already built, MVN_FLAGS, BENCH_TIMEOUT (seconds for the
+# probe, default 7200: past it the run fails as hung); DATA_MIB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,11 +21,8 @@ data_mib=${DATA_MIB:-256}
 viewer=demo-viewer-token-0001
 operator=demo-operator-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent,manager,bench -am
-fi
-
 . bench/lib/fleet.sh
+bench_build mr-agent,manager,bench
 fleet_init migration
 start_fleet host-1 host-2 host-3 host-4 host-5
 start_manager "1s" "migration:
@@ -33,7 +31,7 @@ start_manager "1s" "migration:
 
 mkdir -p bench/target
 status=0
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.MigrationDowntimeProbe --api "$api" \
+timeout "${BENCH_TIMEOUT:-7200}" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.MigrationDowntimeProbe --api "$api" \
   --viewer-token "$viewer" --operator-token "$operator" --runs "$runs" --data-mib "$data_mib" --run-dir "$run" \
   --definitions examples/shop.yaml --summary bench/target/migration-downtime-summary.txt \
   --settings "poll 1s, settle 1s; 5 agents (4 local, 1 offsite), shop from examples/shop.yaml" \

@@ -13,7 +13,7 @@ iterations=${2:-5}
 seconds=${3:-2}
 hosts=${4:-1000,5000,10000}
 
-run=$(mktemp -d)
+run=$(mktemp -d /tmp/federa-placement-jmh.XXXXXX)
 trap 'rm -rf "$run"' EXIT
 # package, not install: the benchmark runs from manager/target, and nothing is written to ~/.m2.
 # One invocation, so that the manager's classpath finds the common module in this build (the
@@ -23,7 +23,7 @@ mvn -B -q -ntp -Dstyle.color=never -DskipTests package dependency:build-classpat
 cp="manager/target/test-classes:manager/target/classes:$(cat "$run/cp.txt")"
 
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), load: $(uptime | sed 's/.*load average: //')"
-java -cp "$cp" org.openjdk.jmh.Main 'io.federa.manager.core.placement.PlacementBenchmark|io.federa.manager.core.lifecycle.ReconcilerBenchmark' \
+timeout "${BENCH_TIMEOUT:-7200}" java -cp "$cp" org.openjdk.jmh.Main 'io.federa.manager.core.placement.PlacementBenchmark|io.federa.manager.core.lifecycle.ReconcilerBenchmark' \
     -f "$forks" -wi 3 -w "${seconds}s" -i "$iterations" -r "${seconds}s" -p hosts="$hosts" \
     -jvmArgs '-Xms1g -Xmx1g' -rf csv -rff "$run/result.csv" >"$run/jmh.log" 2>&1 || { cat "$run/jmh.log"; exit 1; }
 echo "load after: $(uptime | sed 's/.*load average: //')"

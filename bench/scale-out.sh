@@ -20,7 +20,8 @@
 # processes' logs stay in the run directory it names).
 #
 #   bench/scale-out.sh [RUNS]
-# Environment: SKIP_BUILD=1 to use the jars already built; POLL, COOLDOWN, WINDOW, HOLD (default
+# Environment: SKIP_BUILD=1 to use the jars already built, MVN_FLAGS, BENCH_TIMEOUT (seconds for the
+# probe, default 7200: past it the run fails as hung); POLL, COOLDOWN, WINDOW, HOLD (default
 # 0s), HIGH, LOW.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,11 +35,8 @@ low=${LOW:-0.05}
 viewer=demo-viewer-token-0001
 operator=demo-operator-token-0001
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package -pl mr-agent,manager,bench -am
-fi
-
 . bench/lib/fleet.sh
+bench_build mr-agent,manager,bench
 fleet_init scale-out
 start_fleet host-1 host-2 host-3 host-4 host-5 host-6
 start_manager "$poll" ""
@@ -52,7 +50,7 @@ grep -q "for: $hold" "$run/shop.yaml" && grep -q "cooldown: $cooldown" "$run/sho
 cooldown_ms=$(echo "$cooldown" | sed -E 's/^([0-9]+)ms$/\1/; s/^([0-9]+)s$/\1000/')
 mkdir -p bench/target
 status=0
-java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.ScaleOutProbe --api "$api" \
+timeout "${BENCH_TIMEOUT:-7200}" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.ScaleOutProbe --api "$api" \
   --viewer-token "$viewer" --operator-token "$operator" --runs "$runs" --agents-file "$run/agents" \
   --definitions "$run/shop.yaml" --high "$high" --low "$low" --cooldown-ms "$cooldown_ms" \
   --summary "bench/target/scale-out-summary-$poll$([ "$hold" = 0s ] || echo "-for-$hold").txt" \

@@ -15,7 +15,9 @@
 #
 #   bench/tls-cost.sh
 # Environment: VMS (1000), ROUNDS (4), PER_ROUND (200), RUNS (3), SIZE_MIB (1024),
-# SKIP_BUILD=1 to use the jars already built. Writes the summary to bench/target/tls-summary.txt.
+# SKIP_BUILD=1 to use the jars already built, BENCH_TIMEOUT (seconds for the poll benchmark,
+# 3600; an import still running after 300 s fails the run). Writes the summary to
+# bench/target/tls-summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vms=${VMS:-1000}
@@ -24,10 +26,9 @@ per_round=${PER_ROUND:-200}
 runs=${RUNS:-3}
 size_mib=${SIZE_MIB:-1024}
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-  scripts/install-deps.sh
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests package test-compile -pl mr-agent -am
-fi
+. bench/lib/processes.sh
+[ -n "${SKIP_BUILD:-}" ] || scripts/install-deps.sh
+bench_build mr-agent package test-compile
 
 run=$(mktemp -d /tmp/federa-tls.XXXXXX)
 : >"$run/pids"
@@ -52,7 +53,7 @@ tls_section() { # -> the tls section of an agent requiring client certificates
 start_agent() { # NAME -> jolokia url; the configuration is $run/NAME.yaml
   java ${AGENT_JAVA_OPTS:--Xmx512m} -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
   echo "$!" >>"$run/pids"
-  for _ in $(seq 1 900); do grep -qs ' ready ' "$run/$1.log" && break; sleep 0.1; done
+  await_ready "$!" "$run/$1.log" 90
   local url
   url=$(sed -n 's/.* | jolokia \(http[^ ]*\) .*/\1/p' "$run/$1.log" | tail -1)
   [ -n "$url" ] || { cat "$run/$1.log" >&2; exit 1; }
@@ -93,7 +94,7 @@ done
 plain_url=$(start_agent poll-plain)
 tls_url=$(start_agent poll-tls)
 cp="mr-agent/target/test-classes:mr-agent/target/mr-agent.jar:$(ls mr-agent/target/lib/*.jar | tr '\n' ':')"
-java -cp "$cp" io.federa.agent.bench.TlsBulkPollBenchmark "$plain_url" "$tls_url" bench bench-password \
+timeout "${BENCH_TIMEOUT:-3600}" java -cp "$cp" io.federa.agent.bench.TlsBulkPollBenchmark "$plain_url" "$tls_url" bench bench-password \
   "$certs/ca.pem" "$certs/client.pem" "$certs/client-key.pem" "$rounds" "$per_round" "$vms" \
   "$(sed -n 1p "$run/pids")" "$(sed -n 2p "$run/pids")" | tee "$run/poll.txt"
 grep -E '^(plain|tls) ' "$run/poll.txt" >>"$summary"
@@ -140,7 +141,10 @@ if url.startswith("https"):
     ctx.load_cert_chain(certs + "/client.pem", certs + "/client-key.pem")
 body = json.dumps({"type": "exec", "mbean": "federa:type=Agent", "operation": "transferStatus", "arguments": [mid]}).encode()
 auth = "Basic " + base64.b64encode(b"federa:demo-password-2").decode()
+deadline = time.monotonic() + 300
 while True:
+    if time.monotonic() > deadline:
+        sys.exit("import " + mid + " still RUNNING after 300 s")
     req = urllib.request.Request(url, data=body, headers={"Authorization": auth, "Content-Type": "application/json"})
     r = json.load(urllib.request.urlopen(req, context=ctx))
     if r.get("status") != 200:

@@ -3,6 +3,8 @@
 # over them, and stopping it all on exit. Source it from the repository's root, after setting
 # viewer and operator (the API tokens the manager gets).
 
+. bench/lib/processes.sh
+
 # Makes the run directory ($run, under /tmp, named after NAME) and stops everything started from
 # it when the script exits.
 fleet_init() { # NAME
@@ -42,7 +44,7 @@ start_agent() { # ID
   java -Xmx256m -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
   local pid=$!
   echo "$pid" >>"$run/pids"
-  for _ in $(seq 1 600); do grep -qs ' ready ' "$run/$1.log" && break; sleep 0.1; done
+  await_ready "$pid" "$run/$1.log" 60 >&2 || exit 1
   local url
   url=$(sed -n 's/.* | jolokia \(http[^ ]*\) .*/\1/p' "$run/$1.log" | tail -1)
   [ -n "$url" ] || { cat "$run/$1.log"; exit 1; }
@@ -95,7 +97,7 @@ YAML
   } >"$run/manager.yaml"
   java -Xmx256m -XX:+ExitOnOutOfMemoryError -jar manager/target/manager.jar "$run/manager.yaml" >"$run/manager.log" 2>&1 &
   manager=$!
-  for _ in $(seq 1 300); do grep -qs ' ready ' "$run/manager.log" && break; sleep 0.2; done
+  await_ready "$manager" "$run/manager.log" 60
   api=$(sed -n 's/.* api \(http[^ ]*\) .*/\1/p' "$run/manager.log")
   [ -n "$api" ] || { cat "$run/manager.log"; exit 1; }
   echo "manager: pid $manager, api $api"

@@ -28,11 +28,7 @@ start_simulators() { # AGENTS VMS PER
   done
   sim="${pids[*]}"
   for k in $(seq 0 $((sims - 1))); do
-    for _ in $(seq 1 600); do
-      grep -qs ' ready ' "$run/sim-$k.log" && break
-      kill -0 "${pids[$k]}" 2>/dev/null || { echo "simulator $k died while starting" >&2; cat "$run/sim-$k.log" >&2; return 1; }
-      sleep 0.2
-    done
+    await_ready "${pids[$k]}" "$run/sim-$k.log" 120
     u=$(sed -n 's/.* stats \(http[^ ]*\).*/\1/p' "$run/sim-$k.log")
     [ -n "$u" ] || { cat "$run/sim-$k.log" >&2; return 1; }
     urls+=("$u")
@@ -46,6 +42,6 @@ start_simulators() { # AGENTS VMS PER
 simulators_alive() {
   local p
   for p in $sim; do
-    kill -0 "$p" 2>/dev/null || { echo "simulator $p died during the run" >&2; return 1; }
+    require_running "$p" "a simulator" || return 1
   done
 }

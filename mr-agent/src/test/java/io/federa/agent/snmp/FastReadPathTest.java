@@ -3,6 +3,7 @@ package io.federa.agent.snmp;
 import io.federa.agent.AgentFixture;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,5 +39,52 @@ class FastReadPathTest {
                     .contains(".1.3.6.1.2.1.236.1.9.0 = INTEGER: 1")
                     .contains(".1.3.6.1.2.1.236.1.10.0 = INTEGER: 2");
         }
+    }
+
+    @Test
+    void a_getbulk_with_several_repeaters_steps_each_through_the_view_as_the_general_pipeline_does() throws Exception {
+        try (AgentFixture f = AgentFixture.withSnmp(0, "  community: fixture-community\n")) {
+            String agent = f.agent.snmpAddress().orElseThrow().replaceFirst("/", ":");
+            List<String> v3 = NetSnmp.v3(AgentFixture.SNMP_USER, AgentFixture.SNMP_AUTH, AgentFixture.SNMP_PRIV);
+            List<String> v2c = List.of("-v2c", "-c", "fixture-community");
+            String column = ".1.3.6.1.2.1.236.1.4.1.";
+            // One non-repeater, three repeaters: five repetitions of three rows each run every
+            // repeater from its column into the next one, and one starts inside a column.
+            List<String> oids = List.of(column + "2", column + "3", column + "5.2", column + "14");
+            for (String reps : List.of("-Cr1", "-Cr5", "-Cr9")) {
+                NetSnmp.Result fast = NetSnmp.run(bulkGet(agent, v3, reps, oids));
+                NetSnmp.Result general = NetSnmp.run(bulkGet(agent, v2c, reps, oids));
+                assertThat(fast.exit()).as(fast.output()).isZero();
+                int expected = 1 + 3 * Integer.parseInt(reps.substring(3));
+                assertThat(fast.lines()).as(reps).hasSize(expected).isEqualTo(general.lines());
+            }
+            // Walks of stable columns, in responses of one, seven and fifty varbinds.
+            for (String reps : List.of("-Cr1", "-Cr7", "-Cr50")) {
+                List<String> fast = walkColumns(agent, v3, reps);
+                assertThat(fast).as(reps).hasSize(3 * 4).isEqualTo(walkColumns(agent, v2c, reps));
+            }
+        }
+    }
+
+    private static List<String> bulkGet(String agent, List<String> security, String reps, List<String> oids) {
+        List<String> cmd = new ArrayList<>(List.of("snmpbulkget", "-On", "-Cn1", reps, "-t", "2", "-r", "1"));
+        cmd.addAll(security);
+        cmd.add(agent);
+        cmd.addAll(oids);
+        return cmd;
+    }
+
+    private static List<String> walkColumns(String agent, List<String> security, String reps) throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int col = 2; col <= 5; col++) {
+            List<String> cmd = new ArrayList<>(List.of("snmpbulkwalk", "-On", reps, "-t", "2", "-r", "1"));
+            cmd.addAll(security);
+            cmd.add(agent);
+            cmd.add(".1.3.6.1.2.1.236.1.4.1." + col);
+            NetSnmp.Result r = NetSnmp.run(cmd);
+            assertThat(r.exit()).as(r.output()).isZero();
+            lines.addAll(r.lines());
+        }
+        return lines;
     }
 }
