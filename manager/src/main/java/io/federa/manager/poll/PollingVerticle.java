@@ -59,8 +59,6 @@ public final class PollingVerticle extends VerticleBase {
     }
 
     private static final long SLOT_MILLIS = 10;
-    /** A poll loop lowers its cap on polls at once no lower than this. */
-    static final int MIN_IN_FLIGHT = 4;
     /** Deadlines follow an agent's recent answer times up to this many intervals. */
     static final int MAX_DEADLINE_INTERVALS = 3;
 
@@ -242,7 +240,7 @@ public final class PollingVerticle extends VerticleBase {
     public int concurrencyLimit() {
         int sum = 0;
         for (Loop l : loops) {
-            sum += (int) l.cap;
+            sum += l.capNow;
         }
         return sum;
     }
@@ -330,7 +328,6 @@ public final class PollingVerticle extends VerticleBase {
      */
     private final class Loop extends VerticleBase {
         private final int[] mine;
-        private final int configuredCap;
         private final long startMillis;
         private final AgentClient[] clients;
         private final long[] dueAt;
@@ -341,16 +338,16 @@ public final class PollingVerticle extends VerticleBase {
         private final double[] answerMillis;
         private final ArrayDeque<Integer> due = new ArrayDeque<>();
         private final MembersBudget membersBudget;
-        /** The cap on polls at once as it adapts; read by other threads for the metric. */
-        private volatile double cap;
-        private long lastDecrease;
+        private final InFlightCap cap;
+        /** The cap as it stands, for readers on other threads (the metric). */
+        private volatile int capNow;
         private int running;
         private JolokiaPoller jolokia;
 
         Loop(int[] mine, int cap, long startMillis, int fleet) {
             this.mine = mine;
-            this.configuredCap = cap;
-            this.cap = cap;
+            this.cap = new InFlightCap(cap, intervalMillis);
+            this.capNow = cap;
             this.startMillis = startMillis;
             this.clients = new AgentClient[fleet];
             this.dueAt = new long[fleet];
@@ -413,7 +410,7 @@ public final class PollingVerticle extends VerticleBase {
         }
 
         private void startDue() {
-            while (!stopped && running < (int) cap && !due.isEmpty()) {
+            while (!stopped && running < cap.limit() && !due.isEmpty()) {
                 poll(due.poll());
             }
         }
@@ -501,12 +498,7 @@ public final class PollingVerticle extends VerticleBase {
             }
         }
 
-        /**
-         * Learns from one poll: the agent's answer time (for its deadline), and whether this loop has
-         * more polls at once than it can take — a timeout or an answer slower than half an interval
-         * lowers the cap by a quarter (at most once a quarter interval), each quick answer raises it
-         * by one over the cap (one a round of quick answers), never beyond the configured share.
-         */
+        /** Learns from one poll: the agent's answer time (for its deadline), and this loop's cap on polls at once. */
         private void adapt(int i, long tookMillis, String failure, long now) {
             boolean timedOut = failure != null && failure.startsWith("timeout");
             if (failure == null) {
@@ -514,14 +506,8 @@ public final class PollingVerticle extends VerticleBase {
             } else if (timedOut) {
                 answerMillis[i] = Math.max(answerMillis[i], tookMillis);
             }
-            if (timedOut || tookMillis > intervalMillis / 2) {
-                if (now - lastDecrease >= intervalMillis / 4) {
-                    cap = Math.max(Math.min(MIN_IN_FLIGHT, configuredCap), cap * 0.75);
-                    lastDecrease = now;
-                }
-            } else if (failure == null && tookMillis < intervalMillis / 4) {
-                cap = Math.min(configuredCap, cap + 1 / cap);
-            }
+            cap.ended(tookMillis, timedOut, failure == null, now);
+            capNow = cap.limit();
         }
 
         @Override
