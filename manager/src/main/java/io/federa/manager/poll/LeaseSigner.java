@@ -21,7 +21,8 @@ import java.util.Map;
  * grant and gap, and the fleet (its members with where their peers ask them, only to agents that
  * do not know this version of it yet). Each statement is signed with Ed25519 when a key is
  * configured. One statement serves every agent for a quarter of a poll interval: signing costs
- * some tens of microseconds, not worth paying per agent per poll. Event loop only.
+ * some tens of microseconds, not worth paying per agent per poll. Thread-safe: the poll loops
+ * share one signer.
  */
 public final class LeaseSigner {
     /**
@@ -68,12 +69,12 @@ public final class LeaseSigner {
     }
 
     /** The fleet's current version. */
-    public String fleetVersion() {
+    public synchronized String fleetVersion() {
         return version;
     }
 
     /** How long the members are in a statement, in bytes (what a statement with them costs more). */
-    public long membersBytes() {
+    public synchronized long membersBytes() {
         return membersBytes;
     }
 
@@ -83,7 +84,7 @@ public final class LeaseSigner {
      * learns every agent's address in its first round, and making the members per answer would be
      * quadratic in the fleet.
      */
-    public void peerUrl(String agent, String url) {
+    public synchronized void peerUrl(String agent, String url) {
         if (urls.containsKey(agent) && !url.equals(urls.get(agent))) {
             urls.put(agent, url);
             membersChanged = true;
@@ -108,7 +109,7 @@ public final class LeaseSigner {
     }
 
     /** The statement to send now; with the members when the agent does not know this fleet version. */
-    public Signed statement(long nowMillis, boolean withMembers) {
+    public synchronized Signed statement(long nowMillis, boolean withMembers) {
         Signed s = withMembers ? full : bare;
         if (s == null || nowMillis - s.issuedAtMillis() >= reissueMillis || nowMillis < s.issuedAtMillis()) {
             if (membersChanged) {
