@@ -208,6 +208,11 @@ public final class Manager {
             }
 
             @Override
+            public long pollIntervalMillis() {
+                return interval;
+            }
+
+            @Override
             public int pollConcurrencyLimit() {
                 return polling.concurrencyLimit();
             }

@@ -94,6 +94,11 @@ public final class ManagerMetrics implements MultiCollector {
             return 0;
         }
 
+        /** The configured poll interval, in ms. */
+        default long pollIntervalMillis() {
+            return 0;
+        }
+
         /** The poll loops' caps on polls at once, as they adapted to what the manager takes. */
         default int pollConcurrencyLimit() {
             return 0;
@@ -257,6 +262,8 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(gauge("federa_poll_cycle_seconds", "How long polling every agent once takes now: the poll interval while the "
                 + "manager keeps up, longer when it cannot (each agent polled that much less often); +Inf when no poll finishes.",
                 List.of(new Point(Labels.EMPTY, cycle == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : cycle / 1000.0))));
+        out.add(gauge("federa_poll_interval_seconds", "The poll interval configured (poll.interval): how often each agent is "
+                + "meant to be polled.", List.of(new Point(Labels.EMPTY, sources.pollIntervalMillis() / 1000.0))));
         out.add(gauge("federa_poll_concurrency_limit", "Polls the manager runs at once at most, as its poll loops adapted it "
                 + "to how fast answers come (never above poll.maxConcurrent).",
                 List.of(new Point(Labels.EMPTY, sources.pollConcurrencyLimit()))));
