@@ -70,6 +70,15 @@ public final class JolokiaClient {
      * whose deadline passed while its connection was being made is not sent at all.
      */
     public Future<Buffer> post(Target t, String body, long deadlineMillis, int maxBytes) {
+        if (Vertx.currentContext() == null) {
+            // Called from a thread of no Vert.x context (a test, a blocking caller): the answer's
+            // handlers are set when the response's future completes, and from a foreign thread that
+            // can be after a small answer's body went by — the request would then wait for its
+            // deadline. The exchange runs on an event loop instead, as the poll loops' do.
+            Promise<Buffer> hopped = Promise.promise();
+            vertx.getOrCreateContext().runOnContext(v -> post(t, body, deadlineMillis, maxBytes).onComplete(hopped));
+            return hopped.future();
+        }
         Promise<Buffer> result = Promise.promise();
         AtomicBoolean finished = new AtomicBoolean();
         HttpClientRequest[] sent = new HttpClientRequest[1];
