@@ -209,7 +209,7 @@ public final class Manager {
 
             @Override
             public long pollIntervalMillis() {
-                return interval;
+                return polling.intendedCycleMillis();
             }
 
             @Override

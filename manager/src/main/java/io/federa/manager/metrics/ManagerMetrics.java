@@ -94,7 +94,7 @@ public final class ManagerMetrics implements MultiCollector {
             return 0;
         }
 
-        /** The configured poll interval, in ms. */
+        /** How often the manager means to poll each agent now, in ms: poll.interval, or cluster.followerPoll while it follows. */
         default long pollIntervalMillis() {
             return 0;
         }
@@ -262,8 +262,8 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(gauge("federa_poll_cycle_seconds", "How long polling every agent once takes now: the poll interval while the "
                 + "manager keeps up, longer when it cannot (each agent polled that much less often); +Inf when no poll finishes.",
                 List.of(new Point(Labels.EMPTY, cycle == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : cycle / 1000.0))));
-        out.add(gauge("federa_poll_interval_seconds", "The poll interval configured (poll.interval): how often each agent is "
-                + "meant to be polled.", List.of(new Point(Labels.EMPTY, sources.pollIntervalMillis() / 1000.0))));
+        out.add(gauge("federa_poll_interval_seconds", "How often this manager means to poll each agent now: poll.interval, "
+                + "or cluster.followerPoll while another manager leads.", List.of(new Point(Labels.EMPTY, sources.pollIntervalMillis() / 1000.0))));
         out.add(gauge("federa_poll_concurrency_limit", "Polls the manager runs at once at most, as its poll loops adapted it "
                 + "to how fast answers come (never above poll.maxConcurrent).",
                 List.of(new Point(Labels.EMPTY, sources.pollConcurrencyLimit()))));

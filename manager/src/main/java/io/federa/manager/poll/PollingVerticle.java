@@ -176,8 +176,12 @@ public final class PollingVerticle extends VerticleBase {
                 vertx.cancelTimer(id);
                 return;
             }
-            cycle.sample(WallClock.millis(), goodPolls.sum() + failedPolls.sum(), n, intervalMillis);
-            reportStretch();
+            // One sample per cycle meant (an interval; a follower's turn of several): the window
+            // then spans nine cycles whatever the pace, and a follower's quiet intervals are no stretch.
+            if (cycle.due(WallClock.millis(), intendedCycleMillis())) {
+                cycle.sample(WallClock.millis(), goodPolls.sum() + failedPolls.sum(), n, intendedCycleMillis());
+                reportStretch();
+            }
         });
         register();
         return Future.all(deployed);
@@ -195,9 +199,10 @@ public final class PollingVerticle extends VerticleBase {
 
     /**
      * How long it takes now, in milliseconds, to poll every agent once: the fleet's size over the
-     * polls finished a second, averaged over the last nine intervals; the interval while the manager
-     * keeps up, more when it cannot (each agent polled less often, what it shows older in
-     * proportion). 0 until the first interval ends. Any thread.
+     * polls finished a second, averaged over the last nine cycles meant
+     * ({@link #intendedCycleMillis}); that cycle while the manager keeps up, more when it cannot
+     * (each agent polled less often, what it shows older in proportion). 0 until the first cycle
+     * ends. Any thread.
      */
     public long cycleMillis() {
         return cycle.millis();
@@ -218,18 +223,30 @@ public final class PollingVerticle extends VerticleBase {
     /** On the event loop of this verticle, once an interval. */
     private void reportStretch() {
         long c = cycle.millis();
-        if (c == 0) {
+        long meant = intendedCycleMillis();
+        // Judged over a full window only: over one or two cycles, a small fleet's polls come in too
+        // few to tell a stretch from the luck of where the window falls.
+        if (c == 0 || !cycle.full()) {
             return;
         }
-        if (!stretched && c > intervalMillis * 3 / 2) {
+        if (!stretched && c > meant * 3 / 2) {
             stretched = true;
             stretchListener.accept(true, "polling stretched: each of the " + agents.size() + " agents is polled every "
-                    + seconds(c) + " instead of every " + seconds(intervalMillis) + " (more agents than this manager polls in "
+                    + seconds(c) + " instead of every " + seconds(meant) + " (more agents than this manager polls in "
                     + "an interval: what it shows is that much older; give it more cores or fewer agents)");
-        } else if (stretched && c <= intervalMillis * 5 / 4) {
+        } else if (stretched && c <= meant * 5 / 4) {
             stretched = false;
             stretchListener.accept(false, "polling keeps up again: every agent polled every " + seconds(c));
         }
+    }
+
+    /**
+     * How often this manager means to poll each agent now, in ms: the interval, or while it
+     * follows another manager one turn of {@code followerTurns} — a follower's slower cycle is its
+     * design, not a stretch. Any thread.
+     */
+    public long intendedCycleMillis() {
+        return following() ? followerTurns * intervalMillis : intervalMillis;
     }
 
     private static String seconds(long millis) {
@@ -252,6 +269,7 @@ public final class PollingVerticle extends VerticleBase {
      */
     public void lead(long term, long nowMillis) {
         followingAnother = false;
+        cycle.reset();
         if (leaseSettings == null) {
             return;
         }
@@ -272,6 +290,7 @@ public final class PollingVerticle extends VerticleBase {
     public void follow() {
         role = null;
         followingAnother = true;
+        cycle.reset();
     }
 
     /** What this manager knows of the leases it renews as the leader; null while it does not lead. */
@@ -319,6 +338,22 @@ public final class PollingVerticle extends VerticleBase {
 
         synchronized long millis() {
             return millis;
+        }
+
+        /** Whether the window spans all its samples (nine cycles). */
+        synchronized boolean full() {
+            return samples >= KEPT;
+        }
+
+        /** Whether a cycle meant has passed since the last sample (always before the first). */
+        synchronized boolean due(long nowMillis, long meantMillis) {
+            return samples == 0 || nowMillis - at[(samples - 1) % KEPT] >= meantMillis - meantMillis / 10;
+        }
+
+        /** Starts the window again (the pace meant changed): 0 until two samples are taken. */
+        synchronized void reset() {
+            samples = 0;
+            millis = 0;
         }
     }
 

@@ -107,9 +107,14 @@ class PollingVerticleTest {
         PollingVerticle polling = new PollingVerticle(agents, 200, 3, 8, null, () -> false, 10,
                 (agent, nanos, failure, entry) -> polls.computeIfAbsent(agent, a -> new AtomicInteger()).incrementAndGet());
         polling.follow();
+        List<String> stretches = new java.util.concurrent.CopyOnWriteArrayList<>();
+        polling.onStretch((yes, message) -> stretches.add(message));
         vertx.deployVerticle(polling).await(10, TimeUnit.SECONDS);
         long followedFrom = System.nanoTime();
         Thread.sleep(4_000);
+        // A follower's slow pace is what it means to do, not a stretch.
+        assertThat(polling.intendedCycleMillis()).isEqualTo(2_000);
+        assertThat(stretches).as("stretches reported while following").isEmpty();
         long followedMillis = (System.nanoTime() - followedFrom) / 1_000_000;
         int followed = polls.values().stream().mapToInt(AtomicInteger::get).max().orElse(0);
         // One turn of ten at 200 ms: at most one poll per agent every two seconds (and one to start with).
@@ -118,6 +123,7 @@ class PollingVerticleTest {
 
         polling.lead(1, System.currentTimeMillis());
         polls.clear();
+        assertThat(polling.intendedCycleMillis()).isEqualTo(200);
         // Leading: every turn. Over as long again, each agent is polled more often than any was while following.
         Thread.sleep(followedMillis);
         assertThat(polls.values().stream().mapToInt(AtomicInteger::get).min().orElse(0))
@@ -206,5 +212,9 @@ class PollingVerticleTest {
         none.sample(0, 0, 10, 1_000);
         none.sample(1_000, 0, 10, 1_000);
         assertThat(none.millis()).as("no poll finished").isEqualTo(Long.MAX_VALUE);
+        none.reset();
+        assertThat(none.millis()).as("a new window says nothing until it has two samples").isZero();
+        none.sample(2_000, 0, 10, 1_000);
+        assertThat(none.millis()).isZero();
     }
 }
