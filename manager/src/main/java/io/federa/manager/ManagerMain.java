@@ -1,6 +1,6 @@
 package io.federa.manager;
 
-import io.federa.manager.clock.WallClock;
+import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
 import io.federa.manager.store.DefinitionStore;

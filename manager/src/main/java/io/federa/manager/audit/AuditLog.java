@@ -1,6 +1,6 @@
 package io.federa.manager.audit;
 
-import io.federa.manager.clock.WallClock;
+import io.federa.common.clock.WallClock;
 import io.federa.manager.core.audit.AuditEntry;
 import io.federa.manager.store.HistoryStore;
 import io.vertx.core.Future;

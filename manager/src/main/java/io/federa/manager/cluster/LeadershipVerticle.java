@@ -1,6 +1,6 @@
 package io.federa.manager.cluster;
 
-import io.federa.manager.clock.WallClock;
+import io.federa.common.clock.WallClock;
 import io.federa.manager.core.lease.Standing;
 import io.federa.manager.store.LeadershipStore;
 import io.vertx.core.Future;

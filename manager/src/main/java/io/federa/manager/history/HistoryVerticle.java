@@ -1,6 +1,6 @@
 package io.federa.manager.history;
 
-import io.federa.manager.clock.WallClock;
+import io.federa.common.clock.WallClock;
 import io.federa.manager.core.availability.AvailabilityHistory;
 import io.federa.manager.core.availability.ServiceAvailability;
 import io.federa.manager.core.availability.ServiceStates;

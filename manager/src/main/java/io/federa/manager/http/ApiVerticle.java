@@ -2,7 +2,7 @@ package io.federa.manager.http;
 
 import io.federa.common.http.AuthThrottle;
 import io.federa.common.http.GuardedServer;
-import io.federa.manager.clock.WallClock;
+import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.inventory.InventorySnapshot;

@@ -1,7 +1,7 @@
 package io.federa.manager.poll;
 
 import io.federa.manager.agent.JolokiaClient;
-import io.federa.manager.clock.WallClock;
+import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.HeapBudget;

@@ -1,6 +1,6 @@
 package io.federa.manager.poll;
 
-import io.federa.manager.clock.WallClock;
+import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,13 +1,14 @@
-package io.federa.manager.clock;
+package io.federa.common.clock;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The manager's wall clock: the system's, moved by {@code -Dfedera.clockOffset} (a duration such
- * as {@code 250ms} or {@code -500ms}; none by default). Every wall-clock time the manager reads —
- * leadership claims, lease statements, the lease ledger, events — comes from here, so that a test
- * can give one manager of a cluster a clock that is off by a known amount, the way a host whose
+ * This process's wall clock, the manager's or an agent's: the system's, moved by
+ * {@code -Dfedera.clockOffset} (a duration such as {@code 250ms} or {@code -500ms}; none by
+ * default). Every wall-clock time a Federa process reads — leadership claims, lease statements and
+ * the latest time a renewal may grant a lease to, the lease ledger, events — comes from here, so
+ * that a test can give one process a clock that is off by a known amount, the way a host whose
  * NTP drifted would be. Intervals are measured with {@link System#nanoTime()}, which no offset
  * touches (a skewed clock still ticks at the same rate).
  */

@@ -1,4 +1,4 @@
-package io.federa.manager.clock;
+package io.federa.common.clock;
 
 import org.junit.jupiter.api.Test;
 
