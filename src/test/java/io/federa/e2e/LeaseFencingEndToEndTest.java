@@ -99,6 +99,31 @@ class LeaseFencingEndToEndTest {
         return exec(url, "renewLease", DemoLeases.statement("manager-1", LEASE_MS, fleet), "host-1");
     }
 
+    /** A renewal as the manager sends it: granting no lease past {@code latestEndMillis} (wall clock). */
+    private HttpRequest renewalBefore(String url, long latestEndMillis) throws Exception {
+        Map<String, String> fleet = new java.util.LinkedHashMap<>();
+        fleet.put("host-1", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
+        fleet.put("host-2", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
+        ObjectNode n = JSON.createObjectNode().put("type", "exec").put("mbean", "federa:type=Agent")
+                .put("operation", "renewLeaseBefore");
+        n.putArray("arguments").add(DemoLeases.statement("manager-1", LEASE_MS, fleet)).add("host-1").add(latestEndMillis);
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(n.toString())).build();
+    }
+
+    /** The latest end a manager allows a renewal sent now: its deadline (1 s) plus the lease, less 0.5 s of skew. */
+    private static long latestEndFromNow() {
+        return System.currentTimeMillis() + 1_000 + LEASE_MS - 500;
+    }
+
+    /** Sends the agent's process a signal; kill's exit status. */
+    private static int signal(AgentProcess agent, String signal) throws Exception {
+        return new ProcessBuilder("kill", "-" + signal, Long.toString(agent.process.pid())).inheritIO().start().waitFor();
+    }
+
     private ScheduledFuture<?> renewEvery200ms(ScheduledExecutorService timer, String url, AtomicLong lastAnswerNanos)
             throws Exception {
         assertThat(renew(url).path("status").asInt()).isEqualTo(200);
@@ -186,6 +211,49 @@ class LeaseFencingEndToEndTest {
             assertThat(states(url)).containsEntry("m-1", "RUNNING");
         } finally {
             timer.shutdownNow();
+            agent.close();
+        }
+    }
+
+    @Test
+    void a_renewal_read_after_the_agent_was_stopped_past_its_latest_end_is_refused_and_the_vms_go_off(@TempDir Path dir)
+            throws Exception {
+        int port = AgentProcess.freePort();
+        Path config = AgentProcess.demoConfig("host-1", dir, port);
+        AgentProcess agent = AgentProcess.start(config);
+        try {
+            String url = agent.awaitJolokiaUrl(Duration.ofSeconds(60));
+            JsonNode granted = JSON.readTree(http.send(renewalBefore(url, latestEndFromNow()),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(granted.path("status").asInt()).as(granted.toString()).isEqualTo(200);
+            execute(url, define("d-m1", "m-1", 1));
+            assertThat(execute(url, command("s-m1", "start", "m-1", 1)).path("outcome").asText()).isEqualTo("done");
+
+            // The agent is stopped (SIGSTOP) with the next renewal queued, unread, in its socket; the
+            // manager counts that renewal's lease out and would start m-1 elsewhere.
+            assertThat(signal(agent, "STOP")).as("kill -STOP").isZero();
+            long latestEnd = latestEndFromNow();
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> late =
+                    http.sendAsync(renewalBefore(url, latestEnd), HttpResponse.BodyHandlers.ofString());
+            while (System.currentTimeMillis() < latestEnd + 2_000) {
+                Thread.sleep(100);
+            }
+            assertThat(signal(agent, "CONT")).as("kill -CONT").isZero();
+
+            JsonNode answer = JSON.readTree(late.get(60, TimeUnit.SECONDS).body());
+            assertThat(answer.path("error").asText()).as(answer.toString()).contains("LATE_RENEWAL: renewal read")
+                    .contains("ms after the latest end the manager allowed");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < until && !"SHUT_OFF".equals(states(url).get("m-1"))) {
+                Thread.sleep(50);
+            }
+            assertThat(states(url)).containsEntry("m-1", "SHUT_OFF");
+            assertThat(refusal(url, command("s-m1-late", "start", "m-1", 1))).contains("no valid lease");
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(agent.awaitMetricsUrl(Duration.ofSeconds(5)))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("mr_agent_lease_renewals_late_total{outcome=\"refused\"} 1.0");
+        } finally {
+            signal(agent, "CONT");
             agent.close();
         }
     }

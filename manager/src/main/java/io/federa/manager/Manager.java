@@ -80,7 +80,8 @@ public final class Manager {
                 config.agents().size());
         PollingVerticle polling = new PollingVerticle(config.agents(), interval, config.missedPollsAllowed(),
                 config.maxConcurrentPolls(), new PollingVerticle.LeaseSettings(cluster.name(), lc.lease().toMillis(),
-                lc.peerGrantMillis(), lc.gapMillis(config.pollInterval()), lc.signingKey()), leadership::leadsNow,
+                lc.peerGrantMillis(), lc.gapMillis(config.pollInterval()), lc.clockSkew().toMillis(), lc.signingKey()),
+                leadership::leadsNow,
                 cluster.followerTurns(config.pollInterval()), POLL_LOOPS,
                 (agent, nanos, failure, entry) -> pollMetrics.observe(agent, transports.get(agent), nanos, failure));
         pollingRef.set(polling);

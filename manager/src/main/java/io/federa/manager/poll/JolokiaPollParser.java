@@ -35,21 +35,24 @@ public final class JolokiaPollParser {
 
     /**
      * The same poll that also renews the manager's lease on the agent with a signed statement
-     * ({@link LeaseSigner}); {@code member} is the agent's name in the statement's fleet. The agent
-     * powers off the VMs the manager placed once the lease runs out, unless its peers show that no
-     * manager renews anyone (docs/lifecycle.md).
+     * ({@link LeaseSigner}); {@code member} is the agent's name in the statement's fleet, and
+     * {@code latestEndMillis} the latest the lease it grants may end (this manager's wall clock,
+     * ms since the epoch), however late the agent reads it. The agent powers off the VMs the
+     * manager placed once the lease runs out, unless its peers show that no manager renews anyone
+     * (docs/lifecycle.md).
      */
-    public static String renewing(String envelope, String member) {
-        return renewing(new LeaseSigner.Signed(envelope, 0, ""), member);
+    public static String renewing(String envelope, String member, long latestEndMillis) {
+        return renewing(new LeaseSigner.Signed(envelope, 0, ""), member, latestEndMillis);
     }
 
     /** The same, with the statement's envelope quoted once when it was signed, not at each poll. */
-    static String renewing(LeaseSigner.Signed statement, String member) {
-        return RENEWING_PREFIX + statement.quotedEnvelope() + "," + io.vertx.core.json.Json.encode(member) + "]}]";
+    static String renewing(LeaseSigner.Signed statement, String member, long latestEndMillis) {
+        return RENEWING_PREFIX + statement.quotedEnvelope() + "," + io.vertx.core.json.Json.encode(member) + ","
+                + latestEndMillis + "]}]";
     }
 
     private static final String RENEWING_PREFIX = POLL.substring(0, POLL.length() - 1)
-            + ",{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"renewLease\",\"arguments\":[";
+            + ",{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"renewLeaseBefore\",\"arguments\":[";
     static final int MAX_VMS = 100_000;
     /**
      * Thread-safe; parsers made from it refuse strings longer than an answer may be. Field names

@@ -63,7 +63,13 @@ public final class PollingVerticle extends VerticleBase {
     static final int MAX_DEADLINE_INTERVALS = 3;
 
     /** How lease statements are made, for whichever term this manager leads with. */
-    public record LeaseSettings(String holder, long leaseMillis, long peerGrantMillis, long gapMillis, String signingKey) {
+    /**
+     * How this manager's leases are made: its name, the lease, the peers' grant and gap, the clock
+     * skew allowed between any two processes (a renewal grants no lease that would end later than
+     * the ledger counts, on a clock up to that much ahead of this one), and the signing key.
+     */
+    public record LeaseSettings(String holder, long leaseMillis, long peerGrantMillis, long gapMillis, long clockSkewMillis,
+                                String signingKey) {
     }
 
     /** This manager's part while it leads: the statements it signs and the ledger of what they reached. */
@@ -475,7 +481,10 @@ public final class PollingVerticle extends VerticleBase {
             boolean withMembers = renewed && knownFleet[i] != null && !signer.fleetVersion().equals(knownFleet[i])
                     && membersBudget.take(signer.membersBytes(), polledAt, intervalMillis);
             LeaseSigner.Signed statement = renewed ? signer.statement(polledAt, withMembers) : null;
-            String request = renewed ? JolokiaPollParser.renewing(statement, agent) : JolokiaPollParser.POLL;
+            // The agent grants no lease ending after what the ledger will count for this poll, less the
+            // skew its clock may have: a renewal it reads late (stopped, or held back) grants less or nothing.
+            String request = renewed ? JolokiaPollParser.renewing(statement, agent,
+                    ledger.leaseEnd(polledAt, deadline) - leaseSettings.clockSkewMillis()) : JolokiaPollParser.POLL;
             clients[i].poll(request, deadline).onComplete(ar -> {
                 running--;
                 pollsInFlight.decrementAndGet();

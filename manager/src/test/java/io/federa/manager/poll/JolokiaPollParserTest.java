@@ -26,6 +26,24 @@ class JolokiaPollParserTest {
     }
 
     @Test
+    void a_renewing_poll_reads_the_same_and_renews_with_the_statement_the_member_and_the_latest_end() {
+        JsonArray renewing = new JsonArray(JolokiaPollParser.renewing("{\"lease\":\"{}\",\"signature\":\"\"}", "host-1",
+                1_800_000_004_500L));
+        JsonArray poll = new JsonArray(JolokiaPollParser.POLL);
+        assertThat(renewing.size()).isEqualTo(poll.size() + 1);
+        for (int i = 0; i < poll.size(); i++) {
+            assertThat(renewing.getJsonObject(i)).isEqualTo(poll.getJsonObject(i));
+        }
+        JsonObject exec = renewing.getJsonObject(poll.size());
+        assertThat(exec.getString("operation")).isEqualTo("renewLeaseBefore");
+        JsonArray args = exec.getJsonArray("arguments");
+        assertThat(args.size()).isEqualTo(3);
+        assertThat(args.getString(0)).isEqualTo("{\"lease\":\"{}\",\"signature\":\"\"}");
+        assertThat(args.getString(1)).isEqualTo("host-1");
+        assertThat(args.getLong(2)).isEqualTo(1_800_000_004_500L);
+    }
+
+    @Test
     void a_real_agent_answer_gives_the_host_and_its_vms() throws Exception {
         AgentReport p = JolokiaPollParser.parse(recorded());
         assertThat(p.host().hostId()).isEqualTo("host-1");

@@ -387,6 +387,11 @@ public final class AgentCommands implements AutoCloseable {
         return lease.renew(statement, member).toJson();
     }
 
+    /** The same, ending no later than {@code latestEndMillis}: {@link LeaseKeeper#renew(String, String, long)}. */
+    public String renewLease(String statement, String member, long latestEndMillis) {
+        return lease.renew(statement, member, latestEndMillis).toJson();
+    }
+
     public LeaseKeeper lease() {
         return lease;
     }

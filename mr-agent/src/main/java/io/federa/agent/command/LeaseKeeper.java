@@ -9,6 +9,7 @@ import io.federa.agent.core.Lease;
 import io.federa.agent.core.Names;
 import io.federa.agent.core.LeaseStatement;
 import io.federa.agent.core.PeerVerdict;
+import io.federa.common.clock.WallClock;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,14 @@ import java.util.logging.Logger;
  *       moment it began asking (so a slow check never stretches it).</li>
  * </ul>
  *
- * The lease itself is not persisted: an agent that starts holds none. The latest statement is
+ * A renewal is counted from when it is read, on the monotonic ticker, but never past the latest end
+ * the manager allowed for it: the manager counts each lease from its poll's deadline, and a renewal
+ * read later than that (an agent stopped with SIGSTOP reads the request queued in its socket when
+ * it resumes, maybe after its VMs were started elsewhere) must not grant more. That one bound is a
+ * wall-clock time of the manager's, less the clock skew allowed between processes, compared with
+ * this process's {@link WallClock}; see {@link #renew(String, String, long)}.
+ *
+ * <p>The lease itself is not persisted: an agent that starts holds none. The latest statement is
  * (its term, so that a restart forgets no term; and what peers may ask for, so that a restarted
  * peer still vouches for what it was told).
  */
@@ -51,6 +59,7 @@ public final class LeaseKeeper {
     }
 
     private final LongSupplier ticker;
+    private final LongSupplier wallMillis;
     private final Optional<Path> file;
     private final LeaseStatements statements;
     private Lease lease = Lease.NONE;
@@ -66,18 +75,28 @@ public final class LeaseKeeper {
     private PeerVerdict verdict;
     private boolean lapsed;
     private volatile String peerUrl = "";
+    private long lateRefused;
+    private long lateShortened;
+    private boolean lastShortened;
 
     /** A keeper that believes unsigned statements and keeps nothing on disk (tests). */
     public LeaseKeeper(LongSupplier nanoTicker) {
         this(nanoTicker, Optional.empty(), new LeaseStatements(List.of()));
     }
 
+    public LeaseKeeper(LongSupplier nanoTicker, Optional<Path> file, LeaseStatements statements) {
+        this(nanoTicker, WallClock::millis, file, statements);
+    }
+
     /**
+     * @param wallMillis this process's wall clock, in ms since the epoch (only to compare with the
+     *                   latest lease end a renewal allows)
      * @param file       where the latest statement is kept across restarts; read back through
      *                   {@code statements} (a statement no key believes any more is dropped)
      */
-    public LeaseKeeper(LongSupplier nanoTicker, Optional<Path> file, LeaseStatements statements) {
+    public LeaseKeeper(LongSupplier nanoTicker, LongSupplier wallMillis, Optional<Path> file, LeaseStatements statements) {
         this.ticker = nanoTicker;
+        this.wallMillis = wallMillis;
         this.file = file;
         this.statements = statements;
         file.filter(Files::isRegularFile).ifPresent(f -> load(f, statements));
@@ -101,27 +120,64 @@ public final class LeaseKeeper {
     }
 
     /**
-     * Grants or extends the lease for the statement's length from now, and keeps the statement.
-     * Any holder may renew (when the leader changes, the new one takes the lease over without a
-     * gap, which would power off every managed VM); a term older than one already seen is refused.
+     * Grants or extends the lease for the statement's length from now, and keeps the statement,
+     * with no bound on when the renewal is read: the form of managers that send none.
      *
-     * @param member this host's name in the fleet (the manager's name for it)
+     * @see #renew(String, String, long)
      */
     public Renewal renew(String envelope, String member) {
+        return renew(envelope, member, Long.MAX_VALUE);
+    }
+
+    /**
+     * Grants or extends the lease for the statement's length from now, ending no later than
+     * {@code latestEndMillis}, and keeps the statement. Any holder may renew (when the leader
+     * changes, the new one takes the lease over without a gap, which would power off every managed
+     * VM); a term older than one already seen is refused.
+     *
+     * <p>{@code latestEndMillis} is the latest the manager counts this lease may hold (its poll's
+     * deadline plus the lease), less the clock skew allowed between its clock and this host's, on
+     * the manager's wall clock. With this host's clock within that skew of the manager's, the
+     * lease granted here ends before the manager's count does, however late the renewal is read.
+     * A renewal read so late that it would grant nothing is refused ({@link RefusalCode#LATE_RENEWAL})
+     * and changes nothing: the host keeps the lease and statement it had.
+     *
+     * @param member          this host's name in the fleet (the manager's name for it)
+     * @param latestEndMillis the latest end of the lease granted, manager's wall clock, ms since the epoch
+     */
+    public Renewal renew(String envelope, String member, long latestEndMillis) {
         if (!Names.isToken(member)) {
             throw new InvalidSpecException("member", "must be " + Names.TOKEN_RULE);
         }
         // Checked outside the lock: a signature costs some tens of microseconds.
-        return renew(statements.read(envelope), member);
+        return renew(statements.read(envelope), member, latestEndMillis);
     }
 
-    private synchronized Renewal renew(LeaseStatements.Signed signed, String member) {
+    private synchronized Renewal renew(LeaseStatements.Signed signed, String member, long latestEndMillis) {
         LeaseStatement s = signed.statement();
         long now = ticker.getAsLong();
         if (latest != null && s.term() < latest.statement().term()) {
             throw new CommandRefusedException(RefusalCode.STALE_TERM, Refusals.staleTerm(s.term(), s.holder(), latest.statement().term()));
         }
         Lease next = Lease.granted(s.holder(), s.leaseMillis(), now);
+        if (latestEndMillis != Long.MAX_VALUE) {
+            long allowedMillis = latestEndMillis - wallMillis.getAsLong();
+            if (allowedMillis <= 0) {
+                lateRefused++;
+                LOG.warning(Refusals.lateRenewal(-allowedMillis) + " (term " + s.term() + " from " + s.holder() + ")");
+                throw new CommandRefusedException(RefusalCode.LATE_RENEWAL, Refusals.lateRenewal(-allowedMillis));
+            }
+            boolean shortened = allowedMillis < s.leaseMillis();
+            if (shortened) {
+                lateShortened++;
+                next = next.endingBy(now + allowedMillis * 1_000_000);
+                if (!lastShortened) {
+                    LOG.warning("renewal read late, or this host's clock runs ahead of the manager's: the lease is granted"
+                            + " for " + allowedMillis + " ms instead of " + s.leaseMillis() + " ms");
+                }
+            }
+            lastShortened = shortened;
+        }
         if (lease.validAt(now) && !lease.holder().equals(s.holder())) {
             LOG.info("lease taken over by " + s.holder() + " (term " + s.term() + ") from " + lease.holder());
         } else if (!lease.validAt(now)) {
@@ -170,6 +226,16 @@ public final class LeaseKeeper {
     /** Where this host's peers ask for its statement; told to the manager with every renewal. */
     public void advertise(String url) {
         this.peerUrl = url;
+    }
+
+    /** Renewals refused since the agent started because they were read after the latest end they allowed. */
+    public synchronized long lateRenewalsRefused() {
+        return lateRefused;
+    }
+
+    /** Renewals since the agent started that granted less than their lease, being read late. */
+    public synchronized long lateRenewalsShortened() {
+        return lateShortened;
     }
 
     /** Whether the manager's lease holds: only then may a managed VM be started. */

@@ -15,6 +15,12 @@ public enum RefusalCode {
     STALE_TERM,
     /** The host holds no valid lease, and may not start managed VMs. */
     NO_LEASE,
+    /**
+     * A lease renewal read after the latest time the manager allowed for it (the host was stopped,
+     * the network held the request back, or this host's clock runs ahead of the manager's by more
+     * than the skew allowed): the lease it would grant could outlast what the manager counts with.
+     */
+    LATE_RENEWAL,
     /** The host has not the memory or disk the command needs. */
     NO_CAPACITY,
     /** No VM of that name is defined here. */

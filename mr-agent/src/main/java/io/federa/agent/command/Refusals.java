@@ -14,6 +14,16 @@ public final class Refusals {
         return "stale term " + asked + " from " + holder + ": this host has seen term " + known;
     }
 
+    /**
+     * "renewal read 2350 ms after the latest end of the lease it grants: …" — the lease it grants
+     * would have ended {@code lateMillis} ago by the manager's count.
+     */
+    public static String lateRenewal(long lateMillis) {
+        return "renewal read " + lateMillis + " ms after the latest end the manager allowed for the lease it grants"
+                + " (this host was stopped, the network held the request back, or this host's clock runs ahead of the"
+                + " manager's by more than the skew allowed): not renewed";
+    }
+
     private Refusals() {
     }
 

@@ -33,6 +33,14 @@ public record Lease(String holder, long expiresAtNanos) {
         return new Lease(holder, nowNanos + durationMillis * 1_000_000);
     }
 
+    /**
+     * This lease, ending no later than {@code latestNanos}: a renewal read late grants only what
+     * the manager counted with (see {@code LeaseKeeper}).
+     */
+    public Lease endingBy(long latestNanos) {
+        return latestNanos - expiresAtNanos >= 0 ? this : new Lease(holder, latestNanos);
+    }
+
     public boolean isHeld() {
         return !holder.isEmpty();
     }

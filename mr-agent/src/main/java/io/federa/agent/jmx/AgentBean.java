@@ -75,6 +75,11 @@ final class AgentBean implements AgentMXBean {
     }
 
     @Override
+    public String renewLeaseBefore(String statement, String member, long latestEndMillis) {
+        return JmxErrors.translate(() -> commands.renewLease(statement, member, latestEndMillis));
+    }
+
+    @Override
     public long getLeaseTerm() {
         return commands.lease().term();
     }

@@ -73,9 +73,17 @@ public interface AgentMXBean {
      * Grants or extends the host's lease from the leading manager's signed statement
      * {@code {"lease": "<statement>", "signature": "<base64>"}}; {@code member} is this host's name
      * in the statement's fleet. Answers {@code {"remainingMillis","fleetVersion","term"}}; a term
-     * older than one seen is refused. See docs/lifecycle.md.
+     * older than one seen is refused. The lease counts from when the renewal is read, with no
+     * bound: the form of managers that send none (see {@link #renewLeaseBefore}). See docs/lifecycle.md.
      */
     String renewLease(String statement, String member);
+
+    /**
+     * The same, granting a lease that ends no later than {@code latestEndMillis} (the manager's wall
+     * clock, ms since the epoch: its poll's deadline plus the lease, less the clock skew allowed);
+     * a renewal read after that is refused with {@code LATE_RENEWAL}. What managers send.
+     */
+    String renewLeaseBefore(String statement, String member, long latestEndMillis);
 
     /** The highest leader term this host has seen; 0 before any. */
     long getLeaseTerm();

@@ -56,6 +56,12 @@ public final class AgentMetrics implements MultiCollector {
                 List.of(gpoint(Labels.EMPTY, lease.remainingMillis() / 1000.0))));
         out.add(gauge("mr_agent_lease_term", "The highest leader term this host has seen; 0 before any.",
                 List.of(gpoint(Labels.EMPTY, lease.term()))));
+        out.add(counter("mr_agent_lease_renewals_late",
+                "Lease renewals read after the latest end their manager allowed (refused), or so late that they granted less"
+                        + " than their lease (shortened): the agent was stopped, the network held them back, or this host's"
+                        + " clock runs ahead of the manager's.",
+                List.of(point(Labels.of("outcome", "refused"), lease.lateRenewalsRefused()),
+                        point(Labels.of("outcome", "shortened"), lease.lateRenewalsShortened()))));
         out.add(gauge("mr_agent_peer_grant_remaining_seconds",
                 "Time left to run managed VMs on the peers' verdict that the managers are away; 0 when none.",
                 List.of(gpoint(Labels.EMPTY, lease.grantRemainingMillis() / 1000.0))));

@@ -101,6 +101,63 @@ class LeaseWatchdogTest {
         assertThat(lease.holder()).isEmpty();
     }
 
+    /** A keeper on the hand-moved ticker and a wall clock the test sets, as a host's clock would read. */
+    private LeaseKeeper keeperWithWallClock(long[] wallMillis) {
+        return new LeaseKeeper(ticker, () -> wallMillis[0], Optional.empty(), new LeaseStatements(List.of()));
+    }
+
+    @Test
+    void a_renewal_grants_its_whole_lease_when_read_well_before_the_latest_end_its_manager_allowed() {
+        long[] wall = {1_800_000_000_000L};
+        lease = keeperWithWallClock(wall);
+        // As the manager sends it: the poll's deadline (1 s) plus the lease (4 s), less a skew of 0.5 s.
+        LeaseKeeper.Renewal r = lease.renew(statement(wall[0]).unsigned(), "host-1", wall[0] + 1_000 + 4_000 - 500);
+        assertThat(r.remainingMillis()).isEqualTo(4_000);
+        assertThat(lease.lateRenewalsShortened()).isZero();
+        assertThat(lease.lateRenewalsRefused()).isZero();
+    }
+
+    @Test
+    void a_renewal_read_late_grants_no_lease_past_the_latest_end_its_manager_allowed() {
+        long[] wall = {1_800_000_000_000L};
+        lease = keeperWithWallClock(wall);
+        long latestEnd = wall[0] + 4_500;
+        // Read 2 s after it was sent (the agent was busy, or its clock runs 2 s ahead of the manager's).
+        wall[0] += 2_000;
+        LeaseKeeper.Renewal r = lease.renew(statement(wall[0]).unsigned(), "host-1", latestEnd);
+        assertThat(r.remainingMillis()).isEqualTo(2_500);
+        assertThat(lease.lateRenewalsShortened()).isEqualTo(1);
+        ticker.advanceMillis(2_499);
+        assertThat(lease.isValid()).isTrue();
+        ticker.advanceMillis(1);
+        assertThat(lease.isValid()).isFalse();
+    }
+
+    @Test
+    void a_renewal_read_after_the_latest_end_its_manager_allowed_is_refused_and_the_host_fences() {
+        long[] wall = {1_800_000_000_000L};
+        lease = keeperWithWallClock(wall);
+        LeaseWatchdog dog = watchdog();
+        lease.renew(statement(wall[0]).unsigned(), "host-1", wall[0] + 4_500);
+        // The manager sends the next renewal; the agent is stopped (SIGSTOP) with it unread in its
+        // socket, for 12 s, while the manager counts its lease out and starts its VMs elsewhere.
+        long issued = wall[0] + 1_000;
+        long latestEnd = issued + 1_000 + 4_000 - 500;
+        ticker.advanceMillis(13_000);
+        wall[0] += 13_000;
+        // Resumed, it reads the renewal before its watchdog's next tick.
+        assertThatThrownBy(() -> lease.renew(statement(issued).unsigned(), "host-1", latestEnd))
+                .isInstanceOf(CommandRefusedException.class)
+                .hasMessageStartingWith("LATE_RENEWAL: renewal read 7500 ms after the latest end the manager allowed");
+        assertThat(lease.isValid()).isFalse();
+        assertThat(lease.mayRun()).isFalse();
+        assertThat(lease.lateRenewalsRefused()).isEqualTo(1);
+        // The refused statement is not kept: the host still shows its peers the older one.
+        assertThat(lease.latestEnvelope()).hasValueSatisfying(e -> assertThat(e).contains("\\\"issuedAtMillis\\\":" + (issued - 1_000)));
+        dog.tick();
+        assertThat(fences).singleElement().asString().startsWith("lease_expired");
+    }
+
     @Test
     void a_shorter_renewal_shortens_the_lease_and_another_leader_takes_it_over() {
         renew(Leases.statement().lease(10_000));

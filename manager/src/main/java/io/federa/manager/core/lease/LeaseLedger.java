@@ -113,7 +113,16 @@ public final class LeaseLedger {
             return;
         }
         lastSentIssuedAt[i] = Math.max(lastSentIssuedAt[i], issuedAt);
-        leaseEnd[i] = Math.max(leaseEnd[i], polledAt + deadlineMillis + timing.leaseMillis());
+        leaseEnd[i] = Math.max(leaseEnd[i], leaseEnd(polledAt, deadlineMillis));
+    }
+
+    /**
+     * The latest a lease granted by a renewal sent at {@code polledAt}, awaited for at most
+     * {@code deadlineMillis}, may hold: the renewal tells the agent so (less the clock skew allowed),
+     * and the agent grants nothing past it, however late it reads the renewal.
+     */
+    public long leaseEnd(long polledAt, long deadlineMillis) {
+        return polledAt + deadlineMillis + timing.leaseMillis();
     }
 
     /** {@code agent} acknowledged the renewal under the statement issued at {@code issuedAt}; the answer came at {@code atMillis}. */

@@ -13,6 +13,7 @@ public enum RefusalCode {
     STALE_EPOCH,
     STALE_TERM,
     NO_LEASE,
+    LATE_RENEWAL,
     NO_CAPACITY,
     NO_SUCH_VM,
     NAME_TAKEN,

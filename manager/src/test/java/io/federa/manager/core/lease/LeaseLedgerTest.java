@@ -77,6 +77,14 @@ class LeaseLedgerTest {
     }
 
     @Test
+    void the_latest_end_told_to_an_agent_is_the_lease_end_the_ledger_counts_for_that_poll() {
+        LeaseLedger l = new LeaseLedger(FIVE, TIMING, T0);
+        long told = l.leaseEnd(T0 + 11_000, 2_500);
+        l.sent("h3", T0 + 11_000, T0 + 11_000, 2_500);
+        assertThat(l.leaseEnd("h3")).isEqualTo(told).isEqualTo(T0 + 11_000 + 2_500 + TIMING.leaseMillis());
+    }
+
+    @Test
     void after_a_restart_a_silent_agent_counts_from_the_start_since_the_manager_before_may_have_renewed_it() {
         LeaseLedger l = new LeaseLedger(FIVE, TIMING, T0);
         rounds(l, T0 + 100, T0 + 8_100, "h5");
