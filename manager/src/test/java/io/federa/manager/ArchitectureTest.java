@@ -39,10 +39,10 @@ class ArchitectureTest {
      * use). Everything else between adapters goes through the core's values. Read from the bottom:
      *
      * <ul>
-     *   <li>{@code clock} and {@code spec} (the wall clock, the one YAML reader) use no adapter;
-     *       {@code config} and {@code store} only {@code spec}.</li>
+     *   <li>{@code spec} (the one YAML reader) uses no adapter; {@code config} and {@code store}
+     *       only {@code spec}. The wall clock is the common module's, shared with the agent.</li>
      *   <li>The verticles — {@code poll}, {@code lifecycle}, {@code history}, {@code cluster},
-     *       {@code audit} — and {@code metrics} use their own settings and store and the clock,
+     *       {@code audit} — and {@code metrics} use their own settings and store,
      *       never one another: {@code Manager} wires them together with the core's values.</li>
      *   <li>{@code http} is the API over all of them. It calls the verticles directly (the
      *       lifecycle, the history, leadership, the audit log, the metrics) rather than through
@@ -58,20 +58,18 @@ class ArchitectureTest {
      * </ul>
      */
     static final Map<String, Set<String>> ADAPTERS = new TreeMap<>(Map.ofEntries(
-            Map.entry("clock", Set.of()),
             Map.entry("spec", Set.of()),
             Map.entry("config", Set.of("spec")),
             Map.entry("store", Set.of("spec")),
             Map.entry("tls", Set.of("config")),
             Map.entry("agent", Set.of("tls")),
-            Map.entry("poll", Set.of("config", "clock", "tls", "agent")),
-            Map.entry("lifecycle", Set.of("config", "store", "clock", "tls", "agent")),
-            Map.entry("history", Set.of("store", "clock")),
-            Map.entry("cluster", Set.of("store", "clock")),
-            Map.entry("audit", Set.of("store", "clock")),
+            Map.entry("poll", Set.of("config", "tls", "agent")),
+            Map.entry("lifecycle", Set.of("config", "store", "tls", "agent")),
+            Map.entry("history", Set.of("store")),
+            Map.entry("cluster", Set.of("store")),
+            Map.entry("audit", Set.of("store")),
             Map.entry("metrics", Set.of()),
-            Map.entry("http", Set.of("lifecycle", "history", "cluster", "audit", "metrics", "config", "store", "spec", "clock",
-                    "tls")),
+            Map.entry("http", Set.of("lifecycle", "history", "cluster", "audit", "metrics", "config", "store", "spec", "tls")),
             Map.entry("cli", Set.of())));
 
     static Stream<String> adapters() {
