@@ -117,6 +117,11 @@ final class AgentProcess implements AutoCloseable {
     }
 
     static AgentProcess start(Path config) throws IOException {
+        return start(config, java.util.Map.of());
+    }
+
+    /** The same, with these variables added to the agent's environment. */
+    static AgentProcess start(Path config, java.util.Map<String, String> environment) throws IOException {
         Path jar = root().resolve("mr-agent/target/mr-agent.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests through Maven (mvn verify) so it is packaged first");
@@ -124,6 +129,7 @@ final class AgentProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString());
         pb.redirectErrorStream(true);
+        pb.environment().putAll(environment);
         return new AgentProcess(pb.start());
     }
 

@@ -99,8 +99,12 @@ public final class Manager {
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
         lifecycleRef.set(lifecycle);
         polling.onStretch((stretched, message) -> {
-            java.util.logging.Logger.getLogger(PollingVerticle.class.getName())
-                    .log(stretched ? java.util.logging.Level.WARNING : java.util.logging.Level.INFO, message);
+            org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PollingVerticle.class);
+            if (stretched) {
+                log.warn(message);
+            } else {
+                log.info(message);
+            }
             history.record(new io.federa.manager.core.events.Event(WallClock.millis(),
                     stretched ? io.federa.manager.core.events.Event.Severity.WARNING : io.federa.manager.core.events.Event.Severity.INFO,
                     stretched ? io.federa.manager.core.events.Event.POLLING_STRETCHED : io.federa.manager.core.events.Event.POLLING_CAUGHT_UP,

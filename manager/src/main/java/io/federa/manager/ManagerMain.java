@@ -23,6 +23,11 @@ public final class ManagerMain {
     }
 
     public static void main(String[] args) throws Exception {
+        java.util.Optional<String> logging = io.federa.common.logging.Logging.init();
+        if (logging.isPresent()) {
+            System.err.println("federa-manager: " + logging.get());
+            System.exit(2);
+        }
         boolean check = false;
         Path file = null;
         for (String a : args) {

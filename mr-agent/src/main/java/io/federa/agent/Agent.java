@@ -39,8 +39,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running MR agent: the hypervisor connection, the sampler, and the agent's faces (JMX over
@@ -48,7 +48,7 @@ import java.util.logging.Logger;
  * {@link #close} takes them down in reverse; a failure half-way closes what was started.
  */
 public final class Agent implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     public static final String DEFAULT_NETWORK = "default";
 
     private final AgentConfig config;
@@ -100,7 +100,7 @@ public final class Agent implements AutoCloseable {
             }
             List<String> stopped = state.stopManaged();
             if (!stopped.isEmpty()) {
-                LOG.warning("started without a lease: managed VMs " + String.join(", ", stopped)
+                LOG.warn("started without a lease: managed VMs " + String.join(", ", stopped)
                         + " were running when the agent stopped and stay shut off (they may run elsewhere now)");
             }
             TestNodeFile.write(node, shape.cpus(), shape.cpuMhz(), shape.memoryMiB() * 1024, shape.storageGiB() << 30,
@@ -130,7 +130,7 @@ public final class Agent implements AutoCloseable {
         LeaseStatements statements = new LeaseStatements(config.lease().managerKeys().stream()
                 .map(LeaseStatements::publicKey).toList());
         if (!statements.verifies()) {
-            LOG.warning("no lease.managerKeys configured: lease statements are believed without a signature");
+            LOG.warn("no lease.managerKeys configured: lease statements are believed without a signature");
         }
         LeaseKeeper lease = new LeaseKeeper(System::nanoTime, Optional.of(dataDir.resolve("lease-statement.json")), statements);
         OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
@@ -142,7 +142,7 @@ public final class Agent implements AutoCloseable {
         // Before anything can see or command this host, none of them may run here.
         int fenced = commands.fence(FenceCause.AGENT_START, "the agent started without a lease");
         if (fenced > 0) {
-            LOG.warning("powered off " + fenced + " managed VMs found running at start");
+            LOG.warn("powered off " + fenced + " managed VMs found running at start");
         }
         ExecutorService peerAsks = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "lease-peer-client");
@@ -245,7 +245,7 @@ public final class Agent implements AutoCloseable {
             try {
                 c.close();
             } catch (Exception e) {
-                LOG.log(Level.WARNING, "stopping " + c.getClass().getSimpleName() + " failed", e);
+                LOG.warn("stopping " + c.getClass().getSimpleName() + " failed", e);
             }
         }
     }

@@ -19,7 +19,11 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        java.util.Optional<String> logging = io.federa.common.logging.Logging.init();
+        if (logging.isPresent()) {
+            System.err.println("federa-agent: " + logging.get());
+            System.exit(2);
+        }
         PrintStream out = System.out;
         boolean check = false;
         Path file = null;

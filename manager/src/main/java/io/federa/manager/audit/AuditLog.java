@@ -20,7 +20,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The audit log: entries are recorded from any thread without blocking, and written every
@@ -31,7 +32,7 @@ import java.util.logging.Logger;
  * store refused is kept and tried again at the next flush.
  */
 public final class AuditLog {
-    private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     static final int QUEUE = 10_000;
     static final long FLUSH_MILLIS = 200;
 
@@ -66,7 +67,7 @@ public final class AuditLog {
         if (!waiting.offer(e)) {
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 1_000 == 0) {
-                LOG.warning("audit log: " + n + " entries dropped (more than " + QUEUE + " waiting to be written)");
+                LOG.warn("audit log: " + n + " entries dropped (more than " + QUEUE + " waiting to be written)");
             }
         }
     }
@@ -97,7 +98,7 @@ public final class AuditLog {
                 store.writeAudit(batch);
                 written.addAndGet(batch.size());
             } catch (java.sql.SQLException e) {
-                LOG.warning("audit log: cannot write " + batch.size() + " entries to the store (tried again): " + e.getMessage());
+                LOG.warn("audit log: cannot write " + batch.size() + " entries to the store (tried again): " + e.getMessage());
                 retry.addAll(batch.subList(0, Math.min(batch.size(), QUEUE)));
                 return null;
             }
@@ -118,7 +119,7 @@ public final class AuditLog {
             Files.writeString(f, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                     StandardOpenOption.WRITE);
         } catch (IOException e) {
-            LOG.warning("audit log: cannot append to " + f + ": " + e.getMessage() + " (the entries are in the store)");
+            LOG.warn("audit log: cannot append to " + f + ": " + e.getMessage() + " (the entries are in the store)");
         }
     }
 

@@ -57,6 +57,14 @@ public final class FederaCli {
     String output = "table";
 
     public static void main(String[] args) {
+        // The command's own output is what the user reads: libraries speak only of what went wrong.
+        if (System.getProperty("federa.log.level") == null) {
+            System.setProperty("federa.log.level", "WARN");
+        }
+        io.federa.common.logging.Logging.init().ifPresent(why -> {
+            System.err.println("federa: " + why);
+            System.exit(2);
+        });
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

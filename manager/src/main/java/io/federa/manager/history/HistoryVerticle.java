@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches the inventory each poll interval, works out what changed (agents, VMs, services' states)
@@ -35,7 +35,7 @@ public final class HistoryVerticle extends VerticleBase {
     public static final long HOUR = 3_600_000L;
     public static final long DAY = 24 * HOUR;
     public static final long RETENTION = 30 * DAY;
-    private static final Logger LOG = Logger.getLogger(HistoryVerticle.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryVerticle.class);
     private static final int MAX_PENDING = 100_000;
     /** Events of one kind recorded at most: on average a second, and at once. */
     static final double EVENTS_PER_SECOND = 50;
@@ -139,8 +139,11 @@ public final class HistoryVerticle extends VerticleBase {
     }
 
     private static void log(Event e) {
-        Level level = e.severity() == Event.Severity.INFO ? Level.INFO : Level.WARNING;
-        LOG.log(level, () -> e.kind() + " " + e.subject() + ": " + e.message());
+        if (e.severity() == Event.Severity.INFO) {
+            LOG.info("{} {}: {}", e.kind(), e.subject(), e.message());
+        } else {
+            LOG.warn("{} {}: {}", e.kind(), e.subject(), e.message());
+        }
     }
 
     /** Records an event from elsewhere in the manager (an applied definition, say). Any thread. */
@@ -201,7 +204,7 @@ public final class HistoryVerticle extends VerticleBase {
                 }
             } else {
                 writeFailures.incrementAndGet();
-                LOG.warning("cannot record " + events.size() + " events and " + changes.size()
+                LOG.warn("cannot record " + events.size() + " events and " + changes.size()
                         + " transitions yet (kept, retried next interval): " + ar.cause().getMessage());
             }
         });

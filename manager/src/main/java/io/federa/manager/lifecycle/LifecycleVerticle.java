@@ -35,7 +35,8 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the reconcile pass every poll interval and carries out its plan through the agents: the
@@ -45,7 +46,7 @@ import java.util.logging.Logger;
  * step done or refused is an event; so is an instance that fits nowhere, once per new reason.
  */
 public final class LifecycleVerticle extends VerticleBase {
-    private static final Logger LOG = Logger.getLogger(LifecycleVerticle.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(LifecycleVerticle.class);
 
     /** The lifecycle's settings. */
     public record Settings(long intervalMillis, long graceMillis, long leaseMarginMillis, PlacementConfig placement) {
@@ -206,7 +207,7 @@ public final class LifecycleVerticle extends VerticleBase {
                 }
                 loaded.complete();
             }).onFailure(e -> {
-                LOG.warning("cannot read the lifecycle's state to take the lead: " + e.getMessage());
+                LOG.warn("cannot read the lifecycle's state to take the lead: " + e.getMessage());
                 loaded.fail(e);
             });
         });
@@ -278,7 +279,7 @@ public final class LifecycleVerticle extends VerticleBase {
         if (!actsNow()) {
             // A follower shows what the leader decided: read back every few passes.
             if (!leading && ++followerTicks % 3 == 0) {
-                load().onFailure(e -> LOG.fine("cannot read the lifecycle's state: " + e.getMessage()));
+                load().onFailure(e -> LOG.debug("cannot read the lifecycle's state: " + e.getMessage()));
             }
             return;
         }
@@ -305,14 +306,14 @@ public final class LifecycleVerticle extends VerticleBase {
         planner.<Plan>executeBlocking(() -> Reconciler.plan(world)).onComplete(ar -> {
             planning = false;
             if (ar.failed()) {
-                LOG.log(java.util.logging.Level.WARNING, "a reconcile pass failed; the next one plans again", ar.cause());
+                LOG.warn("a reconcile pass failed; the next one plans again", ar.cause());
                 return;
             }
             String stale = staleness(world, ledger);
             if (stale != null) {
                 // Once in a while is the race it guards against; every pass would be a manager stuck.
                 if (++droppedInARow % 10 == 0) {
-                    LOG.warning(droppedInARow + " reconcile passes in a row dropped, the last for its " + stale
+                    LOG.warn(droppedInARow + " reconcile passes in a row dropped, the last for its " + stale
                             + " having changed while it was planned");
                 }
                 return;
@@ -398,7 +399,7 @@ public final class LifecycleVerticle extends VerticleBase {
         }
         saved.onComplete(ar -> {
             if (ar.failed()) {
-                LOG.warning("cannot record where instances go, nothing sent this pass: " + ar.cause().getMessage());
+                LOG.warn("cannot record where instances go, nothing sent this pass: " + ar.cause().getMessage());
                 plan.steps().forEach(s -> {
                     busy.remove(s.vm());
                     busyService.remove(s.vm());
@@ -474,7 +475,7 @@ public final class LifecycleVerticle extends VerticleBase {
         vertx.executeBlocking(() -> {
             store.setScalingTarget(d.application(), d.to(), d.atMillis());
             return null;
-        }).onFailure(e -> LOG.warning("cannot record " + d.application() + "'s scaling target " + d.to()
+        }).onFailure(e -> LOG.warn("cannot record " + d.application() + "'s scaling target " + d.to()
                 + " (kept in memory): " + e.getMessage()));
         decisions.merge(d.service() + "/" + d.application() + "/" + (d.scaleOut() ? "out" : "in") + "/"
                 + (d.why().startsWith("alert ") ? "alert" : "rule"), 1L, Long::sum);

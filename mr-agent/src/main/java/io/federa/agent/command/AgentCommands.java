@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The commands the manager may give an agent. Each runs on one command thread (so two commands
@@ -48,7 +48,7 @@ import java.util.logging.Logger;
  * checked the lease and the fencing that follows its expiry cannot interleave.
  */
 public final class AgentCommands implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(AgentCommands.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCommands.class);
     private static final long TIMEOUT_SECONDS = 60;
 
     private final LibvirtHost host;
@@ -219,7 +219,7 @@ public final class AgentCommands implements AutoCloseable {
                 try {
                     sampler.sampleNow().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 } catch (Exception e) {
-                    LOG.log(Level.FINE, "no fresh sample after operation " + op.operationId(), e);
+                    LOG.debug("no fresh sample after operation " + op.operationId(), e);
                 }
                 operations.complete(entry, result);
             };
@@ -447,7 +447,7 @@ public final class AgentCommands implements AutoCloseable {
         }
         if (!off.isEmpty()) {
             fenced.merge(cause, (long) off.size(), Long::sum);
-            LOG.warning("no valid lease (" + why + "): powered off managed VMs " + String.join(", ", off));
+            LOG.warn("no valid lease (" + why + "): powered off managed VMs " + String.join(", ", off));
             sampler.requestSample();
         }
         return off.size();
@@ -517,7 +517,7 @@ public final class AgentCommands implements AutoCloseable {
                 testState.get().delete(uuid);
             }
         } catch (LibvirtException | IOException e) {
-            LOG.log(Level.WARNING, "cannot save the test driver's state of " + uuid + "; a restart would lose the last change", e);
+            LOG.warn("cannot save the test driver's state of " + uuid + "; a restart would lose the last change", e);
         }
     }
 

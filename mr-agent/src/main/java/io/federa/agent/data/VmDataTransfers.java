@@ -44,8 +44,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
 
 /**
@@ -70,7 +70,7 @@ public final class VmDataTransfers implements AutoCloseable {
     private static final long CALL_TIMEOUT_SECONDS = 60;
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     private static final int READ_TIMEOUT_MILLIS = 60_000;
-    private static final Logger LOG = Logger.getLogger(VmDataTransfers.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(VmDataTransfers.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String hostId;
@@ -322,7 +322,7 @@ public final class VmDataTransfers implements AutoCloseable {
                 try {
                     s.close(); // unblocks a read waiting on the socket
                 } catch (IOException e) {
-                    LOG.log(Level.FINE, "closing a cancelled pull's stream", e);
+                    LOG.debug("closing a cancelled pull's stream", e);
                 }
             }
         }
@@ -337,7 +337,7 @@ public final class VmDataTransfers implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
-                LOG.log(Level.FINE, "a cancelled pull ended badly", e);
+                LOG.debug("a cancelled pull ended badly", e);
             }
         }
     }
@@ -448,7 +448,7 @@ public final class VmDataTransfers implements AutoCloseable {
                 why += "; the partial copy in " + p.staging + " could not be deleted: " + d.getMessage();
             }
             if (t.finish(Transfer.Phase.FAILED, null, why) && !p.cancelled) {
-                LOG.warning("import of " + req.uuid() + " for " + req.migrationId() + " attempt " + req.attempt()
+                LOG.warn("import of " + req.uuid() + " for " + req.migrationId() + " attempt " + req.attempt()
                         + " failed: " + why);
             }
         } finally {

@@ -27,8 +27,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's only door to the hypervisor. Every method blocks on libvirt: callers run it on
@@ -39,7 +39,7 @@ import java.util.logging.Logger;
  * the cache is dropped on the domain's DEFINED and UNDEFINED events and by our own commands.
  */
 public final class LibvirtHost implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(LibvirtHost.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
     /** virDomainXMLFlags VIR_DOMAIN_XML_INACTIVE: the persistent definition. */
     private static final int XML_INACTIVE = 2;
     /** Kept in a field: JNA callbacks must stay reachable for as long as libvirt may call them. */
@@ -92,7 +92,7 @@ public final class LibvirtHost implements AutoCloseable {
             try {
                 Library.runEventLoop();
             } catch (LibvirtException e) {
-                LOG.log(Level.SEVERE, "libvirt's event loop stopped; state changes will show at the next sample only", e);
+                LOG.error("libvirt's event loop stopped; state changes will show at the next sample only", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -172,7 +172,7 @@ public final class LibvirtHost implements AutoCloseable {
             out.add(observe(d));
         } catch (LibvirtException e) {
             // The domain went away between the listing and this read; the next sample settles it.
-            LOG.log(Level.FINE, "domain vanished while being read", e);
+            LOG.debug("domain vanished while being read", e);
         } finally {
             free(d);
         }
@@ -292,7 +292,7 @@ public final class LibvirtHost implements AutoCloseable {
                     out.add(new ActiveManaged(d.getName(), d.getUUIDString(), epoch));
                 }
             } catch (LibvirtException e) {
-                LOG.log(Level.FINE, "domain vanished while being read", e);
+                LOG.debug("domain vanished while being read", e);
             } finally {
                 free(d);
             }
@@ -407,7 +407,7 @@ public final class LibvirtHost implements AutoCloseable {
         try {
             d.free();
         } catch (LibvirtException e) {
-            LOG.log(Level.FINE, "cannot free a domain handle", e);
+            LOG.debug("cannot free a domain handle", e);
         }
     }
 
@@ -416,7 +416,7 @@ public final class LibvirtHost implements AutoCloseable {
         try {
             conn.close();
         } catch (LibvirtException e) {
-            LOG.log(Level.WARNING, "closing the libvirt connection failed", e);
+            LOG.warn("closing the libvirt connection failed", e);
         }
     }
 

@@ -52,8 +52,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's SNMP face (SNMP4J-agent): SNMPv3 with USM, authPriv only (HMAC-SHA-2 and AES);
@@ -65,7 +65,7 @@ import java.util.logging.Logger;
  * targets come from the configuration at every start, so nothing SNMP4J saved can override it.
  */
 public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(SnmpEndpoint.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SnmpEndpoint.class);
     private static final OctetString READ_VIEW = new OctetString("federaRead");
     private static final OctetString WRITE_VIEW = new OctetString("federaWrite");
     private static final OctetString GROUP = new OctetString("federaUsers");
@@ -153,7 +153,7 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
                 VacmMIB.vacmViewIncluded, StorageType.readOnly);
 
         if (config.community().isPresent()) {
-            LOG.warning("snmp.community is set: SNMPv1/v2c read-only access is on. Community strings travel in "
+            LOG.warn("snmp.community is set: SNMPv1/v2c read-only access is on. Community strings travel in "
                     + "clear text and authenticate nothing; use SNMPv3 users instead where the station allows it.");
             OctetString name = new OctetString("federa-community");
             agent.getSnmpCommunityMIB().addSnmpCommunityEntry(new OctetString("c1"),
@@ -326,7 +326,7 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
             try {
                 agent.getNotificationOriginator().notify(new OctetString(), trap, vbs);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "sending SNMP notification " + trap + " failed", e);
+                LOG.warn("sending SNMP notification " + trap + " failed", e);
             }
         });
     }
@@ -344,7 +344,7 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
         try {
             transport.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "closing the SNMP transport", e);
+            LOG.debug("closing the SNMP transport", e);
         }
     }
 }
