@@ -62,17 +62,11 @@ public final class ManagerMain {
             System.err.println("federa-manager: warning: started without -XX:+ExitOnOutOfMemoryError (bin/federa-manager sets it): "
                     + "out of memory, this manager could go on with dead threads instead of stopping");
         }
-        long offset;
         try {
-            offset = WallClock.offsetMillis();
-        } catch (ExceptionInInitializerError e) {
-            System.err.println("federa-manager: " + e.getCause().getMessage());
+            WallClock.offsetWarning("this manager's").ifPresent(w -> System.err.println("federa-manager: warning: " + w));
+        } catch (IllegalArgumentException e) {
+            System.err.println("federa-manager: " + e.getMessage());
             System.exit(2);
-            return;
-        }
-        if (offset != 0) {
-            System.err.println("federa-manager: warning: this manager's clock runs " + offset + " ms off the system's (-D"
-                    + WallClock.OFFSET_PROPERTY + "): for testing the cluster's tolerance to clock skew only");
         }
         DefinitionStore store;
         HistoryStore history;
