@@ -12,7 +12,9 @@ need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
-ldconfig -p 2>/dev/null | grep -q 'libvirt\.so\.0' || need+=(libvirt0)
+# grep reads the whole list: with -q it would stop at the first match, and ldconfig, cut off, fail the
+# pipeline (pipefail), which read as "missing" and reinstalled libvirt0 on every run.
+ldconfig -p 2>/dev/null | grep 'libvirt\.so\.0' >/dev/null || need+=(libvirt0)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
