@@ -3,6 +3,7 @@ package io.federa.manager;
 import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
+import io.federa.manager.store.Database;
 import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.store.HistoryStore;
 import io.federa.manager.store.LifecycleStore;
@@ -68,25 +69,24 @@ public final class ManagerMain {
             System.err.println("federa-manager: " + e.getMessage());
             System.exit(2);
         }
-        DefinitionStore store;
-        HistoryStore history;
-        LifecycleStore lifecycle;
+        // One pool of store.poolSize connections for the definitions, the history and the lifecycle.
+        Database database;
         try {
             if (config.store().embedded()) {
                 Files.createDirectories(config.store().file().getParent());
-                store = DefinitionStore.openFile(config.store().file());
-                history = HistoryStore.openFile(config.store().file());
-                lifecycle = LifecycleStore.openFile(config.store().file());
+                database = Database.openFile(config.store().file(), config.store().poolSize(), "federa-store");
             } else {
-                store = DefinitionStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
-                history = HistoryStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
-                lifecycle = LifecycleStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
+                database = Database.open(config.store().jdbcUrl(), config.store().user(), config.store().password(),
+                        config.store().poolSize(), "federa-store");
             }
         } catch (Exception e) {
             System.err.println("federa-manager: cannot open the store " + config.store() + ": " + e.getMessage());
             System.exit(1);
             return;
         }
+        DefinitionStore store = DefinitionStore.on(database);
+        HistoryStore history = HistoryStore.on(database);
+        LifecycleStore lifecycle = LifecycleStore.on(database);
         Vertx vertx = Vertx.vertx();
         Manager manager;
         try {
@@ -94,9 +94,7 @@ public final class ManagerMain {
         } catch (Exception e) {
             System.err.println("federa-manager: cannot start: " + e.getMessage());
             vertx.close();
-            store.close();
-            history.close();
-            lifecycle.close();
+            database.close();
             System.exit(1);
             return;
         }
@@ -104,9 +102,7 @@ public final class ManagerMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 vertx.close().await(10, TimeUnit.SECONDS);
-                store.close();
-                history.close();
-                lifecycle.close();
+                database.close();
             } catch (Exception e) {
                 System.err.println("federa-manager: stopping: " + e.getMessage());
             }

@@ -249,8 +249,21 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
         }
     }
 
-    /** An embedded H2 file, or a JDBC URL (PostgreSQL) with its credentials. */
-    public record Store(Path file, String jdbcUrl, String user, String password) {
+    /**
+     * An embedded H2 file, or a JDBC URL (PostgreSQL) with its credentials; {@code poolSize}
+     * connections shared by the definitions, the history and the lifecycle (the leadership has
+     * connections of its own beside them).
+     */
+    public record Store(Path file, String jdbcUrl, String user, String password, int poolSize) {
+        /** store.poolSize when the configuration does not say. */
+        public static final int DEFAULT_POOL_SIZE = 4;
+        /** The most store.poolSize may be: every manager sharing a PostgreSQL server holds this many. */
+        public static final int MAX_POOL_SIZE = 64;
+
+        public Store(Path file, String jdbcUrl, String user, String password) {
+            this(file, jdbcUrl, user, password, DEFAULT_POOL_SIZE);
+        }
+
         public boolean embedded() {
             return jdbcUrl.isEmpty();
         }

@@ -494,20 +494,22 @@ public final class ManagerConfigLoader extends TreeReader {
         if (s == null) {
             return null;
         }
-        known(s, "store", Set.of("file", "jdbcUrl", "user", "password"));
+        known(s, "store", Set.of("file", "jdbcUrl", "user", "password", "poolSize"));
         if (s.containsKey("file") == s.containsKey("jdbcUrl")) {
             error("store", "give either file (an embedded database) or jdbcUrl (for example jdbc:postgresql://db/federa)");
             return null;
         }
+        int pool = (int) integer(s.get("poolSize"), "store.poolSize", 1, ManagerConfig.Store.MAX_POOL_SIZE,
+                (long) ManagerConfig.Store.DEFAULT_POOL_SIZE);
         if (s.containsKey("file")) {
-            return new ManagerConfig.Store(base.resolve(string(s.get("file"), "store.file", null)).normalize(), "", "", "");
+            return new ManagerConfig.Store(base.resolve(string(s.get("file"), "store.file", null)).normalize(), "", "", "", pool);
         }
         String url = string(s.get("jdbcUrl"), "store.jdbcUrl", null);
         if (!url.startsWith("jdbc:")) {
             error("store.jdbcUrl", "must start with jdbc:, got \"" + url + "\"");
         }
         return new ManagerConfig.Store(null, url, string(s.get("user"), "store.user", ""),
-                s.get("password") == null ? "" : string(s.get("password"), "store.password", ""));
+                s.get("password") == null ? "" : string(s.get("password"), "store.password", ""), pool);
     }
 
     // ---- typed readers ----

@@ -10,6 +10,7 @@ import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.SpecError;
 import io.federa.manager.store.DefinitionStore;
+import io.federa.manager.store.StoreUnavailableException;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
@@ -559,7 +560,7 @@ public final class ApiVerticle extends VerticleBase {
         lifecycle.setDesired(name, state, who)
                 .onSuccess(v -> json(ctx, 202, new JsonObject().put("name", name).put("desired", state.name())
                         .put("since", asked.toString())))
-                .onFailure(e -> error(ctx, 500, "store failure", "the desired state could not be stored: " + e.getMessage(), null));
+                .onFailure(e -> storeError(ctx, "the desired state could not be stored", e));
     }
 
     private void cordon(RoutingContext ctx, boolean on) {
@@ -572,7 +573,7 @@ public final class ApiVerticle extends VerticleBase {
         }
         lifecycle.cordon(host, on, ctx.get("who"))
                 .onSuccess(changed -> json(ctx, 200, new JsonObject().put("host", host).put("cordoned", on).put("changed", changed)))
-                .onFailure(e -> error(ctx, 500, "store failure", "the cordon could not be stored: " + e.getMessage(), null));
+                .onFailure(e -> storeError(ctx, "the cordon could not be stored", e));
     }
 
     /**
@@ -743,7 +744,7 @@ public final class ApiVerticle extends VerticleBase {
                 body.put("state", status(c, name).getString("state"));
             }
             json(ctx, 200, body);
-        }).onFailure(e -> error(ctx, 500, "store failure", "the history could not be read: " + e.getMessage(), null));
+        }).onFailure(e -> storeError(ctx, "the history could not be read", e));
     }
 
     /** The {@code limit} parameter (100 by default), or null once a 400 has been answered. */
@@ -786,7 +787,7 @@ public final class ApiVerticle extends VerticleBase {
                     .put("severity", e.severity().name()).put("kind", e.kind()).put("subject", e.subject())
                     .put("message", e.message())));
             json(ctx, 200, new JsonObject().put("events", out));
-        }).onFailure(e -> error(ctx, 500, "store failure", "the events could not be read: " + e.getMessage(), null));
+        }).onFailure(e -> storeError(ctx, "the events could not be read", e));
     }
 
     /** The {@code since} parameter: an ISO instant or a duration back from now (90s, 15m, 2h, 7d); null after an error. */
@@ -898,7 +899,7 @@ public final class ApiVerticle extends VerticleBase {
                             .put("services", new JsonArray(List.copyOf(applied.validation().catalog()
                                     .map(c -> c.services().keySet()).orElse(java.util.Set.of())))));
                 })
-                .onFailure(e -> error(ctx, 500, "store failure", "the definitions could not be stored: " + e.getMessage(), null));
+                .onFailure(e -> storeError(ctx, "the definitions could not be stored", e));
     }
 
     /** A migration as the API shows it: the journaled fields, and the time left while it copies. */
@@ -985,7 +986,7 @@ public final class ApiVerticle extends VerticleBase {
         if (e instanceof io.federa.manager.lifecycle.MigrationRefused r) {
             error(ctx, r.notFound() ? 404 : 409, r.notFound() ? "not found" : "refused", r.getMessage(), r.field());
         } else {
-            error(ctx, 500, "store failure", "the migration could not be journaled: " + e.getMessage(), null);
+            storeError(ctx, "the migration could not be journaled", e);
         }
     }
 
@@ -1007,11 +1008,27 @@ public final class ApiVerticle extends VerticleBase {
                 lifecycle.definitionsApplied("true".equals(ctx.request().getParam("prune")));
                 json(ctx, 200, new JsonObject().put("version", v.get().version()).put("deleted", name));
             }
-        }).onFailure(e -> error(ctx, 500, "store failure", "the service could not be deleted: " + e.getMessage(), null));
+        }).onFailure(e -> storeError(ctx, "the service could not be deleted", e));
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    /**
+     * A store operation that failed: 503 "store unavailable" when its database cannot be reached
+     * (the change was not made; asked again once the database answers, it will be), 500 "store
+     * failure" otherwise. The detail says what was being done and why it failed.
+     */
+    private static void storeError(RoutingContext ctx, String what, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StoreUnavailableException) {
+                ctx.response().putHeader("Retry-After", "5");
+                error(ctx, 503, "store unavailable", what + ": " + t.getMessage(), null);
+                return;
+            }
+        }
+        error(ctx, 500, "store failure", what + ": " + e.getMessage(), null);
     }
 
     private static void error(RoutingContext ctx, int status, String error, String detail, String field) {
