@@ -2,6 +2,7 @@ package io.federa.manager.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.federa.manager.core.migration.Phase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -144,7 +145,7 @@ final class MigrationCommands {
                 body.put("allowDowntime", true);
             }
             JsonNode asked = cli.call("POST", "/migrations", body.toString(), "application/json");
-            if (cli.output.equals("json") || noWait) {
+            if (cli.machine() || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
             }
@@ -187,7 +188,7 @@ final class MigrationCommands {
             long t0 = System.nanoTime();
             JsonNode asked = cli.call("POST", "/hosts/" + FederaCli.encode(host) + "/drain"
                     + (allowDowntime ? "?allowDowntime=true" : ""), "", "application/json");
-            if (cli.output.equals("json") || noWait) {
+            if (cli.machine() || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
             }
@@ -237,20 +238,38 @@ final class MigrationCommands {
 
     @Command(name = "migrations", description = "List the migrations in flight and the latest finished ones, with phase and reason.")
     static final class Migrations extends FederaCli.Sub {
+        @picocli.CommandLine.Mixin
+        Filters.Host host;
+        @picocli.CommandLine.Mixin
+        Filters.Service service;
+        @picocli.CommandLine.Mixin
+        Filters.State state;
+        @picocli.CommandLine.Mixin
+        FederaCli.Watch watch;
+
         @Override
         public Integer call() throws Exception {
-            JsonNode n = cli.call("GET", "/migrations", null, null);
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode m : n.path("migrations")) {
-                String bytes = m.path("bytesTotal").asLong() > 0 || m.path("bytesDone").asLong() > 0
-                        ? bytes(m.path("bytesDone").asLong()) + " / " + bytes(m.path("bytesTotal").asLong()) : "-";
-                rows.add(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("source").asText(),
-                        m.path("destination").asText("-"), m.path("phase").asText(), bytes,
-                        java.time.Instant.ofEpochMilli(m.path("requestedAtMillis").asLong()).toString(),
-                        m.path("note").asText().replace('\n', ' ')));
-            }
-            cli.print(out(), n, List.of("ID", "VM", "FROM", "TO", "PHASE", "COPIED", "REQUESTED", "NOTE"), rows);
-            return 0;
+            java.util.function.Predicate<JsonNode> keep = Filters.named(host.value, "source", "destination")
+                    .and(Filters.named(service.value, "service"))
+                    .and(Filters.state(state.value, "phase", java.util.Arrays.stream(Phase.values()).map(Enum::name).toList()));
+            return watching(watch, () -> {
+                JsonNode n = Filters.keep(cli.call("GET", "/migrations", null, null), "migrations", keep);
+                List<List<String>> rows = new ArrayList<>();
+                for (JsonNode m : n.path("migrations")) {
+                    String bytes = m.path("bytesTotal").asLong() > 0 || m.path("bytesDone").asLong() > 0
+                            ? bytes(m.path("bytesDone").asLong()) + " / " + bytes(m.path("bytesTotal").asLong()) : "-";
+                    rows.add(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("source").asText(),
+                            m.path("destination").asText("-"), m.path("phase").asText(), bytes,
+                            java.time.Instant.ofEpochMilli(m.path("requestedAtMillis").asLong()).toString(),
+                            m.path("service").asText() + "/" + m.path("application").asText(), m.path("requestedBy").asText(),
+                            m.path("drain").asText("-"), Integer.toString(m.path("attempt").asInt()), m.path("note").asText()));
+                }
+                cli.table(out(), n, List.of(Table.Column.of("ID"), Table.Column.of("VM"), Table.Column.of("FROM"),
+                        Table.Column.of("TO"), Table.Column.of("PHASE"), Table.Column.of("COPIED"), Table.Column.of("REQUESTED"),
+                        Table.Column.wide("SERVICE/APPLICATION"), Table.Column.wide("BY"), Table.Column.wide("DRAIN OF"),
+                        Table.Column.wide("ATTEMPT"), Table.Column.prose("NOTE")), rows);
+                return 0;
+            });
         }
     }
 }

@@ -99,6 +99,7 @@ class ApiVerticleTest {
                 new Route(HttpMethod.POST, "/api/v1/hosts/{host}/drain", "", 403, 404),
                 new Route(HttpMethod.GET, "/api/v1/migrations", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/managers", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/version", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/migrations/{id}", null, 404, 404),
                 // No VM of that name was placed by the manager: 404 naming the VM.
                 new Route(HttpMethod.POST, "/api/v1/migrations", "{\"vm\":\"web-9\"}", 403, 404),
