@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
                 FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Audit.class, FederaCli.Start.class,
                 FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
                 MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class,
-                FederaCli.Managers.class, FederaCli.Version.class, CommandLine.HelpCommand.class})
+                FederaCli.Managers.class, VmCommands.class, FederaCli.Version.class, CommandLine.HelpCommand.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -322,7 +322,7 @@ public final class FederaCli {
 
         /**
          * Draws once, or with --watch again every interval until interrupted: the screen cleared
-         * first on a terminal, else each draw after a blank line. A failed draw (a manager
+         * first on a terminal, else each draw followed by a blank line. A failed draw (a manager
          * restarting) is said in its place, and the next one is tried.
          */
         int watching(Watch watch, Callable<Integer> draw) throws Exception {
@@ -332,18 +332,21 @@ public final class FederaCli {
             if (watch.seconds < 1 || watch.seconds > 3600) {
                 throw new CliException("--interval must be 1 to 3600 seconds, got " + watch.seconds, "", 2);
             }
-            for (long n = 0; ; n++) {
+            List<String> words = new ArrayList<>(List.of(spec.qualifiedName()));
+            spec.commandLine().getParseResult().matchedPositionals().forEach(p -> words.addAll(p.stringValues()));
+            while (true) {
                 if (terminal) {
                     out().print("\033[H\033[2J");
-                } else if (n > 0) {
-                    out().println();
                 }
-                out().println("every " + watch.seconds + " s: federa " + String.join(" ", spec.commandLine().getParseResult()
-                        .originalArgs()) + "   " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                out().println("every " + watch.seconds + " s: " + String.join(" ", words) + "   "
+                        + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
                 try {
                     draw.call();
                 } catch (CliException e) {
                     out().println("federa: " + e.getMessage());
+                }
+                if (!terminal) {
+                    out().println();
                 }
                 out().flush();
                 Thread.sleep(watch.seconds * 1000L);

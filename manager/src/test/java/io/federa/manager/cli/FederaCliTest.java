@@ -188,11 +188,10 @@ class FederaCliTest {
                 assertThat(help.out().indexOf("Usage: ")).as(name + " " + flag).isLessThan(words.equals(List.of("help")) ? 80 : 1);
             }
             if (!words.isEmpty() && !words.get(0).equals("help")) {
-                List<String> args = new ArrayList<>(List.of("help"));
-                args.addAll(words);
-                Run help = federa(null, args.toArray(String[]::new));
+                // picocli's help command takes a top-level command (federa help vm; federa vm load --help goes deeper).
+                Run help = federa(null, "help", words.get(0));
                 assertThat(help.exit()).as("federa help " + words).isZero();
-                assertThat(help.out()).startsWith("Usage: " + name);
+                assertThat(help.out()).startsWith("Usage: federa " + words.get(0) + " ");
             }
             if (words.equals(List.of("help"))) {
                 continue;
@@ -313,16 +312,52 @@ class FederaCliTest {
         Thread t = new Thread(() -> exit.set(FederaCli.run(new String[]{"--server", server, "--token", VIEWER, "vms", "--watch",
                 "--interval", "1"}, new PrintWriter(out, true), new PrintWriter(new StringWriter(), true))));
         t.start();
-        while (out.toString().split("every 1 s: federa ", -1).length < 3) {
+        // Three draws begun: the first two are whole.
+        while (out.toString().split("every 1 s: federa ", -1).length < 4) {
             assertThat(t.isAlive()).as(out.toString()).isTrue();
             Thread.sleep(50);
         }
         t.interrupt();
         t.join();
         assertThat(exit.get()).isEqualTo(130);
-        assertThat(out.toString()).contains("every 1 s: federa --server " + server).contains("vms --watch --interval 1")
-                .containsPattern("(?s)VM +HOST.*\n\nevery 1 s: .*VM +HOST");
+        assertThat(out.toString()).startsWith("every 1 s: federa vms   ").doesNotContain(VIEWER)
+                .containsPattern("(?s)VM +HOST[^\n]*\n\nevery 1 s: federa vms [^\n]*\nVM +HOST");
         assertThat(federa(VIEWER, "vms", "--watch", "--interval", "0").err().trim())
                 .isEqualTo("federa: --interval must be 1 to 3600 seconds, got 0");
+    }
+
+    @Test
+    void vm_commands_name_the_vm_and_refuse_bad_input_before_asking() {
+        Run both = federa(OPERATOR, "vm", "load", "web-1", "0.9", "--clear");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err().trim()).isEqualTo("federa: give either a RATIO (federa vm load web-1 0.9) or --clear, not both");
+        assertThat(federa(OPERATOR, "vm", "load", "web-1").err().trim())
+                .isEqualTo("federa: give either a RATIO (federa vm load web-1 0.9) or --clear, one of them");
+        assertThat(federa(OPERATOR, "vm", "load", "web-1", "lots").err().trim())
+                .isEqualTo("federa: RATIO must be a number from 0 to 1 (0.9 is 90%), got lots");
+        Run high = federa(OPERATOR, "vm", "load", "web-1", "90");
+        assertThat(high.exit()).isEqualTo(1);
+        assertThat(high.err().trim()).isEqualTo("federa: bad request: ratio must be a CPU load from 0 to 1 (0.9 is 90%), got 90.0 (ratio)");
+        assertThat(federa(OPERATOR, "vm", "load", "web-9", "0.5").err().trim())
+                .isEqualTo("federa: not found: no VM named web-9 in the inventory (federa vms lists them) (name)");
+        assertThat(federa(OPERATOR, "vm", "destroy", "web-9", "--host", "host-1").err().trim())
+                .isEqualTo("federa: not found: no VM named web-9 on host-1 in the inventory (federa vms lists them) (name)");
+        assertThat(federa(VIEWER, "vm", "load", "web-9", "--clear").err().trim())
+                .isEqualTo("federa: forbidden: this needs the operator role; the token is viewer");
+        Run none = federa(OPERATOR, "vm");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).startsWith("federa vm needs a command: destroy or load");
+    }
+
+    @Test
+    void follow_names_what_it_cannot_follow() {
+        Run unknown = federa(VIEWER, "migrations", "--follow", "m-404");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err().trim()).isEqualTo("federa: not found: no migration m-404 (the manager keeps the latest 200 "
+                + "finished ones) (id)");
+        Run host = federa(VIEWER, "migrations", "--follow", "host-9");
+        assertThat(host.exit()).isEqualTo(1);
+        assertThat(host.err().trim()).isEqualTo("federa: no drain of host-9 is in flight (and host-9 is not a migration id "
+                + "such as m-3); federa migrations --host host-9 lists its moves");
     }
 }

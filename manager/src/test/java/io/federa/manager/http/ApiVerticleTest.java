@@ -83,6 +83,10 @@ class ApiVerticleTest {
                 new Route(HttpMethod.GET, "/api/v1/openapi.yaml", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/hosts", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/vms", null, 200, 200),
+                // The test's only agent never answers: no VM is known, so an operator gets 404.
+                new Route(HttpMethod.POST, "/api/v1/vms/{name}/destroy", "", 403, 404),
+                new Route(HttpMethod.PUT, "/api/v1/vms/{name}/load", "{\"ratio\":0.5}", 403, 404),
+                new Route(HttpMethod.DELETE, "/api/v1/vms/{name}/load", null, 403, 404),
                 new Route(HttpMethod.GET, "/api/v1/services", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/services/{name}", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/services/{name}/history", null, 200, 200),
