@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
                 FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Audit.class, FederaCli.Start.class,
                 FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
                 MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class,
-                FederaCli.Managers.class, VmCommands.class, FederaCli.Version.class, CommandLine.HelpCommand.class})
+                FederaCli.Managers.class, VmCommands.class, FederaCli.Version.class, FederaCli.Completion.class,
+                CommandLine.HelpCommand.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -361,6 +362,25 @@ public final class FederaCli {
 
         @Option(names = "--interval", paramLabel = "SECONDS", description = "seconds between draws with --watch (default 2)")
         int seconds = 2;
+    }
+
+    @Command(name = "completion", description = "Print the script that lets bash complete federa's commands and options: "
+            + "source <(federa completion bash), or put that line in ~/.bashrc.")
+    static final class Completion extends Sub {
+        @Parameters(paramLabel = "SHELL", description = "bash (zsh reads it too, after autoload -U +X bashcompinit && bashcompinit)")
+        String shell;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!shell.equals("bash")) {
+                throw new CliException("completion is written for bash only (zsh loads it through bashcompinit), not " + shell,
+                        "", 2);
+            }
+            // picocli writes it from the commands themselves: a new command or option completes with no change here.
+            out().print(picocli.AutoComplete.bash("federa", spec.root().commandLine()));
+            out().flush();
+            return 0;
+        }
     }
 
     @Command(name = "version", description = "This client's version and the manager's.")
