@@ -274,7 +274,7 @@ public final class FederaCli {
      */
     void table(PrintWriter out, JsonNode whole, List<Table.Column> columns, List<List<String>> rows) throws IOException {
         if (output == Format.yaml) {
-            out.print(YAML.writeValueAsString(whole));
+            out.print(Yaml.MAPPER.writeValueAsString(whole));
             out.flush();
             return;
         }
@@ -285,8 +285,14 @@ public final class FederaCli {
         Table.render(columns, rows, output == Format.wide).forEach(out::println);
     }
 
-    static final com.fasterxml.jackson.databind.ObjectMapper YAML = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
-            .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER);
+    /** Made on first use only: SnakeYAML's classes would add to every command's start-up (docs/benchmarks.md). */
+    static final class Yaml {
+        static final ObjectMapper MAPPER = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER);
+
+        private Yaml() {
+        }
+    }
 
     static String gib(JsonNode bytes) {
         return bytes.isNumber() ? (bytes.asLong() >> 30) + " GiB" : "-";

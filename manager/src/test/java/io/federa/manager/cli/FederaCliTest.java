@@ -274,7 +274,7 @@ class FederaCliTest {
         assertThat(wide.out().lines().findFirst().orElseThrow()).containsPattern("^SERVICE +STATE +AVAIL 1D +AVAIL 30D +APPLICATIONS +DESIRED +AVAIL 1H +CONVERGED$");
         Run yaml = federa(VIEWER, "-o", "yaml", "services");
         assertThat(yaml.out()).startsWith("services:\n- name: ");
-        var fromYaml = FederaCli.YAML.readTree(yaml.out());
+        var fromYaml = FederaCli.Yaml.MAPPER.readTree(yaml.out());
         var fromJson = FederaCli.JSON.readTree(federa(VIEWER, "-o", "json", "services").out());
         assertThat(fromYaml.path("services").get(0).path("name").asText()).isEqualTo(fromJson.path("services").get(0).path("name").asText());
         assertThat(fromYaml.path("services")).hasSameSizeAs(fromJson.path("services"));
