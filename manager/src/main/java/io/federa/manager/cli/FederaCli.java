@@ -103,7 +103,7 @@ public final class FederaCli {
     static final class ClientVersion implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[]{"federa " + io.federa.manager.Build.version()};
+            return new String[]{"federa " + io.federa.common.Build.version()};
         }
     }
 
@@ -393,7 +393,7 @@ public final class FederaCli {
     static final class Version extends Sub {
         @Override
         public Integer call() throws Exception {
-            String client = io.federa.manager.Build.version();
+            String client = io.federa.common.Build.version();
             JsonNode n;
             try {
                 n = cli.call("GET", "/version", null, null);
@@ -444,8 +444,7 @@ public final class FederaCli {
 
         @Override
         public Integer call() throws Exception {
-            java.util.function.Predicate<JsonNode> keep = Filters.state(state.value, "reachability",
-                    java.util.Arrays.stream(io.federa.manager.core.inventory.AgentHealth.State.values()).map(Enum::name).toList());
+            java.util.function.Predicate<JsonNode> keep = Filters.state(state.value, "reachability", Filters.HOST_STATES);
             JsonNode n = Filters.keep(cli.call("GET", "/hosts", null, null), "hosts", keep);
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode h : n.path("hosts")) {
@@ -465,10 +464,6 @@ public final class FederaCli {
         }
     }
 
-    /** The VM states the agents report (libvirt's, as the manager passes them on). */
-    static final List<String> VM_STATES = List.of("UNKNOWN", "RUNNING", "PAUSED", "SHUTTING_DOWN", "SHUT_OFF", "CRASHED",
-            "PM_SUSPENDED");
-
     @Command(name = "vms", description = "List every VM, its host, state and labels.")
     static final class Vms extends Sub {
         @Option(names = "--orphaned", description = "only VMs of applications no service has any more, kept until apply --prune")
@@ -485,7 +480,7 @@ public final class FederaCli {
         @Override
         public Integer call() throws Exception {
             java.util.function.Predicate<JsonNode> keep = Filters.named(host.value, "host")
-                    .and(Filters.named(service.value, "service")).and(Filters.state(state.value, "state", VM_STATES));
+                    .and(Filters.named(service.value, "service")).and(Filters.state(state.value, "state", Filters.VM_STATES));
             return watching(watch, () -> {
                 JsonNode n = Filters.keep(cli.call("GET", orphaned ? "/vms?orphaned=true" : "/vms", null, null), "vms", keep);
                 List<List<String>> rows = new ArrayList<>();
@@ -506,11 +501,6 @@ public final class FederaCli {
         }
     }
 
-    /** The states a service can be in: the view's, and UNKNOWN before the view has judged it. */
-    static final List<String> SERVICE_STATES = java.util.stream.Stream.concat(
-            java.util.Arrays.stream(io.federa.manager.core.availability.ServiceAvailability.State.values()).map(Enum::name),
-            java.util.stream.Stream.of("UNKNOWN")).toList();
-
     @Command(name = "services", description = "List the services and their state.")
     static final class Services extends Sub {
         @CommandLine.Mixin
@@ -519,7 +509,7 @@ public final class FederaCli {
         @Override
         public Integer call() throws Exception {
             JsonNode n = Filters.keep(cli.call("GET", "/services", null, null), "services",
-                    Filters.state(state.value, "state", SERVICE_STATES));
+                    Filters.state(state.value, "state", Filters.SERVICE_STATES));
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode s : n.path("services")) {
                 List<String> apps = new ArrayList<>();

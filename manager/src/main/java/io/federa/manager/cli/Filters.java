@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Option;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 
@@ -18,6 +19,23 @@ import java.util.function.Predicate;
 final class Filters {
     private Filters() {
     }
+
+    /*
+     * The states each listing can show, as the API spells them. The command line speaks to the
+     * manager over HTTP only and uses none of its classes, so these are written out here; a test
+     * (FederaCliTest) holds each list to the manager's own enum.
+     */
+
+    /** A host's reachability (the manager's AgentHealth.State). */
+    static final List<String> HOST_STATES = List.of("UNKNOWN", "REACHABLE", "UNREACHABLE");
+    /** A service's state: the view's (ServiceAvailability.State), and UNKNOWN before the view has judged it. */
+    static final List<String> SERVICE_STATES = List.of("UP", "DEGRADED", "DOWN", "STOPPED", "UNKNOWN");
+    /** A migration's phase (the manager's Phase). */
+    static final List<String> MIGRATION_PHASES = List.of("REQUESTED", "STOPPING", "COPYING", "DEFINING", "STARTING",
+            "VERIFYING", "CLEANUP", "DONE", "ROLLING_BACK", "ROLLED_BACK", "NOT_STARTED");
+    /** A VM's state as the agents report it (libvirt's; the agent's VmState) and the manager passes it on. */
+    static final List<String> VM_STATES = List.of("UNKNOWN", "RUNNING", "PAUSED", "SHUTTING_DOWN", "SHUT_OFF", "CRASHED",
+            "PM_SUSPENDED");
 
     static final class Host {
         @Option(names = "--host", paramLabel = "HOST", description = "only those on this host")

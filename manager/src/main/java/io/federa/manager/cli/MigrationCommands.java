@@ -2,7 +2,6 @@ package io.federa.manager.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.federa.manager.core.migration.Phase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -305,7 +304,7 @@ final class MigrationCommands {
             }
             java.util.function.Predicate<JsonNode> keep = Filters.named(host.value, "source", "destination")
                     .and(Filters.named(service.value, "service"))
-                    .and(Filters.state(state.value, "phase", java.util.Arrays.stream(Phase.values()).map(Enum::name).toList()));
+                    .and(Filters.state(state.value, "phase", Filters.MIGRATION_PHASES));
             return watching(watch, () -> {
                 JsonNode n = Filters.keep(cli.call("GET", "/migrations", null, null), "migrations", keep);
                 List<List<String>> rows = new ArrayList<>();

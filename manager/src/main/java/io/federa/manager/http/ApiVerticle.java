@@ -153,7 +153,7 @@ public final class ApiVerticle extends VerticleBase {
         r.route("/api/v1/*").handler(ctx -> (LARGE_BODIES.contains(ctx.request().path()) ? large : small).handle(ctx));
         r.route("/api/v1/*").handler(this::leaderOnlyChanges);
         r.get("/api/v1/managers").handler(this::managers);
-        r.get("/api/v1/version").handler(ctx -> json(ctx, 200, new JsonObject().put("version", io.federa.manager.Build.version())
+        r.get("/api/v1/version").handler(ctx -> json(ctx, 200, new JsonObject().put("version", io.federa.common.Build.version())
                 .put("manager", leadership.name())));
         r.get("/api/v1/hosts").handler(this::hosts);
         r.get("/api/v1/vms").handler(this::vms);

@@ -200,13 +200,13 @@ class FederaCliTest {
             args.add("--version");
             Run version = federa(null, args.toArray(String[]::new));
             assertThat(version.exit()).as(name + " --version").isZero();
-            assertThat(version.out().trim()).isEqualTo("federa " + io.federa.manager.Build.version());
+            assertThat(version.out().trim()).isEqualTo("federa " + io.federa.common.Build.version());
         }
     }
 
     @Test
     void version_says_the_clients_and_the_servers_both_from_the_build() throws Exception {
-        String built = io.federa.manager.Build.version();
+        String built = io.federa.common.Build.version();
         assertThat(built).matches("[0-9]+\\.[0-9]+\\.[0-9]+.*");
         Run v = federa(VIEWER, "version");
         assertThat(v.exit()).as(v.err()).isZero();
@@ -359,5 +359,17 @@ class FederaCliTest {
         assertThat(host.exit()).isEqualTo(1);
         assertThat(host.err().trim()).isEqualTo("federa: no drain of host-9 is in flight (and host-9 is not a migration id "
                 + "such as m-3); federa migrations --host host-9 lists its moves");
+    }
+
+    @Test
+    void the_states_the_filters_know_are_the_managers() {
+        assertThat(Filters.HOST_STATES).containsExactlyElementsOf(java.util.Arrays.stream(
+                io.federa.manager.core.inventory.AgentHealth.State.values()).map(Enum::name).toList());
+        assertThat(Filters.MIGRATION_PHASES).containsExactlyElementsOf(java.util.Arrays.stream(
+                io.federa.manager.core.migration.Phase.values()).map(Enum::name).toList());
+        List<String> services = new ArrayList<>(java.util.Arrays.stream(
+                io.federa.manager.core.availability.ServiceAvailability.State.values()).map(Enum::name).toList());
+        services.add("UNKNOWN");
+        assertThat(Filters.SERVICE_STATES).containsExactlyElementsOf(services);
     }
 }

@@ -1,4 +1,4 @@
-package io.federa.manager;
+package io.federa.common;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +8,7 @@ import java.util.Properties;
  * What the build wrote into the program: its version, from {@code build.properties} (filtered by
  * Maven, so it is the same in the jar, in the tests' classes and in every tool that runs them).
  * The manager answers it on {@code GET /api/v1/version}; the federa CLI prints it beside the server's.
+ * Here in common because both read it and the command line may use no package of the manager.
  */
 public final class Build {
     private static final String VERSION = read();
