@@ -154,8 +154,15 @@ public final class ApiVerticle extends VerticleBase {
         r.route("/api/v1/*").handler(ctx -> (LARGE_BODIES.contains(ctx.request().path()) ? large : small).handle(ctx));
         r.route("/api/v1/*").handler(this::leaderOnlyChanges);
         r.get("/api/v1/managers").handler(this::managers);
+        r.get("/api/v1/version").handler(ctx -> json(ctx, 200, new JsonObject().put("version", io.federa.common.Build.version())
+                .put("manager", leadership.name())));
         r.get("/api/v1/hosts").handler(this::hosts);
         r.get("/api/v1/vms").handler(this::vms);
+        r.post("/api/v1/vms/:name/destroy").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> vmCommand(ctx, LifecycleVerticle.VmCommand.DESTROY, 0));
+        r.put("/api/v1/vms/:name/load").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::setLoad);
+        r.delete("/api/v1/vms/:name/load").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> vmCommand(ctx, LifecycleVerticle.VmCommand.CLEAR_LOAD, 0));
         r.get("/api/v1/services").handler(this::services);
         r.get("/api/v1/services/:name").handler(this::service);
         r.get("/api/v1/services/:name/history").handler(this::serviceHistory);
@@ -362,6 +369,59 @@ public final class ApiVerticle extends VerticleBase {
                     .put("networkTransmitBitsPerSecond", v.networkTransmitBitsPerSecond()).put("cpuLoadRatio", v.cpuLoadRatio()).put("uptimeSeconds", v.uptimeSeconds()));
         }
         json(ctx, 200, new JsonObject().put("vms", out));
+    }
+
+    /** {@code PUT /vms/{name}/load} with {@code {"ratio": 0.9}}: the VM's simulated CPU load. */
+    private void setLoad(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        if (body == null || !(body.getValue("ratio") instanceof Number n)) {
+            error(ctx, 400, "bad request", "the body must be a JSON object such as {\"ratio\":0.9}: the VM's CPU load, 0 to 1",
+                    "ratio");
+            return;
+        }
+        for (String f : body.fieldNames()) {
+            if (!f.equals("ratio")) {
+                error(ctx, 400, "bad request", "unknown field (known: ratio)", clip(f));
+                return;
+            }
+        }
+        double ratio = n.doubleValue();
+        if (!Double.isFinite(ratio) || ratio < 0 || ratio > 1) {
+            error(ctx, 400, "bad request", "ratio must be a CPU load from 0 to 1 (0.9 is 90%), got " + n, "ratio");
+            return;
+        }
+        vmCommand(ctx, LifecycleVerticle.VmCommand.SET_LOAD, ratio);
+    }
+
+    /** A command to one VM by its name, through its host's agent; {@code ?host=} says which copy when it is on two hosts. */
+    private void vmCommand(RoutingContext ctx, LifecycleVerticle.VmCommand command, double ratio) {
+        String name = ctx.pathParam("name");
+        Optional<String> host = Optional.ofNullable(ctx.queryParams().get("host"));
+        lifecycle.vmCommand(name, host, command, ratio, ctx.get("who")).onSuccess(done -> {
+            JsonObject o = new JsonObject().put("vm", done.vm()).put("host", done.host());
+            switch (command) {
+                case DESTROY -> o.put("result", String.valueOf(done.answer()));
+                case SET_LOAD -> o.put("loadRatio", ratio).put("simulated", true);
+                case CLEAR_LOAD -> o.put("simulated", false);
+            }
+            json(ctx, 200, o);
+        }).onFailure(e -> {
+            if (e instanceof LifecycleVerticle.VmCommandFailed f) {
+                switch (f.kind()) {
+                    case NOT_FOUND -> error(ctx, 404, "not found", f.getMessage(), f.field());
+                    case AMBIGUOUS -> error(ctx, 409, "ambiguous", f.getMessage(), f.field());
+                    case REFUSED -> error(ctx, 409, "refused", f.getMessage(), f.field());
+                    case FAILED -> error(ctx, 502, "agent failed", f.getMessage(), f.field());
+                }
+            } else {
+                error(ctx, 500, "internal error", "the command failed: " + e.getMessage(), null);
+            }
+        });
     }
 
     /**

@@ -83,6 +83,10 @@ class ApiVerticleTest {
                 new Route(HttpMethod.GET, "/api/v1/openapi.yaml", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/hosts", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/vms", null, 200, 200),
+                // The test's only agent never answers: no VM is known, so an operator gets 404.
+                new Route(HttpMethod.POST, "/api/v1/vms/{name}/destroy", "", 403, 404),
+                new Route(HttpMethod.PUT, "/api/v1/vms/{name}/load", "{\"ratio\":0.5}", 403, 404),
+                new Route(HttpMethod.DELETE, "/api/v1/vms/{name}/load", null, 403, 404),
                 new Route(HttpMethod.GET, "/api/v1/services", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/services/{name}", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/services/{name}/history", null, 200, 200),
@@ -99,6 +103,7 @@ class ApiVerticleTest {
                 new Route(HttpMethod.POST, "/api/v1/hosts/{host}/drain", "", 403, 404),
                 new Route(HttpMethod.GET, "/api/v1/migrations", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/managers", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/version", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/migrations/{id}", null, 404, 404),
                 // No VM of that name was placed by the manager: 404 naming the VM.
                 new Route(HttpMethod.POST, "/api/v1/migrations", "{\"vm\":\"web-9\"}", 403, 404),
