@@ -220,6 +220,12 @@ public final class HistoryVerticle extends VerticleBase {
         return new AvailabilityHistory(transitions.getOrDefault(service, List.of())).ratio(nowMillis, windowMillis);
     }
 
+    /** When the service last changed state, as the recorded transitions have it; empty when none is recorded. */
+    public java.util.OptionalLong lastChangeMillis(String service) {
+        List<AvailabilityHistory.Transition> ts = transitions.getOrDefault(service, List.of());
+        return ts.isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ts.get(ts.size() - 1).atMillis());
+    }
+
     /** Records that could not be stored and were given up; writes that failed (and were retried). */
     public long droppedRecords() {
         return dropped.get();

@@ -1,5 +1,6 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.OidView;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.VmObservation;
 import io.federa.agent.core.VmSnapshot;

@@ -1,5 +1,8 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.OidView;
+import io.federa.common.snmp.ViewObject;
+import io.federa.common.snmp.ViewPinning;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.VmSnapshot;

@@ -1,5 +1,6 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.ViewPinning;
 import io.federa.agent.AgentFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
