@@ -35,6 +35,8 @@ class ManagerSnmpEndToEndTest {
               users:
                 - { name: noc, auth: SHA-256, authPassword: demo-auth-pass, priv: AES-128, privPassword: demo-priv-pass }
               location: lyon-dc1
+              notify:
+                - { address: 127.0.0.1, port: %d, user: noc, type: inform, retries: 3, timeout: 1s }
             """;
     private static final Pattern SNMP = Pattern.compile("\\| snmp udp:[0-9.]+/(\\d+) engine (0x[0-9a-f]+)");
 
@@ -90,9 +92,65 @@ class ManagerSnmpEndToEndTest {
         return diff;
     }
 
+    /** snmptrapd as an NMS's receiver of the manager's informs (authoritative for them: one user, no engine ID). */
+    private static final class TrapReceiver implements AutoCloseable {
+        final int port;
+        final Process process;
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        TrapReceiver(Path dir) throws Exception {
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Path conf = dir.resolve("snmptrapd.conf");
+            Files.writeString(conf, "createUser noc SHA-256 demo-auth-pass AES demo-priv-pass\nauthUser log noc priv\n");
+            ProcessBuilder pb = new ProcessBuilder("snmptrapd", "-f", "-Lo", "-On", "-C", "-c", conf.toString(), "-p",
+                    dir.resolve("snmptrapd.pid").toString(), "udp:127.0.0.1:" + port).redirectErrorStream(true);
+            pb.environment().put("MIBS", "");
+            process = pb.start();
+            Thread reader = new Thread(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
+                    }
+                } catch (java.io.IOException e) {
+                    // snmptrapd ended
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            await("NET-SNMP version");
+        }
+
+        String await(String... parts) throws InterruptedException {
+            return awaitFrom(0, parts);
+        }
+
+        /** The first line from the {@code from}-th on with every one of {@code parts}, waiting up to 60 s. */
+        String awaitFrom(int from, String... parts) throws InterruptedException {
+            long end = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() < end) {
+                for (String l : lines.subList(Math.min(from, lines.size()), lines.size())) {
+                    if (java.util.Arrays.stream(parts).allMatch(l::contains)) {
+                        return l;
+                    }
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("snmptrapd received nothing with " + List.of(parts) + " within 60 s: " + lines);
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+        }
+    }
+
     @Test
     void snmptable_of_the_service_and_host_tables_says_what_the_rest_api_says(@TempDir Path dir) throws Exception {
-        try (Fleet f = new Fleet(dir, HOSTS, Set.of("host-3"), p -> Map.of(), SETTINGS, Map.of())) {
+        try (TrapReceiver trapd = new TrapReceiver(dir);
+             Fleet f = new Fleet(dir, HOSTS, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(trapd.port), Map.of())) {
             Matcher m = SNMP.matcher(f.manager.logTail(200));
             assertThat(m.find()).as("the manager's ready line names its SNMP port: " + f.manager.logTail(20)).isTrue();
             String station = "udp:127.0.0.1:" + m.group(1);
@@ -150,6 +208,20 @@ class ManagerSnmpEndToEndTest {
                         .isEqualTo(NetSnmpStation.asNetSnmpPrintsIt(uuids.get(name)));
                 assertThat(instances.get(name).get("federaMgrInstanceState")).isEqualTo("RUNNING");
             }
+
+            // Informs: shop came up (up(2), with the state before it), then host-2's agent is lost
+            // and found again ("host-2" = 6.104.111.115.116.45.50).
+            String shopUp = trapd.await("OID: .1.3.6.1.4.1.32473.2.0.1\t", ".2.1.2.1.4.4.115.104.111.112 = INTEGER: 2");
+            assertThat(shopUp).containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.1\\.0 = INTEGER: [1345]");
+            int beforeKill = trapd.lines.size();
+            f.killAgent("host-2");
+            String lost = trapd.awaitFrom(beforeKill, "OID: .1.3.6.1.4.1.32473.2.0.2\t");
+            assertThat(lost).contains(".1.3.6.1.4.1.32473.2.1.3.1.2.6.104.111.115.116.45.50 = STRING: \"host-2\"")
+                    .contains(".1.3.6.1.4.1.32473.2.1.3.1.3.6.104.111.115.116.45.50 = INTEGER: 3");
+            int beforeStart = trapd.lines.size();
+            f.startAgent("host-2");
+            String found = trapd.awaitFrom(beforeStart, "OID: .1.3.6.1.4.1.32473.2.0.3\t");
+            assertThat(found).contains(".1.3.6.1.4.1.32473.2.1.3.1.3.6.104.111.115.116.45.50 = INTEGER: 2");
         }
     }
 }

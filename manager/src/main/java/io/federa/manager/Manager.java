@@ -276,6 +276,7 @@ public final class Manager {
                                 }
                             }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now);
                 }, System::nanoTime));
+        snmp.ifPresent(s -> history.onRecorded(s::recorded));
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(lifecycle))

@@ -94,8 +94,26 @@ public final class SnmpAgentEngine implements AutoCloseable {
         }
     }
 
-    /** A management station that receives notifications, as the named SNMPv3 user. */
-    public record NotifyTarget(String address, int port, String user, boolean inform) {
+    /**
+     * A management station that receives notifications, as the named SNMPv3 user. An inform is
+     * sent again {@code retries} times when no acknowledgement comes within {@code timeoutMillis}
+     * (a trap is sent once).
+     */
+    public record NotifyTarget(String address, int port, String user, boolean inform, int retries, long timeoutMillis) {
+        public static final int DEFAULT_RETRIES = 1;
+        public static final long DEFAULT_TIMEOUT_MILLIS = 2_000;
+
+        public NotifyTarget {
+            if (retries < 0 || retries > 10 || timeoutMillis < 10 || timeoutMillis > 60_000) {
+                throw new IllegalArgumentException("notification target " + address + ":" + port
+                        + ": retries must be 0 to 10 and the timeout 10 ms to 60 s, got " + retries + " and " + timeoutMillis + " ms");
+            }
+        }
+
+        /** With the default retries (1) and timeout (2 s). */
+        public NotifyTarget(String address, int port, String user, boolean inform) {
+            this(address, port, user, inform, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MILLIS);
+        }
     }
 
     /**
@@ -237,7 +255,9 @@ public final class SnmpAgentEngine implements AutoCloseable {
             OctetString params = new OctetString("params" + n);
             UdpAddress udp = new UdpAddress(t.address() + "/" + t.port());
             agent.getSnmpTargetMIB().addTargetAddress(target, TransportDomains.transportDomainUdpIpv4,
-                    new OctetString(udp.getValue()), 200, 1, NOTIFY_TAG, params, StorageType.readOnly);
+                    // The timeout is in hundredths of a second.
+                    new OctetString(udp.getValue()), (int) Math.max(1, t.timeoutMillis() / 10), t.retries(), NOTIFY_TAG, params,
+                    StorageType.readOnly);
             agent.getSnmpTargetMIB().addTargetParams(params, MessageProcessingModel.MPv3,
                     SecurityModel.SECURITY_MODEL_USM, new OctetString(t.user()), SecurityLevel.AUTH_PRIV,
                     StorageType.readOnly);

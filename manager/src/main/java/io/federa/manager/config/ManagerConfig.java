@@ -32,9 +32,11 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * warning), and what sysContact and sysLocation say. {@code toString} shows no secret.
      */
     public record SnmpServer(String address, int port, List<io.federa.common.snmp.SnmpUser> users,
-                             java.util.Optional<String> community, String contact, String location, Path engineFile) {
+                             java.util.Optional<String> community, String contact, String location, Path engineFile,
+                             List<io.federa.common.snmp.SnmpAgentEngine.NotifyTarget> notifyTargets) {
         public SnmpServer {
             users = List.copyOf(users);
+            notifyTargets = List.copyOf(notifyTargets);
             java.util.Objects.requireNonNull(community, "community");
         }
 
@@ -42,7 +44,7 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
         public String toString() {
             return "SnmpServer[address=" + address + ", port=" + port + ", users=" + users + ", community="
                     + community.map(c -> "***").orElse("none") + ", contact=" + contact + ", location=" + location
-                    + ", engineFile=" + engineFile + "]";
+                    + ", engineFile=" + engineFile + ", notify=" + notifyTargets + "]";
         }
     }
 

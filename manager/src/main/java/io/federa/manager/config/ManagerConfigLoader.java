@@ -316,7 +316,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (s == null) {
             return java.util.Optional.empty();
         }
-        known(s, "snmp", Set.of("address", "port", "users", "community", "contact", "location", "engineFile"));
+        known(s, "snmp", Set.of("address", "port", "users", "community", "contact", "location", "engineFile", "notify"));
         // The engine ID and boot counter: per manager, kept across restarts (stations key their
         // users on the engine ID). Beside the embedded store by default; a manager on PostgreSQL
         // has no folder of its own, so it names one.
@@ -377,8 +377,37 @@ public final class ManagerConfigLoader extends TreeReader {
                 : java.util.Optional.of(string(s.get("community"), "snmp.community", null));
         String contact = displayString(s.get("contact"), "snmp.contact");
         String location = displayString(s.get("location"), "snmp.location");
+        List<io.federa.common.snmp.SnmpAgentEngine.NotifyTarget> targets = new ArrayList<>();
+        List<Object> nl = list(s.get("notify"), "snmp.notify");
+        for (int i = 0; nl != null && i < nl.size(); i++) {
+            String p = "snmp.notify[" + i + "]";
+            Map<String, Object> t = map(nl.get(i), p);
+            if (t == null) {
+                continue;
+            }
+            known(t, p, Set.of("address", "port", "user", "type", "retries", "timeout"));
+            String user = string(t.get("user"), p + ".user", null);
+            if (!user.isEmpty() && !names.contains(user)) {
+                error(p + ".user", "\"" + user + "\" is not one of snmp.users");
+            }
+            String type = string(t.get("type"), p + ".type", "trap");
+            if (!type.equals("trap") && !type.equals("inform")) {
+                error(p + ".type", "must be trap or inform, got \"" + type + "\"");
+            }
+            int retries = (int) integer(t.get("retries"), p + ".retries", 0, 10,
+                    (long) io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_RETRIES);
+            Duration timeout = duration(t.get("timeout"), p + ".timeout",
+                    Duration.ofMillis(io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_TIMEOUT_MILLIS));
+            if (timeout.toMillis() < 10 || timeout.toMillis() > 60_000) {
+                error(p + ".timeout", "must be from 10ms to 60s, got " + t.get("timeout"));
+                timeout = Duration.ofMillis(io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_TIMEOUT_MILLIS);
+            }
+            targets.add(new io.federa.common.snmp.SnmpAgentEngine.NotifyTarget(ip(t.get("address"), p + ".address"),
+                    (int) integer(t.get("port"), p + ".port", 1, 65535, 162L), user, type.equals("inform"), retries,
+                    timeout.toMillis()));
+        }
         return java.util.Optional.of(new ManagerConfig.SnmpServer(address, port, users, community, contact, location,
-                engineFile));
+                engineFile, targets));
     }
 
     /** sysContact, sysLocation: SNMPv2-MIB DisplayStrings, printable ASCII, at most 255 characters; "" when absent. */

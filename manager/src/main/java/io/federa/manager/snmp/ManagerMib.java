@@ -17,6 +17,7 @@ import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
 import org.snmp4j.smi.UnsignedInteger32;
 import org.snmp4j.smi.Variable;
+import org.snmp4j.smi.VariableBinding;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,9 @@ public final class ManagerMib {
     static final OID HOST_ENTRY = new OID(OBJECTS).append("3.1");
     static final OID APP_ENTRY = new OID(OBJECTS).append("4.1");
     static final OID INSTANCE_ENTRY = new OID(OBJECTS).append("5.1");
+    /** federaMgrNotifications: federaMgrServiceStateChanged .1, federaMgrHostLost .2, federaMgrHostFound .3. */
+    public static final OID NOTIFICATIONS = new OID(FederaOids.MANAGER_MIB).append(0);
+    static final OID NOTIFY_PREVIOUS_STATE = new OID(OBJECTS).append("6.1.0");
     /** The windows of federaMgrServiceAvail1h, 1d, 30d, in ms (the metrics' and the API's). */
     static final long[] WINDOWS = {3_600_000L, 86_400_000L, 30 * 86_400_000L};
     private static final int TEXT_MAX = 255;
@@ -123,6 +127,29 @@ public final class ManagerMib {
             case DEGRADED -> 3;
             case DOWN -> 4;
             case STOPPED -> 5;
+        };
+    }
+
+    /**
+     * federaMgrServiceStateChanged's varbinds: the service's new state and reasons (its row's
+     * instances of federaMgrServiceState and federaMgrServiceReason) and the state before.
+     */
+    public static VariableBinding[] serviceStateChanged(String service, ServiceAvailability now,
+                                                        Optional<ServiceAvailability.State> before) {
+        OID index = index(service);
+        return new VariableBinding[] {
+            new VariableBinding(new OID(SERVICE_ENTRY).append(4).append(index), new Integer32(state(now.state()))),
+            new VariableBinding(NOTIFY_PREVIOUS_STATE, new Integer32(before.map(ManagerMib::state).orElse(1))),
+            new VariableBinding(new OID(SERVICE_ENTRY).append(5).append(index), text(String.join("; ", now.reasons()))),
+        };
+    }
+
+    /** federaMgrHostLost's and federaMgrHostFound's varbinds: the agent's host id and reachability, by agent name. */
+    public static VariableBinding[] hostReachability(String agent, String hostId, boolean reachable) {
+        OID index = index(agent);
+        return new VariableBinding[] {
+            new VariableBinding(new OID(HOST_ENTRY).append(2).append(index), text(hostId)),
+            new VariableBinding(new OID(HOST_ENTRY).append(3).append(index), new Integer32(reachable ? 2 : 3)),
         };
     }
 

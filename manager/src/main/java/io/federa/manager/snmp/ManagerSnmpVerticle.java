@@ -6,15 +6,25 @@ import io.federa.common.snmp.SnmpAgentEngine;
 import io.federa.common.snmp.ViewObject;
 import io.federa.common.snmp.ViewPinning;
 import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.events.Event;
+import io.federa.manager.history.HistoryVerticle;
+import org.snmp4j.smi.OID;
+import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.VariableBinding;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -36,6 +46,11 @@ public final class ManagerSnmpVerticle extends VerticleBase {
     private final Supplier<ManagerMib.Inputs> inputs;
     private final LongSupplier nanoClock;
     private volatile SnmpAgentEngine engine;
+    private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "snmp-notify");
+        t.setDaemon(true);
+        return t;
+    });
     private OidView view;
     private long builtAtNanos;
     private long sequence;
@@ -64,7 +79,8 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         return vertx.executeBlocking(() -> {
             ViewPinning pinning = new ViewPinning(this::current, nanoClock);
             SnmpAgentEngine e = SnmpAgentEngine.create(new SnmpAgentEngine.Spec(config.address(), config.port(), config.users(),
-                    config.community(), List.of(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile), List.of());
+                    config.community(), config.notifyTargets(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile),
+                    List.of());
             try {
                 e.register(new ViewObject(ManagerMib.OBJECTS, ManagerMib.OBJECTS.nextPeer(), pinning));
                 e.start();
@@ -83,10 +99,53 @@ public final class ManagerSnmpVerticle extends VerticleBase {
     public Future<?> stop() {
         SnmpAgentEngine e = engine;
         engine = null;
+        notifier.shutdownNow();
         return e == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             e.close();
             return null;
         });
+    }
+
+    /**
+     * Sends what the history recorded to the notification targets: federaMgrServiceStateChanged per
+     * transition, federaMgrHostLost and federaMgrHostFound per agent that changed reachability.
+     * Called on the history's event loop; the sending (an inform waits for its acknowledgement,
+     * retries included) happens on a thread of its own, in order.
+     */
+    public void recorded(List<HistoryVerticle.Transition> transitions, List<Event> events) {
+        if (config.notifyTargets().isEmpty()) {
+            return;
+        }
+        Map<String, String> hostIds = new HashMap<>();
+        inputs.get().inventory().agents().values().forEach(a -> hostIds.put(a.agent(), a.host().map(h -> h.hostId()).orElse("")));
+        for (HistoryVerticle.Transition t : transitions) {
+            send(1, ManagerMib.serviceStateChanged(t.change().service(), t.change().availability(), t.previous()));
+        }
+        for (Event e : events) {
+            if (e.kind().equals(Event.AGENT_UNREACHABLE) || e.kind().equals(Event.AGENT_REACHABLE)) {
+                boolean found = e.kind().equals(Event.AGENT_REACHABLE);
+                send(found ? 3 : 2, ManagerMib.hostReachability(e.subject(), hostIds.getOrDefault(e.subject(), ""), found));
+            }
+        }
+    }
+
+    private void send(int number, VariableBinding[] vbs) {
+        OID trap = new OID(ManagerMib.NOTIFICATIONS).append(number);
+        try {
+            notifier.execute(() -> {
+                SnmpAgentEngine e = engine;
+                if (e == null) {
+                    return;
+                }
+                try {
+                    e.notifications().notify(new OctetString(), trap, vbs);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "sending SNMP notification " + trap + " failed", ex);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            LOG.fine("SNMP notification " + trap + " not sent: the manager is stopping");
+        }
     }
 
     /** The UDP address served (the configured port may be 0), once started. */
