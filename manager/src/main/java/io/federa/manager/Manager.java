@@ -35,11 +35,20 @@ public final class Manager {
     private final PollingVerticle polling;
     private final HistoryVerticle history;
     private final ApiVerticle api;
+    private final java.util.Optional<io.federa.manager.snmp.ManagerSnmpVerticle> snmp;
 
-    private Manager(PollingVerticle polling, HistoryVerticle history, ApiVerticle api) {
+    private Manager(PollingVerticle polling, HistoryVerticle history, ApiVerticle api,
+                    java.util.Optional<io.federa.manager.snmp.ManagerSnmpVerticle> snmp) {
         this.polling = polling;
         this.history = history;
         this.api = api;
+        this.snmp = snmp;
+    }
+
+    /** The manager's version, from its jar's manifest ("dev" when run from classes). */
+    public static String version() {
+        String v = Manager.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     /**
@@ -247,14 +256,41 @@ public final class Manager {
         apiRef.set(api);
         io.federa.common.http.ListenerMetrics.register(registry, "federa",
                 () -> api.listener() == null ? java.util.List.of() : java.util.List.of(api.listener()));
+        // FEDERA-MANAGER-MIB, read by SNMP4J's threads from what the verticles above published.
+        java.util.Optional<io.federa.manager.snmp.ManagerSnmpVerticle> snmp = config.snmp().map(sc ->
+                new io.federa.manager.snmp.ManagerSnmpVerticle(sc, new io.federa.common.snmp.SnmpAgentEngine.SystemGroup(
+                        "Federa manager " + version(), io.federa.common.snmp.FederaOids.MANAGER_PRODUCT, cluster.name(),
+                        sc.location(), sc.contact()), sc.engineFile(), () -> {
+                    LeaseLedger leases = polling.leases();
+                    long now = WallClock.millis();
+                    Map<String, Long> leaseEnds = new java.util.HashMap<>();
+                    if (leases != null) {
+                        leases.fleet().forEach(a -> leaseEnds.put(a, leases.leaseEnd(a)));
+                    }
+                    return new io.federa.manager.snmp.ManagerMib.Inputs(version(), cluster.name(), leadership.leadsNow(),
+                            leadership.standing().term(), catalog.get(), history.view(), lifecycle.desired(),
+                            new io.federa.manager.snmp.ManagerMib.Availability() {
+                                @Override
+                                public double ratio(String service, long nowMillis, long windowMillis) {
+                                    return history.ratio(service, nowMillis, windowMillis);
+                                }
+
+                                @Override
+                                public java.util.OptionalLong lastChangeMillis(String service) {
+                                    return history.lastChangeMillis(service);
+                                }
+                            }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now);
+                }, System::nanoTime));
+        snmp.ifPresent(s -> history.onRecorded(s::recorded));
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(lifecycle))
                 .compose(id -> vertx.deployVerticle(api))
+                .compose(id -> snmp.isPresent() ? vertx.deployVerticle(snmp.get()) : Future.succeededFuture(id))
                 .compose(id -> vertx.deployVerticle(leadership))
                 // A manager that leads from the start is ready once it has read what it leads.
                 .compose(id -> taking.get().recover(e -> Future.succeededFuture()))
-                .map(id -> new Manager(polling, history, api));
+                .map(id -> new Manager(polling, history, api, snmp));
     }
 
     public int apiPort() {
@@ -264,6 +300,12 @@ public final class Manager {
     /** Every route the API serves, as "METHOD /path/{param}". */
     public java.util.SortedSet<String> routes() {
         return api.routes();
+    }
+
+    /** The SNMP face's UDP address, e.g. {@code udp:127.0.0.1/16170}, and engine ID; empty when SNMP is off. */
+    public java.util.Optional<String> snmpSummary() {
+        return snmp.flatMap(s -> s.address().map(a -> "udp:" + a.getAddress().getHostAddress() + "/" + a.getPort()
+                + " engine " + s.engineId().orElse("")));
     }
 
     public PollingVerticle polling() {

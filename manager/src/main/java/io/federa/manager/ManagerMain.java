@@ -109,7 +109,8 @@ public final class ManagerMain {
             stopped.countDown();
         }, "manager-shutdown"));
         System.out.println("federa-manager ready | api " + (config.tls().isPresent() ? "https" : "http") + "://" + config.api().address() + ":" + manager.apiPort() + "/api/v1/"
-                + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store());
+                + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store()
+                + manager.snmpSummary().map(s -> " | snmp " + s).orElse(""));
         System.out.flush();
         stopped.await();
     }

@@ -230,6 +230,11 @@ public final class Agent implements AutoCloseable {
         return Optional.ofNullable(snmp).map(s -> "udp:" + s.address().getAddress().getHostAddress() + "/" + s.address().getPort());
     }
 
+    /** The SNMP face, or empty when SNMP is off. */
+    public Optional<SnmpEndpoint> snmp() {
+        return Optional.ofNullable(snmp);
+    }
+
     public Optional<String> snmpEngineId() {
         return Optional.ofNullable(snmp).map(SnmpEndpoint::engineId);
     }

@@ -1,5 +1,8 @@
 package io.federa.agent.config;
 
+import io.federa.common.snmp.SnmpAgentEngine;
+import io.federa.common.snmp.SnmpUser;
+
 import io.federa.agent.core.CostRates;
 
 import java.nio.file.Path;
@@ -111,31 +114,21 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
 
     /**
      * The SNMP face: SNMPv3 users (authPriv with SHA-2 and AES only), an optional read-only
-     * SNMPv1/v2c community (insecure, off unless given), and where notifications go.
+     * SNMPv1/v2c community (insecure, off unless given), where notifications go, and the
+     * sysContact the agent tells stations.
      */
     public record Snmp(String address, int port, List<SnmpUser> users, Optional<String> community,
-                       List<NotifyTarget> notifyTargets) {
+                       List<SnmpAgentEngine.NotifyTarget> notifyTargets, String contact) {
         public Snmp {
             users = List.copyOf(users);
             notifyTargets = List.copyOf(notifyTargets);
+            contact = Objects.requireNonNullElse(contact, "");
         }
 
         @Override
         public String toString() {
             return "Snmp[address=" + address + ", port=" + port + ", users=" + users + ", community="
-                    + community.map(c -> "***").orElse("none") + ", notify=" + notifyTargets + "]";
+                    + community.map(c -> "***").orElse("none") + ", notify=" + notifyTargets + ", contact=" + contact + "]";
         }
-    }
-
-    /** An SNMPv3 user. {@code auth} is SHA-224/256/384/512, {@code priv} AES-128/192/256. */
-    public record SnmpUser(String name, String auth, String authPassword, String priv, String privPassword) {
-        @Override
-        public String toString() {
-            return "SnmpUser[name=" + name + ", auth=" + auth + ", priv=" + priv + ", passwords=***]";
-        }
-    }
-
-    /** A management station that receives notifications, as the named SNMPv3 user. */
-    public record NotifyTarget(String address, int port, String user, boolean inform) {
     }
 }

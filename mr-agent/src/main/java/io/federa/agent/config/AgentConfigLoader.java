@@ -1,5 +1,8 @@
 package io.federa.agent.config;
 
+import io.federa.common.snmp.SnmpAgentEngine;
+import io.federa.common.snmp.SnmpUser;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.federa.agent.core.CostRates;
@@ -257,14 +260,12 @@ public final class AgentConfigLoader {
         return new AgentConfig.Jolokia(address, port, users, policy);
     }
 
-    static final Set<String> AUTH = Set.of("SHA-224", "SHA-256", "SHA-384", "SHA-512");
-    static final Set<String> PRIV = Set.of("AES-128", "AES-192", "AES-256");
 
     private static AgentConfig.Snmp snmp(ConfigNode n) {
-        n.rejectUnknown(Set.of("address", "port", "users", "community", "notify"));
+        n.rejectUnknown(Set.of("address", "port", "users", "community", "notify", "contact"));
         String address = address(n);
         int port = (int) n.integer("port", 0, 65535, 16161);
-        List<AgentConfig.SnmpUser> users = new ArrayList<>();
+        List<SnmpUser> users = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (ConfigNode u : n.objects("users")) {
             u.rejectUnknown(Set.of("name", "auth", "authPassword", "priv", "privPassword"));
@@ -272,15 +273,15 @@ public final class AgentConfigLoader {
             if (!names.add(name)) {
                 throw new ConfigException(u.pathOf("name"), "user \"" + name + "\" is listed twice");
             }
-            String auth = u.string("auth", "SHA-256");
-            if (!AUTH.contains(auth)) {
-                throw new ConfigException(u.pathOf("auth"), "must be one of SHA-224, SHA-256, SHA-384, SHA-512 "
-                        + "(MD5 and SHA-1 are refused), got \"" + auth + "\"");
+            String auth = u.string("auth", SnmpUser.DEFAULT_AUTH);
+            if (!SnmpUser.AUTH.contains(auth)) {
+                throw new ConfigException(u.pathOf("auth"), "must be one of " + String.join(", ", SnmpUser.AUTH)
+                        + " (MD5 and SHA-1 are refused), got \"" + auth + "\"");
             }
-            String priv = u.string("priv", "AES-128");
-            if (!PRIV.contains(priv)) {
-                throw new ConfigException(u.pathOf("priv"), "must be one of AES-128, AES-192, AES-256 "
-                        + "(DES is refused), got \"" + priv + "\"");
+            String priv = u.string("priv", SnmpUser.DEFAULT_PRIV);
+            if (!SnmpUser.PRIV.contains(priv)) {
+                throw new ConfigException(u.pathOf("priv"), "must be one of " + String.join(", ", SnmpUser.PRIV)
+                        + " (DES is refused), got \"" + priv + "\"");
             }
             String authPassword = u.string("authPassword");
             String privPassword = u.string("privPassword");
@@ -290,13 +291,13 @@ public final class AgentConfigLoader {
             if (privPassword.length() < MIN_PASSWORD) {
                 throw new ConfigException(u.pathOf("privPassword"), "must be at least " + MIN_PASSWORD + " characters");
             }
-            users.add(new AgentConfig.SnmpUser(name, auth, authPassword, priv, privPassword));
+            users.add(new SnmpUser(name, auth, authPassword, priv, privPassword));
         }
         if (users.isEmpty()) {
             throw new ConfigException(n.pathOf("users"), "must list at least one SNMPv3 user");
         }
         Optional<String> community = n.has("community") ? Optional.of(n.string("community")) : Optional.empty();
-        List<AgentConfig.NotifyTarget> targets = new ArrayList<>();
+        List<SnmpAgentEngine.NotifyTarget> targets = new ArrayList<>();
         if (n.has("notify")) {
             for (ConfigNode t : n.objects("notify")) {
                 t.rejectUnknown(Set.of("address", "port", "user", "type"));
@@ -308,11 +309,17 @@ public final class AgentConfigLoader {
                 if (!type.equals("trap") && !type.equals("inform")) {
                     throw new ConfigException(t.pathOf("type"), "must be trap or inform, got \"" + type + "\"");
                 }
-                targets.add(new AgentConfig.NotifyTarget(address(t), (int) t.integer("port", 1, 65535, 162), user,
+                targets.add(new SnmpAgentEngine.NotifyTarget(address(t), (int) t.integer("port", 1, 65535, 162), user,
                         type.equals("inform")));
             }
         }
-        return new AgentConfig.Snmp(address, port, users, community, targets);
+        // sysContact: who to call about this host, as the station shows it (SNMPv2-MIB: a DisplayString).
+        String contact = n.has("contact") ? n.string("contact") : "";
+        if (contact.length() > 255 || !contact.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw new ConfigException(n.pathOf("contact"), "must be at most 255 printable ASCII characters "
+                    + "(it is served as sysContact, a DisplayString)");
+        }
+        return new AgentConfig.Snmp(address, port, users, community, targets, contact);
     }
 
     private static AgentConfig.Endpoint endpoint(ConfigNode n) {
