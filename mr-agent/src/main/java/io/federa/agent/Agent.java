@@ -84,7 +84,10 @@ public final class Agent implements AutoCloseable {
         Files.createDirectories(dataDir);
         Path vmDir = dataDir.resolve("vms");
         Files.createDirectories(vmDir);
-        String network = config.libvirt().network().orElse(DEFAULT_NETWORK);
+        // libvirt's test driver has a network named default; a real hypervisor may have none (a
+        // session one never has), and its guests then use QEMU's user-mode network.
+        String network = config.libvirt().uri().isPresent() ? config.libvirt().network().orElse(null)
+                : config.libvirt().network().orElse(DEFAULT_NETWORK);
 
         Optional<TestDriverState> testState = Optional.empty();
         String uri;
@@ -117,6 +120,7 @@ public final class Agent implements AutoCloseable {
             }
         });
         started.push(host);
+        config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline())));
 
         long startedAt = System.currentTimeMillis();
         HostIdentity identity = new HostIdentity(config.host().id(), config.host().site(), config.host().offsite(),
@@ -136,7 +140,7 @@ public final class Agent implements AutoCloseable {
         OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
         started.push(operations);
         AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
-                lease, operations);
+                lease, operations, config.libvirt().shutdownTimeout());
         started.push(commands);
         // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
         // Before anything can see or command this host, none of them may run here.

@@ -18,7 +18,6 @@ import org.libvirt.StoragePoolInfo;
 import org.libvirt.VcpuInfo;
 import org.libvirt.event.DomainEventType;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +49,11 @@ public final class LibvirtHost implements AutoCloseable {
     private final Connect conn;
     private final String domainType;
     private final Map<String, DomainXml.Description> descriptions = new ConcurrentHashMap<>();
+    private volatile GuestBoot guestBoot;
+
+    /** What the VMs this agent defines on a real hypervisor boot: {@link DomainXml.KernelBoot} less the console. */
+    public record GuestBoot(Path kernel, Path initrd, String cmdline) {
+    }
 
     private LibvirtHost(String uri, Connect conn, String domainType) {
         this.uri = uri;
@@ -65,7 +69,7 @@ public final class LibvirtHost implements AutoCloseable {
         startEventLoop();
         Connect conn = new Connect(uri);
         String type = conn.getType();
-        LibvirtHost host = new LibvirtHost(uri, conn, domainTypeFor(type));
+        LibvirtHost host = new LibvirtHost(uri, conn, domainTypeFor(type, conn));
         conn.addLifecycleListener((domain, event) -> {
             try {
                 String uuid = domain.getUUIDString();
@@ -102,12 +106,31 @@ public final class LibvirtHost implements AutoCloseable {
         eventLoopStarted = true;
     }
 
-    private static String domainTypeFor(String connectionType) {
+    /**
+     * The domain type to define. On QEMU, kvm only where the hypervisor itself says it can use it:
+     * a /dev/kvm that exists may still be closed to the user the hypervisor runs as (a session
+     * daemon of an ordinary user), and then only software emulation (qemu) starts.
+     */
+    private static String domainTypeFor(String connectionType, Connect conn) throws LibvirtException {
         return switch (connectionType.toUpperCase(java.util.Locale.ROOT)) {
             case "TEST" -> "test";
-            case "QEMU" -> Files.exists(Path.of("/dev/kvm")) ? "kvm" : "qemu";
+            case "QEMU" -> offersKvm(conn.getCapabilities()) ? "kvm" : "qemu";
             default -> connectionType.toLowerCase(java.util.Locale.ROOT);
         };
+    }
+
+    static boolean offersKvm(String capabilities) {
+        return capabilities.contains("<domain type='kvm'") || capabilities.contains("<domain type=\"kvm\"");
+    }
+
+    /** Sets what the VMs this agent defines on a real hypervisor boot. */
+    public void bootGuestsFrom(GuestBoot boot) {
+        this.guestBoot = boot;
+    }
+
+    /** The domain type this agent defines: test, qemu or kvm. */
+    public String domainType() {
+        return domainType;
     }
 
     public String uri() {
@@ -420,8 +443,24 @@ public final class LibvirtHost implements AutoCloseable {
         }
     }
 
-    /** Used by callers that build domain XML for this hypervisor. */
+    /**
+     * Used by callers that build domain XML for this hypervisor. On a real one the guest boots
+     * what {@link #bootGuestsFrom} set, and its serial console goes to {@code console.log} beside
+     * its disk image.
+     */
     public String domainXml(VmSpec spec, UUID uuid, Path image, String network, long epoch) {
-        return DomainXml.build(spec, uuid, domainType, image, network, epoch);
+        if (isTestDriver()) {
+            return DomainXml.build(spec, uuid, domainType, image, network, epoch);
+        }
+        GuestBoot boot = guestBoot;
+        if (boot == null) {
+            throw new IllegalStateException("cannot define " + spec.name() + " on " + uri
+                    + ": the agent's configuration names no guest to boot (libvirt.guest.kernel and initrd)");
+        }
+        return DomainXml.build(spec, uuid, domainType, image, network, epoch, new DomainXml.KernelBoot(boot.kernel(),
+                boot.initrd(), boot.cmdline(), image.resolveSibling(CONSOLE_LOG)));
     }
+
+    /** The file a real guest's serial console is written to, beside its disk image. */
+    public static final String CONSOLE_LOG = "console.log";
 }
