@@ -84,10 +84,7 @@ public final class Agent implements AutoCloseable {
         Files.createDirectories(dataDir);
         Path vmDir = dataDir.resolve("vms");
         Files.createDirectories(vmDir);
-        // libvirt's test driver has a network named default; a real hypervisor may have none (a
-        // session one never has), and its guests then use QEMU's user-mode network.
-        String network = config.libvirt().uri().isPresent() ? config.libvirt().network().orElse(null)
-                : config.libvirt().network().orElse(DEFAULT_NETWORK);
+        String network = config.libvirt().network().orElse(DEFAULT_NETWORK);
 
         Optional<TestDriverState> testState = Optional.empty();
         String uri;
@@ -121,6 +118,11 @@ public final class Agent implements AutoCloseable {
         });
         started.push(host);
         config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline())));
+        // libvirt's test driver has a network named default; a real hypervisor may have none (a
+        // session one never has), and its guests then use QEMU's user-mode network.
+        if (config.libvirt().network().isEmpty() && !host.isTestDriver()) {
+            network = null;
+        }
 
         long startedAt = System.currentTimeMillis();
         HostIdentity identity = new HostIdentity(config.host().id(), config.host().site(), config.host().offsite(),

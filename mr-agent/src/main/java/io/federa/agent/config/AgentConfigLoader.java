@@ -181,10 +181,10 @@ public final class AgentConfigLoader {
             throw new ConfigException(n.pathOf("testNode"), "cannot be combined with uri: the node file is "
                     + "generated only when the agent chooses the URI itself");
         }
-        Optional<AgentConfig.Guest> guest = Optional.ofNullable(n.optionalObject("guest")).map(AgentConfigLoader::guest);
-        if (guest.isPresent() && uri.isEmpty()) {
+        if (n.has("guest") && uri.isEmpty()) {
             throw new ConfigException(n.pathOf("guest"), "needs uri: libvirt's test driver boots nothing");
         }
+        Optional<AgentConfig.Guest> guest = Optional.ofNullable(n.optionalObject("guest")).map(AgentConfigLoader::guest);
         // Under the commands' own wait for an answer (60 s), with room for the destroy that follows.
         Duration shutdownTimeout = n.duration("shutdownTimeout", Duration.ofSeconds(1), Duration.ofSeconds(45),
                 AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);
