@@ -117,6 +117,12 @@ public final class Agent implements AutoCloseable {
             }
         });
         started.push(host);
+        config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline())));
+        // libvirt's test driver has a network named default; a real hypervisor may have none (a
+        // session one never has), and its guests then use QEMU's user-mode network.
+        if (config.libvirt().network().isEmpty() && !host.isTestDriver()) {
+            network = null;
+        }
 
         long startedAt = System.currentTimeMillis();
         HostIdentity identity = new HostIdentity(config.host().id(), config.host().site(), config.host().offsite(),
@@ -136,7 +142,7 @@ public final class Agent implements AutoCloseable {
         OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
         started.push(operations);
         AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
-                lease, operations);
+                lease, operations, config.libvirt().shutdownTimeout());
         started.push(commands);
         // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
         // Before anything can see or command this host, none of them may run here.

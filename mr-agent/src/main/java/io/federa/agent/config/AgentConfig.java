@@ -75,9 +75,29 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
     /**
      * The virtualization layer. With no {@code uri}, the agent runs libvirt's test driver on a
      * node file of its own, generated from {@code testNode} on first start and kept in the data
-     * directory afterwards.
+     * directory afterwards. On a real hypervisor, {@code guest} says how the VMs it defines boot,
+     * and a shutdown that the guest has not completed within {@code shutdownTimeout} ends in a
+     * destroy.
      */
-    public record Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode) {
+    public record Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode,
+                          Optional<Guest> guest, Duration shutdownTimeout) {
+        public Libvirt {
+            Objects.requireNonNull(guest, "guest");
+            Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        }
+
+        public Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode) {
+            this(uri, network, testNode, Optional.empty(), DEFAULT_SHUTDOWN_TIMEOUT);
+        }
+    }
+
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * What a VM defined on a real hypervisor boots: a kernel and an initrd read by the hypervisor
+     * (direct kernel boot), with this command line.
+     */
+    public record Guest(Path kernel, Path initrd, String cmdline) {
     }
 
     /** The node that libvirt's test driver simulates, and the VMs it holds at first start. */

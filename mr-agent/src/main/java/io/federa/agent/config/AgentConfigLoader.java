@@ -172,7 +172,7 @@ public final class AgentConfigLoader {
     }
 
     private static AgentConfig.Libvirt libvirt(ConfigNode n) {
-        n.rejectUnknown(Set.of("uri", "network", "testNode"));
+        n.rejectUnknown(Set.of("uri", "network", "testNode", "guest", "shutdownTimeout"));
         Optional<String> uri = n.has("uri")
                 ? Optional.of(n.matching("uri", URI, "a libvirt URI such as qemu:///system or test:///path/node.xml"))
                 : Optional.empty();
@@ -184,7 +184,41 @@ public final class AgentConfigLoader {
             throw new ConfigException(n.pathOf("testNode"), "cannot be combined with uri: the node file is "
                     + "generated only when the agent chooses the URI itself");
         }
-        return new AgentConfig.Libvirt(uri, network, testNode);
+        if (n.has("guest") && uri.isEmpty()) {
+            throw new ConfigException(n.pathOf("guest"), "needs uri: libvirt's test driver boots nothing");
+        }
+        Optional<AgentConfig.Guest> guest = Optional.ofNullable(n.optionalObject("guest")).map(AgentConfigLoader::guest);
+        // Under the commands' own wait for an answer (60 s), with room for the destroy that follows.
+        Duration shutdownTimeout = n.duration("shutdownTimeout", Duration.ofSeconds(1), Duration.ofSeconds(45),
+                AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+        return new AgentConfig.Libvirt(uri, network, testNode, guest, shutdownTimeout);
+    }
+
+    /**
+     * The guest a real hypervisor boots. Paths must be absolute: the hypervisor reads them, from
+     * a working folder that is not the agent's.
+     */
+    private static AgentConfig.Guest guest(ConfigNode n) {
+        n.rejectUnknown(Set.of("kernel", "initrd", "cmdline"));
+        Path kernel = absolute(n, "kernel");
+        Path initrd = absolute(n, "initrd");
+        String cmdline = n.string("cmdline", "console=ttyS0");
+        if (cmdline.length() > 1024 || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+            throw new ConfigException(n.pathOf("cmdline"), "must be at most 1024 printable ASCII characters");
+        }
+        return new AgentConfig.Guest(kernel, initrd, cmdline);
+    }
+
+    private static Path absolute(ConfigNode n, String key) {
+        String s = n.string(key);
+        Path p = Path.of(s);
+        if (!p.isAbsolute()) {
+            throw new ConfigException(n.pathOf(key), "must be an absolute path (the hypervisor reads it), got \"" + s + "\"");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new ConfigException(n.pathOf(key), p + " is not a file");
+        }
+        return p;
     }
 
     private static AgentConfig.TestNode testNode(ConfigNode n) {
