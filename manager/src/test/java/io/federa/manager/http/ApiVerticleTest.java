@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The REST API's authorisation matrix and its errors, over real HTTP. */
+/**
+ * The REST API's authorisation matrix and its errors, over real HTTP; every answer is checked
+ * against the API's OpenAPI description ({@link OpenApiDescription}).
+ */
 class ApiVerticleTest {
     private static final String VIEWER = "viewer-token-0123456789";
     private static final String OPERATOR = "operator-token-0123456789";
@@ -60,7 +63,10 @@ class ApiVerticleTest {
         if (token != null) {
             req.putHeader("Authorization", "Bearer " + token);
         }
-        return (body == null ? req.send() : req.sendBuffer(Buffer.buffer(body))).await(10, TimeUnit.SECONDS);
+        HttpResponse<Buffer> answer = (body == null ? req.send() : req.sendBuffer(Buffer.buffer(body))).await(10, TimeUnit.SECONDS);
+        // Every answer these tests get is one the API's description allows.
+        OpenApiDescription.assertDescribes(method, path, answer);
+        return answer;
     }
 
     @Test
@@ -328,28 +334,64 @@ class ApiVerticleTest {
     }
 
     @Test
-    void the_openapi_document_describes_exactly_the_routes_served() throws Exception {
+    void the_openapi_document_served_is_the_one_tested_and_describes_exactly_the_routes_served() throws Exception {
         HttpResponse<Buffer> r = call(HttpMethod.GET, "/api/v1/openapi.yaml", VIEWER, null);
         assertThat(r.getHeader("Content-Type")).isEqualTo("application/yaml");
-        var doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-                .readTree(r.bodyAsString());
-        assertThat(doc.path("openapi").asText()).startsWith("3.");
-        java.util.Set<String> documented = new java.util.TreeSet<>();
-        doc.path("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> {
-            if (!m.equals("parameters")) {
-                documented.add(m.toUpperCase(java.util.Locale.ROOT) + " " + p.getKey());
-            }
-        }));
-        assertThat(documented).isEqualTo(manager.manager.routes());
-        // Every reference points at something the document defines.
-        java.util.regex.Matcher refs = java.util.regex.Pattern.compile("\\$ref: \"#/components/([a-zA-Z]+)/([a-zA-Z]+)\"")
-                .matcher(r.bodyAsString());
-        int n = 0;
-        while (refs.find()) {
-            n++;
-            assertThat(doc.path("components").path(refs.group(1)).has(refs.group(2))).as(refs.group()).isTrue();
+        assertThat(r.bodyAsString()).isEqualTo(OpenApiDescription.text());
+        // The router's own routes, against the operations swagger-parser reads from the description.
+        assertThat(OpenApiDescription.operations().keySet()).isEqualTo(manager.manager.routes());
+    }
+
+    @Test
+    void a_polled_host_and_its_vms_are_answered_as_described(@TempDir Path other) throws Exception {
+        // An agent that answers every poll with a real agent's bulk answer: a host and three VMs.
+        String bulk;
+        try (var in = getClass().getResourceAsStream("/io/federa/manager/poll/host-1-bulk.json")) {
+            bulk = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        assertThat(n).isGreaterThan(20);
+        var agent = manager.vertx.createHttpServer().requestHandler(req -> req.response()
+                .putHeader("Content-Type", "application/json").end(bulk));
+        agent.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        try (TestManager polling = new TestManager(other, List.of(new ManagerConfig.Agent("host-1", "127.0.0.1",
+                agent.actualPort(), ManagerConfig.Transport.JOLOKIA, "federa", "secret-password")), 64 * 1024,
+                List.of(new ManagerConfig.Token("noc", VIEWER, ManagerConfig.Role.VIEWER)))) {
+            WebClient c = WebClient.create(polling.vertx);
+            java.util.function.Function<String, HttpResponse<Buffer>> get = path -> {
+                try {
+                    HttpResponse<Buffer> r = c.get(polling.port(), "127.0.0.1", path).putHeader("Authorization", "Bearer " + VIEWER)
+                            .send().await(10, TimeUnit.SECONDS);
+                    assertThat(OpenApiDescription.assertDescribes(HttpMethod.GET, path, r)).isTrue();
+                    return r;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError(path + " was not answered", e);
+                }
+            };
+            HttpResponse<Buffer> hosts = get.apply("/api/v1/hosts");
+            for (int i = 0; i < 100 && !hosts.bodyAsString().contains("\"REACHABLE\""); i++) {
+                Thread.sleep(100);
+                hosts = get.apply("/api/v1/hosts");
+            }
+            JsonObject host = hosts.bodyAsJsonObject().getJsonArray("hosts").getJsonObject(0);
+            assertThat(host.getString("reachability")).as(host.encode()).isEqualTo("REACHABLE");
+            assertThat(host.getString("host")).isEqualTo("host-1");
+            assertThat(host.getInteger("cpus")).isEqualTo(16);
+            var vms = get.apply("/api/v1/vms").bodyAsJsonObject().getJsonArray("vms");
+            assertThat(vms).hasSize(3);
+            assertThat(vms.getJsonObject(0).getString("host")).isEqualTo("host-1");
+        } finally {
+            agent.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void an_address_held_back_after_token_guesses_is_answered_as_described() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            assertThat(call(HttpMethod.GET, "/api/v1/hosts", "guess-" + i + "-0123456789abcdef", null).statusCode()).isEqualTo(401);
+        }
+        HttpResponse<Buffer> held = call(HttpMethod.GET, "/api/v1/hosts", VIEWER, null);
+        assertThat(held.statusCode()).isEqualTo(429);
+        assertThat(held.getHeader("Retry-After")).matches("[1-9][0-9]*");
+        assertThat(held.bodyAsJsonObject().getString("error")).isEqualTo("too many requests");
     }
 
     @Test
