@@ -4,7 +4,7 @@
 # makes the test and demo certificates with it), and the tools the tests
 # use as real peers: net-snmp's station tools, snmptrapd, snmpd (which plays a third-party host
 # serving only the VM-MIB), smilint (smitools) and npm (which fetches the SMIv2 base modules for
-# smilint), Prometheus with promtool, Alertmanager, and a PostgreSQL server that the tests start in a folder of their
+# smilint, and Redocly CLI, which lints the manager's OpenAPI description), Prometheus with promtool, Alertmanager, and a PostgreSQL server that the tests start in a folder of their
 # own. Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
