@@ -2,6 +2,7 @@ package io.federa.manager.http;
 
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
 import com.atlassian.oai.validator.model.Request;
+import com.atlassian.oai.validator.model.SimpleRequest;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.SimpleValidationReportFormat;
 import com.atlassian.oai.validator.report.ValidationReport;
@@ -12,6 +13,8 @@ import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.MultiMap;
 import io.vertx.ext.web.client.HttpResponse;
 
 import java.io.IOException;
@@ -36,6 +39,7 @@ final class OpenApiDescription {
     private static String text;
     private static OpenAPI model;
     private static OpenApiInteractionValidator validator;
+    private static final java.util.Set<String> requestsChecked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private OpenApiDescription() {
     }
@@ -88,6 +92,11 @@ final class OpenApiDescription {
         return validator;
     }
 
+    /** Whether an operation describes {@code pathAndQuery} (whatever the method). */
+    static boolean describes(String pathAndQuery) {
+        return template(pathAndQuery.split("\\?", 2)[0]) != null;
+    }
+
     /** The described path template that {@code path} (without its query) falls under, or null. */
     private static String template(String path) {
         for (String t : model().getPaths().keySet()) {
@@ -113,10 +122,44 @@ final class OpenApiDescription {
                 answer.body() == null ? null : answer.body().getBytes());
     }
 
+    /**
+     * Checks a request the API took (answered 2xx) against the description: its parameters, its
+     * credentials and its body must be ones the operation describes.
+     */
+    static void assertAccepts(HttpMethod method, String pathAndQuery, MultiMap headers, String body) {
+        String[] parts = pathAndQuery.split("\\?", 2);
+        // Each kind of request once (its operation, the names of its parameters, the type of its
+        // body): a schema check costs far more than the manager's answer, and some tests count on
+        // the pace of a flood of requests.
+        String kind = method + " " + template(parts[0]) + " " + (parts.length > 1 ? parts[1].replaceAll("=[^&]*", "") : "")
+                + " " + headers.get(HttpHeaders.CONTENT_TYPE);
+        if (!requestsChecked.add(kind)) {
+            return;
+        }
+        SimpleRequest.Builder request = new SimpleRequest.Builder(method.name().toUpperCase(Locale.ROOT), parts[0]);
+        headers.forEach((name, value) -> request.withHeader(name, value));
+        if (parts.length > 1) {
+            for (String pair : parts[1].split("&")) {
+                String[] kv = pair.split("=", 2);
+                request.withQueryParam(java.net.URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+                        kv.length > 1 ? java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+            }
+        }
+        if (body != null && !body.isEmpty()) {
+            request.withBody(body);
+        }
+        ValidationReport report = validator().validateRequest(request.build());
+        assertThat(report.getMessages().stream()
+                .filter(m -> m.getLevel() != ValidationReport.Level.IGNORE && m.getLevel() != ValidationReport.Level.INFO))
+                .as("the request %s %s (%s), which the API took, against openapi.yaml:%n%s", method, pathAndQuery,
+                        headers.get(HttpHeaders.CONTENT_TYPE), SimpleValidationReportFormat.getInstance().apply(report))
+                .isEmpty();
+    }
+
     /** The same, of an answer given as its status, headers and body. */
     static boolean assertDescribes(HttpMethod method, String pathAndQuery, int status, Map<String, String> headers, byte[] body) {
         String path = pathAndQuery.split("\\?", 2)[0];
-        if (template(path) == null) {
+        if (!describes(path)) {
             return false;
         }
         SimpleResponse.Builder response = SimpleResponse.Builder.status(status);
