@@ -59,10 +59,15 @@ final class OpenApiDescription {
 
     /** swagger-parser's reading of the document, references resolved: its messages and its model. */
     static SwaggerParseResult parse() {
+        return parse(text());
+    }
+
+    /** swagger-parser's reading of {@code document}. */
+    static SwaggerParseResult parse(String document) {
         ParseOptions options = new ParseOptions();
         options.setResolve(true);
         options.setValidateInternalRefs(true);
-        return new OpenAPIV3Parser().readContents(text(), null, options);
+        return new OpenAPIV3Parser().readContents(document, null, options);
     }
 
     /** The model, from a reading that gave no message at all. */

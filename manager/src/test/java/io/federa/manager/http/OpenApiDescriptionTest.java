@@ -41,6 +41,18 @@ class OpenApiDescriptionTest {
     }
 
     @Test
+    void swagger_parser_names_a_stray_property_and_a_schema_referred_to_that_is_missing() {
+        // A comma, unquoted, in a flow mapping makes a property of what follows it.
+        String broken = OpenApiDescription.text()
+                .replace("{ type: string, description: \"The service removed.\" }", "{ type: string, description: The service, removed }")
+                .replace("{ $ref: \"#/components/schemas/Managers\" }", "{ $ref: \"#/components/schemas/Managerz\" }");
+        assertThat(broken).isNotEqualTo(OpenApiDescription.text());
+        assertThat(OpenApiDescription.parse(broken).getMessages())
+                .anyMatch(m -> m.contains("removed") && m.contains("unexpected"))
+                .anyMatch(m -> m.contains("Managerz"));
+    }
+
+    @Test
     void every_operation_has_an_id_of_its_own_a_summary_and_a_tag() {
         Set<String> ids = new HashSet<>();
         OpenApiDescription.operations().forEach((op, o) -> {
