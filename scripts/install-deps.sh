@@ -4,7 +4,8 @@
 # makes the test and demo certificates with it), and the tools the tests
 # use as real peers: net-snmp's station tools, snmptrapd, snmpd (which plays a third-party host
 # serving only the VM-MIB), smilint (smitools) and npm (which fetches the SMIv2 base modules for
-# smilint), Prometheus with promtool, Alertmanager, and a PostgreSQL server that the tests start in a folder of their
+# smilint, and Redocly CLI, which lints the manager's OpenAPI description), Prometheus with promtool,
+# Alertmanager, and a PostgreSQL server that the tests start in a folder of their
 # own; and for the tests that drive real guests, libvirt's daemon with its QEMU driver, QEMU
 # (software emulation is enough), virsh, busybox and cpio (scripts/real-hypervisors.sh builds the
 # test guest from them and a Debian kernel package). Installs only what is missing; uses sudo when

@@ -58,6 +58,8 @@ public final class HistoryVerticle extends VerticleBase {
     private volatile Map<String, List<AvailabilityHistory.Transition>> transitions = Map.of();
     private InventorySnapshot previous;
     private boolean writing;
+    /** The write to the store under way, if any: the verticle stops once it has ended. */
+    private Future<Void> written = Future.succeededFuture();
     private long timer;
     private long lastPrune;
     private volatile Recorded listener = (changes, events) -> { };
@@ -211,7 +213,7 @@ public final class HistoryVerticle extends VerticleBase {
         List<Event> events = List.copyOf(pendingEvents);
         List<ServiceStates.Change> changes = List.copyOf(pendingChanges);
         boolean prune = now - lastPrune >= HOUR;
-        vertx.executeBlocking(() -> {
+        written = vertx.<Void>executeBlocking(() -> {
             store.write(events, changes);
             if (prune) {
                 store.prune(now - RETENTION);
@@ -265,6 +267,8 @@ public final class HistoryVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(timer);
-        return Future.succeededFuture();
+        // A write still under way ends first: Vert.x interrupts its workers once every verticle has
+        // stopped, and an interrupted write leaves the store's file in error (H2 closes it).
+        return written.transform(ar -> Future.succeededFuture());
     }
 }

@@ -202,15 +202,29 @@ public final class ApiVerticle extends VerticleBase {
         }).onSuccess(s -> server = s);
     }
 
-    /** Every route served, as "METHOD /path/{param}", in the OpenAPI document's spelling. */
+    /**
+     * Every route served, as "METHOD /path/{param}" in the OpenAPI document's spelling, read from
+     * the router itself. The handlers every request under a prefix passes (audit, authentication,
+     * body limits) and the last route (404 for what nothing serves) answer no request of their
+     * own and are left out; a route of any other shape is listed as it is (ANY for every method,
+     * REGEX for a pattern) so that the document's test names it.
+     */
     public java.util.SortedSet<String> routes() {
         java.util.SortedSet<String> out = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route route : router.getRoutes()) {
-            if (route.getPath() == null || route.methods() == null || route.getPath().endsWith("/")) {
+            // A path with parameters is matched through a pattern too, but keeps its path.
+            boolean everyPath = route.getPath() == null && !route.isRegexPath();
+            boolean prefix = route.getPath() != null && !route.isExactPath();
+            if (route.methods() == null && (everyPath || prefix)) {
                 continue;
             }
-            String path = route.getPath().replaceAll(":([a-zA-Z]+)", "{$1}");
-            route.methods().forEach(m -> out.add(m.name() + " " + path));
+            String path = route.getPath() == null ? (route.isRegexPath() ? "REGEX " + route.getName() : "*")
+                    : route.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+            if (route.methods() == null) {
+                out.add("ANY " + path);
+            } else {
+                route.methods().forEach(m -> out.add(m.name() + " " + path));
+            }
         }
         return out;
     }
