@@ -58,7 +58,6 @@ class ArchitectureTest {
      * </ul>
      */
     static final Map<String, Set<String>> ADAPTERS = new TreeMap<>(Map.ofEntries(
-            Map.entry("clock", Set.of()),
             Map.entry("spec", Set.of()),
             Map.entry("config", Set.of("spec")),
             Map.entry("store", Set.of("spec")),
