@@ -196,7 +196,7 @@ class DashboardsTest {
             config = replace(config, "evaluation_interval: 15s", "evaluation_interval: 1s");
             config = replace(config, "/etc/prometheus/federa/*.yml", root.resolve("alert-rules").toString() + "/*.yml");
             config = replace(config, "\"127.0.0.1:8080\"", "\"" + hostPort(m.api) + "\"");
-            config = replace(config, "\"127.0.0.1:9781\", \"127.0.0.1:9782\", \"127.0.0.1:9783\"", String.join(", ", agentTargets));
+            config = replace(config, "\"127.0.0.1:9781\", \"127.0.0.1:9782\", \"127.0.0.1:9783\", \"127.0.0.1:9784\"", String.join(", ", agentTargets));
             config = replace(config, "\"127.0.0.1:9093\"", "\"127.0.0.1:" + AgentProcess.freePort() + "\"");
             Path pconf = dir.resolve("prometheus.yml");
             Files.writeString(pconf, config);
