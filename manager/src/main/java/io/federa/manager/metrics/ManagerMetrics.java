@@ -235,13 +235,16 @@ public final class ManagerMetrics implements MultiCollector {
             for (var svc : catalog.services().values()) {
                 for (String appName : svc.applications()) {
                     var app = catalog.applications().get(appName);
-                    if (app == null || app.scaling().isEmpty()) {
+                    if (app == null) {
                         continue;
                     }
                     Labels l = Labels.of("service", svc.name(), "application", appName);
+                    wanted.add(new Point(l, Headcount.wanted(app, targets)));
+                    if (app.scaling().isEmpty()) {
+                        continue;
+                    }
                     outAbove.add(new Point(l, app.scaling().get().scaleOutAbove()));
                     inBelow.add(new Point(l, app.scaling().get().scaleInBelow()));
-                    wanted.add(new Point(l, Headcount.wanted(app, targets)));
                     for (String direction : List.of("out", "in")) {
                         for (String source : List.of("rule", "alert")) {
                             decided.putIfAbsent(svc.name() + "/" + appName + "/" + direction + "/" + source, 0L);
