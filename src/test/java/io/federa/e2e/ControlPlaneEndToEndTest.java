@@ -136,8 +136,8 @@ class ControlPlaneEndToEndTest {
                 assertThat(watch.down).as("moments the shop was down").isEmpty();
                 for (String h : HOSTS) {
                     String m = agentMetrics(f, h);
-                    assertThat(m).contains("mr_agent_peer_verdict{verdict=\"managers_away\"} 1.0");
-                    assertThat(m).contains("mr_agent_lease_remaining_seconds 0.0");
+                    assertThat(m).contains("mr_agent_peer_verdict{host=\"" + h + "\",verdict=\"managers_away\"} 1.0");
+                    assertThat(m).contains("mr_agent_lease_remaining_seconds{host=\"" + h + "\"} 0.0");
                 }
 
                 f.startManager();

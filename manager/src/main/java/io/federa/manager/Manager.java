@@ -67,7 +67,8 @@ public final class Manager {
         AtomicReference<Catalog> catalog = new AtomicReference<>();
         definitions.catalog().ifPresent(catalog::set);
         PrometheusRegistry registry = new PrometheusRegistry();
-        PollMetrics pollMetrics = new PollMetrics(registry);
+        PollMetrics pollMetrics = new PollMetrics(registry, config.agents().stream().map(ManagerConfig.Agent::name).toList());
+        io.federa.common.metrics.RuntimeMetrics.register(registry, io.prometheus.metrics.model.snapshots.Labels.EMPTY);
         Map<String, String> transports = config.agents().stream().collect(Collectors.toMap(ManagerConfig.Agent::name,
                 a -> a.transport().name().toLowerCase(java.util.Locale.ROOT)));
         long interval = config.pollInterval().toMillis();
@@ -204,6 +205,16 @@ public final class Manager {
             @Override
             public int vmsOrphaned() {
                 return lifecycle.orphaned().size();
+            }
+
+            @Override
+            public java.util.Optional<io.federa.manager.core.placement.Failover> failover() {
+                return lifecycle.acting() ? lifecycle.failover() : java.util.Optional.empty();
+            }
+
+            @Override
+            public java.util.List<io.federa.manager.core.placement.Outcome.Unschedulable> unschedulable() {
+                return lifecycle.acting() ? lifecycle.lastPlan().unschedulable() : java.util.List.of();
             }
 
             @Override

@@ -24,6 +24,7 @@ import io.federa.agent.sampler.Sampler;
 import io.federa.agent.snmp.SnmpEndpoint;
 import io.federa.agent.tls.AgentTls;
 import io.federa.common.http.ListenerMetrics;
+import io.federa.common.metrics.RuntimeMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -190,9 +191,12 @@ public final class Agent implements AutoCloseable {
         }
 
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
-        registry.register(new TransferMetrics(data));
-        ListenerMetrics.register(registry, "mr_agent", () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
+        String hostId = config.host().id();
+        registry.register(new AgentMetrics(hostId, sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
+        registry.register(new TransferMetrics(hostId, data));
+        ListenerMetrics.register(registry, "mr_agent", io.prometheus.metrics.model.snapshots.Labels.of("host", hostId),
+                () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
+        RuntimeMetrics.register(registry, io.prometheus.metrics.model.snapshots.Labels.of("host", hostId));
         http = AgentHttpServer.start(vertx, config.metrics(), registry, sampler::latest, Optional.of(data::serve),
                 lease::latestEnvelope, HttpLimits.DEFAULT, tls);
         started.push(http);

@@ -87,6 +87,8 @@ public final class LifecycleVerticle extends VerticleBase {
     private final Map<String, Long> settledAfter = new HashMap<>();
     private final Map<String, String> unschedulableSaid = new HashMap<>();
     private volatile Plan lastPlan = new Plan(List.of(), List.of(), List.of(), List.of(), List.of());
+    /** The failover headroom as the last pass's snapshot gives it (computed with the pass, on its worker). */
+    private volatile java.util.Optional<io.federa.manager.core.placement.Failover> failover = java.util.Optional.empty();
     private final Map<String, String> busyService = new HashMap<>();
     private final Map<String, Long> desiredAt = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastPlanAt;
@@ -303,7 +305,14 @@ public final class LifecycleVerticle extends VerticleBase {
         // pass"): it is planned on a worker of its own, and carried out here, on the event loop,
         // only if nothing it was planned from has changed meanwhile.
         planning = true;
-        planner.<Plan>executeBlocking(() -> Reconciler.plan(world)).onComplete(ar -> {
+        planner.<Plan>executeBlocking(() -> {
+            Plan p = Reconciler.plan(world);
+            if (world.catalog() != null) {
+                failover = io.federa.manager.core.placement.Failover.ofLargestHost(world.inventory(), world.cordoned(),
+                        world.catalog(), world.placement());
+            }
+            return p;
+        }).onComplete(ar -> {
             planning = false;
             if (ar.failed()) {
                 LOG.warn("a reconcile pass failed; the next one plans again", ar.cause());
@@ -708,6 +717,11 @@ public final class LifecycleVerticle extends VerticleBase {
 
     public PlacementConfig placement() {
         return settings.placement();
+    }
+
+    /** Could the fleet take its largest host's running instances now: as the last pass planned it; empty before. */
+    public java.util.Optional<io.federa.manager.core.placement.Failover> failover() {
+        return failover;
     }
 
     // ------------------------------------------------------------------------------------------
