@@ -242,10 +242,13 @@ class ManagerSnmpTest {
     void the_manager_informs_stations_of_a_service_changing_state_with_the_state_before() throws Exception {
         // (Hosts lost and found: ManagerSnmpEndToEndTest, with agents that come and go.)
         // backoffice started with no host to run on: it goes from stopped(5) to down(4), with its reasons.
+        // Its first state, stopped, is recorded (and told) first: started before that, it would have
+        // no state before the change ("backoffice" = 10.98.97.99.107.111.102.102.105.99.101).
+        awaitNotification("OID: .1.3.6.1.4.1.32473.2.0.1\t",
+                ".1.3.6.1.4.1.32473.2.1.2.1.4.10.98.97.99.107.111.102.102.105.99.101 = INTEGER: 5");
         int status = WebClient.create(vertx).post(manager.apiPort(), "127.0.0.1", "/api/v1/services/backoffice/start")
                 .putHeader("Authorization", "Bearer " + ADMIN).send().await(10, TimeUnit.SECONDS).statusCode();
         assertThat(status).isEqualTo(202);
-        // "backoffice" = 10.98.97.99.107.111.102.102.105.99.101
         String changed = awaitNotification("OID: .1.3.6.1.4.1.32473.2.0.1\t",
                 ".1.3.6.1.4.1.32473.2.1.2.1.4.10.98.97.99.107.111.102.102.105.99.101 = INTEGER: 4");
         assertThat(changed).contains(".1.3.6.1.4.1.32473.2.1.6.1.0 = INTEGER: 5")
