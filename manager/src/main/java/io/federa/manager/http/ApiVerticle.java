@@ -850,7 +850,7 @@ public final class ApiVerticle extends VerticleBase {
             return;
         }
         String kind = ctx.queryParams().get("kind") == null ? "" : ctx.queryParams().get("kind");
-        if (!kind.matches("[a-z.]{0,64}")) {
+        if (!kind.matches("[a-z.-]{0,64}")) {
             error(ctx, 400, "bad request", "kind must be an event kind or its start, such as agent. or service.state", "kind");
             return;
         }

@@ -434,6 +434,9 @@ class ApiVerticleTest {
         assertThat(limit.bodyAsJsonObject().getString("field")).isEqualTo("limit");
         assertThat(call(HttpMethod.GET, "/api/v1/events?kind=a%27%3B", VIEWER, null).bodyAsJsonObject().getString("field"))
                 .isEqualTo("kind");
+        // Every kind the manager records can be asked for, those with a hyphen too.
+        assertThat(call(HttpMethod.GET, "/api/v1/events?kind=" + io.federa.manager.core.events.Event.POLLING_CAUGHT_UP,
+                VIEWER, null).statusCode()).isEqualTo(200);
         assertThat(call(HttpMethod.GET, "/api/v1/services/nope/history", VIEWER, null).statusCode()).isEqualTo(404);
 
         // An applied definition is an event, with who applied it.
