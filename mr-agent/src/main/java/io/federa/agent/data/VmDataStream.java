@@ -145,11 +145,13 @@ public final class VmDataStream {
 
     /**
      * Writes the stream of {@code m} to {@code out}; reports the bytes sent as they go; returns
-     * the SHA-256 (hex). Files are read and hashed on the caller's thread and sent on another.
+     * the SHA-256 (hex). Files are read on the caller's thread, and each buffer is then sent on
+     * one thread and hashed on another, at once.
      */
     static String write(Manifest m, OutputStream out, LongConsumer sent) throws IOException {
-        try (WriteBehind behind = new WriteBehind(PIPELINE_BUFFERS, BUFFER_BYTES, "vm-data-send")) {
-            Output o = new Output(behind, (b, n) -> {
+        try (WriteBehind behind = new WriteBehind(PIPELINE_BUFFERS, BUFFER_BYTES, "vm-data-send");
+             DigestBehind hash = new DigestBehind("vm-data-send-sha256")) {
+            Output o = new Output(behind, hash, (b, n) -> {
                 out.write(b, 0, n);
                 sent.accept(n);
             });
@@ -181,7 +183,8 @@ public final class VmDataStream {
                 head.put(END_OF_FILE);
                 o.put(head);
             }
-            byte[] digest = o.md.digest();
+            o.flush(); // the last hashed bytes; the trailer is not hashed
+            byte[] digest = hash.digest();
             o.hashing = false;
             head.put(TRAILER).put(digest);
             o.put(head);
@@ -199,24 +202,33 @@ public final class VmDataStream {
      */
     private static final int PIPELINE_BUFFERS = 16;
 
-    /** Fills buffers of a {@link WriteBehind}, hashing what goes in, and hands each on once full. */
+    /** Fills buffers of a {@link WriteBehind} and hands each on once full, to be sent and hashed. */
     private static final class Output {
         final WriteBehind behind;
+        final DigestBehind hash;
         final WriteBehind.Sink sink;
-        final MessageDigest md = sha256();
         boolean hashing = true;
         byte[] cur;
         int pos;
 
-        Output(WriteBehind behind, WriteBehind.Sink sink) {
+        Output(WriteBehind behind, DigestBehind hash, WriteBehind.Sink sink) {
             this.behind = behind;
+            this.hash = hash;
             this.sink = sink;
+        }
+
+        private void handOn() throws IOException {
+            if (hashing) {
+                behind.write(cur, pos, sink, hash);
+            } else {
+                behind.write(cur, pos, sink);
+            }
+            cur = null;
         }
 
         private void room() throws IOException {
             if (cur != null && pos == cur.length) {
-                behind.write(cur, pos, sink);
-                cur = null;
+                handOn();
             }
             if (cur == null) {
                 cur = behind.take();
@@ -231,9 +243,6 @@ public final class VmDataStream {
                 room();
                 int k = Math.min(head.remaining(), cur.length - pos);
                 head.get(cur, pos, k);
-                if (hashing) {
-                    md.update(cur, pos, k);
-                }
                 pos += k;
             }
             head.clear();
@@ -244,7 +253,6 @@ public final class VmDataStream {
             room();
             int n = ch.read(ByteBuffer.wrap(cur, pos, (int) Math.min(max, cur.length - pos)), at);
             if (n > 0) {
-                md.update(cur, pos, n);
                 pos += n;
             }
             return n;
@@ -252,8 +260,7 @@ public final class VmDataStream {
 
         void flush() throws IOException {
             if (cur != null && pos > 0) {
-                behind.write(cur, pos, sink);
-                cur = null;
+                handOn();
             }
         }
     }
@@ -288,7 +295,14 @@ public final class VmDataStream {
      */
     static Received read(InputStream in, UUID expected, Path into, long announcedDataBytes, LongConsumer received,
                          BooleanSupplier cancelled) throws IOException {
-        Input r = new Input(in, received);
+        try (DigestBehind hash = new DigestBehind("vm-data-receive-sha256")) {
+            return read(new Input(in, received, hash), expected, into, announcedDataBytes, cancelled);
+        }
+    }
+
+    private static Received read(Input r, UUID expected, Path into, long announcedDataBytes, BooleanSupplier cancelled)
+            throws IOException {
+        InputStream in = r.in;
         byte[] header = r.bytes(HEADER_BYTES);
         if (!Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw new CorruptStreamException("not a VM data stream (bad magic)");
@@ -379,9 +393,9 @@ public final class VmDataStream {
                     }
                     int n = (int) Math.min(BUFFER_BYTES, end - pos);
                     byte[] b = behind.take();
-                    r.fill(b, n);
+                    r.fillUnhashed(b, n);
                     long at = pos;
-                    behind.write(b, n, (buf, len) -> writer.write(buf, len, at));
+                    behind.write(b, n, (buf, len) -> writer.write(buf, len, at), r.md);
                     pos += n;
                 }
                 data += length;
@@ -407,12 +421,13 @@ public final class VmDataStream {
     private static final class Input {
         final InputStream in;
         final LongConsumer received;
-        final MessageDigest md = sha256();
+        final DigestBehind md;
         long count;
 
-        Input(InputStream in, LongConsumer received) {
+        Input(InputStream in, LongConsumer received, DigestBehind md) {
             this.in = in;
             this.received = received;
+            this.md = md;
         }
 
         /** The next tag; the trailer's tag is not hashed (the digest covers what comes before it). */
@@ -431,7 +446,7 @@ public final class VmDataStream {
 
         byte[] bytes(int n) throws IOException {
             byte[] b = raw(n);
-            md.update(b);
+            md.update(b, 0, n, () -> { }); // a fresh array, never changed
             return b;
         }
 
@@ -441,10 +456,9 @@ public final class VmDataStream {
             return b;
         }
 
-        /** Reads {@code n} bytes into {@code b} and hashes them. */
-        void fill(byte[] b, int n) throws IOException {
+        /** Reads {@code n} bytes into {@code b}; the caller hands them to {@link #md} (with the write). */
+        void fillUnhashed(byte[] b, int n) throws IOException {
             readFully(b, n);
-            md.update(b, 0, n);
         }
 
         private void readFully(byte[] b, int n) throws IOException {

@@ -6,12 +6,14 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Writes buffers on a thread of its own, in the order given, so that the caller's hashing
- * overlaps with the IO instead of alternating with it: SHA-256 and the copy into the socket or
- * the file each cost about as much as the other (measured on 1 GiB: 0.6 s of hashing, 0.45 s of
- * file writes), so alternating them ran the transfer at half speed.
+ * Writes buffers on a thread of its own, in the order given, so that the caller's reading (and the
+ * hashing, on a {@link DigestBehind} of its own) overlaps with the IO instead of alternating with
+ * it: SHA-256 and the copy into the socket or the file each cost about as much as the other
+ * (measured on 1 GiB: 0.6 s of hashing, 0.45 s of file writes), so alternating them ran the
+ * transfer at half speed.
  *
  * <p>The caller {@link #take takes} a free buffer, fills it, and {@link #write writes} it; the
  * buffer comes back to the pool once written. The first failure of a write is thrown to the
@@ -23,10 +25,10 @@ final class WriteBehind implements AutoCloseable {
         void write(byte[] buffer, int length) throws IOException;
     }
 
-    private record Job(byte[] buffer, int length, Sink sink) {
+    private record Job(byte[] buffer, int length, Sink sink, Runnable release) {
     }
 
-    private static final Job END = new Job(new byte[0], 0, (b, n) -> { });
+    private static final Job END = new Job(new byte[0], 0, (b, n) -> { }, () -> { });
 
     private final BlockingQueue<byte[]> free;
     private final BlockingQueue<Job> jobs;
@@ -63,7 +65,7 @@ final class WriteBehind implements AutoCloseable {
                         failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
                     }
                 }
-                free.add(j.buffer());
+                j.release().run();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -93,14 +95,30 @@ final class WriteBehind implements AutoCloseable {
     /** Queues a buffer from {@link #take} to be written by {@code sink}. */
     void write(byte[] buffer, int length, Sink sink) throws IOException {
         check();
-        put(new Job(buffer, length, sink));
+        put(new Job(buffer, length, sink, () -> free.add(buffer)));
+    }
+
+    /**
+     * As {@link #write(byte[], int, Sink)}, and hands the same bytes to {@code hash} at once: the
+     * buffer comes back to the pool once it is both written and hashed.
+     */
+    void write(byte[] buffer, int length, Sink sink, DigestBehind hash) throws IOException {
+        check();
+        AtomicInteger users = new AtomicInteger(2);
+        Runnable release = () -> {
+            if (users.decrementAndGet() == 0) {
+                free.add(buffer);
+            }
+        };
+        hash.update(buffer, 0, length, release);
+        put(new Job(buffer, length, sink, release));
     }
 
     /** Waits until every queued buffer is written; throws the first failure. */
     void drain() throws IOException {
         check();
         CountDownLatch written = new CountDownLatch(1);
-        put(new Job(null, 0, (b, n) -> written.countDown()));
+        put(new Job(null, 0, (b, n) -> written.countDown(), () -> { }));
         try {
             while (!written.await(100, TimeUnit.MILLISECONDS)) {
                 check();

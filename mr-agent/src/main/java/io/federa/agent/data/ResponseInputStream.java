@@ -1,0 +1,176 @@
+package io.federa.agent.data;
+
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+
+/**
+ * A blocking stream over a Vert.x body, for a worker thread that parses a long one (a VM's data):
+ * the event loop only queues what arrives and never waits; once {@link #HIGH_WATER} bytes wait
+ * unread, the body is paused (Netty stops reading the socket, and TCP stops the sender), and it is
+ * resumed once the reader has brought them under {@link #LOW_WATER}. Memory stays bounded
+ * whatever the reader's pace: the queue, plus what arrives in the tick that pauses it.
+ *
+ * <p>A body that fails (the connection closed, the client's idle timeout) fails the next read
+ * with that cause; {@link #close} stops the body through {@code onClose} (closing the connection)
+ * and fails a read waiting on another thread.
+ */
+final class ResponseInputStream extends InputStream {
+    /** Unread bytes at which the body is paused: 16 of the parser's 256 KiB reads. */
+    static final int HIGH_WATER = 4 << 20;
+    /** Unread bytes under which a paused body is resumed. */
+    static final int LOW_WATER = 1 << 20;
+
+    private final Context context;
+    private final ReadStream<Buffer> body;
+    private final Runnable onClose;
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+    private long queued;
+    private long peak;
+    private boolean paused;
+    private boolean ended;
+    private volatile boolean closed;
+    private Throwable failure;
+    // The reader's only.
+    private Buffer head;
+    private int at;
+
+    /** To be called on {@code context} (the body's), before the body can deliver anything. */
+    ResponseInputStream(Context context, ReadStream<Buffer> body, Runnable onClose) {
+        this.context = context;
+        this.body = body;
+        this.onClose = onClose;
+        body.handler(this::arrived);
+        body.endHandler(v -> {
+            synchronized (lock) {
+                ended = true;
+                lock.notifyAll();
+            }
+        });
+        body.exceptionHandler(e -> {
+            synchronized (lock) {
+                if (failure == null) {
+                    failure = e;
+                }
+                lock.notifyAll();
+            }
+        });
+    }
+
+    private void arrived(Buffer b) {
+        synchronized (lock) {
+            if (closed || b.length() == 0) {
+                return;
+            }
+            queue.add(b);
+            queued += b.length();
+            peak = Math.max(peak, queued);
+            if (queued >= HIGH_WATER && !paused) {
+                paused = true;
+                body.pause();
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /** The most bytes that waited unread at once. */
+    long peakQueuedBytes() {
+        synchronized (lock) {
+            return peak;
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (closed) {
+            throw new IOException("the stream was closed");
+        }
+        if (len == 0) {
+            return 0;
+        }
+        if (head == null || at == head.length()) {
+            head = next();
+            at = 0;
+            if (head == null) {
+                return -1;
+            }
+        }
+        int n = Math.min(len, head.length() - at);
+        head.getBytes(at, at + n, b, off); // outside the lock: the event loop never waits for a copy
+        at += n;
+        boolean resume = false;
+        synchronized (lock) {
+            queued -= n;
+            if (paused && queued <= LOW_WATER) {
+                paused = false;
+                resume = true;
+            }
+        }
+        if (resume) {
+            context.runOnContext(v -> {
+                synchronized (lock) {
+                    if (paused || closed) {
+                        return; // paused again since, or stopped
+                    }
+                }
+                body.resume();
+            });
+        }
+        return n;
+    }
+
+    /** The next buffer, waiting for it; null at the body's end. */
+    private Buffer next() throws IOException {
+        synchronized (lock) {
+            while (true) {
+                if (closed) {
+                    throw new IOException("the stream was closed");
+                }
+                Buffer b = queue.poll();
+                if (b != null) {
+                    return b;
+                }
+                if (failure != null) {
+                    String m = failure.getMessage();
+                    throw new IOException(m == null || m.isBlank() ? failure.getClass().getSimpleName() : m, failure);
+                }
+                if (ended) {
+                    return null;
+                }
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted");
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.clear();
+            queued = 0;
+            lock.notifyAll();
+        }
+        context.runOnContext(v -> onClose.run());
+    }
+}
