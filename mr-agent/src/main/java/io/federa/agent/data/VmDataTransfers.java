@@ -62,7 +62,7 @@ import java.util.stream.Stream;
  * into {@code vms/<uuid>} and writes a completion record, so that {@link #status} answers
  * VERIFIED even after a restart.
  *
- * <p>File IO, hashing and the network run on this class's own threads (and the HTTP server's):
+ * <p>File IO and hashing run on this class's own threads, the network on Vert.x's event loops:
  * a JMX call waits only for the quick checks that decide whether it is refused. Whether a domain
  * with the VM's UUID is defined or running here is asked through {@code presence}, which the agent
  * answers on its command thread under the hypervisor lock.
