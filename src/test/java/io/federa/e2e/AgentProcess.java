@@ -117,12 +117,32 @@ final class AgentProcess implements AutoCloseable {
     }
 
     static AgentProcess start(Path config) throws IOException {
+        return start(config, java.util.Map.of());
+    }
+
+    /** The same, with these variables added to the agent's environment. */
+    static AgentProcess start(Path config, java.util.Map<String, String> environment) throws IOException {
         Path jar = root().resolve("mr-agent/target/mr-agent.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests through Maven (mvn verify) so it is packaged first");
         }
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString());
+        pb.redirectErrorStream(true);
+        pb.environment().putAll(environment);
+        return new AgentProcess(pb.start());
+    }
+
+    /**
+     * The agent's jar run as the Unix user {@code user} (its own group, no other), as the owner
+     * of a session hypervisor runs it; the process is the JVM itself, so its pid is the agent's.
+     */
+    static AgentProcess startAs(String user, Path jar, Path config) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString());
+        pb.environment().put("HOME", config.getParent().toString());
+        pb.directory(config.getParent().toFile());
         pb.redirectErrorStream(true);
         return new AgentProcess(pb.start());
     }

@@ -88,4 +88,40 @@ class DemoAgentsTest {
         Thread.sleep(200);
         assertThat(a.output()).contains("jolokia.port: must be between 0 and 65535, got 70000");
     }
+
+    @Test
+    void the_agent_logs_one_line_per_event_in_utc_whatever_the_time_zone_or_json_when_asked(@TempDir Path dir) throws Exception {
+        Path text = AgentProcess.demoConfig("host-2", Files.createDirectories(dir.resolve("text")), 0);
+        AgentProcess a = AgentProcess.start(text, java.util.Map.of("TZ", "Pacific/Kiritimati"));
+        try {
+            a.awaitJolokiaUrl(Duration.ofSeconds(60));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    "(?m)^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3})Z INFO  Agent: seeded the test driver's node with \\d+ VMs")
+                    .matcher(a.output());
+            assertThat(m.find()).as(a.output()).isTrue();
+            // UTC, not the host's zone (14 hours ahead of it here): within a few minutes of the test's clock.
+            java.time.Instant logged = java.time.LocalDateTime.parse(m.group(1)).toInstant(java.time.ZoneOffset.UTC);
+            assertThat(Duration.between(logged, java.time.Instant.now()).abs()).isLessThan(Duration.ofMinutes(5));
+        } finally {
+            a.close();
+        }
+        Path json = AgentProcess.demoConfig("host-2", Files.createDirectories(dir.resolve("json")), 0);
+        AgentProcess j = AgentProcess.start(json, java.util.Map.of("FEDERA_LOG_FORMAT", "json"));
+        try {
+            j.awaitJolokiaUrl(Duration.ofSeconds(60));
+            String seeded = j.output().lines().filter(l -> l.contains("seeded the test driver")).findFirst().orElseThrow();
+            JsonNode event = new ObjectMapper().readTree(seeded);
+            assertThat(event.path("level").asText()).isEqualTo("INFO");
+            assertThat(event.path("loggerName").asText()).isEqualTo("io.federa.agent.Agent");
+            assertThat(event.path("message").asText()).startsWith("seeded the test driver's node with");
+        } finally {
+            j.close();
+        }
+        Path bad = AgentProcess.demoConfig("host-2", Files.createDirectories(dir.resolve("bad")), 0);
+        AgentProcess b = AgentProcess.start(bad, java.util.Map.of("FEDERA_LOG_FORMAT", "yaml"));
+        assertThat(b.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(b.process.exitValue()).isEqualTo(2);
+        Thread.sleep(200);
+        assertThat(b.output()).contains("FEDERA_LOG_FORMAT=yaml: the log format must be text or json");
+    }
 }

@@ -39,16 +39,19 @@ class ArchitectureTest {
      * use). Everything else between adapters goes through the core's values. Read from the bottom:
      *
      * <ul>
-     *   <li>{@code clock} and {@code spec} (the wall clock, the one YAML reader) use no adapter;
-     *       {@code config} and {@code store} only {@code spec}.</li>
+     *   <li>{@code spec} (the one YAML reader) uses no adapter; {@code config} and {@code store}
+     *       only {@code spec}. The wall clock is the common module's, shared with the agent.</li>
      *   <li>The verticles — {@code poll}, {@code lifecycle}, {@code history}, {@code cluster},
-     *       {@code audit} — and {@code metrics} use their own settings and store and the clock,
+     *       {@code audit} — and {@code metrics} use their own settings and store,
      *       never one another: {@code Manager} wires them together with the core's values.</li>
      *   <li>{@code http} is the API over all of them. It calls the verticles directly (the
      *       lifecycle, the history, leadership, the audit log, the metrics) rather than through
      *       interfaces in the core: the one allowance here that "through the core" would not
      *       make, kept because each call is the API's own use case, and ports for a single caller
      *       would add indirection without a second implementation.</li>
+     *   <li>{@code snmp} (FEDERA-MANAGER-MIB served to stations) reads the core's values and its
+     *       own settings; {@code Manager} hands it what the verticles published, and the history
+     *       tells it what it recorded (its transitions, for notifications).</li>
      *   <li>{@code tls} (the manager's certificates, read with the configuration) is used by the
      *       adapters that speak to agents and clients: {@code poll}, {@code lifecycle}, {@code http}.</li>
      *   <li>{@code agent} (the one Jolokia client of the agents, with its deadline and size cap)
@@ -58,20 +61,19 @@ class ArchitectureTest {
      * </ul>
      */
     static final Map<String, Set<String>> ADAPTERS = new TreeMap<>(Map.ofEntries(
-            Map.entry("clock", Set.of()),
             Map.entry("spec", Set.of()),
             Map.entry("config", Set.of("spec")),
             Map.entry("store", Set.of("spec")),
             Map.entry("tls", Set.of("config")),
             Map.entry("agent", Set.of("tls")),
-            Map.entry("poll", Set.of("config", "clock", "tls", "agent")),
-            Map.entry("lifecycle", Set.of("config", "store", "clock", "tls", "agent")),
-            Map.entry("history", Set.of("store", "clock")),
-            Map.entry("cluster", Set.of("store", "clock")),
-            Map.entry("audit", Set.of("store", "clock")),
+            Map.entry("poll", Set.of("config", "tls", "agent")),
+            Map.entry("lifecycle", Set.of("config", "store", "tls", "agent")),
+            Map.entry("history", Set.of("store")),
+            Map.entry("cluster", Set.of("store")),
+            Map.entry("audit", Set.of("store")),
             Map.entry("metrics", Set.of()),
-            Map.entry("http", Set.of("lifecycle", "history", "cluster", "audit", "metrics", "config", "store", "spec", "clock",
-                    "tls")),
+            Map.entry("http", Set.of("lifecycle", "history", "cluster", "audit", "metrics", "config", "store", "spec", "tls")),
+            Map.entry("snmp", Set.of("config", "history")),
             Map.entry("cli", Set.of())));
 
     static Stream<String> adapters() {

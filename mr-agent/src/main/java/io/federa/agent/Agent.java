@@ -24,6 +24,7 @@ import io.federa.agent.sampler.Sampler;
 import io.federa.agent.snmp.SnmpEndpoint;
 import io.federa.agent.tls.AgentTls;
 import io.federa.common.http.ListenerMetrics;
+import io.federa.common.metrics.RuntimeMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -39,8 +40,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running MR agent: the hypervisor connection, the sampler, and the agent's faces (JMX over
@@ -48,7 +49,7 @@ import java.util.logging.Logger;
  * {@link #close} takes them down in reverse; a failure half-way closes what was started.
  */
 public final class Agent implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     public static final String DEFAULT_NETWORK = "default";
 
     private final AgentConfig config;
@@ -100,7 +101,7 @@ public final class Agent implements AutoCloseable {
             }
             List<String> stopped = state.stopManaged();
             if (!stopped.isEmpty()) {
-                LOG.warning("started without a lease: managed VMs " + String.join(", ", stopped)
+                LOG.warn("started without a lease: managed VMs " + String.join(", ", stopped)
                         + " were running when the agent stopped and stay shut off (they may run elsewhere now)");
             }
             TestNodeFile.write(node, shape.cpus(), shape.cpuMhz(), shape.memoryMiB() * 1024, shape.storageGiB() << 30,
@@ -117,6 +118,12 @@ public final class Agent implements AutoCloseable {
             }
         });
         started.push(host);
+        config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline())));
+        // libvirt's test driver has a network named default; a real hypervisor may have none (a
+        // session one never has), and its guests then use QEMU's user-mode network.
+        if (config.libvirt().network().isEmpty() && !host.isTestDriver()) {
+            network = null;
+        }
 
         long startedAt = System.currentTimeMillis();
         HostIdentity identity = new HostIdentity(config.host().id(), config.host().site(), config.host().offsite(),
@@ -130,19 +137,19 @@ public final class Agent implements AutoCloseable {
         LeaseStatements statements = new LeaseStatements(config.lease().managerKeys().stream()
                 .map(LeaseStatements::publicKey).toList());
         if (!statements.verifies()) {
-            LOG.warning("no lease.managerKeys configured: lease statements are believed without a signature");
+            LOG.warn("no lease.managerKeys configured: lease statements are believed without a signature");
         }
         LeaseKeeper lease = new LeaseKeeper(System::nanoTime, Optional.of(dataDir.resolve("lease-statement.json")), statements);
         OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
         started.push(operations);
         AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
-                lease, operations);
+                lease, operations, config.libvirt().shutdownTimeout());
         started.push(commands);
         // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
         // Before anything can see or command this host, none of them may run here.
         int fenced = commands.fence(FenceCause.AGENT_START, "the agent started without a lease");
         if (fenced > 0) {
-            LOG.warning("powered off " + fenced + " managed VMs found running at start");
+            LOG.warn("powered off " + fenced + " managed VMs found running at start");
         }
         ExecutorService peerAsks = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "lease-peer-client");
@@ -184,9 +191,12 @@ public final class Agent implements AutoCloseable {
         }
 
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
-        registry.register(new TransferMetrics(data));
-        ListenerMetrics.register(registry, "mr_agent", () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
+        String hostId = config.host().id();
+        registry.register(new AgentMetrics(hostId, sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
+        registry.register(new TransferMetrics(hostId, data));
+        ListenerMetrics.register(registry, "mr_agent", io.prometheus.metrics.model.snapshots.Labels.of("host", hostId),
+                () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
+        RuntimeMetrics.register(registry, io.prometheus.metrics.model.snapshots.Labels.of("host", hostId));
         http = AgentHttpServer.start(vertx, config.metrics(), registry, sampler::latest, Optional.of(data::serve),
                 lease::latestEnvelope, HttpLimits.DEFAULT, tls);
         started.push(http);
@@ -230,6 +240,11 @@ public final class Agent implements AutoCloseable {
         return Optional.ofNullable(snmp).map(s -> "udp:" + s.address().getAddress().getHostAddress() + "/" + s.address().getPort());
     }
 
+    /** The SNMP face, or empty when SNMP is off. */
+    public Optional<SnmpEndpoint> snmp() {
+        return Optional.ofNullable(snmp);
+    }
+
     public Optional<String> snmpEngineId() {
         return Optional.ofNullable(snmp).map(SnmpEndpoint::engineId);
     }
@@ -245,7 +260,7 @@ public final class Agent implements AutoCloseable {
             try {
                 c.close();
             } catch (Exception e) {
-                LOG.log(Level.WARNING, "stopping " + c.getClass().getSimpleName() + " failed", e);
+                LOG.warn("stopping " + c.getClass().getSimpleName() + " failed", e);
             }
         }
     }

@@ -19,7 +19,11 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        java.util.Optional<String> logging = io.federa.common.logging.Logging.init();
+        if (logging.isPresent()) {
+            System.err.println("federa-agent: " + logging.get());
+            System.exit(2);
+        }
         PrintStream out = System.out;
         boolean check = false;
         Path file = null;
@@ -41,17 +45,12 @@ public final class AgentMain {
             System.err.println("federa-agent: missing the configuration file (usage: federa-agent [--check] CONFIG.yaml)");
             System.exit(2);
         }
-        long offset;
         try {
-            offset = io.federa.common.clock.WallClock.offsetMillis();
-        } catch (ExceptionInInitializerError e) {
-            System.err.println("federa-agent: " + e.getCause().getMessage());
+            io.federa.common.clock.WallClock.offsetWarning("this agent's")
+                    .ifPresent(w -> System.err.println("federa-agent: warning: " + w));
+        } catch (IllegalArgumentException e) {
+            System.err.println("federa-agent: " + e.getMessage());
             System.exit(2);
-            return;
-        }
-        if (offset != 0) {
-            System.err.println("federa-agent: warning: this agent's clock runs " + offset + " ms off the system's (-D"
-                    + io.federa.common.clock.WallClock.OFFSET_PROPERTY + "): for testing the tolerance to clock skew only");
         }
         if (!Files.isReadable(file)) {
             System.err.println("federa-agent: cannot read " + file);

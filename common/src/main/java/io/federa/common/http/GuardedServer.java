@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Vert.x HTTP/1.1 server that keeps {@link ListenerLimits}: connections per client address and in
@@ -27,7 +28,7 @@ import java.util.logging.Logger;
  * few threads, with no deadline: six connections sending a byte every 8 s stopped Jolokia.
  */
 public final class GuardedServer implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(GuardedServer.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedServer.class);
 
     private final Vertx vertx;
     private final ListenerLimits limits;
@@ -188,7 +189,7 @@ public final class GuardedServer implements AutoCloseable {
         });
         if (all > limits.maxConnections() || mine > limits.maxConnectionsPerAddress()) {
             if (refused.incrementAndGet() % 1000 == 1) {
-                LOG.warning(name + ": refused a connection from " + address + " (" + mine + " open from that address, "
+                LOG.warn(name + ": refused a connection from " + address + " (" + mine + " open from that address, "
                         + all + " in all; limits " + limits.maxConnectionsPerAddress() + " and " + limits.maxConnections()
                         + "); " + refused.get() + " refused since start");
             }
@@ -254,7 +255,7 @@ public final class GuardedServer implements AutoCloseable {
             try {
                 server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
-                LOG.fine(name + ": closing: " + e);
+                LOG.debug(name + ": closing: " + e);
             }
         }
     }

@@ -20,7 +20,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The audit log: entries are recorded from any thread without blocking, and written every
@@ -31,7 +32,7 @@ import java.util.logging.Logger;
  * store refused is kept and tried again at the next flush.
  */
 public final class AuditLog {
-    private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     static final int QUEUE = 10_000;
     static final long FLUSH_MILLIS = 200;
 
@@ -43,6 +44,8 @@ public final class AuditLog {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final AtomicBoolean flushing = new AtomicBoolean();
+    /** The flush under way, or the last one. */
+    private volatile Future<Void> underWay = Future.succeededFuture();
     private long timer = -1;
 
     public AuditLog(Vertx vertx, HistoryStore store, Optional<Path> file) {
@@ -66,7 +69,7 @@ public final class AuditLog {
         if (!waiting.offer(e)) {
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 1_000 == 0) {
-                LOG.warning("audit log: " + n + " entries dropped (more than " + QUEUE + " waiting to be written)");
+                LOG.warn("audit log: " + n + " entries dropped (more than " + QUEUE + " waiting to be written)");
             }
         }
     }
@@ -81,12 +84,12 @@ public final class AuditLog {
         return written.get();
     }
 
-    /** Writes what waits, on a worker; one flush at a time. */
+    /** Writes what waits, on a worker; one flush at a time (asked during one, the one under way). */
     public Future<Void> flush() {
         if (!flushing.compareAndSet(false, true)) {
-            return Future.succeededFuture();
+            return underWay;
         }
-        return vertx.<Void>executeBlocking(() -> {
+        Future<Void> flush = vertx.<Void>executeBlocking(() -> {
             List<AuditEntry> batch = new ArrayList<>(retry);
             retry.clear();
             waiting.drainTo(batch);
@@ -97,7 +100,7 @@ public final class AuditLog {
                 store.writeAudit(batch);
                 written.addAndGet(batch.size());
             } catch (java.sql.SQLException e) {
-                LOG.warning("audit log: cannot write " + batch.size() + " entries to the store (tried again): " + e.getMessage());
+                LOG.warn("audit log: cannot write " + batch.size() + " entries to the store (tried again): " + e.getMessage());
                 retry.addAll(batch.subList(0, Math.min(batch.size(), QUEUE)));
                 return null;
             }
@@ -107,6 +110,8 @@ public final class AuditLog {
             flushing.set(false);
             return Future.succeededFuture();
         });
+        underWay = flush;
+        return flush;
     }
 
     private static void append(Path f, List<AuditEntry> batch) {
@@ -118,7 +123,7 @@ public final class AuditLog {
             Files.writeString(f, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                     StandardOpenOption.WRITE);
         } catch (IOException e) {
-            LOG.warning("audit log: cannot append to " + f + ": " + e.getMessage() + " (the entries are in the store)");
+            LOG.warn("audit log: cannot append to " + f + ": " + e.getMessage() + " (the entries are in the store)");
         }
     }
 
@@ -128,11 +133,15 @@ public final class AuditLog {
                 .put("source", e.source()).put("action", e.action()).put("target", e.target()).put("result", e.result());
     }
 
-    /** Stops the timer and writes what waits. */
+    /**
+     * Stops the timer and writes what waits, once a flush under way has ended: Vert.x interrupts
+     * its workers after the manager stops, and an interrupted write leaves the store's file in
+     * error (H2 closes it).
+     */
     public Future<Void> close() {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        return flush();
+        return underWay.transform(ar -> flush());
     }
 }

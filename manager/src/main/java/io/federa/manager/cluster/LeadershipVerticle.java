@@ -11,8 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes and keeps the lead among the managers that share the store ({@link LeadershipStore}),
@@ -22,7 +22,7 @@ import java.util.logging.Logger;
  * the lead. Tells its listeners of every change, on this verticle's context.
  */
 public final class LeadershipVerticle extends VerticleBase {
-    private static final Logger LOG = Logger.getLogger(LeadershipVerticle.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(LeadershipVerticle.class);
 
     private final LeadershipStore store;
     private final String name;
@@ -109,7 +109,7 @@ public final class LeadershipVerticle extends VerticleBase {
         Standing current = standing;
         // Stepping down needs no store: past its claim less the skew, another manager may lead.
         if (current.leading() && now - renewedAtMillis >= ttlMillis - skewMillis) {
-            LOG.warning("could not renew the lead (term " + current.term() + ") in time: stepping down");
+            LOG.warn("could not renew the lead (term " + current.term() + ") in time: stepping down");
             set(new Standing(false, current.term(), "", "", current.expiresMillis()));
         }
         if (asking) {
@@ -126,7 +126,7 @@ public final class LeadershipVerticle extends VerticleBase {
         }).onComplete(ar -> {
             asking = false;
             if (ar.failed()) {
-                LOG.log(Level.WARNING, "cannot reach the store to keep the lead: " + ar.cause().getMessage());
+                LOG.warn("cannot reach the store to keep the lead: " + ar.cause().getMessage());
                 return;
             }
             Standing s = ar.result();

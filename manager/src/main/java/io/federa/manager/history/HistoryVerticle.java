@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches the inventory each poll interval, works out what changed (agents, VMs, services' states)
@@ -35,7 +35,7 @@ public final class HistoryVerticle extends VerticleBase {
     public static final long HOUR = 3_600_000L;
     public static final long DAY = 24 * HOUR;
     public static final long RETENTION = 30 * DAY;
-    private static final Logger LOG = Logger.getLogger(HistoryVerticle.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryVerticle.class);
     private static final int MAX_PENDING = 100_000;
     /** Events of one kind recorded at most: on average a second, and at once. */
     static final double EVENTS_PER_SECOND = 50;
@@ -58,8 +58,25 @@ public final class HistoryVerticle extends VerticleBase {
     private volatile Map<String, List<AvailabilityHistory.Transition>> transitions = Map.of();
     private InventorySnapshot previous;
     private boolean writing;
+    /** The write to the store under way, if any: the verticle stops once it has ended. */
+    private Future<Void> written = Future.succeededFuture();
     private long timer;
     private long lastPrune;
+    private volatile Recorded listener = (changes, events) -> { };
+
+    /** A service's recorded transition, with the state it left (empty when none was recorded). */
+    public record Transition(ServiceStates.Change change, java.util.Optional<ServiceAvailability.State> previous) {
+    }
+
+    /** Told what the leading manager records each interval: the services' transitions and the events. */
+    public interface Recorded {
+        void recorded(List<Transition> transitions, List<Event> events);
+    }
+
+    /** Sets who is told what is recorded (on this verticle's event loop: hand anything slow to another thread). */
+    public void onRecorded(Recorded listener) {
+        this.listener = listener;
+    }
 
     /** Nobody asks anything of the services: every one reads STOPPED. */
     public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, HistoryStore store,
@@ -114,10 +131,12 @@ public final class HistoryVerticle extends VerticleBase {
         previous = current;
         ServiceStates.Step step = states.step(catalog.get(), current, asked.get(), now);
         states = step.states();
+        List<Transition> told = new ArrayList<>();
         if (!step.changes().isEmpty()) {
             Map<String, List<AvailabilityHistory.Transition>> next = new HashMap<>(transitions);
             for (ServiceStates.Change c : step.changes()) {
                 List<AvailabilityHistory.Transition> l = new ArrayList<>(next.getOrDefault(c.service(), List.of()));
+                told.add(new Transition(c, l.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(l.get(l.size() - 1).state())));
                 l.add(new AvailabilityHistory.Transition(c.atMillis(), c.availability().state()));
                 // Keep the window, and the last transition before it: the state the window opens in.
                 while (l.size() > 1 && l.get(1).atMillis() < now - RETENTION) {
@@ -131,6 +150,13 @@ public final class HistoryVerticle extends VerticleBase {
         if (!recording) {
             return;
         }
+        if (!told.isEmpty() || !events.isEmpty()) {
+            try {
+                listener.recorded(List.copyOf(told), List.copyOf(events));
+            } catch (RuntimeException e) {
+                LOG.warn("a listener of the history failed", e);
+            }
+        }
         List<Event> admitted = budget.admit(events, now);
         droppedEvents = budget.dropped();
         admitted.forEach(e -> log(e));
@@ -139,8 +165,11 @@ public final class HistoryVerticle extends VerticleBase {
     }
 
     private static void log(Event e) {
-        Level level = e.severity() == Event.Severity.INFO ? Level.INFO : Level.WARNING;
-        LOG.log(level, () -> e.kind() + " " + e.subject() + ": " + e.message());
+        if (e.severity() == Event.Severity.INFO) {
+            LOG.info("{} {}: {}", e.kind(), e.subject(), e.message());
+        } else {
+            LOG.warn("{} {}: {}", e.kind(), e.subject(), e.message());
+        }
     }
 
     /** Records an event from elsewhere in the manager (an applied definition, say). Any thread. */
@@ -184,7 +213,7 @@ public final class HistoryVerticle extends VerticleBase {
         List<Event> events = List.copyOf(pendingEvents);
         List<ServiceStates.Change> changes = List.copyOf(pendingChanges);
         boolean prune = now - lastPrune >= HOUR;
-        vertx.executeBlocking(() -> {
+        written = vertx.<Void>executeBlocking(() -> {
             store.write(events, changes);
             if (prune) {
                 store.prune(now - RETENTION);
@@ -201,7 +230,7 @@ public final class HistoryVerticle extends VerticleBase {
                 }
             } else {
                 writeFailures.incrementAndGet();
-                LOG.warning("cannot record " + events.size() + " events and " + changes.size()
+                LOG.warn("cannot record " + events.size() + " events and " + changes.size()
                         + " transitions yet (kept, retried next interval): " + ar.cause().getMessage());
             }
         });
@@ -220,6 +249,12 @@ public final class HistoryVerticle extends VerticleBase {
         return new AvailabilityHistory(transitions.getOrDefault(service, List.of())).ratio(nowMillis, windowMillis);
     }
 
+    /** When the service last changed state, as the recorded transitions have it; empty when none is recorded. */
+    public java.util.OptionalLong lastChangeMillis(String service) {
+        List<AvailabilityHistory.Transition> ts = transitions.getOrDefault(service, List.of());
+        return ts.isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ts.get(ts.size() - 1).atMillis());
+    }
+
     /** Records that could not be stored and were given up; writes that failed (and were retried). */
     public long droppedRecords() {
         return dropped.get();
@@ -232,6 +267,8 @@ public final class HistoryVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(timer);
-        return Future.succeededFuture();
+        // A write still under way ends first: Vert.x interrupts its workers once every verticle has
+        // stopped, and an interrupted write leaves the store's file in error (H2 closes it).
+        return written.transform(ar -> Future.succeededFuture());
     }
 }

@@ -35,7 +35,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Carries migrations out, on the lifecycle's event loop: each phase of a {@link Migration} is
@@ -50,7 +51,7 @@ import java.util.logging.Logger;
  * operation id, so an agent that did it already does nothing.
  */
 final class MigrationRunner {
-    private static final Logger LOG = Logger.getLogger(MigrationRunner.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationRunner.class);
     private static final int KEEP_FINISHED = 200;
     private static final long STATUS_EVERY_MILLIS = 250;
     private static final int STATUS_FAILURES_ALLOWED = 20;
@@ -343,7 +344,7 @@ final class MigrationRunner {
         next.onComplete(ar -> {
             if (ar.failed()) {
                 inFlight.remove(m.id());
-                LOG.warning("migration " + m.id() + ": " + ar.cause());
+                LOG.warn("migration " + m.id() + ": " + ar.cause());
                 notBefore.put(m.id(), WallClock.millis() + 1_000);
                 return;
             }
@@ -358,7 +359,7 @@ final class MigrationRunner {
                 deciding.remove(n.id());
                 inFlight.remove(m.id());
                 if (s.failed()) {
-                    LOG.warning("cannot journal migration " + m.id() + " (" + n.phase() + "), retrying: " + s.cause().getMessage());
+                    LOG.warn("cannot journal migration " + m.id() + " (" + n.phase() + "), retrying: " + s.cause().getMessage());
                     notBefore.put(m.id(), WallClock.millis() + 1_000);
                     return;
                 }

@@ -19,8 +19,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The host's permission to run the VMs the manager placed, counted on a monotonic ticker
@@ -46,7 +46,7 @@ import java.util.logging.Logger;
  * peer still vouches for what it was told).
  */
 public final class LeaseKeeper {
-    private static final Logger LOG = Logger.getLogger(LeaseKeeper.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a renewal answers: the time left, the fleet version this host knows, where peers ask it. */
@@ -113,7 +113,7 @@ public final class LeaseKeeper {
             LOG.info("the latest lease statement (term " + latest.statement().term() + " from "
                     + latest.statement().holder() + ") was read back; the lease itself was not");
         } catch (IOException | IllegalArgumentException e) {
-            LOG.log(Level.WARNING, "ignoring the saved lease statement " + f + ": " + e.getMessage());
+            LOG.warn("ignoring the saved lease statement " + f + ": " + e.getMessage());
             latest = null;
             membersFrom = null;
         }
@@ -164,7 +164,7 @@ public final class LeaseKeeper {
             long allowedMillis = latestEndMillis - wallMillis.getAsLong();
             if (allowedMillis <= 0) {
                 lateRefused++;
-                LOG.warning(Refusals.lateRenewal(-allowedMillis) + " (term " + s.term() + " from " + s.holder() + ")");
+                LOG.warn(Refusals.lateRenewal(-allowedMillis) + " (term " + s.term() + " from " + s.holder() + ")");
                 throw new CommandRefusedException(RefusalCode.LATE_RENEWAL, Refusals.lateRenewal(-allowedMillis));
             }
             boolean shortened = allowedMillis < s.leaseMillis();
@@ -172,7 +172,7 @@ public final class LeaseKeeper {
                 lateShortened++;
                 next = next.endingBy(now + allowedMillis * 1_000_000);
                 if (!lastShortened) {
-                    LOG.warning("renewal read late, or this host's clock runs ahead of the manager's: the lease is granted"
+                    LOG.warn("renewal read late, or this host's clock runs ahead of the manager's: the lease is granted"
                             + " for " + allowedMillis + " ms instead of " + s.leaseMillis() + " ms");
                 }
             }
@@ -219,7 +219,7 @@ public final class LeaseKeeper {
         } catch (IOException e) {
             // Keeping the statement only lets a restarted agent still vouch for its peers; a full or
             // broken disk must not turn the renewal itself into a refusal (which would fence).
-            LOG.log(Level.WARNING, "cannot keep the lease statement in " + f + " (the renewal holds): " + e.getMessage());
+            LOG.warn("cannot keep the lease statement in " + f + " (the renewal holds): " + e.getMessage());
         }
     }
 
@@ -355,8 +355,13 @@ public final class LeaseKeeper {
             granted = true;
         }
         if (before == null || before.kind() != v.kind()) {
-            LOG.log(v.mayKeepRunning() ? Level.WARNING : Level.SEVERE, "no renewal from the managers; " + v.reason()
-                    + (v.mayKeepRunning() ? ": managed VMs keep running, none is started" : ""));
+            String message = "no renewal from the managers; " + v.reason()
+                    + (v.mayKeepRunning() ? ": managed VMs keep running, none is started" : "");
+            if (v.mayKeepRunning()) {
+                LOG.warn(message);
+            } else {
+                LOG.error(message);
+            }
         }
     }
 
@@ -375,7 +380,7 @@ public final class LeaseKeeper {
                 ? new Expiry(FenceCause.of(verdict.kind()), verdict.reason())
                 : new Expiry(FenceCause.LEASE_EXPIRED, granted ? "the peers' grant ran out with no new verdict"
                         : membersFrom == null ? "the lease ran out (no fleet known to ask)" : "the lease ran out");
-        LOG.warning("lease of " + lease.holder() + " ran out: " + e.why());
+        LOG.warn("lease of " + lease.holder() + " ran out: " + e.why());
         lease = Lease.NONE;
         granted = false;
         return Optional.of(e);

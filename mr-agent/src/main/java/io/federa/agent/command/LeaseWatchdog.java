@@ -12,8 +12,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Powers off the host's managed VMs when it may no longer run them: at once when its lease (or
@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  */
 public final class LeaseWatchdog implements AutoCloseable {
     public static final long TICK_MILLIS = 100;
-    private static final Logger LOG = Logger.getLogger(LeaseWatchdog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseWatchdog.class);
 
     /** What the watchdog calls to fence; returns how many VMs it powered off. */
     public interface Fence {
@@ -73,7 +73,7 @@ public final class LeaseWatchdog implements AutoCloseable {
         t.setDaemon(true);
         t.setPriority(Thread.MAX_PRIORITY);
         t.setUncaughtExceptionHandler((th, e) -> {
-            LOG.log(Level.SEVERE, "thread " + th.getName() + " died; the agent stops, since it could no longer fence", e);
+            LOG.error("thread " + th.getName() + " died; the agent stops, since it could no longer fence", e);
             Runtime.getRuntime().halt(70);
         });
         return t;
@@ -84,9 +84,9 @@ public final class LeaseWatchdog implements AutoCloseable {
             try {
                 tick();
             } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "fencing failed; trying again at the next tick", e);
+                LOG.error("fencing failed; trying again at the next tick", e);
             } catch (Error e) {
-                LOG.log(Level.SEVERE, "the lease watchdog failed; the agent stops, since it could no longer fence", e);
+                LOG.error("the lease watchdog failed; the agent stops, since it could no longer fence", e);
                 Runtime.getRuntime().halt(70);
             }
         }, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
@@ -121,7 +121,7 @@ public final class LeaseWatchdog implements AutoCloseable {
                     lease.record(plan, v);
                 }
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "asking the peers failed: " + e.getMessage(), e);
+                LOG.warn("asking the peers failed: " + e.getMessage(), e);
             } finally {
                 checking.decrementAndGet();
             }

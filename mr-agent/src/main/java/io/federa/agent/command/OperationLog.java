@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's memory of operations by id, so that a retried command is answered with the first
@@ -38,7 +38,7 @@ import java.util.logging.Logger;
 public final class OperationLog implements AutoCloseable {
     public static final int DEFAULT_CAPACITY = 10_000;
     public static final String FILE = "operations.jsonl";
-    private static final Logger LOG = Logger.getLogger(OperationLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(OperationLog.class);
 
     /** One operation id's slot: what it was used for, and its result once known. */
     public static final class Entry {
@@ -89,7 +89,7 @@ public final class OperationLog implements AutoCloseable {
                     entries.remove(r.get().operationId());
                     remember(r.get());
                 } else if (!line.isBlank()) {
-                    LOG.warning("skipping a line of " + file + " that does not parse (a write cut short by a crash?)");
+                    LOG.warn("skipping a line of " + file + " that does not parse (a write cut short by a crash?)");
                 }
             }
             evict();
@@ -149,7 +149,7 @@ public final class OperationLog implements AutoCloseable {
             try {
                 compact();
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot rewrite " + file + "; it keeps growing until the next try", e);
+                LOG.warn("cannot rewrite " + file + "; it keeps growing until the next try", e);
             }
         }
     }
@@ -188,7 +188,7 @@ public final class OperationLog implements AutoCloseable {
             out.force(false);
             lines++;
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot record operation " + r.operationId() + " in " + file
+            LOG.warn("cannot record operation " + r.operationId() + " in " + file
                     + "; after a restart a retry of it would be carried out again", e);
         }
     }
@@ -223,7 +223,7 @@ public final class OperationLog implements AutoCloseable {
             try {
                 out.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "closing " + file + " failed", e);
+                LOG.debug("closing " + file + " failed", e);
             }
             out = null;
         }

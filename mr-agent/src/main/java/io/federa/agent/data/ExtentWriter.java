@@ -8,8 +8,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes received data into a file, around the page cache where it can (O_DIRECT): whole blocks
@@ -29,7 +29,7 @@ import java.util.logging.Logger;
  * one force of either makes both durable.
  */
 final class ExtentWriter implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(ExtentWriter.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ExtentWriter.class);
 
     private final FileChannel buffered;
     private final FileChannel direct;
@@ -44,7 +44,7 @@ final class ExtentWriter implements AutoCloseable {
             b = Math.toIntExact(Files.getFileStore(file).getBlockSize());
             d = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
         } catch (IOException | UnsupportedOperationException | ArithmeticException e) {
-            LOG.log(Level.FINE, "no direct writes to " + file + "; writing through the page cache", e);
+            LOG.debug("no direct writes to " + file + "; writing through the page cache", e);
         }
         this.direct = b > 0 && Integer.bitCount(b) == 1 ? d : null;
         this.block = b;
@@ -83,7 +83,7 @@ final class ExtentWriter implements AutoCloseable {
         try {
             ch.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "closing a direct channel", e);
+            LOG.debug("closing a direct channel", e);
         }
     }
 }

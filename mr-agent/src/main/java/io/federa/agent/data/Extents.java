@@ -7,8 +7,8 @@ import com.sun.jna.Native;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a file holds data: lseek(2) with SEEK_DATA and SEEK_HOLE, so a 20 GiB image with 50 MB
@@ -16,7 +16,7 @@ import java.util.logging.Logger;
  * file is one extent (correct, only not sparse).
  */
 final class Extents {
-    private static final Logger LOG = Logger.getLogger(Extents.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Extents.class);
     private static final int O_RDONLY = 0;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
@@ -43,7 +43,7 @@ final class Extents {
         try {
             return Native.load("c", Libc.class);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            LOG.log(Level.WARNING, "libc is not reachable through JNA; VM data is sent without skipping holes", e);
+            LOG.warn("libc is not reachable through JNA; VM data is sent without skipping holes", e);
             return null;
         }
     }
@@ -90,7 +90,7 @@ final class Extents {
             try {
                 LIBC.close(fd);
             } catch (LastErrorException e) {
-                LOG.log(Level.FINE, "close failed", e);
+                LOG.debug("close failed", e);
             }
         }
     }

@@ -7,10 +7,10 @@ import io.federa.agent.command.CommandRefusedException;
 import io.federa.agent.command.RefusalCode;
 import io.federa.agent.libvirt.DiskImages;
 import io.federa.agent.libvirt.LibvirtHost.Presence;
+import io.federa.agent.tls.AgentTls;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import io.federa.agent.tls.AgentTls;
 import io.federa.common.tls.TlsFailures;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -51,8 +51,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.stream.Stream;
 
 /**
@@ -77,7 +77,7 @@ public final class VmDataTransfers implements AutoCloseable {
     private static final long CALL_TIMEOUT_SECONDS = 60;
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     private static final int READ_TIMEOUT_MILLIS = 60_000;
-    private static final Logger LOG = Logger.getLogger(VmDataTransfers.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(VmDataTransfers.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String hostId;
@@ -357,7 +357,7 @@ public final class VmDataTransfers implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
-                LOG.log(Level.FINE, "a cancelled pull ended badly", e);
+                LOG.debug("a cancelled pull ended badly", e);
             }
         }
     }
@@ -436,7 +436,7 @@ public final class VmDataTransfers implements AutoCloseable {
                 why += "; the partial copy in " + p.staging + " could not be deleted: " + d.getMessage();
             }
             if (t.finish(Transfer.Phase.FAILED, null, why) && !p.cancelled) {
-                LOG.warning("import of " + req.uuid() + " for " + req.migrationId() + " attempt " + req.attempt()
+                LOG.warn("import of " + req.uuid() + " for " + req.migrationId() + " attempt " + req.attempt()
                         + " failed: " + why);
             }
         } finally {

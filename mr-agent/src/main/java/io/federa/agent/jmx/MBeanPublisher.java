@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the {@code federa} JMX domain in step with the snapshots: one Host and one Agent MBean,
@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  */
 public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseable {
     public static final String DOMAIN = "federa";
-    private static final Logger LOG = Logger.getLogger(MBeanPublisher.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(MBeanPublisher.class);
 
     private final MBeanServer server;
     private final Supplier<HostSnapshot> snapshot;
@@ -90,7 +90,7 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
                 server.registerMBean(bean, vmName(vm.name()));
                 registered.put(vm.name(), bean);
             } catch (InstanceAlreadyExistsException | MBeanRegistrationException | NotCompliantMBeanException e) {
-                LOG.log(Level.WARNING, "cannot register the MBean of VM " + vm.name(), e);
+                LOG.warn("cannot register the MBean of VM " + vm.name(), e);
             }
         }
         for (String gone : Set.copyOf(registered.keySet())) {
@@ -105,7 +105,7 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
         try {
             server.unregisterMBean(n);
         } catch (InstanceNotFoundException | MBeanRegistrationException e) {
-            LOG.log(Level.FINE, "MBean " + n + " was already gone", e);
+            LOG.debug("MBean " + n + " was already gone", e);
         }
     }
 

@@ -46,8 +46,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * JMX over HTTP for the manager: Jolokia's server core (its request handler, policy and JMX
@@ -74,7 +74,7 @@ import java.util.logging.Logger;
 public final class JolokiaEndpoint implements AutoCloseable {
     public static final String POLICY_RESOURCE = "/io/federa/agent/jolokia/jolokia-access.xml";
     public static final String CONTEXT = "/jolokia/";
-    private static final Logger LOG = Logger.getLogger(JolokiaEndpoint.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(JolokiaEndpoint.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The request types served; {@code write} is left to the policy, which refuses it with 403. */
@@ -219,7 +219,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
             }
             body.appendBuffer(chunk);
         });
-        req.exceptionHandler(e -> LOG.fine("jolokia request from " + req.remoteAddress() + " failed: " + e));
+        req.exceptionHandler(e -> LOG.debug("jolokia request from " + req.remoteAddress() + " failed: " + e));
         req.endHandler(v -> {
             if (refused[0]) {
                 return;
@@ -250,7 +250,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
                         if (r.succeeded()) {
                             send(req.response(), r.result().status(), r.result().body());
                         } else {
-                            LOG.log(Level.WARNING, "a Jolokia request failed", r.cause());
+                            LOG.warn("a Jolokia request failed", r.cause());
                             send(req.response(), 500, errorJson(null, 500, r.cause().getClass().getName(), "internal error"));
                         }
                     });
@@ -452,22 +452,22 @@ public final class JolokiaEndpoint implements AutoCloseable {
     private static final class JulLogHandler implements LogHandler {
         @Override
         public void debug(String message) {
-            LOG.fine(message);
+            LOG.debug(message);
         }
 
         @Override
         public void info(String message) {
-            LOG.fine(message);
+            LOG.debug(message);
         }
 
         @Override
         public void error(String message, Throwable t) {
-            LOG.log(Level.WARNING, message, t);
+            LOG.warn(message, t);
         }
 
         @Override
         public boolean isDebug() {
-            return LOG.isLoggable(Level.FINE);
+            return LOG.isDebugEnabled();
         }
     }
 }

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The manager's poll answered without Jolokia's serializer: the two reads of its bulk request
@@ -69,7 +69,7 @@ final class PollAnswers implements Consumer<HostSnapshot> {
     private record Rendered(HostSnapshot of, byte[] item) {
     }
 
-    private static final Logger LOG = Logger.getLogger(PollAnswers.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PollAnswers.class);
     private static final JsonFactory JSON = new JsonFactory();
     private static final String[] VM_ATTRIBUTE_ARRAY = VM_ATTRIBUTES.toArray(String[]::new);
 
@@ -146,7 +146,7 @@ final class PollAnswers implements Consumer<HostSnapshot> {
             answer = item == Item.HOST ? host() : vms(latest.get());
         } catch (RuntimeException e) {
             // Not expected (the values are the MBeans' own); Jolokia answers, with its own error if any.
-            LOG.log(Level.WARNING, "the manager's poll could not be answered from the snapshot; Jolokia answers it", e);
+            LOG.warn("the manager's poll could not be answered from the snapshot; Jolokia answers it", e);
             answer = null;
         }
         if (item == Item.VMS) {
@@ -208,7 +208,7 @@ final class PollAnswers implements Consumer<HostSnapshot> {
                 try {
                     item = render(s);
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "the VMs of sample " + s.sequence() + " could not be written for the "
+                    LOG.warn("the VMs of sample " + s.sequence() + " could not be written for the "
                             + "manager's poll; Jolokia answers it", e);
                     item = null;
                 }

@@ -25,8 +25,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's plain HTTP face: {@code GET /metrics} for Prometheus and {@code GET /health} for
@@ -41,7 +41,7 @@ import java.util.logging.Logger;
  * No route takes a request body.
  */
 public final class AgentHttpServer implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(AgentHttpServer.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AgentHttpServer.class);
     private static final String TEXT = "text/plain; charset=utf-8";
 
     /** Where peers ask for this host's latest lease statement. */
@@ -143,7 +143,7 @@ public final class AgentHttpServer implements AutoCloseable {
                     }, false).onComplete(r -> {
                         transferring.decrementAndGet();
                         if (r.failed()) {
-                            LOG.log(Level.FINE, "serving " + path + " failed", r.cause());
+                            LOG.debug("serving " + path + " failed", r.cause());
                             if (!req.response().headWritten()) {
                                 text(req.response(), 500, "internal error");
                             } else {
@@ -174,7 +174,7 @@ public final class AgentHttpServer implements AutoCloseable {
                             if (r.succeeded()) {
                                 send(req.response(), 200, writer.getContentType(), r.result());
                             } else {
-                                LOG.log(Level.WARNING, "a scrape failed", r.cause());
+                                LOG.warn("a scrape failed", r.cause());
                                 text(req.response(), 500, "the scrape failed");
                             }
                         });

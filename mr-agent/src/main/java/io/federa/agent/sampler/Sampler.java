@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the hypervisor every interval and publishes one immutable {@link HostSnapshot}.
@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  * that arrive while one is already queued are folded into it.
  */
 public final class Sampler implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Sampler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Sampler.class);
 
     private final LibvirtHost host;
     private final HostIdentity identity;
@@ -113,14 +113,14 @@ public final class Sampler implements AutoCloseable {
                 try {
                     l.accept(next);
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "a snapshot listener failed", e);
+                    LOG.warn("a snapshot listener failed", e);
                 }
             }
             return next;
         } catch (Exception e) {
             failures.incrementAndGet();
             lastError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            LOG.log(Level.WARNING, "reading the hypervisor failed; the previous snapshot stays published: " + lastError);
+            LOG.warn("reading the hypervisor failed; the previous snapshot stays published: " + lastError);
             return latest.get();
         }
     }

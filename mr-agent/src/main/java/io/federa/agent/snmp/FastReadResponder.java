@@ -1,5 +1,7 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.OidView;
+import io.federa.common.snmp.ViewPinning;
 import org.snmp4j.CommandResponder;
 import org.snmp4j.CommandResponderEvent;
 import org.snmp4j.MessageException;
@@ -17,8 +19,8 @@ import org.snmp4j.smi.Variable;
 import org.snmp4j.smi.VariableBinding;
 
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Answers authenticated SNMPv3 reads that fall entirely inside the agent's snapshot views
@@ -38,7 +40,7 @@ import java.util.logging.Logger;
  * the station's next request, starting at the region's end, goes to the general pipeline.
  */
 final class FastReadResponder implements CommandResponder {
-    private static final Logger LOG = Logger.getLogger(FastReadResponder.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FastReadResponder.class);
     /** Room kept in the response for the message's own headers and security parameters. */
     private static final int HEADROOM = 160;
 
@@ -97,7 +99,7 @@ final class FastReadResponder implements CommandResponder {
             }
         } catch (MessageException | RuntimeException ex) {
             // Leave the request to the general pipeline, which answers or reports it.
-            LOG.log(Level.FINE, "fast read path declined a request", ex);
+            LOG.debug("fast read path declined a request", ex);
         }
     }
 
