@@ -1,12 +1,16 @@
 package io.federa.agent.data;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayDeque;
 
 /**
@@ -19,8 +23,11 @@ import java.util.ArrayDeque;
  * <p>A body that fails (the connection closed, the client's idle timeout) fails the next read
  * with that cause; {@link #close} stops the body through {@code onClose} (closing the connection)
  * and fails a read waiting on another thread.
+ *
+ * <p>As a channel, it copies the body's buffers straight into the caller's (a direct one from a
+ * {@link BufferPool}, for the file writes), without the byte array in between.
  */
-final class ResponseInputStream extends InputStream {
+final class ResponseInputStream extends InputStream implements ReadableByteChannel {
     /** Unread bytes at which the body is paused: 16 of the parser's 256 KiB reads. */
     static final int HIGH_WATER = 4 << 20;
     /** Unread bytes under which a paused body is resumed. */
@@ -46,7 +53,7 @@ final class ResponseInputStream extends InputStream {
     private volatile boolean closed;
     private Throwable failure;
     // The reader's only.
-    private Buffer head;
+    private ByteBuf head;
     private int at;
 
     /** To be called on {@code context} (the body's), before the body can deliver anything. */
@@ -63,7 +70,10 @@ final class ResponseInputStream extends InputStream {
         });
         body.exceptionHandler(e -> {
             synchronized (lock) {
-                if (failure == null) {
+                // Once the body has ended, the connection closing (this client asks for no
+                // keep-alive) is no failure: every byte is queued, and the reader may still be
+                // behind.
+                if (failure == null && !ended) {
                     failure = e;
                 }
                 lock.notifyAll();
@@ -104,21 +114,59 @@ final class ResponseInputStream extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        if (closed) {
-            throw new IOException("the stream was closed");
-        }
         if (len == 0) {
             return 0;
         }
-        if (head == null || at == head.length()) {
-            head = next();
+        int n = headBytes(len);
+        if (n < 0) {
+            return -1;
+        }
+        head.getBytes(head.readerIndex() + at, b, off, n); // outside the lock: the event loop never waits for a copy
+        consumed(n);
+        return n;
+    }
+
+    /** Copies what the body has next into {@code dst}, up to its limit. */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        int n = headBytes(dst.remaining());
+        if (n < 0) {
+            return -1;
+        }
+        int limit = dst.limit();
+        dst.limit(dst.position() + n);
+        head.getBytes(head.readerIndex() + at, dst);
+        dst.limit(limit);
+        consumed(n);
+        return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /** How many of at most {@code max} bytes the current buffer has, the next one waited for; -1 at the end. */
+    private int headBytes(int max) throws IOException {
+        if (closed) {
+            throw new IOException("the stream was closed");
+        }
+        if (head == null || at == head.readableBytes()) {
+            Buffer b = next();
             at = 0;
-            if (head == null) {
+            if (b == null) {
+                head = null;
                 return -1;
             }
+            head = ((BufferInternal) b).getByteBuf();
         }
-        int n = Math.min(len, head.length() - at);
-        head.getBytes(at, at + n, b, off); // outside the lock: the event loop never waits for a copy
+        return Math.min(max, head.readableBytes() - at);
+    }
+
+    private void consumed(int n) {
         at += n;
         boolean resume = false;
         synchronized (lock) {
@@ -138,7 +186,6 @@ final class ResponseInputStream extends InputStream {
                 body.resume();
             });
         }
-        return n;
     }
 
     /** The next buffer, waiting for it; null at the body's end. */

@@ -2,18 +2,23 @@ package io.federa.agent.data;
 
 import io.federa.agent.http.ResponseOutputStream;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.streams.ReadStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
@@ -111,5 +116,79 @@ class ResponseInputStreamTest {
         assertThat(in.read(b, 0, b.length)).isPositive();
         in.close();
         assertThatThrownBy(() -> in.read(b, 0, b.length)).isInstanceOf(IOException.class).hasMessage("the stream was closed");
+    }
+
+    @Test
+    void the_connection_closing_after_the_body_ended_loses_none_of_it_and_a_channel_read_copies_straight_into_a_direct_buffer()
+            throws Exception {
+        Context context = vertx.getOrCreateContext();
+        Body body = new Body();
+        ResponseInputStream in = runOn(context, () -> new ResponseInputStream(context, body, () -> { }));
+        runOn(context, () -> {
+            body.handler.handle(Buffer.buffer("a body "));
+            body.handler.handle(Buffer.buffer("in two pieces"));
+            body.end.handle(null);
+            body.failure.handle(new IOException("Connection was closed")); // this client asks for no keep-alive
+            return null;
+        });
+        ByteBuffer direct = ByteBuffer.allocateDirect(64);
+        while (in.read(direct) >= 0) {
+            assertThat(direct.hasRemaining()).isTrue();
+        }
+        byte[] got = new byte[direct.flip().remaining()];
+        direct.get(got);
+        assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo("a body in two pieces");
+    }
+
+    private static <T> T runOn(Context context, java.util.concurrent.Callable<T> task) throws Exception {
+        Promise<T> done = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                done.complete(task.call());
+            } catch (Exception e) {
+                done.fail(e);
+            }
+        });
+        return done.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** A body that the test drives by hand. */
+    private static final class Body implements ReadStream<Buffer> {
+        Handler<Buffer> handler;
+        Handler<Void> end;
+        Handler<Throwable> failure;
+
+        @Override
+        public ReadStream<Buffer> exceptionHandler(Handler<Throwable> h) {
+            failure = h;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> handler(Handler<Buffer> h) {
+            handler = h;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> pause() {
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> resume() {
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> fetch(long amount) {
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> endHandler(Handler<Void> h) {
+            end = h;
+            return this;
+        }
     }
 }
