@@ -2,6 +2,7 @@ package io.federa.agent.data;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -21,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 final class DigestBehind implements AutoCloseable {
     private static final int PIECES = 256;
 
-    private record Piece(byte[] bytes, int off, int len, Runnable done) {
+    private record Piece(ByteBuffer bytes, Runnable done) {
     }
 
-    private static final Piece END = new Piece(new byte[0], 0, 0, () -> { });
+    private static final Piece END = new Piece(ByteBuffer.allocate(0), () -> { });
 
     private final MessageDigest md = VmDataStream.sha256();
     private final BlockingQueue<Piece> pieces = new ArrayBlockingQueue<>(PIECES);
@@ -45,7 +46,7 @@ final class DigestBehind implements AutoCloseable {
                     return;
                 }
                 if (p.bytes() != null) {
-                    md.update(p.bytes(), p.off(), p.len());
+                    md.update(p.bytes());
                 }
                 p.done().run();
             }
@@ -58,24 +59,32 @@ final class DigestBehind implements AutoCloseable {
 
     /** Hashes {@code len} bytes of {@code b} from {@code off}, then runs {@code done}. */
     void update(byte[] b, int off, int len, Runnable done) throws IOException {
-        put(new Piece(b, off, len, done));
+        put(new Piece(ByteBuffer.wrap(b, off, len), done));
+    }
+
+    /**
+     * Hashes the bytes between {@code b}'s position and its limit (neither is moved; a direct
+     * buffer is hashed as fast as an array), then runs {@code done}.
+     */
+    void update(ByteBuffer b, Runnable done) throws IOException {
+        put(new Piece(b.duplicate(), done));
     }
 
     /** Hashes a copy of these bytes: for small pieces that the caller reuses at once. */
     void update(byte[] b, int off, int len) throws IOException {
         byte[] copy = new byte[len];
         System.arraycopy(b, off, copy, 0, len);
-        put(new Piece(copy, 0, len, () -> { }));
+        put(new Piece(ByteBuffer.wrap(copy), () -> { }));
     }
 
     void update(byte b) throws IOException {
-        put(new Piece(new byte[]{b}, 0, 1, () -> { }));
+        put(new Piece(ByteBuffer.wrap(new byte[]{b}), () -> { }));
     }
 
     /** The digest of everything given so far, once it is all hashed; the digest starts again after. */
     byte[] digest() throws IOException {
         CountDownLatch hashed = new CountDownLatch(1);
-        put(new Piece(null, 0, 0, hashed::countDown));
+        put(new Piece(null, hashed::countDown));
         try {
             while (!hashed.await(100, TimeUnit.MILLISECONDS)) {
                 if (ended) {
