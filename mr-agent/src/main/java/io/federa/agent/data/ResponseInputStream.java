@@ -42,24 +42,32 @@ final class ResponseInputStream extends InputStream implements ReadableByteChann
     private final Context context;
     private final ReadStream<Buffer> body;
     private final Runnable onClose;
+    private final long length;
     private final Object lock = new Object();
     // Guarded by lock.
     private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
     private long queued;
     private long peak;
+    private long arrivedBytes;
     private boolean paused;
     private boolean readerWaiting;
     private boolean ended;
+    /** The connection failed or closed: what Vert.x still holds comes through unpaused. */
+    private boolean failing;
     private volatile boolean closed;
     private Throwable failure;
     // The reader's only.
     private ByteBuf head;
     private int at;
 
-    /** To be called on {@code context} (the body's), before the body can deliver anything. */
-    ResponseInputStream(Context context, ReadStream<Buffer> body, Runnable onClose) {
+    /**
+     * To be called on {@code context} (the body's), before the body can deliver anything.
+     * {@code length}: the body's length from its Content-Length, or -1.
+     */
+    ResponseInputStream(Context context, ReadStream<Buffer> body, long length, Runnable onClose) {
         this.context = context;
         this.body = body;
+        this.length = length;
         this.onClose = onClose;
         body.handler(this::arrived);
         body.endHandler(v -> {
@@ -69,15 +77,29 @@ final class ResponseInputStream extends InputStream implements ReadableByteChann
             }
         });
         body.exceptionHandler(e -> {
+            // Vert.x reports a closed connection at once, ahead of the pieces and the end that it
+            // still holds for a paused body (this client asks for no keep-alive, so a source
+            // closes the connection right after the body; a fast source made an import fail with
+            // every byte received). So everything held is let through first, unpaused, and the
+            // failure is judged after it: the connection closing once the whole body is here is
+            // no failure.
             synchronized (lock) {
-                // Once the body has ended, the connection closing (this client asks for no
-                // keep-alive) is no failure: every byte is queued, and the reader may still be
-                // behind.
-                if (failure == null && !ended) {
-                    failure = e;
-                }
-                lock.notifyAll();
+                failing = true;
+                paused = false;
             }
+            body.resume();
+            context.runOnContext(v -> {
+                synchronized (lock) {
+                    if (failure == null && !ended) {
+                        if (length >= 0 && arrivedBytes == length) {
+                            ended = true;
+                        } else {
+                            failure = e;
+                        }
+                    }
+                    lock.notifyAll();
+                }
+            });
         });
     }
 
@@ -87,9 +109,10 @@ final class ResponseInputStream extends InputStream implements ReadableByteChann
                 return;
             }
             queue.add(b);
+            arrivedBytes += b.length();
             queued += b.length();
             peak = Math.max(peak, queued);
-            if (queued >= HIGH_WATER && !paused) {
+            if (queued >= HIGH_WATER && !paused && !failing) {
                 paused = true;
                 body.pause();
             }

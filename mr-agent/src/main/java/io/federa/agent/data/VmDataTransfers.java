@@ -481,7 +481,7 @@ public final class VmDataTransfers implements AutoCloseable {
                 hangUp.run();
                 head.fail(new SourceAnswer("the source answered " + type + ", not " + VmDataStream.CONTENT_TYPE));
             } else {
-                head.complete(new ResponseInputStream(context, resp, hangUp));
+                head.complete(new ResponseInputStream(context, resp, contentLength(resp), hangUp));
             }
         }));
         try {
@@ -502,6 +502,16 @@ public final class VmDataTransfers implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new IOException("cannot reach the source at " + req.url() + ": no answer within "
                     + (CONNECT_TIMEOUT_MILLIS + 2L * READ_TIMEOUT_MILLIS) / 1000 + " s");
+        }
+    }
+
+    /** The answer's Content-Length, or -1 if it has none or not a number. */
+    private static long contentLength(HttpClientResponse resp) {
+        String length = resp.getHeader("Content-Length");
+        try {
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
