@@ -164,7 +164,12 @@ public final class Agent implements AutoCloseable {
         PeerChecker peers = new PeerChecker(statements, peerAsks, clientTls);
         LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence, peers::check);
 
-        VmDataTransfers data = new VmDataTransfers(config.host().id(), vmDir, commands::presence, clientTls);
+        // Every HTTP listener and the data pulls run on these two event loops; JMX work, scrapes and transfers go to
+        // bounded worker pools of their own (docs/agent.md, "Limits on every listener").
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
+                .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+        started.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        VmDataTransfers data = new VmDataTransfers(config.host().id(), vmDir, commands::presence, vertx, tls);
         started.push(data);
         MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands,
                 data);
@@ -175,11 +180,6 @@ public final class Agent implements AutoCloseable {
         watchdog.start();
         started.push(watchdog);
 
-        // Every HTTP listener runs on these two event loops; JMX work, scrapes and transfers go to
-        // bounded worker pools of their own (docs/agent.md, "Limits on every listener").
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
-                .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
-        started.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
         jolokia = JolokiaEndpoint.start(vertx, config.jolokia(), dataDir, HttpLimits.DEFAULT, tls, sampler::latest);
         started.push(jolokia);
         sampler.addListener(jolokia.sampleListener());

@@ -46,29 +46,38 @@ final class ExtentWriter implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException | ArithmeticException e) {
             LOG.debug("no direct writes to " + file + "; writing through the page cache", e);
         }
-        this.direct = b > 0 && Integer.bitCount(b) == 1 ? d : null;
+        // The pool's buffers are aligned to BufferPool.ALIGN: a larger block cannot take them as they are.
+        this.direct = b > 0 && Integer.bitCount(b) == 1 && b <= BufferPool.ALIGN ? d : null;
         this.block = b;
         if (d != null && direct == null) {
             close(d);
         }
     }
 
-    /** Writes {@code length} bytes of {@code b} at {@code at}. */
-    void write(byte[] b, int length, long at) throws IOException {
+    /**
+     * Writes the bytes between {@code b}'s position and its limit at {@code at}. Only a direct
+     * buffer aligned to {@link BufferPool#ALIGN} (one of a {@link BufferPool}'s) goes around the page
+     * cache: from anything else the JDK would copy into a temporary buffer of its own first.
+     */
+    void write(ByteBuffer b, long at) throws IOException {
+        int length = b.remaining();
         int aligned = 0;
-        if (direct != null && at % block == 0) {
+        if (direct != null && at % block == 0 && b.isDirect() && b.alignmentOffset(b.position(), block) == 0) {
             aligned = length - length % block;
-            writeFully(direct, ByteBuffer.wrap(b, 0, aligned), at);
+            if (aligned > 0) {
+                writeFully(direct, b.slice(b.position(), aligned), at);
+            }
         }
-        if (aligned < length) {
-            writeFully(buffered, ByteBuffer.wrap(b, aligned, length - aligned), at + aligned);
+        // Through the page cache in writes of at most BUFFER_BYTES: larger ones were slower there (VmDataStream).
+        for (int off = aligned; off < length; off += VmDataStream.BUFFER_BYTES) {
+            int n = Math.min(VmDataStream.BUFFER_BYTES, length - off);
+            writeFully(buffered, b.slice(b.position() + off, n), at + off);
         }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer bb, long at) throws IOException {
-        long start = at - bb.position();
         while (bb.hasRemaining()) {
-            ch.write(bb, start + bb.position());
+            ch.write(bb, at + bb.position());
         }
     }
 

@@ -7,14 +7,21 @@ import io.federa.agent.command.CommandRefusedException;
 import io.federa.agent.command.RefusalCode;
 import io.federa.agent.libvirt.DiskImages;
 import io.federa.agent.libvirt.LibvirtHost.Presence;
+import io.federa.agent.tls.AgentTls;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import io.federa.common.tls.TlsFailures;
-import java.net.HttpURLConnection;
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -55,7 +62,7 @@ import java.util.stream.Stream;
  * into {@code vms/<uuid>} and writes a completion record, so that {@link #status} answers
  * VERIFIED even after a restart.
  *
- * <p>File IO, hashing and the network run on this class's own threads (and the HTTP server's):
+ * <p>File IO and hashing run on this class's own threads, the network on Vert.x's event loops:
  * a JMX call waits only for the quick checks that decide whether it is refused. Whether a domain
  * with the VM's UUID is defined or running here is asked through {@code presence}, which the agent
  * answers on its command thread under the hypervisor lock.
@@ -84,7 +91,10 @@ public final class VmDataTransfers implements AutoCloseable {
         return t;
     });
     private volatile String baseUrl = "";
-    private final Optional<SSLContext> tls;
+    /** Pulls: one Vert.x client, its TLS (when configured) applied to {@code https} sources only. */
+    private final Vertx vertx;
+    private final Vertx ownedVertx;
+    private final HttpClientAgent client;
 
     // Guarded by this.
     private final Map<String, Offer> offersByToken = new HashMap<>();
@@ -101,13 +111,31 @@ public final class VmDataTransfers implements AutoCloseable {
      * survive a restart (the manager, finding the transfer UNKNOWN, starts a new attempt).
      */
     public VmDataTransfers(String hostId, Path vmDir, Function<UUID, Presence> presence) throws IOException {
-        this(hostId, vmDir, presence, Optional.empty());
+        this(hostId, vmDir, presence, null, Optional.empty());
     }
 
-    /** @param tls the context of https pulls (the fleet's authority, this agent's certificate); empty: the JDK's defaults */
-    public VmDataTransfers(String hostId, Path vmDir, Function<UUID, Presence> presence, Optional<SSLContext> tls)
-            throws IOException {
-        this.tls = tls;
+    /**
+     * @param vertx where pulls run (their event loop only queues what arrives; the file IO and the
+     *              hashing run on this class's threads); null: a Vert.x of its own, closed with this
+     * @param tls   the TLS of https pulls (the fleet's authority, this agent's certificate); empty: the JDK's defaults
+     */
+    public VmDataTransfers(String hostId, Path vmDir, Function<UUID, Presence> presence, Vertx vertx,
+                           Optional<AgentTls> tls) throws IOException {
+        this.ownedVertx = vertx == null ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)) : null;
+        this.vertx = vertx == null ? ownedVertx : vertx;
+        HttpClientOptions options = new HttpClientOptions()
+                .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
+                // A source that sends nothing for this long is given up, as a dead peer.
+                .setIdleTimeout(READ_TIMEOUT_MILLIS).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setKeepAlive(false)
+                .setDecompressionSupported(false)
+                // The body in pieces as large as Netty's socket reads (up to 64 KiB), not cut into
+                // 8 KiB ones (Vert.x's default): each piece is copied out of Netty's buffer and
+                // queued for the pull's thread, and eight times as many cost the event loop more.
+                .setMaxChunkSize(VmDataStream.BUFFER_BYTES)
+                .setTcpNoDelay(true);
+        tls.ifPresent(t -> t.client(options));
+        this.client = this.vertx.createHttpClient(options);
         this.hostId = hostId;
         this.vmDir = vmDir;
         this.presence = presence;
@@ -305,7 +333,7 @@ public final class VmDataTransfers implements AutoCloseable {
         final Transfer transfer;
         final Path staging;
         volatile boolean cancelled;
-        volatile InputStream stream;
+        volatile ResponseInputStream stream;
         Future<?> running;
 
         Pull(DataRequests.Import request) {
@@ -317,13 +345,9 @@ public final class VmDataTransfers implements AutoCloseable {
 
         void cancel() {
             cancelled = true;
-            InputStream s = stream;
+            ResponseInputStream s = stream;
             if (s != null) {
-                try {
-                    s.close(); // unblocks a read waiting on the socket
-                } catch (IOException e) {
-                    LOG.debug("closing a cancelled pull's stream", e);
-                }
+                s.close(); // unblocks a read waiting for the source, and closes the connection
             }
         }
 
@@ -393,48 +417,16 @@ public final class VmDataTransfers implements AutoCloseable {
             }
             deleteTree(p.staging);
             Files.createDirectories(p.staging);
-            HttpURLConnection c = (HttpURLConnection) req.url().toURL().openConnection();
-            if (c instanceof HttpsURLConnection https && tls.isPresent()) {
-                https.setSSLSocketFactory(tls.get().getSocketFactory());
-            }
-            c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
-            c.setReadTimeout(READ_TIMEOUT_MILLIS);
-            c.setUseCaches(false);
-            // Never followed: a source names only itself, and a redirect would turn this agent into
-            // a client of whatever address it names.
-            c.setInstanceFollowRedirects(false);
-            c.setRequestProperty("Authorization", "Bearer " + req.token());
-            c.setRequestProperty("Accept", VmDataStream.CONTENT_TYPE);
             VmDataStream.Received got;
-            try {
-                int code;
-                try {
-                    code = c.getResponseCode();
-                } catch (IOException e) {
-                    String tlsFailure = TlsFailures.describe(e, "the source at " + req.url(), "this agent's");
-                    throw new IOException(tlsFailure != null ? tlsFailure
-                            : "cannot reach the source at " + req.url() + ": " + message(e), e);
+            try (ResponseInputStream in = request(req)) {
+                p.stream = in;
+                if (p.cancelled) {
+                    throw new VmDataStream.CancelledException();
                 }
-                if (code != 200) {
-                    // Its status only, in fixed words: the body of whatever answered is never shown.
-                    throw new IOException("the source answered " + code + ": " + DataRefusals.sourceStatus(code));
-                }
-                String type = c.getContentType();
-                if (type == null || !type.startsWith(VmDataStream.CONTENT_TYPE)) {
-                    throw new IOException("the source answered " + type + ", not " + VmDataStream.CONTENT_TYPE);
-                }
-                try (InputStream in = c.getInputStream()) {
-                    p.stream = in;
-                    if (p.cancelled) {
-                        throw new VmDataStream.CancelledException();
-                    }
-                    got = VmDataStream.read(in, req.uuid(), p.staging, req.dataBytes(), n -> {
-                        t.add(n);
-                        bytesIn.addAndGet(n);
-                    }, () -> p.cancelled);
-                }
-            } finally {
-                c.disconnect();
+                got = VmDataStream.read(in, req.uuid(), p.staging, req.dataBytes(), n -> {
+                    t.add(n);
+                    bytesIn.addAndGet(n);
+                }, () -> p.cancelled);
             }
             place(p, got);
             t.finish(Transfer.Phase.VERIFIED, got.sha256(), null);
@@ -453,6 +445,82 @@ public final class VmDataTransfers implements AutoCloseable {
             }
         } finally {
             untrack(t);
+        }
+    }
+
+    /**
+     * Asks the source for the stream: its body, once the answer's head says it is one, to be read
+     * on this thread. The request and its handlers are made on an event loop, so that no part of
+     * the answer can go by before they are set.
+     */
+    private ResponseInputStream request(DataRequests.Import req) throws IOException {
+        Context context = vertx.getOrCreateContext();
+        Promise<ResponseInputStream> head = Promise.promise();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(req.url().toString())
+                // Never followed: a source names only itself, and a redirect would turn this agent
+                // into a client of whatever address it names.
+                .setFollowRedirects(false)
+                .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
+                .setIdleTimeout(READ_TIMEOUT_MILLIS)
+                .putHeader("Authorization", "Bearer " + req.token())
+                .putHeader("Accept", VmDataStream.CONTENT_TYPE);
+        context.runOnContext(v -> client.request(options).compose(HttpClientRequest::send).onComplete(r -> {
+            if (r.failed()) {
+                head.fail(r.cause());
+                return;
+            }
+            HttpClientResponse resp = r.result();
+            Runnable hangUp = () -> resp.request().connection().close();
+            int code = resp.statusCode();
+            String type = resp.getHeader("Content-Type");
+            if (code != 200) {
+                hangUp.run();
+                // Its status only, in fixed words: the body of whatever answered is never shown.
+                head.fail(new SourceAnswer("the source answered " + code + ": " + DataRefusals.sourceStatus(code)));
+            } else if (type == null || !type.startsWith(VmDataStream.CONTENT_TYPE)) {
+                hangUp.run();
+                head.fail(new SourceAnswer("the source answered " + type + ", not " + VmDataStream.CONTENT_TYPE));
+            } else {
+                head.complete(new ResponseInputStream(context, resp, contentLength(resp), hangUp));
+            }
+        }));
+        try {
+            // The connect and idle timeouts end every wait; this only guards against a lost callback.
+            return head.future().toCompletionStage().toCompletableFuture()
+                    .get(CONNECT_TIMEOUT_MILLIS + 2L * READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SourceAnswer a) {
+                throw new IOException(a.getMessage());
+            }
+            String tlsFailure = TlsFailures.describe(cause, "the source at " + req.url(), "this agent's");
+            throw new IOException(tlsFailure != null ? tlsFailure
+                    : "cannot reach the source at " + req.url() + ": " + message(cause), cause);
+        } catch (TimeoutException e) {
+            throw new IOException("cannot reach the source at " + req.url() + ": no answer within "
+                    + (CONNECT_TIMEOUT_MILLIS + 2L * READ_TIMEOUT_MILLIS) / 1000 + " s");
+        }
+    }
+
+    /** The answer's Content-Length, or -1 if it has none or not a number. */
+    private static long contentLength(HttpClientResponse resp) {
+        String length = resp.getHeader("Content-Length");
+        try {
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The source answered, but not with a stream. */
+    private static final class SourceAnswer extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        SourceAnswer(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -513,7 +581,7 @@ public final class VmDataTransfers implements AutoCloseable {
             return e.getMessage();
         }
         String m = message(e);
-        if (e instanceof IOException && !m.startsWith("the source") && !m.startsWith("cannot reach")) {
+        if (e instanceof IOException && !m.startsWith("the source") && !m.startsWith("cannot reach") && !m.startsWith("TLS: ")) {
             return "the copy from " + t.status().uuid() + " broke after " + t.status().bytesDone() + " bytes: " + m;
         }
         return m;
@@ -712,6 +780,10 @@ public final class VmDataTransfers implements AutoCloseable {
             threads.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        client.close();
+        if (ownedVertx != null) {
+            ownedVertx.close();
         }
     }
 }

@@ -4,6 +4,7 @@ import io.federa.common.tls.Pem;
 import io.federa.agent.config.AgentConfig;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -13,8 +14,8 @@ import javax.net.ssl.SSLContext;
 /**
  * The agent's TLS, built once at start from the PEM text its configuration loader read (no file
  * is read on an event loop): the listeners' certificate and key, the authority that clients' and
- * peers' certificates must chain to, and the context of the agent's own JDK clients (peer checks,
- * data pulls), which trust that authority only and present the agent's certificate — so a fleet
+ * peers' certificates must chain to, and the context of the agent's own clients (peer checks over
+ * the JDK, data pulls over Vert.x), which trust that authority only and present the agent's certificate — so a fleet
  * that requires client certificates still reaches its peers.
  */
 public final class AgentTls implements io.federa.common.http.ServerTls {
@@ -41,6 +42,18 @@ public final class AgentTls implements io.federa.common.http.ServerTls {
                     .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(config.caPem())));
         }
         return options;
+    }
+
+    /**
+     * Makes {@code options} trust the fleet's authority only, check the server's name, and present
+     * this agent's certificate, for the requests that ask for TLS (an {@code https} URL): the
+     * Vert.x counterpart of {@link #clientContext}.
+     */
+    public HttpClientOptions client(HttpClientOptions options) {
+        return options.setVerifyHost(true)
+                .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(config.caPem())))
+                .setKeyCertOptions(new PemKeyCertOptions()
+                        .setCertValue(Buffer.buffer(config.certPem())).setKeyValue(Buffer.buffer(config.keyPem())));
     }
 
     /** The context of the agent's JDK clients. */

@@ -3,9 +3,13 @@ package io.federa.agent.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.federa.agent.config.AgentConfig;
+import io.federa.agent.http.HttpLimits;
+import io.federa.agent.tls.AgentTls;
+import io.federa.agent.tls.TestCerts;
 import io.federa.agent.libvirt.LibvirtHost.Presence;
 import io.federa.agent.metrics.AgentHttpServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,20 +67,35 @@ class VmDataTransfersTest {
         final String hostId;
         final Path vmDir;
         final Map<UUID, Presence> domains = new ConcurrentHashMap<>();
+        final Optional<AgentTls> tls;
         VmDataTransfers data;
         AgentHttpServer http;
+        Vertx vertx;
 
         Side(String hostId, Path vmDir) throws IOException {
+            this(hostId, vmDir, Optional.empty());
+        }
+
+        /** With {@code tls}: its listener and its pulls speak TLS, as an agent's do, on a Vert.x of its own. */
+        Side(String hostId, Path vmDir, Optional<AgentTls> tls) throws IOException {
             this.hostId = hostId;
             this.vmDir = vmDir;
+            this.tls = tls;
             Files.createDirectories(vmDir);
             open();
         }
 
         void open() throws IOException {
-            data = new VmDataTransfers(hostId, vmDir, u -> domains.getOrDefault(u, Presence.ABSENT));
-            http = AgentHttpServer.start(new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(), () -> null,
-                    Optional.of(data::serve));
+            if (tls.isEmpty()) {
+                data = new VmDataTransfers(hostId, vmDir, u -> domains.getOrDefault(u, Presence.ABSENT));
+                http = AgentHttpServer.start(new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(), () -> null,
+                        Optional.of(data::serve));
+            } else {
+                vertx = Vertx.vertx();
+                data = new VmDataTransfers(hostId, vmDir, u -> domains.getOrDefault(u, Presence.ABSENT), vertx, tls);
+                http = AgentHttpServer.start(vertx, new AgentConfig.Endpoint("127.0.0.1", 0), new PrometheusRegistry(),
+                        () -> null, Optional.of(data::serve), Optional::empty, HttpLimits.DEFAULT, tls);
+            }
             data.baseUrl(http.baseUrl());
         }
 
@@ -90,6 +109,9 @@ class VmDataTransfersTest {
         public void close() {
             http.close();
             data.close();
+            if (vertx != null) {
+                vertx.close();
+            }
         }
     }
 
@@ -286,6 +308,72 @@ class VmDataTransfersTest {
         JsonNode again = offer("m-2", 2, token("d"));
         pull("m-2", 2, again.path("url").asText(), token("d"), again.path("dataBytes").asLong());
         assertThat(awaitEnd("m-2").path("phase").asText()).isEqualTo("VERIFIED");
+    }
+
+    @Test
+    void a_source_that_dies_mid_stream_fails_the_import_and_leaves_nothing_under_the_final_name() throws Exception {
+        denseImage(16);
+        destination(tmp.resolve("dst/vms"));
+        JsonNode offered = offer("m-13", 1, token("u"));
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        try (Proxy proxy = new Proxy(src.http.address().getPort(), 5 * (int) MIB, reached, go)) {
+            pull("m-13", 1, proxy.url(uuid), token("u"), offered.path("dataBytes").asLong());
+            assertThat(reached.await(60, TimeUnit.SECONDS)).isTrue();
+            src.close(); // the source agent stops: its listener, its transfers, its connections
+            go.countDown();
+            JsonNode failed = awaitEnd("m-13");
+            assertThat(failed.path("phase").asText()).isEqualTo("FAILED");
+            assertThat(failed.path("error").asText()).startsWith("the copy from " + uuid + " broke after ");
+            assertThat(failed.path("bytesDone").asLong()).isBetween(5 * MIB, 16 * MIB);
+        }
+        assertThat(entries(dst.vmDir.resolve(".incoming"))).isZero();
+        assertThat(dst.vmDir.resolve(uuid.toString())).doesNotExist();
+        assertThat(dst.vmDir.resolve(".imports/m-13.json")).doesNotExist();
+    }
+
+    @Test
+    void over_tls_the_data_arrives_whole_from_a_peer_of_the_fleet_and_never_from_another_authoritys(@TempDir Path certs)
+            throws Exception {
+        Path fleet = TestCerts.make(certs.resolve("fleet"), "host-1", "host-2");
+        Path other = TestCerts.make(certs.resolve("other"), "host-2");
+        src.close();
+        src = new Side("host-1", tmp.resolve("tls-src/vms"), Optional.of(tls(fleet, "host-1")));
+        denseImage(12);
+        dst = new Side("host-2", tmp.resolve("tls-dst/vms"), Optional.of(tls(fleet, "host-2")));
+        JsonNode offered = offer("m-14", 1, token("v"));
+        assertThat(offered.path("url").asText()).startsWith("https://127.0.0.1:");
+        pull("m-14", 1, offered.path("url").asText(), token("v"), offered.path("dataBytes").asLong());
+        JsonNode done = awaitEnd("m-14");
+        assertThat(done.path("phase").asText()).as(done.toString()).isEqualTo("VERIFIED");
+        assertThat(Files.mismatch(src.vmDir.resolve(uuid + "/disk0.raw"), dst.vmDir.resolve(uuid + "/disk0.raw"))).isEqualTo(-1);
+
+        // A destination of another authority does not trust the source (nor would the source take its certificate).
+        Side stranger = new Side("host-2", tmp.resolve("tls-stranger/vms"), Optional.of(tls(other, "host-2")));
+        try {
+            JsonNode again = offer("m-15", 1, token("w"));
+            JSON.readTree(stranger.data.importData("{\"migrationId\":\"m-15\",\"attempt\":1,\"uuid\":\"" + uuid
+                    + "\",\"vm\":\"web-2\",\"url\":\"" + again.path("url").asText() + "\",\"token\":\"" + token("w")
+                    + "\",\"dataBytes\":" + again.path("dataBytes").asLong() + "}"));
+            JsonNode refused;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            do {
+                Thread.sleep(20);
+                refused = JSON.readTree(stranger.data.status("m-15"));
+            } while (refused.path("phase").asText().equals("RUNNING") && System.nanoTime() < deadline);
+            assertThat(refused.path("phase").asText()).isEqualTo("FAILED");
+            assertThat(refused.path("error").asText()).startsWith("TLS: ").contains("the source at " + again.path("url").asText());
+            assertThat(entries(stranger.vmDir.resolve(".incoming"))).isZero();
+            assertThat(stranger.vmDir.resolve(uuid.toString())).doesNotExist();
+        } finally {
+            stranger.close();
+        }
+    }
+
+    private static AgentTls tls(Path dir, String name) throws IOException {
+        return AgentTls.of(new AgentConfig.Tls(dir.resolve(name + ".pem"), dir.resolve(name + "-key.pem"), dir.resolve("ca.pem"),
+                true, Files.readString(dir.resolve(name + ".pem")), Files.readString(dir.resolve(name + "-key.pem")),
+                Files.readString(dir.resolve("ca.pem"))));
     }
 
     @Test
