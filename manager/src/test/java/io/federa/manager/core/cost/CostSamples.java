@@ -18,6 +18,14 @@ final class CostSamples {
                 atMillis);
     }
 
+    static io.federa.manager.core.spec.ApplicationSpec application(String name) {
+        return new io.federa.manager.core.spec.ApplicationSpec(name, "kvm",
+                new io.federa.manager.core.spec.Resources(1, 512, 10, 0), 1, 1, List.of(),
+                new io.federa.manager.core.spec.PlacementRules(io.federa.manager.core.spec.PlacementRules.Spread.HOST,
+                        List.of(), false, 0, io.federa.manager.core.spec.PlacementRules.CostPreference.PREFER_CHEAPEST),
+                java.util.Optional.empty());
+    }
+
     static VmStatus vm(String name, String host, String application, long diskBytes, long cpuNanos, long txBytes,
                        long txPackets) {
         return new VmStatus(name, name + "-uuid", host, "RUNNING", application, "", 1, GIB, diskBytes, 0, 0, 0, 0, 0,
