@@ -18,7 +18,7 @@ import java.util.List;
 final class Migrations {
     /** The migrations, in order: resource names under migrations/. */
     static final List<String> ALL = List.of("V1__definitions.sql", "V2__history.sql", "V3__lifecycle.sql",
-            "V4__scaling.sql", "V5__vm_migrations.sql", "V6__leader_term.sql", "V7__audit.sql");
+            "V4__scaling.sql", "V5__vm_migrations.sql", "V6__leader_term.sql", "V7__audit.sql", "V8__cost.sql");
 
     private Migrations() {
     }
