@@ -300,9 +300,15 @@ public final class ManagerConfigLoader extends TreeReader {
             error("lifecycle.lease", "must be longer than twice poll.interval plus lease.clockSkew ("
                     + lifecycle.gapMillis(interval) + " ms), got " + lifecycle.lease().toMillis() + " ms");
         }
+        ManagerConfig.Cluster cluster = cluster(m.get("cluster"), interval);
+        ManagerConfig.Cost cost = cost(m.get("cost"));
+        if ((cluster != null && cost.gap().compareTo(cluster.followerPoll()) <= 0) || cost.gap().compareTo(interval) <= 0) {
+            // Every interval between two samples would be a gap, and nothing billed.
+            error("cost.gap", "must be longer than poll.interval and cluster.followerPoll (" + Math.max(interval.toMillis(),
+                    cluster == null ? 0 : cluster.followerPoll().toMillis()) + " ms), got " + cost.gap().toMillis() + " ms");
+        }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
-                migration(m.get("migration")), cluster(m.get("cluster"), interval), audit(m.get("audit")), tls,
-                cost(m.get("cost")));
+                migration(m.get("migration")), cluster, audit(m.get("audit")), tls, cost);
     }
 
     private static final Pattern FINGERPRINT = Pattern.compile("(?i)(sha256[: ]?)?([0-9a-f]{2}(:?[0-9a-f]{2}){31})");

@@ -95,6 +95,8 @@ class ManagerConfigLoaderTest {
                 .hasMessageContaining("cost.retention.weeks: ")
                 .hasMessageContaining("cost.retention.minutes: must be at least 2h (hours are summed from minutes), got 1h")
                 .hasMessageContaining("cost.split.catalog-db.shop: must be a weight of at least 0, got -1");
+        assertThatThrownBy(() -> ManagerConfigLoader.parse(GOOD + "cost: { gap: 5s }\n", BASE))
+                .hasMessageContaining("cost.gap: must be longer than poll.interval and cluster.followerPoll (5000 ms), got 5000 ms");
     }
 
     @Test
