@@ -14,8 +14,69 @@
 #   ./demo.sh --managers 3    three managers sharing a PostgreSQL the demo starts itself; one leads
 #   ./demo.sh --plain         without TLS: demo/*.yaml as they are, plain HTTP everywhere
 # SKIP_BUILD=1 uses the jars already built.
+#
+# While a demo runs, from another shell, one of its processes (host-1 … host-4, manager, or
+# manager-1 … manager-N with --managers):
+#   ./demo.sh kill NAME       kill it with SIGKILL, as a crash would
+#   ./demo.sh start NAME      start it again as the demo started it (same configuration and data,
+#                             its log appended to), and wait until it is ready
+#   ./demo.sh restart NAME    both
 set -euo pipefail
 cd "$(dirname "$0")"
+run=target/demo
+
+# One process of the running demo: the demo wrote how it started each into $run/procs.
+demo_proc() {
+  local action=$1 name=${2:-}
+  local known
+  known=$(cd "$run/procs" 2>/dev/null && ls -- *.cmd 2>/dev/null | sed 's/\.cmd$//' | tr '\n' ' ')
+  if [ -z "$known" ]; then
+    echo "demo: no demo is running here (start one with ./demo.sh)" >&2
+    exit 2
+  fi
+  if [ -z "$name" ] || [ ! -f "$run/procs/$name.cmd" ]; then
+    echo "demo: $action needs one of the demo's processes: ${known% } (got '${name}')" >&2
+    exit 2
+  fi
+  local program conf pid log from
+  read -r program conf <"$run/procs/$name.cmd"
+  pid=$(cat "$run/procs/$name.pid" 2>/dev/null || true)
+  if [ "$action" != start ]; then
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -9 "$pid"
+      # Gone, or a zombie the demo's shell has yet to reap.
+      while kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]; do sleep 0.1; done
+      echo "demo: $name (pid $pid) killed with SIGKILL"
+    else
+      echo "demo: $name was not running"
+    fi
+  elif [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    echo "demo: $name already runs (pid $pid); ./demo.sh restart $name kills it first" >&2
+    exit 1
+  fi
+  if [ "$action" != kill ]; then
+    log="$run/$name.log"
+    from=$(($(wc -l <"$log" 2>/dev/null || echo 0) + 1))
+    nohup "$program" "$conf" >>"$log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$run/procs/$name.pid"
+    for _ in $(seq 1 150); do
+      tail -n +"$from" "$log" | grep -q ' ready ' && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if ! tail -n +"$from" "$log" | grep -q ' ready '; then
+      echo "demo: $name did not start again; its log:" >&2
+      tail -n +"$from" "$log" >&2
+      exit 1
+    fi
+    echo "demo: $name started again (pid $pid, log $log)"
+  fi
+}
+
+case "${1:-}" in
+  kill|start|restart) demo_proc "$@"; exit 0 ;;
+esac
 managers=1
 tls=1
 while [ $# -gt 0 ]; do
@@ -23,8 +84,8 @@ while [ $# -gt 0 ]; do
     --managers) managers="${2:-}"; shift 2 ;;
     --managers=*) managers="${1#*=}"; shift ;;
     --plain) tls=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain])" >&2; exit 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain], or ./demo.sh kill|start|restart NAME)" >&2; exit 2 ;;
   esac
 done
 case "$managers" in
@@ -37,15 +98,18 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B -q -ntp -Dstyle.color=never -DskipTests package
 fi
 
-run=target/demo
 rm -rf "$run"
-mkdir -p "$run"
+mkdir -p "$run/procs"
 pids=()
 stop() {
   trap - INT TERM EXIT
   echo
   echo "demo: stopping the agents"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # And those started again with ./demo.sh start, which are not this shell's children.
+  for f in "$run"/procs/*.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
   if [ -n "${pgdata:-}" ] && [ -d "$pgdata/db" ]; then
     pg_as "$pgbin/pg_ctl" -D "$pgdata/db" -m fast -w stop >/dev/null 2>&1 || true
@@ -81,9 +145,17 @@ if [ "$tls" = 1 ]; then
   export FEDERA_CACERT="$certs/ca.pem"
 fi
 
-for h in host-1 host-2 host-3 host-4; do
-  bin/federa-agent "$(agent_conf "$h")" >"$run/$h.log" 2>&1 &
+# Started here, and again by ./demo.sh start NAME from what is written in $run/procs.
+launch() {
+  local name=$1 program=$2 conf=$3
+  "$program" "$conf" >"$run/$name.log" 2>&1 &
   pids+=($!)
+  echo "$!" >"$run/procs/$name.pid"
+  printf '%s %s\n' "$program" "$PWD/$conf" >"$run/procs/$name.cmd"
+}
+
+for h in host-1 host-2 host-3 host-4; do
+  launch "$h" bin/federa-agent "$(agent_conf "$h")"
 done
 
 # PostgreSQL runs as its own user: root may not run it.
@@ -113,8 +185,7 @@ if [ "$managers" -gt 1 ]; then
 fi
 manager_pids=()
 for conf in "${manager_configs[@]}"; do
-  bin/federa-manager "$conf" >"$run/$(basename "$conf" .yaml).log" 2>&1 &
-  pids+=($!)
+  launch "$(basename "$conf" .yaml)" bin/federa-manager "$conf"
   manager_pids+=($!)
 done
 
@@ -159,7 +230,7 @@ if [ "$managers" -gt 1 ]; then
   echo "The managers (every one answers reads; changes go to the leader; federa follows it):"
   echo "  export FEDERA_URL=$urls"
   FEDERA_TOKEN=demo-viewer-token-0001 FEDERA_URL="$urls" bin/federa managers 2>/dev/null | sed 's/^/  /'
-  echo "Kill the leader (pkill -9 -f 'manager-N.yaml'): another takes the lead within seconds; kill them all"
+  echo "Kill the leader (./demo.sh kill manager-N): another takes the lead within seconds; kill them all"
   echo "and the shop's VMs keep running on their peers' word (docs/cluster.md)."
 else
   echo "Federa demo: four MR agents and the manager are up (logs in $run/)."
@@ -214,9 +285,9 @@ then ask why each VM is where it is:
 
 Kill host-4's agent: the shop goes DOWN, and some 8-10 s later catalog-db-1 and web-2 run elsewhere
 (epoch 2), in dependency order; start the agent again and it drops its stale copies:
-  pkill -9 -f $(agent_conf host-4)
+  ./demo.sh kill host-4
   bin/federa status shop
-  bin/federa-agent $(agent_conf host-4) > target/demo/host-4.again.log 2>&1 &
+  ./demo.sh start host-4
   bin/federa events --since 5m --kind lifecycle.
 
 Ctrl-C stops the demo.

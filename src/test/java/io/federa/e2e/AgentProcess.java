@@ -133,6 +133,20 @@ final class AgentProcess implements AutoCloseable {
         return new AgentProcess(pb.start());
     }
 
+    /**
+     * The agent's jar run as the Unix user {@code user} (its own group, no other), as the owner
+     * of a session hypervisor runs it; the process is the JVM itself, so its pid is the agent's.
+     */
+    static AgentProcess startAs(String user, Path jar, Path config) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString());
+        pb.environment().put("HOME", config.getParent().toString());
+        pb.directory(config.getParent().toFile());
+        pb.redirectErrorStream(true);
+        return new AgentProcess(pb.start());
+    }
+
     /** Waits for the "ready" line; returns the Jolokia URL. */
     String awaitJolokiaUrl(Duration timeout) throws Exception {
         return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS).group(1);

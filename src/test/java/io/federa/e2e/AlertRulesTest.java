@@ -100,11 +100,57 @@ class AlertRulesTest {
             List<JsonNode> mine = tests.stream().filter(t -> t.path("alertname").asText().equals(alert)).toList();
             assertThat(mine).as("unit tests of %s that expect it to fire", alert)
                     .anyMatch(t -> t.path("exp_alerts").size() > 0);
+            if (alerts.get(alert).path("expr").asText().strip().equals("vector(1)")) {
+                // The watchdog is never silent, by design: it is tested firing at every time asked.
+                assertThat(mine).as("unit tests of the watchdog %s", alert).hasSizeGreaterThan(1)
+                        .allMatch(t -> t.path("exp_alerts").size() == 1);
+                continue;
+            }
             assertThat(mine).as("unit tests of %s that expect silence (exp_alerts: [])", alert)
                     .anyMatch(t -> t.path("exp_alerts").isArray() && t.path("exp_alerts").isEmpty());
         }
         assertThat(tests).as("unit tests name only alerts that exist")
                 .allMatch(t -> alerts.containsKey(t.path("alertname").asText()));
+    }
+
+    /** The anchors of docs/noc.md's headings, as Markdown renderers make them: lower case, spaces as dashes. */
+    private static java.util.Set<String> nocAnchors() throws IOException {
+        java.util.Set<String> anchors = new java.util.HashSet<>();
+        for (String line : Files.readAllLines(AgentProcess.root().resolve("docs/noc.md"))) {
+            if (line.startsWith("#")) {
+                anchors.add(line.replaceFirst("^#+\\s*", "").strip().toLowerCase(java.util.Locale.ROOT)
+                        .replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'));
+            }
+        }
+        return anchors;
+    }
+
+    @Test
+    void every_alert_has_a_summary_a_description_a_severity_and_a_runbook_section_of_its_own() throws IOException {
+        java.util.Set<String> anchors = nocAnchors();
+        String guide = Files.readString(AgentProcess.root().resolve("docs/noc.md"));
+        for (Map.Entry<String, JsonNode> a : alerts().entrySet()) {
+            JsonNode annotations = a.getValue().path("annotations");
+            assertThat(annotations.path("summary").asText()).as("%s summary", a.getKey()).isNotBlank();
+            assertThat(annotations.path("description").asText()).as("%s description", a.getKey()).isNotBlank();
+            assertThat(a.getValue().path("labels").path("severity").asText()).as("%s severity", a.getKey())
+                    .isIn("critical", "warning", "info", "none");
+            String url = annotations.path("runbook_url").asText();
+            assertThat(url).as("%s runbook_url", a.getKey()).isEqualTo("docs/noc.md#" + a.getKey().toLowerCase(java.util.Locale.ROOT));
+            assertThat(anchors).as("docs/noc.md has the section %s links to", a.getKey()).contains(url.substring(url.indexOf('#') + 1));
+            assertThat(guide).as("docs/noc.md's alert table lists %s", a.getKey()).contains("| `" + a.getKey() + "` |");
+        }
+    }
+
+    @Test
+    void severities_follow_what_a_human_must_do_now() throws IOException {
+        Map<String, JsonNode> alerts = alerts();
+        for (String paging : List.of("FederaServiceDown", "FederaFailoverHeadroomLost", "FederaVmsFenced")) {
+            assertThat(alerts.get(paging).path("labels").path("severity").asText()).as(paging).isEqualTo("critical");
+        }
+        // One host lost is a failover under way, not a page.
+        assertThat(alerts.get("FederaHostUnreachable").path("labels").path("severity").asText()).isEqualTo("warning");
+        assertThat(alerts.get("FederaWatchdog").path("labels").path("severity").asText()).isEqualTo("none");
     }
 
     @Test

@@ -105,7 +105,7 @@ class AlertScalingEndToEndTest {
             config = replace(config, "evaluation_interval: 15s", "evaluation_interval: 1s");
             config = replace(config, "/etc/prometheus/federa/*.yml", rules + "/*.yml");
             config = replace(config, "\"127.0.0.1:8080\"", "\"" + hostPort(m.api) + "\"");
-            config = replace(config, "\"127.0.0.1:9781\", \"127.0.0.1:9782\", \"127.0.0.1:9783\"", String.join(", ", metricTargets));
+            config = replace(config, "\"127.0.0.1:9781\", \"127.0.0.1:9782\", \"127.0.0.1:9783\", \"127.0.0.1:9784\"", String.join(", ", metricTargets));
             config = replace(config, "\"127.0.0.1:9093\"", "\"127.0.0.1:" + amPort + "\"");
             Path pconf = dir.resolve("prometheus.yml");
             Files.writeString(pconf, config);

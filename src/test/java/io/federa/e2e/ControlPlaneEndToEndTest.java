@@ -136,8 +136,8 @@ class ControlPlaneEndToEndTest {
                 assertThat(watch.down).as("moments the shop was down").isEmpty();
                 for (String h : HOSTS) {
                     String m = agentMetrics(f, h);
-                    assertThat(m).contains("mr_agent_peer_verdict{verdict=\"managers_away\"} 1.0");
-                    assertThat(m).contains("mr_agent_lease_remaining_seconds 0.0");
+                    assertThat(m).contains("mr_agent_peer_verdict{host=\"" + h + "\",verdict=\"managers_away\"} 1.0");
+                    assertThat(m).contains("mr_agent_lease_remaining_seconds{host=\"" + h + "\"} 0.0");
                 }
 
                 f.startManager();
@@ -150,6 +150,39 @@ class ControlPlaneEndToEndTest {
                 assertThat(after.path("instances")).isEqualTo(before.path("instances"));
                 assertThat(watch.poweredOff).isEmpty();
                 assertThat(watch.down).isEmpty();
+            }
+            assertThat(observer.twiceRunning()).isEmpty();
+        }
+    }
+
+    @Test
+    void a_manager_frozen_for_ten_leases_powers_nothing_off_and_when_it_wakes_changes_nothing(@TempDir Path dir)
+            throws Exception {
+        try (Links links = new Links(); Fleet f = fleet(dir, links); Observer observer = new Observer(f, 200)) {
+            JsonNode before = startShop(f);
+            long steps = lifecycleSteps(f.manager);
+            Map<String, String> running = runningShopVms(f);
+            try (ShopWatch watch = new ShopWatch(f, running)) {
+                // A stop-the-world pause far longer than the lease (a GC pause, a VM snapshot of the
+                // manager's host): its polls in flight time out all at once when it wakes.
+                long pid = f.manager.pid();
+                assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+                try {
+                    Thread.sleep(10 * LEASE_MS);
+                } finally {
+                    assertThat(new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor()).isZero();
+                }
+                assertThat(watch.poweredOff).as("managed VMs powered off while the manager was frozen; agents said:\n"
+                        + agentLogs(f)).isEmpty();
+                f.awaitAllReachable(30_000);
+                // Several passes with every agent renewed again: nothing started, stopped or placed.
+                Thread.sleep(5 * 500 + 2 * LEASE_MS);
+                assertThat(lifecycleSteps(f.manager)).as("lifecycle steps of the manager that woke").isEqualTo(steps);
+                JsonNode after = f.manager.get("services/shop");
+                assertThat(after.path("state").asText()).isEqualTo("UP");
+                assertThat(after.path("instances")).isEqualTo(before.path("instances"));
+                assertThat(watch.poweredOff).isEmpty();
+                assertThat(watch.down).as("moments the shop was down").isEmpty();
             }
             assertThat(observer.twiceRunning()).isEmpty();
         }

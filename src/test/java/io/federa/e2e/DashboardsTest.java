@@ -135,6 +135,132 @@ class DashboardsTest {
         }
     }
 
+    /** The colours a panel gives its values: its thresholds' and its value mappings', defaults and overrides. */
+    private static Set<String> colours(JsonNode fieldConfig) {
+        Set<String> out = new HashSet<>();
+        List<JsonNode> configs = new ArrayList<>();
+        configs.add(fieldConfig.path("defaults"));
+        for (JsonNode o : fieldConfig.path("overrides")) {
+            JsonNode props = JSON.createObjectNode();
+            for (JsonNode prop : o.path("properties")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) props).set(prop.path("id").asText(), prop.path("value"));
+            }
+            configs.add(props);
+        }
+        for (JsonNode c : configs) {
+            c.path("thresholds").path("steps").forEach(st -> out.add(st.path("color").asText()));
+            for (JsonNode m : c.path("mappings")) {
+                m.path("options").forEach(opt -> out.add(opt.path("color").asText()));
+            }
+        }
+        out.remove("");
+        return out;
+    }
+
+    private static String exprs(JsonNode panel) {
+        StringBuilder b = new StringBuilder();
+        panel.path("targets").forEach(t -> b.append(t.path("expr").asText()).append('\n'));
+        return b.toString();
+    }
+
+    @Test
+    void every_panel_showing_a_state_colours_it_and_down_is_red() throws IOException {
+        int states = 0;
+        for (Dashboard d : dashboards()) {
+            for (JsonNode p : d.panels()) {
+                String e = exprs(p);
+                if (!p.path("type").asText().matches("stat|state-timeline|table")
+                        || !e.matches("(?s).*(federa_service_state|federa_vm_state|services_by_state|vms_by_state|federa_agent_up).*")
+                        || e.contains("changes(")) {
+                    // A count of changes shows no state.
+                    continue;
+                }
+                states++;
+                Set<String> c = colours(p.path("fieldConfig"));
+                assertThat(c).as("%s colours its states by thresholds or value mappings", where(d, p)).hasSizeGreaterThan(1)
+                        .contains("red", "green");
+                if (e.contains("service_state") || e.contains("services_by_state")) {
+                    assertThat(c).as("%s: DOWN red, DEGRADED amber, UP green, STOPPED grey", where(d, p))
+                            .contains("orange").containsAnyOf("#8e8e8e", "text");
+                }
+            }
+        }
+        assertThat(states).as("panels showing a state").isGreaterThanOrEqualTo(6);
+        Dashboard overview = dashboards().stream().filter(d -> d.file().equals("noc-overview.json")).findFirst().orElseThrow();
+        JsonNode services = overview.panels().stream().filter(p -> p.path("title").asText().equals("Services by state"))
+                .findFirst().orElseThrow();
+        assertThat(services.path("fieldConfig").path("overrides").toString()).as("a DOWN count shows red")
+                .contains("\"options\":\"DOWN\"").contains("\"red\"");
+    }
+
+    @Test
+    void firing_alert_panels_leave_out_the_scaling_alerts_and_the_watchdog() throws IOException {
+        int alerts = 0;
+        for (Dashboard d : dashboards()) {
+            for (JsonNode p : d.panels()) {
+                for (JsonNode t : p.path("targets")) {
+                    if (t.path("expr").asText().contains("ALERTS{")) {
+                        alerts++;
+                        assertThat(t.path("expr").asText()).as("%s", where(d, p)).contains("severity!~\"info|none\"");
+                    }
+                }
+            }
+        }
+        assertThat(alerts).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void tables_show_readable_columns_without_time_or_metric_names() throws IOException {
+        for (Dashboard d : dashboards()) {
+            for (JsonNode p : d.panels()) {
+                if (!p.path("type").asText().equals("table")) {
+                    continue;
+                }
+                JsonNode organize = null;
+                for (JsonNode t : p.path("transformations")) {
+                    if (t.path("id").asText().equals("organize")) {
+                        organize = t.path("options");
+                    }
+                }
+                assertThat(organize).as("%s organizes its columns", where(d, p)).isNotNull();
+                assertThat(organize.path("excludeByName").path("Time").asBoolean()).as("%s hides Time", where(d, p)).isTrue();
+                assertThat(organize.path("excludeByName").path("__name__").asBoolean()).as("%s hides __name__", where(d, p)).isTrue();
+                assertThat(organize.path("renameByName").size()).as("%s names its columns", where(d, p)).isPositive();
+                p.path("targets").forEach(t -> assertThat(t.path("format").asText()).as("%s query format", where(d, p)).isEqualTo("table"));
+            }
+        }
+    }
+
+    @Test
+    void links_lead_from_the_services_to_their_instances_and_on_to_their_hosts() throws IOException {
+        Map<String, JsonNode> byUid = new LinkedHashMap<>();
+        Map<String, Dashboard> byFile = new LinkedHashMap<>();
+        for (Dashboard d : dashboards()) {
+            byUid.put(d.json().path("uid").asText(), d.json());
+            byFile.put(d.file(), d);
+        }
+        Pattern link = Pattern.compile("/d/([\\w-]+)/[\\w-]+\\?var-(\\w+)=");
+        int links = 0;
+        for (Dashboard d : byFile.values()) {
+            for (Matcher m = link.matcher(d.json().toString()); m.find(); links++) {
+                JsonNode target = byUid.get(m.group(1));
+                assertThat(target).as("%s links to a dashboard of this repository: %s", d.file(), m.group()).isNotNull();
+                assertThat(target.path("templating").path("list").findValuesAsText("name")).as("%s has the variable %s links set",
+                        m.group(1), m.group(2)).contains(m.group(2));
+            }
+        }
+        assertThat(links).isGreaterThanOrEqualTo(4);
+        assertThat(byFile.get("noc-overview.json").json().toString()).contains("/d/federa-service/federa-service?var-service=");
+        JsonNode components = byFile.get("service.json").panels().stream()
+                .filter(p -> p.path("title").asText().equals("Components")).findFirst().orElseThrow();
+        assertThat(components.toString()).as("each instance links to its host").contains("/d/federa-host/federa-host?var-host=");
+        assertThat(byFile.get("service.json").panels()).as("a picture of the service").anyMatch(p -> p.path("type").asText().equals("nodegraph"));
+        for (Dashboard d : byFile.values()) {
+            assertThat(d.json().path("annotations").path("list").findValuesAsText("name")).as("%s annotations", d.file())
+                    .contains("Scaling", "Migrations", "Failovers");
+        }
+    }
+
     @Test
     void grafana_provisioning_loads_the_dashboards_folder_and_a_prometheus_datasource() throws IOException {
         Path prov = AgentProcess.root().resolve("dashboards/provisioning");
@@ -196,7 +322,7 @@ class DashboardsTest {
             config = replace(config, "evaluation_interval: 15s", "evaluation_interval: 1s");
             config = replace(config, "/etc/prometheus/federa/*.yml", root.resolve("alert-rules").toString() + "/*.yml");
             config = replace(config, "\"127.0.0.1:8080\"", "\"" + hostPort(m.api) + "\"");
-            config = replace(config, "\"127.0.0.1:9781\", \"127.0.0.1:9782\", \"127.0.0.1:9783\"", String.join(", ", agentTargets));
+            config = replace(config, "\"127.0.0.1:9781\", \"127.0.0.1:9782\", \"127.0.0.1:9783\", \"127.0.0.1:9784\"", String.join(", ", agentTargets));
             config = replace(config, "\"127.0.0.1:9093\"", "\"127.0.0.1:" + AgentProcess.freePort() + "\"");
             Path pconf = dir.resolve("prometheus.yml");
             Files.writeString(pconf, config);
@@ -238,6 +364,35 @@ class DashboardsTest {
             }
             assertThat(queries).isGreaterThan(20);
             assertThat(failures).as("panel queries that answered no series (with the answer)").isEmpty();
+
+            // The annotations' queries are valid PromQL over these series (nothing scaled or moved yet: no series needed).
+            for (Dashboard d : dashboards()) {
+                for (JsonNode a : d.json().path("annotations").path("list")) {
+                    if (a.has("expr")) {
+                        JsonNode answer = prometheus.query(a.path("expr").asText());
+                        assertThat(answer.path("status").asText()).as("%s annotation %s: %s", d.file(), a.path("name"), answer)
+                                .isEqualTo("success");
+                    }
+                }
+            }
+            // The service map's frames, as the node graph reads them: nodes with id and title, edges
+            // with id, source and target, every edge between two nodes of the map.
+            Dashboard service = dashboards().stream().filter(d -> d.file().equals("service.json")).findFirst().orElseThrow();
+            JsonNode map = service.panels().stream().filter(p -> p.path("type").asText().equals("nodegraph")).findFirst().orElseThrow();
+            Map<String, String> values = Map.of("service", SERVICE);
+            Set<String> nodes = new HashSet<>();
+            for (JsonNode r : prometheus.query(substitute(map.path("targets").get(0).path("expr").asText(), values)).path("data").path("result")) {
+                assertThat(r.path("metric").path("title").asText()).as("node %s", r).isNotBlank();
+                nodes.add(r.path("metric").path("id").asText());
+            }
+            assertThat(nodes).contains("web", "catalog-db", "payment", "host-1");
+            JsonNode edges = prometheus.query(substitute(map.path("targets").get(1).path("expr").asText(), values)).path("data").path("result");
+            assertThat(edges.size()).isPositive();
+            for (JsonNode r : edges) {
+                assertThat(r.path("metric").path("id").asText()).as("edge %s", r).isNotBlank();
+                assertThat(nodes).as("edge %s joins two nodes", r).contains(r.path("metric").path("source").asText(),
+                        r.path("metric").path("target").asText());
+            }
         } finally {
             if (prometheus != null) {
                 prometheus.close();

@@ -251,7 +251,7 @@ class LeaseFencingEndToEndTest {
             assertThat(refusal(url, command("s-m1-late", "start", "m-1", 1))).contains("no valid lease");
             String metrics = http.send(HttpRequest.newBuilder(URI.create(agent.awaitMetricsUrl(Duration.ofSeconds(5)))).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(metrics).contains("mr_agent_lease_renewals_late_total{outcome=\"refused\"} 1.0");
+            assertThat(metrics).contains("mr_agent_lease_renewals_late_total{host=\"host-1\",outcome=\"refused\"} 1.0");
         } finally {
             signal(agent, "CONT");
             agent.close();

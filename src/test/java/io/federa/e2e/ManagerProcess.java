@@ -39,6 +39,11 @@ final class ManagerProcess implements AutoCloseable {
 
     private final StringBuilder log;
 
+    /** The manager's process id (for signals). */
+    long pid() {
+        return process.pid();
+    }
+
     private ManagerProcess(Process process, String api, StringBuilder log, Path cacert) {
         this.cacert = cacert;
         this.http = cacert == null ? HttpClient.newHttpClient() : HttpClient.newBuilder().sslContext(Tls.trusting(cacert)).build();

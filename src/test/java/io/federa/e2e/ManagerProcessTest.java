@@ -136,8 +136,29 @@ class ManagerProcessTest {
                     .contains("federa_poll_duration_seconds_bucket{transport=\"jolokia\",le=\"0.1\"}")
                     .contains("federa_service_availability_ratio{service=\"shop\",window=\"1h\"}")
                     .contains("federa_service_state{service=\"shop\",state=\"DOWN\"} 1")
-                    .contains("federa_service_desired_running{service=\"shop\"} 1");
+                    .contains("federa_service_desired_running{service=\"shop\"} 1")
+                    // The VM's state is a gauge of its own; its _info holds no state.
+                    .contains("federa_vm_state{host=\"host-3\",state=\"SHUT_OFF\",vm=\"web-3\"} 1")
+                    .contains("federa_vm_info{application=\"web\",host=\"host-3\",service=\"shop\",")
+                    .contains("federa_poll_failures_total{agent=\"host-1\",reason=\"unauthorized\"} 0")
+                    .contains("jvm_gc_collection_seconds_count{gc=")
+                    .contains("process_cpu_seconds_total ");
             assertThat(promtoolCheck(scraped)).isEqualTo("0");
+            // The agents' real output is as clean: one prefix, the host label on every series.
+            String agentScraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(a3.awaitMetricsUrl(
+                    Duration.ofSeconds(5)))).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(agentScraped).contains("mr_vm_state{host=\"host-3\",state=\"SHUT_OFF\",vm=\"web-3\"} 1")
+                    .contains("jvm_gc_collection_seconds_count{gc=").doesNotContain("federa_");
+            assertThat(agentScraped.lines().filter(l -> !l.startsWith("#") && !l.contains("host=\"host-3\"")).toList())
+                    .as("the agent's series without its host label").isEmpty();
+            assertThat(promtoolCheck(agentScraped)).isEqualTo("0");
+            // payment-1 fits on no host that answers (host-1 runs web, host-3 is offsite): the leader says so.
+            String unplaceable = "federa_application_instances_unplaceable{application=\"payment\"} 1";
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!m.metrics().contains(unplaceable) && System.nanoTime() < until) {
+                Thread.sleep(500);
+            }
+            assertThat(m.metrics()).contains(unplaceable);
 
             // It comes back at the same address: REACHABLE again, and the shop UP again.
             a2again = AgentProcess.start(dir.resolve("host-2.yaml"));

@@ -89,8 +89,8 @@ public final class SlowClientsBenchmark {
                     try {
                         String m = http.send(HttpRequest.newBuilder(metricsBase.resolve("/metrics")).timeout(Duration.ofSeconds(5))
                                 .build(), HttpResponse.BodyHandlers.ofString()).body();
-                        Matcher j = Pattern.compile("mr_agent_http_connections\\{listener=\"jolokia\"} (\\S+)").matcher(m);
-                        Matcher d = Pattern.compile("mr_agent_http_connections\\{listener=\"metrics\"} (\\S+)").matcher(m);
+                        Matcher j = Pattern.compile("mr_agent_http_connections\\{host=\"[^\"]+\",listener=\"jolokia\"} (\\S+)").matcher(m);
+                        Matcher d = Pattern.compile("mr_agent_http_connections\\{host=\"[^\"]+\",listener=\"metrics\"} (\\S+)").matcher(m);
                         if (j.find() && d.find()) {
                             held = (int) Double.parseDouble(j.group(1)) + "+" + (int) Double.parseDouble(d.group(1));
                         }

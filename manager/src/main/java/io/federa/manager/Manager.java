@@ -35,11 +35,20 @@ public final class Manager {
     private final PollingVerticle polling;
     private final HistoryVerticle history;
     private final ApiVerticle api;
+    private final java.util.Optional<io.federa.manager.snmp.ManagerSnmpVerticle> snmp;
 
-    private Manager(PollingVerticle polling, HistoryVerticle history, ApiVerticle api) {
+    private Manager(PollingVerticle polling, HistoryVerticle history, ApiVerticle api,
+                    java.util.Optional<io.federa.manager.snmp.ManagerSnmpVerticle> snmp) {
         this.polling = polling;
         this.history = history;
         this.api = api;
+        this.snmp = snmp;
+    }
+
+    /** The manager's version, from its jar's manifest ("dev" when run from classes). */
+    public static String version() {
+        String v = Manager.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     /**
@@ -58,7 +67,8 @@ public final class Manager {
         AtomicReference<Catalog> catalog = new AtomicReference<>();
         definitions.catalog().ifPresent(catalog::set);
         PrometheusRegistry registry = new PrometheusRegistry();
-        PollMetrics pollMetrics = new PollMetrics(registry);
+        PollMetrics pollMetrics = new PollMetrics(registry, config.agents().stream().map(ManagerConfig.Agent::name).toList());
+        io.federa.common.metrics.RuntimeMetrics.register(registry, io.prometheus.metrics.model.snapshots.Labels.EMPTY);
         Map<String, String> transports = config.agents().stream().collect(Collectors.toMap(ManagerConfig.Agent::name,
                 a -> a.transport().name().toLowerCase(java.util.Locale.ROOT)));
         long interval = config.pollInterval().toMillis();
@@ -203,6 +213,16 @@ public final class Manager {
             }
 
             @Override
+            public java.util.Optional<io.federa.manager.core.placement.Failover> failover() {
+                return lifecycle.acting() ? lifecycle.failover() : java.util.Optional.empty();
+            }
+
+            @Override
+            public java.util.List<io.federa.manager.core.placement.Outcome.Unschedulable> unschedulable() {
+                return lifecycle.acting() ? lifecycle.lastPlan().unschedulable() : java.util.List.of();
+            }
+
+            @Override
             public long leaderTerm() {
                 return leadership.leadsNow() ? leadership.standing().term() : 0;
             }
@@ -258,15 +278,42 @@ public final class Manager {
         apiRef.set(api);
         io.federa.common.http.ListenerMetrics.register(registry, "federa",
                 () -> api.listener() == null ? java.util.List.of() : java.util.List.of(api.listener()));
+        // FEDERA-MANAGER-MIB, read by SNMP4J's threads from what the verticles above published.
+        java.util.Optional<io.federa.manager.snmp.ManagerSnmpVerticle> snmp = config.snmp().map(sc ->
+                new io.federa.manager.snmp.ManagerSnmpVerticle(sc, new io.federa.common.snmp.SnmpAgentEngine.SystemGroup(
+                        "Federa manager " + version(), io.federa.common.snmp.FederaOids.MANAGER_PRODUCT, cluster.name(),
+                        sc.location(), sc.contact()), sc.engineFile(), () -> {
+                    LeaseLedger leases = polling.leases();
+                    long now = WallClock.millis();
+                    Map<String, Long> leaseEnds = new java.util.HashMap<>();
+                    if (leases != null) {
+                        leases.fleet().forEach(a -> leaseEnds.put(a, leases.leaseEnd(a)));
+                    }
+                    return new io.federa.manager.snmp.ManagerMib.Inputs(version(), cluster.name(), leadership.leadsNow(),
+                            leadership.standing().term(), catalog.get(), history.view(), lifecycle.desired(),
+                            new io.federa.manager.snmp.ManagerMib.Availability() {
+                                @Override
+                                public double ratio(String service, long nowMillis, long windowMillis) {
+                                    return history.ratio(service, nowMillis, windowMillis);
+                                }
+
+                                @Override
+                                public java.util.OptionalLong lastChangeMillis(String service) {
+                                    return history.lastChangeMillis(service);
+                                }
+                            }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now);
+                }, System::nanoTime));
+        snmp.ifPresent(s -> history.onRecorded(s::recorded));
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(cost))
                 .compose(id -> vertx.deployVerticle(lifecycle))
                 .compose(id -> vertx.deployVerticle(api))
+                .compose(id -> snmp.isPresent() ? vertx.deployVerticle(snmp.get()) : Future.succeededFuture(id))
                 .compose(id -> vertx.deployVerticle(leadership))
                 // A manager that leads from the start is ready once it has read what it leads.
                 .compose(id -> taking.get().recover(e -> Future.succeededFuture()))
-                .map(id -> new Manager(polling, history, api));
+                .map(id -> new Manager(polling, history, api, snmp));
     }
 
     public int apiPort() {
@@ -276,6 +323,12 @@ public final class Manager {
     /** Every route the API serves, as "METHOD /path/{param}". */
     public java.util.SortedSet<String> routes() {
         return api.routes();
+    }
+
+    /** The SNMP face's UDP address, e.g. {@code udp:127.0.0.1/16170}, and engine ID; empty when SNMP is off. */
+    public java.util.Optional<String> snmpSummary() {
+        return snmp.flatMap(s -> s.address().map(a -> "udp:" + a.getAddress().getHostAddress() + "/" + a.getPort()
+                + " engine " + s.engineId().orElse("")));
     }
 
     public PollingVerticle polling() {

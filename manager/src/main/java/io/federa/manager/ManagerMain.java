@@ -3,6 +3,7 @@ package io.federa.manager;
 import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
+import io.federa.manager.store.Database;
 import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.store.HistoryStore;
 import io.federa.manager.store.LifecycleStore;
@@ -62,37 +63,30 @@ public final class ManagerMain {
             System.err.println("federa-manager: warning: started without -XX:+ExitOnOutOfMemoryError (bin/federa-manager sets it): "
                     + "out of memory, this manager could go on with dead threads instead of stopping");
         }
-        long offset;
         try {
-            offset = WallClock.offsetMillis();
-        } catch (ExceptionInInitializerError e) {
-            System.err.println("federa-manager: " + e.getCause().getMessage());
+            WallClock.offsetWarning("this manager's").ifPresent(w -> System.err.println("federa-manager: warning: " + w));
+        } catch (IllegalArgumentException e) {
+            System.err.println("federa-manager: " + e.getMessage());
             System.exit(2);
-            return;
         }
-        if (offset != 0) {
-            System.err.println("federa-manager: warning: this manager's clock runs " + offset + " ms off the system's (-D"
-                    + WallClock.OFFSET_PROPERTY + "): for testing the cluster's tolerance to clock skew only");
-        }
-        DefinitionStore store;
-        HistoryStore history;
-        LifecycleStore lifecycle;
+        // One pool of store.poolSize connections for the definitions, the history and the lifecycle.
+        Database database;
         try {
             if (config.store().embedded()) {
                 Files.createDirectories(config.store().file().getParent());
-                store = DefinitionStore.openFile(config.store().file());
-                history = HistoryStore.openFile(config.store().file());
-                lifecycle = LifecycleStore.openFile(config.store().file());
+                database = Database.openFile(config.store().file(), config.store().poolSize(), "federa-store");
             } else {
-                store = DefinitionStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
-                history = HistoryStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
-                lifecycle = LifecycleStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
+                database = Database.open(config.store().jdbcUrl(), config.store().user(), config.store().password(),
+                        config.store().poolSize(), "federa-store");
             }
         } catch (Exception e) {
             System.err.println("federa-manager: cannot open the store " + config.store() + ": " + e.getMessage());
             System.exit(1);
             return;
         }
+        DefinitionStore store = DefinitionStore.on(database);
+        HistoryStore history = HistoryStore.on(database);
+        LifecycleStore lifecycle = LifecycleStore.on(database);
         Vertx vertx = Vertx.vertx();
         Manager manager;
         try {
@@ -100,9 +94,7 @@ public final class ManagerMain {
         } catch (Exception e) {
             System.err.println("federa-manager: cannot start: " + e.getMessage());
             vertx.close();
-            store.close();
-            history.close();
-            lifecycle.close();
+            database.close();
             System.exit(1);
             return;
         }
@@ -110,16 +102,15 @@ public final class ManagerMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 vertx.close().await(10, TimeUnit.SECONDS);
-                store.close();
-                history.close();
-                lifecycle.close();
+                database.close();
             } catch (Exception e) {
                 System.err.println("federa-manager: stopping: " + e.getMessage());
             }
             stopped.countDown();
         }, "manager-shutdown"));
         System.out.println("federa-manager ready | api " + (config.tls().isPresent() ? "https" : "http") + "://" + config.api().address() + ":" + manager.apiPort() + "/api/v1/"
-                + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store());
+                + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store()
+                + manager.snmpSummary().map(s -> " | snmp " + s).orElse(""));
         System.out.flush();
         stopped.await();
     }

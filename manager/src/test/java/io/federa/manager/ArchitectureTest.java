@@ -49,6 +49,9 @@ class ArchitectureTest {
      *       interfaces in the core: the one allowance here that "through the core" would not
      *       make, kept because each call is the API's own use case, and ports for a single caller
      *       would add indirection without a second implementation.</li>
+     *   <li>{@code snmp} (FEDERA-MANAGER-MIB served to stations) reads the core's values and its
+     *       own settings; {@code Manager} hands it what the verticles published, and the history
+     *       tells it what it recorded (its transitions, for notifications).</li>
      *   <li>{@code tls} (the manager's certificates, read with the configuration) is used by the
      *       adapters that speak to agents and clients: {@code poll}, {@code lifecycle}, {@code http}.</li>
      *   <li>{@code agent} (the one Jolokia client of the agents, with its deadline and size cap)
@@ -72,6 +75,7 @@ class ArchitectureTest {
             Map.entry("metrics", Set.of()),
             Map.entry("http", Set.of("lifecycle", "history", "cluster", "audit", "cost", "metrics", "config", "store", "spec",
                     "tls")),
+            Map.entry("snmp", Set.of("config", "history")),
             Map.entry("cli", Set.of())));
 
     static Stream<String> adapters() {

@@ -1,6 +1,7 @@
 package io.federa.manager;
 
 import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.store.Database;
 import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.store.HistoryStore;
 import io.federa.manager.store.LifecycleStore;
@@ -11,9 +12,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A whole manager on its own Vert.x, with stores in a temporary folder, for the API and CLI tests. */
+/**
+ * A whole manager on its own Vert.x, its stores sharing one pool as the manager's main opens them
+ * (in a temporary folder, or on the configuration's store), for the API and CLI tests.
+ */
 public final class TestManager implements AutoCloseable {
     public final Vertx vertx = Vertx.vertx();
+    public final Database database;
     public final DefinitionStore definitions;
     public final HistoryStore history;
     public final LifecycleStore lifecycle;
@@ -21,12 +26,17 @@ public final class TestManager implements AutoCloseable {
 
     public TestManager(Path dir, List<ManagerConfig.Agent> agents, int maxBodyBytes, List<ManagerConfig.Token> tokens)
             throws Exception {
-        definitions = DefinitionStore.openFile(dir.resolve("federa"));
-        history = HistoryStore.openFile(dir.resolve("federa"));
-        lifecycle = LifecycleStore.openFile(dir.resolve("federa"));
-        ManagerConfig config = new ManagerConfig(agents, Duration.ofMillis(200), 2, 16,
-                new ManagerConfig.Store(dir.resolve("federa"), "", "", ""),
-                new ManagerConfig.Api("127.0.0.1", 0, maxBodyBytes), tokens);
+        this(new ManagerConfig(agents, Duration.ofMillis(200), 2, 16, new ManagerConfig.Store(dir.resolve("federa"), "", "", ""),
+                new ManagerConfig.Api("127.0.0.1", 0, maxBodyBytes), tokens));
+    }
+
+    public TestManager(ManagerConfig config) throws Exception {
+        ManagerConfig.Store store = config.store();
+        database = store.embedded() ? Database.openFile(store.file(), store.poolSize(), "test-store")
+                : Database.open(store.jdbcUrl(), store.user(), store.password(), store.poolSize(), "test-store");
+        definitions = DefinitionStore.on(database);
+        history = HistoryStore.on(database);
+        lifecycle = LifecycleStore.on(database);
         manager = Manager.start(vertx, config, definitions, history, lifecycle).await(10, TimeUnit.SECONDS);
     }
 
@@ -35,10 +45,8 @@ public final class TestManager implements AutoCloseable {
     }
 
     @Override
-    public void close() throws java.sql.SQLException, java.util.concurrent.TimeoutException {
+    public void close() throws java.util.concurrent.TimeoutException {
         vertx.close().await(10, TimeUnit.SECONDS);
-        definitions.close();
-        history.close();
-        lifecycle.close();
+        database.close();
     }
 }

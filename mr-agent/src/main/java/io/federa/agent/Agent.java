@@ -24,6 +24,7 @@ import io.federa.agent.sampler.Sampler;
 import io.federa.agent.snmp.SnmpEndpoint;
 import io.federa.agent.tls.AgentTls;
 import io.federa.common.http.ListenerMetrics;
+import io.federa.common.metrics.RuntimeMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -117,6 +118,12 @@ public final class Agent implements AutoCloseable {
             }
         });
         started.push(host);
+        config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline())));
+        // libvirt's test driver has a network named default; a real hypervisor may have none (a
+        // session one never has), and its guests then use QEMU's user-mode network.
+        if (config.libvirt().network().isEmpty() && !host.isTestDriver()) {
+            network = null;
+        }
 
         long startedAt = System.currentTimeMillis();
         HostIdentity identity = new HostIdentity(config.host().id(), config.host().site(), config.host().offsite(),
@@ -136,7 +143,7 @@ public final class Agent implements AutoCloseable {
         OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
         started.push(operations);
         AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
-                lease, operations);
+                lease, operations, config.libvirt().shutdownTimeout());
         started.push(commands);
         // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
         // Before anything can see or command this host, none of them may run here.
@@ -184,9 +191,12 @@ public final class Agent implements AutoCloseable {
         }
 
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new AgentMetrics(sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
-        registry.register(new TransferMetrics(data));
-        ListenerMetrics.register(registry, "mr_agent", () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
+        String hostId = config.host().id();
+        registry.register(new AgentMetrics(hostId, sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
+        registry.register(new TransferMetrics(hostId, data));
+        ListenerMetrics.register(registry, "mr_agent", io.prometheus.metrics.model.snapshots.Labels.of("host", hostId),
+                () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));
+        RuntimeMetrics.register(registry, io.prometheus.metrics.model.snapshots.Labels.of("host", hostId));
         http = AgentHttpServer.start(vertx, config.metrics(), registry, sampler::latest, Optional.of(data::serve),
                 lease::latestEnvelope, HttpLimits.DEFAULT, tls);
         started.push(http);
@@ -228,6 +238,11 @@ public final class Agent implements AutoCloseable {
     /** The SNMP agent's UDP address, e.g. {@code udp:127.0.0.1/16161}, or empty when SNMP is off. */
     public Optional<String> snmpAddress() {
         return Optional.ofNullable(snmp).map(s -> "udp:" + s.address().getAddress().getHostAddress() + "/" + s.address().getPort());
+    }
+
+    /** The SNMP face, or empty when SNMP is off. */
+    public Optional<SnmpEndpoint> snmp() {
+        return Optional.ofNullable(snmp);
     }
 
     public Optional<String> snmpEngineId() {

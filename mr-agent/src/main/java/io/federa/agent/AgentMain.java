@@ -45,17 +45,12 @@ public final class AgentMain {
             System.err.println("federa-agent: missing the configuration file (usage: federa-agent [--check] CONFIG.yaml)");
             System.exit(2);
         }
-        long offset;
         try {
-            offset = io.federa.common.clock.WallClock.offsetMillis();
-        } catch (ExceptionInInitializerError e) {
-            System.err.println("federa-agent: " + e.getCause().getMessage());
+            io.federa.common.clock.WallClock.offsetWarning("this agent's")
+                    .ifPresent(w -> System.err.println("federa-agent: warning: " + w));
+        } catch (IllegalArgumentException e) {
+            System.err.println("federa-agent: " + e.getMessage());
             System.exit(2);
-            return;
-        }
-        if (offset != 0) {
-            System.err.println("federa-agent: warning: this agent's clock runs " + offset + " ms off the system's (-D"
-                    + io.federa.common.clock.WallClock.OFFSET_PROPERTY + "): for testing the tolerance to clock skew only");
         }
         if (!Files.isReadable(file)) {
             System.err.println("federa-agent: cannot read " + file);

@@ -15,14 +15,17 @@ import java.time.Instant;
 public final class WallClock {
     /** The system property that moves this process's clock. */
     public static final String OFFSET_PROPERTY = "federa.clockOffset";
-    private static final long OFFSET_MILLIS = parse(System.getProperty(OFFSET_PROPERTY, ""));
+    /** Read when the clock is first read: a program checks the property with {@link #offsetWarning} first. */
+    private static final class Offset {
+        static final long MILLIS = parse(System.getProperty(OFFSET_PROPERTY, ""));
+    }
 
     private WallClock() {
     }
 
     /** Now, in milliseconds since the epoch, on this process's clock. */
     public static long millis() {
-        return System.currentTimeMillis() + OFFSET_MILLIS;
+        return System.currentTimeMillis() + Offset.MILLIS;
     }
 
     public static Instant now() {
@@ -31,7 +34,20 @@ public final class WallClock {
 
     /** The offset in effect, in milliseconds (0 unless the property says otherwise). */
     public static long offsetMillis() {
-        return OFFSET_MILLIS;
+        return Offset.MILLIS;
+    }
+
+    /**
+     * What a program says at start of its clock: empty when it is the system's, else a warning
+     * that it is moved for testing only.
+     *
+     * @param whose "this manager's", "this agent's"
+     * @throws IllegalArgumentException when the property is not a duration, saying what was expected
+     */
+    public static java.util.Optional<String> offsetWarning(String whose) {
+        long offset = parse(System.getProperty(OFFSET_PROPERTY, ""));
+        return offset == 0 ? java.util.Optional.empty() : java.util.Optional.of(whose + " clock runs " + offset
+                + " ms off the system's (-D" + OFFSET_PROPERTY + "): for testing the tolerance to clock skew only");
     }
 
     static long parse(String value) {

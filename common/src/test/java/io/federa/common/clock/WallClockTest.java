@@ -27,4 +27,24 @@ class WallClockTest {
         long now = WallClock.millis();
         assertThat(now).isBetween(before, System.currentTimeMillis());
     }
+
+    @Test
+    void a_program_warns_of_a_moved_clock_and_says_nothing_of_the_systems() {
+        String before = System.getProperty(WallClock.OFFSET_PROPERTY);
+        try {
+            System.clearProperty(WallClock.OFFSET_PROPERTY);
+            assertThat(WallClock.offsetWarning("this agent's")).isEmpty();
+            System.setProperty(WallClock.OFFSET_PROPERTY, "-250ms");
+            assertThat(WallClock.offsetWarning("this agent's")).hasValue(
+                    "this agent's clock runs -250 ms off the system's (-Dfedera.clockOffset): for testing the tolerance to clock skew only");
+            System.setProperty(WallClock.OFFSET_PROPERTY, "soon");
+            assertThatThrownBy(() -> WallClock.offsetWarning("this agent's")).hasMessageContaining("expected a duration");
+        } finally {
+            if (before == null) {
+                System.clearProperty(WallClock.OFFSET_PROPERTY);
+            } else {
+                System.setProperty(WallClock.OFFSET_PROPERTY, before);
+            }
+        }
+    }
 }

@@ -44,6 +44,8 @@ public final class AuditLog {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final AtomicBoolean flushing = new AtomicBoolean();
+    /** The flush under way, or the last one. */
+    private volatile Future<Void> underWay = Future.succeededFuture();
     private long timer = -1;
 
     public AuditLog(Vertx vertx, HistoryStore store, Optional<Path> file) {
@@ -82,12 +84,12 @@ public final class AuditLog {
         return written.get();
     }
 
-    /** Writes what waits, on a worker; one flush at a time. */
+    /** Writes what waits, on a worker; one flush at a time (asked during one, the one under way). */
     public Future<Void> flush() {
         if (!flushing.compareAndSet(false, true)) {
-            return Future.succeededFuture();
+            return underWay;
         }
-        return vertx.<Void>executeBlocking(() -> {
+        Future<Void> flush = vertx.<Void>executeBlocking(() -> {
             List<AuditEntry> batch = new ArrayList<>(retry);
             retry.clear();
             waiting.drainTo(batch);
@@ -108,6 +110,8 @@ public final class AuditLog {
             flushing.set(false);
             return Future.succeededFuture();
         });
+        underWay = flush;
+        return flush;
     }
 
     private static void append(Path f, List<AuditEntry> batch) {
@@ -129,11 +133,15 @@ public final class AuditLog {
                 .put("source", e.source()).put("action", e.action()).put("target", e.target()).put("result", e.result());
     }
 
-    /** Stops the timer and writes what waits. */
+    /**
+     * Stops the timer and writes what waits, once a flush under way has ended: Vert.x interrupts
+     * its workers after the manager stops, and an interrupted write leaves the store's file in
+     * error (H2 closes it).
+     */
     public Future<Void> close() {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        return flush();
+        return underWay.transform(ar -> flush());
     }
 }

@@ -31,25 +31,10 @@ final class CostCommand extends FederaCli.Sub {
 
     @Override
     public Integer call() throws Exception {
-        // This command also writes CSV, which the shared -o check does not know: the API is read as for json.
-        String format = cli.output;
-        if (!List.of("table", "csv", "json").contains(format)) {
-            throw new FederaCli.CliException("-o must be table, csv or json, not " + format);
-        }
         String stepAsked = step != null ? step : since.matches("[0-9]+[mhd]") ? "1" + since.substring(since.length() - 1) : "1d";
-        JsonNode n;
-        cli.output = "json";
-        try {
-            n = cli.call("GET", "/cost?by=" + FederaCli.encode(by) + "&since=" + FederaCli.encode(since) + "&step="
-                    + FederaCli.encode(stepAsked), null, null);
-        } finally {
-            cli.output = format;
-        }
+        JsonNode n = cli.call("GET", "/cost?by=" + FederaCli.encode(by) + "&since=" + FederaCli.encode(since) + "&step="
+                + FederaCli.encode(stepAsked), null, null);
         PrintWriter out = out();
-        if (format.equals("json")) {
-            out.println(FederaCli.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
-            return 0;
-        }
         boolean perStep = step != null;
         List<String> headers = new ArrayList<>(List.of(n.path("by").asText().toUpperCase(Locale.ROOT)));
         if (perStep) {
@@ -68,9 +53,8 @@ final class CostCommand extends FederaCli.Sub {
                     money(r.path("idleCost")), fixed(r.path("gapSeconds"), 0)));
             rows.add(row);
         }
-        if (format.equals("csv")) {
-            out.println(String.join(",", headers.stream().map(CostCommand::csv).toList()));
-            rows.forEach(r -> out.println(String.join(",", r.stream().map(CostCommand::csv).toList())));
+        if (cli.machine() || cli.output == FederaCli.Format.csv) {
+            cli.print(out, n, headers, rows);
             return 0;
         }
         out.println("cost by " + n.path("by").asText() + " from " + n.path("from").asText() + " to " + n.path("to").asText()
@@ -91,9 +75,5 @@ final class CostCommand extends FederaCli.Sub {
 
     private static String fixed(JsonNode v, int decimals) {
         return v.isNumber() ? String.format(Locale.ROOT, "%." + decimals + "f", v.asDouble()) : "-";
-    }
-
-    private static String csv(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

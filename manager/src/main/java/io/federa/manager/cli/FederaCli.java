@@ -25,13 +25,14 @@ import java.util.concurrent.Callable;
  * people, {@code -o json} for scripts; on any error a one-line reason and a non-zero exit code
  * (1 refused or failed, 2 bad usage).
  */
-@Command(name = "federa", mixinStandardHelpOptions = true, version = "federa 0.1.0",
+@Command(name = "federa", mixinStandardHelpOptions = true, versionProvider = FederaCli.ClientVersion.class,
         description = "Operate Federa: hosts, VMs, services and their definitions.",
         subcommands = {FederaCli.Hosts.class, FederaCli.Vms.class, FederaCli.Services.class, FederaCli.Status.class,
                 FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Audit.class, FederaCli.Start.class,
                 FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
                 MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class,
-                FederaCli.Managers.class, CostCommand.class})
+                FederaCli.Managers.class, VmCommands.class, CostCommand.class, FederaCli.Version.class,
+                FederaCli.Completion.class, CommandLine.HelpCommand.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,8 +54,15 @@ public final class FederaCli {
 
     private HttpClient http;
 
-    @Option(names = {"-o", "--output"}, description = "table (default) or json", scope = CommandLine.ScopeType.INHERIT)
-    String output = "table";
+    /** How a command prints: a table for people ({@code wide}: more columns, prose whole), or the API's objects. */
+    enum Format { table, wide, json, yaml, csv }
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table (default), wide (more columns, "
+            + "messages whole), csv (every column, for a spreadsheet), json or yaml (the API's objects as they came)", scope = CommandLine.ScopeType.INHERIT)
+    Format output = Format.table;
+
+    /** Whether standard output is a terminal: --watch then clears the screen before each draw. */
+    static boolean terminal;
 
     public static void main(String[] args) {
         // The command's own output is what the user reads: libraries speak only of what went wrong.
@@ -65,16 +73,51 @@ public final class FederaCli {
             System.err.println("federa: " + why);
             System.exit(2);
         });
+        terminal = System.console() != null;
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new FederaCli()).setOut(out).setErr(err);
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The whole command tree, each command with --help and --version, each subcommand knowing the top command's options. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        FederaCli top = new FederaCli();
+        CommandLine cl = new CommandLine(top).setOut(out).setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("federa: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            return e instanceof CliException c ? c.exitCode : 1;
+            return e instanceof CliException c ? c.exitCode : e instanceof InterruptedException ? 130 : 1;
         });
-        return cl.execute(args);
+        everyCommand(cl, c -> {
+            if (c.getCommandSpec() != cl.getCommandSpec() && !(c.getCommand() instanceof CommandLine.HelpCommand)) {
+                c.getCommandSpec().mixinStandardHelpOptions(true);
+                c.getCommandSpec().versionProvider(cl.getCommandSpec().versionProvider());
+            }
+            if (c.getCommand() instanceof Sub sub) {
+                sub.cli = top;
+            }
+        });
+        return cl;
+    }
+
+    /** Visits a command and, depth first, every subcommand under it. */
+    static void everyCommand(CommandLine c, java.util.function.Consumer<CommandLine> visit) {
+        visit.accept(c);
+        c.getSubcommands().values().stream().distinct().forEach(sub -> everyCommand(sub, visit));
+    }
+
+    /** The client's version, as the build wrote it. */
+    static final class ClientVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"federa " + io.federa.common.Build.version()};
+        }
+    }
+
+    /** json and yaml: the API's objects for programs, no table. */
+    boolean machine() {
+        return output == Format.json || output == Format.yaml;
     }
 
     /** {@code federa start}: an instance of the service fits on no host, and nothing was started. */
@@ -105,9 +148,6 @@ public final class FederaCli {
     JsonNode call(String method, String path, String body, String contentType) throws Exception {
         if (token.isBlank()) {
             throw new CliException("no API token: pass --token or set FEDERA_TOKEN");
-        }
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new CliException("-o must be table or json, not " + output);
         }
         java.util.List<String> servers = new java.util.ArrayList<>(java.util.Arrays.stream(server.split(",")).map(String::trim)
                 .filter(x -> !x.isEmpty()).map(x -> x.replaceAll("/+$", "")).toList());
@@ -233,27 +273,37 @@ public final class FederaCli {
     }
 
     void print(PrintWriter out, JsonNode whole, List<String> headers, List<List<String>> rows) throws IOException {
-        if (output.equals("json")) {
+        table(out, whole, headers.stream().map(Table.Column::of).toList(), rows);
+    }
+
+    /**
+     * The answer as asked: a table (the wide-only columns with -o wide), or {@code whole} as JSON or
+     * YAML. With no columns, a table prints the answer as JSON.
+     */
+    void table(PrintWriter out, JsonNode whole, List<Table.Column> columns, List<List<String>> rows) throws IOException {
+        if (output == Format.yaml) {
+            out.print(Yaml.MAPPER.writeValueAsString(whole));
+            out.flush();
+            return;
+        }
+        if (output == Format.json || columns.isEmpty()) {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(whole));
             return;
         }
-        int[] w = new int[headers.size()];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = headers.get(i).length();
-            for (List<String> row : rows) {
-                w[i] = Math.max(w[i], row.get(i).length());
-            }
+        if (output == Format.csv) {
+            Table.csv(columns, rows).forEach(out::println);
+            return;
         }
-        out.println(line(headers, w));
-        rows.forEach(r -> out.println(line(r, w)));
+        Table.render(columns, rows, output == Format.wide).forEach(out::println);
     }
 
-    private static String line(List<String> cells, int[] w) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < cells.size(); i++) {
-            b.append(i + 1 < cells.size() ? String.format("%-" + (w[i] + 2) + "s", cells.get(i)) : cells.get(i));
+    /** Made on first use only: SnakeYAML's classes would add to every command's start-up (docs/benchmarks.md). */
+    static final class Yaml {
+        static final ObjectMapper MAPPER = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER);
+
+        private Yaml() {
         }
-        return b.toString().stripTrailing();
     }
 
     static String gib(JsonNode bytes) {
@@ -271,7 +321,7 @@ public final class FederaCli {
 
     /** What every subcommand has: the top command's options, and where to print. */
     abstract static class Sub implements Callable<Integer> {
-        @CommandLine.ParentCommand
+        /** The top command, with --server, --token, -o …: set for every command when the tree is built. */
         FederaCli cli;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -280,13 +330,98 @@ public final class FederaCli {
             return spec.commandLine().getOut();
         }
 
-        /** {@code -o json} prints the answer as it came; otherwise {@code human} prints for people. */
+        /** {@code -o json} or {@code yaml} prints the answer as it came; otherwise {@code human} prints for people. */
         void show(JsonNode answer, Runnable human) throws IOException {
-            if (cli.output.equals("json")) {
-                cli.print(out(), answer, List.of(), List.of());
+            if (cli.machine()) {
+                cli.table(out(), answer, List.of(), List.of());
             } else {
                 human.run();
             }
+        }
+
+        /**
+         * Draws once, or with --watch again every interval until interrupted: the screen cleared
+         * first on a terminal, else each draw followed by a blank line. A failed draw (a manager
+         * restarting) is said in its place, and the next one is tried.
+         */
+        int watching(Watch watch, Callable<Integer> draw) throws Exception {
+            if (!watch.on) {
+                return draw.call();
+            }
+            if (watch.seconds < 1 || watch.seconds > 3600) {
+                throw new CliException("--interval must be 1 to 3600 seconds, got " + watch.seconds, "", 2);
+            }
+            List<String> words = new ArrayList<>(List.of(spec.qualifiedName()));
+            spec.commandLine().getParseResult().matchedPositionals().forEach(p -> words.addAll(p.stringValues()));
+            while (true) {
+                if (terminal) {
+                    out().print("\033[H\033[2J");
+                }
+                out().println("every " + watch.seconds + " s: " + String.join(" ", words) + "   "
+                        + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                try {
+                    draw.call();
+                } catch (CliException e) {
+                    out().println("federa: " + e.getMessage());
+                }
+                if (!terminal) {
+                    out().println();
+                }
+                out().flush();
+                Thread.sleep(watch.seconds * 1000L);
+            }
+        }
+    }
+
+    /** --watch and its interval, for the commands that show something that changes. */
+    static final class Watch {
+        @Option(names = {"-w", "--watch"}, description = "draw again every --interval seconds until interrupted (Ctrl-C)")
+        boolean on;
+
+        @Option(names = "--interval", paramLabel = "SECONDS", description = "seconds between draws with --watch (default 2)")
+        int seconds = 2;
+    }
+
+    @Command(name = "completion", description = "Print the script that lets bash complete federa's commands and options: "
+            + "source <(federa completion bash), or put that line in ~/.bashrc.")
+    static final class Completion extends Sub {
+        @Parameters(paramLabel = "SHELL", description = "bash (zsh reads it too, after autoload -U +X bashcompinit && bashcompinit)")
+        String shell;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!shell.equals("bash")) {
+                throw new CliException("completion is written for bash only (zsh loads it through bashcompinit), not " + shell,
+                        "", 2);
+            }
+            // picocli writes it from the commands themselves: a new command or option completes with no change here.
+            out().print(picocli.AutoComplete.bash("federa", spec.root().commandLine()));
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "version", description = "This client's version and the manager's.")
+    static final class Version extends Sub {
+        @Override
+        public Integer call() throws Exception {
+            String client = io.federa.common.Build.version();
+            JsonNode n;
+            try {
+                n = cli.call("GET", "/version", null, null);
+            } catch (CliException e) {
+                out().println("client  " + client);
+                throw e;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode both = JSON.createObjectNode().put("client", client);
+            both.set("server", JSON.createObjectNode().put("version", n.path("version").asText())
+                    .put("manager", n.path("manager").asText()).put("url", cli.answeredBy));
+            show(both, () -> {
+                out().println("client  " + client);
+                out().println("server  " + n.path("version").asText() + " (" + n.path("manager").asText() + " at "
+                        + cli.answeredBy + ")");
+            });
+            return 0;
         }
     }
 
@@ -316,20 +451,27 @@ public final class FederaCli {
 
     @Command(name = "hosts", description = "List the hosts and whether their agents answer.")
     static final class Hosts extends Sub {
+        @CommandLine.Mixin
+        Filters.State state;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode n = cli.call("GET", "/hosts", null, null);
+            java.util.function.Predicate<JsonNode> keep = Filters.state(state.value, "reachability", Filters.HOST_STATES);
+            JsonNode n = Filters.keep(cli.call("GET", "/hosts", null, null), "hosts", keep);
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode h : n.path("hosts")) {
                 rows.add(List.of(h.path("agent").asText(), h.path("reachability").asText(),
                         h.path("cordoned").isBoolean() ? (h.path("cordoned").asBoolean() ? "yes" : "no") : "-", h.path("site").asText("-"),
                         h.path("offsite").isBoolean() ? (h.path("offsite").asBoolean() ? "yes" : "no") : "-",
                         h.path("securityLevel").asText("-"), h.path("cpus").asText("-"), gib(h.path("memoryBytes")),
+                        h.path("vcpusAllocated").isNumber() ? h.path("vcpusAllocated").asText() + " vCPUs" : "-",
+                        gib(h.path("memoryAllocatedBytes")), h.path("since").asText("-"), h.path("lastPollAt").asText("-"),
                         h.path("reason").asText()));
             }
-            cli.print(out(), n,
-                    List.of("AGENT", "REACHABILITY", "CORDONED", "SITE", "OFFSITE", "SECURITY", "CPUS", "MEMORY", "REASON"), rows);
+            cli.table(out(), n, List.of(Table.Column.of("AGENT"), Table.Column.of("REACHABILITY"), Table.Column.of("CORDONED"),
+                    Table.Column.of("SITE"), Table.Column.of("OFFSITE"), Table.Column.of("SECURITY"), Table.Column.of("CPUS"),
+                    Table.Column.of("MEMORY"), Table.Column.wide("ALLOCATED"), Table.Column.wide("MEMORY ALLOCATED"),
+                    Table.Column.wide("SINCE"), Table.Column.wide("LAST POLL"), Table.Column.prose("REASON")), rows);
             return 0;
         }
     }
@@ -338,37 +480,59 @@ public final class FederaCli {
     static final class Vms extends Sub {
         @Option(names = "--orphaned", description = "only VMs of applications no service has any more, kept until apply --prune")
         boolean orphaned;
+        @CommandLine.Mixin
+        Filters.Host host;
+        @CommandLine.Mixin
+        Filters.Service service;
+        @CommandLine.Mixin
+        Filters.State state;
+        @CommandLine.Mixin
+        Watch watch;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode n = cli.call("GET", orphaned ? "/vms?orphaned=true" : "/vms", null, null);
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode v : n.path("vms")) {
-                rows.add(List.of(v.path("name").asText(), v.path("host").asText(), v.path("state").asText(),
-                        v.path("application").asText(), v.path("service").asText(), v.path("vcpus").asText(),
-                        (v.path("memoryBytes").asLong() >> 20) + " MiB",
-                        String.format("%.0f%%", v.path("cpuLoadRatio").asDouble() * 100)));
-            }
-            cli.print(out(), n,
-                    List.of("VM", "HOST", "STATE", "APPLICATION", "SERVICE", "VCPUS", "MEMORY", "CPU LOAD"), rows);
-            return 0;
+            java.util.function.Predicate<JsonNode> keep = Filters.named(host.value, "host")
+                    .and(Filters.named(service.value, "service")).and(Filters.state(state.value, "state", Filters.VM_STATES));
+            return watching(watch, () -> {
+                JsonNode n = Filters.keep(cli.call("GET", orphaned ? "/vms?orphaned=true" : "/vms", null, null), "vms", keep);
+                List<List<String>> rows = new ArrayList<>();
+                for (JsonNode v : n.path("vms")) {
+                    rows.add(List.of(v.path("name").asText(), v.path("host").asText(), v.path("state").asText(),
+                            v.path("application").asText(), v.path("service").asText(), v.path("vcpus").asText(),
+                            (v.path("memoryBytes").asLong() >> 20) + " MiB",
+                            String.format(java.util.Locale.ROOT, "%.0f%%", v.path("cpuLoadRatio").asDouble() * 100),
+                            MigrationCommands.bytes(v.path("diskBytes").asLong()), v.path("uptimeSeconds").asLong() + " s",
+                            v.path("orphaned").asBoolean() ? "yes" : "no", v.path("uuid").asText()));
+                }
+                cli.table(out(), n, List.of(Table.Column.of("VM"), Table.Column.of("HOST"), Table.Column.of("STATE"),
+                        Table.Column.of("APPLICATION"), Table.Column.of("SERVICE"), Table.Column.of("VCPUS"),
+                        Table.Column.of("MEMORY"), Table.Column.of("CPU LOAD"), Table.Column.wide("DISK"), Table.Column.wide("UPTIME"),
+                        Table.Column.wide("ORPHANED"), Table.Column.wide("UUID")), rows);
+                return 0;
+            });
         }
     }
 
     @Command(name = "services", description = "List the services and their state.")
     static final class Services extends Sub {
+        @CommandLine.Mixin
+        Filters.State state;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode n = cli.call("GET", "/services", null, null);
+            JsonNode n = Filters.keep(cli.call("GET", "/services", null, null), "services",
+                    Filters.state(state.value, "state", Filters.SERVICE_STATES));
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode s : n.path("services")) {
                 List<String> apps = new ArrayList<>();
                 s.path("applications").forEach(a -> apps.add(a.asText()));
-                    rows.add(List.of(s.path("name").asText(), s.path("state").asText(), percent(s.path("availability").path("1d")),
-                        percent(s.path("availability").path("30d")), String.join(",", apps)));
+                rows.add(List.of(s.path("name").asText(), s.path("state").asText(), percent(s.path("availability").path("1d")),
+                        percent(s.path("availability").path("30d")), String.join(",", apps), s.path("desired").asText("-"),
+                        percent(s.path("availability").path("1h")), s.path("converged").asBoolean() ? "yes" : "no"));
             }
-            cli.print(out(), n, List.of("SERVICE", "STATE", "AVAIL 1D", "AVAIL 30D", "APPLICATIONS"), rows);
+            cli.table(out(), n, List.of(Table.Column.of("SERVICE"), Table.Column.of("STATE"), Table.Column.of("AVAIL 1D"),
+                    Table.Column.of("AVAIL 30D"), Table.Column.of("APPLICATIONS"), Table.Column.wide("DESIRED"),
+                    Table.Column.wide("AVAIL 1H"), Table.Column.wide("CONVERGED")), rows);
             return 0;
         }
     }
@@ -380,9 +544,15 @@ public final class FederaCli {
 
         @Option(names = "--since", paramLabel = "WHEN", description = "transitions since an instant or a duration back (default 1d)")
         String since = "1d";
+        @CommandLine.Mixin
+        Watch watch;
 
         @Override
         public Integer call() throws Exception {
+            return watching(watch, this::draw);
+        }
+
+        private int draw() throws Exception {
             JsonNode n = cli.call("GET", "/services/" + encode(service), null, null);
             JsonNode h = cli.call("GET", "/services/" + encode(service) + "/history?since=" + encode(since), null, null);
             show(n, () -> {
@@ -434,7 +604,8 @@ public final class FederaCli {
                 rows.add(List.of(e.path("at").asText(), e.path("severity").asText(), e.path("kind").asText(),
                         e.path("subject").asText(), e.path("message").asText()));
             }
-            cli.print(out(), n, List.of("TIME", "SEVERITY", "KIND", "SUBJECT", "MESSAGE"), rows);
+            cli.table(out(), n, List.of(Table.Column.of("TIME"), Table.Column.of("SEVERITY"), Table.Column.of("KIND"),
+                    Table.Column.of("SUBJECT"), Table.Column.prose("MESSAGE")), rows);
             return 0;
         }
     }
@@ -456,7 +627,8 @@ public final class FederaCli {
                 rows.add(List.of(e.path("at").asText(), e.path("actor").asText(), e.path("source").asText(),
                         e.path("action").asText(), e.path("target").asText(), e.path("result").asText()));
             }
-            cli.print(out(), n, List.of("TIME", "WHO", "FROM", "WHAT", "TARGET", "RESULT"), rows);
+            cli.table(out(), n, List.of(Table.Column.of("TIME"), Table.Column.of("WHO"), Table.Column.of("FROM"),
+                    Table.Column.of("WHAT"), Table.Column.of("TARGET"), Table.Column.prose("RESULT")), rows);
             if (n.path("dropped").asLong() > 0) {
                 spec.commandLine().getErr().println("note: " + n.path("dropped").asLong() + " audit entries were dropped since this manager started "
                         + "(more waited to be written than it holds)");
@@ -546,7 +718,7 @@ public final class FederaCli {
                 }
                 throw e;
             }
-            if (cli.output.equals("json") || noWait) {
+            if (cli.machine() || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
             }

@@ -68,7 +68,34 @@ final class MigrationCommands {
      * Follows migrations until each has ended, or waits for downtime to be allowed while nothing else
      * moves, printing a line whenever one changes (copy progress at most once a second).
      */
-    static Map<String, JsonNode> follow(FederaCli cli, PrintWriter out, List<String> ids, int timeoutSeconds, long t0)
+    /**
+     * As {@link #following}; interrupted (Ctrl-C, SIGTERM, or the thread interrupted), it says how
+     * to follow the same moves again: they go on in the manager whatever happens to this command.
+     */
+    static Map<String, JsonNode> follow(FederaCli cli, PrintWriter out, PrintWriter err, List<String> ids, int timeoutSeconds,
+                                        long t0) throws Exception {
+        String again = "federa: interrupted; the moves go on in the manager. Follow them again with: federa migrations --follow "
+                + String.join(",", ids);
+        Thread hook = new Thread(() -> {
+            err.println();
+            err.println(again);
+            err.flush();
+        }, "federa-reattach-hint");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return following(cli, out, ids, timeoutSeconds, t0);
+        } catch (InterruptedException e) {
+            throw new FederaCli.CliException(again.substring("federa: ".length()), "", 130);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is stopping (Ctrl-C): the hook is running and says how to follow again.
+            }
+        }
+    }
+
+    static Map<String, JsonNode> following(FederaCli cli, PrintWriter out, List<String> ids, int timeoutSeconds, long t0)
             throws Exception {
         Map<String, String> shown = new HashMap<>();
         Map<String, Long> shownAt = new HashMap<>();
@@ -144,27 +171,33 @@ final class MigrationCommands {
                 body.put("allowDowntime", true);
             }
             JsonNode asked = cli.call("POST", "/migrations", body.toString(), "application/json");
-            if (cli.output.equals("json") || noWait) {
+            if (cli.machine() || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
             }
             String id = asked.path("id").asText();
             out().println(id + ": moving " + vm + " from " + asked.path("source").asText()
                     + (to == null ? " (placement chooses the destination)" : " to " + to));
-            JsonNode end = follow(cli, out(), List.of(id), timeoutSeconds, t0).get(id);
-            if (waitsForDowntime(end)) {
-                throw new FederaCli.CliException(id + " waits: " + end.path("note").asText().replaceFirst("^waiting: ", "")
-                        + "; federa migrate " + vm + " --allow-downtime moves it", "", FederaCli.EXIT_WAITING);
-            }
-            String summary = String.format(Locale.ROOT, "%s: %s after %.1f s: %s", id, end.path("phase").asText(),
-                    (System.nanoTime() - t0) / 1e9, end.path("note").asText());
-            if (end.path("phase").asText().equals("DONE")) {
-                out().println(summary + (end.has("sha256") ? " (" + bytes(end.path("bytesDone").asLong()) + " copied, sha256 "
-                        + end.path("sha256").asText() + ")" : ""));
-                return 0;
-            }
-            throw new FederaCli.CliException(summary);
+            JsonNode end = follow(cli, out(), spec.commandLine().getErr(), List.of(id), timeoutSeconds, t0).get(id);
+            return endOfMove(out(), end, t0);
         }
+    }
+
+    /** How a move ended, said, and as the exit code: 0 done, 4 waiting for downtime to be allowed, 1 otherwise. */
+    static int endOfMove(PrintWriter out, JsonNode end, long t0) throws FederaCli.CliException {
+        String id = end.path("id").asText();
+        if (waitsForDowntime(end)) {
+            throw new FederaCli.CliException(id + " waits: " + end.path("note").asText().replaceFirst("^waiting: ", "")
+                    + "; federa migrate " + end.path("vm").asText() + " --allow-downtime moves it", "", FederaCli.EXIT_WAITING);
+        }
+        String summary = String.format(Locale.ROOT, "%s: %s after %.1f s: %s", id, end.path("phase").asText(),
+                (System.nanoTime() - t0) / 1e9, end.path("note").asText());
+        if (end.path("phase").asText().equals("DONE")) {
+            out.println(summary + (end.has("sha256") ? " (" + bytes(end.path("bytesDone").asLong()) + " copied, sha256 "
+                    + end.path("sha256").asText() + ")" : ""));
+            return 0;
+        }
+        throw new FederaCli.CliException(summary);
     }
 
     @Command(name = "drain", description = "Cordon a host and move every VM Federa placed there, keeping services up where replicas allow.")
@@ -187,7 +220,7 @@ final class MigrationCommands {
             long t0 = System.nanoTime();
             JsonNode asked = cli.call("POST", "/hosts/" + FederaCli.encode(host) + "/drain"
                     + (allowDowntime ? "?allowDowntime=true" : ""), "", "application/json");
-            if (cli.output.equals("json") || noWait) {
+            if (cli.machine() || noWait) {
                 cli.print(out(), asked, List.of(), List.of());
                 return 0;
             }
@@ -205,7 +238,17 @@ final class MigrationCommands {
             for (JsonNode l : asked.path("left")) {
                 out().println("  left: " + l.asText());
             }
-            Map<String, JsonNode> end = follow(cli, out(), ids, timeoutSeconds, t0);
+            Map<String, JsonNode> end = follow(cli, out(), spec.commandLine().getErr(), ids, timeoutSeconds, t0);
+            return endOfDrain(out(), host, end, asked.path("left").size(), t0);
+        }
+    }
+
+    /**
+     * How a drain's moves ended, said, and as the exit code: 0 all moved, 4 some wait for downtime
+     * to be allowed (and none failed), 1 some did not move.
+     */
+    static int endOfDrain(PrintWriter out, String host, Map<String, JsonNode> end, int left, long t0)
+            throws FederaCli.CliException {
             long moved = end.values().stream().filter(m -> m.path("phase").asText().equals("DONE")).count();
             List<String> back = new ArrayList<>();
             List<String> waiting = new ArrayList<>();
@@ -219,38 +262,115 @@ final class MigrationCommands {
             }
             String summary = String.format(Locale.ROOT, "%s %s after %.1f s: %d moved, %d not moved, %d waiting, %d left", host,
                     waiting.isEmpty() ? "drained" : "not drained", (System.nanoTime() - t0) / 1e9, moved, back.size(),
-                    waiting.size(), asked.path("left").size());
+                    waiting.size(), left);
             if (back.isEmpty() && waiting.isEmpty()) {
-                out().println(summary);
+                out.println(summary);
                 return 0;
             }
             if (back.isEmpty()) {
-                out().println(summary + "; " + host + " stays cordoned, and these moves wait for downtime to be allowed:");
-                waiting.forEach(w -> out().println("  " + w));
+                out.println(summary + "; " + host + " stays cordoned, and these moves wait for downtime to be allowed:");
+                waiting.forEach(w -> out.println("  " + w));
                 throw new FederaCli.CliException(host + " not drained: " + waiting.size() + " moves wait for downtime to be allowed "
                         + "(federa drain " + host + " --allow-downtime makes them)", "", FederaCli.EXIT_WAITING);
             }
             throw new FederaCli.CliException(summary + " (" + String.join("; ", back)
                     + (waiting.isEmpty() ? "" : "; waiting: " + String.join("; ", waiting)) + ")");
-        }
     }
 
     @Command(name = "migrations", description = "List the migrations in flight and the latest finished ones, with phase and reason.")
     static final class Migrations extends FederaCli.Sub {
+        @picocli.CommandLine.Mixin
+        Filters.Host host;
+        @picocli.CommandLine.Mixin
+        Filters.Service service;
+        @picocli.CommandLine.Mixin
+        Filters.State state;
+        @picocli.CommandLine.Mixin
+        FederaCli.Watch watch;
+
+        @Option(names = "--follow", paramLabel = "ID|HOST", split = ",", description = "follow these moves until they end, "
+                + "as federa migrate or drain does (same output, same exit code): migration ids (m-3,m-4), or a host "
+                + "whose drain is in flight")
+        List<String> follow;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "with --follow, stop following after this long "
+                + "(default 3600)")
+        int timeoutSeconds = 3600;
+
         @Override
         public Integer call() throws Exception {
-            JsonNode n = cli.call("GET", "/migrations", null, null);
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode m : n.path("migrations")) {
-                String bytes = m.path("bytesTotal").asLong() > 0 || m.path("bytesDone").asLong() > 0
-                        ? bytes(m.path("bytesDone").asLong()) + " / " + bytes(m.path("bytesTotal").asLong()) : "-";
-                rows.add(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("source").asText(),
-                        m.path("destination").asText("-"), m.path("phase").asText(), bytes,
-                        java.time.Instant.ofEpochMilli(m.path("requestedAtMillis").asLong()).toString(),
-                        m.path("note").asText().replace('\n', ' ')));
+            if (follow != null) {
+                return reattach();
             }
-            cli.print(out(), n, List.of("ID", "VM", "FROM", "TO", "PHASE", "COPIED", "REQUESTED", "NOTE"), rows);
-            return 0;
+            java.util.function.Predicate<JsonNode> keep = Filters.named(host.value, "source", "destination")
+                    .and(Filters.named(service.value, "service"))
+                    .and(Filters.state(state.value, "phase", Filters.MIGRATION_PHASES));
+            return watching(watch, () -> {
+                JsonNode n = Filters.keep(cli.call("GET", "/migrations", null, null), "migrations", keep);
+                List<List<String>> rows = new ArrayList<>();
+                for (JsonNode m : n.path("migrations")) {
+                    String bytes = m.path("bytesTotal").asLong() > 0 || m.path("bytesDone").asLong() > 0
+                            ? bytes(m.path("bytesDone").asLong()) + " / " + bytes(m.path("bytesTotal").asLong()) : "-";
+                    rows.add(List.of(m.path("id").asText(), m.path("vm").asText(), m.path("source").asText(),
+                            m.path("destination").asText("-"), m.path("phase").asText(), bytes,
+                            java.time.Instant.ofEpochMilli(m.path("requestedAtMillis").asLong()).toString(),
+                            m.path("service").asText() + "/" + m.path("application").asText(), m.path("requestedBy").asText(),
+                            m.path("drain").asText("-"), Integer.toString(m.path("attempt").asInt()), m.path("note").asText()));
+                }
+                cli.table(out(), n, List.of(Table.Column.of("ID"), Table.Column.of("VM"), Table.Column.of("FROM"),
+                        Table.Column.of("TO"), Table.Column.of("PHASE"), Table.Column.of("COPIED"), Table.Column.of("REQUESTED"),
+                        Table.Column.wide("SERVICE/APPLICATION"), Table.Column.wide("BY"), Table.Column.wide("DRAIN OF"),
+                        Table.Column.wide("ATTEMPT"), Table.Column.prose("NOTE")), rows);
+                return 0;
+            });
+        }
+
+        /**
+         * Follows moves asked earlier: a migration id as it is; a host as the moves of its drain
+         * still in flight. One move that is no drain's ends as federa migrate does, the others
+         * as federa drain of their host.
+         */
+        private int reattach() throws Exception {
+            long t0 = System.nanoTime();
+            if (watch.on) {
+                throw new FederaCli.CliException("--follow and --watch do not go together: --follow prints each change as it "
+                        + "happens", "", 2);
+            }
+            List<String> ids = new ArrayList<>();
+            JsonNode all = null;
+            for (String f : follow) {
+                if (f.matches("m-[0-9]+")) {
+                    ids.add(f);
+                    continue;
+                }
+                if (all == null) {
+                    all = cli.call("GET", "/migrations", null, null);
+                }
+                List<String> drained = new ArrayList<>();
+                all.path("migrations").forEach(m -> {
+                    if (m.path("drain").asText().equals(f) && !finished(m)) {
+                        drained.add(m.path("id").asText());
+                    }
+                });
+                if (drained.isEmpty()) {
+                    throw new FederaCli.CliException("no drain of " + f + " is in flight (and " + f + " is not a migration id "
+                            + "such as m-3); federa migrations --host " + f + " lists its moves");
+                }
+                ids.addAll(drained);
+            }
+            ids = List.copyOf(new java.util.LinkedHashSet<>(ids));
+            if (cli.machine()) {
+                throw new FederaCli.CliException("--follow prints for people; federa migrations -o json lists the moves", "", 2);
+            }
+            out().println("following " + String.join(", ", ids) + ":");
+            Map<String, JsonNode> end = follow(cli, out(), spec.commandLine().getErr(), ids, timeoutSeconds, t0);
+            java.util.Set<String> drains = new java.util.TreeSet<>();
+            end.values().forEach(m -> drains.add(m.path("drain").asText("")));
+            if (end.size() == 1 && drains.equals(java.util.Set.of(""))) {
+                return endOfMove(out(), end.values().iterator().next(), t0);
+            }
+            return endOfDrain(out(), drains.size() == 1 && !drains.contains("") ? drains.iterator().next()
+                    : String.join(", ", ids), end, 0, t0);
         }
     }
 }

@@ -9,20 +9,60 @@ import java.util.List;
 /** The manager's validated configuration. Built only by {@link ManagerConfigLoader}. */
 public record ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
                             Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
-                            Cluster cluster, Audit audit, java.util.Optional<Tls> tls, Cost cost) {
+                            Cluster cluster, Audit audit, java.util.Optional<Tls> tls,
+                            java.util.Optional<SnmpServer> snmp, Cost cost) {
     public ManagerConfig {
         agents = List.copyOf(agents);
         tokens = List.copyOf(tokens);
         java.util.Objects.requireNonNull(tls, "tls");
+        java.util.Objects.requireNonNull(snmp, "snmp");
         java.util.Objects.requireNonNull(cost, "cost");
     }
 
-    /** With cost kept by default. */
+    /** With an SNMP face, and cost kept by default. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
+                         Cluster cluster, Audit audit, java.util.Optional<Tls> tls, java.util.Optional<SnmpServer> snmp) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
+                audit, tls, snmp, Cost.defaults());
+    }
+
+    /** Without an SNMP face, with cost as given. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
+                         Cluster cluster, Audit audit, java.util.Optional<Tls> tls, Cost cost) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
+                audit, tls, java.util.Optional.empty(), cost);
+    }
+
+    /** Without an SNMP face, and cost kept by default. */
     public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
                          Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
                          Cluster cluster, Audit audit, java.util.Optional<Tls> tls) {
         this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
-                audit, tls, Cost.defaults());
+                audit, tls, java.util.Optional.empty(), Cost.defaults());
+    }
+
+    /**
+     * The manager's SNMP face (FEDERA-MANAGER-MIB), with the MR agent's user model: SNMPv3 users at
+     * authPriv (SHA-2, AES), an optional read-only SNMPv1/v2c community (off unless given, with a
+     * warning), and what sysContact and sysLocation say. {@code toString} shows no secret.
+     */
+    public record SnmpServer(String address, int port, List<io.federa.common.snmp.SnmpUser> users,
+                             java.util.Optional<String> community, String contact, String location, Path engineFile,
+                             List<io.federa.common.snmp.SnmpAgentEngine.NotifyTarget> notifyTargets) {
+        public SnmpServer {
+            users = List.copyOf(users);
+            notifyTargets = List.copyOf(notifyTargets);
+            java.util.Objects.requireNonNull(community, "community");
+        }
+
+        @Override
+        public String toString() {
+            return "SnmpServer[address=" + address + ", port=" + port + ", users=" + users + ", community="
+                    + community.map(c -> "***").orElse("none") + ", contact=" + contact + ", location=" + location
+                    + ", engineFile=" + engineFile + ", notify=" + notifyTargets + "]";
+        }
     }
 
     /**
@@ -277,8 +317,21 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
         }
     }
 
-    /** An embedded H2 file, or a JDBC URL (PostgreSQL) with its credentials. */
-    public record Store(Path file, String jdbcUrl, String user, String password) {
+    /**
+     * An embedded H2 file, or a JDBC URL (PostgreSQL) with its credentials; {@code poolSize}
+     * connections shared by the definitions, the history and the lifecycle (the leadership has
+     * connections of its own beside them).
+     */
+    public record Store(Path file, String jdbcUrl, String user, String password, int poolSize) {
+        /** store.poolSize when the configuration does not say. */
+        public static final int DEFAULT_POOL_SIZE = 4;
+        /** The most store.poolSize may be: every manager sharing a PostgreSQL server holds this many. */
+        public static final int MAX_POOL_SIZE = 64;
+
+        public Store(Path file, String jdbcUrl, String user, String password) {
+            this(file, jdbcUrl, user, password, DEFAULT_POOL_SIZE);
+        }
+
         public boolean embedded() {
             return jdbcUrl.isEmpty();
         }

@@ -156,7 +156,7 @@ public final class ManagerConfigLoader extends TreeReader {
             return null;
         }
         known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster", "audit",
-                "tls", "cost"));
+                "tls", "snmp", "cost"));
         java.util.Optional<ManagerConfig.Tls> tls = tls(m.get("tls"));
         Map<String, String> fingerprints = new HashMap<>();
         Map<String, String> dataUrls = new HashMap<>();
@@ -308,7 +308,122 @@ public final class ManagerConfigLoader extends TreeReader {
                     cluster == null ? 0 : cluster.followerPoll().toMillis()) + " ms), got " + cost.gap().toMillis() + " ms");
         }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
-                migration(m.get("migration")), cluster, audit(m.get("audit")), tls, cost);
+                migration(m.get("migration")), cluster, audit(m.get("audit")), tls, snmpServer(m.get("snmp"), store), cost);
+    }
+
+    private static final Pattern SNMP_USER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+    /**
+     * The manager's own SNMP face ({@code snmp}): the MR agent's user model and defaults (SNMPv3
+     * authPriv only; SHA-2 and AES; v1/v2c only with a community). Absent: no SNMP face.
+     */
+    private java.util.Optional<ManagerConfig.SnmpServer> snmpServer(Object node, ManagerConfig.Store store) {
+        Map<String, Object> s = node == null ? null : map(node, "snmp");
+        if (s == null) {
+            return java.util.Optional.empty();
+        }
+        known(s, "snmp", Set.of("address", "port", "users", "community", "contact", "location", "engineFile", "notify"));
+        // The engine ID and boot counter: per manager, kept across restarts (stations key their
+        // users on the engine ID). Beside the embedded store by default; a manager on PostgreSQL
+        // has no folder of its own, so it names one.
+        Path engineFile;
+        if (s.get("engineFile") != null) {
+            engineFile = base.resolve(string(s.get("engineFile"), "snmp.engineFile", null)).normalize();
+        } else if (store != null && store.embedded() && store.file() != null) {
+            engineFile = store.file().resolveSibling("snmp-engine.boots");
+        } else {
+            error("snmp.engineFile", "is required with a PostgreSQL store: a file of this manager's own for its SNMP "
+                    + "engine ID and boot counter, for example /var/lib/federa/snmp-engine.boots");
+            engineFile = base.resolve("snmp-engine.boots");
+        }
+        String address = ip(s.get("address"), "snmp.address");
+        int port = (int) integer(s.get("port"), "snmp.port", 0, 65535, 16170L);
+        List<io.federa.common.snmp.SnmpUser> users = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<Object> ul = list(s.get("users"), "snmp.users");
+        for (int i = 0; ul != null && i < ul.size(); i++) {
+            String p = "snmp.users[" + i + "]";
+            Map<String, Object> u = map(ul.get(i), p);
+            if (u == null) {
+                continue;
+            }
+            known(u, p, Set.of("name", "auth", "authPassword", "priv", "privPassword"));
+            boolean ok = true;
+            String name = string(u.get("name"), p + ".name", null);
+            if (!SNMP_USER_NAME.matcher(name).matches()) {
+                error(p + ".name", "must be 1 to 64 letters, digits, '.', '_' or '-', got \"" + name + "\"");
+                ok = false;
+            } else if (!names.add(name)) {
+                error(p + ".name", "user \"" + name + "\" is listed twice");
+                ok = false;
+            }
+            String auth = string(u.get("auth"), p + ".auth", io.federa.common.snmp.SnmpUser.DEFAULT_AUTH);
+            if (!io.federa.common.snmp.SnmpUser.AUTH.contains(auth)) {
+                error(p + ".auth", "must be one of " + String.join(", ", io.federa.common.snmp.SnmpUser.AUTH)
+                        + " (MD5 and SHA-1 are refused), got \"" + auth + "\"");
+                ok = false;
+            }
+            String priv = string(u.get("priv"), p + ".priv", io.federa.common.snmp.SnmpUser.DEFAULT_PRIV);
+            if (!io.federa.common.snmp.SnmpUser.PRIV.contains(priv)) {
+                error(p + ".priv", "must be one of " + String.join(", ", io.federa.common.snmp.SnmpUser.PRIV)
+                        + " (DES is refused), got \"" + priv + "\"");
+                ok = false;
+            }
+            int min = io.federa.common.snmp.SnmpUser.MIN_PASSWORD;
+            String authPassword = secret(u.get("authPassword"), p + ".authPassword", min);
+            String privPassword = secret(u.get("privPassword"), p + ".privPassword", min);
+            if (ok && authPassword.length() >= min && privPassword.length() >= min) {
+                users.add(new io.federa.common.snmp.SnmpUser(name, auth, authPassword, priv, privPassword));
+            }
+        }
+        if (ul == null || ul.isEmpty()) {
+            error("snmp.users", "must list at least one SNMPv3 user");
+        }
+        java.util.Optional<String> community = s.get("community") == null ? java.util.Optional.empty()
+                : java.util.Optional.of(string(s.get("community"), "snmp.community", null));
+        String contact = displayString(s.get("contact"), "snmp.contact");
+        String location = displayString(s.get("location"), "snmp.location");
+        List<io.federa.common.snmp.SnmpAgentEngine.NotifyTarget> targets = new ArrayList<>();
+        List<Object> nl = list(s.get("notify"), "snmp.notify");
+        for (int i = 0; nl != null && i < nl.size(); i++) {
+            String p = "snmp.notify[" + i + "]";
+            Map<String, Object> t = map(nl.get(i), p);
+            if (t == null) {
+                continue;
+            }
+            known(t, p, Set.of("address", "port", "user", "type", "retries", "timeout"));
+            String user = string(t.get("user"), p + ".user", null);
+            if (!user.isEmpty() && !names.contains(user)) {
+                error(p + ".user", "\"" + user + "\" is not one of snmp.users");
+            }
+            String type = string(t.get("type"), p + ".type", "trap");
+            if (!type.equals("trap") && !type.equals("inform")) {
+                error(p + ".type", "must be trap or inform, got \"" + type + "\"");
+            }
+            int retries = (int) integer(t.get("retries"), p + ".retries", 0, 10,
+                    (long) io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_RETRIES);
+            Duration timeout = duration(t.get("timeout"), p + ".timeout",
+                    Duration.ofMillis(io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_TIMEOUT_MILLIS));
+            if (timeout.toMillis() < 10 || timeout.toMillis() > 60_000) {
+                error(p + ".timeout", "must be from 10ms to 60s, got " + t.get("timeout"));
+                timeout = Duration.ofMillis(io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_TIMEOUT_MILLIS);
+            }
+            targets.add(new io.federa.common.snmp.SnmpAgentEngine.NotifyTarget(ip(t.get("address"), p + ".address"),
+                    (int) integer(t.get("port"), p + ".port", 1, 65535, 162L), user, type.equals("inform"), retries,
+                    timeout.toMillis()));
+        }
+        return java.util.Optional.of(new ManagerConfig.SnmpServer(address, port, users, community, contact, location,
+                engineFile, targets));
+    }
+
+    /** sysContact, sysLocation: SNMPv2-MIB DisplayStrings, printable ASCII, at most 255 characters; "" when absent. */
+    private String displayString(Object node, String p) {
+        String v = string(node, p, "");
+        if (v.length() > 255 || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            error(p, "must be at most 255 printable ASCII characters (it is served as an SNMPv2-MIB DisplayString)");
+            return "";
+        }
+        return v;
     }
 
     private static final Pattern FINGERPRINT = Pattern.compile("(?i)(sha256[: ]?)?([0-9a-f]{2}(:?[0-9a-f]{2}){31})");
@@ -552,20 +667,22 @@ public final class ManagerConfigLoader extends TreeReader {
         if (s == null) {
             return null;
         }
-        known(s, "store", Set.of("file", "jdbcUrl", "user", "password"));
+        known(s, "store", Set.of("file", "jdbcUrl", "user", "password", "poolSize"));
         if (s.containsKey("file") == s.containsKey("jdbcUrl")) {
             error("store", "give either file (an embedded database) or jdbcUrl (for example jdbc:postgresql://db/federa)");
             return null;
         }
+        int pool = (int) integer(s.get("poolSize"), "store.poolSize", 1, ManagerConfig.Store.MAX_POOL_SIZE,
+                (long) ManagerConfig.Store.DEFAULT_POOL_SIZE);
         if (s.containsKey("file")) {
-            return new ManagerConfig.Store(base.resolve(string(s.get("file"), "store.file", null)).normalize(), "", "", "");
+            return new ManagerConfig.Store(base.resolve(string(s.get("file"), "store.file", null)).normalize(), "", "", "", pool);
         }
         String url = string(s.get("jdbcUrl"), "store.jdbcUrl", null);
         if (!url.startsWith("jdbc:")) {
             error("store.jdbcUrl", "must start with jdbc:, got \"" + url + "\"");
         }
         return new ManagerConfig.Store(null, url, string(s.get("user"), "store.user", ""),
-                s.get("password") == null ? "" : string(s.get("password"), "store.password", ""));
+                s.get("password") == null ? "" : string(s.get("password"), "store.password", ""), pool);
     }
 
     // ---- typed readers ----

@@ -58,8 +58,25 @@ public final class HistoryVerticle extends VerticleBase {
     private volatile Map<String, List<AvailabilityHistory.Transition>> transitions = Map.of();
     private InventorySnapshot previous;
     private boolean writing;
+    /** The write to the store under way, if any: the verticle stops once it has ended. */
+    private Future<Void> written = Future.succeededFuture();
     private long timer;
     private long lastPrune;
+    private volatile Recorded listener = (changes, events) -> { };
+
+    /** A service's recorded transition, with the state it left (empty when none was recorded). */
+    public record Transition(ServiceStates.Change change, java.util.Optional<ServiceAvailability.State> previous) {
+    }
+
+    /** Told what the leading manager records each interval: the services' transitions and the events. */
+    public interface Recorded {
+        void recorded(List<Transition> transitions, List<Event> events);
+    }
+
+    /** Sets who is told what is recorded (on this verticle's event loop: hand anything slow to another thread). */
+    public void onRecorded(Recorded listener) {
+        this.listener = listener;
+    }
 
     /** Nobody asks anything of the services: every one reads STOPPED. */
     public HistoryVerticle(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, HistoryStore store,
@@ -114,10 +131,12 @@ public final class HistoryVerticle extends VerticleBase {
         previous = current;
         ServiceStates.Step step = states.step(catalog.get(), current, asked.get(), now);
         states = step.states();
+        List<Transition> told = new ArrayList<>();
         if (!step.changes().isEmpty()) {
             Map<String, List<AvailabilityHistory.Transition>> next = new HashMap<>(transitions);
             for (ServiceStates.Change c : step.changes()) {
                 List<AvailabilityHistory.Transition> l = new ArrayList<>(next.getOrDefault(c.service(), List.of()));
+                told.add(new Transition(c, l.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(l.get(l.size() - 1).state())));
                 l.add(new AvailabilityHistory.Transition(c.atMillis(), c.availability().state()));
                 // Keep the window, and the last transition before it: the state the window opens in.
                 while (l.size() > 1 && l.get(1).atMillis() < now - RETENTION) {
@@ -130,6 +149,13 @@ public final class HistoryVerticle extends VerticleBase {
         }
         if (!recording) {
             return;
+        }
+        if (!told.isEmpty() || !events.isEmpty()) {
+            try {
+                listener.recorded(List.copyOf(told), List.copyOf(events));
+            } catch (RuntimeException e) {
+                LOG.warn("a listener of the history failed", e);
+            }
         }
         List<Event> admitted = budget.admit(events, now);
         droppedEvents = budget.dropped();
@@ -187,7 +213,7 @@ public final class HistoryVerticle extends VerticleBase {
         List<Event> events = List.copyOf(pendingEvents);
         List<ServiceStates.Change> changes = List.copyOf(pendingChanges);
         boolean prune = now - lastPrune >= HOUR;
-        vertx.executeBlocking(() -> {
+        written = vertx.<Void>executeBlocking(() -> {
             store.write(events, changes);
             if (prune) {
                 store.prune(now - RETENTION);
@@ -223,6 +249,12 @@ public final class HistoryVerticle extends VerticleBase {
         return new AvailabilityHistory(transitions.getOrDefault(service, List.of())).ratio(nowMillis, windowMillis);
     }
 
+    /** When the service last changed state, as the recorded transitions have it; empty when none is recorded. */
+    public java.util.OptionalLong lastChangeMillis(String service) {
+        List<AvailabilityHistory.Transition> ts = transitions.getOrDefault(service, List.of());
+        return ts.isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ts.get(ts.size() - 1).atMillis());
+    }
+
     /** Records that could not be stored and were given up; writes that failed (and were retried). */
     public long droppedRecords() {
         return dropped.get();
@@ -235,6 +267,8 @@ public final class HistoryVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(timer);
-        return Future.succeededFuture();
+        // A write still under way ends first: Vert.x interrupts its workers once every verticle has
+        // stopped, and an interrupted write leaves the store's file in error (H2 closes it).
+        return written.transform(ar -> Future.succeededFuture());
     }
 }

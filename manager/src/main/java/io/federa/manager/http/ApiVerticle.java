@@ -10,6 +10,7 @@ import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.SpecError;
 import io.federa.manager.store.DefinitionStore;
+import io.federa.manager.store.StoreUnavailableException;
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
@@ -163,8 +164,15 @@ public final class ApiVerticle extends VerticleBase {
         r.route("/api/v1/*").handler(ctx -> (LARGE_BODIES.contains(ctx.request().path()) ? large : small).handle(ctx));
         r.route("/api/v1/*").handler(this::leaderOnlyChanges);
         r.get("/api/v1/managers").handler(this::managers);
+        r.get("/api/v1/version").handler(ctx -> json(ctx, 200, new JsonObject().put("version", io.federa.common.Build.version())
+                .put("manager", leadership.name())));
         r.get("/api/v1/hosts").handler(this::hosts);
         r.get("/api/v1/vms").handler(this::vms);
+        r.post("/api/v1/vms/:name/destroy").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> vmCommand(ctx, LifecycleVerticle.VmCommand.DESTROY, 0));
+        r.put("/api/v1/vms/:name/load").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::setLoad);
+        r.delete("/api/v1/vms/:name/load").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
+                .handler(ctx -> vmCommand(ctx, LifecycleVerticle.VmCommand.CLEAR_LOAD, 0));
         r.get("/api/v1/services").handler(this::services);
         r.get("/api/v1/services/:name").handler(this::service);
         r.get("/api/v1/services/:name/history").handler(this::serviceHistory);
@@ -205,15 +213,29 @@ public final class ApiVerticle extends VerticleBase {
         }).onSuccess(s -> server = s);
     }
 
-    /** Every route served, as "METHOD /path/{param}", in the OpenAPI document's spelling. */
+    /**
+     * Every route served, as "METHOD /path/{param}" in the OpenAPI document's spelling, read from
+     * the router itself. The handlers every request under a prefix passes (audit, authentication,
+     * body limits) and the last route (404 for what nothing serves) answer no request of their
+     * own and are left out; a route of any other shape is listed as it is (ANY for every method,
+     * REGEX for a pattern) so that the document's test names it.
+     */
     public java.util.SortedSet<String> routes() {
         java.util.SortedSet<String> out = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route route : router.getRoutes()) {
-            if (route.getPath() == null || route.methods() == null || route.getPath().endsWith("/")) {
+            // A path with parameters is matched through a pattern too, but keeps its path.
+            boolean everyPath = route.getPath() == null && !route.isRegexPath();
+            boolean prefix = route.getPath() != null && !route.isExactPath();
+            if (route.methods() == null && (everyPath || prefix)) {
                 continue;
             }
-            String path = route.getPath().replaceAll(":([a-zA-Z]+)", "{$1}");
-            route.methods().forEach(m -> out.add(m.name() + " " + path));
+            String path = route.getPath() == null ? (route.isRegexPath() ? "REGEX " + route.getName() : "*")
+                    : route.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+            if (route.methods() == null) {
+                out.add("ANY " + path);
+            } else {
+                route.methods().forEach(m -> out.add(m.name() + " " + path));
+            }
         }
         return out;
     }
@@ -372,6 +394,59 @@ public final class ApiVerticle extends VerticleBase {
                     .put("networkTransmitBitsPerSecond", v.networkTransmitBitsPerSecond()).put("cpuLoadRatio", v.cpuLoadRatio()).put("uptimeSeconds", v.uptimeSeconds()));
         }
         json(ctx, 200, new JsonObject().put("vms", out));
+    }
+
+    /** {@code PUT /vms/{name}/load} with {@code {"ratio": 0.9}}: the VM's simulated CPU load. */
+    private void setLoad(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        if (body == null || !(body.getValue("ratio") instanceof Number n)) {
+            error(ctx, 400, "bad request", "the body must be a JSON object such as {\"ratio\":0.9}: the VM's CPU load, 0 to 1",
+                    "ratio");
+            return;
+        }
+        for (String f : body.fieldNames()) {
+            if (!f.equals("ratio")) {
+                error(ctx, 400, "bad request", "unknown field (known: ratio)", clip(f));
+                return;
+            }
+        }
+        double ratio = n.doubleValue();
+        if (!Double.isFinite(ratio) || ratio < 0 || ratio > 1) {
+            error(ctx, 400, "bad request", "ratio must be a CPU load from 0 to 1 (0.9 is 90%), got " + n, "ratio");
+            return;
+        }
+        vmCommand(ctx, LifecycleVerticle.VmCommand.SET_LOAD, ratio);
+    }
+
+    /** A command to one VM by its name, through its host's agent; {@code ?host=} says which copy when it is on two hosts. */
+    private void vmCommand(RoutingContext ctx, LifecycleVerticle.VmCommand command, double ratio) {
+        String name = ctx.pathParam("name");
+        Optional<String> host = Optional.ofNullable(ctx.queryParams().get("host"));
+        lifecycle.vmCommand(name, host, command, ratio, ctx.get("who")).onSuccess(done -> {
+            JsonObject o = new JsonObject().put("vm", done.vm()).put("host", done.host());
+            switch (command) {
+                case DESTROY -> o.put("result", String.valueOf(done.answer()));
+                case SET_LOAD -> o.put("loadRatio", ratio).put("simulated", true);
+                case CLEAR_LOAD -> o.put("simulated", false);
+            }
+            json(ctx, 200, o);
+        }).onFailure(e -> {
+            if (e instanceof LifecycleVerticle.VmCommandFailed f) {
+                switch (f.kind()) {
+                    case NOT_FOUND -> error(ctx, 404, "not found", f.getMessage(), f.field());
+                    case AMBIGUOUS -> error(ctx, 409, "ambiguous", f.getMessage(), f.field());
+                    case REFUSED -> error(ctx, 409, "refused", f.getMessage(), f.field());
+                    case FAILED -> error(ctx, 502, "agent failed", f.getMessage(), f.field());
+                }
+            } else {
+                error(ctx, 500, "internal error", "the command failed: " + e.getMessage(), null);
+            }
+        });
     }
 
     /**
@@ -570,7 +645,7 @@ public final class ApiVerticle extends VerticleBase {
         lifecycle.setDesired(name, state, who)
                 .onSuccess(v -> json(ctx, 202, new JsonObject().put("name", name).put("desired", state.name())
                         .put("since", asked.toString())))
-                .onFailure(e -> error(ctx, 500, "store failure", "the desired state could not be stored: " + e.getMessage(), null));
+                .onFailure(e -> storeError(ctx, "the desired state could not be stored", e));
     }
 
     private void cordon(RoutingContext ctx, boolean on) {
@@ -583,7 +658,7 @@ public final class ApiVerticle extends VerticleBase {
         }
         lifecycle.cordon(host, on, ctx.get("who"))
                 .onSuccess(changed -> json(ctx, 200, new JsonObject().put("host", host).put("cordoned", on).put("changed", changed)))
-                .onFailure(e -> error(ctx, 500, "store failure", "the cordon could not be stored: " + e.getMessage(), null));
+                .onFailure(e -> storeError(ctx, "the cordon could not be stored", e));
     }
 
     /**
@@ -754,7 +829,7 @@ public final class ApiVerticle extends VerticleBase {
                 body.put("state", status(c, name).getString("state"));
             }
             json(ctx, 200, body);
-        }).onFailure(e -> error(ctx, 500, "store failure", "the history could not be read: " + e.getMessage(), null));
+        }).onFailure(e -> storeError(ctx, "the history could not be read", e));
     }
 
     /** The {@code limit} parameter (100 by default), or null once a 400 has been answered. */
@@ -797,7 +872,7 @@ public final class ApiVerticle extends VerticleBase {
                     .put("severity", e.severity().name()).put("kind", e.kind()).put("subject", e.subject())
                     .put("message", e.message())));
             json(ctx, 200, new JsonObject().put("events", out));
-        }).onFailure(e -> error(ctx, 500, "store failure", "the events could not be read: " + e.getMessage(), null));
+        }).onFailure(e -> storeError(ctx, "the events could not be read", e));
     }
 
     /** A duration back from now as the API writes them (90s, 15m, 2h, 7d), in ms; -1 when it is not one. */
@@ -988,7 +1063,7 @@ public final class ApiVerticle extends VerticleBase {
                             .put("services", new JsonArray(List.copyOf(applied.validation().catalog()
                                     .map(c -> c.services().keySet()).orElse(java.util.Set.of())))));
                 })
-                .onFailure(e -> error(ctx, 500, "store failure", "the definitions could not be stored: " + e.getMessage(), null));
+                .onFailure(e -> storeError(ctx, "the definitions could not be stored", e));
     }
 
     /** A migration as the API shows it: the journaled fields, and the time left while it copies. */
@@ -1075,7 +1150,7 @@ public final class ApiVerticle extends VerticleBase {
         if (e instanceof io.federa.manager.lifecycle.MigrationRefused r) {
             error(ctx, r.notFound() ? 404 : 409, r.notFound() ? "not found" : "refused", r.getMessage(), r.field());
         } else {
-            error(ctx, 500, "store failure", "the migration could not be journaled: " + e.getMessage(), null);
+            storeError(ctx, "the migration could not be journaled", e);
         }
     }
 
@@ -1097,11 +1172,27 @@ public final class ApiVerticle extends VerticleBase {
                 lifecycle.definitionsApplied("true".equals(ctx.request().getParam("prune")));
                 json(ctx, 200, new JsonObject().put("version", v.get().version()).put("deleted", name));
             }
-        }).onFailure(e -> error(ctx, 500, "store failure", "the service could not be deleted: " + e.getMessage(), null));
+        }).onFailure(e -> storeError(ctx, "the service could not be deleted", e));
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    /**
+     * A store operation that failed: 503 "store unavailable" when its database cannot be reached
+     * (the change was not made; asked again once the database answers, it will be), 500 "store
+     * failure" otherwise. The detail says what was being done and why it failed.
+     */
+    private static void storeError(RoutingContext ctx, String what, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StoreUnavailableException) {
+                ctx.response().putHeader("Retry-After", "5");
+                error(ctx, 503, "store unavailable", what + ": " + t.getMessage(), null);
+                return;
+            }
+        }
+        error(ctx, 500, "store failure", what + ": " + e.getMessage(), null);
     }
 
     private static void error(RoutingContext ctx, int status, String error, String detail, String field) {

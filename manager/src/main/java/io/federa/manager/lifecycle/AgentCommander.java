@@ -132,9 +132,32 @@ public final class AgentCommander {
     }
 
     private Future<JsonObject> send(ManagerConfig.Agent agent, String operation, String argument) {
-        JsonArray args = new JsonArray().add(argument);
-        JsonObject body = new JsonObject().put("type", "exec").put("mbean", "federa:type=Agent").put("operation", operation)
-                .put("arguments", args);
+        return operate(agent, "federa:type=Agent", operation, new JsonArray().add(argument)).compose(value -> {
+            if (value instanceof String v) {
+                try {
+                    return Future.succeededFuture(new JsonObject(v));
+                } catch (RuntimeException e) {
+                    return Future.failedFuture("bad answer from " + agent.name() + ": the result is not JSON");
+                }
+            }
+            return Future.failedFuture("bad answer from " + agent.name() + ": the result is not JSON");
+        });
+    }
+
+    /**
+     * Runs an operation of one of the agent's MBeans (a VM's {@code simulateLoad}, the agent's
+     * {@code destroyVm}) with these arguments, told to the audit log as {@code audited}; its value
+     * as the agent answered it. A refusal (Jolokia status 400) fails with {@link Refused}.
+     */
+    public Future<Object> operate(ManagerConfig.Agent agent, String mbean, String operation, JsonArray arguments, String audited) {
+        long sentTerm = term.getAsLong();
+        return operate(agent, mbean, operation, arguments).andThen(ar -> audit.called(agent.name(), sentTerm, audited, ar.succeeded()
+                ? "done" : ar.cause() instanceof Refused ? "refused: " + ar.cause().getMessage() : "failed: " + ar.cause().getMessage()));
+    }
+
+    private Future<Object> operate(ManagerConfig.Agent agent, String mbean, String operation, JsonArray arguments) {
+        JsonObject body = new JsonObject().put("type", "exec").put("mbean", mbean).put("operation", operation)
+                .put("arguments", arguments);
         JolokiaClient.Target target = new JolokiaClient.Target("agent " + agent.name(), agent.address(), agent.port(),
                 "/jolokia/", agent.user(), agent.password(), agent.fingerprint());
         // The whole answer within the command's timeout, and no larger than a command's answer can be.
@@ -148,12 +171,8 @@ public final class AgentCommander {
                         return Future.failedFuture("bad answer from " + agent.name() + ": not JSON");
                     }
                     int status = answer.getInteger("status", 0);
-                    if (status == 200 && answer.getValue("value") instanceof String v) {
-                        try {
-                            return Future.succeededFuture(new JsonObject(v));
-                        } catch (RuntimeException e) {
-                            return Future.failedFuture("bad answer from " + agent.name() + ": the result is not JSON");
-                        }
+                    if (status == 200) {
+                        return Future.succeededFuture(answer.getValue("value"));
                     }
                     String error = answer.getString("error", "status " + status);
                     int colon = error.indexOf(" : ");

@@ -87,6 +87,8 @@ public final class LifecycleVerticle extends VerticleBase {
     private final Map<String, Long> settledAfter = new HashMap<>();
     private final Map<String, String> unschedulableSaid = new HashMap<>();
     private volatile Plan lastPlan = new Plan(List.of(), List.of(), List.of(), List.of(), List.of());
+    /** The failover headroom as the last pass's snapshot gives it (computed with the pass, on its worker). */
+    private volatile java.util.Optional<io.federa.manager.core.placement.Failover> failover = java.util.Optional.empty();
     private final Map<String, String> busyService = new HashMap<>();
     private final Map<String, Long> desiredAt = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastPlanAt;
@@ -303,7 +305,14 @@ public final class LifecycleVerticle extends VerticleBase {
         // pass"): it is planned on a worker of its own, and carried out here, on the event loop,
         // only if nothing it was planned from has changed meanwhile.
         planning = true;
-        planner.<Plan>executeBlocking(() -> Reconciler.plan(world)).onComplete(ar -> {
+        planner.<Plan>executeBlocking(() -> {
+            Plan p = Reconciler.plan(world);
+            if (world.catalog() != null) {
+                failover = io.federa.manager.core.placement.Failover.ofLargestHost(world.inventory(), world.cordoned(),
+                        world.catalog(), world.placement());
+            }
+            return p;
+        }).onComplete(ar -> {
             planning = false;
             if (ar.failed()) {
                 LOG.warn("a reconcile pass failed; the next one plans again", ar.cause());
@@ -710,6 +719,11 @@ public final class LifecycleVerticle extends VerticleBase {
         return settings.placement();
     }
 
+    /** Could the fleet take its largest host's running instances now: as the last pass planned it; empty before. */
+    public java.util.Optional<io.federa.manager.core.placement.Failover> failover() {
+        return failover;
+    }
+
     // ------------------------------------------------------------------------------------------
     // Migrations
 
@@ -725,6 +739,92 @@ public final class LifecycleVerticle extends VerticleBase {
     public Future<Drain> drain(String host, String by, boolean allowDowntime) {
         Promise<Drain> p = Promise.promise();
         context.runOnContext(v -> migrations.drain(host, by, allowDowntime).onComplete(p));
+        return p.future();
+    }
+
+    /** An operator's command to one VM through its host's agent, by the VM's name. */
+    public enum VmCommand {
+        /** Power it off at once (the agent's destroyVm); a VM a started service wants is started again by the next pass. */
+        DESTROY,
+        /** Fix its CPU load to a ratio (the VM's simulateLoad): libvirt's test driver only, the agent refuses it elsewhere. */
+        SET_LOAD,
+        /** Back to its measured load (the VM's clearSimulatedLoad). */
+        CLEAR_LOAD
+    }
+
+    /** Why a VM command was not carried out: what it named does not exist, is ambiguous, or the agent said no or failed. */
+    public static final class VmCommandFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public enum Kind { NOT_FOUND, AMBIGUOUS, REFUSED, FAILED }
+
+        private final Kind kind;
+        private final String field;
+
+        VmCommandFailed(Kind kind, String field, String message) {
+            super(message, null, false, false);
+            this.kind = kind;
+            this.field = field;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+
+    /** What a VM command did: on which host, and the agent's answer (null for an operation that answers nothing). */
+    public record VmCommandDone(String vm, String host, Object answer) {
+    }
+
+    /**
+     * Runs a command on a VM named as the operator knows it (any thread): its host is the one the
+     * inventory lists it on; a name on two hosts (a stale copy) means the one the manager placed,
+     * else {@code host} must say which.
+     */
+    public Future<VmCommandDone> vmCommand(String vm, java.util.Optional<String> host, VmCommand command, double ratio,
+                                           String by) {
+        Promise<VmCommandDone> p = Promise.promise();
+        context.runOnContext(v -> {
+            InventorySnapshot inv = inventory.get();
+            List<String> on = inv.vms().stream().filter(x -> x.name().equals(vm))
+                    .filter(x -> host.map(h -> h.equals(x.host())).orElse(true)).map(x -> x.host()).distinct().sorted().toList();
+            if (on.size() > 1 && instances.containsKey(vm) && on.contains(instances.get(vm).host())) {
+                on = List.of(instances.get(vm).host());
+            }
+            if (on.isEmpty()) {
+                p.fail(new VmCommandFailed(VmCommandFailed.Kind.NOT_FOUND, "name", "no VM named " + vm
+                        + host.map(h -> " on " + h).orElse("") + " in the inventory (federa vms lists them)"));
+                return;
+            }
+            if (on.size() > 1) {
+                p.fail(new VmCommandFailed(VmCommandFailed.Kind.AMBIGUOUS, "host", vm + " is on " + String.join(" and ", on)
+                        + ", and the manager placed none of them; say which with host"));
+                return;
+            }
+            String where = on.get(0);
+            ManagerConfig.Agent agent = inv.agentOfHost(where).map(e -> agents.get(e.agent())).orElse(null);
+            if (agent == null) {
+                p.fail(new VmCommandFailed(VmCommandFailed.Kind.FAILED, "name", vm + " is on " + where
+                        + ", which no agent of this manager serves"));
+                return;
+            }
+            String vmBean = "federa:type=VirtualMachine,name=" + vm;
+            Future<Object> sent = switch (command) {
+                case DESTROY -> commander.operate(agent, "federa:type=Agent", "destroyVm",
+                        new io.vertx.core.json.JsonArray().add(vm), "destroyVm " + vm + " (asked by " + by + ")");
+                case SET_LOAD -> commander.operate(agent, vmBean, "simulateLoad", new io.vertx.core.json.JsonArray().add(ratio),
+                        "simulateLoad " + vm + " " + ratio + " (asked by " + by + ")");
+                case CLEAR_LOAD -> commander.operate(agent, vmBean, "clearSimulatedLoad", new io.vertx.core.json.JsonArray(),
+                        "clearSimulatedLoad " + vm + " (asked by " + by + ")");
+            };
+            sent.onSuccess(answer -> p.complete(new VmCommandDone(vm, where, answer)))
+                    .onFailure(e -> p.fail(new VmCommandFailed(e instanceof AgentCommander.Refused ? VmCommandFailed.Kind.REFUSED
+                            : VmCommandFailed.Kind.FAILED, "name", e.getMessage())));
+        });
         return p.future();
     }
 

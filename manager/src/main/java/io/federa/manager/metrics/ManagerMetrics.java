@@ -26,11 +26,17 @@ import java.util.function.ToDoubleFunction;
  * scrape time: per-agent reachability, per-host capacity and usage, per-VM resources and load,
  * each service's state and availability ratios. Names use the {@code federa_} prefix and base
  * units (bytes, seconds, ratios 0–1). Hot per-VM series carry only {@code host} and {@code vm};
- * {@code federa_vm_info} carries the rest for joins.
+ * {@code federa_vm_info} carries the rest for joins, and never the VM's state (which would start
+ * new series at every change): {@code federa_vm_state} does. Traffic is the agents' to count
+ * ({@code mr_vm_network_*_bytes_total}); the manager serves no rate of it.
  */
 public final class ManagerMetrics implements MultiCollector {
     /** The availability windows exported, by label value. */
     public static final Map<String, Long> WINDOWS = Map.of("1h", 3_600_000L, "1d", 86_400_000L, "30d", 30 * 86_400_000L);
+
+    /** The VM states the agents report (their contract, docs/agent.md); a state outside it is exported too. */
+    public static final List<String> VM_STATES = List.of("UNKNOWN", "RUNNING", "PAUSED", "SHUTTING_DOWN", "SHUT_OFF",
+            "CRASHED", "PM_SUSPENDED");
 
     /** What the metrics read; each call gives the current value. */
     public interface Sources {
@@ -72,6 +78,16 @@ public final class ManagerMetrics implements MultiCollector {
         /** The VMs of applications no service has any more, stopped and kept until pruned (as the leader's last pass saw them). */
         default int vmsOrphaned() {
             return 0;
+        }
+
+        /** Could the fleet take its largest host's running instances (the leader's last pass); empty elsewhere. */
+        default java.util.Optional<io.federa.manager.core.placement.Failover> failover() {
+            return java.util.Optional.empty();
+        }
+
+        /** The instances the leader's last pass could place on no host; empty elsewhere. */
+        default List<io.federa.manager.core.placement.Outcome.Unschedulable> unschedulable() {
+            return List.of();
         }
 
         /** This manager's leader term; 0 when it leads nothing. */
@@ -161,16 +177,23 @@ public final class ManagerMetrics implements MultiCollector {
                 HostStatus::storageAllocatedBytes));
         out.add(hostGauge("federa_host_network_capacity_bytes_per_second", "Network bandwidth of the host.", hosts,
                 h -> h.networkBitsPerSecond() / 8.0));
-        out.add(hostGauge("federa_host_network_used_bytes_per_second", "Network traffic of the host's VMs, both directions.",
-                hosts, h -> h.networkUsedBitsPerSecond() / 8.0));
 
         List<VmStatus> vms = inv.vms();
         List<Point> vmInfo = new ArrayList<>(vms.size());
+        List<Point> vmState = new ArrayList<>(vms.size() * VM_STATES.size());
         for (VmStatus v : vms) {
             vmInfo.add(new Point(Labels.of("host", v.host(), "vm", v.name(), "uuid", v.uuid(), "application", v.application(),
-                    "service", v.service(), "state", v.state()), 1));
+                    "service", v.service()), 1));
+            String current = v.state() == null || v.state().isEmpty() ? "UNKNOWN" : v.state();
+            for (String st : VM_STATES) {
+                vmState.add(new Point(Labels.of("host", v.host(), "vm", v.name(), "state", st), st.equals(current) ? 1 : 0));
+            }
+            if (!VM_STATES.contains(current)) {
+                vmState.add(new Point(Labels.of("host", v.host(), "vm", v.name(), "state", current), 1));
+            }
         }
-        out.add(gauge("federa_vm_info", "A VM's identity, labels and state as last polled; always 1.", vmInfo));
+        out.add(gauge("federa_vm_info", "A VM's identity and labels as last polled; always 1.", vmInfo));
+        out.add(gauge("federa_vm_state", "1 for the VM's state as last polled (RUNNING, SHUT_OFF, …), 0 for the others.", vmState));
         out.add(vmGauge("federa_vm_running", "1 when the VM runs on a host that answers, 0 otherwise.", vms,
                 v -> inv.agentOfHost(v.host()).map(e -> RunningInstances.counts(e, v)).orElse(false) ? 1 : 0));
         out.add(vmGauge("federa_vm_vcpus", "vCPUs of the VM.", vms, VmStatus::vcpus));
@@ -178,10 +201,6 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(vmGauge("federa_vm_disk_bytes", "Defined size of the VM's disks.", vms,
                 v -> v.diskBytes() < 0 ? Double.NaN : v.diskBytes()));
         out.add(vmGauge("federa_vm_cpu_load_ratio", "CPU load of the VM, 0 to 1 of its vCPUs.", vms, VmStatus::cpuLoadRatio));
-        out.add(vmGauge("federa_vm_network_receive_bytes_per_second", "Network traffic received by the VM.", vms,
-                v -> v.networkReceiveBitsPerSecond() < 0 ? Double.NaN : v.networkReceiveBitsPerSecond() / 8));
-        out.add(vmGauge("federa_vm_network_transmit_bytes_per_second", "Network traffic sent by the VM.", vms,
-                v -> v.networkTransmitBitsPerSecond() < 0 ? Double.NaN : v.networkTransmitBitsPerSecond() / 8));
 
         long now = clock.getAsLong();
         List<Point> state = new ArrayList<>();
@@ -228,13 +247,16 @@ public final class ManagerMetrics implements MultiCollector {
             for (var svc : catalog.services().values()) {
                 for (String appName : svc.applications()) {
                     var app = catalog.applications().get(appName);
-                    if (app == null || app.scaling().isEmpty()) {
+                    if (app == null) {
                         continue;
                     }
                     Labels l = Labels.of("service", svc.name(), "application", appName);
+                    wanted.add(new Point(l, Headcount.wanted(app, targets)));
+                    if (app.scaling().isEmpty()) {
+                        continue;
+                    }
                     outAbove.add(new Point(l, app.scaling().get().scaleOutAbove()));
                     inBelow.add(new Point(l, app.scaling().get().scaleInBelow()));
-                    wanted.add(new Point(l, Headcount.wanted(app, targets)));
                     for (String direction : List.of("out", "in")) {
                         for (String source : List.of("rule", "alert")) {
                             decided.putIfAbsent(svc.name() + "/" + appName + "/" + direction + "/" + source, 0L);
@@ -243,6 +265,21 @@ public final class ManagerMetrics implements MultiCollector {
                 }
             }
         }
+        // The services' map (the service dashboard's node graph): which application each one needs started first.
+        List<Point> dependencies = new ArrayList<>();
+        if (catalog != null) {
+            for (var svc : new java.util.TreeMap<>(catalog.services()).values()) {
+                for (String appName : svc.applications()) {
+                    var app = catalog.applications().get(appName);
+                    if (app != null) {
+                        app.dependsOn().forEach(dep -> dependencies.add(new Point(
+                                Labels.of("service", svc.name(), "application", appName, "depends_on", dep), 1)));
+                    }
+                }
+            }
+        }
+        out.add(gauge("federa_application_dependency", "1 for each application another one of the service depends on "
+                + "(started first, stopped last).", dependencies));
         out.add(gauge("federa_application_scale_out_above_ratio", "The load (0 to 1) above which the application scales out.", outAbove));
         out.add(gauge("federa_application_scale_in_below_ratio", "The load (0 to 1) below which the application scales in.", inBelow));
         out.add(gauge("federa_application_instances_wanted", "Instances the application wants now (its replicas, or its scaling target).",
@@ -256,6 +293,7 @@ public final class ManagerMetrics implements MultiCollector {
         });
         out.add(decisions.build());
         migrations(out, now);
+        placementHeadroom(out, catalog);
         int fleet = sources.leaseFleet();
         int renewed = sources.leasesRenewed();
         out.add(gauge("federa_vms_orphaned", "VMs of applications no service has any more: stopped and kept with their data "
@@ -294,6 +332,33 @@ public final class ManagerMetrics implements MultiCollector {
     }
 
     private record Point(Labels labels, double value) {
+    }
+
+    /**
+     * What fits nowhere now (every application of the catalog, 0 included), and what would fit
+     * nowhere if the largest host were lost: both the placement chain's answers, from the
+     * leader's last pass (a follower exports 0 and no failover).
+     */
+    private void placementHeadroom(List<MetricSnapshot> out, io.federa.manager.core.spec.Catalog catalog) {
+        Map<String, Integer> unplaceable = new java.util.TreeMap<>();
+        if (catalog != null) {
+            catalog.applications().keySet().forEach(a -> unplaceable.put(a, 0));
+        }
+        sources.unschedulable().forEach(u -> unplaceable.merge(u.application(), 1, Integer::sum));
+        List<Point> apps = new ArrayList<>();
+        unplaceable.forEach((a, n) -> apps.add(new Point(Labels.of("application", a), n)));
+        out.add(gauge("federa_application_instances_unplaceable", "Instances of the application that fit on no host "
+                + "(federa explain says why), as the leader's last reconcile pass saw them.", apps));
+        List<Point> instances = new ArrayList<>();
+        List<Point> stranded = new ArrayList<>();
+        sources.failover().ifPresent(f -> {
+            instances.add(new Point(Labels.of("host", f.host()), f.instances()));
+            stranded.add(new Point(Labels.of("host", f.host()), f.unplaceable()));
+        });
+        out.add(gauge("federa_failover_instances", "Running instances of the host whose loss would be hardest to absorb "
+                + "(the most memory in instances), as the leader's last pass saw it.", instances));
+        out.add(gauge("federa_failover_instances_unplaceable", "Of those, the instances that would fit on no other host "
+                + "were that host lost now: 0 while the fleet has failover headroom.", stranded));
     }
 
     private static GaugeSnapshot hostGauge(String name, String help, List<HostStatus> hosts, ToDoubleFunction<HostStatus> f) {

@@ -4,6 +4,8 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -15,7 +17,16 @@ public final class PollMetrics {
     private final Histogram duration;
     private final Counter failures;
 
-    public PollMetrics(PrometheusRegistry registry) {
+    /** The kinds a failure reason folds into ({@link #kind}), in the order it tries them. */
+    static final List<String> KINDS = List.of("identity", "tls", "capacity", "timeout", "refused", "closed", "unauthorized",
+            "http", "bad_payload", "snmp", "other");
+
+    /**
+     * Every agent's failures of every kind exist from the start, at 0, so that a rate or an
+     * increase over them is 0 rather than absent before the first failure (and an alert on a
+     * first failure fires on it).
+     */
+    public PollMetrics(PrometheusRegistry registry, Collection<String> agents) {
         duration = Histogram.builder().name("federa_poll_duration_seconds")
                 .help("How long one poll of one agent took, answer parsed, failed polls included.")
                 .labelNames("transport")
@@ -25,6 +36,9 @@ public final class PollMetrics {
                 .help("Polls that failed, by agent and kind of reason (timeout, refused, closed, unauthorized, http, bad_payload, snmp, tls, identity, capacity, other).")
                 .labelNames("agent", "reason")
                 .register(registry);
+        for (String agent : agents) {
+            KINDS.forEach(k -> failures.labelValues(agent, k));
+        }
     }
 
     public void observe(String agent, String transport, long durationNanos, String failure) {

@@ -1,5 +1,6 @@
 package io.federa.manager.poll;
 
+import io.federa.common.snmp.FederaOids;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.inventory.HostStatus;
 import io.federa.manager.core.inventory.VmStatus;
@@ -47,8 +48,9 @@ public final class SnmpPollParser {
     static final OID VM_HV_VERSION = new OID("1.3.6.1.2.1.236.1.1.2.0");
     static final OID VM_ENTRY = new OID("1.3.6.1.2.1.236.1.4.1");
     static final OID VM_STORAGE_ENTRY = new OID("1.3.6.1.2.1.236.1.7.1");
-    static final OID FEDERA_HOST = new OID("1.3.6.1.4.1.32473.1.1.1");
-    static final OID FEDERA_VM_ENTRY = new OID("1.3.6.1.4.1.32473.1.1.2.1");
+    /** federaMrHost and federaVmEntry of FEDERA-MR-MIB, under the enterprise arc of {@link FederaOids}. */
+    static final OID FEDERA_HOST = new OID(FederaOids.MR_MIB).append("1.1");
+    static final OID FEDERA_VM_ENTRY = new OID(FederaOids.MR_MIB).append("1.2.1");
     /** federaHostId.0: whether the agent serves FEDERA-MR-MIB at all. */
     static final OID FEDERA_HOST_ID = column(FEDERA_HOST, 1).append(0);
     static final int FEDERA_HOST_SCALARS = 21;

@@ -113,14 +113,7 @@ final class SnmpPoller {
         this.maxVarbinds = maxVarbinds;
         // The protocols the configuration offers, and only those: SNMP4J's defaults would also
         // accept DES, which the project refuses.
-        SecurityProtocols protocols = new SecurityProtocols(SecurityProtocols.SecurityProtocolSet.none);
-        protocols.addAuthenticationProtocol(new AuthHMAC128SHA224());
-        protocols.addAuthenticationProtocol(new AuthHMAC192SHA256());
-        protocols.addAuthenticationProtocol(new AuthHMAC256SHA384());
-        protocols.addAuthenticationProtocol(new AuthHMAC384SHA512());
-        protocols.addPrivacyProtocol(new PrivAES128());
-        protocols.addPrivacyProtocol(new PrivAES192());
-        protocols.addPrivacyProtocol(new PrivAES256());
+        SecurityProtocols protocols = io.federa.common.snmp.SnmpUser.securityProtocols();
         byte[] localEngineId = MPv3.createLocalEngineID();
         this.usm = new USM(protocols, new OctetString(localEngineId), 0);
         SecurityModels models = new SecurityModels();

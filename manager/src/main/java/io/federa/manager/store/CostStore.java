@@ -20,51 +20,56 @@ import java.util.Map;
 public final class CostStore implements AutoCloseable {
     private static final String COLUMNS = "host, site, application, currency, cpu_nanoseconds, storage_gib_hours, "
             + "bytes_sent, packets_sent, cost, gap_millis";
-    private final Connection connection;
+    private final Database db;
+    private final boolean ownsDatabase;
 
-    private CostStore(Connection connection) {
-        this.connection = connection;
+    private CostStore(Database db, boolean ownsDatabase) {
+        this.db = db;
+        this.ownsDatabase = ownsDatabase;
     }
 
+    /** On a database the caller opened, and closes: closing this store leaves it open. */
+    public static CostStore on(Database db) {
+        return new CostStore(db, false);
+    }
+
+    /** With a pool of its own, closed with this store. */
     public static CostStore openFile(java.nio.file.Path file) throws SQLException {
         return open(Jdbc.fileUrl(file), "", "");
     }
 
+    /** With a pool of its own, closed with this store. */
     public static CostStore open(String jdbcUrl, String user, String password) throws SQLException {
-        return new CostStore(Jdbc.connect(jdbcUrl, user, password));
+        return new CostStore(Database.open(jdbcUrl, user, password, Database.OWN_POOL_SIZE, "federa-cost"), true);
     }
 
     /** Writes closed minutes, in one batch: all or none. */
-    public synchronized void writeMinutes(List<CostLine> lines) throws SQLException {
+    public void writeMinutes(List<CostLine> lines) throws SQLException {
         if (lines.isEmpty()) {
             return;
         }
-        connection.setAutoCommit(false);
-        try (PreparedStatement p = connection.prepareStatement("INSERT INTO cost_line (resolution, bucket_millis, " + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (CostLine l : lines) {
-                p.setString(1, Resolution.MINUTE.code);
-                p.setLong(2, l.bucketMillis());
-                p.setString(3, Jdbc.clip(l.host(), 256));
-                p.setString(4, Jdbc.clip(l.site(), 256));
-                p.setString(5, Jdbc.clip(l.application(), 256));
-                p.setString(6, Jdbc.clip(l.currency(), 16));
-                p.setLong(7, l.usage().cpuNanoseconds());
-                p.setDouble(8, l.usage().storageGiBHours());
-                p.setLong(9, l.usage().bytesSent());
-                p.setLong(10, l.usage().packetsSent());
-                p.setDouble(11, l.cost());
-                p.setLong(12, l.gapMillis());
-                p.addBatch();
+        db.transaction(connection -> {
+            try (PreparedStatement p = connection.prepareStatement("INSERT INTO cost_line (resolution, bucket_millis, " + COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (CostLine l : lines) {
+                    p.setString(1, Resolution.MINUTE.code);
+                    p.setLong(2, l.bucketMillis());
+                    p.setString(3, Jdbc.clip(l.host(), 256));
+                    p.setString(4, Jdbc.clip(l.site(), 256));
+                    p.setString(5, Jdbc.clip(l.application(), 256));
+                    p.setString(6, Jdbc.clip(l.currency(), 16));
+                    p.setLong(7, l.usage().cpuNanoseconds());
+                    p.setDouble(8, l.usage().storageGiBHours());
+                    p.setLong(9, l.usage().bytesSent());
+                    p.setLong(10, l.usage().packetsSent());
+                    p.setDouble(11, l.cost());
+                    p.setLong(12, l.gapMillis());
+                    p.addBatch();
+                }
+                p.executeBatch();
             }
-            p.executeBatch();
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
     /**
@@ -79,9 +84,9 @@ public final class CostStore implements AutoCloseable {
 
     private void rollUp(Resolution from, Resolution to, long untilMillis) throws SQLException {
         long end = Math.floorDiv(untilMillis, to.millis) * to.millis;
-        Long start = last(to);
+        Long start = db.read(c -> edge(c, "MAX", to));
         if (start == null) {
-            Long first = first(from);
+            Long first = db.read(c -> edge(c, "MIN", from));
             if (first == null) {
                 return;
             }
@@ -92,12 +97,12 @@ public final class CostStore implements AutoCloseable {
         if (start >= end) {
             return;
         }
-        connection.setAutoCommit(false);
-        try {
+        long first = start;
+        db.transaction(connection -> {
             try (PreparedStatement p = connection.prepareStatement(
                     "DELETE FROM cost_line WHERE resolution = ? AND bucket_millis >= ? AND bucket_millis < ?")) {
                 p.setString(1, to.code);
-                p.setLong(2, start);
+                p.setLong(2, first);
                 p.setLong(3, end);
                 p.executeUpdate();
             }
@@ -110,28 +115,15 @@ public final class CostStore implements AutoCloseable {
                 p.setString(1, to.code);
                 p.setLong(2, to.millis);
                 p.setString(3, from.code);
-                p.setLong(4, start);
+                p.setLong(4, first);
                 p.setLong(5, end);
                 p.executeUpdate();
             }
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
-    private Long last(Resolution r) throws SQLException {
-        return edge("MAX", r);
-    }
-
-    private Long first(Resolution r) throws SQLException {
-        return edge("MIN", r);
-    }
-
-    private Long edge(String f, Resolution r) throws SQLException {
+    private static Long edge(Connection connection, String f, Resolution r) throws SQLException {
         try (PreparedStatement p = connection.prepareStatement("SELECT " + f + "(bucket_millis) FROM cost_line WHERE resolution = ?")) {
             p.setString(1, r.code);
             try (ResultSet rs = p.executeQuery()) {
@@ -143,15 +135,18 @@ public final class CostStore implements AutoCloseable {
     }
 
     /** Deletes each resolution's buckets that started before its horizon (milliseconds since the epoch). */
-    public synchronized void prune(Map<Resolution, Long> horizons) throws SQLException {
-        for (Map.Entry<Resolution, Long> e : horizons.entrySet()) {
-            try (PreparedStatement p = connection.prepareStatement(
-                    "DELETE FROM cost_line WHERE resolution = ? AND bucket_millis < ?")) {
-                p.setString(1, e.getKey().code);
-                p.setLong(2, e.getValue());
-                p.executeUpdate();
+    public void prune(Map<Resolution, Long> horizons) throws SQLException {
+        db.transaction(connection -> {
+            for (Map.Entry<Resolution, Long> e : horizons.entrySet()) {
+                try (PreparedStatement p = connection.prepareStatement(
+                        "DELETE FROM cost_line WHERE resolution = ? AND bucket_millis < ?")) {
+                    p.setString(1, e.getKey().code);
+                    p.setLong(2, e.getValue());
+                    p.executeUpdate();
+                }
             }
-        }
+            return null;
+        });
     }
 
     /**
@@ -159,21 +154,23 @@ public final class CostStore implements AutoCloseable {
      * were summed, and past that at the finer ones: a report by day includes today's hours and
      * this hour's minutes.
      */
-    public synchronized List<CostLine> lines(Resolution r, long fromMillis, long toMillis) throws SQLException {
-        List<CostLine> out = new ArrayList<>();
-        long from = fromMillis;
-        for (Resolution at = r; at != null && from < toMillis; at = at.finer()) {
-            Long last = at == Resolution.MINUTE ? null : last(at);
-            long end = at == Resolution.MINUTE ? toMillis : last == null ? from : Math.min(toMillis, last + at.millis);
-            if (end > from) {
-                read(at, from, end, out);
-                from = end;
+    public List<CostLine> lines(Resolution r, long fromMillis, long toMillis) throws SQLException {
+        return db.read(connection -> {
+            List<CostLine> out = new ArrayList<>();
+            long from = fromMillis;
+            for (Resolution at = r; at != null && from < toMillis; at = at.finer()) {
+                Long last = at == Resolution.MINUTE ? null : edge(connection, "MAX", at);
+                long end = at == Resolution.MINUTE ? toMillis : last == null ? from : Math.min(toMillis, last + at.millis);
+                if (end > from) {
+                    read(connection, at, from, end, out);
+                    from = end;
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
-    private void read(Resolution r, long from, long to, List<CostLine> out) throws SQLException {
+    private static void read(Connection connection, Resolution r, long from, long to, List<CostLine> out) throws SQLException {
         try (PreparedStatement p = connection.prepareStatement("SELECT bucket_millis, " + COLUMNS
                 + " FROM cost_line WHERE resolution = ? AND bucket_millis >= ? AND bucket_millis < ? ORDER BY bucket_millis")) {
             p.setString(1, r.code);
@@ -191,7 +188,9 @@ public final class CostStore implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws SQLException {
-        connection.close();
+    public void close() {
+        if (ownsDatabase) {
+            db.close();
+        }
     }
 }

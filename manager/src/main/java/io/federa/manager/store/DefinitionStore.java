@@ -21,7 +21,8 @@ import java.util.Optional;
  * Where service definitions live: an embedded H2 file by default, or any JDBC URL (PostgreSQL
  * beyond one machine). Each accepted document is a new version; the previous ones are kept.
  * A document is validated before anything is written, so a refused one stores nothing.
- * Blocking (JDBC): callers on an event loop go through a worker.
+ * Blocking (JDBC): callers on an event loop go through a worker. Applies are taken one at a time
+ * (the next version is the latest plus one, and a deletion edits the latest); reads run beside them.
  */
 public final class DefinitionStore implements AutoCloseable {
     /** One stored version: who applied what, when. */
@@ -36,20 +37,28 @@ public final class DefinitionStore implements AutoCloseable {
     private record Parsed(int version, Catalog catalog) {
     }
 
-    private final Connection connection;
-    private Parsed latest;
+    private final Database db;
+    private final boolean ownsDatabase;
+    private volatile Parsed latest;
 
-    private DefinitionStore(Connection connection) {
-        this.connection = connection;
+    private DefinitionStore(Database db, boolean ownsDatabase) {
+        this.db = db;
+        this.ownsDatabase = ownsDatabase;
     }
 
-    /** An embedded H2 database in {@code file} (without its .mv.db suffix), created if needed. */
+    /** On a database the caller opened, and closes: closing this store leaves it open. */
+    public static DefinitionStore on(Database db) {
+        return new DefinitionStore(db, false);
+    }
+
+    /** An embedded H2 database in {@code file} (without its .mv.db suffix), created if needed; a pool of its own. */
     public static DefinitionStore openFile(java.nio.file.Path file) throws SQLException {
         return open(Jdbc.fileUrl(file), "", "");
     }
 
+    /** With a pool of its own, closed with this store. */
     public static DefinitionStore open(String jdbcUrl, String user, String password) throws SQLException {
-        return new DefinitionStore(Jdbc.connect(jdbcUrl, user, password));
+        return new DefinitionStore(Database.open(jdbcUrl, user, password, Database.OWN_POOL_SIZE, "federa-definitions"), true);
     }
 
     /** Validates and, if valid, stores the document as the next version. */
@@ -67,27 +76,21 @@ public final class DefinitionStore implements AutoCloseable {
         if (!parsed.ok()) {
             return new Applied(Optional.empty(), parsed);
         }
-        connection.setAutoCommit(false);
-        try {
-            int next = latestVersion().map(Version::version).orElse(0) + 1;
-            try (PreparedStatement p = connection.prepareStatement(
+        int next = db.transaction(c -> {
+            int n = latestVersion(c).map(Version::version).orElse(0) + 1;
+            try (PreparedStatement p = c.prepareStatement(
                     "INSERT INTO definition_version (version, applied_at, applied_by, change, document) VALUES (?, ?, ?, ?, ?)")) {
-                p.setInt(1, next);
+                p.setInt(1, n);
                 p.setTimestamp(2, Timestamp.from(now));
                 p.setString(3, Jdbc.clip(appliedBy, 128));
                 p.setString(4, Jdbc.clip(change, 512));
                 p.setString(5, document);
                 p.executeUpdate();
             }
-            connection.commit();
-            latest = new Parsed(next, parsed.catalog().get());
-            return new Applied(Optional.of(new Version(next, now, Jdbc.clip(appliedBy, 128), Jdbc.clip(change, 512))), parsed);
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+            return n;
+        });
+        latest = new Parsed(next, parsed.catalog().get());
+        return new Applied(Optional.of(new Version(next, now, Jdbc.clip(appliedBy, 128), Jdbc.clip(change, 512))), parsed);
     }
 
     /**
@@ -126,46 +129,56 @@ public final class DefinitionStore implements AutoCloseable {
      * stored them, or parsed once when another manager stored a newer version (one query for the
      * latest version number per call, no parse while it is unchanged).
      */
-    public synchronized Optional<Catalog> catalog() throws SQLException {
-        int version;
-        try (PreparedStatement p = connection.prepareStatement("SELECT MAX(version) FROM definition_version");
-             ResultSet r = p.executeQuery()) {
-            version = r.next() ? r.getInt(1) : 0;
-        }
+    public Optional<Catalog> catalog() throws SQLException {
+        int version = db.read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT MAX(version) FROM definition_version");
+                 ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getInt(1) : 0;
+            }
+        });
         if (version == 0) {
             return Optional.empty();
         }
-        if (latest == null || latest.version() != version) {
+        Parsed known = latest;
+        if (known == null || known.version() != version) {
             Optional<Catalog> c = document(version).flatMap(d -> CatalogYaml.parse(d).catalog());
             if (c.isEmpty()) {
                 return Optional.empty();
             }
-            latest = new Parsed(version, c.get());
+            known = new Parsed(version, c.get());
+            latest = known;
         }
-        return Optional.of(latest.catalog());
+        return Optional.of(known.catalog());
     }
 
     /** The current document, if any was ever applied. */
-    public synchronized Optional<String> current() throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement(
-                "SELECT document FROM definition_version ORDER BY version DESC LIMIT 1");
-             ResultSet r = p.executeQuery()) {
-            return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
-        }
-    }
-
-    public synchronized Optional<String> document(int version) throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("SELECT document FROM definition_version WHERE version = ?")) {
-            p.setInt(1, version);
-            try (ResultSet r = p.executeQuery()) {
+    public Optional<String> current() throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT document FROM definition_version ORDER BY version DESC LIMIT 1");
+                 ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
             }
-        }
+        });
     }
 
-    public synchronized List<Version> versions() throws SQLException {
+    public Optional<String> document(int version) throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT document FROM definition_version WHERE version = ?")) {
+                p.setInt(1, version);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public List<Version> versions() throws SQLException {
+        return db.read(DefinitionStore::versions);
+    }
+
+    private static List<Version> versions(Connection c) throws SQLException {
         List<Version> out = new ArrayList<>();
-        try (PreparedStatement p = connection.prepareStatement(
+        try (PreparedStatement p = c.prepareStatement(
                 "SELECT version, applied_at, applied_by, change FROM definition_version ORDER BY version");
              ResultSet r = p.executeQuery()) {
             while (r.next()) {
@@ -175,13 +188,16 @@ public final class DefinitionStore implements AutoCloseable {
         return out;
     }
 
-    private Optional<Version> latestVersion() throws SQLException {
-        List<Version> all = versions();
+    private static Optional<Version> latestVersion(Connection c) throws SQLException {
+        List<Version> all = versions(c);
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
+    /** Closes the pool when this store opened it. */
     @Override
-    public synchronized void close() throws SQLException {
-        connection.close();
+    public void close() {
+        if (ownsDatabase) {
+            db.close();
+        }
     }
 }

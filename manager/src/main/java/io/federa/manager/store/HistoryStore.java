@@ -6,7 +6,6 @@ import io.federa.manager.core.audit.AuditEntry;
 import io.federa.manager.core.availability.ServiceStates;
 import io.federa.manager.core.events.Event;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,27 +22,35 @@ import java.util.Map;
  */
 public final class HistoryStore implements AutoCloseable {
     private static final String REASON_SEPARATOR = "\n";
-    private final Connection connection;
+    private final Database db;
+    private final boolean ownsDatabase;
 
-    private HistoryStore(Connection connection) {
-        this.connection = connection;
+    private HistoryStore(Database db, boolean ownsDatabase) {
+        this.db = db;
+        this.ownsDatabase = ownsDatabase;
     }
 
+    /** On a database the caller opened, and closes: closing this store leaves it open. */
+    public static HistoryStore on(Database db) {
+        return new HistoryStore(db, false);
+    }
+
+    /** With a pool of its own, closed with this store. */
     public static HistoryStore openFile(java.nio.file.Path file) throws SQLException {
         return open(Jdbc.fileUrl(file), "", "");
     }
 
+    /** With a pool of its own, closed with this store. */
     public static HistoryStore open(String jdbcUrl, String user, String password) throws SQLException {
-        return new HistoryStore(Jdbc.connect(jdbcUrl, user, password));
+        return new HistoryStore(Database.open(jdbcUrl, user, password, Database.OWN_POOL_SIZE, "federa-history"), true);
     }
 
     /** Writes events and service transitions together: both or neither. */
-    public synchronized void write(List<Event> events, List<ServiceStates.Change> changes) throws SQLException {
+    public void write(List<Event> events, List<ServiceStates.Change> changes) throws SQLException {
         if (events.isEmpty() && changes.isEmpty()) {
             return;
         }
-        connection.setAutoCommit(false);
-        try {
+        db.transaction(connection -> {
             try (PreparedStatement p = connection.prepareStatement(
                     "INSERT INTO event (at_millis, severity, kind, subject, message) VALUES (?, ?, ?, ?, ?)")) {
                 for (Event e : events) {
@@ -67,110 +74,109 @@ public final class HistoryStore implements AutoCloseable {
                 }
                 p.executeBatch();
             }
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
     /** Appends to the audit log, all or none. */
-    public synchronized void writeAudit(List<AuditEntry> entries) throws SQLException {
+    public void writeAudit(List<AuditEntry> entries) throws SQLException {
         if (entries.isEmpty()) {
             return;
         }
-        connection.setAutoCommit(false);
-        try (PreparedStatement p = connection.prepareStatement(
-                "INSERT INTO audit (at_millis, actor, source, action, target, result) VALUES (?, ?, ?, ?, ?, ?)")) {
-            for (AuditEntry e : entries) {
-                p.setLong(1, e.atMillis());
-                p.setString(2, Jdbc.clip(e.actor(), 256));
-                p.setString(3, Jdbc.clip(e.source(), 256));
-                p.setString(4, Jdbc.clip(e.action(), 512));
-                p.setString(5, Jdbc.clip(e.target(), 256));
-                p.setString(6, Jdbc.clip(e.result(), 1000));
-                p.addBatch();
+        db.transaction(connection -> {
+            try (PreparedStatement p = connection.prepareStatement(
+                    "INSERT INTO audit (at_millis, actor, source, action, target, result) VALUES (?, ?, ?, ?, ?, ?)")) {
+                for (AuditEntry e : entries) {
+                    p.setLong(1, e.atMillis());
+                    p.setString(2, Jdbc.clip(e.actor(), 256));
+                    p.setString(3, Jdbc.clip(e.source(), 256));
+                    p.setString(4, Jdbc.clip(e.action(), 512));
+                    p.setString(5, Jdbc.clip(e.target(), 256));
+                    p.setString(6, Jdbc.clip(e.result(), 1000));
+                    p.addBatch();
+                }
+                p.executeBatch();
             }
-            p.executeBatch();
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
     /** Audit entries at or after {@code sinceMillis}, newest first. */
-    public synchronized List<AuditEntry> audit(long sinceMillis, int limit) throws SQLException {
-        List<AuditEntry> out = new ArrayList<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, actor, source, action, target, result FROM audit"
-                + " WHERE at_millis >= ? ORDER BY at_millis DESC, id DESC")) {
-            p.setLong(1, sinceMillis);
-            p.setMaxRows(limit);
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(new AuditEntry(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-                            r.getString(6)));
+    public List<AuditEntry> audit(long sinceMillis, int limit) throws SQLException {
+        return db.read(connection -> {
+            List<AuditEntry> out = new ArrayList<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, actor, source, action, target, result FROM audit"
+                    + " WHERE at_millis >= ? ORDER BY at_millis DESC, id DESC")) {
+                p.setLong(1, sinceMillis);
+                p.setMaxRows(limit);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new AuditEntry(r.getLong(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                                r.getString(6)));
+                    }
                 }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /** Events at or after {@code sinceMillis}, newest first; {@code kindPrefix} empty for all kinds. */
-    public synchronized List<Event> events(long sinceMillis, String kindPrefix, int limit) throws SQLException {
-        List<Event> out = new ArrayList<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, severity, kind, subject, message FROM event "
-                + "WHERE at_millis >= ? AND kind LIKE ? ORDER BY at_millis DESC, id DESC LIMIT ?")) {
-            p.setLong(1, sinceMillis);
-            p.setString(2, kindPrefix.replace("%", "").replace("_", "\\_") + "%");
-            p.setInt(3, limit);
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(new Event(r.getLong(1), Event.Severity.valueOf(r.getString(2)), r.getString(3), r.getString(4),
-                            r.getString(5)));
+    public List<Event> events(long sinceMillis, String kindPrefix, int limit) throws SQLException {
+        return db.read(connection -> {
+            List<Event> out = new ArrayList<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, severity, kind, subject, message FROM event "
+                    + "WHERE at_millis >= ? AND kind LIKE ? ORDER BY at_millis DESC, id DESC LIMIT ?")) {
+                p.setLong(1, sinceMillis);
+                p.setString(2, kindPrefix.replace("%", "").replace("_", "\\_") + "%");
+                p.setInt(3, limit);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new Event(r.getLong(1), Event.Severity.valueOf(r.getString(2)), r.getString(3), r.getString(4),
+                                r.getString(5)));
+                    }
                 }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /**
      * A service's transitions since {@code sinceMillis}, oldest first, preceded by the last one
      * before it (the state the window opened in).
      */
-    public synchronized List<ServiceStates.Change> transitions(String service, long sinceMillis) throws SQLException {
-        List<ServiceStates.Change> out = new ArrayList<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, state, reasons FROM service_transition "
-                + "WHERE service = ? AND at_millis < ? ORDER BY at_millis DESC, id DESC LIMIT 1")) {
-            p.setString(1, service);
-            p.setLong(2, sinceMillis);
-            readChanges(service, p, out);
-        }
-        try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, state, reasons FROM service_transition "
-                + "WHERE service = ? AND at_millis >= ? ORDER BY at_millis, id")) {
-            p.setString(1, service);
-            p.setLong(2, sinceMillis);
-            readChanges(service, p, out);
-        }
-        return out;
+    public List<ServiceStates.Change> transitions(String service, long sinceMillis) throws SQLException {
+        return db.read(connection -> {
+            List<ServiceStates.Change> out = new ArrayList<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, state, reasons FROM service_transition "
+                    + "WHERE service = ? AND at_millis < ? ORDER BY at_millis DESC, id DESC LIMIT 1")) {
+                p.setString(1, service);
+                p.setLong(2, sinceMillis);
+                readChanges(service, p, out);
+            }
+            try (PreparedStatement p = connection.prepareStatement("SELECT at_millis, state, reasons FROM service_transition "
+                    + "WHERE service = ? AND at_millis >= ? ORDER BY at_millis, id")) {
+                p.setString(1, service);
+                p.setLong(2, sinceMillis);
+                readChanges(service, p, out);
+            }
+            return out;
+        });
     }
 
     /** Every service's last recorded state, for a manager that starts again. */
-    public synchronized Map<String, ServiceAvailability> lastStates() throws SQLException {
-        Map<String, ServiceAvailability> out = new LinkedHashMap<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT t.service, t.at_millis, t.state, t.reasons "
-                + "FROM service_transition t WHERE t.id = (SELECT MAX(u.id) FROM service_transition u WHERE u.service = t.service) "
-                + "ORDER BY t.service");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.put(r.getString(1), availability(r.getString(1), r.getString(3), r.getString(4)));
+    public Map<String, ServiceAvailability> lastStates() throws SQLException {
+        return db.read(connection -> {
+            Map<String, ServiceAvailability> out = new LinkedHashMap<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT t.service, t.at_millis, t.state, t.reasons "
+                    + "FROM service_transition t WHERE t.id = (SELECT MAX(u.id) FROM service_transition u WHERE u.service = t.service) "
+                    + "ORDER BY t.service");
+                 ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.put(r.getString(1), availability(r.getString(1), r.getString(3), r.getString(4)));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /** The availability record of a service over {@code windowMillis} before {@code nowMillis}. */
@@ -184,23 +190,25 @@ public final class HistoryStore implements AutoCloseable {
      * service's last one before it (still needed to know the state the window opens in).
      * @return rows deleted
      */
-    public synchronized int prune(long beforeMillis) throws SQLException {
-        int n;
-        try (PreparedStatement p = connection.prepareStatement("DELETE FROM event WHERE at_millis < ?")) {
-            p.setLong(1, beforeMillis);
-            n = p.executeUpdate();
-        }
-        try (PreparedStatement p = connection.prepareStatement("DELETE FROM audit WHERE at_millis < ?")) {
-            p.setLong(1, beforeMillis);
-            n += p.executeUpdate();
-        }
-        try (PreparedStatement p = connection.prepareStatement("DELETE FROM service_transition WHERE at_millis < ? AND id < "
-                + "(SELECT MAX(u.id) FROM service_transition u WHERE u.service = service_transition.service AND u.at_millis < ?)")) {
-            p.setLong(1, beforeMillis);
-            p.setLong(2, beforeMillis);
-            n += p.executeUpdate();
-        }
-        return n;
+    public int prune(long beforeMillis) throws SQLException {
+        return db.read(connection -> {
+            int n;
+            try (PreparedStatement p = connection.prepareStatement("DELETE FROM event WHERE at_millis < ?")) {
+                p.setLong(1, beforeMillis);
+                n = p.executeUpdate();
+            }
+            try (PreparedStatement p = connection.prepareStatement("DELETE FROM audit WHERE at_millis < ?")) {
+                p.setLong(1, beforeMillis);
+                n += p.executeUpdate();
+            }
+            try (PreparedStatement p = connection.prepareStatement("DELETE FROM service_transition WHERE at_millis < ? AND id < "
+                    + "(SELECT MAX(u.id) FROM service_transition u WHERE u.service = service_transition.service AND u.at_millis < ?)")) {
+                p.setLong(1, beforeMillis);
+                p.setLong(2, beforeMillis);
+                n += p.executeUpdate();
+            }
+            return n;
+        });
     }
 
     private static void readChanges(String service, PreparedStatement p, List<ServiceStates.Change> out) throws SQLException {
@@ -216,8 +224,11 @@ public final class HistoryStore implements AutoCloseable {
                 reasons.isEmpty() ? List.of() : Arrays.asList(reasons.split(REASON_SEPARATOR)));
     }
 
+    /** Closes the pool when this store opened it. */
     @Override
-    public synchronized void close() throws SQLException {
-        connection.close();
+    public void close() {
+        if (ownsDatabase) {
+            db.close();
+        }
     }
 }

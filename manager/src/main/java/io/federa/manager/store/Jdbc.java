@@ -1,11 +1,8 @@
 package io.federa.manager.store;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 
-/** Opens the store's database and brings its schema up to date. */
+/** The embedded database's URL, and the clipping of values to their columns. */
 final class Jdbc {
     private Jdbc() {
     }
@@ -15,17 +12,6 @@ final class Jdbc {
         // journaling a migration step finds that step when it starts again (the default delay of
         // H2 is one second, and a SIGKILL lost it).
         return "jdbc:h2:file:" + file.toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
-    }
-
-    static Connection connect(String jdbcUrl, String user, String password) throws SQLException {
-        Connection c = DriverManager.getConnection(jdbcUrl, user, password);
-        try {
-            Migrations.apply(c);
-        } catch (SQLException e) {
-            c.close();
-            throw e;
-        }
-        return c;
     }
 
     static String clip(String s, int max) {

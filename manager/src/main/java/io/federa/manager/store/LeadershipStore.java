@@ -15,8 +15,8 @@ import java.util.List;
  * takes the lead with the next term once the claim has expired by more than the clock skew the
  * managers allow for; both in one transaction that locks the row, so two managers never hold one
  * term. Also the members' register, for {@code federa managers}. Blocking (JDBC): callers on an
- * event loop go through a worker. A connection of its own, so that a long lifecycle write never
- * delays a renewal.
+ * event loop go through a worker. A pool of its own ({@link #POOL_SIZE} connections), so that
+ * lifecycle and history writes filling the other pool never delay a renewal.
  */
 public final class LeadershipStore implements AutoCloseable {
     /** One manager as it last said it was. */
@@ -24,10 +24,20 @@ public final class LeadershipStore implements AutoCloseable {
                          int agents) {
     }
 
-    private final Connection connection;
+    /** The leadership's own connections: one for the renewals, one for the register's readers. */
+    public static final int POOL_SIZE = 2;
 
-    private LeadershipStore(Connection connection) {
-        this.connection = connection;
+    private final Database db;
+    private final boolean ownsDatabase;
+
+    private LeadershipStore(Database db, boolean ownsDatabase) {
+        this.db = db;
+        this.ownsDatabase = ownsDatabase;
+    }
+
+    /** On a database the caller opened (for this store alone), and closes. */
+    public static LeadershipStore on(Database db) {
+        return new LeadershipStore(db, false);
     }
 
     public static LeadershipStore openFile(java.nio.file.Path file) throws SQLException {
@@ -35,7 +45,7 @@ public final class LeadershipStore implements AutoCloseable {
     }
 
     public static LeadershipStore open(String jdbcUrl, String user, String password) throws SQLException {
-        return new LeadershipStore(Jdbc.connect(jdbcUrl, user, password));
+        return new LeadershipStore(Database.open(jdbcUrl, user, password, POOL_SIZE, "federa-leadership"), true);
     }
 
     /**
@@ -45,10 +55,9 @@ public final class LeadershipStore implements AutoCloseable {
      *
      * @param heldTerm the term this manager believes it leads with; 0 when it does not lead
      */
-    public synchronized Standing lead(String name, String url, long heldTerm, long nowMillis, long ttlMillis, long skewMillis)
+    public Standing lead(String name, String url, long heldTerm, long nowMillis, long ttlMillis, long skewMillis)
             throws SQLException {
-        try {
-            connection.setAutoCommit(false);
+        return db.transaction(connection -> {
             long term;
             String holder;
             String holderUrl;
@@ -66,25 +75,20 @@ public final class LeadershipStore implements AutoCloseable {
             }
             Standing out;
             if (heldTerm > 0 && term == heldTerm && holder.equals(name) && nowMillis < expires) {
-                update(term, name, url, nowMillis, nowMillis + ttlMillis, false);
+                update(connection, term, name, url, nowMillis, nowMillis + ttlMillis, false);
                 out = new Standing(true, term, name, url, nowMillis + ttlMillis);
             } else if (term == 0 || nowMillis > expires + skewMillis) {
-                update(term + 1, name, url, nowMillis, nowMillis + ttlMillis, true);
+                update(connection, term + 1, name, url, nowMillis, nowMillis + ttlMillis, true);
                 out = new Standing(true, term + 1, name, url, nowMillis + ttlMillis);
             } else {
                 out = new Standing(false, term, holder, holderUrl, expires);
             }
-            connection.commit();
             return out;
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+        });
     }
 
-    private void update(long term, String name, String url, long now, long expires, boolean claimed) throws SQLException {
+    private static void update(Connection connection, long term, String name, String url, long now, long expires,
+                               boolean claimed) throws SQLException {
         try (PreparedStatement u = connection.prepareStatement(claimed
                 ? "UPDATE leader_term SET term = ?, holder = ?, holder_url = ?, expires_at = ?, claimed_at = ? WHERE id = 1"
                 : "UPDATE leader_term SET term = ?, holder = ?, holder_url = ?, expires_at = ? WHERE id = 1")) {
@@ -100,19 +104,21 @@ public final class LeadershipStore implements AutoCloseable {
     }
 
     /** Gives up {@code name}'s claim of {@code term} at once (a clean stop): another manager may lead now. */
-    public synchronized void resign(String name, long term) throws SQLException {
-        try (PreparedStatement u = connection.prepareStatement(
-                "UPDATE leader_term SET expires_at = 0 WHERE id = 1 AND term = ? AND holder = ?")) {
-            u.setLong(1, term);
-            u.setString(2, Jdbc.clip(name, 64));
-            u.executeUpdate();
-        }
+    public void resign(String name, long term) throws SQLException {
+        db.read(connection -> {
+            try (PreparedStatement u = connection.prepareStatement(
+                    "UPDATE leader_term SET expires_at = 0 WHERE id = 1 AND term = ? AND holder = ?")) {
+                u.setLong(1, term);
+                u.setString(2, Jdbc.clip(name, 64));
+                u.executeUpdate();
+            }
+            return null;
+        });
     }
 
     /** Records that {@code m} is alive, with what it sees. */
-    public synchronized void heartbeat(Member m) throws SQLException {
-        try {
-            connection.setAutoCommit(false);
+    public void heartbeat(Member m) throws SQLException {
+        db.transaction(connection -> {
             try (PreparedStatement d = connection.prepareStatement("DELETE FROM manager_member WHERE name = ?");
                  PreparedStatement i = connection.prepareStatement("INSERT INTO manager_member (name, url, seen_at, term, "
                          + "is_leader, agents_reachable, agents) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -127,31 +133,31 @@ public final class LeadershipStore implements AutoCloseable {
                 i.setInt(7, m.agents());
                 i.executeUpdate();
             }
-            connection.commit();
-        } catch (SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
     /** Every manager that ever said it was alive, by name. */
-    public synchronized List<Member> members() throws SQLException {
-        List<Member> out = new ArrayList<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT name, url, seen_at, term, is_leader, agents_reachable, "
-                + "agents FROM manager_member ORDER BY name");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(new Member(r.getString(1), r.getString(2), r.getLong(3), r.getLong(4), r.getBoolean(5), r.getInt(6),
-                        r.getInt(7)));
+    public List<Member> members() throws SQLException {
+        return db.read(connection -> {
+            List<Member> out = new ArrayList<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT name, url, seen_at, term, is_leader, agents_reachable, "
+                    + "agents FROM manager_member ORDER BY name");
+                 ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Member(r.getString(1), r.getString(2), r.getLong(3), r.getLong(4), r.getBoolean(5), r.getInt(6),
+                            r.getInt(7)));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
+    /** Closes the pool when this store opened it. */
     @Override
-    public synchronized void close() throws SQLException {
-        connection.close();
+    public void close() {
+        if (ownsDatabase) {
+            db.close();
+        }
     }
 }

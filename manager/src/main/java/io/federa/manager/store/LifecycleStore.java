@@ -22,19 +22,28 @@ import java.util.TreeSet;
  * Blocking (JDBC): callers on an event loop go through a worker.
  */
 public final class LifecycleStore implements AutoCloseable {
-    private final Connection connection;
+    private final Database db;
+    private final boolean ownsDatabase;
     private volatile long guardTerm;
 
-    private LifecycleStore(Connection connection) {
-        this.connection = connection;
+    private LifecycleStore(Database db, boolean ownsDatabase) {
+        this.db = db;
+        this.ownsDatabase = ownsDatabase;
     }
 
+    /** On a database the caller opened, and closes: closing this store leaves it open. */
+    public static LifecycleStore on(Database db) {
+        return new LifecycleStore(db, false);
+    }
+
+    /** With a pool of its own, closed with this store. */
     public static LifecycleStore openFile(java.nio.file.Path file) throws SQLException {
         return open(Jdbc.fileUrl(file), "", "");
     }
 
+    /** With a pool of its own, closed with this store. */
     public static LifecycleStore open(String jdbcUrl, String user, String password) throws SQLException {
-        return new LifecycleStore(Jdbc.connect(jdbcUrl, user, password));
+        return new LifecycleStore(Database.open(jdbcUrl, user, password, Database.OWN_POOL_SIZE, "federa-lifecycle"), true);
     }
 
     /**
@@ -56,7 +65,7 @@ public final class LifecycleStore implements AutoCloseable {
     }
 
     /** Inside a write's transaction: refuses it unless the guarded term still leads. */
-    private void checkTerm() throws SQLException {
+    private void checkTerm(Connection connection) throws SQLException {
         long mine = guardTerm;
         if (mine == 0) {
             return;
@@ -70,27 +79,25 @@ public final class LifecycleStore implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} in one transaction, under the term's guard. */
-    private void write(Work work) throws SQLException {
-        try {
-            connection.setAutoCommit(false);
-            checkTerm();
-            work.run();
-            connection.commit();
-        } catch (SQLException | RuntimeException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(true);
-        }
+    /**
+     * Runs {@code work} in one transaction, under the term's guard. Writes are taken one at a
+     * time, in the order they are asked (as on the one connection this store had before its
+     * pool); reads run beside them.
+     */
+    private synchronized void write(Work work) throws SQLException {
+        db.transaction(connection -> {
+            checkTerm(connection);
+            work.run(connection);
+            return null;
+        });
     }
 
     @FunctionalInterface
     private interface Work {
-        void run() throws SQLException;
+        void run(Connection connection) throws SQLException;
     }
 
-    public synchronized void setDesired(String service, DesiredState state, String by, long atMillis) throws SQLException {
+    public void setDesired(String service, DesiredState state, String by, long atMillis) throws SQLException {
         replace("service_desired", "service", service,
                 "INSERT INTO service_desired (service, state, changed_at, changed_by) VALUES (?, ?, ?, ?)", i -> {
                     i.setString(1, service);
@@ -100,24 +107,26 @@ public final class LifecycleStore implements AutoCloseable {
                 });
     }
 
-    public synchronized Map<String, DesiredState> desired() throws SQLException {
-        Map<String, DesiredState> out = new LinkedHashMap<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT service, state FROM service_desired ORDER BY service");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.put(r.getString(1), DesiredState.valueOf(r.getString(2)));
+    public Map<String, DesiredState> desired() throws SQLException {
+        return db.read(connection -> {
+            Map<String, DesiredState> out = new LinkedHashMap<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT service, state FROM service_desired ORDER BY service");
+                 ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.put(r.getString(1), DesiredState.valueOf(r.getString(2)));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /** Records where an instance now is (a new instance, or one placed again with a new epoch). */
-    public synchronized void putInstance(ManagedInstance i) throws SQLException {
-        write(() -> putInstanceRow(i));
+    public void putInstance(ManagedInstance i) throws SQLException {
+        write(connection -> putInstanceRow(connection, i));
     }
 
     /** Deletes and inserts the instance's row, inside the caller's transaction. */
-    private void putInstanceRow(ManagedInstance i) throws SQLException {
+    private static void putInstanceRow(Connection connection, ManagedInstance i) throws SQLException {
         try (PreparedStatement d = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?");
              PreparedStatement p = connection.prepareStatement(
                      "INSERT INTO managed_instance (name, application, service, host, epoch) VALUES (?, ?, ?, ?, ?)")) {
@@ -133,8 +142,8 @@ public final class LifecycleStore implements AutoCloseable {
     }
 
     /** Forgets an instance the manager removed (scaled in). */
-    public synchronized void removeInstance(String name) throws SQLException {
-        write(() -> {
+    public void removeInstance(String name) throws SQLException {
+        write(connection -> {
             try (PreparedStatement p = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?")) {
                 p.setString(1, name);
                 p.executeUpdate();
@@ -142,21 +151,23 @@ public final class LifecycleStore implements AutoCloseable {
         });
     }
 
-    public synchronized Map<String, ManagedInstance> instances() throws SQLException {
-        Map<String, ManagedInstance> out = new LinkedHashMap<>();
-        try (PreparedStatement p = connection.prepareStatement(
-                "SELECT name, application, service, host, epoch FROM managed_instance ORDER BY name");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.put(r.getString(1), new ManagedInstance(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                        r.getLong(5)));
+    public Map<String, ManagedInstance> instances() throws SQLException {
+        return db.read(connection -> {
+            Map<String, ManagedInstance> out = new LinkedHashMap<>();
+            try (PreparedStatement p = connection.prepareStatement(
+                    "SELECT name, application, service, host, epoch FROM managed_instance ORDER BY name");
+                 ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.put(r.getString(1), new ManagedInstance(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                            r.getLong(5)));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /** Records an application's wanted instances after a scaling decision. */
-    public synchronized void setScalingTarget(String application, int target, long atMillis) throws SQLException {
+    public void setScalingTarget(String application, int target, long atMillis) throws SQLException {
         replace("scaling_target", "application", application,
                 "INSERT INTO scaling_target (application, target, changed_at) VALUES (?, ?, ?)", i -> {
                     i.setString(1, application);
@@ -166,15 +177,17 @@ public final class LifecycleStore implements AutoCloseable {
     }
 
     /** Each scaled application's wanted instances and when they last changed: {target, changedAtMillis}. */
-    public synchronized Map<String, long[]> scalingTargets() throws SQLException {
-        Map<String, long[]> out = new LinkedHashMap<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT application, target, changed_at FROM scaling_target");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.put(r.getString(1), new long[]{r.getInt(2), r.getLong(3)});
+    public Map<String, long[]> scalingTargets() throws SQLException {
+        return db.read(connection -> {
+            Map<String, long[]> out = new LinkedHashMap<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT application, target, changed_at FROM scaling_target");
+                 ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.put(r.getString(1), new long[]{r.getInt(2), r.getLong(3)});
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /** @return false when the host was already in that state */
@@ -182,7 +195,7 @@ public final class LifecycleStore implements AutoCloseable {
         if (cordoned == cordoned().contains(host)) {
             return false;
         }
-        write(() -> {
+        write(connection -> {
             if (cordoned) {
                 try (PreparedStatement p = connection.prepareStatement(
                         "INSERT INTO host_cordon (host, cordoned_at, cordoned_by) VALUES (?, ?, ?)")) {
@@ -201,22 +214,24 @@ public final class LifecycleStore implements AutoCloseable {
         return true;
     }
 
-    public synchronized Set<String> cordoned() throws SQLException {
-        Set<String> out = new TreeSet<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT host FROM host_cordon");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(r.getString(1));
+    public Set<String> cordoned() throws SQLException {
+        return db.read(connection -> {
+            Set<String> out = new TreeSet<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT host FROM host_cordon");
+                 ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /**
      * Journals a migration (inserted or replaced whole) and, in the same transaction, where its
      * instance now is when it has passed the point of no return.
      */
-    public synchronized void putMigration(Migration m, Optional<ManagedInstance> instance) throws SQLException {
+    public void putMigration(Migration m, Optional<ManagedInstance> instance) throws SQLException {
         putMigration(m, instance, Optional.empty());
     }
 
@@ -224,9 +239,9 @@ public final class LifecycleStore implements AutoCloseable {
      * Journals a migration and, in the same transaction, where its instance now is and the instance
      * it replaced (a surge's VM at the source), so a restart never finds one without the other.
      */
-    public synchronized void putMigration(Migration m, Optional<ManagedInstance> instance, Optional<String> forget)
+    public void putMigration(Migration m, Optional<ManagedInstance> instance, Optional<String> forget)
             throws SQLException {
-        write(() -> {
+        write(connection -> {
             try (PreparedStatement d = connection.prepareStatement("DELETE FROM vm_migration WHERE id = ?");
                  PreparedStatement i = connection.prepareStatement("INSERT INTO vm_migration (id, seq, vm, phase, finished, "
                          + "requested_at, updated_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -243,7 +258,7 @@ public final class LifecycleStore implements AutoCloseable {
                 i.executeUpdate();
             }
             if (instance.isPresent()) {
-                putInstanceRow(instance.get());
+                putInstanceRow(connection, instance.get());
             }
             if (forget.isPresent()) {
                 try (PreparedStatement p = connection.prepareStatement("DELETE FROM managed_instance WHERE name = ?")) {
@@ -255,37 +270,41 @@ public final class LifecycleStore implements AutoCloseable {
     }
 
     /** Unfinished migrations, oldest first, and the latest {@code finished} finished ones. */
-    public synchronized List<Migration> migrations(int finished) throws SQLException {
-        List<Migration> out = new ArrayList<>();
-        try (PreparedStatement p = connection.prepareStatement("SELECT state FROM vm_migration WHERE finished = FALSE ORDER BY seq");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(MigrationJson.decode(r.getString(1)));
-            }
-        }
-        if (finished <= 0) {
-            return out;
-        }
-        try (PreparedStatement p = connection.prepareStatement("SELECT state FROM vm_migration WHERE finished = TRUE ORDER BY seq DESC")) {
-            p.setMaxRows(finished);
-            try (ResultSet r = p.executeQuery()) {
-                List<Migration> done = new ArrayList<>();
+    public List<Migration> migrations(int finished) throws SQLException {
+        return db.read(connection -> {
+            List<Migration> out = new ArrayList<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT state FROM vm_migration WHERE finished = FALSE ORDER BY seq");
+                 ResultSet r = p.executeQuery()) {
                 while (r.next()) {
-                    done.add(MigrationJson.decode(r.getString(1)));
+                    out.add(MigrationJson.decode(r.getString(1)));
                 }
-                java.util.Collections.reverse(done);
-                out.addAll(0, done);
             }
-        }
-        return out;
+            if (finished <= 0) {
+                return out;
+            }
+            try (PreparedStatement p = connection.prepareStatement("SELECT state FROM vm_migration WHERE finished = TRUE ORDER BY seq DESC")) {
+                p.setMaxRows(finished);
+                try (ResultSet r = p.executeQuery()) {
+                    List<Migration> done = new ArrayList<>();
+                    while (r.next()) {
+                        done.add(MigrationJson.decode(r.getString(1)));
+                    }
+                    java.util.Collections.reverse(done);
+                    out.addAll(0, done);
+                }
+            }
+            return out;
+        });
     }
 
     /** The highest migration number given so far (0 when none). */
-    public synchronized long lastMigrationNumber() throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("SELECT MAX(seq) FROM vm_migration");
-             ResultSet r = p.executeQuery()) {
-            return r.next() ? r.getLong(1) : 0;
-        }
+    public long lastMigrationNumber() throws SQLException {
+        return db.read(connection -> {
+            try (PreparedStatement p = connection.prepareStatement("SELECT MAX(seq) FROM vm_migration");
+                 ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getLong(1) : 0;
+            }
+        });
     }
 
     /** Fills in an INSERT's parameters. */
@@ -296,7 +315,7 @@ public final class LifecycleStore implements AutoCloseable {
 
     /** Replaces the row of {@code table} whose {@code keyColumn} is {@code key}: delete and insert, both or neither. */
     private void replace(String table, String keyColumn, String key, String insertSql, Binder values) throws SQLException {
-        write(() -> {
+        write(connection -> {
             try (PreparedStatement d = connection.prepareStatement("DELETE FROM " + table + " WHERE " + keyColumn + " = ?");
                  PreparedStatement i = connection.prepareStatement(insertSql)) {
                 d.setString(1, key);
@@ -307,8 +326,11 @@ public final class LifecycleStore implements AutoCloseable {
         });
     }
 
+    /** Closes the pool when this store opened it. */
     @Override
-    public synchronized void close() throws SQLException {
-        connection.close();
+    public void close() {
+        if (ownsDatabase) {
+            db.close();
+        }
     }
 }

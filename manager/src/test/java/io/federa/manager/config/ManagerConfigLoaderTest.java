@@ -111,6 +111,9 @@ class ManagerConfigLoaderTest {
         ManagerConfig c = ManagerConfigLoader.parse(GOOD + "store: { jdbcUrl: 'jdbc:postgresql://127.0.0.1/federa', user: federa, password: pw }\n", BASE);
         assertThat(c.store().embedded()).isFalse();
         assertThat(c.store().jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1/federa");
+        assertThat(c.store().poolSize()).isEqualTo(ManagerConfig.Store.DEFAULT_POOL_SIZE);
+        assertThat(ManagerConfigLoader.parse(GOOD + "store: { jdbcUrl: 'jdbc:postgresql://db/federa', poolSize: 8 }\n", BASE)
+                .store().poolSize()).isEqualTo(8);
     }
 
     @Test
@@ -153,6 +156,7 @@ class ManagerConfigLoaderTest {
             "token reused           | '@admin-token-0123456789ab@viewer-token-0123456789'          | tokens[2].token       | same as another",
             "store file and url     | 'store: { file: x, jdbcUrl: jdbc:h2:mem:x }'                | store                 | either file",
             "store url not jdbc     | 'store: { jdbcUrl: postgres://db }'                          | store.jdbcUrl         | must start with jdbc:",
+            "store pool empty       | 'store: { file: x, poolSize: 0 }'                            | store.poolSize        | between 1 and 64",
             "signing key not a key  | 'lease: { signingKey: bm90IGEga2V5 }'                        | lease.signingKey      | Ed25519 private key",
             "unknown lease key      | 'lease: { key: x }'                                          | lease.key             | unknown field",
             "lease within the gap   | 'lifecycle: { lease: 1s }'                                   | lifecycle.lease       | longer than twice poll.interval plus lease.clockSkew (1500 ms)",

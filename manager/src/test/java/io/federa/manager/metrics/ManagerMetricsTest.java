@@ -108,4 +108,21 @@ class ManagerMetricsTest {
         // The wanted count is the scaling target in force, as availability counts it.
         assertThat(value(scraped, "federa_application_instances_wanted{application=\"web\",service=\"shop\"}")).isEqualTo("4.0");
     }
+
+    @Test
+    void a_vms_info_never_changes_with_its_state_which_is_a_gauge_of_its_own() throws Exception {
+        InventorySnapshot inv = InventorySnapshot.of(List.of("host-1"), 0).polled("host-1", host("host-1"),
+                List.of(vm("web-1", "host-1", "RUNNING", "web"), vm("web-2", "host-1", "SHUT_OFF", "web")), 1_000);
+        String scraped = scrape(ServiceView.of(shop(), inv, ServiceView.Asked.NOTHING, Map.of()), inv, shop());
+        assertThat(value(scraped, "federa_vm_info{application=\"web\",host=\"host-1\",service=\"shop\",uuid=\"uuid-web-1\",vm=\"web-1\"}"))
+                .isEqualTo("1.0");
+        assertThat(scraped.lines().filter(l -> l.startsWith("federa_vm_info{"))).noneMatch(l -> l.contains("state="));
+        assertThat(value(scraped, "federa_vm_state{host=\"host-1\",state=\"RUNNING\",vm=\"web-1\"}")).isEqualTo("1.0");
+        assertThat(value(scraped, "federa_vm_state{host=\"host-1\",state=\"SHUT_OFF\",vm=\"web-1\"}")).isEqualTo("0.0");
+        assertThat(value(scraped, "federa_vm_state{host=\"host-1\",state=\"SHUT_OFF\",vm=\"web-2\"}")).isEqualTo("1.0");
+        assertThat(scraped).doesNotContain("federa_vm_network").doesNotContain("network_used");
+        // Before any pass, every application of the catalog has 0 instances that fit nowhere, and no failover is planned.
+        assertThat(value(scraped, "federa_application_instances_unplaceable{application=\"web\"}")).isEqualTo("0.0");
+        assertThat(scraped).doesNotContain("federa_failover_instances{");
+    }
 }

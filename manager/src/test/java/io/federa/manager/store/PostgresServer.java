@@ -37,12 +37,39 @@ public final class PostgresServer {
 
     public static synchronized PostgresServer get() throws Exception {
         if (instance == null) {
-            instance = start();
+            instance = create();
         }
         return instance;
     }
 
-    private static PostgresServer start() throws Exception {
+    /**
+     * A server of the caller's own, for a test that stops and starts it ({@link #stop},
+     * {@link #start()}): the one the other tests share never goes down under them. Removed when
+     * the test JVM ends.
+     */
+    public static PostgresServer startPrivate() throws Exception {
+        return create();
+    }
+
+    /** Stops the server the way an operator's restart does (fast: the connections are ended). */
+    public void stop() throws Exception {
+        pg("pg_ctl", "-D", data.resolve("db").toString(), "-m", "fast", "-w", "-t", "60", "stop");
+    }
+
+    /** Stops the server unless it is stopped already (a test's clean-up, whatever the test left). */
+    public void stopIfRunning() throws Exception {
+        if (Files.exists(data.resolve("db/postmaster.pid"))) {
+            stop();
+        }
+    }
+
+    /** Starts the stopped server again, on the same port. */
+    public void start() throws Exception {
+        pg("pg_ctl", "-D", data.resolve("db").toString(), "-l", data.resolve("log").toString(), "-w", "-t", "60",
+                "-o", "-p " + port + " -k " + data + " -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+    }
+
+    private static PostgresServer create() throws Exception {
         Path bin;
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
             bin = versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
@@ -62,11 +89,12 @@ public final class PostgresServer {
             run(List.of("chown", "postgres", data.toString()), false);
         }
         pg.pg("initdb", "-D", data.resolve("db").toString(), "-U", "federa", "-A", "trust", "-E", "UTF8", "--no-locale");
-        pg.pg("pg_ctl", "-D", data.resolve("db").toString(), "-l", data.resolve("log").toString(), "-w", "-t", "60",
-                "-o", "-p " + port + " -k " + data + " -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+        pg.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                pg.pg("pg_ctl", "-D", data.resolve("db").toString(), "-m", "immediate", "-w", "stop");
+                if (Files.exists(data.resolve("db/postmaster.pid"))) {
+                    pg.pg("pg_ctl", "-D", data.resolve("db").toString(), "-m", "immediate", "-w", "stop");
+                }
                 run(List.of("rm", "-rf", data.toString()), false);
             } catch (Exception e) {
                 System.err.println("cannot stop the test PostgreSQL in " + data + ": " + e.getMessage());
@@ -95,6 +123,11 @@ public final class PostgresServer {
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
         }
+    }
+
+    /** The JDBC URL of the database {@code name} on this server. */
+    public String url(String name) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
     }
 
     /** A new, empty database; its JDBC URL (user federa, any password). */

@@ -59,6 +59,7 @@ public final class AgentCommands implements AutoCloseable {
     private final Optional<TestDriverState> testState;
     private final LeaseKeeper lease;
     private final OperationLog operations;
+    private final java.time.Duration shutdownTimeout;
     private final ReentrantLock hypervisor = new ReentrantLock();
     private final Map<FenceCause, Long> fenced = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -72,6 +73,17 @@ public final class AgentCommands implements AutoCloseable {
      */
     public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
                          Optional<TestDriverState> testState, LeaseKeeper lease, OperationLog operations) {
+        this(host, sampler, hostId, vmDir, network, testState, lease, operations,
+                io.federa.agent.config.AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * @param shutdownTimeout how long a guest asked to shut down may take before it is destroyed
+     */
+    public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
+                         Optional<TestDriverState> testState, LeaseKeeper lease, OperationLog operations,
+                         java.time.Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
         this.lease = lease;
         this.operations = operations;
         this.host = host;
@@ -155,15 +167,57 @@ public final class AgentCommands implements AutoCloseable {
         }
     }
 
-    /** Asks the guest to shut down cleanly. */
+    /**
+     * Asks the guest to shut down cleanly (on a real hypervisor, its ACPI power button), and
+     * destroys it if it is still running after the shutdown timeout.
+     */
     public String shutdownVm(String name) {
-        return onDomain(name, d -> {
+        String[] uuid = new String[1];
+        String asked = onDomain(name, d -> {
             if (d.isActive() == 0) {
                 return name + " was already shut off";
             }
+            uuid[0] = d.getUUIDString();
             d.shutdown();
-            return "shutdown requested for " + name;
+            return "shut down " + name;
         });
+        if (uuid[0] == null) {
+            return asked;
+        }
+        boolean destroyed = await(thread.submit(() -> {
+            boolean d = completeShutdown(name, uuid[0]);
+            sampler.sampleNow().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return d;
+        }));
+        return destroyed ? "destroyed " + name + ": it did not shut down within " + shutdownTimeout.toSeconds() + " s" : asked;
+    }
+
+    /**
+     * Waits, on the command thread but holding the hypervisor lock only to look, until a guest
+     * asked to shut down is off; destroys it once the shutdown timeout has passed. Fencing is never
+     * kept waiting by a guest that takes its time. Returns whether it had to destroy it.
+     */
+    private boolean completeShutdown(String name, String uuid) throws Exception {
+        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+        UUID id = UUID.fromString(uuid);
+        while (System.nanoTime() < deadline) {
+            if (locked(() -> host.presence(id)) != LibvirtHost.Presence.RUNNING) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        Boolean destroyed = locked(() -> host.withDomain(name, d -> {
+            if (d.isActive() == 1 && d.getUUIDString().equals(uuid)) {
+                d.destroy();
+                return true;
+            }
+            return false;
+        }));
+        if (Boolean.TRUE.equals(destroyed)) {
+            LOG.warn(name + " did not shut down within " + shutdownTimeout.toSeconds() + " s and was destroyed");
+            persist(uuid);
+        }
+        return Boolean.TRUE.equals(destroyed);
     }
 
     /** Powers the VM off at once, as pulling the plug would. */
@@ -210,6 +264,12 @@ public final class AgentCommands implements AutoCloseable {
                 OperationResult result;
                 try {
                     result = locked(() -> perform(op));
+                    if (op.action() == Operation.Action.SHUTDOWN && result.outcome() == OperationResult.Outcome.DONE) {
+                        String uuid = host.withDomain(op.vm(), Domain::getUUIDString);
+                        if (uuid != null) {
+                            completeShutdown(op.vm(), uuid);
+                        }
+                    }
                 } catch (IllegalArgumentException refused) {
                     result = OperationResult.refused(op, refused.getMessage());
                 } catch (Exception | Error e) {

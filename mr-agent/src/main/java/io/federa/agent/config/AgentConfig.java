@@ -1,5 +1,8 @@
 package io.federa.agent.config;
 
+import io.federa.common.snmp.SnmpAgentEngine;
+import io.federa.common.snmp.SnmpUser;
+
 import io.federa.agent.core.CostRates;
 
 import java.nio.file.Path;
@@ -72,9 +75,29 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
     /**
      * The virtualization layer. With no {@code uri}, the agent runs libvirt's test driver on a
      * node file of its own, generated from {@code testNode} on first start and kept in the data
-     * directory afterwards.
+     * directory afterwards. On a real hypervisor, {@code guest} says how the VMs it defines boot,
+     * and a shutdown that the guest has not completed within {@code shutdownTimeout} ends in a
+     * destroy.
      */
-    public record Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode) {
+    public record Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode,
+                          Optional<Guest> guest, Duration shutdownTimeout) {
+        public Libvirt {
+            Objects.requireNonNull(guest, "guest");
+            Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        }
+
+        public Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode) {
+            this(uri, network, testNode, Optional.empty(), DEFAULT_SHUTDOWN_TIMEOUT);
+        }
+    }
+
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * What a VM defined on a real hypervisor boots: a kernel and an initrd read by the hypervisor
+     * (direct kernel boot), with this command line.
+     */
+    public record Guest(Path kernel, Path initrd, String cmdline) {
     }
 
     /** The node that libvirt's test driver simulates, and the VMs it holds at first start. */
@@ -111,31 +134,21 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
 
     /**
      * The SNMP face: SNMPv3 users (authPriv with SHA-2 and AES only), an optional read-only
-     * SNMPv1/v2c community (insecure, off unless given), and where notifications go.
+     * SNMPv1/v2c community (insecure, off unless given), where notifications go, and the
+     * sysContact the agent tells stations.
      */
     public record Snmp(String address, int port, List<SnmpUser> users, Optional<String> community,
-                       List<NotifyTarget> notifyTargets) {
+                       List<SnmpAgentEngine.NotifyTarget> notifyTargets, String contact) {
         public Snmp {
             users = List.copyOf(users);
             notifyTargets = List.copyOf(notifyTargets);
+            contact = Objects.requireNonNullElse(contact, "");
         }
 
         @Override
         public String toString() {
             return "Snmp[address=" + address + ", port=" + port + ", users=" + users + ", community="
-                    + community.map(c -> "***").orElse("none") + ", notify=" + notifyTargets + "]";
+                    + community.map(c -> "***").orElse("none") + ", notify=" + notifyTargets + ", contact=" + contact + "]";
         }
-    }
-
-    /** An SNMPv3 user. {@code auth} is SHA-224/256/384/512, {@code priv} AES-128/192/256. */
-    public record SnmpUser(String name, String auth, String authPassword, String priv, String privPassword) {
-        @Override
-        public String toString() {
-            return "SnmpUser[name=" + name + ", auth=" + auth + ", priv=" + priv + ", passwords=***]";
-        }
-    }
-
-    /** A management station that receives notifications, as the named SNMPv3 user. */
-    public record NotifyTarget(String address, int port, String user, boolean inform) {
     }
 }

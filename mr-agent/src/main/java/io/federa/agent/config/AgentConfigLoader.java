@@ -1,5 +1,8 @@
 package io.federa.agent.config;
 
+import io.federa.common.snmp.SnmpAgentEngine;
+import io.federa.common.snmp.SnmpUser;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.federa.agent.core.CostRates;
@@ -169,7 +172,7 @@ public final class AgentConfigLoader {
     }
 
     private static AgentConfig.Libvirt libvirt(ConfigNode n) {
-        n.rejectUnknown(Set.of("uri", "network", "testNode"));
+        n.rejectUnknown(Set.of("uri", "network", "testNode", "guest", "shutdownTimeout"));
         Optional<String> uri = n.has("uri")
                 ? Optional.of(n.matching("uri", URI, "a libvirt URI such as qemu:///system or test:///path/node.xml"))
                 : Optional.empty();
@@ -181,7 +184,41 @@ public final class AgentConfigLoader {
             throw new ConfigException(n.pathOf("testNode"), "cannot be combined with uri: the node file is "
                     + "generated only when the agent chooses the URI itself");
         }
-        return new AgentConfig.Libvirt(uri, network, testNode);
+        if (n.has("guest") && uri.isEmpty()) {
+            throw new ConfigException(n.pathOf("guest"), "needs uri: libvirt's test driver boots nothing");
+        }
+        Optional<AgentConfig.Guest> guest = Optional.ofNullable(n.optionalObject("guest")).map(AgentConfigLoader::guest);
+        // Under the commands' own wait for an answer (60 s), with room for the destroy that follows.
+        Duration shutdownTimeout = n.duration("shutdownTimeout", Duration.ofSeconds(1), Duration.ofSeconds(45),
+                AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+        return new AgentConfig.Libvirt(uri, network, testNode, guest, shutdownTimeout);
+    }
+
+    /**
+     * The guest a real hypervisor boots. Paths must be absolute: the hypervisor reads them, from
+     * a working folder that is not the agent's.
+     */
+    private static AgentConfig.Guest guest(ConfigNode n) {
+        n.rejectUnknown(Set.of("kernel", "initrd", "cmdline"));
+        Path kernel = absolute(n, "kernel");
+        Path initrd = absolute(n, "initrd");
+        String cmdline = n.string("cmdline", "console=ttyS0");
+        if (cmdline.length() > 1024 || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+            throw new ConfigException(n.pathOf("cmdline"), "must be at most 1024 printable ASCII characters");
+        }
+        return new AgentConfig.Guest(kernel, initrd, cmdline);
+    }
+
+    private static Path absolute(ConfigNode n, String key) {
+        String s = n.string(key);
+        Path p = Path.of(s);
+        if (!p.isAbsolute()) {
+            throw new ConfigException(n.pathOf(key), "must be an absolute path (the hypervisor reads it), got \"" + s + "\"");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new ConfigException(n.pathOf(key), p + " is not a file");
+        }
+        return p;
     }
 
     private static AgentConfig.TestNode testNode(ConfigNode n) {
@@ -257,14 +294,12 @@ public final class AgentConfigLoader {
         return new AgentConfig.Jolokia(address, port, users, policy);
     }
 
-    static final Set<String> AUTH = Set.of("SHA-224", "SHA-256", "SHA-384", "SHA-512");
-    static final Set<String> PRIV = Set.of("AES-128", "AES-192", "AES-256");
 
     private static AgentConfig.Snmp snmp(ConfigNode n) {
-        n.rejectUnknown(Set.of("address", "port", "users", "community", "notify"));
+        n.rejectUnknown(Set.of("address", "port", "users", "community", "notify", "contact"));
         String address = address(n);
         int port = (int) n.integer("port", 0, 65535, 16161);
-        List<AgentConfig.SnmpUser> users = new ArrayList<>();
+        List<SnmpUser> users = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (ConfigNode u : n.objects("users")) {
             u.rejectUnknown(Set.of("name", "auth", "authPassword", "priv", "privPassword"));
@@ -272,15 +307,15 @@ public final class AgentConfigLoader {
             if (!names.add(name)) {
                 throw new ConfigException(u.pathOf("name"), "user \"" + name + "\" is listed twice");
             }
-            String auth = u.string("auth", "SHA-256");
-            if (!AUTH.contains(auth)) {
-                throw new ConfigException(u.pathOf("auth"), "must be one of SHA-224, SHA-256, SHA-384, SHA-512 "
-                        + "(MD5 and SHA-1 are refused), got \"" + auth + "\"");
+            String auth = u.string("auth", SnmpUser.DEFAULT_AUTH);
+            if (!SnmpUser.AUTH.contains(auth)) {
+                throw new ConfigException(u.pathOf("auth"), "must be one of " + String.join(", ", SnmpUser.AUTH)
+                        + " (MD5 and SHA-1 are refused), got \"" + auth + "\"");
             }
-            String priv = u.string("priv", "AES-128");
-            if (!PRIV.contains(priv)) {
-                throw new ConfigException(u.pathOf("priv"), "must be one of AES-128, AES-192, AES-256 "
-                        + "(DES is refused), got \"" + priv + "\"");
+            String priv = u.string("priv", SnmpUser.DEFAULT_PRIV);
+            if (!SnmpUser.PRIV.contains(priv)) {
+                throw new ConfigException(u.pathOf("priv"), "must be one of " + String.join(", ", SnmpUser.PRIV)
+                        + " (DES is refused), got \"" + priv + "\"");
             }
             String authPassword = u.string("authPassword");
             String privPassword = u.string("privPassword");
@@ -290,13 +325,13 @@ public final class AgentConfigLoader {
             if (privPassword.length() < MIN_PASSWORD) {
                 throw new ConfigException(u.pathOf("privPassword"), "must be at least " + MIN_PASSWORD + " characters");
             }
-            users.add(new AgentConfig.SnmpUser(name, auth, authPassword, priv, privPassword));
+            users.add(new SnmpUser(name, auth, authPassword, priv, privPassword));
         }
         if (users.isEmpty()) {
             throw new ConfigException(n.pathOf("users"), "must list at least one SNMPv3 user");
         }
         Optional<String> community = n.has("community") ? Optional.of(n.string("community")) : Optional.empty();
-        List<AgentConfig.NotifyTarget> targets = new ArrayList<>();
+        List<SnmpAgentEngine.NotifyTarget> targets = new ArrayList<>();
         if (n.has("notify")) {
             for (ConfigNode t : n.objects("notify")) {
                 t.rejectUnknown(Set.of("address", "port", "user", "type"));
@@ -308,11 +343,17 @@ public final class AgentConfigLoader {
                 if (!type.equals("trap") && !type.equals("inform")) {
                     throw new ConfigException(t.pathOf("type"), "must be trap or inform, got \"" + type + "\"");
                 }
-                targets.add(new AgentConfig.NotifyTarget(address(t), (int) t.integer("port", 1, 65535, 162), user,
+                targets.add(new SnmpAgentEngine.NotifyTarget(address(t), (int) t.integer("port", 1, 65535, 162), user,
                         type.equals("inform")));
             }
         }
-        return new AgentConfig.Snmp(address, port, users, community, targets);
+        // sysContact: who to call about this host, as the station shows it (SNMPv2-MIB: a DisplayString).
+        String contact = n.has("contact") ? n.string("contact") : "";
+        if (contact.length() > 255 || !contact.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw new ConfigException(n.pathOf("contact"), "must be at most 255 printable ASCII characters "
+                    + "(it is served as sysContact, a DisplayString)");
+        }
+        return new AgentConfig.Snmp(address, port, users, community, targets, contact);
     }
 
     private static AgentConfig.Endpoint endpoint(ConfigNode n) {

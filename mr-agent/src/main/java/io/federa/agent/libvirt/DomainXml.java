@@ -51,6 +51,31 @@ public final class DomainXml {
      * more is kept in the metadata ({@code <federa:epoch>}) and makes the VM a managed one.
      */
     public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch) {
+        return build(spec, uuid, domainType, diskImage, network, epoch, null);
+    }
+
+    /**
+     * How a guest on a real hypervisor boots: directly from a kernel and an initrd (no boot
+     * loader, no graphics), its serial console written to {@code consoleLog}.
+     */
+    public record KernelBoot(Path kernel, Path initrd, String cmdline, Path consoleLog) {
+        public KernelBoot {
+            java.util.Objects.requireNonNull(kernel, "kernel");
+            java.util.Objects.requireNonNull(initrd, "initrd");
+            java.util.Objects.requireNonNull(cmdline, "cmdline");
+            java.util.Objects.requireNonNull(consoleLog, "consoleLog");
+        }
+    }
+
+    /**
+     * As above; with {@code boot}, a domain a real hypervisor runs: it boots the kernel directly,
+     * has ACPI (so that a shutdown request reaches the guest as its power button), writes its
+     * serial console to a file, and has no graphics (libvirt 9 refuses {@code <graphics type='none'/>},
+     * so there is none at all). Its network card is on {@code network}, or on QEMU's user-mode
+     * network when none is named (a session hypervisor has no libvirt networks).
+     */
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch,
+                               KernelBoot boot) {
         Document doc = newBuilder().newDocument();
         Element domain = doc.createElement("domain");
         domain.setAttribute("type", domainType);
@@ -72,9 +97,18 @@ public final class DomainXml {
         text(doc, domain, "memory", Long.toString(kib)).setAttribute("unit", "KiB");
         text(doc, domain, "currentMemory", Long.toString(kib)).setAttribute("unit", "KiB");
         text(doc, domain, "vcpu", Integer.toString(spec.vcpus())).setAttribute("placement", "static");
+        if (boot != null) {
+            child(doc, child(doc, domain, "features"), "acpi");
+        }
         Element os = child(doc, domain, "os");
         text(doc, os, "type", "hvm").setAttribute("arch", "x86_64");
-        child(doc, os, "boot").setAttribute("dev", "hd");
+        if (boot == null) {
+            child(doc, os, "boot").setAttribute("dev", "hd");
+        } else {
+            text(doc, os, "kernel", boot.kernel().toString());
+            text(doc, os, "initrd", boot.initrd().toString());
+            text(doc, os, "cmdline", boot.cmdline());
+        }
 
         Element devices = child(doc, domain, "devices");
         Element disk = child(doc, devices, "disk");
@@ -92,6 +126,16 @@ public final class DomainXml {
             nic.setAttribute("type", "network");
             child(doc, nic, "source").setAttribute("network", network);
             child(doc, nic, "model").setAttribute("type", "virtio");
+        } else if (boot != null) {
+            Element nic = child(doc, devices, "interface");
+            nic.setAttribute("type", "user");
+            child(doc, nic, "model").setAttribute("type", "virtio");
+        }
+        if (boot != null) {
+            Element serial = child(doc, devices, "serial");
+            serial.setAttribute("type", "file");
+            child(doc, serial, "source").setAttribute("path", boot.consoleLog().toString());
+            child(doc, serial, "target").setAttribute("port", "0");
         }
         return serialize(doc);
     }

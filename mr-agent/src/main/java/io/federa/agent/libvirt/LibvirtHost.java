@@ -18,7 +18,6 @@ import org.libvirt.StoragePoolInfo;
 import org.libvirt.VcpuInfo;
 import org.libvirt.event.DomainEventType;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +46,26 @@ public final class LibvirtHost implements AutoCloseable {
     private static volatile boolean eventLoopStarted;
 
     private final String uri;
-    private final Connect conn;
+    private final BulkStats.Connection conn;
     private final String domainType;
     private final Map<String, DomainXml.Description> descriptions = new ConcurrentHashMap<>();
+    private volatile GuestBoot guestBoot;
 
-    private LibvirtHost(String uri, Connect conn, String domainType) {
+    /** What the VMs this agent defines on a real hypervisor boot: {@link DomainXml.KernelBoot} less the console. */
+    public record GuestBoot(Path kernel, Path initrd, String cmdline) {
+    }
+
+    /**
+     * What the bulk statistics do not say of a domain, cached as its description is (dropped when
+     * its definition changes). libvirt sends no event when only autostart is switched: an operator's
+     * switch shows at the domain's next definition change; the agent's own commands forget it.
+     */
+    private record Facts(String osType, boolean persistent, boolean autostart) {
+    }
+
+    private final Map<String, Facts> facts = new ConcurrentHashMap<>();
+
+    private LibvirtHost(String uri, BulkStats.Connection conn, String domainType) {
         this.uri = uri;
         this.conn = conn;
         this.domainType = domainType;
@@ -63,15 +77,15 @@ public final class LibvirtHost implements AutoCloseable {
      */
     public static LibvirtHost open(String uri, Consumer<String> onEvent) throws LibvirtException {
         startEventLoop();
-        Connect conn = new Connect(uri);
+        BulkStats.Connection conn = new BulkStats.Connection(uri);
         String type = conn.getType();
-        LibvirtHost host = new LibvirtHost(uri, conn, domainTypeFor(type));
+        LibvirtHost host = new LibvirtHost(uri, conn, domainTypeFor(type, conn));
         conn.addLifecycleListener((domain, event) -> {
             try {
                 String uuid = domain.getUUIDString();
                 DomainEventType t = event.getType();
                 if (t == DomainEventType.DEFINED || t == DomainEventType.UNDEFINED) {
-                    host.descriptions.remove(uuid);
+                    host.forget(uuid);
                 }
                 onEvent.accept(uuid);
             } catch (LibvirtException | RuntimeException e) {
@@ -102,12 +116,31 @@ public final class LibvirtHost implements AutoCloseable {
         eventLoopStarted = true;
     }
 
-    private static String domainTypeFor(String connectionType) {
+    /**
+     * The domain type to define. On QEMU, kvm only where the hypervisor itself says it can use it:
+     * a /dev/kvm that exists may still be closed to the user the hypervisor runs as (a session
+     * daemon of an ordinary user), and then only software emulation (qemu) starts.
+     */
+    private static String domainTypeFor(String connectionType, Connect conn) throws LibvirtException {
         return switch (connectionType.toUpperCase(java.util.Locale.ROOT)) {
             case "TEST" -> "test";
-            case "QEMU" -> Files.exists(Path.of("/dev/kvm")) ? "kvm" : "qemu";
+            case "QEMU" -> offersKvm(conn.getCapabilities()) ? "kvm" : "qemu";
             default -> connectionType.toLowerCase(java.util.Locale.ROOT);
         };
+    }
+
+    static boolean offersKvm(String capabilities) {
+        return capabilities.contains("<domain type='kvm'") || capabilities.contains("<domain type=\"kvm\"");
+    }
+
+    /** Sets what the VMs this agent defines on a real hypervisor boot. */
+    public void bootGuestsFrom(GuestBoot boot) {
+        this.guestBoot = boot;
+    }
+
+    /** The domain type this agent defines: test, qemu or kvm. */
+    public String domainType() {
+        return domainType;
     }
 
     public String uri() {
@@ -136,22 +169,145 @@ public final class LibvirtHost implements AutoCloseable {
             }
         }
         List<VmObservation> vms = new ArrayList<>();
-        for (int id : conn.listDomains()) {
-            Domain d = lookup(() -> conn.domainLookupByID(id));
-            if (d != null) {
-                addObservation(vms, d);
+        if (isTestDriver()) {
+            // The test driver's bulk statistics hold only the state: its counters come one domain at a time.
+            for (int id : conn.listDomains()) {
+                Domain d = lookup(() -> conn.domainLookupByID(id));
+                if (d != null) {
+                    addObservation(vms, d);
+                }
             }
-        }
-        for (String name : conn.listDefinedDomains()) {
-            Domain d = lookup(() -> conn.domainLookupByName(name));
-            if (d != null) {
-                addObservation(vms, d);
+            for (String name : conn.listDefinedDomains()) {
+                Domain d = lookup(() -> conn.domainLookupByName(name));
+                if (d != null) {
+                    addObservation(vms, d);
+                }
             }
+        } else {
+            observeBulk(vms);
         }
         long mono = System.nanoTime();
         return new HostObservation(conn.getType(), version(conn.getVersion()), version(conn.getLibVersion()),
                 conn.getHostName(), node.model, node.cpus, node.mhz, node.memory * 1024L, poolCapacity, poolAllocation,
                 vms, wall, mono, mono - start);
+    }
+
+    /**
+     * Every domain through one bulk statistics call; a domain that is not active has no counters
+     * and is read the per-domain way (its memory and vCPUs come from its definition then).
+     */
+    private void observeBulk(List<VmObservation> vms) throws LibvirtException {
+        for (BulkStats.Record r : BulkStats.read(conn, BulkStats.ALL)) {
+            VmState state = state(r.number("state.state"));
+            if (!state.isActive()) {
+                Domain d = lookup(() -> conn.domainLookupByUUIDString(r.uuid()));
+                if (d != null) {
+                    addObservation(vms, d);
+                }
+                continue;
+            }
+            VmObservation o = observe(r, state);
+            if (o != null) {
+                vms.add(o);
+            }
+        }
+    }
+
+    /** One active domain from its bulk statistics; null if it went away before its description could be read. */
+    private VmObservation observe(BulkStats.Record r, VmState state) throws LibvirtException {
+        String uuid = r.uuid();
+        DomainXml.Description desc = descriptions.get(uuid);
+        Facts f = facts.get(uuid);
+        if (desc == null || f == null) {
+            Domain d = lookup(() -> conn.domainLookupByUUIDString(uuid));
+            if (d == null) {
+                return null;
+            }
+            try {
+                desc = description(d, uuid);
+                boolean persistent = d.isPersistent() == 1;
+                f = new Facts(d.getOSType(), persistent, persistent && d.getAutostart());
+                facts.put(uuid, f);
+            } catch (LibvirtException e) {
+                LOG.debug("domain vanished while being read", e);
+                return null;
+            } finally {
+                free(d);
+            }
+        }
+        Map<String, Integer> blocks = indexByName(r, "block");
+        List<VmObservation.Disk> disks = new ArrayList<>(desc.disks().size());
+        long rdBytes = -1;
+        long wrBytes = -1;
+        long rdReq = -1;
+        long wrReq = -1;
+        for (VmObservation.Disk disk : desc.disks()) {
+            Integer i = blocks.get(disk.target());
+            if (i == null) {
+                disks.add(disk);
+                continue;
+            }
+            String p = "block." + i + ".";
+            long rr = r.number(p + "rd.reqs");
+            long rb = r.number(p + "rd.bytes");
+            long wr = r.number(p + "wr.reqs");
+            long wb = r.number(p + "wr.bytes");
+            rdReq = add(rdReq, rr);
+            rdBytes = add(rdBytes, rb);
+            wrReq = add(wrReq, wr);
+            wrBytes = add(wrBytes, wb);
+            disks.add(disk.withStats(rr, rb, wr, wb));
+        }
+        Map<String, Integer> nets = indexByName(r, "net");
+        long rxBytes = -1;
+        long txBytes = -1;
+        long rxPk = -1;
+        long txPk = -1;
+        for (VmObservation.Nic nic : desc.nics()) {
+            Integer i = nic.target().isEmpty() ? null : nets.get(nic.target());
+            if (i == null) {
+                continue;
+            }
+            String p = "net." + i + ".";
+            rxBytes = add(rxBytes, r.number(p + "rx.bytes"));
+            txBytes = add(txBytes, r.number(p + "tx.bytes"));
+            rxPk = add(rxPk, r.number(p + "rx.pkts"));
+            txPk = add(txPk, r.number(p + "tx.pkts"));
+        }
+        List<Long> vcpuTimes = new ArrayList<>();
+        long vcpuMax = r.number("vcpu.maximum");
+        for (int i = 0; i < vcpuMax; i++) {
+            long t = r.number("vcpu." + i + ".time");
+            if (t >= 0) {
+                vcpuTimes.add(t);
+            }
+        }
+        int vcpus = (int) Math.max(0, r.number("vcpu.current"));
+        long memory = Math.max(0, r.number("balloon.current")) * 1024L;
+        long maxMemory = Math.max(0, r.number("balloon.maximum")) * 1024L;
+        return new VmObservation(uuid, r.name(), r.id(), state, f.osType(), f.persistent(), f.autostart(),
+                vcpus, memory, maxMemory, Math.max(0, r.number("cpu.time")),
+                desc.application(), desc.service(), desc.epoch(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
+                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics());
+    }
+
+    /** {@code <kind>.<i>.name} → i, for i below {@code <kind>.count}. */
+    private static Map<String, Integer> indexByName(BulkStats.Record r, String kind) {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        long count = r.number(kind + ".count");
+        for (int i = 0; i < count; i++) {
+            String name = r.text(kind + "." + i + ".name");
+            if (!name.isEmpty()) {
+                out.putIfAbsent(name, i);
+            }
+        }
+        return out;
+    }
+
+    /** virDomainState as libvirt numbers it (the order of {@link DomainInfo.DomainState}). */
+    static VmState state(long n) {
+        DomainInfo.DomainState[] all = DomainInfo.DomainState.values();
+        return n < 0 || n >= all.length ? VmState.UNKNOWN : state(all[(int) n]);
     }
 
     private interface Lookup {
@@ -268,7 +424,7 @@ public final class LibvirtHost implements AutoCloseable {
         String uuid = d.getUUIDString();
         Domain redefined = conn.domainDefineXML(DomainXml.withEpoch(d.getXMLDesc(XML_INACTIVE), epoch));
         free(redefined);
-        descriptions.remove(uuid);
+        forget(uuid);
     }
 
     /** A managed VM (epoch 1 or more) that is active on the hypervisor now. */
@@ -358,7 +514,7 @@ public final class LibvirtHost implements AutoCloseable {
     /** Defines a persistent domain from XML. */
     public void define(String xml) throws LibvirtException {
         Domain d = conn.domainDefineXML(xml);
-        descriptions.remove(d.getUUIDString());
+        forget(d.getUUIDString());
         free(d);
     }
 
@@ -382,6 +538,7 @@ public final class LibvirtHost implements AutoCloseable {
 
     public void forget(String uuid) {
         descriptions.remove(uuid);
+        facts.remove(uuid);
     }
 
     /** A domain's persistent definition and whether it runs; empty if there is no such domain. */
@@ -420,8 +577,24 @@ public final class LibvirtHost implements AutoCloseable {
         }
     }
 
-    /** Used by callers that build domain XML for this hypervisor. */
+    /**
+     * Used by callers that build domain XML for this hypervisor. On a real one the guest boots
+     * what {@link #bootGuestsFrom} set, and its serial console goes to {@code console.log} beside
+     * its disk image.
+     */
     public String domainXml(VmSpec spec, UUID uuid, Path image, String network, long epoch) {
-        return DomainXml.build(spec, uuid, domainType, image, network, epoch);
+        if (isTestDriver()) {
+            return DomainXml.build(spec, uuid, domainType, image, network, epoch);
+        }
+        GuestBoot boot = guestBoot;
+        if (boot == null) {
+            throw new IllegalStateException("cannot define " + spec.name() + " on " + uri
+                    + ": the agent's configuration names no guest to boot (libvirt.guest.kernel and initrd)");
+        }
+        return DomainXml.build(spec, uuid, domainType, image, network, epoch, new DomainXml.KernelBoot(boot.kernel(),
+                boot.initrd(), boot.cmdline(), image.resolveSibling(CONSOLE_LOG)));
     }
+
+    /** The file a real guest's serial console is written to, beside its disk image. */
+    public static final String CONSOLE_LOG = "console.log";
 }

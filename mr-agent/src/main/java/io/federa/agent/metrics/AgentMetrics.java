@@ -25,10 +25,13 @@ import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
 /**
- * The agent's Prometheus metrics, mirrored from the latest snapshot at scrape time. Names use the
- * {@code mr_} prefix and base units (bytes, seconds, ratios 0–1); hot per-VM series carry only the
- * {@code vm} label, and {@code mr_vm_info} carries the rest for joins. Unknown counters are left
- * out rather than exported as a fake zero.
+ * The agent's Prometheus metrics, mirrored from the latest snapshot at scrape time. Every series of
+ * the agent uses the {@code mr_} prefix and base units (bytes, seconds, ratios 0–1) and carries the
+ * {@code host} label, the one identity shared with the manager's {@code federa_*} series (so a join
+ * on {@code host} works before the first sample too); hot per-VM series add only {@code vm}, and
+ * {@code mr_vm_info} carries the rest for joins and never changes with the VM's state
+ * ({@code mr_vm_state} does). Traffic is counted ({@code _total}), never served as a rate: a
+ * rate is Prometheus's to take. Unknown counters are left out rather than exported as a fake zero.
  */
 public final class AgentMetrics implements MultiCollector {
     private static final double GIB_HOUR_BYTE_SECONDS = 1024.0 * 1024 * 1024 * 3600;
@@ -37,9 +40,11 @@ public final class AgentMetrics implements MultiCollector {
     private final LongSupplier sampleFailures;
     private final Supplier<Map<FenceCause, Long>> fencedVms;
     private final LeaseKeeper lease;
+    private final String host;
 
-    public AgentMetrics(Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures,
+    public AgentMetrics(String host, Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures,
                         Supplier<Map<FenceCause, Long>> fencedVms, LeaseKeeper lease) {
+        this.host = host;
         this.snapshot = snapshot;
         this.sampleFailures = sampleFailures;
         this.fencedVms = fencedVms;
@@ -50,34 +55,30 @@ public final class AgentMetrics implements MultiCollector {
     public MetricSnapshots collect() {
         HostSnapshot s = snapshot.get();
         List<MetricSnapshot> out = new ArrayList<>();
+        Labels h = Labels.of("host", host);
         out.add(counter("mr_agent_sample_failures", "Reads of the hypervisor that failed.",
-                List.of(point(Labels.EMPTY, sampleFailures.getAsLong()))));
+                List.of(point(h, sampleFailures.getAsLong()))));
         out.add(gauge("mr_agent_lease_remaining_seconds", "Time left on the host's lease; 0 when it holds none.",
-                List.of(gpoint(Labels.EMPTY, lease.remainingMillis() / 1000.0))));
+                List.of(gpoint(h, lease.remainingMillis() / 1000.0))));
         out.add(gauge("mr_agent_lease_term", "The highest leader term this host has seen; 0 before any.",
-                List.of(gpoint(Labels.EMPTY, lease.term()))));
+                List.of(gpoint(h, lease.term()))));
         out.add(counter("mr_agent_lease_renewals_late",
                 "Lease renewals read after the latest end their manager allowed (refused), or so late that they granted less"
                         + " than their lease (shortened): the agent was stopped, the network held them back, or this host's"
                         + " clock runs ahead of the manager's.",
-                List.of(point(Labels.of("outcome", "refused"), lease.lateRenewalsRefused()),
-                        point(Labels.of("outcome", "shortened"), lease.lateRenewalsShortened()))));
+                List.of(point(Labels.of("host", host, "outcome", "refused"), lease.lateRenewalsRefused()),
+                        point(Labels.of("host", host, "outcome", "shortened"), lease.lateRenewalsShortened()))));
         out.add(gauge("mr_agent_peer_grant_remaining_seconds",
                 "Time left to run managed VMs on the peers' verdict that the managers are away; 0 when none.",
-                List.of(gpoint(Labels.EMPTY, lease.grantRemainingMillis() / 1000.0))));
+                List.of(gpoint(h, lease.grantRemainingMillis() / 1000.0))));
         String verdict = lease.verdict().map(v -> v.kind().name()).orElse("");
         List<GaugeSnapshot.GaugeDataPointSnapshot> verdicts = new ArrayList<>();
         for (PeerVerdict.Kind k : PeerVerdict.Kind.values()) {
-            verdicts.add(gpoint(Labels.of("verdict", k.name().toLowerCase(java.util.Locale.ROOT)), k.name().equals(verdict) ? 1 : 0));
+            verdicts.add(gpoint(Labels.of("host", host, "verdict", k.name().toLowerCase(java.util.Locale.ROOT)), k.name().equals(verdict) ? 1 : 0));
         }
         out.add(gauge("mr_agent_peer_verdict",
                 "While no manager renews the lease: 1 for what the peers said last (managers_away, cut_off, isolated).",
                 verdicts));
-        if (s == null) {
-            return new MetricSnapshots(out);
-        }
-        String host = s.identity().hostId();
-        Labels h = Labels.of("host", host);
         Map<FenceCause, Long> fenced = fencedVms.get();
         List<CounterSnapshot.CounterDataPointSnapshot> byCause = new ArrayList<>();
         for (FenceCause c : FenceCause.values()) {
@@ -85,6 +86,9 @@ public final class AgentMetrics implements MultiCollector {
         }
         out.add(counter("mr_agent_fenced_vms", "Managed VMs powered off because the host could no longer run them, by reason.",
                 byCause));
+        if (s == null) {
+            return new MetricSnapshots(out);
+        }
 
         CostRates cost = s.identity().costRates();
         out.add(gauge("mr_host_info", "The host's identity; always 1.", List.of(gpoint(Labels.of(
@@ -103,8 +107,6 @@ public final class AgentMetrics implements MultiCollector {
                 List.of(gpoint(h, s.storageAllocatedBytes()))));
         out.add(gauge("mr_host_network_capacity_bytes_per_second", "Network bandwidth of the host.",
                 List.of(gpoint(h, s.networkBitsPerSecond() / 8.0))));
-        out.add(gauge("mr_host_network_used_bytes_per_second", "Network traffic of the host's VMs, both directions.",
-                List.of(gpoint(h, s.networkUsedBitsPerSecond() / 8.0))));
         Labels money = Labels.of("host", host, "currency", cost.currency());
         out.add(gauge("mr_host_cost_per_cpu_second", "What one CPU-second costs on this host.",
                 List.of(gpoint(money, cost.perCpuSecond()))));

@@ -1,5 +1,7 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.OidView;
+import io.federa.common.snmp.ViewPinning;
 import org.snmp4j.CommandResponder;
 import org.snmp4j.CommandResponderEvent;
 import org.snmp4j.MessageException;

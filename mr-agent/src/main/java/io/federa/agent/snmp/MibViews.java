@@ -1,9 +1,11 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.OidView;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.VmObservation;
 import io.federa.agent.core.VmSnapshot;
 import io.federa.agent.core.VmState;
+import io.federa.common.snmp.FederaOids;
 import org.snmp4j.smi.Counter64;
 import org.snmp4j.smi.Gauge32;
 import org.snmp4j.smi.Integer32;
@@ -38,11 +40,10 @@ public final class MibViews {
     static final OID VM_STORAGE_ENTRY = new OID("1.3.6.1.2.1.236.1.7.1");
     static final OID VM_NETWORK_ENTRY = new OID("1.3.6.1.2.1.236.1.8.1");
 
-    /** The project's enterprise arc: RFC 5612's documentation PEN until one is registered (see the MIB). */
-    public static final OID FEDERA = new OID("1.3.6.1.4.1.32473");
-    public static final OID FEDERA_MR_OBJECTS = new OID("1.3.6.1.4.1.32473.1.1");
-    static final OID FEDERA_HOST = new OID("1.3.6.1.4.1.32473.1.1.1");
-    static final OID FEDERA_VM_ENTRY = new OID("1.3.6.1.4.1.32473.1.1.2.1");
+    /** federaMrObjects of FEDERA-MR-MIB, under the project's enterprise arc ({@link FederaOids}). */
+    public static final OID FEDERA_MR_OBJECTS = new OID(FederaOids.MR_MIB).append(1);
+    static final OID FEDERA_HOST = new OID(FEDERA_MR_OBJECTS).append(1);
+    static final OID FEDERA_VM_ENTRY = new OID(FEDERA_MR_OBJECTS).append("2.1");
 
     /** vmOperState values (VirtualMachineOperState). */
     public static int operState(VmState s) {

@@ -1,48 +1,23 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.OidView;
+import io.federa.common.snmp.ViewObject;
+import io.federa.common.snmp.ViewPinning;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.VmSnapshot;
 import io.federa.agent.core.VmState;
-import org.snmp4j.MessageDispatcherImpl;
-import org.snmp4j.TransportMapping;
-import org.snmp4j.agent.AgentConfigManager;
-import org.snmp4j.agent.DefaultMOServer;
-import org.snmp4j.agent.MOServer;
+import io.federa.common.snmp.FederaOids;
+import io.federa.common.snmp.SnmpAgentEngine;
 import org.snmp4j.agent.mo.MOAccessImpl;
 import org.snmp4j.agent.mo.MOScalar;
-import org.snmp4j.agent.mo.snmp.SnmpNotificationMIB;
-import org.snmp4j.agent.mo.snmp.StorageType;
-import org.snmp4j.agent.mo.snmp.TransportDomains;
-import org.snmp4j.agent.mo.snmp.VacmMIB;
-import org.snmp4j.cfg.EngineBootsCounterFile;
-import org.snmp4j.mp.CounterSupport;
-import org.snmp4j.mp.MPv3;
-import org.snmp4j.mp.MessageProcessingModel;
-import org.snmp4j.security.AuthHMAC128SHA224;
-import org.snmp4j.security.AuthHMAC192SHA256;
-import org.snmp4j.security.AuthHMAC256SHA384;
-import org.snmp4j.security.AuthHMAC384SHA512;
-import org.snmp4j.security.PrivAES128;
-import org.snmp4j.security.PrivAES192;
-import org.snmp4j.security.PrivAES256;
-import org.snmp4j.security.SecurityLevel;
-import org.snmp4j.security.SecurityModel;
-import org.snmp4j.security.SecurityModels;
-import org.snmp4j.security.SecurityProtocols;
-import org.snmp4j.security.UsmUser;
-import org.snmp4j.smi.GenericAddress;
 import org.snmp4j.smi.Integer32;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
-import org.snmp4j.smi.UdpAddress;
 import org.snmp4j.smi.VariableBinding;
-import org.snmp4j.transport.TransportMappings;
-import org.snmp4j.util.ThreadPool;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -50,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -66,17 +42,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnmpEndpoint.class);
-    private static final OctetString READ_VIEW = new OctetString("federaRead");
-    private static final OctetString WRITE_VIEW = new OctetString("federaWrite");
-    private static final OctetString GROUP = new OctetString("federaUsers");
-    private static final OctetString COMMUNITY_GROUP = new OctetString("federaCommunity");
-    private static final OctetString NOTIFY_TAG = new OctetString("federaNotify");
     private static final int TRUE = 1;
     private static final int FALSE = 2;
 
-    private final AgentConfigManager agent;
-    private final ThreadPool workers;
-    private final TransportMapping<?> transport;
+    private final SnmpAgentEngine engine;
     private final Supplier<HostSnapshot> snapshots;
     private final VmIndexes indexes = new VmIndexes();
     private final long startNanos = System.nanoTime();
@@ -90,97 +59,29 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
     private volatile long tableLastChangeTicks;
     private Map<String, VmSnapshot> previous;
 
-    private SnmpEndpoint(AgentConfigManager agent, ThreadPool workers, TransportMapping<?> transport,
-                         Supplier<HostSnapshot> snapshots, MOScalar<Integer32> perVmNotifications) {
-        this.agent = agent;
-        this.workers = workers;
-        this.transport = transport;
+    private SnmpEndpoint(SnmpAgentEngine engine, Supplier<HostSnapshot> snapshots, MOScalar<Integer32> perVmNotifications) {
+        this.engine = engine;
         this.snapshots = snapshots;
         this.perVmNotifications = perVmNotifications;
     }
 
     public static SnmpEndpoint start(AgentConfig.Snmp config, Path dataDir, Supplier<HostSnapshot> snapshots)
             throws IOException {
-        // RFC 3414 §3.2: an unknown user, a wrong digest or a request that cannot be decrypted is
-        // answered with a report at noAuthNoPriv, so the station learns why (usmStatsUnknownUserNames,
-        // usmStatsDecryptionErrors …) instead of timing out. SNMP4J's default sends none.
-        org.snmp4j.SNMP4JSettings.setReportSecurityLevelStrategy(
-                org.snmp4j.SNMP4JSettings.ReportSecurityLevelStrategy.noAuthNoPrivIfNeeded);
-        DefaultMOServer server = new DefaultMOServer();
-        MOServer[] servers = {server};
-        MessageDispatcherImpl dispatcher = new MessageDispatcherImpl();
-        TransportMapping<?> transport = TransportMappings.getInstance().createTransportMapping(
-                GenericAddress.parse("udp:" + config.address() + "/" + config.port()));
-        dispatcher.addTransportMapping(transport);
-        java.util.concurrent.atomic.AtomicReference<SnmpEndpoint> self = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<SnmpEndpoint> self = new AtomicReference<>();
         ViewPinning pinning = new ViewPinning(() -> self.get().currentView(), System::nanoTime);
-
-        Files.createDirectories(dataDir);
-        EngineBootsCounterFile boots = new EngineBootsCounterFile(dataDir.resolve("snmp-engine.boots").toFile());
-        OctetString engineId = boots.getEngineId(new OctetString(MPv3.createLocalEngineID()));
-        VacmMIB vacm = new VacmMIB(servers);
-        // Registered before SNMP4J-agent's own command processor, so it sees reads first.
-        dispatcher.addCommandResponder(new FastReadResponder(List.of(
-                new FastReadResponder.Region(MibViews.VM_MIB, MibViews.VM_OBJECTS,
-                        new OID(MibViews.VM_PER_VM_NOTIFICATIONS_ENABLED).trim()),
-                new FastReadResponder.Region(MibViews.FEDERA, MibViews.FEDERA, MibViews.FEDERA.nextPeer())),
-                pinning, vacm));
-        // The pool's threads are not daemons: close() stops them, or the JVM would outlive the agent.
-        ThreadPool workers = ThreadPool.create("snmp-agent", 2);
-        AgentConfigManager agent = new AgentConfigManager(engineId, dispatcher, vacm, servers, workers, null, null, boots);
-        SecurityProtocols protocols = new SecurityProtocols(SecurityProtocols.SecurityProtocolSet.maxSecurity);
-        protocols.addAuthenticationProtocol(new AuthHMAC128SHA224());
-        protocols.addAuthenticationProtocol(new AuthHMAC192SHA256());
-        protocols.addAuthenticationProtocol(new AuthHMAC256SHA384());
-        protocols.addAuthenticationProtocol(new AuthHMAC384SHA512());
-        protocols.addPrivacyProtocol(new PrivAES128());
-        protocols.addPrivacyProtocol(new PrivAES192());
-        protocols.addPrivacyProtocol(new PrivAES256());
-        agent.setContext(new SecurityModels(), protocols, new CounterSupport());
-        agent.initialize();
-
-        for (AgentConfig.SnmpUser u : config.users()) {
-            agent.getUsm().addUser(new UsmUser(new OctetString(u.name()), authProtocol(u.auth()),
-                    new OctetString(u.authPassword()), privProtocol(u.priv()), new OctetString(u.privPassword())));
-            vacm.addGroup(SecurityModel.SECURITY_MODEL_USM, new OctetString(u.name()), GROUP, StorageType.readOnly);
-        }
-        vacm.addAccess(GROUP, new OctetString(), SecurityModel.SECURITY_MODEL_USM, SecurityLevel.AUTH_PRIV,
-                MutableVacm.EXACT, READ_VIEW, WRITE_VIEW, READ_VIEW, StorageType.readOnly);
-        vacm.addViewTreeFamily(READ_VIEW, new OID("1.3.6.1"), new OctetString(), VacmMIB.vacmViewIncluded,
-                StorageType.readOnly);
-        // The only writable objects: the two notification switches of the VM-MIB.
-        vacm.addViewTreeFamily(WRITE_VIEW, new OID(MibViews.VM_PER_VM_NOTIFICATIONS_ENABLED).trim(), new OctetString(),
-                VacmMIB.vacmViewIncluded, StorageType.readOnly);
-
-        if (config.community().isPresent()) {
-            LOG.warn("snmp.community is set: SNMPv1/v2c read-only access is on. Community strings travel in "
-                    + "clear text and authenticate nothing; use SNMPv3 users instead where the station allows it.");
-            OctetString name = new OctetString("federa-community");
-            agent.getSnmpCommunityMIB().addSnmpCommunityEntry(new OctetString("c1"),
-                    new OctetString(config.community().get()), name, engineId, new OctetString(), new OctetString(),
-                    StorageType.readOnly);
-            for (int model : List.of(SecurityModel.SECURITY_MODEL_SNMPv1, SecurityModel.SECURITY_MODEL_SNMPv2c)) {
-                vacm.addGroup(model, name, COMMUNITY_GROUP, StorageType.readOnly);
-                vacm.addAccess(COMMUNITY_GROUP, new OctetString(), model, SecurityLevel.NOAUTH_NOPRIV,
-                        MutableVacm.EXACT, READ_VIEW, new OctetString(), READ_VIEW, StorageType.readOnly);
-            }
-        }
-
-        int n = 0;
-        for (AgentConfig.NotifyTarget t : config.notifyTargets()) {
-            n++;
-            OctetString target = new OctetString("target" + n);
-            OctetString params = new OctetString("params" + n);
-            UdpAddress udp = new UdpAddress(t.address() + "/" + t.port());
-            agent.getSnmpTargetMIB().addTargetAddress(target, TransportDomains.transportDomainUdpIpv4,
-                    new OctetString(udp.getValue()), 200, 1, NOTIFY_TAG, params, StorageType.readOnly);
-            agent.getSnmpTargetMIB().addTargetParams(params, MessageProcessingModel.MPv3,
-                    SecurityModel.SECURITY_MODEL_USM, new OctetString(t.user()), SecurityLevel.AUTH_PRIV,
-                    StorageType.readOnly);
-            agent.getSnmpNotificationMIB().addNotifyEntry(target, NOTIFY_TAG,
-                    t.inform() ? SnmpNotificationMIB.SnmpNotifyTypeEnum.inform : SnmpNotificationMIB.SnmpNotifyTypeEnum.trap,
-                    StorageType.readOnly);
-        }
+        HostSnapshot first = snapshots.get();
+        OID vmNotificationSwitch = new OID(MibViews.VM_PER_VM_NOTIFICATIONS_ENABLED).trim();
+        SnmpAgentEngine engine = SnmpAgentEngine.create(new SnmpAgentEngine.Spec(config.address(), config.port(),
+                config.users(), config.community(), config.notifyTargets(), systemGroup(first, config),
+                List.of(MibViews.VM_MIB, FederaOids.ENTERPRISE),
+                // The only writable objects: the two notification switches of the VM-MIB.
+                List.of(vmNotificationSwitch), dataDir.resolve("snmp-engine.boots")),
+                // Ahead of SNMP4J-agent's own command processor, so it sees reads first.
+                List.of(vacm -> new FastReadResponder(List.of(
+                        new FastReadResponder.Region(MibViews.VM_MIB, MibViews.VM_OBJECTS, vmNotificationSwitch),
+                        new FastReadResponder.Region(FederaOids.ENTERPRISE, MibViews.FEDERA_MR_OBJECTS,
+                                MibViews.FEDERA_MR_OBJECTS.nextPeer())),
+                        pinning, vacm)));
 
         MOScalar<Integer32> perVm = new MOScalar<>(MibViews.VM_PER_VM_NOTIFICATIONS_ENABLED,
                 MOAccessImpl.ACCESS_READ_WRITE, new Integer32(TRUE));
@@ -195,58 +96,48 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
                 MOAccessImpl.ACCESS_READ_ONLY, new Integer32(FALSE));
         bulk.setVolatile(true);
 
-        SnmpEndpoint endpoint = new SnmpEndpoint(agent, workers, transport, snapshots, perVm);
+        SnmpEndpoint endpoint = new SnmpEndpoint(engine, snapshots, perVm);
         self.set(endpoint);
         try {
-            server.register(new ViewObject(MibViews.VM_OBJECTS, new OID(MibViews.VM_PER_VM_NOTIFICATIONS_ENABLED).trim(), pinning), null);
-            server.register(perVm, null);
-            server.register(bulk, null);
-            server.register(new ViewObject(new OID(MibViews.VM_OBJECTS).append(11), MibViews.VM_OBJECTS.nextPeer(), pinning), null);
-            server.register(new ViewObject(MibViews.FEDERA, MibViews.FEDERA.nextPeer(), pinning), null);
-        } catch (org.snmp4j.agent.DuplicateRegistrationException e) {
-            throw new IllegalStateException("SNMP objects overlap: " + e.getMessage(), e);
-        }
-        endpoint.accept(snapshots.get());
-        agent.run();
-        if (agent.getState() != 40) {
+            engine.register(new ViewObject(MibViews.VM_OBJECTS, vmNotificationSwitch, pinning));
+            engine.register(perVm);
+            engine.register(bulk);
+            engine.register(new ViewObject(new OID(MibViews.VM_OBJECTS).append(11), MibViews.VM_OBJECTS.nextPeer(), pinning));
+            engine.register(new ViewObject(MibViews.FEDERA_MR_OBJECTS, MibViews.FEDERA_MR_OBJECTS.nextPeer(), pinning));
+            endpoint.accept(snapshots.get());
+            engine.start();
+        } catch (IOException | RuntimeException e) {
             endpoint.close();
-            throw new IOException("the SNMP agent did not start on udp:" + config.address() + "/" + config.port());
+            throw e;
         }
         return endpoint;
     }
 
-    /** VACM constants under a readable name. */
-    private static final class MutableVacm {
-        static final int EXACT = org.snmp4j.agent.security.MutableVACM.VACM_MATCH_EXACT;
-    }
-
-    static OID authProtocol(String name) {
-        return switch (name) {
-            case "SHA-224" -> AuthHMAC128SHA224.ID;
-            case "SHA-256" -> AuthHMAC192SHA256.ID;
-            case "SHA-384" -> AuthHMAC256SHA384.ID;
-            case "SHA-512" -> AuthHMAC384SHA512.ID;
-            default -> throw new IllegalArgumentException("unsupported SNMP authentication protocol " + name);
-        };
-    }
-
-    static OID privProtocol(String name) {
-        return switch (name) {
-            case "AES-128" -> PrivAES128.ID;
-            case "AES-192" -> PrivAES192.ID;
-            case "AES-256" -> PrivAES256.ID;
-            default -> throw new IllegalArgumentException("unsupported SNMP privacy protocol " + name);
-        };
+    /**
+     * What the SNMPv2-MIB system group says of this agent: sysDescr names the program, its version
+     * and the hypervisor; sysObjectID is the MR agent's product OID; sysName the host's id;
+     * sysLocation its site; sysContact from the configuration.
+     */
+    static SnmpAgentEngine.SystemGroup systemGroup(HostSnapshot s, AgentConfig.Snmp config) {
+        var id = s.identity();
+        String descr = "Federa MR agent " + id.agentVersion() + ", libvirt " + s.hypervisorType() + " "
+                + s.hypervisorVersion() + " (libvirt " + s.libvirtVersion() + ")";
+        return new SnmpAgentEngine.SystemGroup(descr, FederaOids.MR_AGENT_PRODUCT, id.hostId(), id.site(), config.contact());
     }
 
     /** The agent's UDP address (useful when the configured port is 0). */
     public InetSocketAddress address() {
-        UdpAddress a = (UdpAddress) transport.getListenAddress();
-        return new InetSocketAddress(a.getInetAddress(), a.getPort());
+        return engine.address();
     }
 
+    /** A scalar of the engine read in-process, whatever the views say (see {@link SnmpAgentEngine#localValue}). */
+    public org.snmp4j.smi.Variable localValue(OID instance) {
+        return engine.localValue(instance);
+    }
+
+    /** The engine ID as net-snmp's configuration takes it: {@code 0x…}. */
     public String engineId() {
-        return new OctetString(agent.getUsm().getLocalEngineID()).toHexString();
+        return engine.engineId();
     }
 
     long upTimeTicks() {
@@ -324,7 +215,7 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
         }
         notifier.execute(() -> {
             try {
-                agent.getNotificationOriginator().notify(new OctetString(), trap, vbs);
+                engine.notifications().notify(new OctetString(), trap, vbs);
             } catch (RuntimeException e) {
                 LOG.warn("sending SNMP notification " + trap + " failed", e);
             }
@@ -339,12 +230,6 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        agent.shutdown();
-        workers.cancel();
-        try {
-            transport.close();
-        } catch (IOException e) {
-            LOG.debug("closing the SNMP transport", e);
-        }
+        engine.close();
     }
 }

@@ -98,6 +98,22 @@ class AgentConfigLoaderTest {
         assertThat(c.libvirt().testNode()).isEmpty();
     }
 
+    @Test
+    void a_real_hypervisor_boots_the_guest_it_names_and_waits_for_shutdowns_as_long_as_told(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path kernel = java.nio.file.Files.writeString(dir.resolve("vmlinuz"), "k");
+        Path initrd = java.nio.file.Files.writeString(dir.resolve("initrd.gz"), "i");
+        AgentConfig c = AgentConfigLoader.parse(GOOD.replaceAll("(?s)  testNode:.*?diskGiB: 20 \\}\n",
+                "  uri: qemu:///session\n  guest:\n    kernel: " + kernel + "\n    initrd: " + initrd
+                        + "\n  shutdownTimeout: 5s\n"), BASE);
+        assertThat(c.libvirt().guest()).contains(new AgentConfig.Guest(kernel, initrd, "console=ttyS0"));
+        assertThat(c.libvirt().shutdownTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(AgentConfigLoader.parse(GOOD, BASE).libvirt().shutdownTimeout())
+                .isEqualTo(AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    private static final String REAL = GOOD.replaceAll("(?s)  testNode:.*?diskGiB: 20 \\}\n", "  uri: qemu:///session\n");
+
     static Stream<Arguments> badFiles() {
         return Stream.of(
                 bad("empty file", "", "", "the file is empty"),
@@ -135,7 +151,17 @@ class AgentConfigLoaderTest {
                 bad("missing data directory", GOOD.replace("dataDir: data/host-1\n", ""), "dataDir", "is required"),
                 bad("manager key not a key", GOOD + "lease:\n  managerKeys: [\"bm90IGEga2V5\"]\n", "lease.managerKeys[0]",
                         "not an Ed25519 public key"),
-                bad("unknown lease field", GOOD + "lease:\n  keys: []\n", "lease.keys", "unknown field"));
+                bad("unknown lease field", GOOD + "lease:\n  keys: []\n", "lease.keys", "unknown field"),
+                bad("guest on the test driver", GOOD.replace("libvirt:\n", "libvirt:\n  guest: { kernel: /k, initrd: /i }\n"),
+                        "libvirt.guest", "needs uri"),
+                bad("guest kernel relative", REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  guest: { kernel: vmlinuz, initrd: /i }\n"),
+                        "libvirt.guest.kernel", "absolute path"),
+                bad("guest kernel missing", (REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  guest: { kernel: /no/such/vmlinuz, initrd: /i }\n")),
+                        "libvirt.guest.kernel", "is not a file"),
+                bad("guest without initrd", REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  guest: { kernel: /etc/passwd }\n"),
+                        "libvirt.guest.initrd", "is required"),
+                bad("shutdown timeout too long", GOOD.replace("libvirt:\n", "libvirt:\n  shutdownTimeout: 5m\n"),
+                        "libvirt.shutdownTimeout", "between 1000ms and 45000ms"));
     }
 
     private static Arguments bad(String why, String yaml, String field, String problem) {

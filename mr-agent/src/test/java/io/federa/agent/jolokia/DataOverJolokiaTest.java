@@ -96,8 +96,14 @@ class DataOverJolokiaTest {
         JsonNode agent = f.post(AgentFixture.read("federa:type=Agent")).path("value");
         assertThat(agent.path("Transfers").isArray()).isTrue();
         String metrics = f.get(f.agent.metricsUrl(), null, null).body();
-        assertThat(metrics).contains("federa_agent_transfer_bytes_total{direction=\"in\"} 0.0")
-                .contains("federa_agent_transfers_active{direction=\"out\"} 0.0");
+        // One prefix and the host label on every series of the agent, its JVM's and process's too.
+        assertThat(metrics).contains("mr_agent_transfer_bytes_total{direction=\"in\",host=\"test-host\"} 0.0")
+                .contains("mr_agent_transfers_active{direction=\"out\",host=\"test-host\"} 0.0")
+                .contains("jvm_gc_collection_seconds_count{gc=")
+                .contains("process_cpu_seconds_total{host=\"test-host\"}")
+                .doesNotContain("federa_");
+        assertThat(metrics.lines().filter(l -> !l.startsWith("#")).filter(l -> !l.contains("host=\"test-host\"")).toList())
+                .as("series without the host label").isEmpty();
         Path scrape = f.dir.resolve("scrape.txt");
         Files.writeString(scrape, metrics);
         Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(scrape.toFile())

@@ -136,7 +136,7 @@ class ExecuteCommandTest {
         execute(define("d-3", "web-2", 8));
         metrics = f.get(f.agent.metricsUrl(), null, null).body();
         assertThat(metrics).contains("mr_vm_epoch{host=\"test-host\",vm=\"web-2\"} 8.0");
-        assertThat(metrics).contains("mr_agent_lease_remaining_seconds ");
+        assertThat(metrics).contains("mr_agent_lease_remaining_seconds{host=\"test-host\"} ");
     }
 
     @Test

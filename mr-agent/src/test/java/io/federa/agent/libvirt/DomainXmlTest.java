@@ -59,6 +59,32 @@ class DomainXmlTest {
     }
 
     @Test
+    void a_guest_of_a_real_hypervisor_boots_its_kernel_with_acpi_a_serial_console_to_a_file_and_user_networking() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty());
+        DomainXml.KernelBoot boot = new DomainXml.KernelBoot(Path.of("/g/vmlinuz"), Path.of("/g/initrd.gz"),
+                "console=ttyS0 quiet", Path.of("/data/vms/x/console.log"));
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), null, 3, boot);
+
+        org.w3c.dom.Element root = DomainXml.parse(xml).getDocumentElement();
+        assertThat(root.getAttribute("type")).isEqualTo("qemu");
+        org.w3c.dom.Element os = DomainXml.firstChild(root, "os");
+        assertThat(DomainXml.firstChild(os, "kernel").getTextContent()).isEqualTo("/g/vmlinuz");
+        assertThat(DomainXml.firstChild(os, "initrd").getTextContent()).isEqualTo("/g/initrd.gz");
+        assertThat(DomainXml.firstChild(os, "cmdline").getTextContent()).isEqualTo("console=ttyS0 quiet");
+        assertThat(DomainXml.firstChild(os, "boot")).isNull();
+        assertThat(DomainXml.firstChild(DomainXml.firstChild(root, "features"), "acpi")).isNotNull();
+        org.w3c.dom.Element devices = DomainXml.firstChild(root, "devices");
+        org.w3c.dom.Element serial = DomainXml.firstChild(devices, "serial");
+        assertThat(serial.getAttribute("type")).isEqualTo("file");
+        assertThat(DomainXml.firstChild(serial, "source").getAttribute("path")).isEqualTo("/data/vms/x/console.log");
+        assertThat(DomainXml.firstChild(devices, "interface").getAttribute("type")).isEqualTo("user");
+        assertThat(DomainXml.firstChild(devices, "graphics")).isNull();
+        assertThat(DomainXml.epochOf(xml)).isEqualTo(3);
+        assertThat(DomainXml.describe(xml).disks()).singleElement()
+                .satisfies(d -> assertThat(d.source()).isEqualTo("/data/vms/x/disk0.raw"));
+    }
+
+    @Test
     void a_domain_not_made_by_federa_has_empty_labels() {
         DomainXml.Description d = DomainXml.describe("<domain type='test'><name>x</name></domain>");
         assertThat(d.application()).isEmpty();

@@ -1,5 +1,6 @@
 package io.federa.agent.snmp;
 
+import io.federa.common.snmp.OidView;
 import io.federa.agent.core.CostRates;
 import io.federa.agent.core.HostIdentity;
 import io.federa.agent.core.HostObservation;

@@ -28,9 +28,9 @@ class SnmpNotificationsTest {
             trapPort = s.getLocalPort();
         }
         try (AgentFixture f = AgentFixture.withSnmp(trapPort)) {
-            String engine = f.agent.snmpEngineId().orElseThrow().replace(":", "");
+            String engine = f.agent.snmpEngineId().orElseThrow();
             Path conf = dir.resolve("snmptrapd.conf");
-            Files.writeString(conf, "createUser -e 0x" + engine + " noc SHA-256 " + AgentFixture.SNMP_AUTH + " AES "
+            Files.writeString(conf, "createUser -e " + engine + " noc SHA-256 " + AgentFixture.SNMP_AUTH + " AES "
                     + AgentFixture.SNMP_PRIV + "\nauthUser log noc priv\n");
             ProcessBuilder pb = new ProcessBuilder("snmptrapd", "-f", "-Lo", "-On", "-C", "-c", conf.toString(),
                     "-p", dir.resolve("trapd.pid").toString(), "udp:127.0.0.1:" + trapPort).redirectErrorStream(true);

@@ -1,4 +1,4 @@
-package io.federa.agent.snmp;
+package io.federa.common.snmp;
 
 import org.snmp4j.PDU;
 import org.snmp4j.agent.DefaultMOScope;
@@ -16,12 +16,12 @@ import java.util.function.Function;
  * One read-only region of the OID tree, served from the view that {@link ViewPinning} gives the
  * requesting station: every request of a walk sees the same snapshot.
  */
-final class ViewObject implements GenericManagedObject {
+public final class ViewObject implements GenericManagedObject {
     private final DefaultMOScope scope;
     private final ViewPinning views;
 
     /** Serves [lower, upper): lower included, upper excluded. */
-    ViewObject(OID lower, OID upper, ViewPinning views) {
+    public ViewObject(OID lower, OID upper, ViewPinning views) {
         this.scope = new DefaultMOScope(lower, true, upper, false);
         this.views = views;
     }

@@ -1,4 +1,4 @@
-package io.federa.agent.snmp;
+package io.federa.common.snmp;
 
 import org.snmp4j.CommandResponderEvent;
 import org.snmp4j.agent.request.Request;
@@ -21,10 +21,10 @@ import java.util.function.Supplier;
  * {@link #MAX_AGE_NANOS} whatever happens.
  * Pins are bounded in number, so spoofed source addresses cannot grow the heap.
  */
-final class ViewPinning {
-    static final long QUIET_NANOS = 1_000_000_000L;
-    static final long MAX_AGE_NANOS = 15_000_000_000L;
-    static final int MAX_PINS = 4096;
+public final class ViewPinning {
+    public static final long QUIET_NANOS = 1_000_000_000L;
+    public static final long MAX_AGE_NANOS = 15_000_000_000L;
+    public static final int MAX_PINS = 4096;
 
     private record Pin(OidView view, long pinnedAt, long lastUse, OID lastAsked) {
     }
@@ -33,16 +33,16 @@ final class ViewPinning {
     private final LongSupplier clock;
     private final Map<String, Pin> pins = new ConcurrentHashMap<>();
 
-    ViewPinning(Supplier<OidView> current, LongSupplier clock) {
+    public ViewPinning(Supplier<OidView> current, LongSupplier clock) {
         this.current = current;
         this.clock = clock;
     }
 
-    OidView latest() {
+    public OidView latest() {
         return current.get();
     }
 
-    OidView forRequest(SubRequest<?> sub) {
+    public OidView forRequest(SubRequest<?> sub) {
         // The request's first object, so that every object of one request sees the same view.
         Request<?, ?, ?> r = sub.getRequest();
         java.util.Iterator<?> first = r == null ? null : r.iterator();
@@ -52,7 +52,7 @@ final class ViewPinning {
     }
 
     /** @param asked the (first) OID the request asks about */
-    OidView forRequester(String who, OID asked) {
+    public OidView forRequester(String who, OID asked) {
         if (who == null) {
             return current.get();
         }
@@ -74,7 +74,7 @@ final class ViewPinning {
         return p.view();
     }
 
-    int size() {
+    public int size() {
         return pins.size();
     }
 

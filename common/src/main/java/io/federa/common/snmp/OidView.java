@@ -1,4 +1,4 @@
-package io.federa.agent.snmp;
+package io.federa.common.snmp;
 
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.Variable;

@@ -1,0 +1,160 @@
+package io.federa.manager.snmp;
+
+import io.federa.common.snmp.FederaOids;
+import io.federa.common.snmp.OidView;
+import io.federa.common.snmp.SnmpAgentEngine;
+import io.federa.common.snmp.ViewObject;
+import io.federa.common.snmp.ViewPinning;
+import io.federa.manager.config.ManagerConfig;
+import io.federa.manager.core.events.Event;
+import io.federa.manager.history.HistoryVerticle;
+import org.snmp4j.smi.OID;
+import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.VariableBinding;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The manager's SNMP face: FEDERA-MANAGER-MIB over SNMPv3 (the project's {@link SnmpAgentEngine},
+ * the same users, security and views as the MR agent's). Requests are answered on SNMP4J's own
+ * threads from an immutable {@link OidView}, rebuilt at most once a second from what the manager
+ * already published (every source it reads is a volatile, immutable value), so nothing here
+ * runs on, or waits for, an event loop. Starting and stopping the engine (a file, a socket) are
+ * done on a worker.
+ */
+public final class ManagerSnmpVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(ManagerSnmpVerticle.class);
+    /** How long one built view answers before the next request rebuilds it. */
+    static final long REFRESH_NANOS = 1_000_000_000L;
+
+    private final ManagerConfig.SnmpServer config;
+    private final SnmpAgentEngine.SystemGroup system;
+    private final Path bootsFile;
+    private final Supplier<ManagerMib.Inputs> inputs;
+    private final LongSupplier nanoClock;
+    private volatile SnmpAgentEngine engine;
+    private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "snmp-notify");
+        t.setDaemon(true);
+        return t;
+    });
+    private OidView view;
+    private long builtAtNanos;
+    private long sequence;
+
+    public ManagerSnmpVerticle(ManagerConfig.SnmpServer config, SnmpAgentEngine.SystemGroup system, Path bootsFile,
+                               Supplier<ManagerMib.Inputs> inputs, LongSupplier nanoClock) {
+        this.config = config;
+        this.system = system;
+        this.bootsFile = bootsFile;
+        this.inputs = inputs;
+        this.nanoClock = nanoClock;
+    }
+
+    /** The view of now: the last one built if it is less than a second old. */
+    synchronized OidView current() {
+        long now = nanoClock.getAsLong();
+        if (view == null || now - builtAtNanos >= REFRESH_NANOS) {
+            view = ManagerMib.build(inputs.get(), ++sequence);
+            builtAtNanos = now;
+        }
+        return view;
+    }
+
+    @Override
+    public Future<?> start() {
+        return vertx.executeBlocking(() -> {
+            ViewPinning pinning = new ViewPinning(this::current, nanoClock);
+            SnmpAgentEngine e = SnmpAgentEngine.create(new SnmpAgentEngine.Spec(config.address(), config.port(), config.users(),
+                    config.community(), config.notifyTargets(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile),
+                    List.of());
+            try {
+                e.register(new ViewObject(ManagerMib.OBJECTS, ManagerMib.OBJECTS.nextPeer(), pinning));
+                e.start();
+            } catch (RuntimeException ex) {
+                e.close();
+                throw ex;
+            }
+            engine = e;
+            LOG.info("SNMP: FEDERA-MANAGER-MIB served on udp:" + e.address().getAddress().getHostAddress() + "/"
+                    + e.address().getPort() + ", engine " + e.engineId());
+            return null;
+        });
+    }
+
+    @Override
+    public Future<?> stop() {
+        SnmpAgentEngine e = engine;
+        engine = null;
+        notifier.shutdownNow();
+        return e == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+            e.close();
+            return null;
+        });
+    }
+
+    /**
+     * Sends what the history recorded to the notification targets: federaMgrServiceStateChanged per
+     * transition, federaMgrHostLost and federaMgrHostFound per agent that changed reachability.
+     * Called on the history's event loop; the sending (an inform waits for its acknowledgement,
+     * retries included) happens on a thread of its own, in order.
+     */
+    public void recorded(List<HistoryVerticle.Transition> transitions, List<Event> events) {
+        if (config.notifyTargets().isEmpty()) {
+            return;
+        }
+        Map<String, String> hostIds = new HashMap<>();
+        inputs.get().inventory().agents().values().forEach(a -> hostIds.put(a.agent(), a.host().map(h -> h.hostId()).orElse("")));
+        for (HistoryVerticle.Transition t : transitions) {
+            send(1, ManagerMib.serviceStateChanged(t.change().service(), t.change().availability(), t.previous()));
+        }
+        for (Event e : events) {
+            if (e.kind().equals(Event.AGENT_UNREACHABLE) || e.kind().equals(Event.AGENT_REACHABLE)) {
+                boolean found = e.kind().equals(Event.AGENT_REACHABLE);
+                send(found ? 3 : 2, ManagerMib.hostReachability(e.subject(), hostIds.getOrDefault(e.subject(), ""), found));
+            }
+        }
+    }
+
+    private void send(int number, VariableBinding[] vbs) {
+        OID trap = new OID(ManagerMib.NOTIFICATIONS).append(number);
+        try {
+            notifier.execute(() -> {
+                SnmpAgentEngine e = engine;
+                if (e == null) {
+                    return;
+                }
+                try {
+                    e.notifications().notify(new OctetString(), trap, vbs);
+                } catch (RuntimeException ex) {
+                    LOG.warn("sending SNMP notification " + trap + " failed", ex);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            LOG.debug("SNMP notification " + trap + " not sent: the manager is stopping");
+        }
+    }
+
+    /** The UDP address served (the configured port may be 0), once started. */
+    public Optional<InetSocketAddress> address() {
+        return Optional.ofNullable(engine).map(SnmpAgentEngine::address);
+    }
+
+    /** The engine ID as net-snmp's configuration takes it ({@code 0x…}), once started. */
+    public Optional<String> engineId() {
+        return Optional.ofNullable(engine).map(SnmpAgentEngine::engineId);
+    }
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Real hypervisors on one machine, for the tests that drive QEMU guests through libvirt:
+#
+#   real-hypervisors.sh up USER...      creates each Unix user (and the groups and folders libvirt
+#                                       expects), its runtime folder, and starts its session
+#                                       daemon (libvirtd in session mode) unless one answers;
+#                                       prints "USER SOCKET" per user
+#   real-hypervisors.sh down USER...    destroys and undefines every domain of each user's session,
+#                                       kills what is left of its QEMU processes and stops its daemons
+#   real-hypervisors.sh guest DIR       builds the test guest in DIR unless it is there: a Debian
+#                                       kernel (apt-get download + dpkg -x) and an initramfs of
+#                                       busybox, the virtio block modules and our own /init
+#
+# Everything comes from Debian's packages (scripts/install-deps.sh installs them). Each step that
+# fails says so on stderr as "step <name>: <why>" and exits non-zero. Runs as root.
+set -euo pipefail
+
+fail() { echo "step $1: $2" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || fail root "must run as root (it creates users and starts their daemons)"
+
+runtime_dir() { echo "/run/user/$(id -u "$1")"; }
+socket_of() { echo "$(runtime_dir "$1")/libvirt/libvirt-sock"; }
+as_user() {
+  local user=$1; shift
+  setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
+    env -i HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" LOGNAME="$user" \
+    XDG_RUNTIME_DIR="$(runtime_dir "$user")" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+session_uri() { echo "qemu+unix:///session?socket=$(socket_of "$1")"; }
+
+up() {
+  command -v libvirtd >/dev/null 2>&1 || fail packages "libvirtd is missing (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
+  command -v qemu-system-x86_64 >/dev/null 2>&1 || fail packages "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
+  command -v virsh >/dev/null 2>&1 || fail packages "virsh is missing (apt-get install libvirt-clients)"
+  # What libvirt-daemon-system would have created; the session daemons do not need more.
+  getent group kvm >/dev/null || groupadd -r kvm || fail users "cannot create group kvm"
+  getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu || fail users "cannot create group libvirt-qemu"
+  id libvirt-qemu >/dev/null 2>&1 || useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu \
+    || fail users "cannot create user libvirt-qemu"
+  mkdir -p /var/log/libvirt /var/run/libvirt
+  for user in "$@"; do
+    [[ "$user" =~ ^[a-z][a-z0-9-]{0,30}$ ]] || fail users "\"$user\" is not a plain user name"
+    id "$user" >/dev/null 2>&1 || useradd -m -s /bin/sh "$user" || fail users "cannot create user $user"
+    local home; home=$(getent passwd "$user" | cut -d: -f6)
+    [ -d "$home" ] || { mkdir -p "$home" && chown "$user:" "$home"; } || fail users "cannot create $home"
+    local rt; rt=$(runtime_dir "$user")
+    mkdir -p "$rt" && chown "$user:" "$rt" && chmod 700 "$rt" || fail runtime "cannot create $rt for $user"
+    if ! as_user "$user" virsh -q -c "$(session_uri "$user")" version >/dev/null 2>&1; then
+      as_user "$user" libvirtd --daemon || fail daemon "libvirtd did not start as $user"
+      local i=0
+      until as_user "$user" virsh -q -c "$(session_uri "$user")" version >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || fail daemon "the session daemon of $user does not answer on $(socket_of "$user") after 30 s"
+        sleep 0.1
+      done
+    fi
+    echo "$user $(socket_of "$user")"
+  done
+}
+
+down() {
+  for user in "$@"; do
+    id "$user" >/dev/null 2>&1 || continue
+    local uri; uri=$(session_uri "$user")
+    if [ -S "$(socket_of "$user")" ]; then
+      for d in $(as_user "$user" virsh -q -c "$uri" list --name 2>/dev/null); do
+        as_user "$user" virsh -q -c "$uri" destroy "$d" >/dev/null 2>&1 || true
+      done
+      for d in $(as_user "$user" virsh -q -c "$uri" list --all --name 2>/dev/null); do
+        as_user "$user" virsh -q -c "$uri" undefine "$d" >/dev/null 2>&1 || true
+      done
+    fi
+    # Only this user's processes, by their ids: the daemons and whatever QEMU is left.
+    for pid in $(pgrep -u "$user" -x 'libvirtd|virtlogd|qemu-system-x86|qemu-system-x86_64' || true); do
+      kill "$pid" 2>/dev/null || true
+    done
+    sleep 0.5
+    for pid in $(pgrep -u "$user" -x 'libvirtd|virtlogd|qemu-system-x86|qemu-system-x86_64' || true); do
+      kill -9 "$pid" 2>/dev/null || true
+    done
+  done
+}
+
+guest() {
+  local dir=$1
+  if [ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.gz" ]; then
+    echo "$dir"
+    return
+  fi
+  command -v busybox >/dev/null 2>&1 || fail packages "busybox is missing (apt-get install busybox-static)"
+  # The initramfs holds no C library: its busybox must be the static one.
+  ldd "$(command -v busybox)" >/dev/null 2>&1 && fail packages "$(command -v busybox) is linked dynamically (apt-get install busybox-static)"
+  command -v cpio >/dev/null 2>&1 || fail packages "cpio is missing (apt-get install cpio)"
+  mkdir -p "$dir" || fail guest "cannot create $dir"
+  local work; work=$(mktemp -d "$dir/build.XXXXXX")
+  trap 'rm -rf "$work"' RETURN
+  local pkg
+  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+  if [ -z "$pkg" ]; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+  fi
+  [ -n "$pkg" ] || fail kernel "apt-cache names no kernel package for linux-image-amd64"
+  (cd "$work" && apt-get download -q "$pkg" >/dev/null 2>&1) \
+    || { apt-get update -qq >/dev/null 2>&1; (cd "$work" && apt-get download -q "$pkg" >/dev/null 2>&1); } \
+    || fail kernel "apt-get download $pkg failed"
+  dpkg -x "$work"/"$pkg"_*.deb "$work/kernel" || fail kernel "dpkg -x of $pkg failed"
+  local vmlinuz; vmlinuz=$(ls "$work"/kernel/boot/vmlinuz-* | head -1)
+  [ -n "$vmlinuz" ] || fail kernel "$pkg holds no boot/vmlinuz-*"
+  local mods; mods=$(ls -d "$work"/kernel/lib/modules/* | head -1)
+
+  local root="$work/initramfs"
+  mkdir -p "$root"/{bin,dev,proc,sys,modules}
+  cp "$(command -v busybox)" "$root/bin/busybox"
+  for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev virtio/virtio_pci_legacy_dev \
+           virtio/virtio_pci block/virtio_blk input/evdev acpi/button; do
+    local f="$mods/kernel/drivers/$m.ko"
+    [ -f "$f" ] || fail initramfs "$pkg has no module $m.ko"
+    cp "$f" "$root/modules/"
+  done
+  cat > "$root/init" <<'EOF'
+#!/bin/busybox sh
+# The test guest's init. Its first disk decides what it does: a disk that begins with
+# FEDERA-BUSY makes it spin on its vCPU for ever; any other disk is read once (the host sees
+# disk counters) and the guest idles. The ACPI power button powers it off.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk evdev button; do
+  insmod /modules/$m.ko 2>/dev/null
+done
+# The ACPI power button (how libvirt asks a guest to shut down) is an input device: the first
+# event on any of them powers the guest off. No keyboard is attached, so nothing else sends one.
+for e in /dev/input/event*; do
+  [ -c "$e" ] && (head -c 1 "$e" >/dev/null && echo "federa-guest: powering off" && poweroff -f) &
+done
+echo "federa-guest: init up"
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+mode=idle
+if [ -b /dev/vda ]; then
+  dd if=/dev/vda of=/dev/null bs=64k count=64 2>/dev/null
+  [ "$(head -c 11 /dev/vda)" = "FEDERA-BUSY" ] && mode=busy
+fi
+echo "federa-guest: $mode"
+if [ $mode = busy ]; then
+  while :; do :; done
+fi
+while :; do sleep 3600; done
+EOF
+  chmod 755 "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$work/initrd.gz") || fail initramfs "cpio/gzip failed"
+  cp "$vmlinuz" "$work/vmlinuz.new"
+  # Readable by the hypervisors' users, who start the guests.
+  chmod 644 "$work/vmlinuz.new" "$work/initrd.gz"
+  mv "$work/initrd.gz" "$dir/initrd.gz"
+  mv "$work/vmlinuz.new" "$dir/vmlinuz"
+  echo "$dir"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  up) [ $# -gt 0 ] || fail usage "up needs at least one user"; up "$@" ;;
+  down) down "$@" ;;
+  guest) [ $# -eq 1 ] || fail usage "guest needs one folder"; guest "$1" ;;
+  *) fail usage "real-hypervisors.sh up|down USER... or guest DIR" ;;
+esac

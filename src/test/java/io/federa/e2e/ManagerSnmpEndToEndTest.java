@@ -1,0 +1,227 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A manager and its agents as an NMS sees them over SNMP: snmptable of FEDERA-MANAGER-MIB's
+ * service, host and instance tables, with the repository's mibs/, says what the REST API says of
+ * the same moment.
+ */
+class ManagerSnmpEndToEndTest {
+    private static final List<String> HOSTS = List.of("host-1", "host-2", "host-3");
+    private static final String SETTINGS = """
+            lifecycle:
+              lease: 5s
+              grace: 3s
+              leaseMargin: 1s
+            snmp:
+              address: 127.0.0.1
+              port: 0
+              users:
+                - { name: noc, auth: SHA-256, authPassword: demo-auth-pass, priv: AES-128, privPassword: demo-priv-pass }
+              location: lyon-dc1
+              notify:
+                - { address: 127.0.0.1, port: %d, user: noc, type: inform, retries: 3, timeout: 1s }
+            """;
+    private static final Pattern SNMP = Pattern.compile("\\| snmp udp:[0-9.]+/(\\d+) engine (0x[0-9a-f]+)");
+
+    /** One snmptable (index column first, -Ci), as rows of column → value keyed by the index without quotes. */
+    private static Map<String, Map<String, String>> table(String station, String name) throws Exception {
+        List<String> args = new ArrayList<>(NetSnmpStation.noc());
+        args.addAll(List.of("-Ci", "-Cf", "|", station, "FEDERA-MANAGER-MIB::" + name));
+        NetSnmpStation.Result r = NetSnmpStation.withMibs("snmptable", args);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        System.out.println("snmptable -M +mibs -m ALL -Ci … FEDERA-MANAGER-MIB::" + name + ":\n" + r.stdout());
+        List<String> lines = r.lines();
+        assertThat(lines).as(r.toString()).hasSizeGreaterThanOrEqualTo(2);
+        String[] header = lines.get(1).split("\\|", -1);
+        Map<String, Map<String, String>> rows = new HashMap<>();
+        for (String l : lines.subList(2, lines.size())) {
+            String[] cells = l.split("\\|", -1);
+            Map<String, String> row = new HashMap<>();
+            for (int i = 0; i < header.length && i < cells.length; i++) {
+                row.put(header[i], cells[i]);
+            }
+            rows.put(cells[0].replaceAll("^\"|\"$", ""), row);
+        }
+        return rows;
+    }
+
+    private static String lower(JsonNode n) {
+        return n.asText().toLowerCase(Locale.ROOT);
+    }
+
+    /** The differences between the service table and the REST API's services; empty when they agree. */
+    private static List<String> serviceDifferences(Map<String, Map<String, String>> snmp, JsonNode api) {
+        List<String> diff = new ArrayList<>();
+        if (snmp.size() != api.path("services").size()) {
+            diff.add(snmp.size() + " rows, " + api.path("services").size() + " services");
+        }
+        for (JsonNode s : api.path("services")) {
+            Map<String, String> row = snmp.get(s.path("name").asText());
+            if (row == null) {
+                diff.add("no row for " + s.path("name").asText());
+                continue;
+            }
+            List<String> reasons = new ArrayList<>();
+            s.path("reasons").forEach(r -> reasons.add(r.asText()));
+            String reason = String.join("; ", reasons);
+            // FederaText holds 255 octets: a longer reason is cut (the API gives it whole).
+            boolean sameReason = reason.length() <= 200 ? row.get("federaMgrServiceReason").equals(reason)
+                    : reason.startsWith(row.get("federaMgrServiceReason"));
+            if (!row.get("federaMgrServiceState").equals(lower(s.path("state")))
+                    || !row.get("federaMgrServiceDesired").equals(lower(s.path("desired"))) || !sameReason) {
+                diff.add(s.path("name").asText() + ": " + row + " vs " + s);
+            }
+        }
+        return diff;
+    }
+
+    /** snmptrapd as an NMS's receiver of the manager's informs (authoritative for them: one user, no engine ID). */
+    private static final class TrapReceiver implements AutoCloseable {
+        final int port;
+        final Process process;
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        TrapReceiver(Path dir) throws Exception {
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Path conf = dir.resolve("snmptrapd.conf");
+            Files.writeString(conf, "createUser noc SHA-256 demo-auth-pass AES demo-priv-pass\nauthUser log noc priv\n");
+            ProcessBuilder pb = new ProcessBuilder("snmptrapd", "-f", "-Lo", "-On", "-C", "-c", conf.toString(), "-p",
+                    dir.resolve("snmptrapd.pid").toString(), "udp:127.0.0.1:" + port).redirectErrorStream(true);
+            pb.environment().put("MIBS", "");
+            process = pb.start();
+            Thread reader = new Thread(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
+                    }
+                } catch (java.io.IOException e) {
+                    // snmptrapd ended
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            await("NET-SNMP version");
+        }
+
+        String await(String... parts) throws InterruptedException {
+            return awaitFrom(0, parts);
+        }
+
+        /** The first line from the {@code from}-th on with every one of {@code parts}, waiting up to 60 s. */
+        String awaitFrom(int from, String... parts) throws InterruptedException {
+            long end = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() < end) {
+                for (String l : lines.subList(Math.min(from, lines.size()), lines.size())) {
+                    if (java.util.Arrays.stream(parts).allMatch(l::contains)) {
+                        return l;
+                    }
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("snmptrapd received nothing with " + List.of(parts) + " within 60 s: " + lines);
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+        }
+    }
+
+    @Test
+    void snmptable_of_the_service_and_host_tables_says_what_the_rest_api_says(@TempDir Path dir) throws Exception {
+        try (TrapReceiver trapd = new TrapReceiver(dir);
+             Fleet f = new Fleet(dir, HOSTS, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(trapd.port), Map.of())) {
+            Matcher m = SNMP.matcher(f.manager.logTail(200));
+            assertThat(m.find()).as("the manager's ready line names its SNMP port: " + f.manager.logTail(20)).isTrue();
+            String station = "udp:127.0.0.1:" + m.group(1);
+            String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
+            assertThat(f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, shop).path("httpStatus").asInt()).isEqualTo(200);
+            assertThat(f.manager.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120")).contains("shop: UP after");
+
+            // The same moment: both read the service view of one interval; retried until one
+            // interval passes with no change between the two reads.
+            Map<String, Map<String, String>> services = Map.of();
+            JsonNode api = null;
+            List<String> diff = List.of("not compared yet");
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (!diff.isEmpty() && System.nanoTime() < end) {
+                services = table(station, "federaMgrServiceTable");
+                api = f.manager.get("services");
+                diff = serviceDifferences(services, api);
+            }
+            assertThat(diff).as("service table vs /api/v1/services").isEmpty();
+            assertThat(services.get("shop")).containsEntry("federaMgrServiceState", "up")
+                    .containsEntry("federaMgrServiceDesired", "started")
+                    .containsEntry("federaMgrServiceDescription", "the public web shop")
+                    .containsEntry("federaMgrServiceJudged", "true");
+            assertThat(services.get("shop").get("federaMgrServiceAvail1h")).matches("\\d{1,3}\\.\\d{3} percent");
+            // It changed state when it came up: the history has a time for it (DateAndTime, UTC).
+            assertThat(services.get("shop").get("federaMgrServiceLastChange")).matches("20\\d\\d-\\d+-\\d+,\\d+:\\d+:\\d+\\.\\d");
+            assertThat(services.get("backoffice")).containsEntry("federaMgrServiceState", "stopped");
+
+            Map<String, Map<String, String>> hosts = table(station, "federaMgrHostTable");
+            JsonNode restHosts = f.manager.get("hosts").path("hosts");
+            assertThat(hosts).hasSize(restHosts.size());
+            for (JsonNode h : restHosts) {
+                Map<String, String> row = hosts.get(h.path("agent").asText());
+                assertThat(row).as(h.toString()).isNotNull();
+                assertThat(row.get("federaMgrHostReachability")).isEqualTo(lower(h.path("reachability")));
+                assertThat(row.get("federaMgrHostId")).isEqualTo(h.path("host").asText());
+                assertThat(row.get("federaMgrHostSite")).isEqualTo(h.path("site").asText());
+                assertThat(row.get("federaMgrHostOffsite")).isEqualTo(h.path("offsite").asBoolean() ? "true" : "false");
+                assertThat(row.get("federaMgrHostSecurityLevel")).isEqualTo(h.path("securityLevel").asText());
+                assertThat(row.get("federaMgrHostCordoned")).isEqualTo(h.path("cordoned").asBoolean() ? "true" : "false");
+                // Polled over Jolokia by a leader: each holds a lease, still fresh.
+                assertThat(row.get("federaMgrHostLeaseHeld")).isEqualTo("true");
+                assertThat(row.get("federaMgrHostLeaseLeft")).matches("\\d+ seconds");
+            }
+
+            // The instances, with their VMs' UUIDs printed as UUIDs.
+            Map<String, Map<String, String>> instances = table(station, "federaMgrInstanceTable");
+            Map<String, String> uuids = new HashMap<>();
+            for (JsonNode v : f.manager.get("vms").path("vms")) {
+                uuids.put(v.path("name").asText(), v.path("uuid").asText());
+            }
+            assertThat(instances).containsKeys("web-1", "web-2", "catalog-db-1", "payment-1");
+            for (String name : List.of("web-1", "web-2", "catalog-db-1", "payment-1")) {
+                assertThat(instances.get(name).get("federaMgrInstanceVmUuid"))
+                        .isEqualTo(NetSnmpStation.asNetSnmpPrintsIt(uuids.get(name)));
+                assertThat(instances.get(name).get("federaMgrInstanceState")).isEqualTo("RUNNING");
+            }
+
+            // Informs: shop came up (up(2), with the state before it), then host-2's agent is lost
+            // and found again ("host-2" = 6.104.111.115.116.45.50).
+            String shopUp = trapd.await("OID: .1.3.6.1.4.1.32473.2.0.1\t", ".2.1.2.1.4.4.115.104.111.112 = INTEGER: 2");
+            assertThat(shopUp).containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.1\\.0 = INTEGER: [1345]");
+            int beforeKill = trapd.lines.size();
+            f.killAgent("host-2");
+            String lost = trapd.awaitFrom(beforeKill, "OID: .1.3.6.1.4.1.32473.2.0.2\t");
+            assertThat(lost).contains(".1.3.6.1.4.1.32473.2.1.3.1.2.6.104.111.115.116.45.50 = STRING: \"host-2\"")
+                    .contains(".1.3.6.1.4.1.32473.2.1.3.1.3.6.104.111.115.116.45.50 = INTEGER: 3");
+            int beforeStart = trapd.lines.size();
+            f.startAgent("host-2");
+            String found = trapd.awaitFrom(beforeStart, "OID: .1.3.6.1.4.1.32473.2.0.3\t");
+            assertThat(found).contains(".1.3.6.1.4.1.32473.2.1.3.1.3.6.104.111.115.116.45.50 = INTEGER: 2");
+        }
+    }
+}

@@ -1,0 +1,334 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The agent, unchanged in its contract, driving real guests: two independent QEMU hypervisors
+ * (libvirt session daemons of two Unix users, software emulation), each with its own agent
+ * process, each agent driven as the manager drives it (execute with operation ids and epochs,
+ * under a signed lease). The guests are the test guest of scripts/real-hypervisors.sh: a Debian
+ * kernel and a busybox init that spins when its disk says FEDERA-BUSY and idles otherwise.
+ */
+class RealGuestsEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PASSWORD = "real-guests-pw-1";
+    private static final String HV1 = "federa-hv1";
+    private static final String HV2 = "federa-hv2";
+    private static final long LEASE_MS = 3_000;
+    /** Guests boot under software emulation on a machine shared with other builds: generous, never tight. */
+    private static final Duration BOOT = Duration.ofMinutes(3);
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static String config(String user, Path home) throws Exception {
+        return """
+                host:
+                  id: %s
+                  site: paris
+                  offsite: false
+                  securityLevel: 3
+                  runtimes: [qemu]
+                libvirt:
+                  uri: "%s"
+                  guest:
+                    kernel: %s
+                    initrd: %s
+                    cmdline: "console=ttyS0 quiet"
+                  shutdownTimeout: 30s
+                capacity:
+                  storageGiB: 20
+                  networkMbps: 1000
+                cost:
+                  currency: EUR
+                  perCpuSecond: 0.000014
+                  perStorageGiBHour: 0.00014
+                  perNetworkGB: 0.02
+                  perNetworkPacket: 0.0000001
+                jolokia:
+                  address: 127.0.0.1
+                  port: 0
+                  users:
+                    - { name: federa, password: %s }
+                metrics:
+                  address: 127.0.0.1
+                  port: 0
+                dataDir: %s
+                sampleInterval: 1s
+                lease:
+                  managerKeys: ["MCowBQYDK2VwAyEA3gj1AjWgiT++pnQFrUqy2YlNcrj956BbuDmP977uOLA="]
+                """.formatted(user, RealHypervisors.uri(user), home.resolve("vmlinuz"), home.resolve("initrd.gz"),
+                PASSWORD, home.resolve("data"));
+    }
+
+    private JsonNode post(String url, JsonNode body) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90))
+                .header("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private JsonNode exec(String url, String mbean, String operation, Object... args) throws Exception {
+        ObjectNode n = JSON.createObjectNode().put("type", "exec").put("mbean", mbean).put("operation", operation);
+        ArrayNode a = n.putArray("arguments");
+        for (Object o : args) {
+            a.addPOJO(o);
+        }
+        return post(url, n);
+    }
+
+    private JsonNode execute(String url, String command) throws Exception {
+        JsonNode r = exec(url, "federa:type=Agent", "execute", command);
+        assertThat(r.path("status").asInt()).as(r.toString()).isEqualTo(200);
+        return JSON.readTree(r.path("value").asText());
+    }
+
+    private JsonNode read(String url, String mbean) throws Exception {
+        JsonNode r = post(url, JSON.createObjectNode().put("type", "read").put("mbean", mbean));
+        assertThat(r.path("status").asInt()).as(r.toString()).isEqualTo(200);
+        return r.path("value");
+    }
+
+    /** The names of the VMs an agent shows (a pattern read of none answers 404: none). */
+    private java.util.Set<String> vmNames(String url) throws Exception {
+        JsonNode r = post(url, JSON.createObjectNode().put("type", "read").put("mbean", "federa:type=VirtualMachine,*"));
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        if (r.path("status").asInt() == 404) {
+            return names;
+        }
+        assertThat(r.path("status").asInt()).as(r.toString()).isEqualTo(200);
+        r.path("value").forEach(v -> names.add(v.path("Name").asText()));
+        return names;
+    }
+
+    private JsonNode vm(String url, String name) throws Exception {
+        return read(url, "federa:type=VirtualMachine,name=" + name);
+    }
+
+    private static String define(String id, String vm, long epoch) {
+        return "{\"operationId\":\"" + id + "\",\"action\":\"define\",\"vm\":\"" + vm + "\",\"epoch\":" + epoch
+                + ",\"spec\":{\"name\":\"" + vm + "\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":128,\"diskGiB\":1}}";
+    }
+
+    private static String command(String id, String action, String vm, long epoch) {
+        return "{\"operationId\":\"" + id + "\",\"action\":\"" + action + "\",\"vm\":\"" + vm + "\",\"epoch\":" + epoch + "}";
+    }
+
+    private ScheduledFuture<?> renewEvery500ms(ScheduledExecutorService timer, String url, String host) throws Exception {
+        Map<String, String> fleet = new LinkedHashMap<>();
+        fleet.put(HV1, "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
+        fleet.put(HV2, "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
+        JsonNode first = exec(url, "federa:type=Agent", "renewLease", DemoLeases.statement("manager-1", LEASE_MS, fleet), host);
+        assertThat(first.path("status").asInt()).as(first.toString()).isEqualTo(200);
+        return timer.scheduleAtFixedRate(() -> {
+            try {
+                exec(url, "federa:type=Agent", "renewLease", DemoLeases.statement("manager-1", LEASE_MS, fleet), host);
+            } catch (Exception e) {
+                // A renewal that fails is a renewal missed: the lease then runs out, as it should.
+            }
+        }, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    /** Polls {@code what} until {@code ok}; fails naming what was last seen. */
+    private static <T> T await(String what, Duration within, CheckedSupplier<T> read, Predicate<T> ok) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        T last = read.get();
+        while (!ok.test(last)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": not reached within " + within.toSeconds() + " s; last seen " + last);
+            }
+            Thread.sleep(200);
+            last = read.get();
+        }
+        return last;
+    }
+
+    private interface CheckedSupplier<T> {
+        T get() throws Exception;
+    }
+
+    /** The agent process's CPU time (ns) and its sample sequence, read together. */
+    private long[] cost(AgentProcess agent, String url) throws Exception {
+        long cpu = agent.process.info().totalCpuDuration().orElseThrow().toNanos();
+        return new long[]{cpu, read(url, "federa:type=Host").path("SampleSequence").asLong()};
+    }
+
+    private static String console(Path home, String uuid) throws Exception {
+        Path log = home.resolve("data/vms").resolve(uuid).resolve("console.log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+    }
+
+    @Test
+    void two_real_hypervisors_each_driven_by_its_own_agent_run_sample_and_fence_real_guests() throws Exception {
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+        try (RealHypervisors hypervisors = RealHypervisors.up(HV1, HV2)) {
+            Path home1 = hypervisors.agentHome(HV1);
+            Path home2 = hypervisors.agentHome(HV2);
+            Path config1 = RealHypervisors.write(HV1, home1.resolve("agent.yaml"), config(HV1, home1));
+            Path config2 = RealHypervisors.write(HV2, home2.resolve("agent.yaml"), config(HV2, home2));
+            try (AgentProcess a1 = AgentProcess.startAs(HV1, home1.resolve("mr-agent.jar"), config1);
+                 AgentProcess a2 = AgentProcess.startAs(HV2, home2.resolve("mr-agent.jar"), config2)) {
+                String url1 = a1.awaitJolokiaUrl(Duration.ofSeconds(120));
+                String url2 = a2.awaitJolokiaUrl(Duration.ofSeconds(120));
+
+                // Two hypervisors, each its own: QEMU, reached through its user's session socket.
+                JsonNode h1 = read(url1, "federa:type=Host");
+                JsonNode h2 = read(url2, "federa:type=Host");
+                assertThat(h1.path("HypervisorType").asText()).isEqualTo("QEMU");
+                assertThat(h2.path("HypervisorType").asText()).isEqualTo("QEMU");
+                assertThat(h1.path("HypervisorUri").asText()).isEqualTo(RealHypervisors.uri(HV1));
+                assertThat(h2.path("HypervisorUri").asText()).isEqualTo(RealHypervisors.uri(HV2));
+
+                ScheduledFuture<?> lease1 = renewEvery500ms(timer, url1, HV1);
+                ScheduledFuture<?> lease2 = renewEvery500ms(timer, url2, HV2);
+
+                // Define: a VM spec becomes a QEMU domain booting the test guest; one busy, one idle.
+                String busyUuid = execute(url1, define("d-busy", "busy-1", 1)).path("uuid").asText();
+                String idleUuid = execute(url2, define("d-idle", "idle-1", 1)).path("uuid").asText();
+                assertThat(vmNames(url1)).containsExactly("busy-1");
+                assertThat(vmNames(url2)).containsExactly("idle-1");
+                Path busyDisk = home1.resolve("data/vms").resolve(busyUuid).resolve("disk0.raw");
+                Files.write(busyDisk, "FEDERA-BUSY".getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
+
+                long t0 = System.nanoTime();
+                assertThat(execute(url1, command("s-busy", "start", "busy-1", 1)).path("outcome").asText()).isEqualTo("done");
+                long started1 = System.nanoTime();
+                assertThat(execute(url2, command("s-idle", "start", "idle-1", 1)).path("outcome").asText()).isEqualTo("done");
+                assertThat(vm(url1, "busy-1").path("State").asText()).isEqualTo("RUNNING");
+                assertThat(vm(url2, "idle-1").path("State").asText()).isEqualTo("RUNNING");
+                // A retried start is answered from the first attempt.
+                assertThat(execute(url1, command("s-busy", "start", "busy-1", 1)).path("replayed").asBoolean()).isTrue();
+
+                await("busy-1 printing its init on its console", BOOT, () -> console(home1, busyUuid),
+                        c -> c.contains("federa-guest: init up"));
+                long booted1 = System.nanoTime();
+                RealHypervisors.favour(RealHypervisors.qemuPid(HV1, "busy-1").orElseThrow());
+                await("busy-1 spinning", BOOT, () -> console(home1, busyUuid), c -> c.contains("federa-guest: busy"));
+                await("idle-1 idling", BOOT, () -> console(home2, idleUuid), c -> c.contains("federa-guest: idle"));
+                System.out.printf("real guests: start answered in %d ms; define+start to init printing %d ms%n",
+                        TimeUnit.NANOSECONDS.toMillis(started1 - t0), TimeUnit.NANOSECONDS.toMillis(booted1 - t0));
+
+                // Real sampling: CPU time and load, memory, disk counters from libvirt.
+                JsonNode busy = await("busy-1 using its vCPU", Duration.ofSeconds(60), () -> vm(url1, "busy-1"),
+                        v -> v.path("CpuLoadRatio").asDouble() > 0.9);
+                JsonNode idle = await("idle-1 resting", Duration.ofSeconds(60), () -> vm(url2, "idle-1"),
+                        v -> v.path("CpuLoadRatio").asDouble() < 0.1);
+                assertThat(busy.path("CpuTimeNanoseconds").asLong()).isPositive();
+                assertThat(idle.path("CpuTimeNanoseconds").asLong()).isPositive();
+                assertThat(busy.path("MemoryBytes").asLong()).isEqualTo(128L << 20);
+                assertThat(busy.path("Vcpus").asInt()).isEqualTo(1);
+                assertThat(busy.path("LoadSimulated").asBoolean()).isFalse();
+                assertThat(busy.path("Disk").path("readBytes").asLong()).as(busy.toString()).isGreaterThan(64 * 1024);
+                assertThat(idle.path("Disk").path("readBytes").asLong()).as(idle.toString()).isGreaterThan(64 * 1024);
+                System.out.printf("real guests: busy load %.3f, idle load %.3f%n", busy.path("CpuLoadRatio").asDouble(),
+                        idle.path("CpuLoadRatio").asDouble());
+
+                // What a sample costs the agent with real guests, beside an agent on the test driver
+                // (the demo's host-1: three VMs, two running), over the same window. The figure
+                // includes the agent's other work in that window (lease renewals, its watchdog).
+                Path testDriverDir = Files.createTempDirectory("federa-test-driver");
+                Path testDriverConfig = AgentProcess.demoConfig("host-1", testDriverDir, 0);
+                Files.writeString(testDriverConfig, Files.readString(testDriverConfig).replace("demo-password-1", PASSWORD));
+                try (AgentProcess t = AgentProcess.start(testDriverConfig)) {
+                    String turl = t.awaitJolokiaUrl(Duration.ofSeconds(120));
+                    ScheduledFuture<?> tlease = renewEvery500ms(timer, turl, "host-1");
+                    Thread.sleep(5_000);
+                    long[] r0 = cost(a1, url1);
+                    long[] t0c = cost(t, turl);
+                    Thread.sleep(20_000);
+                    long[] r1 = cost(a1, url1);
+                    long[] t1c = cost(t, turl);
+                    tlease.cancel(false);
+                    assertThat(r1[1]).isGreaterThan(r0[1]);
+                    assertThat(t1c[1]).isGreaterThan(t0c[1]);
+                    System.out.printf("real guests: agent CPU per sample %.2f ms on QEMU (%d samples), %.2f ms on the test driver (%d samples)%n",
+                            (r1[0] - r0[0]) / 1e6 / (r1[1] - r0[1]), r1[1] - r0[1],
+                            (t1c[0] - t0c[0]) / 1e6 / (t1c[1] - t0c[1]), t1c[1] - t0c[1]);
+                    System.out.printf("real guests: last sample took %.2f ms on QEMU, %.2f ms on the test driver%n",
+                            read(url1, "federa:type=Host").path("SampleDurationSeconds").asDouble() * 1e3,
+                            read(turl, "federa:type=Host").path("SampleDurationSeconds").asDouble() * 1e3);
+                } finally {
+                    try (java.util.stream.Stream<Path> w = Files.walk(testDriverDir)) {
+                        for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+
+                // The simulated load stays refused on a real hypervisor.
+                JsonNode simulated = exec(url1, "federa:type=VirtualMachine,name=busy-1", "simulateLoad", 0.5);
+                assertThat(simulated.path("status").asInt()).isNotEqualTo(200);
+                assertThat(simulated.path("error").asText()).contains("only accepted on libvirt's test driver");
+
+                // A QEMU process killed behind the agent's back shows as the VM's state change.
+                long idlePid = RealHypervisors.qemuPid(HV2, "idle-1").orElseThrow();
+                assertThat(new ProcessBuilder("kill", "-9", Long.toString(idlePid)).start().waitFor()).isZero();
+                long killed = System.nanoTime();
+                await("idle-1 seen off after its QEMU was killed", Duration.ofSeconds(30),
+                        () -> vm(url2, "idle-1").path("State").asText(), s -> !s.equals("RUNNING"));
+                System.out.printf("real guests: a killed QEMU seen off after %d ms%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+
+                // A clean shutdown: the guest's power button, and the guest powers itself off.
+                assertThat(execute(url1, command("x-busy", "shutdown", "busy-1", 1)).path("outcome").asText()).isEqualTo("done");
+                assertThat(vm(url1, "busy-1").path("State").asText()).isEqualTo("SHUT_OFF");
+                assertThat(console(home1, busyUuid)).contains("federa-guest: powering off");
+                assertThat(RealHypervisors.qemuPid(HV1, "busy-1")).isEmpty();
+
+                // Destroy, then undefine; a stale epoch is refused.
+                execute(url1, command("s-busy-2", "start", "busy-1", 2));
+                assertThat(vm(url1, "busy-1").path("Epoch").asLong()).isEqualTo(2);
+                JsonNode stale = exec(url1, "federa:type=Agent", "execute", command("x-busy-old", "destroy", "busy-1", 1));
+                assertThat(stale.path("error").asText()).contains("stale epoch 1 for busy-1");
+                assertThat(execute(url1, command("k-busy", "destroy", "busy-1", 2)).path("outcome").asText()).isEqualTo("done");
+                assertThat(RealHypervisors.qemuPid(HV1, "busy-1")).isEmpty();
+                assertThat(execute(url1, command("u-busy", "undefine", "busy-1", 2)).path("outcome").asText()).isEqualTo("done");
+                assertThat(vmNames(url1)).isEmpty();
+
+                // Lease fencing powers off a real guest: its QEMU process goes away.
+                execute(url2, command("s-idle-2", "start", "idle-1", 1));
+                OptionalLong pid = RealHypervisors.qemuPid(HV2, "idle-1");
+                assertThat(pid).isPresent();
+                lease2.cancel(false);
+                long stopped = System.nanoTime();
+                await("idle-1's QEMU gone once the lease ran out", Duration.ofSeconds(60),
+                        () -> ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+                System.out.printf("real guests: fenced %d ms after the last renewal was sent%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped));
+                await("idle-1 shut off", Duration.ofSeconds(30), () -> vm(url2, "idle-1").path("State").asText(),
+                        s -> s.equals("SHUT_OFF"));
+                lease1.cancel(false);
+            }
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+}
