@@ -21,6 +21,7 @@
 #   ./demo.sh start NAME      start it again as the demo started it (same configuration and data,
 #                             its log appended to), and wait until it is ready
 #   ./demo.sh restart NAME    both
+# NAME may also be leader: the manager that leads now.
 set -euo pipefail
 cd "$(dirname "$0")"
 run=target/demo
@@ -33,6 +34,14 @@ demo_proc() {
   if [ -z "$known" ]; then
     echo "demo: no demo is running here (start one with ./demo.sh)" >&2
     exit 2
+  fi
+  if [ "$name" = leader ] && [ -f "$run/procs/urls" ]; then
+    # The manager that leads now, as federa managers names it.
+    cacert=
+    [ -f "$run/certs/ca.pem" ] && cacert="$PWD/$run/certs/ca.pem"
+    name=$(FEDERA_URL=$(cat "$run/procs/urls") FEDERA_TOKEN=demo-viewer-token-0001 FEDERA_CACERT="$cacert" \
+      bin/federa -o json managers 2>/dev/null | sed -n 's/^  "leader" : "\(.*\)",$/\1/p') || true
+    [ -n "$name" ] || { echo "demo: no manager leads now (bin/federa managers says why)" >&2; exit 1; }
   fi
   if [ -z "$name" ] || [ ! -f "$run/procs/$name.cmd" ]; then
     echo "demo: $action needs one of the demo's processes: ${known% } (got '${name}')" >&2
@@ -84,7 +93,7 @@ while [ $# -gt 0 ]; do
     --managers) managers="${2:-}"; shift 2 ;;
     --managers=*) managers="${1#*=}"; shift ;;
     --plain) tls=0; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain], or ./demo.sh kill|start|restart NAME)" >&2; exit 2 ;;
   esac
 done
@@ -220,6 +229,7 @@ for conf in "${manager_configs[@]}"; do
 done
 urls=$(for n in $(seq 1 "$managers"); do printf '%s://127.0.0.1:808%s,' "$scheme" $((n - 1)); done)
 urls=${urls%,}
+echo "$urls" >"$run/procs/urls"
 FEDERA_TOKEN=demo-operator-token-0001 FEDERA_URL="$urls" bin/federa apply -f examples/shop.yaml >/dev/null 2>"$run/apply.err" \
   || { echo "demo: applying examples/shop.yaml failed:" >&2; cat "$run/apply.err" >&2; exit 1; }
 
@@ -230,7 +240,7 @@ if [ "$managers" -gt 1 ]; then
   echo "The managers (every one answers reads; changes go to the leader; federa follows it):"
   echo "  export FEDERA_URL=$urls"
   FEDERA_TOKEN=demo-viewer-token-0001 FEDERA_URL="$urls" bin/federa managers 2>/dev/null | sed 's/^/  /'
-  echo "Kill the leader (./demo.sh kill manager-N): another takes the lead within seconds; kill them all"
+  echo "Kill the leader (./demo.sh kill leader, or kill manager-N): another takes the lead within seconds; kill them all"
   echo "and the shop's VMs keep running on their peers' word (docs/cluster.md)."
 else
   echo "Federa demo: four MR agents and the manager are up (logs in $run/)."

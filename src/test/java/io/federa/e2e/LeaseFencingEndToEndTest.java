@@ -38,13 +38,17 @@ class LeaseFencingEndToEndTest {
     private static final long LEASE_MS = 2_000;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private JsonNode post(String url, JsonNode body) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+    /** A Jolokia POST of {@code body} with the agent's credentials, as the manager sends it. */
+    private static HttpRequest request(String url, JsonNode body) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Basic " + Base64.getEncoder()
                         .encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode post(String url, JsonNode body) throws Exception {
+        HttpResponse<String> r = http.send(request(url, body), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
@@ -92,26 +96,24 @@ class LeaseFencingEndToEndTest {
      * Renews the lease now (so it is held when this returns), then every 200 ms, as the manager's
      * polls would; remembers when the last renewal was answered.
      */
-    private JsonNode renew(String url) throws Exception {
+    /** This host and a peer that never answers: the fleet of every statement here. */
+    private static Map<String, String> fleet() throws java.io.IOException {
         Map<String, String> fleet = new java.util.LinkedHashMap<>();
         fleet.put("host-1", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
         fleet.put("host-2", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
-        return exec(url, "renewLease", DemoLeases.statement("manager-1", LEASE_MS, fleet), "host-1");
+        return fleet;
+    }
+
+    private JsonNode renew(String url) throws Exception {
+        return exec(url, "renewLease", DemoLeases.statement("manager-1", LEASE_MS, fleet()), "host-1");
     }
 
     /** A renewal as the manager sends it: granting no lease past {@code latestEndMillis} (wall clock). */
     private HttpRequest renewalBefore(String url, long latestEndMillis) throws Exception {
-        Map<String, String> fleet = new java.util.LinkedHashMap<>();
-        fleet.put("host-1", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
-        fleet.put("host-2", "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
         ObjectNode n = JSON.createObjectNode().put("type", "exec").put("mbean", "federa:type=Agent")
                 .put("operation", "renewLeaseBefore");
-        n.putArray("arguments").add(DemoLeases.statement("manager-1", LEASE_MS, fleet)).add("host-1").add(latestEndMillis);
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Basic " + Base64.getEncoder()
-                        .encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(n.toString())).build();
+        n.putArray("arguments").add(DemoLeases.statement("manager-1", LEASE_MS, fleet())).add("host-1").add(latestEndMillis);
+        return request(url, n);
     }
 
     /** The latest end a manager allows a renewal sent now: its deadline (1 s) plus the lease, less 0.5 s of skew. */

@@ -289,8 +289,8 @@ final class MigrationCommands {
         FederaCli.Watch watch;
 
         @Option(names = "--follow", paramLabel = "ID|HOST", split = ",", description = "follow these moves until they end, "
-                + "as federa migrate or drain does (same output, same exit code): migration ids (m-3,m-4), or a host "
-                + "whose drain is in flight")
+                + "as federa migrate or drain does (same output, same exit code): migration ids (m-3,m-4), or a host: "
+                + "its drain in flight, or how its last drain ended")
         List<String> follow;
 
         @Option(names = "--timeout", paramLabel = "SECONDS", description = "with --follow, stop following after this long "
@@ -346,17 +346,23 @@ final class MigrationCommands {
                 if (all == null) {
                     all = cli.call("GET", "/migrations", null, null);
                 }
-                List<String> drained = new ArrayList<>();
+                List<String> inFlight = new ArrayList<>();
+                List<String> ended = new ArrayList<>();
                 all.path("migrations").forEach(m -> {
-                    if (m.path("drain").asText().equals(f) && !finished(m)) {
-                        drained.add(m.path("id").asText());
+                    if (m.path("drain").asText().equals(f)) {
+                        (finished(m) ? ended : inFlight).add(m.path("id").asText());
                     }
                 });
-                if (drained.isEmpty()) {
-                    throw new FederaCli.CliException("no drain of " + f + " is in flight (and " + f + " is not a migration id "
-                            + "such as m-3); federa migrations --host " + f + " lists its moves");
+                if (inFlight.isEmpty() && ended.isEmpty()) {
+                    throw new FederaCli.CliException("no drain of " + f + " is in flight or among the latest moves (and " + f
+                            + " is not a migration id such as m-3); federa migrations --host " + f + " lists its moves");
                 }
-                ids.addAll(drained);
+                if (inFlight.isEmpty()) {
+                    // Re-attached after the drain ended (the command was interrupted, or the manager
+                    // restarted and finished it): say how it ended, as the drain would have.
+                    out().println("no drain of " + f + " is in flight; its moves ended:");
+                }
+                ids.addAll(inFlight.isEmpty() ? ended : inFlight);
             }
             ids = List.copyOf(new java.util.LinkedHashSet<>(ids));
             if (cli.machine()) {

@@ -361,8 +361,8 @@ class FederaCliTest {
                 + "finished ones) (id)");
         Run host = federa(VIEWER, "migrations", "--follow", "host-9");
         assertThat(host.exit()).isEqualTo(1);
-        assertThat(host.err().trim()).isEqualTo("federa: no drain of host-9 is in flight (and host-9 is not a migration id "
-                + "such as m-3); federa migrations --host host-9 lists its moves");
+        assertThat(host.err().trim()).isEqualTo("federa: no drain of host-9 is in flight or among the latest moves (and host-9 "
+                + "is not a migration id such as m-3); federa migrations --host host-9 lists its moves");
     }
 
     @Test
