@@ -78,6 +78,9 @@ public final class Manager {
         ManagerConfig.Cluster cluster = config.cluster();
         LeadershipStore leadershipStore = config.store().embedded() ? LeadershipStore.openFile(config.store().file())
                 : LeadershipStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
+        io.federa.manager.store.CostStore costStore = config.store().embedded()
+                ? io.federa.manager.store.CostStore.openFile(config.store().file())
+                : io.federa.manager.store.CostStore.open(config.store().jdbcUrl(), config.store().user(), config.store().password());
         AtomicReference<ApiVerticle> apiRef = new AtomicReference<>();
         AtomicReference<PollingVerticle> pollingRef = new AtomicReference<>();
         LeadershipVerticle leadership = new LeadershipVerticle(leadershipStore, cluster.name(),
@@ -103,6 +106,8 @@ public final class Manager {
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get,
                 () -> lifecycleRef.get() == null ? ServiceView.Asked.UNREAD : lifecycleRef.get().asked(), historyStore, interval,
                 leadership::leadsNow);
+        io.federa.manager.cost.CostVerticle cost = new io.federa.manager.cost.CostVerticle(polling::inventory, catalog::get,
+                costStore, config.cost(), interval, leadership::leadsNow, WallClock::millis);
         LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leases, leadership::leadsNow,
                 catalog::get, lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
@@ -253,6 +258,11 @@ public final class Manager {
             }
 
             @Override
+            public Map<String, Map<String, Double>> spending() {
+                return cost.spending();
+            }
+
+            @Override
             public int leasesRenewed() {
                 LeaseLedger l = polling.leases();
                 return l == null ? 0 : l.renewedWithinLease(WallClock.millis());
@@ -261,7 +271,8 @@ public final class Manager {
         lifecycle.auditCommands((agent, term, action, result) -> audit.record("manager " + cluster.name() + " (term " + term + ")",
                 cluster.name(), action, "host/" + agent, result));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
-                catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership, audit));
+                catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership, audit,
+                new io.federa.manager.cost.CostReports(costStore, config.cost(), catalog::get)));
         api.tls(tls);
         lifecycle.tls(tls);
         apiRef.set(api);
@@ -295,6 +306,7 @@ public final class Manager {
         snmp.ifPresent(s -> history.onRecorded(s::recorded));
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
+                .compose(id -> vertx.deployVerticle(cost))
                 .compose(id -> vertx.deployVerticle(lifecycle))
                 .compose(id -> vertx.deployVerticle(api))
                 .compose(id -> snmp.isPresent() ? vertx.deployVerticle(snmp.get()) : Future.succeededFuture(id))

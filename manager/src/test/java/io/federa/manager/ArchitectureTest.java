@@ -42,7 +42,7 @@ class ArchitectureTest {
      *   <li>{@code spec} (the one YAML reader) uses no adapter; {@code config} and {@code store}
      *       only {@code spec}. The wall clock is the common module's, shared with the agent.</li>
      *   <li>The verticles — {@code poll}, {@code lifecycle}, {@code history}, {@code cluster},
-     *       {@code audit} — and {@code metrics} use their own settings and store,
+     *       {@code audit}, {@code cost} — and {@code metrics} use their own settings and store,
      *       never one another: {@code Manager} wires them together with the core's values.</li>
      *   <li>{@code http} is the API over all of them. It calls the verticles directly (the
      *       lifecycle, the history, leadership, the audit log, the metrics) rather than through
@@ -71,8 +71,10 @@ class ArchitectureTest {
             Map.entry("history", Set.of("store")),
             Map.entry("cluster", Set.of("store")),
             Map.entry("audit", Set.of("store")),
+            Map.entry("cost", Set.of("config", "store")),
             Map.entry("metrics", Set.of()),
-            Map.entry("http", Set.of("lifecycle", "history", "cluster", "audit", "metrics", "config", "store", "spec", "tls")),
+            Map.entry("http", Set.of("lifecycle", "history", "cluster", "audit", "cost", "metrics", "config", "store", "spec",
+                    "tls")),
             Map.entry("snmp", Set.of("config", "history")),
             Map.entry("cli", Set.of())));
 

@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
                 FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Audit.class, FederaCli.Start.class,
                 FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
                 MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class,
-                FederaCli.Managers.class, VmCommands.class, FederaCli.Version.class, FederaCli.Completion.class,
-                CommandLine.HelpCommand.class})
+                FederaCli.Managers.class, VmCommands.class, CostCommand.class, FederaCli.Version.class,
+                FederaCli.Completion.class, CommandLine.HelpCommand.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,10 +55,10 @@ public final class FederaCli {
     private HttpClient http;
 
     /** How a command prints: a table for people ({@code wide}: more columns, prose whole), or the API's objects. */
-    enum Format { table, wide, json, yaml }
+    enum Format { table, wide, json, yaml, csv }
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table (default), wide (more columns, "
-            + "messages whole), json or yaml (the API's objects as they came)", scope = CommandLine.ScopeType.INHERIT)
+            + "messages whole), csv (every column, for a spreadsheet), json or yaml (the API's objects as they came)", scope = CommandLine.ScopeType.INHERIT)
     Format output = Format.table;
 
     /** Whether standard output is a terminal: --watch then clears the screen before each draw. */
@@ -288,6 +288,10 @@ public final class FederaCli {
         }
         if (output == Format.json || columns.isEmpty()) {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(whole));
+            return;
+        }
+        if (output == Format.csv) {
+            Table.csv(columns, rows).forEach(out::println);
             return;
         }
         Table.render(columns, rows, output == Format.wide).forEach(out::println);

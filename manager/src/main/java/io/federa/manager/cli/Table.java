@@ -46,6 +46,19 @@ final class Table {
     }
 
     /** The lines of the table: a header, then one line per row. */
+    /** The rows as CSV (RFC 4180): every column, wide ones too, each value whole; a header line first. */
+    static List<String> csv(List<Column> columns, List<List<String>> rows) {
+        List<String> out = new ArrayList<>();
+        out.add(String.join(",", columns.stream().map(c -> csvField(c.header())).toList()));
+        rows.forEach(r -> out.add(String.join(",", r.stream().map(Table::csvField).toList())));
+        return out;
+    }
+
+    private static String csvField(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
+                ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
     static List<String> render(List<Column> columns, List<List<String>> rows, boolean wide) {
         List<Integer> shown = new ArrayList<>();
         for (int i = 0; i < columns.size(); i++) {

@@ -10,20 +10,37 @@ import java.util.List;
 public record ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
                             Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
                             Cluster cluster, Audit audit, java.util.Optional<Tls> tls,
-                            java.util.Optional<SnmpServer> snmp) {
+                            java.util.Optional<SnmpServer> snmp, Cost cost) {
     public ManagerConfig {
         agents = List.copyOf(agents);
         tokens = List.copyOf(tokens);
         java.util.Objects.requireNonNull(tls, "tls");
         java.util.Objects.requireNonNull(snmp, "snmp");
+        java.util.Objects.requireNonNull(cost, "cost");
     }
 
-    /** Without an SNMP face. */
+    /** With an SNMP face, and cost kept by default. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
+                         Cluster cluster, Audit audit, java.util.Optional<Tls> tls, java.util.Optional<SnmpServer> snmp) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
+                audit, tls, snmp, Cost.defaults());
+    }
+
+    /** Without an SNMP face, with cost as given. */
+    public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
+                         Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
+                         Cluster cluster, Audit audit, java.util.Optional<Tls> tls, Cost cost) {
+        this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
+                audit, tls, java.util.Optional.empty(), cost);
+    }
+
+    /** Without an SNMP face, and cost kept by default. */
     public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,
                          Store store, Api api, List<Token> tokens, Lifecycle lifecycle, Migration migration,
                          Cluster cluster, Audit audit, java.util.Optional<Tls> tls) {
         this(agents, pollInterval, missedPollsAllowed, maxConcurrentPolls, store, api, tokens, lifecycle, migration, cluster,
-                audit, tls, java.util.Optional.empty());
+                audit, tls, java.util.Optional.empty(), Cost.defaults());
     }
 
     /**
@@ -45,6 +62,25 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
             return "SnmpServer[address=" + address + ", port=" + port + ", users=" + users + ", community="
                     + community.map(c -> "***").orElse("none") + ", contact=" + contact + ", location=" + location
                     + ", engineFile=" + engineFile + ", notify=" + notifyTargets + "]";
+        }
+    }
+
+    /**
+     * Cost metering (docs/cost.md): an interval between two samples of a host longer than
+     * {@code gap} is a gap, not billed; a minute is written once {@code grace} has passed since
+     * it ended (late samples still count); each resolution is kept for its retention; a shared
+     * application's cost is split among its services by {@code split} (application → service →
+     * weight; a service not named counts 1).
+     */
+    public record Cost(Duration gap, Duration grace, Duration minutes, Duration hours, Duration days,
+                       java.util.Map<String, java.util.Map<String, Double>> split) {
+        public Cost {
+            split = java.util.Map.copyOf(split);
+        }
+
+        public static Cost defaults() {
+            return new Cost(Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofDays(7), Duration.ofDays(90),
+                    Duration.ofDays(730), java.util.Map.of());
         }
     }
 

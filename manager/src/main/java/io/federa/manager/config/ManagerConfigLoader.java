@@ -156,7 +156,7 @@ public final class ManagerConfigLoader extends TreeReader {
             return null;
         }
         known(m, "", Set.of("agents", "poll", "store", "api", "tokens", "lifecycle", "lease", "migration", "cluster", "audit",
-                "tls", "snmp"));
+                "tls", "snmp", "cost"));
         java.util.Optional<ManagerConfig.Tls> tls = tls(m.get("tls"));
         Map<String, String> fingerprints = new HashMap<>();
         Map<String, String> dataUrls = new HashMap<>();
@@ -300,9 +300,15 @@ public final class ManagerConfigLoader extends TreeReader {
             error("lifecycle.lease", "must be longer than twice poll.interval plus lease.clockSkew ("
                     + lifecycle.gapMillis(interval) + " ms), got " + lifecycle.lease().toMillis() + " ms");
         }
+        ManagerConfig.Cluster cluster = cluster(m.get("cluster"), interval);
+        ManagerConfig.Cost cost = cost(m.get("cost"));
+        if ((cluster != null && cost.gap().compareTo(cluster.followerPoll()) <= 0) || cost.gap().compareTo(interval) <= 0) {
+            // Every interval between two samples would be a gap, and nothing billed.
+            error("cost.gap", "must be longer than poll.interval and cluster.followerPoll (" + Math.max(interval.toMillis(),
+                    cluster == null ? 0 : cluster.followerPoll().toMillis()) + " ms), got " + cost.gap().toMillis() + " ms");
+        }
         return new ManagerConfig(agents, interval, misses, concurrent, store, apiConfig, tokens, lifecycle,
-                migration(m.get("migration")), cluster(m.get("cluster"), interval), audit(m.get("audit")), tls,
-                snmpServer(m.get("snmp"), store));
+                migration(m.get("migration")), cluster, audit(m.get("audit")), tls, snmpServer(m.get("snmp"), store), cost);
     }
 
     private static final Pattern SNMP_USER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -499,6 +505,57 @@ public final class ManagerConfigLoader extends TreeReader {
             error(p, "cannot read " + file + ": " + e.getMessage());
         }
         return null;
+    }
+
+    /** Cost metering (docs/cost.md): the gap limit, the grace for late samples, retention per resolution, the split of shared applications. */
+    private ManagerConfig.Cost cost(Object node) {
+        ManagerConfig.Cost d = ManagerConfig.Cost.defaults();
+        Map<String, Object> c = node == null ? null : map(node, "cost");
+        if (c == null) {
+            return d;
+        }
+        known(c, "cost", Set.of("gap", "grace", "retention", "split"));
+        Duration gap = positive(c.get("gap"), "cost.gap", d.gap());
+        Duration grace = positive(c.get("grace"), "cost.grace", d.grace());
+        Duration minutes = d.minutes();
+        Duration hours = d.hours();
+        Duration days = d.days();
+        Map<String, Object> r = c.get("retention") == null ? null : map(c.get("retention"), "cost.retention");
+        if (r != null) {
+            known(r, "cost.retention", Set.of("minutes", "hours", "days"));
+            minutes = positive(r.get("minutes"), "cost.retention.minutes", minutes);
+            hours = positive(r.get("hours"), "cost.retention.hours", hours);
+            days = positive(r.get("days"), "cost.retention.days", days);
+            if (minutes.compareTo(Duration.ofHours(2)) < 0) {
+                error("cost.retention.minutes", "must be at least 2h (hours are summed from minutes), got " + r.get("minutes"));
+            }
+            if (hours.compareTo(Duration.ofDays(2)) < 0) {
+                error("cost.retention.hours", "must be at least 2d (days are summed from hours), got " + r.get("hours"));
+            }
+        }
+        Map<String, Map<String, Double>> split = new java.util.TreeMap<>();
+        Map<String, Object> s = c.get("split") == null ? null : map(c.get("split"), "cost.split");
+        if (s != null) {
+            for (Map.Entry<String, Object> e : s.entrySet()) {
+                String p = "cost.split." + e.getKey();
+                name(e.getKey(), p);
+                Map<String, Object> w = map(e.getValue(), p);
+                if (w == null) {
+                    continue;
+                }
+                Map<String, Double> weights = new java.util.TreeMap<>();
+                for (Map.Entry<String, Object> x : w.entrySet()) {
+                    name(x.getKey(), p + "." + x.getKey());
+                    if (!(x.getValue() instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() < 0) {
+                        error(p + "." + x.getKey(), "must be a weight of at least 0, got " + describe(x.getValue()));
+                        continue;
+                    }
+                    weights.put(x.getKey(), n.doubleValue());
+                }
+                split.put(e.getKey(), Map.copyOf(weights));
+            }
+        }
+        return new ManagerConfig.Cost(gap, grace, minutes, hours, days, split);
     }
 
     private ManagerConfig.Audit audit(Object node) {

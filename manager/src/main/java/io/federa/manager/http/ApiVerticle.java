@@ -78,6 +78,7 @@ public final class ApiVerticle extends VerticleBase {
     private final LifecycleVerticle lifecycle;
     private final LeadershipVerticle leadership;
     private final io.federa.manager.audit.AuditLog audit;
+    private final io.federa.manager.cost.CostReports costReports;
     private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
     private GuardedServer server;
     /** The routes whose body may reach {@code api.maxBodyBytes}; the others take 64 KiB. */
@@ -108,7 +109,15 @@ public final class ApiVerticle extends VerticleBase {
     public record Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
                           DefinitionStore definitions, HistoryStore historyStore, HistoryVerticle history,
                           PrometheusRegistry registry, LifecycleVerticle lifecycle, LeadershipVerticle leadership,
-                          io.federa.manager.audit.AuditLog audit) {
+                          io.federa.manager.audit.AuditLog audit, io.federa.manager.cost.CostReports costReports) {
+        /** Without cost reports: the API answers 503 for them. */
+        public Sources(Supplier<InventorySnapshot> inventory, Supplier<Catalog> catalog, Consumer<Catalog> catalogChanged,
+                       DefinitionStore definitions, HistoryStore historyStore, HistoryVerticle history,
+                       PrometheusRegistry registry, LifecycleVerticle lifecycle, LeadershipVerticle leadership,
+                       io.federa.manager.audit.AuditLog audit) {
+            this(inventory, catalog, catalogChanged, definitions, historyStore, history, registry, lifecycle, leadership, audit,
+                    null);
+        }
     }
 
     public ApiVerticle(ManagerConfig.Api api, List<ManagerConfig.Token> tokens, Sources sources) {
@@ -124,6 +133,7 @@ public final class ApiVerticle extends VerticleBase {
         this.lifecycle = sources.lifecycle();
         this.leadership = sources.leadership();
         this.audit = sources.audit();
+        this.costReports = sources.costReports();
     }
 
     /** The audit log is written out before the manager stops. */
@@ -167,6 +177,7 @@ public final class ApiVerticle extends VerticleBase {
         r.get("/api/v1/services/:name").handler(this::service);
         r.get("/api/v1/services/:name/history").handler(this::serviceHistory);
         r.get("/api/v1/events").handler(this::events);
+        r.get("/api/v1/cost").handler(this::cost);
         r.get("/api/v1/audit").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::auditLog);
         r.get("/api/v1/services/:name/explain").handler(this::explain);
         r.post("/api/v1/services/:name/start").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
@@ -864,21 +875,100 @@ public final class ApiVerticle extends VerticleBase {
         }).onFailure(e -> storeError(ctx, "the events could not be read", e));
     }
 
+    /** A duration back from now as the API writes them (90s, 15m, 2h, 7d), in ms; -1 when it is not one. */
+    private static long durationMillis(String p) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})([smhd])").matcher(p);
+        if (!m.matches()) {
+            return -1;
+        }
+        long unit = switch (m.group(2)) {
+            case "s" -> 1_000L;
+            case "m" -> 60_000L;
+            case "h" -> 3_600_000L;
+            default -> 86_400_000L;
+        };
+        return Long.parseLong(m.group(1)) * unit;
+    }
+
+    /**
+     * {@code GET /api/v1/cost?by=service|application|host|site&since=30d&step=1d}: the bill of the
+     * period from the start of the step that holds {@code since} (UTC) to now, per step and in all,
+     * with what the hosts cost in each currency (docs/cost.md).
+     */
+    private void cost(RoutingContext ctx) {
+        if (costReports == null) {
+            error(ctx, 503, "unavailable", "cost is not kept by this manager", null);
+            return;
+        }
+        long now = WallClock.millis();
+        String byParam = ctx.queryParams().get("by") == null ? "service" : ctx.queryParams().get("by");
+        io.federa.manager.core.cost.Attribution.By by;
+        try {
+            by = io.federa.manager.core.cost.Attribution.By.parse(byParam);
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, "bad request", e.getMessage(), "by");
+            return;
+        }
+        Long since = since(ctx, now - 30 * HistoryVerticle.DAY);
+        if (since == null) {
+            return;
+        }
+        String stepParam = ctx.queryParams().get("step") == null ? "1d" : ctx.queryParams().get("step");
+        long step = durationMillis(stepParam);
+        if (step <= 0) {
+            error(ctx, 400, "bad request", "step must be a duration such as 1m, 1h, 1d; got " + clip(stepParam), "step");
+            return;
+        }
+        long from = io.federa.manager.core.cost.Ledger.bucket(since, step);
+        String refused = costReports.refusal(from, now, step);
+        if (refused != null) {
+            error(ctx, 400, "bad request", refused, refused.startsWith("step") ? "step" : "since");
+            return;
+        }
+        vertx.executeBlocking(() -> costReports.report(by, from, now, step)).onSuccess(r -> {
+            JsonArray rows = new JsonArray();
+            r.rows().forEach(x -> rows.add(costRow(x).put("start", Instant.ofEpochMilli(x.startMillis()).toString())));
+            JsonArray totals = new JsonArray();
+            java.util.Map<String, io.federa.manager.core.cost.Attribution.Row> sums = new java.util.TreeMap<>();
+            for (io.federa.manager.core.cost.Attribution.Row x : r.rows()) {
+                sums.merge(x.currency() + "\n" + x.key(), x, ApiVerticle::sumRows);
+            }
+            sums.values().forEach(x -> totals.add(costRow(x)));
+            JsonArray bill = new JsonArray();
+            r.totals().forEach(t -> bill.add(new JsonObject().put("currency", t.currency()).put("applications", t.applications())
+                    .put("idle", t.idle()).put("hosts", t.hosts())));
+            json(ctx, 200, new JsonObject().put("by", by.word()).put("from", Instant.ofEpochMilli(from).toString())
+                    .put("to", Instant.ofEpochMilli(now).toString())
+                    .put("step", io.federa.manager.cost.CostReports.describe(step))
+                    .put("units", new JsonObject().put("cost", "the row's currency").put("cpu", "CPU-seconds")
+                            .put("storage", "GiB-hours").put("sent", "bytes").put("packets", "packets").put("gap", "seconds"))
+                    .put("rows", rows).put("totals", totals).put("bill", bill));
+        }).onFailure(e -> error(ctx, 500, "store failure", "the cost could not be read: " + e.getMessage(), null));
+    }
+
+    private static io.federa.manager.core.cost.Attribution.Row sumRows(io.federa.manager.core.cost.Attribution.Row a,
+                                                                      io.federa.manager.core.cost.Attribution.Row b) {
+        return new io.federa.manager.core.cost.Attribution.Row(a.key(), Math.min(a.startMillis(), b.startMillis()), a.currency(),
+                a.cost() + b.cost(), a.cpuSeconds() + b.cpuSeconds(), a.storageGiBHours() + b.storageGiBHours(),
+                a.bytesSent() + b.bytesSent(), a.packetsSent() + b.packetsSent(), a.idleCost() + b.idleCost(),
+                a.gapMillis() + b.gapMillis());
+    }
+
+    private static JsonObject costRow(io.federa.manager.core.cost.Attribution.Row x) {
+        return new JsonObject().put("key", x.key()).put("currency", x.currency()).put("cost", x.cost())
+                .put("cpuSeconds", x.cpuSeconds()).put("storageGiBHours", x.storageGiBHours()).put("bytesSent", x.bytesSent())
+                .put("packetsSent", x.packetsSent()).put("idleCost", x.idleCost()).put("gapSeconds", x.gapMillis() / 1000.0);
+    }
+
     /** The {@code since} parameter: an ISO instant or a duration back from now (90s, 15m, 2h, 7d); null after an error. */
     private static Long since(RoutingContext ctx, long otherwise) {
         String p = ctx.queryParams().get("since");
         if (p == null) {
             return otherwise;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})([smhd])").matcher(p);
-        if (m.matches()) {
-            long unit = switch (m.group(2)) {
-                case "s" -> 1_000L;
-                case "m" -> 60_000L;
-                case "h" -> 3_600_000L;
-                default -> 86_400_000L;
-            };
-            return WallClock.millis() - Long.parseLong(m.group(1)) * unit;
+        long back = durationMillis(p);
+        if (back >= 0) {
+            return WallClock.millis() - back;
         }
         try {
             return Instant.parse(p).toEpochMilli();

@@ -129,6 +129,11 @@ public final class ManagerMetrics implements MultiCollector {
         default Map<String, Long> eventsDropped() {
             return Map.of();
         }
+
+        /** Service → currency → what it costs now, per second (idle capacity as "(idle)"); docs/cost.md. */
+        default Map<String, Map<String, Double>> spending() {
+            return Map.of();
+        }
     }
 
     private final Sources sources;
@@ -219,6 +224,13 @@ public final class ManagerMetrics implements MultiCollector {
                 state));
         out.add(gauge("federa_service_desired_running", "1 when an operator asked the service to run (federa start), "
                 + "0 when it was never started or was stopped.", desiredRunning));
+        List<Point> spending = new ArrayList<>();
+        sources.spending().forEach((service, byCurrency) -> byCurrency.forEach((currency, perSecond) ->
+                spending.add(new Point(Labels.of("service", service, "currency", currency), perSecond))));
+        // One series per service and currency: bounded by the definitions, not by the fleet.
+        out.add(gauge("federa_service_cost_per_second", "What the service costs now, in the currency named, per second, "
+                + "over each host's latest sample interval; a shared application split as billed; idle capacity as service "
+                + "\"(idle)\" (docs/cost.md).", spending));
         out.add(gauge("federa_service_availability_ratio",
                 "Share of the time in the window (1h, 1d, 30d) the service was meant to run during which it was not DOWN, 0 to 1.",
                 ratio));

@@ -26,7 +26,7 @@ import java.util.Map;
 public final class JolokiaPollParser {
     /** The VM attributes the manager reads. */
     public static final List<String> ATTRIBUTES = List.of("Name", "Uuid", "State", "Application", "Service", "Vcpus",
-            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch");
+            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch", "CpuTimeNanoseconds");
 
     /** The request the manager sends each cycle: the host, and the VM attributes it keeps. */
     public static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
@@ -240,7 +240,8 @@ public final class JolokiaPollParser {
     private static final int DISK;
     private static final int NETWORK;
     private static final java.util.Set<String> DISK_FIELDS = java.util.Set.of("capacityBytes");
-    private static final java.util.Set<String> NETWORK_FIELDS = java.util.Set.of("receiveBytesPerSecond", "transmitBytesPerSecond");
+    private static final java.util.Set<String> NETWORK_FIELDS = java.util.Set.of("receiveBytesPerSecond", "transmitBytesPerSecond",
+            "transmittedBytes", "transmittedPackets");
 
     static {
         Map<String, Integer> fields = new java.util.HashMap<>();
@@ -262,12 +263,23 @@ public final class JolokiaPollParser {
                     dbl(network.get("receiveBytesPerSecond"), "receiveBytesPerSecond") * 8,
                     dbl(network.get("transmitBytesPerSecond"), "transmitBytesPerSecond") * 8,
                     dbl(at(v, "CpuLoadRatio"), "CpuLoadRatio"), num(at(v, "UptimeSeconds"), "UptimeSeconds"),
-                    at(v, "Epoch") == null ? 0 : num(at(v, "Epoch"), "Epoch"));
+                    at(v, "Epoch") == null ? 0 : num(at(v, "Epoch"), "Epoch"),
+                    counters(at(v, "CpuTimeNanoseconds"), network));
         } catch (BadPayloadException e) {
             throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The totals cost metering reads. An agent older than the manager does not send them: the VM
+     * is then not metered (UNKNOWN), not refused.
+     */
+    private static VmStatus.Counters counters(Object cpu, Map<?, ?> network) throws BadPayloadException {
+        return new VmStatus.Counters(cpu == null ? -1 : num(cpu, "CpuTimeNanoseconds"),
+                network.get("transmittedBytes") == null ? -1 : num(network.get("transmittedBytes"), "transmittedBytes"),
+                network.get("transmittedPackets") == null ? -1 : num(network.get("transmittedPackets"), "transmittedPackets"));
     }
 
     private static Object at(Object[] slots, String attribute) {

@@ -278,10 +278,14 @@ class FederaCliTest {
         var fromJson = FederaCli.JSON.readTree(federa(VIEWER, "-o", "json", "services").out());
         assertThat(fromYaml.path("services").get(0).path("name").asText()).isEqualTo(fromJson.path("services").get(0).path("name").asText());
         assertThat(fromYaml.path("services")).hasSameSizeAs(fromJson.path("services"));
+        Run csv = federa(VIEWER, "-o", "csv", "services");
+        assertThat(csv.out().lines().findFirst().orElseThrow())
+                .isEqualTo("SERVICE,STATE,AVAIL 1D,AVAIL 30D,APPLICATIONS,DESIRED,AVAIL 1H,CONVERGED");
+        assertThat(csv.out().lines().skip(1)).allMatch(l -> l.split(",", -1).length >= 8);
 
         Run bad = federa(VIEWER, "-o", "xml", "services");
         assertThat(bad.exit()).isEqualTo(2);
-        assertThat(bad.err()).contains("Invalid value for option '--output'").contains("[table, wide, json, yaml]")
+        assertThat(bad.err()).contains("Invalid value for option '--output'").contains("[table, wide, json, yaml, csv]")
                 .contains("'xml'");
     }
 

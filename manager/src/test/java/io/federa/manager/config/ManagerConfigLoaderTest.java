@@ -75,6 +75,31 @@ class ManagerConfigLoaderTest {
     }
 
     @Test
+    void cost_keeps_minutes_hours_and_days_and_splits_shared_applications_as_configured() throws Exception {
+        assertThat(ManagerConfigLoader.parse(GOOD, BASE).cost()).isEqualTo(ManagerConfig.Cost.defaults());
+        ManagerConfig c = ManagerConfigLoader.parse(GOOD + """
+                cost:
+                  gap: 10s
+                  retention: { minutes: 2d, hours: 30d, days: 365d }
+                  split:
+                    catalog-db: { shop: 3, backoffice: 1 }
+                """, BASE);
+        assertThat(c.cost()).isEqualTo(new ManagerConfig.Cost(Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofDays(2),
+                Duration.ofDays(30), Duration.ofDays(365), java.util.Map.of("catalog-db", java.util.Map.of("shop", 3.0,
+                "backoffice", 1.0))));
+        assertThatThrownBy(() -> ManagerConfigLoader.parse(GOOD + """
+                cost:
+                  retention: { minutes: 1h, weeks: 2 }
+                  split: { catalog-db: { shop: -1 } }
+                """, BASE))
+                .hasMessageContaining("cost.retention.weeks: ")
+                .hasMessageContaining("cost.retention.minutes: must be at least 2h (hours are summed from minutes), got 1h")
+                .hasMessageContaining("cost.split.catalog-db.shop: must be a weight of at least 0, got -1");
+        assertThatThrownBy(() -> ManagerConfigLoader.parse(GOOD + "cost: { gap: 5s }\n", BASE))
+                .hasMessageContaining("cost.gap: must be longer than poll.interval and cluster.followerPoll (5000 ms), got 5000 ms");
+    }
+
+    @Test
     void the_audit_log_may_also_go_to_a_file_named_from_the_configuration() throws Exception {
         assertThat(ManagerConfigLoader.parse(GOOD, BASE).audit().file()).isEmpty();
         ManagerConfig c = ManagerConfigLoader.parse(GOOD + "audit: { file: log/audit.jsonl }\n", BASE);

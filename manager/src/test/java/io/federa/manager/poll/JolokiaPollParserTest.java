@@ -61,6 +61,8 @@ class JolokiaPollParserTest {
         assertThat(db.service()).isEqualTo("shop");
         assertThat(db.state()).isEqualTo("RUNNING");
         assertThat(db.vcpus()).isEqualTo(4);
+        assertThat(db.counters()).as("the totals cost metering reads")
+                .isEqualTo(new VmStatus.Counters(1_795_834_897_366_443_000L, 89_791_744_868_361L, 16_325_771_794_247L));
         assertThat(p.vms().get(0).running()).isFalse();
     }
 

@@ -63,7 +63,7 @@ class DefinitionStoreTest {
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
             var r = st.executeQuery("SELECT COUNT(*) FROM \"flyway_schema_history\" WHERE \"success\" AND \"type\" = 'SQL'");
             r.next();
-            assertThat(r.getInt(1)).as("V1 to V7, each once").isEqualTo(7);
+            assertThat(r.getInt(1)).as("every migration, each once").isEqualTo(SchemaTest.latestMigration());
             r = st.executeQuery("SELECT MAX(\"installed_rank\") FROM \"flyway_schema_history\"");
             r.next();
             st.execute("INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\", \"description\", \"type\", "

@@ -7,11 +7,30 @@ import java.util.Objects;
  * -1 where the host's agent cannot tell (a third-party host polled over the standard VM-MIB has
  * no network rates, application or service).
  *
- * @param epoch the placement epoch the manager gave the VM (0: not placed by the manager)
+ * @param epoch    the placement epoch the manager gave the VM (0: not placed by the manager)
+ * @param counters the VM's totals since it started, which cost metering reads ({@link Counters#UNKNOWN}
+ *                 where the host's agent does not report them)
  */
 public record VmStatus(String name, String uuid, String host, String state, String application, String service,
                        int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
-                       double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds, long epoch) {
+                       double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds, long epoch,
+                       Counters counters) {
+    /**
+     * Totals since the VM started, as the hypervisor counts them; -1 where it cannot tell. They go
+     * down when the VM (or the hypervisor's count) starts again.
+     */
+    public record Counters(long cpuTimeNanoseconds, long transmittedBytes, long transmittedPackets) {
+        public static final Counters UNKNOWN = new Counters(-1, -1, -1);
+    }
+
+    /** Without counters. */
+    public VmStatus(String name, String uuid, String host, String state, String application, String service,
+                    int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
+                    double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds, long epoch) {
+        this(name, uuid, host, state, application, service, vcpus, memoryBytes, diskBytes, networkReceiveBitsPerSecond,
+                networkTransmitBitsPerSecond, cpuLoadRatio, uptimeSeconds, epoch, Counters.UNKNOWN);
+    }
+
     /** A VM the manager did not place (epoch 0), or whose host cannot tell. */
     public VmStatus(String name, String uuid, String host, String state, String application, String service,
                     int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
@@ -23,6 +42,7 @@ public record VmStatus(String name, String uuid, String host, String state, Stri
     public VmStatus {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(counters, "counters");
         if (cpuLoadRatio < 0 || cpuLoadRatio > 1 || Double.isNaN(cpuLoadRatio)) {
             throw new IllegalArgumentException("VM " + name + " on " + host + " reports a load of " + cpuLoadRatio);
         }

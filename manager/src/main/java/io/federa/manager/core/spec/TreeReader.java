@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * The one way the manager reads its YAML (definitions and its own configuration).
  */
 public abstract class TreeReader {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
     protected final List<SpecError> errors = new ArrayList<>();
 
     protected void error(String field, String message) {
@@ -149,14 +149,14 @@ public abstract class TreeReader {
         return t;
     }
 
-    /** A duration written with its unit (500ms, 30s, 5m, 1h). */
+    /** A duration written with its unit (500ms, 30s, 5m, 1h, 7d). */
     protected Duration duration(Object node, String p, Duration fallback) {
         if (node == null) {
             return fallback;
         }
         Matcher m = node instanceof String s ? DURATION.matcher(s) : null;
         if (m == null || !m.matches()) {
-            error(p, "must be a duration with its unit (500ms, 30s, 5m, 1h), got " + describe(node));
+            error(p, "must be a duration with its unit (500ms, 30s, 5m, 1h, 7d), got " + describe(node));
             return fallback;
         }
         long n = Long.parseLong(m.group(1));
@@ -164,7 +164,8 @@ public abstract class TreeReader {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
     }
 
