@@ -99,9 +99,17 @@ class ManagerSnmpEndToEndTest {
         final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         TrapReceiver(Path dir) throws Exception {
-            try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
-                port = s.getLocalPort();
+            this(dir, 0);
+        }
+
+        /** On {@code port}, or a free one when 0 (a station started again listens where it did). */
+        TrapReceiver(Path dir, int port) throws Exception {
+            if (port == 0) {
+                try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+                    port = s.getLocalPort();
+                }
             }
+            this.port = port;
             Path conf = dir.resolve("snmptrapd.conf");
             Files.writeString(conf, "createUser noc SHA-256 demo-auth-pass AES demo-priv-pass\nauthUser log noc priv\n");
             ProcessBuilder pb = new ProcessBuilder("snmptrapd", "-f", "-Lo", "-On", "-C", "-c", conf.toString(), "-p",
@@ -144,6 +152,103 @@ class ManagerSnmpEndToEndTest {
         @Override
         public void close() {
             process.destroy();
+            try {
+                process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static final Pattern SHOP_STATE = Pattern.compile(
+            "\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.2\\.1\\.4\\.4\\.115\\.104\\.111\\.112 = INTEGER: (\\d)");
+    private static final Pattern PREVIOUS_STATE = Pattern.compile("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.1\\.0 = INTEGER: (\\d)");
+
+    /** The shop's state changes snmptrapd printed from line {@code from} on, as [previous, new] pairs. */
+    private static List<int[]> shopChanges(List<String> lines, int from) {
+        List<int[]> out = new ArrayList<>();
+        for (String l : lines.subList(Math.min(from, lines.size()), lines.size())) {
+            Matcher state = SHOP_STATE.matcher(l);
+            Matcher previous = PREVIOUS_STATE.matcher(l);
+            if (l.contains("OID: .1.3.6.1.4.1.32473.2.0.1\t") && state.find() && previous.find()) {
+                out.add(new int[] {Integer.parseInt(previous.group(1)), Integer.parseInt(state.group(1))});
+            }
+        }
+        return out;
+    }
+
+    /** One sample of the manager's /metrics, 0 when absent. */
+    private static double metric(String metrics, String series) {
+        for (String l : metrics.split("\n")) {
+            if (l.startsWith(series + " ")) {
+                return Double.parseDouble(l.substring(series.length() + 1).trim());
+            }
+        }
+        return Double.NaN;
+    }
+
+    @Test
+    void a_station_that_was_down_receives_the_informs_it_missed_in_order(@TempDir Path dir) throws Exception {
+        TrapReceiver first = new TrapReceiver(dir);
+        int port = first.port;
+        String target = "{target=\"127.0.0.1:" + port + "\"}";
+        try (Fleet f = new Fleet(dir, HOSTS, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(port), Map.of())) {
+            String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
+            assertThat(f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, shop).path("httpStatus").asInt()).isEqualTo(200);
+            assertThat(f.manager.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120")).contains("shop: UP after");
+            first.await("OID: .1.3.6.1.4.1.32473.2.0.1\t", ".2.1.2.1.4.4.115.104.111.112 = INTEGER: 2");
+            String metrics = f.manager.metrics();
+            assertThat(metric(metrics, "federa_snmp_notifications_sent_total" + target)).isGreaterThanOrEqualTo(1);
+            assertThat(metric(metrics, "federa_snmp_notifications_dropped_total" + target)).isZero();
+            assertThat(metric(metrics, "federa_snmp_notifications_failed_total" + target)).isZero();
+
+            // The station goes away; meanwhile the shop loses a VM, is stopped, and started again.
+            first.close();
+            assertThat(f.manager.federa(ManagerProcess.OPERATOR, "vm", "destroy", "payment-1")).contains("destroyed payment-1");
+            assertThat(f.manager.federa(ManagerProcess.OPERATOR, "stop", "shop", "--timeout", "120")).contains("shop: STOPPED after");
+            assertThat(f.manager.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120")).contains("shop: UP after");
+            // Nothing acknowledged: at least two informs (stopped, up) wait, and attempts failed.
+            long end = System.nanoTime() + 120_000_000_000L;
+            while (System.nanoTime() < end && !(metric(f.manager.metrics(), "federa_snmp_notifications_pending" + target) >= 2
+                    && metric(f.manager.metrics(), "federa_snmp_notifications_failed_total" + target) >= 1)) {
+                Thread.sleep(200);
+            }
+            metrics = f.manager.metrics();
+            assertThat(metric(metrics, "federa_snmp_notifications_pending" + target)).as(metrics).isGreaterThanOrEqualTo(2);
+            assertThat(metric(metrics, "federa_snmp_notifications_failed_total" + target)).as(metrics).isGreaterThanOrEqualTo(1);
+            double sentBefore = metric(metrics, "federa_snmp_notifications_sent_total" + target);
+
+            // Back on the same port: it receives what it missed, in the order it happened — each
+            // change's previous state is the state the change before it reported.
+            try (TrapReceiver again = new TrapReceiver(dir, port)) {
+                List<int[]> changes = List.of();
+                end = System.nanoTime() + 180_000_000_000L;
+                while (System.nanoTime() < end) {
+                    changes = shopChanges(again.lines, 0);
+                    boolean stopped = changes.stream().anyMatch(c -> c[1] == 5);
+                    if (stopped && changes.get(changes.size() - 1)[1] == 2
+                            && metric(f.manager.metrics(), "federa_snmp_notifications_pending" + target) == 0) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                List<String> seen = changes.stream().map(c -> c[0] + "->" + c[1]).toList();
+                System.out.println("the shop's changes the station received once back: " + seen);
+                assertThat(changes).as(again.lines.toString()).isNotEmpty();
+                assertThat(changes.get(0)[0]).as("the first missed change leaves up(2): " + seen).isEqualTo(2);
+                for (int i = 1; i < changes.size(); i++) {
+                    assertThat(changes.get(i)[0]).as("in order: " + seen).isEqualTo(changes.get(i - 1)[1]);
+                }
+                assertThat(seen).as("stopped, then up again").anyMatch(c -> c.endsWith("->5"));
+                assertThat(changes.get(changes.size() - 1)[1]).as(seen.toString()).isEqualTo(2);
+                metrics = f.manager.metrics();
+                assertThat(metric(metrics, "federa_snmp_notifications_pending" + target)).isZero();
+                assertThat(metric(metrics, "federa_snmp_notifications_dropped_total" + target)).isZero();
+                assertThat(metric(metrics, "federa_snmp_notifications_sent_total" + target))
+                        .isGreaterThanOrEqualTo(sentBefore + changes.size());
+            }
+        } finally {
+            first.close();
         }
     }
 

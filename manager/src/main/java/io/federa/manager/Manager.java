@@ -291,7 +291,7 @@ public final class Manager {
                                     return history.lastChangeMillis(service);
                                 }
                             }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now);
-                }, System::nanoTime));
+                }, System::nanoTime, registry));
         snmp.ifPresent(s -> history.onRecorded(s::recorded));
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))

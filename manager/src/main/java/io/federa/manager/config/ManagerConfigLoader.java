@@ -385,7 +385,7 @@ public final class ManagerConfigLoader extends TreeReader {
             if (t == null) {
                 continue;
             }
-            known(t, p, Set.of("address", "port", "user", "type", "retries", "timeout"));
+            known(t, p, Set.of("address", "port", "user", "type", "retries", "timeout", "queue"));
             String user = string(t.get("user"), p + ".user", null);
             if (!user.isEmpty() && !names.contains(user)) {
                 error(p + ".user", "\"" + user + "\" is not one of snmp.users");
@@ -402,9 +402,14 @@ public final class ManagerConfigLoader extends TreeReader {
                 error(p + ".timeout", "must be from 10ms to 60s, got " + t.get("timeout"));
                 timeout = Duration.ofMillis(io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_TIMEOUT_MILLIS);
             }
+            int queue = (int) integer(t.get("queue"), p + ".queue", 1, io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.MAX_QUEUE,
+                    (long) io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_QUEUE);
+            if (t.get("queue") != null && !type.equals("inform")) {
+                error(p + ".queue", "only informs are queued: a trap is sent once, acknowledged or not");
+            }
             targets.add(new io.federa.common.snmp.SnmpAgentEngine.NotifyTarget(ip(t.get("address"), p + ".address"),
                     (int) integer(t.get("port"), p + ".port", 1, 65535, 162L), user, type.equals("inform"), retries,
-                    timeout.toMillis()));
+                    timeout.toMillis(), queue));
         }
         return java.util.Optional.of(new ManagerConfig.SnmpServer(address, port, users, community, contact, location,
                 engineFile, targets));

@@ -16,6 +16,9 @@ import io.vertx.core.VerticleBase;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,17 +54,36 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         t.setDaemon(true);
         return t;
     });
+    /** One queue per station that receives informs, in configuration order. */
+    private final List<InformQueue> informs = new ArrayList<>();
+    private final NotificationMetrics metrics;
     private OidView view;
     private long builtAtNanos;
     private long sequence;
 
+    /** The back-off between attempts at an inform a station does not acknowledge: doubling from the first to the last. */
+    static final long FIRST_BACKOFF_MILLIS = 1_000;
+    static final long MAX_BACKOFF_MILLIS = 30_000;
+
     public ManagerSnmpVerticle(ManagerConfig.SnmpServer config, SnmpAgentEngine.SystemGroup system, Path bootsFile,
-                               Supplier<ManagerMib.Inputs> inputs, LongSupplier nanoClock) {
+                               Supplier<ManagerMib.Inputs> inputs, LongSupplier nanoClock, PrometheusRegistry registry) {
         this.config = config;
         this.system = system;
         this.bootsFile = bootsFile;
         this.inputs = inputs;
         this.nanoClock = nanoClock;
+        this.metrics = new NotificationMetrics(registry, config.notifyTargets());
+        // Queued from the start: what the history records before the engine listens is sent once it does.
+        for (SnmpAgentEngine.NotifyTarget t : config.notifyTargets()) {
+            if (t.inform()) {
+                InformQueue q = new InformQueue(t.name(), t.queue(), n -> {
+                    SnmpAgentEngine e = engine;
+                    return e != null && e.inform(t, n.oid(), n.varbinds());
+                }, metrics.of(t.name()), FIRST_BACKOFF_MILLIS, MAX_BACKOFF_MILLIS);
+                metrics.pending(t.name(), q::pending);
+                informs.add(q);
+            }
+        }
     }
 
     /** The view of now: the last one built if it is less than a second old. */
@@ -78,8 +100,9 @@ public final class ManagerSnmpVerticle extends VerticleBase {
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
             ViewPinning pinning = new ViewPinning(this::current, nanoClock);
+            // The engine sends the traps (once, to every trap target); informs go through the queues.
             SnmpAgentEngine e = SnmpAgentEngine.create(new SnmpAgentEngine.Spec(config.address(), config.port(), config.users(),
-                    config.community(), config.notifyTargets(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile),
+                    config.community(), traps(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile),
                     List.of());
             try {
                 e.register(new ViewObject(ManagerMib.OBJECTS, ManagerMib.OBJECTS.nextPeer(), pinning));
@@ -100,6 +123,7 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         SnmpAgentEngine e = engine;
         engine = null;
         notifier.shutdownNow();
+        informs.forEach(InformQueue::close);
         return e == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             e.close();
             return null;
@@ -129,8 +153,17 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         }
     }
 
+    private List<SnmpAgentEngine.NotifyTarget> traps() {
+        return config.notifyTargets().stream().filter(t -> !t.inform()).toList();
+    }
+
     private void send(int number, VariableBinding[] vbs) {
         OID trap = new OID(ManagerMib.NOTIFICATIONS).append(number);
+        informs.forEach(q -> q.offer(new InformQueue.Notification(trap, vbs)));
+        List<SnmpAgentEngine.NotifyTarget> traps = traps();
+        if (traps.isEmpty()) {
+            return;
+        }
         try {
             notifier.execute(() -> {
                 SnmpAgentEngine e = engine;
@@ -139,7 +172,9 @@ public final class ManagerSnmpVerticle extends VerticleBase {
                 }
                 try {
                     e.notifications().notify(new OctetString(), trap, vbs);
+                    traps.forEach(t -> metrics.sent(t.name()));
                 } catch (RuntimeException ex) {
+                    traps.forEach(t -> metrics.failed(t.name()));
                     LOG.warn("sending SNMP notification " + trap + " failed", ex);
                 }
             });
