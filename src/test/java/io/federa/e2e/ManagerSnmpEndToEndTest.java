@@ -329,4 +329,47 @@ class ManagerSnmpEndToEndTest {
             assertThat(found).contains(".1.3.6.1.4.1.32473.2.1.3.1.3.6.104.111.115.116.45.50 = INTEGER: 2");
         }
     }
+
+    @Test
+    void a_finished_migration_and_a_scaling_decision_reach_the_station_with_what_an_operator_acts_on(@TempDir Path dir)
+            throws Exception {
+        // A fourth host, so that web-1 has somewhere to go (web spreads over hosts, payment avoids web).
+        List<String> hosts = List.of("host-1", "host-2", "host-3", "host-4");
+        try (TrapReceiver trapd = new TrapReceiver(dir);
+             Fleet f = new Fleet(dir, hosts, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(trapd.port), Map.of())) {
+            String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
+            assertThat(f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, shop).path("httpStatus").asInt()).isEqualTo(200);
+            assertThat(f.manager.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120")).contains("shop: UP after");
+
+            // federaMgrMigrationFinished (.0.4): id, VM, service, source, destination, phase, reason.
+            String moved = f.manager.federa(ManagerProcess.OPERATOR, "migrate", "web-1", "--timeout", "120");
+            assertThat(moved).contains("m-1: DONE after");
+            JsonNode m1 = f.manager.get("migrations/m-1");
+            String source = m1.path("source").asText();
+            String destination = m1.path("destination").asText();
+            assertThat(destination).isNotEmpty().isNotEqualTo(source);
+            String finished = trapd.await("OID: .1.3.6.1.4.1.32473.2.0.4\t", ".1.3.6.1.4.1.32473.2.1.6.2.0 = STRING: \"m-1\"");
+            System.out.println("federaMgrMigrationFinished as snmptrapd printed it: " + finished);
+            assertThat(finished).contains(".1.3.6.1.4.1.32473.2.1.6.3.0 = STRING: \"web-1\"")
+                    .contains(".1.3.6.1.4.1.32473.2.1.6.4.0 = STRING: \"shop\"")
+                    .contains(".1.3.6.1.4.1.32473.2.1.6.6.0 = STRING: \"" + source + "\"")
+                    .contains(".1.3.6.1.4.1.32473.2.1.6.7.0 = STRING: \"" + destination + "\"")
+                    .contains(".1.3.6.1.4.1.32473.2.1.6.8.0 = STRING: \"done\"")
+                    .contains(".1.3.6.1.4.1.32473.2.1.6.9.0 = ");
+
+            // federaMgrScalingDecided (.0.6): an alert asks for one more web instance, 2 → 3.
+            JsonNode alert = f.manager.call("POST", "alerts", ManagerProcess.OPERATOR, """
+                    {"version":"4","status":"firing","receiver":"federa","groupKey":"{}:{}","alerts":[
+                      {"status":"firing","labels":{"alertname":"FederaWebHot","service":"shop","application":"web","action":"scale_out"},
+                       "annotations":{},"startsAt":"2026-12-06T15:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"a1"}]}
+                    """);
+            assertThat(alert.path("accepted").asInt()).as(alert.toString()).isEqualTo(1);
+            String scaled = trapd.await("OID: .1.3.6.1.4.1.32473.2.0.6\t", ".1.3.6.1.4.1.32473.2.1.6.5.0 = STRING: \"web\"");
+            System.out.println("federaMgrScalingDecided as snmptrapd printed it: " + scaled);
+            assertThat(scaled).contains(".1.3.6.1.4.1.32473.2.1.6.4.0 = STRING: \"shop\"")
+                    .containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.10\\.0 = Gauge32: 2\\b")
+                    .containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.11\\.0 = Gauge32: 3\\b")
+                    .contains(".1.3.6.1.4.1.32473.2.1.6.9.0 = STRING: \"alert FederaWebHot");
+        }
+    }
 }

@@ -292,7 +292,10 @@ public final class Manager {
                                 }
                             }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now);
                 }, System::nanoTime, registry));
-        snmp.ifPresent(s -> history.onRecorded(s::recorded));
+        snmp.ifPresent(s -> {
+            history.onRecorded(s::recorded);
+            lifecycle.notices(s);
+        });
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(lifecycle))

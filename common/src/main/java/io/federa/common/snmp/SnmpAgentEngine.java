@@ -39,6 +39,7 @@ import org.snmp4j.security.UsmUser;
 import org.snmp4j.smi.GenericAddress;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.TimeTicks;
 import org.snmp4j.smi.UdpAddress;
 import org.snmp4j.smi.Variable;
 import org.snmp4j.transport.TransportMappings;
@@ -339,12 +340,14 @@ public final class SnmpAgentEngine implements AutoCloseable {
      * across stations' outages (the notification originator sends to every configured target at
      * once, and gives up on an inform after its retries). Blocks: never call it on an event loop.
      *
+     * @param upTime when it happened (sysUpTime.0), for an inform sent late; null: now
      * @return whether the station acknowledged it
      */
-    public boolean inform(NotifyTarget target, OID notification, VariableBinding[] varbinds) throws IOException {
+    public boolean inform(NotifyTarget target, OID notification, VariableBinding[] varbinds, TimeTicks upTime)
+            throws IOException {
         PDU pdu = new ScopedPDU();
         pdu.setType(PDU.INFORM);
-        pdu.add(new VariableBinding(SnmpConstants.sysUpTime, agent.getSysUpTime().get()));
+        pdu.add(new VariableBinding(SnmpConstants.sysUpTime, upTime != null ? upTime : upTime()));
         pdu.add(new VariableBinding(SnmpConstants.snmpTrapOID, notification));
         pdu.addAll(varbinds);
         UdpAddress address = new UdpAddress(target.address() + "/" + target.port());
@@ -366,6 +369,11 @@ public final class SnmpAgentEngine implements AutoCloseable {
             mpv3.removeEngineID(address);
         }
         return acknowledged;
+    }
+
+    /** sysUpTime.0: how long the engine has run, as notifications carry it. */
+    public TimeTicks upTime() {
+        return agent.getSysUpTime().get();
     }
 
     /** The UDP address the engine listens on (useful when the configured port is 0). */

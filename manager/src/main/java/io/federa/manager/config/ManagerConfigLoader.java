@@ -136,7 +136,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (m == null) {
             return d;
         }
-        known(m, "migration", Set.of("settle", "copyAttempts", "stopTimeout", "concurrent"));
+        known(m, "migration", Set.of("settle", "copyAttempts", "stopTimeout", "concurrent", "stuckAfter"));
         Duration settle = interval(m.get("settle"), "migration.settle", d.settle());
         if (settle.toMillis() > 3_600_000) {
             error("migration.settle", "must be between 100ms and 1h, got " + settle.toMillis() + " ms");
@@ -147,7 +147,11 @@ public final class ManagerConfigLoader extends TreeReader {
         }
         int attempts = (int) integer(m.get("copyAttempts"), "migration.copyAttempts", 1, 100, (long) d.copyAttempts());
         int concurrent = (int) integer(m.get("concurrent"), "migration.concurrent", 1, 64, (long) d.concurrent());
-        return new ManagerConfig.Migration(settle, attempts, stop, concurrent);
+        Duration stuck = interval(m.get("stuckAfter"), "migration.stuckAfter", d.stuckAfter());
+        if (stuck.toMillis() < 1_000 || stuck.toMillis() > 86_400_000) {
+            error("migration.stuckAfter", "must be between 1s and 24h, got " + stuck.toMillis() + " ms");
+        }
+        return new ManagerConfig.Migration(settle, attempts, stop, concurrent, stuck);
     }
 
     private ManagerConfig root(Object tree) {

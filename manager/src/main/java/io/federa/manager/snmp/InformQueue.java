@@ -3,6 +3,7 @@ package io.federa.manager.snmp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snmp4j.smi.OID;
+import org.snmp4j.smi.TimeTicks;
 import org.snmp4j.smi.VariableBinding;
 
 import java.util.ArrayDeque;
@@ -22,8 +23,12 @@ import java.util.Deque;
 final class InformQueue implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InformQueue.class);
 
-    /** One notification to send: its OID and varbinds (without sysUpTime and snmpTrapOID). */
-    record Notification(OID oid, VariableBinding[] varbinds) {
+    /**
+     * One notification to send: its OID and varbinds (without sysUpTime and snmpTrapOID), and when
+     * it happened (the engine's sysUpTime then; null when the engine did not run yet), so that a
+     * station receiving a backlog reads when each thing happened, not when it was delivered.
+     */
+    record Notification(OID oid, VariableBinding[] varbinds, TimeTicks upTime) {
     }
 
     /** Sends one inform and waits for its acknowledgement (timeout and retries included). */

@@ -9,6 +9,8 @@ import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.migration.Migration;
+import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.ServiceSpec;
 import org.snmp4j.smi.Gauge32;
@@ -49,9 +51,30 @@ public final class ManagerMib {
     static final OID HOST_ENTRY = new OID(OBJECTS).append("3.1");
     static final OID APP_ENTRY = new OID(OBJECTS).append("4.1");
     static final OID INSTANCE_ENTRY = new OID(OBJECTS).append("5.1");
-    /** federaMgrNotifications: federaMgrServiceStateChanged .1, federaMgrHostLost .2, federaMgrHostFound .3. */
+    /**
+     * federaMgrNotifications: federaMgrServiceStateChanged .1, federaMgrHostLost .2, federaMgrHostFound .3,
+     * federaMgrMigrationFinished .4, federaMgrMigrationStuck .5, federaMgrScalingDecided .6.
+     */
     public static final OID NOTIFICATIONS = new OID(FederaOids.MANAGER_MIB).append(0);
-    static final OID NOTIFY_PREVIOUS_STATE = new OID(OBJECTS).append("6.1.0");
+    static final int SERVICE_STATE_CHANGED = 1;
+    static final int HOST_LOST = 2;
+    static final int HOST_FOUND = 3;
+    static final int MIGRATION_FINISHED = 4;
+    static final int MIGRATION_STUCK = 5;
+    static final int SCALING_DECIDED = 6;
+    /** federaMgrNotifyObjects: what notifications carry beyond the tables, instance .0. */
+    static final OID NOTIFY_OBJECTS = new OID(OBJECTS).append(6);
+    static final OID NOTIFY_PREVIOUS_STATE = notifyObject(1);
+    static final OID NOTIFY_MIGRATION_ID = notifyObject(2);
+    static final OID NOTIFY_VM = notifyObject(3);
+    static final OID NOTIFY_SERVICE = notifyObject(4);
+    static final OID NOTIFY_APPLICATION = notifyObject(5);
+    static final OID NOTIFY_SOURCE = notifyObject(6);
+    static final OID NOTIFY_DESTINATION = notifyObject(7);
+    static final OID NOTIFY_PHASE = notifyObject(8);
+    static final OID NOTIFY_REASON = notifyObject(9);
+    static final OID NOTIFY_INSTANCES_FROM = notifyObject(10);
+    static final OID NOTIFY_INSTANCES_TO = notifyObject(11);
     /** The windows of federaMgrServiceAvail1h, 1d, 30d, in ms (the metrics' and the API's). */
     static final long[] WINDOWS = {3_600_000L, 86_400_000L, 30 * 86_400_000L};
     private static final int TEXT_MAX = 255;
@@ -141,6 +164,39 @@ public final class ManagerMib {
             new VariableBinding(new OID(SERVICE_ENTRY).append(4).append(index), new Integer32(state(now.state()))),
             new VariableBinding(NOTIFY_PREVIOUS_STATE, new Integer32(before.map(ManagerMib::state).orElse(1))),
             new VariableBinding(new OID(SERVICE_ENTRY).append(5).append(index), text(String.join("; ", now.reasons()))),
+        };
+    }
+
+    private static OID notifyObject(int n) {
+        return new OID(FederaOids.MANAGER_MIB).append(1).append(6).append(n).append(0);
+    }
+
+    /**
+     * federaMgrMigrationFinished's and federaMgrMigrationStuck's varbinds: which move (its id, the
+     * VM, its service), from where to where (the destination "-" when none was chosen), the phase
+     * it ended or sticks in, and why (for a finished move, its last note; for a stuck one, what
+     * makes it stuck).
+     */
+    public static VariableBinding[] migration(Migration m, String reason) {
+        return new VariableBinding[] {
+            new VariableBinding(NOTIFY_MIGRATION_ID, text(m.id())),
+            new VariableBinding(NOTIFY_VM, text(m.vm())),
+            new VariableBinding(NOTIFY_SERVICE, text(m.service())),
+            new VariableBinding(NOTIFY_SOURCE, text(m.source())),
+            new VariableBinding(NOTIFY_DESTINATION, text(m.destinationOrNone())),
+            new VariableBinding(NOTIFY_PHASE, text(m.phase().word())),
+            new VariableBinding(NOTIFY_REASON, text(reason)),
+        };
+    }
+
+    /** federaMgrScalingDecided's varbinds: the service and application, instances from and to, and why. */
+    public static VariableBinding[] scaling(ScalingDecision d) {
+        return new VariableBinding[] {
+            new VariableBinding(NOTIFY_SERVICE, text(d.service())),
+            new VariableBinding(NOTIFY_APPLICATION, text(d.application())),
+            new VariableBinding(NOTIFY_INSTANCES_FROM, new UnsignedInteger32(Math.max(0, d.from()))),
+            new VariableBinding(NOTIFY_INSTANCES_TO, new UnsignedInteger32(Math.max(0, d.to()))),
+            new VariableBinding(NOTIFY_REASON, text(d.why())),
         };
     }
 

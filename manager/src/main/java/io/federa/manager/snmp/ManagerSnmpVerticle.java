@@ -7,7 +7,10 @@ import io.federa.common.snmp.ViewObject;
 import io.federa.common.snmp.ViewPinning;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
+import io.federa.manager.core.migration.Migration;
+import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.history.HistoryVerticle;
+import io.federa.manager.core.events.Notices;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
 import org.snmp4j.smi.VariableBinding;
@@ -38,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * runs on, or waits for, an event loop. Starting and stopping the engine (a file, a socket) are
  * done on a worker.
  */
-public final class ManagerSnmpVerticle extends VerticleBase {
+public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerSnmpVerticle.class);
     /** How long one built view answers before the next request rebuilds it. */
     static final long REFRESH_NANOS = 1_000_000_000L;
@@ -78,7 +81,7 @@ public final class ManagerSnmpVerticle extends VerticleBase {
             if (t.inform()) {
                 InformQueue q = new InformQueue(t.name(), t.queue(), n -> {
                     SnmpAgentEngine e = engine;
-                    return e != null && e.inform(t, n.oid(), n.varbinds());
+                    return e != null && e.inform(t, n.oid(), n.varbinds(), n.upTime());
                 }, metrics.of(t.name()), FIRST_BACKOFF_MILLIS, MAX_BACKOFF_MILLIS);
                 metrics.pending(t.name(), q::pending);
                 informs.add(q);
@@ -143,13 +146,37 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         Map<String, String> hostIds = new HashMap<>();
         inputs.get().inventory().agents().values().forEach(a -> hostIds.put(a.agent(), a.host().map(h -> h.hostId()).orElse("")));
         for (HistoryVerticle.Transition t : transitions) {
-            send(1, ManagerMib.serviceStateChanged(t.change().service(), t.change().availability(), t.previous()));
+            send(ManagerMib.SERVICE_STATE_CHANGED, ManagerMib.serviceStateChanged(t.change().service(), t.change().availability(), t.previous()));
         }
         for (Event e : events) {
             if (e.kind().equals(Event.AGENT_UNREACHABLE) || e.kind().equals(Event.AGENT_REACHABLE)) {
                 boolean found = e.kind().equals(Event.AGENT_REACHABLE);
-                send(found ? 3 : 2, ManagerMib.hostReachability(e.subject(), hostIds.getOrDefault(e.subject(), ""), found));
+                send(found ? ManagerMib.HOST_FOUND : ManagerMib.HOST_LOST, ManagerMib.hostReachability(e.subject(), hostIds.getOrDefault(e.subject(), ""), found));
             }
+        }
+    }
+
+    /** federaMgrMigrationFinished (on the lifecycle's event loop; sent on another thread). */
+    @Override
+    public void migrationFinished(Migration m) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.MIGRATION_FINISHED, ManagerMib.migration(m, m.note()));
+        }
+    }
+
+    /** federaMgrMigrationStuck. */
+    @Override
+    public void migrationStuck(Migration m, String reason) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.MIGRATION_STUCK, ManagerMib.migration(m, reason));
+        }
+    }
+
+    /** federaMgrScalingDecided. */
+    @Override
+    public void scaled(ScalingDecision d) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.SCALING_DECIDED, ManagerMib.scaling(d));
         }
     }
 
@@ -159,7 +186,9 @@ public final class ManagerSnmpVerticle extends VerticleBase {
 
     private void send(int number, VariableBinding[] vbs) {
         OID trap = new OID(ManagerMib.NOTIFICATIONS).append(number);
-        informs.forEach(q -> q.offer(new InformQueue.Notification(trap, vbs)));
+        SnmpAgentEngine running = engine;
+        InformQueue.Notification n = new InformQueue.Notification(trap, vbs, running == null ? null : running.upTime());
+        informs.forEach(q -> q.offer(n));
         List<SnmpAgentEngine.NotifyTarget> traps = traps();
         if (traps.isEmpty()) {
             return;

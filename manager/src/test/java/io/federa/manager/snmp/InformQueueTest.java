@@ -55,7 +55,7 @@ class InformQueueTest {
     }
 
     private static InformQueue.Notification numbered(int i) {
-        return new InformQueue.Notification(new OID("1.3.6.1.4.1.32473.2.0").append(i), new VariableBinding[0]);
+        return new InformQueue.Notification(new OID("1.3.6.1.4.1.32473.2.0").append(i), new VariableBinding[0], null);
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
