@@ -294,6 +294,7 @@ public final class Manager {
                 }, System::nanoTime, registry));
         snmp.ifPresent(s -> {
             history.onRecorded(s::recorded);
+            history.notices(s);
             lifecycle.notices(s);
         });
         return vertx.deployVerticle(polling)

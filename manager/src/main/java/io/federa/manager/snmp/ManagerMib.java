@@ -4,6 +4,7 @@ import io.federa.common.snmp.FederaOids;
 import io.federa.common.snmp.OidView;
 import io.federa.manager.core.availability.ServiceAvailability;
 import io.federa.manager.core.availability.ServiceView;
+import io.federa.manager.core.events.InventoryChanges;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
@@ -62,6 +63,7 @@ public final class ManagerMib {
     static final int MIGRATION_FINISHED = 4;
     static final int MIGRATION_STUCK = 5;
     static final int SCALING_DECIDED = 6;
+    static final int VMS_FENCED = 7;
     /** federaMgrNotifyObjects: what notifications carry beyond the tables, instance .0. */
     static final OID NOTIFY_OBJECTS = new OID(OBJECTS).append(6);
     static final OID NOTIFY_PREVIOUS_STATE = notifyObject(1);
@@ -75,6 +77,7 @@ public final class ManagerMib {
     static final OID NOTIFY_REASON = notifyObject(9);
     static final OID NOTIFY_INSTANCES_FROM = notifyObject(10);
     static final OID NOTIFY_INSTANCES_TO = notifyObject(11);
+    static final OID NOTIFY_VM_COUNT = notifyObject(12);
     /** The windows of federaMgrServiceAvail1h, 1d, 30d, in ms (the metrics' and the API's). */
     static final long[] WINDOWS = {3_600_000L, 86_400_000L, 30 * 86_400_000L};
     private static final int TEXT_MAX = 255;
@@ -186,6 +189,18 @@ public final class ManagerMib {
             new VariableBinding(NOTIFY_DESTINATION, text(m.destinationOrNone())),
             new VariableBinding(NOTIFY_PHASE, text(m.phase().word())),
             new VariableBinding(NOTIFY_REASON, text(reason)),
+        };
+    }
+
+    /**
+     * federaMgrVmsFenced's varbinds: the agent's host id (its row's federaMgrHostId, so the index
+     * names the agent), how many managed VMs it powered off, and the reason of the latest fencing.
+     */
+    public static VariableBinding[] vmsFenced(InventoryChanges.Fenced f) {
+        return new VariableBinding[] {
+            new VariableBinding(new OID(HOST_ENTRY).append(2).append(index(f.agent())), text(f.hostId())),
+            new VariableBinding(NOTIFY_VM_COUNT, new UnsignedInteger32(Math.max(0, Math.min(0xFFFFFFFFL, f.count())))),
+            new VariableBinding(NOTIFY_REASON, text(f.reason())),
         };
     }
 

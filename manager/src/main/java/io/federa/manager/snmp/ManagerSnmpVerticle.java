@@ -10,6 +10,7 @@ import io.federa.manager.core.events.Event;
 import io.federa.manager.core.migration.Migration;
 import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.history.HistoryVerticle;
+import io.federa.manager.core.events.InventoryChanges;
 import io.federa.manager.core.events.Notices;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
@@ -169,6 +170,14 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     public void migrationStuck(Migration m, String reason) {
         if (!config.notifyTargets().isEmpty()) {
             send(ManagerMib.MIGRATION_STUCK, ManagerMib.migration(m, reason));
+        }
+    }
+
+    /** federaMgrVmsFenced (on the history's event loop; sent on another thread). */
+    @Override
+    public void vmsFenced(InventoryChanges.Fenced f) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.VMS_FENCED, ManagerMib.vmsFenced(f));
         }
     }
 

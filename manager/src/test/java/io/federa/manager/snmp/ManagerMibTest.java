@@ -1,5 +1,6 @@
 package io.federa.manager.snmp;
 
+import io.federa.manager.core.events.InventoryChanges;
 import io.federa.manager.core.migration.Migration;
 import io.federa.manager.core.migration.Phase;
 import io.federa.manager.core.scaling.ScalingDecision;
@@ -106,5 +107,22 @@ class ManagerMibTest {
         assertThat(vbs[3].getVariable()).isEqualTo(new UnsignedInteger32(3));
         assertThat(vbs[4].getVariable().toString()).isEqualTo("cpu 0.91 above 0.75 for 30s");
         assertThat(new OID(ManagerMib.NOTIFICATIONS).append(ManagerMib.SCALING_DECIDED)).isEqualTo(new OID("1.3.6.1.4.1.32473.2.0.6"));
+    }
+
+    @Test
+    void vms_fenced_carry_the_agents_host_row_the_count_and_the_reason_as_the_mib_lists_them() throws Exception {
+        VariableBinding[] vbs = ManagerMib.vmsFenced(new InventoryChanges.Fenced("host-2", "hv-2", 3, "lease_expired"));
+        String mib = Files.readString(Path.of(System.getProperty("federa.root", "..")).resolve("mibs/FEDERA-MANAGER-MIB.txt"));
+        assertThat(mib).containsPattern("federaMgrVmsFenced NOTIFICATION-TYPE\\s+OBJECTS\\s+\\{\\s*federaMgrHostId,\\s*"
+                + "federaMgrNotifyVmCount,\\s*federaMgrNotifyReason\\s*\\}");
+        // federaMgrHostId of the agent's row (its name as the index), then the notify objects.
+        assertThat(vbs[0].getOid()).isEqualTo(new OID("1.3.6.1.4.1.32473.2.1.3.1.2.6.104.111.115.116.45.50"));
+        assertThat(vbs[0].getVariable().toString()).isEqualTo("hv-2");
+        assertThat(vbs[1].getOid()).isEqualTo(new OID("1.3.6.1.4.1.32473.2.1.6.12.0"));
+        assertThat(mib).contains("federaMgrNotifyVmCount OBJECT-TYPE").containsPattern("::= \\{ federaMgrNotifyObjects 12 \\}");
+        assertThat(vbs[1].getVariable()).isEqualTo(new UnsignedInteger32(3));
+        assertThat(vbs[2].getOid()).isEqualTo(new OID("1.3.6.1.4.1.32473.2.1.6.9.0"));
+        assertThat(vbs[2].getVariable().toString()).isEqualTo("lease_expired");
+        assertThat(new OID(ManagerMib.NOTIFICATIONS).append(ManagerMib.VMS_FENCED)).isEqualTo(new OID("1.3.6.1.4.1.32473.2.0.7"));
     }
 }

@@ -20,6 +20,13 @@ public interface Notices {
     default void migrationStuck(Migration m, String reason) {
     }
 
+    /**
+     * An agent powered off {@code count} managed VMs for want of a lease since the last poll that
+     * answered (told by the history, from the agents' polls).
+     */
+    default void vmsFenced(InventoryChanges.Fenced f) {
+    }
+
     /** The lifecycle decided to scale an application out or in. */
     default void scaled(ScalingDecision d) {
     }
