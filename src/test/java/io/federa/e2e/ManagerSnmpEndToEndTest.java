@@ -299,7 +299,13 @@ class ManagerSnmpEndToEndTest {
                 // Polled over Jolokia by a leader: each holds a lease, still fresh.
                 assertThat(row.get("federaMgrHostLeaseHeld")).isEqualTo("true");
                 assertThat(row.get("federaMgrHostLeaseLeft")).matches("\\d+ seconds");
+                // Nothing fenced in this fleet; the cost per hour is the API's figure, to six decimals.
+                assertThat(row.get("federaMgrHostFencedVms")).isEqualTo(h.path("fencedVms").asLong() + " VMs");
+                assertThat(Double.parseDouble(row.get("federaMgrHostCostPerHour")))
+                        .isCloseTo(h.path("costPerHour").asDouble(), org.assertj.core.data.Offset.offset(0.0000005));
             }
+            // The hosts that run the shop's VMs cost something; the placement prices are not zero.
+            assertThat(hosts.values()).anySatisfy(r -> assertThat(Double.parseDouble(r.get("federaMgrHostCostPerHour"))).isPositive());
 
             // The instances, with their VMs' UUIDs printed as UUIDs.
             Map<String, Map<String, String>> instances = table(station, "federaMgrInstanceTable");

@@ -290,7 +290,8 @@ public final class Manager {
                                 public java.util.OptionalLong lastChangeMillis(String service) {
                                     return history.lastChangeMillis(service);
                                 }
-                            }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now);
+                            }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now,
+                            lifecycle.placement().networkLoadRatio());
                 }, System::nanoTime, registry));
         snmp.ifPresent(s -> {
             history.onRecorded(s::recorded);

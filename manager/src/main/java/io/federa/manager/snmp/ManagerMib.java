@@ -11,6 +11,7 @@ import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
 import io.federa.manager.core.migration.Migration;
+import io.federa.manager.core.placement.HostCosts;
 import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.ServiceSpec;
@@ -97,11 +98,12 @@ public final class ManagerMib {
      * One moment of the manager.
      *
      * @param leaseEnds the latest time each agent's lease may hold, for the agents that hold one
+     * @param networkLoadRatio placement's, for the hosts' cost per hour ({@link HostCosts})
      */
     public record Inputs(String version, String name, boolean leading, long term, Catalog catalog, ServiceView view,
                          Map<String, DesiredState> desired, Availability availability, InventorySnapshot inventory,
                          Set<String> cordoned, Map<String, Long> leaseEnds, Collection<ManagedInstance> instances,
-                         long nowMillis) {
+                         long nowMillis, double networkLoadRatio) {
     }
 
     private ManagerMib() {
@@ -226,6 +228,7 @@ public final class ManagerMib {
 
     private static List<Row> hosts(Inputs in) {
         List<Row> rows = new ArrayList<>();
+        Map<String, Double> costs = HostCosts.perHour(in.inventory(), in.catalog(), in.networkLoadRatio());
         for (InventorySnapshot.Entry e : in.inventory().agents().values()) {
             Long leaseEnd = in.leaseEnds().get(e.agent());
             rows.add(new Row(index(e.agent()), new Variable[] {
@@ -242,6 +245,8 @@ public final class ManagerMib {
                 new Gauge32(e.vms().size()),
                 truth(leaseEnd != null),
                 new Integer32(leaseEnd == null ? 0 : clampInt(Math.floorDiv(leaseEnd - in.nowMillis(), 1000L))),
+                new Gauge32(e.host().map(h -> Math.min(0xFFFFFFFFL, h.fencedVms())).orElse(0L)),
+                decimal(costs.getOrDefault(e.agent(), 0.0)),
             }));
         }
         return rows;
@@ -339,6 +344,15 @@ public final class ManagerMib {
 
     private static Integer32 truth(boolean b) {
         return new Integer32(b ? TRUE : FALSE);
+    }
+
+    /** FederaDecimal: a number as plain ASCII digits, rounded to six decimals ("0.0504", "0"). */
+    static OctetString decimal(double v) {
+        if (!Double.isFinite(v)) {
+            return new OctetString("0");
+        }
+        return new OctetString(java.math.BigDecimal.valueOf(v).setScale(6, java.math.RoundingMode.HALF_UP)
+                .stripTrailingZeros().toPlainString());
     }
 
     /** FederaAvailability: a ratio 0–1 in thousandths of a percent, rounded. */

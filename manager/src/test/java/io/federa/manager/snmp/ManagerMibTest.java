@@ -125,4 +125,13 @@ class ManagerMibTest {
         assertThat(vbs[2].getVariable().toString()).isEqualTo("lease_expired");
         assertThat(new OID(ManagerMib.NOTIFICATIONS).append(ManagerMib.VMS_FENCED)).isEqualTo(new OID("1.3.6.1.4.1.32473.2.0.7"));
     }
+
+    @Test
+    void a_cost_is_a_federa_decimal_of_at_most_six_decimals_with_no_exponent() {
+        assertThat(ManagerMib.decimal(0.5544).toString()).isEqualTo("0.5544");
+        assertThat(ManagerMib.decimal(0.0000001).toString()).isEqualTo("0");
+        assertThat(ManagerMib.decimal(1.23456789e-5).toString()).isEqualTo("0.000012");
+        assertThat(ManagerMib.decimal(1234.5).toString()).isEqualTo("1234.5");
+        assertThat(ManagerMib.decimal(Double.NaN).toString()).isEqualTo("0");
+    }
 }
