@@ -20,7 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A manager and its agents as an NMS sees them over SNMP: snmptable of FEDERA-MANAGER-MIB's
  * service, host and instance tables, with the repository's mibs/, says what the REST API says of
- * the same moment.
+ * the same moment; a real snmptrapd receives the manager's informs — what it missed while it was
+ * down, in order, once it is back; a finished migration and a scaling decision; VMs fenced by a
+ * host cut off from the manager, once it answers again. Every wait is for an outcome, with a
+ * generous deadline: no UDP packet is expected on time.
  */
 class ManagerSnmpEndToEndTest {
     private static final List<String> HOSTS = List.of("host-1", "host-2", "host-3");
@@ -376,6 +379,58 @@ class ManagerSnmpEndToEndTest {
                     .containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.10\\.0 = Gauge32: 2\\b")
                     .containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.11\\.0 = Gauge32: 3\\b")
                     .contains(".1.3.6.1.4.1.32473.2.1.6.9.0 = STRING: \"alert FederaWebHot");
+        }
+    }
+
+    @Test
+    void a_host_cut_off_from_the_manager_that_fenced_is_told_to_the_station_once_it_answers_again(@TempDir Path dir)
+            throws Exception {
+        // Five hosts, so that payment-1 has somewhere else to run; short leases, as in ControlPlaneEndToEndTest.
+        List<String> hosts = List.of("host-1", "host-2", "host-3", "host-4", "host-5");
+        String settings = "poll: 500ms\n" + SETTINGS.replace("  lease: 5s\n  grace: 3s\n  leaseMargin: 1s\n",
+                "  lease: 3s\n  grace: 1s\n  leaseMargin: 500ms\n");
+        Map<String, LinkProxy> links = new java.util.concurrent.ConcurrentHashMap<>();
+        try (TrapReceiver trapd = new TrapReceiver(dir);
+             Fleet f = new Fleet(dir, hosts, Set.of("host-3"), p -> Map.of(), settings.formatted(trapd.port), Map.of(), ports -> {
+                 Map<String, Integer> out = new HashMap<>();
+                 ports.forEach((h, port) -> {
+                     try {
+                         LinkProxy l = new LinkProxy(port);
+                         links.put(h, l);
+                         out.put(h, l.port());
+                     } catch (java.io.IOException e) {
+                         throw new java.io.UncheckedIOException(e);
+                     }
+                 });
+                 return out;
+             })) {
+            String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
+            assertThat(f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, shop).path("httpStatus").asInt()).isEqualTo(200);
+            assertThat(f.manager.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120")).contains("shop: UP after");
+            String victim = "";
+            for (JsonNode i : f.manager.get("services/shop").path("instances")) {
+                if (i.path("name").asText().equals("payment-1")) {
+                    victim = i.path("host").asText();
+                }
+            }
+            assertThat(victim).isNotEmpty();
+            String host = victim;
+            // Cut off from the manager, not from its peers: its lease runs out and it fences payment-1.
+            links.get(victim).cut();
+            f.manager.await("services/shop", n -> "UP".equals(n.path("state").asText()) && java.util.stream.StreamSupport
+                    .stream(n.path("instances").spliterator(), false)
+                    .anyMatch(i -> i.path("name").asText().equals("payment-1") && !i.path("host").asText().equals(host)), 60_000);
+            int before = trapd.lines.size();
+            links.get(victim).restore();
+            // "host-N" as an index: its length, then its octets.
+            String index = "." + victim.length() + victim.chars().mapToObj(c -> "." + c).reduce("", String::concat);
+            String fenced = trapd.awaitFrom(before, "OID: .1.3.6.1.4.1.32473.2.0.7\t");
+            System.out.println("federaMgrVmsFenced as snmptrapd printed it: " + fenced);
+            assertThat(fenced).contains(".1.3.6.1.4.1.32473.2.1.3.1.2" + index + " = STRING: \"" + victim + "\"")
+                    .containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.12\\.0 = Gauge32: [1-9]")
+                    .contains(".1.3.6.1.4.1.32473.2.1.6.9.0 = STRING: \"cut_off\"");
+        } finally {
+            links.values().forEach(LinkProxy::close);
         }
     }
 }
