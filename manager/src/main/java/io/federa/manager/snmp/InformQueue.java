@@ -55,6 +55,8 @@ final class InformQueue implements AutoCloseable {
     private final long maxBackoffMillis;
     private final Deque<Notification> pending = new ArrayDeque<>();
     private final Thread thread;
+    /** The inform being sent now (the head), if any: a full queue drops the one after it instead. */
+    private Notification sending;
     private boolean closed;
 
     InformQueue(String station, int capacity, Sender sender, Outcomes outcomes, long firstBackoffMillis, long maxBackoffMillis) {
@@ -80,7 +82,12 @@ final class InformQueue implements AutoCloseable {
                 return;
             }
             if (pending.size() >= capacity) {
-                pending.removeFirst();
+                // The oldest not on its way: the head being sent may be acknowledged at any moment.
+                Notification first = pending.removeFirst();
+                if (first == sending && !pending.isEmpty()) {
+                    pending.removeFirst();
+                    pending.addFirst(first);
+                }
                 dropped = true;
             }
             pending.addLast(n);
@@ -112,6 +119,7 @@ final class InformQueue implements AutoCloseable {
                     return;
                 }
                 head = pending.peekFirst();
+                sending = head;
             }
             boolean acknowledged;
             try {
@@ -120,9 +128,12 @@ final class InformQueue implements AutoCloseable {
                 LOG.debug("sending an inform to {}", station, e);
                 acknowledged = false;
             }
+            synchronized (this) {
+                sending = null;
+            }
             if (acknowledged) {
                 synchronized (this) {
-                    // Still the head unless the queue, full, dropped it meanwhile.
+                    // Still the head unless the queue held one inform only and dropped it for a newer one.
                     if (pending.peekFirst() == head) {
                         pending.removeFirst();
                     }

@@ -12,6 +12,7 @@ import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.history.HistoryVerticle;
 import io.federa.manager.core.events.InventoryChanges;
 import io.federa.manager.core.events.Notices;
+import org.snmp4j.mp.SnmpConstants;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
 import org.snmp4j.smi.VariableBinding;
@@ -116,6 +117,11 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
                 throw ex;
             }
             engine = e;
+            // The engine sends coldStart to the trap targets as it starts; the inform stations hear it
+            // through their queues, like everything else.
+            InformQueue.Notification coldStart = new InformQueue.Notification(SnmpConstants.coldStart,
+                    new VariableBinding[0], e.upTime());
+            informs.forEach(q -> q.offer(coldStart));
             LOG.info("SNMP: FEDERA-MANAGER-MIB served on udp:" + e.address().getAddress().getHostAddress() + "/"
                     + e.address().getPort() + ", engine " + e.engineId());
             return null;

@@ -144,4 +144,30 @@ class InformQueueTest {
             assertThat(q.pending()).isEqualTo(2);
         }
     }
+
+    @Test
+    void a_full_queue_keeps_the_inform_on_its_way_and_drops_the_oldest_behind_it() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        List<Integer> received = new CopyOnWriteArrayList<>();
+        Counts counts = new Counts();
+        try (InformQueue q = new InformQueue("nms:162", 2, n -> {
+            if (n.oid().last() == 1) {
+                entered.countDown();
+                answer.await();
+            }
+            received.add(n.oid().last());
+            return true;
+        }, counts, 1, 5)) {
+            q.offer(numbered(1));
+            assertThat(entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            q.offer(numbered(2));
+            q.offer(numbered(3));
+            q.offer(numbered(4));
+            assertThat(counts.dropped.get()).isEqualTo(2);
+            answer.countDown();
+            await(() -> q.pending() == 0);
+            assertThat(received).containsExactly(1, 4);
+        }
+    }
 }
