@@ -204,6 +204,16 @@ class ControlPlaneEndToEndTest {
             links.jolokia.get(victim).restore();
             f.manager.await("events?kind=lifecycle.&limit=1000", n -> n.toString().contains("stale copy of payment-1 (epoch 1) on "
                     + victim), 30_000);
+            // The manager learns the fencing from the agent's first answer since: an event (and, to
+            // stations, federaMgrVmsFenced), and the host's count.
+            JsonNode fencedEvents = f.manager.await("events?kind=vm.fenced&limit=100",
+                    n -> n.toString().contains("agent " + victim + " "), 30_000);
+            assertThat(fencedEvents.toString()).as(fencedEvents.toString()).contains("for want of a lease (cut_off)");
+            for (JsonNode h : f.manager.get("hosts").path("hosts")) {
+                if (h.path("agent").asText().equals(victim)) {
+                    assertThat(h.path("fencedVms").asLong()).as(h.toString()).isGreaterThanOrEqualTo(1);
+                }
+            }
             assertThat(observer.twiceRunning()).as("VMs seen running on two hosts at once").isEmpty();
         }
     }

@@ -301,9 +301,14 @@ public final class Manager {
                                 public java.util.OptionalLong lastChangeMillis(String service) {
                                     return history.lastChangeMillis(service);
                                 }
-                            }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now);
-                }, System::nanoTime));
-        snmp.ifPresent(s -> history.onRecorded(s::recorded));
+                            }, polling.inventory(), lifecycle.cordoned(), leaseEnds, lifecycle.instances().values(), now,
+                            lifecycle.placement().networkLoadRatio());
+                }, System::nanoTime, registry));
+        snmp.ifPresent(s -> {
+            history.onRecorded(s::recorded);
+            history.notices(s);
+            lifecycle.notices(s);
+        });
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(cost))

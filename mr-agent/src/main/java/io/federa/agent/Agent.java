@@ -145,6 +145,7 @@ public final class Agent implements AutoCloseable {
         AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
                 lease, operations, config.libvirt().shutdownTimeout());
         started.push(commands);
+        sampler.fencing(commands::fencing);
         // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
         // Before anything can see or command this host, none of them may run here.
         int fenced = commands.fence(FenceCause.AGENT_START, "the agent started without a lease");

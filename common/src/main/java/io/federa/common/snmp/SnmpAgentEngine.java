@@ -1,7 +1,15 @@
 package io.federa.common.snmp;
 
 import org.snmp4j.CommandResponder;
+import org.snmp4j.MessageDispatcher;
 import org.snmp4j.MessageDispatcherImpl;
+import org.snmp4j.PDU;
+import org.snmp4j.ScopedPDU;
+import org.snmp4j.Session;
+import org.snmp4j.UserTarget;
+import org.snmp4j.event.ResponseEvent;
+import org.snmp4j.mp.SnmpConstants;
+import org.snmp4j.smi.VariableBinding;
 import org.snmp4j.SNMP4JSettings;
 import org.snmp4j.TransportMapping;
 import org.snmp4j.agent.AgentConfigManager;
@@ -31,6 +39,7 @@ import org.snmp4j.security.UsmUser;
 import org.snmp4j.smi.GenericAddress;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.TimeTicks;
 import org.snmp4j.smi.UdpAddress;
 import org.snmp4j.smi.Variable;
 import org.snmp4j.transport.TransportMappings;
@@ -89,22 +98,41 @@ public final class SnmpAgentEngine implements AutoCloseable {
     /**
      * A management station that receives notifications, as the named SNMPv3 user. An inform is
      * sent again {@code retries} times when no acknowledgement comes within {@code timeoutMillis}
-     * (a trap is sent once).
+     * (a trap is sent once). {@code queue} bounds the informs a sender keeps for a station that
+     * does not acknowledge them (the manager's; the engine itself keeps none).
      */
-    public record NotifyTarget(String address, int port, String user, boolean inform, int retries, long timeoutMillis) {
+    public record NotifyTarget(String address, int port, String user, boolean inform, int retries, long timeoutMillis,
+                               int queue) {
         public static final int DEFAULT_RETRIES = 1;
         public static final long DEFAULT_TIMEOUT_MILLIS = 2_000;
+        /** About a day of a busy fleet's service and host changes, a few hundred kB of varbinds. */
+        public static final int DEFAULT_QUEUE = 1_000;
+        public static final int MAX_QUEUE = 100_000;
 
         public NotifyTarget {
             if (retries < 0 || retries > 10 || timeoutMillis < 10 || timeoutMillis > 60_000) {
                 throw new IllegalArgumentException("notification target " + address + ":" + port
                         + ": retries must be 0 to 10 and the timeout 10 ms to 60 s, got " + retries + " and " + timeoutMillis + " ms");
             }
+            if (queue < 1 || queue > MAX_QUEUE) {
+                throw new IllegalArgumentException("notification target " + address + ":" + port
+                        + ": the queue must hold 1 to " + MAX_QUEUE + " informs, got " + queue);
+            }
         }
 
-        /** With the default retries (1) and timeout (2 s). */
+        /** With the default queue (1,000 informs). */
+        public NotifyTarget(String address, int port, String user, boolean inform, int retries, long timeoutMillis) {
+            this(address, port, user, inform, retries, timeoutMillis, DEFAULT_QUEUE);
+        }
+
+        /** With the default retries (1), timeout (2 s) and queue (1,000). */
         public NotifyTarget(String address, int port, String user, boolean inform) {
             this(address, port, user, inform, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MILLIS);
+        }
+
+        /** How metrics and logs name the station: {@code address:port}. */
+        public String name() {
+            return address + ":" + port;
         }
     }
 
@@ -128,14 +156,45 @@ public final class SnmpAgentEngine implements AutoCloseable {
         }
     }
 
-    private final AgentConfigManager agent;
+    /** SNMP4J-agent's configuration, telling who answers and lending its session for single informs. */
+    private static final class Agent extends AgentConfigManager {
+        private final SystemGroup system;
+
+        Agent(OctetString engineId, MessageDispatcherImpl dispatcher, VacmMIB vacm, MOServer[] servers, ThreadPool workers,
+              EngineBootsCounterFile boots, SystemGroup system) {
+            super(engineId, dispatcher, vacm, servers, workers, null, null, boots);
+            this.system = system;
+        }
+
+        // SNMP4J-agent builds its SNMPv2-MIB from these two during initialize(); its own would
+        // say "SNMP4J-Agent …" under SNMP4J's arc, and stations would classify the host by them.
+        @Override
+        public OctetString getSysDescr() {
+            return new OctetString(system.descr());
+        }
+
+        @Override
+        public OID getSysOID() {
+            return system.objectId();
+        }
+
+        Session snmpSession() {
+            return session;
+        }
+
+        MessageDispatcher messageDispatcher() {
+            return dispatcher;
+        }
+    }
+
+    private final Agent agent;
     private final ThreadPool workers;
     private final TransportMapping<?> transport;
     private final DefaultMOServer server;
     private final VacmMIB vacm;
     private final Spec spec;
 
-    private SnmpAgentEngine(AgentConfigManager agent, ThreadPool workers, TransportMapping<?> transport,
+    private SnmpAgentEngine(Agent agent, ThreadPool workers, TransportMapping<?> transport,
                             DefaultMOServer server, VacmMIB vacm, Spec spec) {
         this.agent = agent;
         this.workers = workers;
@@ -177,19 +236,7 @@ public final class SnmpAgentEngine implements AutoCloseable {
         // The pool's threads are not daemons: close() stops them, or the JVM would outlive the engine.
         ThreadPool workers = ThreadPool.create("snmp-agent", 2);
         SystemGroup system = spec.system();
-        AgentConfigManager agent = new AgentConfigManager(engineId, dispatcher, vacm, servers, workers, null, null, boots) {
-            // SNMP4J-agent builds its SNMPv2-MIB from these two during initialize(); its own would
-            // say "SNMP4J-Agent …" under SNMP4J's arc, and stations would classify the host by them.
-            @Override
-            public OctetString getSysDescr() {
-                return new OctetString(system.descr());
-            }
-
-            @Override
-            public OID getSysOID() {
-                return system.objectId();
-            }
-        };
+        Agent agent = new Agent(engineId, dispatcher, vacm, servers, workers, boots, system);
         agent.setContext(new SecurityModels(), SnmpUser.securityProtocols(), new CounterSupport());
         agent.initialize();
         SNMPv2MIB sys = agent.getSNMPv2MIB();
@@ -285,6 +332,48 @@ public final class SnmpAgentEngine implements AutoCloseable {
 
     public NotificationOriginator notifications() {
         return agent.getNotificationOriginator();
+    }
+
+    /**
+     * Sends one inform to one station, whatever the configured targets are, and waits for its
+     * acknowledgement: the target's timeout, then its retries. The caller queues and retries
+     * across stations' outages (the notification originator sends to every configured target at
+     * once, and gives up on an inform after its retries). Blocks: never call it on an event loop.
+     *
+     * @param upTime when it happened (sysUpTime.0), for an inform sent late; null: now
+     * @return whether the station acknowledged it
+     */
+    public boolean inform(NotifyTarget target, OID notification, VariableBinding[] varbinds, TimeTicks upTime)
+            throws IOException {
+        PDU pdu = new ScopedPDU();
+        pdu.setType(PDU.INFORM);
+        pdu.add(new VariableBinding(SnmpConstants.sysUpTime, upTime != null ? upTime : upTime()));
+        pdu.add(new VariableBinding(SnmpConstants.snmpTrapOID, notification));
+        pdu.addAll(varbinds);
+        UdpAddress address = new UdpAddress(target.address() + "/" + target.port());
+        UserTarget<UdpAddress> to = new UserTarget<>();
+        to.setAddress(address);
+        to.setVersion(SnmpConstants.version3);
+        to.setSecurityModel(SecurityModel.SECURITY_MODEL_USM);
+        to.setSecurityLevel(SecurityLevel.AUTH_PRIV);
+        to.setSecurityName(new OctetString(target.user()));
+        to.setTimeout(target.timeoutMillis());
+        to.setRetries(target.retries());
+        ResponseEvent<UdpAddress> answer = agent.snmpSession().send(pdu, to);
+        PDU response = answer == null ? null : answer.getResponse();
+        boolean acknowledged = response != null && response.getType() == PDU.RESPONSE
+                && response.getErrorStatus() == PDU.noError;
+        if (!acknowledged && agent.messageDispatcher().getMessageProcessingModel(MPv3.ID) instanceof MPv3 mpv3) {
+            // A station that comes back may be another engine (a new ID, boots reset): discover it
+            // again at the next attempt rather than trusting what the last one said.
+            mpv3.removeEngineID(address);
+        }
+        return acknowledged;
+    }
+
+    /** sysUpTime.0: how long the engine has run, as notifications carry it. */
+    public TimeTicks upTime() {
+        return agent.getSysUpTime().get();
     }
 
     /** The UDP address the engine listens on (useful when the configured port is 0). */

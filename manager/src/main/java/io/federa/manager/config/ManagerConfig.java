@@ -159,9 +159,21 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * deleted, copy attempts before rolling back, how long a VM may take to shut down before it is
      * powered off, and how many migrations run at once.
      */
-    public record Migration(Duration settle, int copyAttempts, Duration stopTimeout, int concurrent) {
+    /**
+     * @param stuckAfter how long a migration may go without a change of phase or progress in its
+     *                   copy before it is reported stuck (an event and an SNMP notification)
+     */
+    public record Migration(Duration settle, int copyAttempts, Duration stopTimeout, int concurrent, Duration stuckAfter) {
+        /** As the alert FederaMigrationStuck (alert-rules/federa-alerts.yml): 600 s stalled. */
+        public static final Duration DEFAULT_STUCK_AFTER = Duration.ofMinutes(10);
+
         public static Migration defaults() {
-            return new Migration(Duration.ofSeconds(5), 5, Duration.ofSeconds(60), 2);
+            return new Migration(Duration.ofSeconds(5), 5, Duration.ofSeconds(60), 2, DEFAULT_STUCK_AFTER);
+        }
+
+        /** With the default stuckAfter (10 minutes). */
+        public Migration(Duration settle, int copyAttempts, Duration stopTimeout, int concurrent) {
+            this(settle, copyAttempts, stopTimeout, concurrent, DEFAULT_STUCK_AFTER);
         }
     }
 

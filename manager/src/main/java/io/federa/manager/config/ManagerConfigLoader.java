@@ -136,7 +136,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (m == null) {
             return d;
         }
-        known(m, "migration", Set.of("settle", "copyAttempts", "stopTimeout", "concurrent"));
+        known(m, "migration", Set.of("settle", "copyAttempts", "stopTimeout", "concurrent", "stuckAfter"));
         Duration settle = interval(m.get("settle"), "migration.settle", d.settle());
         if (settle.toMillis() > 3_600_000) {
             error("migration.settle", "must be between 100ms and 1h, got " + settle.toMillis() + " ms");
@@ -147,7 +147,11 @@ public final class ManagerConfigLoader extends TreeReader {
         }
         int attempts = (int) integer(m.get("copyAttempts"), "migration.copyAttempts", 1, 100, (long) d.copyAttempts());
         int concurrent = (int) integer(m.get("concurrent"), "migration.concurrent", 1, 64, (long) d.concurrent());
-        return new ManagerConfig.Migration(settle, attempts, stop, concurrent);
+        Duration stuck = interval(m.get("stuckAfter"), "migration.stuckAfter", d.stuckAfter());
+        if (stuck.toMillis() < 1_000 || stuck.toMillis() > 86_400_000) {
+            error("migration.stuckAfter", "must be between 1s and 24h, got " + stuck.toMillis() + " ms");
+        }
+        return new ManagerConfig.Migration(settle, attempts, stop, concurrent, stuck);
     }
 
     private ManagerConfig root(Object tree) {
@@ -391,7 +395,7 @@ public final class ManagerConfigLoader extends TreeReader {
             if (t == null) {
                 continue;
             }
-            known(t, p, Set.of("address", "port", "user", "type", "retries", "timeout"));
+            known(t, p, Set.of("address", "port", "user", "type", "retries", "timeout", "queue"));
             String user = string(t.get("user"), p + ".user", null);
             if (!user.isEmpty() && !names.contains(user)) {
                 error(p + ".user", "\"" + user + "\" is not one of snmp.users");
@@ -408,9 +412,14 @@ public final class ManagerConfigLoader extends TreeReader {
                 error(p + ".timeout", "must be from 10ms to 60s, got " + t.get("timeout"));
                 timeout = Duration.ofMillis(io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_TIMEOUT_MILLIS);
             }
+            int queue = (int) integer(t.get("queue"), p + ".queue", 1, io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.MAX_QUEUE,
+                    (long) io.federa.common.snmp.SnmpAgentEngine.NotifyTarget.DEFAULT_QUEUE);
+            if (t.get("queue") != null && !type.equals("inform")) {
+                error(p + ".queue", "only informs are queued: a trap is sent once, acknowledged or not");
+            }
             targets.add(new io.federa.common.snmp.SnmpAgentEngine.NotifyTarget(ip(t.get("address"), p + ".address"),
                     (int) integer(t.get("port"), p + ".port", 1, 65535, 162L), user, type.equals("inform"), retries,
-                    timeout.toMillis()));
+                    timeout.toMillis(), queue));
         }
         return java.util.Optional.of(new ManagerConfig.SnmpServer(address, port, users, community, contact, location,
                 engineFile, targets));

@@ -63,6 +63,7 @@ public final class HistoryVerticle extends VerticleBase {
     private long timer;
     private long lastPrune;
     private volatile Recorded listener = (changes, events) -> { };
+    private volatile io.federa.manager.core.events.Notices notices = io.federa.manager.core.events.Notices.NONE;
 
     /** A service's recorded transition, with the state it left (empty when none was recorded). */
     public record Transition(ServiceStates.Change change, java.util.Optional<ServiceAvailability.State> previous) {
@@ -71,6 +72,11 @@ public final class HistoryVerticle extends VerticleBase {
     /** Told what the leading manager records each interval: the services' transitions and the events. */
     public interface Recorded {
         void recorded(List<Transition> transitions, List<Event> events);
+    }
+
+    /** Sets who hears of VMs the agents fenced (on this verticle's event loop, by the leading manager only). */
+    public void notices(io.federa.manager.core.events.Notices n) {
+        this.notices = n;
     }
 
     /** Sets who is told what is recorded (on this verticle's event loop: hand anything slow to another thread). */
@@ -128,6 +134,7 @@ public final class HistoryVerticle extends VerticleBase {
         // A follower keeps its baseline current too: a new leader records what changes from the
         // moment it leads, not a burst of what its predecessor already recorded.
         List<Event> events = new ArrayList<>(InventoryChanges.between(previous, current, now));
+        List<InventoryChanges.Fenced> fenced = InventoryChanges.fenced(previous, current);
         previous = current;
         ServiceStates.Step step = states.step(catalog.get(), current, asked.get(), now);
         states = step.states();
@@ -153,6 +160,13 @@ public final class HistoryVerticle extends VerticleBase {
         if (!told.isEmpty() || !events.isEmpty()) {
             try {
                 listener.recorded(List.copyOf(told), List.copyOf(events));
+            } catch (RuntimeException e) {
+                LOG.warn("a listener of the history failed", e);
+            }
+        }
+        for (InventoryChanges.Fenced f : fenced) {
+            try {
+                notices.vmsFenced(f);
             } catch (RuntimeException e) {
                 LOG.warn("a listener of the history failed", e);
             }

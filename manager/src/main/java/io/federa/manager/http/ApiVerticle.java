@@ -352,7 +352,10 @@ public final class ApiVerticle extends VerticleBase {
     private void hosts(RoutingContext ctx) {
         JsonArray out = new JsonArray();
         java.util.Set<String> cordoned = lifecycle.cordoned();
-        for (InventorySnapshot.Entry e : inventory.get().agents().values()) {
+        InventorySnapshot inv = inventory.get();
+        Map<String, Double> costs = io.federa.manager.core.placement.HostCosts.perHour(inv, catalog.get(),
+                lifecycle.placement().networkLoadRatio());
+        for (InventorySnapshot.Entry e : inv.agents().values()) {
             JsonObject o = new JsonObject().put("agent", e.agent()).put("reachability", e.health().state().name())
                     .put("since", Instant.ofEpochMilli(e.health().sinceMillis()).toString())
                     .put("reason", e.health().reason())
@@ -365,6 +368,8 @@ public final class ApiVerticle extends VerticleBase {
                     .put("storageBytes", h.storageBytes()).put("storageAllocatedBytes", h.storageAllocatedBytes())
                     .put("networkBitsPerSecond", h.networkBitsPerSecond()).put("currency", h.currency())
                     .put("costPerCpuSecond", h.costPerCpuSecond())
+                    .put("costPerHour", costs.getOrDefault(e.agent(), 0.0))
+                    .put("fencedVms", h.fencedVms())
                     .put("sampledAt", Instant.ofEpochMilli(h.sampleTimestampMillis()).toString())
                     .put("cordoned", cordoned.contains(h.hostId())));
             out.add(o);

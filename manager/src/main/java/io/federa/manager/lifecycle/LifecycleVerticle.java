@@ -4,6 +4,7 @@ import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.availability.ServiceView;
 import io.federa.manager.core.events.Event;
+import io.federa.manager.core.events.Notices;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.lease.LeaseLedger;
 import io.federa.manager.core.lifecycle.Action;
@@ -70,6 +71,7 @@ public final class LifecycleVerticle extends VerticleBase {
     private AgentCommander commander;
     private volatile AgentCommander.Audit commandAudit = (agent, term, action, result) -> { };
     private MigrationRunner migrations;
+    private volatile Notices notices = Notices.NONE;
     private final ManagerConfig.Migration migrationSettings;
     private long timer;
     private long migrationTimer;
@@ -150,6 +152,7 @@ public final class LifecycleVerticle extends VerticleBase {
         commander = new AgentCommander(vertx, 60_000, () -> term, tls);
         commander.audit(commandAudit);
         migrations = new MigrationRunner(vertx, new RunnerHost(), store, commander, events, migrationSettings);
+        migrations.notices(notices);
         return load().onSuccess(v -> {
             timer = vertx.setPeriodic(settings.intervalMillis(), settings.intervalMillis(), id -> tick());
             migrationTimer = vertx.setPeriodic(250, id -> {
@@ -490,6 +493,12 @@ public final class LifecycleVerticle extends VerticleBase {
                 + (d.why().startsWith("alert ") ? "alert" : "rule"), 1L, Long::sum);
         events.accept(new Event(d.atMillis(), Event.Severity.INFO, "scaling.decision", d.service(), d.service() + ": "
                 + d.application() + " " + d.from() + " → " + d.to() + " instances: " + d.why()));
+        notices.scaled(d);
+    }
+
+    /** Who hears of scaling decisions and of migrations that finish or stick; set before the verticle starts. */
+    public void notices(Notices n) {
+        notices = n;
     }
 
     /**

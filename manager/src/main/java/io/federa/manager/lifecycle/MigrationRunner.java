@@ -3,6 +3,7 @@ package io.federa.manager.lifecycle;
 import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
+import io.federa.manager.core.events.Notices;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.RunningInstances;
 import io.federa.manager.core.inventory.VmStatus;
@@ -14,6 +15,7 @@ import io.federa.manager.core.migration.Command;
 import io.federa.manager.core.migration.Migration;
 import io.federa.manager.core.migration.MigrationMachine;
 import io.federa.manager.core.migration.Phase;
+import io.federa.manager.core.migration.Stuck;
 import io.federa.manager.core.placement.PlacementConfig;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;
@@ -105,6 +107,9 @@ final class MigrationRunner {
     private final Map<String, Long> runningSince = new HashMap<>();
     private final Set<String> destroySent = new HashSet<>();
     private final Map<String, Long> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The migrations told stuck, with the phase they stuck in: told again only in another phase. */
+    private final Map<String, Phase> toldStuck = new HashMap<>();
+    private volatile Notices notices = Notices.NONE;
     private long lastNumber;
     private volatile List<Migration> published = List.of();
 
@@ -119,11 +124,17 @@ final class MigrationRunner {
         this.limits = new MigrationMachine.Limits(settings.copyAttempts(), 10);
     }
 
+    /** Who hears of migrations that finish or stick (the SNMP notifications). */
+    void notices(Notices n) {
+        notices = n;
+    }
+
     /** Loads the journal (blocking: call on a worker before the first pass). */
     void load() throws java.sql.SQLException {
         List<Migration> journal = store.migrations(KEEP_FINISHED);
         finished.clear();
         active.clear();
+        toldStuck.clear();
         for (Migration m : journal) {
             if (m.phase().finished()) {
                 finished.addLast(m);
@@ -327,6 +338,15 @@ final class MigrationRunner {
     void kick() {
         long now = WallClock.millis();
         for (Migration m : List.copyOf(active.values())) {
+            if (toldStuck.get(m.id()) != m.phase()) {
+                Optional<String> stuck = Stuck.reason(m, now, settings.stuckAfter().toMillis());
+                if (stuck.isPresent()) {
+                    toldStuck.put(m.id(), m.phase());
+                    events.accept(new Event(now, Event.Severity.WARNING, "migration.stuck", m.service(), "migration "
+                            + m.id() + ": " + m.vm() + " " + m.source() + " → " + m.destinationOrNone() + ": " + stuck.get()));
+                    notices.migrationStuck(m, stuck.get());
+                }
+            }
             if (!inFlight.contains(m.id()) && now >= notBefore.getOrDefault(m.id(), 0L)) {
                 drive(m);
             }
@@ -388,6 +408,8 @@ final class MigrationRunner {
                     finished.removeFirst();
                 }
                 forget(now.id());
+                toldStuck.remove(now.id());
+                notices.migrationFinished(now);
                 outcomes.merge(now.phase() == Phase.DONE ? "done" : now.phase() == Phase.NOT_STARTED ? "not-started"
                         : "rolled-back", 1L, Long::sum);
             } else {

@@ -397,7 +397,7 @@ public final class ManagerMetrics implements MultiCollector {
             byPhase.merge(m.phase().name(), 1, Integer::sum);
             stalled.add(new Point(Labels.of("migration", m.id(), "vm", m.vm(), "service", m.service(), "phase", m.phase().name(),
                     "source", m.source(), "destination", m.destinationOrNone()),
-                    Math.max(0, now - m.progressAtMillis()) / 1000.0));
+                    m.stalledMillis(now) / 1000.0));
         }
         List<Point> active = new ArrayList<>();
         byPhase.forEach((phase, n) -> active.add(new Point(Labels.of("phase", phase), n)));

@@ -229,7 +229,10 @@ public final class JolokiaPollParser {
                     num(h.getValue("MemoryAllocatedBytes"), "MemoryAllocatedBytes"), num(h.getValue("StorageBytes"), "StorageBytes"), num(h.getValue("StorageAllocatedBytes"), "StorageAllocatedBytes"),
                     num(h.getValue("NetworkBandwidthBitsPerSecond"), "NetworkBandwidthBitsPerSecond"), dbl(h.getValue("NetworkUsedBitsPerSecond"), "NetworkUsedBitsPerSecond"), str(h.getValue("CostCurrency"), "CostCurrency"),
                     dbl(h.getValue("CostPerCpuSecond"), "CostPerCpuSecond"), dbl(h.getValue("CostPerStorageGiBHour"), "CostPerStorageGiBHour"), dbl(h.getValue("CostPerNetworkGB"), "CostPerNetworkGB"),
-                    dbl(h.getValue("CostPerNetworkPacket"), "CostPerNetworkPacket"), str(h.getValue("AgentVersion"), "AgentVersion"), num(h.getValue("SampleTimestampMillis"), "SampleTimestampMillis"));
+                    dbl(h.getValue("CostPerNetworkPacket"), "CostPerNetworkPacket"), str(h.getValue("AgentVersion"), "AgentVersion"), num(h.getValue("SampleTimestampMillis"), "SampleTimestampMillis"),
+                    // An agent older than these two tells nothing of fencing: none counted.
+                    h.getValue("FencedVms") == null ? 0 : num(h.getValue("FencedVms"), "FencedVms"),
+                    h.getValue("LastFenceReason") == null ? "" : str(h.getValue("LastFenceReason"), "LastFenceReason"));
         } catch (IllegalArgumentException e) {
             throw new BadPayloadException("Host: " + e.getMessage());
         }

@@ -4,11 +4,15 @@ import io.federa.common.snmp.FederaOids;
 import io.federa.common.snmp.OidView;
 import io.federa.manager.core.availability.ServiceAvailability;
 import io.federa.manager.core.availability.ServiceView;
+import io.federa.manager.core.events.InventoryChanges;
 import io.federa.manager.core.inventory.AgentHealth;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.inventory.VmStatus;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.migration.Migration;
+import io.federa.manager.core.placement.HostCosts;
+import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.ServiceSpec;
 import org.snmp4j.smi.Gauge32;
@@ -49,9 +53,32 @@ public final class ManagerMib {
     static final OID HOST_ENTRY = new OID(OBJECTS).append("3.1");
     static final OID APP_ENTRY = new OID(OBJECTS).append("4.1");
     static final OID INSTANCE_ENTRY = new OID(OBJECTS).append("5.1");
-    /** federaMgrNotifications: federaMgrServiceStateChanged .1, federaMgrHostLost .2, federaMgrHostFound .3. */
+    /**
+     * federaMgrNotifications: federaMgrServiceStateChanged .1, federaMgrHostLost .2, federaMgrHostFound .3,
+     * federaMgrMigrationFinished .4, federaMgrMigrationStuck .5, federaMgrScalingDecided .6.
+     */
     public static final OID NOTIFICATIONS = new OID(FederaOids.MANAGER_MIB).append(0);
-    static final OID NOTIFY_PREVIOUS_STATE = new OID(OBJECTS).append("6.1.0");
+    static final int SERVICE_STATE_CHANGED = 1;
+    static final int HOST_LOST = 2;
+    static final int HOST_FOUND = 3;
+    static final int MIGRATION_FINISHED = 4;
+    static final int MIGRATION_STUCK = 5;
+    static final int SCALING_DECIDED = 6;
+    static final int VMS_FENCED = 7;
+    /** federaMgrNotifyObjects: what notifications carry beyond the tables, instance .0. */
+    static final OID NOTIFY_OBJECTS = new OID(OBJECTS).append(6);
+    static final OID NOTIFY_PREVIOUS_STATE = notifyObject(1);
+    static final OID NOTIFY_MIGRATION_ID = notifyObject(2);
+    static final OID NOTIFY_VM = notifyObject(3);
+    static final OID NOTIFY_SERVICE = notifyObject(4);
+    static final OID NOTIFY_APPLICATION = notifyObject(5);
+    static final OID NOTIFY_SOURCE = notifyObject(6);
+    static final OID NOTIFY_DESTINATION = notifyObject(7);
+    static final OID NOTIFY_PHASE = notifyObject(8);
+    static final OID NOTIFY_REASON = notifyObject(9);
+    static final OID NOTIFY_INSTANCES_FROM = notifyObject(10);
+    static final OID NOTIFY_INSTANCES_TO = notifyObject(11);
+    static final OID NOTIFY_VM_COUNT = notifyObject(12);
     /** The windows of federaMgrServiceAvail1h, 1d, 30d, in ms (the metrics' and the API's). */
     static final long[] WINDOWS = {3_600_000L, 86_400_000L, 30 * 86_400_000L};
     private static final int TEXT_MAX = 255;
@@ -71,11 +98,12 @@ public final class ManagerMib {
      * One moment of the manager.
      *
      * @param leaseEnds the latest time each agent's lease may hold, for the agents that hold one
+     * @param networkLoadRatio placement's, for the hosts' cost per hour ({@link HostCosts})
      */
     public record Inputs(String version, String name, boolean leading, long term, Catalog catalog, ServiceView view,
                          Map<String, DesiredState> desired, Availability availability, InventorySnapshot inventory,
                          Set<String> cordoned, Map<String, Long> leaseEnds, Collection<ManagedInstance> instances,
-                         long nowMillis) {
+                         long nowMillis, double networkLoadRatio) {
     }
 
     private ManagerMib() {
@@ -144,6 +172,51 @@ public final class ManagerMib {
         };
     }
 
+    private static OID notifyObject(int n) {
+        return new OID(FederaOids.MANAGER_MIB).append(1).append(6).append(n).append(0);
+    }
+
+    /**
+     * federaMgrMigrationFinished's and federaMgrMigrationStuck's varbinds: which move (its id, the
+     * VM, its service), from where to where (the destination "-" when none was chosen), the phase
+     * it ended or sticks in, and why (for a finished move, its last note; for a stuck one, what
+     * makes it stuck).
+     */
+    public static VariableBinding[] migration(Migration m, String reason) {
+        return new VariableBinding[] {
+            new VariableBinding(NOTIFY_MIGRATION_ID, text(m.id())),
+            new VariableBinding(NOTIFY_VM, text(m.vm())),
+            new VariableBinding(NOTIFY_SERVICE, text(m.service())),
+            new VariableBinding(NOTIFY_SOURCE, text(m.source())),
+            new VariableBinding(NOTIFY_DESTINATION, text(m.destinationOrNone())),
+            new VariableBinding(NOTIFY_PHASE, text(m.phase().word())),
+            new VariableBinding(NOTIFY_REASON, text(reason)),
+        };
+    }
+
+    /**
+     * federaMgrVmsFenced's varbinds: the agent's host id (its row's federaMgrHostId, so the index
+     * names the agent), how many managed VMs it powered off, and the reason of the latest fencing.
+     */
+    public static VariableBinding[] vmsFenced(InventoryChanges.Fenced f) {
+        return new VariableBinding[] {
+            new VariableBinding(new OID(HOST_ENTRY).append(2).append(index(f.agent())), text(f.hostId())),
+            new VariableBinding(NOTIFY_VM_COUNT, new UnsignedInteger32(Math.max(0, Math.min(0xFFFFFFFFL, f.count())))),
+            new VariableBinding(NOTIFY_REASON, text(f.reason())),
+        };
+    }
+
+    /** federaMgrScalingDecided's varbinds: the service and application, instances from and to, and why. */
+    public static VariableBinding[] scaling(ScalingDecision d) {
+        return new VariableBinding[] {
+            new VariableBinding(NOTIFY_SERVICE, text(d.service())),
+            new VariableBinding(NOTIFY_APPLICATION, text(d.application())),
+            new VariableBinding(NOTIFY_INSTANCES_FROM, new UnsignedInteger32(Math.max(0, d.from()))),
+            new VariableBinding(NOTIFY_INSTANCES_TO, new UnsignedInteger32(Math.max(0, d.to()))),
+            new VariableBinding(NOTIFY_REASON, text(d.why())),
+        };
+    }
+
     /** federaMgrHostLost's and federaMgrHostFound's varbinds: the agent's host id and reachability, by agent name. */
     public static VariableBinding[] hostReachability(String agent, String hostId, boolean reachable) {
         OID index = index(agent);
@@ -155,6 +228,7 @@ public final class ManagerMib {
 
     private static List<Row> hosts(Inputs in) {
         List<Row> rows = new ArrayList<>();
+        Map<String, Double> costs = HostCosts.perHour(in.inventory(), in.catalog(), in.networkLoadRatio());
         for (InventorySnapshot.Entry e : in.inventory().agents().values()) {
             Long leaseEnd = in.leaseEnds().get(e.agent());
             rows.add(new Row(index(e.agent()), new Variable[] {
@@ -171,6 +245,8 @@ public final class ManagerMib {
                 new Gauge32(e.vms().size()),
                 truth(leaseEnd != null),
                 new Integer32(leaseEnd == null ? 0 : clampInt(Math.floorDiv(leaseEnd - in.nowMillis(), 1000L))),
+                new Gauge32(e.host().map(h -> Math.min(0xFFFFFFFFL, h.fencedVms())).orElse(0L)),
+                decimal(costs.getOrDefault(e.agent(), 0.0)),
             }));
         }
         return rows;
@@ -268,6 +344,15 @@ public final class ManagerMib {
 
     private static Integer32 truth(boolean b) {
         return new Integer32(b ? TRUE : FALSE);
+    }
+
+    /** FederaDecimal: a number as plain ASCII digits, rounded to six decimals ("0.0504", "0"). */
+    static OctetString decimal(double v) {
+        if (!Double.isFinite(v)) {
+            return new OctetString("0");
+        }
+        return new OctetString(java.math.BigDecimal.valueOf(v).setScale(6, java.math.RoundingMode.HALF_UP)
+                .stripTrailingZeros().toPlainString());
     }
 
     /** FederaAvailability: a ratio 0–1 in thousandths of a percent, rounded. */

@@ -7,7 +7,12 @@ import io.federa.common.snmp.ViewObject;
 import io.federa.common.snmp.ViewPinning;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.events.Event;
+import io.federa.manager.core.migration.Migration;
+import io.federa.manager.core.scaling.ScalingDecision;
 import io.federa.manager.history.HistoryVerticle;
+import io.federa.manager.core.events.InventoryChanges;
+import io.federa.manager.core.events.Notices;
+import org.snmp4j.mp.SnmpConstants;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
 import org.snmp4j.smi.VariableBinding;
@@ -16,6 +21,9 @@ import io.vertx.core.VerticleBase;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * runs on, or waits for, an event loop. Starting and stopping the engine (a file, a socket) are
  * done on a worker.
  */
-public final class ManagerSnmpVerticle extends VerticleBase {
+public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerSnmpVerticle.class);
     /** How long one built view answers before the next request rebuilds it. */
     static final long REFRESH_NANOS = 1_000_000_000L;
@@ -51,17 +59,36 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         t.setDaemon(true);
         return t;
     });
+    /** One queue per station that receives informs, in configuration order. */
+    private final List<InformQueue> informs = new ArrayList<>();
+    private final NotificationMetrics metrics;
     private OidView view;
     private long builtAtNanos;
     private long sequence;
 
+    /** The back-off between attempts at an inform a station does not acknowledge: doubling from the first to the last. */
+    static final long FIRST_BACKOFF_MILLIS = 1_000;
+    static final long MAX_BACKOFF_MILLIS = 30_000;
+
     public ManagerSnmpVerticle(ManagerConfig.SnmpServer config, SnmpAgentEngine.SystemGroup system, Path bootsFile,
-                               Supplier<ManagerMib.Inputs> inputs, LongSupplier nanoClock) {
+                               Supplier<ManagerMib.Inputs> inputs, LongSupplier nanoClock, PrometheusRegistry registry) {
         this.config = config;
         this.system = system;
         this.bootsFile = bootsFile;
         this.inputs = inputs;
         this.nanoClock = nanoClock;
+        this.metrics = new NotificationMetrics(registry, config.notifyTargets());
+        // Queued from the start: what the history records before the engine listens is sent once it does.
+        for (SnmpAgentEngine.NotifyTarget t : config.notifyTargets()) {
+            if (t.inform()) {
+                InformQueue q = new InformQueue(t.name(), t.queue(), n -> {
+                    SnmpAgentEngine e = engine;
+                    return e != null && e.inform(t, n.oid(), n.varbinds(), n.upTime());
+                }, metrics.of(t.name()), FIRST_BACKOFF_MILLIS, MAX_BACKOFF_MILLIS);
+                metrics.pending(t.name(), q::pending);
+                informs.add(q);
+            }
+        }
     }
 
     /** The view of now: the last one built if it is less than a second old. */
@@ -78,8 +105,9 @@ public final class ManagerSnmpVerticle extends VerticleBase {
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
             ViewPinning pinning = new ViewPinning(this::current, nanoClock);
+            // The engine sends the traps (once, to every trap target); informs go through the queues.
             SnmpAgentEngine e = SnmpAgentEngine.create(new SnmpAgentEngine.Spec(config.address(), config.port(), config.users(),
-                    config.community(), config.notifyTargets(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile),
+                    config.community(), traps(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile),
                     List.of());
             try {
                 e.register(new ViewObject(ManagerMib.OBJECTS, ManagerMib.OBJECTS.nextPeer(), pinning));
@@ -89,6 +117,11 @@ public final class ManagerSnmpVerticle extends VerticleBase {
                 throw ex;
             }
             engine = e;
+            // The engine sends coldStart to the trap targets as it starts; the inform stations hear it
+            // through their queues, like everything else.
+            InformQueue.Notification coldStart = new InformQueue.Notification(SnmpConstants.coldStart,
+                    new VariableBinding[0], e.upTime());
+            informs.forEach(q -> q.offer(coldStart));
             LOG.info("SNMP: FEDERA-MANAGER-MIB served on udp:" + e.address().getAddress().getHostAddress() + "/"
                     + e.address().getPort() + ", engine " + e.engineId());
             return null;
@@ -100,6 +133,7 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         SnmpAgentEngine e = engine;
         engine = null;
         notifier.shutdownNow();
+        informs.forEach(InformQueue::close);
         return e == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             e.close();
             return null;
@@ -119,18 +153,61 @@ public final class ManagerSnmpVerticle extends VerticleBase {
         Map<String, String> hostIds = new HashMap<>();
         inputs.get().inventory().agents().values().forEach(a -> hostIds.put(a.agent(), a.host().map(h -> h.hostId()).orElse("")));
         for (HistoryVerticle.Transition t : transitions) {
-            send(1, ManagerMib.serviceStateChanged(t.change().service(), t.change().availability(), t.previous()));
+            send(ManagerMib.SERVICE_STATE_CHANGED, ManagerMib.serviceStateChanged(t.change().service(), t.change().availability(), t.previous()));
         }
         for (Event e : events) {
             if (e.kind().equals(Event.AGENT_UNREACHABLE) || e.kind().equals(Event.AGENT_REACHABLE)) {
                 boolean found = e.kind().equals(Event.AGENT_REACHABLE);
-                send(found ? 3 : 2, ManagerMib.hostReachability(e.subject(), hostIds.getOrDefault(e.subject(), ""), found));
+                send(found ? ManagerMib.HOST_FOUND : ManagerMib.HOST_LOST, ManagerMib.hostReachability(e.subject(), hostIds.getOrDefault(e.subject(), ""), found));
             }
         }
     }
 
+    /** federaMgrMigrationFinished (on the lifecycle's event loop; sent on another thread). */
+    @Override
+    public void migrationFinished(Migration m) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.MIGRATION_FINISHED, ManagerMib.migration(m, m.note()));
+        }
+    }
+
+    /** federaMgrMigrationStuck. */
+    @Override
+    public void migrationStuck(Migration m, String reason) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.MIGRATION_STUCK, ManagerMib.migration(m, reason));
+        }
+    }
+
+    /** federaMgrVmsFenced (on the history's event loop; sent on another thread). */
+    @Override
+    public void vmsFenced(InventoryChanges.Fenced f) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.VMS_FENCED, ManagerMib.vmsFenced(f));
+        }
+    }
+
+    /** federaMgrScalingDecided. */
+    @Override
+    public void scaled(ScalingDecision d) {
+        if (!config.notifyTargets().isEmpty()) {
+            send(ManagerMib.SCALING_DECIDED, ManagerMib.scaling(d));
+        }
+    }
+
+    private List<SnmpAgentEngine.NotifyTarget> traps() {
+        return config.notifyTargets().stream().filter(t -> !t.inform()).toList();
+    }
+
     private void send(int number, VariableBinding[] vbs) {
         OID trap = new OID(ManagerMib.NOTIFICATIONS).append(number);
+        SnmpAgentEngine running = engine;
+        InformQueue.Notification n = new InformQueue.Notification(trap, vbs, running == null ? null : running.upTime());
+        informs.forEach(q -> q.offer(n));
+        List<SnmpAgentEngine.NotifyTarget> traps = traps();
+        if (traps.isEmpty()) {
+            return;
+        }
         try {
             notifier.execute(() -> {
                 SnmpAgentEngine e = engine;
@@ -139,7 +216,9 @@ public final class ManagerSnmpVerticle extends VerticleBase {
                 }
                 try {
                     e.notifications().notify(new OctetString(), trap, vbs);
+                    traps.forEach(t -> metrics.sent(t.name()));
                 } catch (RuntimeException ex) {
+                    traps.forEach(t -> metrics.failed(t.name()));
                     LOG.warn("sending SNMP notification " + trap + " failed", ex);
                 }
             });

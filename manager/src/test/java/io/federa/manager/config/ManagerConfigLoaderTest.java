@@ -129,6 +129,15 @@ class ManagerConfigLoaderTest {
         assertThat(ManagerConfigLoader.parse(GOOD, BASE).lifecycle().signingKey()).isEmpty();
     }
 
+    @Test
+    void an_inform_target_keeps_a_bounded_queue_of_1000_unless_told() throws Exception {
+        String snmp = "snmp: { address: 127.0.0.1, users: [ { name: noc, authPassword: noc-auth-pass, privPassword: noc-priv-pass } ], notify: [ "
+                + "{ address: 127.0.0.1, user: noc, type: inform }, { address: 127.0.0.2, port: 1162, user: noc, type: inform, queue: 50 } ] }\n";
+        var targets = ManagerConfigLoader.parse(GOOD + snmp, BASE).snmp().orElseThrow().notifyTargets();
+        assertThat(targets).extracting(t -> t.queue()).containsExactly(1_000, 50);
+        assertThat(targets).extracting(t -> t.name()).containsExactly("127.0.0.1:162", "127.0.0.2:1162");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
             "unknown field          | colour: red                                                | colour                | unknown field",
@@ -163,6 +172,8 @@ class ManagerConfigLoaderTest {
             "unknown audit key      | 'audit: { path: x }'                                         | audit.path            | unknown field",
             "follower faster        | 'cluster: { name: m2, followerPoll: 100ms }'                 | cluster.followerPoll  | between poll.interval (500 ms) and 1m, got 100 ms",
             "api head deadline 0.5s | '@port: 8080 }@port: 8080, requestHeadTimeout: 500ms }'     | api.requestHeadTimeout | at least 1s",
+            "inform queue empty     | 'snmp: { users: [ { name: noc, authPassword: noc-auth-pass, privPassword: noc-priv-pass } ], notify: [ { address: 127.0.0.1, user: noc, type: inform, queue: 0 } ] }' | snmp.notify[0].queue | between 1 and 100000",
+            "a trap is not queued   | 'snmp: { users: [ { name: noc, authPassword: noc-auth-pass, privPassword: noc-priv-pass } ], notify: [ { address: 127.0.0.1, user: noc, type: trap, queue: 10 } ] }' | snmp.notify[0].queue | only informs are queued",
             "api fewer in all       | '@port: 8080 }@port: 8080, maxConnections: 10, maxConnectionsPerClient: 20 }' | api.maxConnections | fewer than api.maxConnectionsPerClient (20)",
     })
     void a_bad_file_names_the_field(String why, String change, String field, String message) {

@@ -67,6 +67,19 @@ class JolokiaPollParserTest {
     }
 
     @Test
+    void an_agent_that_fenced_says_how_many_and_why_and_an_older_one_counts_none() throws Exception {
+        // The recording predates the two attributes: an older agent, none counted.
+        AgentReport old = JolokiaPollParser.parse(recorded());
+        assertThat(old.host().fencedVms()).isZero();
+        assertThat(old.host().lastFenceReason()).isEmpty();
+        JsonArray a = recorded();
+        a.getJsonObject(0).getJsonObject("value").put("FencedVms", 2).put("LastFenceReason", "lease_expired");
+        AgentReport p = JolokiaPollParser.parse(a);
+        assertThat(p.host().fencedVms()).isEqualTo(2);
+        assertThat(p.host().lastFenceReason()).isEqualTo("lease_expired");
+    }
+
+    @Test
     void a_host_without_vms_is_a_host_with_no_vms_and_a_renewed_lease_is_seen() throws Exception {
         JsonArray a = recorded();
         // What Jolokia answers when the pattern matches no MBean.

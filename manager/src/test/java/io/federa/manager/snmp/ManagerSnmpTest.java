@@ -256,6 +256,15 @@ class ManagerSnmpTest {
     }
 
     @Test
+    void an_inform_station_hears_the_managers_cold_start_first() throws Exception {
+        String cold = awaitNotification("OID: .1.3.6.1.6.3.1.1.5.1");
+        int coldAt = received.indexOf(cold);
+        for (String l : received.subList(0, coldAt)) {
+            assertThat(l).doesNotContain(".1.3.6.1.4.1.32473.2.0.");
+        }
+    }
+
+    @Test
     void nothing_else_is_readable_and_snmpv2c_is_off() throws Exception {
         List<String> walk = new ArrayList<>(List.of("snmpbulkwalk", "-m", "", "-On", "-t", "2", "-r", "1"));
         walk.addAll(NOC);

@@ -62,6 +62,7 @@ public final class AgentCommands implements AutoCloseable {
     private final java.time.Duration shutdownTimeout;
     private final ReentrantLock hypervisor = new ReentrantLock();
     private final Map<FenceCause, Long> fenced = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile FenceCause lastFence;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "libvirt-commands");
         t.setDaemon(true);
@@ -469,6 +470,12 @@ public final class AgentCommands implements AutoCloseable {
         return fenced.values().stream().mapToLong(Long::longValue).sum();
     }
 
+    /** What the agent fenced so far: the VMs, and the reason of the latest fencing. */
+    public io.federa.agent.core.Fencing fencing() {
+        FenceCause last = lastFence;
+        return new io.federa.agent.core.Fencing(fencedVms(), last == null ? "" : last.label());
+    }
+
     /** The same, by cause. */
     public Map<FenceCause, Long> fencedVmsByCause() {
         return Map.copyOf(fenced);
@@ -507,6 +514,7 @@ public final class AgentCommands implements AutoCloseable {
         }
         if (!off.isEmpty()) {
             fenced.merge(cause, (long) off.size(), Long::sum);
+            lastFence = cause;
             LOG.warn("no valid lease (" + why + "): powered off managed VMs " + String.join(", ", off));
             sampler.requestSample();
         }

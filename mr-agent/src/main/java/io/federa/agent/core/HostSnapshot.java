@@ -20,10 +20,11 @@ public record HostSnapshot(HostIdentity identity, String hypervisorUri, String h
                            String cpuModel, int cpus, int cpuMhz, long memoryBytes, long storageBytes,
                            long networkBitsPerSecond, int vcpusAllocated, long memoryAllocatedBytes,
                            long storageAllocatedBytes, double networkUsedBitsPerSecond,
-                           List<VmSnapshot> vms, long sequence, long takenAtMillis, long sampleNanos) {
+                           List<VmSnapshot> vms, long sequence, long takenAtMillis, long sampleNanos, Fencing fencing) {
 
     public HostSnapshot {
         Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(fencing, "fencing");
         vms = List.copyOf(vms);
     }
 

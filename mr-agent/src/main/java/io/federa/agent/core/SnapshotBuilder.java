@@ -22,6 +22,13 @@ public final class SnapshotBuilder {
     public static HostSnapshot build(HostIdentity identity, String uri, HostObservation obs,
                                      HostSnapshot previous, long previousMonoNanos,
                                      Map<String, Double> simulatedLoads) {
+        return build(identity, uri, obs, previous, previousMonoNanos, simulatedLoads, Fencing.NONE);
+    }
+
+    /** The same, with what the agent fenced so far. */
+    public static HostSnapshot build(HostIdentity identity, String uri, HostObservation obs,
+                                     HostSnapshot previous, long previousMonoNanos,
+                                     Map<String, Double> simulatedLoads, Fencing fencing) {
         Map<String, VmSnapshot> before = new HashMap<>();
         if (previous != null) {
             for (VmSnapshot v : previous.vms()) {
@@ -53,7 +60,7 @@ public final class SnapshotBuilder {
         return new HostSnapshot(identity, uri, obs.hypervisorType(), obs.hypervisorVersion(), obs.libvirtVersion(),
                 obs.hostname(), obs.cpuModel(), obs.cpus(), obs.cpuMhz(), obs.memoryBytes(), storage,
                 identity.networkBitsPerSecond(), vcpusAllocated, memoryAllocated, diskAllocated,
-                round(networkBytesPerSecond * 8, 1), vms, sequence, obs.takenAtMillis(), obs.readNanos());
+                round(networkBytesPerSecond * 8, 1), vms, sequence, obs.takenAtMillis(), obs.readNanos(), fencing);
     }
 
     private static double round(double v, double scale) {

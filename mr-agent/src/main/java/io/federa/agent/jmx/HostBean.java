@@ -51,5 +51,7 @@ final class HostBean implements HostMXBean {
     @Override public long getAgentUptimeSeconds() { return (clock.get() - s().identity().agentStartedAtMillis()) / 1000; }
     @Override public long getSampleSequence() { return s().sequence(); }
     @Override public long getSampleTimestampMillis() { return s().takenAtMillis(); }
+    @Override public long getFencedVms() { return s().fencing().vms(); }
+    @Override public String getLastFenceReason() { return s().fencing().lastReason(); }
     @Override public double getSampleDurationSeconds() { return s().sampleNanos() / 1e9; }
 }

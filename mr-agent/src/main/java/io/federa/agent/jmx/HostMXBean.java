@@ -72,5 +72,11 @@ public interface HostMXBean {
 
     long getSampleTimestampMillis();
 
+    /** Managed VMs powered off for want of a lease since the agent started, as of the sample. */
+    long getFencedVms();
+
+    /** The reason of the latest fencing (lease_expired, cut_off, isolated, active_without_lease, agent_start); empty before any. */
+    String getLastFenceReason();
+
     double getSampleDurationSeconds();
 }

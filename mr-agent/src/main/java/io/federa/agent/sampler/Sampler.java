@@ -34,6 +34,7 @@ public final class Sampler implements AutoCloseable {
 
     private final LibvirtHost host;
     private final HostIdentity identity;
+    private volatile java.util.function.Supplier<io.federa.agent.core.Fencing> fencing = () -> io.federa.agent.core.Fencing.NONE;
     private final Duration interval;
     private final ScheduledExecutorService thread;
     private final AtomicReference<HostSnapshot> latest = new AtomicReference<>();
@@ -98,6 +99,11 @@ public final class Sampler implements AutoCloseable {
         simulatedLoads.remove(uuid);
     }
 
+    /** Where each snapshot reads what the agent fenced so far (the commands, which fence). */
+    public void fencing(java.util.function.Supplier<io.federa.agent.core.Fencing> source) {
+        fencing = source;
+    }
+
     public long failures() {
         return failures.get();
     }
@@ -106,7 +112,8 @@ public final class Sampler implements AutoCloseable {
         try {
             HostObservation obs = host.observe();
             HostSnapshot prev = latest.get();
-            HostSnapshot next = SnapshotBuilder.build(identity, host.uri(), obs, prev, previousMono, Map.copyOf(simulatedLoads));
+            HostSnapshot next = SnapshotBuilder.build(identity, host.uri(), obs, prev, previousMono, Map.copyOf(simulatedLoads),
+                    fencing.get());
             previousMono = obs.monotonicNanos();
             latest.set(next);
             for (Consumer<HostSnapshot> l : listeners) {

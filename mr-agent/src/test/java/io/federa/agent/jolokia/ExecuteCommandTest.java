@@ -185,6 +185,15 @@ class ExecuteCommandTest {
         assertThat(state("web-1")).isEqualTo("RUNNING");
         assertThat(f.post(AgentFixture.read("federa:type=Agent")).path("value").path("FencedVms").asLong()).isEqualTo(1);
         assertThat(f.get(f.agent.metricsUrl(), null, null).body()).containsPattern("mr_agent_fenced_vms_total\\{host=\"[^\"]+\",reason=\"isolated\"} 1\\.0");
+        // The host's snapshot says it too, for the manager's poll: how many, and the latest reason.
+        JsonNode host = f.post(AgentFixture.read("federa:type=Host")).path("value");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (host.path("FencedVms").asLong() != 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            host = f.post(AgentFixture.read("federa:type=Host")).path("value");
+        }
+        assertThat(host.path("FencedVms").asLong()).isEqualTo(1);
+        assertThat(host.path("LastFenceReason").asText()).isEqualTo("isolated");
 
         // An operator's start of a managed VM needs a lease too (the watchdog would power it off).
         assertThat(f.command("startVm", "app-1").path("error").asText()).contains("no valid lease");

@@ -19,6 +19,8 @@ public record Event(long atMillis, Severity severity, String kind, String subjec
     public static final String VM_STATE = "vm.state";
     public static final String VM_APPEARED = "vm.appeared";
     public static final String VM_GONE = "vm.gone";
+    /** An agent powered off managed VMs for want of a lease (learnt from its poll once it answers). */
+    public static final String VM_FENCED = "vm.fenced";
     public static final String DEFINITIONS_APPLIED = "definitions.applied";
     public static final String SERVICE_DELETED = "service.deleted";
     /** The manager polls its fleet less often than its interval: more agents than it can poll. */

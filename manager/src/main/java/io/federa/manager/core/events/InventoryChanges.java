@@ -18,8 +18,43 @@ public final class InventoryChanges {
     private InventoryChanges() {
     }
 
+    /**
+     * Managed VMs an agent powered off for want of a lease between two of its polls that answered:
+     * how many, and the reason of the latest fencing (lease_expired, cut_off, isolated,
+     * active_without_lease, agent_start).
+     */
+    public record Fenced(String agent, String hostId, long count, String reason) {
+    }
+
+    /**
+     * What the agents fenced between two inventories, from their fenced-VM counters: the counter's
+     * growth, or all of it when it went down (the agent restarted, and counts from 0 again). An
+     * agent seen for the first time sets the baseline and tells nothing.
+     */
+    public static List<Fenced> fenced(InventorySnapshot before, InventorySnapshot after) {
+        List<Fenced> out = new ArrayList<>();
+        for (InventorySnapshot.Entry now : after.agents().values()) {
+            InventorySnapshot.Entry was = before.agents().get(now.agent());
+            if (was == null || was.host().isEmpty() || now.host().isEmpty() || !now.reachable()) {
+                continue;
+            }
+            long from = was.host().get().fencedVms();
+            long to = now.host().get().fencedVms();
+            long count = to >= from ? to - from : to;
+            if (count > 0) {
+                out.add(new Fenced(now.agent(), now.host().get().hostId(), count, now.host().get().lastFenceReason()));
+            }
+        }
+        return out;
+    }
+
     public static List<Event> between(InventorySnapshot before, InventorySnapshot after, long nowMillis) {
         List<Event> out = new ArrayList<>();
+        for (Fenced f : fenced(before, after)) {
+            out.add(new Event(nowMillis, Event.Severity.WARNING, Event.VM_FENCED, f.agent(), "agent " + f.agent() + " (host "
+                    + f.hostId() + ") powered off " + f.count() + " managed VM" + (f.count() == 1 ? "" : "s")
+                    + " for want of a lease (" + (f.reason().isEmpty() ? "reason not told" : f.reason()) + ")"));
+        }
         for (InventorySnapshot.Entry now : after.agents().values()) {
             InventorySnapshot.Entry was = before.agents().get(now.agent());
             AgentHealth.State from = was == null ? AgentHealth.State.UNKNOWN : was.health().state();

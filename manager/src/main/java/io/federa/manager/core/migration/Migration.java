@@ -100,6 +100,14 @@ public record Migration(String id, String vm, String uuid, String application, S
         return surge() ? 1 : epoch + 1;
     }
 
+    /**
+     * How long the move has not moved forward (a new phase, or bytes copied) at {@code nowMillis}:
+     * what federa_migration_stalled_seconds exports and what makes a migration stuck ({@link Stuck}).
+     */
+    public long stalledMillis(long nowMillis) {
+        return Math.max(0, nowMillis - progressAtMillis);
+    }
+
     public String destinationOrNone() {
         return destination.orElse("-");
     }

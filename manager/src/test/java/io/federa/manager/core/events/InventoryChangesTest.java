@@ -1,5 +1,6 @@
 package io.federa.manager.core.events;
 
+import io.federa.manager.core.inventory.HostStatus;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import org.junit.jupiter.api.Test;
 
@@ -69,5 +70,40 @@ class InventoryChangesTest {
         assertThat(InventoryChanges.between(lost, back, 4_000)).extracting(Event::kind, Event::message).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(Event.AGENT_REACHABLE, "agent host-2 answers again"),
                 org.assertj.core.groups.Tuple.tuple(Event.VM_STATE, "VM web-2 on host-2: RUNNING → SHUT_OFF"));
+    }
+
+    private static HostStatus fenced(String id, long vms, String reason) {
+        HostStatus h = host(id);
+        return new HostStatus(h.hostId(), h.site(), h.offsite(), h.securityLevel(), h.runtimes(), h.cpus(), h.vcpusAllocated(),
+                h.memoryBytes(), h.memoryAllocatedBytes(), h.storageBytes(), h.storageAllocatedBytes(), h.networkBitsPerSecond(),
+                h.networkUsedBitsPerSecond(), h.currency(), h.costPerCpuSecond(), h.costPerStorageGiBHour(), h.costPerNetworkGB(),
+                h.costPerNetworkPacket(), h.agentVersion(), h.sampleTimestampMillis(), vms, reason);
+    }
+
+    @Test
+    void vms_fenced_between_two_answers_are_the_counters_growth_with_the_latest_reason() {
+        InventorySnapshot lost = BOTH.failed("host-2", "connection refused", 2, 2_000).failed("host-2", "connection refused", 2, 3_000);
+        InventorySnapshot back = lost.polled("host-2", fenced("host-2", 2, "lease_expired"),
+                List.of(vm("web-2", "host-2", "SHUT_OFF", "web"), vm("payment-1", "host-2", "SHUT_OFF", "payment")), 9_000);
+        assertThat(InventoryChanges.fenced(lost, back)).containsExactly(new InventoryChanges.Fenced("host-2", "host-2", 2, "lease_expired"));
+        assertThat(InventoryChanges.between(lost, back, 9_000)).filteredOn(e -> e.kind().equals(Event.VM_FENCED)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.severity()).isEqualTo(Event.Severity.WARNING);
+                    assertThat(e.subject()).isEqualTo("host-2");
+                    assertThat(e.message()).isEqualTo("agent host-2 (host host-2) powered off 2 managed VMs for want of a lease (lease_expired)");
+                });
+        // Told once: the next answer with the same counter tells nothing.
+        assertThat(InventoryChanges.fenced(back, back.polled("host-2", fenced("host-2", 2, "lease_expired"), List.of(), 10_000))).isEmpty();
+        // An agent that restarted counts from 0 again: all of a lower counter is new.
+        InventorySnapshot restarted = back.polled("host-2", fenced("host-2", 1, "agent_start"), List.of(), 11_000);
+        assertThat(InventoryChanges.fenced(back, restarted)).containsExactly(new InventoryChanges.Fenced("host-2", "host-2", 1, "agent_start"));
+    }
+
+    @Test
+    void an_agent_first_seen_sets_the_baseline_and_a_silent_one_tells_nothing() {
+        InventorySnapshot first = EMPTY.polled("host-1", fenced("host-1", 3, "cut_off"), List.of(), 1_000);
+        assertThat(InventoryChanges.fenced(EMPTY, first)).isEmpty();
+        InventorySnapshot lost = first.failed("host-1", "timeout", 2, 2_000).failed("host-1", "timeout", 2, 3_000);
+        assertThat(InventoryChanges.fenced(first, lost)).isEmpty();
     }
 }
