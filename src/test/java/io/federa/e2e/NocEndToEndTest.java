@@ -11,8 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -113,10 +111,8 @@ class NocEndToEndTest {
     /** Alertmanager's alerts (active, suppressed; not the resolved) as alert name → state. */
     private static Map<String, String> states(JsonNode alerts) {
         Map<String, String> states = new TreeMap<>();
-        List<String> seen = new ArrayList<>();
         for (JsonNode a : alerts) {
             String name = a.path("labels").path("alertname").asText();
-            seen.add(name);
             states.merge(name, a.path("status").path("state").asText(), (x, y) -> x.equals(y) ? x : x + "," + y);
         }
         return states;

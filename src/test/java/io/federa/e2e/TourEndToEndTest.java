@@ -64,12 +64,14 @@ class TourEndToEndTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_AGAIN_SECONDS);
         while (true) {
             Process p = shell(s.command(), env, dir).start();
-            StringBuffer out = drain(p.getInputStream());
+            StringBuffer out = new StringBuffer();
+            Thread reader = drainInto(p.getInputStream(), out);
             if (!p.waitFor(STEP_SECONDS, TimeUnit.SECONDS)) {
                 kill(p);
                 fail(s + "\ndid not end within " + STEP_SECONDS + " s; it printed:\n" + out + demoLogs());
             }
-            p.getInputStream().close();
+            // The command ended; what it printed last may still be on its way through the pipe.
+            reader.join(TimeUnit.SECONDS.toMillis(10));
             String printed = out.toString();
             record(s, p.exitValue(), printed);
             boolean exitRight = p.exitValue() == s.exitStatus();
@@ -87,7 +89,8 @@ class TourEndToEndTest {
 
     private void watch(ReadmeTour.Step s, Path env, Path dir) throws Exception {
         Process p = shell(s.command(), env, dir).start();
-        StringBuffer out = drain(p.getInputStream());
+        StringBuffer out = new StringBuffer();
+        drainInto(p.getInputStream(), out);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_AGAIN_SECONDS);
         try {
             while (!ReadmeTour.holds(out.toString(), s.printed())) {
@@ -165,18 +168,13 @@ class TourEndToEndTest {
         return b;
     }
 
-    private static StringBuffer drain(InputStream in) {
-        StringBuffer out = new StringBuffer();
-        drainInto(in, out);
-        return out;
-    }
-
-    private static void drainInto(InputStream in, StringBuffer out) {
+    private static Thread drainInto(InputStream in, StringBuffer out) {
         Thread t = new Thread(() -> {
-            byte[] b = new byte[8192];
-            try (in) {
-                for (int n; (n = in.read(b)) > 0; ) {
-                    out.append(new String(b, 0, n, StandardCharsets.UTF_8));
+            char[] b = new char[8192];
+            // A reader decodes across reads: a character such as → cut between two reads stays whole.
+            try (java.io.Reader r = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
+                for (int n; (n = r.read(b)) > 0; ) {
+                    out.append(b, 0, n);
                 }
             } catch (IOException closed) {
                 // The process ended or was stopped: what it printed is in out.
@@ -184,6 +182,7 @@ class TourEndToEndTest {
         }, "tour-output");
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     private static void kill(Process p) throws InterruptedException {
