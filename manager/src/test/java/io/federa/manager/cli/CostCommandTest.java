@@ -2,9 +2,6 @@ package io.federa.manager.cli;
 
 import io.federa.manager.TestManager;
 import io.federa.manager.config.ManagerConfig;
-import io.federa.manager.core.cost.CostLine;
-import io.federa.manager.core.cost.Usage;
-import io.federa.manager.store.CostStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,15 +33,7 @@ class CostCommandTest {
         server = "http://127.0.0.1:" + manager.port();
         Path shop = Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize().resolve("examples/shop.yaml");
         assertThat(federa(OPERATOR, "apply", "-f", shop.toString()).exit()).isZero();
-        long minute = (System.currentTimeMillis() - 3_600_000L) / 60_000 * 60_000;
-        try (CostStore s = CostStore.openFile(dir.resolve("federa"))) {
-            s.writeMinutes(List.of(
-                    new CostLine(minute, "host-1", "paris", "catalog-db", "EUR", new Usage(3_600_000_000_000L, 10, 5_000, 7), 4.0, 0),
-                    new CostLine(minute, "host-1", "paris", "web", "EUR", new Usage(1_800_000_000_000L, 2, 1_000, 3), 2.0, 0),
-                    new CostLine(minute, "host-2", "lyon", "reports", "EUR", new Usage(0, 1, 0, 0), 1.0, 0),
-                    new CostLine(minute, "host-1", "paris", CostLine.IDLE, "EUR", Usage.ZERO, 3.0, 0),
-                    new CostLine(minute, "host-2", "lyon", CostLine.IDLE, "EUR", Usage.ZERO, 0.5, 5_000)));
-        }
+        io.federa.manager.store.CostFixture.writeMinuteAnHourAgo(dir.resolve("federa"));
     }
 
     @AfterEach

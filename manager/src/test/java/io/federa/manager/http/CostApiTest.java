@@ -2,9 +2,6 @@ package io.federa.manager.http;
 
 import io.federa.manager.TestManager;
 import io.federa.manager.config.ManagerConfig;
-import io.federa.manager.core.cost.CostLine;
-import io.federa.manager.core.cost.Usage;
-import io.federa.manager.store.CostStore;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -46,15 +43,7 @@ class CostApiTest {
         String shop = Files.readString(Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize()
                 .resolve("examples/shop.yaml"));
         assertThat(call("/api/v1/definitions", ADMIN, shop).statusCode()).isEqualTo(200);
-        long minute = (System.currentTimeMillis() - 3_600_000L) / 60_000 * 60_000;
-        try (CostStore s = CostStore.openFile(dir.resolve("federa"))) {
-            s.writeMinutes(List.of(
-                    new CostLine(minute, "host-1", "paris", "catalog-db", "EUR", new Usage(3_600_000_000_000L, 10, 5_000, 7), 4.0, 0),
-                    new CostLine(minute, "host-1", "paris", "web", "EUR", new Usage(1_800_000_000_000L, 2, 1_000, 3), 2.0, 0),
-                    new CostLine(minute, "host-2", "lyon", "reports", "EUR", new Usage(0, 1, 0, 0), 1.0, 0),
-                    new CostLine(minute, "host-1", "paris", CostLine.IDLE, "EUR", Usage.ZERO, 3.0, 0),
-                    new CostLine(minute, "host-2", "lyon", CostLine.IDLE, "EUR", Usage.ZERO, 0.5, 5_000)));
-        }
+        io.federa.manager.store.CostFixture.writeMinuteAnHourAgo(dir.resolve("federa"));
     }
 
     @AfterEach
