@@ -236,18 +236,20 @@ class RealGuestsEndToEndTest {
                 System.out.printf("real guests: start answered in %d ms; define+start to init printing %d ms%n",
                         TimeUnit.NANOSECONDS.toMillis(started1 - t0), TimeUnit.NANOSECONDS.toMillis(booted1 - t0));
 
-                // Real sampling: CPU time and load, memory, disk counters from libvirt.
-                JsonNode busy = await("busy-1 using its vCPU", Duration.ofSeconds(60), () -> vm(url1, "busy-1"),
-                        v -> v.path("CpuLoadRatio").asDouble() > 0.9);
-                JsonNode idle = await("idle-1 resting", Duration.ofSeconds(60), () -> vm(url2, "idle-1"),
-                        v -> v.path("CpuLoadRatio").asDouble() < 0.1);
+                // Real sampling: CPU time and load, memory, disk counters from libvirt. The console
+                // can be ahead of the agent's last sample by up to a second, and booting alone keeps
+                // a vCPU busy: the sample awaited is one taken after the guest read its disk.
+                JsonNode busy = await("busy-1 using its vCPU after reading its disk", Duration.ofSeconds(60),
+                        () -> vm(url1, "busy-1"), v -> v.path("CpuLoadRatio").asDouble() > 0.9
+                                && v.path("Disk").path("readBytes").asLong() > 64 * 1024);
+                JsonNode idle = await("idle-1 resting after reading its disk", Duration.ofSeconds(60),
+                        () -> vm(url2, "idle-1"), v -> v.path("CpuLoadRatio").asDouble() < 0.1
+                                && v.path("Disk").path("readBytes").asLong() > 64 * 1024);
                 assertThat(busy.path("CpuTimeNanoseconds").asLong()).isPositive();
                 assertThat(idle.path("CpuTimeNanoseconds").asLong()).isPositive();
                 assertThat(busy.path("MemoryBytes").asLong()).isEqualTo(128L << 20);
                 assertThat(busy.path("Vcpus").asInt()).isEqualTo(1);
                 assertThat(busy.path("LoadSimulated").asBoolean()).isFalse();
-                assertThat(busy.path("Disk").path("readBytes").asLong()).as(busy.toString()).isGreaterThan(64 * 1024);
-                assertThat(idle.path("Disk").path("readBytes").asLong()).as(idle.toString()).isGreaterThan(64 * 1024);
                 System.out.printf("real guests: busy load %.3f, idle load %.3f%n", busy.path("CpuLoadRatio").asDouble(),
                         idle.path("CpuLoadRatio").asDouble());
 
