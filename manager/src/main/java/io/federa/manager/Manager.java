@@ -258,8 +258,13 @@ public final class Manager {
             }
 
             @Override
-            public Map<String, Map<String, Double>> spending() {
+            public io.federa.manager.core.cost.Spending spending() {
                 return cost.spending();
+            }
+
+            @Override
+            public Map<String, io.federa.manager.config.ManagerConfig.Budget> budgets() {
+                return config.cost().budgets();
             }
 
             @Override

@@ -70,17 +70,32 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * {@code gap} is a gap, not billed; a minute is written once {@code grace} has passed since
      * it ended (late samples still count); each resolution is kept for its retention; a shared
      * application's cost is split among its services by {@code split} (application → service →
-     * weight; a service not named counts 1).
+     * weight; a service not named counts 1); a service may have a budget, which an alert compares
+     * with its spending.
      */
     public record Cost(Duration gap, Duration grace, Duration minutes, Duration hours, Duration days,
-                       java.util.Map<String, java.util.Map<String, Double>> split) {
+                       java.util.Map<String, java.util.Map<String, Double>> split, java.util.Map<String, Budget> budgets) {
         public Cost {
             split = java.util.Map.copyOf(split);
+            budgets = java.util.Map.copyOf(budgets);
+        }
+
+        public Cost(Duration gap, Duration grace, Duration minutes, Duration hours, Duration days,
+                    java.util.Map<String, java.util.Map<String, Double>> split) {
+            this(gap, grace, minutes, hours, days, split, java.util.Map.of());
         }
 
         public static Cost defaults() {
             return new Cost(Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofDays(7), Duration.ofDays(90),
                     Duration.ofDays(730), java.util.Map.of());
+        }
+    }
+
+    /** What a service may spend: {@code amount} of {@code currency} each {@code per}. */
+    public record Budget(double amount, String currency, Duration per) {
+        /** The same, per second: what {@code federa_service_cost_budget_per_second} shows. */
+        public double perSecond() {
+            return amount / (per.toMillis() / 1000.0);
         }
     }
 

@@ -523,7 +523,7 @@ public final class ManagerConfigLoader extends TreeReader {
         if (c == null) {
             return d;
         }
-        known(c, "cost", Set.of("gap", "grace", "retention", "split"));
+        known(c, "cost", Set.of("gap", "grace", "retention", "split", "budgets"));
         Duration gap = positive(c.get("gap"), "cost.gap", d.gap());
         Duration grace = positive(c.get("grace"), "cost.grace", d.grace());
         Duration minutes = d.minutes();
@@ -564,7 +564,36 @@ public final class ManagerConfigLoader extends TreeReader {
                 split.put(e.getKey(), Map.copyOf(weights));
             }
         }
-        return new ManagerConfig.Cost(gap, grace, minutes, hours, days, split);
+        Map<String, ManagerConfig.Budget> budgets = new java.util.TreeMap<>();
+        Map<String, Object> b = c.get("budgets") == null ? null : map(c.get("budgets"), "cost.budgets");
+        if (b != null) {
+            for (Map.Entry<String, Object> e : b.entrySet()) {
+                String p = "cost.budgets." + e.getKey();
+                name(e.getKey(), p);
+                Map<String, Object> one = map(e.getValue(), p);
+                if (one == null) {
+                    continue;
+                }
+                known(one, p, Set.of("amount", "currency", "per"));
+                Object amount = one.get("amount");
+                if (!(amount instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() <= 0) {
+                    error(p + ".amount", "must be an amount above 0, got " + describe(amount));
+                    continue;
+                }
+                if (one.get("currency") == null) {
+                    error(p + ".currency", "is missing: the currency of the amount, such as EUR");
+                    continue;
+                }
+                String currency = string(one.get("currency"), p + ".currency", CURRENCY, "an ISO 4217 currency code such as EUR");
+                if (one.get("per") == null) {
+                    error(p + ".per", "is missing: the period the amount is for, such as 1d or 30d");
+                    continue;
+                }
+                Duration per = positive(one.get("per"), p + ".per", Duration.ofDays(1));
+                budgets.put(e.getKey(), new ManagerConfig.Budget(n.doubleValue(), currency, per));
+            }
+        }
+        return new ManagerConfig.Cost(gap, grace, minutes, hours, days, split, budgets);
     }
 
     private ManagerConfig.Audit audit(Object node) {

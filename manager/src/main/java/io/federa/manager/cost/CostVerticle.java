@@ -1,13 +1,14 @@
 package io.federa.manager.cost;
 
 import io.federa.manager.config.ManagerConfig;
-import io.federa.manager.core.cost.Attribution;
 import io.federa.manager.core.cost.CostLine;
 import io.federa.manager.core.cost.HostInterval;
 import io.federa.manager.core.cost.Ledger;
 import io.federa.manager.core.cost.Meter;
 import io.federa.manager.core.cost.Resolution;
 import io.federa.manager.core.cost.Shares;
+import io.federa.manager.core.cost.Spending;
+import io.federa.manager.core.cost.Usage;
 import io.federa.manager.core.cost.VmUsage;
 import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.spec.Catalog;
@@ -43,8 +44,10 @@ public final class CostVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(CostVerticle.class);
     /** Lines waiting to be written at most: a day of minutes for about 140 host-application pairs, or an hour for 3,000. */
     static final int MAX_PENDING = 200_000;
-    /** Lines written per transaction at most. */
+    /** Lines written per transaction at most (a host's lines of one minute are never split). */
     static final int BATCH = 5_000;
+    /** How long a manager that does not write keeps the minutes closed, for when it takes the lead. */
+    static final long HANDOVER_HOLD_MILLIS = 15 * 60_000L;
     private static final long HOUR = 3_600_000L;
 
     private final Supplier<InventorySnapshot> inventory;
@@ -57,12 +60,22 @@ public final class CostVerticle extends VerticleBase {
     private final Meter meter;
     private final Ledger ledger = new Ledger(Resolution.MINUTE.millis);
     private final Deque<CostLine> pending = new ArrayDeque<>();
+    /** The spans of the minutes in {@link #pending}, by minute and host: what a batch written accounts for. */
+    private final TreeMap<Long, Map<String, Ledger.Span>> pendingSpans = new TreeMap<>();
+    /**
+     * While writing, per host whose first minute since taking the lead has not closed yet: how far
+     * the store accounted for it ({@code cost_watermark}). Null while not writing, or while it is
+     * read.
+     */
+    private Map<String, Long> unsettled;
+    private boolean leading;
+    private boolean loadingWatermarks;
     private final Map<String, HostInterval> latest = new HashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong resets = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
-    private volatile Map<String, Map<String, Double>> spending = Map.of();
+    private volatile Spending spending = Spending.NONE;
     private Catalog sharesOf;
     private Shares shares = Shares.of(null, Map.of());
     private boolean writing;
@@ -119,17 +132,125 @@ public final class CostVerticle extends VerticleBase {
         }
         meter.retain(hosts);
         latest.keySet().retainAll(hosts);
-        spending = spending(shares());
-        List<CostLine> closed = ledger.closeBefore(now - config.grace().toMillis());
-        if (!records.getAsBoolean()) {
+        spending = Spending.of(latest.values(), shares());
+        admit(ledger.close(now - config.grace().toMillis()));
+        boolean lead = records.getAsBoolean();
+        if (!lead) {
+            if (leading) {
+                leading = false;
+                unsettled = null;
+            }
+            // Kept a while, to be written if this manager takes the lead before they are.
+            while (!pending.isEmpty() && (pending.size() > MAX_PENDING
+                    || pending.peekFirst().bucketMillis() < now - HANDOVER_HOLD_MILLIS)) {
+                pending.removeFirst();
+            }
+            forgetSpansBeforePending();
             return;
         }
-        pending.addAll(closed);
-        while (pending.size() > MAX_PENDING) {
-            pending.removeFirst();
-            dropped.incrementAndGet();
+        if (!leading) {
+            takeLead();
+            return;
+        }
+        if (unsettled == null) {
+            return;
+        }
+        if (pending.size() > MAX_PENDING) {
+            while (pending.size() > MAX_PENDING) {
+                pending.removeFirst();
+                dropped.incrementAndGet();
+            }
+            forgetSpansBeforePending();
         }
         flush(now);
+    }
+
+    /**
+     * Taking the lead (or starting): reads how far the store accounts for each host, then sorts
+     * what this manager holds against it — minutes the former leader wrote are left out, and the
+     * time between its last and this manager's first is reported as a gap (docs/cost.md, "Gaps").
+     */
+    private void takeLead() {
+        if (loadingWatermarks) {
+            return;
+        }
+        loadingWatermarks = true;
+        vertx.executeBlocking(store::watermarks).onComplete(ar -> {
+            loadingWatermarks = false;
+            if (ar.failed()) {
+                LOG.warn("cannot read how far the cost lines go (nothing written until it can): {}", ar.cause().getMessage());
+                return;
+            }
+            if (!records.getAsBoolean()) {
+                return;
+            }
+            leading = true;
+            unsettled = new HashMap<>(ar.result());
+            List<CostLine> held = new ArrayList<>(pending);
+            List<Ledger.Span> heldSpans = new ArrayList<>();
+            pendingSpans.values().forEach(m -> heldSpans.addAll(m.values()));
+            pending.clear();
+            pendingSpans.clear();
+            admit(new Ledger.Closed(held, heldSpans));
+        });
+    }
+
+    /**
+     * Queues closed minutes. A host not yet settled since taking the lead: its minutes up to the
+     * store's watermark were written by the former leader and are left out; from the watermark to
+     * its first minute left is a gap, on that minute's idle line. A first interval that began
+     * before the watermark (this manager missed a sample the former leader saw) would count part
+     * of it twice: that minute is reported as a gap from the watermark instead, and nothing of it
+     * billed.
+     */
+    private void admit(Ledger.Closed closed) {
+        Set<String> skipped = new HashSet<>();
+        Map<String, Long> gapped = new HashMap<>();
+        Set<String> replaced = new HashSet<>();
+        for (Ledger.Span sp : closed.spans()) {
+            Long w = unsettled == null ? null : unsettled.get(sp.host());
+            String key = sp.bucketMillis() + " " + sp.host();
+            if (w != null) {
+                if (sp.bucketMillis() <= Ledger.bucket(w, Resolution.MINUTE.millis)) {
+                    skipped.add(key);
+                    continue;
+                }
+                unsettled.remove(sp.host());
+                if (sp.fromMillis() < w) {
+                    replaced.add(key);
+                    gapped.put(key, sp.throughMillis() - w);
+                } else if (sp.fromMillis() > w) {
+                    gapped.put(key, sp.fromMillis() - w);
+                }
+                if (gapped.containsKey(key)) {
+                    gaps.incrementAndGet();
+                    LOG.info("cost: {} unaccounted for {} s before {} (a manager stopped, or the lead changed hands): reported as a gap",
+                            sp.host(), gapped.get(key) / 1000, java.time.Instant.ofEpochMilli(sp.bucketMillis()));
+                }
+            }
+            pendingSpans.computeIfAbsent(sp.bucketMillis(), b -> new HashMap<>()).put(sp.host(), sp);
+        }
+        for (CostLine l : closed.lines()) {
+            String key = l.bucketMillis() + " " + l.host();
+            if (skipped.contains(key) || (replaced.contains(key) && !l.idle())) {
+                continue;
+            }
+            Long gap = gapped.get(key);
+            if (gap != null && l.idle()) {
+                l = replaced.contains(key)
+                        ? new CostLine(l.bucketMillis(), l.host(), l.site(), l.application(), l.currency(), Usage.ZERO, 0, gap)
+                        : l.plus(new CostLine(l.bucketMillis(), l.host(), l.site(), l.application(), l.currency(), Usage.ZERO, 0, gap));
+            }
+            pending.addLast(l);
+        }
+    }
+
+    private void forgetSpansBeforePending() {
+        if (pending.isEmpty()) {
+            pendingSpans.clear();
+        } else {
+            pendingSpans.headMap(pending.peekFirst().bucketMillis()).clear();
+        }
     }
 
     private Shares shares() {
@@ -141,25 +262,6 @@ public final class CostVerticle extends VerticleBase {
         return shares;
     }
 
-    /** Per service and currency, per second, over each host's latest interval: its VMs' costs split as billed, and idle. */
-    private Map<String, Map<String, Double>> spending(Shares s) {
-        List<CostLine> lines = new ArrayList<>();
-        for (HostInterval i : latest.values()) {
-            Ledger one = new Ledger(Long.MAX_VALUE / 4);
-            one.add(i);
-            double seconds = Math.max(1, i.millis()) / 1000.0;
-            for (CostLine l : one.open()) {
-                lines.add(new CostLine(0, l.host(), l.site(), l.application(), l.currency(), l.usage(), l.cost() / seconds,
-                        l.gapMillis()));
-            }
-        }
-        Map<String, Map<String, Double>> out = new TreeMap<>();
-        for (Attribution.Row r : Attribution.of(lines, Attribution.By.SERVICE, s, Long.MAX_VALUE / 4).rows()) {
-            out.computeIfAbsent(r.key(), k -> new TreeMap<>()).merge(r.currency(), r.cost(), Double::sum);
-        }
-        return out;
-    }
-
     private void flush(long now) {
         boolean rollUp = now - lastRollUp >= Resolution.MINUTE.millis;
         if (writing || (pending.isEmpty() && !rollUp)) {
@@ -167,16 +269,22 @@ public final class CostVerticle extends VerticleBase {
         }
         writing = true;
         List<CostLine> batch = new ArrayList<>(Math.min(BATCH, pending.size()));
+        Map<String, Long> through = new HashMap<>();
         for (CostLine l : pending) {
-            if (batch.size() == BATCH) {
+            CostLine last = batch.isEmpty() ? null : batch.get(batch.size() - 1);
+            if (batch.size() >= BATCH && (last.bucketMillis() != l.bucketMillis() || !last.host().equals(l.host()))) {
                 break;
             }
             batch.add(l);
+            Ledger.Span sp = pendingSpans.getOrDefault(l.bucketMillis(), Map.of()).get(l.host());
+            if (sp != null) {
+                through.merge(l.host(), sp.throughMillis(), Math::max);
+            }
         }
         long settled = now - config.grace().toMillis();
         boolean prune = rollUp && Math.floorDiv(now, HOUR) != Math.floorDiv(lastRollUp, HOUR);
         vertx.executeBlocking(() -> {
-            store.writeMinutes(batch);
+            store.writeMinutes(batch, through);
             if (rollUp) {
                 store.rollUp(settled);
             }
@@ -195,6 +303,7 @@ public final class CostVerticle extends VerticleBase {
                         pending.pollFirst();
                     }
                 }
+                forgetSpansBeforePending();
                 if (rollUp) {
                     lastRollUp = now;
                 }
@@ -206,8 +315,8 @@ public final class CostVerticle extends VerticleBase {
         });
     }
 
-    /** Service → currency → what it costs now, per second; idle capacity as service {@value Attribution#IDLE}. Any thread. */
-    public Map<String, Map<String, Double>> spending() {
+    /** What is being spent now, per second, per service, application and host (idle). Any thread. */
+    public Spending spending() {
         return spending;
     }
 

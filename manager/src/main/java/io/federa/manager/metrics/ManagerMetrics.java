@@ -130,14 +130,26 @@ public final class ManagerMetrics implements MultiCollector {
             return Map.of();
         }
 
-        /** Service → currency → what it costs now, per second (idle capacity as "(idle)"); docs/cost.md. */
-        default Map<String, Map<String, Double>> spending() {
+        /** What is being spent now, per second, by service, application and host (docs/cost.md). */
+        default io.federa.manager.core.cost.Spending spending() {
+            return io.federa.manager.core.cost.Spending.NONE;
+        }
+
+        /** Each service's budget, from the configuration (cost.budgets). */
+        default Map<String, io.federa.manager.config.ManagerConfig.Budget> budgets() {
             return Map.of();
         }
     }
 
     private final Sources sources;
     private final LongSupplier clock;
+
+    private static List<Point> perCurrency(String label, Map<String, Map<String, Double>> figures) {
+        List<Point> out = new ArrayList<>();
+        figures.forEach((key, byCurrency) -> byCurrency.forEach((currency, perSecond) ->
+                out.add(new Point(Labels.of(label, key, "currency", currency), perSecond))));
+        return out;
+    }
 
     public ManagerMetrics(Sources sources, LongSupplier clock) {
         this.sources = sources;
@@ -224,13 +236,22 @@ public final class ManagerMetrics implements MultiCollector {
                 state));
         out.add(gauge("federa_service_desired_running", "1 when an operator asked the service to run (federa start), "
                 + "0 when it was never started or was stopped.", desiredRunning));
-        List<Point> spending = new ArrayList<>();
-        sources.spending().forEach((service, byCurrency) -> byCurrency.forEach((currency, perSecond) ->
-                spending.add(new Point(Labels.of("service", service, "currency", currency), perSecond))));
-        // One series per service and currency: bounded by the definitions, not by the fleet.
+        io.federa.manager.core.cost.Spending spent = sources.spending();
+        // One series per service, application or host and currency: bounded by the definitions and the fleet.
         out.add(gauge("federa_service_cost_per_second", "What the service costs now, in the currency named, per second, "
                 + "over each host's latest sample interval; a shared application split as billed; idle capacity as service "
-                + "\"(idle)\" (docs/cost.md).", spending));
+                + "\"(idle)\" (docs/cost.md).", perCurrency("service", spent.services())));
+        out.add(gauge("federa_application_cost_per_second", "What the application's VMs cost now, in the currency named, "
+                + "per second, over each host's latest sample interval, whole (not split among services); idle capacity as "
+                + "application \"(idle)\" (docs/cost.md).", perCurrency("application", spent.applications())));
+        List<Point> budgets = new ArrayList<>();
+        sources.budgets().forEach((service, b) ->
+                budgets.add(new Point(Labels.of("service", service, "currency", b.currency()), b.perSecond())));
+        out.add(gauge("federa_service_cost_budget_per_second", "The service's budget (cost.budgets), in the currency named, "
+                + "per second: its amount divided by its period, to compare with federa_service_cost_per_second.", budgets));
+        out.add(gauge("federa_host_idle_cost_per_second", "What the host's capacity that no VM uses costs now, in the "
+                + "currency named, per second, over its latest sample interval (docs/cost.md).",
+                perCurrency("host", spent.idleByHost())));
         out.add(gauge("federa_service_availability_ratio",
                 "Share of the time in the window (1h, 1d, 30d) the service was meant to run during which it was not DOWN, 0 to 1.",
                 ratio));

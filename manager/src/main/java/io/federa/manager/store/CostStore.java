@@ -45,10 +45,24 @@ public final class CostStore implements AutoCloseable {
 
     /** Writes closed minutes, in one batch: all or none. */
     public void writeMinutes(List<CostLine> lines) throws SQLException {
-        if (lines.isEmpty()) {
+        writeMinutes(lines, Map.of());
+    }
+
+    /**
+     * Writes closed minutes and what they account for, in one transaction: all or none.
+     *
+     * @param through per host, the end of the last interval the lines count (ms since the epoch);
+     *                a host's watermark only moves forward
+     */
+    public void writeMinutes(List<CostLine> lines, Map<String, Long> through) throws SQLException {
+        if (lines.isEmpty() && through.isEmpty()) {
             return;
         }
         db.transaction(connection -> {
+            writeWatermarks(connection, through);
+            if (lines.isEmpty()) {
+                return null;
+            }
             try (PreparedStatement p = connection.prepareStatement("INSERT INTO cost_line (resolution, bucket_millis, " + COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (CostLine l : lines) {
@@ -69,6 +83,41 @@ public final class CostStore implements AutoCloseable {
                 p.executeBatch();
             }
             return null;
+        });
+    }
+
+    private static void writeWatermarks(Connection connection, Map<String, Long> through) throws SQLException {
+        if (through.isEmpty()) {
+            return;
+        }
+        // One writer (the leader): an update, and an insert where there was nothing to update.
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE cost_watermark SET through_millis = GREATEST(through_millis, ?) WHERE host = ?");
+             PreparedStatement insert = connection.prepareStatement(
+                     "INSERT INTO cost_watermark (host, through_millis) VALUES (?, ?)")) {
+            for (Map.Entry<String, Long> e : through.entrySet()) {
+                update.setLong(1, e.getValue());
+                update.setString(2, Jdbc.clip(e.getKey(), 256));
+                if (update.executeUpdate() == 0) {
+                    insert.setString(1, Jdbc.clip(e.getKey(), 256));
+                    insert.setLong(2, e.getValue());
+                    insert.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** Per host, the end of the last interval its written lines count (ms since the epoch). */
+    public Map<String, Long> watermarks() throws SQLException {
+        return db.read(connection -> {
+            Map<String, Long> out = new java.util.HashMap<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT host, through_millis FROM cost_watermark");
+                 ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return out;
         });
     }
 

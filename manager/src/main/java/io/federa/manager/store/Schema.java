@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store's schema: the numbered migrations under {@code migrations/} (V1__… to V7__…), applied
+ * The store's schema: the numbered migrations under {@code migrations/} (V1__…, V2__…, and on), applied
  * by Flyway, each once and in its own transaction, recorded with its checksum in
  * {@code flyway_schema_history}. Managers that start together on one PostgreSQL take turns under
  * Flyway's lock. Refused at start, naming the problem: a migration edited after it was applied

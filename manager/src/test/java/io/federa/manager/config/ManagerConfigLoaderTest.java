@@ -95,6 +95,23 @@ class ManagerConfigLoaderTest {
                 .hasMessageContaining("cost.retention.weeks: ")
                 .hasMessageContaining("cost.retention.minutes: must be at least 2h (hours are summed from minutes), got 1h")
                 .hasMessageContaining("cost.split.catalog-db.shop: must be a weight of at least 0, got -1");
+        ManagerConfig.Cost budgeted = ManagerConfigLoader.parse(GOOD + """
+                cost:
+                  budgets:
+                    shop: { amount: 864, currency: EUR, per: 10d }
+                """, BASE).cost();
+        assertThat(budgeted.budgets()).containsOnlyKeys("shop");
+        assertThat(budgeted.budgets().get("shop").perSecond()).isEqualTo(0.001);
+        assertThatThrownBy(() -> ManagerConfigLoader.parse(GOOD + """
+                cost:
+                  budgets:
+                    shop: { amount: 0, currency: EUR, per: 1d }
+                    backoffice: { amount: 10, currency: euro, per: 1d }
+                    web: { amount: 10, currency: EUR }
+                """, BASE))
+                .hasMessageContaining("cost.budgets.shop.amount: must be an amount above 0, got 0")
+                .hasMessageContaining("cost.budgets.backoffice.currency: must be an ISO 4217 currency code such as EUR, got \"euro\"")
+                .hasMessageContaining("cost.budgets.web.per: is missing: the period the amount is for, such as 1d or 30d");
         assertThatThrownBy(() -> ManagerConfigLoader.parse(GOOD + "cost: { gap: 5s }\n", BASE))
                 .hasMessageContaining("cost.gap: must be longer than poll.interval and cluster.followerPoll (5000 ms), got 5000 ms");
     }

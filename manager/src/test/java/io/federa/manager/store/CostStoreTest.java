@@ -94,4 +94,39 @@ class CostStoreTest {
             assertThat(cost(s.lines(Resolution.DAY, T0, now + DAY))).isCloseTo(cost(minutes()) + 1.0, within(1e-9));
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void a_hosts_watermark_is_written_with_its_lines_and_only_moves_forward(String database) throws Exception {
+        try (CostStore s = open(database)) {
+            assertThat(s.watermarks()).isEmpty();
+            CostLine web = new CostLine(T0, "h1", "paris", "web", "EUR", Usage.ZERO, 1.0, 0);
+            s.writeMinutes(List.of(web), Map.of("h1", T0 + 59_000));
+            s.writeMinutes(List.of(web.in(T0 + 60_000)), Map.of("h1", T0 + 119_000, "h2", T0 + 5_000));
+            // A late writer (a former leader's last batch) does not move it back.
+            s.writeMinutes(List.of(), Map.of("h1", T0 + 30_000));
+            assertThat(s.watermarks()).containsExactlyInAnyOrderEntriesOf(Map.of("h1", T0 + 119_000, "h2", T0 + 5_000));
+            assertThat(s.lines(Resolution.MINUTE, T0, T0 + HOUR)).hasSize(2);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void a_store_with_lines_from_before_watermarks_starts_each_host_at_the_end_of_its_last_minute(String database)
+            throws Exception {
+        String url = database.equals("h2") ? Jdbc.fileUrl(dir.resolve("federa")) : PostgresServer.get().newDatabase();
+        String user = database.equals("h2") ? "" : "federa";
+        org.flywaydb.core.Flyway.configure().dataSource(url, user, "").locations(Schema.LOCATION)
+                .table(Schema.HISTORY_TABLE).target("8").load().migrate();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, user, "");
+             java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO cost_line VALUES ('m', " + T0 + ", 'h1', 'paris', 'web', 'EUR', 0, 0, 0, 0, 1.0, 0)");
+            st.executeUpdate("INSERT INTO cost_line VALUES ('m', " + (T0 + 60_000) + ", 'h1', 'paris', '(idle)', 'EUR', 0, 0, 0, 0, 1.0, 0)");
+            st.executeUpdate("INSERT INTO cost_line VALUES ('h', " + (T0 + HOUR) + ", 'h2', 'paris', 'web', 'EUR', 0, 0, 0, 0, 1.0, 0)");
+        }
+        try (CostStore s = CostStore.open(url, user, "")) {
+            // h2 has no minutes left (pruned): it has no watermark, and nothing is reported for it.
+            assertThat(s.watermarks()).containsExactlyEntriesOf(Map.of("h1", T0 + 120_000));
+        }
+    }
 }

@@ -18,6 +18,25 @@ import java.util.Map;
 public final class Ledger {
     private final long bucketMillis;
     private final Map<CostLine.Key, CostLine> open = new HashMap<>();
+    private final Map<SpanKey, Span> spans = new HashMap<>();
+
+    /**
+     * What a host's lines of one bucket account for: from the start of its first interval (metered
+     * or gap) that ends in the bucket to the end of its last. Between two buckets' spans of a host
+     * nothing was left out; before its first, nothing is known here.
+     */
+    public record Span(String host, long bucketMillis, long fromMillis, long throughMillis) {
+        Span with(HostInterval i) {
+            return new Span(host, bucketMillis, Math.min(fromMillis, i.startMillis()), Math.max(throughMillis, i.endMillis()));
+        }
+    }
+
+    /** The lines of the buckets closed, oldest first, and each host's span in each of them. */
+    public record Closed(List<CostLine> lines, List<Span> spans) {
+    }
+
+    private record SpanKey(long bucketMillis, String host) {
+    }
 
     public Ledger(long bucketMillis) {
         if (bucketMillis <= 0) {
@@ -35,6 +54,7 @@ public final class Ledger {
             return;
         }
         long b = bucket(i.endMillis(), bucketMillis);
+        spans.merge(new SpanKey(b, i.host()), new Span(i.host(), b, i.startMillis(), i.endMillis()), (was, x) -> was.with(i));
         String currency = i.rates().currency();
         if (i.kind() == HostInterval.Kind.GAP) {
             merge(new CostLine(b, i.host(), i.site(), CostLine.IDLE, currency, Usage.ZERO, 0, i.millis()));
@@ -55,6 +75,15 @@ public final class Ledger {
 
     /** Takes out the lines of every bucket that ends at or before {@code millis}, oldest first. */
     public List<CostLine> closeBefore(long millis) {
+        return close(millis).lines();
+    }
+
+    /**
+     * Takes out the lines and spans of every bucket that ends at or before {@code millis}: lines
+     * sorted by bucket, host and application (a host's lines of one bucket are together), spans by
+     * bucket and host.
+     */
+    public Closed close(long millis) {
         List<CostLine> out = new ArrayList<>();
         for (Iterator<CostLine> it = open.values().iterator(); it.hasNext(); ) {
             CostLine l = it.next();
@@ -65,7 +94,16 @@ public final class Ledger {
         }
         out.sort(Comparator.comparingLong(CostLine::bucketMillis).thenComparing(CostLine::host)
                 .thenComparing(CostLine::application));
-        return out;
+        List<Span> closed = new ArrayList<>();
+        for (Iterator<Span> it = spans.values().iterator(); it.hasNext(); ) {
+            Span sp = it.next();
+            if (sp.bucketMillis() + bucketMillis <= millis) {
+                closed.add(sp);
+                it.remove();
+            }
+        }
+        closed.sort(Comparator.comparingLong(Span::bucketMillis).thenComparing(Span::host));
+        return new Closed(out, closed);
     }
 
     /** Every line still open (the current bucket), without taking them out. */
