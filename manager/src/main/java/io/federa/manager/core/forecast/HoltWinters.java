@@ -26,17 +26,18 @@ import java.util.function.ToDoubleFunction;
  * and at least one more to be told from noise; with a single cycle the "season" is that cycle's noise
  * copied forward. A season is also left out when the step does not divide its period.
  *
- * <p>Start: a least-squares line over the first whole cycles of the longest season (two weeks, or up
- * to seven days; 24 points without a season) gives the level and trend; the mean detrended value at
- * each phase of the day gives the daily season, and what is left at each phase of the week the weekly
- * one, both centred. The parameters are then those that minimise the sum of squared one-step errors
- * over the whole history, found by Nelder–Mead from the best of eight fixed starting points, in
- * coordinates that keep each parameter in its bounds: deterministic, and some 150 runs of the filter.
+ * <p>Start: a least-squares line over the first whole cycles of the longest season (up to four
+ * weeks, or up to fourteen days; 24 points without a season) gives the level and trend; the mean
+ * detrended value at each phase of the day gives the daily season, and what is left at each phase of
+ * the week the weekly one, both centred and then smoothed by a running median over an hour. The
+ * parameters are those that minimise the sum of squared one-step errors over the whole history,
+ * found by Nelder–Mead from the best of eight fixed starting points, in coordinates that keep each
+ * parameter within its bounds: deterministic, and at most 40 runs of the filter per parameter.
  *
  * <p>Prediction intervals are empirical: the model, with its fitted parameters, forecasts from up to
- * 400 origins spread over the second half of the history (or after the start's window), and the
- * interval at level L for h steps ahead spans the (1−L)/2 and (1+L)/2 quantiles of its own h-step
- * errors added to the point forecast. Where fewer than {@value #MIN_RESIDUALS} errors exist for a
+ * 400 origins spread from the end of the start's window (or the middle of the history, if sooner) to
+ * its end, and the interval at level L for h steps ahead spans the (1−L)/2 and (1+L)/2 quantiles of
+ * its own h-step errors added to the point forecast. Where fewer than {@value #MIN_RESIDUALS} errors exist for a
  * horizon (its origins would lie before the history), the quantiles of the longest horizon that has
  * enough are widened by √(h/h'), as for a random walk.
  */
@@ -95,43 +96,29 @@ public final class HoltWinters {
         int n = y.length;
         int perDay = history.stepsPer(DAY);
         int perWeek = history.stepsPer(WEEK);
-        Seasonality seasonality;
-        int m1 = 0;
-        int m2 = 0;
-        if (perDay >= 2 && n >= 2 * perWeek) {
-            seasonality = Seasonality.DAILY_AND_WEEKLY;
-            m1 = perDay;
-            m2 = perWeek;
-        } else if (perDay >= 2 && n >= 2 * perDay) {
-            seasonality = Seasonality.DAILY;
-            m1 = perDay;
-        } else {
-            seasonality = Seasonality.NONE;
-        }
+        Seasonality seasonality = perDay < 2 || n < 2 * perDay ? Seasonality.NONE
+                : n < 2 * perWeek ? Seasonality.DAILY : Seasonality.DAILY_AND_WEEKLY;
+        int m1 = seasonality == Seasonality.NONE ? 0 : perDay;
+        int m2 = seasonality == Seasonality.DAILY_AND_WEEKLY ? perWeek : 0;
         Start start = Start.of(y, m1, m2);
+        // The parameters searched (a season's smoothing only when it is modelled), each mapped from
+        // the whole line into its bounds by a logistic function.
         boolean[] free = {true, true, m1 > 0, m2 > 0, true};
-        int[] index = new int[free.length];
-        int dims = 0;
+        int[] freeIndex = new int[free.length];
+        int freeDims = 0;
         for (int k = 0; k < free.length; k++) {
-            index[k] = free[k] ? dims++ : -1;
+            freeIndex[k] = free[k] ? freeDims++ : -1;
         }
-        int[] freeIndex = index;
-        int freeDims = dims;
-        final int fm1 = m1;
-        final int fm2 = m2;
         Function<double[], double[]> toParameters = u -> {
             double[] p = new double[5];
             for (int k = 0; k < 5; k++) {
                 p[k] = freeIndex[k] < 0 ? 0.0 : LOW[k] + (HIGH[k] - LOW[k]) / (1 + Math.exp(-u[freeIndex[k]]));
             }
-            if (freeIndex[4] < 0) {
-                p[4] = 1.0;
-            }
             return p;
         };
         ToDoubleFunction<double[]> sse = u -> {
             double[] p = toParameters.apply(u);
-            double s = run(y, start, fm1, fm2, p[0], p[1], p[2], p[3], p[4], null);
+            double s = run(y, start, m1, m2, p[0], p[1], p[2], p[3], p[4], null);
             return Double.isFinite(s) ? s : Double.MAX_VALUE;
         };
         // Eight starts: a slow or a quick level, slow or quick seasons; trend slow, little damping.
