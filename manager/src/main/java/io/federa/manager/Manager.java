@@ -108,6 +108,9 @@ public final class Manager {
                 leadership::leadsNow);
         io.federa.manager.cost.CostVerticle cost = new io.federa.manager.cost.CostVerticle(polling::inventory, catalog::get,
                 costStore, config.cost(), interval, leadership::leadsNow, WallClock::millis);
+        io.federa.manager.cost.ForecastVerticle forecasts = new io.federa.manager.cost.ForecastVerticle(polling::inventory,
+                costStore, config.cost().grace(), WallClock::millis, 60_000,
+                io.federa.manager.cost.ForecastVerticle.EVERY.toMillis());
         LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leases, leadership::leadsNow,
                 catalog::get, lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
@@ -263,8 +266,13 @@ public final class Manager {
             }
 
             @Override
-            public Map<String, io.federa.manager.config.ManagerConfig.Budget> budgets() {
+            public Map<String, io.federa.manager.core.cost.Budget> budgets() {
                 return config.cost().budgets();
+            }
+
+            @Override
+            public java.util.List<io.federa.manager.core.forecast.Outlook> outlooks() {
+                return forecasts.outlooks();
             }
 
             @Override
@@ -277,7 +285,7 @@ public final class Manager {
                 cluster.name(), action, "host/" + agent, result));
         ApiVerticle api = new ApiVerticle(config.api(), config.tokens(), new ApiVerticle.Sources(polling::inventory,
                 catalog::get, catalog::set, definitions, historyStore, history, registry, lifecycle, leadership, audit,
-                new io.federa.manager.cost.CostReports(costStore, config.cost(), catalog::get)));
+                new io.federa.manager.cost.CostReports(costStore, config.cost(), catalog::get, forecasts::outlooks)));
         api.tls(tls);
         lifecycle.tls(tls);
         apiRef.set(api);
@@ -317,6 +325,7 @@ public final class Manager {
         return vertx.deployVerticle(polling)
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(cost))
+                .compose(id -> vertx.deployVerticle(forecasts))
                 .compose(id -> vertx.deployVerticle(lifecycle))
                 .compose(id -> vertx.deployVerticle(api))
                 .compose(id -> snmp.isPresent() ? vertx.deployVerticle(snmp.get()) : Future.succeededFuture(id))

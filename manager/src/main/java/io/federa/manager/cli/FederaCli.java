@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
                 FederaCli.Apply.class, FederaCli.Delete.class, FederaCli.Events.class, FederaCli.Audit.class, FederaCli.Start.class,
                 FederaCli.Stop.class, FederaCli.Explain.class, FederaCli.Cordon.class, FederaCli.Uncordon.class,
                 MigrationCommands.Migrate.class, MigrationCommands.Drain.class, MigrationCommands.Migrations.class,
-                FederaCli.Managers.class, VmCommands.class, CostCommand.class, FederaCli.Version.class,
+                FederaCli.Managers.class, VmCommands.class, CostCommand.class, ForecastCommand.class, FederaCli.Version.class,
                 FederaCli.Completion.class, CommandLine.HelpCommand.class})
 public final class FederaCli {
     static final ObjectMapper JSON = new ObjectMapper();

@@ -74,7 +74,7 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
      * with its spending.
      */
     public record Cost(Duration gap, Duration grace, Duration minutes, Duration hours, Duration days,
-                       java.util.Map<String, java.util.Map<String, Double>> split, java.util.Map<String, Budget> budgets) {
+                       java.util.Map<String, java.util.Map<String, Double>> split, java.util.Map<String, io.federa.manager.core.cost.Budget> budgets) {
         public Cost {
             split = java.util.Map.copyOf(split);
             budgets = java.util.Map.copyOf(budgets);
@@ -91,13 +91,6 @@ public record ManagerConfig(List<Agent> agents, Duration pollInterval, int misse
         }
     }
 
-    /** What a service may spend: {@code amount} of {@code currency} each {@code per}. */
-    public record Budget(double amount, String currency, Duration per) {
-        /** The same, per second: what {@code federa_service_cost_budget_per_second} shows. */
-        public double perSecond() {
-            return amount / (per.toMillis() / 1000.0);
-        }
-    }
 
     /** Without TLS: the API and the agents are spoken to in plain HTTP. */
     public ManagerConfig(List<Agent> agents, Duration pollInterval, int missedPollsAllowed, int maxConcurrentPolls,

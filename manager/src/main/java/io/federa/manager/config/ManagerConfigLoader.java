@@ -564,7 +564,7 @@ public final class ManagerConfigLoader extends TreeReader {
                 split.put(e.getKey(), Map.copyOf(weights));
             }
         }
-        Map<String, ManagerConfig.Budget> budgets = new java.util.TreeMap<>();
+        Map<String, io.federa.manager.core.cost.Budget> budgets = new java.util.TreeMap<>();
         Map<String, Object> b = c.get("budgets") == null ? null : map(c.get("budgets"), "cost.budgets");
         if (b != null) {
             for (Map.Entry<String, Object> e : b.entrySet()) {
@@ -590,7 +590,7 @@ public final class ManagerConfigLoader extends TreeReader {
                     continue;
                 }
                 Duration per = positive(one.get("per"), p + ".per", Duration.ofDays(1));
-                budgets.put(e.getKey(), new ManagerConfig.Budget(n.doubleValue(), currency, per));
+                budgets.put(e.getKey(), new io.federa.manager.core.cost.Budget(n.doubleValue(), currency, per));
             }
         }
         return new ManagerConfig.Cost(gap, grace, minutes, hours, days, split, budgets);

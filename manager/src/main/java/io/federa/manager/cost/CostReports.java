@@ -21,11 +21,24 @@ public final class CostReports {
     private final CostStore store;
     private final ManagerConfig.Cost config;
     private final Supplier<Catalog> catalog;
+    private final Supplier<java.util.List<io.federa.manager.core.forecast.Outlook>> outlooks;
 
     public CostReports(CostStore store, ManagerConfig.Cost config, Supplier<Catalog> catalog) {
+        this(store, config, catalog, java.util.List::of);
+    }
+
+    /** @param outlooks the last capacity forecast (docs/cost.md, "Forecasts") */
+    public CostReports(CostStore store, ManagerConfig.Cost config, Supplier<Catalog> catalog,
+                       Supplier<java.util.List<io.federa.manager.core.forecast.Outlook>> outlooks) {
         this.store = store;
         this.config = config;
         this.catalog = catalog;
+        this.outlooks = outlooks;
+    }
+
+    /** The last capacity forecast, hosts then sites. */
+    public java.util.List<io.federa.manager.core.forecast.Outlook> outlooks() {
+        return outlooks.get();
     }
 
     /** A period and step a report can be made for: the refusal names what is wrong, or null. */

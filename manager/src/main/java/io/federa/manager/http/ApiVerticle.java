@@ -178,6 +178,7 @@ public final class ApiVerticle extends VerticleBase {
         r.get("/api/v1/services/:name/history").handler(this::serviceHistory);
         r.get("/api/v1/events").handler(this::events);
         r.get("/api/v1/cost").handler(this::cost);
+        r.get("/api/v1/forecast").handler(this::forecast);
         r.get("/api/v1/audit").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR)).handler(this::auditLog);
         r.get("/api/v1/services/:name/explain").handler(this::explain);
         r.post("/api/v1/services/:name/start").handler(ctx -> require(ctx, ManagerConfig.Role.OPERATOR))
@@ -949,6 +950,58 @@ public final class ApiVerticle extends VerticleBase {
                             .put("storage", "GiB-hours").put("sent", "bytes").put("packets", "packets").put("gap", "seconds"))
                     .put("rows", rows).put("totals", totals).put("bill", bill));
         }).onFailure(e -> error(ctx, 500, "store failure", "the cost could not be read: " + e.getMessage(), null));
+    }
+
+    /**
+     * {@code GET /api/v1/forecast?by=host|site[&key=K]}: the last capacity forecast of each host or
+     * site and resource (docs/cost.md, "Forecasts"): use now, capacity and when the upper bound of
+     * the 80 % interval reaches it; with {@code key}, that host's or site's forecast step by step.
+     */
+    private void forecast(RoutingContext ctx) {
+        if (costReports == null) {
+            error(ctx, 503, "unavailable", "cost is not kept by this manager", null);
+            return;
+        }
+        String by = ctx.queryParams().get("by") == null ? "host" : ctx.queryParams().get("by");
+        if (!by.equals("host") && !by.equals("site")) {
+            error(ctx, 400, "bad request", "by must be host or site; got \"" + clip(by) + "\"", "by");
+            return;
+        }
+        String key = ctx.queryParams().get("key");
+        JsonArray out = new JsonArray();
+        for (io.federa.manager.core.forecast.Outlook o : costReports.outlooks()) {
+            if (!o.scope().equals(by) || (key != null && !o.key().equals(key))) {
+                continue;
+            }
+            io.federa.manager.core.forecast.Forecast f = o.forecast();
+            long step = f.step().toMillis();
+            double peak = 0;
+            for (double u : f.uppers(io.federa.manager.core.forecast.Outlook.LEVEL)) {
+                peak = Math.max(peak, u);
+            }
+            JsonObject one = new JsonObject().put(by, o.key()).put("resource", o.resource().word())
+                    .put("unit", o.resource().unit).put("now", o.last()).put("capacity", o.capacity())
+                    .put("lastHour", Instant.ofEpochMilli(o.lastMillis()).toString())
+                    .put("peak80", peak)
+                    .put("fullInSeconds", o.fullIn().map(d -> (Object) (d.toMillis() / 1000)).orElse(null));
+            if (key != null) {
+                JsonArray points = new JsonArray();
+                for (int h = 1; h <= f.horizon(); h++) {
+                    points.add(new JsonObject().put("at", Instant.ofEpochMilli(o.lastMillis() + h * step).toString())
+                            .put("point", f.point(h)).put("lower80", f.lower(0.8, h)).put("upper80", f.upper(0.8, h))
+                            .put("lower95", f.lower(0.95, h)).put("upper95", f.upper(0.95, h)));
+                }
+                one.put("points", points);
+            }
+            out.add(one);
+        }
+        if (key != null && out.isEmpty()) {
+            error(ctx, 404, "not found", "no forecast of the " + by + " " + clip(key) + " (unknown, or under "
+                    + io.federa.manager.core.forecast.Outlook.MIN_OBSERVED + " hours of stored usage)", "key");
+            return;
+        }
+        json(ctx, 200, new JsonObject().put("by", by).put("step", "1h").put("horizon", "14d").put("level", 0.8)
+                .put("forecasts", out));
     }
 
     private static io.federa.manager.core.cost.Attribution.Row sumRows(io.federa.manager.core.cost.Attribution.Row a,

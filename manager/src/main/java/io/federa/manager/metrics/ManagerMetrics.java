@@ -135,8 +135,13 @@ public final class ManagerMetrics implements MultiCollector {
             return io.federa.manager.core.cost.Spending.NONE;
         }
 
+        /** The last capacity forecast of every host and site (docs/cost.md, "Forecasts"). */
+        default List<io.federa.manager.core.forecast.Outlook> outlooks() {
+            return List.of();
+        }
+
         /** Each service's budget, from the configuration (cost.budgets). */
-        default Map<String, io.federa.manager.config.ManagerConfig.Budget> budgets() {
+        default Map<String, io.federa.manager.core.cost.Budget> budgets() {
             return Map.of();
         }
     }
@@ -249,6 +254,18 @@ public final class ManagerMetrics implements MultiCollector {
                 budgets.add(new Point(Labels.of("service", service, "currency", b.currency()), b.perSecond())));
         out.add(gauge("federa_service_cost_budget_per_second", "The service's budget (cost.budgets), in the currency named, "
                 + "per second: its amount divided by its period, to compare with federa_service_cost_per_second.", budgets));
+        List<Point> hostFull = new ArrayList<>();
+        List<Point> siteFull = new ArrayList<>();
+        for (io.federa.manager.core.forecast.Outlook o : sources.outlooks()) {
+            double seconds = o.fullIn().map(d -> d.toMillis() / 1000.0).orElse(Double.POSITIVE_INFINITY);
+            (o.scope().equals("host") ? hostFull : siteFull).add(new Point(Labels.of(o.scope(), o.key(), "resource",
+                    o.resource().word()), seconds));
+        }
+        out.add(gauge("federa_host_forecast_full_seconds", "Seconds from the end of the last hour forecast until the "
+                + "upper bound of the 80 % interval of the host's forecast use of the resource (cpu, storage, network) "
+                + "reaches its capacity; +Inf when not within 14 days (docs/cost.md).", hostFull));
+        out.add(gauge("federa_site_forecast_full_seconds", "The same for a site: its hosts' use against the sum of "
+                + "their capacities.", siteFull));
         out.add(gauge("federa_host_idle_cost_per_second", "What the host's capacity that no VM uses costs now, in the "
                 + "currency named, per second, over its latest sample interval (docs/cost.md).",
                 perCurrency("host", spent.idleByHost())));

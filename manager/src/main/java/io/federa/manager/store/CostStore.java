@@ -3,6 +3,7 @@ package io.federa.manager.store;
 import io.federa.manager.core.cost.CostLine;
 import io.federa.manager.core.cost.Resolution;
 import io.federa.manager.core.cost.Usage;
+import io.federa.manager.core.forecast.Outlook;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -213,6 +214,32 @@ public final class CostStore implements AutoCloseable {
                 if (end > from) {
                     read(connection, at, from, end, out);
                     from = end;
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Each host's usage per bucket of {@code r} in {@code [fromMillis, toMillis)}, summed over its
+     * applications, with how long it went unsampled: what forecasts read. Only buckets summed
+     * already (an hour is summed once it closed).
+     */
+    public List<Outlook.HostStep> hostSteps(Resolution r, long fromMillis, long toMillis) throws SQLException {
+        return db.read(connection -> {
+            List<Outlook.HostStep> out = new ArrayList<>();
+            try (PreparedStatement p = connection.prepareStatement("SELECT bucket_millis, host, MAX(site), SUM(cpu_nanoseconds),"
+                    + " SUM(storage_gib_hours), SUM(bytes_sent), SUM(packets_sent), SUM(gap_millis) FROM cost_line"
+                    + " WHERE resolution = ? AND bucket_millis >= ? AND bucket_millis < ? GROUP BY bucket_millis, host")) {
+                p.setString(1, r.code);
+                p.setLong(2, fromMillis);
+                p.setLong(3, toMillis);
+                p.setFetchSize(10_000);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Outlook.HostStep(rs.getString(2), rs.getString(3), rs.getLong(1),
+                                new Usage(rs.getLong(4), rs.getDouble(5), rs.getLong(6), rs.getLong(7)), rs.getLong(8)));
+                    }
                 }
             }
             return out;

@@ -77,6 +77,24 @@ class CostCommandTest {
     }
 
     @Test
+    void forecast_says_when_there_is_none_yet_and_refuses_an_unknown_grouping_or_key() {
+        // The manager has no agent: no capacity, so no forecast whatever the store holds.
+        Run none = federa(VIEWER, "forecast");
+        assertThat(none.exit()).as(none.err()).isZero();
+        assertThat(none.out().trim())
+                .isEqualTo("no forecast yet: a host needs 12 hours of stored usage, and forecasts are made each hour");
+        Run json = federa(VIEWER, "forecast", "--by", "site", "-o", "json");
+        assertThat(json.exit()).as(json.err()).isZero();
+        assertThat(json.out()).contains("\"by\" : \"site\"").contains("\"horizon\" : \"14d\"").contains("\"forecasts\" : [ ]");
+        Run region = federa(VIEWER, "forecast", "--by", "region");
+        assertThat(region.exit()).isNotZero();
+        assertThat(region.err()).contains("by must be host or site; got \"region\"");
+        Run unknown = federa(VIEWER, "forecast", "host-9");
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.err()).contains("no forecast of the host host-9 (unknown, or under 12 hours of stored usage)");
+    }
+
+    @Test
     void a_bad_grouping_or_format_is_refused_with_the_reason() {
         Run by = federa(VIEWER, "cost", "--by", "vm");
         assertThat(by.exit()).isNotZero();

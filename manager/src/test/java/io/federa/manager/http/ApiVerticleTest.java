@@ -115,6 +115,7 @@ class ApiVerticleTest {
                 new Route(HttpMethod.GET, "/api/v1/services/{name}/history", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/events", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/cost", null, 200, 200),
+                new Route(HttpMethod.GET, "/api/v1/forecast", null, 200, 200),
                 new Route(HttpMethod.GET, "/api/v1/audit", null, 403, 200),
                 new Route(HttpMethod.POST, "/api/v1/definitions", shop, 403, 200),
                 new Route(HttpMethod.GET, "/api/v1/services/{name}/explain", null, 200, 200),
