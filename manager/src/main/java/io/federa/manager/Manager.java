@@ -109,13 +109,14 @@ public final class Manager {
         io.federa.manager.cost.CostVerticle cost = new io.federa.manager.cost.CostVerticle(polling::inventory, catalog::get,
                 costStore, config.cost(), interval, leadership::leadsNow, WallClock::millis);
         io.federa.manager.cost.ForecastVerticle forecasts = new io.federa.manager.cost.ForecastVerticle(polling::inventory,
-                costStore, config.cost().grace(), WallClock::millis, 60_000,
+                catalog::get, costStore, config.cost().grace(), WallClock::millis, 60_000,
                 io.federa.manager.cost.ForecastVerticle.EVERY.toMillis());
         LifecycleVerticle lifecycle = new LifecycleVerticle(polling::inventory, polling::leases, leadership::leadsNow,
                 catalog::get, lifecycleStore, config.agents(), history::record, new LifecycleVerticle.Settings(interval,
                 lc.grace().toMillis(), lc.leaseMargin().toMillis(),
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
         lifecycleRef.set(lifecycle);
+        lifecycle.expected(forecasts::expected);
         polling.onStretch((stretched, message) -> {
             org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PollingVerticle.class);
             if (stretched) {

@@ -468,7 +468,7 @@ public final class LifecycleVerticle extends VerticleBase {
                 }
                 ScalingState st = ScalingEvaluator.current(app, scaling.get(app.name()));
                 ScalingEvaluator.Result r = ScalingEvaluator.evaluate(d.getKey(), app, st,
-                        ScalingEvaluator.cpuLoad(running, app.name()), now);
+                        ScalingEvaluator.cpuLoad(running, app.name()), expected.apply(app.name()), now);
                 scaling.put(app.name(), r.state());
                 r.decision().ifPresent(this::decided);
             }
@@ -476,7 +476,7 @@ public final class LifecycleVerticle extends VerticleBase {
         publishedTargets = targets();
     }
 
-    /** Scaling decisions taken, by "service/application/direction/source" (direction out or in; source rule or alert). */
+    /** Scaling decisions taken, by "service/application/direction/source" (direction out or in; source rule, alert or forecast). */
     private final Map<String, Long> decisions = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Map<String, Long> scalingDecisions() {
@@ -490,11 +490,19 @@ public final class LifecycleVerticle extends VerticleBase {
         }).onFailure(e -> LOG.warn("cannot record " + d.application() + "'s scaling target " + d.to()
                 + " (kept in memory): " + e.getMessage()));
         decisions.merge(d.service() + "/" + d.application() + "/" + (d.scaleOut() ? "out" : "in") + "/"
-                + (d.why().startsWith("alert ") ? "alert" : "rule"), 1L, Long::sum);
+                + (d.why().startsWith("alert ") ? "alert" : d.why().startsWith("forecast") ? "forecast" : "rule"), 1L, Long::sum);
         events.accept(new Event(d.atMillis(), Event.Severity.INFO, "scaling.decision", d.service(), d.service() + ": "
                 + d.application() + " " + d.from() + " → " + d.to() + " instances: " + d.why()));
         notices.scaled(d);
     }
+
+    /** What the load forecast expects of an application within its policy's ahead (scaling ahead); set before the verticle starts. */
+    public void expected(java.util.function.Function<String, java.util.Optional<io.federa.manager.core.scaling.Expected>> e) {
+        expected = e;
+    }
+
+    private java.util.function.Function<String, java.util.Optional<io.federa.manager.core.scaling.Expected>> expected =
+            a -> java.util.Optional.empty();
 
     /** Who hears of scaling decisions and of migrations that finish or stick; set before the verticle starts. */
     public void notices(Notices n) {

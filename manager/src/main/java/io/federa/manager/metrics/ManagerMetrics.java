@@ -296,7 +296,7 @@ public final class ManagerMetrics implements MultiCollector {
                     outAbove.add(new Point(l, app.scaling().get().scaleOutAbove()));
                     inBelow.add(new Point(l, app.scaling().get().scaleInBelow()));
                     for (String direction : List.of("out", "in")) {
-                        for (String source : List.of("rule", "alert")) {
+                        for (String source : List.of("rule", "alert", "forecast")) {
                             decided.putIfAbsent(svc.name() + "/" + appName + "/" + direction + "/" + source, 0L);
                         }
                     }
@@ -323,7 +323,7 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(gauge("federa_application_instances_wanted", "Instances the application wants now (its replicas, or its scaling target).",
                 wanted));
         CounterSnapshot.Builder decisions = CounterSnapshot.builder().name("federa_scaling_decisions")
-                .help("Scaling decisions taken, by service, application, direction (out, in) and source (rule, alert).");
+                .help("Scaling decisions taken, by service, application, direction (out, in) and source (rule, alert, forecast).");
         decided.forEach((key, n) -> {
             String[] k = key.split("/", 4);
             decisions.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()

@@ -246,6 +246,44 @@ public final class CostStore implements AutoCloseable {
         });
     }
 
+    /**
+     * The CPUs each of {@code applications} kept busy, all its VMs together, per step of
+     * {@code stepMillis} in {@code [fromMillis, toMillis)}, from the minutes: per application, the
+     * steps' starts and figures; a step without a minute of the application is left out, one
+     * with some of its minutes counts over those.
+     */
+    public Map<String, java.util.TreeMap<Long, Double>> applicationCpus(java.util.Set<String> applications, long fromMillis,
+                                                                        long toMillis, long stepMillis) throws SQLException {
+        return db.read(connection -> {
+            Map<String, java.util.TreeMap<Long, Double>> out = new java.util.HashMap<>();
+            if (applications.isEmpty()) {
+                return out;
+            }
+            String marks = String.join(", ", java.util.Collections.nCopies(applications.size(), "?"));
+            try (PreparedStatement p = connection.prepareStatement("SELECT b, application, SUM(cpu_nanoseconds), "
+                    + "COUNT(DISTINCT bucket_millis) FROM (SELECT bucket_millis - MOD(bucket_millis, ?) AS b, bucket_millis, "
+                    + "application, cpu_nanoseconds FROM cost_line WHERE resolution = ? AND bucket_millis >= ? AND "
+                    + "bucket_millis < ? AND application IN (" + marks + ")) x GROUP BY b, application")) {
+                int i = 1;
+                p.setLong(i++, stepMillis);
+                p.setString(i++, Resolution.MINUTE.code);
+                p.setLong(i++, fromMillis);
+                p.setLong(i++, toMillis);
+                for (String a : applications) {
+                    p.setString(i++, Jdbc.clip(a, 256));
+                }
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        double seconds = rs.getLong(4) * (Resolution.MINUTE.millis / 1000.0);
+                        out.computeIfAbsent(rs.getString(2), a -> new java.util.TreeMap<>())
+                                .put(rs.getLong(1), rs.getLong(3) / 1e9 / seconds);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     private static void read(Connection connection, Resolution r, long from, long to, List<CostLine> out) throws SQLException {
         try (PreparedStatement p = connection.prepareStatement("SELECT bucket_millis, " + COLUMNS
                 + " FROM cost_line WHERE resolution = ? AND bucket_millis >= ? AND bucket_millis < ? ORDER BY bucket_millis")) {

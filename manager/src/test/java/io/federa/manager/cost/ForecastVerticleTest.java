@@ -47,7 +47,7 @@ class ForecastVerticleTest {
         InventorySnapshot inventory = InventorySnapshot.of(List.of("h1"), now).polled("h1", h1, List.of(), now);
         Vertx vertx = Vertx.vertx();
         try {
-            ForecastVerticle v = new ForecastVerticle(() -> inventory, CostStore.openFile(dir.resolve("federa")),
+            ForecastVerticle v = new ForecastVerticle(() -> inventory, () -> null, CostStore.openFile(dir.resolve("federa")),
                     Duration.ofMinutes(2), () -> now, 1, HOUR);
             vertx.deployVerticle(v).await(10, TimeUnit.SECONDS);
             for (int i = 0; i < 600 && v.outlooks().isEmpty(); i++) {
@@ -71,6 +71,44 @@ class ForecastVerticleTest {
             assertThat(network.capacity()).isEqualTo(125_000_000.0);
             assertThat(network.fullIn()).isEmpty();
             assertThat(all).anyMatch(o -> o.scope().equals("site") && o.key().equals("paris"));
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+    @Test
+    void an_application_that_scales_ahead_gets_the_peak_its_stored_load_forecasts_within_its_ahead(@TempDir Path dir)
+            throws Exception {
+        long day = 24 * HOUR;
+        // Three days of web's minutes: 1 CPU busy all day, 3 from 09:00 to 10:00 (UTC). Now is 08:50 on the fourth.
+        long now = T0 + 3 * day + 8 * HOUR + 50 * 60_000L;
+        try (CostStore writer = CostStore.openFile(dir.resolve("federa"))) {
+            List<CostLine> lines = new ArrayList<>();
+            for (long t = T0; t < now - 2 * 60_000L; t += 60_000L) {
+                long hourOfDay = (t - T0) % day / HOUR;
+                double cpus = hourOfDay == 9 ? 3 : 1;
+                lines.add(new CostLine(t, "h1", "paris", "web", "EUR", new Usage((long) (cpus * 60e9), 0, 0, 0), 1.0, 0));
+            }
+            writer.writeMinutes(lines);
+        }
+        String shop = java.nio.file.Files.readString(Path.of(System.getProperty("federa.root", "..")).toAbsolutePath()
+                .normalize().resolve("examples/shop.yaml")).replace("scaleInWindow: 5m", "scaleInWindow: 5m\n      ahead: 15m");
+        io.federa.manager.core.spec.Catalog catalog = io.federa.manager.spec.CatalogYaml.parse(shop).catalog().orElseThrow();
+        InventorySnapshot inventory = InventorySnapshot.of(List.of(), now);
+        Vertx vertx = Vertx.vertx();
+        try {
+            ForecastVerticle v = new ForecastVerticle(() -> inventory, () -> catalog, CostStore.openFile(dir.resolve("federa")),
+                    Duration.ofMinutes(2), () -> now, 1, HOUR);
+            vertx.deployVerticle(v).await(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 600 && v.expected("web").isEmpty(); i++) {
+                Thread.sleep(50);
+            }
+            // Within the next 15 minutes the 09:00 peak begins: about 3 CPUs, expected by 09:05 at the latest.
+            assertThat(v.expected("web")).hasValueSatisfying(e -> {
+                assertThat(e.cpus()).isBetween(2.5, 4.0);
+                assertThat(e.atMillis()).isBetween(T0 + 3 * day + 9 * HOUR, T0 + 3 * day + 9 * HOUR + 10 * 60_000L);
+            });
+            // catalog-db does not scale ahead: nothing is forecast for it.
+            assertThat(v.expected("catalog-db")).isEmpty();
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }

@@ -52,7 +52,12 @@ class CatalogYamlTest {
             assertThat(s.scaleOutAbove()).isEqualTo(0.75);
             assertThat(s.maxInstances()).isEqualTo(6);
             assertThat(s.scaleInWindow()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(s.scalesAhead()).isFalse();
         });
+        CatalogValidator.Result ahead = CatalogYaml.parse(example().replace("scaleInWindow: 5m", "scaleInWindow: 5m\n      ahead: 15m"));
+        assertThat(ahead.errors()).isEmpty();
+        assertThat(ahead.catalog().orElseThrow().applications().get("web").scaling().orElseThrow().ahead())
+                .isEqualTo(Duration.ofMinutes(15));
         ApplicationSpec db = c.applications().get("catalog-db");
         assertThat(db.placement().offsiteForbidden()).isTrue();
         assertThat(db.placement().minSecurityLevel()).isEqualTo(3);
@@ -131,6 +136,10 @@ class CatalogYamlTest {
                         "applications[1].scaling.scaleInBelow", "must be below scaleOutAbove"),
                 bad("min above max", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.8, scaleInBelow: 0.2, min: 5, max: 4 }"),
                         "applications[1].scaling.min", "is 5 but max is 4"),
+                bad("ahead too short", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, ahead: 1m }"),
+                        "applications[1].scaling.ahead", "is 1m but must be between 5m and 6h"),
+                bad("ahead on the application's own load", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { metric: application, scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, ahead: 15m }"),
+                        "applications[1].scaling.ahead", "needs metric: cpu"),
                 bad("duration without unit", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, cooldown: 60 }"),
                         "applications[1].scaling.cooldown", "with its unit"),
                 bad("service of an unknown application", MIN.replace("[web, db]", "[web, db, cache]"), "services[0].applications[2]",

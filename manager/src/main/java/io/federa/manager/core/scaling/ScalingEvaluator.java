@@ -56,7 +56,33 @@ public final class ScalingEvaluator {
 
     /** @param load the mean load (0–1) of the application's running instances; empty when none runs */
     public static Result evaluate(String service, ApplicationSpec app, ScalingState s, OptionalDouble load, long now) {
+        return evaluate(service, app, s, load, Optional.empty(), now);
+    }
+
+    /**
+     * The same, and ahead of the load: with a policy's {@code ahead}, when the forecast expects
+     * more CPUs busy within it than the wanted instances hold under {@code scaleOutAbove}, one
+     * more instance now (bounds and cooldown as ever; no hold: the forecast looks ahead already).
+     * Instances are removed only by the scale-in rule, and not while the forecast expects more
+     * than one instance fewer would hold.
+     *
+     * @param expected the forecast's peak within the policy's {@code ahead}; empty without a forecast
+     */
+    public static Result evaluate(String service, ApplicationSpec app, ScalingState s, OptionalDouble load,
+                                  Optional<Expected> expected, long now) {
         ScalingPolicy p = app.scaling().orElseThrow(() -> new IllegalArgumentException(app.name() + " has no scaling policy"));
+        Optional<Expected> ahead = p.scalesAhead() ? expected : Optional.empty();
+        int vcpus = app.resources().vcpus();
+        boolean cooledNow = now - s.lastChangeMillis() >= p.cooldown().toMillis();
+        if (ahead.isPresent() && cooledNow && s.target() < p.maxInstances()
+                && ahead.get().loadOn(s.target(), vcpus) > p.scaleOutAbove()) {
+            Expected e = ahead.get();
+            return changed(service, app, s, s.target() + 1, now, String.format(Locale.ROOT,
+                    "forecast: %.2f CPUs busy expected by %s (80 %% upper bound), a load of %.2f on %d instances, above %s "
+                            + "(rule: ahead %d min)", e.cpus(), java.time.Instant.ofEpochMilli(e.atMillis()),
+                    e.loadOn(s.target(), vcpus), s.target(), p.scaleOutAbove(), p.ahead().toMinutes()));
+        }
+        boolean keepForForecast = ahead.isPresent() && ahead.get().loadOn(s.target() - 1, vcpus) > p.scaleOutAbove();
         if (load.isEmpty()) {
             return new Result(new ScalingState(s.target(), s.lastChangeMillis(), ScalingState.NOT_PAST, ScalingState.NOT_PAST),
                     Optional.empty());
@@ -72,7 +98,7 @@ public final class ScalingEvaluator {
                     + seconds(now - above) + " (rule: above " + p.scaleOutAbove() + " for " + seconds(p.holdFor().toMillis()) + ")");
         }
         long inHold = Math.max(p.holdFor().toMillis(), p.scaleInWindow().toMillis());
-        if (below != none && now - below >= inHold && cooled && s.target() > p.minInstances()) {
+        if (below != none && now - below >= inHold && cooled && s.target() > p.minInstances() && !keepForForecast) {
             return changed(service, app, s, s.target() - 1, now, figures + " below " + p.scaleInBelow() + " for "
                     + seconds(now - below) + " (rule: below " + p.scaleInBelow() + " for " + seconds(inHold) + ")");
         }

@@ -165,12 +165,16 @@ public final class CatalogValidator extends TreeReader {
                 (int) integer(m.get("minSecurityLevel"), p + ".minSecurityLevel", 0, 100, 0L), cost);
     }
 
+    /** The shortest and longest {@code scaling.ahead}: one step of the load's forecast, and a quarter of a day. */
+    static final Duration AHEAD_MIN = Duration.ofMinutes(5);
+    static final Duration AHEAD_MAX = Duration.ofHours(6);
+
     private ScalingPolicy scaling(Object node, String p, int replicas) {
         Map<String, Object> m = map(node, p);
         if (m == null) {
             return null;
         }
-        known(m, p, Set.of("metric", "scaleOutAbove", "scaleInBelow", "for", "min", "max", "cooldown", "scaleInWindow"));
+        known(m, p, Set.of("metric", "scaleOutAbove", "scaleInBelow", "for", "min", "max", "cooldown", "scaleInWindow", "ahead"));
         int before = errors.size();
         ScalingPolicy.Metric metric = choice(m.get("metric"), p + ".metric",
                 Map.of("cpu", ScalingPolicy.Metric.CPU_LOAD, "application", ScalingPolicy.Metric.APPLICATION_LOAD),
@@ -182,6 +186,15 @@ public final class CatalogValidator extends TreeReader {
         Duration holdFor = duration(m.get("for"), p + ".for", Duration.ofSeconds(30));
         Duration cooldown = duration(m.get("cooldown"), p + ".cooldown", Duration.ofSeconds(60));
         Duration window = duration(m.get("scaleInWindow"), p + ".scaleInWindow", Duration.ofMinutes(5));
+        Duration ahead = duration(m.get("ahead"), p + ".ahead", Duration.ZERO);
+        if (errors.size() == before && !ahead.isZero()) {
+            if (ahead.compareTo(AHEAD_MIN) < 0 || ahead.compareTo(AHEAD_MAX) > 0) {
+                error(p + ".ahead", "is " + m.get("ahead") + " but must be between 5m and 6h (the load is forecast by "
+                        + "5-minute steps, from 7 days of them)");
+            } else if (metric != ScalingPolicy.Metric.CPU_LOAD) {
+                error(p + ".ahead", "needs metric: cpu (only the VMs' CPU load is stored and forecast)");
+            }
+        }
         if (errors.size() == before) {
             if (below >= above) {
                 error(p + ".scaleInBelow", "is " + below + " but must be below scaleOutAbove (" + above + "), or the application would flap");
@@ -191,7 +204,7 @@ public final class CatalogValidator extends TreeReader {
             }
         }
         return errors.size() > before ? null
-                : new ScalingPolicy(metric, above, below, holdFor, min, max, cooldown, window);
+                : new ScalingPolicy(metric, above, below, holdFor, min, max, cooldown, window, ahead);
     }
 
     private ServiceSpec service(Object node, String p, Map<String, ApplicationSpec> apps) {

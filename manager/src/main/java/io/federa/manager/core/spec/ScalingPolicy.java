@@ -11,8 +11,19 @@ import java.time.Duration;
  * @param holdFor       how long the load must stay past a threshold
  * @param cooldown      the least time between two changes
  * @param scaleInWindow how long the load must stay low before an instance goes (no flapping)
+ * @param ahead         how far ahead a forecast of the load may add an instance before the load
+ *                      arrives ({@link Duration#ZERO}: only the load seen scales)
  */
 public record ScalingPolicy(Metric metric, double scaleOutAbove, double scaleInBelow, Duration holdFor,
-                            int minInstances, int maxInstances, Duration cooldown, Duration scaleInWindow) {
+                            int minInstances, int maxInstances, Duration cooldown, Duration scaleInWindow, Duration ahead) {
     public enum Metric { CPU_LOAD, APPLICATION_LOAD }
+
+    public ScalingPolicy(Metric metric, double scaleOutAbove, double scaleInBelow, Duration holdFor, int minInstances,
+                         int maxInstances, Duration cooldown, Duration scaleInWindow) {
+        this(metric, scaleOutAbove, scaleInBelow, holdFor, minInstances, maxInstances, cooldown, scaleInWindow, Duration.ZERO);
+    }
+
+    public boolean scalesAhead() {
+        return !ahead.isZero();
+    }
 }

@@ -133,4 +133,57 @@ class ScalingEvaluatorTest {
         return new io.federa.manager.core.inventory.HostStatus(id, "site-1", false, 3, java.util.List.of("kvm"), 16, 0,
                 64L << 30, 0, 1L << 40, 0, 10_000_000_000L, 0, "EUR", 0.00001, 0.0001, 0.02, 0.0000001, "0.1.0", 1);
     }
+    /** The example's web with its policy looking {@code ahead}. */
+    private static ApplicationSpec webAhead(java.time.Duration ahead) {
+        io.federa.manager.core.spec.ScalingPolicy p = WEB.scaling().orElseThrow();
+        return new ApplicationSpec(WEB.name(), WEB.runtime(), WEB.resources(), WEB.replicas(), WEB.minAvailable(),
+                WEB.dependsOn(), WEB.placement(), java.util.Optional.of(new io.federa.manager.core.spec.ScalingPolicy(p.metric(),
+                p.scaleOutAbove(), p.scaleInBelow(), p.holdFor(), p.minInstances(), p.maxInstances(), p.cooldown(),
+                p.scaleInWindow(), ahead)), WEB.data());
+    }
+
+    private static ScalingEvaluator.Result ahead(ApplicationSpec app, ScalingState s, double load, double expectedCpus, long t) {
+        return ScalingEvaluator.evaluate("shop", app, s, OptionalDouble.of(load),
+                java.util.Optional.of(new Expected(expectedCpus, 1_798_762_500_000L)), t);
+    }
+
+    @Test
+    void a_forecast_above_what_the_instances_hold_adds_one_now_and_says_which_forecast() {
+        ApplicationSpec app = webAhead(java.time.Duration.ofMinutes(15));
+        int vcpus = app.resources().vcpus();
+        // Two instances now at 0.3; the forecast expects 1.8 instances' worth of CPUs: 0.9 each on two.
+        ScalingEvaluator.Result r = ahead(app, ScalingState.initial(2), 0.3, 1.8 * vcpus, 0);
+        assertThat(r.decision()).get().satisfies(d -> {
+            assertThat(d.to()).isEqualTo(3);
+            assertThat(d.why()).startsWith("forecast: ").contains("expected by 2027-01-01T00:15:00Z (80 % upper bound)")
+                    .contains("a load of 0.90 on 2 instances, above 0.75 (rule: ahead 15 min)");
+        });
+        // Three hold it at 0.6: nothing more, and the cooldown would hold anyway.
+        r = ahead(app, r.state(), 0.3, 1.8 * vcpus, 90 * S);
+        assertThat(r.decision()).isEmpty();
+        // The load now falls below scaleInBelow, past the scale-in window: the instance stays while the
+        // forecast expects more than two would hold (0.9 each), and goes once it no longer does.
+        long t = 200 * S;
+        for (; t <= 600 * S; t += 10 * S) {
+            r = ahead(app, r.state(), 0.1, 1.8 * vcpus, t);
+            assertThat(r.decision()).as("at %d s", t / S).isEmpty();
+        }
+        r = ahead(app, r.state(), 0.1, 0.2 * vcpus, t);
+        assertThat(r.decision()).get().satisfies(d -> assertThat(d.to()).isEqualTo(2));
+    }
+
+    @Test
+    void a_forecast_is_ignored_without_ahead_in_the_policy_and_bounded_like_the_rules() {
+        // The example's policy has no ahead: the same forecast changes nothing.
+        ScalingEvaluator.Result r = ScalingEvaluator.evaluate("shop", WEB, ScalingState.initial(2), OptionalDouble.of(0.3),
+                java.util.Optional.of(new Expected(100, 0)), 0);
+        assertThat(r.decision()).isEmpty();
+        ApplicationSpec app = webAhead(java.time.Duration.ofMinutes(15));
+        int max = app.scaling().orElseThrow().maxInstances();
+        assertThat(ahead(app, ScalingState.initial(max), 0.3, 100, 0).decision()).as("at max").isEmpty();
+        assertThat(ahead(app, ScalingState.changed(2, 0), 0.3, 100, 10 * S).decision()).as("in the cooldown").isEmpty();
+        // No instance runs yet (no load): the forecast still adds one.
+        assertThat(ScalingEvaluator.evaluate("shop", app, ScalingState.initial(2), OptionalDouble.empty(),
+                java.util.Optional.of(new Expected(100, 0)), 0).decision()).isPresent();
+    }
 }
