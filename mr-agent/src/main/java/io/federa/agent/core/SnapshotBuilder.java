@@ -76,8 +76,11 @@ public final class SnapshotBuilder {
         double netRx = 0;
         double netTx = 0;
         double netTxPackets = 0;
+        boolean simulatedNow = simulated != null && running;
+        long cpuOffset = cpuTimeSimulated(o, p, continued, elapsed, simulatedNow ? simulated : null);
+        long cpuTime = o.cpuTimeNanos() < 0 ? o.cpuTimeNanos() : o.cpuTimeNanos() + cpuOffset;
         if (continued) {
-            load = Rates.cpuLoad(p.cpuTimeNanos(), o.cpuTimeNanos(), elapsed, o.vcpus());
+            load = Rates.cpuLoad(p.cpuTimeNanos(), cpuTime, elapsed, o.vcpus());
             diskRead = Rates.perSecond(p.diskReadBytes(), o.diskReadBytes(), elapsed);
             diskWrite = Rates.perSecond(p.diskWriteBytes(), o.diskWriteBytes(), elapsed);
             netRx = Rates.perSecond(p.networkReceivedBytes(), o.networkReceivedBytes(), elapsed);
@@ -92,7 +95,6 @@ public final class SnapshotBuilder {
         netRx = round(netRx, 10);
         netTx = round(netTx, 10);
         netTxPackets = round(netTxPackets, 10);
-        boolean simulatedNow = simulated != null && running;
         if (simulatedNow) {
             load = simulated;
         }
@@ -104,9 +106,32 @@ public final class SnapshotBuilder {
         long uptime = running ? Math.max(0, (now - since) / 1000) : 0;
         return new VmSnapshot(o.uuid(), o.name(), o.hypervisorId(), o.state(), o.osType(), o.persistent(),
                 o.autostart(), o.application(), o.service(), o.epoch(), o.vcpus(), o.memoryBytes(), o.maxMemoryBytes(),
-                o.cpuTimeNanos(), load, simulatedNow, o.diskCapacityBytes(), o.diskReadBytes(), o.diskWriteBytes(),
+                cpuTime, load, simulatedNow, cpuOffset, o.diskCapacityBytes(), o.diskReadBytes(), o.diskWriteBytes(),
                 o.diskReadRequests(), o.diskWriteRequests(), diskRead, diskWrite, o.networkReceivedBytes(),
                 o.networkTransmittedBytes(), o.networkReceivedPackets(), o.networkTransmittedPackets(),
                 netRx, netTx, netTxPackets, since, uptime, o.vcpuTimesNanos(), o.disks(), o.nics());
+    }
+
+    /**
+     * How far the VM's CPU time is set from the hypervisor's count. While a load is simulated the
+     * CPU time advances by that load over the interval (load × vCPUs × elapsed), so that what reads
+     * the counter (the manager's cost metering, {@code mr_vm_cpu_seconds}) sees the load that the
+     * load ratio shows; libvirt's test driver counts wall-clock time for every VM, whatever its load.
+     * Once the simulation ends the difference stays, so the counter never goes back; it is dropped
+     * when the VM stops running or its count starts again, as a real counter starts again.
+     */
+    private static long cpuTimeSimulated(VmObservation o, VmSnapshot p, boolean continued, long elapsed, Double simulated) {
+        if (!continued || o.cpuTimeNanos() < 0 || p.cpuTimeNanos() < 0) {
+            return 0;
+        }
+        long measuredBefore = p.cpuTimeNanos() - p.cpuTimeSimulatedNanos();
+        if (o.cpuTimeNanos() < measuredBefore) {
+            return 0;
+        }
+        if (simulated == null) {
+            return p.cpuTimeSimulatedNanos();
+        }
+        long simulatedUse = Math.round(simulated * o.vcpus() * elapsed);
+        return p.cpuTimeSimulatedNanos() + simulatedUse - (o.cpuTimeNanos() - measuredBefore);
     }
 }

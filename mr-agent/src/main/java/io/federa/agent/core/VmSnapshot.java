@@ -9,13 +9,16 @@ import java.util.List;
  * @param epoch              the epoch the manager gave the VM, 0 for a VM not managed that way
  * @param cpuLoadRatio       CPU load, 0 to 1 of the VM's vCPUs (simulated on the test driver when set)
  * @param loadSimulated      whether cpuLoadRatio is a simulated value
+ * @param cpuTimeSimulatedNanos how far cpuTimeNanos is from the hypervisor's count: what a simulated
+ *                           load added (or took away) since the VM started running, so that the CPU
+ *                           time follows the load; 0 when no load was simulated
  * @param runningSinceMillis when the agent saw the VM start running (epoch ms), 0 when not running
  * @param uptimeSeconds      seconds since then, 0 when not running
  */
 public record VmSnapshot(String uuid, String name, int hypervisorId, VmState state, String osType,
                          boolean persistent, boolean autostart, String application, String service, long epoch,
                          int vcpus, long memoryBytes, long maxMemoryBytes, long cpuTimeNanos,
-                         double cpuLoadRatio, boolean loadSimulated, long diskCapacityBytes,
+                         double cpuLoadRatio, boolean loadSimulated, long cpuTimeSimulatedNanos, long diskCapacityBytes,
                          long diskReadBytes, long diskWriteBytes, long diskReadRequests, long diskWriteRequests,
                          double diskReadBytesPerSecond, double diskWriteBytesPerSecond,
                          long networkReceivedBytes, long networkTransmittedBytes,

@@ -94,6 +94,38 @@ class SnapshotBuilderTest {
     }
 
     @Test
+    void a_simulated_load_moves_the_cpu_time_by_that_load_and_the_counter_never_goes_back_once_it_ends() {
+        // As libvirt's test driver counts: every running VM one CPU-second per second, whatever its load.
+        VmObservation[] wallClock = new VmObservation[6];
+        for (int i = 0; i < wallClock.length; i++) {
+            wallClock[i] = vm("u1", "web-1", VmState.RUNNING, 2, 2L << 30, (100 + i * 2) * SECOND, 0, 0);
+        }
+        HostSnapshot s = SnapshotBuilder.build(IDENTITY, "u", host(0, 0, -1, wallClock[0]), null, 0, Map.of());
+        List<Long> cpu = new java.util.ArrayList<>(List.of(s.vm("web-1").cpuTimeNanos()));
+        List<Map<String, Double>> loads = List.of(Map.of("u1", 0.9), Map.of("u1", 0.9), Map.of("u1", 0.1), Map.of(), Map.of());
+        for (int i = 1; i < wallClock.length; i++) {
+            s = SnapshotBuilder.build(IDENTITY, "u", host(i * 2_000L, i * 2 * SECOND, -1, wallClock[i]), s, (i - 1) * 2 * SECOND,
+                    loads.get(i - 1));
+            cpu.add(s.vm("web-1").cpuTimeNanos());
+        }
+
+        assertThat(cpu.get(0)).as("before any load: the hypervisor's count").isEqualTo(100 * SECOND);
+        // 2 s at 90 % of 2 vCPUs: 3.6 CPU-seconds, twice; then 0.4 at 10 %; then 2 s each as measured.
+        assertThat(cpu).containsExactly(100 * SECOND, 103_600_000_000L, 107_200_000_000L, 107_600_000_000L,
+                109_600_000_000L, 111_600_000_000L);
+        assertThat(s.vm("web-1").cpuLoadRatio()).as("measured again: one CPU-second a second of 2 vCPUs").isEqualTo(0.5);
+        assertThat(s.vm("web-1").cpuTimeSimulatedNanos()).isEqualTo(1_600_000_000L);
+
+        // A VM that stops runs again from the hypervisor's own count, as a restarted VM's counter does.
+        HostSnapshot off = SnapshotBuilder.build(IDENTITY, "u", host(14_000, 14 * SECOND, -1,
+                vm("u1", "web-1", VmState.SHUT_OFF, 2, 2L << 30, 0, -1, -1)), s, 10 * SECOND, Map.of());
+        HostSnapshot again = SnapshotBuilder.build(IDENTITY, "u", host(16_000, 16 * SECOND, -1,
+                vm("u1", "web-1", VmState.RUNNING, 2, 2L << 30, 116 * SECOND, 0, 0)), off, 14 * SECOND, Map.of());
+        assertThat(off.vm("web-1").cpuTimeSimulatedNanos()).isZero();
+        assertThat(again.vm("web-1").cpuTimeNanos()).isEqualTo(116 * SECOND);
+    }
+
+    @Test
     void vms_are_listed_by_name() {
         HostSnapshot s = SnapshotBuilder.build(IDENTITY, "u", host(1_000, 0, -1,
                 vm("u2", "zeta", VmState.RUNNING, 1, 1L << 30, 0, 0, 0),
