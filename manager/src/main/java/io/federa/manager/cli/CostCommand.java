@@ -31,9 +31,9 @@ final class CostCommand extends FederaCli.Sub {
 
     @Override
     public Integer call() throws Exception {
-        String stepAsked = step != null ? step : since.matches("[0-9]+[mhd]") ? "1" + since.substring(since.length() - 1) : "1d";
-        JsonNode n = cli.call("GET", "/cost?by=" + FederaCli.encode(by) + "&since=" + FederaCli.encode(since) + "&step="
-                + FederaCli.encode(stepAsked), null, null);
+        // Without --step the API picks the step from --since (30d → 1d, 12h → 1h), as for any client.
+        JsonNode n = cli.call("GET", "/cost?by=" + FederaCli.encode(by) + "&since=" + FederaCli.encode(since)
+                + (step == null ? "" : "&step=" + FederaCli.encode(step)), null, null);
         PrintWriter out = out();
         boolean perStep = step != null;
         List<String> headers = new ArrayList<>(List.of(n.path("by").asText().toUpperCase(Locale.ROOT)));

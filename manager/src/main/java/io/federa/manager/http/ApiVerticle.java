@@ -919,7 +919,8 @@ public final class ApiVerticle extends VerticleBase {
         if (since == null) {
             return;
         }
-        String stepParam = ctx.queryParams().get("step") == null ? "1d" : ctx.queryParams().get("step");
+        String stepParam = ctx.queryParams().get("step") == null ? defaultStep(ctx.queryParams().get("since"))
+                : ctx.queryParams().get("step");
         long step = durationMillis(stepParam);
         if (step <= 0) {
             error(ctx, 400, "bad request", "step must be a duration such as 1m, 1h, 1d; got " + clip(stepParam), "step");
@@ -1002,6 +1003,15 @@ public final class ApiVerticle extends VerticleBase {
         }
         json(ctx, 200, new JsonObject().put("by", by).put("step", "1h").put("horizon", "14d").put("level", 0.8)
                 .put("forecasts", out));
+    }
+
+    /**
+     * The step of a cost report that names none: one of the unit {@code since} counts back in
+     * ({@code 90m} → 1m, {@code 12h} → 1h, {@code 30d} → 1d), so that the period starts about where
+     * asked; a day for an instant or no {@code since}.
+     */
+    static String defaultStep(String since) {
+        return since != null && since.matches("[0-9]{1,9}[mhd]") ? "1" + since.substring(since.length() - 1) : "1d";
     }
 
     private static io.federa.manager.core.cost.Attribution.Row sumRows(io.federa.manager.core.cost.Attribution.Row a,

@@ -91,6 +91,21 @@ class CostApiTest {
     }
 
     @Test
+    void without_a_step_the_period_starts_in_the_unit_since_counts_back_in() throws Exception {
+        JsonObject hours = call("/api/v1/cost?by=service&since=3h", VIEWER, null).bodyAsJsonObject();
+        assertThat(hours.getString("step")).isEqualTo("1h");
+        JsonObject minutes = call("/api/v1/cost?by=service&since=90m", VIEWER, null).bodyAsJsonObject();
+        assertThat(minutes.getString("step")).isEqualTo("1m");
+        // since=90m starts 90 minutes back to the minute, not at midnight.
+        long from = java.time.Instant.parse(minutes.getString("from")).toEpochMilli();
+        long to = java.time.Instant.parse(minutes.getString("to")).toEpochMilli();
+        assertThat(to - from).isBetween(90 * 60_000L, 91 * 60_000L);
+        assertThat(call("/api/v1/cost?by=service&since=1d", VIEWER, null).bodyAsJsonObject().getString("step")).isEqualTo("1d");
+        // The hour-old minute is in a report of the last 3 hours, as it is in one of the day.
+        assertThat(totals("by=service&since=3h")).isEqualTo(totals("by=service&since=1d"));
+    }
+
+    @Test
     void by_host_and_site_idle_is_part_of_each_and_gaps_are_shown() throws Exception {
         assertThat(totals("by=host&since=1d")).containsOnly(Map.entry("host-1", 9.0), Map.entry("host-2", 1.5));
         assertThat(totals("by=site&since=1d")).containsOnly(Map.entry("paris", 9.0), Map.entry("lyon", 1.5));
