@@ -121,8 +121,10 @@ class ManagerSnmpFuzzTest {
 
         SnmpFuzzer.Report fuzz = SnmpFuzzer.builder(snmp, seeds).randomSeed(SEED).packets(PACKETS).batch(BATCH)
                 .stillAnswers(SnmpFuzzer.StillAnswers.snmpget(station, NOC, NAME, "STRING: \"mgr-fuzz\""))
-                // Examined: snmpInPkts plus snmpInASNParseErrs (SNMPv2-MIB), what the manager really took in.
-                .examined(() -> counter(manager, "1.3.6.1.2.1.11.1.0") + counter(manager, "1.3.6.1.2.1.11.6.0"))
+                // Examined: snmpInPkts (SNMPv2-MIB), which SNMP4J counts for every datagram it takes in, before
+                // parsing it. (snmpInASNParseErrs counts some of the same datagrams again: adding it would hide
+                // as many packets lost inside the manager.)
+                .examined(() -> counter(manager, "1.3.6.1.2.1.11.1.0"))
                 .run();
         System.out.println(fuzz.summary());
 

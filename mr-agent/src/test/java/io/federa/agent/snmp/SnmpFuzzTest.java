@@ -45,11 +45,13 @@ class SnmpFuzzTest {
             seeds.addAll(SeedRelay.record(agent, List.of("snmpgetnext", "-v1", "-c", "public", "-t", "1", "-r", "0"), SEED_OID));
             assertThat(seeds).as("recorded seed packets").hasSizeGreaterThanOrEqualTo(4);
 
-            // Examined: snmpInPkts plus snmpInASNParseErrs (SNMPv2-MIB), what the agent really took in.
             SnmpFuzzer.Report fuzz = SnmpFuzzer.builder(agent, seeds).randomSeed(SEED).packets(PACKETS).batch(BATCH)
                     // vmNumber.0: how many VMs the host has (3 in the fixture).
                     .stillAnswers(SnmpFuzzer.StillAnswers.snmpget(station, v3, ".1.3.6.1.2.1.236.1.2.0", "INTEGER: 3"))
-                    .examined(() -> counter(f, "1.3.6.1.2.1.11.1.0") + counter(f, "1.3.6.1.2.1.11.6.0"))
+                    // Examined: snmpInPkts (SNMPv2-MIB), which SNMP4J counts for every datagram it takes in, before
+                    // parsing it. (snmpInASNParseErrs counts some of the same datagrams again: adding it would hide
+                    // as many packets lost inside the agent.)
+                    .examined(() -> counter(f, "1.3.6.1.2.1.11.1.0"))
                     .run();
             System.out.println(fuzz.summary());
 

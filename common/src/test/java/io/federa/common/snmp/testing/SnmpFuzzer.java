@@ -132,7 +132,11 @@ public final class SnmpFuzzer {
             return this;
         }
 
-        /** The engine's count of packets taken in (snmpInPkts and snmpInASNParseErrs, read in-process). */
+        /**
+         * The engine's count of datagrams taken in (SNMPv2-MIB's snmpInPkts, read in-process). It
+         * includes the still-answers checks' own packets (a few hundred in a run), so the report's
+         * {@code examined + kernelDrops} is at least the packets sent when none is lost inside.
+         */
         public Builder examined(LongSupplier counter) {
             this.examined = Objects.requireNonNull(counter, "counter");
             return this;
