@@ -131,11 +131,14 @@ public final class TrapReceiver implements AutoCloseable {
             pb.environment().put("MIBS", "");
             TrapReceiver r = new TrapReceiver(p, patience, pb.start());
             r.read();
+            boolean ready = false;
             try {
                 r.await(READY);
-            } catch (AssertionError e) {
-                r.close();
-                throw e;
+                ready = true;
+            } finally {
+                if (!ready) {
+                    r.close();
+                }
             }
             return r;
         }
