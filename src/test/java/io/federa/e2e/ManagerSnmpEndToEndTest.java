@@ -1,6 +1,7 @@
 package io.federa.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.federa.common.snmp.testing.TrapReceiver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,71 +97,8 @@ class ManagerSnmpEndToEndTest {
     }
 
     /** snmptrapd as an NMS's receiver of the manager's informs (authoritative for them: one user, no engine ID). */
-    private static final class TrapReceiver implements AutoCloseable {
-        final int port;
-        final Process process;
-        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        TrapReceiver(Path dir) throws Exception {
-            this(dir, 0);
-        }
-
-        /** On {@code port}, or a free one when 0 (a station started again listens where it did). */
-        TrapReceiver(Path dir, int port) throws Exception {
-            if (port == 0) {
-                try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
-                    port = s.getLocalPort();
-                }
-            }
-            this.port = port;
-            Path conf = dir.resolve("snmptrapd.conf");
-            Files.writeString(conf, "createUser noc SHA-256 demo-auth-pass AES demo-priv-pass\nauthUser log noc priv\n");
-            ProcessBuilder pb = new ProcessBuilder("snmptrapd", "-f", "-Lo", "-On", "-C", "-c", conf.toString(), "-p",
-                    dir.resolve("snmptrapd.pid").toString(), "udp:127.0.0.1:" + port).redirectErrorStream(true);
-            pb.environment().put("MIBS", "");
-            process = pb.start();
-            Thread reader = new Thread(() -> {
-                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
-                        java.nio.charset.StandardCharsets.UTF_8))) {
-                    for (String l; (l = r.readLine()) != null; ) {
-                        lines.add(l);
-                    }
-                } catch (java.io.IOException e) {
-                    // snmptrapd ended
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-            await("NET-SNMP version");
-        }
-
-        String await(String... parts) throws InterruptedException {
-            return awaitFrom(0, parts);
-        }
-
-        /** The first line from the {@code from}-th on with every one of {@code parts}, waiting up to 60 s. */
-        String awaitFrom(int from, String... parts) throws InterruptedException {
-            long end = System.nanoTime() + 60_000_000_000L;
-            while (System.nanoTime() < end) {
-                for (String l : lines.subList(Math.min(from, lines.size()), lines.size())) {
-                    if (java.util.Arrays.stream(parts).allMatch(l::contains)) {
-                        return l;
-                    }
-                }
-                Thread.sleep(50);
-            }
-            throw new AssertionError("snmptrapd received nothing with " + List.of(parts) + " within 60 s: " + lines);
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private static TrapReceiver trapReceiver(Path dir, int port) throws Exception {
+        return TrapReceiver.builder(dir).user("noc", "demo-auth-pass", "demo-priv-pass").port(port).start();
     }
 
     private static final Pattern SHOP_STATE = Pattern.compile(
@@ -192,8 +130,8 @@ class ManagerSnmpEndToEndTest {
 
     @Test
     void a_station_that_was_down_receives_the_informs_it_missed_in_order(@TempDir Path dir) throws Exception {
-        TrapReceiver first = new TrapReceiver(dir);
-        int port = first.port;
+        TrapReceiver first = trapReceiver(dir, 0);
+        int port = first.port();
         String target = "{target=\"127.0.0.1:" + port + "\"}";
         try (Fleet f = new Fleet(dir, HOSTS, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(port), Map.of())) {
             String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
@@ -223,11 +161,11 @@ class ManagerSnmpEndToEndTest {
 
             // Back on the same port: it receives what it missed, in the order it happened — each
             // change's previous state is the state the change before it reported.
-            try (TrapReceiver again = new TrapReceiver(dir, port)) {
+            try (TrapReceiver again = trapReceiver(dir, port)) {
                 List<int[]> changes = List.of();
                 end = System.nanoTime() + 180_000_000_000L;
                 while (System.nanoTime() < end) {
-                    changes = shopChanges(again.lines, 0);
+                    changes = shopChanges(again.lines(), 0);
                     boolean stopped = changes.stream().anyMatch(c -> c[1] == 5);
                     if (stopped && changes.get(changes.size() - 1)[1] == 2
                             && metric(f.manager.metrics(), "federa_snmp_notifications_pending" + target) == 0) {
@@ -237,7 +175,7 @@ class ManagerSnmpEndToEndTest {
                 }
                 List<String> seen = changes.stream().map(c -> c[0] + "->" + c[1]).toList();
                 System.out.println("the shop's changes the station received once back: " + seen);
-                assertThat(changes).as(again.lines.toString()).isNotEmpty();
+                assertThat(changes).as(again.lines().toString()).isNotEmpty();
                 assertThat(changes.get(0)[0]).as("the first missed change leaves up(2): " + seen).isEqualTo(2);
                 for (int i = 1; i < changes.size(); i++) {
                     assertThat(changes.get(i)[0]).as("in order: " + seen).isEqualTo(changes.get(i - 1)[1]);
@@ -257,8 +195,8 @@ class ManagerSnmpEndToEndTest {
 
     @Test
     void snmptable_of_the_service_and_host_tables_says_what_the_rest_api_says(@TempDir Path dir) throws Exception {
-        try (TrapReceiver trapd = new TrapReceiver(dir);
-             Fleet f = new Fleet(dir, HOSTS, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(trapd.port), Map.of())) {
+        try (TrapReceiver trapd = trapReceiver(dir, 0);
+             Fleet f = new Fleet(dir, HOSTS, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(trapd.port()), Map.of())) {
             Matcher m = SNMP.matcher(f.manager.logTail(200));
             assertThat(m.find()).as("the manager's ready line names its SNMP port: " + f.manager.logTail(20)).isTrue();
             String station = "udp:127.0.0.1:" + m.group(1);
@@ -327,12 +265,12 @@ class ManagerSnmpEndToEndTest {
             // and found again ("host-2" = 6.104.111.115.116.45.50).
             String shopUp = trapd.await("OID: .1.3.6.1.4.1.32473.2.0.1\t", ".2.1.2.1.4.4.115.104.111.112 = INTEGER: 2");
             assertThat(shopUp).containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.6\\.1\\.0 = INTEGER: [1345]");
-            int beforeKill = trapd.lines.size();
+            int beforeKill = trapd.lineCount();
             f.killAgent("host-2");
             String lost = trapd.awaitFrom(beforeKill, "OID: .1.3.6.1.4.1.32473.2.0.2\t");
             assertThat(lost).contains(".1.3.6.1.4.1.32473.2.1.3.1.2.6.104.111.115.116.45.50 = STRING: \"host-2\"")
                     .contains(".1.3.6.1.4.1.32473.2.1.3.1.3.6.104.111.115.116.45.50 = INTEGER: 3");
-            int beforeStart = trapd.lines.size();
+            int beforeStart = trapd.lineCount();
             f.startAgent("host-2");
             String found = trapd.awaitFrom(beforeStart, "OID: .1.3.6.1.4.1.32473.2.0.3\t");
             assertThat(found).contains(".1.3.6.1.4.1.32473.2.1.3.1.3.6.104.111.115.116.45.50 = INTEGER: 2");
@@ -344,8 +282,8 @@ class ManagerSnmpEndToEndTest {
             throws Exception {
         // A fourth host, so that web-1 has somewhere to go (web spreads over hosts, payment avoids web).
         List<String> hosts = List.of("host-1", "host-2", "host-3", "host-4");
-        try (TrapReceiver trapd = new TrapReceiver(dir);
-             Fleet f = new Fleet(dir, hosts, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(trapd.port), Map.of())) {
+        try (TrapReceiver trapd = trapReceiver(dir, 0);
+             Fleet f = new Fleet(dir, hosts, Set.of("host-3"), p -> Map.of(), SETTINGS.formatted(trapd.port()), Map.of())) {
             String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
             assertThat(f.manager.call("POST", "definitions", ManagerProcess.OPERATOR, shop).path("httpStatus").asInt()).isEqualTo(200);
             assertThat(f.manager.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "120")).contains("shop: UP after");
@@ -390,8 +328,8 @@ class ManagerSnmpEndToEndTest {
         String settings = "poll: 500ms\n" + SETTINGS.replace("  lease: 5s\n  grace: 3s\n  leaseMargin: 1s\n",
                 "  lease: 3s\n  grace: 1s\n  leaseMargin: 500ms\n");
         Map<String, LinkProxy> links = new java.util.concurrent.ConcurrentHashMap<>();
-        try (TrapReceiver trapd = new TrapReceiver(dir);
-             Fleet f = new Fleet(dir, hosts, Set.of("host-3"), p -> Map.of(), settings.formatted(trapd.port), Map.of(), ports -> {
+        try (TrapReceiver trapd = trapReceiver(dir, 0);
+             Fleet f = new Fleet(dir, hosts, Set.of("host-3"), p -> Map.of(), settings.formatted(trapd.port()), Map.of(), ports -> {
                  Map<String, Integer> out = new HashMap<>();
                  ports.forEach((h, port) -> {
                      try {
@@ -420,7 +358,7 @@ class ManagerSnmpEndToEndTest {
             f.manager.await("services/shop", n -> "UP".equals(n.path("state").asText()) && java.util.stream.StreamSupport
                     .stream(n.path("instances").spliterator(), false)
                     .anyMatch(i -> i.path("name").asText().equals("payment-1") && !i.path("host").asText().equals(host)), 60_000);
-            int before = trapd.lines.size();
+            int before = trapd.lineCount();
             links.get(victim).restore();
             // "host-N" as an index: its length, then its octets.
             String index = "." + victim.length() + victim.chars().mapToObj(c -> "." + c).reduce("", String::concat);

@@ -358,4 +358,9 @@ public final class Manager {
     public HistoryVerticle history() {
         return history;
     }
+
+    /** The SNMP face; empty when SNMP is off. */
+    public java.util.Optional<io.federa.manager.snmp.ManagerSnmpVerticle> snmp() {
+        return snmp;
+    }
 }

@@ -15,6 +15,7 @@ import io.federa.manager.core.events.Notices;
 import org.snmp4j.mp.SnmpConstants;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.Variable;
 import org.snmp4j.smi.VariableBinding;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -230,6 +231,14 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     /** The UDP address served (the configured port may be 0), once started. */
     public Optional<InetSocketAddress> address() {
         return Optional.ofNullable(engine).map(SnmpAgentEngine::address);
+    }
+
+    /**
+     * A scalar of the engine read in-process whatever the views say (SNMPv2-MIB's counters, such
+     * as snmpInPkts.0, are outside every user's view), once started.
+     */
+    Optional<Variable> localValue(OID instance) {
+        return Optional.ofNullable(engine).map(e -> e.localValue(instance));
     }
 
     /** The engine ID as net-snmp's configuration takes it ({@code 0x…}), once started. */

@@ -1,5 +1,6 @@
 package io.federa.manager.snmp;
 
+import io.federa.common.snmp.testing.TrapReceiver;
 import io.federa.manager.Manager;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,8 +46,7 @@ class ManagerSnmpTest {
     private LifecycleStore lifecycle;
     private Manager manager;
     private String station;
-    private Process trapd;
-    private final List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private TrapReceiver trapd;
 
     private static Path root() {
         return Path.of(System.getProperty("federa.root", "..")).toAbsolutePath().normalize();
@@ -56,31 +57,7 @@ class ManagerSnmpTest {
         dir = Files.createTempDirectory("federa-manager-snmp");
         // snmptrapd receives the manager's informs: as the authoritative engine of an inform, it
         // needs the user under its own engine ID only.
-        int trapPort;
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
-            trapPort = s.getLocalPort();
-        }
-        Path trapConf = dir.resolve("snmptrapd.conf");
-        Files.writeString(trapConf, "createUser noc SHA-256 noc-auth-pass AES noc-priv-pass\nauthUser log noc priv\n");
-        ProcessBuilder pb = new ProcessBuilder("snmptrapd", "-f", "-Lo", "-On", "-C", "-c", trapConf.toString(), "-p",
-                dir.resolve("trapd.pid").toString(), "udp:127.0.0.1:" + trapPort).redirectErrorStream(true);
-        pb.environment().put("MIBS", "");
-        trapd = pb.start();
-        Thread reader = new Thread(() -> {
-            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(trapd.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    received.add(l);
-                }
-            } catch (java.io.IOException e) {
-                // snmptrapd ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        long until = System.nanoTime() + 30_000_000_000L;
-        while (received.stream().noneMatch(l -> l.contains("NET-SNMP version")) && System.nanoTime() < until) {
-            Thread.sleep(50);
-        }
+        trapd = TrapReceiver.builder(dir).user("noc", "noc-auth-pass", "noc-priv-pass").patience(Duration.ofSeconds(30)).start();
         ManagerConfig config = ManagerConfigLoader.parse("""
                 agents:
                   - { name: host-1, address: 127.0.0.1, port: 9, user: federa, password: secret-password }
@@ -101,7 +78,7 @@ class ManagerSnmpTest {
                   location: lyon-dc1
                   notify:
                     - { address: 127.0.0.1, port: %d, user: noc, type: inform, retries: 3, timeout: 1s }
-                """.formatted(ADMIN, trapPort), dir);
+                """.formatted(ADMIN, trapd.port()), dir);
         definitions = DefinitionStore.openFile(dir.resolve("federa"));
         history = HistoryStore.openFile(dir.resolve("federa"));
         lifecycle = LifecycleStore.openFile(dir.resolve("federa"));
@@ -119,7 +96,7 @@ class ManagerSnmpTest {
 
     @AfterAll
     void stop() throws Exception {
-        trapd.destroy();
+        trapd.close();
         vertx.close().await(10, TimeUnit.SECONDS);
         definitions.close();
         history.close();
@@ -224,32 +201,18 @@ class ManagerSnmpTest {
                 .containsPattern("federaMgrLeading.0 = INTEGER: (true|false)\\(\\d\\)");
     }
 
-    /** The first notification line received that contains every one of {@code parts}, waiting up to 30 s. */
-    private String awaitNotification(String... parts) throws InterruptedException {
-        long end = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < end) {
-            for (String l : received) {
-                if (java.util.Arrays.stream(parts).allMatch(l::contains)) {
-                    return l;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no notification with " + List.of(parts) + " within 30 s; received: " + received);
-    }
-
     @Test
     void the_manager_informs_stations_of_a_service_changing_state_with_the_state_before() throws Exception {
         // (Hosts lost and found: ManagerSnmpEndToEndTest, with agents that come and go.)
         // backoffice started with no host to run on: it goes from stopped(5) to down(4), with its reasons.
         // Its first state, stopped, is recorded (and told) first: started before that, it would have
         // no state before the change ("backoffice" = 10.98.97.99.107.111.102.102.105.99.101).
-        awaitNotification("OID: .1.3.6.1.4.1.32473.2.0.1\t",
+        trapd.await("OID: .1.3.6.1.4.1.32473.2.0.1\t",
                 ".1.3.6.1.4.1.32473.2.1.2.1.4.10.98.97.99.107.111.102.102.105.99.101 = INTEGER: 5");
         int status = WebClient.create(vertx).post(manager.apiPort(), "127.0.0.1", "/api/v1/services/backoffice/start")
                 .putHeader("Authorization", "Bearer " + ADMIN).send().await(10, TimeUnit.SECONDS).statusCode();
         assertThat(status).isEqualTo(202);
-        String changed = awaitNotification("OID: .1.3.6.1.4.1.32473.2.0.1\t",
+        String changed = trapd.await("OID: .1.3.6.1.4.1.32473.2.0.1\t",
                 ".1.3.6.1.4.1.32473.2.1.2.1.4.10.98.97.99.107.111.102.102.105.99.101 = INTEGER: 4");
         assertThat(changed).contains(".1.3.6.1.4.1.32473.2.1.6.1.0 = INTEGER: 5")
                 .containsPattern("\\.1\\.3\\.6\\.1\\.4\\.1\\.32473\\.2\\.1\\.2\\.1\\.5\\.10\\.98[.0-9]* = STRING: \"reports: 0 of 1");
@@ -257,7 +220,8 @@ class ManagerSnmpTest {
 
     @Test
     void an_inform_station_hears_the_managers_cold_start_first() throws Exception {
-        String cold = awaitNotification("OID: .1.3.6.1.6.3.1.1.5.1");
+        String cold = trapd.await("OID: .1.3.6.1.6.3.1.1.5.1");
+        List<String> received = trapd.lines();
         int coldAt = received.indexOf(cold);
         for (String l : received.subList(0, coldAt)) {
             assertThat(l).doesNotContain(".1.3.6.1.4.1.32473.2.0.");
