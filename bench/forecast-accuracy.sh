@@ -9,16 +9,4 @@
 # the 80 % and 95 % interval coverage, each as the mean over seeds and its range; and the time one
 # fit and one day's forecast take. Single-threaded; a few tens of seconds.
 #   bench/forecast-accuracy.sh [SEEDS] [ORIGINS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
-run=$(mktemp -d /tmp/federa-forecast.XXXXXX)
-trap 'rm -rf "$run"' EXIT
-# test-compile, not install: the benchmark runs from manager/target, and nothing is written to ~/.m2.
-mvn -B -q -ntp -Dstyle.color=never test-compile dependency:build-classpath -pl manager -am \
-    -Dmdep.includeScope=test -Dmdep.outputFile="$run/cp.txt" >/dev/null
-cp="manager/target/test-classes:manager/target/classes:$(cat "$run/cp.txt")"
-
-echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), load: $(uptime | sed 's/.*load average: //')"
-java -cp "$cp" io.federa.manager.core.forecast.ForecastAccuracyBenchmark "$@"
-echo "load after: $(uptime | sed 's/.*load average: //')"
+exec "$(dirname "$0")/run-manager-main.sh" io.federa.manager.core.forecast.ForecastAccuracyBenchmark "$@"
