@@ -126,6 +126,19 @@ class ScalingAheadEndToEndTest {
             assertThat(thirdRunningAt).as("web-3 running before the peak; %s", told).isPositive().isLessThan(peakAt);
             assertThat(decisions.path("events")).as("only the forecast decided; %s", told).hasSize(1);
 
+            // The minutes the manager metered meanwhile continue the history: web's CPU time followed
+            // the simulated load (LOW × 60 CPU-seconds a minute), not the test driver's clock (1 CPU
+            // per VM: 180 a minute on three).
+            JsonNode lastMinute = null;
+            for (JsonNode r : m.get("cost?by=application&since=5m&step=1m").path("rows")) {
+                if (r.path("key").asText().equals("web")) {
+                    lastMinute = r;
+                }
+            }
+            assertThat(lastMinute).as("a metered minute of web; %s", told).isNotNull();
+            assertThat(lastMinute.path("cpuSeconds").asDouble()).as("%s", lastMinute)
+                    .isCloseTo(LOW * 60, org.assertj.core.api.Assertions.withinPercentage(15));
+
             // The peak arrives: its load, on the instances web has now.
             List<String> web = runningWeb(m.get("vms"));
             assertThat(web).as("the capacity is there before the load: %s", told).containsExactly("web-1", "web-2", "web-3");
@@ -162,19 +175,22 @@ class ScalingAheadEndToEndTest {
     /**
      * web's minutes from two days and six hours before {@code now} to {@code now}, as the manager
      * writes them: one line per host running an instance (host-2 and host-3, half the CPUs each),
-     * costed at the demo's rates for CPU time and the instance's 20 GiB.
+     * with what the test driver's counters send a minute (about 3 MB in 547,000 packets per VM, as
+     * measured on the demo), costed at those hosts' rates (demo/host-2.yaml, demo/host-3.yaml).
      */
     private static List<CostLine> history(long now, long peakAt) {
         List<CostLine> lines = new ArrayList<>();
         long end = now / MINUTE * MINUTE;
         double gibHours = 20.0 / 60;
+        long bytes = 3_010_000;
+        long packets = 547_000;
         for (long t = end - 2 * DAY - 6 * 60 * MINUTE; t < end; t += MINUTE) {
             boolean peak = Math.floorMod(t - peakAt, DAY) < 60 * MINUTE;
             long half = Math.round((peak ? PEAK : LOW) / 2 * 60e9);
-            lines.add(new CostLine(t, "host-2", "paris", "web", "EUR", new Usage(half, gibHours, 0, 0),
-                    half / 1e9 * 0.000014 + gibHours * 0.00014, 0));
-            lines.add(new CostLine(t, "host-3", "lyon-colo", "web", "EUR", new Usage(half, gibHours, 0, 0),
-                    half / 1e9 * 0.000006 + gibHours * 0.00004, 0));
+            lines.add(new CostLine(t, "host-2", "paris", "web", "EUR", new Usage(half, gibHours, bytes, packets),
+                    half / 1e9 * 0.000014 + gibHours * 0.00014 + bytes / 1e9 * 0.02 + packets * 0.0000001, 0));
+            lines.add(new CostLine(t, "host-3", "lyon-colo", "web", "EUR", new Usage(half, gibHours, bytes, packets),
+                    half / 1e9 * 0.000006 + gibHours * 0.00004 + bytes / 1e9 * 0.05 + packets * 0.0000002, 0));
         }
         return lines;
     }
