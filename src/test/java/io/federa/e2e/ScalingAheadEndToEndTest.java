@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Scaling ahead of a daily peak, on the demo's four hosts (libvirt's test driver) and its
  * manager, every part a real process. Before the manager starts, its store is given two days and
  * some hours of the shop's web front end, minute by minute: {@link #LOW} CPUs busy, and
- * {@link #PEAK} for an hour every day from a time of day about ten minutes after the test's now.
+ * {@link #PEAK} for an hour every day from a time of day about seven minutes after the test's now.
  * The web policy looks 15 minutes ahead: the manager's load forecast (60 s after it starts, then
  * every 5 min) sees the peak coming, and a third web instance runs before the peak's time. At that
  * time the peak's load is put on web's instances with {@code federa vm load}: on the two replicas
@@ -55,7 +55,7 @@ class ScalingAheadEndToEndTest {
     @Test
     void a_replayed_daily_peak_gets_its_web_instance_before_it_arrives(@TempDir Path dir) throws Exception {
         long now = System.currentTimeMillis();
-        long peakAt = now / MINUTE * MINUTE + 11 * MINUTE;
+        long peakAt = now / MINUTE * MINUTE + 8 * MINUTE;
         Path store = dir.resolve("manager/federa");
         try (CostStore s = CostStore.openFile(store)) {
             s.writeMinutes(history(now, peakAt));
