@@ -148,19 +148,17 @@ public final class CostVerticle extends VerticleBase {
             forgetSpansBeforePending();
             return;
         }
-        if (!leading) {
-            takeLead();
-            return;
-        }
-        if (unsettled == null) {
-            return;
-        }
+        // Bounded whether the store answers or not, and while its watermarks are still being read.
         if (pending.size() > MAX_PENDING) {
             while (pending.size() > MAX_PENDING) {
                 pending.removeFirst();
                 dropped.incrementAndGet();
             }
             forgetSpansBeforePending();
+        }
+        if (!leading) {
+            takeLead();
+            return;
         }
         flush(now);
     }
