@@ -1,6 +1,7 @@
 package io.federa.agent;
 
 import io.federa.agent.command.AgentCommands;
+import io.federa.agent.command.LeaseEnforcer;
 import io.federa.agent.command.LeaseKeeper;
 import io.federa.agent.command.LeaseStatements;
 import io.federa.agent.command.LeaseWatchdog;
@@ -22,6 +23,7 @@ import io.federa.agent.metrics.AgentMetrics;
 import io.federa.agent.metrics.TransferMetrics;
 import io.federa.agent.sampler.Sampler;
 import io.federa.agent.snmp.SnmpEndpoint;
+import io.federa.agent.supervisor.SupervisorLink;
 import io.federa.agent.tls.AgentTls;
 import io.federa.common.http.ListenerMetrics;
 import io.federa.common.metrics.RuntimeMetrics;
@@ -140,10 +142,24 @@ public final class Agent implements AutoCloseable {
             LOG.warn("no lease.managerKeys configured: lease statements are believed without a signature");
         }
         LeaseKeeper lease = new LeaseKeeper(System::nanoTime, Optional.of(dataDir.resolve("lease-statement.json")), statements);
+        // On a real hypervisor the guests outlive this JVM: a process of its own powers them off
+        // when this agent can no longer (killed, frozen, out of memory). On the test driver they
+        // die with the JVM.
+        LeaseEnforcer enforcer = LeaseEnforcer.NONE;
+        if (!host.isTestDriver()) {
+            if (config.lease().supervisor()) {
+                SupervisorLink link = SupervisorLink.start(uri, dataDir);
+                started.push(link);
+                enforcer = link;
+            } else {
+                LOG.warn("lease.supervisor is off: if this agent is killed or frozen, its managed guests on " + uri
+                        + " run on past its lease, maybe beside their replacements on other hosts");
+            }
+        }
         OperationLog operations = new OperationLog(dataDir, OperationLog.DEFAULT_CAPACITY);
         started.push(operations);
         AgentCommands commands = new AgentCommands(host, sampler, config.host().id(), vmDir, network, testState,
-                lease, operations, config.libvirt().shutdownTimeout());
+                lease, operations, config.libvirt().shutdownTimeout(), enforcer);
         started.push(commands);
         sampler.fencing(commands::fencing);
         // A host that comes back holds no lease: its managed VMs may be running elsewhere by now.
@@ -163,7 +179,7 @@ public final class Agent implements AutoCloseable {
         Optional<AgentTls> tls = config.tls().map(AgentTls::of);
         Optional<javax.net.ssl.SSLContext> clientTls = tls.map(AgentTls::clientContext);
         PeerChecker peers = new PeerChecker(statements, peerAsks, clientTls);
-        LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence, peers::check);
+        LeaseWatchdog watchdog = new LeaseWatchdog(lease, sampler::latest, commands::fence, peers::check, enforcer);
 
         // Every HTTP listener and the data pulls run on these two event loops; JMX work, scrapes and transfers go to
         // bounded worker pools of their own (docs/agent.md, "Limits on every listener").

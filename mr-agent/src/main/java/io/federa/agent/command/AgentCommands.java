@@ -58,6 +58,7 @@ public final class AgentCommands implements AutoCloseable {
     private final String network;
     private final Optional<TestDriverState> testState;
     private final LeaseKeeper lease;
+    private final LeaseEnforcer enforcer;
     private final OperationLog operations;
     private final java.time.Duration shutdownTimeout;
     private final ReentrantLock hypervisor = new ReentrantLock();
@@ -75,17 +76,20 @@ public final class AgentCommands implements AutoCloseable {
     public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
                          Optional<TestDriverState> testState, LeaseKeeper lease, OperationLog operations) {
         this(host, sampler, hostId, vmDir, network, testState, lease, operations,
-                io.federa.agent.config.AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+                io.federa.agent.config.AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT, LeaseEnforcer.NONE);
     }
 
     /**
      * @param shutdownTimeout how long a guest asked to shut down may take before it is destroyed
+     * @param enforcer        what powers managed VMs off if this process cannot: fed at each
+     *                        renewal, and asked before each start of a managed VM
      */
     public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
                          Optional<TestDriverState> testState, LeaseKeeper lease, OperationLog operations,
-                         java.time.Duration shutdownTimeout) {
+                         java.time.Duration shutdownTimeout, LeaseEnforcer enforcer) {
         this.shutdownTimeout = shutdownTimeout;
         this.lease = lease;
+        this.enforcer = enforcer;
         this.operations = operations;
         this.host = host;
         this.sampler = sampler;
@@ -152,6 +156,9 @@ public final class AgentCommands implements AutoCloseable {
             }
             if (host.epoch(d) > 0 && !lease.isValid()) {
                 throw new CommandRefusedException(RefusalCode.NO_LEASE, Refusals.NO_LEASE + " (" + name + " is managed, epoch " + host.epoch(d) + ")");
+            }
+            if (host.epoch(d) > 0) {
+                requireEnforced();
             }
             requireMemory(d, name);
             d.create();
@@ -329,6 +336,9 @@ public final class AgentCommands implements AutoCloseable {
         if (op.action() == Operation.Action.START && !lease.isValid()) {
             throw new CommandRefusedException(RefusalCode.NO_LEASE, Refusals.NO_LEASE);
         }
+        if (op.action() == Operation.Action.START) {
+            requireEnforced();
+        }
         if (existing == null) {
             if (op.action() == Operation.Action.START) {
                 throw new CommandRefusedException(RefusalCode.NO_SUCH_VM, Refusals.noSuchVm(vm, hostId));
@@ -445,12 +455,16 @@ public final class AgentCommands implements AutoCloseable {
 
     /** Grants or extends the host's lease from a manager's signed statement; answers as {@link LeaseKeeper.Renewal#toJson}. */
     public String renewLease(String statement, String member) {
-        return lease.renew(statement, member).toJson();
+        LeaseKeeper.Renewal r = lease.renew(statement, member);
+        enforcer.feed(lease.mayRunUntilNanos());
+        return r.toJson();
     }
 
     /** The same, ending no later than {@code latestEndMillis}: {@link LeaseKeeper#renew(String, String, long)}. */
     public String renewLease(String statement, String member, long latestEndMillis) {
-        return lease.renew(statement, member, latestEndMillis).toJson();
+        LeaseKeeper.Renewal r = lease.renew(statement, member, latestEndMillis);
+        enforcer.feed(lease.mayRunUntilNanos());
+        return r.toJson();
     }
 
     public LeaseKeeper lease() {
@@ -497,7 +511,15 @@ public final class AgentCommands implements AutoCloseable {
             for (LibvirtHost.ActiveManaged vm : host.activeManaged()) {
                 Boolean destroyed = host.withDomain(vm.name(), d -> {
                     if (d.isActive() == 1) {
-                        d.destroy();
+                        try {
+                            d.destroy();
+                        } catch (LibvirtException e) {
+                            // The lease supervisor may have powered it off a moment ago.
+                            if (d.isActive() == 1) {
+                                throw e;
+                            }
+                            return false;
+                        }
                         return true;
                     }
                     return false;
@@ -519,6 +541,16 @@ public final class AgentCommands implements AutoCloseable {
             sampler.requestSample();
         }
         return off.size();
+    }
+
+    /** How long a start waits for the enforcer to confirm a renewal it was just fed. */
+    static final long ENFORCER_WAIT_MILLIS = 500;
+
+    /** Refuses a start of a managed VM that nothing outside this process would power off in time. */
+    private void requireEnforced() {
+        if (!enforcer.holdsAfter(System.nanoTime(), ENFORCER_WAIT_MILLIS)) {
+            throw new CommandRefusedException(RefusalCode.NO_LEASE, Refusals.NO_LEASE + ": " + enforcer.why());
+        }
     }
 
     public void simulateLoad(String name, double ratio) {

@@ -249,6 +249,23 @@ public final class LeaseKeeper {
         return lease.validAt(now) || (granted && grantUntilNanos - now > 0);
     }
 
+    /**
+     * Until when, on the ticker, managed VMs may run: the later of the lease's end and a peer
+     * grant's end; empty when the host holds neither. What the lease supervisor is fed.
+     */
+    public synchronized java.util.OptionalLong mayRunUntilNanos() {
+        long now = ticker.getAsLong();
+        boolean leased = lease.validAt(now);
+        boolean grant = granted && grantUntilNanos - now > 0;
+        if (leased && grant) {
+            return java.util.OptionalLong.of(grantUntilNanos - lease.expiresAtNanos() > 0 ? grantUntilNanos : lease.expiresAtNanos());
+        }
+        if (leased) {
+            return java.util.OptionalLong.of(lease.expiresAtNanos());
+        }
+        return grant ? java.util.OptionalLong.of(grantUntilNanos) : java.util.OptionalLong.empty();
+    }
+
     /** Milliseconds left on the lease, 0 when none is held. */
     public synchronized long remainingMillis() {
         return lease.remainingMillis(ticker.getAsLong());

@@ -35,6 +35,7 @@ public final class LeaseWatchdog implements AutoCloseable {
     }
 
     private final LeaseKeeper lease;
+    private final LeaseEnforcer enforcer;
     private final Supplier<HostSnapshot> snapshot;
     private final Fence fence;
     private final Function<LeaseKeeper.CheckPlan, PeerVerdict> peers;
@@ -55,12 +56,19 @@ public final class LeaseWatchdog implements AutoCloseable {
      */
     public LeaseWatchdog(LeaseKeeper lease, Supplier<HostSnapshot> snapshot, Fence fence,
                          Function<LeaseKeeper.CheckPlan, PeerVerdict> peers) {
-        this(lease, snapshot, fence, peers, null);
+        this(lease, snapshot, fence, peers, null, LeaseEnforcer.NONE);
+    }
+
+    /** As above, feeding {@code enforcer} the deadline at every tick. */
+    public LeaseWatchdog(LeaseKeeper lease, Supplier<HostSnapshot> snapshot, Fence fence,
+                         Function<LeaseKeeper.CheckPlan, PeerVerdict> peers, LeaseEnforcer enforcer) {
+        this(lease, snapshot, fence, peers, null, enforcer);
     }
 
     /** As above, asking the peers on {@code checker} instead (tests: the ticking thread itself). */
     LeaseWatchdog(LeaseKeeper lease, Supplier<HostSnapshot> snapshot, Fence fence,
-                  Function<LeaseKeeper.CheckPlan, PeerVerdict> peers, Executor checker) {
+                  Function<LeaseKeeper.CheckPlan, PeerVerdict> peers, Executor checker, LeaseEnforcer enforcer) {
+        this.enforcer = enforcer;
         this.lease = lease;
         this.snapshot = snapshot;
         this.fence = fence;
@@ -94,6 +102,7 @@ public final class LeaseWatchdog implements AutoCloseable {
 
     /** One check: fences when the host just lost its permission, or when a managed VM is seen active without one. */
     public int tick() {
+        enforcer.feed(lease.mayRunUntilNanos());
         if (lease.mayRun()) {
             lease.checkDue().ifPresent(this::askPeers);
             return 0;

@@ -18,7 +18,7 @@ import java.util.OptionalLong;
  */
 public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRates cost,
                           Jolokia jolokia, Endpoint metrics, Optional<Snmp> snmp, Path dataDir,
-                          Duration sampleInterval, LeaseKeys lease, Optional<Tls> tls) {
+                          Duration sampleInterval, LeaseSettings lease, Optional<Tls> tls) {
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -36,7 +36,7 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
 
     /** Without TLS: every listener speaks plain HTTP. */
     public AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRates cost, Jolokia jolokia, Endpoint metrics,
-                       Optional<Snmp> snmp, Path dataDir, Duration sampleInterval, LeaseKeys lease) {
+                       Optional<Snmp> snmp, Path dataDir, Duration sampleInterval, LeaseSettings lease) {
         this(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, sampleInterval, lease, Optional.empty());
     }
 
@@ -56,11 +56,17 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
     }
 
     /**
-     * The managers' Ed25519 public keys (base64 X.509), whose signatures on lease statements the
-     * agent believes; empty: statements are believed unsigned.
+     * How the host's lease is checked and enforced.
+     *
+     * @param managerKeys the managers' Ed25519 public keys (base64 X.509), whose signatures on lease
+     *                    statements the agent believes; empty: statements are believed unsigned
+     * @param supervisor  whether, on a real hypervisor, a lease supervisor process outside the
+     *                    agent's JVM powers the managed guests off when the agent stops feeding it
+     *                    (see {@code io.federa.agent.supervisor}); without it a killed or frozen
+     *                    agent's guests run on past the lease
      */
-    public record LeaseKeys(List<String> managerKeys) {
-        public LeaseKeys {
+    public record LeaseSettings(List<String> managerKeys, boolean supervisor) {
+        public LeaseSettings {
             managerKeys = List.copyOf(managerKeys);
         }
     }

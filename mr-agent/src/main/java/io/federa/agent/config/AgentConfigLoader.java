@@ -77,7 +77,7 @@ public final class AgentConfigLoader {
         if (jolokia.port() != 0 && jolokia.port() == metrics.port() && jolokia.address().equals(metrics.address())) {
             throw new ConfigException("metrics.port", "must differ from jolokia.port (" + jolokia.port() + ")");
         }
-        AgentConfig.LeaseKeys lease = leaseKeys(root.optionalObject("lease"));
+        AgentConfig.LeaseSettings lease = lease(root.optionalObject("lease"));
         Optional<AgentConfig.Tls> tls = Optional.ofNullable(root.optionalObject("tls")).map(t -> tls(t, baseDir));
         return new AgentConfig(host, libvirt, capacity, cost, jolokia, metrics, snmp, dataDir, interval, lease, tls);
     }
@@ -131,11 +131,11 @@ public final class AgentConfigLoader {
         }
     }
 
-    private static AgentConfig.LeaseKeys leaseKeys(ConfigNode n) {
+    private static AgentConfig.LeaseSettings lease(ConfigNode n) {
         if (n == null) {
-            return new AgentConfig.LeaseKeys(List.of());
+            return new AgentConfig.LeaseSettings(List.of(), true);
         }
-        n.rejectUnknown(Set.of("managerKeys"));
+        n.rejectUnknown(Set.of("managerKeys", "supervisor"));
         List<String> keys = n.strings("managerKeys");
         for (int i = 0; i < keys.size(); i++) {
             try {
@@ -144,7 +144,7 @@ public final class AgentConfigLoader {
                 throw new ConfigException(n.pathOf("managerKeys") + "[" + i + "]", e.getMessage());
             }
         }
-        return new AgentConfig.LeaseKeys(keys);
+        return new AgentConfig.LeaseSettings(keys, n.bool("supervisor", true));
     }
 
     private static AgentConfig.Host host(ConfigNode n) {

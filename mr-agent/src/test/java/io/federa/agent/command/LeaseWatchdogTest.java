@@ -43,7 +43,7 @@ class LeaseWatchdogTest {
         }, plan -> {
             asked.add(plan);
             return peers.apply(plan);
-        }, Runnable::run);
+        }, Runnable::run, LeaseEnforcer.NONE);
     }
 
     private static Map<String, String> fleet(String... names) {
