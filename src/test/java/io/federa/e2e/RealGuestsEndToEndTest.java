@@ -171,6 +171,10 @@ class RealGuestsEndToEndTest {
         return last;
     }
 
+    private static void signal(String name, long pid) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor()).isZero();
+    }
+
     private interface CheckedSupplier<T> {
         T get() throws Exception;
     }
@@ -327,7 +331,46 @@ class RealGuestsEndToEndTest {
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped));
                 await("idle-1 shut off", Duration.ofSeconds(30), () -> vm(url2, "idle-1").path("State").asText(),
                         s -> s.equals("SHUT_OFF"));
+
+                // The guests outlive the agent's JVM: its lease supervisor powers them off when the
+                // agent can no longer. Frozen with SIGSTOP (hv1), then killed with SIGKILL (hv2).
+                execute(url1, define("d-frozen", "frozen-1", 1));
+                execute(url1, command("s-frozen", "start", "frozen-1", 1));
+                long frozenQemu = RealHypervisors.qemuPid(HV1, "frozen-1").orElseThrow();
+                ScheduledFuture<?> lease2b = renewEvery500ms(timer, url2, HV2);
+                execute(url2, command("s-idle-3", "start", "idle-1", 2));
+                long idleQemu = RealHypervisors.qemuPid(HV2, "idle-1").orElseThrow();
+                long supervisor2 = Long.parseLong(Files.readString(home2.resolve("data/lease-supervisor.pid")).strip());
+                assertThat(ProcessHandle.of(supervisor2).map(ProcessHandle::isAlive)).hasValue(true);
+
+                signal("STOP", a1.process.pid());
+                long frozen = System.nanoTime();
                 lease1.cancel(false);
+                signal("KILL", a2.process.pid());
+                long killed2 = System.nanoTime();
+                lease2b.cancel(false);
+                // Neither is powered off early: the last renewal, at most 500 ms before, left 2.5 s or more.
+                Thread.sleep(1_000);
+                assertThat(ProcessHandle.of(frozenQemu).map(ProcessHandle::isAlive)).as("frozen-1 before its lease ran out").hasValue(true);
+                assertThat(ProcessHandle.of(idleQemu).map(ProcessHandle::isAlive)).as("idle-1 before its lease ran out").hasValue(true);
+                await("frozen-1's QEMU gone, its agent frozen", Duration.ofSeconds(60),
+                        () -> ProcessHandle.of(frozenQemu).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+                System.out.printf("real guests: a guest of a frozen agent powered off %d ms after the agent was stopped%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozen));
+                await("idle-1's QEMU gone, its agent killed", Duration.ofSeconds(60),
+                        () -> ProcessHandle.of(idleQemu).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+                System.out.printf("real guests: a guest of a killed agent powered off %d ms after the agent was killed%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed2));
+                // The killed agent's supervisor has nothing left to enforce and goes.
+                await("the killed agent's lease supervisor gone", Duration.ofSeconds(60),
+                        () -> ProcessHandle.of(supervisor2).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+                assertThat(RealHypervisors.qemuPid(HV2, "idle-1")).isEmpty();
+
+                // The frozen agent, resumed, finds its VM off.
+                signal("CONT", a1.process.pid());
+                await("frozen-1 shut off as its agent sees it", Duration.ofSeconds(60),
+                        () -> vm(url1, "frozen-1").path("State").asText(), s -> s.equals("SHUT_OFF"));
+                assertThat(a1.output()).contains("lease supervisor ready");
             }
         } finally {
             timer.shutdownNow();
