@@ -136,7 +136,7 @@ public final class AgentConfigLoader {
             return new AgentConfig.LeaseSettings(List.of(), true);
         }
         n.rejectUnknown(Set.of("managerKeys", "supervisor"));
-        List<String> keys = n.strings("managerKeys");
+        List<String> keys = n.has("managerKeys") ? n.strings("managerKeys") : List.of();
         for (int i = 0; i < keys.size(); i++) {
             try {
                 ManagerKey.parse(keys.get(i));

@@ -33,6 +33,8 @@ class LeaseWatchdogTest {
     private final List<String> fences = new ArrayList<>();
     private final AtomicReference<HostSnapshot> snapshot = new AtomicReference<>();
     private final List<LeaseKeeper.CheckPlan> asked = new ArrayList<>();
+    /** What the watchdog fed the lease supervisor, tick by tick. */
+    private final List<java.util.OptionalLong> fed = new ArrayList<>();
     private Function<LeaseKeeper.CheckPlan, PeerVerdict> peers = plan -> null;
     private final LeaseWatchdog watchdog = watchdog();
 
@@ -43,7 +45,22 @@ class LeaseWatchdogTest {
         }, plan -> {
             asked.add(plan);
             return peers.apply(plan);
-        }, Runnable::run, LeaseEnforcer.NONE);
+        }, Runnable::run, new LeaseEnforcer() {
+            @Override
+            public void feed(java.util.OptionalLong until) {
+                fed.add(until);
+            }
+
+            @Override
+            public boolean holdsAfter(long nowNanos, long waitMillis) {
+                return true;
+            }
+
+            @Override
+            public String why() {
+                return "";
+            }
+        });
     }
 
     private static Map<String, String> fleet(String... names) {
@@ -276,6 +293,29 @@ class LeaseWatchdogTest {
         assertThat(lease.mayRun()).isFalse();
         assertThat(tick()).isEqualTo(1);
         assertThat(fences).singleElement().asString().startsWith("isolated: isolated: reached 1 of 3 agents");
+    }
+
+    @Test
+    void every_tick_feeds_the_supervisor_the_later_of_the_leases_end_and_the_grants_end() {
+        long t0 = ticker.getAsLong();
+        tick();
+        assertThat(fed).last().isEqualTo(java.util.OptionalLong.empty());
+        renew(statement(1_000_000)); // a lease of 4 s, grants of 2 s
+        tick();
+        assertThat(fed).last().isEqualTo(java.util.OptionalLong.of(t0 + 4_000_000_000L));
+        peers = plan -> verdict(plan, Map.of("host-2", PeerVerdict.Answer.of(peer(1_000_400)),
+                "host-3", PeerVerdict.Answer.failed("refused")));
+        ticker.advanceMillis(2_500); // a check at 2.5 s grants until 4.5 s, past the lease
+        tick();
+        assertThat(lease.verdict()).map(PeerVerdict::kind).contains(PeerVerdict.Kind.MANAGERS_AWAY);
+        tick();
+        assertThat(fed).last().isEqualTo(java.util.OptionalLong.of(t0 + 4_500_000_000L));
+        assertThat(lease.mayRunUntilNanos()).hasValue(t0 + 4_500_000_000L);
+        peers = plan -> null; // no verdict any more: the grant runs out
+        ticker.advanceMillis(2_000);
+        tick();
+        assertThat(fed).last().isEqualTo(java.util.OptionalLong.empty());
+        assertThat(lease.mayRunUntilNanos()).isEmpty();
     }
 
     @Test

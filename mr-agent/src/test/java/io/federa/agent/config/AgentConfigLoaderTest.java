@@ -85,6 +85,13 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void the_lease_supervisor_is_on_unless_switched_off() {
+        assertThat(AgentConfigLoader.parse(GOOD, BASE).lease().supervisor()).isTrue();
+        assertThat(AgentConfigLoader.parse(GOOD + "lease:\n  managerKeys: []\n", BASE).lease().supervisor()).isTrue();
+        assertThat(AgentConfigLoader.parse(GOOD + "lease:\n  supervisor: false\n", BASE).lease().supervisor()).isFalse();
+    }
+
+    @Test
     void a_password_never_shows_in_a_printed_configuration() {
         AgentConfig c = AgentConfigLoader.parse(GOOD, BASE);
         assertThat(c.toString()).doesNotContain("a-long-password");
@@ -152,6 +159,7 @@ class AgentConfigLoaderTest {
                 bad("manager key not a key", GOOD + "lease:\n  managerKeys: [\"bm90IGEga2V5\"]\n", "lease.managerKeys[0]",
                         "not an Ed25519 public key"),
                 bad("unknown lease field", GOOD + "lease:\n  keys: []\n", "lease.keys", "unknown field"),
+                bad("supervisor not a switch", GOOD + "lease:\n  supervisor: maybe\n", "lease.supervisor", "true or false"),
                 bad("guest on the test driver", GOOD.replace("libvirt:\n", "libvirt:\n  guest: { kernel: /k, initrd: /i }\n"),
                         "libvirt.guest", "needs uri"),
                 bad("guest kernel relative", REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  guest: { kernel: vmlinuz, initrd: /i }\n"),
