@@ -1,0 +1,244 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The manager running a service on real guests: two QEMU hypervisors (libvirt session daemons of
+ * two Unix users, software emulation), an agent on each, and a third agent on libvirt's test
+ * driver, which runs no QEMU guest (its runtimes are kvm and jvm) but makes the fleet's majority:
+ * with two agents, losing one leaves the manager in a minority, acting on nothing. The packaged
+ * manager runs over the three. The
+ * service is placed, started in dependency order and UP; then the agent of the host that holds
+ * the database is killed with SIGKILL. Its guests outlive it: its lease supervisor powers them
+ * off when the lease runs out, and only after that does the manager start the replacements on the
+ * other host. An observer lists every QEMU process of both hypervisors every 200 ms, from the
+ * kernel's process table rather than from the agents (a killed agent answers nothing while its
+ * guests may still run), and proves no guest ran on both at once.
+ */
+class RealGuestsManagedEndToEndTest {
+    private static final String PASSWORD = "real-guests-pw-2";
+    private static final String HV1 = "federa-hv1";
+    private static final String HV2 = "federa-hv2";
+    private static final Pattern GUEST = Pattern.compile("^(\\S+)\\s.*qemu-system\\S*\\s.*-name guest=([^,\\s]+)");
+    private static final String SERVICE = """
+            applications:
+              - name: db
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                replicas: 1
+                minAvailable: 1
+              - name: web
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                replicas: 1
+                minAvailable: 1
+                dependsOn: [db]
+            services:
+              - name: shop
+                description: the shop on real guests
+                applications: [db, web]
+            """;
+
+    private static String agentConfig(String user, Path home, int jolokia) throws Exception {
+        return """
+                host:
+                  id: %s
+                  site: paris
+                  offsite: false
+                  securityLevel: 3
+                  runtimes: [qemu]
+                libvirt:
+                  uri: "%s"
+                  guest:
+                    kernel: %s
+                    initrd: %s
+                    cmdline: "console=ttyS0 quiet"
+                  shutdownTimeout: 30s
+                capacity:
+                  storageGiB: 20
+                  networkMbps: 1000
+                cost:
+                  currency: EUR
+                  perCpuSecond: 0.000014
+                  perStorageGiBHour: 0.00014
+                  perNetworkGB: 0.02
+                  perNetworkPacket: 0.0000001
+                jolokia:
+                  address: 127.0.0.1
+                  port: %d
+                  users:
+                    - { name: federa, password: %s }
+                metrics:
+                  address: 127.0.0.1
+                  port: 0
+                dataDir: %s
+                sampleInterval: 1s
+                lease:
+                  managerKeys: ["MCowBQYDK2VwAyEA3gj1AjWgiT++pnQFrUqy2YlNcrj956BbuDmP977uOLA="]
+                """.formatted(user, RealHypervisors.uri(user), home.resolve("vmlinuz"), home.resolve("initrd.gz"),
+                jolokia, PASSWORD, home.resolve("data"));
+    }
+
+    /** One listing of the kernel's process table: which guests each hypervisor user runs. */
+    private static Map<String, Set<String>> guests() throws Exception {
+        Process p = new ProcessBuilder("ps", "-eo", "user:32,args", "--no-headers", "-ww").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        Map<String, Set<String>> by = new HashMap<>();
+        for (String line : out.split("\n")) {
+            Matcher m = GUEST.matcher(line.strip());
+            if (m.find()) {
+                by.computeIfAbsent(m.group(1), u -> new TreeSet<>()).add(m.group(2));
+            }
+        }
+        return by;
+    }
+
+    @Test
+    void a_killed_agents_real_guests_are_powered_off_before_the_manager_starts_them_elsewhere(@TempDir Path dir)
+            throws Exception {
+        List<String> twice = new CopyOnWriteArrayList<>();
+        List<String> observed = new CopyOnWriteArrayList<>();
+        AtomicBoolean observing = new AtomicBoolean(true);
+        try (RealHypervisors hypervisors = RealHypervisors.up(HV1, HV2)) {
+            Map<String, Path> homes = new LinkedHashMap<>();
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            Map<String, AgentProcess> agents = new LinkedHashMap<>();
+            String peer = "peer-1";
+            ports.put(peer, AgentProcess.freePort());
+            Path peerConfig = AgentProcess.emptyHost(peer, false, dir, ports.get(peer));
+            Files.writeString(peerConfig, Files.readString(peerConfig).replace("password: demo-password-3", "password: " + PASSWORD)
+                    .replace("password: demo-password-2", "password: " + PASSWORD));
+            agents.put(peer, AgentProcess.start(peerConfig));
+            for (String hv : List.of(HV1, HV2)) {
+                Path home = hypervisors.agentHome(hv);
+                homes.put(hv, home);
+                ports.put(hv, AgentProcess.freePort());
+                Path config = RealHypervisors.write(hv, home.resolve("agent.yaml"), agentConfig(hv, home, ports.get(hv)));
+                agents.put(hv, AgentProcess.startAs(hv, home.resolve("mr-agent.jar"), config));
+            }
+            Thread observer = new Thread(() -> {
+                while (observing.get()) {
+                    try {
+                        Map<String, Set<String>> g = guests();
+                        Set<String> a = g.getOrDefault(HV1, Set.of());
+                        Set<String> b = g.getOrDefault(HV2, Set.of());
+                        for (String vm : a) {
+                            if (b.contains(vm)) {
+                                twice.add(vm + " on both hypervisors at " + System.currentTimeMillis());
+                            }
+                        }
+                        observed.add(HV1 + "=" + a + " " + HV2 + "=" + b);
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        observed.add("ps failed: " + e.getMessage());
+                    }
+                }
+            }, "qemu-observer");
+            observer.setDaemon(true);
+            try {
+                for (AgentProcess a : agents.values()) {
+                    a.awaitJolokiaUrl(Duration.ofSeconds(120));
+                }
+                StringBuilder list = new StringBuilder();
+                for (String hv : ports.keySet()) {
+                    list.append("  - { name: ").append(hv).append(", address: 127.0.0.1, port: ").append(ports.get(hv))
+                            .append(", user: federa, password: ").append(PASSWORD).append(" }\n");
+                }
+                String yaml = Files.readString(AgentProcess.root().resolve("demo/manager.yaml"))
+                        .replaceAll("(?ms)^agents:\\n(  - .*?\\n)+", "agents:\n" + list)
+                        .replace("port: 8080", "port: 0")
+                        .replaceAll("(?m)^  file: .*$", "  file: " + dir.resolve("manager/federa"));
+                Path mconf = dir.resolve("manager.yaml");
+                Files.writeString(mconf, yaml);
+                observer.start();
+                try (ManagerProcess m = ManagerProcess.start(mconf)) {
+                    m.await("hosts", n -> n.path("hosts").findValuesAsText("reachability").stream()
+                            .filter("REACHABLE"::equals).count() == 3, 60_000);
+                    assertThat(m.call("POST", "definitions", ManagerProcess.OPERATOR, SERVICE).path("httpStatus").asInt())
+                            .isEqualTo(200);
+                    long asked = System.nanoTime();
+                    String started = m.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "300");
+                    assertThat(started).contains("shop: UP after");
+                    System.out.printf("real guests, managed: federa start to UP in %d ms%n",
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked));
+
+                    // Where each instance runs, by the manager and by the kernel.
+                    JsonNode instances = m.get("services/shop").path("instances");
+                    Map<String, String> hostOf = new HashMap<>();
+                    instances.forEach(i -> hostOf.put(i.path("name").asText(), i.path("host").asText()));
+                    assertThat(hostOf).as(instances.toString()).containsKeys("db-1", "web-1");
+                    String dbHost = hostOf.get("db-1");
+                    String other = dbHost.equals(HV1) ? HV2 : HV1;
+                    Map<String, Set<String>> before = guests();
+                    assertThat(before.getOrDefault(dbHost, Set.of())).contains("db-1");
+
+                    // The database's host loses its agent; its guests run on for the rest of the lease.
+                    long killed = System.nanoTime();
+                    assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(agents.get(dbHost).process.pid()))
+                            .start().waitFor()).isZero();
+                    Thread.sleep(1_000);
+                    assertThat(guests().getOrDefault(dbHost, Set.of())).as("db-1 within its lease").contains("db-1");
+
+                    // Powered off by the supervisor; started again on the other host, under the next epoch.
+                    long off = awaitMillis(() -> !guests().getOrDefault(dbHost, Set.of()).contains("db-1"), killed);
+                    long elsewhere = awaitMillis(() -> guests().getOrDefault(other, Set.of()).contains("db-1"), killed);
+                    assertThat(elsewhere).as("started elsewhere only after powered off").isGreaterThan(off);
+                    JsonNode up = m.await("services/shop", n -> "UP".equals(n.path("state").asText())
+                            && java.util.stream.StreamSupport.stream(n.path("instances").spliterator(), false)
+                            .allMatch(i -> i.path("host").asText().equals(other)), 300_000);
+                    assertThat(up.path("state").asText()).as(up.toString()).isEqualTo("UP");
+                    System.out.printf("real guests, managed: after the agent of %s was killed, db-1 off there at %d ms, "
+                            + "running on %s at %d ms, shop UP again at %d ms%n", dbHost, off, other, elsewhere,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+                }
+            } finally {
+                observing.set(false);
+                observer.join(5_000);
+                for (AgentProcess a : agents.values()) {
+                    a.close();
+                }
+            }
+        }
+        assertThat(observed).as("the observer listed the guests").hasSizeGreaterThan(10);
+        assertThat(twice).as("a guest running on two hypervisors at once").isEmpty();
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    /** Milliseconds from {@code since} until {@code check} holds, polling every 100 ms for up to 5 min. */
+    private static long awaitMillis(Check check, long since) throws Exception {
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!check.ok()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within 5 min");
+            }
+            Thread.sleep(100);
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+}
