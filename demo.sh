@@ -13,6 +13,12 @@
 #   ./demo.sh                 one manager on an embedded database file
 #   ./demo.sh --managers 3    three managers sharing a PostgreSQL the demo starts itself; one leads
 #   ./demo.sh --plain         without TLS: demo/*.yaml as they are, plain HTTP everywhere
+#   ./demo.sh --qemu          host-1 and host-2 run real QEMU guests (software emulation), each
+#                             under a libvirt session daemon of its own Unix user (federa-demo-hv1,
+#                             federa-demo-hv2, created if missing); host-3 and host-4 stay on the
+#                             test driver. The shop applied is examples/shop-qemu.yaml, small
+#                             enough for this: a Debian kernel and a busybox guest of 128 MiB.
+#                             Root only (it creates the users and starts their daemons).
 # SKIP_BUILD=1 uses the jars already built.
 #
 # While a demo runs, from another shell, one of its processes (host-1 … host-4, manager, or
@@ -88,19 +94,28 @@ case "${1:-}" in
 esac
 managers=1
 tls=1
+qemu=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --qemu) qemu=1; shift ;;
     --managers) managers="${2:-}"; shift 2 ;;
     --managers=*) managers="${1#*=}"; shift ;;
     --plain) tls=0; shift ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
-    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain], or ./demo.sh kill|start|restart NAME)" >&2; exit 2 ;;
+    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain] [--qemu], or ./demo.sh kill|start|restart NAME)" >&2; exit 2 ;;
   esac
 done
 case "$managers" in
   1|2|3|4|5) ;;
   *) echo "demo: --managers takes 1 to 5, got '$managers'" >&2; exit 2 ;;
 esac
+# host-N of the demo → the Unix user whose session hypervisor runs its real guests (--qemu).
+qemu_users=(federa-demo-hv1 federa-demo-hv2)
+if [ "$qemu" = 1 ] && [ "$(id -u)" -ne 0 ]; then
+  echo "demo: --qemu runs real QEMU guests under session hypervisors of two Unix users it creates" \
+    "(${qemu_users[*]}) and starts their libvirt daemons: run it as root" >&2
+  exit 2
+fi
 scripts/install-deps.sh
 if [ -z "${SKIP_BUILD:-}" ]; then
   echo "demo: building (mvn package, tests skipped)…"
@@ -122,6 +137,10 @@ stop() {
   wait 2>/dev/null || true
   if [ -n "${pgdata:-}" ] && [ -d "$pgdata/db" ]; then
     pg_as "$pgbin/pg_ctl" -D "$pgdata/db" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  if [ "$qemu" = 1 ]; then
+    echo "demo: stopping the real guests and their hypervisors"
+    scripts/real-hypervisors.sh down "${qemu_users[@]}" >/dev/null 2>&1 || true
   fi
 }
 trap stop INT TERM EXIT
@@ -154,17 +173,63 @@ if [ "$tls" = 1 ]; then
   export FEDERA_CACERT="$certs/ca.pem"
 fi
 
+# --qemu: host-1 and host-2 drive real guests. Each runs as its hypervisor's user, from a folder
+# of that user's (the jar, the guest's kernel and initrd, its data, its TLS files), on its demo
+# configuration with the test driver's node replaced by the session hypervisor.
+agent_program() { echo bin/federa-agent; }
+if [ "$qemu" = 1 ]; then
+  echo "demo: starting two session hypervisors and building the test guest…"
+  scripts/real-hypervisors.sh down "${qemu_users[@]}" >/dev/null 2>&1 || true
+  scripts/real-hypervisors.sh up "${qemu_users[@]}" >"$run/hypervisors.log" 2>&1 \
+    || { echo "demo: the hypervisors did not start:" >&2; cat "$run/hypervisors.log" >&2; exit 1; }
+  scripts/real-hypervisors.sh guest "$PWD/target/guest-image" >>"$run/hypervisors.log" 2>&1 \
+    || { echo "demo: the test guest was not built:" >&2; cat "$run/hypervisors.log" >&2; exit 1; }
+  for n in 1 2; do
+    h="host-$n" user=${qemu_users[$((n - 1))]}
+    home="/home/$user/federa-demo"
+    rm -rf "$home" && mkdir -p "$home/data" "$home/lib"
+    cp mr-agent/target/mr-agent.jar "$home/" && cp mr-agent/target/lib/* "$home/lib/"
+    cp target/guest-image/vmlinuz target/guest-image/initrd.gz "$home/"
+    uri="qemu+unix:///session?socket=/run/user/$(id -u "$user")/libvirt/libvirt-sock"
+    awk -v uri="$uri" -v home="$home" '
+      /^libvirt:/ { print "libvirt:"; print "  uri: \"" uri "\"";
+                    print "  guest: { kernel: " home "/vmlinuz, initrd: " home "/initrd.gz, cmdline: \"console=ttyS0 quiet\" }";
+                    print "  shutdownTimeout: 30s"; skip = 1; next }
+      /^capacity:/ { skip = 0; print; print "  storageGiB: 20"; next }
+      skip { next }
+      /^  runtimes:/ { print "  runtimes: [qemu]"; next }
+      /^dataDir:/ { print "dataDir: " home "/data"; next }
+      /^  (cert|key|ca): / { split($0, kv, ": "); f = kv[2]; sub(/.*\//, "", f); print kv[1] ": " home "/" f; next }
+      { print }' "$(agent_conf "$h")" >"$home/agent.yaml"
+    if [ "$tls" = 1 ]; then
+      cp "$certs/$h.pem" "$certs/$h-key.pem" "$certs/ca.pem" "$home/"
+    fi
+    chown -R "$user:" "$home"
+    # The program ./demo.sh start runs again: the agent as that user, with its session's runtime folder.
+    cat >"$run/federa-agent-$h" <<SH
+#!/bin/sh
+exec setpriv --reuid=$user --regid=$(id -g "$user") --init-groups env HOME=$home XDG_RUNTIME_DIR=/run/user/$(id -u "$user") \\
+  java -XX:+ExitOnOutOfMemoryError -jar $home/mr-agent.jar "\$@"
+SH
+    chmod 755 "$run/federa-agent-$h"
+  done
+  agent_conf() { case "$1" in host-1|host-2) echo "/home/${qemu_users[${1#host-} - 1]}/federa-demo/agent.yaml" ;; *) echo "$run/$1.yaml" ;; esac; }
+  [ "$tls" = 1 ] || agent_conf() { case "$1" in host-1|host-2) echo "/home/${qemu_users[${1#host-} - 1]}/federa-demo/agent.yaml" ;; *) echo "demo/$1.yaml" ;; esac; }
+  agent_program() { case "$1" in host-1|host-2) echo "$run/federa-agent-$1" ;; *) echo bin/federa-agent ;; esac; }
+fi
+
 # Started here, and again by ./demo.sh start NAME from what is written in $run/procs.
 launch() {
   local name=$1 program=$2 conf=$3
   "$program" "$conf" >"$run/$name.log" 2>&1 &
   pids+=($!)
   echo "$!" >"$run/procs/$name.pid"
-  printf '%s %s\n' "$program" "$PWD/$conf" >"$run/procs/$name.cmd"
+  case "$conf" in /*) ;; *) conf="$PWD/$conf" ;; esac
+  printf '%s %s\n' "$program" "$conf" >"$run/procs/$name.cmd"
 }
 
 for h in host-1 host-2 host-3 host-4; do
-  launch "$h" bin/federa-agent "$(agent_conf "$h")"
+  launch "$h" "$(agent_program "$h")" "$(agent_conf "$h")"
 done
 
 # PostgreSQL runs as its own user: root may not run it.
@@ -230,8 +295,10 @@ done
 urls=$(for n in $(seq 1 "$managers"); do printf '%s://127.0.0.1:808%s,' "$scheme" $((n - 1)); done)
 urls=${urls%,}
 echo "$urls" >"$run/procs/urls"
-FEDERA_TOKEN=demo-operator-token-0001 FEDERA_URL="$urls" bin/federa apply -f examples/shop.yaml >/dev/null 2>"$run/apply.err" \
-  || { echo "demo: applying examples/shop.yaml failed:" >&2; cat "$run/apply.err" >&2; exit 1; }
+shop=examples/shop.yaml
+[ "$qemu" = 1 ] && shop=examples/shop-qemu.yaml
+FEDERA_TOKEN=demo-operator-token-0001 FEDERA_URL="$urls" bin/federa apply -f "$shop" >/dev/null 2>"$run/apply.err" \
+  || { echo "demo: applying $shop failed:" >&2; cat "$run/apply.err" >&2; exit 1; }
 
 echo
 if [ "$managers" -gt 1 ]; then
@@ -244,6 +311,12 @@ if [ "$managers" -gt 1 ]; then
   echo "and the shop's VMs keep running on their peers' word (docs/cluster.md)."
 else
   echo "Federa demo: four MR agents and the manager are up (logs in $run/)."
+fi
+if [ "$qemu" = 1 ]; then
+  echo "host-1 and host-2 run real QEMU guests under the session hypervisors of ${qemu_users[*]}"
+  echo "(virsh -c 'qemu+unix:///session?socket=/run/user/UID/libvirt/libvirt-sock' as that user shows them);"
+  echo "$shop is applied: FEDERA_TOKEN=demo-operator-token-0001 bin/federa start shop boots it there."
+  echo "A guest's console: /home/<user>/federa-demo/data/vms/<uuid>/console.log."
 fi
 if [ "$tls" = 1 ]; then
   curl_agent="curl -s --cacert $certs/ca.pem --cert $certs/operator.pem --key $certs/operator-key.pem"
@@ -274,7 +347,7 @@ Walk host-1's VMs in the standard VM-MIB with net-snmp:
   snmpbulkwalk -v3 -l authPriv -u noc -a SHA-256 -A demo-auth-pass -x AES -X demo-priv-pass 127.0.0.1:16161 1.3.6.1.2.1.236.1.4
 
 The manager (API tokens: demo-viewer-token-0001, demo-operator-token-0001, demo-admin-token-000001),
-with examples/shop.yaml applied, not started yet:
+with $shop applied, not started yet:
   $curl_manager -H 'Authorization: Bearer demo-viewer-token-0001' $m/api/v1/services/shop
   $curl_manager -H 'Authorization: Bearer demo-viewer-token-0001' $m/api/v1/hosts
   $curl_manager -H 'Authorization: Bearer demo-viewer-token-0001' $m/metrics
@@ -287,6 +360,9 @@ The same with the federa command line:
   bin/federa services
   bin/federa status shop
 
+TXT
+if [ "$qemu" = 0 ]; then
+  cat <<TXT
 Start the shop: the manager places it by its rules and starts it, dependencies first, step by step;
 then ask why each VM is where it is:
   FEDERA_TOKEN=demo-operator-token-0001 bin/federa start shop
@@ -300,6 +376,22 @@ Kill host-4's agent: the shop goes DOWN, and some 8-10 s later catalog-db-1 and 
   ./demo.sh start host-4
   bin/federa events --since 5m --kind lifecycle.
 
-Ctrl-C stops the demo.
 TXT
+else
+  cat <<TXT
+Start the shop on the real guests (booting under software emulation takes some seconds per guest),
+then see where each runs and what the guests print:
+  FEDERA_TOKEN=demo-operator-token-0001 bin/federa start shop
+  bin/federa status shop
+  bin/federa vms
+
+Kill host-1's agent: its guests run on until its lease ends; its lease supervisor then powers them
+off, and the manager starts them on host-2 (epoch 2):
+  ./demo.sh kill host-1
+  bin/federa status shop
+  ./demo.sh start host-1
+TXT
+fi
+echo
+echo "Ctrl-C stops the demo."
 wait

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,12 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,7 +35,6 @@ class RealGuestsManagedEndToEndTest {
     private static final String PASSWORD = "real-guests-pw-2";
     private static final String HV1 = "federa-hv1";
     private static final String HV2 = "federa-hv2";
-    private static final Pattern GUEST = Pattern.compile("^(\\S+)\\s.*qemu-system\\S*\\s.*-name guest=([^,\\s]+)");
     private static final String SERVICE = """
             applications:
               - name: db
@@ -99,21 +94,6 @@ class RealGuestsManagedEndToEndTest {
                 jolokia, PASSWORD, home.resolve("data"));
     }
 
-    /** One listing of the kernel's process table: which guests each hypervisor user runs. */
-    private static Map<String, Set<String>> guests() throws Exception {
-        Process p = new ProcessBuilder("ps", "-eo", "user:32,args", "--no-headers", "-ww").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(30, TimeUnit.SECONDS);
-        Map<String, Set<String>> by = new HashMap<>();
-        for (String line : out.split("\n")) {
-            Matcher m = GUEST.matcher(line.strip());
-            if (m.find()) {
-                by.computeIfAbsent(m.group(1), u -> new TreeSet<>()).add(m.group(2));
-            }
-        }
-        return by;
-    }
-
     @Test
     void a_killed_agents_real_guests_are_powered_off_before_the_manager_starts_them_elsewhere(@TempDir Path dir)
             throws Exception {
@@ -140,7 +120,7 @@ class RealGuestsManagedEndToEndTest {
             Thread observer = new Thread(() -> {
                 while (observing.get()) {
                     try {
-                        Map<String, Set<String>> g = guests();
+                        Map<String, Set<String>> g = RealHypervisors.guests();
                         Set<String> a = g.getOrDefault(HV1, Set.of());
                         Set<String> b = g.getOrDefault(HV2, Set.of());
                         for (String vm : a) {
@@ -192,7 +172,7 @@ class RealGuestsManagedEndToEndTest {
                     assertThat(hostOf).as(instances.toString()).containsKeys("db-1", "web-1");
                     String dbHost = hostOf.get("db-1");
                     String other = dbHost.equals(HV1) ? HV2 : HV1;
-                    Map<String, Set<String>> before = guests();
+                    Map<String, Set<String>> before = RealHypervisors.guests();
                     assertThat(before.getOrDefault(dbHost, Set.of())).contains("db-1");
 
                     // The database's host loses its agent; its guests run on for the rest of the lease.
@@ -200,11 +180,11 @@ class RealGuestsManagedEndToEndTest {
                     assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(agents.get(dbHost).process.pid()))
                             .start().waitFor()).isZero();
                     Thread.sleep(1_000);
-                    assertThat(guests().getOrDefault(dbHost, Set.of())).as("db-1 within its lease").contains("db-1");
+                    assertThat(RealHypervisors.guests().getOrDefault(dbHost, Set.of())).as("db-1 within its lease").contains("db-1");
 
                     // Powered off by the supervisor; started again on the other host, under the next epoch.
-                    long off = awaitMillis(() -> !guests().getOrDefault(dbHost, Set.of()).contains("db-1"), killed);
-                    long elsewhere = awaitMillis(() -> guests().getOrDefault(other, Set.of()).contains("db-1"), killed);
+                    long off = awaitMillis(() -> !RealHypervisors.guests().getOrDefault(dbHost, Set.of()).contains("db-1"), killed);
+                    long elsewhere = awaitMillis(() -> RealHypervisors.guests().getOrDefault(other, Set.of()).contains("db-1"), killed);
                     assertThat(elsewhere).as("started elsewhere only after powered off").isGreaterThan(off);
                     JsonNode up = m.await("services/shop", n -> "UP".equals(n.path("state").asText())
                             && java.util.stream.StreamSupport.stream(n.path("instances").spliterator(), false)

@@ -94,6 +94,27 @@ final class RealHypervisors implements AutoCloseable {
         return file;
     }
 
+    private static final java.util.regex.Pattern GUEST =
+            java.util.regex.Pattern.compile("^(\\S+)\\s.*qemu-system\\S*\\s.*-name guest=([^,\\s]+)");
+
+    /**
+     * One listing of the kernel's process table: the guests each Unix user runs, by domain name.
+     * It reads no agent, so it sees a guest whose agent is dead.
+     */
+    static java.util.Map<String, java.util.Set<String>> guests() throws Exception {
+        Process p = new ProcessBuilder("ps", "-eo", "user:32,args", "--no-headers", "-ww").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        java.util.Map<String, java.util.Set<String>> by = new java.util.HashMap<>();
+        for (String line : out.split("\n")) {
+            java.util.regex.Matcher m = GUEST.matcher(line.strip());
+            if (m.find()) {
+                by.computeIfAbsent(m.group(1), u -> new java.util.TreeSet<>()).add(m.group(2));
+            }
+        }
+        return by;
+    }
+
     /** The pid of the QEMU process that runs {@code vm} for {@code user}, if one runs. */
     static java.util.OptionalLong qemuPid(String user, String vm) throws Exception {
         Process p = new ProcessBuilder("pgrep", "-u", user, "-f", "guest=" + vm + ",").redirectErrorStream(true).start();
