@@ -127,8 +127,12 @@ mkdir -p "$run/procs"
 pids=()
 stop() {
   trap - INT TERM EXIT
-  echo
-  echo "demo: stopping the agents"
+  # Whoever read the demo's output may be gone (a closed terminal, a parent that closed the pipe):
+  # stopping must not die of SIGPIPE half-way and leave processes behind.
+  trap '' PIPE
+  say() { echo "$@" 2>/dev/null || true; }
+  say
+  say "demo: stopping the agents"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   # And those started again with ./demo.sh start, which are not this shell's children.
   for f in "$run"/procs/*.pid; do
@@ -139,7 +143,7 @@ stop() {
     pg_as "$pgbin/pg_ctl" -D "$pgdata/db" -m fast -w stop >/dev/null 2>&1 || true
   fi
   if [ "$qemu" = 1 ]; then
-    echo "demo: stopping the real guests and their hypervisors"
+    say "demo: stopping the real guests and their hypervisors"
     scripts/real-hypervisors.sh down "${qemu_users[@]}" >/dev/null 2>&1 || true
   fi
 }
@@ -191,16 +195,7 @@ if [ "$qemu" = 1 ]; then
     cp mr-agent/target/mr-agent.jar "$home/" && cp mr-agent/target/lib/* "$home/lib/"
     cp target/guest-image/vmlinuz target/guest-image/initrd.gz "$home/"
     uri="qemu+unix:///session?socket=/run/user/$(id -u "$user")/libvirt/libvirt-sock"
-    awk -v uri="$uri" -v home="$home" '
-      /^libvirt:/ { print "libvirt:"; print "  uri: \"" uri "\"";
-                    print "  guest: { kernel: " home "/vmlinuz, initrd: " home "/initrd.gz, cmdline: \"console=ttyS0 quiet\" }";
-                    print "  shutdownTimeout: 30s"; skip = 1; next }
-      /^capacity:/ { skip = 0; print; print "  storageGiB: 20"; next }
-      skip { next }
-      /^  runtimes:/ { print "  runtimes: [qemu]"; next }
-      /^dataDir:/ { print "dataDir: " home "/data"; next }
-      /^  (cert|key|ca): / { split($0, kv, ": "); f = kv[2]; sub(/.*\//, "", f); print kv[1] ": " home "/" f; next }
-      { print }' "$(agent_conf "$h")" >"$home/agent.yaml"
+    scripts/real-host-config.sh "$(agent_conf "$h")" "$home" "$uri" >"$home/agent.yaml"
     if [ "$tls" = 1 ]; then
       cp "$certs/$h.pem" "$certs/$h-key.pem" "$certs/ca.pem" "$home/"
     fi
