@@ -84,7 +84,9 @@ down() {
 
 guest() {
   local dir=$1
-  if [ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.gz" ]; then
+  # A guest built from another /init is built again.
+  local sum; sum=$(init_script | sha256sum | cut -d' ' -f1)
+  if [ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.gz" ] && [ "$(cat "$dir/init.sha256" 2>/dev/null)" = "$sum" ]; then
     echo "$dir"
     return
   fi
@@ -119,11 +121,27 @@ guest() {
     [ -f "$f" ] || fail initramfs "$pkg has no module $m.ko"
     cp "$f" "$root/modules/"
   done
-  cat > "$root/init" <<'EOF'
+  init_script > "$root/init"
+  chmod 755 "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$work/initrd.gz") || fail initramfs "cpio/gzip failed"
+  cp "$vmlinuz" "$work/vmlinuz.new"
+  # Readable by the hypervisors' users, who start the guests.
+  chmod 644 "$work/vmlinuz.new" "$work/initrd.gz"
+  mv "$work/initrd.gz" "$dir/initrd.gz"
+  mv "$work/vmlinuz.new" "$dir/vmlinuz"
+  echo "$sum" > "$dir/init.sha256"
+  echo "$dir"
+}
+
+init_script() {
+  cat <<'EOF'
 #!/bin/busybox sh
 # The test guest's init. Its first disk decides what it does: a disk that begins with
 # FEDERA-BUSY makes it spin on its vCPU for ever; any other disk is read once (the host sees
 # disk counters) and the guest idles. The ACPI power button powers it off.
+# A kernel command line with federa.mark=WORD makes it write "FEDERA-MARK:WORD" to its disk at
+# 768 MiB (flushed to the disk before it says so); without one, it reads that place back and
+# prints the marker it finds there, if any.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -143,6 +161,21 @@ mode=idle
 if [ -b /dev/vda ]; then
   dd if=/dev/vda of=/dev/null bs=64k count=64 2>/dev/null
   [ "$(head -c 11 /dev/vda)" = "FEDERA-BUSY" ] && mode=busy
+  mark=
+  for w in $(cat /proc/cmdline); do
+    case "$w" in federa.mark=*) mark=${w#federa.mark=} ;; esac
+  done
+  if [ -n "$mark" ]; then
+    printf 'FEDERA-MARK:%s\n' "$mark" > /mark
+    if dd if=/mark of=/dev/vda bs=1M seek=768 conv=fsync 2>/dev/null && sync; then
+      echo "federa-guest: marker written $mark"
+    else
+      echo "federa-guest: marker not written"
+    fi
+  else
+    found=$(dd if=/dev/vda bs=1M skip=768 count=1 2>/dev/null | head -c 128 | head -n 1)
+    case "$found" in FEDERA-MARK:*) echo "federa-guest: marker read ${found#FEDERA-MARK:}" ;; esac
+  fi
 fi
 echo "federa-guest: $mode"
 if [ $mode = busy ]; then
@@ -150,14 +183,6 @@ if [ $mode = busy ]; then
 fi
 while :; do sleep 3600; done
 EOF
-  chmod 755 "$root/init"
-  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$work/initrd.gz") || fail initramfs "cpio/gzip failed"
-  cp "$vmlinuz" "$work/vmlinuz.new"
-  # Readable by the hypervisors' users, who start the guests.
-  chmod 644 "$work/vmlinuz.new" "$work/initrd.gz"
-  mv "$work/initrd.gz" "$dir/initrd.gz"
-  mv "$work/vmlinuz.new" "$dir/vmlinuz"
-  echo "$dir"
 }
 
 cmd=${1:-}

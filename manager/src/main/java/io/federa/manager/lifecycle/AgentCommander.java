@@ -4,6 +4,7 @@ import io.federa.manager.agent.JolokiaClient;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.core.lifecycle.Action;
 import io.federa.manager.core.lifecycle.RefusalCode;
+import io.federa.manager.core.spec.Resources;
 import io.federa.manager.tls.ManagerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -95,6 +96,10 @@ public final class AgentCommander {
             c.put("spec", new JsonObject().put("name", d.vm()).put("application", d.application()).put("service", d.service())
                     .put("vcpus", d.resources().vcpus()).put("memoryMiB", d.resources().memoryMiB())
                     .put("diskGiB", d.resources().diskGiB()));
+            // Named only when it is not the default, so a raw VM's spec reads as it always did.
+            if (!Resources.RAW.equals(d.resources().diskFormat())) {
+                c.getJsonObject("spec").put("diskFormat", d.resources().diskFormat());
+            }
             d.uuid().ifPresent(u -> c.getJsonObject("spec").put("uuid", u));
         }
         return c;

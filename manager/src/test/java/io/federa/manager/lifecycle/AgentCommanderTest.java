@@ -58,6 +58,16 @@ class AgentCommanderTest {
     }
 
     @Test
+    void a_define_names_the_disk_format_in_the_spec_only_when_it_is_not_raw() {
+        io.federa.manager.core.lifecycle.Action.Define raw = new io.federa.manager.core.lifecycle.Action.Define("web-1", "host-1", 3,
+                "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0));
+        assertThat(AgentCommander.command(raw, "op-1", 0).getJsonObject("spec").containsKey("diskFormat")).isFalse();
+        io.federa.manager.core.lifecycle.Action.Define qcow2 = new io.federa.manager.core.lifecycle.Action.Define("web-2", "host-1", 3,
+                "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0, "qcow2"));
+        assertThat(AgentCommander.command(qcow2, "op-2", 0).getJsonObject("spec").getString("diskFormat")).isEqualTo("qcow2");
+    }
+
+    @Test
     void an_answer_larger_than_a_command_can_have_is_cut_off_and_names_the_agent() throws Exception {
         AgentCommander commander = new AgentCommander(vertx, 10_000);
         assertThat(failure(commander.call(host1(), "execute", "huge")))

@@ -66,6 +66,16 @@ class CatalogYamlTest {
     }
 
     @Test
+    void a_disk_format_is_raw_unless_named_and_only_raw_or_qcow2() {
+        Catalog c = CatalogYaml.parse(MIN.replace("diskGiB: 100 }", "diskGiB: 100, diskFormat: qcow2 }")).catalog().orElseThrow();
+        assertThat(c.applications().get("db").resources().diskFormat()).isEqualTo("qcow2");
+        assertThat(c.applications().get("web").resources().diskFormat()).isEqualTo("raw");
+        assertThat(CatalogYaml.parse(MIN.replace("diskGiB: 100 }", "diskGiB: 100, diskFormat: vmdk }")).errors())
+                .extracting(SpecError::toString)
+                .contains("applications[0].resources.diskFormat: must be one of qcow2, raw, got \"vmdk\"");
+    }
+
+    @Test
     void a_shared_application_is_defined_once_and_used_by_several_services() throws Exception {
         Catalog c = CatalogYaml.parse(example()).catalog().orElseThrow();
         assertThat(c.services().values()).filteredOn(s -> s.applications().contains("catalog-db")).hasSize(2);

@@ -122,7 +122,7 @@ public final class AgentCommands implements AutoCloseable {
                     + " has " + (snap.storageFreeBytes() >> 30) + " GiB of storage free");
         }
         UUID uuid = spec.uuid().orElseGet(UUID::randomUUID);
-        Path image = DiskImages.create(vmDir, uuid, wanted);
+        Path image = image(uuid, wanted, spec);
         try {
             host.define(host.domainXml(spec, uuid, image, network, epoch));
             if (epoch > 0) {
@@ -417,6 +417,16 @@ public final class AgentCommands implements AutoCloseable {
     private record Existing(String uuid, long epoch, boolean active) {
     }
 
+    /** The VM's first disk in its spec's format, made or kept; a qcow2 with a backing file is refused. */
+    private Path image(UUID uuid, long bytes, VmSpec spec) throws IOException {
+        try {
+            return DiskImages.create(vmDir, uuid, bytes, spec.diskFormat());
+        } catch (DiskImages.UnsupportedImageException e) {
+            throw new CommandRefusedException(RefusalCode.NOT_SUPPORTED, "cannot define " + spec.name() + " on " + hostId
+                    + ": " + e.getMessage());
+        }
+    }
+
     /**
      * Makes the VM defined here under {@code op}'s epoch. The same epoch already here is the same
      * decision carried out before: nothing to do. A lower one is a copy from an older placement:
@@ -438,7 +448,7 @@ public final class AgentCommands implements AutoCloseable {
         if (spec.uuid().isPresent() && !spec.uuid().get().equals(uuid)) {
             throw new CommandRefusedException(RefusalCode.NAME_TAKEN, Refusals.otherIdentity(op.vm(), hostId, existing.uuid()));
         }
-        Path image = DiskImages.create(vmDir, uuid, spec.diskGiB() << 30);
+        Path image = image(uuid, spec.diskGiB() << 30, spec);
         host.define(host.domainXml(spec, uuid, image, network, op.epoch()));
         noAutostart(op.vm());
         persist(existing.uuid());

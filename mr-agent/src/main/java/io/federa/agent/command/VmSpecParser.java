@@ -2,6 +2,7 @@ package io.federa.agent.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.federa.agent.core.DiskFormat;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.VmSpec;
 
@@ -11,14 +12,15 @@ import java.util.UUID;
 
 /**
  * Reads a VM spec from its JSON form, e.g.
- * {@code {"name":"web-1","application":"web","service":"shop","vcpus":2,"memoryMiB":2048,"diskGiB":20}}.
+ * {@code {"name":"web-1","application":"web","service":"shop","vcpus":2,"memoryMiB":2048,"diskGiB":20}},
+ * optionally with {@code "diskFormat":"qcow2"} (raw when absent).
  * Strict: unknown fields, wrong types, duplicate keys and oversized documents are refused with
  * the field named.
  */
 public final class VmSpecParser {
     public static final int MAX_CHARS = 64 * 1024;
     private static final Set<String> FIELDS = Set.of("name", "application", "service", "vcpus", "memoryMiB",
-            "diskGiB", "uuid");
+            "diskGiB", "diskFormat", "uuid");
     private static final ObjectMapper JSON = StrictJson.mapper(8, MAX_CHARS, 32);
 
     private VmSpecParser() {
@@ -26,7 +28,7 @@ public final class VmSpecParser {
 
     public static VmSpec parse(String json) {
         JsonNode root = StrictJson.object(JSON, json, "spec", MAX_CHARS, "a JSON object with name, application, "
-                + "service, vcpus, memoryMiB and diskGiB", FIELDS, "application, diskGiB, memoryMiB, name, service, uuid, vcpus");
+                + "service, vcpus, memoryMiB and diskGiB", FIELDS, "application, diskFormat, diskGiB, memoryMiB, name, service, uuid, vcpus");
         Optional<UUID> uuid = Optional.empty();
         if (root.has("uuid") && !root.get("uuid").isNull()) {
             String u = text(root, "uuid");
@@ -40,9 +42,13 @@ public final class VmSpecParser {
                 throw new InvalidSpecException("uuid", "must be a UUID in its 8-4-4-4-12 hexadecimal form");
             }
         }
+        DiskFormat format = DiskFormat.RAW;
+        if (root.has("diskFormat") && !root.get("diskFormat").isNull()) {
+            format = DiskFormat.of(text(root, "diskFormat"));
+        }
         return new VmSpec(text(root, "name"), text(root, "application"), text(root, "service"),
                 (int) number(root, "vcpus", Integer.MAX_VALUE), number(root, "memoryMiB", Long.MAX_VALUE),
-                number(root, "diskGiB", Long.MAX_VALUE), uuid);
+                number(root, "diskGiB", Long.MAX_VALUE), uuid, format);
     }
 
     private static String text(JsonNode root, String field) {

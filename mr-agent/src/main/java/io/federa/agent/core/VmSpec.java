@@ -9,9 +9,10 @@ import java.util.UUID;
  * agent can carry out.
  *
  * @param uuid an identity to keep (a VM moved from another host); empty for a new VM
+ * @param diskFormat the format of its disk image; raw unless the spec names another
  */
 public record VmSpec(String name, String application, String service, int vcpus, long memoryMiB,
-                     long diskGiB, Optional<UUID> uuid) {
+                     long diskGiB, Optional<UUID> uuid, DiskFormat diskFormat) {
     public static final int MAX_VCPUS = 256;
     public static final long MAX_MEMORY_MIB = 4L * 1024 * 1024;
     public static final long MAX_DISK_GIB = 64L * 1024;
@@ -36,6 +37,18 @@ public record VmSpec(String name, String application, String service, int vcpus,
             throw new InvalidSpecException("diskGiB", "must be between 1 and " + MAX_DISK_GIB + ", got " + diskGiB);
         }
         uuid = uuid == null ? Optional.empty() : uuid;
+        diskFormat = diskFormat == null ? DiskFormat.RAW : diskFormat;
+    }
+
+    /** A spec whose disk is raw. */
+    public VmSpec(String name, String application, String service, int vcpus, long memoryMiB, long diskGiB,
+                  Optional<UUID> uuid) {
+        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, DiskFormat.RAW);
+    }
+
+    /** {@link #quote} for other packages' messages. */
+    public static String quoteForMessage(String s) {
+        return quote(s);
     }
 
     /** Shows at most 40 characters of a refused value, escaped, so an error message stays one short line. */

@@ -16,6 +16,10 @@ final class DataRefusals {
         return "no data for VM " + uuid + " on " + hostId;
     }
 
+    static String notMovable(UUID uuid, String hostId, String why) {
+        return "the data of VM " + uuid + " on " + hostId + " is not moved: " + why;
+    }
+
     static String domainDefined(UUID uuid, String hostId) {
         return "a domain with UUID " + uuid + " is defined on " + hostId + "; its data is not replaced";
     }

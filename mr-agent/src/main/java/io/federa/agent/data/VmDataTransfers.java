@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.federa.agent.command.CommandRefusedException;
 import io.federa.agent.command.RefusalCode;
 import io.federa.agent.libvirt.DiskImages;
+import io.federa.agent.libvirt.Qcow2Header;
 import io.federa.agent.libvirt.LibvirtHost.Presence;
 import io.federa.agent.tls.AgentTls;
 
@@ -179,7 +180,22 @@ public final class VmDataTransfers implements AutoCloseable {
             if (!Files.isDirectory(dir)) {
                 throw new CommandRefusedException(RefusalCode.NO_DATA, DataRefusals.noData(req.uuid(), hostId));
             }
-            return VmDataStream.scan(req.uuid(), dir);
+            VmDataStream.Manifest scanned = VmDataStream.scan(req.uuid(), dir);
+            for (VmDataStream.FileEntry f : scanned.files()) {
+                if (f.name().endsWith(".qcow2")) {
+                    Optional<String> refused;
+                    try {
+                        refused = Qcow2Header.refusal(f.path());
+                    } catch (IOException e) {
+                        refused = Optional.of(e.getMessage());
+                    }
+                    if (refused.isPresent()) {
+                        throw new CommandRefusedException(RefusalCode.NOT_SUPPORTED, DataRefusals.notMovable(req.uuid(), hostId,
+                                refused.get()));
+                    }
+                }
+            }
+            return scanned;
         });
         synchronized (this) {
             Offer same = offersByToken.get(req.token());

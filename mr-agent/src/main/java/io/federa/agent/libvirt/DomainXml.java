@@ -116,7 +116,7 @@ public final class DomainXml {
         disk.setAttribute("device", "disk");
         Element driver = child(doc, disk, "driver");
         driver.setAttribute("name", "qemu");
-        driver.setAttribute("type", "raw");
+        driver.setAttribute("type", spec.diskFormat().word());
         child(doc, disk, "source").setAttribute("file", diskImage.toString());
         Element target = child(doc, disk, "target");
         target.setAttribute("dev", "vda");

@@ -1,5 +1,6 @@
 package io.federa.agent.command;
 
+import io.federa.agent.core.DiskFormat;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.VmSpec;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,24 @@ class VmSpecParserTest {
         assertThat(s.memoryMiB()).isEqualTo(2048);
         assertThat(s.diskGiB()).isEqualTo(20);
         assertThat(s.uuid()).isEmpty();
+    }
+
+    @Test
+    void the_disk_format_is_raw_unless_the_spec_names_qcow2() {
+        String base = "{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":512,\"diskGiB\":1";
+        assertThat(VmSpecParser.parse(base + "}").diskFormat()).isEqualTo(DiskFormat.RAW);
+        assertThat(VmSpecParser.parse(base + ",\"diskFormat\":null}").diskFormat()).isEqualTo(DiskFormat.RAW);
+        assertThat(VmSpecParser.parse(base + ",\"diskFormat\":\"raw\"}").diskFormat()).isEqualTo(DiskFormat.RAW);
+        assertThat(VmSpecParser.parse(base + ",\"diskFormat\":\"qcow2\"}").diskFormat()).isEqualTo(DiskFormat.QCOW2);
+
+        assertThatThrownBy(() -> VmSpecParser.parse(base + ",\"diskFormat\":\"vmdk\"}"))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("diskFormat").hasMessageContaining("must be raw or qcow2, got \"vmdk\"");
+        assertThatThrownBy(() -> VmSpecParser.parse(base + ",\"diskFormat\":\"QCOW2\"}"))
+                .hasMessageContaining("diskFormat").hasMessageContaining("must be raw or qcow2");
+        assertThatThrownBy(() -> VmSpecParser.parse(base + ",\"diskFormat\":2}"))
+                .hasMessageContaining("diskFormat").hasMessageContaining("must be a string");
     }
 
     @Test

@@ -204,6 +204,51 @@ class VmDataTransfersTest {
         }
     }
 
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", cmd) + ": " + out).isZero();
+        return out;
+    }
+
+    @Test
+    void a_1_tib_thin_qcow2_with_20_mb_written_moves_about_its_20_mb_and_arrives_identical() throws Exception {
+        Path dir = src.vmDir.resolve(uuid.toString());
+        Path image = io.federa.agent.libvirt.DiskImages.create(src.vmDir, uuid, 1L << 40, io.federa.agent.core.DiskFormat.QCOW2);
+        // Written as a guest writes: through QEMU's block layer, at three places far apart.
+        run("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 8M", "-c", "write -P 0xa5 512G 8M",
+                "-c", "write -P 0x33 1048572M 4M", image.toString());
+        destination(tmp.resolve("dst/vms"));
+
+        JsonNode offered = offer("m-q", 1, token("q"));
+        assertThat(offered.path("files").asInt()).isEqualTo(1);
+        assertThat(offered.path("dataBytes").asLong()).isBetween(20 * MIB, 22 * MIB);
+        pull("m-q", 1, offered.path("url").asText(), token("q"), offered.path("dataBytes").asLong());
+        JsonNode done = awaitEnd("m-q");
+        assertThat(done.path("phase").asText()).as(done.toString()).isEqualTo("VERIFIED");
+
+        Path arrived = dst.vmDir.resolve(uuid + "/disk0.qcow2");
+        assertThat(Files.mismatch(image, arrived)).isEqualTo(-1);
+        assertThat(allocatedBytes(arrived)).isLessThan(24 * MIB);
+        run("qemu-img", "check", "-f", "qcow2", arrived.toString());
+        assertThat(run("qemu-io", "-f", "qcow2", "-c", "read -P 0xa5 512G 8M", arrived.toString())).contains("read 8388608/8388608");
+        assertThat(dir.resolve("disk0.qcow2")).exists();
+    }
+
+    @Test
+    void a_qcow2_with_a_backing_file_is_not_offered_and_the_refusal_names_it() throws Exception {
+        Path dir = src.vmDir.resolve(uuid.toString());
+        Files.createDirectories(dir);
+        run("qemu-img", "create", "-q", "-f", "qcow2", tmp.resolve("base.qcow2").toString(), "1G");
+        run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", tmp.resolve("base.qcow2").toString(),
+                dir.resolve("disk0.qcow2").toString());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> offer("m-b", 1, token("b")))
+                .isInstanceOf(io.federa.agent.command.CommandRefusedException.class)
+                .hasMessageContaining("the data of VM " + uuid + " on host-1 is not moved: disk0.qcow2 is a qcow2 image with a backing file")
+                .hasMessageContaining("flatten it first");
+    }
+
     @Test
     void fifty_mb_in_a_1_gib_sparse_image_arrives_byte_identical_and_stays_sparse_with_its_files_but_not_dot_files()
             throws Exception {

@@ -109,6 +109,44 @@ class ExecuteCommandTest {
                 .contains("operation op-3 was already used for start web-9 at epoch 3");
     }
 
+    private static void qemuImg(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("qemu-img"));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    @Test
+    void a_qcow2_spec_gets_a_qcow2_image_and_driver_and_a_qcow2_with_a_backing_file_is_refused() throws Exception {
+        String qcow2 = define("q-1", "web-q", 2).replace("\"diskGiB\":1}", "\"diskGiB\":64,\"diskFormat\":\"qcow2\"}");
+        String uuid = execute(qcow2).path("uuid").asText();
+        java.nio.file.Path vmDir = f.dir.resolve("data/vms").resolve(uuid);
+        assertThat(vmDir.resolve("disk0.qcow2")).exists();
+        assertThat(vmDir.resolve("disk0.raw")).doesNotExist();
+        assertThat(java.nio.file.Files.size(vmDir.resolve("disk0.qcow2"))).isLessThan(1L << 20);
+        assertThat(java.nio.file.Files.readString(f.dir.resolve("data/test-driver/domains").resolve(uuid + ".xml")))
+                .contains("<driver name='qemu' type='qcow2'/>").contains(vmDir.resolve("disk0.qcow2").toString());
+
+        // A VM arriving with a qcow2 that needs a backing file is not defined.
+        String moved = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        java.nio.file.Path movedDir = f.dir.resolve("data/vms").resolve(moved);
+        java.nio.file.Files.createDirectories(movedDir);
+        qemuImg("create", "-q", "-f", "qcow2", f.dir.resolve("base.qcow2").toString(), "1G");
+        qemuImg("create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "../../../base.qcow2", movedDir.resolve("disk0.qcow2").toString());
+        String withUuid = define("q-2", "web-m", 2).replace("\"diskGiB\":1}", "\"diskGiB\":1,\"diskFormat\":\"qcow2\","
+                + "\"uuid\":\"" + moved + "\"}");
+        assertThat(refusal(withUuid)).contains("NOT_SUPPORTED: cannot define web-m on test-host: disk0.qcow2 is a qcow2 image "
+                + "with a backing file (\"../../../base.qcow2\"); backing chains are not supported");
+        assertThat(f.vms().has("web-m")).isFalse();
+        // A spec of the other format than the disk there is refused naming the field.
+        assertThat(refusal(define("q-3", "web-r", 2).replace("\"diskGiB\":1}", "\"diskGiB\":1,\"uuid\":\"" + moved + "\"}")))
+                .contains("diskFormat").contains("a disk is not converted");
+        assertThat(refusal(define("q-4", "web-v", 2).replace("\"diskGiB\":1}", "\"diskGiB\":1,\"diskFormat\":\"vmdk\"}")))
+                .contains("diskFormat").contains("must be raw or qcow2, got \"vmdk\"");
+    }
+
     @Test
     void an_older_epoch_is_refused_and_a_newer_one_recorded() throws Exception {
         f.renewLease("manager-1", 30_000);

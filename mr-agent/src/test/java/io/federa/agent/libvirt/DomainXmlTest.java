@@ -1,5 +1,6 @@
 package io.federa.agent.libvirt;
 
+import io.federa.agent.core.DiskFormat;
 import io.federa.agent.core.VmSpec;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,22 @@ class DomainXmlTest {
 
         String bare = "<domain type='test'><name>x</name><uuid>" + ID + "</uuid><memory>1024</memory></domain>";
         assertThat(DomainXml.epochOf(DomainXml.withEpoch(bare, 3))).isEqualTo(3);
+    }
+
+    @Test
+    void a_qcow2_disk_is_defined_with_the_qcow2_driver_and_read_back_as_such() {
+        VmSpec spec = new VmSpec("web-3", "web", "shop", 1, 512, 1024, Optional.empty(), DiskFormat.QCOW2);
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.qcow2"), null);
+        assertThat(xml).contains("<driver name=\"qemu\" type=\"qcow2\"/>");
+        assertThat(DomainXml.describe(xml).disks()).singleElement().satisfies(disk -> {
+            assertThat(disk.format()).isEqualTo("qcow2");
+            assertThat(disk.source()).isEqualTo("/data/vms/x/disk0.qcow2");
+        });
+        assertThat(DomainXml.describe(xml).diskBytes()).isEqualTo(1024L << 30);
+        // The seven-argument spec is raw, as before.
+        String raw = DomainXml.build(new VmSpec("web-4", "web", "shop", 1, 512, 1, Optional.empty()), ID, "qemu",
+                Path.of("/d/disk0.raw"), null);
+        assertThat(raw).contains("<driver name=\"qemu\" type=\"raw\"/>");
     }
 
     @Test

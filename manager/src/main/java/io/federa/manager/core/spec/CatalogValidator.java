@@ -138,11 +138,13 @@ public final class CatalogValidator extends TreeReader {
         if (m == null) {
             return null;
         }
-        known(m, p, Set.of("vcpus", "memoryMiB", "diskGiB", "networkMbps"));
+        known(m, p, Set.of("vcpus", "memoryMiB", "diskGiB", "networkMbps", "diskFormat"));
         return new Resources((int) integer(m.get("vcpus"), p + ".vcpus", 1, 256, null),
                 integer(m.get("memoryMiB"), p + ".memoryMiB", 16, 4L * 1024 * 1024, null),
                 integer(m.get("diskGiB"), p + ".diskGiB", 1, 64L * 1024, null),
-                integer(m.get("networkMbps"), p + ".networkMbps", 0, 10_000_000, 0L));
+                integer(m.get("networkMbps"), p + ".networkMbps", 0, 10_000_000, 0L),
+                choice(m.get("diskFormat"), p + ".diskFormat", Map.of(Resources.RAW, Resources.RAW,
+                        Resources.QCOW2, Resources.QCOW2), Resources.RAW));
     }
 
     private PlacementRules placement(Object node, String p) {
