@@ -46,43 +46,7 @@ class RealDisksEndToEndTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static String config(String user, Path home, String cmdline) throws Exception {
-        return """
-                host:
-                  id: %s
-                  site: paris
-                  offsite: false
-                  securityLevel: 3
-                  runtimes: [qemu]
-                libvirt:
-                  uri: "%s"
-                  guest:
-                    kernel: %s
-                    initrd: %s
-                    cmdline: "%s"
-                  shutdownTimeout: 30s
-                capacity:
-                  storageGiB: 40
-                  networkMbps: 1000
-                cost:
-                  currency: EUR
-                  perCpuSecond: 0.000014
-                  perStorageGiBHour: 0.00014
-                  perNetworkGB: 0.02
-                  perNetworkPacket: 0.0000001
-                jolokia:
-                  address: 127.0.0.1
-                  port: 0
-                  users:
-                    - { name: federa, password: %s }
-                metrics:
-                  address: 127.0.0.1
-                  port: 0
-                dataDir: %s
-                sampleInterval: 1s
-                lease:
-                  managerKeys: ["MCowBQYDK2VwAyEA3gj1AjWgiT++pnQFrUqy2YlNcrj956BbuDmP977uOLA="]
-                """.formatted(user, RealHypervisors.uri(user), home.resolve("vmlinuz"), home.resolve("initrd.gz"),
-                cmdline, PASSWORD, home.resolve("data"));
+        return RealHypervisors.agentConfig(user, home, 0, PASSWORD, cmdline, 40);
     }
 
     private JsonNode post(String url, JsonNode body) throws Exception {

@@ -45,43 +45,7 @@ class RealGuestsEndToEndTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static String config(String user, Path home) throws Exception {
-        return """
-                host:
-                  id: %s
-                  site: paris
-                  offsite: false
-                  securityLevel: 3
-                  runtimes: [qemu]
-                libvirt:
-                  uri: "%s"
-                  guest:
-                    kernel: %s
-                    initrd: %s
-                    cmdline: "console=ttyS0 quiet"
-                  shutdownTimeout: 30s
-                capacity:
-                  storageGiB: 20
-                  networkMbps: 1000
-                cost:
-                  currency: EUR
-                  perCpuSecond: 0.000014
-                  perStorageGiBHour: 0.00014
-                  perNetworkGB: 0.02
-                  perNetworkPacket: 0.0000001
-                jolokia:
-                  address: 127.0.0.1
-                  port: 0
-                  users:
-                    - { name: federa, password: %s }
-                metrics:
-                  address: 127.0.0.1
-                  port: 0
-                dataDir: %s
-                sampleInterval: 1s
-                lease:
-                  managerKeys: ["MCowBQYDK2VwAyEA3gj1AjWgiT++pnQFrUqy2YlNcrj956BbuDmP977uOLA="]
-                """.formatted(user, RealHypervisors.uri(user), home.resolve("vmlinuz"), home.resolve("initrd.gz"),
-                PASSWORD, home.resolve("data"));
+        return RealHypervisors.agentConfig(user, home, 0, PASSWORD, "console=ttyS0 quiet", 20);
     }
 
     private JsonNode post(String url, JsonNode body) throws Exception {
@@ -370,7 +334,7 @@ class RealGuestsEndToEndTest {
                 signal("CONT", a1.process.pid());
                 await("frozen-1 shut off as its agent sees it", Duration.ofSeconds(60),
                         () -> vm(url1, "frozen-1").path("State").asText(), s -> s.equals("SHUT_OFF"));
-                assertThat(a1.output()).contains("lease supervisor ready");
+                assertThat(a1.output()).contains("the lease supervisor (pid").contains(") answers: managed guests are powered off");
             }
         } finally {
             timer.shutdownNow();

@@ -55,43 +55,7 @@ class RealGuestsManagedEndToEndTest {
             """;
 
     private static String agentConfig(String user, Path home, int jolokia) throws Exception {
-        return """
-                host:
-                  id: %s
-                  site: paris
-                  offsite: false
-                  securityLevel: 3
-                  runtimes: [qemu]
-                libvirt:
-                  uri: "%s"
-                  guest:
-                    kernel: %s
-                    initrd: %s
-                    cmdline: "console=ttyS0 quiet"
-                  shutdownTimeout: 30s
-                capacity:
-                  storageGiB: 20
-                  networkMbps: 1000
-                cost:
-                  currency: EUR
-                  perCpuSecond: 0.000014
-                  perStorageGiBHour: 0.00014
-                  perNetworkGB: 0.02
-                  perNetworkPacket: 0.0000001
-                jolokia:
-                  address: 127.0.0.1
-                  port: %d
-                  users:
-                    - { name: federa, password: %s }
-                metrics:
-                  address: 127.0.0.1
-                  port: 0
-                dataDir: %s
-                sampleInterval: 1s
-                lease:
-                  managerKeys: ["MCowBQYDK2VwAyEA3gj1AjWgiT++pnQFrUqy2YlNcrj956BbuDmP977uOLA="]
-                """.formatted(user, RealHypervisors.uri(user), home.resolve("vmlinuz"), home.resolve("initrd.gz"),
-                jolokia, PASSWORD, home.resolve("data"));
+        return RealHypervisors.agentConfig(user, home, jolokia, PASSWORD, "console=ttyS0 quiet", 20);
     }
 
     @Test

@@ -87,6 +87,52 @@ final class RealHypervisors implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * The configuration of an agent of {@code user}'s hypervisor, whose guests boot the test guest
+     * from {@code home} with {@code cmdline}; Jolokia at {@code jolokiaPort} (0: any) for the user
+     * federa with {@code password}; leases signed by the demo manager's key.
+     */
+    static String agentConfig(String user, Path home, int jolokiaPort, String password, String cmdline, int storageGiB)
+            throws Exception {
+        return """
+                host:
+                  id: %s
+                  site: paris
+                  offsite: false
+                  securityLevel: 3
+                  runtimes: [qemu]
+                libvirt:
+                  uri: "%s"
+                  guest:
+                    kernel: %s
+                    initrd: %s
+                    cmdline: "%s"
+                  shutdownTimeout: 30s
+                capacity:
+                  storageGiB: %d
+                  networkMbps: 1000
+                cost:
+                  currency: EUR
+                  perCpuSecond: 0.000014
+                  perStorageGiBHour: 0.00014
+                  perNetworkGB: 0.02
+                  perNetworkPacket: 0.0000001
+                jolokia:
+                  address: 127.0.0.1
+                  port: %d
+                  users:
+                    - { name: federa, password: %s }
+                metrics:
+                  address: 127.0.0.1
+                  port: 0
+                dataDir: %s
+                sampleInterval: 1s
+                lease:
+                  managerKeys: ["MCowBQYDK2VwAyEA3gj1AjWgiT++pnQFrUqy2YlNcrj956BbuDmP977uOLA="]
+                """.formatted(user, uri(user), home.resolve("vmlinuz"), home.resolve("initrd.gz"), cmdline, storageGiB,
+                jolokiaPort, password, home.resolve("data"));
+    }
+
     /** Writes a file into a user's folder, owned by the user. */
     static Path write(String user, Path file, String text) throws Exception {
         Files.writeString(file, text);

@@ -296,8 +296,9 @@ public final class SupervisorLink implements LeaseEnforcer, AutoCloseable {
                     ready = true;
                     lock.notifyAll();
                 }
-                LOG.info("lease supervisor ready (pid " + p.pid() + "): managed guests are powered off when this agent "
-                        + "can no longer renew or fence, even if it is killed or frozen");
+                // Not "ready": scripts wait for the agent's own ready line.
+                LOG.info("the lease supervisor (pid " + p.pid() + ") answers: managed guests are powered off when this "
+                        + "agent can no longer renew or fence, even if it is killed or frozen");
             }
             case SupervisorProtocol.HOLDS -> {
                 OptionalLong held = m.deadline(0);
