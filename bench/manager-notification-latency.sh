@@ -7,7 +7,8 @@
 # The shop (examples/shop.yaml) is applied and started. Then CYCLES times (default 30): one of
 # the shop's RUNNING web VMs is powered off through its agent (Jolokia exec destroyVm, as a
 # guest that crashes), so the shop goes DEGRADED; the manager starts it again, and the shop is UP
-# again. Each change is a `service.state` event of the manager, stamped when its history saw it
+# again (unless the manager starts it again before its history looks: it then records no change).
+# Each change is a `service.state` event of the manager, stamped when its history saw it
 # (GET /api/v1/events), and a federaMgrServiceStateChanged inform; snmptrapd's output is stamped
 # as it is read (bash's EPOCHREALTIME, one line per notification). The k-th change of the shop
 # after the first UP is paired with the k-th inform for the shop after it, their states checked
@@ -95,6 +96,10 @@ web_vms() {
   get vms | tr '{' '\n' | grep '"application" *: *"web"' | grep '"service" *: *"shop"' | grep '"state" *: *"RUNNING"' \
     | sed -n 's/.*"name" *: *"\([^"]*\)".*"host" *: *"\([^"]*\)".*/\1 \2/p'
 }
+# A VM's state as GET /api/v1/vms shows it.
+vm_state() { # NAME
+  get vms | tr '{' '\n' | grep "\"name\" *: *\"$1\"" | sed -n 's/.*"state" *: *"\([A-Z_]*\)".*/\1/p' | head -1
+}
 sleep 2
 since=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 informs_before=$(grep -c '32473\.2\.0\.1[^0-9]' "$run/traps.log" || true)
@@ -106,8 +111,23 @@ for c in $(seq 1 "$cycles"); do
   echo "$EPOCHREALTIME" >>"$run/destroyed"
   curl -sS -f -u "federa:$apass" -d "{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"destroyVm\",\"arguments\":[\"$vm\"]}" \
     "http://127.0.0.1:$aport/jolokia/" | grep -q '"status":200' || { echo "cycle $c: destroying $vm on $host failed" >&2; exit 1; }
-  await_shop DEGRADED
-  await_shop UP
+  # The shop goes DEGRADED unless the manager starts the VM again before its history looks (it
+  # then records no change): the cycle ends once the VM was seen down (or the shop DEGRADED) and
+  # then the shop is UP with the VM RUNNING again.
+  down=""
+  deadline=$((SECONDS + cycle_timeout))
+  while :; do
+    read -r s v < <(echo "$(shop_state) $(vm_state "$vm")")
+    if [ -z "$down" ]; then
+      { [ "$s" = DEGRADED ] || [ "${v:-}" != RUNNING ]; } && down=1
+    elif [ "$s" = UP ] && [ "${v:-}" = RUNNING ]; then
+      break
+    fi
+    require_running "$manager" "the manager"
+    require_running "$trapd" snmptrapd
+    [ "$SECONDS" -lt "$deadline" ] || { echo "cycle $c: $vm not back after $cycle_timeout s: $(get services/shop | head -c 600)" >&2; exit 1; }
+    sleep 0.05
+  done
   # A pause of 0–1 s, so that the next change falls anywhere in the manager's poll and history intervals.
   sleep "0.$(printf '%03d' $((RANDOM % 1000)))"
 done
@@ -124,9 +144,9 @@ grep '32473\.2\.0\.1[^0-9]' "$run/traps.log" | tail -n +"$((informs_before + 1))
   | sed -n 's/^\([0-9.]*\) .*\.1\.3\.6\.1\.4\.1\.32473\.2\.1\.2\.1\.4\.4\.115\.104\.111\.112 = INTEGER: \([0-9]*\).*/\1 \2/p' \
   | awk '{print $1, ($2 == 2 ? "UP" : $2 == 3 ? "DEGRADED" : $2 == 4 ? "DOWN" : $2 == 5 ? "STOPPED" : "UNKNOWN")}' >"$run/informs"
 n_events=$(wc -l <"$run/events"); n_informs=$(wc -l <"$run/informs")
-echo "the shop's changes: $n_events events, $n_informs informs"
-[ "$n_events" -ge $((2 * cycles)) ] && [ "$n_events" = "$n_informs" ] \
-  || { echo "events and informs do not pair: $n_events and $n_informs (expected $((2 * cycles)))" >&2; exit 1; }
+echo "the shop's changes over $cycles cycles: $n_events events, $n_informs informs"
+[ "$n_events" -ge 2 ] && [ "$n_events" = "$n_informs" ] \
+  || { echo "events and informs do not pair: $n_events and $n_informs" >&2; exit 1; }
 paste -d' ' "$run/events" "$run/informs" >"$run/pairs"
 awk '$2 != $4 { print "change " NR ": the event says " $2 ", the inform " $4; bad = 1 } END { exit bad }' "$run/pairs" >&2
 awk '{printf "%d %s %.1f\n", NR, $2, ($3 - $1) * 1000}' "$run/pairs" >"$run/latency"
@@ -140,7 +160,8 @@ echo "the manager's counters: $(curl -sS "${api%/api/v1}/metrics" -H "Authorizat
   | grep -E '^federa_snmp_notifications_(sent|failed|dropped)_total' | tr '\n' ' ')"
 # For scale: from the VM's power-off (the Jolokia call sent) to the manager's DEGRADED event, which
 # takes the agent's sampling, the manager's poll and its history's interval.
-awk '$2 == "DEGRADED" {print $1}' "$run/events" | paste -d' ' "$run/destroyed" - \
-  | awk '{printf "%.0f\n", ($2 - $1) * 1000}' | sort -n | awk '{v[NR] = $1} END {
-    printf "for scale, power-off to the DEGRADED event: p50 %d ms, max %d ms over %d cycles\n", v[int(NR * 0.5 + 0.999999)], v[NR], NR }'
+# Each DEGRADED event is paired with the latest power-off before it.
+{ sed 's/$/ off/' "$run/destroyed"; awk '$2 == "DEGRADED" {print $1, "event"}' "$run/events"; } | sort -g \
+  | awk '$2 == "off" {off = $1} $2 == "event" && off {printf "%.0f\n", ($1 - off) * 1000; off = 0}' | sort -n | awk '{v[NR] = $1} END {
+    printf "for scale, power-off to the DEGRADED event: p50 %d ms, max %d ms over the %d cycles the manager recorded one\n", v[int(NR * 0.5 + 0.999999)], v[NR], NR }'
 echo "load average at the end: $(load_average)"
