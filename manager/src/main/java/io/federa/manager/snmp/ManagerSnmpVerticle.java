@@ -52,7 +52,7 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     static final long REFRESH_NANOS = 1_000_000_000L;
     /**
      * While stations read, the next view is built ahead, on a worker, once the current one is this
-     * old: a request then rarely waits for a build (some 50 ms with 10,000 instances, a quarter of
+     * old: a request then rarely waits for a build (some 30 ms with 10,000 instances, a quarter of
      * the transport thread's time in a walk of them before; docs/benchmarks.md).
      */
     static final long AHEAD_NANOS = 750_000_000L;
