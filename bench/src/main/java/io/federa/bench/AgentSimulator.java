@@ -166,7 +166,13 @@ public final class AgentSimulator {
             if (!lifecycle) {
                 answer = agent.answer(System.currentTimeMillis());
             } else if (body.length() > 0 && body.getByte(0) == '{') {
-                answer = agent.command(body.toJsonObject()).getBytes(StandardCharsets.UTF_8);
+                String a;
+                try {
+                    a = agent.command(body.toJsonObject());
+                } catch (RuntimeException e) {
+                    a = SimulatedAgent.refusal("not a command: " + e.getMessage());
+                }
+                answer = a.getBytes(StandardCharsets.UTF_8);
             } else {
                 answer = agent.answer(System.currentTimeMillis());
                 if (body.toString(StandardCharsets.UTF_8).contains("\"renewLeaseBefore\"")) {
@@ -229,16 +235,26 @@ public final class AgentSimulator {
             }
         }
 
+        /** A Jolokia answer refusing the request, as an agent's for an argument it cannot take. */
+        static String refusal(String why) {
+            return new JsonObject().put("status", 400).put("error_type", "java.lang.IllegalArgumentException")
+                    .put("error", "java.lang.IllegalArgumentException : " + why).encode();
+        }
+
         /**
          * Carries out one {@code exec} of {@code federa:type=Agent}'s {@code execute}: the Jolokia
          * answer, the result an outcome ({@code done}, or {@code already} when the VM was so).
          */
         String command(JsonObject request) {
-            if (!"execute".equals(request.getString("operation"))) {
-                return "{\"status\":400,\"error_type\":\"java.lang.IllegalArgumentException\",\"error\":"
-                        + "\"java.lang.IllegalArgumentException : not simulated: " + request.getString("operation") + "\"}";
+            JsonObject c;
+            try {
+                if (!"execute".equals(request.getString("operation"))) {
+                    return refusal("not simulated: " + request.getString("operation"));
+                }
+                c = new JsonObject(request.getJsonArray("arguments").getString(0));
+            } catch (RuntimeException e) {
+                return refusal("not a command: " + e.getMessage());
             }
-            JsonObject c = new JsonObject(request.getJsonArray("arguments").getString(0));
             String vm = c.getString("vm");
             long epoch = c.getLong("epoch", 0L);
             boolean already;
