@@ -50,20 +50,6 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerSnmpVerticle.class);
     /** How long one built view answers before the next request rebuilds it. */
     static final long REFRESH_NANOS = 1_000_000_000L;
-    /**
-     * While stations read, the next view is built ahead, on a worker, once the current one is this
-     * old: a request then rarely waits for a build (some 30 ms with 10,000 instances, a quarter of
-     * the transport thread's time in a walk of them before; docs/benchmarks.md).
-     */
-    static final long AHEAD_NANOS = 750_000_000L;
-    /**
-     * Views are built ahead only while a station walks: the last read at most this old (after a
-     * second without a request a walk is over, {@link ViewPinning#QUIET_NANOS}). A manager nobody
-     * reads builds none, and one polled now and then builds its view when asked, as before.
-     */
-    static final long READ_RECENTLY_NANOS = ViewPinning.QUIET_NANOS;
-    /** How often the manager looks whether to build the next view ahead. */
-    static final long AHEAD_CHECK_MILLIS = 250;
 
     private final ManagerConfig.SnmpServer config;
     private final SnmpAgentEngine.SystemGroup system;
@@ -79,12 +65,9 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     /** One queue per station that receives informs, in configuration order. */
     private final List<InformQueue> informs = new ArrayList<>();
     private final NotificationMetrics metrics;
-    private volatile OidView view;
-    private volatile long builtAtNanos;
-    private volatile long lastReadNanos;
+    private OidView view;
+    private long builtAtNanos;
     private long sequence;
-    private long aheadTimer = -1;
-    private boolean buildingAhead;
 
     /** The back-off between attempts at an inform a station does not acknowledge: doubling from the first to the last. */
     static final long FIRST_BACKOFF_MILLIS = 1_000;
@@ -111,40 +94,15 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
         }
     }
 
-    /** The view of now: the last one built if it is less than a second old, else one built at once. */
-    OidView current() {
+    /** The view of now: the last one built if it is less than a second old. */
+    synchronized OidView current() {
         long now = nanoClock.getAsLong();
-        lastReadNanos = now;
-        OidView v = view;
-        if (v != null && now - builtAtNanos < REFRESH_NANOS) {
-            return v;
-        }
-        return rebuild(REFRESH_NANOS);
-    }
-
-    /** Builds the next view if the current one is at least {@code olderThan} old (or there is none); the view then. */
-    private synchronized OidView rebuild(long olderThan) {
-        long now = nanoClock.getAsLong();
-        if (view == null || now - builtAtNanos >= olderThan) {
+        if (view == null || now - builtAtNanos >= REFRESH_NANOS) {
+            // The last view's OID objects are reused wherever the same instance comes at the same place.
             view = ManagerMib.build(inputs.get(), ++sequence, view);
             builtAtNanos = now;
         }
         return view;
-    }
-
-    /** On the timer: while stations read, the next view is built on a worker before a request would wait for it. */
-    private void buildAhead() {
-        long now = nanoClock.getAsLong();
-        if (buildingAhead || view == null || now - lastReadNanos > READ_RECENTLY_NANOS || now - builtAtNanos < AHEAD_NANOS) {
-            return;
-        }
-        buildingAhead = true;
-        vertx.executeBlocking(() -> rebuild(AHEAD_NANOS)).onComplete(ar -> {
-            buildingAhead = false;
-            if (ar.failed()) {
-                LOG.warn("building the SNMP view ahead failed; requests build it", ar.cause());
-            }
-        });
     }
 
     @Override
@@ -176,10 +134,6 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
             LOG.info("SNMP: FEDERA-MANAGER-MIB served on udp:" + e.address().getAddress().getHostAddress() + "/"
                     + e.address().getPort() + ", engine " + e.engineId());
             return null;
-        }).andThen(ar -> {
-            if (ar.succeeded()) {
-                aheadTimer = vertx.setPeriodic(AHEAD_CHECK_MILLIS, id -> buildAhead());
-            }
         });
     }
 
@@ -187,9 +141,6 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     public Future<?> stop() {
         SnmpAgentEngine e = engine;
         engine = null;
-        if (aheadTimer >= 0) {
-            vertx.cancelTimer(aheadTimer);
-        }
         notifier.shutdownNow();
         informs.forEach(InformQueue::close);
         return e == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
