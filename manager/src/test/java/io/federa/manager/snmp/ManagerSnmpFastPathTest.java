@@ -89,6 +89,11 @@ class ManagerSnmpFastPathTest {
         definitions.close();
         history.close();
         lifecycle.close();
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 
     @Test
