@@ -17,7 +17,7 @@
 # the manager's DEGRADED event (the agent's sampling, the poll and the history's interval).
 # Fails when a process under test dies, a cycle does not end within CYCLE_TIMEOUT seconds
 # (default 60), or the informs do not match the events.
-# Needs Debian's snmp and snmptrapd, and libvirt0.
+# Needs Debian's snmp, snmptrapd, libvirt0 and iproute2 (ss).
 #   bench/manager-notification-latency.sh [CYCLES]
 # Environment: SKIP_BUILD=1 to use the jars already built, MVN_FLAGS, POLL.
 set -euo pipefail
@@ -40,9 +40,14 @@ trap 'fleet_stop; [ -n "$trapd" ] && kill "$trapd" 2>/dev/null; echo "logs: $run
 trap 'exit 130' INT TERM
 
 # --- snmptrapd, the inform station -----------------------------------------------------------------
-# A port free a moment ago (snmptrapd binds it itself; were it taken meanwhile, snmptrapd exits and
-# the run fails).
-port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A UDP port free a moment ago, drawn from the ephemeral range (snmptrapd binds it itself; were it
+# taken meanwhile, snmptrapd exits and the run fails).
+port=""
+for _ in $(seq 1 50); do
+  p=$((32768 + RANDOM % 28000))
+  if [ -z "$(ss -Hlun "sport = :$p")" ]; then port=$p; break; fi
+done
+[ -n "$port" ] || { echo "no free UDP port found for snmptrapd" >&2; exit 1; }
 cat >"$run/snmptrapd.conf" <<CONF
 createUser $user SHA-256 $auth AES $priv
 authUser log $user priv
