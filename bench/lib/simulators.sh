@@ -1,4 +1,5 @@
-# Shared by the fleet benchmarks (manager-fleet-poll.sh, managers-fleet-poll.sh): a simulated fleet
+# Shared by the fleet benchmarks (manager-fleet-poll.sh, managers-fleet-poll.sh,
+# manager-snmp-walk-vs-snmpd.sh): a simulated fleet
 # of AgentSimulator processes of at most PER agents each. Each agent is a listening socket, and
 # the managers hold connections to it: some five descriptors per agent in a simulator, one per
 # agent in a manager (a second only while a poll given up closes). Needs processes.sh.
@@ -6,8 +7,9 @@
 # Starts ceil(AGENTS / PER) simulators with VMS VMs an agent, the agents numbered from 1 across
 # them; waits until each is ready. Sets sim (their pids, space-separated), sim_csv (the same,
 # comma-separated), stats (their stats URLs, comma-separated) and writes every agent's "NAME PORT"
-# to $run/ports. Uses $sim_opts, SIM_EVENT_LOOPS and STATE_CHANGES (VM state changes a second over
-# the whole fleet, 100).
+# to $run/ports. Uses $sim_opts, $sim_args (more AgentSimulator options, such as "--lifecycle
+# true"; none by default), SIM_EVENT_LOOPS and STATE_CHANGES (VM state changes a second over the
+# whole fleet, 100).
 start_simulators() { # AGENTS VMS PER
   local agents=$1 vms=$2 per=$3 k first count u
   local sims=$(((agents + per - 1) / per))
@@ -23,7 +25,7 @@ start_simulators() { # AGENTS VMS PER
     java $sim_opts -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.AgentSimulator --agents "$count" \
       --first "$first" --vms "$vms" --event-loops "${SIM_EVENT_LOOPS:-1}" \
       --state-changes-per-second "$(awk -v r="${STATE_CHANGES:-100}" -v c="$count" -v n="$agents" 'BEGIN { print r * c / n }')" \
-      --ports-file "$run/ports-$k" >"$run/sim-$k.log" 2>&1 &
+      --ports-file "$run/ports-$k" ${sim_args:-} >"$run/sim-$k.log" 2>&1 &
     pids+=($!)
   done
   sim="${pids[*]}"

@@ -37,10 +37,17 @@ import java.util.concurrent.atomic.LongAdder;
  * VMs change state (RUNNING ⇄ PAUSED) at {@code --state-changes-per-second} over the whole fleet,
  * each at its own time; everything else in an answer is stable.
  *
+ * <p>With {@code --lifecycle true}, each simulated agent also takes the manager's lifecycle: it
+ * acknowledges the lease renewal a poll carries (without checking its signature: a simulated
+ * agent fences nothing) and carries out the {@code execute} commands of {@code federa:type=Agent}
+ * (define, start, shutdown, destroy, undefine, remove), so that the manager's placed instances
+ * appear in the next answer as VMs of their application and service, with their epoch. Without
+ * it, a renewal and a command are answered like a read, as before.
+ *
  * <pre>
  * agent-simulator [--agents 1000] [--vms 10] [--sample-interval-ms 1000]
  *                 [--state-changes-per-second 100] [--event-loops 1] [--user bench]
- *                 [--password bench-password] --ports-file FILE
+ *                 [--password bench-password] [--lifecycle false] --ports-file FILE
  * </pre>
  * The ports file gets one line per agent, {@code NAME PORT}. A stats server on another port
  * answers {@code GET /stats} with the answers given and the requests refused so far.
@@ -62,6 +69,7 @@ public final class AgentSimulator {
         int eventLoops = 1;
         String user = "bench";
         String password = "bench-password";
+        boolean lifecycle = false;
         Path portsFile = null;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -74,6 +82,7 @@ public final class AgentSimulator {
                 case "--event-loops" -> eventLoops = Integer.parseInt(v);
                 case "--user" -> user = v;
                 case "--password" -> password = v;
+                case "--lifecycle" -> lifecycle = Boolean.parseBoolean(v);
                 case "--ports-file" -> portsFile = Path.of(v);
                 default -> {
                     System.err.println("agent-simulator: unknown argument " + args[i]);
@@ -84,10 +93,16 @@ public final class AgentSimulator {
         }
         if (portsFile == null || agents < 1 || first < 1 || vms < 0 || sampleInterval < 1 || changesPerSecond < 0) {
             System.err.println("agent-simulator: usage: agent-simulator [--agents N] [--first N] [--vms N] [--sample-interval-ms MS] "
-                    + "[--state-changes-per-second R] [--event-loops N] [--user U] [--password P] --ports-file FILE");
+                    + "[--state-changes-per-second R] [--event-loops N] [--user U] [--password P] [--lifecycle true|false] --ports-file FILE");
             System.exit(2);
         }
-        new AgentSimulator().run(first, agents, vms, sampleInterval, changesPerSecond, eventLoops, user, password, portsFile);
+        new AgentSimulator(lifecycle).run(first, agents, vms, sampleInterval, changesPerSecond, eventLoops, user, password, portsFile);
+    }
+
+    private final boolean lifecycle;
+
+    private AgentSimulator(boolean lifecycle) {
+        this.lifecycle = lifecycle;
     }
 
     private void run(int first, int agentCount, int vmsPerAgent, long sampleInterval, double changesPerSecond, int eventLoops,
@@ -147,9 +162,35 @@ public final class AgentSimulator {
         }
         req.body().onSuccess(body -> {
             answers.increment();
-            req.response().putHeader("Content-Type", "text/plain;charset=utf-8")
-                    .end(Buffer.buffer(agent.answer(System.currentTimeMillis())));
+            byte[] answer;
+            if (!lifecycle) {
+                answer = agent.answer(System.currentTimeMillis());
+            } else if (body.length() > 0 && body.getByte(0) == '{') {
+                String a;
+                try {
+                    a = agent.command(body.toJsonObject());
+                } catch (RuntimeException e) {
+                    a = SimulatedAgent.refusal("not a command: " + e.getMessage());
+                }
+                answer = a.getBytes(StandardCharsets.UTF_8);
+            } else {
+                answer = agent.answer(System.currentTimeMillis());
+                if (body.toString(StandardCharsets.UTF_8).contains("\"renewLeaseBefore\"")) {
+                    answer = withLease(answer);
+                }
+            }
+            req.response().putHeader("Content-Type", "text/plain;charset=utf-8").end(Buffer.buffer(answer));
         });
+    }
+
+    /** Keeps every lease the manager asks for: the bulk answer with a third item, the renewal's. */
+    private static byte[] withLease(byte[] answer) {
+        String lease = ",{\"request\":{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"renewLeaseBefore\"},"
+                + "\"value\":\"{\\\"remainingMillis\\\":10000,\\\"fleetVersion\\\":\\\"\\\",\\\"term\\\":0}\",\"status\":200}]";
+        byte[] tail = lease.getBytes(StandardCharsets.UTF_8);
+        byte[] out = java.util.Arrays.copyOf(answer, answer.length - 1 + tail.length);
+        System.arraycopy(tail, 0, out, answer.length - 1, tail.length);
+        return out;
     }
 
     /** One host and its VMs; the answer of the latest tick is kept serialized. */
@@ -165,6 +206,97 @@ public final class AgentSimulator {
         final long[] vmOffset;
         long cachedTick = Long.MIN_VALUE;
         byte[] cached;
+        /** The VMs the manager defined through commands (--lifecycle), by name, in the order defined. */
+        final java.util.Map<String, PlacedVm> placed = new java.util.LinkedHashMap<>();
+
+        /** A VM a command defined: its spec, epoch, and whether and since when it runs. */
+        static final class PlacedVm {
+            final String name;
+            final String uuid;
+            final String application;
+            final String service;
+            final int vcpus;
+            final long memoryBytes;
+            final long diskBytes;
+            long epoch;
+            boolean running;
+            long since;
+
+            PlacedVm(String name, String uuid, String application, String service, int vcpus, long memoryBytes, long diskBytes,
+                     long epoch) {
+                this.name = name;
+                this.uuid = uuid;
+                this.application = application;
+                this.service = service;
+                this.vcpus = vcpus;
+                this.memoryBytes = memoryBytes;
+                this.diskBytes = diskBytes;
+                this.epoch = epoch;
+            }
+        }
+
+        /** A Jolokia answer refusing the request, as an agent's for an argument it cannot take. */
+        static String refusal(String why) {
+            return new JsonObject().put("status", 400).put("error_type", "java.lang.IllegalArgumentException")
+                    .put("error", "java.lang.IllegalArgumentException : " + why).encode();
+        }
+
+        /**
+         * Carries out one {@code exec} of {@code federa:type=Agent}'s {@code execute}: the Jolokia
+         * answer, the result an outcome ({@code done}, or {@code already} when the VM was so).
+         */
+        String command(JsonObject request) {
+            JsonObject c;
+            try {
+                if (!"execute".equals(request.getString("operation"))) {
+                    return refusal("not simulated: " + request.getString("operation"));
+                }
+                c = new JsonObject(request.getJsonArray("arguments").getString(0));
+            } catch (RuntimeException e) {
+                return refusal("not a command: " + e.getMessage());
+            }
+            String vm = c.getString("vm");
+            long epoch = c.getLong("epoch", 0L);
+            boolean already;
+            synchronized (this) {
+                PlacedVm v = placed.get(vm);
+                switch (c.getString("action")) {
+                    case "define" -> {
+                        already = v != null;
+                        if (v == null) {
+                            JsonObject spec = c.getJsonObject("spec");
+                            placed.put(vm, new PlacedVm(vm, spec.getString("uuid", UUID.randomUUID().toString()),
+                                    spec.getString("application", ""), spec.getString("service", ""), spec.getInteger("vcpus", 1),
+                                    spec.getLong("memoryMiB", 256L) << 20, spec.getLong("diskGiB", 1L) << 30, epoch));
+                        } else {
+                            v.epoch = Math.max(v.epoch, epoch);
+                        }
+                    }
+                    case "start" -> {
+                        already = v != null && v.running;
+                        if (v != null && !v.running) {
+                            v.running = true;
+                            v.since = System.currentTimeMillis();
+                        }
+                    }
+                    case "shutdown", "destroy" -> {
+                        already = v == null || !v.running;
+                        if (v != null) {
+                            v.running = false;
+                        }
+                    }
+                    default -> { // undefine, remove
+                        already = v == null;
+                        placed.remove(vm);
+                    }
+                }
+                cachedTick = Long.MIN_VALUE;
+            }
+            String result = new JsonObject().put("operationId", c.getString("operationId")).put("outcome", already ? "already" : "done")
+                    .put("vm", vm).encode();
+            return new JsonObject().put("request", new JsonObject().put("type", "exec").put("mbean", "federa:type=Agent")
+                    .put("operation", "execute")).put("value", result).put("status", 200).encode();
+        }
 
         SimulatedAgent(String name, int vms, long sampleInterval, long phase, long period, long started, Random random) {
             this.name = name;
@@ -199,7 +331,7 @@ public final class AgentSimulator {
         }
 
         /** The answer for the sample current at {@code now}: sampled at the latest tick of this agent. */
-        byte[] answer(long now) {
+        synchronized byte[] answer(long now) {
             long tick = Math.floorDiv(now - phase, sampleInterval);
             if (tick != cachedTick) {
                 cached = render(tick * sampleInterval + phase, tick).getBytes(StandardCharsets.UTF_8);
@@ -232,9 +364,21 @@ public final class AgentSimulator {
                 v.append(vmPrefix[i]).append(up ? "RUNNING" : "PAUSED").append(vmMiddle[i])
                         .append(up ? Math.max(0, (sampledAt - since) / 1000) : 0).append(vmSuffix[i]);
             }
+            for (PlacedVm p : placed.values()) {
+                if (v.length() > 0) {
+                    v.append(',');
+                }
+                running += p.running ? 1 : 0;
+                v.append("\"federa:name=").append(p.name).append(",type=VirtualMachine\":{\"Name\":\"").append(p.name)
+                        .append("\",\"Uuid\":\"").append(p.uuid).append("\",\"State\":\"").append(p.running ? "RUNNING" : "SHUT_OFF")
+                        .append("\",\"Application\":\"").append(p.application).append("\",\"Service\":\"").append(p.service)
+                        .append("\",\"Vcpus\":").append(p.vcpus).append(",\"MemoryBytes\":").append(p.memoryBytes)
+                        .append(",\"Disk\":{\"capacityBytes\":").append(p.diskBytes).append("},\"Network\":{\"receiveBytesPerSecond\":1000.0,\"transmitBytesPerSecond\":500.0},\"CpuLoadRatio\":0.1,\"UptimeSeconds\":")
+                        .append(p.running ? Math.max(0, (sampledAt - p.since) / 1000) : 0).append(",\"Epoch\":").append(p.epoch).append('}');
+            }
             b.append("[{\"request\":{\"mbean\":\"federa:type=Host\",\"type\":\"read\"},\"value\":{\"Site\":\"lab\","
                     + "\"CpuModel\":\"x86_64\",\"SampleDurationSeconds\":0.000412,\"AgentUptimeSeconds\":")
-                    .append((sampledAt - started) / 1000).append(",\"VmCount\":").append(vms)
+                    .append((sampledAt - started) / 1000).append(",\"VmCount\":").append(vms + placed.size())
                     .append(",\"VcpusFree\":64,\"AgentVersion\":\"0.1.0-SNAPSHOT\",\"StorageFreeBytes\":1535450808320,"
                             + "\"Cpus\":128,\"LibvirtVersion\":\"9.0.0\",\"CostCurrency\":\"EUR\",\"CostPerNetworkGB\":0.02,"
                             + "\"VcpusAllocated\":64,\"SampleTimestampMillis\":").append(sampledAt)

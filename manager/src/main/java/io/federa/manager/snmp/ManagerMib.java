@@ -113,7 +113,15 @@ public final class ManagerMib {
     }
 
     public static OidView build(Inputs in, long sequence) {
-        OidView.Builder b = new OidView.Builder();
+        return build(in, sequence, null);
+    }
+
+    /**
+     * The same, reusing the OID objects of {@code previous} (may be null) wherever the same
+     * instance comes at the same place, as they mostly do from one view to the next.
+     */
+    public static OidView build(Inputs in, long sequence, OidView previous) {
+        OidView.Builder b = new OidView.Builder(previous);
         b.add(new OID(SCALARS).append("1.0"), text(in.version()));
         b.add(new OID(SCALARS).append("2.0"), text(in.name()));
         b.add(new OID(SCALARS).append("3.0"), truth(in.leading()));

@@ -1,5 +1,6 @@
 package io.federa.manager.snmp;
 
+import io.federa.common.snmp.FastReadResponder;
 import io.federa.common.snmp.FederaOids;
 import io.federa.common.snmp.OidView;
 import io.federa.common.snmp.SnmpAgentEngine;
@@ -39,9 +40,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The manager's SNMP face: FEDERA-MANAGER-MIB over SNMPv3 (the project's {@link SnmpAgentEngine},
  * the same users, security and views as the MR agent's). Requests are answered on SNMP4J's own
- * threads from an immutable {@link OidView}, rebuilt at most once a second from what the manager
- * already published (every source it reads is a volatile, immutable value), so nothing here
- * runs on, or waits for, an event loop. Starting and stopping the engine (a file, a socket) are
+ * threads from an immutable {@link OidView} (authenticated reads of the MIB's objects by the
+ * {@link FastReadResponder}, as on the agent; anything else by SNMP4J-agent), rebuilt at most
+ * once a second from what the manager already published (every source it reads is a volatile,
+ * immutable value), so nothing here runs on, or waits for, an event loop. Starting and stopping the engine (a file, a socket) are
  * done on a worker.
  */
 public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
@@ -96,7 +98,8 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     synchronized OidView current() {
         long now = nanoClock.getAsLong();
         if (view == null || now - builtAtNanos >= REFRESH_NANOS) {
-            view = ManagerMib.build(inputs.get(), ++sequence);
+            // The last view's OID objects are reused wherever the same instance comes at the same place.
+            view = ManagerMib.build(inputs.get(), ++sequence, view);
             builtAtNanos = now;
         }
         return view;
@@ -109,7 +112,12 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
             // The engine sends the traps (once, to every trap target); informs go through the queues.
             SnmpAgentEngine e = SnmpAgentEngine.create(new SnmpAgentEngine.Spec(config.address(), config.port(), config.users(),
                     config.community(), traps(), system, List.of(FederaOids.ENTERPRISE), List.of(), bootsFile),
-                    List.of());
+                    // Reads of FEDERA-MANAGER-MIB's objects are answered from the pinned view ahead of
+                    // SNMP4J-agent's pipeline, which spent most of a walk of 10,000 instances on an object
+                    // lookup per varbind and the response's BER length recomputed per varbind
+                    // (bench/manager-snmp-walk-vs-snmpd.sh, docs/benchmarks.md).
+                    List.of(vacm -> new FastReadResponder(List.of(new FastReadResponder.Region(FederaOids.MANAGER_MIB,
+                            ManagerMib.OBJECTS, ManagerMib.OBJECTS.nextPeer())), pinning, vacm)));
             try {
                 e.register(new ViewObject(ManagerMib.OBJECTS, ManagerMib.OBJECTS.nextPeer(), pinning));
                 e.start();

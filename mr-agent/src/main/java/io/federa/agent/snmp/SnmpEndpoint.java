@@ -7,6 +7,7 @@ import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.VmSnapshot;
 import io.federa.agent.core.VmState;
+import io.federa.common.snmp.FastReadResponder;
 import io.federa.common.snmp.FederaOids;
 import io.federa.common.snmp.SnmpAgentEngine;
 import org.snmp4j.agent.mo.MOAccessImpl;
