@@ -73,6 +73,8 @@ applications:
     resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1, networkMbps: 1 }
     replicas: $guests
     minAvailable: 1
+    placement:
+      spreadReplicas: none             # every replica on the one real host
 services:
   - name: bench
     description: idle real guests
@@ -117,7 +119,7 @@ for w in $(seq 1 "$windows"); do
   load1=$(cut -d' ' -f1 /proc/loadavg)
   side() { # CPU0 CPU1 SEQ0 SEQ1 DURATIONS
     local n=$(($4 - $3))
-    local per; per=$(awk -v c=$(($2 - $1)) -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f ms", n > 0 ? c * 1000 / hz / n : 0 }')
+    local per; per=$(awk -v c=$(($2 - $1)) -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f ms", (n > 0 ? c * 1000 / hz / n : 0) }')
     local med max
     med=$(sort -g "$5" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')
     max=$(sort -g "$5" | tail -1 | awk '{ printf "%.1f", $1 * 1000 }')
