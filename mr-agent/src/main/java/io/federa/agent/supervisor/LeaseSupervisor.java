@@ -47,6 +47,14 @@ public final class LeaseSupervisor {
     static final long CONNECT_TIMEOUT_MILLIS = 30_000;
 
     private final Enforcement enforcement = new Enforcement();
+    /**
+     * What the agent sent, taken by the main thread between passes: a deadline is confirmed only
+     * once no pass that began before it is still powering VMs off, so the agent cannot start a VM
+     * that a pass which looked before the renewal then destroys. {@link #GONE} marks the end.
+     */
+    private final java.util.concurrent.BlockingQueue<SupervisorProtocol.Message> inbox =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+    private static final SupervisorProtocol.Message GONE = new SupervisorProtocol.Message("", new String[0]);
     private final PrintStream out;
     private final String uri;
     private final ExecutorService libvirt = Executors.newSingleThreadExecutor(r -> daemon(r, "supervisor-libvirt"));
@@ -116,7 +124,11 @@ public final class LeaseSupervisor {
                 return 0;
             }
             try {
-                Thread.sleep(TICK_MILLIS);
+                SupervisorProtocol.Message m = inbox.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                while (m != null) {
+                    take(m);
+                    m = inbox.poll();
+                }
             } catch (InterruptedException e) {
                 return 1;
             }
@@ -127,17 +139,22 @@ public final class LeaseSupervisor {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII))) {
             String line;
             while ((line = in.readLine()) != null) {
-                SupervisorProtocol.parse(line).ifPresent(this::take);
+                SupervisorProtocol.parse(line).ifPresent(inbox::add);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("reading the agent failed: " + e.getMessage());
         }
-        enforcement.agentGone();
-        LOG.warn("the agent closed its end; its last deadline still holds: "
-                + (enforcement.holds().isPresent() ? "managed VMs are powered off when it passes" : "no managed VM may run"));
+        inbox.add(GONE);
     }
 
+    /** Acts on one line of the agent's, on the main thread. */
     private void take(SupervisorProtocol.Message m) {
+        if (m == GONE) {
+            enforcement.agentGone();
+            LOG.warn("the agent closed its end; its last deadline still holds: "
+                    + (enforcement.holds().isPresent() ? "managed VMs are powered off when it passes" : "no managed VM may run"));
+            return;
+        }
         try {
             switch (m.word()) {
                 case SupervisorProtocol.HELLO -> {
@@ -234,6 +251,11 @@ public final class LeaseSupervisor {
         List<LibvirtHost.ActiveManaged> off = new ArrayList<>();
         List<LibvirtHost.ActiveManaged> left = new ArrayList<>();
         for (LibvirtHost.ActiveManaged vm : host.activeManaged()) {
+            // A pass that outlived its timeout may run on after a new deadline came: it stops.
+            if (!enforcement.mustFence(System.nanoTime())) {
+                left.add(vm);
+                continue;
+            }
             try {
                 Boolean destroyed = host.withDomain(vm.name(), d -> {
                     if (d.isActive() == 1) {
