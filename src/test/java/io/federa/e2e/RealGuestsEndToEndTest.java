@@ -175,6 +175,12 @@ class RealGuestsEndToEndTest {
                 assertThat(h1.path("HypervisorUri").asText()).isEqualTo(RealHypervisors.uri(HV1));
                 assertThat(h2.path("HypervisorUri").asText()).isEqualTo(RealHypervisors.uri(HV2));
 
+                // Each agent's lease supervisor answers, and says so to Prometheus.
+                String metricsUrl1 = a1.awaitMetricsUrl(Duration.ofSeconds(10));
+                await("hv1's lease supervisor answering", Duration.ofSeconds(60), () -> http.send(HttpRequest.newBuilder(
+                        URI.create(metricsUrl1)).build(), HttpResponse.BodyHandlers.ofString()).body(),
+                        m -> m.contains("mr_agent_lease_supervisor_up{host=\"" + HV1 + "\"} 1.0"));
+
                 ScheduledFuture<?> lease1 = renewEvery500ms(timer, url1, HV1);
                 ScheduledFuture<?> lease2 = renewEvery500ms(timer, url2, HV2);
 

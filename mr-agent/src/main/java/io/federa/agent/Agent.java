@@ -209,7 +209,8 @@ public final class Agent implements AutoCloseable {
 
         PrometheusRegistry registry = new PrometheusRegistry();
         String hostId = config.host().id();
-        registry.register(new AgentMetrics(hostId, sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease()));
+        registry.register(new AgentMetrics(hostId, sampler::latest, sampler::failures, commands::fencedVmsByCause, commands.lease(),
+                enforcer));
         registry.register(new TransferMetrics(hostId, data));
         ListenerMetrics.register(registry, "mr_agent", io.prometheus.metrics.model.snapshots.Labels.of("host", hostId),
                 () -> http == null ? List.of(jolokia.server()) : List.of(jolokia.server(), http.server()));

@@ -21,6 +21,14 @@ public interface LeaseEnforcer {
     String why();
 
     /**
+     * Whether the process outside the JVM answers now (it confirmed a deadline within the last
+     * second); empty where none is meant to run.
+     */
+    default java.util.Optional<Boolean> answering() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Nothing outside the agent's JVM: right on libvirt's test driver, whose guests live inside
      * the JVM and die with it; on a real hypervisor with the supervisor switched off, a killed or
      * frozen agent's guests run on past the lease.

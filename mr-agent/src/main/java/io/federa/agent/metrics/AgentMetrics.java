@@ -40,10 +40,19 @@ public final class AgentMetrics implements MultiCollector {
     private final LongSupplier sampleFailures;
     private final Supplier<Map<FenceCause, Long>> fencedVms;
     private final LeaseKeeper lease;
+    private final io.federa.agent.command.LeaseEnforcer enforcer;
     private final String host;
 
     public AgentMetrics(String host, Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures,
                         Supplier<Map<FenceCause, Long>> fencedVms, LeaseKeeper lease) {
+        this(host, snapshot, sampleFailures, fencedVms, lease, io.federa.agent.command.LeaseEnforcer.NONE);
+    }
+
+    /** As above, with the lease supervisor's state where one runs (real hypervisors). */
+    public AgentMetrics(String host, Supplier<HostSnapshot> snapshot, LongSupplier sampleFailures,
+                        Supplier<Map<FenceCause, Long>> fencedVms, LeaseKeeper lease,
+                        io.federa.agent.command.LeaseEnforcer enforcer) {
+        this.enforcer = enforcer;
         this.host = host;
         this.snapshot = snapshot;
         this.sampleFailures = sampleFailures;
@@ -86,6 +95,10 @@ public final class AgentMetrics implements MultiCollector {
         }
         out.add(counter("mr_agent_fenced_vms", "Managed VMs powered off because the host could no longer run them, by reason.",
                 byCause));
+        enforcer.answering().ifPresent(up -> out.add(gauge("mr_agent_lease_supervisor_up",
+                "1 while the lease supervisor (the process that powers the guests off if this agent cannot) answers;"
+                        + " 0 while it does not, and no managed VM may start here. Absent where none runs (test driver).",
+                List.of(gpoint(h, up ? 1 : 0)))));
         if (s == null) {
             return new MetricSnapshots(out);
         }

@@ -153,6 +153,13 @@ public final class SupervisorLink implements LeaseEnforcer, AutoCloseable {
         }
     }
 
+    @Override
+    public Optional<Boolean> answering() {
+        synchronized (lock) {
+            return Optional.of(ready && System.nanoTime() - ackedAtNanos < TimeUnit.MILLISECONDS.toNanos(ACK_FRESH_MILLIS));
+        }
+    }
+
     /** The VMs the supervisor reported it powered off, in order, by name. */
     public List<String> fenced() {
         return List.copyOf(fenced);

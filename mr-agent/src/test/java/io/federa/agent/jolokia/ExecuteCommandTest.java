@@ -175,6 +175,8 @@ class ExecuteCommandTest {
         metrics = f.get(f.agent.metricsUrl(), null, null).body();
         assertThat(metrics).contains("mr_vm_epoch{host=\"test-host\",vm=\"web-2\"} 8.0");
         assertThat(metrics).contains("mr_agent_lease_remaining_seconds{host=\"test-host\"} ");
+        // The test driver's guests die with the agent: no lease supervisor runs, and none is reported.
+        assertThat(metrics).doesNotContain("mr_agent_lease_supervisor_up");
     }
 
     @Test

@@ -61,10 +61,12 @@ class SupervisorLinkTest {
         try {
             assertThat(link.holdsAfter(System.nanoTime(), 0)).isFalse();
             assertThat(link.why()).isNotEmpty();
+            assertThat(link.answering()).hasValue(false);
 
             link.feed(OptionalLong.of(seconds(120)));
             assertThat(link.holdsAfter(System.nanoTime(), PATIENCE.toMillis())).as(link.why()).isTrue();
             assertThat(link.why()).isEmpty();
+            assertThat(link.answering()).hasValue(true);
             long first = link.pid().orElseThrow();
             assertThat(SupervisorLink.leftover(dir.resolve(SupervisorLink.PID_FILE)).map(ProcessHandle::pid)).hasValue(first);
             assertThat(link.fenced()).isEmpty();
