@@ -123,7 +123,7 @@ for w in $(seq 1 "$windows"); do
     local med max
     med=$(sort -g "$5" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')
     max=$(sort -g "$5" | tail -1 | awk '{ printf "%.1f", $1 * 1000 }')
-    echo "$per, $n samples, $med / $max ms"
+    echo "$per, $n samples, $med / $max ms ($(grep -c . "$5") reads, $(sort -u "$5" | grep -c .) distinct)"
   }
   echo "$w | $load0 → $load1 | $(side "$r_cpu0" "$r_cpu1" "$r_seq0" "$r_seq1" "$run/durations-real") | $(side "$t_cpu0" "$t_cpu1" "$t_seq0" "$t_seq1" "$run/durations-test")" | tee -a "$summary"
 done
