@@ -2,8 +2,6 @@ package io.federa.e2e;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,22 +23,6 @@ class DemoQemuEndToEndTest {
     private static final String SERVER = "http://127.0.0.1:8080";
     private static final Map<String, String> USER = Map.of("host-1", "federa-demo-hv1", "host-2", "federa-demo-hv2");
     private static final Pattern INSTANCE = Pattern.compile("(catalog-db-1|web-1)@(host-\\d)");
-
-    private static Thread drain(InputStream in, StringBuffer out) {
-        Thread t = new Thread(() -> {
-            char[] b = new char[8192];
-            try (java.io.Reader r = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
-                for (int n; (n = r.read(b)) > 0; ) {
-                    out.append(b, 0, n);
-                }
-            } catch (IOException closed) {
-                // The demo ended: what it printed is in out.
-            }
-        }, "demo-output");
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
 
     private static String federa(String... args) throws Exception {
         return ManagerProcess.federaAt(SERVER, OPERATOR, args);
@@ -82,7 +64,7 @@ class DemoQemuEndToEndTest {
         b.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         StringBuffer out = new StringBuffer();
         Process demo = b.start();
-        drain(demo.getInputStream(), out);
+        TourEndToEndTest.drainInto(demo.getInputStream(), out);
         try {
             long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (!out.toString().contains("Ctrl-C stops the demo.")) {

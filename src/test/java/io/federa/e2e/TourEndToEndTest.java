@@ -168,7 +168,8 @@ class TourEndToEndTest {
         return b;
     }
 
-    private static Thread drainInto(InputStream in, StringBuffer out) {
+    /** Reads a process's output into {@code out} on a daemon thread until it ends. */
+    static Thread drainInto(InputStream in, StringBuffer out) {
         Thread t = new Thread(() -> {
             char[] b = new char[8192];
             // A reader decodes across reads: a character such as → cut between two reads stays whole.
