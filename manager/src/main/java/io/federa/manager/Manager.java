@@ -56,6 +56,8 @@ public final class Manager {
      * what the loops bring; docs/benchmarks.md).
      */
     static final int POLL_LOOPS = Math.max(1, Integer.getInteger("federa.poll.loops", Runtime.getRuntime().availableProcessors()));
+    /** Probes of applications inside VMs in flight at once, across the fleet: more wait for the next tick. */
+    static final int PROBES_IN_FLIGHT = 64;
 
     /** Deploys the manager's verticles; the stores stay the caller's to close. */
     public static Future<Manager> start(Vertx vertx, ManagerConfig config, DefinitionStore definitions, HistoryStore historyStore,
@@ -106,6 +108,10 @@ public final class Manager {
         HistoryVerticle history = new HistoryVerticle(polling::inventory, catalog::get,
                 () -> lifecycleRef.get() == null ? ServiceView.Asked.UNREAD : lifecycleRef.get().asked(), historyStore, interval,
                 leadership::leadsNow);
+        // The applications' probes, read by availability, scaling and the restart of failing instances.
+        io.federa.manager.probe.ProbeVerticle probes = new io.federa.manager.probe.ProbeVerticle(polling::inventory, catalog::get,
+                PROBES_IN_FLIGHT);
+        history.probes(probes::book);
         io.federa.manager.cost.CostVerticle cost = new io.federa.manager.cost.CostVerticle(polling::inventory, catalog::get,
                 costStore, config.cost(), interval, leadership::leadsNow, WallClock::millis);
         io.federa.manager.cost.ForecastVerticle forecasts = new io.federa.manager.cost.ForecastVerticle(polling::inventory,
@@ -117,6 +123,7 @@ public final class Manager {
                 new PlacementConfig(lc.cpuOvercommit(), lc.strategy(), lc.seed(), 1.0)), config.migration());
         lifecycleRef.set(lifecycle);
         lifecycle.expected(forecasts::expected);
+        lifecycle.probes(probes::book);
         polling.onStretch((stretched, message) -> {
             org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PollingVerticle.class);
             if (stretched) {
@@ -324,6 +331,7 @@ public final class Manager {
             lifecycle.notices(s);
         });
         return vertx.deployVerticle(polling)
+                .compose(id -> vertx.deployVerticle(probes))
                 .compose(id -> vertx.deployVerticle(history))
                 .compose(id -> vertx.deployVerticle(cost))
                 .compose(id -> vertx.deployVerticle(forecasts))

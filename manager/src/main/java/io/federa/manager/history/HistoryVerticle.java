@@ -47,6 +47,7 @@ public final class HistoryVerticle extends VerticleBase {
     private final Supplier<InventorySnapshot> inventory;
     private final Supplier<Catalog> catalog;
     private final Supplier<ServiceView.Asked> asked;
+    private Supplier<io.federa.manager.core.probe.ProbeBook> probes = () -> io.federa.manager.core.probe.ProbeBook.EMPTY;
     private final HistoryStore store;
     private final long intervalMillis;
     private final java.util.function.BooleanSupplier records;
@@ -107,6 +108,11 @@ public final class HistoryVerticle extends VerticleBase {
         this.intervalMillis = intervalMillis;
     }
 
+    /** Where the applications' probes are read from (none until set); set before the verticle starts. */
+    public void probes(Supplier<io.federa.manager.core.probe.ProbeBook> p) {
+        this.probes = p;
+    }
+
     @Override
     public Future<?> start() {
         return vertx.executeBlocking(() -> {
@@ -121,7 +127,7 @@ public final class HistoryVerticle extends VerticleBase {
             return ServiceStates.of(last);
         }).onSuccess(s -> {
             // A view at once, from what was recorded: the API and the metrics have one before the first interval.
-            states = s.viewed(catalog.get(), inventory.get(), asked.get());
+            states = s.viewed(catalog.get(), inventory.get(), asked.get(), probes.get());
             previous = inventory.get();
             timer = vertx.setPeriodic(intervalMillis, intervalMillis, id -> step());
         });
@@ -136,7 +142,7 @@ public final class HistoryVerticle extends VerticleBase {
         List<Event> events = new ArrayList<>(InventoryChanges.between(previous, current, now));
         List<InventoryChanges.Fenced> fenced = InventoryChanges.fenced(previous, current);
         previous = current;
-        ServiceStates.Step step = states.step(catalog.get(), current, asked.get(), now);
+        ServiceStates.Step step = states.step(catalog.get(), current, asked.get(), probes.get(), now);
         states = step.states();
         List<Transition> told = new ArrayList<>();
         if (!step.changes().isEmpty()) {

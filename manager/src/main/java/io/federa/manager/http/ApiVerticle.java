@@ -501,11 +501,24 @@ public final class ApiVerticle extends VerticleBase {
         Map<String, DesiredState> others = new java.util.HashMap<>(lifecycle.desired());
         others.remove(service);
         java.util.Set<String> kept = Reconciler.keptRunning(c, others);
+        // What the last interval's view saw of each instance: its VM, and its probe where it has one.
+        Map<String, io.federa.manager.core.availability.InstanceStatus> seen = new java.util.HashMap<>();
+        history.view().service(service).ifPresent(v -> v.applications().forEach(a -> a.instances()
+                .forEach(s -> seen.put(s.host() + "/" + s.vm(), s))));
         JsonArray out = new JsonArray();
         lifecycle.instances().values().stream().filter(i -> apps.contains(i.application()))
                 .sorted(java.util.Comparator.comparing(ManagedInstance::name))
-                .forEach(i -> out.add(new JsonObject().put("name", i.name()).put("application", i.application())
-                        .put("host", i.host()).put("epoch", i.epoch()).put("keptByOthers", kept.contains(i.application()))));
+                .forEach(i -> {
+                    JsonObject o = new JsonObject().put("name", i.name()).put("application", i.application())
+                            .put("host", i.host()).put("epoch", i.epoch()).put("keptByOthers", kept.contains(i.application()));
+                    io.federa.manager.core.availability.InstanceStatus st = seen.get(i.host() + "/" + i.name());
+                    if (st != null) {
+                        o.put("vmState", st.vmState()).put("running", st.running());
+                        st.probe().ifPresent(p -> o.put("probe", new JsonObject().put("state", p.state().name())
+                                .put("reason", p.reason())));
+                    }
+                    out.add(o);
+                });
         return out;
     }
 

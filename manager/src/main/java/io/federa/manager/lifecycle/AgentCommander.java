@@ -101,6 +101,9 @@ public final class AgentCommander {
                 c.getJsonObject("spec").put("diskFormat", d.resources().diskFormat());
             }
             d.uuid().ifPresent(u -> c.getJsonObject("spec").put("uuid", u));
+            if (!d.ports().isEmpty()) {
+                c.getJsonObject("spec").put("ports", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(d.ports())));
+            }
         }
         return c;
     }

@@ -97,6 +97,7 @@ public final class LifecycleVerticle extends VerticleBase {
     private volatile Set<String> unsettled = Set.of();
     private final Map<String, ScalingState> scaling = new HashMap<>();
     private final Set<String> applicationLoadSaid = new HashSet<>();
+    private Supplier<io.federa.manager.core.probe.ProbeBook> probes = () -> io.federa.manager.core.probe.ProbeBook.EMPTY;
     private volatile Map<String, Integer> publishedTargets = Map.of();
     /** Orphaned instances the operator asked to remove with their data, until a pass removes them. */
     private final Set<String> pruning = new HashSet<>();
@@ -303,7 +304,7 @@ public final class LifecycleVerticle extends VerticleBase {
         held.addAll(migrations.holding());
         Reconciler.World world = new Reconciler.World(catalog.get(), inv, desired, instances, closed,
                 ledger.fencingDeadlines(unreachable(inv)), settledAfter, held, settings.placement(), settings.graceMillis(),
-                settings.leaseMarginMillis(), now, targets(), pruning);
+                settings.leaseMarginMillis(), now, targets(), pruning, probes.get());
         // A pass's cost grows with the catalog and the fleet (docs/benchmarks.md, "One reconcile
         // pass"): it is planned on a worker of its own, and carried out here, on the event loop,
         // only if nothing it was planned from has changed meanwhile.
@@ -458,17 +459,23 @@ public final class LifecycleVerticle extends VerticleBase {
                 if (app.scaling().isEmpty() || !seen.add(app.name())) {
                     continue;
                 }
-                if (app.scaling().get().metric() != io.federa.manager.core.spec.ScalingPolicy.Metric.CPU_LOAD) {
-                    // No agent reports an application's own load yet: such a policy scales on alerts only.
+                java.util.OptionalDouble load;
+                if (app.scaling().get().metric() == io.federa.manager.core.spec.ScalingPolicy.Metric.CPU_LOAD) {
+                    load = ScalingEvaluator.cpuLoad(running, app.name());
+                } else if (app.probe().flatMap(io.federa.manager.core.spec.ProbeSpec::loadField).isPresent()) {
+                    // The application's own load, as its serving instances' probes report it.
+                    load = probes.get().load(app.name());
+                } else {
+                    // Nothing reports this application's own load: such a policy scales on alerts only.
                     if (applicationLoadSaid.add(app.name())) {
                         events.accept(new Event(now, Event.Severity.WARNING, "scaling.ignored", d.getKey(), app.name()
-                                + " scales on the application's own load, which its agents do not report: only alerts scale it"));
+                                + " scales on the application's own load, which no probe of it reports (no probe.loadField):"
+                                + " only alerts scale it"));
                     }
                     continue;
                 }
                 ScalingState st = ScalingEvaluator.current(app, scaling.get(app.name()));
-                ScalingEvaluator.Result r = ScalingEvaluator.evaluate(d.getKey(), app, st,
-                        ScalingEvaluator.cpuLoad(running, app.name()), expected.apply(app.name()), now);
+                ScalingEvaluator.Result r = ScalingEvaluator.evaluate(d.getKey(), app, st, load, expected.apply(app.name()), now);
                 scaling.put(app.name(), r.state());
                 r.decision().ifPresent(this::decided);
             }
@@ -494,6 +501,14 @@ public final class LifecycleVerticle extends VerticleBase {
         events.accept(new Event(d.atMillis(), Event.Severity.INFO, "scaling.decision", d.service(), d.service() + ": "
                 + d.application() + " " + d.from() + " → " + d.to() + " instances: " + d.why()));
         notices.scaled(d);
+    }
+
+    /**
+     * Where the applications' probes are read from: an instance whose probe calls for it is
+     * restarted, and an application's own load comes from its probes. Set before the verticle starts.
+     */
+    public void probes(Supplier<io.federa.manager.core.probe.ProbeBook> p) {
+        this.probes = p;
     }
 
     /** What the load forecast expects of an application within its policy's ahead (scaling ahead); set before the verticle starts. */

@@ -26,7 +26,8 @@ import java.util.Map;
 public final class JolokiaPollParser {
     /** The VM attributes the manager reads. */
     public static final List<String> ATTRIBUTES = List.of("Name", "Uuid", "State", "Application", "Service", "Vcpus",
-            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch", "CpuTimeNanoseconds");
+            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch", "CpuTimeNanoseconds",
+            "Endpoints");
 
     /** The request the manager sends each cycle: the host, and the VM attributes it keeps. */
     public static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
@@ -267,7 +268,7 @@ public final class JolokiaPollParser {
                     dbl(network.get("transmitBytesPerSecond"), "transmitBytesPerSecond") * 8,
                     dbl(at(v, "CpuLoadRatio"), "CpuLoadRatio"), num(at(v, "UptimeSeconds"), "UptimeSeconds"),
                     at(v, "Epoch") == null ? 0 : num(at(v, "Epoch"), "Epoch"),
-                    counters(at(v, "CpuTimeNanoseconds"), network));
+                    counters(at(v, "CpuTimeNanoseconds"), network), endpoints(at(v, "Endpoints")));
         } catch (BadPayloadException e) {
             throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -283,6 +284,39 @@ public final class JolokiaPollParser {
         return new VmStatus.Counters(cpu == null ? -1 : num(cpu, "CpuTimeNanoseconds"),
                 network.get("transmittedBytes") == null ? -1 : num(network.get("transmittedBytes"), "transmittedBytes"),
                 network.get("transmittedPackets") == null ? -1 : num(network.get("transmittedPackets"), "transmittedPackets"));
+    }
+
+    /** At most this many forwarded ports per VM (the agent forwards at most 16). */
+    static final int MAX_ENDPOINTS = 16;
+    private static final java.util.regex.Pattern ENDPOINT =
+            java.util.regex.Pattern.compile("([0-9]{1,5})=((?:[0-9]{1,3}\\.){3}[0-9]{1,3}|\\[[0-9a-fA-F:]{2,39}\\]):([0-9]{1,5})");
+
+    /**
+     * Where the host forwards the guest's ports: {@code 80=127.0.0.1:41999,8080=127.0.0.1:42000}
+     * (absent from an agent older than the manager: none).
+     */
+    static Map<Integer, String> endpoints(Object v) throws BadPayloadException {
+        if (v == null) {
+            return Map.of();
+        }
+        String s = str(v, "Endpoints");
+        if (s.isEmpty()) {
+            return Map.of();
+        }
+        String[] parts = s.split(",", MAX_ENDPOINTS + 1);
+        if (parts.length > MAX_ENDPOINTS) {
+            throw new BadPayloadException("\"Endpoints\" lists more than " + MAX_ENDPOINTS + " ports");
+        }
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (String part : parts) {
+            java.util.regex.Matcher m = ENDPOINT.matcher(part);
+            int guest = m.matches() ? Integer.parseInt(m.group(1)) : 0;
+            int port = m.matches() ? Integer.parseInt(m.group(3)) : 0;
+            if (guest < 1 || guest > 65_535 || port < 1 || port > 65_535 || out.put(guest, m.group(2) + ":" + port) != null) {
+                throw new BadPayloadException("\"Endpoints\" is not a list of guestPort=address:port, got " + clip(part));
+            }
+        }
+        return out;
     }
 
     private static Object at(Object[] slots, String attribute) {

@@ -1,18 +1,50 @@
 package io.federa.manager.core.availability;
 
+import io.federa.manager.core.probe.ProbeBook;
+
+import java.util.Objects;
+import java.util.Optional;
+
 /**
- * One instance of an application as the inventory sees it: which VM, on which host, in which
- * state, whether its host answers, and whether it counts as running
- * ({@link io.federa.manager.core.inventory.RunningInstances#counts}).
+ * One instance of an application as the inventory and its probes see it: which VM, on which
+ * host, in which state, whether its host answers, and whether it counts as running: its VM counts
+ * ({@link io.federa.manager.core.inventory.RunningInstances#counts}) and, where the application has
+ * a probe, the probe says it serves.
  *
  * @param vmState the agent's state name (RUNNING, SHUT_OFF, …), or UNKNOWN when its host is unreachable
+ * @param probe   what its probe last found; empty when the application has no probe, or its VM does not run
  */
 public record InstanceStatus(String application, String vm, String host, String vmState, boolean hostReachable,
-                             boolean running) {
+                             boolean vmRunning, Optional<Probe> probe) {
+    /** What the instance's probe last found: SERVING, STARTING or FAILING, and why not serving. */
+    public record Probe(ProbeBook.State state, String reason) {
+        public Probe {
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    public InstanceStatus {
+        Objects.requireNonNull(probe, "probe");
+    }
+
+    /** An instance of an application without a probe. */
+    public InstanceStatus(String application, String vm, String host, String vmState, boolean hostReachable, boolean vmRunning) {
+        this(application, vm, host, vmState, hostReachable, vmRunning, Optional.empty());
+    }
+
+    /** Whether it counts as running for availability: its VM runs and, where probed, serves. */
+    public boolean running() {
+        return vmRunning && probe.map(p -> p.state() == ProbeBook.State.SERVING).orElse(true);
+    }
+
     /** Why this instance does not count as running, in a few words. */
     String whyNotRunning() {
         if (!hostReachable) {
             return vm + " on " + host + ": host unreachable";
+        }
+        if (vmRunning && probe.isPresent()) {
+            return vm + " on " + host + ": " + probe.get().reason();
         }
         return vm + " on " + host + ": VM " + vmState;
     }

@@ -2,6 +2,7 @@ package io.federa.manager.core.availability;
 
 import io.federa.manager.core.events.Event;
 import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.probe.ProbeBook;
 import io.federa.manager.core.spec.Catalog;
 
 import java.util.ArrayList;
@@ -52,12 +53,22 @@ public final class ServiceStates {
 
     /** The same states, with a view of what is known now: nothing is judged, nothing recorded. */
     public ServiceStates viewed(Catalog catalog, InventorySnapshot inventory, ServiceView.Asked asked) {
-        return new ServiceStates(current, ServiceView.of(catalog, inventory, asked, current));
+        return viewed(catalog, inventory, asked, ProbeBook.EMPTY);
+    }
+
+    /** As above, with what the applications' probes found. */
+    public ServiceStates viewed(Catalog catalog, InventorySnapshot inventory, ServiceView.Asked asked, ProbeBook probes) {
+        return new ServiceStates(current, ServiceView.of(catalog, inventory, asked, current, probes));
     }
 
     /** The next states, and the changes to record; services no longer defined are dropped. */
     public Step step(Catalog catalog, InventorySnapshot inventory, ServiceView.Asked asked, long nowMillis) {
-        ServiceView v = ServiceView.of(catalog, inventory, asked, current);
+        return step(catalog, inventory, asked, ProbeBook.EMPTY, nowMillis);
+    }
+
+    /** As above, with what the applications' probes found. */
+    public Step step(Catalog catalog, InventorySnapshot inventory, ServiceView.Asked asked, ProbeBook probes, long nowMillis) {
+        ServiceView v = ServiceView.of(catalog, inventory, asked, current, probes);
         if (catalog == null) {
             return new Step(new ServiceStates(current, v), List.of());
         }

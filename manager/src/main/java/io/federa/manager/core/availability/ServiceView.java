@@ -5,6 +5,7 @@ import io.federa.manager.core.inventory.InventorySnapshot;
 import io.federa.manager.core.lifecycle.DesiredState;
 import io.federa.manager.core.lifecycle.Headcount;
 import io.federa.manager.core.lifecycle.Plan;
+import io.federa.manager.core.probe.ProbeBook;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.ServiceSpec;
@@ -111,6 +112,15 @@ public final class ServiceView {
      * @param held each service's last known state, kept by a started service while the gate holds
      */
     public static ServiceView of(Catalog catalog, InventorySnapshot inventory, Asked asked, Map<String, ServiceAvailability> held) {
+        return of(catalog, inventory, asked, held, ProbeBook.EMPTY);
+    }
+
+    /**
+     * The view of one pass, with what the applications' probes found: an instance of a probed
+     * application counts as running only while its probe says it serves.
+     */
+    public static ServiceView of(Catalog catalog, InventorySnapshot inventory, Asked asked, Map<String, ServiceAvailability> held,
+                                 ProbeBook probes) {
         if (catalog == null) {
             return EMPTY;
         }
@@ -118,7 +128,7 @@ public final class ServiceView {
                 .filter(e -> e.health().state() == AgentHealth.State.UNKNOWN).map(InventorySnapshot.Entry::agent).sorted().toList();
         String pending = !asked.known() ? "not judged yet: the desired states are not read yet"
                 : unheard.isEmpty() ? "" : "not judged yet: no answer from " + String.join(", ", unheard) + " since the manager started";
-        Map<String, List<InstanceStatus>> byApp = Instances.of(inventory).stream()
+        Map<String, List<InstanceStatus>> byApp = Instances.of(inventory, catalog, probes).stream()
                 .collect(Collectors.groupingBy(InstanceStatus::application));
         Map<String, Application> apps = new LinkedHashMap<>();
         for (ApplicationSpec app : catalog.applications().values()) {

@@ -1,5 +1,6 @@
 package io.federa.manager.core.inventory;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,17 +11,27 @@ import java.util.Objects;
  * @param epoch    the placement epoch the manager gave the VM (0: not placed by the manager)
  * @param counters the VM's totals since it started, which cost metering reads ({@link Counters#UNKNOWN}
  *                 where the host's agent does not report them)
+ * @param endpoints where the host forwards the guest's TCP ports, by guest port ({@code 127.0.0.1:41999}
+ *                 for port 80); empty where it forwards none or cannot tell
  */
 public record VmStatus(String name, String uuid, String host, String state, String application, String service,
                        int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
                        double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds, long epoch,
-                       Counters counters) {
+                       Counters counters, Map<Integer, String> endpoints) {
     /**
      * Totals since the VM started, as the hypervisor counts them; -1 where it cannot tell. They go
      * down when the VM (or the hypervisor's count) starts again.
      */
     public record Counters(long cpuTimeNanoseconds, long transmittedBytes, long transmittedPackets) {
         public static final Counters UNKNOWN = new Counters(-1, -1, -1);
+    }
+
+    /** Without forwarded ports. */
+    public VmStatus(String name, String uuid, String host, String state, String application, String service,
+                    int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
+                    double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds, long epoch, Counters counters) {
+        this(name, uuid, host, state, application, service, vcpus, memoryBytes, diskBytes, networkReceiveBitsPerSecond,
+                networkTransmitBitsPerSecond, cpuLoadRatio, uptimeSeconds, epoch, counters, Map.of());
     }
 
     /** Without counters. */
@@ -43,6 +54,7 @@ public record VmStatus(String name, String uuid, String host, String state, Stri
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(counters, "counters");
+        endpoints = endpoints.isEmpty() ? Map.of() : Map.copyOf(endpoints);
         if (cpuLoadRatio < 0 || cpuLoadRatio > 1 || Double.isNaN(cpuLoadRatio)) {
             throw new IllegalArgumentException("VM " + name + " on " + host + " reports a load of " + cpuLoadRatio);
         }

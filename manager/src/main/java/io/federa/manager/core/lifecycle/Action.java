@@ -18,10 +18,21 @@ public sealed interface Action {
 
     /**
      * Define the VM on the host (autostart off), labelled with its application and service; with
-     * a UUID when it keeps an identity (a VM moved with its data), else the agent gives it one.
+     * a UUID when it keeps an identity (a VM moved with its data), else the agent gives it one;
+     * {@code ports}: the guest's TCP ports the host forwards, for the application's probe.
      */
     record Define(String vm, String host, long epoch, String application, String service, Resources resources,
-                  java.util.Optional<String> uuid) implements Action {
+                  java.util.Optional<String> uuid, java.util.List<Integer> ports) implements Action {
+        public Define {
+            ports = java.util.List.copyOf(ports);
+        }
+
+        /** A VM whose guest ports are not forwarded. */
+        public Define(String vm, String host, long epoch, String application, String service, Resources resources,
+                      java.util.Optional<String> uuid) {
+            this(vm, host, epoch, application, service, resources, uuid, java.util.List.of());
+        }
+
         public Define(String vm, String host, long epoch, String application, String service, Resources resources) {
             this(vm, host, epoch, application, service, resources, java.util.Optional.empty());
         }

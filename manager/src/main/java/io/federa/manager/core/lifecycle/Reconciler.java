@@ -9,6 +9,7 @@ import io.federa.manager.core.placement.Placement;
 import io.federa.manager.core.placement.Planned;
 import io.federa.manager.core.placement.PlacementConfig;
 import io.federa.manager.core.placement.PlacementRequest;
+import io.federa.manager.core.probe.ProbeBook;
 import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;
 
@@ -59,13 +60,17 @@ public final class Reconciler {
      * @param busy           VMs with an action in flight
      * @param prune          orphaned instances the operator asked to remove with their data
      *                       ({@code federa apply --prune}); the other orphans are only stopped
+     * @param probes         what the applications' probes found: an application waits until each one it
+     *                       depends on has {@code minAvailable} instances serving, and an instance whose
+     *                       probes call for a restart is shut down and started again
      */
     public record World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
                         Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> fencingDeadlines,
                         Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
                         long graceMillis, long leaseMarginMillis, long nowMillis, Map<String, Integer> targets,
-                        Set<String> prune) {
+                        Set<String> prune, ProbeBook probes) {
         public World {
+            java.util.Objects.requireNonNull(probes, "probes");
             desired = Map.copyOf(desired);
             instances = Map.copyOf(instances);
             cordoned = Set.copyOf(cordoned);
@@ -74,6 +79,15 @@ public final class Reconciler {
             busy = Set.copyOf(busy);
             targets = Map.copyOf(targets);
             prune = Set.copyOf(prune);
+        }
+
+        /** No probes. */
+        public World(Catalog catalog, InventorySnapshot inventory, Map<String, DesiredState> desired,
+                     Map<String, ManagedInstance> instances, Set<String> cordoned, Map<String, Long> fencingDeadlines,
+                     Map<String, Long> settledAfter, Set<String> busy, PlacementConfig placement,
+                     long graceMillis, long leaseMarginMillis, long nowMillis, Map<String, Integer> targets, Set<String> prune) {
+            this(catalog, inventory, desired, instances, cordoned, fencingDeadlines, settledAfter, busy, placement, graceMillis,
+                    leaseMarginMillis, nowMillis, targets, prune, ProbeBook.EMPTY);
         }
 
         /** Nothing to prune. */
@@ -96,6 +110,16 @@ public final class Reconciler {
     }
 
     private enum HostState { UP, WAIT, LOST }
+
+    /**
+     * Whether the probes call for restarting this running VM: a restart is due for the very run
+     * of the VM that the inventory shows (one started again since, not probed yet, is left alone).
+     */
+    private boolean restartDue(String vm, InventorySnapshot.Entry entry, VmStatus status) {
+        ProbeBook.Due due = restarts().get(vm);
+        return due != null && ProbeBook.sameRun(
+                entry.health().lastSuccessMillis() - status.uptimeSeconds() * 1000, due.vmStartedMillis());
+    }
 
     private final World w;
     private final List<Plan.Step> steps = new ArrayList<>();
@@ -349,6 +373,28 @@ public final class Reconciler {
         return ledger.running(app);
     }
 
+    private Map<String, ProbeBook.Due> restartsDue;
+
+    private Map<String, ProbeBook.Due> restarts() {
+        if (restartsDue == null) {
+            restartsDue = w.probes().restartsDue();
+        }
+        return restartsDue;
+    }
+
+    /**
+     * Instances of the application that serve: running and, where it has a probe, serving by
+     * their last probe. What an application that depends on it waits for.
+     */
+    private int serving(String app) {
+        ApplicationSpec spec = w.catalog().applications().get(app);
+        if (spec == null || spec.probe().isEmpty()) {
+            return running(app);
+        }
+        return (int) vmsByApp.getOrDefault(app, List.of()).stream().filter(v -> w.probes().instance(v.name())
+                .filter(i -> i.host().equals(v.host()) && i.serving()).isPresent()).count();
+    }
+
     /**
      * The VM's last action is visible in the inventory, or its host is lost (it will never show
      * it, and can run nothing any more), and none is in flight. Without the second, an instance
@@ -365,9 +411,10 @@ public final class Reconciler {
     private void keepRunning(String service, ApplicationSpec app) {
         for (String dep : app.dependsOn()) {
             ApplicationSpec d = w.catalog().applications().get(dep);
-            if (running(dep) < d.minAvailable()) {
+            int serving = serving(dep);
+            if (serving < d.minAvailable()) {
                 waiting.add(new Plan.Wait(app.name(), app.name(), Plan.WaitKind.DEPENDENCY, app.name() + " waits for " + dep + ": "
-                        + running(dep) + " of " + d.minAvailable() + " needed instances running"));
+                        + serving + " of " + d.minAvailable() + " needed instances " + (d.probe().isPresent() ? "serving (by its probe)" : "running")));
                 return;
             }
         }
@@ -403,6 +450,9 @@ public final class Reconciler {
             } else if (!vm.running()) {
                 steps.add(new Plan.Step(i.name(), service, app.name(), "start " + app.name() + " (" + vm.state() + ")",
                         List.of(new Action.Start(i.name(), i.host(), i.epoch()))));
+            } else if (restartDue(i.name(), entry.get(), vm)) {
+                steps.add(new Plan.Step(i.name(), service, app.name(), "restart " + app.name() + ": " + restarts().get(i.name()).reason(),
+                        List.of(new Action.Shutdown(i.name(), i.host(), i.epoch()), new Action.Start(i.name(), i.host(), i.epoch()))));
             }
         }
         // VMs already labelled for this application and service but not placed by the manager
@@ -495,7 +545,7 @@ public final class Reconciler {
             ManagedInstance moved = new ManagedInstance(name, app.name(), service, f.host(), epoch);
             placed.add(moved);
             steps.add(new Plan.Step(name, service, app.name(), why + ": placed on " + f.host(), List.of(
-                    new Action.Define(name, f.host(), epoch, app.name(), service, app.resources()),
+                    new Action.Define(name, f.host(), epoch, app.name(), service, app.resources(), Optional.empty(), app.guestPorts()),
                     new Action.Start(name, f.host(), epoch))));
         } else if (o instanceof Outcome.Unschedulable u) {
             // Defined nowhere: it waits until a host has room, rather than on a host that cannot run it.

@@ -8,20 +8,33 @@ import java.util.Optional;
  * An application as defined once, whichever services use it: what it runs on, what each
  * instance needs, how many instances, what it depends on, where it may run and how it scales.
  *
- * @param data whether an instance keeps data of its own on its host, which a move must carry
+ * @param data  whether an instance keeps data of its own on its host, which a move must carry
+ * @param probe how the manager asks each instance whether it serves; without one, a running VM serves
  */
 public record ApplicationSpec(String name, String runtime, Resources resources, int replicas, int minAvailable,
                               List<String> dependsOn, PlacementRules placement, Optional<ScalingPolicy> scaling,
-                              Data data) {
+                              Data data, Optional<ProbeSpec> probe) {
     public ApplicationSpec {
         dependsOn = List.copyOf(dependsOn);
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(probe, "probe");
+    }
+
+    /** An application without a probe. */
+    public ApplicationSpec(String name, String runtime, Resources resources, int replicas, int minAvailable,
+                           List<String> dependsOn, PlacementRules placement, Optional<ScalingPolicy> scaling, Data data) {
+        this(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, data, Optional.empty());
     }
 
     /** An application whose instances keep data on their host ({@link Data#LOCAL}, the default). */
     public ApplicationSpec(String name, String runtime, Resources resources, int replicas, int minAvailable,
                            List<String> dependsOn, PlacementRules placement, Optional<ScalingPolicy> scaling) {
         this(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, Data.LOCAL);
+    }
+
+    /** The guest's TCP ports the manager must reach (its probe's), which the host forwards; none without a probe. */
+    public List<Integer> guestPorts() {
+        return probe.map(p -> List.of(p.port())).orElse(List.of());
     }
 
     /** What an instance keeps on its host. */

@@ -111,7 +111,7 @@ public final class CatalogValidator extends TreeReader {
             return null;
         }
         known(m, p, Set.of("name", "runtime", "resources", "replicas", "minAvailable", "dependsOn", "placement", "scaling",
-                "data"));
+                "data", "probe"));
         int before = errors.size();
         String name = name(m.get("name"), p + ".name");
         String runtime = string(m.get("runtime"), p + ".runtime", RUNTIME, "a runtime name such as kvm or jvm");
@@ -127,10 +127,61 @@ public final class CatalogValidator extends TreeReader {
                 ? Optional.ofNullable(scaling(m.get("scaling"), p + ".scaling", replicas)) : Optional.empty();
         ApplicationSpec.Data data = choice(m.get("data"), p + ".data",
                 Map.of("local", ApplicationSpec.Data.LOCAL, "none", ApplicationSpec.Data.NONE), ApplicationSpec.Data.LOCAL);
+        Optional<ProbeSpec> probe = m.containsKey("probe") ? Optional.ofNullable(probe(m.get("probe"), p + ".probe")) : Optional.empty();
         if (errors.size() > before) {
             return null;
         }
-        return new ApplicationSpec(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, data);
+        return new ApplicationSpec(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, data, probe);
+    }
+
+    /** A URL path a probe may ask: absolute, printable ASCII, no spaces, no fragment. */
+    static final Pattern PROBE_PATH = Pattern.compile("/[!-~&&[^#\\s]]{0,255}");
+    static final Pattern LOAD_FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+    private ProbeSpec probe(Object node, String p) {
+        Map<String, Object> m = map(node, p);
+        if (m == null) {
+            return null;
+        }
+        known(m, p, Set.of("http", "every", "timeout", "restartAfter", "startGrace", "loadField"));
+        int before = errors.size();
+        Map<String, Object> http = m.get("http") == null ? null : map(m.get("http"), p + ".http");
+        if (m.get("http") == null) {
+            error(p + ".http", "is required: the guest's port and the path the manager asks, e.g. { port: 80, path: /health }");
+        }
+        int port = 0;
+        String path = "/";
+        if (http != null) {
+            known(http, p + ".http", Set.of("port", "path"));
+            port = (int) integer(http.get("port"), p + ".http.port", 1, 65_535, null);
+            int beforePath = errors.size();
+            path = string(http.get("path"), p + ".http.path", "/");
+            if (errors.size() == beforePath && !PROBE_PATH.matcher(path).matches()) {
+                error(p + ".http.path", "must be a path beginning with / of at most 256 printable characters without spaces"
+                        + " or #, got " + describe(path));
+            }
+        }
+        Duration every = duration(m.get("every"), p + ".every", ProbeSpec.DEFAULT_EVERY);
+        Duration timeout = duration(m.get("timeout"), p + ".timeout", ProbeSpec.DEFAULT_TIMEOUT);
+        int restartAfter = (int) integer(m.get("restartAfter"), p + ".restartAfter", 0, 1000, (long) ProbeSpec.DEFAULT_RESTART_AFTER);
+        Duration grace = duration(m.get("startGrace"), p + ".startGrace", ProbeSpec.DEFAULT_START_GRACE);
+        Optional<String> loadField = Optional.empty();
+        if (m.get("loadField") != null) {
+            loadField = Optional.of(string(m.get("loadField"), p + ".loadField", LOAD_FIELD,
+                    "the name of a top-level number of the probe's JSON answer"));
+        }
+        if (errors.size() == before) {
+            if (every.compareTo(Duration.ofSeconds(1)) < 0 || every.compareTo(Duration.ofMinutes(10)) > 0) {
+                error(p + ".every", "is " + m.get("every") + " but must be between 1s and 10m");
+            } else if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(every) >= 0) {
+                error(p + ".timeout", "is " + (m.get("timeout") == null ? "2s (the default)" : m.get("timeout"))
+                        + " but must be at least 100ms and shorter than every (" + (m.get("every") == null ? "5s" : m.get("every")) + ")");
+            }
+            if (grace.compareTo(Duration.ofHours(1)) > 0) {
+                error(p + ".startGrace", "is " + m.get("startGrace") + " but must be at most 1h");
+            }
+        }
+        return errors.size() > before ? null : new ProbeSpec(port, path, every, timeout, restartAfter, grace, loadField);
     }
 
     private Resources resources(Object node, String p) {
