@@ -68,6 +68,16 @@ class AgentCommanderTest {
     }
 
     @Test
+    void a_define_names_the_guest_ports_to_forward_only_when_there_are_some() {
+        io.federa.manager.core.lifecycle.Action.Define probed = new io.federa.manager.core.lifecycle.Action.Define("web-1", "host-1", 3,
+                "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0), java.util.Optional.empty(), java.util.List.of(80));
+        assertThat(AgentCommander.command(probed, "op-1", 0).getJsonObject("spec").getJsonArray("ports").getList()).containsExactly(80);
+        io.federa.manager.core.lifecycle.Action.Define plain = new io.federa.manager.core.lifecycle.Action.Define("web-2", "host-1", 3,
+                "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0));
+        assertThat(AgentCommander.command(plain, "op-2", 0).getJsonObject("spec").containsKey("ports")).isFalse();
+    }
+
+    @Test
     void an_answer_larger_than_a_command_can_have_is_cut_off_and_names_the_agent() throws Exception {
         AgentCommander commander = new AgentCommander(vertx, 10_000);
         assertThat(failure(commander.call(host1(), "execute", "huge")))

@@ -132,6 +132,11 @@ class JolokiaPollParserTest {
                 broken("a name that is an object", a -> firstVm(a).put("Name", new JsonObject().put("x", 1)),
                         "Name is an object, not a string"),
                 broken("no VM map", a -> a.getJsonObject(1).put("value", "none"), "VirtualMachine: \"value\" is not an object"),
+                broken("endpoints not a list", a -> firstVm(a).put("Endpoints", "80 to 41999"), "\"Endpoints\" is not a list of guestPort=address:port"),
+                broken("endpoint with a name for an address", a -> firstVm(a).put("Endpoints", "80=evil.example:80"), "got \"80=evil.example:80\""),
+                broken("endpoint port out of range", a -> firstVm(a).put("Endpoints", "80=127.0.0.1:70000"), "\"Endpoints\" is not a list"),
+                broken("one guest port twice", a -> firstVm(a).put("Endpoints", "80=127.0.0.1:4000,80=127.0.0.1:4001"), "\"Endpoints\" is not a list"),
+                broken("endpoints without end", a -> firstVm(a).put("Endpoints", "80=127.0.0.1:4000,".repeat(17)), "lists more than 16 ports"),
                 broken("a host nested too deep", a -> host(a).put("Extra", deep(40)), "nested more than"));
     }
 
@@ -145,6 +150,21 @@ class JolokiaPollParserTest {
 
     private static Arguments broken(String why, Consumer<JsonArray> damage, String message) {
         return Arguments.of(why, damage, message);
+    }
+
+    @Test
+    void where_a_host_forwards_a_guests_ports_is_read_and_an_older_agent_forwards_none() throws Exception {
+        JsonArray a = recorded();
+        firstVm(a).put("Endpoints", "80=127.0.0.1:41999,8080=[::1]:42000");
+        String name = firstVm(a).getString("Name");
+        AgentReport r = JolokiaPollParser.parse(a);
+        assertThat(r.vms()).filteredOn(v -> v.name().equals(name)).singleElement().satisfies(v ->
+                assertThat(v.endpoints()).containsExactly(java.util.Map.entry(80, "127.0.0.1:41999"), java.util.Map.entry(8080, "[::1]:42000")));
+        // The recording predates the attribute, and an empty one forwards nothing.
+        assertThat(JolokiaPollParser.parse(recorded()).vms()).allSatisfy(v -> assertThat(v.endpoints()).isEmpty());
+        JsonArray none = recorded();
+        firstVm(none).put("Endpoints", "");
+        assertThat(JolokiaPollParser.parse(none).vms()).allSatisfy(v -> assertThat(v.endpoints()).isEmpty());
     }
 
     @Test

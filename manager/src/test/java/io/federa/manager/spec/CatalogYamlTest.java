@@ -150,6 +150,18 @@ class CatalogYamlTest {
                         "applications[1].scaling.ahead", "is 1m but must be between 5m and 6h"),
                 bad("ahead on the application's own load", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { metric: application, scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, ahead: 15m }"),
                         "applications[1].scaling.ahead", "needs metric: cpu"),
+                bad("probe without http", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { every: 5s }"),
+                        "applications[1].probe.http", "is required: the guest's port and the path"),
+                bad("probe port out of range", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 70000, path: /health } }"),
+                        "applications[1].probe.http.port", "must be between 1 and 65535, got 70000"),
+                bad("probe path not a path", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 80, path: \"health check\" } }"),
+                        "applications[1].probe.http.path", "must be a path beginning with /"),
+                bad("probe timeout not shorter than its interval", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 80, path: /health }, every: 2s, timeout: 2s }"),
+                        "applications[1].probe.timeout", "is 2s but must be at least 100ms and shorter than every (2s)"),
+                bad("probe with an unknown field", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 80, path: /health, host: evil.example } }"),
+                        "applications[1].probe.http.host", "unknown"),
+                bad("probe load field not a name", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 80, path: /health }, loadField: \"a.b\" }"),
+                        "applications[1].probe.loadField", "the name of a top-level number"),
                 bad("duration without unit", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, cooldown: 60 }"),
                         "applications[1].scaling.cooldown", "with its unit"),
                 bad("service of an unknown application", MIN.replace("[web, db]", "[web, db, cache]"), "services[0].applications[2]",
@@ -172,6 +184,26 @@ class CatalogYamlTest {
         assertThat(r.catalog()).isEmpty();
         assertThat(r.errors()).extracting(SpecError::field).contains(field);
         assertThat(r.errors()).filteredOn(e -> e.field().equals(field)).anySatisfy(e -> assertThat(e.message()).contains(message));
+    }
+
+    @Test
+    void a_probe_is_read_with_its_defaults_and_forwards_its_port() {
+        CatalogValidator.Result r = CatalogYaml.parse(MIN.replace("dependsOn: [db]",
+                "dependsOn: [db]\n    probe: { http: { port: 8080, path: \"/cgi-bin/health?deep=1\" }, loadField: load }"));
+        assertThat(r.errors()).isEmpty();
+        Catalog c = r.catalog().orElseThrow();
+        ApplicationSpec web = c.applications().get("web");
+        assertThat(web.probe()).get().satisfies(p -> {
+            assertThat(p.describe()).isEqualTo("GET :8080/cgi-bin/health?deep=1");
+            assertThat(p.every()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(p.timeout()).isEqualTo(Duration.ofSeconds(2));
+            assertThat(p.restartAfter()).isEqualTo(3);
+            assertThat(p.startGrace()).isEqualTo(Duration.ofSeconds(120));
+            assertThat(p.loadField()).contains("load");
+        });
+        assertThat(web.guestPorts()).containsExactly(8080);
+        assertThat(c.applications().get("db").probe()).isEmpty();
+        assertThat(c.applications().get("db").guestPorts()).isEmpty();
     }
 
     @Test

@@ -1,0 +1,145 @@
+package io.federa.manager.core.probe;
+
+import io.federa.manager.core.availability.ServiceAvailability;
+import io.federa.manager.core.availability.ServiceView;
+import io.federa.manager.core.inventory.HostStatus;
+import io.federa.manager.core.inventory.InventorySnapshot;
+import io.federa.manager.core.inventory.VmStatus;
+import io.federa.manager.core.lifecycle.Action;
+import io.federa.manager.core.lifecycle.DesiredState;
+import io.federa.manager.core.lifecycle.ManagedInstance;
+import io.federa.manager.core.lifecycle.Plan;
+import io.federa.manager.core.lifecycle.Reconciler;
+import io.federa.manager.core.placement.PlacementConfig;
+import io.federa.manager.core.spec.Catalog;
+import io.federa.manager.spec.CatalogYaml;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What probes change in the pure core: availability counts an instance only while its probe says
+ * it serves, an application waits for the ones it depends on to serve, a restart is planned for
+ * the very run of the VM that fails, and a VM is defined with its probe's port forwarded.
+ */
+class ProbedApplicationsTest {
+    private static final Catalog SHOP = CatalogYaml.parse("""
+            applications:
+              - name: db
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                probe: { http: { port: 80, path: /cgi-bin/health }, restartAfter: 2, startGrace: 30s }
+              - name: web
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                dependsOn: [db]
+                probe: { http: { port: 8080, path: /health }, loadField: load }
+            services:
+              - name: shop
+                applications: [web, db]
+            """).catalog().orElseThrow();
+    private static final long T0 = 10_000_000;
+
+    private static HostStatus host(String id) {
+        return new HostStatus(id, "paris", false, 3, List.of("qemu"), 4, 0, 8L << 30, 0, 200L << 30, 0,
+                1_000_000_000L, 0, "EUR", 0.00001, 0.01, 0.02, 0, "0.1.0", T0);
+    }
+
+    private static VmStatus vm(String name, String app, long uptimeSeconds) {
+        return new VmStatus(name, "u-" + name, "host-1", "RUNNING", app, "shop", 1, 128L << 20, 1L << 30, 0, 0, 0.1,
+                uptimeSeconds, 1, VmStatus.Counters.UNKNOWN, Map.of(80, "127.0.0.1:41999"));
+    }
+
+    /** host-1 polled at {@code at} with these VMs. */
+    private static InventorySnapshot fleet(long at, VmStatus... vms) {
+        return InventorySnapshot.of(List.of("host-1"), T0).polled("host-1", host("host-1"), List.of(vms), at);
+    }
+
+    private static final ServiceView.Asked STARTED = new ServiceView.Asked(true, Map.of("shop", DesiredState.STARTED), Map.of(), List.of());
+
+    @Test
+    void anInstanceWhoseVmRunsButWhoseProbeFailsDoesNotCountAndTheServiceSaysWhy() {
+        InventorySnapshot inv = fleet(T0, vm("db-1", "db", 600), vm("web-1", "web", 600));
+        ProbeBook book = ProbeBook.EMPTY
+                .recorded("db", "db-1", "host-1", T0 - 600_000, SHOP.applications().get("db").probe().get(),
+                        ProbeResult.passed(OptionalDouble.empty(), T0))
+                .recorded("web", "web-1", "host-1", T0 - 600_000, SHOP.applications().get("web").probe().get(),
+                        ProbeResult.failed("HTTP 503 Service Unavailable: told to fail", T0));
+        ServiceView v = ServiceView.of(SHOP, inv, STARTED, Map.of(), book);
+        ServiceView.Service shop = v.service("shop").orElseThrow();
+        assertThat(shop.state()).contains(ServiceAvailability.State.DOWN);
+        assertThat(shop.reasons()).containsExactly("web: 0 of 1 instances running (minAvailable 1); web-1 on host-1: GET :8080/health"
+                + " failing: HTTP 503 Service Unavailable: told to fail (1 time)");
+        assertThat(shop.application("web").orElseThrow().instances()).singleElement()
+                .satisfies(i -> assertThat(i.vmRunning()).isTrue());
+
+        // With nothing probed yet the instances are starting: DOWN too; UP once web's probe passes.
+        assertThat(ServiceView.of(SHOP, inv, STARTED, Map.of()).service("shop").orElseThrow().state())
+                .contains(ServiceAvailability.State.DOWN);
+        ProbeBook fine = book.recorded("web", "web-1", "host-1", T0 - 600_000, SHOP.applications().get("web").probe().get(),
+                ProbeResult.passed(OptionalDouble.of(0.4), T0 + 5_000));
+        assertThat(ServiceView.of(SHOP, inv, STARTED, Map.of(), fine).service("shop").orElseThrow().state())
+                .contains(ServiceAvailability.State.UP);
+    }
+
+    @Test
+    void anInstanceNotProbedYetIsStartingNotRunning() {
+        ServiceView v = ServiceView.of(SHOP, fleet(T0, vm("db-1", "db", 2)), STARTED, Map.of(), ProbeBook.EMPTY);
+        assertThat(v.service("shop").orElseThrow().reasons()).anySatisfy(r -> assertThat(r)
+                .contains("db-1 on host-1: starting: GET :80/cgi-bin/health not asked yet"));
+    }
+
+    private static Reconciler.World world(InventorySnapshot inv, Map<String, ManagedInstance> instances, ProbeBook book, long now) {
+        return new Reconciler.World(SHOP, inv, Map.of("shop", DesiredState.STARTED), instances, Set.of(), Map.of(), Map.of(),
+                Set.of(), PlacementConfig.defaults(), 3_000, 1_000, now, Map.of(), Set.of(), book);
+    }
+
+    private static List<String> actions(Plan p) {
+        List<String> out = new ArrayList<>();
+        p.steps().forEach(s -> s.actions().forEach(a -> out.add(a.verb() + " " + a.vm() + "@" + a.host() + " e" + a.epoch())));
+        return out;
+    }
+
+    @Test
+    void anApplicationWaitsUntilWhatItDependsOnServesNotMerelyRuns() {
+        Map<String, ManagedInstance> db = Map.of("db-1", new ManagedInstance("db-1", "db", "shop", "host-1", 1));
+        InventorySnapshot inv = fleet(T0, vm("db-1", "db", 5));
+        Plan waiting = Reconciler.plan(world(inv, db, ProbeBook.EMPTY, T0 + 1_000));
+        assertThat(actions(waiting)).isEmpty();
+        assertThat(waiting.waiting()).contains("web waits for db: 0 of 1 needed instances serving (by its probe)");
+
+        ProbeBook serving = ProbeBook.EMPTY.recorded("db", "db-1", "host-1", T0 - 5_000, SHOP.applications().get("db").probe().get(),
+                ProbeResult.passed(OptionalDouble.empty(), T0));
+        Plan next = Reconciler.plan(world(inv, db, serving, T0 + 1_000));
+        assertThat(next.steps()).hasSize(1);
+        Action.Define define = (Action.Define) next.steps().get(0).actions().get(0);
+        assertThat(define.vm()).isEqualTo("web-1");
+        // Its probe's port is forwarded by the host it is defined on.
+        assertThat(define.ports()).containsExactly(8080);
+    }
+
+    @Test
+    void aRestartIsPlannedForTheRunThatFailsAndNotAgainForTheNextRun() {
+        Map<String, ManagedInstance> db = Map.of("db-1", new ManagedInstance("db-1", "db", "shop", "host-1", 1));
+        long started = T0 - 600_000;
+        ProbeBook book = ProbeBook.EMPTY;
+        for (long at = T0 - 10_000; at <= T0; at += 5_000) {
+            book = book.recorded("db", "db-1", "host-1", started, SHOP.applications().get("db").probe().get(),
+                    ProbeResult.failed("connection refused", at));
+        }
+        assertThat(book.restartsDue()).containsOnlyKeys("db-1");
+        Plan restart = Reconciler.plan(world(fleet(T0, vm("db-1", "db", 600)), db, book, T0 + 500));
+        assertThat(actions(restart)).containsExactly("shutdown db-1@host-1 e1", "start db-1@host-1 e1");
+        assertThat(restart.steps().get(0).why()).isEqualTo("restart db: GET :80/cgi-bin/health failing: connection refused (3 times in a row)");
+
+        // Started again 2 s ago, not probed since: the book still says due, for the run before.
+        Plan after = Reconciler.plan(world(fleet(T0 + 4_000, vm("db-1", "db", 2)), db, book, T0 + 4_500));
+        assertThat(actions(after)).isEmpty();
+    }
+}
