@@ -284,6 +284,16 @@ public final class Manager {
             }
 
             @Override
+            public long probesSent() {
+                return probes.sent();
+            }
+
+            @Override
+            public long probesFailed() {
+                return probes.failed();
+            }
+
+            @Override
             public int leasesRenewed() {
                 LeaseLedger l = polling.leases();
                 return l == null ? 0 : l.renewedWithinLease(WallClock.millis());

@@ -140,6 +140,16 @@ public final class ManagerMetrics implements MultiCollector {
             return List.of();
         }
 
+        /** Probes sent to applications inside VMs since the start. */
+        default long probesSent() {
+            return 0;
+        }
+
+        /** Of those, the ones that failed. */
+        default long probesFailed() {
+            return 0;
+        }
+
         /** Each service's budget, from the configuration (cost.budgets). */
         default Map<String, io.federa.manager.core.cost.Budget> budgets() {
             return Map.of();
@@ -332,6 +342,7 @@ public final class ManagerMetrics implements MultiCollector {
         out.add(decisions.build());
         migrations(out, now);
         placementHeadroom(out, catalog);
+        probes(out, catalog);
         int fleet = sources.leaseFleet();
         int renewed = sources.leasesRenewed();
         out.add(gauge("federa_vms_orphaned", "VMs of applications no service has any more: stopped and kept with their data "
@@ -377,6 +388,38 @@ public final class ManagerMetrics implements MultiCollector {
      * nowhere if the largest host were lost: both the placement chain's answers, from the
      * leader's last pass (a follower exports 0 and no failover).
      */
+    /** The instances of each probed application by what their probe last found, and the probes sent. */
+    private void probes(List<MetricSnapshot> out, io.federa.manager.core.spec.Catalog catalog) {
+        Map<String, Map<io.federa.manager.core.probe.ProbeBook.State, Integer>> byApp = new java.util.TreeMap<>();
+        if (catalog != null) {
+            catalog.applications().values().stream().filter(a -> a.probe().isPresent()).forEach(a -> {
+                Map<io.federa.manager.core.probe.ProbeBook.State, Integer> zero = new java.util.EnumMap<>(io.federa.manager.core.probe.ProbeBook.State.class);
+                for (io.federa.manager.core.probe.ProbeBook.State st : io.federa.manager.core.probe.ProbeBook.State.values()) {
+                    zero.put(st, 0);
+                }
+                byApp.put(a.name(), zero);
+            });
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (ServiceView.Service svc : sources.view().services().values()) {
+            for (ServiceView.Application a : svc.applications()) {
+                if (!seen.add(a.name()) || !byApp.containsKey(a.name())) {
+                    continue;
+                }
+                a.instances().forEach(i -> i.probe().ifPresent(p -> byApp.get(a.name()).merge(p.state(), 1, Integer::sum)));
+            }
+        }
+        List<Point> points = new ArrayList<>();
+        byApp.forEach((app, counts) -> counts.forEach((st, n) -> points.add(new Point(Labels.of("application", app, "state",
+                st.name().toLowerCase(java.util.Locale.ROOT)), n))));
+        out.add(gauge("federa_application_instances_probed", "Running instances of each application with a probe, by what the"
+                + " probe last found: serving, starting (not answered yet within its start grace) or failing.", points));
+        out.add(counter("federa_probes_sent", "Probes sent to applications inside their VMs since the manager started.",
+                sources.probesSent()));
+        out.add(counter("federa_probes_failed", "Of those, the probes that failed (an error status, no answer in time, no connection).",
+                sources.probesFailed()));
+    }
+
     private void placementHeadroom(List<MetricSnapshot> out, io.federa.manager.core.spec.Catalog catalog) {
         Map<String, Integer> unplaceable = new java.util.TreeMap<>();
         if (catalog != null) {
