@@ -9,7 +9,8 @@
 #                                       kills what is left of its QEMU processes and stops its daemons
 #   real-hypervisors.sh guest DIR       builds the test guest in DIR unless it is there: a Debian
 #                                       kernel (apt-get download + dpkg -x) and an initramfs of
-#                                       busybox, the virtio block modules and our own /init
+#                                       busybox, the virtio block and network modules and our own
+#                                       /init
 #
 # Everything comes from Debian's packages (scripts/install-deps.sh installs them). Each step that
 # fails says so on stderr as "step <name>: <why>" and exits non-zero. Runs as root.
@@ -121,6 +122,12 @@ guest() {
     [ -f "$f" ] || fail initramfs "$pkg has no module $m.ko"
     cp "$f" "$root/modules/"
   done
+  # The network card's driver and what it needs, in the order init loads them.
+  for m in net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
+    local f="$mods/kernel/$m.ko"
+    [ -f "$f" ] || fail initramfs "$pkg has no module $m.ko"
+    cp "$f" "$root/modules/"
+  done
   init_script > "$root/init"
   chmod 755 "$root/init"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$work/initrd.gz") || fail initramfs "cpio/gzip failed"
@@ -142,13 +149,77 @@ init_script() {
 # A kernel command line with federa.mark=WORD makes it write "FEDERA-MARK:WORD" to its disk at
 # 768 MiB (flushed to the disk before it says so); without one, it reads that place back and
 # prints the marker it finds there, if any.
+# A guest with a network card (a VM whose ports the agent forwards) takes an address by DHCP and
+# serves HTTP on port 80: /cgi-bin/health answers 200 with {"load": L} (L from /tmp/load, 0 by
+# default), or 503 while /tmp/broken exists; /cgi-bin/break and /cgi-bin/mend create and remove
+# it; /cgi-bin/load?0.75 sets the load (a decimal number from 0 to 1).
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk evdev button; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk evdev button \
+         failover net_failover virtio_net; do
   insmod /modules/$m.ko 2>/dev/null
 done
+ip link set lo up
+mkdir -p /www/cgi-bin /tmp
+cat > /dhcp.sh <<'SCRIPT'
+#!/bin/sh
+# udhcpc's script: the address and the default route of the lease.
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    for r in $router; do ip route add default via "$r" dev "$interface"; break; done
+    ;;
+esac
+exit 0
+SCRIPT
+cat > /www/cgi-bin/health <<'SCRIPT'
+#!/bin/sh
+if [ -e /tmp/broken ]; then
+  printf 'Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n'
+  echo "failing: the guest was told to fail (/cgi-bin/break); /cgi-bin/mend ends it"
+  exit 0
+fi
+load=$(cat /tmp/load 2>/dev/null)
+printf 'Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{"load": %s}\n' "${load:-0}"
+SCRIPT
+cat > /www/cgi-bin/break <<'SCRIPT'
+#!/bin/sh
+touch /tmp/broken
+printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nbroken: health now answers 503\n'
+SCRIPT
+cat > /www/cgi-bin/mend <<'SCRIPT'
+#!/bin/sh
+rm -f /tmp/broken
+printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nmended: health now answers 200\n'
+SCRIPT
+cat > /www/cgi-bin/load <<'SCRIPT'
+#!/bin/sh
+if echo "$QUERY_STRING" | grep -Eq '^(0(\.[0-9]+)?|1(\.0+)?|\.[0-9]+)$'; then
+  echo "$QUERY_STRING" > /tmp/load
+  printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nload set to %s\n' "$QUERY_STRING"
+else
+  printf 'Status: 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n'
+  echo "load not set: the query must be a decimal number from 0 to 1, e.g. load?0.75"
+fi
+SCRIPT
+chmod 755 /dhcp.sh /www/cgi-bin/*
+# In the background, so that the disk's work below does not wait for DHCP.
+(
+  i=0
+  while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+  if [ -e /sys/class/net/eth0 ]; then
+    ip link set eth0 up
+    if udhcpc -i eth0 -s /dhcp.sh -q -n -t 5 >/dev/null 2>&1; then
+      echo "federa-guest: eth0 $(ip -4 -o addr show dev eth0 | awk '{print $4}')"
+    else
+      echo "federa-guest: eth0 got no address"
+    fi
+    httpd -p 80 -h /www && echo "federa-guest: httpd up"
+  fi
+) &
 # The ACPI power button (how libvirt asks a guest to shut down) is an input device: the first
 # event on any of them powers the guest off. No keyboard is attached, so nothing else sends one.
 for e in /dev/input/event*; do

@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (libvirt session daemons of two Unix users, software emulation), each with its own agent
  * process, each agent driven as the manager drives it (execute with operation ids and epochs,
  * under a signed lease). The guests are the test guest of scripts/real-hypervisors.sh: a Debian
- * kernel and a busybox init that spins when its disk says FEDERA-BUSY and idles otherwise.
+ * kernel and a busybox init that spins when its disk says FEDERA-BUSY and idles otherwise, and
+ * serves HTTP on port 80 when it has a network card (a VM whose spec names ports).
  */
 class RealGuestsEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -97,9 +98,31 @@ class RealGuestsEndToEndTest {
     }
 
     private static String define(String id, String vm, long epoch) {
+        return define(id, vm, epoch, "");
+    }
+
+    /** A define command whose spec has {@code more} fields (e.g. {@code ,"ports":[80]}). */
+    private static String define(String id, String vm, long epoch, String more) {
         return "{\"operationId\":\"" + id + "\",\"action\":\"define\",\"vm\":\"" + vm + "\",\"epoch\":" + epoch
                 + ",\"spec\":{\"name\":\"" + vm + "\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
-                + "\"memoryMiB\":128,\"diskGiB\":1}}";
+                + "\"memoryMiB\":128,\"diskGiB\":1" + more + "}}";
+    }
+
+    /** A plain GET; null when nothing answers yet (the guest's port is forwarded before its httpd listens). */
+    private HttpResponse<String> get(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static String show(HttpResponse<String> r) {
+        return r == null ? "no answer" : r.statusCode() + " " + r.body().strip();
     }
 
     private static String command(String id, String action, String vm, long epoch) {
@@ -152,6 +175,57 @@ class RealGuestsEndToEndTest {
     private static String console(Path home, String uuid) throws Exception {
         Path log = home.resolve("data/vms").resolve(uuid).resolve("console.log");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+    }
+
+    @Test
+    void a_guest_port_named_in_the_spec_is_forwarded_from_loopback_and_reported_as_the_vm_endpoint() throws Exception {
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
+        try (RealHypervisors hypervisors = RealHypervisors.up(HV1)) {
+            Path home = hypervisors.agentHome(HV1);
+            Path config = RealHypervisors.write(HV1, home.resolve("agent.yaml"), config(HV1, home));
+            String endpoints;
+            try (AgentProcess agent = AgentProcess.startAs(HV1, home.resolve("mr-agent.jar"), config)) {
+                String url = agent.awaitJolokiaUrl(Duration.ofSeconds(120));
+                ScheduledFuture<?> lease = renewEvery500ms(timer, url, HV1);
+
+                // Defined as the manager defines: the spec names guest port 80.
+                String uuid = execute(url, define("d-web", "web-1", 1, ",\"ports\":[80]")).path("uuid").asText();
+                execute(url, define("d-plain", "plain-1", 1));
+                endpoints = vm(url, "web-1").path("Endpoints").asText();
+                assertThat(endpoints).matches("80=127\\.0\\.0\\.1:[0-9]+");
+                assertThat(vm(url, "plain-1").path("Endpoints").asText()).isEmpty();
+                String base = "http://" + endpoints.substring("80=".length());
+
+                long t0 = System.nanoTime();
+                assertThat(execute(url, command("s-web", "start", "web-1", 1)).path("outcome").asText()).isEqualTo("done");
+                HttpResponse<String> health = await("web-1's health answering 200 through " + endpoints,
+                        Duration.ofSeconds(60), () -> get(base + "/cgi-bin/health"), r -> r != null && r.statusCode() == 200);
+                System.out.printf("real guests: health answered through the forwarded port %d ms after the start%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                assertThat(health.body().strip()).isEqualTo("{\"load\": 0}");
+                assertThat(health.headers().firstValue("Content-Type")).hasValue("application/json");
+                assertThat(console(home, uuid)).contains("federa-guest: httpd up").contains("federa-guest: idle");
+
+                // The guest fails when told to, and mends; its load is what it was told.
+                assertThat(show(get(base + "/cgi-bin/break"))).startsWith("200 ");
+                assertThat(show(get(base + "/cgi-bin/health"))).startsWith("503 ").contains("told to fail");
+                assertThat(show(get(base + "/cgi-bin/mend"))).startsWith("200 ");
+                assertThat(show(get(base + "/cgi-bin/health"))).isEqualTo("200 {\"load\": 0}");
+                assertThat(show(get(base + "/cgi-bin/load?0.75"))).startsWith("200 ");
+                assertThat(show(get(base + "/cgi-bin/health"))).isEqualTo("200 {\"load\": 0.75}");
+                assertThat(show(get(base + "/cgi-bin/load?1.5"))).startsWith("400 ");
+                assertThat(show(get(base + "/cgi-bin/health"))).isEqualTo("200 {\"load\": 0.75}");
+                assertThat(vm(url, "web-1").path("Endpoints").asText()).isEqualTo(endpoints);
+                lease.cancel(false);
+            }
+            // The forward is kept in the domain's definition: an agent started afresh reports it again.
+            try (AgentProcess again = AgentProcess.startAs(HV1, home.resolve("mr-agent.jar"), config)) {
+                String url = again.awaitJolokiaUrl(Duration.ofSeconds(120));
+                assertThat(vm(url, "web-1").path("Endpoints").asText()).isEqualTo(endpoints);
+            }
+        } finally {
+            timer.shutdownNow();
+        }
     }
 
     @Test

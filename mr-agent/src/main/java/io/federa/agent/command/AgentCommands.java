@@ -128,7 +128,7 @@ public final class AgentCommands implements AutoCloseable {
             if (epoch > 0) {
                 noAutostart(spec.name());
             }
-        } catch (LibvirtException | RuntimeException e) {
+        } catch (LibvirtException | IOException | RuntimeException e) {
             DiskImages.delete(vmDir, uuid);
             throw e;
         }

@@ -6,6 +6,8 @@ import io.federa.agent.core.DiskFormat;
 import io.federa.agent.core.InvalidSpecException;
 import io.federa.agent.core.VmSpec;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -13,14 +15,15 @@ import java.util.UUID;
 /**
  * Reads a VM spec from its JSON form, e.g.
  * {@code {"name":"web-1","application":"web","service":"shop","vcpus":2,"memoryMiB":2048,"diskGiB":20}},
- * optionally with {@code "diskFormat":"qcow2"} (raw when absent).
+ * optionally with {@code "diskFormat":"qcow2"} (raw when absent) and {@code "ports":[80,8080]}, the
+ * guest TCP ports to forward (none when absent).
  * Strict: unknown fields, wrong types, duplicate keys and oversized documents are refused with
  * the field named.
  */
 public final class VmSpecParser {
     public static final int MAX_CHARS = 64 * 1024;
     private static final Set<String> FIELDS = Set.of("name", "application", "service", "vcpus", "memoryMiB",
-            "diskGiB", "diskFormat", "uuid");
+            "diskGiB", "diskFormat", "uuid", "ports");
     private static final ObjectMapper JSON = StrictJson.mapper(8, MAX_CHARS, 32);
 
     private VmSpecParser() {
@@ -28,7 +31,7 @@ public final class VmSpecParser {
 
     public static VmSpec parse(String json) {
         JsonNode root = StrictJson.object(JSON, json, "spec", MAX_CHARS, "a JSON object with name, application, "
-                + "service, vcpus, memoryMiB and diskGiB", FIELDS, "application, diskFormat, diskGiB, memoryMiB, name, service, uuid, vcpus");
+                + "service, vcpus, memoryMiB and diskGiB", FIELDS, "application, diskFormat, diskGiB, memoryMiB, name, ports, service, uuid, vcpus");
         Optional<UUID> uuid = Optional.empty();
         if (root.has("uuid") && !root.get("uuid").isNull()) {
             String u = text(root, "uuid");
@@ -48,7 +51,29 @@ public final class VmSpecParser {
         }
         return new VmSpec(text(root, "name"), text(root, "application"), text(root, "service"),
                 (int) number(root, "vcpus", Integer.MAX_VALUE), number(root, "memoryMiB", Long.MAX_VALUE),
-                number(root, "diskGiB", Long.MAX_VALUE), uuid, format);
+                number(root, "diskGiB", Long.MAX_VALUE), uuid, format, ports(root));
+    }
+
+    /** The guest ports, empty when absent or null; their range and distinctness are checked by {@link VmSpec}. */
+    private static List<Integer> ports(JsonNode root) {
+        JsonNode v = root.get("ports");
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new InvalidSpecException("ports", "must be an array of TCP port numbers");
+        }
+        if (v.size() > VmSpec.MAX_PORTS) {
+            throw new InvalidSpecException("ports", "at most " + VmSpec.MAX_PORTS + " ports, got " + v.size());
+        }
+        List<Integer> out = new ArrayList<>(v.size());
+        for (JsonNode p : v) {
+            if (!p.isIntegralNumber() || !p.canConvertToInt()) {
+                throw new InvalidSpecException("ports", "each must be a whole number between 1 and 65535");
+            }
+            out.add(p.asInt());
+        }
+        return out;
     }
 
     private static String text(JsonNode root, String field) {

@@ -109,7 +109,7 @@ public final class SnapshotBuilder {
                 cpuTime, load, simulatedNow, cpuOffset, o.diskCapacityBytes(), o.diskReadBytes(), o.diskWriteBytes(),
                 o.diskReadRequests(), o.diskWriteRequests(), diskRead, diskWrite, o.networkReceivedBytes(),
                 o.networkTransmittedBytes(), o.networkReceivedPackets(), o.networkTransmittedPackets(),
-                netRx, netTx, netTxPackets, since, uptime, o.vcpuTimesNanos(), o.disks(), o.nics());
+                netRx, netTx, netTxPackets, since, uptime, o.vcpuTimesNanos(), o.disks(), o.nics(), o.forwards());
     }
 
     /**

@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param diskCapacityBytes the VM's own disks' defined size in bytes
  * @param epoch             the epoch the manager gave the VM (federa metadata), 0 for a VM not managed that way
  * @param vcpuTimesNanos    CPU time of each vCPU, in nanoseconds; empty when the VM is not running
+ * @param forwards          the guest TCP ports forwarded from the host, in guest-port order (federa metadata);
+ *                          empty when none
  */
 public record VmObservation(String uuid, String name, int hypervisorId, VmState state, String osType,
                             boolean persistent, boolean autostart, int vcpus, long memoryBytes,
@@ -19,7 +21,7 @@ public record VmObservation(String uuid, String name, int hypervisorId, VmState 
                             long diskReadRequests, long diskWriteRequests, long networkReceivedBytes,
                             long networkTransmittedBytes, long networkReceivedPackets,
                             long networkTransmittedPackets, List<Long> vcpuTimesNanos, List<Disk> disks,
-                            List<Nic> nics) {
+                            List<Nic> nics, List<Forward> forwards) {
     public VmObservation {
         Objects.requireNonNull(uuid, "uuid");
         Objects.requireNonNull(name, "name");
@@ -30,6 +32,22 @@ public record VmObservation(String uuid, String name, int hypervisorId, VmState 
         vcpuTimesNanos = List.copyOf(vcpuTimesNanos);
         disks = List.copyOf(disks);
         nics = List.copyOf(nics);
+        forwards = forwards == null ? List.of() : List.copyOf(forwards);
+    }
+
+    /** An observation of a VM that forwards no port. */
+    public VmObservation(String uuid, String name, int hypervisorId, VmState state, String osType,
+                         boolean persistent, boolean autostart, int vcpus, long memoryBytes,
+                         long maxMemoryBytes, long cpuTimeNanos, String application, String service, long epoch,
+                         long diskCapacityBytes, long diskReadBytes, long diskWriteBytes,
+                         long diskReadRequests, long diskWriteRequests, long networkReceivedBytes,
+                         long networkTransmittedBytes, long networkReceivedPackets,
+                         long networkTransmittedPackets, List<Long> vcpuTimesNanos, List<Disk> disks,
+                         List<Nic> nics) {
+        this(uuid, name, hypervisorId, state, osType, persistent, autostart, vcpus, memoryBytes, maxMemoryBytes,
+                cpuTimeNanos, application, service, epoch, diskCapacityBytes, diskReadBytes, diskWriteBytes,
+                diskReadRequests, diskWriteRequests, networkReceivedBytes, networkTransmittedBytes,
+                networkReceivedPackets, networkTransmittedPackets, vcpuTimesNanos, disks, nics, List.of());
     }
 
     /**
@@ -45,5 +63,23 @@ public record VmObservation(String uuid, String name, int hypervisorId, VmState 
 
     /** One network interface: its host-side device, MAC address, model and network. */
     public record Nic(String target, String mac, String model, String network) {
+    }
+
+    /**
+     * One guest TCP port reachable on the host: connections to {@code hostAddress:hostPort} reach
+     * the guest's {@code guestPort}.
+     */
+    public record Forward(int guestPort, String hostAddress, int hostPort) {
+        public Forward {
+            if (guestPort < 1 || guestPort > 65535 || hostPort < 1 || hostPort > 65535) {
+                throw new IllegalArgumentException("a port is 1 to 65535: guest " + guestPort + ", host " + hostPort);
+            }
+            Objects.requireNonNull(hostAddress, "hostAddress");
+        }
+
+        /** {@code hostAddress:hostPort}, e.g. {@code 127.0.0.1:41999}. */
+        public String host() {
+            return hostAddress + ":" + hostPort;
+        }
     }
 }

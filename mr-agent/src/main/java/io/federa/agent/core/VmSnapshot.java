@@ -14,6 +14,7 @@ import java.util.List;
  *                           time follows the load; 0 when no load was simulated
  * @param runningSinceMillis when the agent saw the VM start running (epoch ms), 0 when not running
  * @param uptimeSeconds      seconds since then, 0 when not running
+ * @param forwards           the guest TCP ports forwarded from the host, in guest-port order; empty when none
  */
 public record VmSnapshot(String uuid, String name, int hypervisorId, VmState state, String osType,
                          boolean persistent, boolean autostart, String application, String service, long epoch,
@@ -26,10 +27,12 @@ public record VmSnapshot(String uuid, String name, int hypervisorId, VmState sta
                          double networkReceiveBytesPerSecond, double networkTransmitBytesPerSecond,
                          double networkTransmitPacketsPerSecond,
                          long runningSinceMillis, long uptimeSeconds, List<Long> vcpuTimesNanos,
-                         List<VmObservation.Disk> disks, List<VmObservation.Nic> nics) {
+                         List<VmObservation.Disk> disks, List<VmObservation.Nic> nics,
+                         List<VmObservation.Forward> forwards) {
     public VmSnapshot {
         vcpuTimesNanos = List.copyOf(vcpuTimesNanos);
         disks = List.copyOf(disks);
         nics = List.copyOf(nics);
+        forwards = forwards == null ? List.of() : List.copyOf(forwards);
     }
 }

@@ -1,6 +1,9 @@
 package io.federa.agent.core;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -10,12 +13,16 @@ import java.util.UUID;
  *
  * @param uuid an identity to keep (a VM moved from another host); empty for a new VM
  * @param diskFormat the format of its disk image; raw unless the spec names another
+ * @param ports      guest TCP ports to forward from the host (on a real hypervisor with user-mode
+ *                   networking; see {@code DomainXml}), each 1–65535, distinct, at most
+ *                   {@value #MAX_PORTS}; empty by default
  */
 public record VmSpec(String name, String application, String service, int vcpus, long memoryMiB,
-                     long diskGiB, Optional<UUID> uuid, DiskFormat diskFormat) {
+                     long diskGiB, Optional<UUID> uuid, DiskFormat diskFormat, List<Integer> ports) {
     public static final int MAX_VCPUS = 256;
     public static final long MAX_MEMORY_MIB = 4L * 1024 * 1024;
     public static final long MAX_DISK_GIB = 64L * 1024;
+    public static final int MAX_PORTS = 16;
 
     public VmSpec {
         if (!Names.isDnsLabel(name)) {
@@ -38,12 +45,31 @@ public record VmSpec(String name, String application, String service, int vcpus,
         }
         uuid = uuid == null ? Optional.empty() : uuid;
         diskFormat = diskFormat == null ? DiskFormat.RAW : diskFormat;
+        ports = ports == null ? List.of() : List.copyOf(ports);
+        if (ports.size() > MAX_PORTS) {
+            throw new InvalidSpecException("ports", "at most " + MAX_PORTS + " ports, got " + ports.size());
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int port : ports) {
+            if (port < 1 || port > 65535) {
+                throw new InvalidSpecException("ports", "each must be between 1 and 65535, got " + port);
+            }
+            if (!seen.add(port)) {
+                throw new InvalidSpecException("ports", "must be distinct, got " + port + " twice");
+            }
+        }
+    }
+
+    /** A spec that forwards no port. */
+    public VmSpec(String name, String application, String service, int vcpus, long memoryMiB, long diskGiB,
+                  Optional<UUID> uuid, DiskFormat diskFormat) {
+        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, diskFormat, List.of());
     }
 
     /** A spec whose disk is raw. */
     public VmSpec(String name, String application, String service, int vcpus, long memoryMiB, long diskGiB,
                   Optional<UUID> uuid) {
-        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, DiskFormat.RAW);
+        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, DiskFormat.RAW, List.of());
     }
 
     /** {@link #quote} for other packages' messages. */

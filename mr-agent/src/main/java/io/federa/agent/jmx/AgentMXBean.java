@@ -9,7 +9,8 @@ import java.util.List;
 public interface AgentMXBean {
     /**
      * Defines a VM from a JSON spec: {@code {"name","application","service","vcpus","memoryMiB","diskGiB"}},
-     * and optionally {@code "uuid"} to keep an identity. Returns the VM's UUID.
+     * and optionally {@code "uuid"} to keep an identity, {@code "diskFormat"} and {@code "ports"}
+     * (guest TCP ports to forward, see {@code VirtualMachineMXBean.getEndpoints}). Returns the VM's UUID.
      */
     String defineVm(String specJson);
 

@@ -64,6 +64,12 @@ final class VirtualMachineBean implements VirtualMachineMXBean {
     }
 
     @Override
+    public String getEndpoints() {
+        return v().forwards().stream().map(f -> f.guestPort() + "=" + f.host())
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    @Override
     public void simulateLoad(double ratio) {
         JmxErrors.translate(() -> {
             commands.simulateLoad(name, ratio);

@@ -44,6 +44,14 @@ public interface VirtualMachineMXBean {
     VmHypervisor getHypervisor();
 
     /**
+     * Where the guest's forwarded TCP ports are reached from this host:
+     * {@code guestPort=127.0.0.1:hostPort}, comma-separated in guest-port order (e.g.
+     * {@code 80=127.0.0.1:41999,8080=127.0.0.1:42011}); empty when none is forwarded (the spec
+     * named no port, the test driver, or a guest on a libvirt network).
+     */
+    String getEndpoints();
+
+    /**
      * Sets the VM's CPU load to a fixed ratio (0 to 1), for demos and tests. Refused unless the
      * agent runs libvirt's test driver, where domains have no real load.
      */

@@ -37,6 +37,16 @@ public final class DomainXml {
     public static final String NAMESPACE = "https://federa.io/xmlns/vm/1";
     public static final String PREFIX = "federa";
     private static final String EPOCH = "epoch";
+    private static final String FORWARD = "forward";
+    /** libvirt's namespace for arguments passed to QEMU as they are. */
+    static final String QEMU_NAMESPACE = "http://libvirt.org/schemas/domain/qemu/1.0";
+    /** The netdev that carries the forwards, named in the device that uses it. */
+    static final String NETDEV = "fednet0";
+    /**
+     * The network card's PCI slot. Without one QEMU gives the card slot 2, which libvirt has
+     * already given the disk, and the domain does not start (checked with libvirt 9.0).
+     */
+    static final String NIC_PCI_ADDRESS = "0x1e";
 
     private DomainXml() {
     }
@@ -76,6 +86,27 @@ public final class DomainXml {
      */
     public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch,
                                KernelBoot boot) {
+        return build(spec, uuid, domainType, diskImage, network, epoch, boot, List.of());
+    }
+
+    /**
+     * As above, with guest TCP ports forwarded from the host. Forwards are only for a real guest
+     * ({@code boot} given) on QEMU's user-mode network ({@code network} null); otherwise they must
+     * be empty. With forwards the domain has no {@code <interface>}: QEMU gets its network card on
+     * its command line ({@code <qemu:commandline>}, a user-mode {@code -netdev} with one
+     * {@code hostfwd} per forward and a virtio card in PCI slot {@value #NIC_PCI_ADDRESS}), because
+     * libvirt 9.0 cannot forward ports on a user-mode interface and refuses the passt backend that
+     * could. The forwards are kept in the federa metadata ({@code <federa:forward guest="80"
+     * host="127.0.0.1:41999"/>}) and read back by {@link #describe}. On a libvirt network nothing
+     * is forwarded: the guest's address would come from the network's DHCP leases (not done yet).
+     */
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch,
+                               KernelBoot boot, List<VmObservation.Forward> forwards) {
+        if (!forwards.isEmpty() && (boot == null || network != null)) {
+            throw new IllegalArgumentException("ports are forwarded only to a real guest on QEMU's user-mode network");
+        }
+        List<VmObservation.Forward> sorted = forwards.stream()
+                .sorted(java.util.Comparator.comparingInt(VmObservation.Forward::guestPort)).toList();
         Document doc = newBuilder().newDocument();
         Element domain = doc.createElement("domain");
         domain.setAttribute("type", domainType);
@@ -91,6 +122,12 @@ public final class DomainXml {
         textNs(doc, vm, "diskBytes", Long.toString(spec.diskGiB() << 30));
         if (epoch > 0) {
             textNs(doc, vm, EPOCH, Long.toString(epoch));
+        }
+        for (VmObservation.Forward f : sorted) {
+            Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + FORWARD);
+            e.setAttribute("guest", Integer.toString(f.guestPort()));
+            e.setAttribute("host", f.host());
+            vm.appendChild(e);
         }
 
         long kib = spec.memoryMiB() * 1024;
@@ -126,7 +163,7 @@ public final class DomainXml {
             nic.setAttribute("type", "network");
             child(doc, nic, "source").setAttribute("network", network);
             child(doc, nic, "model").setAttribute("type", "virtio");
-        } else if (boot != null) {
+        } else if (boot != null && sorted.isEmpty()) {
             Element nic = child(doc, devices, "interface");
             nic.setAttribute("type", "user");
             child(doc, nic, "model").setAttribute("type", "virtio");
@@ -137,15 +174,31 @@ public final class DomainXml {
             child(doc, serial, "source").setAttribute("path", boot.consoleLog().toString());
             child(doc, serial, "target").setAttribute("port", "0");
         }
+        if (!sorted.isEmpty()) {
+            domain.setAttributeNS(XMLConstants.XMLNS_ATTRIBUTE_NS_URI, "xmlns:qemu", QEMU_NAMESPACE);
+            StringBuilder netdev = new StringBuilder("user,id=" + NETDEV);
+            for (VmObservation.Forward f : sorted) {
+                netdev.append(",hostfwd=tcp:").append(f.host()).append("-:").append(f.guestPort());
+            }
+            Element commandline = doc.createElementNS(QEMU_NAMESPACE, "qemu:commandline");
+            domain.appendChild(commandline);
+            for (String arg : List.of("-netdev", netdev.toString(), "-device",
+                    "virtio-net-pci,netdev=" + NETDEV + ",addr=" + NIC_PCI_ADDRESS)) {
+                Element a = doc.createElementNS(QEMU_NAMESPACE, "qemu:arg");
+                a.setAttribute("value", arg);
+                commandline.appendChild(a);
+            }
+        }
         return serialize(doc);
     }
 
     /** What the agent needs from a domain's XML, read once per domain definition. */
     public record Description(String application, String service, long epoch, long diskBytes,
-                              List<VmObservation.Disk> disks, List<VmObservation.Nic> nics) {
+                              List<VmObservation.Disk> disks, List<VmObservation.Nic> nics,
+                              List<VmObservation.Forward> forwards) {
         /** The same description with the epoch of the domain's persistent definition. */
         public Description withEpoch(long e) {
-            return new Description(application, service, e, diskBytes, disks, nics);
+            return new Description(application, service, e, diskBytes, disks, nics, forwards);
         }
     }
 
@@ -219,6 +272,10 @@ public final class DomainXml {
                 diskBytes = -1;
             }
         }
+        List<VmObservation.Forward> forwards = new ArrayList<>();
+        if (mine.getLength() > 0) {
+            forwards = forwards((Element) mine.item(0));
+        }
         List<VmObservation.Disk> disks = new ArrayList<>();
         List<VmObservation.Nic> nics = new ArrayList<>();
         Element devices = firstChild(root, "devices");
@@ -254,7 +311,32 @@ public final class DomainXml {
                         source == null ? "" : source.getAttribute("network")));
             }
         }
-        return new Description(application, service, epoch, diskBytes, disks, nics);
+        return new Description(application, service, epoch, diskBytes, disks, nics, forwards);
+    }
+
+    /**
+     * The {@code <federa:forward>} entries, in guest-port order; one that does not read as a guest
+     * port and an {@code address:port} is left out (it is not something this agent wrote).
+     */
+    private static List<VmObservation.Forward> forwards(Element vm) {
+        List<VmObservation.Forward> out = new ArrayList<>();
+        NodeList l = vm.getElementsByTagNameNS(NAMESPACE, FORWARD);
+        for (int i = 0; i < l.getLength(); i++) {
+            Element e = (Element) l.item(i);
+            String host = e.getAttribute("host");
+            int colon = host.lastIndexOf(':');
+            if (colon < 1) {
+                continue;
+            }
+            try {
+                out.add(new VmObservation.Forward(Integer.parseInt(e.getAttribute("guest")), host.substring(0, colon),
+                        Integer.parseInt(host.substring(colon + 1))));
+            } catch (IllegalArgumentException ignored) {
+                // Left out, as said above (NumberFormatException is an IllegalArgumentException).
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(VmObservation.Forward::guestPort));
+        return List.copyOf(out);
     }
 
     /** Parses with DOCTYPEs and external entities refused: domain XML never needs them. */

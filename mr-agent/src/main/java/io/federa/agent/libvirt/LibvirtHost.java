@@ -18,6 +18,9 @@ import org.libvirt.StoragePoolInfo;
 import org.libvirt.VcpuInfo;
 import org.libvirt.event.DomainEventType;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -288,7 +291,7 @@ public final class LibvirtHost implements AutoCloseable {
         return new VmObservation(uuid, r.name(), r.id(), state, f.osType(), f.persistent(), f.autostart(),
                 vcpus, memory, maxMemory, Math.max(0, r.number("cpu.time")),
                 desc.application(), desc.service(), desc.epoch(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
-                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics());
+                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics(), desc.forwards());
     }
 
     /** {@code <kind>.<i>.name} → i, for i below {@code <kind>.count}. */
@@ -394,7 +397,7 @@ public final class LibvirtHost implements AutoCloseable {
         return new VmObservation(uuid, d.getName(), d.getID(), state, d.getOSType(), persistent, autostart,
                 info.nrVirtCpu, info.memory * 1024L, info.maxMem * 1024L, info.cpuTime,
                 desc.application(), desc.service(), desc.epoch(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
-                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics());
+                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics(), desc.forwards());
     }
 
     /**
@@ -582,8 +585,9 @@ public final class LibvirtHost implements AutoCloseable {
      * what {@link #bootGuestsFrom} set, and its serial console goes to {@code console.log} beside
      * its disk image.
      */
-    public String domainXml(VmSpec spec, UUID uuid, Path image, String network, long epoch) {
+    public String domainXml(VmSpec spec, UUID uuid, Path image, String network, long epoch) throws IOException {
         if (isTestDriver()) {
+            // The spec's ports are accepted and nothing is forwarded: there is no guest to reach.
             return DomainXml.build(spec, uuid, domainType, image, network, epoch);
         }
         GuestBoot boot = guestBoot;
@@ -591,9 +595,38 @@ public final class LibvirtHost implements AutoCloseable {
             throw new IllegalStateException("cannot define " + spec.name() + " on " + uri
                     + ": the agent's configuration names no guest to boot (libvirt.guest.kernel and initrd)");
         }
+        // On a libvirt network the guest's address would come from the network's DHCP leases (not
+        // done yet): its ports are not forwarded.
+        List<VmObservation.Forward> forwards = network == null ? freeLoopbackPorts(spec.ports()) : List.of();
         return DomainXml.build(spec, uuid, domainType, image, network, epoch, new DomainXml.KernelBoot(boot.kernel(),
-                boot.initrd(), boot.cmdline(), image.resolveSibling(CONSOLE_LOG)));
+                boot.initrd(), boot.cmdline(), image.resolveSibling(CONSOLE_LOG)), forwards);
     }
+
+    /**
+     * One free TCP port on 127.0.0.1 for each guest port, chosen now (bound to port 0, read, closed;
+     * all held open until the last is chosen, so they differ). The choice is kept in the domain's
+     * definition and holds across restarts; should another program take a port in between, QEMU
+     * cannot bind it and the domain does not start, which the start command reports.
+     */
+    static List<VmObservation.Forward> freeLoopbackPorts(List<Integer> guestPorts) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            List<VmObservation.Forward> out = new ArrayList<>();
+            for (int guest : guestPorts) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK));
+                held.add(s);
+                out.add(new VmObservation.Forward(guest, LOOPBACK, s.getLocalPort()));
+            }
+            return out;
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    /** Where forwarded guest ports listen: loopback only, so that only this host's programs reach the guests. */
+    static final String LOOPBACK = "127.0.0.1";
 
     /** The file a real guest's serial console is written to, beside its disk image. */
     public static final String CONSOLE_LOG = "console.log";

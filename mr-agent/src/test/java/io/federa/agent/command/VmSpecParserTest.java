@@ -47,6 +47,53 @@ class VmSpecParserTest {
     }
 
     @Test
+    void guest_ports_are_read_in_their_order_and_none_by_default() {
+        String base = "{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":512,\"diskGiB\":1";
+        assertThat(VmSpecParser.parse(base + "}").ports()).isEmpty();
+        assertThat(VmSpecParser.parse(base + ",\"ports\":null}").ports()).isEmpty();
+        assertThat(VmSpecParser.parse(base + ",\"ports\":[]}").ports()).isEmpty();
+        assertThat(VmSpecParser.parse(base + ",\"ports\":[8080,80,1,65535]}").ports()).containsExactly(8080, 80, 1, 65535);
+        assertThat(new VmSpec("web-1", "web", "shop", 1, 512, 1, java.util.Optional.empty()).ports()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
+            "a number, not a list  | '80'                          | must be an array",
+            "a string              | '\"80\"'                      | must be an array",
+            "an object             | '{\"http\":80}'                 | must be an array",
+            "port zero             | '[0]'                         | between 1 and 65535, got 0",
+            "negative port         | '[-80]'                       | between 1 and 65535, got -80",
+            "port above 65535      | '[65536]'                     | between 1 and 65535, got 65536",
+            "huge number           | '[99999999999999]'            | whole number",
+            "fraction              | '[80.5]'                      | whole number",
+            "port as string        | '[\"80\"]'                    | whole number",
+            "null in the list      | '[null]'                      | whole number",
+            "nested list           | '[[80]]'                      | whole number",
+            "duplicate             | '[80,443,80]'                 | distinct, got 80 twice",
+            "seventeen ports       | '[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]' | at most 16 ports, got 17",
+    })
+    void bad_ports_are_refused_naming_the_field(String why, String ports, String message) {
+        String json = "{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":512,\"diskGiB\":1,\"ports\":" + ports + "}";
+        assertThatThrownBy(() -> VmSpecParser.parse(json))
+                .isInstanceOf(InvalidSpecException.class)
+                .satisfies(e -> assertThat(((InvalidSpecException) e).field()).isEqualTo("ports"))
+                .hasMessageStartingWith("ports: ")
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void sixteen_distinct_ports_are_the_most_a_spec_takes() {
+        java.util.List<Integer> sixteen = java.util.stream.IntStream.rangeClosed(1, 16).boxed().toList();
+        assertThat(new VmSpec("web-1", "web", "shop", 1, 512, 1, java.util.Optional.empty(), DiskFormat.RAW, sixteen)
+                .ports()).hasSize(VmSpec.MAX_PORTS);
+        assertThatThrownBy(() -> new VmSpec("web-1", "web", "shop", 1, 512, 1, java.util.Optional.empty(),
+                DiskFormat.RAW, java.util.List.of(80, 80)))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("ports");
+    }
+
+    @Test
     void a_uuid_is_kept_when_given() {
         UUID u = UUID.randomUUID();
         VmSpec s = VmSpecParser.parse("{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"

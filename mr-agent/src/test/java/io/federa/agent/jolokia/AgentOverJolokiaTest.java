@@ -141,6 +141,22 @@ class AgentOverJolokiaTest {
     }
 
     @Test
+    void ports_are_accepted_on_the_test_driver_and_nothing_is_forwarded_there() throws Exception {
+        String spec = "{\"name\":\"ports-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":512,\"diskGiB\":1,\"ports\":[80,8080]}";
+        JsonNode defined = f.command("defineVm", spec);
+        assertThat(defined.path("status").asInt()).as(defined.toString()).isEqualTo(200);
+        // Readable under the deny-by-default policy like every VM attribute: empty, no guest to reach.
+        assertThat(f.vms().path("ports-1").has("Endpoints")).isTrue();
+        assertThat(f.vms().path("ports-1").path("Endpoints").asText()).isEmpty();
+        assertThat(f.vms().path("web-1").path("Endpoints").asText()).isEmpty();
+        assertThat(f.command("undefineVm", "ports-1").path("status").asInt()).isEqualTo(200);
+
+        JsonNode refused = f.command("defineVm", spec.replace("[80,8080]", "[80,80]"));
+        assertThat(refused.path("error").asText()).contains("ports: must be distinct");
+    }
+
+    @Test
     void a_running_vm_cannot_be_undefined_and_stays_as_it_was() throws Exception {
         JsonNode r = f.command("undefineVm", "web-1");
         assertThat(r.path("status").asInt()).isEqualTo(400);

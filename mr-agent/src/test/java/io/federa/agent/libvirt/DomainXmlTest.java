@@ -1,14 +1,19 @@
 package io.federa.agent.libvirt;
 
 import io.federa.agent.core.DiskFormat;
+import io.federa.agent.core.VmObservation;
 import io.federa.agent.core.VmSpec;
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DomainXmlTest {
     private static final UUID ID = UUID.fromString("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
@@ -101,12 +106,120 @@ class DomainXmlTest {
                 .satisfies(d -> assertThat(d.source()).isEqualTo("/data/vms/x/disk0.raw"));
     }
 
+    private static final DomainXml.KernelBoot BOOT = new DomainXml.KernelBoot(Path.of("/g/vmlinuz"),
+            Path.of("/g/initrd.gz"), "console=ttyS0", Path.of("/data/vms/x/console.log"));
+
+    @Test
+    void forwarded_ports_give_qemu_a_user_netdev_with_one_hostfwd_each_and_no_interface_element() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(8080, 80));
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), null, 2, BOOT,
+                List.of(new VmObservation.Forward(8080, "127.0.0.1", 42011),
+                        new VmObservation.Forward(80, "127.0.0.1", 41999)));
+
+        Element root = DomainXml.parse(xml).getDocumentElement();
+        assertThat(DomainXml.firstChild(DomainXml.firstChild(root, "devices"), "interface")).isNull();
+        NodeList commandline = root.getElementsByTagNameNS(DomainXml.QEMU_NAMESPACE, "commandline");
+        assertThat(commandline.getLength()).isEqualTo(1);
+        assertThat(commandline.item(0).getParentNode()).isSameAs(root);
+        NodeList args = root.getElementsByTagNameNS(DomainXml.QEMU_NAMESPACE, "arg");
+        List<String> values = new java.util.ArrayList<>();
+        for (int i = 0; i < args.getLength(); i++) {
+            values.add(((Element) args.item(i)).getAttribute("value"));
+        }
+        assertThat(values).containsExactly("-netdev",
+                "user,id=fednet0,hostfwd=tcp:127.0.0.1:41999-:80,hostfwd=tcp:127.0.0.1:42011-:8080",
+                "-device", "virtio-net-pci,netdev=fednet0,addr=0x1e");
+        // libvirt finds <qemu:commandline> by the namespace declared on the domain element.
+        assertThat(root.getAttribute("xmlns:qemu")).isEqualTo(DomainXml.QEMU_NAMESPACE);
+        assertThat(xml).contains("<federa:forward guest=\"80\" host=\"127.0.0.1:41999\"/>");
+
+        DomainXml.Description d = DomainXml.describe(xml);
+        assertThat(d.forwards()).containsExactly(new VmObservation.Forward(80, "127.0.0.1", 41999),
+                new VmObservation.Forward(8080, "127.0.0.1", 42011));
+        assertThat(d.withEpoch(9).forwards()).isEqualTo(d.forwards());
+        assertThat(d.nics()).isEmpty();
+        assertThat(d.epoch()).isEqualTo(2);
+        // A new epoch keeps the forwards, and the command line, as they were.
+        String bumped = DomainXml.withEpoch(xml, 3);
+        assertThat(DomainXml.describe(bumped).forwards()).isEqualTo(d.forwards());
+        assertThat(bumped).contains("hostfwd=tcp:127.0.0.1:41999-:80");
+    }
+
+    @Test
+    void a_real_guest_without_ports_is_defined_exactly_as_before_with_a_user_interface() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty());
+        String before = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), null, 3, BOOT);
+        String now = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), null, 3, BOOT, List.of());
+        assertThat(now).isEqualTo(before);
+        assertThat(now).contains("<interface type=\"user\">").doesNotContain("qemu:").doesNotContain("forward");
+        assertThat(DomainXml.describe(now).forwards()).isEmpty();
+    }
+
+    @Test
+    void ports_are_not_forwarded_on_a_libvirt_network_nor_without_a_real_guest() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80));
+        List<VmObservation.Forward> one = List.of(new VmObservation.Forward(80, "127.0.0.1", 41999));
+        assertThatThrownBy(() -> DomainXml.build(spec, ID, "qemu", Path.of("/d"), "default", 0, BOOT, one))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DomainXml.build(spec, ID, "test", Path.of("/d"), null, 0, null, one))
+                .isInstanceOf(IllegalArgumentException.class);
+        // The test driver's domain for a spec with ports is the one without.
+        assertThat(DomainXml.build(spec, ID, "test", Path.of("/d"), "default", 0)).doesNotContain("forward");
+    }
+
+    @Test
+    void text_with_xml_characters_stays_data_beside_the_forwards() {
+        // A VmSpec refuses markup in its labels, so the markup here is in what the configuration
+        // gives: the guest's kernel command line and the paths.
+        String markup = "a\"/><federa:forward guest=\"22\" host=\"0.0.0.0:22\"/><qemu:arg value='-S'/>&amp;";
+        DomainXml.KernelBoot boot = new DomainXml.KernelBoot(Path.of("/g/" + markup), Path.of("/g/initrd.gz"), markup,
+                Path.of("/data/" + markup + "/console.log"));
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80));
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/d/" + markup), null, 0, boot,
+                List.of(new VmObservation.Forward(80, "127.0.0.1", 41999)));
+
+        Element root = DomainXml.parse(xml).getDocumentElement();
+        assertThat(DomainXml.firstChild(DomainXml.firstChild(root, "os"), "cmdline").getTextContent()).isEqualTo(markup);
+        assertThat(root.getElementsByTagNameNS(DomainXml.NAMESPACE, "forward").getLength()).isEqualTo(1);
+        assertThat(root.getElementsByTagNameNS(DomainXml.QEMU_NAMESPACE, "arg").getLength()).isEqualTo(4);
+        DomainXml.Description d = DomainXml.describe(xml);
+        assertThat(d.forwards()).containsExactly(new VmObservation.Forward(80, "127.0.0.1", 41999));
+        assertThat(d.disks()).singleElement().satisfies(disk -> assertThat(disk.source()).isEqualTo("/d/" + markup));
+    }
+
+    @Test
+    void a_forward_entry_that_does_not_read_is_left_out() {
+        String xml = "<domain type='qemu'><name>x</name><metadata><federa:vm xmlns:federa='" + DomainXml.NAMESPACE + "'>"
+                + "<federa:forward guest='80' host='127.0.0.1:41999'/>"
+                + "<federa:forward guest='http' host='127.0.0.1:1'/>"
+                + "<federa:forward guest='81' host='41998'/>"
+                + "<federa:forward guest='82' host='127.0.0.1:70000'/>"
+                + "<federa:forward guest='83'/>"
+                + "</federa:vm></metadata></domain>";
+        assertThat(DomainXml.describe(xml).forwards()).containsExactly(new VmObservation.Forward(80, "127.0.0.1", 41999));
+    }
+
+    @Test
+    void free_loopback_ports_differ_and_are_free_once_chosen() throws Exception {
+        List<VmObservation.Forward> f = LibvirtHost.freeLoopbackPorts(List.of(80, 8080, 443));
+        assertThat(f).extracting(VmObservation.Forward::guestPort).containsExactly(80, 8080, 443);
+        assertThat(f).extracting(VmObservation.Forward::hostAddress).containsOnly("127.0.0.1");
+        assertThat(f).extracting(VmObservation.Forward::hostPort).doesNotHaveDuplicates();
+        for (VmObservation.Forward one : f) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(one.hostPort(), 1,
+                    java.net.InetAddress.getByName("127.0.0.1"))) {
+                assertThat(s.getLocalPort()).isEqualTo(one.hostPort());
+            }
+        }
+    }
+
     @Test
     void a_domain_not_made_by_federa_has_empty_labels() {
         DomainXml.Description d = DomainXml.describe("<domain type='test'><name>x</name></domain>");
         assertThat(d.application()).isEmpty();
         assertThat(d.service()).isEmpty();
         assertThat(d.diskBytes()).isEqualTo(-1);
+        assertThat(d.forwards()).isEmpty();
     }
 
     @Test
