@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,11 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The manager running a service on real guests: two QEMU hypervisors (libvirt session daemons of
- * two Unix users, software emulation), an agent on each, and a third agent on libvirt's test
- * driver, which runs no QEMU guest (its runtimes are kvm and jvm) but makes the fleet's majority:
- * with two agents, losing one leaves the manager in a minority, acting on nothing. The packaged
- * manager runs over the three. The
+ * The manager running a service on real guests ({@link RealFleet}: two QEMU hypervisors, an
+ * agent on each, and a peer on the test driver that makes the majority). The
  * service is placed, started in dependency order and UP; then the agent of the host that holds
  * the database is killed with SIGKILL. Its guests outlive it: its lease supervisor powers them
  * off when the lease runs out, and only after that does the manager start the replacements on the
@@ -54,33 +48,14 @@ class RealGuestsManagedEndToEndTest {
                 applications: [db, web]
             """;
 
-    private static String agentConfig(String user, Path home, int jolokia) throws Exception {
-        return RealHypervisors.agentConfig(user, home, jolokia, PASSWORD, "console=ttyS0 quiet", 20);
-    }
-
     @Test
     void a_killed_agents_real_guests_are_powered_off_before_the_manager_starts_them_elsewhere(@TempDir Path dir)
             throws Exception {
         List<String> twice = new CopyOnWriteArrayList<>();
         List<String> observed = new CopyOnWriteArrayList<>();
         AtomicBoolean observing = new AtomicBoolean(true);
-        try (RealHypervisors hypervisors = RealHypervisors.up(HV1, HV2)) {
-            Map<String, Path> homes = new LinkedHashMap<>();
-            Map<String, Integer> ports = new LinkedHashMap<>();
-            Map<String, AgentProcess> agents = new LinkedHashMap<>();
-            String peer = "peer-1";
-            ports.put(peer, AgentProcess.freePort());
-            Path peerConfig = AgentProcess.emptyHost(peer, false, dir, ports.get(peer));
-            Files.writeString(peerConfig, Files.readString(peerConfig).replace("password: demo-password-3", "password: " + PASSWORD)
-                    .replace("password: demo-password-2", "password: " + PASSWORD));
-            agents.put(peer, AgentProcess.start(peerConfig));
-            for (String hv : List.of(HV1, HV2)) {
-                Path home = hypervisors.agentHome(hv);
-                homes.put(hv, home);
-                ports.put(hv, AgentProcess.freePort());
-                Path config = RealHypervisors.write(hv, home.resolve("agent.yaml"), agentConfig(hv, home, ports.get(hv)));
-                agents.put(hv, AgentProcess.startAs(hv, home.resolve("mr-agent.jar"), config));
-            }
+        try (RealFleet fleet = RealFleet.start(dir, PASSWORD, "console=ttyS0 quiet", HV1, HV2)) {
+            Map<String, AgentProcess> agents = fleet.agents;
             Thread observer = new Thread(() -> {
                 while (observing.get()) {
                     try {
@@ -103,24 +78,8 @@ class RealGuestsManagedEndToEndTest {
             }, "qemu-observer");
             observer.setDaemon(true);
             try {
-                for (AgentProcess a : agents.values()) {
-                    a.awaitJolokiaUrl(Duration.ofSeconds(120));
-                }
-                StringBuilder list = new StringBuilder();
-                for (String hv : ports.keySet()) {
-                    list.append("  - { name: ").append(hv).append(", address: 127.0.0.1, port: ").append(ports.get(hv))
-                            .append(", user: federa, password: ").append(PASSWORD).append(" }\n");
-                }
-                String yaml = Files.readString(AgentProcess.root().resolve("demo/manager.yaml"))
-                        .replaceAll("(?ms)^agents:\\n(  - .*?\\n)+", "agents:\n" + list)
-                        .replace("port: 8080", "port: 0")
-                        .replaceAll("(?m)^  file: .*$", "  file: " + dir.resolve("manager/federa"));
-                Path mconf = dir.resolve("manager.yaml");
-                Files.writeString(mconf, yaml);
                 observer.start();
-                try (ManagerProcess m = ManagerProcess.start(mconf)) {
-                    m.await("hosts", n -> n.path("hosts").findValuesAsText("reachability").stream()
-                            .filter("REACHABLE"::equals).count() == 3, 60_000);
+                try (ManagerProcess m = fleet.manager()) {
                     assertThat(m.call("POST", "definitions", ManagerProcess.OPERATOR, SERVICE).path("httpStatus").asInt())
                             .isEqualTo(200);
                     long asked = System.nanoTime();
@@ -161,9 +120,6 @@ class RealGuestsManagedEndToEndTest {
             } finally {
                 observing.set(false);
                 observer.join(5_000);
-                for (AgentProcess a : agents.values()) {
-                    a.close();
-                }
             }
         }
         assertThat(observed).as("the observer listed the guests").hasSizeGreaterThan(10);

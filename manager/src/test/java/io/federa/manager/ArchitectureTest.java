@@ -41,8 +41,8 @@ class ArchitectureTest {
      * <ul>
      *   <li>{@code spec} (the one YAML reader) uses no adapter; {@code config} and {@code store}
      *       only {@code spec}. The wall clock is the common module's, shared with the agent.</li>
-     *   <li>The verticles — {@code poll}, {@code lifecycle}, {@code history}, {@code cluster},
-     *       {@code audit}, {@code cost} — and {@code metrics} use their own settings and store,
+     *   <li>The verticles — {@code poll}, {@code probe} (the applications' probes inside their VMs),
+     *       {@code lifecycle}, {@code history}, {@code cluster}, {@code audit}, {@code cost} — and {@code metrics} use their own settings and store,
      *       never one another: {@code Manager} wires them together with the core's values.</li>
      *   <li>{@code http} is the API over all of them. It calls the verticles directly (the
      *       lifecycle, the history, leadership, the audit log, the metrics) rather than through
@@ -67,6 +67,7 @@ class ArchitectureTest {
             Map.entry("tls", Set.of("config")),
             Map.entry("agent", Set.of("tls")),
             Map.entry("poll", Set.of("config", "tls", "agent")),
+            Map.entry("probe", Set.of()),
             Map.entry("lifecycle", Set.of("config", "store", "tls", "agent")),
             Map.entry("history", Set.of("store")),
             Map.entry("cluster", Set.of("store")),

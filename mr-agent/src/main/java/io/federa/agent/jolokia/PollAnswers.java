@@ -57,7 +57,7 @@ final class PollAnswers implements Consumer<HostSnapshot> {
 
     /** The VM attributes the manager reads each poll, in its order (the manager's {@code JolokiaPollParser.POLL}). */
     static final List<String> VM_ATTRIBUTES = List.of("Name", "Uuid", "State", "Application", "Service", "Vcpus",
-            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch", "CpuTimeNanoseconds");
+            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch", "CpuTimeNanoseconds", "Endpoints");
 
     static final ObjectName HOST = MBeanPublisher.hostName();
     static final ObjectName VMS = objectName(MBeanPublisher.DOMAIN + ":type=VirtualMachine,*");

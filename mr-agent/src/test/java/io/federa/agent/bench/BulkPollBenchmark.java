@@ -40,7 +40,7 @@ public final class BulkPollBenchmark {
      * are the same before it runs.
      */
     static final List<String> VM_ATTRIBUTES = List.of("Name", "Uuid", "State", "Application", "Service", "Vcpus",
-            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch", "CpuTimeNanoseconds");
+            "MemoryBytes", "Disk", "Network", "CpuLoadRatio", "UptimeSeconds", "Epoch", "CpuTimeNanoseconds", "Endpoints");
     /** The manager's poll without a lease renewal: the host, and the VM attributes it keeps. */
     static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
             + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":["

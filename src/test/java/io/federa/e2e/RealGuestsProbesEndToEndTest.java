@@ -1,0 +1,160 @@
+package io.federa.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.StreamSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Applications probed inside real guests ({@link RealFleet}: two QEMU hypervisors and a peer).
+ * Each guest's busybox httpd answers the test guest's health script on port 80, forwarded by its
+ * host. The shop comes up dependency by dependency as its probes pass (web is defined only once
+ * the database serves); web's probe made to fail makes the shop DOWN with the probe's reason, and
+ * the manager restarts web's VM, after which it serves again; web's own load, reported by its
+ * probe, scales it out to a second host.
+ */
+class RealGuestsProbesEndToEndTest {
+    private static final String PASSWORD = "real-guests-pw-3";
+    private static final String HV1 = "federa-hv1";
+    private static final String HV2 = "federa-hv2";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String SERVICE = """
+            applications:
+              - name: db
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                probe: { http: { port: 80, path: /cgi-bin/health }, every: 2s, timeout: 1s, restartAfter: 3, startGrace: 60s }
+              - name: web
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                dependsOn: [db]
+                probe: { http: { port: 80, path: /cgi-bin/health }, every: 2s, timeout: 1s, restartAfter: 3, startGrace: 60s, loadField: load }
+                scaling: { metric: application, scaleOutAbove: 0.75, scaleInBelow: 0.05, for: 4s, min: 1, max: 2, cooldown: 10s, scaleInWindow: 30m }
+            services:
+              - name: shop
+                description: the shop on real guests, probed
+                applications: [db, web]
+            """;
+
+    @Test
+    void probes_order_the_start_restart_a_failing_guest_and_scale_on_the_applications_own_load(@TempDir Path dir) throws Exception {
+        try (RealFleet fleet = RealFleet.start(dir, PASSWORD, "console=ttyS0 quiet", HV1, HV2);
+             ManagerProcess m = fleet.manager()) {
+            assertThat(m.call("POST", "definitions", ManagerProcess.OPERATOR, SERVICE).path("httpStatus").asInt()).isEqualTo(200);
+
+            // When each instance's probe first passes, seen from the API every 250 ms from the start.
+            Map<String, Long> serving = new ConcurrentHashMap<>();
+            AtomicBoolean watching = new AtomicBoolean(true);
+            long asked = System.nanoTime();
+            Thread watcher = new Thread(() -> {
+                while (watching.get()) {
+                    try {
+                        for (JsonNode i : m.get("services/shop").path("instances")) {
+                            if ("SERVING".equals(i.path("probe").path("state").asText())) {
+                                serving.putIfAbsent(i.path("name").asText(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked));
+                            }
+                        }
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        // The next look tells.
+                    }
+                }
+            }, "probe-watcher");
+            watcher.setDaemon(true);
+            watcher.start();
+            String started;
+            try {
+                started = m.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "300");
+            } finally {
+                watching.set(false);
+                watcher.join(5_000);
+            }
+            assertThat(started).contains("shop: UP after");
+            JsonNode shop = m.get("services/shop");
+            assertThat(shop.path("instances")).allSatisfy(i -> assertThat(i.path("probe").path("state").asText()).isEqualTo("SERVING"));
+            assertThat(serving).as("%s", shop).containsKeys("db-1", "web-1");
+            // web waited for the database to serve, not merely to run.
+            String events = m.get("events?since=1h&limit=1000").toString();
+            assertThat(events).contains("web waits for db: 0 of 1 needed instances serving (by its probe)");
+            assertThat(serving.get("web-1")).isGreaterThan(serving.get("db-1"));
+            System.out.printf("real guests, probes: federa start to probe answering: db-1 %d ms, web-1 %d ms%n",
+                    serving.get("db-1"), serving.get("web-1"));
+
+            // web's guest told to fail: the shop is DOWN with the probe's reason, then web's VM is restarted.
+            String webHost = hostOf(shop, "web-1");
+            String address = endpoint(fleet, webHost, "web-1");
+            long pidBefore = RealHypervisors.qemuPid(webHost, "web-1").orElseThrow();
+            assertThat(guest(address, "/cgi-bin/break").statusCode()).isEqualTo(200);
+            long broken = System.nanoTime();
+            JsonNode down = m.await("services/shop", n -> "DOWN".equals(n.path("state").asText()), 60_000);
+            assertThat(down.path("reasons").toString()).contains("web-1 on " + webHost + ": GET :80/cgi-bin/health failing: HTTP 503");
+            long downAt = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - broken);
+            JsonNode back = m.await("services/shop", n -> "UP".equals(n.path("state").asText()), 300_000);
+            long upAt = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - broken);
+            OptionalLong pidAfter = RealHypervisors.qemuPid(webHost, "web-1");
+            assertThat(pidAfter).as("web-1 runs again on %s: %s", webHost, back).isPresent();
+            assertThat(pidAfter.getAsLong()).as("a new QEMU process: the VM was restarted").isNotEqualTo(pidBefore);
+            assertThat(m.get("events?since=1h&limit=1000").toString()).contains("restart web: GET :80/cgi-bin/health failing: HTTP 503");
+            System.out.printf("real guests, probes: web-1 told to fail: shop DOWN after %d ms, restarted and UP again after %d ms%n",
+                    downAt, upAt);
+
+            // web reports a load of 0.9 through its probe: a second instance, on the other host (replicas spread).
+            address = endpoint(fleet, webHost, "web-1");
+            assertThat(guest(address, "/cgi-bin/load?0.9").statusCode()).isEqualTo(200);
+            long loaded = System.nanoTime();
+            JsonNode two = m.await("services/shop", n -> "UP".equals(n.path("state").asText())
+                    && StreamSupport.stream(n.path("instances").spliterator(), false)
+                    .filter(i -> i.path("application").asText().equals("web") && "SERVING".equals(i.path("probe").path("state").asText()))
+                    .count() == 2, 300_000);
+            assertThat(hostOf(two, "web-2")).isNotEqualTo(webHost);
+            assertThat(m.get("events?kind=scaling.&since=1h&limit=1000").toString()).contains("web 1 → 2 instances");
+            System.out.printf("real guests, probes: load 0.9 reported by web-1's probe: web-2 serving on %s after %d ms%n",
+                    hostOf(two, "web-2"), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loaded));
+        }
+    }
+
+    private static String hostOf(JsonNode service, String instance) {
+        for (JsonNode i : service.path("instances")) {
+            if (i.path("name").asText().equals(instance)) {
+                return i.path("host").asText();
+            }
+        }
+        throw new AssertionError(instance + " is not an instance of " + service);
+    }
+
+    /** Where the host forwards the guest's port 80, as its agent reports it over Jolokia. */
+    private static String endpoint(RealFleet fleet, String host, String vm) throws Exception {
+        String auth = Base64.getEncoder().encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.ports.get(host)
+                        + "/jolokia/read/federa:type=VirtualMachine,name=" + vm + "/Endpoints"))
+                .header("Authorization", "Basic " + auth).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        String endpoints = JSON.readTree(r.body()).path("value").asText();
+        assertThat(endpoints).as(r.body()).startsWith("80=127.0.0.1:");
+        return endpoints.substring("80=".length()).split(",")[0];
+    }
+
+    private static HttpResponse<String> guest(String address, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + address + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
