@@ -20,8 +20,9 @@ import java.util.TreeMap;
  * and within the probe's {@code startGrace}, it is STARTING (a guest booting); otherwise a failing
  * probe makes it FAILING. Neither serves.
  *
- * <p>A restart is due after {@code restartAfter} failures in a row, past the start grace, and
- * never sooner after the previous restart than the back-off: 30 s after the first, doubling, at
+ * <p>A restart is due after {@code restartAfter} failures in a row, once the instance has served
+ * since its VM started or its start grace is over, and never sooner after the previous restart
+ * than the back-off: 30 s after the first, doubling, at
  * most 10 minutes. A restart is seen, not told: the VM's start time moves. Restarts are forgotten
  * once the instance has served for 10 minutes. A host that reports no address for the probe's
  * port makes the instance FAILING with that reason, and never a restart: starting the VM again

@@ -13,8 +13,9 @@ import java.util.Optional;
  * @param every         how often each instance is asked
  * @param timeout       the whole answer's deadline (shorter than {@code every})
  * @param restartAfter  consecutive failures after which the instance's VM is restarted (0: never)
- * @param startGrace    how long after its VM starts an instance may fail without being restarted
- *                      (a guest booting); it is not serving meanwhile all the same
+ * @param startGrace    how long after its VM starts an instance that has not answered yet may keep
+ *                      failing without being restarted (a guest booting); it is not serving meanwhile
+ *                      all the same. Once it has answered, the grace is over: failures count at once
  * @param loadField     a top-level number of the answer's JSON body, between 0 and 1: the
  *                      application's own load, which a scaling policy on {@code metric: application} reads
  */
