@@ -704,7 +704,7 @@ public final class ApiVerticle extends VerticleBase {
         int asked = 0;
         Map<String, Integer> targets = lifecycle.scalingTargets();
         for (var app : c.startOrder(name)) {
-            if (only == null || only.equals(app.name())) {
+            if (!app.hosted() && (only == null || only.equals(app.name()))) {
                 asked += io.federa.manager.core.lifecycle.Headcount.wanted(app, targets);
             }
         }

@@ -647,7 +647,7 @@ final class MigrationRunner {
                     true, limits, WallClock.millis()));
         }
         return command(m, new Action.Define(d.vm(), d.host(), d.epoch(), d.application(), d.service(),
-                app.resources(), d.uuid().isEmpty() ? Optional.empty() : Optional.of(d.uuid()), app.guestPorts()), d.operationId())
+                app.resources(), d.uuid().isEmpty() ? Optional.empty() : Optional.of(d.uuid()), catalog.guestPorts(app.name())), d.operationId())
                 .map(r -> MigrationMachine.defined(m, WallClock.millis()))
                 .recover(e -> failed(m, e));
     }

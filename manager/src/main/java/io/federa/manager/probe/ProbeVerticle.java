@@ -12,14 +12,17 @@ import io.federa.manager.core.spec.ProbeSpec;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Probes every running instance of each application that has a probe, each at its probe's
+ * Probes every running instance of each application that has a probe (in its own VMs, or in the
+ * VMs of the application it runs in), each at its probe's
  * interval, at most {@code maxInFlight} at a time (the others wait for the next tick: probes
  * stretch, they do not pile up), and publishes a {@link ProbeBook} that availability, scaling and
  * the restart of failing instances read. Every manager probes, the leader and the others alike,
@@ -82,22 +85,32 @@ public final class ProbeVerticle extends VerticleBase {
         if (c != null) {
             for (InventorySnapshot.Entry e : inv.agents().values()) {
                 for (VmStatus vm : e.vms()) {
-                    ApplicationSpec app = vm.application() == null ? null : c.applications().get(vm.application());
-                    if (app == null || app.probe().isEmpty()) {
+                    ApplicationSpec own = vm.application() == null ? null : c.applications().get(vm.application());
+                    if (own == null) {
                         continue;
                     }
-                    present.add(vm.name());
-                    if (!RunningInstances.counts(e, vm)) {
-                        continue;
+                    // The VM's own application, and each one that runs in its VMs.
+                    List<ApplicationSpec> apps = new ArrayList<>();
+                    apps.add(own);
+                    apps.addAll(c.hostedIn(own.name()));
+                    for (ApplicationSpec app : apps) {
+                        if (app.probe().isEmpty()) {
+                            continue;
+                        }
+                        String key = ProbeBook.key(app.name(), vm.name());
+                        present.add(key);
+                        if (!RunningInstances.counts(e, vm)) {
+                            continue;
+                        }
+                        ProbeSpec spec = app.probe().get();
+                        probed.add(key);
+                        if (inFlight.contains(key) || now < nextDue.getOrDefault(key, 0L) || inFlight.size() >= maxInFlight) {
+                            continue;
+                        }
+                        nextDue.put(key, now + spec.every().toMillis());
+                        // When the VM started, from its uptime as of its poll (not as of now: polls age).
+                        ask(app.name(), vm, spec, e.health().lastSuccessMillis() - vm.uptimeSeconds() * 1000, now);
                     }
-                    ProbeSpec spec = app.probe().get();
-                    probed.add(vm.name());
-                    if (inFlight.contains(vm.name()) || now < nextDue.getOrDefault(vm.name(), 0L) || inFlight.size() >= maxInFlight) {
-                        continue;
-                    }
-                    nextDue.put(vm.name(), now + spec.every().toMillis());
-                    // When the VM started, from its uptime as of its poll (not as of now: polls age).
-                    ask(app.name(), vm, spec, e.health().lastSuccessMillis() - vm.uptimeSeconds() * 1000, now);
                 }
             }
         }
@@ -113,16 +126,17 @@ public final class ProbeVerticle extends VerticleBase {
                     + " test driver, a libvirt network, or an agent older than the manager)", now));
             return;
         }
-        inFlight.add(vm.name());
+        String key = ProbeBook.key(application, vm.name());
+        inFlight.add(key);
         sent++;
         probes.probe(address, spec, now).onComplete(ar -> {
-            inFlight.remove(vm.name());
+            inFlight.remove(key);
             ProbeResult r = ar.succeeded() ? ar.result() : ProbeResult.failed(String.valueOf(ar.cause().getMessage()), WallClock.millis());
             if (!r.passed()) {
                 failed++;
             }
             // The VM may have gone while it was probed: a result for a VM no longer probed is dropped.
-            if (nextDue.containsKey(vm.name())) {
+            if (nextDue.containsKey(key)) {
                 book = book.recorded(application, vm.name(), vm.host(), vmStarted, spec, r);
             }
         });

@@ -162,6 +162,18 @@ class CatalogYamlTest {
                         "applications[1].probe.http.host", "unknown"),
                 bad("probe load field not a name", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 80, path: /health }, loadField: \"a.b\" }"),
                         "applications[1].probe.loadField", "the name of a top-level number"),
+                bad("runs in an unknown application", withApps("  - name: api\n    runsIn: cache\n    probe: { http: { port: 8080, path: /health } }\n"),
+                        "applications[2].runsIn", "unknown application \"cache\""),
+                bad("runs in its own VMs", withApps("  - name: api\n    runsIn: api\n    probe: { http: { port: 8080, path: /health } }\n"),
+                        "applications[2].runsIn", "cannot run in its own VMs"),
+                bad("runs in one that runs in another", withApps("  - name: api\n    runsIn: web\n    probe: { http: { port: 8080, path: /health } }\n"
+                        + "  - name: admin\n    runsIn: api\n    probe: { http: { port: 8081, path: /health } }\n"),
+                        "applications[3].runsIn", "\"api\" runs in web's VMs itself"),
+                bad("runs in another's VMs with resources of its own", withApps("  - name: api\n    runsIn: web\n    resources: { vcpus: 1, memoryMiB: 64, diskGiB: 1 }\n"
+                        + "    probe: { http: { port: 8080, path: /health } }\n"),
+                        "applications[2].resources", "is not an application's own when it runs in another's VMs (runsIn: web)"),
+                bad("runs in another's VMs without a probe", withApps("  - name: api\n    runsIn: web\n"),
+                        "applications[2].probe", "is required for an application that runs in another's VMs"),
                 bad("duration without unit", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, cooldown: 60 }"),
                         "applications[1].scaling.cooldown", "with its unit"),
                 bad("service of an unknown application", MIN.replace("[web, db]", "[web, db, cache]"), "services[0].applications[2]",
@@ -169,6 +181,11 @@ class CatalogYamlTest {
                 bad("service listing an application twice", MIN.replace("[web, db]", "[web, db, web]"), "services[0].applications[2]", "listed twice"),
                 bad("service without applications", MIN.replace("    applications: [web, db]\n", ""), "services[0].applications", "is required"),
                 bad("service defined twice", MIN + "  - name: shop\n    applications: [db]\n", "services[1].name", "defined twice"));
+    }
+
+    /** The minimal document with these applications' definitions added after its own. */
+    private static String withApps(String applications) {
+        return MIN.replace("services:", applications + "services:");
     }
 
     private static Arguments bad(String why, String yaml, String field, String message) {
@@ -201,9 +218,31 @@ class CatalogYamlTest {
             assertThat(p.startGrace()).isEqualTo(Duration.ofSeconds(120));
             assertThat(p.loadField()).contains("load");
         });
-        assertThat(web.guestPorts()).containsExactly(8080);
+        assertThat(c.guestPorts("web")).containsExactly(8080);
         assertThat(c.applications().get("db").probe()).isEmpty();
-        assertThat(c.applications().get("db").guestPorts()).isEmpty();
+        assertThat(c.guestPorts("db")).isEmpty();
+    }
+
+    @Test
+    void an_application_may_run_in_anothers_vms_with_its_runtime_and_replicas_and_its_own_probe() {
+        CatalogValidator.Result r = CatalogYaml.parse(withApps("""
+                  - name: api
+                    runsIn: web
+                    minAvailable: 2
+                    probe: { http: { port: 8080, path: /api/health }, loadField: load }
+                """).replace("applications: [web, db]", "applications: [api, db]"));
+        assertThat(r.errors()).isEmpty();
+        Catalog c = r.catalog().orElseThrow();
+        ApplicationSpec api = c.applications().get("api");
+        assertThat(api.hosted()).isTrue();
+        assertThat(api.vmsOf()).isEqualTo("web");
+        assertThat(api.runtime()).isEqualTo("kvm");
+        assertThat(api.replicas()).isEqualTo(2);
+        assertThat(api.minAvailable()).isEqualTo(2);
+        // web's VMs forward api's port; a service of api alone starts web (and db, web's dependency) first.
+        assertThat(c.guestPorts("web")).containsExactly(8080);
+        assertThat(c.hostedIn("web")).containsExactly(api);
+        assertThat(c.startOrder("shop")).extracting(ApplicationSpec::name).containsExactly("db", "web", "api");
     }
 
     @Test

@@ -22,29 +22,37 @@ public final class Instances {
     }
 
     /**
-     * Every labelled VM; a VM on a host whose agent does not answer does not count as running. A
-     * running VM of an application that {@code catalog} gives a probe carries what the probe last
-     * found, or STARTING when it was not probed yet.
+     * Every labelled VM, and in it an instance of each application that runs in its application's
+     * VMs; a VM on a host whose agent does not answer does not count as running. An instance of an
+     * application that {@code catalog} gives a probe carries, while its VM counts, what the probe
+     * last found, or STARTING when it was not probed yet.
      */
     public static List<InstanceStatus> of(InventorySnapshot inventory, Catalog catalog, ProbeBook probes) {
         List<InstanceStatus> out = new ArrayList<>();
         for (InventorySnapshot.Entry e : inventory.agents().values()) {
             for (VmStatus v : e.vms()) {
                 if (v.application() != null && !v.application().isEmpty()) {
-                    boolean counts = RunningInstances.counts(e, v);
-                    Optional<InstanceStatus.Probe> probe = Optional.empty();
                     ApplicationSpec app = catalog == null ? null : catalog.applications().get(v.application());
-                    if (counts && app != null && app.probe().isPresent()) {
-                        probe = Optional.of(probes.instance(v.name()).filter(i -> i.host().equals(v.host()))
-                                .map(i -> new InstanceStatus.Probe(i.state(), i.reason()))
-                                .orElse(new InstanceStatus.Probe(ProbeBook.State.STARTING,
-                                        "starting: " + app.probe().get().describe() + " not asked yet")));
+                    out.add(instance(e, v, v.application(), app, probes));
+                    if (catalog != null) {
+                        catalog.hostedIn(v.application()).forEach(h -> out.add(instance(e, v, h.name(), h, probes)));
                     }
-                    out.add(new InstanceStatus(v.application(), v.name(), v.host(), e.reachable() ? v.state() : "UNKNOWN",
-                            e.reachable(), counts, probe));
                 }
             }
         }
         return out;
+    }
+
+    private static InstanceStatus instance(InventorySnapshot.Entry e, VmStatus v, String application, ApplicationSpec app,
+                                           ProbeBook probes) {
+        boolean counts = RunningInstances.counts(e, v);
+        Optional<InstanceStatus.Probe> probe = Optional.empty();
+        if (counts && app != null && app.probe().isPresent()) {
+            probe = Optional.of(probes.instance(application, v.name()).filter(i -> i.host().equals(v.host()))
+                    .map(i -> new InstanceStatus.Probe(i.state(), i.reason()))
+                    .orElse(new InstanceStatus.Probe(ProbeBook.State.STARTING,
+                            "starting: " + app.probe().get().describe() + " not asked yet")));
+        }
+        return new InstanceStatus(application, v.name(), v.host(), e.reachable() ? v.state() : "UNKNOWN", e.reachable(), counts, probe);
     }
 }

@@ -27,10 +27,11 @@ public record Headcount(String application, int running, int wanted, int minAvai
 
     /**
      * The instances an application wants now: its scaling target when a scaling decision set one
-     * (it replaces {@code replicas} while in force), else its replicas.
+     * (it replaces {@code replicas} while in force), else its replicas. One that runs in another's
+     * VMs wants as many as that one: one in each of its VMs.
      */
     public static int wanted(ApplicationSpec app, Map<String, Integer> targets) {
-        return targets.getOrDefault(app.name(), app.replicas());
+        return targets.getOrDefault(app.vmsOf(), app.replicas());
     }
 
     /**

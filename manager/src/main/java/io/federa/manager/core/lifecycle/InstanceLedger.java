@@ -161,8 +161,9 @@ public final class InstanceLedger {
     }
 
     /**
-     * The managed instances whose application no service of the definitions has any more (the
-     * application was removed, or the service that had it was deleted), sorted by name: stopped,
+     * The managed instances whose application no service of the definitions starts any more (the
+     * application was removed, or the service that had it was deleted; a service starts its
+     * applications, what they depend on and those whose VMs they run in), sorted by name: stopped,
      * and removed with their data only when the operator prunes them.
      */
     public List<ManagedInstance> orphaned() {
@@ -170,8 +171,9 @@ public final class InstanceLedger {
             // No definitions yet (or none readable): nothing is known to be left out of them.
             return List.of();
         }
+        // What a service starts: its applications, what they depend on, and those whose VMs they run in.
         Set<String> inServices = new HashSet<>();
-        catalog.services().values().forEach(s -> inServices.addAll(s.applications()));
+        catalog.services().keySet().forEach(s -> catalog.startOrder(s).forEach(a -> inServices.add(a.name())));
         List<ManagedInstance> out = new ArrayList<>();
         for (ManagedInstance i : instances.values()) {
             if (!inServices.contains(i.application())) {

@@ -189,7 +189,8 @@ public final class Reconciler {
         Set<String> names = new HashSet<>();
         Set<String> done = new HashSet<>();
         for (ApplicationSpec app : world.catalog().startOrder(service)) {
-            if (!done.add(app.name())) {
+            // One that runs in another's VMs has none to place.
+            if (app.hosted() || !done.add(app.name())) {
                 continue;
             }
             int count = 0;
@@ -391,7 +392,8 @@ public final class Reconciler {
         if (spec == null || spec.probe().isEmpty()) {
             return running(app);
         }
-        return (int) vmsByApp.getOrDefault(app, List.of()).stream().filter(v -> w.probes().instance(v.name())
+        // One that runs in another's VMs: its instances are in that one's running VMs.
+        return (int) vmsByApp.getOrDefault(spec.vmsOf(), List.of()).stream().filter(v -> w.probes().instance(app, v.name())
                 .filter(i -> i.host().equals(v.host()) && i.serving()).isPresent()).count();
     }
 
@@ -417,6 +419,10 @@ public final class Reconciler {
                         + serving + " of " + d.minAvailable() + " needed instances " + (d.probe().isPresent() ? "serving (by its probe)" : "running")));
                 return;
             }
+        }
+        if (app.hosted()) {
+            // Its instances are the VMs of the application it runs in, which that one keeps running.
+            return;
         }
         int want = wanted(app);
         List<ManagedInstance> mine = instances.values().stream().filter(i -> i.application().equals(app.name()))
@@ -451,7 +457,7 @@ public final class Reconciler {
                 steps.add(new Plan.Step(i.name(), service, app.name(), "start " + app.name() + " (" + vm.state() + ")",
                         List.of(new Action.Start(i.name(), i.host(), i.epoch()))));
             } else if (restartDue(i.name(), entry.get(), vm)) {
-                steps.add(new Plan.Step(i.name(), service, app.name(), "restart " + app.name() + ": " + restarts().get(i.name()).reason(),
+                steps.add(new Plan.Step(i.name(), service, app.name(), "restart " + restarts().get(i.name()).reason(),
                         List.of(new Action.Shutdown(i.name(), i.host(), i.epoch()), new Action.Start(i.name(), i.host(), i.epoch()))));
             }
         }
@@ -545,7 +551,7 @@ public final class Reconciler {
             ManagedInstance moved = new ManagedInstance(name, app.name(), service, f.host(), epoch);
             placed.add(moved);
             steps.add(new Plan.Step(name, service, app.name(), why + ": placed on " + f.host(), List.of(
-                    new Action.Define(name, f.host(), epoch, app.name(), service, app.resources(), Optional.empty(), app.guestPorts()),
+                    new Action.Define(name, f.host(), epoch, app.name(), service, app.resources(), Optional.empty(), w.catalog().guestPorts(app.name())),
                     new Action.Start(name, f.host(), epoch))));
         } else if (o instanceof Outcome.Unschedulable u) {
             // Defined nowhere: it waits until a host has room, rather than on a host that cannot run it.

@@ -61,9 +61,15 @@ public final class ProbeBook {
         this.instances = instances;
     }
 
-    /** The book with one more result for the instance {@code vm} on {@code host}, probed with {@code spec}. */
+    /** How an instance is keyed: its application and its VM (several applications may run in one VM). */
+    public static String key(String application, String vm) {
+        return application + "/" + vm;
+    }
+
+    /** The book with one more result for {@code application}'s instance in {@code vm} on {@code host}, probed with {@code spec}. */
     public ProbeBook recorded(String application, String vm, String host, long vmStartedMillis, ProbeSpec spec, ProbeResult r) {
-        Instance prev = instances.get(vm);
+        String key = key(application, vm);
+        Instance prev = instances.get(key);
         if (prev != null && !prev.host().equals(host)) {
             prev = null;
         }
@@ -117,7 +123,7 @@ public final class ProbeBook {
             }
         }
         Map<String, Instance> next = new HashMap<>(instances);
-        next.put(vm, new Instance(application, vm, host, spec.describe(), state, reason, r.passed() ? r.load() : OptionalDouble.empty(),
+        next.put(key, new Instance(application, vm, host, spec.describe(), state, reason, r.passed() ? r.load() : OptionalDouble.empty(),
                 failures, started, lastPassed, restarts, lastRestart, due));
         return new ProbeBook(Collections.unmodifiableMap(next));
     }
@@ -134,20 +140,21 @@ public final class ProbeBook {
      * The book without the instances not in {@code vms}: gone from the inventory, or no longer probed.
      * A VM shut off (for a restart) keeps its entry, and with it the count of its restarts.
      */
-    public ProbeBook retained(Set<String> vms) {
-        if (vms.containsAll(instances.keySet())) {
+    public ProbeBook retained(Set<String> keys) {
+        if (keys.containsAll(instances.keySet())) {
             return this;
         }
         Map<String, Instance> next = new HashMap<>(instances);
-        next.keySet().retainAll(vms);
+        next.keySet().retainAll(keys);
         return new ProbeBook(Collections.unmodifiableMap(next));
     }
 
-    public Optional<Instance> instance(String vm) {
-        return Optional.ofNullable(instances.get(vm));
+    /** {@code application}'s instance in {@code vm}. */
+    public Optional<Instance> instance(String application, String vm) {
+        return Optional.ofNullable(instances.get(key(application, vm)));
     }
 
-    /** Every probed instance, by VM name. */
+    /** Every probed instance, by {@link #key}. */
     public Map<String, Instance> instances() {
         return instances;
     }
@@ -159,10 +166,11 @@ public final class ProbeBook {
     public record Due(String reason, long vmStartedMillis) {
     }
 
-    /** The VMs due a restart, by name. */
+    /** The VMs due a restart, by name: one due for any application that runs in it (the first by name says why). */
     public Map<String, Due> restartsDue() {
         Map<String, Due> out = new TreeMap<>();
-        instances.values().stream().filter(Instance::restartDue).forEach(i -> out.put(i.vm(), new Due(i.reason(), i.vmStartedMillis())));
+        instances.values().stream().filter(Instance::restartDue).sorted(java.util.Comparator.comparing(Instance::application))
+                .forEach(i -> out.putIfAbsent(i.vm(), new Due(i.application() + ": " + i.reason(), i.vmStartedMillis())));
         return out;
     }
 

@@ -10,14 +10,36 @@ import java.util.Optional;
  *
  * @param data  whether an instance keeps data of its own on its host, which a move must carry
  * @param probe how the manager asks each instance whether it serves; without one, a running VM serves
+ * @param runsIn the application in whose VMs this one runs, beside it, with no VM of its own: one
+ *               instance in each of that application's VMs, each with its own probe (state and load).
+ *               Such an application has that one's runtime and replicas, no resources, placement or
+ *               scaling of its own (docs/services.md, "Applications sharing a VM")
  */
 public record ApplicationSpec(String name, String runtime, Resources resources, int replicas, int minAvailable,
                               List<String> dependsOn, PlacementRules placement, Optional<ScalingPolicy> scaling,
-                              Data data, Optional<ProbeSpec> probe) {
+                              Data data, Optional<ProbeSpec> probe, Optional<String> runsIn) {
     public ApplicationSpec {
         dependsOn = List.copyOf(dependsOn);
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(probe, "probe");
+        Objects.requireNonNull(runsIn, "runsIn");
+    }
+
+    /** An application with VMs of its own. */
+    public ApplicationSpec(String name, String runtime, Resources resources, int replicas, int minAvailable,
+                           List<String> dependsOn, PlacementRules placement, Optional<ScalingPolicy> scaling, Data data,
+                           Optional<ProbeSpec> probe) {
+        this(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, data, probe, Optional.empty());
+    }
+
+    /** Whether it runs in another application's VMs, with none of its own. */
+    public boolean hosted() {
+        return runsIn.isPresent();
+    }
+
+    /** The application whose VMs this one's instances are: its {@code runsIn}, or itself. */
+    public String vmsOf() {
+        return runsIn.orElse(name);
     }
 
     /** An application without a probe. */
@@ -30,11 +52,6 @@ public record ApplicationSpec(String name, String runtime, Resources resources, 
     public ApplicationSpec(String name, String runtime, Resources resources, int replicas, int minAvailable,
                            List<String> dependsOn, PlacementRules placement, Optional<ScalingPolicy> scaling) {
         this(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, Data.LOCAL);
-    }
-
-    /** The guest's TCP ports the manager must reach (its probe's), which the host forwards; none without a probe. */
-    public List<Integer> guestPorts() {
-        return probe.map(p -> List.of(p.port())).orElse(List.of());
     }
 
     /** What an instance keeps on its host. */

@@ -34,6 +34,13 @@ public record Catalog(Map<String, ApplicationSpec> applications, Map<String, Ser
             }
         });
         problems.addAll(referenceProblems(applications, a -> "applications." + a));
+        for (ApplicationSpec a : applications.values()) {
+            ApplicationSpec host = a.runsIn().map(applications::get).orElse(null);
+            if (host != null && (host.replicas() != a.replicas() || !host.runtime().equals(a.runtime()))) {
+                problems.add(new SpecError("applications." + a.name(), "runs in " + host.name() + "'s VMs but has other replicas"
+                        + " or another runtime than " + host.name()));
+            }
+        }
         if (problems.isEmpty()) {
             problems.addAll(cycleProblems(applications, a -> "applications." + a));
         }
@@ -78,6 +85,18 @@ public record Catalog(Map<String, ApplicationSpec> applications, Map<String, Ser
                     out.add(new SpecError(p + ".dependsOn[" + j + "]", "an application cannot depend on itself"));
                 }
             }
+            if (a.runsIn().isPresent()) {
+                String host = a.runsIn().get();
+                ApplicationSpec h = apps.get(host);
+                if (h == null) {
+                    out.add(new SpecError(p + ".runsIn", "unknown application \"" + host + "\"" + known(apps.keySet())));
+                } else if (host.equals(a.name())) {
+                    out.add(new SpecError(p + ".runsIn", "an application cannot run in its own VMs"));
+                } else if (h.hosted()) {
+                    out.add(new SpecError(p + ".runsIn", "\"" + host + "\" runs in " + h.runsIn().get() + "'s VMs itself: name the"
+                            + " application that has the VMs"));
+                }
+            }
             for (int j = 0; j < a.placement().avoid().size(); j++) {
                 String other = a.placement().avoid().get(j);
                 if (!apps.containsKey(other)) {
@@ -116,7 +135,7 @@ public record Catalog(Map<String, ApplicationSpec> applications, Map<String, Ser
         }
         state.put(a, 1);
         stack.add(a);
-        for (String d : apps.get(a).dependsOn()) {
+        for (String d : needs(apps.get(a))) {
             if (apps.containsKey(d)) {
                 dfs(d, apps, state, stack, path, reported, out);
             }
@@ -166,10 +185,39 @@ public record Catalog(Map<String, ApplicationSpec> applications, Map<String, Ser
             return;
         }
         ApplicationSpec a = applications.get(app);
-        for (String dep : a.dependsOn()) {
+        for (String dep : needs(a)) {
             visit(dep, done, order);
         }
         order.add(a);
+    }
+
+    /** What must run before {@code a}: what it depends on and, for one that runs in another's VMs, that one. */
+    private static List<String> needs(ApplicationSpec a) {
+        if (a.runsIn().isEmpty()) {
+            return a.dependsOn();
+        }
+        List<String> out = new ArrayList<>(a.runsIn().stream().toList());
+        out.addAll(a.dependsOn());
+        return out;
+    }
+
+    /** The applications that run in {@code application}'s VMs, in the definitions' order. */
+    public List<ApplicationSpec> hostedIn(String application) {
+        return applications.values().stream().filter(a -> a.runsIn().filter(application::equals).isPresent()).toList();
+    }
+
+    /**
+     * The guest's TCP ports the manager must reach in a VM of {@code application}, which its host
+     * forwards: the probes' of the application and of those that run in its VMs, once each, in order.
+     */
+    public List<Integer> guestPorts(String application) {
+        java.util.TreeSet<Integer> ports = new java.util.TreeSet<>();
+        ApplicationSpec a = applications.get(application);
+        if (a != null) {
+            a.probe().ifPresent(p -> ports.add(p.port()));
+        }
+        hostedIn(application).forEach(h -> h.probe().ifPresent(p -> ports.add(p.port())));
+        return List.copyOf(ports);
     }
 
     /** Whether {@code application} is one of {@code service}'s and has a scaling policy: what an alert may scale. */

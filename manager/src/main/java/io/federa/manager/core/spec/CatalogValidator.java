@@ -69,6 +69,10 @@ public final class CatalogValidator extends TreeReader {
                 }
             }
         }
+        // An application that runs in another's VMs has that one's runtime and replicas.
+        apps.replaceAll((k, a) -> a.runsIn().map(apps::get).filter(h -> !h.hosted()).map(h -> new ApplicationSpec(a.name(), h.runtime(),
+                a.resources(), h.replicas(), a.minAvailable(), a.dependsOn(), a.placement(), a.scaling(), a.data(), a.probe(),
+                a.runsIn())).orElse(a));
         // The rules between definitions are the catalog's own (Catalog); here with each field's path.
         errors.addAll(Catalog.referenceProblems(apps, appPaths::get));
         if (errors.isEmpty()) {
@@ -76,7 +80,9 @@ public final class CatalogValidator extends TreeReader {
         }
         long instances = 0;
         for (ApplicationSpec a : apps.values()) {
-            instances += Math.max(a.replicas(), a.scaling().map(ScalingPolicy::maxInstances).orElse(0));
+            if (!a.hosted()) {
+                instances += Math.max(a.replicas(), a.scaling().map(ScalingPolicy::maxInstances).orElse(0));
+            }
         }
         if (instances > MAX_INSTANCES) {
             error("applications", "ask for " + instances + " instances in all (replicas, or the scaling maximum where"
@@ -111,7 +117,10 @@ public final class CatalogValidator extends TreeReader {
             return null;
         }
         known(m, p, Set.of("name", "runtime", "resources", "replicas", "minAvailable", "dependsOn", "placement", "scaling",
-                "data", "probe"));
+                "data", "probe", "runsIn"));
+        if (m.containsKey("runsIn")) {
+            return hosted(m, p);
+        }
         int before = errors.size();
         String name = name(m.get("name"), p + ".name");
         String runtime = string(m.get("runtime"), p + ".runtime", RUNTIME, "a runtime name such as kvm or jvm");
@@ -132,6 +141,36 @@ public final class CatalogValidator extends TreeReader {
             return null;
         }
         return new ApplicationSpec(name, runtime, resources, replicas, minAvailable, dependsOn, placement, scaling, data, probe);
+    }
+
+    /**
+     * An application that runs in another's VMs: a name, the application, its probe (required: a
+     * VM that runs says nothing of it), and optionally what it depends on and its minAvailable
+     * (default 1). Its runtime and replicas are set from the other application once all are read.
+     */
+    private ApplicationSpec hosted(Map<String, Object> m, String p) {
+        int before = errors.size();
+        String name = name(m.get("name"), p + ".name");
+        String host = name(m.get("runsIn"), p + ".runsIn");
+        for (String own : List.of("runtime", "resources", "replicas", "placement", "scaling", "data")) {
+            if (m.containsKey(own)) {
+                error(p + "." + own, "is not an application's own when it runs in another's VMs (runsIn: " + host + "): it has "
+                        + host + "'s VMs, runtime and replicas, and scales with " + host);
+            }
+        }
+        int minAvailable = (int) integer(m.get("minAvailable"), p + ".minAvailable", 0, MAX_REPLICAS, 1L);
+        List<String> dependsOn = names(m.get("dependsOn"), p + ".dependsOn");
+        Optional<ProbeSpec> probe = Optional.empty();
+        if (m.get("probe") == null) {
+            error(p + ".probe", "is required for an application that runs in another's VMs: its VM running says nothing of it");
+        } else {
+            probe = Optional.ofNullable(probe(m.get("probe"), p + ".probe"));
+        }
+        if (errors.size() > before) {
+            return null;
+        }
+        return new ApplicationSpec(name, "", new Resources(0, 0, 0, 0), 0, minAvailable, dependsOn, PlacementRules.defaults(),
+                Optional.empty(), ApplicationSpec.Data.NONE, probe, Optional.of(host));
     }
 
     /** A URL path a probe may ask: absolute, printable ASCII, no spaces, no fragment. */

@@ -29,7 +29,7 @@ class ProbeBookTest {
     }
 
     private static ProbeBook.Instance web1(ProbeBook b) {
-        return b.instance("web-1").orElseThrow();
+        return b.instance("web", "web-1").orElseThrow();
     }
 
     @Test
@@ -164,7 +164,7 @@ class ProbeBookTest {
         b = b.recorded("web", "web-1", "host-2", START + 80_000, SPEC, ProbeResult.failed("connection refused", START + 85_000));
         assertThat(web1(b).host()).isEqualTo("host-2");
         assertThat(web1(b).state()).isEqualTo(STARTING);
-        assertThat(b.retained(Set.of("web-1"))).isSameAs(b);
+        assertThat(b.retained(Set.of(ProbeBook.key("web", "web-1")))).isSameAs(b);
         assertThat(b.retained(Set.of()).instances()).isEmpty();
     }
 

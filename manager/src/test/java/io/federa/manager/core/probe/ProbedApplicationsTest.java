@@ -142,4 +142,76 @@ class ProbedApplicationsTest {
         Plan after = Reconciler.plan(world(fleet(T0 + 4_000, vm("db-1", "db", 2)), db, book, T0 + 4_500));
         assertThat(actions(after)).isEmpty();
     }
+
+    /** web has VMs of its own; api runs in them, beside it; front depends on api. */
+    private static final Catalog SHARED = CatalogYaml.parse("""
+            applications:
+              - name: web
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                probe: { http: { port: 80, path: /health } }
+              - name: api
+                runsIn: web
+                probe: { http: { port: 8080, path: /api }, restartAfter: 2, loadField: load }
+              - name: front
+                runtime: qemu
+                resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                dependsOn: [api]
+            services:
+              - name: shop
+                applications: [front, api]
+            """).catalog().orElseThrow();
+
+    private static Reconciler.World shared(InventorySnapshot inv, Map<String, ManagedInstance> instances, ProbeBook book, long now) {
+        return new Reconciler.World(SHARED, inv, Map.of("shop", DesiredState.STARTED), instances, Set.of(), Map.of(), Map.of(),
+                Set.of(), PlacementConfig.defaults(), 3_000, 1_000, now, Map.of(), Set.of(), book);
+    }
+
+    private static ProbeBook probed(ProbeBook b, String app, long at, boolean passes) {
+        return b.recorded(app, "web-1", "host-1", T0 - 600_000, SHARED.applications().get(app).probe().get(), passes
+                ? ProbeResult.passed(OptionalDouble.of(0.5), at) : ProbeResult.failed("HTTP 500 Internal Server Error", at));
+    }
+
+    @Test
+    void applicationsSharingAVmEachHaveTheirOwnStateLoadAndRestarts() {
+        Map<String, ManagedInstance> web = Map.of("web-1", new ManagedInstance("web-1", "web", "shop", "host-1", 1));
+        InventorySnapshot inv = fleet(T0, vm("web-1", "web", 600));
+        ProbeBook book = probed(probed(ProbeBook.EMPTY, "web", T0, true), "api", T0, false);
+
+        // web serves, api in the same VM does not: api has no instance running, and says where.
+        ServiceView.Service shop = ServiceView.of(SHARED, inv, STARTED, Map.of(), book).service("shop").orElseThrow();
+        assertThat(shop.state()).contains(ServiceAvailability.State.DOWN);
+        assertThat(shop.application("api").orElseThrow().headcount().running()).isZero();
+        assertThat(shop.application("api").orElseThrow().headcount().wanted()).isEqualTo(1);
+        assertThat(shop.reasons()).contains("api: 0 of 1 instances running (minAvailable 1); web-1 on host-1: GET :8080/api failing:"
+                + " HTTP 500 Internal Server Error (1 time)");
+        // front waits for api to serve, and nothing is ever placed for api: it has no VM of its own.
+        Plan waits = Reconciler.plan(shared(inv, web, book, T0 + 500));
+        assertThat(waits.waiting()).contains("front waits for api: 0 of 1 needed instances serving (by its probe)");
+        assertThat(actions(waits)).isEmpty();
+
+        // api failing twice in a row restarts web-1's VM, which it shares.
+        ProbeBook failing = probed(book, "api", T0 + 5_000, false);
+        Plan restart = Reconciler.plan(shared(fleet(T0 + 5_000, vm("web-1", "web", 605)), web, failing, T0 + 5_500));
+        assertThat(actions(restart)).containsExactly("shutdown web-1@host-1 e1", "start web-1@host-1 e1");
+        assertThat(restart.steps().get(0).why()).startsWith("restart api: GET :8080/api failing");
+
+        // Once api serves, front is placed; api's own load is its probe's.
+        ProbeBook serving = probed(book, "api", T0 + 5_000, true);
+        Plan next = Reconciler.plan(shared(inv, web, serving, T0 + 5_500));
+        assertThat(next.placed()).extracting(ManagedInstance::name).containsExactly("front-1");
+        assertThat(serving.load("api").getAsDouble()).isEqualTo(0.5);
+        assertThat(ServiceView.of(SHARED, inv, STARTED, Map.of(), serving).service("shop").orElseThrow()
+                .application("api").orElseThrow().headcount().running()).isEqualTo(1);
+    }
+
+    @Test
+    void aVmIsDefinedWithThePortsOfEveryApplicationInIt() {
+        Plan first = Reconciler.plan(shared(InventorySnapshot.of(List.of("host-1"), T0).polled("host-1", host("host-1"), List.of(), T0),
+                Map.of(), ProbeBook.EMPTY, T0 + 500));
+        Action.Define define = (Action.Define) first.steps().get(0).actions().get(0);
+        assertThat(define.vm()).isEqualTo("web-1");
+        assertThat(define.ports()).containsExactly(80, 8080);
+        assertThat(first.placed()).extracting(ManagedInstance::name).containsExactly("web-1");
+    }
 }
