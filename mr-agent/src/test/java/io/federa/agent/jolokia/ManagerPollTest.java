@@ -28,7 +28,7 @@ class ManagerPollTest {
     static final String POLL = "[{\"type\":\"read\",\"mbean\":\"federa:type=Host\"},"
             + "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[\"Name\",\"Uuid\",\"State\","
             + "\"Application\",\"Service\",\"Vcpus\",\"MemoryBytes\",\"Disk\",\"Network\",\"CpuLoadRatio\","
-            + "\"UptimeSeconds\",\"Epoch\",\"CpuTimeNanoseconds\"]}]";
+            + "\"UptimeSeconds\",\"Epoch\",\"CpuTimeNanoseconds\",\"Endpoints\"]}]";
     private AgentFixture f;
 
     @BeforeAll

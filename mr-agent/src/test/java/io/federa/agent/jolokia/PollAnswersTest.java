@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PollAnswersTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String VM_LIST = "[\"Name\",\"Uuid\",\"State\",\"Application\",\"Service\",\"Vcpus\",\"MemoryBytes\","
-            + "\"Disk\",\"Network\",\"CpuLoadRatio\",\"UptimeSeconds\",\"Epoch\",\"CpuTimeNanoseconds\"]";
+            + "\"Disk\",\"Network\",\"CpuLoadRatio\",\"UptimeSeconds\",\"Epoch\",\"CpuTimeNanoseconds\",\"Endpoints\"]";
     private static final HostIdentity IDENTITY = new HostIdentity("host-1", "paris", false, 3, List.of("kvm"),
             new CostRates("EUR", 0.00001, 0.0001, 0.02, 0.0000001), 0, 10_000_000_000L, "test", 0);
 
@@ -58,7 +58,7 @@ class PollAnswersTest {
             "the host, some attributes                 | {\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"attribute\":[\"HostId\"]}         | ",
             "the VMs, every attribute                  | {\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\"}                         | ",
             "the VMs, one attribute fewer              | {\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[\"Name\",\"Uuid\",\"State\",\"Application\",\"Service\",\"Vcpus\",\"MemoryBytes\",\"Disk\",\"Network\",\"CpuLoadRatio\",\"UptimeSeconds\",\"Epoch\"]} | ",
-            "the VMs, the attributes in another order  | {\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[\"Uuid\",\"Name\",\"State\",\"Application\",\"Service\",\"Vcpus\",\"MemoryBytes\",\"Disk\",\"Network\",\"CpuLoadRatio\",\"UptimeSeconds\",\"Epoch\",\"CpuTimeNanoseconds\"]} | ",
+            "the VMs, the attributes in another order  | {\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,*\",\"attribute\":[\"Uuid\",\"Name\",\"State\",\"Application\",\"Service\",\"Vcpus\",\"MemoryBytes\",\"Disk\",\"Network\",\"CpuLoadRatio\",\"UptimeSeconds\",\"Epoch\",\"CpuTimeNanoseconds\",\"Endpoints\"]} | ",
             "with per-request options                  | {\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"config\":{\"serializeLong\":\"string\"}} | ",
             "with a path                               | {\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"path\":\"x\"}                      | ",
             "one VM                                    | {\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,name=vm-1\",\"attribute\":" + VM_LIST + "} | ",
