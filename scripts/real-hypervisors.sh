@@ -152,7 +152,8 @@ init_script() {
 # A guest with a network card (a VM whose ports the agent forwards) takes an address by DHCP and
 # serves HTTP on port 80: /cgi-bin/health answers 200 with {"load": L} (L from /tmp/load, 0 by
 # default), or 503 while /tmp/broken exists; /cgi-bin/break and /cgi-bin/mend create and remove
-# it; /cgi-bin/load?0.75 sets the load (a decimal number from 0 to 1).
+# it; /cgi-bin/load?0.75 sets the load (a decimal number from 0 to 1). Port 8080 serves the same,
+# with a state of its own: a second application in the same VM.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -175,37 +176,47 @@ case "$1" in
 esac
 exit 0
 SCRIPT
-cat > /www/cgi-bin/health <<'SCRIPT'
+# The applications' HTTP servers: the same four scripts under /www (port 80, state in /tmp/broken
+# and /tmp/load) and /www8080 (port 8080, /tmp/broken-8080 and /tmp/load-8080): two applications
+# that share the VM, each with its own health.
+app_scripts() { # ROOT SUFFIX
+  mkdir -p "$1/cgi-bin"
+  cat > "$1"/cgi-bin/health <<'SCRIPT'
 #!/bin/sh
-if [ -e /tmp/broken ]; then
+if [ -e /tmp/broken@S@ ]; then
   printf 'Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n'
   echo "failing: the guest was told to fail (/cgi-bin/break); /cgi-bin/mend ends it"
   exit 0
 fi
-load=$(cat /tmp/load 2>/dev/null)
+load=$(cat /tmp/load@S@ 2>/dev/null)
 printf 'Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{"load": %s}\n' "${load:-0}"
 SCRIPT
-cat > /www/cgi-bin/break <<'SCRIPT'
+  cat > "$1"/cgi-bin/break <<'SCRIPT'
 #!/bin/sh
-touch /tmp/broken
+touch /tmp/broken@S@
 printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nbroken: health now answers 503\n'
 SCRIPT
-cat > /www/cgi-bin/mend <<'SCRIPT'
+  cat > "$1"/cgi-bin/mend <<'SCRIPT'
 #!/bin/sh
-rm -f /tmp/broken
+rm -f /tmp/broken@S@
 printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nmended: health now answers 200\n'
 SCRIPT
-cat > /www/cgi-bin/load <<'SCRIPT'
+  cat > "$1"/cgi-bin/load <<'SCRIPT'
 #!/bin/sh
 if echo "$QUERY_STRING" | grep -Eq '^(0(\.[0-9]+)?|1(\.0+)?|\.[0-9]+)$'; then
-  echo "$QUERY_STRING" > /tmp/load
+  echo "$QUERY_STRING" > /tmp/load@S@
   printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nload set to %s\n' "$QUERY_STRING"
 else
   printf 'Status: 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n'
   echo "load not set: the query must be a decimal number from 0 to 1, e.g. load?0.75"
 fi
 SCRIPT
-chmod 755 /dhcp.sh /www/cgi-bin/*
+  sed -i "s|@S@|$2|g" "$1"/cgi-bin/*
+  chmod 755 "$1"/cgi-bin/*
+}
+app_scripts /www ""
+app_scripts /www8080 -8080
+chmod 755 /dhcp.sh
 # In the background, so that the disk's work below does not wait for DHCP.
 (
   i=0
@@ -217,7 +228,7 @@ chmod 755 /dhcp.sh /www/cgi-bin/*
     else
       echo "federa-guest: eth0 got no address"
     fi
-    httpd -p 80 -h /www && echo "federa-guest: httpd up"
+    httpd -p 80 -h /www && httpd -p 8080 -h /www8080 && echo "federa-guest: httpd up"
   fi
 ) &
 # The ACPI power button (how libvirt asks a guest to shut down) is an input device: the first

@@ -27,8 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Each guest's busybox httpd answers the test guest's health script on port 80, forwarded by its
  * host. The shop comes up dependency by dependency as its probes pass (web is defined only once
  * the database serves); web's probe made to fail makes the shop DOWN with the probe's reason, and
- * the manager restarts web's VM, after which it serves again; web's own load, reported by its
- * probe, scales it out to a second host.
+ * the manager restarts web's VM, after which it serves again; api, a second application in web's
+ * VMs (the guest's second server, on port 8080), fails on its own: the shop is DOWN for api while
+ * web serves, and the VM they share is restarted; web's own load, reported by its probe, scales it
+ * out to a second host, with an api instance in the new VM too.
  */
 class RealGuestsProbesEndToEndTest {
     private static final String PASSWORD = "real-guests-pw-3";
@@ -48,10 +50,13 @@ class RealGuestsProbesEndToEndTest {
                 dependsOn: [db]
                 probe: { http: { port: 80, path: /cgi-bin/health }, every: 2s, timeout: 1s, restartAfter: 3, startGrace: 60s, loadField: load }
                 scaling: { metric: application, scaleOutAbove: 0.75, scaleInBelow: 0.05, for: 4s, min: 1, max: 2, cooldown: 10s, scaleInWindow: 30m }
+              - name: api
+                runsIn: web
+                probe: { http: { port: 8080, path: /cgi-bin/health }, every: 2s, timeout: 1s, restartAfter: 3, startGrace: 60s }
             services:
               - name: shop
                 description: the shop on real guests, probed
-                applications: [db, web]
+                applications: [db, web, api]
             """;
 
     @Test
@@ -72,7 +77,8 @@ class RealGuestsProbesEndToEndTest {
                         now.path("waiting").forEach(w -> waits.add(w.asText()));
                         for (JsonNode i : now.path("instances")) {
                             if ("SERVING".equals(i.path("probe").path("state").asText())) {
-                                serving.putIfAbsent(i.path("name").asText(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked));
+                                serving.putIfAbsent(i.path("application").asText() + "/" + i.path("name").asText(),
+                                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked));
                             }
                         }
                         Thread.sleep(250);
@@ -95,16 +101,16 @@ class RealGuestsProbesEndToEndTest {
             assertThat(started).contains("shop: UP after");
             JsonNode shop = m.get("services/shop");
             assertThat(shop.path("instances")).allSatisfy(i -> assertThat(i.path("probe").path("state").asText()).isEqualTo("SERVING"));
-            assertThat(serving).as("%s", shop).containsKeys("db-1", "web-1");
+            assertThat(serving).as("%s", shop).containsKeys("db/db-1", "web/web-1", "api/web-1");
             // web waited for the database to serve, not merely to run.
             assertThat(waits).contains("web waits for db: 0 of 1 needed instances serving (by its probe)");
-            assertThat(serving.get("web-1")).isGreaterThan(serving.get("db-1"));
-            System.out.printf("real guests, probes: federa start to probe answering: db-1 %d ms, web-1 %d ms%n",
-                    serving.get("db-1"), serving.get("web-1"));
+            assertThat(serving.get("web/web-1")).isGreaterThan(serving.get("db/db-1"));
+            System.out.printf("real guests, probes: federa start to probe answering: db-1 %d ms, web-1 %d ms, api in web-1 %d ms%n",
+                    serving.get("db/db-1"), serving.get("web/web-1"), serving.get("api/web-1"));
 
             // web's guest told to fail: the shop is DOWN with the probe's reason, then web's VM is restarted.
             String webHost = hostOf(shop, "web-1");
-            String address = endpoint(fleet, webHost, "web-1");
+            String address = endpoint(fleet, webHost, "web-1", 80);
             long pidBefore = RealHypervisors.qemuPid(webHost, "web-1").orElseThrow();
             assertThat(guest(address, "/cgi-bin/break").statusCode()).isEqualTo(200);
             long broken = System.nanoTime();
@@ -120,14 +126,30 @@ class RealGuestsProbesEndToEndTest {
             System.out.printf("real guests, probes: web-1 told to fail: shop DOWN after %d ms, restarted and UP again after %d ms%n",
                     downAt, upAt);
 
+            // api, beside web in web-1, told to fail: DOWN for api alone, web serving; the VM they share restarted.
+            String api = endpoint(fleet, webHost, "web-1", 8080);
+            long pidShared = RealHypervisors.qemuPid(webHost, "web-1").orElseThrow();
+            assertThat(guest(api, "/cgi-bin/break").statusCode()).isEqualTo(200);
+            long apiBroken = System.nanoTime();
+            JsonNode apiDown = m.await("services/shop", n -> "DOWN".equals(n.path("state").asText()), 60_000);
+            assertThat(apiDown.path("reasons").toString()).contains("api: 0 of 1 instances running")
+                    .contains("web-1 on " + webHost + ": GET :8080/cgi-bin/health failing: HTTP 503").doesNotContain("web: 0 of 1");
+            assertThat(probeOf(apiDown, "web", "web-1")).isEqualTo("SERVING");
+            m.await("services/shop", n -> "UP".equals(n.path("state").asText()), 300_000);
+            assertThat(RealHypervisors.qemuPid(webHost, "web-1").orElseThrow()).as("web-1 restarted for api").isNotEqualTo(pidShared);
+            assertThat(m.get("events?since=1h&limit=1000").toString()).contains("restart api: GET :8080/cgi-bin/health failing: HTTP 503");
+            System.out.printf("real guests, probes: api told to fail in web-1: shop DOWN for api, restarted and UP again after %d ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - apiBroken));
+
             // web reports a load of 0.9 through its probe: a second instance, on the other host (replicas spread).
-            address = endpoint(fleet, webHost, "web-1");
+            address = endpoint(fleet, webHost, "web-1", 80);
             assertThat(guest(address, "/cgi-bin/load?0.9").statusCode()).isEqualTo(200);
             long loaded = System.nanoTime();
             JsonNode two = m.await("services/shop", n -> "UP".equals(n.path("state").asText())
                     && StreamSupport.stream(n.path("instances").spliterator(), false)
-                    .filter(i -> i.path("application").asText().equals("web") && "SERVING".equals(i.path("probe").path("state").asText()))
-                    .count() == 2, 300_000);
+                    .filter(i -> "SERVING".equals(i.path("probe").path("state").asText())).count() == 5, 300_000);
+            // The database, two web instances and, in their VMs, two of api.
+            assertThat(probeOf(two, "api", "web-2")).isEqualTo("SERVING");
             assertThat(hostOf(two, "web-2")).isNotEqualTo(webHost);
             assertThat(m.get("events?kind=scaling.&since=1h&limit=1000").toString()).contains("web 1 → 2 instances");
             System.out.printf("real guests, probes: load 0.9 reported by web-1's probe: web-2 serving on %s after %d ms%n",
@@ -144,16 +166,30 @@ class RealGuestsProbesEndToEndTest {
         throw new AssertionError(instance + " is not an instance of " + service);
     }
 
-    /** Where the host forwards the guest's port 80, as its agent reports it over Jolokia. */
-    private static String endpoint(RealFleet fleet, String host, String vm) throws Exception {
+    /** What the probe of {@code application}'s instance in {@code vm} last found, as the API shows it. */
+    private static String probeOf(JsonNode service, String application, String vm) {
+        for (JsonNode i : service.path("instances")) {
+            if (i.path("name").asText().equals(vm) && i.path("application").asText().equals(application)) {
+                return i.path("probe").path("state").asText();
+            }
+        }
+        throw new AssertionError(application + " has no instance in " + vm + ": " + service);
+    }
+
+    /** Where the host forwards the guest's {@code port}, as its agent reports it over Jolokia. */
+    private static String endpoint(RealFleet fleet, String host, String vm, int port) throws Exception {
         String auth = Base64.getEncoder().encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
         String read = "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,name=" + vm + "\",\"attribute\":\"Endpoints\"}";
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.ports.get(host) + "/jolokia/"))
                 .header("Authorization", "Basic " + auth).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(read)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         String endpoints = JSON.readTree(r.body()).path("value").asText();
-        assertThat(endpoints).as(r.body()).startsWith("80=127.0.0.1:");
-        return endpoints.substring("80=".length()).split(",")[0];
+        for (String e : endpoints.split(",")) {
+            if (e.startsWith(port + "=")) {
+                return e.substring((port + "=").length());
+            }
+        }
+        throw new AssertionError(vm + " on " + host + " forwards no port " + port + ": " + r.body());
     }
 
     private static HttpResponse<String> guest(String address, String path) throws Exception {

@@ -504,20 +504,37 @@ public final class ApiVerticle extends VerticleBase {
         // What the last interval's view saw of each instance: its VM, and its probe where it has one.
         Map<String, io.federa.manager.core.availability.InstanceStatus> seen = new java.util.HashMap<>();
         history.view().service(service).ifPresent(v -> v.applications().forEach(a -> a.instances()
-                .forEach(s -> seen.put(s.host() + "/" + s.vm(), s))));
+                .forEach(s -> seen.put(s.application() + "/" + s.host() + "/" + s.vm(), s))));
         JsonArray out = new JsonArray();
-        lifecycle.instances().values().stream().filter(i -> apps.contains(i.application()))
+        // The placed instances, and in their VMs those of the applications that run in them.
+        Map<String, java.util.List<String>> hosted = new java.util.HashMap<>();
+        c.applications().values().stream().filter(a -> a.hosted() && apps.contains(a.name()))
+                .forEach(a -> hosted.computeIfAbsent(a.vmsOf(), k -> new java.util.ArrayList<>()).add(a.name()));
+        lifecycle.instances().values().stream().filter(i -> apps.contains(i.application()) || hosted.containsKey(i.application()))
                 .sorted(java.util.Comparator.comparing(ManagedInstance::name))
                 .forEach(i -> {
-                    JsonObject o = new JsonObject().put("name", i.name()).put("application", i.application())
-                            .put("host", i.host()).put("epoch", i.epoch()).put("keptByOthers", kept.contains(i.application()));
-                    io.federa.manager.core.availability.InstanceStatus st = seen.get(i.host() + "/" + i.name());
-                    if (st != null) {
-                        o.put("vmState", st.vmState()).put("running", st.running());
-                        st.probe().ifPresent(p -> o.put("probe", new JsonObject().put("state", p.state().name())
-                                .put("reason", p.reason())));
+                    java.util.List<String> in = new java.util.ArrayList<>();
+                    if (apps.contains(i.application())) {
+                        in.add(i.application());
                     }
-                    out.add(o);
+                    in.addAll(hosted.getOrDefault(i.application(), java.util.List.of()));
+                    for (String app : in) {
+                        JsonObject o = new JsonObject().put("name", i.name()).put("application", app)
+                                .put("host", i.host()).put("epoch", i.epoch()).put("keptByOthers", kept.contains(app));
+                        if (!app.equals(i.application())) {
+                            o.put("runsIn", i.application());
+                        }
+                        io.federa.manager.core.availability.InstanceStatus st = seen.get(app + "/" + i.host() + "/" + i.name());
+                        if (st != null) {
+                            o.put("vmState", st.vmState()).put("running", st.running());
+                            st.probe().ifPresent(p -> {
+                                JsonObject probe = new JsonObject().put("state", p.state().name()).put("reason", p.reason());
+                                p.load().ifPresent(l -> probe.put("loadRatio", l));
+                                o.put("probe", probe);
+                            });
+                        }
+                        out.add(o);
+                    }
                 });
         return out;
     }

@@ -16,11 +16,15 @@ import java.util.Optional;
  */
 public record InstanceStatus(String application, String vm, String host, String vmState, boolean hostReachable,
                              boolean vmRunning, Optional<Probe> probe) {
-    /** What the instance's probe last found: SERVING, STARTING or FAILING, and why not serving. */
-    public record Probe(ProbeBook.State state, String reason) {
+    /**
+     * What the instance's probe last found: SERVING, STARTING or FAILING, why not serving, and the
+     * application's own load it reported (empty when it reports none).
+     */
+    public record Probe(ProbeBook.State state, String reason, java.util.OptionalDouble load) {
         public Probe {
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(load, "load");
         }
     }
 
