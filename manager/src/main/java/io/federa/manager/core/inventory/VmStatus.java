@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param epoch    the placement epoch the manager gave the VM (0: not placed by the manager)
  * @param counters the VM's totals since it started, which cost metering reads ({@link Counters#UNKNOWN}
  *                 where the host's agent does not report them)
- * @param endpoints where the host forwards the guest's TCP ports, by guest port ({@code 127.0.0.1:41999}
+ * @param endpoints where the host forwards the guest's TCP ports, by guest port in order ({@code 127.0.0.1:41999}
  *                 for port 80); empty where it forwards none or cannot tell
  */
 public record VmStatus(String name, String uuid, String host, String state, String application, String service,
@@ -54,7 +54,7 @@ public record VmStatus(String name, String uuid, String host, String state, Stri
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(counters, "counters");
-        endpoints = endpoints.isEmpty() ? Map.of() : Map.copyOf(endpoints);
+        endpoints = endpoints.isEmpty() ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(endpoints));
         if (cpuLoadRatio < 0 || cpuLoadRatio > 1 || Double.isNaN(cpuLoadRatio)) {
             throw new IllegalArgumentException("VM " + name + " on " + host + " reports a load of " + cpuLoadRatio);
         }
