@@ -21,6 +21,8 @@ final class RealFleet implements AutoCloseable {
     /** Each agent by its host's name: the peer, then the hypervisors' users. */
     final Map<String, AgentProcess> agents = new LinkedHashMap<>();
     final Map<String, Integer> ports = new LinkedHashMap<>();
+    /** Each hypervisor's agent home (its data under {@code data/}), by user. */
+    final Map<String, Path> homes = new LinkedHashMap<>();
     private final String password;
     private final Path dir;
 
@@ -30,8 +32,18 @@ final class RealFleet implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** The hypervisors of {@code users}, each with its agent, and the peer; every agent answering. */
+    /** The hypervisors of {@code users}, each with its agent, and the peer; every agent answering; every guest boots with {@code cmdline}. */
     static RealFleet start(Path dir, String password, String cmdline, String... users) throws Exception {
+        Map<String, String> cmdlines = new LinkedHashMap<>();
+        for (String u : users) {
+            cmdlines.put(u, cmdline);
+        }
+        return start(dir, password, cmdlines);
+    }
+
+    /** As above, each hypervisor's guests booting with the kernel command line given for its user, in that order. */
+    static RealFleet start(Path dir, String password, Map<String, String> cmdlines) throws Exception {
+        String[] users = cmdlines.keySet().toArray(String[]::new);
         RealFleet f = new RealFleet(RealHypervisors.up(users), password, dir);
         try {
             f.ports.put(PEER, AgentProcess.freePort());
@@ -41,9 +53,10 @@ final class RealFleet implements AutoCloseable {
             f.agents.put(PEER, AgentProcess.start(peerConfig));
             for (String hv : users) {
                 Path home = f.hypervisors.agentHome(hv);
+                f.homes.put(hv, home);
                 f.ports.put(hv, AgentProcess.freePort());
                 Path config = RealHypervisors.write(hv, home.resolve("agent.yaml"),
-                        RealHypervisors.agentConfig(hv, home, f.ports.get(hv), password, cmdline, 20));
+                        RealHypervisors.agentConfig(hv, home, f.ports.get(hv), password, cmdlines.get(hv), 20));
                 f.agents.put(hv, AgentProcess.startAs(hv, home.resolve("mr-agent.jar"), config));
             }
             for (AgentProcess a : f.agents.values()) {
@@ -78,6 +91,28 @@ final class RealFleet implements AutoCloseable {
             m.close();
             throw e;
         }
+    }
+
+    /** One attribute of a VM's MBean, as {@code host}'s agent answers it over Jolokia (a POST read, as its policy wants). */
+    String vmAttribute(String host, String vm, String attribute) throws Exception {
+        String auth = java.util.Base64.getEncoder().encodeToString(("federa:" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String read = "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,name=" + vm + "\",\"attribute\":\"" + attribute + "\"}";
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + ports.get(host) + "/jolokia/"))
+                .header("Authorization", "Basic " + auth).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(read)).timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        com.fasterxml.jackson.databind.JsonNode answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        if (answer.path("status").asInt() != 200) {
+            throw new AssertionError(vm + "'s " + attribute + " on " + host + ": " + r.body());
+        }
+        return answer.path("value").asText();
+    }
+
+    /** What a guest of {@code host} has printed on its serial console so far, by its VM's UUID. */
+    String console(String host, String uuid) throws Exception {
+        Path log = homes.get(host).resolve("data/vms").resolve(uuid).resolve("console.log");
+        return Files.exists(log) ? Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
     }
 
     /** The hypervisors' users, in the order given. */

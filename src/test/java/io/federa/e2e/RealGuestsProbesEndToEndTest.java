@@ -1,7 +1,6 @@
 package io.federa.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,10 +8,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +33,6 @@ class RealGuestsProbesEndToEndTest {
     private static final String PASSWORD = "real-guests-pw-3";
     private static final String HV1 = "federa-hv1";
     private static final String HV2 = "federa-hv2";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String SERVICE = """
             applications:
@@ -178,18 +174,13 @@ class RealGuestsProbesEndToEndTest {
 
     /** Where the host forwards the guest's {@code port}, as its agent reports it over Jolokia. */
     private static String endpoint(RealFleet fleet, String host, String vm, int port) throws Exception {
-        String auth = Base64.getEncoder().encodeToString(("federa:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
-        String read = "{\"type\":\"read\",\"mbean\":\"federa:type=VirtualMachine,name=" + vm + "\",\"attribute\":\"Endpoints\"}";
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.ports.get(host) + "/jolokia/"))
-                .header("Authorization", "Basic " + auth).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(read)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        String endpoints = JSON.readTree(r.body()).path("value").asText();
+        String endpoints = fleet.vmAttribute(host, vm, "Endpoints");
         for (String e : endpoints.split(",")) {
             if (e.startsWith(port + "=")) {
                 return e.substring((port + "=").length());
             }
         }
-        throw new AssertionError(vm + " on " + host + " forwards no port " + port + ": " + r.body());
+        throw new AssertionError(vm + " on " + host + " forwards no port " + port + ": " + endpoints);
     }
 
     private static HttpResponse<String> guest(String address, String path) throws Exception {
