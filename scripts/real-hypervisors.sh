@@ -152,8 +152,9 @@ init_script() {
 # A guest with a network card (a VM whose ports the agent forwards) takes an address by DHCP and
 # serves HTTP on port 80: /cgi-bin/health answers 200 with {"load": L} (L from /tmp/load, 0 by
 # default), or 503 while /tmp/broken exists; /cgi-bin/break and /cgi-bin/mend create and remove
-# it; /cgi-bin/load?0.75 sets the load (a decimal number from 0 to 1). Port 8080 serves the same,
-# with a state of its own: a second application in the same VM.
+# it; /cgi-bin/load?0.75 sets the load (a decimal number from 0 to 1); /cgi-bin/spin makes the
+# guest burn its vCPU until /cgi-bin/rest. Port 8080 serves the same, with a state of its own: a
+# second application in the same VM.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -210,6 +211,20 @@ else
   printf 'Status: 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n'
   echo "load not set: the query must be a decimal number from 0 to 1, e.g. load?0.75"
 fi
+SCRIPT
+  cat > "$1"/cgi-bin/spin <<'SCRIPT'
+#!/bin/sh
+if [ ! -e /tmp/spin@S@ ]; then
+  (while :; do :; done) </dev/null >/dev/null 2>&1 &
+  echo $! > /tmp/spin@S@
+fi
+printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nspinning on the vCPU (process %s); /cgi-bin/rest ends it\n' "$(cat /tmp/spin@S@)"
+SCRIPT
+  cat > "$1"/cgi-bin/rest <<'SCRIPT'
+#!/bin/sh
+[ -e /tmp/spin@S@ ] && kill "$(cat /tmp/spin@S@)" 2>/dev/null
+rm -f /tmp/spin@S@
+printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nresting\n'
 SCRIPT
   sed -i "s|@S@|$2|g" "$1"/cgi-bin/*
   chmod 755 "$1"/cgi-bin/*
