@@ -215,8 +215,10 @@ SCRIPT
   cat > "$1"/cgi-bin/spin <<'SCRIPT'
 #!/bin/sh
 if [ ! -e /tmp/spin@S@ ]; then
-  (while :; do :; done) </dev/null >/dev/null 2>&1 &
-  echo $! > /tmp/spin@S@
+  # In a session of its own: nothing the web server does to its script's process group ends it.
+  setsid sh -c 'echo $$ > /tmp/spin@S@; exec sh -c "while :; do :; done"' </dev/null >/dev/null 2>&1 &
+  i=0
+  while [ ! -s /tmp/spin@S@ ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
 fi
 printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nspinning on the vCPU (process %s); /cgi-bin/rest ends it\n' "$(cat /tmp/spin@S@)"
 SCRIPT
