@@ -567,8 +567,7 @@ public final class FederaCli {
                 }
                 if (n.path("instances").size() > 0) {
                     List<String> where = new ArrayList<>();
-                    n.path("instances").forEach(i -> where.add(i.path("name").asText() + "@" + i.path("host").asText()
-                            + " (epoch " + i.path("epoch").asText() + ")"));
+                    n.path("instances").forEach(i -> where.add(instance(i)));
                     out().println("instances: " + String.join(", ", where));
                 }
                 n.path("waiting").forEach(w -> out().println("waiting: " + w.asText()));
@@ -583,6 +582,27 @@ public final class FederaCli {
             });
             return 0;
         }
+    }
+
+    /**
+     * One instance as {@code status} lists it: {@code web-1@host-1 (epoch 1)}, with its probe's state
+     * and load where its application has a probe ({@code , probe SERVING, load 0.42}); an application
+     * that runs in another's VMs is named before the VM ({@code api in web-1@host-1 …}).
+     */
+    static String instance(JsonNode i) {
+        StringBuilder b = new StringBuilder();
+        if (i.hasNonNull("runsIn")) {
+            b.append(i.path("application").asText()).append(" in ");
+        }
+        b.append(i.path("name").asText()).append('@').append(i.path("host").asText()).append(" (epoch ").append(i.path("epoch").asText());
+        JsonNode probe = i.path("probe");
+        if (probe.isObject()) {
+            b.append(", probe ").append(probe.path("state").asText());
+            if (probe.path("loadRatio").isNumber()) {
+                b.append(String.format(java.util.Locale.ROOT, ", load %.2f", probe.path("loadRatio").asDouble()));
+            }
+        }
+        return b.append(')').toString();
     }
 
     @Command(name = "events", description = "What happened: agents lost and found, VMs and services changing state, definitions applied.")
