@@ -57,7 +57,9 @@ public record Plan(List<Step> steps, List<Wait> waits, List<Outcome.Unschedulabl
          */
         DEPENDANTS_RUNNING,
         /** An instance to remove runs, and stopping it would leave fewer than {@code minAvailable} running. */
-        MIN_AVAILABLE
+        MIN_AVAILABLE,
+        /** An instance due a restart by its probes waits while another VM of its application restarts. */
+        RESTART
     }
 
     /**

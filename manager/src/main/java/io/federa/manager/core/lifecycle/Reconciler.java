@@ -375,6 +375,35 @@ public final class Reconciler {
     }
 
     private Map<String, ProbeBook.Due> restartsDue;
+    /** Applications one of whose VMs this pass restarts. */
+    private final Set<String> restartedThisPass = new HashSet<>();
+
+    /**
+     * Why no other VM of {@code app} may be restarted now, or null: one is restarted by this pass,
+     * one has a command in flight, or one was started and has not answered its probes yet (within
+     * its start grace). A probe that fails everywhere at once — a wrong path, a dependency down —
+     * then restarts the application's VMs one at a time, each given its grace, never all together.
+     */
+    private String restarting(ApplicationSpec app, List<ManagedInstance> mine) {
+        if (restartedThisPass.contains(app.name())) {
+            return "another VM of " + app.name() + " is restarted by this pass";
+        }
+        List<String> apps = new ArrayList<>();
+        apps.add(app.name());
+        w.catalog().hostedIn(app.name()).forEach(h -> apps.add(h.name()));
+        for (ManagedInstance o : mine) {
+            if (w.busy().contains(o.name())) {
+                return o.name() + " has a command in flight";
+            }
+            for (String a : apps) {
+                Optional<ProbeBook.Instance> p = w.probes().instance(a, o.name());
+                if (p.isPresent() && p.get().host().equals(o.host()) && p.get().state() == ProbeBook.State.STARTING) {
+                    return o.name() + " was started and has not answered yet";
+                }
+            }
+        }
+        return null;
+    }
 
     private Map<String, ProbeBook.Due> restarts() {
         if (restartsDue == null) {
@@ -457,8 +486,15 @@ public final class Reconciler {
                 steps.add(new Plan.Step(i.name(), service, app.name(), "start " + app.name() + " (" + vm.state() + ")",
                         List.of(new Action.Start(i.name(), i.host(), i.epoch()))));
             } else if (restartDue(i.name(), entry.get(), vm)) {
-                steps.add(new Plan.Step(i.name(), service, app.name(), "restart " + restarts().get(i.name()).reason(),
-                        List.of(new Action.Shutdown(i.name(), i.host(), i.epoch()), new Action.Start(i.name(), i.host(), i.epoch()))));
+                String other = restarting(app, mine);
+                if (other != null) {
+                    waiting.add(new Plan.Wait(app.name(), i.name(), Plan.WaitKind.RESTART, i.name() + " is due a restart ("
+                            + restarts().get(i.name()).reason() + ") and waits: " + other + " (one VM of an application restarted at a time)"));
+                } else {
+                    restartedThisPass.add(app.name());
+                    steps.add(new Plan.Step(i.name(), service, app.name(), "restart " + restarts().get(i.name()).reason(),
+                            List.of(new Action.Shutdown(i.name(), i.host(), i.epoch()), new Action.Start(i.name(), i.host(), i.epoch()))));
+                }
             }
         }
         // VMs already labelled for this application and service but not placed by the manager

@@ -214,4 +214,44 @@ class ProbedApplicationsTest {
         assertThat(define.ports()).containsExactly(80, 8080);
         assertThat(first.placed()).extracting(ManagedInstance::name).containsExactly("web-1");
     }
+
+    @Test
+    void theVmsOfAnApplicationAreRestartedOneAtATime() {
+        Catalog pair = CatalogYaml.parse("""
+                applications:
+                  - name: web
+                    runtime: qemu
+                    resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                    replicas: 2
+                    placement: { spreadReplicas: none }
+                    probe: { http: { port: 80, path: /wrong }, restartAfter: 1, startGrace: 30s }
+                services:
+                  - name: shop
+                    applications: [web]
+                """).catalog().orElseThrow();
+        Map<String, ManagedInstance> web = Map.of("web-1", new ManagedInstance("web-1", "web", "shop", "host-1", 1),
+                "web-2", new ManagedInstance("web-2", "web", "shop", "host-1", 1));
+        ProbeBook book = ProbeBook.EMPTY;
+        for (String vm : List.of("web-1", "web-2")) {
+            book = book.recorded("web", vm, "host-1", T0 - 600_000, pair.applications().get("web").probe().get(),
+                    ProbeResult.failed("HTTP 404 Not Found", T0));
+        }
+        assertThat(book.restartsDue()).containsOnlyKeys("web-1", "web-2");
+        InventorySnapshot inv = fleet(T0, vm("web-1", "web", 600), vm("web-2", "web", 600));
+        Plan first = Reconciler.plan(new Reconciler.World(pair, inv, Map.of("shop", DesiredState.STARTED), web, Set.of(), Map.of(),
+                Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000, T0 + 500, Map.of(), Set.of(), book));
+        assertThat(actions(first)).containsExactly("shutdown web-1@host-1 e1", "start web-1@host-1 e1");
+        assertThat(first.waiting()).contains("web-2 is due a restart (web: GET :80/wrong failing: HTTP 404 Not Found (1 time))"
+                + " and waits: another VM of web is restarted by this pass (one VM of an application restarted at a time)");
+
+        // web-1 started again and not answering yet, within its grace: web-2 still waits.
+        ProbeBook after = book.recorded("web", "web-1", "host-1", T0 + 2_000, pair.applications().get("web").probe().get(),
+                ProbeResult.failed("connection refused", T0 + 5_000));
+        Plan second = Reconciler.plan(new Reconciler.World(pair, fleet(T0 + 5_000, vm("web-1", "web", 3), vm("web-2", "web", 605)),
+                Map.of("shop", DesiredState.STARTED), web, Set.of(), Map.of(), Map.of(), Set.of(), PlacementConfig.defaults(), 3_000, 1_000,
+                T0 + 5_500, Map.of(), Set.of(), after));
+        assertThat(actions(second)).isEmpty();
+        assertThat(second.waiting()).anySatisfy(w -> assertThat(w).startsWith("web-2 is due a restart").endsWith(
+                "waits: web-1 was started and has not answered yet (one VM of an application restarted at a time)"));
+    }
 }
