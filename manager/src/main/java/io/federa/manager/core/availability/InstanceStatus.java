@@ -19,8 +19,11 @@ public record InstanceStatus(String application, String vm, String host, String 
     /**
      * What the instance's probe last found: SERVING, STARTING or FAILING, why not serving, and the
      * application's own load it reported (empty when it reports none).
+     *
+     * @param asked false while this manager has not probed the instance yet (since the VM started,
+     *              or since the manager did): STARTING, and its service is not judged on it
      */
-    public record Probe(ProbeBook.State state, String reason, java.util.OptionalDouble load) {
+    public record Probe(ProbeBook.State state, String reason, java.util.OptionalDouble load, boolean asked) {
         public Probe {
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(reason, "reason");

@@ -49,9 +49,9 @@ public final class Instances {
         Optional<InstanceStatus.Probe> probe = Optional.empty();
         if (counts && app != null && app.probe().isPresent()) {
             probe = Optional.of(probes.instance(application, v.name()).filter(i -> i.host().equals(v.host()))
-                    .map(i -> new InstanceStatus.Probe(i.state(), i.reason(), i.load()))
+                    .map(i -> new InstanceStatus.Probe(i.state(), i.reason(), i.load(), true))
                     .orElse(new InstanceStatus.Probe(ProbeBook.State.STARTING,
-                            "starting: " + app.probe().get().describe() + " not asked yet", java.util.OptionalDouble.empty())));
+                            "starting: " + app.probe().get().describe() + " not asked yet", java.util.OptionalDouble.empty(), false)));
         }
         return new InstanceStatus(application, v.name(), v.host(), e.reachable() ? v.state() : "UNKNOWN", e.reachable(), counts, probe);
     }

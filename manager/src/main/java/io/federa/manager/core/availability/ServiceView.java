@@ -144,9 +144,9 @@ public final class ServiceView {
             ServiceAvailability was = held.get(s.name());
             if (asked.known() && !started) {
                 out.put(s.name(), new Service(s.name(), false, Optional.of(ServiceAvailability.State.STOPPED), List.of(), mine, true));
-            } else if (!pending.isEmpty()) {
+            } else if (!pending.isEmpty() || !unasked(mine).isEmpty()) {
                 List<String> reasons = new ArrayList<>(was == null ? List.of() : was.reasons());
-                reasons.add(pending);
+                reasons.add(!pending.isEmpty() ? pending : unasked(mine));
                 boolean running = asked.known() || was != null && was.state() != ServiceAvailability.State.STOPPED;
                 out.put(s.name(), new Service(s.name(), running, Optional.ofNullable(was).map(ServiceAvailability::state), reasons,
                         mine, false));
@@ -155,6 +155,19 @@ public final class ServiceView {
             }
         }
         return new ServiceView(java.util.Collections.unmodifiableMap(out), pending);
+    }
+
+    /**
+     * Why the service is not judged yet on its probes, or empty: a running instance of one of its
+     * applications has a probe this manager has not asked yet (a manager that just started, or a
+     * VM just started, knows nothing of what it serves; it is judged at the first answer, within
+     * the probe's interval, rather than called DOWN meanwhile).
+     */
+    private static String unasked(List<Application> apps) {
+        List<String> vms = apps.stream().flatMap(a -> a.instances().stream())
+                .filter(i -> i.probe().filter(p -> !p.asked()).isPresent()).map(i -> i.application() + " in " + i.vm())
+                .sorted().toList();
+        return vms.isEmpty() ? "" : "not judged yet: the probe of " + String.join(", ", vms) + " not asked yet";
     }
 
     /** A started service's state from its applications' headcounts, with one reason per application short of what it wants. */

@@ -79,9 +79,10 @@ class ProbedApplicationsTest {
         assertThat(shop.application("web").orElseThrow().instances()).singleElement()
                 .satisfies(i -> assertThat(i.vmRunning()).isTrue());
 
-        // With nothing probed yet the instances are starting: DOWN too; UP once web's probe passes.
-        assertThat(ServiceView.of(SHOP, inv, STARTED, Map.of()).service("shop").orElseThrow().state())
-                .contains(ServiceAvailability.State.DOWN);
+        // With nothing probed yet the service is not judged: it keeps the state it had (none here); UP once web's probe passes.
+        ServiceView.Service unasked = ServiceView.of(SHOP, inv, STARTED, Map.of()).service("shop").orElseThrow();
+        assertThat(unasked.judged()).isFalse();
+        assertThat(unasked.state()).isEmpty();
         ProbeBook fine = book.recorded("web", "web-1", "host-1", T0 - 600_000, SHOP.applications().get("web").probe().get(),
                 ProbeResult.passed(OptionalDouble.of(0.4), T0 + 5_000));
         assertThat(ServiceView.of(SHOP, inv, STARTED, Map.of(), fine).service("shop").orElseThrow().state())
@@ -89,10 +90,17 @@ class ProbedApplicationsTest {
     }
 
     @Test
-    void anInstanceNotProbedYetIsStartingNotRunning() {
-        ServiceView v = ServiceView.of(SHOP, fleet(T0, vm("db-1", "db", 2)), STARTED, Map.of(), ProbeBook.EMPTY);
-        assertThat(v.service("shop").orElseThrow().reasons()).anySatisfy(r -> assertThat(r)
-                .contains("db-1 on host-1: starting: GET :80/cgi-bin/health not asked yet"));
+    void aServiceWithAnInstanceNotProbedYetKeepsTheStateItWasInRatherThanBeingCalledDown() {
+        // A manager that just started, over a shop that was UP: its probes are not asked yet.
+        Map<String, ServiceAvailability> was = Map.of("shop", new ServiceAvailability("shop", ServiceAvailability.State.UP, List.of()));
+        InventorySnapshot inv = fleet(T0, vm("db-1", "db", 600), vm("web-1", "web", 600));
+        ServiceView.Service shop = ServiceView.of(SHOP, inv, STARTED, was, ProbeBook.EMPTY).service("shop").orElseThrow();
+        assertThat(shop.judged()).isFalse();
+        assertThat(shop.state()).contains(ServiceAvailability.State.UP);
+        assertThat(shop.reasons()).containsExactly("not judged yet: the probe of db in db-1, web in web-1 not asked yet");
+        // Its instances say so too.
+        assertThat(shop.application("db").orElseThrow().instances()).singleElement()
+                .satisfies(i -> assertThat(i.probe().orElseThrow().reason()).isEqualTo("starting: GET :80/cgi-bin/health not asked yet"));
     }
 
     private static Reconciler.World world(InventorySnapshot inv, Map<String, ManagedInstance> instances, ProbeBook book, long now) {
