@@ -120,7 +120,7 @@ public final class Agent implements AutoCloseable {
             }
         });
         started.push(host);
-        config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline())));
+        config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline(), g.forwardAddress())));
         // libvirt's test driver has a network named default; a real hypervisor may have none (a
         // session one never has), and its guests then use QEMU's user-mode network.
         if (config.libvirt().network().isEmpty() && !host.isTestDriver()) {

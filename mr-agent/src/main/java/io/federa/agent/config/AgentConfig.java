@@ -101,9 +101,19 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
 
     /**
      * What a VM defined on a real hypervisor boots: a kernel and an initrd read by the hypervisor
-     * (direct kernel boot), with this command line.
+     * (direct kernel boot), with this command line; and where its forwarded ports listen.
+     *
+     * @param forwardAddress the IPv4 address of this host on which the guests' forwarded TCP ports
+     *                       listen, and which the agent reports for them: 127.0.0.1 (the default)
+     *                       when the managers run on this host, else an address they reach it at
      */
-    public record Guest(Path kernel, Path initrd, String cmdline) {
+    public record Guest(Path kernel, Path initrd, String cmdline, String forwardAddress) {
+        public static final String LOOPBACK = "127.0.0.1";
+
+        /** Forwarded ports on loopback only. */
+        public Guest(Path kernel, Path initrd, String cmdline) {
+            this(kernel, initrd, cmdline, LOOPBACK);
+        }
     }
 
     /** The node that libvirt's test driver simulates, and the VMs it holds at first start. */

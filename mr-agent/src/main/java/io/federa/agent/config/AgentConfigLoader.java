@@ -199,14 +199,35 @@ public final class AgentConfigLoader {
      * a working folder that is not the agent's.
      */
     private static AgentConfig.Guest guest(ConfigNode n) {
-        n.rejectUnknown(Set.of("kernel", "initrd", "cmdline"));
+        n.rejectUnknown(Set.of("kernel", "initrd", "cmdline", "forwardAddress"));
         Path kernel = absolute(n, "kernel");
         Path initrd = absolute(n, "initrd");
         String cmdline = n.string("cmdline", "console=ttyS0");
         if (cmdline.length() > 1024 || cmdline.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
             throw new ConfigException(n.pathOf("cmdline"), "must be at most 1024 printable ASCII characters");
         }
-        return new AgentConfig.Guest(kernel, initrd, cmdline);
+        return new AgentConfig.Guest(kernel, initrd, cmdline, forwardAddress(n));
+    }
+
+    /**
+     * An IPv4 address of this host (one a socket can be bound to), not the wildcard: the agent
+     * reports it as where the guests' ports are, so it must be one a manager can reach.
+     */
+    private static String forwardAddress(ConfigNode n) {
+        String a = n.string("forwardAddress", AgentConfig.Guest.LOOPBACK);
+        if (!a.matches("(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}")) {
+            throw new ConfigException(n.pathOf("forwardAddress"), "must be an IPv4 address of this host, got \"" + a + "\"");
+        }
+        if (a.equals("0.0.0.0")) {
+            throw new ConfigException(n.pathOf("forwardAddress"), "must be one address of this host, not 0.0.0.0: the agent"
+                    + " reports it to the managers as where the guests' ports are");
+        }
+        try {
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(a)).close();
+            return a;
+        } catch (java.io.IOException e) {
+            throw new ConfigException(n.pathOf("forwardAddress"), a + " is not an address of this host (" + e.getMessage() + ")");
+        }
     }
 
     private static Path absolute(ConfigNode n, String key) {

@@ -55,7 +55,7 @@ public final class LibvirtHost implements AutoCloseable {
     private volatile GuestBoot guestBoot;
 
     /** What the VMs this agent defines on a real hypervisor boot: {@link DomainXml.KernelBoot} less the console. */
-    public record GuestBoot(Path kernel, Path initrd, String cmdline) {
+    public record GuestBoot(Path kernel, Path initrd, String cmdline, String forwardAddress) {
     }
 
     /**
@@ -597,25 +597,26 @@ public final class LibvirtHost implements AutoCloseable {
         }
         // On a libvirt network the guest's address would come from the network's DHCP leases (not
         // done yet): its ports are not forwarded.
-        List<VmObservation.Forward> forwards = network == null ? freeLoopbackPorts(spec.ports()) : List.of();
+        List<VmObservation.Forward> forwards = network == null ? freePorts(boot.forwardAddress(), spec.ports()) : List.of();
         return DomainXml.build(spec, uuid, domainType, image, network, epoch, new DomainXml.KernelBoot(boot.kernel(),
                 boot.initrd(), boot.cmdline(), image.resolveSibling(CONSOLE_LOG)), forwards);
     }
 
     /**
-     * One free TCP port on 127.0.0.1 for each guest port, chosen now (bound to port 0, read, closed;
-     * all held open until the last is chosen, so they differ). The choice is kept in the domain's
-     * definition and holds across restarts; should another program take a port in between, QEMU
-     * cannot bind it and the domain does not start, which the start command reports.
+     * One free TCP port on {@code address} (this host's: libvirt.guest.forwardAddress, 127.0.0.1
+     * by default) for each guest port, chosen now (bound to port 0, read, closed; all held open
+     * until the last is chosen, so they differ). The choice is kept in the domain's definition and
+     * holds across restarts; should another program take a port in between, QEMU cannot bind it
+     * and the domain does not start, which the start command reports.
      */
-    static List<VmObservation.Forward> freeLoopbackPorts(List<Integer> guestPorts) throws IOException {
+    static List<VmObservation.Forward> freePorts(String address, List<Integer> guestPorts) throws IOException {
         List<ServerSocket> held = new ArrayList<>();
         try {
             List<VmObservation.Forward> out = new ArrayList<>();
             for (int guest : guestPorts) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK));
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(address));
                 held.add(s);
-                out.add(new VmObservation.Forward(guest, LOOPBACK, s.getLocalPort()));
+                out.add(new VmObservation.Forward(guest, address, s.getLocalPort()));
             }
             return out;
         } finally {
@@ -625,8 +626,6 @@ public final class LibvirtHost implements AutoCloseable {
         }
     }
 
-    /** Where forwarded guest ports listen: loopback only, so that only this host's programs reach the guests. */
-    static final String LOOPBACK = "127.0.0.1";
 
     /** The file a real guest's serial console is written to, beside its disk image. */
     public static final String CONSOLE_LOG = "console.log";

@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,6 +115,18 @@ class AgentConfigLoaderTest {
                 "  uri: qemu:///session\n  guest:\n    kernel: " + kernel + "\n    initrd: " + initrd
                         + "\n  shutdownTimeout: 5s\n"), BASE);
         assertThat(c.libvirt().guest()).contains(new AgentConfig.Guest(kernel, initrd, "console=ttyS0"));
+        assertThat(c.libvirt().guest().orElseThrow().forwardAddress()).isEqualTo("127.0.0.1");
+        // Where the managers reach this host, when they run elsewhere: an address of this host.
+        AgentConfig elsewhere = AgentConfigLoader.parse(GOOD.replaceAll("(?s)  testNode:.*?diskGiB: 20 \\}\n",
+                "  uri: qemu:///session\n  guest:\n    kernel: " + kernel + "\n    initrd: " + initrd
+                        + "\n    forwardAddress: 127.0.0.2\n"), BASE);
+        assertThat(elsewhere.libvirt().guest().orElseThrow().forwardAddress()).isEqualTo("127.0.0.2");
+        for (String bad : List.of("0.0.0.0", "example.org", "256.1.1.1", "192.0.2.1")) {
+            assertThatThrownBy(() -> AgentConfigLoader.parse(GOOD.replaceAll("(?s)  testNode:.*?diskGiB: 20 \\}\n",
+                    "  uri: qemu:///session\n  guest:\n    kernel: " + kernel + "\n    initrd: " + initrd
+                            + "\n    forwardAddress: " + bad + "\n"), BASE))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("libvirt.guest.forwardAddress");
+        }
         assertThat(c.libvirt().shutdownTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
         assertThat(AgentConfigLoader.parse(GOOD, BASE).libvirt().shutdownTimeout())
                 .isEqualTo(AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);

@@ -201,7 +201,7 @@ class DomainXmlTest {
 
     @Test
     void free_loopback_ports_differ_and_are_free_once_chosen() throws Exception {
-        List<VmObservation.Forward> f = LibvirtHost.freeLoopbackPorts(List.of(80, 8080, 443));
+        List<VmObservation.Forward> f = LibvirtHost.freePorts("127.0.0.1", List.of(80, 8080, 443));
         assertThat(f).extracting(VmObservation.Forward::guestPort).containsExactly(80, 8080, 443);
         assertThat(f).extracting(VmObservation.Forward::hostAddress).containsOnly("127.0.0.1");
         assertThat(f).extracting(VmObservation.Forward::hostPort).doesNotHaveDuplicates();
