@@ -37,6 +37,8 @@ public final class ProbeVerticle extends VerticleBase {
     private final int maxInFlight;
     private final Map<String, Long> nextDue = new HashMap<>();
     private final Set<String> inFlight = new HashSet<>();
+    /** Kept on the event loop, one result at a time; published once per tick. */
+    private final ProbeBook.Builder results = new ProbeBook.Builder();
     private volatile ProbeBook book = ProbeBook.EMPTY;
     private volatile long sent;
     private volatile long failed;
@@ -82,21 +84,16 @@ public final class ProbeVerticle extends VerticleBase {
         long now = WallClock.millis();
         Set<String> probed = new HashSet<>();
         Set<String> present = new HashSet<>();
-        if (c != null) {
+        // What to probe in a VM of each application: its own probe, and those of the ones that run in its VMs.
+        Map<String, List<ApplicationSpec>> probedIn = c == null ? Map.of() : probedIn(c);
+        if (!probedIn.isEmpty()) {
             for (InventorySnapshot.Entry e : inv.agents().values()) {
                 for (VmStatus vm : e.vms()) {
-                    ApplicationSpec own = vm.application() == null ? null : c.applications().get(vm.application());
-                    if (own == null) {
+                    List<ApplicationSpec> apps = vm.application() == null ? null : probedIn.get(vm.application());
+                    if (apps == null) {
                         continue;
                     }
-                    // The VM's own application, and each one that runs in its VMs.
-                    List<ApplicationSpec> apps = new ArrayList<>();
-                    apps.add(own);
-                    apps.addAll(c.hostedIn(own.name()));
                     for (ApplicationSpec app : apps) {
-                        if (app.probe().isEmpty()) {
-                            continue;
-                        }
                         String key = ProbeBook.key(app.name(), vm.name());
                         present.add(key);
                         if (!RunningInstances.counts(e, vm)) {
@@ -115,13 +112,39 @@ public final class ProbeVerticle extends VerticleBase {
             }
         }
         nextDue.keySet().retainAll(probed);
-        book = book.retained(present);
+        results.retain(present);
+        book = results.build();
+    }
+
+    /** Read once per catalog: the ticks go through every VM four times a second. */
+    private Catalog probedOf;
+    private Map<String, List<ApplicationSpec>> probedInCache = Map.of();
+
+    private Map<String, List<ApplicationSpec>> probedIn(Catalog c) {
+        if (c != probedOf) {
+            Map<String, List<ApplicationSpec>> hosted = c.hosted();
+            Map<String, List<ApplicationSpec>> out = new HashMap<>();
+            for (ApplicationSpec a : c.applications().values()) {
+                if (a.hosted()) {
+                    continue;
+                }
+                List<ApplicationSpec> apps = new ArrayList<>();
+                a.probe().ifPresent(p -> apps.add(a));
+                hosted.getOrDefault(a.name(), List.of()).stream().filter(h -> h.probe().isPresent()).forEach(apps::add);
+                if (!apps.isEmpty()) {
+                    out.put(a.name(), List.copyOf(apps));
+                }
+            }
+            probedInCache = out;
+            probedOf = c;
+        }
+        return probedInCache;
     }
 
     private void ask(String application, VmStatus vm, ProbeSpec spec, long vmStarted, long now) {
         String address = vm.endpoints().get(spec.port());
         if (address == null) {
-            book = book.recorded(application, vm.name(), vm.host(), vmStarted, spec, ProbeResult.noAddress("its host " + vm.host()
+            results.record(application, vm.name(), vm.host(), vmStarted, spec, ProbeResult.noAddress("its host " + vm.host()
                     + " reports no address for the guest's port " + spec.port() + " (its agent forwards no ports: the libvirt"
                     + " test driver, a libvirt network, or an agent older than the manager)", now));
             return;
@@ -137,7 +160,7 @@ public final class ProbeVerticle extends VerticleBase {
             }
             // The VM may have gone while it was probed: a result for a VM no longer probed is dropped.
             if (nextDue.containsKey(key)) {
-                book = book.recorded(application, vm.name(), vm.host(), vmStarted, spec, r);
+                results.record(application, vm.name(), vm.host(), vmStarted, spec, r);
             }
         });
     }

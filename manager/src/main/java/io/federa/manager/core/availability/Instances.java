@@ -29,13 +29,14 @@ public final class Instances {
      */
     public static List<InstanceStatus> of(InventorySnapshot inventory, Catalog catalog, ProbeBook probes) {
         List<InstanceStatus> out = new ArrayList<>();
+        java.util.Map<String, List<ApplicationSpec>> hosted = catalog == null ? java.util.Map.of() : catalog.hosted();
         for (InventorySnapshot.Entry e : inventory.agents().values()) {
             for (VmStatus v : e.vms()) {
                 if (v.application() != null && !v.application().isEmpty()) {
                     ApplicationSpec app = catalog == null ? null : catalog.applications().get(v.application());
                     out.add(instance(e, v, v.application(), app, probes));
-                    if (catalog != null) {
-                        catalog.hostedIn(v.application()).forEach(h -> out.add(instance(e, v, h.name(), h, probes)));
+                    for (ApplicationSpec h : hosted.getOrDefault(v.application(), List.of())) {
+                        out.add(instance(e, v, h.name(), h, probes));
                     }
                 }
             }

@@ -69,7 +69,14 @@ public final class ProbeBook {
     /** The book with one more result for {@code application}'s instance in {@code vm} on {@code host}, probed with {@code spec}. */
     public ProbeBook recorded(String application, String vm, String host, long vmStartedMillis, ProbeSpec spec, ProbeResult r) {
         String key = key(application, vm);
-        Instance prev = instances.get(key);
+        Map<String, Instance> next = new HashMap<>(instances);
+        next.put(key, next(instances.get(key), application, vm, host, vmStartedMillis, spec, r));
+        return new ProbeBook(Collections.unmodifiableMap(next));
+    }
+
+    /** What an instance is after one more result, from what it was ({@code prev}, null when new). */
+    static Instance next(Instance prev, String application, String vm, String host, long vmStartedMillis, ProbeSpec spec,
+                         ProbeResult r) {
         if (prev != null && !prev.host().equals(host)) {
             prev = null;
         }
@@ -122,10 +129,38 @@ public final class ProbeBook {
                 }
             }
         }
-        Map<String, Instance> next = new HashMap<>(instances);
-        next.put(key, new Instance(application, vm, host, spec.describe(), state, reason, r.passed() ? r.load() : OptionalDouble.empty(),
-                failures, started, lastPassed, restarts, lastRestart, due));
-        return new ProbeBook(Collections.unmodifiableMap(next));
+        return new Instance(application, vm, host, spec.describe(), state, reason, r.passed() ? r.load() : OptionalDouble.empty(),
+                failures, started, lastPassed, restarts, lastRestart, due);
+    }
+
+    /**
+     * A book kept up to date one result at a time, each in constant time, and read as an immutable
+     * {@link ProbeBook} when published: for the one thread that sends the probes.
+     */
+    public static final class Builder {
+        private final Map<String, Instance> instances = new HashMap<>();
+        private boolean changed;
+        private ProbeBook built = EMPTY;
+
+        public void record(String application, String vm, String host, long vmStartedMillis, ProbeSpec spec, ProbeResult r) {
+            String key = key(application, vm);
+            instances.put(key, next(instances.get(key), application, vm, host, vmStartedMillis, spec, r));
+            changed = true;
+        }
+
+        /** Forgets the instances whose {@link #key} is not in {@code keys}. */
+        public void retain(Set<String> keys) {
+            changed |= instances.keySet().retainAll(keys);
+        }
+
+        /** The book as of now; the same object while nothing changed. */
+        public ProbeBook build() {
+            if (changed) {
+                built = new ProbeBook(Collections.unmodifiableMap(new HashMap<>(instances)));
+                changed = false;
+            }
+            return built;
+        }
     }
 
     /** The wait before a restart after {@code restarts} of them: none, then 30 s doubling up to 10 minutes. */

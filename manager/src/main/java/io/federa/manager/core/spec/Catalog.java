@@ -207,6 +207,17 @@ public record Catalog(Map<String, ApplicationSpec> applications, Map<String, Ser
     }
 
     /**
+     * For each application with VMs of its own, those that run in its VMs (in the definitions'
+     * order): {@link #hostedIn} for all at once, for a caller going through many VMs.
+     */
+    public Map<String, List<ApplicationSpec>> hosted() {
+        Map<String, List<ApplicationSpec>> out = new java.util.HashMap<>();
+        applications.values().stream().filter(ApplicationSpec::hosted)
+                .forEach(a -> out.computeIfAbsent(a.runsIn().get(), k -> new ArrayList<>()).add(a));
+        return out;
+    }
+
+    /**
      * The guest's TCP ports the manager must reach in a VM of {@code application}, which its host
      * forwards: the probes' of the application and of those that run in its VMs, once each, in order.
      */

@@ -174,4 +174,21 @@ class ProbeBookTest {
         assertThat(ProbeBook.sameRun(START, START - 3_000)).isTrue();
         assertThat(ProbeBook.sameRun(START, START + 3_001)).isFalse();
     }
+
+    @Test
+    void theBuilderKeepsTheSameBookOneResultAtATimeAndPublishesOnlyWhatChanged() {
+        ProbeBook.Builder b = new ProbeBook.Builder();
+        ProbeBook chained = ProbeBook.EMPTY;
+        for (long at = START + 5_000; at <= START + 75_000; at += 5_000) {
+            ProbeResult r = at % 10_000 == 0 ? ProbeResult.failed("HTTP 500", at) : ProbeResult.passed(OptionalDouble.of(0.2), at);
+            b.record("web", "web-1", "host-1", START, SPEC, r);
+            chained = chained.recorded("web", "web-1", "host-1", START, SPEC, r);
+        }
+        ProbeBook built = b.build();
+        assertThat(built.instances()).isEqualTo(chained.instances());
+        assertThat(b.build()).as("nothing changed since").isSameAs(built);
+        b.retain(Set.of());
+        assertThat(b.build().instances()).isEmpty();
+        assertThat(built.instances()).as("a published book does not change").hasSize(1);
+    }
 }
