@@ -145,8 +145,9 @@ public final class ProbeVerticle extends VerticleBase {
         String address = vm.endpoints().get(spec.port());
         if (address == null) {
             results.record(application, vm.name(), vm.host(), vmStarted, spec, ProbeResult.noAddress("its host " + vm.host()
-                    + " reports no address for the guest's port " + spec.port() + " (its agent forwards no ports: the libvirt"
-                    + " test driver, a libvirt network, or an agent older than the manager)", now));
+                    + " reports no address for the guest's port " + spec.port() + " (the VM was defined before its application"
+                    + " had this probe, or its agent forwards no ports: the libvirt test driver, a libvirt network, an agent"
+                    + " older than the manager)", now));
             return;
         }
         String key = ProbeBook.key(application, vm.name());
