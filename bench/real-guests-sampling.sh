@@ -110,8 +110,9 @@ done
 echo "all $guests guests booted and idle $((SECONDS - started)) s after federa start"
 
 read_host() { # PORT ATTRIBUTE
-  curl -s -u federa:demo-password-2 -d "{\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"attribute\":\"$2\"}" \
-    "http://127.0.0.1:$1/jolokia/" | sed -n 's/.*"value":\([0-9.eE+-]*\).*/\1/p'
+  # One line per read: Jolokia's answer ends without a newline, and so would the value.
+  printf '%s\n' "$(curl -s -u federa:demo-password-2 -d "{\"type\":\"read\",\"mbean\":\"federa:type=Host\",\"attribute\":\"$2\"}" \
+    "http://127.0.0.1:$1/jolokia/" | sed -n 's/.*"value":\([0-9.eE+-]*\).*/\1/p')"
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
