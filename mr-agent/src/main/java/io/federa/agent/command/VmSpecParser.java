@@ -54,7 +54,7 @@ public final class VmSpecParser {
                 number(root, "diskGiB", Long.MAX_VALUE), uuid, format, ports(root));
     }
 
-    /** The guest ports, empty when absent or null; their range and distinctness are checked by {@link VmSpec}. */
+    /** The guest ports, empty when absent or null; their count, range and distinctness are checked by {@link VmSpec}. */
     private static List<Integer> ports(JsonNode root) {
         JsonNode v = root.get("ports");
         if (v == null || v.isNull()) {
@@ -62,9 +62,6 @@ public final class VmSpecParser {
         }
         if (!v.isArray()) {
             throw new InvalidSpecException("ports", "must be an array of TCP port numbers");
-        }
-        if (v.size() > VmSpec.MAX_PORTS) {
-            throw new InvalidSpecException("ports", "at most " + VmSpec.MAX_PORTS + " ports, got " + v.size());
         }
         List<Integer> out = new ArrayList<>(v.size());
         for (JsonNode p : v) {

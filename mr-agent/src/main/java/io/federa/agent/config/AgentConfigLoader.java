@@ -214,8 +214,12 @@ public final class AgentConfigLoader {
      * reports it as where the guests' ports are, so it must be one a manager can reach.
      */
     private static String forwardAddress(ConfigNode n) {
-        String a = n.string("forwardAddress", AgentConfig.Guest.LOOPBACK);
-        if (!a.matches("(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}")) {
+        if (!n.has("forwardAddress")) {
+            return AgentConfig.Guest.LOOPBACK;
+        }
+        String a = address(n, "forwardAddress");
+        if (a.contains(":")) {
+            // QEMU's hostfwd and the reported endpoints take an IPv4 address.
             throw new ConfigException(n.pathOf("forwardAddress"), "must be an IPv4 address of this host, got \"" + a + "\"");
         }
         if (a.equals("0.0.0.0")) {
@@ -384,15 +388,19 @@ public final class AgentConfigLoader {
 
     /** An explicit IP literal: binding to whatever "localhost" resolves to is a classic surprise. */
     private static String address(ConfigNode n) {
-        String a = n.string("address");
+        return address(n, "address");
+    }
+
+    private static String address(ConfigNode n, String key) {
+        String a = n.string(key);
         boolean literal = a.matches("[0-9.]+") || a.contains(":");
         if (!literal) {
-            throw new ConfigException(n.pathOf("address"), "must be an IP address such as 127.0.0.1, got \"" + a + "\"");
+            throw new ConfigException(n.pathOf(key), "must be an IP address such as 127.0.0.1, got \"" + a + "\"");
         }
         try {
             InetAddress.getByName(a);
         } catch (UnknownHostException e) {
-            throw new ConfigException(n.pathOf("address"), "is not a valid IP address: \"" + a + "\"");
+            throw new ConfigException(n.pathOf(key), "is not a valid IP address: \"" + a + "\"");
         }
         return a;
     }

@@ -597,25 +597,60 @@ public final class LibvirtHost implements AutoCloseable {
         }
         // On a libvirt network the guest's address would come from the network's DHCP leases (not
         // done yet): its ports are not forwarded.
-        List<VmObservation.Forward> forwards = network == null ? freePorts(boot.forwardAddress(), spec.ports()) : List.of();
+        List<VmObservation.Forward> forwards = List.of();
+        if (network == null && !spec.ports().isEmpty()) {
+            synchronized (chosenPorts) {
+                forwards = freePorts(boot.forwardAddress(), spec.ports(), portsTaken());
+                forwards.forEach(f -> chosenPorts.add(f.hostPort()));
+                // Bounded: the oldest are in the domains' descriptions by now.
+                while (chosenPorts.size() > 4096) {
+                    chosenPorts.remove(chosenPorts.iterator().next());
+                }
+            }
+        }
         return DomainXml.build(spec, uuid, domainType, image, network, epoch, new DomainXml.KernelBoot(boot.kernel(),
                 boot.initrd(), boot.cmdline(), image.resolveSibling(CONSOLE_LOG)), forwards);
     }
 
     /**
+     * The host ports this host's domains forward, as their definitions say, and those chosen for
+     * definitions since this agent started (a domain just defined may not be described yet).
+     */
+    private java.util.Set<Integer> portsTaken() {
+        java.util.Set<Integer> taken = new java.util.HashSet<>(chosenPorts);
+        descriptions.values().forEach(d -> d.forwards().forEach(f -> taken.add(f.hostPort())));
+        return taken;
+    }
+
+    /** Host ports chosen for forwards by this agent, oldest first (guarded by itself). */
+    private final java.util.Set<Integer> chosenPorts = new java.util.LinkedHashSet<>();
+
+    /**
      * One free TCP port on {@code address} (this host's: libvirt.guest.forwardAddress, 127.0.0.1
-     * by default) for each guest port, chosen now (bound to port 0, read, closed; all held open
+     * by default), not in {@code taken}, for each guest port, chosen now (bound to port 0, read, closed; all held open
      * until the last is chosen, so they differ). The choice is kept in the domain's definition and
      * holds across restarts; should another program take a port in between, QEMU cannot bind it
      * and the domain does not start, which the start command reports.
      */
-    static List<VmObservation.Forward> freePorts(String address, List<Integer> guestPorts) throws IOException {
+    static List<VmObservation.Forward> freePorts(String address, List<Integer> guestPorts, java.util.Set<Integer> taken)
+            throws IOException {
         List<ServerSocket> held = new ArrayList<>();
         try {
             List<VmObservation.Forward> out = new ArrayList<>();
             for (int guest : guestPorts) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(address));
-                held.add(s);
+                // A port free now may still be another VM's of this host, defined and not running:
+                // the kernel does not know it, the domains' definitions do.
+                ServerSocket s = null;
+                for (int attempt = 0; attempt < 100 && s == null; attempt++) {
+                    ServerSocket candidate = new ServerSocket(0, 1, InetAddress.getByName(address));
+                    held.add(candidate);
+                    if (!taken.contains(candidate.getLocalPort())) {
+                        s = candidate;
+                    }
+                }
+                if (s == null) {
+                    throw new IOException("no free TCP port on " + address + " that no VM of this host has: 100 tried");
+                }
                 out.add(new VmObservation.Forward(guest, address, s.getLocalPort()));
             }
             return out;
@@ -625,7 +660,6 @@ public final class LibvirtHost implements AutoCloseable {
             }
         }
     }
-
 
     /** The file a real guest's serial console is written to, beside its disk image. */
     public static final String CONSOLE_LOG = "console.log";

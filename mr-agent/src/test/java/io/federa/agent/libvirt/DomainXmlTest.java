@@ -200,8 +200,29 @@ class DomainXmlTest {
     }
 
     @Test
+    void a_port_another_vm_of_the_host_forwards_is_never_chosen() throws Exception {
+        java.util.Set<Integer> every = new java.util.HashSet<>();
+        for (int p = 1; p <= 65535; p++) {
+            every.add(p);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LibvirtHost.freePorts("127.0.0.1", List.of(80), every))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessage("no free TCP port on 127.0.0.1 that no VM of this host has: 100 tried");
+        java.util.Set<Integer> most = new java.util.HashSet<>(every);
+        List<VmObservation.Forward> one = LibvirtHost.freePorts("127.0.0.1", List.of(80), java.util.Set.of());
+        most.remove(one.get(0).hostPort());
+        // Only the port just freed is left to it; the kernel may or may not hand it out again within 100 tries.
+        try {
+            assertThat(LibvirtHost.freePorts("127.0.0.1", List.of(80), most)).extracting(VmObservation.Forward::hostPort)
+                    .containsExactly(one.get(0).hostPort());
+        } catch (java.io.IOException e) {
+            assertThat(e).hasMessageContaining("100 tried");
+        }
+    }
+
+    @Test
     void free_loopback_ports_differ_and_are_free_once_chosen() throws Exception {
-        List<VmObservation.Forward> f = LibvirtHost.freePorts("127.0.0.1", List.of(80, 8080, 443));
+        List<VmObservation.Forward> f = LibvirtHost.freePorts("127.0.0.1", List.of(80, 8080, 443), java.util.Set.of());
         assertThat(f).extracting(VmObservation.Forward::guestPort).containsExactly(80, 8080, 443);
         assertThat(f).extracting(VmObservation.Forward::hostAddress).containsOnly("127.0.0.1");
         assertThat(f).extracting(VmObservation.Forward::hostPort).doesNotHaveDuplicates();
