@@ -161,14 +161,7 @@ public final class JolokiaClient {
         if (tlsFailure != null) {
             return tlsFailure;
         }
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (m.contains("Connection refused")) {
-            return "connection refused";
-        }
-        if (e instanceof io.vertx.core.http.StreamResetException || m.contains("closed")) {
-            return "connection closed by the agent";
-        }
-        return m.length() > 120 ? m.substring(0, 120) + "…" : m;
+        return io.federa.common.http.ClientFailures.describe(e, "the agent");
     }
 
     public Future<Void> close() {

@@ -149,14 +149,7 @@ public final class GuestProbes {
     }
 
     private static String describe(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (m.contains("Connection refused")) {
-            return "connection refused";
-        }
-        if (e instanceof io.vertx.core.http.StreamResetException || m.contains("closed")) {
-            return "connection closed before an answer";
-        }
-        return m.length() > 120 ? m.substring(0, 120) + "…" : m;
+        return io.federa.common.http.ClientFailures.describe(e, "the guest before an answer");
     }
 
     public Future<Void> close() {
