@@ -35,11 +35,6 @@ public record InstanceStatus(String application, String vm, String host, String 
         Objects.requireNonNull(probe, "probe");
     }
 
-    /** An instance of an application without a probe. */
-    public InstanceStatus(String application, String vm, String host, String vmState, boolean hostReachable, boolean vmRunning) {
-        this(application, vm, host, vmState, hostReachable, vmRunning, Optional.empty());
-    }
-
     /** Whether it counts as running for availability: its VM runs and, where probed, serves. */
     public boolean running() {
         return vmRunning && probe.map(p -> p.state() == ProbeBook.State.SERVING).orElse(true);
