@@ -36,7 +36,7 @@ final class ReadmeTour {
             if (command.startsWith("curl ")) {
                 return !command.contains("\"type\":\"exec\"");
             }
-            if (command.startsWith("snmpbulkwalk ")) {
+            if (command.startsWith("snmpbulkwalk ") || command.startsWith("snmptable ")) {
                 return true;
             }
             Matcher m = FEDERA.matcher(command);

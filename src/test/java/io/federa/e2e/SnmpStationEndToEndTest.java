@@ -16,8 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A running MR agent as an NMS on a fresh Debian sees it with the repository's mibs/ and nothing
- * else: net-snmp's snmptable names the columns and prints UUIDs as UUIDs, and the system group
- * names the program.
+ * else: net-snmp's snmptable names the columns of the VM-MIB's table and of Federa's and prints
+ * UUIDs as UUIDs, every module loads (no "Cannot find module", Debian's net-snmp modules
+ * included), and the system group names the program.
  */
 class SnmpStationEndToEndTest {
     private static final Pattern HEX_ROW = Pattern.compile("^\\.1\\.3\\.6\\.1\\.2\\.1\\.236\\.1\\.4\\.1\\.3\\.(\\d+) = Hex-STRING: ([0-9A-Fa-f ]+)$");
@@ -50,10 +51,26 @@ class SnmpStationEndToEndTest {
             }
             assertThat(uuidByIndex).as("vmUUID rows").isNotEmpty().hasSameSizeAs(nameByIndex);
 
+            // The standard table, by name, from the modules shipped in mibs/.
             List<String> args = new ArrayList<>(NetSnmpStation.noc());
+            args.addAll(List.of("-Cf", "|", station, "VM-MIB::vmTable"));
+            NetSnmpStation.Result vmTable = NetSnmpStation.withMibs("snmptable", args);
+            assertThat(vmTable.exit()).as(vmTable.toString()).isZero();
+            assertThat(vmTable.stderr()).as(vmTable.toString()).doesNotContain("Cannot find module");
+            System.out.println("snmptable -M +mibs -m ALL … VM-MIB::vmTable:\n" + vmTable.stdout());
+            assertThat(vmTable.lines()).as(vmTable.toString())
+                    .anySatisfy(l -> assertThat(l).startsWith("vmName|vmUUID|vmOSType|vmAdminState|vmOperState|"));
+            for (Map.Entry<String, String> vm : uuidByIndex.entrySet()) {
+                String uuid = NetSnmpStation.asNetSnmpPrintsIt(vm.getValue());
+                assertThat(vmTable.lines()).as(vmTable.toString())
+                        .anySatisfy(l -> assertThat(l).startsWith(nameByIndex.get(vm.getKey()) + "|" + uuid + "|"));
+            }
+
+            args = new ArrayList<>(NetSnmpStation.noc());
             args.addAll(List.of("-Cf", "|", station, "FEDERA-MR-MIB::federaVmTable"));
             NetSnmpStation.Result table = NetSnmpStation.withMibs("snmptable", args);
             assertThat(table.exit()).as(table.toString()).isZero();
+            assertThat(table.stderr()).as(table.toString()).doesNotContain("Cannot find module");
             System.out.println("snmptable -M +mibs -m ALL … FEDERA-MR-MIB::federaVmTable:\n" + table.stdout());
             assertThat(table.lines()).as(table.toString()).contains(
                     "federaVmUuid|federaVmName|federaVmApplication|federaVmService|federaVmState|federaVmCpuLoad"
