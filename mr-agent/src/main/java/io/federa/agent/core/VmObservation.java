@@ -66,10 +66,14 @@ public record VmObservation(String uuid, String name, int hypervisorId, VmState 
     }
 
     /**
-     * One guest TCP port reachable on the host: connections to {@code hostAddress:hostPort} reach
-     * the guest's {@code guestPort}.
+     * One guest port reachable on the host: connections (TCP) or datagrams (UDP) to
+     * {@code hostAddress:hostPort} reach the guest's {@code guestPort} of the same protocol.
      */
-    public record Forward(int guestPort, String hostAddress, int hostPort) {
+    public record Forward(int guestPort, String hostAddress, int hostPort, boolean udp) {
+        /** Guest ports in order: TCP before UDP, then by number. */
+        public static final java.util.Comparator<Forward> ORDER =
+                java.util.Comparator.comparing(Forward::udp).thenComparingInt(Forward::guestPort);
+
         public Forward {
             if (guestPort < 1 || guestPort > 65535 || hostPort < 1 || hostPort > 65535) {
                 throw new IllegalArgumentException("a port is 1 to 65535: guest " + guestPort + ", host " + hostPort);
@@ -77,9 +81,19 @@ public record VmObservation(String uuid, String name, int hypervisorId, VmState 
             Objects.requireNonNull(hostAddress, "hostAddress");
         }
 
+        /** A TCP port's forward. */
+        public Forward(int guestPort, String hostAddress, int hostPort) {
+            this(guestPort, hostAddress, hostPort, false);
+        }
+
         /** {@code hostAddress:hostPort}, e.g. {@code 127.0.0.1:41999}. */
         public String host() {
             return hostAddress + ":" + hostPort;
+        }
+
+        /** The guest port as the VM's {@code Endpoints} name it: {@code 80} (TCP) or {@code 161/udp}. */
+        public String guest() {
+            return udp ? guestPort + "/udp" : Integer.toString(guestPort);
         }
     }
 }

@@ -14,11 +14,12 @@ import java.util.UUID;
  * @param uuid an identity to keep (a VM moved from another host); empty for a new VM
  * @param diskFormat the format of its disk image; raw unless the spec names another
  * @param ports      guest TCP ports to forward from the host (on a real hypervisor with user-mode
- *                   networking; see {@code DomainXml}), each 1–65535, distinct, at most
- *                   {@value #MAX_PORTS}; empty by default
+ *                   networking; see {@code DomainXml}), each 1–65535, distinct; empty by default
+ * @param udpPorts   guest UDP ports to forward likewise (an SNMP agent in the guest)
+ *                   ; the two lists hold at most {@value #MAX_PORTS} ports together
  */
 public record VmSpec(String name, String application, String service, int vcpus, long memoryMiB,
-                     long diskGiB, Optional<UUID> uuid, DiskFormat diskFormat, List<Integer> ports) {
+                     long diskGiB, Optional<UUID> uuid, DiskFormat diskFormat, List<Integer> ports, List<Integer> udpPorts) {
     public static final int MAX_VCPUS = 256;
     public static final long MAX_MEMORY_MIB = 4L * 1024 * 1024;
     public static final long MAX_DISK_GIB = 64L * 1024;
@@ -45,31 +46,47 @@ public record VmSpec(String name, String application, String service, int vcpus,
         }
         uuid = uuid == null ? Optional.empty() : uuid;
         diskFormat = diskFormat == null ? DiskFormat.RAW : diskFormat;
-        ports = ports == null ? List.of() : List.copyOf(ports);
-        if (ports.size() > MAX_PORTS) {
-            throw new InvalidSpecException("ports", "at most " + MAX_PORTS + " ports, got " + ports.size());
+        ports = checkPorts(ports, "ports");
+        udpPorts = checkPorts(udpPorts, "udpPorts");
+        if (ports.size() + udpPorts.size() > MAX_PORTS) {
+            throw new InvalidSpecException(udpPorts.isEmpty() ? "ports" : "udpPorts", "at most " + MAX_PORTS
+                    + " ports in all, got " + (ports.size() + udpPorts.size()));
+        }
+    }
+
+    /** A spec whose guest ports are all TCP. */
+    public VmSpec(String name, String application, String service, int vcpus, long memoryMiB, long diskGiB,
+                  Optional<UUID> uuid, DiskFormat diskFormat, List<Integer> ports) {
+        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, diskFormat, ports, List.of());
+    }
+
+    private static List<Integer> checkPorts(List<Integer> ports, String field) {
+        List<Integer> out = ports == null ? List.of() : List.copyOf(ports);
+        if (out.size() > MAX_PORTS) {
+            throw new InvalidSpecException(field, "at most " + MAX_PORTS + " ports, got " + out.size());
         }
         Set<Integer> seen = new HashSet<>();
-        for (int port : ports) {
+        for (int port : out) {
             if (port < 1 || port > 65535) {
-                throw new InvalidSpecException("ports", "each must be between 1 and 65535, got " + port);
+                throw new InvalidSpecException(field, "each must be between 1 and 65535, got " + port);
             }
             if (!seen.add(port)) {
-                throw new InvalidSpecException("ports", "must be distinct, got " + port + " twice");
+                throw new InvalidSpecException(field, "must be distinct, got " + port + " twice");
             }
         }
+        return out;
     }
 
     /** A spec that forwards no port. */
     public VmSpec(String name, String application, String service, int vcpus, long memoryMiB, long diskGiB,
                   Optional<UUID> uuid, DiskFormat diskFormat) {
-        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, diskFormat, List.of());
+        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, diskFormat, List.of(), List.of());
     }
 
     /** A spec whose disk is raw. */
     public VmSpec(String name, String application, String service, int vcpus, long memoryMiB, long diskGiB,
                   Optional<UUID> uuid) {
-        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, DiskFormat.RAW, List.of());
+        this(name, application, service, vcpus, memoryMiB, diskGiB, uuid, DiskFormat.RAW, List.of(), List.of());
     }
 
     /** {@link #quote} for other packages' messages. */

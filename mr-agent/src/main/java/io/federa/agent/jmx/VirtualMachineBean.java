@@ -65,7 +65,7 @@ final class VirtualMachineBean implements VirtualMachineMXBean {
 
     @Override
     public String getEndpoints() {
-        return v().forwards().stream().map(f -> f.guestPort() + "=" + f.host())
+        return v().forwards().stream().map(f -> f.guest() + "=" + f.host())
                 .collect(java.util.stream.Collectors.joining(","));
     }
 

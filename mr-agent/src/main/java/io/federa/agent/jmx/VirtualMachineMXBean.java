@@ -44,10 +44,11 @@ public interface VirtualMachineMXBean {
     VmHypervisor getHypervisor();
 
     /**
-     * Where the guest's forwarded TCP ports are reached from this host:
-     * {@code guestPort=127.0.0.1:hostPort}, comma-separated in guest-port order (e.g.
-     * {@code 80=127.0.0.1:41999,8080=127.0.0.1:42011}); empty when none is forwarded (the spec
-     * named no port, the test driver, or a guest on a libvirt network).
+     * Where the guest's forwarded ports are reached from this host:
+     * {@code guestPort=127.0.0.1:hostPort} for a TCP port and {@code guestPort/udp=…} for a UDP
+     * port, comma-separated, TCP first, each in guest-port order (e.g.
+     * {@code 80=127.0.0.1:41999,8080=127.0.0.1:42011,161/udp=127.0.0.1:42017}); empty when none is
+     * forwarded (the spec named no port, the test driver, or a guest on a libvirt network).
      */
     String getEndpoints();
 

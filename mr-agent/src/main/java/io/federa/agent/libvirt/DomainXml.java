@@ -90,14 +90,14 @@ public final class DomainXml {
     }
 
     /**
-     * As above, with guest TCP ports forwarded from the host. Forwards are only for a real guest
+     * As above, with guest TCP and UDP ports forwarded from the host. Forwards are only for a real guest
      * ({@code boot} given) on QEMU's user-mode network ({@code network} null); otherwise they must
      * be empty. With forwards the domain has no {@code <interface>}: QEMU gets its network card on
      * its command line ({@code <qemu:commandline>}, a user-mode {@code -netdev} with one
-     * {@code hostfwd} per forward and a virtio card in PCI slot {@value #NIC_PCI_ADDRESS}), because
+     * {@code hostfwd=tcp:…} or {@code hostfwd=udp:…} per forward and a virtio card in PCI slot {@value #NIC_PCI_ADDRESS}), because
      * libvirt 9.0 cannot forward ports on a user-mode interface and refuses the passt backend that
      * could. The forwards are kept in the federa metadata ({@code <federa:forward guest="80"
-     * host="127.0.0.1:41999"/>}) and read back by {@link #describe}. On a libvirt network nothing
+     * host="127.0.0.1:41999"/>}, with {@code protocol="udp"} for a UDP port) and read back by {@link #describe}. On a libvirt network nothing
      * is forwarded: the guest's address would come from the network's DHCP leases (not done yet).
      */
     public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch,
@@ -105,8 +105,7 @@ public final class DomainXml {
         if (!forwards.isEmpty() && (boot == null || network != null)) {
             throw new IllegalArgumentException("ports are forwarded only to a real guest on QEMU's user-mode network");
         }
-        List<VmObservation.Forward> sorted = forwards.stream()
-                .sorted(java.util.Comparator.comparingInt(VmObservation.Forward::guestPort)).toList();
+        List<VmObservation.Forward> sorted = forwards.stream().sorted(VmObservation.Forward.ORDER).toList();
         Document doc = newBuilder().newDocument();
         Element domain = doc.createElement("domain");
         domain.setAttribute("type", domainType);
@@ -127,6 +126,9 @@ public final class DomainXml {
             Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + FORWARD);
             e.setAttribute("guest", Integer.toString(f.guestPort()));
             e.setAttribute("host", f.host());
+            if (f.udp()) {
+                e.setAttribute("protocol", "udp");
+            }
             vm.appendChild(e);
         }
 
@@ -178,7 +180,7 @@ public final class DomainXml {
             domain.setAttributeNS(XMLConstants.XMLNS_ATTRIBUTE_NS_URI, "xmlns:qemu", QEMU_NAMESPACE);
             StringBuilder netdev = new StringBuilder("user,id=" + NETDEV);
             for (VmObservation.Forward f : sorted) {
-                netdev.append(",hostfwd=tcp:").append(f.host()).append("-:").append(f.guestPort());
+                netdev.append(f.udp() ? ",hostfwd=udp:" : ",hostfwd=tcp:").append(f.host()).append("-:").append(f.guestPort());
             }
             Element commandline = doc.createElementNS(QEMU_NAMESPACE, "qemu:commandline");
             domain.appendChild(commandline);
@@ -315,8 +317,9 @@ public final class DomainXml {
     }
 
     /**
-     * The {@code <federa:forward>} entries, in guest-port order; one that does not read as a guest
-     * port and an {@code address:port} is left out (it is not something this agent wrote).
+     * The {@code <federa:forward>} entries, in guest-port order (TCP first); one that does not read
+     * as a guest port, an {@code address:port} and a protocol is left out (it is not something this
+     * agent wrote).
      */
     private static List<VmObservation.Forward> forwards(Element vm) {
         List<VmObservation.Forward> out = new ArrayList<>();
@@ -325,17 +328,18 @@ public final class DomainXml {
             Element e = (Element) l.item(i);
             String host = e.getAttribute("host");
             int colon = host.lastIndexOf(':');
-            if (colon < 1) {
+            String protocol = e.getAttribute("protocol");
+            if (colon < 1 || !protocol.isEmpty() && !protocol.equals("udp")) {
                 continue;
             }
             try {
                 out.add(new VmObservation.Forward(Integer.parseInt(e.getAttribute("guest")), host.substring(0, colon),
-                        Integer.parseInt(host.substring(colon + 1))));
+                        Integer.parseInt(host.substring(colon + 1)), protocol.equals("udp")));
             } catch (IllegalArgumentException ignored) {
                 // Left out, as said above (NumberFormatException is an IllegalArgumentException).
             }
         }
-        out.sort(java.util.Comparator.comparingInt(VmObservation.Forward::guestPort));
+        out.sort(VmObservation.Forward.ORDER);
         return List.copyOf(out);
     }
 

@@ -598,9 +598,9 @@ public final class LibvirtHost implements AutoCloseable {
         // On a libvirt network the guest's address would come from the network's DHCP leases (not
         // done yet): its ports are not forwarded.
         List<VmObservation.Forward> forwards = List.of();
-        if (network == null && !spec.ports().isEmpty()) {
+        if (network == null && !(spec.ports().isEmpty() && spec.udpPorts().isEmpty())) {
             synchronized (chosenPorts) {
-                forwards = freePorts(boot.forwardAddress(), spec.ports(), portsTaken());
+                forwards = freePorts(boot.forwardAddress(), spec.ports(), spec.udpPorts(), portsTaken());
                 forwards.forEach(f -> chosenPorts.add(f.hostPort()));
                 // Bounded: the oldest are in the domains' descriptions by now.
                 while (chosenPorts.size() > 4096) {
@@ -626,37 +626,50 @@ public final class LibvirtHost implements AutoCloseable {
     private final java.util.Set<Integer> chosenPorts = new java.util.LinkedHashSet<>();
 
     /**
-     * One free TCP port on {@code address} (this host's: libvirt.guest.forwardAddress, 127.0.0.1
-     * by default), not in {@code taken}, for each guest port, chosen now (bound to port 0, read, closed; all held open
-     * until the last is chosen, so they differ). The choice is kept in the domain's definition and
+     * One free port on {@code address} (this host's: libvirt.guest.forwardAddress, 127.0.0.1 by
+     * default), not in {@code taken}, for each guest port: a TCP port for each of {@code tcpPorts}
+     * and a UDP port for each of {@code udpPorts}, chosen now (bound to port 0, read, closed; all
+     * held open until the last is chosen, so they differ, whatever their protocol). The choice is kept in the domain's definition and
      * holds across restarts; should another program take a port in between, QEMU cannot bind it
      * and the domain does not start, which the start command reports.
      */
-    static List<VmObservation.Forward> freePorts(String address, List<Integer> guestPorts, java.util.Set<Integer> taken)
-            throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
+    static List<VmObservation.Forward> freePorts(String address, List<Integer> tcpPorts, List<Integer> udpPorts,
+                                                 java.util.Set<Integer> taken) throws IOException {
+        List<java.io.Closeable> held = new ArrayList<>();
         try {
+            InetAddress bind = InetAddress.getByName(address);
             List<VmObservation.Forward> out = new ArrayList<>();
-            for (int guest : guestPorts) {
+            for (int i = 0; i < tcpPorts.size() + udpPorts.size(); i++) {
+                boolean udp = i >= tcpPorts.size();
+                int guest = udp ? udpPorts.get(i - tcpPorts.size()) : tcpPorts.get(i);
                 // A port free now may still be another VM's of this host, defined and not running:
                 // the kernel does not know it, the domains' definitions do.
-                ServerSocket s = null;
-                for (int attempt = 0; attempt < 100 && s == null; attempt++) {
-                    ServerSocket candidate = new ServerSocket(0, 1, InetAddress.getByName(address));
-                    held.add(candidate);
-                    if (!taken.contains(candidate.getLocalPort())) {
-                        s = candidate;
+                int port = -1;
+                for (int attempt = 0; attempt < 100 && port < 0; attempt++) {
+                    int candidate;
+                    if (udp) {
+                        java.net.DatagramSocket d = new java.net.DatagramSocket(0, bind);
+                        held.add(d);
+                        candidate = d.getLocalPort();
+                    } else {
+                        ServerSocket s = new ServerSocket(0, 1, bind);
+                        held.add(s);
+                        candidate = s.getLocalPort();
+                    }
+                    if (!taken.contains(candidate)) {
+                        port = candidate;
                     }
                 }
-                if (s == null) {
-                    throw new IOException("no free TCP port on " + address + " that no VM of this host has: 100 tried");
+                if (port < 0) {
+                    throw new IOException("no free " + (udp ? "UDP" : "TCP") + " port on " + address
+                            + " that no VM of this host has: 100 tried");
                 }
-                out.add(new VmObservation.Forward(guest, address, s.getLocalPort()));
+                out.add(new VmObservation.Forward(guest, address, port, udp));
             }
             return out;
         } finally {
-            for (ServerSocket s : held) {
-                s.close();
+            for (java.io.Closeable c : held) {
+                c.close();
             }
         }
     }

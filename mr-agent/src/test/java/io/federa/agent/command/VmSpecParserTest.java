@@ -94,6 +94,24 @@ class VmSpecParserTest {
     }
 
     @Test
+    void udp_ports_are_read_checked_like_tcp_ones_and_counted_with_them() {
+        VmSpec s = VmSpecParser.parse("{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"
+                + "\"memoryMiB\":512,\"diskGiB\":1,\"ports\":[80],\"udpPorts\":[161,80]}");
+        assertThat(s.ports()).containsExactly(80);
+        assertThat(s.udpPorts()).as("a UDP port may have a TCP port's number").containsExactly(161, 80);
+        assertThatThrownBy(() -> VmSpecParser.parse("{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\","
+                + "\"vcpus\":1,\"memoryMiB\":512,\"diskGiB\":1,\"udpPorts\":[161,161]}"))
+                .isInstanceOf(InvalidSpecException.class).hasMessage("udpPorts: must be distinct, got 161 twice");
+        assertThatThrownBy(() -> VmSpecParser.parse("{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\","
+                + "\"vcpus\":1,\"memoryMiB\":512,\"diskGiB\":1,\"udpPorts\":\"161\"}"))
+                .isInstanceOf(InvalidSpecException.class).hasMessage("udpPorts: must be an array of UDP port numbers");
+        java.util.List<Integer> ten = java.util.stream.IntStream.rangeClosed(1, 10).boxed().toList();
+        assertThatThrownBy(() -> new VmSpec("web-1", "web", "shop", 1, 512, 1, java.util.Optional.empty(), DiskFormat.RAW,
+                ten, java.util.List.of(1, 2, 3, 4, 5, 6, 7)))
+                .isInstanceOf(InvalidSpecException.class).hasMessage("udpPorts: at most 16 ports in all, got 17");
+    }
+
+    @Test
     void a_uuid_is_kept_when_given() {
         UUID u = UUID.randomUUID();
         VmSpec s = VmSpecParser.parse("{\"name\":\"web-1\",\"application\":\"web\",\"service\":\"shop\",\"vcpus\":1,"

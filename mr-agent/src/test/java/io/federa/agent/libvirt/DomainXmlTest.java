@@ -111,9 +111,11 @@ class DomainXmlTest {
 
     @Test
     void forwarded_ports_give_qemu_a_user_netdev_with_one_hostfwd_each_and_no_interface_element() {
-        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(8080, 80));
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(8080, 80),
+                List.of(161));
         String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), null, 2, BOOT,
-                List.of(new VmObservation.Forward(8080, "127.0.0.1", 42011),
+                List.of(new VmObservation.Forward(161, "127.0.0.1", 42017, true),
+                        new VmObservation.Forward(8080, "127.0.0.1", 42011),
                         new VmObservation.Forward(80, "127.0.0.1", 41999)));
 
         Element root = DomainXml.parse(xml).getDocumentElement();
@@ -127,15 +129,18 @@ class DomainXmlTest {
             values.add(((Element) args.item(i)).getAttribute("value"));
         }
         assertThat(values).containsExactly("-netdev",
-                "user,id=fednet0,hostfwd=tcp:127.0.0.1:41999-:80,hostfwd=tcp:127.0.0.1:42011-:8080",
+                "user,id=fednet0,hostfwd=tcp:127.0.0.1:41999-:80,hostfwd=tcp:127.0.0.1:42011-:8080"
+                        + ",hostfwd=udp:127.0.0.1:42017-:161",
                 "-device", "virtio-net-pci,netdev=fednet0,addr=0x1e");
         // libvirt finds <qemu:commandline> by the namespace declared on the domain element.
         assertThat(root.getAttribute("xmlns:qemu")).isEqualTo(DomainXml.QEMU_NAMESPACE);
-        assertThat(xml).contains("<federa:forward guest=\"80\" host=\"127.0.0.1:41999\"/>");
+        assertThat(xml).contains("<federa:forward guest=\"80\" host=\"127.0.0.1:41999\"/>")
+                .contains("<federa:forward guest=\"161\" host=\"127.0.0.1:42017\" protocol=\"udp\"/>");
 
         DomainXml.Description d = DomainXml.describe(xml);
         assertThat(d.forwards()).containsExactly(new VmObservation.Forward(80, "127.0.0.1", 41999),
-                new VmObservation.Forward(8080, "127.0.0.1", 42011));
+                new VmObservation.Forward(8080, "127.0.0.1", 42011), new VmObservation.Forward(161, "127.0.0.1", 42017, true));
+        assertThat(d.forwards()).extracting(VmObservation.Forward::guest).containsExactly("80", "8080", "161/udp");
         assertThat(d.withEpoch(9).forwards()).isEqualTo(d.forwards());
         assertThat(d.nics()).isEmpty();
         assertThat(d.epoch()).isEqualTo(2);
@@ -195,8 +200,11 @@ class DomainXmlTest {
                 + "<federa:forward guest='81' host='41998'/>"
                 + "<federa:forward guest='82' host='127.0.0.1:70000'/>"
                 + "<federa:forward guest='83'/>"
+                + "<federa:forward guest='84' host='127.0.0.1:41997' protocol='sctp'/>"
+                + "<federa:forward guest='53' host='127.0.0.1:41996' protocol='udp'/>"
                 + "</federa:vm></metadata></domain>";
-        assertThat(DomainXml.describe(xml).forwards()).containsExactly(new VmObservation.Forward(80, "127.0.0.1", 41999));
+        assertThat(DomainXml.describe(xml).forwards()).containsExactly(new VmObservation.Forward(80, "127.0.0.1", 41999),
+                new VmObservation.Forward(53, "127.0.0.1", 41996, true));
     }
 
     @Test
@@ -205,15 +213,15 @@ class DomainXmlTest {
         for (int p = 1; p <= 65535; p++) {
             every.add(p);
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LibvirtHost.freePorts("127.0.0.1", List.of(80), every))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LibvirtHost.freePorts("127.0.0.1", List.of(80), List.of(), every))
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessage("no free TCP port on 127.0.0.1 that no VM of this host has: 100 tried");
         java.util.Set<Integer> most = new java.util.HashSet<>(every);
-        List<VmObservation.Forward> one = LibvirtHost.freePorts("127.0.0.1", List.of(80), java.util.Set.of());
+        List<VmObservation.Forward> one = LibvirtHost.freePorts("127.0.0.1", List.of(80), List.of(), java.util.Set.of());
         most.remove(one.get(0).hostPort());
         // Only the port just freed is left to it; the kernel may or may not hand it out again within 100 tries.
         try {
-            assertThat(LibvirtHost.freePorts("127.0.0.1", List.of(80), most)).extracting(VmObservation.Forward::hostPort)
+            assertThat(LibvirtHost.freePorts("127.0.0.1", List.of(80), List.of(), most)).extracting(VmObservation.Forward::hostPort)
                     .containsExactly(one.get(0).hostPort());
         } catch (java.io.IOException e) {
             assertThat(e).hasMessageContaining("100 tried");
@@ -222,14 +230,21 @@ class DomainXmlTest {
 
     @Test
     void free_loopback_ports_differ_and_are_free_once_chosen() throws Exception {
-        List<VmObservation.Forward> f = LibvirtHost.freePorts("127.0.0.1", List.of(80, 8080, 443), java.util.Set.of());
-        assertThat(f).extracting(VmObservation.Forward::guestPort).containsExactly(80, 8080, 443);
+        List<VmObservation.Forward> f = LibvirtHost.freePorts("127.0.0.1", List.of(80, 8080, 443), List.of(161, 53),
+                java.util.Set.of());
+        assertThat(f).extracting(VmObservation.Forward::guest).containsExactly("80", "8080", "443", "161/udp", "53/udp");
         assertThat(f).extracting(VmObservation.Forward::hostAddress).containsOnly("127.0.0.1");
         assertThat(f).extracting(VmObservation.Forward::hostPort).doesNotHaveDuplicates();
+        java.net.InetAddress loopback = java.net.InetAddress.getByName("127.0.0.1");
         for (VmObservation.Forward one : f) {
-            try (java.net.ServerSocket s = new java.net.ServerSocket(one.hostPort(), 1,
-                    java.net.InetAddress.getByName("127.0.0.1"))) {
-                assertThat(s.getLocalPort()).isEqualTo(one.hostPort());
+            if (one.udp()) {
+                try (java.net.DatagramSocket s = new java.net.DatagramSocket(one.hostPort(), loopback)) {
+                    assertThat(s.getLocalPort()).isEqualTo(one.hostPort());
+                }
+            } else {
+                try (java.net.ServerSocket s = new java.net.ServerSocket(one.hostPort(), 1, loopback)) {
+                    assertThat(s.getLocalPort()).isEqualTo(one.hostPort());
+                }
             }
         }
     }
