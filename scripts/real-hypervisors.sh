@@ -95,6 +95,7 @@ guest() {
   # The initramfs holds no C library: its busybox must be the static one.
   ldd "$(command -v busybox)" >/dev/null 2>&1 && fail packages "$(command -v busybox) is linked dynamically (apt-get install busybox-static)"
   command -v cpio >/dev/null 2>&1 || fail packages "cpio is missing (apt-get install cpio)"
+  [ -x /usr/sbin/snmpd ] || fail packages "/usr/sbin/snmpd is missing (apt-get install snmpd)"
   mkdir -p "$dir" || fail guest "cannot create $dir"
   local work; work=$(mktemp -d "$dir/build.XXXXXX")
   trap 'rm -rf "$work"' RETURN
@@ -128,6 +129,15 @@ guest() {
     [ -f "$f" ] || fail initramfs "$pkg has no module $m.ko"
     cp "$f" "$root/modules/"
   done
+  # net-snmp's snmpd, an SNMP agent as an application of the guest would run one: the binary of
+  # Debian's snmpd package installed here, with the shared libraries it loads (and their loader).
+  mkdir -p "$root/usr/sbin"
+  cp /usr/sbin/snmpd "$root/usr/sbin/snmpd"
+  local lib
+  for lib in $(ldd /usr/sbin/snmpd | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib" || fail initramfs "cannot copy $lib, which snmpd loads"
+  done
   init_script > "$root/init"
   chmod 755 "$root/init"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$work/initrd.gz") || fail initramfs "cpio/gzip failed"
@@ -154,7 +164,8 @@ init_script() {
 # default), or 503 while /tmp/broken exists; /cgi-bin/break and /cgi-bin/mend create and remove
 # it; /cgi-bin/load?0.75 sets the load (a decimal number from 0 to 1); /cgi-bin/spin makes the
 # guest burn its vCPU until /cgi-bin/rest. Port 8080 serves the same, with a state of its own: a
-# second application in the same VM.
+# second application in the same VM. net-snmp's snmpd answers SNMPv2c on UDP port 161 (community
+# public): /cgi-bin/snmpd-stop stops it, /cgi-bin/snmpd-start starts it again.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -233,6 +244,29 @@ SCRIPT
 }
 app_scripts /www ""
 app_scripts /www8080 -8080
+mkdir -p /etc/snmp /tmp/snmp
+cat > /etc/snmp/snmpd.conf <<'CONF'
+agentaddress udp:161
+rocommunity public
+disablePerl true
+CONF
+cat > /snmpd.sh <<'SCRIPT'
+#!/bin/sh
+# Starts snmpd (it detaches) with its state in /tmp/snmp and no MIB files to read.
+MIBS= SNMP_PERSISTENT_DIR=/tmp/snmp /usr/sbin/snmpd -C -c /etc/snmp/snmpd.conf -Lf /tmp/snmpd.log -p /tmp/snmpd.pid
+SCRIPT
+cat > /www/cgi-bin/snmpd-stop <<'SCRIPT'
+#!/bin/sh
+[ -s /tmp/snmpd.pid ] && kill "$(cat /tmp/snmpd.pid)" 2>/dev/null
+rm -f /tmp/snmpd.pid
+printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nsnmpd stopped\n'
+SCRIPT
+cat > /www/cgi-bin/snmpd-start <<'SCRIPT'
+#!/bin/sh
+/snmpd.sh
+printf 'Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nsnmpd started\n'
+SCRIPT
+chmod 755 /snmpd.sh /www/cgi-bin/snmpd-stop /www/cgi-bin/snmpd-start
 chmod 755 /dhcp.sh
 # In the background, so that the disk's work below does not wait for DHCP.
 (
@@ -246,6 +280,7 @@ chmod 755 /dhcp.sh
       echo "federa-guest: eth0 got no address"
     fi
     httpd -p 80 -h /www && httpd -p 8080 -h /www8080 && echo "federa-guest: httpd up"
+    /snmpd.sh && echo "federa-guest: snmpd up"
   fi
 ) &
 # The ACPI power button (how libvirt asks a guest to shut down) is an input device: the first

@@ -27,7 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the manager restarts web's VM, after which it serves again; api, a second application in web's
  * VMs (the guest's second server, on port 8080), fails on its own: the shop is DOWN for api while
  * web serves, and the VM they share is restarted; web's own load, reported by its probe, scales it
- * out to a second host, with an api instance in the new VM too.
+ * out to a second host, with an api instance in the new VM too. monitor, an SNMP agent in db's VM
+ * (net-snmp's snmpd in the guest, on its UDP port 161, forwarded), is probed by an SNMP GET: its
+ * agent stopped makes the shop DOWN for monitor with the probe's reason, started again UP.
  */
 class RealGuestsProbesEndToEndTest {
     private static final String PASSWORD = "real-guests-pw-3";
@@ -49,10 +51,13 @@ class RealGuestsProbesEndToEndTest {
               - name: api
                 runsIn: web
                 probe: { http: { port: 8080, path: /cgi-bin/health }, every: 2s, timeout: 1s, restartAfter: 3, startGrace: 60s }
+              - name: monitor
+                runsIn: db
+                probe: { snmp: { oid: 1.3.6.1.2.1.1.3.0 }, every: 2s, timeout: 1s, restartAfter: 0, startGrace: 60s, loadField: 1.3.6.1.4.1.2021.10.1.5.1 }
             services:
               - name: shop
                 description: the shop on real guests, probed
-                applications: [db, web, api]
+                applications: [db, web, api, monitor]
             """;
 
     @Test
@@ -97,12 +102,31 @@ class RealGuestsProbesEndToEndTest {
             assertThat(started).contains("shop: UP after");
             JsonNode shop = m.get("services/shop");
             assertThat(shop.path("instances")).allSatisfy(i -> assertThat(i.path("probe").path("state").asText()).isEqualTo("SERVING"));
-            assertThat(serving).as("%s", shop).containsKeys("db/db-1", "web/web-1", "api/web-1");
+            assertThat(serving).as("%s", shop).containsKeys("db/db-1", "web/web-1", "api/web-1", "monitor/db-1");
             // web waited for the database to serve, not merely to run.
             assertThat(waits).contains("web waits for db: 0 of 1 needed instances serving (by its probe)");
             assertThat(serving.get("web/web-1")).isGreaterThan(serving.get("db/db-1"));
-            System.out.printf("real guests, probes: federa start to probe answering: db-1 %d ms, web-1 %d ms, api in web-1 %d ms%n",
-                    serving.get("db/db-1"), serving.get("web/web-1"), serving.get("api/web-1"));
+            System.out.printf("real guests, probes: federa start to probe answering: db-1 %d ms, web-1 %d ms, api in web-1 %d ms,"
+                    + " monitor (SNMP) in db-1 %d ms%n", serving.get("db/db-1"), serving.get("web/web-1"), serving.get("api/web-1"),
+                    serving.get("monitor/db-1"));
+
+            // The guest's SNMP agent, probed over its forwarded UDP port, with its load average as the load.
+            String dbHost = hostOf(shop, "db-1");
+            assertThat(fleet.vmAttribute(dbHost, "db-1", "Endpoints")).containsPattern("(^|,)161/udp=127\\.0\\.0\\.1:[0-9]+(,|$)");
+            assertThat(instanceOf(shop, "monitor", "db-1").path("probe").path("loadRatio").isNumber()).as("%s", shop).isTrue();
+            String db = endpoint(fleet, dbHost, "db-1", 80);
+            assertThat(guest(db, "/cgi-bin/snmpd-stop").statusCode()).isEqualTo(200);
+            long snmpStopped = System.nanoTime();
+            JsonNode noSnmp = m.await("services/shop", n -> "DOWN".equals(n.path("state").asText()), 60_000);
+            assertThat(noSnmp.path("reasons").toString()).contains("monitor: 0 of 1 instances running")
+                    .contains("db-1 on " + dbHost + ": SNMP :161/udp GET 1.3.6.1.2.1.1.3.0 failing: no answer within 1000 ms")
+                    .doesNotContain("db: 0 of 1");
+            assertThat(probeOf(noSnmp, "db", "db-1")).isEqualTo("SERVING");
+            long snmpDownAt = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - snmpStopped);
+            assertThat(guest(db, "/cgi-bin/snmpd-start").statusCode()).isEqualTo(200);
+            m.await("services/shop", n -> "UP".equals(n.path("state").asText()), 60_000);
+            System.out.printf("real guests, probes: the guest's snmpd stopped: shop DOWN for monitor after %d ms, UP again"
+                    + " %d ms after it started%n", snmpDownAt, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - snmpStopped) - snmpDownAt);
 
             // web's guest told to fail: the shop is DOWN with the probe's reason, then web's VM is restarted.
             String webHost = hostOf(shop, "web-1");
@@ -143,8 +167,8 @@ class RealGuestsProbesEndToEndTest {
             long loaded = System.nanoTime();
             JsonNode two = m.await("services/shop", n -> "UP".equals(n.path("state").asText())
                     && StreamSupport.stream(n.path("instances").spliterator(), false)
-                    .filter(i -> "SERVING".equals(i.path("probe").path("state").asText())).count() == 5, 300_000);
-            // The database, two web instances and, in their VMs, two of api.
+                    .filter(i -> "SERVING".equals(i.path("probe").path("state").asText())).count() == 6, 300_000);
+            // The database and monitor in its VM, two web instances and, in their VMs, two of api.
             assertThat(probeOf(two, "api", "web-2")).isEqualTo("SERVING");
             assertThat(hostOf(two, "web-2")).isNotEqualTo(webHost);
             assertThat(m.get("events?kind=scaling.&since=1h&limit=1000").toString()).contains("web 1 → 2 instances");
@@ -164,9 +188,13 @@ class RealGuestsProbesEndToEndTest {
 
     /** What the probe of {@code application}'s instance in {@code vm} last found, as the API shows it. */
     private static String probeOf(JsonNode service, String application, String vm) {
+        return instanceOf(service, application, vm).path("probe").path("state").asText();
+    }
+
+    private static JsonNode instanceOf(JsonNode service, String application, String vm) {
         for (JsonNode i : service.path("instances")) {
             if (i.path("name").asText().equals(vm) && i.path("application").asText().equals(application)) {
-                return i.path("probe").path("state").asText();
+                return i;
             }
         }
         throw new AssertionError(application + " has no instance in " + vm + ": " + service);

@@ -101,8 +101,20 @@ public final class AgentCommander {
                 c.getJsonObject("spec").put("diskFormat", d.resources().diskFormat());
             }
             d.uuid().ifPresent(u -> c.getJsonObject("spec").put("uuid", u));
-            if (!d.ports().isEmpty()) {
-                c.getJsonObject("spec").put("ports", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(d.ports())));
+            io.vertx.core.json.JsonArray tcp = new io.vertx.core.json.JsonArray();
+            io.vertx.core.json.JsonArray udp = new io.vertx.core.json.JsonArray();
+            for (String port : d.ports()) {
+                if (port.endsWith("/udp")) {
+                    udp.add(Integer.parseInt(port.substring(0, port.length() - "/udp".length())));
+                } else {
+                    tcp.add(Integer.parseInt(port));
+                }
+            }
+            if (!tcp.isEmpty()) {
+                c.getJsonObject("spec").put("ports", tcp);
+            }
+            if (!udp.isEmpty()) {
+                c.getJsonObject("spec").put("udpPorts", udp);
             }
         }
         return c;

@@ -289,13 +289,14 @@ public final class JolokiaPollParser {
     /** At most this many forwarded ports per VM (the agent forwards at most 16). */
     static final int MAX_ENDPOINTS = 16;
     private static final java.util.regex.Pattern ENDPOINT =
-            java.util.regex.Pattern.compile("([0-9]{1,5})=((?:[0-9]{1,3}\\.){3}[0-9]{1,3}|\\[[0-9a-fA-F:]{2,39}\\]):([0-9]{1,5})");
+            java.util.regex.Pattern.compile("([0-9]{1,5})(/udp)?=((?:[0-9]{1,3}\\.){3}[0-9]{1,3}|\\[[0-9a-fA-F:]{2,39}\\]):([0-9]{1,5})");
 
     /**
-     * Where the host forwards the guest's ports: {@code 80=127.0.0.1:41999,8080=127.0.0.1:42000}
-     * (absent from an agent older than the manager: none).
+     * Where the host forwards the guest's ports, by the guest port's name ({@code 80}, or
+     * {@code 161/udp} for a UDP port): {@code 80=127.0.0.1:41999,161/udp=127.0.0.1:42000} (absent
+     * from an agent older than the manager: none).
      */
-    static Map<Integer, String> endpoints(Object v) throws BadPayloadException {
+    static Map<String, String> endpoints(Object v) throws BadPayloadException {
         if (v == null) {
             return Map.of();
         }
@@ -307,13 +308,14 @@ public final class JolokiaPollParser {
         if (parts.length > MAX_ENDPOINTS) {
             throw new BadPayloadException("\"Endpoints\" lists more than " + MAX_ENDPOINTS + " ports");
         }
-        Map<Integer, String> out = new java.util.TreeMap<>();
+        Map<String, String> out = new java.util.TreeMap<>();
         for (String part : parts) {
             java.util.regex.Matcher m = ENDPOINT.matcher(part);
             int guest = m.matches() ? Integer.parseInt(m.group(1)) : 0;
-            int port = m.matches() ? Integer.parseInt(m.group(3)) : 0;
-            if (guest < 1 || guest > 65_535 || port < 1 || port > 65_535 || out.put(guest, m.group(2) + ":" + port) != null) {
-                throw new BadPayloadException("\"Endpoints\" is not a list of guestPort=address:port, got " + clip(part));
+            int port = m.matches() ? Integer.parseInt(m.group(4)) : 0;
+            if (guest < 1 || guest > 65_535 || port < 1 || port > 65_535
+                    || out.put(guest + (m.group(2) == null ? "" : m.group(2)), m.group(3) + ":" + port) != null) {
+                throw new BadPayloadException("\"Endpoints\" is not a list of guestPort[/udp]=address:port, got " + clip(part));
             }
         }
         return out;

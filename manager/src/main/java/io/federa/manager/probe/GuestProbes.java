@@ -18,11 +18,17 @@ import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Sends one probe to an application inside its VM: an HTTP GET of the probe's path at the address
- * the VM's host forwards its port to, answered whole within the probe's timeout and in at most
- * {@link #MAX_ANSWER_BYTES}; a 2xx status passes. Each probe on a connection of its own (a probe
- * also checks that the guest accepts connections), never kept. Never fails its future: every
- * problem is a failed {@link ProbeResult} that names it.
+ * Sends one probe to an application inside its VM, at the address the VM's host forwards its port
+ * to, answered whole within the probe's timeout:
+ * <ul>
+ *   <li>HTTP: a GET of the probe's path; a 2xx status passes;</li>
+ *   <li>Jolokia: a read POSTed to the agent's path; passes when Jolokia answers the read with
+ *       status 200 and the attribute is not {@code false};</li>
+ *   <li>SNMP: a v2c GET; passes when the agent has a value for the OID.</li>
+ * </ul>
+ * An HTTP answer is at most {@link #MAX_ANSWER_BYTES}, each probe on a connection of its own (a
+ * probe also checks that the guest accepts connections), never kept. Never fails its future:
+ * every problem is a failed {@link ProbeResult} that names it.
  */
 public final class GuestProbes {
     /** A health answer is small; one larger is cut and fails. */
@@ -30,6 +36,8 @@ public final class GuestProbes {
 
     private final Vertx vertx;
     private final HttpClient client;
+    /** Opened at the first SNMP probe: most fleets have none. */
+    private SnmpProbes snmp;
 
     public GuestProbes(Vertx vertx, int maxConnections) {
         this.vertx = vertx;
@@ -45,9 +53,50 @@ public final class GuestProbes {
             host = host.substring(1, host.length() - 1);
         }
         int port = Integer.parseInt(address.substring(colon + 1));
-        long deadline = spec.timeout().toMillis();
         long t0 = System.nanoTime();
-        Promise<ProbeResult> result = Promise.promise();
+        if (spec.ask() instanceof ProbeSpec.Snmp s) {
+            if (snmp == null) {
+                try {
+                    snmp = new SnmpProbes();
+                } catch (java.io.IOException e) {
+                    return Future.succeededFuture(ProbeResult.failed("SNMP: cannot open a UDP socket: " + e.getMessage(),
+                            nowMillis));
+                }
+            }
+            return snmp.get(vertx.getOrCreateContext(), host, port, s, spec, nowMillis);
+        }
+        RequestOptions request = new RequestOptions().setHost(host).setPort(port);
+        Buffer body = null;
+        if (spec.ask() instanceof ProbeSpec.Jolokia j) {
+            request.setMethod(HttpMethod.POST).setURI(j.path());
+            body = Buffer.buffer(JolokiaAnswers.request(j, spec.loadField()));
+        } else {
+            request.setMethod(HttpMethod.GET).setURI(((ProbeSpec.Http) spec.ask()).path());
+        }
+        return exchange(request, body, spec.timeout().toMillis(), nowMillis, t0).map(answer -> {
+            if (answer.failure() != null) {
+                return answer.failure();
+            }
+            long when = at(nowMillis, t0);
+            if (answer.status() < 200 || answer.status() > 299) {
+                String text = firstLine(answer.body());
+                return ProbeResult.failed("HTTP " + answer.status() + (answer.message() == null ? "" : " " + answer.message())
+                        + (text.isEmpty() ? "" : ": " + text), when);
+            }
+            if (spec.ask() instanceof ProbeSpec.Jolokia j) {
+                return JolokiaAnswers.judge(answer.body(), j, spec.loadField(), when);
+            }
+            return ProbeResult.passed(load(answer.body(), spec), when);
+        });
+    }
+
+    /** An HTTP answer read whole, or the failure that ended the exchange. */
+    private record Answer(int status, String message, Buffer body, ProbeResult failure) {
+    }
+
+    /** One request on a connection of its own, its answer read whole within {@code deadline} ms and {@link #MAX_ANSWER_BYTES}. */
+    private Future<Answer> exchange(RequestOptions options, Buffer payload, long deadline, long nowMillis, long t0) {
+        Promise<Answer> result = Promise.promise();
         AtomicBoolean finished = new AtomicBoolean();
         HttpClientRequest[] sent = new HttpClientRequest[1];
         long timer = vertx.setTimer(deadline, id -> {
@@ -55,12 +104,11 @@ public final class GuestProbes {
                 if (sent[0] != null) {
                     sent[0].reset();
                 }
-                result.complete(ProbeResult.failed("no answer within " + deadline + " ms", nowMillis + deadline));
+                result.complete(failure(ProbeResult.failed("no answer within " + deadline + " ms", nowMillis + deadline)));
             }
         });
         Runnable cancel = () -> vertx.cancelTimer(timer);
-        client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port).setURI(spec.path())
-                        .setConnectTimeout(deadline))
+        client.request(options.setConnectTimeout(deadline))
                 .compose(req -> {
                     if (finished.get()) {
                         req.reset();
@@ -68,12 +116,16 @@ public final class GuestProbes {
                     }
                     sent[0] = req;
                     req.putHeader("User-Agent", "federa-manager-probe").putHeader("Accept", "application/json, text/plain, */*");
-                    return req.send();
+                    if (payload == null) {
+                        return req.send();
+                    }
+                    req.putHeader("Content-Type", "application/json");
+                    return req.send(payload);
                 })
                 .onFailure(e -> {
                     if (finished.compareAndSet(false, true)) {
                         cancel.run();
-                        result.complete(ProbeResult.failed(describe(e), at(nowMillis, t0)));
+                        result.complete(failure(ProbeResult.failed(describe(e), at(nowMillis, t0))));
                     }
                 })
                 .onSuccess(resp -> {
@@ -87,8 +139,8 @@ public final class GuestProbes {
                             if (finished.compareAndSet(false, true)) {
                                 cancel.run();
                                 resp.request().reset();
-                                result.complete(ProbeResult.failed("HTTP " + status + " with an answer over " + MAX_ANSWER_BYTES
-                                        + " bytes", at(nowMillis, t0)));
+                                result.complete(failure(ProbeResult.failed("HTTP " + status + " with an answer over "
+                                        + MAX_ANSWER_BYTES + " bytes", at(nowMillis, t0))));
                             }
                             return;
                         }
@@ -97,24 +149,21 @@ public final class GuestProbes {
                     resp.exceptionHandler(e -> {
                         if (finished.compareAndSet(false, true)) {
                             cancel.run();
-                            result.complete(ProbeResult.failed(describe(e), at(nowMillis, t0)));
+                            result.complete(failure(ProbeResult.failed(describe(e), at(nowMillis, t0))));
                         }
                     });
                     resp.endHandler(v -> {
                         if (finished.compareAndSet(false, true)) {
                             cancel.run();
-                            long when = at(nowMillis, t0);
-                            if (status < 200 || status > 299) {
-                                String text = firstLine(body);
-                                result.complete(ProbeResult.failed("HTTP " + status + (resp.statusMessage() == null ? ""
-                                        : " " + resp.statusMessage()) + (text.isEmpty() ? "" : ": " + text), when));
-                            } else {
-                                result.complete(ProbeResult.passed(load(body, spec), when));
-                            }
+                            result.complete(new Answer(status, resp.statusMessage(), body, null));
                         }
                     });
                 });
         return result.future();
+    }
+
+    private static Answer failure(ProbeResult r) {
+        return new Answer(0, null, null, r);
     }
 
     /** The load field of a passing answer's JSON body, when the probe names one and it is a number from 0 to 1. */
@@ -133,7 +182,7 @@ public final class GuestProbes {
         return OptionalDouble.empty();
     }
 
-    private static long at(long startMillis, long t0) {
+    static long at(long startMillis, long t0) {
         return startMillis + (System.nanoTime() - t0) / 1_000_000;
     }
 
@@ -153,6 +202,9 @@ public final class GuestProbes {
     }
 
     public Future<Void> close() {
+        if (snmp != null) {
+            snmp.close();
+        }
         return client.close();
     }
 }

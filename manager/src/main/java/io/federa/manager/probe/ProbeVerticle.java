@@ -142,10 +142,10 @@ public final class ProbeVerticle extends VerticleBase {
     }
 
     private void ask(String application, VmStatus vm, ProbeSpec spec, long vmStarted, long now) {
-        String address = vm.endpoints().get(spec.port());
+        String address = vm.endpoints().get(spec.ask().endpoint());
         if (address == null) {
             results.record(application, vm.name(), vm.host(), vmStarted, spec, ProbeResult.noAddress("its host " + vm.host()
-                    + " reports no address for the guest's port " + spec.port() + " (the VM was defined before its application"
+                    + " reports no address for the guest's port " + spec.ask().endpoint() + " (the VM was defined before its application"
                     + " had this probe, or its agent forwards no ports: the libvirt test driver, a libvirt network, an agent"
                     + " older than the manager)", now));
             return;

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,11 +71,18 @@ class AgentCommanderTest {
     @Test
     void a_define_names_the_guest_ports_to_forward_only_when_there_are_some() {
         io.federa.manager.core.lifecycle.Action.Define probed = new io.federa.manager.core.lifecycle.Action.Define("web-1", "host-1", 3,
-                "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0), java.util.Optional.empty(), java.util.List.of(80));
-        assertThat(AgentCommander.command(probed, "op-1", 0).getJsonObject("spec").getJsonArray("ports").encode()).isEqualTo("[80]");
+                "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0), java.util.Optional.empty(), java.util.List.of("80", "8080", "161/udp"));
+        JsonObject spec = AgentCommander.command(probed, "op-1", 0).getJsonObject("spec");
+        assertThat(spec.getJsonArray("ports").encode()).isEqualTo("[80,8080]");
+        assertThat(spec.getJsonArray("udpPorts").encode()).isEqualTo("[161]");
+        io.federa.manager.core.lifecycle.Action.Define tcpOnly = new io.federa.manager.core.lifecycle.Action.Define("web-1", "host-1",
+                3, "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0), java.util.Optional.empty(),
+                java.util.List.of("80"));
+        assertThat(AgentCommander.command(tcpOnly, "op-1", 0).getJsonObject("spec").containsKey("udpPorts")).isFalse();
         io.federa.manager.core.lifecycle.Action.Define plain = new io.federa.manager.core.lifecycle.Action.Define("web-2", "host-1", 3,
                 "web", "shop", new io.federa.manager.core.spec.Resources(1, 512, 10, 0));
         assertThat(AgentCommander.command(plain, "op-2", 0).getJsonObject("spec").containsKey("ports")).isFalse();
+        assertThat(AgentCommander.command(plain, "op-2", 0).getJsonObject("spec").containsKey("udpPorts")).isFalse();
     }
 
     @Test

@@ -132,10 +132,11 @@ class JolokiaPollParserTest {
                 broken("a name that is an object", a -> firstVm(a).put("Name", new JsonObject().put("x", 1)),
                         "Name is an object, not a string"),
                 broken("no VM map", a -> a.getJsonObject(1).put("value", "none"), "VirtualMachine: \"value\" is not an object"),
-                broken("endpoints not a list", a -> firstVm(a).put("Endpoints", "80 to 41999"), "\"Endpoints\" is not a list of guestPort=address:port"),
+                broken("endpoints not a list", a -> firstVm(a).put("Endpoints", "80 to 41999"), "\"Endpoints\" is not a list of guestPort[/udp]=address:port"),
                 broken("endpoint with a name for an address", a -> firstVm(a).put("Endpoints", "80=evil.example:80"), "got 80=evil.example:80"),
                 broken("endpoint port out of range", a -> firstVm(a).put("Endpoints", "80=127.0.0.1:70000"), "\"Endpoints\" is not a list"),
                 broken("one guest port twice", a -> firstVm(a).put("Endpoints", "80=127.0.0.1:4000,80=127.0.0.1:4001"), "\"Endpoints\" is not a list"),
+                broken("a protocol other than udp", a -> firstVm(a).put("Endpoints", "80/sctp=127.0.0.1:4000"), "got 80/sctp=127.0.0.1:4000"),
                 broken("endpoints without end", a -> firstVm(a).put("Endpoints", "80=127.0.0.1:4000,".repeat(17)), "lists more than 16 ports"),
                 broken("a host nested too deep", a -> host(a).put("Extra", deep(40)), "nested more than"));
     }
@@ -155,11 +156,12 @@ class JolokiaPollParserTest {
     @Test
     void where_a_host_forwards_a_guests_ports_is_read_and_an_older_agent_forwards_none() throws Exception {
         JsonArray a = recorded();
-        firstVm(a).put("Endpoints", "80=127.0.0.1:41999,8080=[::1]:42000");
+        firstVm(a).put("Endpoints", "80=127.0.0.1:41999,8080=[::1]:42000,161/udp=127.0.0.1:42001");
         String name = firstVm(a).getString("Name");
         AgentReport r = JolokiaPollParser.parse(a);
         assertThat(r.vms()).filteredOn(v -> v.name().equals(name)).singleElement().satisfies(v ->
-                assertThat(v.endpoints()).containsOnly(java.util.Map.entry(80, "127.0.0.1:41999"), java.util.Map.entry(8080, "[::1]:42000")));
+                assertThat(v.endpoints()).containsOnly(java.util.Map.entry("80", "127.0.0.1:41999"),
+                        java.util.Map.entry("8080", "[::1]:42000"), java.util.Map.entry("161/udp", "127.0.0.1:42001")));
         // The recording predates the attribute, and an empty one forwards nothing.
         assertThat(JolokiaPollParser.parse(recorded()).vms()).allSatisfy(v -> assertThat(v.endpoints()).isEmpty());
         JsonArray none = recorded();

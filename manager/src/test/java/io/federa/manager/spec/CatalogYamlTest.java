@@ -4,6 +4,7 @@ import io.federa.manager.core.spec.ApplicationSpec;
 import io.federa.manager.core.spec.Catalog;
 import io.federa.manager.core.spec.CatalogValidator;
 import io.federa.manager.core.spec.PlacementRules;
+import io.federa.manager.core.spec.ProbeSpec;
 import io.federa.manager.core.spec.SpecError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -150,8 +151,31 @@ class CatalogYamlTest {
                         "applications[1].scaling.ahead", "is 1m but must be between 5m and 6h"),
                 bad("ahead on the application's own load", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    scaling: { metric: application, scaleOutAbove: 0.8, scaleInBelow: 0.2, max: 4, ahead: 15m }"),
                         "applications[1].scaling.ahead", "needs metric: cpu"),
-                bad("probe without http", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { every: 5s }"),
-                        "applications[1].probe.http", "is required: the guest's port and the path"),
+                bad("probe that asks nothing", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { every: 5s }"),
+                        "applications[1].probe", "says nothing to ask: it must have exactly one of http"),
+                bad("probe that asks two things", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 80 },"
+                        + " snmp: { oid: 1.3.6.1.2.1.1.3.0 } }"), "applications[1].probe", "asks http and snmp: it must have exactly one"),
+                bad("jolokia probe without an mbean", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { jolokia: { port: 8778,"
+                        + " attribute: Healthy } }"), "applications[1].probe.jolokia.mbean", "is required"),
+                bad("jolokia probe on a pattern", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { jolokia: { port: 8778,"
+                        + " mbean: \"app:type=*\", attribute: Healthy } }"), "applications[1].probe.jolokia.mbean", "no pattern characters"),
+                bad("jolokia probe with a key twice", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { jolokia: { port: 8778,"
+                        + " mbean: \"app:type=Health,type=Other\", attribute: Healthy } }"), "applications[1].probe.jolokia.mbean",
+                        "each key once"),
+                bad("jolokia probe on a name that is not an mbean's", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: {"
+                        + " jolokia: { port: 8778, mbean: health, attribute: Healthy } }"), "applications[1].probe.jolokia.mbean",
+                        "must name one MBean as domain:key=value"),
+                bad("jolokia attribute with a slash", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { jolokia: { port: 8778,"
+                        + " mbean: \"app:type=Health\", attribute: \"a/b\" } }"), "applications[1].probe.jolokia.attribute",
+                        "an attribute's name"),
+                bad("snmp probe with a named oid", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { snmp: { oid: sysUpTime.0 } }"),
+                        "applications[1].probe.snmp.oid", "must be a numeric OID"),
+                bad("snmp probe with an arc over 32 bits", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { snmp: {"
+                        + " oid: 1.3.6.4294967296 } }"), "applications[1].probe.snmp.oid", "an arc above 4294967295"),
+                bad("snmp load field not an oid", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { snmp: {"
+                        + " oid: 1.3.6.1.2.1.1.3.0 }, loadField: load }"), "applications[1].probe.loadField", "must be a numeric OID"),
+                bad("snmp community with a space", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { snmp: {"
+                        + " oid: 1.3.6.1.2.1.1.3.0, community: \"a b\" } }"), "applications[1].probe.snmp.community", "printable"),
                 bad("probe port out of range", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 70000, path: /health } }"),
                         "applications[1].probe.http.port", "must be between 1 and 65535, got 70000"),
                 bad("probe path not a path", MIN.replace("dependsOn: [db]", "dependsOn: [db]\n    probe: { http: { port: 80, path: \"health check\" } }"),
@@ -204,6 +228,26 @@ class CatalogYamlTest {
     }
 
     @Test
+    void jolokia_and_snmp_probes_are_read_with_their_defaults_and_forward_their_ports() {
+        CatalogValidator.Result r = CatalogYaml.parse(withApps("  - name: api\n    runsIn: web\n"
+                + "    probe: { jolokia: { port: 8778, mbean: \"app:type=Health,name=api\", attribute: Healthy }, loadField: Load }\n"
+                + "  - name: snmpd\n    runsIn: web\n    probe: { snmp: { oid: 1.3.6.1.2.1.1.3.0 }, loadField: 1.3.6.1.4.1.2021.11.9.0 }\n"));
+        assertThat(r.errors()).isEmpty();
+        Catalog c = r.catalog().orElseThrow();
+        assertThat(c.applications().get("api").probe()).get().satisfies(p -> {
+            assertThat(p.ask()).isEqualTo(new ProbeSpec.Jolokia(8778, "/jolokia/", "app:type=Health,name=api", "Healthy"));
+            assertThat(p.describe()).isEqualTo("Jolokia :8778 read app:type=Health,name=api Healthy");
+            assertThat(p.loadField()).contains("Load");
+        });
+        assertThat(c.applications().get("snmpd").probe()).get().satisfies(p -> {
+            assertThat(p.ask()).isEqualTo(new ProbeSpec.Snmp(161, "1.3.6.1.2.1.1.3.0", "public"));
+            assertThat(p.describe()).isEqualTo("SNMP :161/udp GET 1.3.6.1.2.1.1.3.0");
+            assertThat(p.loadField()).contains("1.3.6.1.4.1.2021.11.9.0");
+        });
+        assertThat(c.guestPorts("web")).as("TCP first, each in port order").containsExactly("8778", "161/udp");
+    }
+
+    @Test
     void a_probe_is_read_with_its_defaults_and_forwards_its_port() {
         CatalogValidator.Result r = CatalogYaml.parse(MIN.replace("dependsOn: [db]",
                 "dependsOn: [db]\n    probe: { http: { port: 8080, path: \"/cgi-bin/health?deep=1\" }, loadField: load }"));
@@ -218,7 +262,7 @@ class CatalogYamlTest {
             assertThat(p.startGrace()).isEqualTo(Duration.ofSeconds(120));
             assertThat(p.loadField()).contains("load");
         });
-        assertThat(c.guestPorts("web")).containsExactly(8080);
+        assertThat(c.guestPorts("web")).containsExactly("8080");
         assertThat(c.applications().get("db").probe()).isEmpty();
         assertThat(c.guestPorts("db")).isEmpty();
     }
@@ -240,7 +284,7 @@ class CatalogYamlTest {
         assertThat(api.replicas()).isEqualTo(2);
         assertThat(api.minAvailable()).isEqualTo(2);
         // web's VMs forward api's port; a service of api alone starts web (and db, web's dependency) first.
-        assertThat(c.guestPorts("web")).containsExactly(8080);
+        assertThat(c.guestPorts("web")).containsExactly("8080");
         assertThat(c.hostedIn("web")).containsExactly(api);
         assertThat(c.startOrder("shop")).extracting(ApplicationSpec::name).containsExactly("db", "web", "api");
     }

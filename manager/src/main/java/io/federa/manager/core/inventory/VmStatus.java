@@ -11,13 +11,14 @@ import java.util.Objects;
  * @param epoch    the placement epoch the manager gave the VM (0: not placed by the manager)
  * @param counters the VM's totals since it started, which cost metering reads ({@link Counters#UNKNOWN}
  *                 where the host's agent does not report them)
- * @param endpoints where the host forwards the guest's TCP ports, by guest port in order ({@code 127.0.0.1:41999}
- *                 for port 80); empty where it forwards none or cannot tell
+ * @param endpoints where the host forwards the guest's ports, by the port's name ({@code 80} for TCP,
+ *                 {@code 161/udp}), in order ({@code 127.0.0.1:41999} for {@code 80}); empty where it
+ *                 forwards none or cannot tell
  */
 public record VmStatus(String name, String uuid, String host, String state, String application, String service,
                        int vcpus, long memoryBytes, long diskBytes, double networkReceiveBitsPerSecond,
                        double networkTransmitBitsPerSecond, double cpuLoadRatio, long uptimeSeconds, long epoch,
-                       Counters counters, Map<Integer, String> endpoints) {
+                       Counters counters, Map<String, String> endpoints) {
     /**
      * Totals since the VM started, as the hypervisor counts them; -1 where it cannot tell. They go
      * down when the VM (or the hypervisor's count) starts again.

@@ -21,8 +21,12 @@ public sealed interface Action {
      * a UUID when it keeps an identity (a VM moved with its data), else the agent gives it one;
      * {@code ports}: the guest's TCP ports the host forwards, for the application's probe.
      */
+    /**
+     * @param ports the guest ports the VM's host forwards, as the agent's {@code Endpoints} name
+     *              them: {@code 80} (TCP), {@code 161/udp}
+     */
     record Define(String vm, String host, long epoch, String application, String service, Resources resources,
-                  java.util.Optional<String> uuid, java.util.List<Integer> ports) implements Action {
+                  java.util.Optional<String> uuid, java.util.List<String> ports) implements Action {
         public Define {
             ports = java.util.List.copyOf(ports);
         }

@@ -218,17 +218,20 @@ public record Catalog(Map<String, ApplicationSpec> applications, Map<String, Ser
     }
 
     /**
-     * The guest's TCP ports the manager must reach in a VM of {@code application}, which its host
-     * forwards: the probes' of the application and of those that run in its VMs, once each, in order.
+     * The guest's ports the manager must reach in a VM of {@code application}, which its host
+     * forwards: the probes' of the application and of those that run in its VMs, once each, named
+     * as the agent's {@code Endpoints} name them ({@code 80}, {@code 161/udp}), TCP first, each in
+     * port order.
      */
-    public List<Integer> guestPorts(String application) {
-        java.util.TreeSet<Integer> ports = new java.util.TreeSet<>();
+    public List<String> guestPorts(String application) {
+        java.util.TreeSet<ProbeSpec.Ask> asks = new java.util.TreeSet<>(java.util.Comparator.comparing(ProbeSpec.Ask::udp)
+                .thenComparingInt(ProbeSpec.Ask::port));
         ApplicationSpec a = applications.get(application);
         if (a != null) {
-            a.probe().ifPresent(p -> ports.add(p.port()));
+            a.probe().ifPresent(p -> asks.add(p.ask()));
         }
-        hostedIn(application).forEach(h -> h.probe().ifPresent(p -> ports.add(p.port())));
-        return List.copyOf(ports);
+        hostedIn(application).forEach(h -> h.probe().ifPresent(p -> asks.add(p.ask())));
+        return asks.stream().map(ProbeSpec.Ask::endpoint).toList();
     }
 
     /** Whether {@code application} is one of {@code service}'s and has a scaling policy: what an alert may scale. */

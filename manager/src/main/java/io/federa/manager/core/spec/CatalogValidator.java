@@ -176,28 +176,38 @@ public final class CatalogValidator extends TreeReader {
     /** A URL path a probe may ask: absolute, printable ASCII, no spaces, no fragment. */
     static final Pattern PROBE_PATH = Pattern.compile("/[!-~&&[^#\\s]]{0,255}");
     static final Pattern LOAD_FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+    /** One MBean's name: {@code domain:key=value,…}, no pattern, no quoted value (JMX's ObjectName, kept simple). */
+    static final Pattern MBEAN = Pattern.compile("(?=.{3,256}$)[^:*?\"\\n,=]+:[^:*?\"\\n,=]+=[^:*?\"\\n,=]+(,[^:*?\"\\n,=]+=[^:*?\"\\n,=]+)*");
+    /** An MBean attribute's name, as Jolokia reads it (no path separators, no commas). */
+    static final Pattern ATTRIBUTE = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,127}");
+    /** A numeric OID: at least two arcs, each at most 4294967295 (checked apart), at most 128 arcs. */
+    static final Pattern OID = Pattern.compile("[0-2](\\.(0|[1-9][0-9]{0,9})){1,127}");
+    /** A read-only community: 1 to 64 printable ASCII characters. */
+    static final Pattern COMMUNITY = Pattern.compile("[!-~]{1,64}");
+    private static final Set<String> PROBE_KINDS = Set.of("http", "jolokia", "snmp");
 
     private ProbeSpec probe(Object node, String p) {
         Map<String, Object> m = map(node, p);
         if (m == null) {
             return null;
         }
-        known(m, p, Set.of("http", "every", "timeout", "restartAfter", "startGrace", "loadField"));
+        known(m, p, Set.of("http", "jolokia", "snmp", "every", "timeout", "restartAfter", "startGrace", "loadField"));
         int before = errors.size();
-        Map<String, Object> http = m.get("http") == null ? null : map(m.get("http"), p + ".http");
-        if (m.get("http") == null) {
-            error(p + ".http", "is required: the guest's port and the path the manager asks, e.g. { port: 80, path: /health }");
-        }
-        int port = 0;
-        String path = "/";
-        if (http != null) {
-            known(http, p + ".http", Set.of("port", "path"));
-            port = (int) integer(http.get("port"), p + ".http.port", 1, 65_535, null);
-            int beforePath = errors.size();
-            path = string(http.get("path"), p + ".http.path", "/");
-            if (errors.size() == beforePath && !PROBE_PATH.matcher(path).matches()) {
-                error(p + ".http.path", "must be a path beginning with / of at most 256 printable characters without spaces"
-                        + " or #, got " + describe(path));
+        List<String> kinds = m.keySet().stream().filter(PROBE_KINDS::contains).sorted().toList();
+        ProbeSpec.Ask ask = null;
+        if (kinds.size() != 1) {
+            error(p, (kinds.isEmpty() ? "says nothing to ask" : "asks " + String.join(" and ", kinds))
+                    + ": it must have exactly one of http (e.g. { port: 80, path: /health }), jolokia (e.g. { port: 8778,"
+                    + " mbean: \"app:type=Health\", attribute: Healthy }) or snmp (e.g. { port: 161, oid: 1.3.6.1.2.1.1.3.0 })");
+        } else {
+            String kind = kinds.get(0);
+            Map<String, Object> k = map(m.get(kind), p + "." + kind);
+            if (k != null) {
+                ask = switch (kind) {
+                    case "http" -> http(k, p + ".http");
+                    case "jolokia" -> jolokia(k, p + ".jolokia");
+                    default -> snmp(k, p + ".snmp");
+                };
             }
         }
         Duration every = duration(m.get("every"), p + ".every", ProbeSpec.DEFAULT_EVERY);
@@ -206,8 +216,13 @@ public final class CatalogValidator extends TreeReader {
         Duration grace = duration(m.get("startGrace"), p + ".startGrace", ProbeSpec.DEFAULT_START_GRACE);
         Optional<String> loadField = Optional.empty();
         if (m.get("loadField") != null) {
-            loadField = Optional.of(string(m.get("loadField"), p + ".loadField", LOAD_FIELD,
-                    "the name of a top-level number of the probe's JSON answer"));
+            loadField = Optional.of(switch (kinds.size() == 1 ? kinds.get(0) : "http") {
+                case "jolokia" -> string(m.get("loadField"), p + ".loadField", ATTRIBUTE,
+                        "the name of an attribute of the probe's MBean whose value is a number from 0 to 1");
+                case "snmp" -> oid(m.get("loadField"), p + ".loadField", "whose value is a percentage, 0 to 100");
+                default -> string(m.get("loadField"), p + ".loadField", LOAD_FIELD,
+                        "the name of a top-level number of the probe's JSON answer");
+            });
         }
         if (errors.size() == before) {
             if (every.compareTo(Duration.ofSeconds(1)) < 0 || every.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -220,7 +235,70 @@ public final class CatalogValidator extends TreeReader {
                 error(p + ".startGrace", "is " + m.get("startGrace") + " but must be at most 1h");
             }
         }
-        return errors.size() > before ? null : new ProbeSpec(port, path, every, timeout, restartAfter, grace, loadField);
+        return errors.size() > before ? null : new ProbeSpec(ask, every, timeout, restartAfter, grace, loadField);
+    }
+
+    private ProbeSpec.Ask http(Map<String, Object> http, String p) {
+        known(http, p, Set.of("port", "path"));
+        int port = (int) integer(http.get("port"), p + ".port", 1, 65_535, null);
+        int before = errors.size();
+        String path = string(http.get("path"), p + ".path", "/");
+        if (errors.size() == before && !PROBE_PATH.matcher(path).matches()) {
+            error(p + ".path", "must be a path beginning with / of at most 256 printable characters without spaces"
+                    + " or #, got " + describe(path));
+        }
+        return new ProbeSpec.Http(port, path);
+    }
+
+    private ProbeSpec.Ask jolokia(Map<String, Object> j, String p) {
+        known(j, p, Set.of("port", "path", "mbean", "attribute"));
+        int port = (int) integer(j.get("port"), p + ".port", 1, 65_535, null);
+        int before = errors.size();
+        String path = string(j.get("path"), p + ".path", "/jolokia/");
+        if (errors.size() == before && !PROBE_PATH.matcher(path).matches()) {
+            error(p + ".path", "must be the agent's path beginning with / (default /jolokia/), got " + describe(path));
+        }
+        before = errors.size();
+        String mbean = string(j.get("mbean"), p + ".mbean", null);
+        if (errors.size() == before) {
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            boolean ok = MBEAN.matcher(mbean).matches();
+            if (ok) {
+                for (String property : mbean.substring(mbean.indexOf(':') + 1).split(",")) {
+                    ok &= keys.add(property.substring(0, property.indexOf('=')));
+                }
+            }
+            if (!ok) {
+                error(p + ".mbean", "must name one MBean as domain:key=value,… (each key once; no pattern characters * or ?,"
+                        + " no quoted values; at most 256 characters), got " + describe(mbean));
+            }
+        }
+        String attribute = string(j.get("attribute"), p + ".attribute", ATTRIBUTE, "an attribute's name such as Healthy");
+        return new ProbeSpec.Jolokia(port, path, mbean, attribute);
+    }
+
+    private ProbeSpec.Ask snmp(Map<String, Object> s, String p) {
+        known(s, p, Set.of("port", "oid", "community"));
+        int port = (int) integer(s.get("port"), p + ".port", 1, 65_535, 161L);
+        String oid = oid(s.get("oid"), p + ".oid", "to GET, such as 1.3.6.1.2.1.1.3.0 (sysUpTime.0)");
+        String community = s.get("community") == null ? "public" : string(s.get("community"), p + ".community", COMMUNITY,
+                "1 to 64 printable characters without spaces");
+        return new ProbeSpec.Snmp(port, oid, community);
+    }
+
+    /** A numeric OID (what it is for, in {@code what}), every arc within 32 bits. */
+    private String oid(Object node, String p, String what) {
+        int before = errors.size();
+        String oid = string(node, p, OID, "a numeric OID " + what);
+        if (errors.size() == before) {
+            for (String arc : oid.split("\\.")) {
+                if (Long.parseLong(arc) > 0xFFFF_FFFFL) {
+                    error(p, "has an arc above 4294967295: " + arc);
+                    break;
+                }
+            }
+        }
+        return oid;
     }
 
     private Resources resources(Object node, String p) {

@@ -53,7 +53,7 @@ class ProbedApplicationsTest {
 
     private static VmStatus vm(String name, String app, long uptimeSeconds) {
         return new VmStatus(name, "u-" + name, "host-1", "RUNNING", app, "shop", 1, 128L << 20, 1L << 30, 0, 0, 0.1,
-                uptimeSeconds, 1, VmStatus.Counters.UNKNOWN, Map.of(80, "127.0.0.1:41999"));
+                uptimeSeconds, 1, VmStatus.Counters.UNKNOWN, Map.of("80", "127.0.0.1:41999"));
     }
 
     /** host-1 polled at {@code at} with these VMs. */
@@ -129,7 +129,7 @@ class ProbedApplicationsTest {
         Action.Define define = (Action.Define) next.steps().get(0).actions().get(0);
         assertThat(define.vm()).isEqualTo("web-1");
         // Its probe's port is forwarded by the host it is defined on.
-        assertThat(define.ports()).containsExactly(8080);
+        assertThat(define.ports()).containsExactly("8080");
     }
 
     @Test
@@ -219,7 +219,7 @@ class ProbedApplicationsTest {
                 Map.of(), ProbeBook.EMPTY, T0 + 500));
         Action.Define define = (Action.Define) first.steps().get(0).actions().get(0);
         assertThat(define.vm()).isEqualTo("web-1");
-        assertThat(define.ports()).containsExactly(80, 8080);
+        assertThat(define.ports()).containsExactly("80", "8080");
         assertThat(first.placed()).extracting(ManagedInstance::name).containsExactly("web-1");
     }
 
