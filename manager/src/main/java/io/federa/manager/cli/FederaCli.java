@@ -502,14 +502,21 @@ public final class FederaCli {
                             (v.path("memoryBytes").asLong() >> 20) + " MiB",
                             String.format(java.util.Locale.ROOT, "%.0f%%", v.path("cpuLoadRatio").asDouble() * 100),
                             MigrationCommands.bytes(v.path("diskBytes").asLong()), v.path("uptimeSeconds").asLong() + " s",
-                            v.path("orphaned").asBoolean() ? "yes" : "no", v.path("uuid").asText()));
+                            v.path("orphaned").asBoolean() ? "yes" : "no", v.path("uuid").asText(), endpoints(v.path("endpoints"))));
                 }
                 cli.table(out(), n, List.of(Table.Column.of("VM"), Table.Column.of("HOST"), Table.Column.of("STATE"),
                         Table.Column.of("APPLICATION"), Table.Column.of("SERVICE"), Table.Column.of("VCPUS"),
                         Table.Column.of("MEMORY"), Table.Column.of("CPU LOAD"), Table.Column.wide("DISK"), Table.Column.wide("UPTIME"),
-                        Table.Column.wide("ORPHANED"), Table.Column.wide("UUID")), rows);
+                        Table.Column.wide("ORPHANED"), Table.Column.wide("UUID"), Table.Column.wide("ENDPOINTS")), rows);
                 return 0;
             });
+        }
+
+        /** The guest ports the host forwards, {@code 80=127.0.0.1:41999 161/udp=…}; {@code -} when none. */
+        static String endpoints(JsonNode e) {
+            List<String> out = new ArrayList<>();
+            e.fields().forEachRemaining(f -> out.add(f.getKey() + "=" + f.getValue().asText()));
+            return out.isEmpty() ? "-" : String.join(" ", out);
         }
     }
 

@@ -397,7 +397,8 @@ public final class ApiVerticle extends VerticleBase {
                     .put("application", v.application()).put("service", v.service()).put("vcpus", v.vcpus())
                     .put("memoryBytes", v.memoryBytes()).put("diskBytes", v.diskBytes())
                     .put("networkReceiveBitsPerSecond", v.networkReceiveBitsPerSecond())
-                    .put("networkTransmitBitsPerSecond", v.networkTransmitBitsPerSecond()).put("cpuLoadRatio", v.cpuLoadRatio()).put("uptimeSeconds", v.uptimeSeconds()));
+                    .put("networkTransmitBitsPerSecond", v.networkTransmitBitsPerSecond()).put("cpuLoadRatio", v.cpuLoadRatio()).put("uptimeSeconds", v.uptimeSeconds())
+                    .put("endpoints", new JsonObject(new java.util.LinkedHashMap<>(v.endpoints()))));
         }
         json(ctx, 200, new JsonObject().put("vms", out));
     }

@@ -376,4 +376,12 @@ class FederaCliTest {
         services.add("UNKNOWN");
         assertThat(Filters.SERVICE_STATES).containsExactlyElementsOf(services);
     }
+
+    @Test
+    void a_vms_forwarded_ports_read_as_the_agent_names_them() throws Exception {
+        assertThat(FederaCli.Vms.endpoints(FederaCli.JSON.readTree("{\"80\":\"127.0.0.1:41999\",\"161/udp\":\"127.0.0.1:42017\"}")))
+                .isEqualTo("80=127.0.0.1:41999 161/udp=127.0.0.1:42017");
+        assertThat(FederaCli.Vms.endpoints(FederaCli.JSON.readTree("{}"))).isEqualTo("-");
+        assertThat(FederaCli.Vms.endpoints(FederaCli.JSON.missingNode())).as("a manager older than the client").isEqualTo("-");
+    }
 }

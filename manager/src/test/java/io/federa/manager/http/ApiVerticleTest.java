@@ -402,6 +402,8 @@ class ApiVerticleTest {
             var vms = get.apply("/api/v1/vms").bodyAsJsonObject().getJsonArray("vms");
             assertThat(vms).hasSize(3);
             assertThat(vms.getJsonObject(0).getString("host")).isEqualTo("host-1");
+            // The test driver forwards no guest port: each VM's endpoints are there, and empty.
+            assertThat(vms.getJsonObject(0).getJsonObject("endpoints")).isNotNull().isEmpty();
         } finally {
             agent.close().await(10, TimeUnit.SECONDS);
         }
