@@ -372,12 +372,19 @@ public final class LeaseKeeper {
             granted = true;
         }
         if (before == null || before.kind() != v.kind()) {
-            String message = "no renewal from the managers; " + v.reason()
-                    + (v.mayKeepRunning() ? ": managed VMs keep running, none is started" : "");
+            long now = ticker.getAsLong();
+            long validMillis = lease.validAt(now) ? lease.remainingMillis(now) : 0;
+            long grantMillis = granted && grantUntilNanos - now > 0 ? (grantUntilNanos - now) / 1_000_000 : 0;
+            long leftMillis = Math.max(validMillis, grantMillis);
             if (v.mayKeepRunning()) {
-                LOG.warn(message);
+                LOG.warn("no renewal from the managers; " + v.reason() + ": managed VMs keep running, none is started");
+            } else if (leftMillis > 0) {
+                // Peers renewed first (a manager that just started renews host by host): this host's
+                // renewal may be on its way. Nothing is powered off unless the time left runs out.
+                LOG.warn("no renewal from the managers yet; " + v.reason() + ". This host may still run its managed VMs"
+                        + " for " + leftMillis + " ms: they are powered off only if no renewal comes by then");
             } else {
-                LOG.error(message);
+                LOG.error("no renewal from the managers; " + v.reason());
             }
         }
     }

@@ -335,6 +335,44 @@ class LeaseWatchdogTest {
     }
 
     @Test
+    void a_cut_off_verdict_while_the_lease_still_runs_is_a_warning_that_says_how_long_the_vms_may_run() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LeaseKeeper.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        logger.addAppender(seen);
+        try {
+            // Peers renewed first, as a manager that just started renews host by host: 2 s of lease left.
+            peers = plan -> verdict(plan, Map.of("host-2", PeerVerdict.Answer.of(peer(1_003_000)),
+                    "host-3", PeerVerdict.Answer.failed("refused")));
+            renew(statement(1_000_000));
+            ticker.advanceMillis(2_000);
+            tick();
+            assertThat(seen.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                    .singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+                assertThat(e.getFormattedMessage()).startsWith("no renewal from the managers yet; cut off from the managers: host-2")
+                        .endsWith("This host may still run its managed VMs for 2000 ms: they are powered off only if no renewal"
+                                + " comes by then");
+            });
+            // The same verdict once nothing is left: an error (and the VMs are fenced).
+            seen.list.clear();
+            lease = new LeaseKeeper(ticker);
+            renew(statement(1_000_000));
+            ticker.advanceMillis(2_000);
+            LeaseKeeper.CheckPlan plan = lease.checkDue().orElseThrow();
+            ticker.advanceMillis(2_100);
+            lease.record(plan, PeerVerdict.judge(plan.own(), Map.of("host-2", PeerVerdict.Answer.of(peer(1_003_000)))));
+            assertThat(seen.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                    .singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR);
+                assertThat(e.getFormattedMessage()).startsWith("no renewal from the managers; cut off from the managers: host-2");
+            });
+        } finally {
+            logger.detachAppender(seen);
+        }
+    }
+
+    @Test
     void a_check_may_wait_for_its_peers_a_grant_less_a_period_and_never_past_the_lease_nor_less_than_its_period() {
         renew(statement(1_000_000));
         // Lease 4 s, grant 2 s: checks begin with less than a grant left, every 500 ms.
