@@ -222,6 +222,27 @@ class RealGuestsEndToEndTest {
             try (AgentProcess again = AgentProcess.startAs(HV1, home.resolve("mr-agent.jar"), config)) {
                 String url = again.awaitJolokiaUrl(Duration.ofSeconds(120));
                 assertThat(vm(url, "web-1").path("Endpoints").asText()).isEqualTo(endpoints);
+
+                // Another program took the host port meanwhile: the start picks a free one, and the
+                // guest answers there.
+                ScheduledFuture<?> lease = renewEvery500ms(timer, url, HV1);
+                await("web-1 powered off once the first agent's lease ran out", Duration.ofSeconds(60),
+                        () -> vm(url, "web-1").path("State").asText(), st -> st.equals("SHUT_OFF"));
+                int taken = Integer.parseInt(endpoints.substring(endpoints.lastIndexOf(':') + 1));
+                try (java.net.ServerSocket squatter = new java.net.ServerSocket(taken, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                    assertThat(execute(url, command("s-web-2", "start", "web-1", 2)).path("outcome").asText()).isEqualTo("done");
+                    String moved = vm(url, "web-1").path("Endpoints").asText();
+                    assertThat(moved).matches("80=127\\.0\\.0\\.1:[0-9]+").isNotEqualTo(endpoints);
+                    HttpResponse<String> health = await("web-1's health answering 200 through " + moved, Duration.ofSeconds(60),
+                            () -> get("http://" + moved.substring("80=".length()) + "/cgi-bin/health"),
+                            r -> r != null && r.statusCode() == 200);
+                    assertThat(health.body().strip()).isEqualTo("{\"load\": 0}");
+                    assertThat(squatter.getLocalPort()).isEqualTo(taken);
+                    System.out.printf("real guests: host port %d taken by another program: web-1 started, forwarded from %s%n",
+                            taken, moved);
+                } finally {
+                    lease.cancel(false);
+                }
             }
         } finally {
             timer.shutdownNow();

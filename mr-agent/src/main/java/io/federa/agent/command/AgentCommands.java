@@ -161,7 +161,7 @@ public final class AgentCommands implements AutoCloseable {
                 requireEnforced();
             }
             requireMemory(d, name);
-            d.create();
+            host.create(d);
             return "started " + name;
         });
     }
@@ -359,7 +359,7 @@ public final class AgentCommands implements AutoCloseable {
                     yield OperationResult.Outcome.ALREADY;
                 }
                 requireMemory(d, vm);
-                d.create();
+                host.create(d);
                 yield OperationResult.Outcome.DONE;
             }
             case SHUTDOWN -> {

@@ -178,17 +178,62 @@ public final class DomainXml {
         }
         if (!sorted.isEmpty()) {
             domain.setAttributeNS(XMLConstants.XMLNS_ATTRIBUTE_NS_URI, "xmlns:qemu", QEMU_NAMESPACE);
-            StringBuilder netdev = new StringBuilder("user,id=" + NETDEV);
-            for (VmObservation.Forward f : sorted) {
-                netdev.append(f.udp() ? ",hostfwd=udp:" : ",hostfwd=tcp:").append(f.host()).append("-:").append(f.guestPort());
-            }
             Element commandline = doc.createElementNS(QEMU_NAMESPACE, "qemu:commandline");
             domain.appendChild(commandline);
-            for (String arg : List.of("-netdev", netdev.toString(), "-device",
+            for (String arg : List.of("-netdev", netdev(sorted), "-device",
                     "virtio-net-pci,netdev=" + NETDEV + ",addr=" + NIC_PCI_ADDRESS)) {
                 Element a = doc.createElementNS(QEMU_NAMESPACE, "qemu:arg");
                 a.setAttribute("value", arg);
                 commandline.appendChild(a);
+            }
+        }
+        return serialize(doc);
+    }
+
+    /** QEMU's user-mode netdev with one {@code hostfwd} per forward, in order. */
+    private static String netdev(List<VmObservation.Forward> sorted) {
+        StringBuilder netdev = new StringBuilder("user,id=" + NETDEV);
+        for (VmObservation.Forward f : sorted) {
+            netdev.append(f.udp() ? ",hostfwd=udp:" : ",hostfwd=tcp:").append(f.host()).append("-:").append(f.guestPort());
+        }
+        return netdev.toString();
+    }
+
+    /**
+     * The same domain with its forwards' host ports replaced by {@code forwards} (the same guest
+     * ports, chosen again): the metadata's {@code <federa:forward>} entries and QEMU's netdev
+     * argument. Refused for a domain without forwards, or when the guest ports differ.
+     */
+    public static String withForwards(String xml, List<VmObservation.Forward> forwards) {
+        List<VmObservation.Forward> sorted = forwards.stream().sorted(VmObservation.Forward.ORDER).toList();
+        Document doc = parse(xml);
+        Element root = doc.getDocumentElement();
+        NodeList mine = root.getElementsByTagNameNS(NAMESPACE, "vm");
+        List<VmObservation.Forward> before = mine.getLength() == 0 ? List.of() : forwards((Element) mine.item(0));
+        if (before.isEmpty() || !before.stream().map(VmObservation.Forward::guest).toList()
+                .equals(sorted.stream().map(VmObservation.Forward::guest).toList())) {
+            throw new IllegalArgumentException("the domain forwards " + before.stream().map(VmObservation.Forward::guest).toList()
+                    + ", not " + sorted.stream().map(VmObservation.Forward::guest).toList());
+        }
+        Element vm = (Element) mine.item(0);
+        NodeList old = vm.getElementsByTagNameNS(NAMESPACE, FORWARD);
+        for (int i = old.getLength() - 1; i >= 0; i--) {
+            vm.removeChild(old.item(i));
+        }
+        for (VmObservation.Forward f : sorted) {
+            Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + FORWARD);
+            e.setAttribute("guest", Integer.toString(f.guestPort()));
+            e.setAttribute("host", f.host());
+            if (f.udp()) {
+                e.setAttribute("protocol", "udp");
+            }
+            vm.appendChild(e);
+        }
+        NodeList args = root.getElementsByTagNameNS(QEMU_NAMESPACE, "arg");
+        for (int i = 0; i < args.getLength(); i++) {
+            Element a = (Element) args.item(i);
+            if (a.getAttribute("value").startsWith("user,id=" + NETDEV + ",")) {
+                a.setAttribute("value", netdev(sorted));
             }
         }
         return serialize(doc);

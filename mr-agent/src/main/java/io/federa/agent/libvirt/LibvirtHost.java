@@ -430,6 +430,56 @@ public final class LibvirtHost implements AutoCloseable {
         forget(uuid);
     }
 
+    /**
+     * Starts a defined domain. A real guest whose forwarded host port another program took since
+     * its definition (QEMU cannot bind it: "Could not set up host forwarding rule") gets new free
+     * ports for the same guest ports, kept in its definition, and is started once more; the VM's
+     * {@code Endpoints} say where it is reached now.
+     */
+    public void create(Domain d) throws LibvirtException {
+        try {
+            d.create();
+        } catch (LibvirtException e) {
+            if (!String.valueOf(e.getMessage()).contains("host forwarding rule")) {
+                throw e;
+            }
+            String xml = d.getXMLDesc(XML_INACTIVE);
+            List<VmObservation.Forward> before = DomainXml.describe(xml).forwards();
+            if (before.isEmpty()) {
+                throw e;
+            }
+            List<VmObservation.Forward> after;
+            try {
+                synchronized (chosenPorts) {
+                    java.util.Set<Integer> taken = portsTaken();
+                    before.forEach(f -> taken.add(f.hostPort()));
+                    after = freePorts(before.get(0).hostAddress(),
+                            before.stream().filter(f -> !f.udp()).map(VmObservation.Forward::guestPort).toList(),
+                            before.stream().filter(VmObservation.Forward::udp).map(VmObservation.Forward::guestPort).toList(), taken);
+                    after.forEach(f -> chosenPorts.add(f.hostPort()));
+                }
+            } catch (IOException io) {
+                e.addSuppressed(io);
+                throw e;
+            }
+            String name = d.getName();
+            String uuid = d.getUUIDString();
+            Domain redefined = conn.domainDefineXML(DomainXml.withForwards(xml, after));
+            forget(uuid);
+            LOG.warn(name + ": QEMU could not bind a forwarded host port (another program took it since the VM was defined): "
+                    + ports(before) + " now forwarded from " + ports(after));
+            try {
+                redefined.create();
+            } finally {
+                free(redefined);
+            }
+        }
+    }
+
+    private static String ports(List<VmObservation.Forward> forwards) {
+        return forwards.stream().map(f -> f.guest() + "=" + f.host()).collect(java.util.stream.Collectors.joining(","));
+    }
+
     /** A managed VM (epoch 1 or more) that is active on the hypervisor now. */
     public record ActiveManaged(String name, String uuid, long epoch) {
     }

@@ -161,6 +161,27 @@ class DomainXmlTest {
     }
 
     @Test
+    void forwards_chosen_again_replace_the_host_ports_in_the_metadata_and_on_qemus_command_line() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80), List.of(161));
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), null, 2, BOOT,
+                List.of(new VmObservation.Forward(80, "127.0.0.1", 41999), new VmObservation.Forward(161, "127.0.0.1", 42017, true)));
+        List<VmObservation.Forward> again = List.of(new VmObservation.Forward(161, "127.0.0.1", 43001, true),
+                new VmObservation.Forward(80, "127.0.0.1", 43000));
+        String moved = DomainXml.withForwards(xml, again);
+        assertThat(DomainXml.describe(moved).forwards()).containsExactly(new VmObservation.Forward(80, "127.0.0.1", 43000),
+                new VmObservation.Forward(161, "127.0.0.1", 43001, true));
+        assertThat(moved).contains("user,id=fednet0,hostfwd=tcp:127.0.0.1:43000-:80,hostfwd=udp:127.0.0.1:43001-:161")
+                .doesNotContain("41999").doesNotContain("42017");
+        assertThat(DomainXml.describe(moved).epoch()).isEqualTo(2);
+        // Other guest ports, or a domain that forwards none: refused.
+        assertThatThrownBy(() -> DomainXml.withForwards(xml, List.of(new VmObservation.Forward(80, "127.0.0.1", 43000))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the domain forwards [80, 161/udp], not [80]");
+        String plain = DomainXml.build(new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty()), ID, "qemu",
+                Path.of("/d"), null, 0, BOOT);
+        assertThatThrownBy(() -> DomainXml.withForwards(plain, again)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void ports_are_not_forwarded_on_a_libvirt_network_nor_without_a_real_guest() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80));
         List<VmObservation.Forward> one = List.of(new VmObservation.Forward(80, "127.0.0.1", 41999));
