@@ -122,15 +122,7 @@ public final class DomainXml {
         if (epoch > 0) {
             textNs(doc, vm, EPOCH, Long.toString(epoch));
         }
-        for (VmObservation.Forward f : sorted) {
-            Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + FORWARD);
-            e.setAttribute("guest", Integer.toString(f.guestPort()));
-            e.setAttribute("host", f.host());
-            if (f.udp()) {
-                e.setAttribute("protocol", "udp");
-            }
-            vm.appendChild(e);
-        }
+        writeForwards(doc, vm, sorted);
 
         long kib = spec.memoryMiB() * 1024;
         text(doc, domain, "memory", Long.toString(kib)).setAttribute("unit", "KiB");
@@ -190,6 +182,19 @@ public final class DomainXml {
         return serialize(doc);
     }
 
+    /** The {@code <federa:forward>} entries of {@code forwards}, in order, into Federa's metadata element. */
+    private static void writeForwards(Document doc, Element vm, List<VmObservation.Forward> sorted) {
+        for (VmObservation.Forward f : sorted) {
+            Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + FORWARD);
+            e.setAttribute("guest", Integer.toString(f.guestPort()));
+            e.setAttribute("host", f.host());
+            if (f.udp()) {
+                e.setAttribute("protocol", "udp");
+            }
+            vm.appendChild(e);
+        }
+    }
+
     /** QEMU's user-mode netdev with one {@code hostfwd} per forward, in order. */
     private static String netdev(List<VmObservation.Forward> sorted) {
         StringBuilder netdev = new StringBuilder("user,id=" + NETDEV);
@@ -220,15 +225,7 @@ public final class DomainXml {
         for (int i = old.getLength() - 1; i >= 0; i--) {
             vm.removeChild(old.item(i));
         }
-        for (VmObservation.Forward f : sorted) {
-            Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + FORWARD);
-            e.setAttribute("guest", Integer.toString(f.guestPort()));
-            e.setAttribute("host", f.host());
-            if (f.udp()) {
-                e.setAttribute("protocol", "udp");
-            }
-            vm.appendChild(e);
-        }
+        writeForwards(doc, vm, sorted);
         NodeList args = root.getElementsByTagNameNS(QEMU_NAMESPACE, "arg");
         for (int i = 0; i < args.getLength(); i++) {
             Element a = (Element) args.item(i);
