@@ -27,7 +27,9 @@
 #   ./demo.sh start NAME      start it again as the demo started it (same configuration and data,
 #                             its log appended to), and wait until it is ready
 #   ./demo.sh restart NAME    both
-# NAME may also be leader: the manager that leads now.
+# NAME may also be leader: the manager that leads now. And, for a guest of --qemu:
+#   ./demo.sh guest VM PATH   an HTTP GET of PATH on the guest's port 80, where its host forwards
+#                             it (as bin/federa vms -o wide shows): ./demo.sh guest web-1 /cgi-bin/break
 set -euo pipefail
 cd "$(dirname "$0")"
 run=target/demo
@@ -89,8 +91,40 @@ demo_proc() {
   fi
 }
 
+# An HTTP GET of a path on a running guest's port 80 (the test guest's CGI scripts: break, mend,
+# load?0.9, spin, rest, snmpd-stop, snmpd-start), at the address its host forwards the port to.
+demo_guest() {
+  local vm=${1:-} path=${2:-}
+  if [ -z "$vm" ] || [ "${path#/}" = "$path" ]; then
+    echo "demo: guest needs a VM and a path, e.g. ./demo.sh guest web-1 /cgi-bin/break" >&2
+    exit 2
+  fi
+  [ -f "$run/procs/urls" ] || { echo "demo: no demo is running here (start one with ./demo.sh --qemu)" >&2; exit 2; }
+  local cacert= vms line address
+  [ -f "$run/certs/ca.pem" ] && cacert="$PWD/$run/certs/ca.pem"
+  if ! vms=$(FEDERA_URL=$(cat "$run/procs/urls") FEDERA_TOKEN=demo-viewer-token-0001 FEDERA_CACERT="$cacert" \
+      bin/federa -o wide vms 2>&1); then
+    echo "demo: is the demo running? $vms" >&2
+    exit 1
+  fi
+  line=$(echo "$vms" | awk -v vm="$vm" '$1 == vm')
+  [ -n "$line" ] || { echo "demo: no VM $vm (bin/federa vms lists them)" >&2; exit 1; }
+  address=$(echo "$line" | grep -o ' 80=[0-9.]*:[0-9]*' | sed 's/^ 80=//' | head -1) || true
+  if [ -z "$address" ]; then
+    echo "demo: $vm has no forwarded port 80 (a real guest of ./demo.sh --qemu has; bin/federa vms -o wide shows each VM's)" >&2
+    exit 1
+  fi
+  local answer
+  if ! answer=$(curl -sS --max-time 10 "http://$address$path" 2>&1); then
+    echo "demo: $vm ($address): $answer" >&2
+    exit 1
+  fi
+  echo "demo: $vm ($address): $answer"
+}
+
 case "${1:-}" in
   kill|start|restart) demo_proc "$@"; exit 0 ;;
+  guest) shift; demo_guest "$@"; exit 0 ;;
 esac
 managers=1
 tls=1
@@ -102,7 +136,7 @@ while [ $# -gt 0 ]; do
     --managers=*) managers="${1#*=}"; shift ;;
     --plain) tls=0; shift ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
-    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain] [--qemu], or ./demo.sh kill|start|restart NAME)" >&2; exit 2 ;;
+    *) echo "demo: unknown argument $1 (usage: ./demo.sh [--managers N] [--plain] [--qemu], ./demo.sh kill|start|restart NAME, or ./demo.sh guest VM PATH)" >&2; exit 2 ;;
   esac
 done
 case "$managers" in

@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
 final class ReadmeTour {
     static final String FIRST = "## A tour";
     static final String AFTER = "### Running an agent on a real host";
+    /** The same tour on real guests ({@code ./demo.sh --qemu}), a section of its own. */
+    static final String QEMU_FIRST = "### The tour on real guests";
+    static final String QEMU_AFTER = "### Documentation";
 
     /** One command: where it is in the README, what it runs, and what it must print. */
     record Step(int line, String command, String quote) {
@@ -70,11 +73,16 @@ final class ReadmeTour {
 
     /** The tour's steps, from the README's text. */
     static List<Step> steps(String readme) {
+        return steps(readme, FIRST, AFTER);
+    }
+
+    /** The steps of the README's section that begins with the line {@code from} and ends before {@code to}. */
+    static List<Step> steps(String readme, String from, String to) {
         String[] lines = readme.split("\n", -1);
-        int first = List.of(lines).indexOf(FIRST);
-        int last = List.of(lines).indexOf(AFTER);
+        int first = List.of(lines).indexOf(from);
+        int last = List.of(lines).indexOf(to);
         if (first < 0 || last < first) {
-            throw new IllegalArgumentException("the README has no section '" + FIRST + "' followed by '" + AFTER + "'");
+            throw new IllegalArgumentException("the README has no section '" + from + "' followed by '" + to + "'");
         }
         List<Step> steps = new ArrayList<>();
         boolean inBlock = false;

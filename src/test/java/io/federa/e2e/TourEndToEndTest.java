@@ -31,8 +31,8 @@ class TourEndToEndTest {
     private static final String DEMO_UP = "Ctrl-C stops the demo.";
 
     private final Path root = AgentProcess.root();
-    /** What each step printed, for whoever reads a failure or updates the README's quotes. */
-    private final Path transcript = Path.of("target", "tour-transcript.txt").toAbsolutePath();
+    /** What each step printed, for whoever reads a failure or updates the README's quotes (one file a tour). */
+    private Path transcript = Path.of("target", "tour-transcript.txt").toAbsolutePath();
     private Process demo;
     private final StringBuffer demoOutput = new StringBuffer();
 
@@ -40,6 +40,21 @@ class TourEndToEndTest {
     void the_readme_tour_runs_as_printed(@TempDir Path dir) throws Exception {
         List<ReadmeTour.Step> steps = ReadmeTour.steps(Files.readString(root.resolve("README.md")));
         assertThat(steps).as("the tour's commands").hasSizeGreaterThan(30);
+        tour(steps, dir);
+    }
+
+    /** The tour on real guests ({@code ./demo.sh --plain --qemu}: root, two QEMU hypervisors of the demo's users). */
+    @Test
+    void the_readme_tour_on_real_guests_runs_as_printed(@TempDir Path dir) throws Exception {
+        List<ReadmeTour.Step> steps = ReadmeTour.steps(Files.readString(root.resolve("README.md")), ReadmeTour.QEMU_FIRST,
+                ReadmeTour.QEMU_AFTER);
+        assertThat(steps).as("the real guests' tour's commands").hasSizeGreaterThan(8);
+        assertThat(steps.get(0).command()).contains("--qemu");
+        transcript = Path.of("target", "tour-qemu-transcript.txt").toAbsolutePath();
+        tour(steps, dir);
+    }
+
+    private void tour(List<ReadmeTour.Step> steps, Path dir) throws Exception {
         assertThat(steps.get(0).startsDemo()).as("the tour starts with its demo: " + steps.get(0)).isTrue();
         Path env = dir.resolve("env");
         Files.writeString(env, "");
