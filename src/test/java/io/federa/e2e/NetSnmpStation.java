@@ -92,4 +92,16 @@ final class NetSnmpStation {
     static String asNetSnmpPrintsIt(String uuid) {
         return Arrays.stream(uuid.split("-")).map(g -> g.replaceFirst("^0+(?=.)", "")).collect(Collectors.joining("-"));
     }
+
+    /**
+     * A UUID as net-snmp prints the VM-MIB's vmUUID, whose display hint (UUID-TC-MIB's
+     * {@code 4x-2x-2x-1x1x-6x}) prints the fourth group's two octets each on its own: each group, and
+     * each of those two octets, without its leading zeros (net-snmp issue #631).
+     */
+    static String asVmMibPrintsIt(String uuid) {
+        String[] g = uuid.split("-");
+        String fourth = g[3].substring(0, 2).replaceFirst("^0(?=.)", "") + g[3].substring(2).replaceFirst("^0(?=.)", "");
+        return String.join("-", g[0].replaceFirst("^0+(?=.)", ""), g[1].replaceFirst("^0+(?=.)", ""),
+                g[2].replaceFirst("^0+(?=.)", ""), fourth, g[4].replaceFirst("^0+(?=.)", ""));
+    }
 }

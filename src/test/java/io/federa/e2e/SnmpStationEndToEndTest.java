@@ -61,7 +61,7 @@ class SnmpStationEndToEndTest {
             assertThat(vmTable.lines()).as(vmTable.toString())
                     .anySatisfy(l -> assertThat(l).startsWith("vmName|vmUUID|vmOSType|vmAdminState|vmOperState|"));
             for (Map.Entry<String, String> vm : uuidByIndex.entrySet()) {
-                String uuid = NetSnmpStation.asNetSnmpPrintsIt(vm.getValue());
+                String uuid = NetSnmpStation.asVmMibPrintsIt(vm.getValue());
                 assertThat(vmTable.lines()).as(vmTable.toString())
                         .anySatisfy(l -> assertThat(l).startsWith(nameByIndex.get(vm.getKey()) + "|" + uuid + "|"));
             }
