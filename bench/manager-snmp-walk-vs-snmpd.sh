@@ -12,7 +12,7 @@
 # at each poll. The walks begin once the table has ROWS rows and the service is up. The manager
 # keeps polling its fleet every second and reconciling throughout, as it would in service.
 #
-# After one warm-up walk each, PAIRS pairs (default 9) alternate manager, snmpd, manager, snmpd …
+# After WARMUP warm-up pairs (default 12; bench/lib/snmpwalk.sh says why), PAIRS pairs (default 9) alternate manager, snmpd, manager, snmpd …
 # with both processes running throughout. Prints every pair (both times, varbinds/s of each,
 # manager/snmpd), the median of the per-pair ratios, and the load average at the start and the
 # end. Fails when a process under test dies, a walk fails, answers a different number of

@@ -4,7 +4,7 @@
 # made in a private network namespace), walked by the same client with the same options. Both
 # sides use SNMPv3 authPriv with the same protocols: HMAC-SHA-256 and AES-128 (the agent offers
 # SHA-2 and AES only, docs/snmp.md; snmpd's usmUser is made with `createUser U SHA-256 A AES P`).
-# After one warm-up walk each, PAIRS pairs (default 9) alternate agent, snmpd, agent, snmpd …
+# After WARMUP warm-up pairs (default 12; bench/lib/snmpwalk.sh says why), PAIRS pairs (default 9) alternate agent, snmpd, agent, snmpd …
 # with both processes running throughout, so that whatever else loads the machine falls on both
 # alike. Prints every pair (both times, varbinds/s of each, agent/snmpd), the median of the
 # per-pair ratios, and the load average at the start and the end.

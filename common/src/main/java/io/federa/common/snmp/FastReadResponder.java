@@ -56,13 +56,54 @@ public final class FastReadResponder implements CommandResponder {
     }
 
     private final List<Region> regions;
+    /** Per region, the subtree that holds all of it: the longest prefix its two ends share. */
+    private final List<OID> subtrees;
     private final ViewPinning views;
     private final VACM vacm;
 
     public FastReadResponder(List<Region> regions, ViewPinning views, VACM vacm) {
         this.regions = List.copyOf(regions);
+        this.subtrees = this.regions.stream().map(r -> commonPrefix(r.lower(), r.upper())).toList();
         this.views = views;
         this.vacm = vacm;
+    }
+
+    private static OID commonPrefix(OID a, OID b) {
+        int n = 0;
+        while (n < a.size() && n < b.size() && a.get(n) == b.get(n)) {
+            n++;
+        }
+        return new OID(a.getValue(), 0, n);
+    }
+
+    /**
+     * The user's read view for one request: whether it admits each region whole (asked of the VACM
+     * once per region and request, when it can tell), else asked per object.
+     */
+    private final class Access {
+        private final OctetString view;
+        /** Per region: 0 not asked yet, 1 admitted whole, 2 to be asked per object. */
+        private final byte[] whole = new byte[regions.size()];
+
+        Access(OctetString view) {
+            this.view = view;
+        }
+
+        boolean allowed(Region r, OID oid) {
+            int i = 0;
+            while (i < regions.size() && regions.get(i) != r) {
+                i++;
+            }
+            if (i < regions.size()) {
+                if (whole[i] == 0) {
+                    whole[i] = vacm instanceof SubtreeVacm s && s.admitsWholly(view, subtrees.get(i)) ? (byte) 1 : (byte) 2;
+                }
+                if (whole[i] == 1) {
+                    return true;
+                }
+            }
+            return vacm.isAccessAllowed(view, oid) == VACM.VACM_OK;
+        }
     }
 
     @Override
@@ -86,7 +127,7 @@ public final class FastReadResponder implements CommandResponder {
             }
             OidView snapshot = views.forRequester(e.getPeerAddress() + "/" + securityName,
                     request.size() == 0 ? new OID() : request.get(0).getOid());
-            PDU response = answer(request, snapshot, view, e.getMaxSizeResponsePDU());
+            PDU response = answer(request, snapshot, new Access(view), e.getMaxSizeResponsePDU());
             if (response == null) {
                 return;
             }
@@ -104,7 +145,7 @@ public final class FastReadResponder implements CommandResponder {
     }
 
     /** The response, or null when any part of the request is not for this path. */
-    private PDU answer(PDU request, OidView v, OctetString view, int maxSize) {
+    private PDU answer(PDU request, OidView v, Access view, int maxSize) {
         ScopedPDU response = (ScopedPDU) request.clone();
         response.clear(); // also zeroes the request ID, which the station matches on
         response.setRequestID(request.getRequestID());
@@ -117,7 +158,7 @@ public final class FastReadResponder implements CommandResponder {
         if (type == PDU.GET) {
             for (VariableBinding vb : vbs) {
                 Region r = regionOf(vb.getOid());
-                if (r == null || !allowed(view, vb.getOid())) {
+                if (r == null || !view.allowed(r, vb.getOid())) {
                     return null;
                 }
                 Variable value = v.get(vb.getOid());
@@ -194,17 +235,17 @@ public final class FastReadResponder implements CommandResponder {
     }
 
     /** The next instance after {@code oid} inside the same region as where the walk is, or null. */
-    private VariableBinding next(OidView v, OctetString view, OID oid) {
+    private VariableBinding next(OidView v, Access view, OID oid) {
         Region r = regionFor(oid);
         int i = r == null ? -1 : nextIndex(v, view, r, oid);
         return i < 0 ? null : new VariableBinding(v.oidAt(i), v.valueAt(i));
     }
 
     /** The index in {@code v} of the next instance after {@code oid} in region {@code r} (as {@link #regionFor} chose it), or -1. */
-    private int nextIndex(OidView v, OctetString view, Region r, OID oid) {
+    private int nextIndex(OidView v, Access view, Region r, OID oid) {
         boolean before = oid.compareTo(r.lower()) < 0;
         int i = v.ceiling(before ? r.lower() : oid, before);
-        return i >= 0 && r.covers(v.oidAt(i)) && allowed(view, v.oidAt(i)) ? i : -1;
+        return i >= 0 && r.covers(v.oidAt(i)) && view.allowed(r, v.oidAt(i)) ? i : -1;
     }
 
     /**
@@ -212,17 +253,13 @@ public final class FastReadResponder implements CommandResponder {
      * is in {@code r} too and in the view, or -1: what {@link #nextIndex} answers for the OID at
      * {@code i}, without searching (the view is sorted, and {@code r} starts at or before index i).
      */
-    private int following(OidView v, OctetString view, Region r, int i) {
+    private int following(OidView v, Access view, Region r, int i) {
         int j = i + 1;
         if (j >= v.size()) {
             return -1;
         }
         OID found = v.oidAt(j);
-        return found.compareTo(r.upper()) < 0 && allowed(view, found) ? j : -1;
-    }
-
-    private boolean allowed(OctetString view, OID oid) {
-        return vacm.isAccessAllowed(view, oid) == VACM.VACM_OK;
+        return found.compareTo(r.upper()) < 0 && view.allowed(r, found) ? j : -1;
     }
 
     private Region regionOf(OID oid) {

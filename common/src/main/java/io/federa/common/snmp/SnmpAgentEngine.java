@@ -229,7 +229,7 @@ public final class SnmpAgentEngine implements AutoCloseable {
         }
         EngineBootsCounterFile boots = new EngineBootsCounterFile(spec.bootsFile().toFile());
         OctetString engineId = boots.getEngineId(new OctetString(MPv3.createLocalEngineID()));
-        VacmMIB vacm = new VacmMIB(servers);
+        VacmMIB vacm = new SubtreeVacm(servers);
         for (Function<VACM, CommandResponder> r : firstResponders) {
             dispatcher.addCommandResponder(r.apply(vacm));
         }

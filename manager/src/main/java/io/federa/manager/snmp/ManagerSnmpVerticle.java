@@ -3,6 +3,7 @@ package io.federa.manager.snmp;
 import io.federa.common.snmp.FastReadResponder;
 import io.federa.common.snmp.FederaOids;
 import io.federa.common.snmp.OidView;
+import io.federa.common.snmp.RefreshingView;
 import io.federa.common.snmp.SnmpAgentEngine;
 import io.federa.common.snmp.ViewObject;
 import io.federa.common.snmp.ViewPinning;
@@ -45,11 +46,20 @@ import org.slf4j.LoggerFactory;
  * once a second from what the manager already published (every source it reads is a volatile,
  * immutable value), so nothing here runs on, or waits for, an event loop. Starting and stopping the engine (a file, a socket) are
  * done on a worker.
+ *
+ * <p>A view older than {@link #REFRESH_NANOS} is rebuilt on a thread of its own ({@code snmp-view})
+ * while the request that found it old is answered from it; only a view older than {@link #STALE_NANOS}
+ * (no station asked for that long) is rebuilt before the answer ({@link RefreshingView}). So a station
+ * reads data at most {@link #STALE_NANOS} old, and the build (some 30 ms for 10,000 instances, JFR) is
+ * neither on its walk nor on the one transport thread that answers every station meanwhile
+ * (bench/manager-snmp-walk-vs-snmpd.sh, docs/benchmarks.md).
  */
 public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerSnmpVerticle.class);
-    /** How long one built view answers before the next request rebuilds it. */
+    /** How long one built view answers before a request has it rebuilt in the background. */
     static final long REFRESH_NANOS = 1_000_000_000L;
+    /** The oldest view a request is answered from; an older one is rebuilt first. */
+    static final long STALE_NANOS = 3_000_000_000L;
 
     private final ManagerConfig.SnmpServer config;
     private final SnmpAgentEngine.SystemGroup system;
@@ -65,9 +75,14 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
     /** One queue per station that receives informs, in configuration order. */
     private final List<InformQueue> informs = new ArrayList<>();
     private final NotificationMetrics metrics;
-    private OidView view;
-    private long builtAtNanos;
-    private long sequence;
+    private final ExecutorService viewBuilder = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "snmp-view");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Numbers the views built, from 1. */
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    private final RefreshingView views;
 
     /** The back-off between attempts at an inform a station does not acknowledge: doubling from the first to the last. */
     static final long FIRST_BACKOFF_MILLIS = 1_000;
@@ -81,6 +96,9 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
         this.inputs = inputs;
         this.nanoClock = nanoClock;
         this.metrics = new NotificationMetrics(registry, config.notifyTargets());
+        // The last view's OID objects are reused wherever the same instance comes at the same place.
+        this.views = new RefreshingView(previous -> ManagerMib.build(inputs.get(), sequence.incrementAndGet(), previous),
+                nanoClock, REFRESH_NANOS, STALE_NANOS, viewBuilder);
         // Queued from the start: what the history records before the engine listens is sent once it does.
         for (SnmpAgentEngine.NotifyTarget t : config.notifyTargets()) {
             if (t.inform()) {
@@ -94,15 +112,9 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
         }
     }
 
-    /** The view of now: the last one built if it is less than a second old. */
-    synchronized OidView current() {
-        long now = nanoClock.getAsLong();
-        if (view == null || now - builtAtNanos >= REFRESH_NANOS) {
-            // The last view's OID objects are reused wherever the same instance comes at the same place.
-            view = ManagerMib.build(inputs.get(), ++sequence, view);
-            builtAtNanos = now;
-        }
-        return view;
+    /** The view a request is answered from. */
+    OidView current() {
+        return views.get();
     }
 
     @Override
@@ -142,6 +154,7 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
         SnmpAgentEngine e = engine;
         engine = null;
         notifier.shutdownNow();
+        viewBuilder.shutdownNow();
         informs.forEach(InformQueue::close);
         return e == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             e.close();
