@@ -12,7 +12,8 @@
 # at each poll. The walks begin once the table has ROWS rows and the service is up. The manager
 # keeps polling its fleet every second and reconciling throughout, as it would in service.
 #
-# After WARMUP warm-up pairs (default 12; bench/lib/snmpwalk.sh says why), PAIRS pairs (default 9) alternate manager, snmpd, manager, snmpd …
+# After WARMUP warm-up pairs (default 20; bench/lib/snmpwalk.sh says why), PAIRS pairs (default 9)
+# alternate manager, snmpd, manager, snmpd …
 # with both processes running throughout. Prints every pair (both times, varbinds/s of each,
 # manager/snmpd), the median of the per-pair ratios, and the load average at the start and the
 # end. Fails when a process under test dies, a walk fails, answers a different number of
@@ -22,7 +23,8 @@
 #   bench/manager-snmp-walk-vs-snmpd.sh [ROWS] [PAIRS] [HOSTS]
 # Environment: SKIP_BUILD=1 to use the jars already built, MVN_FLAGS, MANAGER_JAVA_OPTS (default
 # -Xmx1g; e.g. a flight recording: -XX:StartFlightRecording=filename=/tmp/mgr.jfr,settings=profile),
-# MANAGER_JAR (another build of the manager to compare with, default manager/target/manager.jar).
+# MANAGER_JAR (another build of the manager to compare with, default manager/target/manager.jar),
+# WARMUP (warm-up pairs, default 20), THREADS=1 (the manager's busiest threads during each walk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-10000}

@@ -4,7 +4,8 @@
 # made in a private network namespace), walked by the same client with the same options. Both
 # sides use SNMPv3 authPriv with the same protocols: HMAC-SHA-256 and AES-128 (the agent offers
 # SHA-2 and AES only, docs/snmp.md; snmpd's usmUser is made with `createUser U SHA-256 A AES P`).
-# After WARMUP warm-up pairs (default 12; bench/lib/snmpwalk.sh says why), PAIRS pairs (default 9) alternate agent, snmpd, agent, snmpd …
+# After WARMUP warm-up pairs (default 20; bench/lib/snmpwalk.sh says why), PAIRS pairs (default 9)
+# alternate agent, snmpd, agent, snmpd …
 # with both processes running throughout, so that whatever else loads the machine falls on both
 # alike. Prints every pair (both times, varbinds/s of each, agent/snmpd), the median of the
 # per-pair ratios, and the load average at the start and the end.
@@ -15,7 +16,8 @@
 # Environment: SKIP_BUILD=1 to use the jar already built, MVN_FLAGS, AGENT_JAVA_OPTS (e.g. a
 # flight recording: -XX:StartFlightRecording=filename=/tmp/walk.jfr,settings=profile),
 # SAMPLE_INTERVAL (the agent's, default 5s), AGENT_JAR (another build of the agent to compare with,
-# default mr-agent/target/mr-agent.jar).
+# default mr-agent/target/mr-agent.jar), WARMUP (warm-up pairs, default 20), THREADS=1 (the agent's
+# busiest threads during each walk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-5000}

@@ -60,6 +60,7 @@ walk() {
   if [ "$side" = a ]; then server=$side_a_pid; name=$side_a; cmd+=("$side_a_addr" "$side_a_oid")
   else server=$snmpd_pid; name=snmpd; cmd=(ip netns exec "$ns" "${cmd[@]}" "$snmpd_addr" 1.3.6.1.2.1.2.2); fi
   c0=$(cpu_ms "$server")
+  if [ -n "${THREADS:-}" ] && [ "$side" = a ]; then thread_ms "$server" >"$run/threads0"; fi
   local u0 u1
   u0=$(transport_ms "$server")
   t0=$(date +%s%N)
@@ -67,6 +68,11 @@ walk() {
   t1=$(date +%s%N)
   c1=$(cpu_ms "$server")
   u1=$(transport_ms "$server")
+  if [ -n "${THREADS:-}" ] && [ "$side" = a ]; then
+    thread_ms "$server" >"$run/threads1"
+    echo "  $(join <(sort "$run/threads0") <(sort "$run/threads1") | awk '$3 - $2 >= 10 {print $3 - $2, $1}' | sort -rn \
+      | head -8 | awk '{printf "%s %d ms; ", $2, $1}')" >&2
+  fi
   n=$(wc -l <"$run/walk.out")
   if [ "$status" = 124 ]; then echo "the $name walk hung: no end after $walk_timeout s ($n varbinds)" >&2; exit 1; fi
   require_running "$server" "$name"
@@ -79,25 +85,33 @@ TIMEFORMAT='%U %S'
 # The median of the numbers on standard input, one a line, rounded to a whole number.
 median() { sort -g | awk '{r[NR] = $1} END { printf "%.0f", (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }'; }
 cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / t)}' "/proc/$1/stat"; }
+# Every thread of process PID as "TID:NAME CPU-MS" (THREADS=1 prints, for each walk of side A, the
+# threads of its process that spent 10 ms or more during the walk, on standard error).
+thread_ms() { # PID
+  local t
+  for t in /proc/"$1"/task/*; do
+    echo "${t##*/}:$(tr ' ' _ <"$t/comm" 2>/dev/null) $(awk -v k="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / k)}' "$t/stat" 2>/dev/null)"
+  done
+}
 # CPU ms of process PID's SNMP4J transport thread(s) (DefaultUDPTransportMapping_…), 0 if none.
 transport_ms() { # PID
   grep -l '^DefaultUDPTrans' /proc/"$1"/task/*/comm 2>/dev/null | while read -r c; do cat "${c%comm}stat"; done \
     | awk -v t="$(getconf CLK_TCK)" '{s += $14 + $15} END {print int(s * 1000 / t)}'
 }
 
-# WARMUP warm-up pairs (default 12), then PAIRS pairs A, snmpd, A, snmpd …: prints every pair, the
+# WARMUP warm-up pairs (default 20), then PAIRS pairs A, snmpd, A, snmpd …: prints every pair, the
 # median of the per-pair ratios A/snmpd, the CPU per walk and A's transport thread per walk.
 # DESCRIPTION says what is walked on both sides. The warm-up is for the JVM side: its JIT compiles
 # the paths a walk takes during the first walks (on the manager after placing 10,000 instances,
-# the C2 compiler thread spent 200-700 ms of CPU during each of the first twelve walks, on one of
-# the machine's two cores, and under 20 ms from the fifteenth); the warm-up walks are printed on
-# one line, not counted.
+# the C2 compiler thread spent 200-700 ms of CPU around each of its first twelve walks, on one of
+# the machine's two cores, and still 100-400 ms around some of the next ten); the warm-up walks
+# are printed on one line, not counted.
 walk_pairs() { # PAIRS DESCRIPTION
   local pairs=$1 w a_rows s_rows p an ans acl asv atr sn sns scl ssv warm=()
   echo "both sides: SNMPv3 authPriv, HMAC-SHA-256 and AES-128; snmpbulkwalk -v3 -l authPriv -a SHA-256 -x AES -On -Cr50 -t 10 -r 1"
-  echo "$2, ${WARMUP:-12} warm-up pairs:"
+  echo "$2, ${WARMUP:-20} warm-up pairs:"
   # Each walk in $(…), not <(…): a failing walk then ends the script (set -e).
-  for p in $(seq 1 "${WARMUP:-12}"); do
+  for p in $(seq 1 "${WARMUP:-20}"); do
     w=$(walk a); a_rows=${w%% *}; read -r _ ans _ <<<"$w"; warm+=("$(awk -v t="$ans" 'BEGIN {printf "%.2f", t / 1e9}')")
     w=$(walk b); s_rows=${w%% *}
   done

@@ -125,7 +125,7 @@ public final class FastReadResponder implements CommandResponder {
             if (view == null) {
                 return;
             }
-            OidView snapshot = views.forRequester(e.getPeerAddress() + "/" + securityName,
+            OidView snapshot = views.forRequester(new ViewPinning.Requester(e.getPeerAddress(), securityName),
                     request.size() == 0 ? new OID() : request.get(0).getOid());
             PDU response = answer(request, snapshot, new Access(view), e.getMaxSizeResponsePDU());
             if (response == null) {

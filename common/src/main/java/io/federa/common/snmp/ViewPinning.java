@@ -3,7 +3,9 @@ package io.federa.common.snmp;
 import org.snmp4j.CommandResponderEvent;
 import org.snmp4j.agent.request.Request;
 import org.snmp4j.agent.request.SubRequest;
+import org.snmp4j.smi.Address;
 import org.snmp4j.smi.OID;
+import org.snmp4j.smi.OctetString;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,9 +31,13 @@ public final class ViewPinning {
     private record Pin(OidView view, long pinnedAt, long lastUse, OID lastAsked) {
     }
 
+    /** Who walks: the station's address and port, and its user (a key, not a string built per request). */
+    public record Requester(Address peer, OctetString user) {
+    }
+
     private final Supplier<OidView> current;
     private final LongSupplier clock;
-    private final Map<String, Pin> pins = new ConcurrentHashMap<>();
+    private final Map<Object, Pin> pins = new ConcurrentHashMap<>();
 
     public ViewPinning(Supplier<OidView> current, LongSupplier clock) {
         this.current = current;
@@ -51,8 +57,11 @@ public final class ViewPinning {
         return forRequester(requester(sub), asked);
     }
 
-    /** @param asked the (first) OID the request asks about */
-    public OidView forRequester(String who, OID asked) {
+    /**
+     * @param who   the station, for example a {@link Requester}; null for a view of now, unpinned
+     * @param asked the (first) OID the request asks about
+     */
+    public OidView forRequester(Object who, OID asked) {
         if (who == null) {
             return current.get();
         }
@@ -78,14 +87,14 @@ public final class ViewPinning {
         return pins.size();
     }
 
-    private static String requester(SubRequest<?> sub) {
+    private static Requester requester(SubRequest<?> sub) {
         Request<?, ?, ?> r = sub.getRequest();
         if (r == null) {
             return null;
         }
         Object source = r.getSource();
         if (source instanceof CommandResponderEvent<?> e) {
-            return e.getPeerAddress() + "/" + r.getSecurityName();
+            return new Requester(e.getPeerAddress(), r.getSecurityName());
         }
         return null;
     }
