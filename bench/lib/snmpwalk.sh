@@ -59,8 +59,9 @@ walk() {
   local cmd=(timeout "$walk_timeout" snmpbulkwalk "${sec[@]}")
   if [ "$side" = a ]; then server=$side_a_pid; name=$side_a; cmd+=("$side_a_addr" "$side_a_oid")
   else server=$snmpd_pid; name=snmpd; cmd=(ip netns exec "$ns" "${cmd[@]}" "$snmpd_addr" 1.3.6.1.2.1.2.2); fi
-  c0=$(cpu_ms "$server")
+  # The thread listing takes some 0.2 s: outside the window of the process's CPU figure.
   if [ -n "${THREADS:-}" ] && [ "$side" = a ]; then thread_ms "$server" >"$run/threads0"; fi
+  c0=$(cpu_ms "$server")
   local u0 u1
   u0=$(transport_ms "$server")
   t0=$(date +%s%N)

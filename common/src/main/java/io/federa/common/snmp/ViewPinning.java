@@ -37,7 +37,7 @@ public final class ViewPinning {
 
     private final Supplier<OidView> current;
     private final LongSupplier clock;
-    private final Map<Object, Pin> pins = new ConcurrentHashMap<>();
+    private final Map<Requester, Pin> pins = new ConcurrentHashMap<>();
 
     public ViewPinning(Supplier<OidView> current, LongSupplier clock) {
         this.current = current;
@@ -58,10 +58,10 @@ public final class ViewPinning {
     }
 
     /**
-     * @param who   the station, for example a {@link Requester}; null for a view of now, unpinned
+     * @param who   the station; null for a view of now, unpinned
      * @param asked the (first) OID the request asks about
      */
-    public OidView forRequester(Object who, OID asked) {
+    public OidView forRequester(Requester who, OID asked) {
         if (who == null) {
             return current.get();
         }

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -81,7 +82,7 @@ public final class ManagerSnmpVerticle extends VerticleBase implements Notices {
         return t;
     });
     /** Numbers the views built, from 1. */
-    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
     private final RefreshingView views;
 
     /** The back-off between attempts at an inform a station does not acknowledge: doubling from the first to the last. */

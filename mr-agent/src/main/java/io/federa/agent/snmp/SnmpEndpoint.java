@@ -68,8 +68,9 @@ public final class SnmpEndpoint implements Consumer<HostSnapshot>, AutoCloseable
     private final LongSupplier nanoClock;
     private volatile OidView view;
     private volatile long tableLastChangeTicks;
-    private volatile long lastAskedNanos;
-    private volatile boolean asked;
+    // Under this object's lock, as the view's building is.
+    private long lastAskedNanos;
+    private boolean asked;
     private long viewsBuilt;
     private Map<String, VmSnapshot> previous;
 
