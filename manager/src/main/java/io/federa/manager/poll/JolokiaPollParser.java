@@ -7,9 +7,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import io.vertx.core.json.DecodeException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -55,18 +55,24 @@ public final class JolokiaPollParser {
     private static final String RENEWING_PREFIX = POLL.substring(0, POLL.length() - 1)
             + ",{\"type\":\"exec\",\"mbean\":\"federa:type=Agent\",\"operation\":\"renewLeaseBefore\",\"arguments\":[";
     static final int MAX_VMS = 100_000;
+    private static final int MAX_STRING_CHARS = 1 << 20;
     /**
      * Thread-safe; parsers made from it refuse strings longer than an answer may be. Field names
      * are neither canonicalized nor interned: every VM's key is a name of its own
      * ("federa:name=web-1,type=VirtualMachine"), and a symbol table shared by the parsers grew with
      * the fleet, was copied into each new parser and rehashed — two thirds of the manager's
-     * allocation and a quarter of its CPU at 3,000 agents (JFR).
+     * allocation and a quarter of its CPU at 3,000 agents (JFR). The names that recur are matched
+     * in place instead ({@link FieldOrder}). The answer is decoded by {@link Text}, not by the
+     * parser: without canonicalization Jackson reads bytes through an {@code InputStreamReader},
+     * whose 8 KiB buffer was a fifth of what a read allocated.
      */
     private static final JsonFactory JSON = JsonFactory.builder()
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            // Reads a decimal from the parser's characters; Java's own parse needs a string of each.
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Streaming.MAX_DEPTH + 8)
-                    .maxStringLength(1 << 20).build())
+                    .maxStringLength(MAX_STRING_CHARS).build())
             .build();
 
     private JolokiaPollParser() {
@@ -81,18 +87,20 @@ public final class JolokiaPollParser {
     }
 
     /**
-     * Reads an answer straight from its bytes, in one pass: the VMs' attributes go into their
-     * records without a tree of maps being built first (decoding into Vert.x JSON objects was half
-     * of the poll loop's CPU), and attributes the manager does not read are skipped.
+     * Reads an answer straight from its bytes, in one pass: the values go into typed slots without
+     * a tree of maps being built first (decoding into Vert.x JSON objects was half of the poll
+     * loop's CPU), field names are matched in place against the order the agents send them
+     * ({@link FieldOrder}), and attributes the manager does not read are skipped.
      */
     public static AgentReport parse(byte[] answer) throws BadPayloadException {
-        try (JsonParser p = JSON.createParser(answer)) {
+        Text text = Text.decode(answer);
+        HostStatus host = null;
+        List<VmStatus> vms = null;
+        Item lease = null;
+        try (JsonParser p = JSON.createParser(text.chars(), 0, text.length())) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new BadPayloadException("not the JSON of a Jolokia bulk answer: not a list");
             }
-            HostStatus host = null;
-            List<VmStatus> vms = null;
-            AgentReport.LeaseAnswer lease = AgentReport.LeaseAnswer.NONE;
             int items = 0;
             for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
                 if (t == null) {
@@ -100,11 +108,11 @@ public final class JolokiaPollParser {
                 }
                 int i = items++;
                 if (i == 0) {
-                    host = host(object(item(Streaming.value(p, 0), 0, "federa:type=Host"), "value", "Host"));
+                    host = host(p);
                 } else if (i == 1) {
                     vms = vms(p, host.hostId());
                 } else if (i == 2) {
-                    lease = lease(Streaming.value(p, 0));
+                    lease = leaseItem(p);
                 } else {
                     p.skipChildren();
                 }
@@ -112,59 +120,135 @@ public final class JolokiaPollParser {
             if (items < 2 || items > 3) {
                 throw new BadPayloadException("expected 2 or 3 answers to the bulk read, got " + items);
             }
-            return new AgentReport(host, vms, lease);
+        } catch (StreamConstraintsException e) {
+            throw new BadPayloadException("not the JSON of a Jolokia bulk answer: the answer is nested more than "
+                    + (Streaming.MAX_DEPTH + 8) + " levels deep or holds a string longer than " + MAX_STRING_CHARS
+                    + " characters (" + clip(e.getOriginalMessage()) + ")");
         } catch (JsonProcessingException e) {
             throw new BadPayloadException("not the JSON of a Jolokia bulk answer: " + clip(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new BadPayloadException("not the JSON of a Jolokia bulk answer: " + clip(String.valueOf(e.getMessage())));
         }
+        // Read once the answer's parser is closed, so that the statement's parser reuses its buffers.
+        return new AgentReport(host, vms, lease == null ? AgentReport.LeaseAnswer.NONE : lease(lease));
+    }
+
+    /** What one item of the bulk answer said besides its value. */
+    private static final class Item {
+        Object status;
+        String error;
+        String errorType;
+        boolean valueSeen;
+        boolean valueIsObject;
+        Object value;
+    }
+
+    private static final int ITEM_VALUE = 0;
+    private static final int ITEM_STATUS = 1;
+    private static final int ITEM_ERROR = 2;
+    private static final int ITEM_ERROR_TYPE = 3;
+    private static final List<String> ITEM_FIELDS = List.of("value", "status", "error", "error_type");
+    private static final FieldOrder HOST_ITEM = FieldOrder.of(ITEM_FIELDS);
+    private static final FieldOrder VMS_ITEM = FieldOrder.of(ITEM_FIELDS);
+    private static final FieldOrder LEASE_ITEM = FieldOrder.of(ITEM_FIELDS);
+
+    /** How an item's value is read when it is an object. */
+    @FunctionalInterface
+    private interface ObjectReader {
+        void read(JsonParser p) throws IOException, BadPayloadException;
+    }
+
+    /**
+     * Reads the item at the current token: its status and error, and its value with {@code reader}
+     * when it is an object (a string value is kept; anything else is skipped).
+     */
+    private static Item item(JsonParser p, FieldOrder order, int i, String what, ObjectReader reader)
+            throws IOException, BadPayloadException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            throw new BadPayloadException("answer " + i + " (" + what + ") is not an object");
+        }
+        Item item = new Item();
+        order.read(p, (slot, q) -> {
+            switch (slot) {
+                case ITEM_VALUE -> {
+                    item.valueSeen = true;
+                    item.valueIsObject = q.currentToken() == JsonToken.START_OBJECT;
+                    if (item.valueIsObject) {
+                        reader.read(q);
+                    } else {
+                        item.value = Streaming.scalar(q);
+                    }
+                }
+                case ITEM_STATUS -> item.status = Streaming.scalar(q);
+                case ITEM_ERROR -> item.error = Streaming.scalar(q) instanceof String e ? e : null;
+                case ITEM_ERROR_TYPE -> item.errorType = Streaming.scalar(q) instanceof String e ? e : null;
+                default -> q.skipChildren();
+            }
+        });
+        return item;
+    }
+
+    private static boolean ok(Item item) {
+        return item.status instanceof Number n && n.intValue() == 200 && !(item.status instanceof Double);
+    }
+
+    private static BadPayloadException refused(String what, Item item) {
+        return new BadPayloadException("reading " + what + " answered status " + Slots.describe(item.status)
+                + (item.error != null ? ": " + clip(item.error) : ""));
+    }
+
+    /** The first answer: the host. */
+    private static HostStatus host(JsonParser p) throws IOException, BadPayloadException {
+        Slots h = new Slots(HOST_FIELDS.size());
+        Item item = item(p, HOST_ITEM, 0, "federa:type=Host", q -> HOST.read(q, (slot, r) -> {
+            if (slot == RUNTIMES) {
+                h.set(slot, Streaming.value(r, 3));
+            } else {
+                h.read(slot, r);
+            }
+        }));
+        if (!ok(item)) {
+            throw refused("federa:type=Host", item);
+        }
+        if (!item.valueIsObject) {
+            throw new BadPayloadException("Host: \"value\" is not an object");
+        }
+        return host(h);
     }
 
     /** The second answer: the VMs, or none when the pattern matched no MBean (Jolokia's 404). */
     private static List<VmStatus> vms(JsonParser p, String hostId) throws IOException, BadPayloadException {
         String what = "federa:type=VirtualMachine,*";
-        if (p.currentToken() != JsonToken.START_OBJECT) {
-            throw new BadPayloadException("answer 1 (" + what + ") is not an object");
-        }
-        List<VmStatus> out = null;
-        Object status = null;
-        String error = null;
-        String errorType = null;
-        boolean valueSeen = false;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken t = p.nextToken();
-            switch (field) {
-                case "value" -> {
-                    valueSeen = true;
-                    out = t == JsonToken.START_OBJECT ? vmMap(p, hostId) : null;
-                    if (t != JsonToken.START_OBJECT) {
-                        p.skipChildren();
-                    }
-                }
-                case "status" -> status = Streaming.value(p, 0);
-                case "error" -> error = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                case "error_type" -> errorType = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                default -> p.skipChildren();
-            }
-        }
-        if (status instanceof Number n && n.intValue() == 404 && "javax.management.InstanceNotFoundException".equals(errorType)) {
+        List<List<VmStatus>> out = new ArrayList<>(1);
+        Item item = item(p, VMS_ITEM, 1, what, q -> out.add(vmMap(q, hostId)));
+        if (item.status instanceof Number n && n.intValue() == 404 && "javax.management.InstanceNotFoundException".equals(item.errorType)) {
             // A host without VMs has no VM MBean for the pattern to match: Jolokia answers 404.
             return List.of();
         }
-        if (!(status instanceof Number n) || n.intValue() != 200) {
-            throw new BadPayloadException("reading " + what + " answered status " + status + (error != null ? ": " + clip(error) : ""));
+        if (!ok(item)) {
+            throw refused(what, item);
         }
-        if (!valueSeen || out == null) {
+        if (!item.valueIsObject) {
             throw new BadPayloadException("VirtualMachine: \"value\" is not an object");
         }
-        out.sort(Comparator.comparing(VmStatus::name));
-        return out;
+        List<VmStatus> vms = out.get(out.size() - 1);
+        vms.sort(Comparator.comparing(VmStatus::name));
+        return vms;
     }
 
     private static List<VmStatus> vmMap(JsonParser p, String hostId) throws IOException, BadPayloadException {
         List<VmStatus> out = new ArrayList<>();
-        Object[] slots = new Object[VM_FIELDS.size()];
+        Slots slots = new Slots(VM_SLOTS);
+        FieldOrder.Visitor nested = slots::read;
+        FieldOrder.Visitor attribute = (slot, q) -> {
+            if ((slot == DISK || slot == NETWORK) && q.currentToken() == JsonToken.START_OBJECT) {
+                slots.set(slot, Slots.READ_OBJECT);
+                (slot == DISK ? DISK_ORDER : NETWORK_ORDER).read(q, nested);
+            } else {
+                slots.read(slot, q);
+            }
+        };
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
             if (out.size() >= MAX_VMS) {
@@ -173,102 +257,156 @@ public final class JolokiaPollParser {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadPayloadException("VM entry " + clip(key) + " is not an object");
             }
-            java.util.Arrays.fill(slots, null);
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                Integer slot = VM_FIELDS.get(p.currentName());
-                p.nextToken();
-                if (slot == null) {
-                    p.skipChildren();
-                } else if (slot == DISK || slot == NETWORK) {
-                    slots[slot] = Streaming.smallObject(p, slot == DISK ? DISK_FIELDS : NETWORK_FIELDS);
-                } else {
-                    slots[slot] = Streaming.scalar(p);
-                }
-            }
+            slots.clear();
+            VM.read(p, attribute);
             out.add(vm(slots, hostId, key));
         }
         return out;
     }
 
+    /** The third answer, the renewal's, as it came: read by {@link #lease(Item)}. */
+    private static Item leaseItem(JsonParser p) throws IOException, BadPayloadException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return new Item();
+        }
+        return item(p, LEASE_ITEM, 2, "the renewal", JsonParser::skipChildren);
+    }
+
     /** The renewal's answer: {@code {"remainingMillis","fleetVersion","term","peerUrl"}} as a JSON string, or a refusal. */
-    private static AgentReport.LeaseAnswer lease(Object item) {
-        if (!(item instanceof JsonObject lease) || !(lease.getValue("status") instanceof Number st)) {
+    private static AgentReport.LeaseAnswer lease(Item item) {
+        if (!(item.status instanceof Number st) || item.status instanceof Double) {
             return new AgentReport.LeaseAnswer(false, "", "", "the renewal's answer is not a Jolokia answer");
         }
         if (st.intValue() != 200) {
-            return new AgentReport.LeaseAnswer(false, "", "", clip(String.valueOf(lease.getValue("error"))));
+            return new AgentReport.LeaseAnswer(false, "", "", clip(String.valueOf(item.error)));
         }
-        if (!(lease.getValue("value") instanceof String text)) {
+        if (!(item.value instanceof String text)) {
             return new AgentReport.LeaseAnswer(false, "", "", "the renewal answered no statement of the lease");
         }
-        try {
-            JsonObject v = new JsonObject(text);
-            String version = v.getValue("fleetVersion") instanceof String f ? f : "";
-            String url = v.getValue("peerUrl") instanceof String u && u.length() <= 2_000 ? u : "";
-            return new AgentReport.LeaseAnswer(true, clip(version), url, "");
-        } catch (DecodeException e) {
+        String[] read = new String[2];
+        try (JsonParser q = JSON.createParser(text)) {
+            if (q.nextToken() != JsonToken.START_OBJECT) {
+                return new AgentReport.LeaseAnswer(false, "", "", "the renewal's answer is not JSON");
+            }
+            LEASE.read(q, (slot, r) -> read[slot] = Streaming.scalar(r) instanceof String v ? v : null);
+            if (q.nextToken() != null) {
+                return new AgentReport.LeaseAnswer(false, "", "", "the renewal's answer is not JSON");
+            }
+        } catch (IOException | BadPayloadException e) {
             return new AgentReport.LeaseAnswer(false, "", "", "the renewal's answer is not JSON");
         }
+        String version = read[0] != null ? read[0] : "";
+        String url = read[1] != null && read[1].length() <= 2_000 ? read[1] : "";
+        return new AgentReport.LeaseAnswer(true, clip(version), url, "");
     }
 
-    private static JsonObject item(Object o, int i, String what) throws BadPayloadException {
-        if (!(o instanceof JsonObject item)) {
-            throw new BadPayloadException("answer " + i + " (" + what + ") is not an object");
-        }
-        Object status = item.getValue("status");
-        if (!(status instanceof Number n) || n.intValue() != 200) {
-            throw new BadPayloadException("reading " + what + " answered status " + status
-                    + (item.getValue("error") instanceof String err ? ": " + clip(err) : ""));
-        }
-        return item;
-    }
+    /** The lease statement's fields the manager reads: the fleet's version and the peer's URL. */
+    private static final FieldOrder LEASE = new FieldOrder(Map.of("fleetVersion", 0, "peerUrl", 1));
 
-    private static HostStatus host(JsonObject h) throws BadPayloadException {
+    /** The host attributes read, by their slot. */
+    private static final List<String> HOST_FIELDS = List.of("HostId", "Site", "Offsite", "SecurityLevel", "Runtimes", "Cpus",
+            "VcpusAllocated", "MemoryBytes", "MemoryAllocatedBytes", "StorageBytes", "StorageAllocatedBytes",
+            "NetworkBandwidthBitsPerSecond", "NetworkUsedBitsPerSecond", "CostCurrency", "CostPerCpuSecond",
+            "CostPerStorageGiBHour", "CostPerNetworkGB", "CostPerNetworkPacket", "AgentVersion", "SampleTimestampMillis",
+            "FencedVms", "LastFenceReason");
+    private static final FieldOrder HOST = FieldOrder.of(HOST_FIELDS);
+    private static final int RUNTIMES = HOST_FIELDS.indexOf("Runtimes");
+    private static final int H_HOST_ID = HOST_FIELDS.indexOf("HostId");
+    private static final int H_SITE = HOST_FIELDS.indexOf("Site");
+    private static final int H_OFFSITE = HOST_FIELDS.indexOf("Offsite");
+    private static final int H_SECURITY_LEVEL = HOST_FIELDS.indexOf("SecurityLevel");
+    private static final int H_CPUS = HOST_FIELDS.indexOf("Cpus");
+    private static final int H_VCPUS_ALLOCATED = HOST_FIELDS.indexOf("VcpusAllocated");
+    private static final int H_MEMORY_BYTES = HOST_FIELDS.indexOf("MemoryBytes");
+    private static final int H_MEMORY_ALLOCATED_BYTES = HOST_FIELDS.indexOf("MemoryAllocatedBytes");
+    private static final int H_STORAGE_BYTES = HOST_FIELDS.indexOf("StorageBytes");
+    private static final int H_STORAGE_ALLOCATED_BYTES = HOST_FIELDS.indexOf("StorageAllocatedBytes");
+    private static final int H_NETWORK_BANDWIDTH_BITS_PER_SECOND = HOST_FIELDS.indexOf("NetworkBandwidthBitsPerSecond");
+    private static final int H_NETWORK_USED_BITS_PER_SECOND = HOST_FIELDS.indexOf("NetworkUsedBitsPerSecond");
+    private static final int H_COST_CURRENCY = HOST_FIELDS.indexOf("CostCurrency");
+    private static final int H_COST_PER_CPU_SECOND = HOST_FIELDS.indexOf("CostPerCpuSecond");
+    private static final int H_COST_PER_STORAGE_GI_B_HOUR = HOST_FIELDS.indexOf("CostPerStorageGiBHour");
+    private static final int H_COST_PER_NETWORK_G_B = HOST_FIELDS.indexOf("CostPerNetworkGB");
+    private static final int H_COST_PER_NETWORK_PACKET = HOST_FIELDS.indexOf("CostPerNetworkPacket");
+    private static final int H_AGENT_VERSION = HOST_FIELDS.indexOf("AgentVersion");
+    private static final int H_SAMPLE_TIMESTAMP_MILLIS = HOST_FIELDS.indexOf("SampleTimestampMillis");
+    private static final int H_FENCED_VMS = HOST_FIELDS.indexOf("FencedVms");
+    private static final int H_LAST_FENCE_REASON = HOST_FIELDS.indexOf("LastFenceReason");
+
+    private static HostStatus host(Slots h) throws BadPayloadException {
         try {
-            return new HostStatus(str(h.getValue("HostId"), "HostId"), str(h.getValue("Site"), "Site"), bool(h.getValue("Offsite"), "Offsite"), (int) num(h.getValue("SecurityLevel"), "SecurityLevel"),
-                    strings(h.getValue("Runtimes"), "Runtimes"), (int) num(h.getValue("Cpus"), "Cpus"), (int) num(h.getValue("VcpusAllocated"), "VcpusAllocated"), num(h.getValue("MemoryBytes"), "MemoryBytes"),
-                    num(h.getValue("MemoryAllocatedBytes"), "MemoryAllocatedBytes"), num(h.getValue("StorageBytes"), "StorageBytes"), num(h.getValue("StorageAllocatedBytes"), "StorageAllocatedBytes"),
-                    num(h.getValue("NetworkBandwidthBitsPerSecond"), "NetworkBandwidthBitsPerSecond"), dbl(h.getValue("NetworkUsedBitsPerSecond"), "NetworkUsedBitsPerSecond"), str(h.getValue("CostCurrency"), "CostCurrency"),
-                    dbl(h.getValue("CostPerCpuSecond"), "CostPerCpuSecond"), dbl(h.getValue("CostPerStorageGiBHour"), "CostPerStorageGiBHour"), dbl(h.getValue("CostPerNetworkGB"), "CostPerNetworkGB"),
-                    dbl(h.getValue("CostPerNetworkPacket"), "CostPerNetworkPacket"), str(h.getValue("AgentVersion"), "AgentVersion"), num(h.getValue("SampleTimestampMillis"), "SampleTimestampMillis"),
+            return new HostStatus(h.string(H_HOST_ID, "HostId"), h.string(H_SITE, "Site"), h.bool(H_OFFSITE, "Offsite"),
+                    (int) h.whole(H_SECURITY_LEVEL, "SecurityLevel"), strings(h.raw(RUNTIMES), "Runtimes"),
+                    (int) h.whole(H_CPUS, "Cpus"), (int) h.whole(H_VCPUS_ALLOCATED, "VcpusAllocated"),
+                    h.whole(H_MEMORY_BYTES, "MemoryBytes"), h.whole(H_MEMORY_ALLOCATED_BYTES, "MemoryAllocatedBytes"),
+                    h.whole(H_STORAGE_BYTES, "StorageBytes"), h.whole(H_STORAGE_ALLOCATED_BYTES, "StorageAllocatedBytes"),
+                    h.whole(H_NETWORK_BANDWIDTH_BITS_PER_SECOND, "NetworkBandwidthBitsPerSecond"),
+                    h.decimal(H_NETWORK_USED_BITS_PER_SECOND, "NetworkUsedBitsPerSecond"), h.string(H_COST_CURRENCY, "CostCurrency"),
+                    h.decimal(H_COST_PER_CPU_SECOND, "CostPerCpuSecond"), h.decimal(H_COST_PER_STORAGE_GI_B_HOUR, "CostPerStorageGiBHour"),
+                    h.decimal(H_COST_PER_NETWORK_G_B, "CostPerNetworkGB"), h.decimal(H_COST_PER_NETWORK_PACKET, "CostPerNetworkPacket"),
+                    h.string(H_AGENT_VERSION, "AgentVersion"), h.whole(H_SAMPLE_TIMESTAMP_MILLIS, "SampleTimestampMillis"),
                     // An agent older than these two tells nothing of fencing: none counted.
-                    h.getValue("FencedVms") == null ? 0 : num(h.getValue("FencedVms"), "FencedVms"),
-                    h.getValue("LastFenceReason") == null ? "" : str(h.getValue("LastFenceReason"), "LastFenceReason"));
+                    h.present(H_FENCED_VMS) ? h.whole(H_FENCED_VMS, "FencedVms") : 0,
+                    h.present(H_LAST_FENCE_REASON) ? h.string(H_LAST_FENCE_REASON, "LastFenceReason") : "");
         } catch (IllegalArgumentException e) {
             throw new BadPayloadException("Host: " + e.getMessage());
         }
     }
 
-    /** The VM attributes read, by their position in the slots of one VM. */
-    private static final Map<String, Integer> VM_FIELDS;
-    private static final int DISK;
-    private static final int NETWORK;
-    private static final java.util.Set<String> DISK_FIELDS = java.util.Set.of("capacityBytes");
-    private static final java.util.Set<String> NETWORK_FIELDS = java.util.Set.of("receiveBytesPerSecond", "transmitBytesPerSecond",
+    /** The VM attributes read, by their slot, then the fields read of the disk and of the network. */
+    private static final FieldOrder VM = FieldOrder.of(ATTRIBUTES);
+    private static final int DISK = ATTRIBUTES.indexOf("Disk");
+    private static final int NETWORK = ATTRIBUTES.indexOf("Network");
+    private static final int DISK_CAPACITY = ATTRIBUTES.size();
+    private static final List<String> NETWORK_FIELDS = List.of("receiveBytesPerSecond", "transmitBytesPerSecond",
             "transmittedBytes", "transmittedPackets");
+    private static final int NETWORK_FIRST = DISK_CAPACITY + 1;
+    private static final int VM_SLOTS = NETWORK_FIRST + NETWORK_FIELDS.size();
+    private static final FieldOrder DISK_ORDER = new FieldOrder(Map.of("capacityBytes", DISK_CAPACITY));
+    private static final FieldOrder NETWORK_ORDER;
 
     static {
-        Map<String, Integer> fields = new java.util.HashMap<>();
-        for (String a : ATTRIBUTES) {
-            fields.put(a, fields.size());
+        Map<String, Integer> network = new java.util.HashMap<>();
+        for (String f : NETWORK_FIELDS) {
+            network.put(f, NETWORK_FIRST + network.size());
         }
-        VM_FIELDS = Map.copyOf(fields);
-        DISK = VM_FIELDS.get("Disk");
-        NETWORK = VM_FIELDS.get("Network");
+        NETWORK_ORDER = new FieldOrder(network);
     }
 
-    private static VmStatus vm(Object[] v, String host, String key) throws BadPayloadException {
+    private static final int V_NAME = ATTRIBUTES.indexOf("Name");
+    private static final int V_UUID = ATTRIBUTES.indexOf("Uuid");
+    private static final int V_STATE = ATTRIBUTES.indexOf("State");
+    private static final int V_APPLICATION = ATTRIBUTES.indexOf("Application");
+    private static final int V_SERVICE = ATTRIBUTES.indexOf("Service");
+    private static final int V_VCPUS = ATTRIBUTES.indexOf("Vcpus");
+    private static final int V_MEMORY_BYTES = ATTRIBUTES.indexOf("MemoryBytes");
+    private static final int V_CPU_LOAD_RATIO = ATTRIBUTES.indexOf("CpuLoadRatio");
+    private static final int V_UPTIME_SECONDS = ATTRIBUTES.indexOf("UptimeSeconds");
+    private static final int V_EPOCH = ATTRIBUTES.indexOf("Epoch");
+    private static final int V_CPU_TIME_NANOSECONDS = ATTRIBUTES.indexOf("CpuTimeNanoseconds");
+    private static final int V_ENDPOINTS = ATTRIBUTES.indexOf("Endpoints");
+    private static final int N_RECEIVE_BYTES_PER_SECOND = NETWORK_FIRST + NETWORK_FIELDS.indexOf("receiveBytesPerSecond");
+    private static final int N_TRANSMIT_BYTES_PER_SECOND = NETWORK_FIRST + NETWORK_FIELDS.indexOf("transmitBytesPerSecond");
+    private static final int N_TRANSMITTED_BYTES = NETWORK_FIRST + NETWORK_FIELDS.indexOf("transmittedBytes");
+    private static final int N_TRANSMITTED_PACKETS = NETWORK_FIRST + NETWORK_FIELDS.indexOf("transmittedPackets");
+
+    private static VmStatus vm(Slots v, String host, String key) throws BadPayloadException {
         try {
-            Map<?, ?> disk = object(v[DISK], "Disk", "Disk");
-            Map<?, ?> network = object(v[NETWORK], "Network", "Network");
-            return new VmStatus(str(at(v, "Name"), "Name"), str(at(v, "Uuid"), "Uuid"), host, str(at(v, "State"), "State"),
-                    str(at(v, "Application"), "Application"), str(at(v, "Service"), "Service"), (int) num(at(v, "Vcpus"), "Vcpus"),
-                    num(at(v, "MemoryBytes"), "MemoryBytes"), num(disk.get("capacityBytes"), "capacityBytes"),
-                    dbl(network.get("receiveBytesPerSecond"), "receiveBytesPerSecond") * 8,
-                    dbl(network.get("transmitBytesPerSecond"), "transmitBytesPerSecond") * 8,
-                    dbl(at(v, "CpuLoadRatio"), "CpuLoadRatio"), num(at(v, "UptimeSeconds"), "UptimeSeconds"),
-                    at(v, "Epoch") == null ? 0 : num(at(v, "Epoch"), "Epoch"),
-                    counters(at(v, "CpuTimeNanoseconds"), network), endpoints(at(v, "Endpoints")));
+            if (v.raw(DISK) != Slots.READ_OBJECT) {
+                throw new BadPayloadException("Disk: \"Disk\" is not an object");
+            }
+            if (v.raw(NETWORK) != Slots.READ_OBJECT) {
+                throw new BadPayloadException("Network: \"Network\" is not an object");
+            }
+            return new VmStatus(v.string(V_NAME, "Name"), v.string(V_UUID, "Uuid"), host, v.string(V_STATE, "State"),
+                    v.string(V_APPLICATION, "Application"), v.string(V_SERVICE, "Service"), (int) v.whole(V_VCPUS, "Vcpus"),
+                    v.whole(V_MEMORY_BYTES, "MemoryBytes"), v.whole(DISK_CAPACITY, "capacityBytes"),
+                    v.decimal(N_RECEIVE_BYTES_PER_SECOND, "receiveBytesPerSecond") * 8,
+                    v.decimal(N_TRANSMIT_BYTES_PER_SECOND, "transmitBytesPerSecond") * 8,
+                    v.decimal(V_CPU_LOAD_RATIO, "CpuLoadRatio"), v.whole(V_UPTIME_SECONDS, "UptimeSeconds"),
+                    v.present(V_EPOCH) ? v.whole(V_EPOCH, "Epoch") : 0,
+                    counters(v), endpoints(v.raw(V_ENDPOINTS)));
         } catch (BadPayloadException e) {
             throw new BadPayloadException("VM " + clip(key) + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -280,10 +418,10 @@ public final class JolokiaPollParser {
      * The totals cost metering reads. An agent older than the manager does not send them: the VM
      * is then not metered (UNKNOWN), not refused.
      */
-    private static VmStatus.Counters counters(Object cpu, Map<?, ?> network) throws BadPayloadException {
-        return new VmStatus.Counters(cpu == null ? -1 : num(cpu, "CpuTimeNanoseconds"),
-                network.get("transmittedBytes") == null ? -1 : num(network.get("transmittedBytes"), "transmittedBytes"),
-                network.get("transmittedPackets") == null ? -1 : num(network.get("transmittedPackets"), "transmittedPackets"));
+    private static VmStatus.Counters counters(Slots v) throws BadPayloadException {
+        return new VmStatus.Counters(v.present(V_CPU_TIME_NANOSECONDS) ? v.whole(V_CPU_TIME_NANOSECONDS, "CpuTimeNanoseconds") : -1,
+                v.present(N_TRANSMITTED_BYTES) ? v.whole(N_TRANSMITTED_BYTES, "transmittedBytes") : -1,
+                v.present(N_TRANSMITTED_PACKETS) ? v.whole(N_TRANSMITTED_PACKETS, "transmittedPackets") : -1);
     }
 
     /** At most this many forwarded ports per VM (the agent forwards at most 16). */
@@ -321,27 +459,9 @@ public final class JolokiaPollParser {
         return out;
     }
 
-    private static Object at(Object[] slots, String attribute) {
-        return slots[VM_FIELDS.get(attribute)];
-    }
-
-    private static Map<?, ?> object(Object v, String field, String what) throws BadPayloadException {
-        if (!(v instanceof Map<?, ?> m)) {
-            throw new BadPayloadException(what + ": \"" + field + "\" is not an object");
-        }
-        return m;
-    }
-
-    private static JsonObject object(JsonObject o, String field, String what) throws BadPayloadException {
-        if (!(o.getValue(field) instanceof JsonObject j)) {
-            throw new BadPayloadException(what + ": \"" + field + "\" is not an object");
-        }
-        return j;
-    }
-
     private static String str(Object v, String field) throws BadPayloadException {
         if (!(v instanceof String s)) {
-            throw new BadPayloadException(field + " is " + describe(v) + ", not a string");
+            throw new BadPayloadException(field + " is " + Slots.describe(v) + ", not a string");
         }
         if (s.length() > 1024) {
             throw new BadPayloadException(field + " is " + s.length() + " characters long");
@@ -349,58 +469,22 @@ public final class JolokiaPollParser {
         return s;
     }
 
+    private static String clip(String s) {
+        return Slots.clip(s);
+    }
+
     private static List<String> strings(Object v, String field) throws BadPayloadException {
         if (!(v instanceof JsonArray a) || a.size() > 64) {
-            throw new BadPayloadException(field + " is " + describe(v) + ", not a short list of strings");
+            throw new BadPayloadException(field + " is " + Slots.describe(v) + ", not a short list of strings");
         }
         List<String> out = new ArrayList<>();
         for (Object x : a) {
             if (!(x instanceof String s) || s.length() > 64) {
-                throw new BadPayloadException(field + " holds " + describe(x) + ", not a short string");
+                throw new BadPayloadException(field + " holds " + Slots.describe(x) + ", not a short string");
             }
             out.add(s);
         }
         return out;
     }
 
-    private static long num(Object v, String field) throws BadPayloadException {
-        if (!(v instanceof Integer || v instanceof Long)) {
-            throw new BadPayloadException(field + " is " + describe(v) + ", not a whole number");
-        }
-        return ((Number) v).longValue();
-    }
-
-    private static double dbl(Object v, String field) throws BadPayloadException {
-        if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
-            throw new BadPayloadException(field + " is " + describe(v) + ", not a number");
-        }
-        return n.doubleValue();
-    }
-
-    private static boolean bool(Object v, String field) throws BadPayloadException {
-        if (!(v instanceof Boolean b)) {
-            throw new BadPayloadException(field + " is " + describe(v) + ", not true or false");
-        }
-        return b;
-    }
-
-    private static String describe(Object v) {
-        if (v == null) {
-            return "missing";
-        }
-        if (v instanceof String s) {
-            return "\"" + clip(s) + "\"";
-        }
-        if (v instanceof JsonObject || v instanceof Map || v == Streaming.OBJECT) {
-            return "an object";
-        }
-        if (v instanceof JsonArray || v == Streaming.LIST) {
-            return "a list";
-        }
-        return clip(String.valueOf(v));
-    }
-
-    private static String clip(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
-    }
 }

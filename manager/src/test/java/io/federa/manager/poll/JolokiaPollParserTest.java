@@ -183,6 +183,73 @@ class JolokiaPollParserTest {
                 .hasMessage("not the JSON of a Jolokia bulk answer: not a list");
     }
 
+    /** The same JSON with the fields of every object in a random order. */
+    private static Object shuffled(Object v, java.util.Random random) {
+        if (v instanceof JsonObject o) {
+            java.util.List<String> names = new java.util.ArrayList<>(o.fieldNames());
+            java.util.Collections.shuffle(names, random);
+            JsonObject out = new JsonObject();
+            names.forEach(n -> out.put(n, shuffled(o.getValue(n), random)));
+            return out;
+        }
+        if (v instanceof JsonArray a) {
+            JsonArray out = new JsonArray();
+            a.forEach(x -> out.add(shuffled(x, random)));
+            return out;
+        }
+        return v;
+    }
+
+    @Test
+    void an_answer_reads_the_same_whatever_the_order_of_its_fields_and_however_often_it_changes() throws Exception {
+        JsonArray a = recorded();
+        a.add(new JsonObject().put("status", 200).put("value",
+                new JsonObject().put("term", 4).put("peerUrl", "http://127.0.0.1:9781/lease/v1/latest").put("fleetVersion", "3f2a")
+                        .put("remainingMillis", 5000).encode()));
+        firstVm(a).put("Epoch", 7).put("Endpoints", "80=127.0.0.1:41999");
+        AgentReport reference = JolokiaPollParser.parse(a);
+        assertThat(reference.vms()).extracting(VmStatus::epoch).contains(7L);
+        assertThat(reference.leaseRenewed()).isTrue();
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < 200; i++) {
+            // Runs of one order, then another, as the answers of agents of different versions would come.
+            JsonArray variant = i % 3 == 0 ? a : (JsonArray) shuffled(a, new java.util.Random(random.nextInt(4)));
+            assertThat(JolokiaPollParser.parse(variant)).as("order %d", i).isEqualTo(reference);
+        }
+    }
+
+    @Test
+    void names_beyond_ascii_are_read_and_bytes_that_are_not_utf8_do_not_break_the_read() throws Exception {
+        JsonArray a = recorded();
+        firstVm(a).put("Name", "wéb-ünï-€-𝄞");
+        String name = "wéb-ünï-€-𝄞";
+        assertThat(JolokiaPollParser.parse(a).vms()).extracting(VmStatus::name).contains(name);
+        byte[] bytes = a.toBuffer().getBytes();
+        byte[] marker = "wéb".getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, marker);
+        bytes[at + 1] = (byte) 0xff;
+        assertThat(JolokiaPollParser.parse(bytes).vms()).extracting(VmStatus::name)
+                .as("a malformed byte becomes U+FFFD, as a reader makes it").contains("w\ufffd\ufffdb-ünï-€-𝄞");
+        // An answer larger than a thread keeps a buffer for, then a small one again.
+        JsonArray big = recorded();
+        firstVm(big).put("Extra", "x".repeat(Text.KEPT_CHARS * 2));
+        assertThat(JolokiaPollParser.parse(big).vms()).hasSize(3);
+        assertThat(JolokiaPollParser.parse(recorded()).host().hostId()).isEqualTo("host-1");
+    }
+
+    private static int indexOf(byte[] in, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= in.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (in[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("broken")
     void a_broken_answer_is_refused_with_a_reason_that_names_the_field(String why, Consumer<JsonArray> damage,
