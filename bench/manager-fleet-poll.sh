@@ -16,7 +16,8 @@
 #   bench/manager-fleet-poll.sh [AGENTS] [VMS] [WINDOW] [WARMUP]
 # Environment: MANAGER_JAVA_OPTS (default -Xmx512m -XX:+UseG1GC), SIM_JAVA_OPTS,
 #   SIM_EVENT_LOOPS (default 1), MAX_CONCURRENT (poll.maxConcurrent; default: the manager's own, 64), STATE_CHANGES (VM state changes a second over the fleet, 100),
-#   MANAGER_JAR (another build of the manager to compare with), JFR=1 to record the manager
+#   MANAGER_JAR (another build of the manager to compare with), JFR=1 to record the manager,
+#   HISTO=1 to write the live objects by class at the end (bench/target/manager-fleet-histogram.txt)
 #   with Java Flight Recorder during the window (kept in bench/target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,4 +125,9 @@ fleet_kib=$(heap_after_gc)
 awk -v e="$empty_kib" -v f="$fleet_kib" -v n=$((agents * vms)) 'BEGIN {
   printf "heap after full GC       empty %.1f MiB, fleet %.1f MiB: %.1f MiB per 10,000 VMs\n", e/1024, f/1024, (f-e)/1024*10000/n }'
 if [ "${JFR:-}" = 1 ]; then echo "flight recording: bench/target/manager-fleet.jfr"; fi
+if [ "${HISTO:-}" = 1 ]; then
+  mkdir -p bench/target
+  jcmd "$manager" GC.class_histogram >bench/target/manager-fleet-histogram.txt
+  echo "live objects by class: bench/target/manager-fleet-histogram.txt"
+fi
 grep -iE 'exception|error' "$run/fleet.log" | head -5 || true

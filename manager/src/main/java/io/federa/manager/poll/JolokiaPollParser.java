@@ -93,6 +93,15 @@ public final class JolokiaPollParser {
      * ({@link FieldOrder}), and attributes the manager does not read are skipped.
      */
     public static AgentReport parse(byte[] answer) throws BadPayloadException {
+        return parse(answer, null);
+    }
+
+    /**
+     * The same, for the agent whose last answer was read into {@code previous} (null: none): a
+     * string that did not change since is that answer's string, so that an unchanged answer makes
+     * no new strings and what the manager keeps of a VM is the same strings poll after poll.
+     */
+    public static AgentReport parse(byte[] answer, AgentReport previous) throws BadPayloadException {
         Text text = Text.decode(answer);
         HostStatus host = null;
         List<VmStatus> vms = null;
@@ -108,9 +117,9 @@ public final class JolokiaPollParser {
                 }
                 int i = items++;
                 if (i == 0) {
-                    host = host(p);
+                    host = host(p, previous == null ? null : previous.host());
                 } else if (i == 1) {
-                    vms = vms(p, host.hostId());
+                    vms = vms(p, host.hostId(), previous == null ? List.of() : previous.vms());
                 } else if (i == 2) {
                     lease = leaseItem(p);
                 } else {
@@ -199,13 +208,13 @@ public final class JolokiaPollParser {
     }
 
     /** The first answer: the host. */
-    private static HostStatus host(JsonParser p) throws IOException, BadPayloadException {
+    private static HostStatus host(JsonParser p, HostStatus previous) throws IOException, BadPayloadException {
         Slots h = new Slots(HOST_FIELDS.size());
         Item item = item(p, HOST_ITEM, 0, "federa:type=Host", q -> HOST.read(q, (slot, r) -> {
             if (slot == RUNTIMES) {
                 h.set(slot, Streaming.value(r, 3));
             } else {
-                h.read(slot, r);
+                h.read(slot, r, previous == null ? null : previousString(previous, slot));
             }
         }));
         if (!ok(item)) {
@@ -214,14 +223,35 @@ public final class JolokiaPollParser {
         if (!item.valueIsObject) {
             throw new BadPayloadException("Host: \"value\" is not an object");
         }
-        return host(h);
+        return host(h, previous == null ? null : previous.runtimes());
+    }
+
+    private static List<String> sameOr(List<String> now, List<String> before) {
+        return now.equals(before) ? before : now;
+    }
+
+    /** The host's string attributes as the previous answer gave them (null for the others). */
+    private static String previousString(HostStatus h, int slot) {
+        if (slot == H_HOST_ID) {
+            return h.hostId();
+        }
+        if (slot == H_SITE) {
+            return h.site();
+        }
+        if (slot == H_COST_CURRENCY) {
+            return h.currency();
+        }
+        if (slot == H_AGENT_VERSION) {
+            return h.agentVersion();
+        }
+        return slot == H_LAST_FENCE_REASON ? h.lastFenceReason() : null;
     }
 
     /** The second answer: the VMs, or none when the pattern matched no MBean (Jolokia's 404). */
-    private static List<VmStatus> vms(JsonParser p, String hostId) throws IOException, BadPayloadException {
+    private static List<VmStatus> vms(JsonParser p, String hostId, List<VmStatus> previous) throws IOException, BadPayloadException {
         String what = "federa:type=VirtualMachine,*";
         List<List<VmStatus>> out = new ArrayList<>(1);
-        Item item = item(p, VMS_ITEM, 1, what, q -> out.add(vmMap(q, hostId)));
+        Item item = item(p, VMS_ITEM, 1, what, q -> out.add(vmMap(q, hostId, previous)));
         if (item.status instanceof Number n && n.intValue() == 404 && "javax.management.InstanceNotFoundException".equals(item.errorType)) {
             // A host without VMs has no VM MBean for the pattern to match: Jolokia answers 404.
             return List.of();
@@ -237,18 +267,9 @@ public final class JolokiaPollParser {
         return vms;
     }
 
-    private static List<VmStatus> vmMap(JsonParser p, String hostId) throws IOException, BadPayloadException {
-        List<VmStatus> out = new ArrayList<>();
-        Slots slots = new Slots(VM_SLOTS);
-        FieldOrder.Visitor nested = slots::read;
-        FieldOrder.Visitor attribute = (slot, q) -> {
-            if ((slot == DISK || slot == NETWORK) && q.currentToken() == JsonToken.START_OBJECT) {
-                slots.set(slot, Slots.READ_OBJECT);
-                (slot == DISK ? DISK_ORDER : NETWORK_ORDER).read(q, nested);
-            } else {
-                slots.read(slot, q);
-            }
-        };
+    private static List<VmStatus> vmMap(JsonParser p, String hostId, List<VmStatus> previous) throws IOException, BadPayloadException {
+        List<VmStatus> out = new ArrayList<>(Math.max(previous.size(), 4));
+        VmReader reader = new VmReader(previous);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
             if (out.size() >= MAX_VMS) {
@@ -257,11 +278,99 @@ public final class JolokiaPollParser {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadPayloadException("VM entry " + clip(key) + " is not an object");
             }
-            slots.clear();
-            VM.read(p, attribute);
-            out.add(vm(slots, hostId, key));
+            reader.start(out.size());
+            VM.read(p, reader);
+            reader.settle();
+            out.add(vm(reader.slots, hostId, key));
         }
         return out;
+    }
+
+    /**
+     * Reads one VM's attributes after another into its slots. Each VM is matched with the same VM
+     * in the agent's previous answer (by its place there, else by its name), whose strings are
+     * kept where they did not change.
+     */
+    private static final class VmReader implements FieldOrder.Visitor {
+        final Slots slots = new Slots(VM_SLOTS);
+        private final List<VmStatus> previous;
+        private final FieldOrder.Visitor nested = slots::read;
+        /** The VM of the previous answer this one is, when known; else the one at its place there. */
+        private VmStatus before;
+
+        VmReader(List<VmStatus> previous) {
+            this.previous = previous;
+        }
+
+        void start(int position) {
+            slots.clear();
+            before = position < previous.size() ? previous.get(position) : null;
+        }
+
+        @Override
+        public void field(int slot, JsonParser q) throws IOException, BadPayloadException {
+            if ((slot == DISK || slot == NETWORK) && q.currentToken() == JsonToken.START_OBJECT) {
+                slots.set(slot, Slots.READ_OBJECT);
+                (slot == DISK ? DISK_ORDER : NETWORK_ORDER).read(q, nested);
+            } else if (slot == V_NAME && q.currentToken() == JsonToken.VALUE_STRING) {
+                if (before == null || !Slots.same(before.name(), q)) {
+                    before = named(q);
+                }
+                slots.read(slot, q, before == null ? null : before.name());
+            } else if (before != null && q.currentToken() == JsonToken.VALUE_STRING) {
+                slots.read(slot, q, previousString(before, slot));
+            } else {
+                slots.read(slot, q);
+            }
+        }
+
+        /**
+         * Where the VM's strings came before its name (an agent that sends its attributes in
+         * another order than the manager's), the previous answer's equal strings are kept instead.
+         */
+        void settle() {
+            if (before == null || slots.raw(V_NAME) != before.name()) {
+                return;
+            }
+            for (int slot : REUSED) {
+                String was = previousString(before, slot);
+                if (slots.raw(slot) instanceof String now && now != was && now.equals(was)) {
+                    slots.set(slot, was);
+                }
+            }
+        }
+
+        /** The VM of the previous answer with the name at the parser's current token (the answer's VMs are sorted by name). */
+        private VmStatus named(JsonParser q) throws IOException {
+            int low = 0;
+            int high = previous.size() - 1;
+            while (low <= high) {
+                int mid = (low + high) >>> 1;
+                int c = Slots.compare(previous.get(mid).name(), q);
+                if (c < 0) {
+                    low = mid + 1;
+                } else if (c > 0) {
+                    high = mid - 1;
+                } else {
+                    return previous.get(mid);
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The VM's string attributes as the previous answer gave them (null for the others). */
+    private static String previousString(VmStatus v, int slot) {
+        if (slot == V_UUID) {
+            return v.uuid();
+        }
+        if (slot == V_STATE) {
+            return v.state();
+        }
+        if (slot == V_APPLICATION) {
+            return v.application();
+        }
+        return slot == V_SERVICE ? v.service() : null;
     }
 
     /** The third answer, the renewal's, as it came: read by {@link #lease(Item)}. */
@@ -334,10 +443,10 @@ public final class JolokiaPollParser {
     private static final int H_FENCED_VMS = HOST_FIELDS.indexOf("FencedVms");
     private static final int H_LAST_FENCE_REASON = HOST_FIELDS.indexOf("LastFenceReason");
 
-    private static HostStatus host(Slots h) throws BadPayloadException {
+    private static HostStatus host(Slots h, List<String> previousRuntimes) throws BadPayloadException {
         try {
             return new HostStatus(h.string(H_HOST_ID, "HostId"), h.string(H_SITE, "Site"), h.bool(H_OFFSITE, "Offsite"),
-                    (int) h.whole(H_SECURITY_LEVEL, "SecurityLevel"), strings(h.raw(RUNTIMES), "Runtimes"),
+                    (int) h.whole(H_SECURITY_LEVEL, "SecurityLevel"), sameOr(strings(h.raw(RUNTIMES), "Runtimes"), previousRuntimes),
                     (int) h.whole(H_CPUS, "Cpus"), (int) h.whole(H_VCPUS_ALLOCATED, "VcpusAllocated"),
                     h.whole(H_MEMORY_BYTES, "MemoryBytes"), h.whole(H_MEMORY_ALLOCATED_BYTES, "MemoryAllocatedBytes"),
                     h.whole(H_STORAGE_BYTES, "StorageBytes"), h.whole(H_STORAGE_ALLOCATED_BYTES, "StorageAllocatedBytes"),
@@ -390,6 +499,8 @@ public final class JolokiaPollParser {
     private static final int N_TRANSMIT_BYTES_PER_SECOND = NETWORK_FIRST + NETWORK_FIELDS.indexOf("transmitBytesPerSecond");
     private static final int N_TRANSMITTED_BYTES = NETWORK_FIRST + NETWORK_FIELDS.indexOf("transmittedBytes");
     private static final int N_TRANSMITTED_PACKETS = NETWORK_FIRST + NETWORK_FIELDS.indexOf("transmittedPackets");
+    /** The VM's strings kept from the previous answer where they did not change (besides its name). */
+    private static final int[] REUSED = {V_UUID, V_STATE, V_APPLICATION, V_SERVICE};
 
     private static VmStatus vm(Slots v, String host, String key) throws BadPayloadException {
         try {

@@ -38,6 +38,21 @@ public final class JolokiaPoller {
         this.client = new JolokiaClient(vertx, connectTimeoutMillis, CONNECTIONS_PER_AGENT, tls);
     }
 
+    /**
+     * A client for one agent, which reads each answer against the agent's previous one (see
+     * {@link JolokiaPollParser#parse(byte[], AgentReport)}). One poll at a time, on one event loop.
+     */
+    public AgentClient client(JolokiaClient.Target t) {
+        return new AgentClient() {
+            private AgentReport last;
+
+            @Override
+            public Future<AgentReport> poll(String request, long deadlineMillis) {
+                return JolokiaPoller.this.poll(t, request, deadlineMillis, last).onSuccess(r -> last = r);
+            }
+        };
+    }
+
     public Future<AgentReport> poll(JolokiaClient.Target t) {
         return poll(t, JolokiaPollParser.POLL);
     }
@@ -49,11 +64,15 @@ public final class JolokiaPoller {
 
     /** The same, with a deadline of its own for this answer. */
     public Future<AgentReport> poll(JolokiaClient.Target t, String request, long deadlineMillis) {
+        return poll(t, request, deadlineMillis, null);
+    }
+
+    private Future<AgentReport> poll(JolokiaClient.Target t, String request, long deadlineMillis, AgentReport previous) {
         return client.post(t, request, deadlineMillis, maxBodyBytes)
                 .recover(e -> Future.failedFuture(new PollFailure(e.getMessage())))
                 .compose(body -> {
                     try {
-                        return Future.succeededFuture(JolokiaPollParser.parse(body.getBytes()));
+                        return Future.succeededFuture(JolokiaPollParser.parse(body.getBytes(), previous));
                     } catch (BadPayloadException e) {
                         return Future.failedFuture(new PollFailure("bad payload: " + e.getMessage()));
                     }

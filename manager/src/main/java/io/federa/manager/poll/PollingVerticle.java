@@ -412,8 +412,7 @@ public final class PollingVerticle extends VerticleBase {
                         }
                         JolokiaClient.Target t = new JolokiaClient.Target("agent " + a.name(), a.address(), a.port(), "/jolokia/",
                                 a.user(), a.password(), a.fingerprint());
-                        JolokiaPoller p = jolokia;
-                        yield (request, deadline) -> p.poll(t, request, deadline);
+                        yield jolokia.client(t);
                     }
                     case SNMP -> snmp().client(a);
                 };

@@ -52,6 +52,51 @@ final class Slots {
         }
     }
 
+    /**
+     * Reads the value at the parser's current token into {@code slot}, as {@link #read} does, but
+     * a string equal to {@code previous} is {@code previous} itself: no string is made for a value
+     * that did not change since the agent's last answer, and what the manager keeps of it is one
+     * string, not one per poll.
+     */
+    void read(int slot, JsonParser p, String previous) throws IOException {
+        if (previous != null && p.currentToken() == JsonToken.VALUE_STRING && same(previous, p)) {
+            set(slot, previous);
+        } else {
+            read(slot, p);
+        }
+    }
+
+    /** Whether the string at the parser's current token is {@code s}, compared in place. */
+    static boolean same(String s, JsonParser p) throws IOException {
+        int length = p.getTextLength();
+        if (s.length() != length) {
+            return false;
+        }
+        char[] chars = p.getTextCharacters();
+        int offset = p.getTextOffset();
+        for (int i = 0; i < length; i++) {
+            if (s.charAt(i) != chars[offset + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The order of {@code s} against the string at the parser's current token, compared in place. */
+    static int compare(String s, JsonParser p) throws IOException {
+        int length = p.getTextLength();
+        char[] chars = p.getTextCharacters();
+        int offset = p.getTextOffset();
+        int n = Math.min(s.length(), length);
+        for (int i = 0; i < n; i++) {
+            int d = s.charAt(i) - chars[offset + i];
+            if (d != 0) {
+                return d;
+            }
+        }
+        return s.length() - length;
+    }
+
     /** Puts a value read otherwise (a list, {@link #READ_OBJECT}). */
     void set(int slot, Object value) {
         kinds[slot] = OTHER;

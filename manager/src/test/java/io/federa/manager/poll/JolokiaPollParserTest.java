@@ -219,6 +219,43 @@ class JolokiaPollParserTest {
     }
 
     @Test
+    void an_answer_read_against_the_agents_previous_one_keeps_its_unchanged_strings_and_reads_the_same() throws Exception {
+        JsonArray a = recorded();
+        AgentReport first = JolokiaPollParser.parse(a);
+        AgentReport again = JolokiaPollParser.parse(a.toBuffer().getBytes(), first);
+        assertThat(again).isEqualTo(first);
+        for (int i = 0; i < first.vms().size(); i++) {
+            VmStatus was = first.vms().get(i);
+            VmStatus now = again.vms().get(i);
+            assertThat(now.name()).isSameAs(was.name());
+            assertThat(now.uuid()).isSameAs(was.uuid());
+            assertThat(now.state()).isSameAs(was.state());
+            assertThat(now.application()).isSameAs(was.application());
+            assertThat(now.service()).isSameAs(was.service());
+            assertThat(now.host()).isSameAs(first.host().hostId());
+        }
+        assertThat(again.host().runtimes()).isSameAs(first.host().runtimes());
+
+        // A VM changed, one gone, one new, the rest in another order: each read as it is now.
+        JsonArray changed = (JsonArray) shuffled(recorded(), new java.util.Random(3));
+        JsonObject vms = changed.getJsonObject(1).getJsonObject("value");
+        String gone = vms.fieldNames().iterator().next();
+        JsonObject template = vms.getJsonObject(gone).copy();
+        vms.remove(gone);
+        JsonObject moved = vms.getJsonObject(vms.fieldNames().iterator().next());
+        moved.put("State", "PAUSED");
+        vms.put("federa:name=zz-new,type=VirtualMachine", template.put("Name", "zz-new"));
+        AgentReport plain = JolokiaPollParser.parse(changed);
+        AgentReport read = JolokiaPollParser.parse(changed.toBuffer().getBytes(), first);
+        assertThat(read).isEqualTo(plain);
+        VmStatus pausedNow = read.vms().stream().filter(v -> v.name().equals(moved.getString("Name"))).findFirst().orElseThrow();
+        VmStatus pausedBefore = first.vms().stream().filter(v -> v.name().equals(moved.getString("Name"))).findFirst().orElseThrow();
+        assertThat(pausedNow.state()).isEqualTo("PAUSED");
+        assertThat(pausedNow.name()).as("found by its name in the previous answer").isSameAs(pausedBefore.name());
+        assertThat(pausedNow.uuid()).isSameAs(pausedBefore.uuid());
+    }
+
+    @Test
     void names_beyond_ascii_are_read_and_bytes_that_are_not_utf8_do_not_break_the_read() throws Exception {
         JsonArray a = recorded();
         firstVm(a).put("Name", "wéb-ünï-€-𝄞");

@@ -14,6 +14,9 @@ import org.openjdk.jmh.annotations.State;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * ({@code bench/poll-read-jmh.sh}, with JMH's allocation profiler): each answer is that of a real
  * agent (the demo's host-1, recorded) grown to {@code vms} VMs, under a host name and VM names of
  * its own, with the renewal's answer; the benchmark reads the fleet's answers in turn, as a poll
- * loop does, so that names seen once a cycle count as they do in the manager.
+ * loop does, so that names seen once a cycle count as they do in the manager, and each against the
+ * same agent's previous answer as the manager's poller does (with a build that has no such read,
+ * {@code bench/poll-read-jmh.sh}'s {@code BASE}, without).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,10 +41,20 @@ public class PollReadBenchmark {
     public int vms;
 
     private byte[][] answers;
+    private AgentReport[] last;
     private int next;
+    /** {@code parse(byte[], AgentReport)} where the build has it, else {@code parse(byte[])} with the previous report ignored. */
+    private MethodHandle parse;
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException {
+    public void setUp() throws IOException, ReflectiveOperationException {
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        try {
+            parse = lookup.findStatic(JolokiaPollParser.class, "parse", MethodType.methodType(AgentReport.class, byte[].class, AgentReport.class));
+        } catch (NoSuchMethodException e) {
+            parse = MethodHandles.dropArguments(lookup.findStatic(JolokiaPollParser.class, "parse",
+                    MethodType.methodType(AgentReport.class, byte[].class)), 1, AgentReport.class);
+        }
         JsonArray recorded;
         try (InputStream in = PollReadBenchmark.class.getResourceAsStream("host-1-bulk.json")) {
             recorded = new JsonArray(new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -47,6 +62,7 @@ public class PollReadBenchmark {
         JsonObject recordedVms = recorded.getJsonObject(1).getJsonObject("value");
         JsonObject template = recordedVms.getJsonObject(recordedVms.fieldNames().iterator().next());
         answers = new byte[agents][];
+        last = new AgentReport[agents];
         for (int a = 0; a < agents; a++) {
             JsonArray answer = recorded.copy();
             String host = "host-" + a;
@@ -68,8 +84,9 @@ public class PollReadBenchmark {
     }
 
     @Benchmark
-    public AgentReport read() throws BadPayloadException {
-        AgentReport report = JolokiaPollParser.parse(answers[next]);
+    public AgentReport read() throws Throwable {
+        AgentReport report = (AgentReport) parse.invokeExact(answers[next], last[next]);
+        last[next] = report;
         next = next + 1 == answers.length ? 0 : next + 1;
         return report;
     }
