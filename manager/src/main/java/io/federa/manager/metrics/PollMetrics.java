@@ -35,6 +35,8 @@ public final class PollMetrics {
         failures = Counter.builder().name("federa_poll_failures_total")
                 .help("Polls that failed, by agent and kind of reason (timeout, refused, closed, unauthorized, http, bad_payload, snmp, tls, identity, capacity, other).")
                 .labelNames("agent", "reason")
+                // Eleven series an agent: without exemplars (no trace to point at), each keeps some 90 bytes less.
+                .withoutExemplars()
                 .register(registry);
         for (String agent : agents) {
             KINDS.forEach(k -> failures.labelValues(agent, k));

@@ -102,7 +102,15 @@ public final class JolokiaPollParser {
      * no new strings and what the manager keeps of a VM is the same strings poll after poll.
      */
     public static AgentReport parse(byte[] answer, AgentReport previous) throws BadPayloadException {
-        Text text = Text.decode(answer);
+        return parse(Text.decode(answer), previous);
+    }
+
+    /** The same from the answer's buffer as it came (no copy of it is made). */
+    public static AgentReport parse(io.vertx.core.buffer.Buffer answer, AgentReport previous) throws BadPayloadException {
+        return parse(Text.decode(answer), previous);
+    }
+
+    private static AgentReport parse(Text text, AgentReport previous) throws BadPayloadException {
         HostStatus host = null;
         List<VmStatus> vms = null;
         Item lease = null;

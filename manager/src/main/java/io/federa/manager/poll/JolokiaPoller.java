@@ -72,7 +72,7 @@ public final class JolokiaPoller {
                 .recover(e -> Future.failedFuture(new PollFailure(e.getMessage())))
                 .compose(body -> {
                     try {
-                        return Future.succeededFuture(JolokiaPollParser.parse(body.getBytes(), previous));
+                        return Future.succeededFuture(JolokiaPollParser.parse(body, previous));
                     } catch (BadPayloadException e) {
                         return Future.failedFuture(new PollFailure("bad payload: " + e.getMessage()));
                     }

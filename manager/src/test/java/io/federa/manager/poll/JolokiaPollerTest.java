@@ -1,6 +1,7 @@
 package io.federa.manager.poll;
 
 import io.federa.manager.agent.JolokiaClient;
+import io.federa.manager.core.inventory.VmStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,6 +43,19 @@ class JolokiaPollerTest {
                 case "/bad-json/" -> resp.end("{\"not\": json");
                 case "/wrong-shape/" -> resp.end("[{\"status\":200,\"value\":{\"HostId\":7}},{\"status\":200,\"value\":{}}]");
                 case "/unauthorized/" -> resp.setStatusCode(401).end();
+                case "/chunked/", "/announced/" -> {
+                    // The answer in pieces of 7 bytes, some of which cut a character of two bytes in two.
+                    byte[] whole = good.replace("\"web-1\"", "\"wéb-1\"").getBytes(StandardCharsets.UTF_8);
+                    if (req.path().equals("/announced/")) {
+                        resp.putHeader("Content-Length", String.valueOf(whole.length));
+                    } else {
+                        resp.setChunked(true);
+                    }
+                    for (int i = 0; i < whole.length; i += 7) {
+                        resp.write(Buffer.buffer(java.util.Arrays.copyOfRange(whole, i, Math.min(whole.length, i + 7))));
+                    }
+                    resp.end();
+                }
                 case "/huge/" -> {
                     resp.setChunked(true);
                     Buffer mb = Buffer.buffer(new byte[1024 * 1024]);
@@ -98,6 +113,24 @@ class JolokiaPollerTest {
         AgentReport p = poller.poll(at("/good/")).await(10, TimeUnit.SECONDS);
         assertThat(p.host().hostId()).isEqualTo("host-1");
         assertThat(p.vms()).hasSize(3);
+    }
+
+    @Test
+    void an_answer_in_many_pieces_with_or_without_its_length_reads_as_one() throws Exception {
+        for (String path : List.of("/chunked/", "/announced/")) {
+            AgentReport p = poller.poll(at(path)).await(10, TimeUnit.SECONDS);
+            assertThat(p.vms()).as(path).extracting(VmStatus::name).containsExactly("batch-1", "catalog-db-1", "wéb-1");
+        }
+    }
+
+    @Test
+    void an_agents_client_reads_each_answer_against_its_previous_one() throws Exception {
+        AgentClient client = poller.client(at("/good/"));
+        AgentReport first = client.poll(JolokiaPollParser.POLL, 5_000).await(10, TimeUnit.SECONDS);
+        AgentReport second = client.poll(JolokiaPollParser.POLL, 5_000).await(10, TimeUnit.SECONDS);
+        assertThat(second).isEqualTo(first);
+        assertThat(second.vms().get(0).uuid()).isSameAs(first.vms().get(0).uuid());
+        assertThat(second.host().hostId()).isSameAs(first.host().hostId());
     }
 
     @Test
