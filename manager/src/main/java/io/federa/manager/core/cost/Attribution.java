@@ -2,6 +2,7 @@ package io.federa.manager.core.cost;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,12 +48,36 @@ public final class Attribution {
      */
     public record Row(String key, long startMillis, String currency, double cost, double cpuSeconds,
                       double storageGiBHours, double bytesSent, double packetsSent, double idleCost, long gapMillis) {
-        Row plus(double part, CostLine l, boolean idleToo) {
+    }
+
+    /**
+     * A row as its lines are added, in place: the manager groups every host's lines each poll
+     * interval for the spending now, and a new row per line added was a tenth of what it
+     * allocated at 5,000 hosts (JFR).
+     */
+    private static final class Sum {
+        double cost;
+        double cpuSeconds;
+        double storageGiBHours;
+        double bytesSent;
+        double packetsSent;
+        double idleCost;
+        long gapMillis;
+
+        void add(double part, CostLine l, boolean idleToo) {
             Usage u = l.usage();
-            return new Row(key, startMillis, currency, cost + part * l.cost(), cpuSeconds + part * u.cpuSeconds(),
-                    storageGiBHours + part * u.storageGiBHours(), bytesSent + part * u.bytesSent(),
-                    packetsSent + part * u.packetsSent(), idleCost + (idleToo && l.idle() ? l.cost() : 0),
-                    gapMillis + (idleToo ? l.gapMillis() : 0));
+            cost += part * l.cost();
+            cpuSeconds += part * u.cpuSeconds();
+            storageGiBHours += part * u.storageGiBHours();
+            bytesSent += part * u.bytesSent();
+            packetsSent += part * u.packetsSent();
+            idleCost += idleToo && l.idle() ? l.cost() : 0;
+            gapMillis += idleToo ? l.gapMillis() : 0;
+        }
+
+        Row row(RowKey k) {
+            return new Row(k.key(), k.startMillis(), k.currency(), cost, cpuSeconds, storageGiBHours, bytesSent, packetsSent,
+                    idleCost, gapMillis);
         }
     }
 
@@ -73,8 +98,7 @@ public final class Attribution {
         if (stepMillis <= 0) {
             throw new IllegalArgumentException("step must be positive, got " + stepMillis + " ms");
         }
-        Map<RowKey, Row> rows = new TreeMap<>(Comparator.comparing(RowKey::startMillis).thenComparing(RowKey::currency)
-                .thenComparing(RowKey::key));
+        Map<RowKey, Sum> rows = new HashMap<>();
         Map<String, double[]> totals = new TreeMap<>();
         for (CostLine l : lines) {
             long start = Ledger.bucket(l.bucketMillis(), stepMillis);
@@ -98,12 +122,20 @@ public final class Attribution {
         }
         List<Total> out = new ArrayList<>();
         totals.forEach((c, t) -> out.add(new Total(c, t[0], t[1], t[0] + t[1])));
-        return new Report(List.copyOf(rows.values()), out);
+        List<RowKey> keys = new ArrayList<>(rows.keySet());
+        keys.sort(ORDER);
+        List<Row> sorted = new ArrayList<>(keys.size());
+        for (RowKey k : keys) {
+            sorted.add(rows.get(k).row(k));
+        }
+        return new Report(List.copyOf(sorted), out);
     }
 
-    private static void add(Map<RowKey, Row> rows, String key, long start, CostLine l, double part, boolean idleToo) {
-        RowKey k = new RowKey(key, start, l.currency());
-        Row r = rows.computeIfAbsent(k, x -> new Row(key, start, l.currency(), 0, 0, 0, 0, 0, 0, 0));
-        rows.put(k, r.plus(part, l, idleToo));
+    /** Rows by step, then currency, then key. */
+    private static final Comparator<RowKey> ORDER = Comparator.comparingLong(RowKey::startMillis)
+            .thenComparing(RowKey::currency).thenComparing(RowKey::key);
+
+    private static void add(Map<RowKey, Sum> rows, String key, long start, CostLine l, double part, boolean idleToo) {
+        rows.computeIfAbsent(new RowKey(key, start, l.currency()), x -> new Sum()).add(part, l, idleToo);
     }
 }
