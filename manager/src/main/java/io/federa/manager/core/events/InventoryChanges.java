@@ -68,31 +68,60 @@ public final class InventoryChanges {
                         from == AgentHealth.State.UNREACHABLE ? "agent " + now.agent() + " answers again"
                                 : "agent " + now.agent() + " answers (" + now.vms().size() + " VMs)"));
             }
-            if (was != null && was.host().isPresent() && now.reachable()) {
+            if (was != null && was.host().isPresent() && now.reachable() && was.vms() != now.vms()) {
                 vmChanges(was.vms(), now.vms(), nowMillis, out);
             }
         }
         return out;
     }
 
+    /**
+     * Run every interval over every VM of the fleet: an agent's VMs usually come in the same order
+     * poll after poll, and are then compared in place, without a map of them.
+     */
     private static void vmChanges(List<VmStatus> was, List<VmStatus> now, long at, List<Event> out) {
+        if (sameNames(was, now)) {
+            for (int i = 0; i < now.size(); i++) {
+                stateChange(was.get(i), now.get(i), at, out);
+            }
+            return;
+        }
         Map<String, VmStatus> before = new LinkedHashMap<>();
         was.forEach(v -> before.put(v.name(), v));
         for (VmStatus v : now) {
             VmStatus prev = before.remove(v.name());
-            String subject = v.host() + "/" + v.name();
             if (prev == null) {
-                out.add(new Event(at, Event.Severity.INFO, Event.VM_APPEARED, subject,
+                out.add(new Event(at, Event.Severity.INFO, Event.VM_APPEARED, v.host() + "/" + v.name(),
                         "VM " + v.name() + " appeared on " + v.host() + " (" + v.state() + ")"));
-            } else if (!prev.state().equals(v.state())) {
-                boolean worse = prev.running() && !v.running();
-                out.add(new Event(at, worse ? Event.Severity.WARNING : Event.Severity.INFO, Event.VM_STATE, subject,
-                        "VM " + v.name() + " on " + v.host() + ": " + prev.state() + " → " + v.state()));
+            } else {
+                stateChange(prev, v, at, out);
             }
         }
         for (VmStatus gone : before.values()) {
             out.add(new Event(at, Event.Severity.WARNING, Event.VM_GONE, gone.host() + "/" + gone.name(),
                     "VM " + gone.name() + " is no longer on " + gone.host() + " (was " + gone.state() + ")"));
+        }
+    }
+
+    private static boolean sameNames(List<VmStatus> was, List<VmStatus> now) {
+        if (was.size() != now.size()) {
+            return false;
+        }
+        for (int i = 0; i < now.size(); i++) {
+            String a = was.get(i).name();
+            String b = now.get(i).name();
+            if (a != b && !a.equals(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void stateChange(VmStatus prev, VmStatus v, long at, List<Event> out) {
+        if (prev.state() != v.state() && !prev.state().equals(v.state())) {
+            boolean worse = prev.running() && !v.running();
+            out.add(new Event(at, worse ? Event.Severity.WARNING : Event.Severity.INFO, Event.VM_STATE, v.host() + "/" + v.name(),
+                    "VM " + v.name() + " on " + v.host() + ": " + prev.state() + " → " + v.state()));
         }
     }
 }

@@ -44,6 +44,11 @@ class InventoryChangesTest {
         });
         assertThat(InventoryChanges.between(stopped, BOTH, 3_000)).singleElement()
                 .satisfies(e -> assertThat(e.severity()).isEqualTo(Event.Severity.INFO));
+        // The same VMs listed in another order: the same change, and nothing appeared or went away.
+        InventorySnapshot reordered = BOTH.polled("host-2", host("host-2"), List.of(vm("payment-1", "host-2", "RUNNING", "payment"),
+                vm("web-2", "host-2", "SHUT_OFF", "web")), 2_000);
+        assertThat(InventoryChanges.between(BOTH, reordered, 2_000)).extracting(Event::kind, Event::subject, Event::message)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Event.VM_STATE, "host-2/web-2", "VM web-2 on host-2: RUNNING → SHUT_OFF"));
     }
 
     @Test
