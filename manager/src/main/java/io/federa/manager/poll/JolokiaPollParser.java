@@ -155,7 +155,6 @@ public final class JolokiaPollParser {
         Object status;
         String error;
         String errorType;
-        boolean valueSeen;
         boolean valueIsObject;
         Object value;
     }
@@ -189,7 +188,6 @@ public final class JolokiaPollParser {
         order.read(p, (slot, q) -> {
             switch (slot) {
                 case ITEM_VALUE -> {
-                    item.valueSeen = true;
                     item.valueIsObject = q.currentToken() == JsonToken.START_OBJECT;
                     if (item.valueIsObject) {
                         reader.read(q);

@@ -6,13 +6,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Small reads from a JSON token stream, for the answers' parsers: a whole value as Vert.x JSON
- * (for the few small parts read as a tree), a scalar, or the named scalars of a small object.
+ * (for the few small parts read as a tree), or a scalar.
  * Nesting is bounded: an answer nested deeper than {@value #MAX_DEPTH} is refused, not followed.
  */
 final class Streaming {
@@ -71,26 +68,5 @@ final class Streaming {
             }
             default -> null;
         };
-    }
-
-    /**
-     * The scalars named {@code fields} of the object at the current token, the rest skipped; when
-     * the current token is not an object, what {@link #scalar} reads there.
-     */
-    static Object smallObject(JsonParser p, Set<String> fields) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT) {
-            return scalar(p);
-        }
-        Map<String, Object> out = new HashMap<>(4);
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            p.nextToken();
-            if (fields.contains(name)) {
-                out.put(name, scalar(p));
-            } else {
-                p.skipChildren();
-            }
-        }
-        return out;
     }
 }
