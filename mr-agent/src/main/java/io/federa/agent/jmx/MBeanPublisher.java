@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the {@code federa} JMX domain in step with the snapshots: one Host and one Agent MBean,
  * and one VirtualMachine MBean per domain, registered when a VM appears and removed when it goes.
- * Called on the sampler's thread only, so registrations never race.
+ * Snapshots come on the sampler's thread; the agent closes this on its own thread, before the
+ * sampler, so a pass may still be running then: both are synchronized, and nothing is registered
+ * once closed.
  */
 public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseable {
     public static final String DOMAIN = "federa";
@@ -35,6 +37,8 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
     private final AgentCommands commands;
     private final VmDataTransfers data;
     private final Map<String, VirtualMachineBean> registered = new HashMap<>();
+    /** Set once closed: no MBean is registered after that. */
+    private boolean closed;
 
     public MBeanPublisher(MBeanServer server, Supplier<HostSnapshot> snapshot, AgentCommands commands,
                           VmDataTransfers data) {
@@ -77,6 +81,11 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
 
     @Override
     public synchronized void accept(HostSnapshot s) {
+        if (closed) {
+            // The agent closes this before its sampler: a pass still running then would register
+            // the VMs' MBeans again, and nothing would ever take them out of the platform's server.
+            return;
+        }
         Set<String> now = new HashSet<>();
         for (VmSnapshot vm : s.vms()) {
             now.add(vm.name());
@@ -111,6 +120,7 @@ public final class MBeanPublisher implements Consumer<HostSnapshot>, AutoCloseab
 
     @Override
     public synchronized void close() {
+        closed = true;
         for (String vm : registered.keySet()) {
             unregister(vmName(vm));
         }
