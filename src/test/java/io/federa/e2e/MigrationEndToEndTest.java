@@ -284,11 +284,14 @@ class MigrationEndToEndTest {
             listings.close();
             assertThat(listings.twiceRunning()).isEmpty();
 
-            Map<String, String[]> after = m.await("services/market", n -> n.path("state").asText().equals("UP"), 30_000) != null
-                    ? vms(m) : Map.of();
             // front keeps no data on its hosts: its move surged, a new instance ran on host-3 before
             // the one on host-1 stopped, and replaced it.
             String front = onHost1.stream().filter(v -> v.startsWith("front-")).findFirst().orElseThrow();
+            // A move is done once its agents said so; the inventory shows it at host-1's next poll.
+            m.await("vms", n -> java.util.stream.StreamSupport.stream(n.path("vms").spliterator(), false)
+                    .noneMatch(v -> v.path("name").asText().equals(front)), 15_000);
+            Map<String, String[]> after = m.await("services/market", n -> n.path("state").asText().equals("UP"), 30_000) != null
+                    ? vms(m) : Map.of();
             JsonNode surge = m.get("migrations/m-3");
             assertThat(surge.path("vm").asText()).isEqualTo(front);
             String fresh = surge.path("surgeAs").asText();
