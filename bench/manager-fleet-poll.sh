@@ -16,9 +16,9 @@
 #   bench/manager-fleet-poll.sh [AGENTS] [VMS] [WINDOW] [WARMUP]
 # Environment: MANAGER_JAVA_OPTS (default -Xmx512m -XX:+UseG1GC), SIM_JAVA_OPTS,
 #   SIM_EVENT_LOOPS (default 1), MAX_CONCURRENT (poll.maxConcurrent; default: the manager's own, 64), STATE_CHANGES (VM state changes a second over the fleet, 100),
-#   MANAGER_JAR (another build of the manager to compare with), JFR=1 to record the manager,
-#   HISTO=1 to write the live objects by class at the end (bench/target/manager-fleet-histogram.txt)
-#   with Java Flight Recorder during the window (kept in bench/target).
+#   MANAGER_JAR (another build of the manager to compare with), JFR=1 to record the manager
+#   with Java Flight Recorder during the window (kept in bench/target), HISTO=1 to write the live
+#   objects by class at the end (bench/target/manager-fleet-histogram.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 agents=${1:-1000}
