@@ -160,9 +160,13 @@ public final class JolokiaClient {
      * An answer's body as its chunks come: the first kept as it is (a small answer often comes in
      * one), the others appended to a buffer made once at the length the answer announced. Growing a
      * buffer from nothing instead made 3–4 times the answer in copies: a quarter of what the poll
-     * loop allocated at 5,000 agents (JFR).
+     * loop allocated at 5,000 agents (JFR). The announced length is believed only so far
+     * ({@link #capacity}): an agent that announces the largest answer allowed and sends a few bytes
+     * must not make the manager hold that much for it.
      */
-    private static final class Body {
+    static final class Body {
+        /** How far an announced length is believed beyond twice what arrived: a real answer's size. */
+        static final int BELIEVED_BYTES = 256 * 1024;
         private final int announced;
         private Buffer first;
         private Buffer all;
@@ -179,6 +183,11 @@ public final class JolokiaClient {
             this.announced = n;
         }
 
+        /** The buffer made once {@code received} bytes arrived in two chunks or more, for {@code announced} in all. */
+        static int capacity(int announced, int received) {
+            return Math.max(2 * received, Math.min(announced, BELIEVED_BYTES));
+        }
+
         int length() {
             return all != null ? all.length() : first != null ? first.length() : 0;
         }
@@ -189,7 +198,7 @@ public final class JolokiaClient {
             } else if (first == null) {
                 first = chunk;
             } else {
-                all = Buffer.buffer(Math.max(announced, 2 * (first.length() + chunk.length())));
+                all = Buffer.buffer(capacity(announced, first.length() + chunk.length()));
                 all.appendBuffer(first).appendBuffer(chunk);
                 first = null;
             }

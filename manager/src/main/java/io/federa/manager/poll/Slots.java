@@ -162,7 +162,7 @@ final class Slots {
         if (v instanceof String s) {
             return "\"" + clip(s) + "\"";
         }
-        if (v instanceof java.util.Map || v instanceof io.vertx.core.json.JsonObject || v == Streaming.OBJECT || v == READ_OBJECT) {
+        if (v instanceof io.vertx.core.json.JsonObject || v == Streaming.OBJECT || v == READ_OBJECT) {
             return "an object";
         }
         if (v instanceof Iterable || v == Streaming.LIST) {

@@ -7,7 +7,7 @@ import java.util.Locale;
  * {@code bench/manager-fleet-poll.sh} (docs/benchmarks.md): about 3 KiB a VM polled with the
  * lifecycle, history, leases, cost meter and probes running; an agent costs some 8 KiB more (its
  * entry, schedule, lease ledger row, metric series). Together, at ten VMs an agent, 37.8 MiB per
- * 10,000 VMs, where the benchmark measured 34–38 MiB (December 2026). Half the heap is left for what
+ * 10,000 VMs, where the benchmark measured 31–38 MiB (December 2026). Half the heap is left for what
  * polls, the API and the reconcile passes allocate while they run. A manager refuses to start with
  * a fleet its heap cannot hold at {@value #NOMINAL_VMS_PER_AGENT} VMs an agent, and refuses an
  * answer that would take its inventory past what its heap holds (a failed poll with a
