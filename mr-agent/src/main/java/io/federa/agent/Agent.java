@@ -15,6 +15,7 @@ import io.federa.agent.data.VmDataTransfers;
 import io.federa.agent.http.HttpLimits;
 import io.federa.agent.jmx.MBeanPublisher;
 import io.federa.agent.jolokia.JolokiaEndpoint;
+import io.federa.agent.libvirt.GuestNetwork;
 import io.federa.agent.libvirt.LibvirtHost;
 import io.federa.agent.libvirt.TestDriverState;
 import io.federa.agent.libvirt.TestNodeFile;
@@ -87,7 +88,8 @@ public final class Agent implements AutoCloseable {
         Files.createDirectories(dataDir);
         Path vmDir = dataDir.resolve("vms");
         Files.createDirectories(vmDir);
-        String network = config.libvirt().network().orElse(DEFAULT_NETWORK);
+        GuestNetwork network = config.libvirt().bridge().map(GuestNetwork::bridge)
+                .orElse(GuestNetwork.network(config.libvirt().network().orElse(DEFAULT_NETWORK)));
 
         Optional<TestDriverState> testState = Optional.empty();
         String uri;
@@ -123,9 +125,18 @@ public final class Agent implements AutoCloseable {
         config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline(), g.forwardAddress())));
         // libvirt's test driver has a network named default; a real hypervisor may have none (a
         // session one never has), and its guests then use QEMU's user-mode network.
-        if (config.libvirt().network().isEmpty() && !host.isTestDriver()) {
-            network = null;
+        if (config.libvirt().network().isEmpty() && config.libvirt().bridge().isEmpty() && !host.isTestDriver()) {
+            network = GuestNetwork.USER_MODE;
         }
+        config.libvirt().bridge().ifPresent(b -> {
+            // Only a warning: the bridge may come up after the agent, and an agent that refused to
+            // start would leave its running guests without a lease.
+            if (!Files.isDirectory(Path.of("/sys/class/net", b, "bridge"))) {
+                LOG.warn("libvirt.bridge: this host has no bridge named " + b + " (no /sys/class/net/" + b
+                        + "/bridge): VMs attached to it do not start until it exists");
+            }
+        });
+        LOG.info("guests' network cards: " + network);
 
         long startedAt = System.currentTimeMillis();
         HostIdentity identity = new HostIdentity(config.host().id(), config.host().site(), config.host().offsite(),

@@ -5,6 +5,7 @@ import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.core.VmSnapshot;
 import io.federa.agent.core.VmSpec;
 import io.federa.agent.libvirt.DiskImages;
+import io.federa.agent.libvirt.GuestNetwork;
 import io.federa.agent.libvirt.LibvirtHost;
 import io.federa.agent.libvirt.TestDriverState;
 import io.federa.agent.libvirt.TestNodeFile;
@@ -55,7 +56,7 @@ public final class AgentCommands implements AutoCloseable {
     private final Sampler sampler;
     private final String hostId;
     private final Path vmDir;
-    private final String network;
+    private final GuestNetwork network;
     private final Optional<TestDriverState> testState;
     private final LeaseKeeper lease;
     private final LeaseEnforcer enforcer;
@@ -73,7 +74,7 @@ public final class AgentCommands implements AutoCloseable {
     /**
      * @param testState where the test driver's domains are kept between agent runs, on that driver only
      */
-    public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
+    public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, GuestNetwork network,
                          Optional<TestDriverState> testState, LeaseKeeper lease, OperationLog operations) {
         this(host, sampler, hostId, vmDir, network, testState, lease, operations,
                 io.federa.agent.config.AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT, LeaseEnforcer.NONE);
@@ -84,7 +85,7 @@ public final class AgentCommands implements AutoCloseable {
      * @param enforcer        what powers managed VMs off if this process cannot: fed at each
      *                        renewal, and asked before each start of a managed VM
      */
-    public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, String network,
+    public AgentCommands(LibvirtHost host, Sampler sampler, String hostId, Path vmDir, GuestNetwork network,
                          Optional<TestDriverState> testState, LeaseKeeper lease, OperationLog operations,
                          java.time.Duration shutdownTimeout, LeaseEnforcer enforcer) {
         this.shutdownTimeout = shutdownTimeout;

@@ -83,17 +83,23 @@ public record AgentConfig(Host host, Libvirt libvirt, Capacity capacity, CostRat
      * node file of its own, generated from {@code testNode} on first start and kept in the data
      * directory afterwards. On a real hypervisor, {@code guest} says how the VMs it defines boot,
      * and a shutdown that the guest has not completed within {@code shutdownTimeout} ends in a
-     * destroy.
+     * destroy. The VMs' network cards are on the libvirt {@code network}, or on the host's
+     * {@code bridge} (at most one of the two), or else on QEMU's user-mode network (the test
+     * driver's: its network named default).
      */
-    public record Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode,
-                          Optional<Guest> guest, Duration shutdownTimeout) {
+    public record Libvirt(Optional<String> uri, Optional<String> network, Optional<String> bridge,
+                          Optional<TestNode> testNode, Optional<Guest> guest, Duration shutdownTimeout) {
         public Libvirt {
+            Objects.requireNonNull(bridge, "bridge");
             Objects.requireNonNull(guest, "guest");
             Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+            if (network.isPresent() && bridge.isPresent()) {
+                throw new IllegalArgumentException("a network and a bridge: the VMs' cards go on one of them");
+            }
         }
 
         public Libvirt(Optional<String> uri, Optional<String> network, Optional<TestNode> testNode) {
-            this(uri, network, testNode, Optional.empty(), DEFAULT_SHUTDOWN_TIMEOUT);
+            this(uri, network, Optional.empty(), testNode, Optional.empty(), DEFAULT_SHUTDOWN_TIMEOUT);
         }
     }
 

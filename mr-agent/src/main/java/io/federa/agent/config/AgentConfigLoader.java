@@ -172,12 +172,21 @@ public final class AgentConfigLoader {
     }
 
     private static AgentConfig.Libvirt libvirt(ConfigNode n) {
-        n.rejectUnknown(Set.of("uri", "network", "testNode", "guest", "shutdownTimeout"));
+        n.rejectUnknown(Set.of("uri", "network", "bridge", "testNode", "guest", "shutdownTimeout"));
         Optional<String> uri = n.has("uri")
                 ? Optional.of(n.matching("uri", URI, "a libvirt URI such as qemu:///system or test:///path/node.xml"))
                 : Optional.empty();
         Optional<String> network = n.has("network") ? Optional.of(n.matching("network", Names.DNS_LABEL,
                 "a libvirt network name (" + Names.DNS_LABEL_RULE + ")")) : Optional.empty();
+        Optional<String> bridge = n.has("bridge") ? Optional.of(n.matching("bridge", Names.INTERFACE,
+                "the name of a bridge of this host (" + Names.INTERFACE_RULE + ")")) : Optional.empty();
+        if (network.isPresent() && bridge.isPresent()) {
+            throw new ConfigException(n.pathOf("bridge"), "cannot be combined with network: the VMs' network cards "
+                    + "go on the libvirt network or on the bridge, not both");
+        }
+        if (bridge.isPresent() && uri.isEmpty()) {
+            throw new ConfigException(n.pathOf("bridge"), "needs uri: libvirt's test driver has no bridges");
+        }
         Optional<AgentConfig.TestNode> testNode = Optional.ofNullable(n.optionalObject("testNode"))
                 .map(AgentConfigLoader::testNode);
         if (uri.isPresent() && testNode.isPresent()) {
@@ -191,7 +200,7 @@ public final class AgentConfigLoader {
         // Under the commands' own wait for an answer (60 s), with room for the destroy that follows.
         Duration shutdownTimeout = n.duration("shutdownTimeout", Duration.ofSeconds(1), Duration.ofSeconds(45),
                 AgentConfig.DEFAULT_SHUTDOWN_TIMEOUT);
-        return new AgentConfig.Libvirt(uri, network, testNode, guest, shutdownTimeout);
+        return new AgentConfig.Libvirt(uri, network, bridge, testNode, guest, shutdownTimeout);
     }
 
     /**

@@ -20,6 +20,14 @@ public final class Names {
 
     public static final String TOKEN_RULE = "1 to 64 characters among A-Z a-z 0-9 . _ : -";
 
+    /**
+     * A Linux network interface's name (a bridge's): 1 to 15 ASCII letters, digits, '_', '.' or
+     * '-', starting with a letter or digit (so never "." or "..", which the kernel refuses).
+     */
+    public static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,14}");
+
+    public static final String INTERFACE_RULE = "1 to 15 characters among A-Z a-z 0-9 _ . -, starting with a letter or digit";
+
     public static final String DNS_LABEL_RULE =
             "1 to 63 lower-case letters, digits or inner hyphens (a DNS label, e.g. web-1)";
     public static final String LABEL_RULE =

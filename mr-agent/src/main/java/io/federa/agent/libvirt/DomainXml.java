@@ -38,6 +38,7 @@ public final class DomainXml {
     public static final String PREFIX = "federa";
     private static final String EPOCH = "epoch";
     private static final String FORWARD = "forward";
+    private static final String PORT = "port";
     /** libvirt's namespace for arguments passed to QEMU as they are. */
     static final String QEMU_NAMESPACE = "http://libvirt.org/schemas/domain/qemu/1.0";
     /** The netdev that carries the forwards, named in the device that uses it. */
@@ -52,7 +53,7 @@ public final class DomainXml {
     }
 
     /** The XML for defining {@code spec} with the given identity and disk image, not managed by epoch. */
-    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network) {
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, GuestNetwork network) {
         return build(spec, uuid, domainType, diskImage, network, 0);
     }
 
@@ -60,7 +61,7 @@ public final class DomainXml {
      * The XML for defining {@code spec} with the given identity and disk image; an epoch of 1 or
      * more is kept in the metadata ({@code <federa:epoch>}) and makes the VM a managed one.
      */
-    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch) {
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, GuestNetwork network, long epoch) {
         return build(spec, uuid, domainType, diskImage, network, epoch, null);
     }
 
@@ -81,28 +82,32 @@ public final class DomainXml {
      * As above; with {@code boot}, a domain a real hypervisor runs: it boots the kernel directly,
      * has ACPI (so that a shutdown request reaches the guest as its power button), writes its
      * serial console to a file, and has no graphics (libvirt 9 refuses {@code <graphics type='none'/>},
-     * so there is none at all). Its network card is on {@code network}, or on QEMU's user-mode
-     * network when none is named (a session hypervisor has no libvirt networks).
+     * so there is none at all). Its network card is on {@code network}.
      */
-    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch,
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, GuestNetwork network, long epoch,
                                KernelBoot boot) {
         return build(spec, uuid, domainType, diskImage, network, epoch, boot, List.of());
     }
 
     /**
      * As above, with guest TCP and UDP ports forwarded from the host. Forwards are only for a real guest
-     * ({@code boot} given) on QEMU's user-mode network ({@code network} null); otherwise they must
-     * be empty. With forwards the domain has no {@code <interface>}: QEMU gets its network card on
-     * its command line ({@code <qemu:commandline>}, a user-mode {@code -netdev} with one
-     * {@code hostfwd=tcp:…} or {@code hostfwd=udp:…} per forward and a virtio card in PCI slot {@value #NIC_PCI_ADDRESS}), because
-     * libvirt 9.0 cannot forward ports on a user-mode interface and refuses the passt backend that
-     * could. The forwards are kept in the federa metadata ({@code <federa:forward guest="80"
-     * host="127.0.0.1:41999"/>}, with {@code protocol="udp"} for a UDP port) and read back by {@link #describe}. On a libvirt network nothing
-     * is forwarded: the guest's address would come from the network's DHCP leases (not done yet).
+     * ({@code boot} given) on QEMU's user-mode network; otherwise they must be empty. With forwards
+     * the domain has no {@code <interface>}: QEMU gets its network card on its command line
+     * ({@code <qemu:commandline>}, a user-mode {@code -netdev} with one {@code hostfwd=tcp:…} or
+     * {@code hostfwd=udp:…} per forward and a virtio card in PCI slot {@value #NIC_PCI_ADDRESS}),
+     * because libvirt 9.0 cannot forward ports on a user-mode interface and refuses the passt
+     * backend that could. The forwards are kept in the federa metadata ({@code <federa:forward
+     * guest="80" host="127.0.0.1:41999"/>}, with {@code protocol="udp"} for a UDP port) and read
+     * back by {@link #describe}.
+     *
+     * <p>On a libvirt network or a bridge nothing is forwarded: the guest takes an address of its
+     * own, and the spec's ports are kept as {@code <federa:port guest="80"/>} (with
+     * {@code protocol="udp"} for a UDP port), to be reached at that address once it is known.
      */
-    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, String network, long epoch,
+    public static String build(VmSpec spec, UUID uuid, String domainType, Path diskImage, GuestNetwork network, long epoch,
                                KernelBoot boot, List<VmObservation.Forward> forwards) {
-        if (!forwards.isEmpty() && (boot == null || network != null)) {
+        java.util.Objects.requireNonNull(network, "network");
+        if (!forwards.isEmpty() && (boot == null || network.addressed())) {
             throw new IllegalArgumentException("ports are forwarded only to a real guest on QEMU's user-mode network");
         }
         List<VmObservation.Forward> sorted = forwards.stream().sorted(VmObservation.Forward.ORDER).toList();
@@ -123,6 +128,9 @@ public final class DomainXml {
             textNs(doc, vm, EPOCH, Long.toString(epoch));
         }
         writeForwards(doc, vm, sorted);
+        if (boot != null && network.addressed()) {
+            writePorts(doc, vm, spec);
+        }
 
         long kib = spec.memoryMiB() * 1024;
         text(doc, domain, "memory", Long.toString(kib)).setAttribute("unit", "KiB");
@@ -152,10 +160,11 @@ public final class DomainXml {
         Element target = child(doc, disk, "target");
         target.setAttribute("dev", "vda");
         target.setAttribute("bus", "virtio");
-        if (network != null) {
+        if (network.addressed()) {
             Element nic = child(doc, devices, "interface");
-            nic.setAttribute("type", "network");
-            child(doc, nic, "source").setAttribute("network", network);
+            boolean bridge = network.kind() == GuestNetwork.Kind.BRIDGE;
+            nic.setAttribute("type", bridge ? "bridge" : "network");
+            child(doc, nic, "source").setAttribute(bridge ? "bridge" : "network", network.name());
             child(doc, nic, "model").setAttribute("type", "virtio");
         } else if (boot != null && sorted.isEmpty()) {
             Element nic = child(doc, devices, "interface");
@@ -191,6 +200,21 @@ public final class DomainXml {
             if (f.udp()) {
                 e.setAttribute("protocol", "udp");
             }
+            vm.appendChild(e);
+        }
+    }
+
+    /** The spec's guest ports as {@code <federa:port>} entries: TCP, then UDP, each in the spec's order. */
+    private static void writePorts(Document doc, Element vm, VmSpec spec) {
+        for (int p : spec.ports()) {
+            Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + PORT);
+            e.setAttribute("guest", Integer.toString(p));
+            vm.appendChild(e);
+        }
+        for (int p : spec.udpPorts()) {
+            Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + PORT);
+            e.setAttribute("guest", Integer.toString(p));
+            e.setAttribute("protocol", "udp");
             vm.appendChild(e);
         }
     }
@@ -236,13 +260,32 @@ public final class DomainXml {
         return serialize(doc);
     }
 
-    /** What the agent needs from a domain's XML, read once per domain definition. */
+    /**
+     * What the agent needs from a domain's XML, read once per domain definition.
+     *
+     * @param forwards the guest ports forwarded from host ports (QEMU's user-mode network)
+     * @param ports    the guest ports reached at the guest's own address (a libvirt network or a bridge)
+     */
     public record Description(String application, String service, long epoch, long diskBytes,
                               List<VmObservation.Disk> disks, List<VmObservation.Nic> nics,
-                              List<VmObservation.Forward> forwards) {
+                              List<VmObservation.Forward> forwards, List<GuestPort> ports) {
         /** The same description with the epoch of the domain's persistent definition. */
         public Description withEpoch(long e) {
-            return new Description(application, service, e, diskBytes, disks, nics, forwards);
+            return new Description(application, service, e, diskBytes, disks, nics, forwards, ports);
+        }
+    }
+
+    /** A guest port reached at the guest's own address. */
+    public record GuestPort(int port, boolean udp) {
+        public GuestPort {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("a port is 1 to 65535, got " + port);
+            }
+        }
+
+        /** Where the port is reached when the guest has {@code address}. */
+        public VmObservation.Forward at(String address) {
+            return new VmObservation.Forward(port, address, port, udp);
         }
     }
 
@@ -317,8 +360,10 @@ public final class DomainXml {
             }
         }
         List<VmObservation.Forward> forwards = new ArrayList<>();
+        List<GuestPort> ports = new ArrayList<>();
         if (mine.getLength() > 0) {
             forwards = forwards((Element) mine.item(0));
+            ports = ports((Element) mine.item(0));
         }
         List<VmObservation.Disk> disks = new ArrayList<>();
         List<VmObservation.Nic> nics = new ArrayList<>();
@@ -352,10 +397,30 @@ public final class DomainXml {
                 nics.add(new VmObservation.Nic(target == null ? "" : target.getAttribute("dev"),
                         mac == null ? "" : mac.getAttribute("address"),
                         model == null ? "" : model.getAttribute("type"),
-                        source == null ? "" : source.getAttribute("network")));
+                        source == null ? "" : source.hasAttribute("bridge") ? source.getAttribute("bridge")
+                                : source.getAttribute("network")));
             }
         }
-        return new Description(application, service, epoch, diskBytes, disks, nics, forwards);
+        return new Description(application, service, epoch, diskBytes, disks, nics, forwards, ports);
+    }
+
+    /** The {@code <federa:port>} entries, in the order written; one that does not read as a port is left out. */
+    private static List<GuestPort> ports(Element vm) {
+        List<GuestPort> out = new ArrayList<>();
+        NodeList l = vm.getElementsByTagNameNS(NAMESPACE, PORT);
+        for (int i = 0; i < l.getLength(); i++) {
+            Element e = (Element) l.item(i);
+            String protocol = e.getAttribute("protocol");
+            if (!protocol.isEmpty() && !protocol.equals("udp")) {
+                continue;
+            }
+            try {
+                out.add(new GuestPort(Integer.parseInt(e.getAttribute("guest")), protocol.equals("udp")));
+            } catch (IllegalArgumentException ignored) {
+                // Not something this agent wrote (NumberFormatException is an IllegalArgumentException).
+            }
+        }
+        return List.copyOf(out);
     }
 
     /**

@@ -52,6 +52,10 @@ public final class LibvirtHost implements AutoCloseable {
     private final BulkStats.Connection conn;
     private final String domainType;
     private final Map<String, DomainXml.Description> descriptions = new ConcurrentHashMap<>();
+    /** The address each running guest on a libvirt network or a bridge was last seen at, by UUID. */
+    private final Map<String, String> addresses = new ConcurrentHashMap<>();
+    /** The neighbour table as read once in the current {@link #observe} pass (the sampler's thread); null until needed. */
+    private Map<String, List<String>> neighbours;
     private volatile GuestBoot guestBoot;
 
     /** What the VMs this agent defines on a real hypervisor boot: {@link DomainXml.KernelBoot} less the console. */
@@ -157,6 +161,7 @@ public final class LibvirtHost implements AutoCloseable {
     /** Reads the node, its pools and every domain, active and defined. */
     public HostObservation observe() throws LibvirtException {
         long start = System.nanoTime();
+        neighbours = null;
         long wall = System.currentTimeMillis();
         NodeInfo node = conn.nodeInfo();
         long poolCapacity = -1;
@@ -291,7 +296,51 @@ public final class LibvirtHost implements AutoCloseable {
         return new VmObservation(uuid, r.name(), r.id(), state, f.osType(), f.persistent(), f.autostart(),
                 vcpus, memory, maxMemory, Math.max(0, r.number("cpu.time")),
                 desc.application(), desc.service(), desc.epoch(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
-                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics(), desc.forwards());
+                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics(), endpoints(uuid, r.name(), desc, true));
+    }
+
+    /**
+     * Where the domain's guest ports are reached: its forwards on QEMU's user-mode network; on a
+     * libvirt network or a bridge, its ports at the address the neighbour table gives for its
+     * card's MAC, or none while no address is known (the guest has not taken one yet) or the
+     * domain is not active. An address once seen is kept while the domain runs, should its entry
+     * leave the table.
+     */
+    private List<VmObservation.Forward> endpoints(String uuid, String name, DomainXml.Description desc, boolean active) {
+        if (desc.ports().isEmpty()) {
+            return desc.forwards();
+        }
+        if (!active) {
+            addresses.remove(uuid);
+            return List.of();
+        }
+        if (neighbours == null) {
+            neighbours = NeighbourTable.read(NeighbourTable.PROC);
+        }
+        String known = addresses.get(uuid);
+        String address = null;
+        for (VmObservation.Nic nic : desc.nics()) {
+            List<String> seen = neighbours.getOrDefault(nic.mac().toLowerCase(java.util.Locale.ROOT), List.of());
+            if (!seen.isEmpty()) {
+                address = seen.contains(known) ? known : seen.get(0);
+                break;
+            }
+        }
+        if (address == null) {
+            address = known;
+        } else if (!address.equals(known)) {
+            addresses.put(uuid, address);
+            LOG.info(name + " is at " + address + " (" + nicsOf(desc) + ")");
+        }
+        if (address == null) {
+            return List.of();
+        }
+        String at = address;
+        return desc.ports().stream().map(p -> p.at(at)).toList();
+    }
+
+    private static String nicsOf(DomainXml.Description desc) {
+        return desc.nics().stream().map(n -> n.mac() + " on " + n.network()).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** {@code <kind>.<i>.name} → i, for i below {@code <kind>.count}. */
@@ -397,7 +446,7 @@ public final class LibvirtHost implements AutoCloseable {
         return new VmObservation(uuid, d.getName(), d.getID(), state, d.getOSType(), persistent, autostart,
                 info.nrVirtCpu, info.memory * 1024L, info.maxMem * 1024L, info.cpuTime,
                 desc.application(), desc.service(), desc.epoch(), desc.diskBytes(), rdBytes, wrBytes, rdReq, wrReq,
-                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics(), desc.forwards());
+                rxBytes, txBytes, rxPk, txPk, vcpuTimes, disks, desc.nics(), endpoints(uuid, d.getName(), desc, state.isActive()));
     }
 
     /**
@@ -591,6 +640,7 @@ public final class LibvirtHost implements AutoCloseable {
 
     public void forget(String uuid) {
         descriptions.remove(uuid);
+        addresses.remove(uuid);
         facts.remove(uuid);
     }
 
@@ -635,7 +685,7 @@ public final class LibvirtHost implements AutoCloseable {
      * what {@link #bootGuestsFrom} set, and its serial console goes to {@code console.log} beside
      * its disk image.
      */
-    public String domainXml(VmSpec spec, UUID uuid, Path image, String network, long epoch) throws IOException {
+    public String domainXml(VmSpec spec, UUID uuid, Path image, GuestNetwork network, long epoch) throws IOException {
         if (isTestDriver()) {
             // The spec's ports are accepted and nothing is forwarded: there is no guest to reach.
             return DomainXml.build(spec, uuid, domainType, image, network, epoch);
@@ -645,10 +695,10 @@ public final class LibvirtHost implements AutoCloseable {
             throw new IllegalStateException("cannot define " + spec.name() + " on " + uri
                     + ": the agent's configuration names no guest to boot (libvirt.guest.kernel and initrd)");
         }
-        // On a libvirt network the guest's address would come from the network's DHCP leases (not
-        // done yet): its ports are not forwarded.
+        // On a libvirt network or a bridge the guest has an address of its own, where its ports
+        // are reached: nothing is forwarded.
         List<VmObservation.Forward> forwards = List.of();
-        if (network == null && !(spec.ports().isEmpty() && spec.udpPorts().isEmpty())) {
+        if (!network.addressed() && !(spec.ports().isEmpty() && spec.udpPorts().isEmpty())) {
             synchronized (chosenPorts) {
                 forwards = freePorts(boot.forwardAddress(), spec.ports(), spec.udpPorts(), portsTaken());
                 forwards.forEach(f -> chosenPorts.add(f.hostPort()));

@@ -34,7 +34,7 @@ public final class TestDriverState {
     }
 
     /** First start: the domains of the configuration, each with its disk image. */
-    public void seed(AgentConfig.TestNode node, Path vmDir, String network, Path nodeFile) throws IOException {
+    public void seed(AgentConfig.TestNode node, Path vmDir, GuestNetwork network, Path nodeFile) throws IOException {
         Files.createDirectories(domains);
         for (AgentConfig.TestVm vm : node.vms()) {
             // A stable identity per host and name, so a regenerated demo host keeps its UUIDs.

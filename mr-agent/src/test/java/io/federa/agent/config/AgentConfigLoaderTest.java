@@ -104,6 +104,11 @@ class AgentConfigLoaderTest {
                 "  uri: qemu:///system\n"), BASE);
         assertThat(c.libvirt().uri()).contains("qemu:///system");
         assertThat(c.libvirt().testNode()).isEmpty();
+        assertThat(c.libvirt().bridge()).isEmpty();
+        assertThat(c.libvirt().network()).isEmpty();
+        AgentConfig bridged = AgentConfigLoader.parse(REAL.replace("  uri: qemu:///session\n",
+                "  uri: qemu:///session\n  bridge: fedbr0\n"), BASE);
+        assertThat(bridged.libvirt().bridge()).contains("fedbr0");
     }
 
     @Test
@@ -181,6 +186,13 @@ class AgentConfigLoaderTest {
                         "libvirt.guest.kernel", "is not a file"),
                 bad("guest without initrd", REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  guest: { kernel: /etc/passwd }\n"),
                         "libvirt.guest.initrd", "is required"),
+                bad("bridge on the test driver", GOOD.replace("libvirt:\n", "libvirt:\n  bridge: br0\n"), "libvirt.bridge", "needs uri"),
+                bad("bridge and network", REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  network: default\n  bridge: br0\n"),
+                        "libvirt.bridge", "cannot be combined with network"),
+                bad("bridge name too long", REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  bridge: a-bridge-of-16ch\n"),
+                        "libvirt.bridge", "1 to 15 characters"),
+                bad("bridge name with a slash", REAL.replace("  uri: qemu:///session\n", "  uri: qemu:///session\n  bridge: br/0\n"),
+                        "libvirt.bridge", "bridge of this host"),
                 bad("shutdown timeout too long", GOOD.replace("libvirt:\n", "libvirt:\n  shutdownTimeout: 5m\n"),
                         "libvirt.shutdownTimeout", "between 1000ms and 45000ms"));
     }

@@ -21,11 +21,11 @@ class DomainXmlTest {
     @Test
     void an_epoch_is_written_read_back_and_replaced_and_absent_means_zero() {
         VmSpec spec = new VmSpec("web-2", "web", "shop", 1, 512, 1, Optional.empty());
-        String unmanaged = DomainXml.build(spec, ID, "test", Path.of("/d/disk0.raw"), "default");
+        String unmanaged = DomainXml.build(spec, ID, "test", Path.of("/d/disk0.raw"), GuestNetwork.network("default"));
         assertThat(DomainXml.epochOf(unmanaged)).isZero();
         assertThat(DomainXml.describe(unmanaged).epoch()).isZero();
 
-        String managed = DomainXml.build(spec, ID, "test", Path.of("/d/disk0.raw"), "default", 5);
+        String managed = DomainXml.build(spec, ID, "test", Path.of("/d/disk0.raw"), GuestNetwork.network("default"), 5);
         assertThat(DomainXml.epochOf(managed)).isEqualTo(5);
         assertThat(DomainXml.describe(managed).epoch()).isEqualTo(5);
         assertThat(DomainXml.nameOf(managed)).isEqualTo("web-2");
@@ -42,7 +42,7 @@ class DomainXmlTest {
     @Test
     void a_qcow2_disk_is_defined_with_the_qcow2_driver_and_read_back_as_such() {
         VmSpec spec = new VmSpec("web-3", "web", "shop", 1, 512, 1024, Optional.empty(), DiskFormat.QCOW2);
-        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.qcow2"), null);
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.qcow2"), GuestNetwork.USER_MODE);
         assertThat(xml).contains("<driver name=\"qemu\" type=\"qcow2\"/>");
         assertThat(DomainXml.describe(xml).disks()).singleElement().satisfies(disk -> {
             assertThat(disk.format()).isEqualTo("qcow2");
@@ -51,14 +51,14 @@ class DomainXmlTest {
         assertThat(DomainXml.describe(xml).diskBytes()).isEqualTo(1024L << 30);
         // The seven-argument spec is raw, as before.
         String raw = DomainXml.build(new VmSpec("web-4", "web", "shop", 1, 512, 1, Optional.empty()), ID, "qemu",
-                Path.of("/d/disk0.raw"), null);
+                Path.of("/d/disk0.raw"), GuestNetwork.USER_MODE);
         assertThat(raw).contains("<driver name=\"qemu\" type=\"raw\"/>");
     }
 
     @Test
     void the_labels_and_devices_written_are_read_back() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 2, 2048, 20, Optional.empty());
-        String xml = DomainXml.build(spec, ID, "test", Path.of("/data/vms/x/disk0.raw"), "default");
+        String xml = DomainXml.build(spec, ID, "test", Path.of("/data/vms/x/disk0.raw"), GuestNetwork.network("default"));
 
         DomainXml.Description d = DomainXml.describe(xml);
         assertThat(d.application()).isEqualTo("web");
@@ -75,7 +75,7 @@ class DomainXmlTest {
     @Test
     void without_a_network_the_domain_has_no_interface() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 512, 1, Optional.empty());
-        String xml = DomainXml.build(spec, ID, "kvm", Path.of("/d"), null);
+        String xml = DomainXml.build(spec, ID, "kvm", Path.of("/d"), GuestNetwork.USER_MODE);
         assertThat(xml).doesNotContain("<interface");
         assertThat(xml).contains("type=\"kvm\"");
     }
@@ -85,7 +85,7 @@ class DomainXmlTest {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty());
         DomainXml.KernelBoot boot = new DomainXml.KernelBoot(Path.of("/g/vmlinuz"), Path.of("/g/initrd.gz"),
                 "console=ttyS0 quiet", Path.of("/data/vms/x/console.log"));
-        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), null, 3, boot);
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), GuestNetwork.USER_MODE, 3, boot);
 
         org.w3c.dom.Element root = DomainXml.parse(xml).getDocumentElement();
         assertThat(root.getAttribute("type")).isEqualTo("qemu");
@@ -113,7 +113,7 @@ class DomainXmlTest {
     void forwarded_ports_give_qemu_a_user_netdev_with_one_hostfwd_each_and_no_interface_element() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(8080, 80),
                 List.of(161));
-        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), null, 2, BOOT,
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), GuestNetwork.USER_MODE, 2, BOOT,
                 List.of(new VmObservation.Forward(161, "127.0.0.1", 42017, true),
                         new VmObservation.Forward(8080, "127.0.0.1", 42011),
                         new VmObservation.Forward(80, "127.0.0.1", 41999)));
@@ -153,8 +153,8 @@ class DomainXmlTest {
     @Test
     void a_real_guest_without_ports_is_defined_exactly_as_before_with_a_user_interface() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty());
-        String before = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), null, 3, BOOT);
-        String now = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), null, 3, BOOT, List.of());
+        String before = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), GuestNetwork.USER_MODE, 3, BOOT);
+        String now = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), GuestNetwork.USER_MODE, 3, BOOT, List.of());
         assertThat(now).isEqualTo(before);
         assertThat(now).contains("<interface type=\"user\">").doesNotContain("qemu:").doesNotContain("forward");
         assertThat(DomainXml.describe(now).forwards()).isEmpty();
@@ -163,7 +163,7 @@ class DomainXmlTest {
     @Test
     void forwards_chosen_again_replace_the_host_ports_in_the_metadata_and_on_qemus_command_line() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80), List.of(161));
-        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), null, 2, BOOT,
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/data/vms/x/disk0.raw"), GuestNetwork.USER_MODE, 2, BOOT,
                 List.of(new VmObservation.Forward(80, "127.0.0.1", 41999), new VmObservation.Forward(161, "127.0.0.1", 42017, true)));
         List<VmObservation.Forward> again = List.of(new VmObservation.Forward(161, "127.0.0.1", 43001, true),
                 new VmObservation.Forward(80, "127.0.0.1", 43000));
@@ -177,7 +177,7 @@ class DomainXmlTest {
         assertThatThrownBy(() -> DomainXml.withForwards(xml, List.of(new VmObservation.Forward(80, "127.0.0.1", 43000))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("the domain forwards [80, 161/udp], not [80]");
         String plain = DomainXml.build(new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty()), ID, "qemu",
-                Path.of("/d"), null, 0, BOOT);
+                Path.of("/d"), GuestNetwork.USER_MODE, 0, BOOT);
         assertThatThrownBy(() -> DomainXml.withForwards(plain, again)).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -185,12 +185,61 @@ class DomainXmlTest {
     void ports_are_not_forwarded_on_a_libvirt_network_nor_without_a_real_guest() {
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80));
         List<VmObservation.Forward> one = List.of(new VmObservation.Forward(80, "127.0.0.1", 41999));
-        assertThatThrownBy(() -> DomainXml.build(spec, ID, "qemu", Path.of("/d"), "default", 0, BOOT, one))
+        assertThatThrownBy(() -> DomainXml.build(spec, ID, "qemu", Path.of("/d"), GuestNetwork.network("default"), 0, BOOT, one))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> DomainXml.build(spec, ID, "test", Path.of("/d"), null, 0, null, one))
+        assertThatThrownBy(() -> DomainXml.build(spec, ID, "test", Path.of("/d"), GuestNetwork.USER_MODE, 0, null, one))
                 .isInstanceOf(IllegalArgumentException.class);
         // The test driver's domain for a spec with ports is the one without.
-        assertThat(DomainXml.build(spec, ID, "test", Path.of("/d"), "default", 0)).doesNotContain("forward");
+        assertThat(DomainXml.build(spec, ID, "test", Path.of("/d"), GuestNetwork.network("default"), 0)).doesNotContain("forward");
+    }
+
+    @Test
+    void on_a_bridge_the_card_is_the_bridges_and_the_ports_are_kept_to_be_reached_at_the_guests_address() {
+        VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80, 8080),
+                List.of(161));
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), GuestNetwork.bridge("fedbr0"), 2, BOOT);
+
+        Element root = DomainXml.parse(xml).getDocumentElement();
+        NodeList nics = root.getElementsByTagName("interface");
+        assertThat(nics.getLength()).isEqualTo(1);
+        Element nic = (Element) nics.item(0);
+        assertThat(nic.getAttribute("type")).isEqualTo("bridge");
+        assertThat(DomainXml.firstChild(nic, "source").getAttribute("bridge")).isEqualTo("fedbr0");
+        assertThat(DomainXml.firstChild(nic, "model").getAttribute("type")).isEqualTo("virtio");
+        // Nothing is forwarded: no user-mode netdev, no forward entries.
+        assertThat(root.getElementsByTagNameNS(DomainXml.QEMU_NAMESPACE, "arg").getLength()).isZero();
+        assertThat(xml).doesNotContain("hostfwd").doesNotContain("federa:forward");
+
+        DomainXml.Description d = DomainXml.describe(xml);
+        assertThat(d.forwards()).isEmpty();
+        assertThat(d.ports()).containsExactly(new DomainXml.GuestPort(80, false), new DomainXml.GuestPort(8080, false),
+                new DomainXml.GuestPort(161, true));
+        assertThat(d.nics()).singleElement().satisfies(n -> assertThat(n.network()).isEqualTo("fedbr0"));
+        // Reached at the guest's address, on the same port numbers, named as the endpoints name them.
+        assertThat(d.ports().stream().map(p -> p.at("10.77.0.23")).map(f -> f.guest() + "=" + f.host()).toList())
+                .containsExactly("80=10.77.0.23:80", "8080=10.77.0.23:8080", "161/udp=10.77.0.23:161");
+        // The epoch and the ports survive a new epoch written into the definition.
+        assertThat(DomainXml.describe(DomainXml.withEpoch(xml, 3)).ports()).isEqualTo(d.ports());
+
+        // On a libvirt network the same: its card is the network's.
+        String onNetwork = DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), GuestNetwork.network("federa"), 2, BOOT);
+        Element card = (Element) DomainXml.parse(onNetwork).getDocumentElement().getElementsByTagName("interface").item(0);
+        assertThat(card.getAttribute("type")).isEqualTo("network");
+        assertThat(DomainXml.firstChild(card, "source").getAttribute("network")).isEqualTo("federa");
+        assertThat(DomainXml.describe(onNetwork).ports()).isEqualTo(d.ports());
+
+        // On the user-mode network the ports are forwarded instead, and none is kept this way.
+        assertThat(DomainXml.describe(DomainXml.build(spec, ID, "qemu", Path.of("/d/disk0.raw"), GuestNetwork.USER_MODE, 2,
+                BOOT, List.of(new VmObservation.Forward(80, "127.0.0.1", 41999)))).ports()).isEmpty();
+    }
+
+    @Test
+    void a_bridge_is_named_as_the_kernel_names_interfaces() {
+        assertThat(GuestNetwork.bridge("virbr0").addressed()).isTrue();
+        assertThat(GuestNetwork.USER_MODE.addressed()).isFalse();
+        for (String bad : List.of("", "a-name-of-16-chr", "br 0", "br/0", "..", "-br")) {
+            assertThatThrownBy(() -> GuestNetwork.bridge(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
     }
 
     @Test
@@ -201,7 +250,7 @@ class DomainXmlTest {
         DomainXml.KernelBoot boot = new DomainXml.KernelBoot(Path.of("/g/" + markup), Path.of("/g/initrd.gz"), markup,
                 Path.of("/data/" + markup + "/console.log"));
         VmSpec spec = new VmSpec("web-1", "web", "shop", 1, 128, 1, Optional.empty(), DiskFormat.RAW, List.of(80));
-        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/d/" + markup), null, 0, boot,
+        String xml = DomainXml.build(spec, ID, "qemu", Path.of("/d/" + markup), GuestNetwork.USER_MODE, 0, boot,
                 List.of(new VmObservation.Forward(80, "127.0.0.1", 41999)));
 
         Element root = DomainXml.parse(xml).getDocumentElement();

@@ -4,6 +4,7 @@ import io.federa.agent.core.CostRates;
 import io.federa.agent.core.HostIdentity;
 import io.federa.agent.core.VmState;
 import io.federa.agent.libvirt.LibvirtHost;
+import io.federa.agent.libvirt.GuestNetwork;
 import io.federa.agent.libvirt.TestDriverState;
 import io.federa.agent.libvirt.TestNodeFile;
 import io.federa.agent.config.AgentConfig;
@@ -30,7 +31,7 @@ class LifecycleEventsTest {
         Path node = dir.resolve("node.xml");
         TestDriverState state = new TestDriverState(dir.resolve("state"));
         state.seed(new AgentConfig.TestNode(4, 2000, 8192, 100, List.of(
-                new AgentConfig.TestVm("app-1", "web", "shop", 1, 512, 1, false))), dir.resolve("vms"), "default", node);
+                new AgentConfig.TestVm("app-1", "web", "shop", 1, 512, 1, false))), dir.resolve("vms"), GuestNetwork.network("default"), node);
         TestNodeFile.write(node, 4, 2000, 8192 * 1024, 100L << 30, dir.resolve("vms"), state.load());
         AtomicReference<Sampler> ref = new AtomicReference<>();
         try (LibvirtHost host = LibvirtHost.open("test://" + node, uuid -> ref.get().requestSample());

@@ -2,6 +2,7 @@ package io.federa.agent.supervisor;
 
 import io.federa.agent.command.VmSpecParser;
 import io.federa.agent.libvirt.DomainXml;
+import io.federa.agent.libvirt.GuestNetwork;
 import io.federa.agent.libvirt.TestNodeFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +37,7 @@ class SupervisorLinkTest {
 
     private static String domain(String name, long epoch, Path dir) {
         return DomainXml.build(VmSpecParser.parse("{\"name\":\"" + name + "\",\"application\":\"web\",\"service\":\"shop\","
-                + "\"vcpus\":1,\"memoryMiB\":128,\"diskGiB\":1}"), UUID.randomUUID(), "test", dir.resolve(name + ".img"), null, epoch);
+                + "\"vcpus\":1,\"memoryMiB\":128,\"diskGiB\":1}"), UUID.randomUUID(), "test", dir.resolve(name + ".img"), GuestNetwork.USER_MODE, epoch);
     }
 
     private static void await(String what, BooleanSupplier ok) throws InterruptedException {
