@@ -38,6 +38,13 @@ command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+# Guests on a bridge in a network namespace of the test's own: dnsmasq answers their DHCP, the
+# bridge helper's copy gets its capabilities from setcap, socat carries the test's connections
+# into the namespace.
+[ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+command -v setcap >/dev/null 2>&1 || need+=(libcap2-bin)
+command -v socat >/dev/null 2>&1 || need+=(socat)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -7,6 +7,17 @@
 #                                       prints "USER SOCKET" per user
 #   real-hypervisors.sh down USER...    destroys and undefines every domain of each user's session,
 #                                       kills what is left of its QEMU processes and stops its daemons
+#   real-hypervisors.sh bridge NETNS    creates the network namespace NETNS (a name of the caller's
+#                                       own) holding the bridge fedbr0 at 10.77.0.1/24 and a dnsmasq
+#                                       that answers DHCP on it (leases in /run/federa-e2e/NETNS/),
+#                                       and a copy of QEMU's bridge helper that session daemons may
+#                                       use (/var/lib/federa-e2e/qemu-bridge-helper); prints
+#                                       "NETNS BRIDGE LEASEFILE"
+#   real-hypervisors.sh bridge-down NETNS
+#                                       stops that dnsmasq and deletes the namespace
+#   FEDERA_NETNS=NETNS real-hypervisors.sh up USER...
+#                                       as up, with each daemon started inside NETNS and told to
+#                                       attach guests to bridges through the helper's copy
 #   real-hypervisors.sh guest DIR       builds the test guest in DIR unless it is there: a Debian
 #                                       kernel (apt-get download + dpkg -x) and an initramfs of
 #                                       busybox, the virtio block and network modules and our own
@@ -47,8 +58,22 @@ up() {
     [ -d "$home" ] || { mkdir -p "$home" && chown "$user:" "$home"; } || fail users "cannot create $home"
     local rt; rt=$(runtime_dir "$user")
     mkdir -p "$rt" && chown "$user:" "$rt" && chmod 700 "$rt" || fail runtime "cannot create $rt for $user"
+    local netns=${FEDERA_NETNS:-}
+    if [ -n "$netns" ]; then
+      [ -x "$HELPER" ] || fail bridge "$HELPER is missing: run \"$0 bridge $netns\" first"
+      # The session daemon's QEMU configuration: bridges are joined through the helper's copy.
+      local conf="$home/.config/libvirt"
+      mkdir -p "$conf" && printf 'bridge_helper = "%s"\n' "$HELPER" > "$conf/qemu.conf" \
+        && chown -R "$user:" "$home/.config" || fail daemon "cannot write $conf/qemu.conf"
+    fi
     if ! as_user "$user" virsh -q -c "$(session_uri "$user")" version >/dev/null 2>&1; then
-      as_user "$user" libvirtd --daemon || fail daemon "libvirtd did not start as $user"
+      if [ -n "$netns" ]; then
+        ip netns exec "$netns" setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
+          env -i HOME="$home" USER="$user" LOGNAME="$user" XDG_RUNTIME_DIR="$rt" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+          libvirtd --daemon || fail daemon "libvirtd did not start as $user in network namespace $netns"
+      else
+        as_user "$user" libvirtd --daemon || fail daemon "libvirtd did not start as $user"
+      fi
       local i=0
       until as_user "$user" virsh -q -c "$(session_uri "$user")" version >/dev/null 2>&1; do
         i=$((i + 1))
@@ -81,6 +106,54 @@ down() {
       kill -9 "$pid" 2>/dev/null || true
     done
   done
+}
+
+# The bridge helper's copy. Debian installs QEMU's helper without the setuid bit, and /dev/net/tun
+# may be root's alone: the copy has the two capabilities it needs (to make the tap device and put
+# it on the bridge) and nothing else, and the system's own helper stays as it is.
+HELPER=/var/lib/federa-e2e/qemu-bridge-helper
+BRIDGE=fedbr0
+
+bridge() {
+  local netns=$1
+  [[ "$netns" =~ ^[a-z][a-z0-9-]{0,30}$ ]] || fail bridge "\"$netns\" is not a plain namespace name"
+  command -v dnsmasq >/dev/null 2>&1 || fail packages "dnsmasq is missing (apt-get install dnsmasq-base)"
+  command -v setcap >/dev/null 2>&1 || fail packages "setcap is missing (apt-get install libcap2-bin)"
+  [ -x /usr/lib/qemu/qemu-bridge-helper ] || fail packages "/usr/lib/qemu/qemu-bridge-helper is missing (apt-get install qemu-system-common)"
+  mkdir -p "$(dirname "$HELPER")" && chmod 755 "$(dirname "$HELPER")" \
+    && cp /usr/lib/qemu/qemu-bridge-helper "$HELPER.new" && chmod 755 "$HELPER.new" \
+    && setcap cap_net_admin,cap_dac_override+ep "$HELPER.new" && mv "$HELPER.new" "$HELPER" \
+    || fail bridge "cannot give $HELPER its capabilities (setcap)"
+  # The helper attaches taps only to the bridges this file allows.
+  mkdir -p /etc/qemu
+  grep -qx "allow $BRIDGE" /etc/qemu/bridge.conf 2>/dev/null || echo "allow $BRIDGE" >> /etc/qemu/bridge.conf \
+    || fail bridge "cannot allow $BRIDGE in /etc/qemu/bridge.conf"
+  bridge_down "$netns"
+  local run=/run/federa-e2e/$netns
+  mkdir -p "$run"
+  ip netns add "$netns" || fail bridge "cannot create network namespace $netns"
+  ip netns exec "$netns" ip link set lo up \
+    && ip netns exec "$netns" ip link add "$BRIDGE" type bridge \
+    && ip netns exec "$netns" ip addr add 10.77.0.1/24 dev "$BRIDGE" \
+    && ip netns exec "$netns" ip link set "$BRIDGE" up \
+    || fail bridge "cannot set up bridge $BRIDGE in $netns"
+  ip netns exec "$netns" dnsmasq --conf-file=/dev/null --port=0 --interface="$BRIDGE" --bind-interfaces \
+    --dhcp-range=10.77.0.10,10.77.0.250,1h --dhcp-leasefile="$run/leases" --pid-file="$run/dnsmasq.pid" \
+    || fail bridge "dnsmasq did not start on $BRIDGE in $netns"
+  echo "$netns $BRIDGE $run/leases"
+}
+
+bridge_down() {
+  local netns=$1 run=/run/federa-e2e/$1
+  if [ -s "$run/dnsmasq.pid" ]; then
+    kill "$(cat "$run/dnsmasq.pid")" 2>/dev/null || true
+  fi
+  if ip netns list 2>/dev/null | grep -qw "^$netns"; then
+    # Whatever still runs inside (a daemon, a guest) goes first, or the namespace outlives its name.
+    for pid in $(ip netns pids "$netns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$netns" || fail bridge "cannot delete network namespace $netns"
+  fi
+  rm -rf "$run"
 }
 
 guest() {
@@ -325,5 +398,7 @@ case "$cmd" in
   up) [ $# -gt 0 ] || fail usage "up needs at least one user"; up "$@" ;;
   down) down "$@" ;;
   guest) [ $# -eq 1 ] || fail usage "guest needs one folder"; guest "$1" ;;
-  *) fail usage "real-hypervisors.sh up|down USER... or guest DIR" ;;
+  bridge) [ $# -eq 1 ] || fail usage "bridge needs one namespace name"; bridge "$1" ;;
+  bridge-down) [ $# -eq 1 ] || fail usage "bridge-down needs one namespace name"; bridge_down "$1" ;;
+  *) fail usage "real-hypervisors.sh up|down USER..., guest DIR, or bridge|bridge-down NETNS" ;;
 esac

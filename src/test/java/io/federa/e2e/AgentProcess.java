@@ -138,9 +138,21 @@ final class AgentProcess implements AutoCloseable {
      * of a session hypervisor runs it; the process is the JVM itself, so its pid is the agent's.
      */
     static AgentProcess startAs(String user, Path jar, Path config) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups",
+        return startAs(user, jar, config, java.util.Optional.empty());
+    }
+
+    /**
+     * As above, inside the network namespace {@code netns} when one is given (its hypervisor's:
+     * the agent then sees the bridge and the neighbour table its guests are on). {@code ip netns
+     * exec} runs setpriv in place, which runs the JVM in place: the pid is still the agent's.
+     */
+    static AgentProcess startAs(String user, Path jar, Path config, java.util.Optional<String> netns) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        netns.ifPresent(ns -> cmd.addAll(List.of("ip", "netns", "exec", ns)));
+        cmd.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString());
+                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("HOME", config.getParent().toString());
         pb.directory(config.getParent().toFile());
         pb.redirectErrorStream(true);

@@ -40,6 +40,8 @@ class RealGuestsEndToEndTest {
     private static final String PASSWORD = "real-guests-pw-1";
     private static final String HV1 = "federa-hv1";
     private static final String HV2 = "federa-hv2";
+    /** The hypervisor whose guests are on a bridge, in a network namespace of the test's own. */
+    private static final String HVB = "federa-hvb1";
     private static final long LEASE_MS = 3_000;
     /** Guests boot under software emulation on a machine shared with other builds: generous, never tight. */
     private static final Duration BOOT = Duration.ofMinutes(3);
@@ -133,6 +135,7 @@ class RealGuestsEndToEndTest {
         Map<String, String> fleet = new LinkedHashMap<>();
         fleet.put(HV1, "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
         fleet.put(HV2, "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
+        fleet.putIfAbsent(host, "http://127.0.0.1:" + AgentProcess.freePort() + "/lease/v1/latest");
         JsonNode first = exec(url, "federa:type=Agent", "renewLease", DemoLeases.statement("manager-1", LEASE_MS, fleet), host);
         assertThat(first.path("status").asInt()).as(first.toString()).isEqualTo(200);
         return timer.scheduleAtFixedRate(() -> {
@@ -175,6 +178,101 @@ class RealGuestsEndToEndTest {
     private static String console(Path home, String uuid) throws Exception {
         Path log = home.resolve("data/vms").resolve(uuid).resolve("console.log");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+    }
+
+    @Test
+    void a_guest_on_a_bridge_is_reached_at_the_address_it_took_by_dhcp_and_its_traffic_is_counted() throws Exception {
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
+        try (RealHypervisors hypervisors = RealHypervisors.upOnBridge(HVB)) {
+            String netns = hypervisors.netns().orElseThrow();
+            Path home = hypervisors.agentHome(HVB);
+            Path config = RealHypervisors.write(HVB, home.resolve("agent.yaml"), config(HVB, home)
+                    .replace("libvirt:\n", "libvirt:\n  bridge: " + RealHypervisors.BRIDGE + "\n"));
+            try (AgentProcess agent = AgentProcess.startAs(HVB, home.resolve("mr-agent.jar"), config, java.util.Optional.of(netns));
+                 NetnsPort jolokia = NetnsPort.open(netns, "127.0.0.1", URI.create(agent.awaitJolokiaUrl(Duration.ofSeconds(120))).getPort())) {
+                String url = jolokia.here(agent.awaitJolokiaUrl(Duration.ofSeconds(1)));
+                ScheduledFuture<?> lease = renewEvery500ms(timer, url, HVB);
+
+                execute(url, define("d-web", "web-1", 1, ",\"ports\":[80]"));
+                execute(url, define("d-idle", "idle-1", 1, ",\"ports\":[80]"));
+                // Defined, not running: no address yet, so nowhere to reach it.
+                assertThat(vm(url, "web-1").path("Endpoints").asText()).isEmpty();
+                long t0 = System.nanoTime();
+                assertThat(execute(url, command("s-web", "start", "web-1", 1)).path("outcome").asText()).isEqualTo("done");
+                assertThat(execute(url, command("s-idle", "start", "idle-1", 1)).path("outcome").asText()).isEqualTo("done");
+
+                // The agent reports the guest's own address and port: the one dnsmasq leased it.
+                String endpoints = await("web-1's endpoint at an address of the bridge", BOOT,
+                        () -> vm(url, "web-1").path("Endpoints").asText(), e -> e.matches("80=10\\.77\\.0\\.[0-9]+:80"));
+                long addressedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                String address = endpoints.substring("80=".length(), endpoints.lastIndexOf(':'));
+                String idle = await("idle-1's endpoint", BOOT, () -> vm(url, "idle-1").path("Endpoints").asText(),
+                        e -> e.matches("80=10\\.77\\.0\\.[0-9]+:80"));
+                assertThat(idle).isNotEqualTo(endpoints);
+                assertThat(hypervisors.leases()).as("dnsmasq's leases").containsPattern("(?m)^\\d+ \\S+ " + java.util.regex.Pattern.quote(address) + " ");
+                assertThat(agent.output()).contains("web-1 is at " + address);
+
+                try (NetnsPort guest = NetnsPort.open(netns, address, 80)) {
+                    String base = "http://127.0.0.1:" + guest.port();
+                    HttpResponse<String> health = await("web-1's health answering 200 at " + address, Duration.ofSeconds(60),
+                            () -> get(base + "/cgi-bin/health"), r -> r != null && r.statusCode() == 200);
+                    assertThat(health.body().strip()).isEqualTo("{\"load\": 0}");
+                    System.out.printf("real guests on a bridge: web-1 at %s %d ms after its start; health answered %d ms after it%n",
+                            address, addressedMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+
+                    // Traffic to web-1 alone: libvirt counts it on web-1's tap, and idle-1's counters stay near still.
+                    JsonNode webBefore = vm(url, "web-1").path("Network");
+                    JsonNode idleBefore = vm(url, "idle-1").path("Network");
+                    int requests = 200;
+                    long bodyBytes = 0;
+                    for (int i = 0; i < requests; i++) {
+                        HttpResponse<String> r = get(base + "/cgi-bin/health");
+                        assertThat(r).as("request %d", i).isNotNull();
+                        bodyBytes += r.body().getBytes(StandardCharsets.UTF_8).length;
+                    }
+                    long sent = bodyBytes;
+                    // The counters are sampled each second: wait for a sample that has them all.
+                    JsonNode webAfter = await("web-1's counters to show the " + requests + " answers", Duration.ofSeconds(30),
+                            () -> vm(url, "web-1").path("Network"),
+                            n -> n.path("transmittedPackets").asLong() - webBefore.path("transmittedPackets").asLong() >= requests);
+                    JsonNode idleAfter = vm(url, "idle-1").path("Network");
+                    long webTx = webAfter.path("transmittedBytes").asLong() - webBefore.path("transmittedBytes").asLong();
+                    long webRx = webAfter.path("receivedBytes").asLong() - webBefore.path("receivedBytes").asLong();
+                    long idleBytes = idleAfter.path("transmittedBytes").asLong() - idleBefore.path("transmittedBytes").asLong()
+                            + idleAfter.path("receivedBytes").asLong() - idleBefore.path("receivedBytes").asLong();
+                    System.out.printf("real guests on a bridge: %d requests, %d body bytes; web-1 sent %d B and received %d B, "
+                            + "idle-1 %d B in all%n", requests, sent, webTx, webRx, idleBytes);
+                    assertThat(webBefore.path("transmittedBytes").asLong()).isNotNegative();
+                    assertThat(webTx).as("bytes web-1 sent").isGreaterThanOrEqualTo(sent);
+                    assertThat(webRx).as("bytes web-1 received (the requests)").isGreaterThanOrEqualTo(requests * 40L);
+                    assertThat(idleBytes).as("bytes idle-1 sent and received meanwhile").isLessThan(webTx / 10);
+
+                    // And the other way: bodies sent to web-1 count as received by it, not as sent.
+                    int posts = 20;
+                    byte[] upload = new byte[32 * 1024];
+                    for (int i = 0; i < posts; i++) {
+                        try {
+                            http.send(HttpRequest.newBuilder(URI.create(base + "/cgi-bin/health")).timeout(Duration.ofSeconds(10))
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(), HttpResponse.BodyHandlers.discarding());
+                        } catch (java.io.IOException e) {
+                            // httpd may answer and close before it reads the whole body; the bytes reached the guest.
+                        }
+                    }
+                    long uploaded = (long) posts * upload.length;
+                    JsonNode webLast = await("web-1's counters to show the " + uploaded + " bytes sent to it", Duration.ofSeconds(30),
+                            () -> vm(url, "web-1").path("Network"),
+                            n -> n.path("receivedBytes").asLong() - webAfter.path("receivedBytes").asLong() >= uploaded);
+                    long upRx = webLast.path("receivedBytes").asLong() - webAfter.path("receivedBytes").asLong();
+                    long upTx = webLast.path("transmittedBytes").asLong() - webAfter.path("transmittedBytes").asLong();
+                    System.out.printf("real guests on a bridge: %d bytes posted to web-1; it received %d B and sent %d B%n",
+                            uploaded, upRx, upTx);
+                    assertThat(upTx).as("bytes web-1 sent while receiving %d", upRx).isLessThan(upRx / 4);
+                }
+                lease.cancel(false);
+            }
+        } finally {
+            timer.shutdownNow();
+        }
     }
 
     @Test

@@ -27,14 +27,32 @@ import static org.assertj.core.api.Assertions.fail;
 final class RealHypervisors implements AutoCloseable {
     static final String IMAGE_DIR = "target/guest-image";
     private final List<String> users;
+    /** The network namespace the hypervisors run in, with their bridge; null when they run in this one. */
+    private final String netns;
 
-    private RealHypervisors(List<String> users) {
+    private RealHypervisors(List<String> users, String netns) {
         this.users = List.copyOf(users);
+        this.netns = netns;
     }
 
     /** Starts a session hypervisor for each user (stopping an earlier run's first) and builds the test guest. */
     static RealHypervisors up(String... users) throws Exception {
-        RealHypervisors h = new RealHypervisors(List.of(users));
+        return up(null, users);
+    }
+
+    /**
+     * As {@link #up(String...)}, with the daemons (and so their guests) in a network namespace of
+     * this run's own, which holds the bridge {@value #BRIDGE} at 10.77.0.1/24 and a dnsmasq that
+     * answers its guests' DHCP; guests join the bridge through QEMU's bridge helper.
+     */
+    static RealHypervisors upOnBridge(String... users) throws Exception {
+        return up("federa-e2e-" + ProcessHandle.current().pid(), users);
+    }
+
+    static final String BRIDGE = "fedbr0";
+
+    private static RealHypervisors up(String netns, String... users) throws Exception {
+        RealHypervisors h = new RealHypervisors(List.of(users), netns);
         List<String> args = new ArrayList<>(List.of("down"));
         args.addAll(h.users);
         script(args);
@@ -44,7 +62,10 @@ final class RealHypervisors implements AutoCloseable {
         args = new ArrayList<>(List.of("up"));
         args.addAll(h.users);
         try {
-            script(args);
+            if (netns != null) {
+                script(List.of("bridge", netns));
+            }
+            script(args, netns);
             script(List.of("guest", AgentProcess.root().resolve(IMAGE_DIR).toString()));
         } catch (Exception | AssertionError e) {
             h.close();
@@ -188,11 +209,30 @@ final class RealHypervisors implements AutoCloseable {
         }
     }
 
+    /** The network namespace the hypervisors run in; empty when they run in this one. */
+    java.util.Optional<String> netns() {
+        return java.util.Optional.ofNullable(netns);
+    }
+
+    /** The DHCP leases dnsmasq has given on the bridge, as it records them: "expiry mac address …" per line. */
+    String leases() throws IOException {
+        Path file = Path.of("/run/federa-e2e", netns, "leases");
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
     private static void script(List<String> args) throws Exception {
+        script(args, null);
+    }
+
+    private static void script(List<String> args, String netns) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(AgentProcess.root().resolve("scripts/real-hypervisors.sh").toString());
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (netns != null) {
+            pb.environment().put("FEDERA_NETNS", netns);
+        }
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
@@ -240,6 +280,18 @@ final class RealHypervisors implements AutoCloseable {
         }
         for (String u : users) {
             deleteTree(Path.of("/home", u, "federa-e2e"));
+        }
+        if (netns != null) {
+            try {
+                script(List.of("bridge-down", netns));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while deleting network namespace " + netns, e);
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("deleting network namespace " + netns + " failed", e);
+            }
         }
     }
 }

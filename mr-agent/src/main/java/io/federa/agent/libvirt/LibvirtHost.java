@@ -91,7 +91,10 @@ public final class LibvirtHost implements AutoCloseable {
             try {
                 String uuid = domain.getUUIDString();
                 DomainEventType t = event.getType();
-                if (t == DomainEventType.DEFINED || t == DomainEventType.UNDEFINED) {
+                // A start gives the live definition its devices' host side (a tap's name, which the
+                // network counters are read by), a stop takes it away: the description is read again.
+                if (t == DomainEventType.DEFINED || t == DomainEventType.UNDEFINED || t == DomainEventType.STARTED
+                        || t == DomainEventType.STOPPED) {
                     host.forget(uuid);
                 }
                 onEvent.accept(uuid);
@@ -226,6 +229,11 @@ public final class LibvirtHost implements AutoCloseable {
         String uuid = r.uuid();
         DomainXml.Description desc = descriptions.get(uuid);
         Facts f = facts.get(uuid);
+        if (desc != null && r.number("net.count") > 0 && desc.nics().stream().anyMatch(n -> n.target().isEmpty())) {
+            // Described before it started (a start event missed): its cards had no host side yet.
+            descriptions.remove(uuid);
+            desc = null;
+        }
         if (desc == null || f == null) {
             Domain d = lookup(() -> conn.domainLookupByUUIDString(uuid));
             if (d == null) {
