@@ -122,12 +122,21 @@ final class AgentProcess implements AutoCloseable {
 
     /** The same, with these variables added to the agent's environment. */
     static AgentProcess start(Path config, java.util.Map<String, String> environment) throws IOException {
+        return start(config, environment, java.util.Optional.empty());
+    }
+
+    /** As above, inside the network namespace {@code netns} when one is given. */
+    static AgentProcess start(Path config, java.util.Map<String, String> environment, java.util.Optional<String> netns)
+            throws IOException {
         Path jar = root().resolve("mr-agent/target/mr-agent.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests through Maven (mvn verify) so it is packaged first");
         }
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString());
+        List<String> cmd = new ArrayList<>();
+        netns.ifPresent(ns -> cmd.addAll(List.of("ip", "netns", "exec", ns)));
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true);
         pb.environment().putAll(environment);
         return new AgentProcess(pb.start());

@@ -38,13 +38,16 @@ final class ManagerProcess implements AutoCloseable {
     final String api;
 
     private final StringBuilder log;
+    /** How this network namespace reaches the API of a manager run in another; null when it runs in this one. */
+    private final NetnsPort reach;
 
     /** The manager's process id (for signals). */
     long pid() {
         return process.pid();
     }
 
-    private ManagerProcess(Process process, String api, StringBuilder log, Path cacert) {
+    private ManagerProcess(Process process, String api, StringBuilder log, Path cacert, NetnsPort reach) {
+        this.reach = reach;
         this.cacert = cacert;
         this.http = cacert == null ? HttpClient.newHttpClient() : HttpClient.newBuilder().sslContext(Tls.trusting(cacert)).build();
         this.process = process;
@@ -72,7 +75,23 @@ final class ManagerProcess implements AutoCloseable {
 
     /** Starts a manager whose API serves HTTPS with a certificate of the authority in {@code cacert}. */
     static ManagerProcess start(Path config, List<String> jvmOptions, Path cacert) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        return start(config, jvmOptions, cacert, null);
+    }
+
+    /**
+     * A manager run inside the network namespace {@code netns} (where its agents and their guests
+     * are), its API reached from here through a {@link NetnsPort}.
+     */
+    static ManagerProcess startIn(String netns, Path config) throws Exception {
+        return start(config, List.of(), null, netns);
+    }
+
+    private static ManagerProcess start(Path config, List<String> jvmOptions, Path cacert, String netns) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-XX:+ExitOnOutOfMemoryError"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", AgentProcess.root().resolve("manager/target/manager.jar").toString(), config.toString()));
@@ -97,7 +116,12 @@ final class ManagerProcess implements AutoCloseable {
         }, "manager-output");
         reader.setDaemon(true);
         reader.start();
-        return new ManagerProcess(p, ready.get(60, TimeUnit.SECONDS), log, cacert);
+        String api = ready.get(60, TimeUnit.SECONDS);
+        if (netns == null) {
+            return new ManagerProcess(p, api, log, cacert, null);
+        }
+        NetnsPort reach = NetnsPort.open(netns, "127.0.0.1", URI.create(api).getPort());
+        return new ManagerProcess(p, reach.here(api), log, cacert, reach);
     }
 
     /** An API call; the answer's JSON with its status as {@code httpStatus}. {@code path} is under /api/v1/. */
@@ -179,6 +203,13 @@ final class ManagerProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        if (reach != null) {
+            try {
+                reach.close();
+            } catch (java.io.IOException e) {
+                // Its listener is closed either way.
+            }
+        }
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {

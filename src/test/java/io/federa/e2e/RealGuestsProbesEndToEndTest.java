@@ -35,6 +35,8 @@ class RealGuestsProbesEndToEndTest {
     private static final String PASSWORD = "real-guests-pw-3";
     private static final String HV1 = "federa-hv1";
     private static final String HV2 = "federa-hv2";
+    /** A hypervisor whose guests are on a bridge, in a network namespace of the test's own. */
+    private static final String HVB = "federa-hvb1";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String SERVICE = """
             applications:
@@ -177,6 +179,66 @@ class RealGuestsProbesEndToEndTest {
         }
     }
 
+    /**
+     * The whole chain on a bridge: no port is forwarded; the agent reports the address the guest
+     * took by DHCP, the manager (in the fleet's namespace) probes it there, and a failing probe
+     * there restarts the guest.
+     */
+    @Test
+    void a_guest_on_a_bridge_is_probed_at_the_address_it_took_by_dhcp(@TempDir Path dir) throws Exception {
+        String service = """
+                applications:
+                  - name: web
+                    runtime: qemu
+                    resources: { vcpus: 1, memoryMiB: 128, diskGiB: 1 }
+                    probe: { http: { port: 80, path: /cgi-bin/health }, every: 2s, timeout: 1s, restartAfter: 3, startGrace: 60s }
+                services:
+                  - name: shop
+                    description: one web server on a bridge
+                    applications: [web]
+                """;
+        try (RealFleet fleet = RealFleet.startOnBridge(dir, PASSWORD, "console=ttyS0 quiet", HVB);
+             ManagerProcess m = fleet.manager()) {
+            String netns = fleet.netns().orElseThrow();
+            assertThat(m.call("POST", "definitions", ManagerProcess.OPERATOR, service).path("httpStatus").asInt()).isEqualTo(200);
+            long asked = System.nanoTime();
+            assertThat(m.federa(ManagerProcess.OPERATOR, "start", "shop", "--timeout", "300")).contains("shop: UP after");
+            long upMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+            JsonNode shop = m.get("services/shop");
+            assertThat(probeOf(shop, "web", "web-1")).isEqualTo("SERVING");
+            assertThat(hostOf(shop, "web-1")).isEqualTo(HVB);
+            // Not a forward from the host's loopback: the guest's own address on the bridge, its own port.
+            String address = endpoint(fleet, HVB, "web-1", 80);
+            assertThat(address).matches("10\\.77\\.0\\.[0-9]+:80");
+            assertThat(fleet.hypervisors.leases()).contains(" " + address.substring(0, address.indexOf(':')) + " ");
+            assertThat(m.get("vms").toString()).contains(address);
+            System.out.printf("real guests on a bridge, probes: federa start to shop UP (web-1's probe at %s): %d ms%n", address, upMs);
+
+            long pidBefore = RealHypervisors.qemuPid(HVB, "web-1").orElseThrow();
+            assertThat(guestIn(netns, address, "/cgi-bin/break").statusCode()).isEqualTo(200);
+            long broken = System.nanoTime();
+            JsonNode down = m.await("services/shop", n -> "DOWN".equals(n.path("state").asText()), 60_000);
+            assertThat(down.path("reasons").toString()).contains("web-1 on " + HVB + ": GET :80/cgi-bin/health failing: HTTP 503");
+            long downAt = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - broken);
+            JsonNode back = m.await("services/shop", n -> "UP".equals(n.path("state").asText()), 300_000);
+            assertThat(back.path("state").asText()).as("%s", back).isEqualTo("UP");
+            assertThat(RealHypervisors.qemuPid(HVB, "web-1").orElseThrow()).as("a new QEMU process: the VM was restarted")
+                    .isNotEqualTo(pidBefore);
+            String again = endpoint(fleet, HVB, "web-1", 80);
+            assertThat(guestIn(netns, again, "/cgi-bin/health").statusCode()).isEqualTo(200);
+            System.out.printf("real guests on a bridge, probes: web-1 told to fail: shop DOWN after %d ms, restarted and UP again"
+                    + " after %d ms, at %s%n", downAt, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - broken), again);
+        }
+    }
+
+    /** A GET of a guest's {@code address} (an address and port of the namespace {@code netns}). */
+    private static HttpResponse<String> guestIn(String netns, String address, String path) throws Exception {
+        int colon = address.lastIndexOf(':');
+        try (NetnsPort port = NetnsPort.open(netns, address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))) {
+            return guest("127.0.0.1:" + port.port(), path);
+        }
+    }
+
     private static String hostOf(JsonNode service, String instance) {
         for (JsonNode i : service.path("instances")) {
             if (i.path("name").asText().equals(instance)) {
@@ -200,7 +262,7 @@ class RealGuestsProbesEndToEndTest {
         throw new AssertionError(application + " has no instance in " + vm + ": " + service);
     }
 
-    /** Where the host forwards the guest's {@code port}, as its agent reports it over Jolokia. */
+    /** Where the guest's {@code port} is reached (forwarded by its host, or at its own address), as its agent reports it over Jolokia. */
     private static String endpoint(RealFleet fleet, String host, String vm, int port) throws Exception {
         String endpoints = fleet.vmAttribute(host, vm, "Endpoints");
         for (String e : endpoints.split(",")) {
