@@ -229,8 +229,11 @@ public final class LibvirtHost implements AutoCloseable {
         String uuid = r.uuid();
         DomainXml.Description desc = descriptions.get(uuid);
         Facts f = facts.get(uuid);
-        if (desc != null && r.number("net.count") > 0 && desc.nics().stream().anyMatch(n -> n.target().isEmpty())) {
-            // Described before it started (a start event missed): its cards had no host side yet.
+        Map<String, Integer> nets = indexByName(r, "net");
+        if (desc != null && !nets.isEmpty() && desc.nics().stream().anyMatch(n -> n.target().isEmpty())) {
+            // Described before it started (a start event missed): libvirt names host devices
+            // (taps) that the description does not have yet. A user-mode card has none, so a VM
+            // with one is not read again at every sample.
             descriptions.remove(uuid);
             desc = null;
         }
@@ -274,7 +277,6 @@ public final class LibvirtHost implements AutoCloseable {
             wrBytes = add(wrBytes, wb);
             disks.add(disk.withStats(rr, rb, wr, wb));
         }
-        Map<String, Integer> nets = indexByName(r, "net");
         long rxBytes = -1;
         long txBytes = -1;
         long rxPk = -1;
