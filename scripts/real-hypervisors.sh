@@ -128,6 +128,11 @@ bridge() {
   mkdir -p /etc/qemu
   grep -qx "allow $BRIDGE" /etc/qemu/bridge.conf 2>/dev/null || echo "allow $BRIDGE" >> /etc/qemu/bridge.conf \
     || fail bridge "cannot allow $BRIDGE in /etc/qemu/bridge.conf"
+  # What a run killed before it could clean up left behind (its test JVM's pid is in the name).
+  local old
+  for old in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^federa-e2e-[0-9]+$' || true); do
+    kill -0 "${old#federa-e2e-}" 2>/dev/null || bridge_down "$old"
+  done
   bridge_down "$netns"
   local run=/run/federa-e2e/$netns
   mkdir -p "$run"

@@ -263,35 +263,37 @@ final class RealHypervisors implements AutoCloseable {
         }
     }
 
-    /** Destroys every guest, stops every daemon of these users, and removes their agents' folders. */
+    /**
+     * Destroys every guest, stops every daemon of these users, and removes their agents' folders;
+     * then deletes the network namespace they ran in, if any, whatever the first step did.
+     */
     @Override
     public void close() throws IOException {
         List<String> args = new ArrayList<>(List.of("down"));
         args.addAll(users);
         try {
+            closing(args, "stopping the hypervisors of " + users);
+            for (String u : users) {
+                deleteTree(Path.of("/home", u, "federa-e2e"));
+            }
+        } finally {
+            if (netns != null) {
+                closing(List.of("bridge-down", netns), "deleting network namespace " + netns);
+            }
+        }
+    }
+
+    /** One step of {@link #close}, its failure an IOException that says {@code what} failed. */
+    private static void closing(List<String> args, String what) throws IOException {
+        try {
             script(args);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while stopping the hypervisors of " + users, e);
+            throw new IOException("interrupted while " + what, e);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IOException("stopping the hypervisors of " + users + " failed", e);
-        }
-        for (String u : users) {
-            deleteTree(Path.of("/home", u, "federa-e2e"));
-        }
-        if (netns != null) {
-            try {
-                script(List.of("bridge-down", netns));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while deleting network namespace " + netns, e);
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException("deleting network namespace " + netns + " failed", e);
-            }
+            throw new IOException(what + " failed", e);
         }
     }
 }
