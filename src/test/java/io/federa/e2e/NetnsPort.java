@@ -48,7 +48,9 @@ final class NetnsPort implements AutoCloseable {
 
     /** {@code url} with its authority (an address and a port of the namespace) replaced by this port's. */
     String here(String url) {
-        return url.replaceFirst("^(\\w+://)[^/]+", "$1127.0.0.1:" + port());
+        java.net.URI u = java.net.URI.create(url);
+        String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
+        return u.getScheme() + "://127.0.0.1:" + port() + u.getRawPath() + query;
     }
 
     private void carry(Socket client, String netns, String address, int port) throws IOException {
