@@ -328,17 +328,8 @@ public final class LibvirtHost implements AutoCloseable {
             neighbours = NeighbourTable.read(NeighbourTable.PROC);
         }
         String known = addresses.get(uuid);
-        String address = null;
-        for (VmObservation.Nic nic : desc.nics()) {
-            List<String> seen = neighbours.getOrDefault(nic.mac().toLowerCase(java.util.Locale.ROOT), List.of());
-            if (!seen.isEmpty()) {
-                address = seen.contains(known) ? known : seen.get(0);
-                break;
-            }
-        }
-        if (address == null) {
-            address = known;
-        } else if (!address.equals(known)) {
+        String address = NeighbourTable.addressOf(desc.nics().stream().map(VmObservation.Nic::mac).toList(), neighbours, known);
+        if (address != null && !address.equals(known)) {
             addresses.put(uuid, address);
             LOG.info(name + " is at " + address + " (" + nicsOf(desc) + ")");
         }

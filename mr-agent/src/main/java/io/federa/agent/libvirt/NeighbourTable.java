@@ -67,6 +67,22 @@ final class NeighbourTable {
         return out;
     }
 
+    /**
+     * The address of a guest whose cards have {@code macs}, as {@code table} lists them: the first
+     * card the table knows decides; of its addresses, {@code known} (the one seen before) while it
+     * is still listed, else the first. {@code known} when the table lists none of the cards (an
+     * entry may leave the table while the guest still has its address); null when nothing is known.
+     */
+    static String addressOf(List<String> macs, Map<String, List<String>> table, String known) {
+        for (String mac : macs) {
+            List<String> seen = table.getOrDefault(mac.toLowerCase(Locale.ROOT), List.of());
+            if (!seen.isEmpty()) {
+                return seen.contains(known) ? known : seen.get(0);
+            }
+        }
+        return known;
+    }
+
     private static final java.util.regex.Pattern IPV4 =
             java.util.regex.Pattern.compile("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
 }

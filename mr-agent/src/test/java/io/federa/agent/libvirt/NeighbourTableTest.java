@@ -41,4 +41,22 @@ class NeighbourTableTest {
         Files.writeString(file, TABLE);
         assertThat(NeighbourTable.read(file)).hasSize(2);
     }
+
+    @Test
+    void a_guests_address_is_its_first_known_cards_and_a_known_address_is_kept_while_listed_or_unlisted() {
+        Map<String, List<String>> t = NeighbourTable.parse(TABLE);
+        // The card's MAC as libvirt writes it, in lower case; the table's in capitals: the same card.
+        assertThat(NeighbourTable.addressOf(List.of("52:54:00:35:ce:ba"), t, null)).isEqualTo("10.77.0.116");
+        // Two addresses for one MAC: the one seen before stays while it is listed.
+        assertThat(NeighbourTable.addressOf(List.of("52:54:00:35:ce:ba"), t, "10.77.0.140")).isEqualTo("10.77.0.140");
+        // A known address no longer listed for that MAC: the table's now.
+        assertThat(NeighbourTable.addressOf(List.of("52:54:00:35:ce:ba"), t, "10.77.0.50")).isEqualTo("10.77.0.116");
+        // A card the table does not list: the address seen before, or none.
+        assertThat(NeighbourTable.addressOf(List.of("52:54:00:00:00:09"), t, "10.77.0.50")).isEqualTo("10.77.0.50");
+        assertThat(NeighbourTable.addressOf(List.of("52:54:00:00:00:09"), t, null)).isNull();
+        assertThat(NeighbourTable.addressOf(List.of(), t, null)).isNull();
+        // The first card the table knows decides.
+        assertThat(NeighbourTable.addressOf(List.of("52:54:00:00:00:09", "52:54:00:AA:BB:CC", "52:54:00:35:ce:ba"), t, null))
+                .isEqualTo("192.168.1.1");
+    }
 }
