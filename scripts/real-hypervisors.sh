@@ -34,8 +34,14 @@ fail() { echo "step $1: $2" >&2; exit 1; }
 runtime_dir() { echo "/run/user/$(id -u "$1")"; }
 socket_of() { echo "$(runtime_dir "$1")/libvirt/libvirt-sock"; }
 as_user() {
-  local user=$1; shift
-  setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
+  as_user_in "" "$@"
+}
+# As as_user, inside the network namespace NETNS unless it is empty: as_user_in NETNS USER CMD...
+as_user_in() {
+  local netns=$1 user=$2; shift 2
+  local in=()
+  [ -z "$netns" ] || in=(ip netns exec "$netns")
+  "${in[@]}" setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
     env -i HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" LOGNAME="$user" \
     XDG_RUNTIME_DIR="$(runtime_dir "$user")" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
@@ -67,13 +73,8 @@ up() {
         && chown -R "$user:" "$home/.config" || fail daemon "cannot write $conf/qemu.conf"
     fi
     if ! as_user "$user" virsh -q -c "$(session_uri "$user")" version >/dev/null 2>&1; then
-      if [ -n "$netns" ]; then
-        ip netns exec "$netns" setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
-          env -i HOME="$home" USER="$user" LOGNAME="$user" XDG_RUNTIME_DIR="$rt" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-          libvirtd --daemon || fail daemon "libvirtd did not start as $user in network namespace $netns"
-      else
-        as_user "$user" libvirtd --daemon || fail daemon "libvirtd did not start as $user"
-      fi
+      as_user_in "$netns" "$user" libvirtd --daemon \
+        || fail daemon "libvirtd did not start as $user${netns:+ in network namespace $netns}"
       local i=0
       until as_user "$user" virsh -q -c "$(session_uri "$user")" version >/dev/null 2>&1; do
         i=$((i + 1))

@@ -83,13 +83,26 @@ public final class Agent implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
+    /**
+     * Where the VMs' network cards go: the configured bridge or libvirt network; with neither,
+     * the test driver's network named default, or QEMU's user-mode network on a real hypervisor
+     * (which may have no libvirt network at all: a session one never has).
+     */
+    static GuestNetwork guestNetwork(AgentConfig.Libvirt libvirt, boolean testDriver) {
+        if (libvirt.bridge().isPresent()) {
+            return GuestNetwork.bridge(libvirt.bridge().get());
+        }
+        if (libvirt.network().isPresent() || testDriver) {
+            return GuestNetwork.network(libvirt.network().orElse(DEFAULT_NETWORK));
+        }
+        return GuestNetwork.USER_MODE;
+    }
+
     private void bringUp() throws Exception {
         Path dataDir = config.dataDir();
         Files.createDirectories(dataDir);
         Path vmDir = dataDir.resolve("vms");
         Files.createDirectories(vmDir);
-        GuestNetwork network = config.libvirt().bridge().map(GuestNetwork::bridge)
-                .orElse(GuestNetwork.network(config.libvirt().network().orElse(DEFAULT_NETWORK)));
 
         Optional<TestDriverState> testState = Optional.empty();
         String uri;
@@ -100,7 +113,7 @@ public final class Agent implements AutoCloseable {
             Path node = dataDir.resolve("node.xml");
             TestDriverState state = new TestDriverState(dataDir.resolve("test-driver"));
             if (!state.exists()) {
-                state.seed(shape, vmDir, network, node);
+                state.seed(shape, vmDir, guestNetwork(config.libvirt(), true), node);
                 LOG.info("seeded the test driver's node with " + shape.vms().size() + " VMs in " + dataDir);
             }
             List<String> stopped = state.stopManaged();
@@ -123,11 +136,7 @@ public final class Agent implements AutoCloseable {
         });
         started.push(host);
         config.libvirt().guest().ifPresent(g -> host.bootGuestsFrom(new LibvirtHost.GuestBoot(g.kernel(), g.initrd(), g.cmdline(), g.forwardAddress())));
-        // libvirt's test driver has a network named default; a real hypervisor may have none (a
-        // session one never has), and its guests then use QEMU's user-mode network.
-        if (config.libvirt().network().isEmpty() && config.libvirt().bridge().isEmpty() && !host.isTestDriver()) {
-            network = GuestNetwork.USER_MODE;
-        }
+        GuestNetwork network = guestNetwork(config.libvirt(), host.isTestDriver());
         config.libvirt().bridge().ifPresent(b -> {
             // Only a warning: the bridge may come up after the agent, and an agent that refused to
             // start would leave its running guests without a lease.

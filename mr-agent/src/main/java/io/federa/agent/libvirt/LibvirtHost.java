@@ -230,10 +230,12 @@ public final class LibvirtHost implements AutoCloseable {
         DomainXml.Description desc = descriptions.get(uuid);
         Facts f = facts.get(uuid);
         Map<String, Integer> nets = indexByName(r, "net");
-        if (desc != null && !nets.isEmpty() && desc.nics().stream().anyMatch(n -> n.target().isEmpty())) {
-            // Described before it started (a start event missed): libvirt names host devices
-            // (taps) that the description does not have yet. A user-mode card has none, so a VM
-            // with one is not read again at every sample.
+        if (desc != null && !describesAll(desc, nets.keySet())) {
+            // Described before it started: the start event was missed, or a sample read the
+            // definition just before the start and cached it just after the event had cleared it.
+            // libvirt names host devices (taps) that the description lacks, so it is read again.
+            // Only then: a card with no host device (user-mode) is never named, and so never
+            // makes a VM be read again at every sample.
             descriptions.remove(uuid);
             desc = null;
         }
@@ -338,6 +340,16 @@ public final class LibvirtHost implements AutoCloseable {
         }
         String at = address;
         return desc.ports().stream().map(p -> p.at(at)).toList();
+    }
+
+    /** Whether every host device libvirt names for the domain's cards is one its description has. */
+    private static boolean describesAll(DomainXml.Description desc, java.util.Set<String> devices) {
+        for (String device : devices) {
+            if (desc.nics().stream().noneMatch(n -> n.target().equals(device))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String nicsOf(DomainXml.Description desc) {
