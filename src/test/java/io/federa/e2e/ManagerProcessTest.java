@@ -85,6 +85,9 @@ class ManagerProcessTest {
             a2.awaitJolokiaUrl(Duration.ofSeconds(60));
             a3.awaitJolokiaUrl(Duration.ofSeconds(60));
             m = ManagerProcess.start(mconf);
+            // Both run on Netty's epoll transport: its native library ships with them and loads here.
+            assertThat(m.logTail(50)).contains("| transport epoll");
+            assertThat(a1.output()).contains("network transport: epoll");
 
             String shop = Files.readString(AgentProcess.root().resolve("examples/shop.yaml"));
             assertThat(m.call("POST", "definitions", VIEWER, shop).path("httpStatus").asInt()).isEqualTo(403);

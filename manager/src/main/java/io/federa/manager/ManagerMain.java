@@ -1,5 +1,6 @@
 package io.federa.manager;
 
+import io.federa.common.http.NetworkTransport;
 import io.federa.common.clock.WallClock;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
@@ -8,6 +9,7 @@ import io.federa.manager.store.DefinitionStore;
 import io.federa.manager.store.HistoryStore;
 import io.federa.manager.store.LifecycleStore;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +89,7 @@ public final class ManagerMain {
         DefinitionStore store = DefinitionStore.on(database);
         HistoryStore history = HistoryStore.on(database);
         LifecycleStore lifecycle = LifecycleStore.on(database);
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(NetworkTransport.preferred(new VertxOptions()));
         Manager manager;
         try {
             manager = Manager.start(vertx, config, store, history, lifecycle).await(30, TimeUnit.SECONDS);
@@ -110,7 +112,7 @@ public final class ManagerMain {
         }, "manager-shutdown"));
         System.out.println("federa-manager ready | api " + (config.tls().isPresent() ? "https" : "http") + "://" + config.api().address() + ":" + manager.apiPort() + "/api/v1/"
                 + " | " + config.agents().size() + " agents every " + config.pollInterval().toMillis() + " ms | store " + config.store()
-                + manager.snmpSummary().map(s -> " | snmp " + s).orElse(""));
+                + manager.snmpSummary().map(s -> " | snmp " + s).orElse("") + " | transport " + NetworkTransport.describe(vertx));
         System.out.flush();
         stopped.await();
     }

@@ -1,5 +1,6 @@
 package io.federa.agent;
 
+import io.federa.common.http.NetworkTransport;
 import io.federa.agent.command.AgentCommands;
 import io.federa.agent.command.LeaseEnforcer;
 import io.federa.agent.command.LeaseKeeper;
@@ -203,9 +204,10 @@ public final class Agent implements AutoCloseable {
 
         // Every HTTP listener and the data pulls run on these two event loops; JMX work, scrapes and transfers go to
         // bounded worker pools of their own (docs/agent.md, "Limits on every listener").
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
+        Vertx vertx = Vertx.vertx(NetworkTransport.preferred(new VertxOptions()).setEventLoopPoolSize(2).setWorkerPoolSize(2)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         started.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        LOG.info("network transport: " + NetworkTransport.describe(vertx));
         VmDataTransfers data = new VmDataTransfers(config.host().id(), vmDir, commands::presence, vertx, tls);
         started.push(data);
         MBeanPublisher publisher = new MBeanPublisher(ManagementFactory.getPlatformMBeanServer(), sampler::latest, commands,

@@ -1,5 +1,6 @@
 package io.federa.agent.data;
 
+import io.federa.common.http.NetworkTransport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -122,7 +123,7 @@ public final class VmDataTransfers implements AutoCloseable {
      */
     public VmDataTransfers(String hostId, Path vmDir, Function<UUID, Presence> presence, Vertx vertx,
                            Optional<AgentTls> tls) throws IOException {
-        this.ownedVertx = vertx == null ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)) : null;
+        this.ownedVertx = vertx == null ? Vertx.vertx(NetworkTransport.preferred(new VertxOptions()).setEventLoopPoolSize(1).setWorkerPoolSize(1)) : null;
         this.vertx = vertx == null ? ownedVertx : vertx;
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)

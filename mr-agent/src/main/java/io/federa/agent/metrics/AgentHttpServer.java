@@ -1,5 +1,6 @@
 package io.federa.agent.metrics;
 
+import io.federa.common.http.NetworkTransport;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.data.DataExchange;
@@ -77,7 +78,7 @@ public final class AgentHttpServer implements AutoCloseable {
     public static AgentHttpServer start(AgentConfig.Endpoint endpoint, PrometheusRegistry registry,
                                         Supplier<HostSnapshot> snapshot, Optional<DataExchange.Handler> data,
                                         Supplier<Optional<String>> leaseStatement) {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+        Vertx vertx = Vertx.vertx(NetworkTransport.preferred(new VertxOptions()).setEventLoopPoolSize(1).setWorkerPoolSize(2));
         try {
             return start(vertx, vertx, endpoint, registry, snapshot, data, leaseStatement, HttpLimits.DEFAULT, Optional.empty());
         } catch (RuntimeException e) {
