@@ -4,7 +4,8 @@
 # simulator processes (bench module, AgentSimulator; PER_SIMULATOR agents each, 2,500) that answer each agent's Jolokia bulk
 # read like a real agent that samples its host every second.
 #
-# Measures, over a WINDOW-second window (default 60) after WARMUP seconds (default 30):
+# Measures, over a WINDOW-second window (default 60) after WARMUP seconds (default 30) in which
+# the API is sampled as in the window (so that the window does not pay for compiling its code):
 #   VMs refreshed per second  good polls per second (the manager's own counter) x VMs per agent
 #   manager CPU, simulator CPU  utime+stime from /proc/PID/stat over the window, in cores
 #   staleness                 at each sample of GET /api/v1/hosts (every 2 s): now - sampledAt of
@@ -110,11 +111,9 @@ kill "$manager"; wait "$manager" 2>/dev/null || true; manager=""
 start_simulators "$agents" "$vms" "${PER_SIMULATOR:-2500}"
 write_config fleet <"$run/ports"
 start_manager fleet
-echo "warm-up ${warmup} s, then a ${window} s window ..."
-sleep "$warmup"
-echo "load at the window's start: $(cut -d' ' -f1-3 /proc/loadavg)"
-timeout "$((window + 600))" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim_csv" \
-  --api "$api" --token "$token" --stats "$stats" --window "$window" --every 2 --agents "$agents" --vms "$vms" \
+echo "warm-up ${warmup} s (the API sampled as in the window), then a ${window} s window ..."
+timeout "$((warmup + window + 600))" java -cp "bench/target/bench.jar:bench/target/lib/*" io.federa.bench.FleetProbe --manager-pid "$manager" --simulator-pid "$sim_csv" \
+  --api "$api" --token "$token" --stats "$stats" --warmup "$warmup" --window "$window" --every 2 --agents "$agents" --vms "$vms" \
   --clk-tck "$(getconf CLK_TCK)"
 echo "load at the window's end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "the manager's own view: $(curl -s -H "Authorization: Bearer $token" "${api%/api/v1}/metrics" \

@@ -20,7 +20,8 @@
 # an import does not end within STEP_TIMEOUT seconds (default 300), or a copy is short.
 #
 #   bench/transfer-vs-curl.sh [PAIRS]
-# Environment: SKIP_BUILD=1 to use the jar already built, MVN_FLAGS; SIZE_MIB; AGENT_JAVA_OPTS
+# Environment: SKIP_BUILD=1 to use the jar already built, MVN_FLAGS; AGENT_JAR (another build of the
+# agent, with its lib/ beside it, to compare with); SIZE_MIB; AGENT_JAVA_OPTS
 # (default -Xmx256m); JFR=1 to record each agent with Java Flight Recorder (profile settings) into
 # bench/target/transfer-host-1.jfr and -host-2.jfr.
 set -euo pipefail
@@ -62,7 +63,7 @@ start_agent() { # ID
     jfr="-XX:StartFlightRecording=filename=bench/target/transfer-$1.jfr,settings=profile"
   fi
   # shellcheck disable=SC2086
-  java ${AGENT_JAVA_OPTS:--Xmx256m} $jfr -jar mr-agent/target/mr-agent.jar "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
+  java ${AGENT_JAVA_OPTS:--Xmx256m} $jfr -jar "${AGENT_JAR:-mr-agent/target/mr-agent.jar}" "$run/$1.yaml" >>"$run/$1.log" 2>&1 &
   pid[$1]=$!
   await_ready "${pid[$1]}" "$run/$1.log" 120
   url[$1]=$(sed -n 's/.* | jolokia \(http[^ ]*\) .*/\1/p' "$run/$1.log" | tail -1)

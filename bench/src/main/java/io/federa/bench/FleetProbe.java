@@ -23,7 +23,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Measures a running manager polling a fleet, from outside, over one window:
+ * Measures a running manager polling a fleet, from outside, over one window, after a warm-up
+ * ({@code --warmup} seconds) in which the API is sampled as in the window, so that the window does
+ * not pay for compiling the API's code the first time it runs:
  * <ul>
  *   <li>CPU of the manager and of the agent simulator, in cores: utime + stime from
  *       {@code /proc/PID/stat}, delta over the window, divided by the window's wall time;</li>
@@ -56,6 +58,7 @@ public final class FleetProbe {
         String simulatorPid = "";
         String stats = null;
         int window = 60;
+        int warmup = 0;
         double every = 2;
         int vmsPerAgent = 10;
         int agents = 0;
@@ -70,6 +73,7 @@ public final class FleetProbe {
                 case "--token" -> token = v;
                 case "--stats" -> stats = v;
                 case "--window" -> window = Integer.parseInt(v);
+                case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--every" -> every = Double.parseDouble(v);
                 case "--agents" -> agents = Integer.parseInt(v);
                 case "--vms" -> vmsPerAgent = Integer.parseInt(v);
@@ -94,6 +98,19 @@ public final class FleetProbe {
                 return;
             }
             ObjectName polling = new ObjectName("federa.manager:type=Polling");
+            // The warm-up: the same requests at the same cadence as in the window, their answers unused.
+            java.util.Random warmJitter = new java.util.Random(3416);
+            long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
+            for (long at = System.nanoTime(); ; ) {
+                at += (long) (every * (0.5 + warmJitter.nextDouble()) * 1e9);
+                if (at > warmEnd) {
+                    break;
+                }
+                sleepUntil(at);
+                get("/hosts");
+            }
+            sleepUntil(warmEnd);
+            System.out.println("load at the window's start: " + Probes.load());
 
             long[] staleness = new long[16];
             int n = 0;
