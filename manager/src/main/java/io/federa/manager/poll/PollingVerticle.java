@@ -58,7 +58,6 @@ public final class PollingVerticle extends VerticleBase {
         void polled(String agent, long durationNanos, String failure, InventorySnapshot.Entry entry);
     }
 
-    private static final long SLOT_MILLIS = 10;
     /** Deadlines follow an agent's recent answer times up to this many intervals. */
     static final int MAX_DEADLINE_INTERVALS = 3;
 
@@ -380,6 +379,8 @@ public final class PollingVerticle extends VerticleBase {
         private final ArrayDeque<Integer> due = new ArrayDeque<>();
         private final MembersBudget membersBudget;
         private final InFlightCap cap;
+        /** The width of the slots this loop's turns start in ({@link PollSchedule#slotMillis}). */
+        private final long slotMillis;
         /** The cap as it stands, for readers on other threads (the metric). */
         private volatile int capNow;
         private int running;
@@ -388,6 +389,7 @@ public final class PollingVerticle extends VerticleBase {
         Loop(int[] mine, int cap, long startMillis, int fleet) {
             this.mine = mine;
             this.cap = new InFlightCap(cap, intervalMillis);
+            this.slotMillis = PollSchedule.slotMillis(intervalMillis, mine.length, cap);
             this.capNow = cap;
             this.startMillis = startMillis;
             this.clients = new AgentClient[fleet];
@@ -427,13 +429,14 @@ public final class PollingVerticle extends VerticleBase {
         }
 
         /**
-         * Waits for agent i's turn. Turns are rounded up to the next {@value #SLOT_MILLIS} ms so that
-         * the agents due within one slot start together, in one wake-up of the event loop: with every
-         * agent at its own phase, a thousand agents otherwise wake it a thousand times a second for the
-         * timers alone. Timers are wall-clock, clamped so that a clock step cannot stall a poll.
+         * Waits for agent i's turn. Turns are rounded up to the end of their slot so that the agents
+         * due within one slot start together, in one wake-up of the event loop: with every agent at its
+         * own phase, a thousand agents otherwise wake it a thousand times a second for the timers
+         * alone, and each poll pays a wake-up of its own. Timers are wall-clock, clamped so that a
+         * clock step cannot stall a poll.
          */
         private void arm(int i) {
-            long slot = Math.floorDiv(dueAt[i] + SLOT_MILLIS - 1, SLOT_MILLIS) * SLOT_MILLIS;
+            long slot = PollSchedule.slotted(dueAt[i], slotMillis);
             long delay = Math.max(1, Math.min(2 * intervalMillis, slot - WallClock.millis()));
             timers[i] = vertx.setTimer(delay, id -> {
                 timers[i] = -1;

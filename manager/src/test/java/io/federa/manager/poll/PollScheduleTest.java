@@ -58,4 +58,33 @@ class PollScheduleTest {
         assertThat(t.dueMillis()).isEqualTo(13_000);
         assertThat(t.skipped()).isEqualTo(2);
     }
+
+    @Test
+    void a_slot_holds_about_25_polls_of_a_loop_within_10_ms_and_a_twentieth_of_the_interval() {
+        // 1,000 agents on two loops: 500 each, a slot of 50 ms holds 25 of them.
+        assertThat(PollSchedule.slotMillis(I, 500, 32)).isEqualTo(50);
+        // 3,000 on two loops: 1,500 each, 16 ms.
+        assertThat(PollSchedule.slotMillis(I, 1_500, 32)).isEqualTo(16);
+        // 5,000 and more: the narrowest slot, which holds 25 or more already.
+        assertThat(PollSchedule.slotMillis(I, 2_500, 32)).isEqualTo(PollSchedule.MIN_SLOT_MILLIS);
+        assertThat(PollSchedule.slotMillis(I, 5_000, 32)).isEqualTo(PollSchedule.MIN_SLOT_MILLIS);
+        // A small fleet: no turn moves later than a twentieth of the interval.
+        assertThat(PollSchedule.slotMillis(I, 3, 32)).isEqualTo(50);
+        assertThat(PollSchedule.slotMillis(10_000, 3, 32)).isEqualTo(500);
+        // A low cap on polls at once: no more polls a slot than the cap lets start together.
+        assertThat(PollSchedule.slotMillis(I, 500, 5)).isEqualTo(10);
+        assertThat(PollSchedule.slotMillis(I, 100, 5)).isEqualTo(50);
+        // A short interval: never below 10 ms.
+        assertThat(PollSchedule.slotMillis(100, 500, 32)).isEqualTo(PollSchedule.MIN_SLOT_MILLIS);
+    }
+
+    @Test
+    void a_turn_starts_at_the_end_of_its_slot_never_before_it_is_due() {
+        assertThat(PollSchedule.slotted(10_000, 50)).isEqualTo(10_000);
+        assertThat(PollSchedule.slotted(10_001, 50)).isEqualTo(10_050);
+        assertThat(PollSchedule.slotted(10_049, 50)).isEqualTo(10_050);
+        assertThat(PollSchedule.slotted(10_050, 50)).isEqualTo(10_050);
+        // Turns due within one slot start together.
+        assertThat(PollSchedule.slotted(10_013, 16)).isEqualTo(PollSchedule.slotted(10_004, 16));
+    }
 }
