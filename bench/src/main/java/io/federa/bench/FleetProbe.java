@@ -49,6 +49,15 @@ public final class FleetProbe {
     private String token;
     private long clkTck = 100;
 
+    /**
+     * The next sample instant after {@code at} (nanoTime): every {@code every} seconds on average,
+     * spread at random (± half of it) so that samples fall at every phase of the manager's poll
+     * cycle, not always at the same point of it.
+     */
+    private static long nextSample(long at, double every, java.util.Random jitter) {
+        return at + (long) (every * (0.5 + jitter.nextDouble()) * 1e9);
+    }
+
     public static void main(String[] args) throws Exception {
         new FleetProbe().run(args);
     }
@@ -102,7 +111,7 @@ public final class FleetProbe {
             java.util.Random warmJitter = new java.util.Random(3416);
             long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
             for (long at = System.nanoTime(); ; ) {
-                at += (long) (every * (0.5 + warmJitter.nextDouble()) * 1e9);
+                at = nextSample(at, every, warmJitter);
                 if (at > warmEnd) {
                     break;
                 }
@@ -134,9 +143,7 @@ public final class FleetProbe {
             long next = wall0;
             java.util.Random jitter = new java.util.Random(7666);
             while (true) {
-                // Sample instants spread at random (every ± half of it) so that they fall at every
-                // phase of the manager's poll cycle, not always at the same point of it.
-                next += (long) (every * (0.5 + jitter.nextDouble()) * 1e9);
+                next = nextSample(next, every, jitter);
                 if (next > end) {
                     break;
                 }

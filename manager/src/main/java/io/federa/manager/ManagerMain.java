@@ -1,7 +1,7 @@
 package io.federa.manager;
 
-import io.federa.common.http.NetworkTransport;
 import io.federa.common.clock.WallClock;
+import io.federa.common.http.NetworkTransport;
 import io.federa.manager.config.ManagerConfig;
 import io.federa.manager.config.ManagerConfigLoader;
 import io.federa.manager.store.Database;

@@ -1,6 +1,5 @@
 package io.federa.agent;
 
-import io.federa.common.http.NetworkTransport;
 import io.federa.agent.command.AgentCommands;
 import io.federa.agent.command.LeaseEnforcer;
 import io.federa.agent.command.LeaseKeeper;
@@ -28,6 +27,7 @@ import io.federa.agent.snmp.SnmpEndpoint;
 import io.federa.agent.supervisor.SupervisorLink;
 import io.federa.agent.tls.AgentTls;
 import io.federa.common.http.ListenerMetrics;
+import io.federa.common.http.NetworkTransport;
 import io.federa.common.metrics.RuntimeMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Vertx;

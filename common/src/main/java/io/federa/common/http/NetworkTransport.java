@@ -5,8 +5,9 @@ import io.vertx.core.VertxOptions;
 
 /**
  * The network transport the agent's and the manager's event loops run on: Netty's epoll where its
- * native library loads (Linux on x86-64), NIO otherwise. Measured at 1,000 agents polled each
- * second, epoll took 15 % less of the manager's event loops and a third of the system time
+ * native library loads (Linux on x86-64), NIO otherwise, with the reason. Measured at 1,000 agents
+ * polled each second, epoll took 10–20 % less of the manager's event loops and a third of its
+ * system time
  * (docs/benchmarks.md, docs/design-notes.md).
  */
 public final class NetworkTransport {

@@ -1,6 +1,5 @@
 package io.federa.agent.data;
 
-import io.federa.common.http.NetworkTransport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +9,7 @@ import io.federa.agent.libvirt.DiskImages;
 import io.federa.agent.libvirt.Qcow2Header;
 import io.federa.agent.libvirt.LibvirtHost.Presence;
 import io.federa.agent.tls.AgentTls;
+import io.federa.common.http.NetworkTransport;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,6 +1,5 @@
 package io.federa.agent.metrics;
 
-import io.federa.common.http.NetworkTransport;
 import io.federa.agent.config.AgentConfig;
 import io.federa.agent.core.HostSnapshot;
 import io.federa.agent.data.DataExchange;
@@ -8,6 +7,7 @@ import io.federa.agent.http.HttpLimits;
 import io.federa.agent.http.ResponseOutputStream;
 import io.federa.common.http.GuardedServer;
 import io.federa.common.http.ListenerLimits;
+import io.federa.common.http.NetworkTransport;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.Future;
